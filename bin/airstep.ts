@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerCompileCommand } from '../lib/cli/compile.ts';
+import { registerGraphCommand } from '../lib/cli/graph.ts';
+import { registerListCommand } from '../lib/cli/list.ts';
+import { registerStartCommand } from '../lib/cli/start.ts';
+import { registerValidateCommand } from '../lib/cli/validate.ts';
+import packageJson from '../package.json' with { type: 'json' };
+
+const program = new Command('airstep')
+  .description('Airflow-style DAGs in TypeScript, compiled to AWS Step Functions')
+  .version(packageJson.version);
+
+registerValidateCommand(program);
+registerCompileCommand(program);
+registerGraphCommand(program);
+registerListCommand(program);
+registerStartCommand(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,47 @@
+import { dag, NonRetryableError } from 'airstep';
+import { readText, writeJson } from '../_shared/s3-io.ts';
+
+/** Weather ETL: extract observations, transform them into daily statistics per station, load the result. */
+const weather = dag({
+  id: 'weather_etl',
+  schedule: '0 7 * * *',
+  startDate: '2026-11-01',
+  timezone: 'Europe/Berlin',
+  tags: ['example', 'etl'],
+  defaultArgs: { retries: 3, retryDelay: '20 seconds', exponentialBackoff: true, maxRetryDelay: '2 minutes' },
+  params: { bucket: { type: 'string', default: 'airstep-raw' } },
+});
+
+interface Observation {
+  station: string;
+  observed_at: string;
+  temp_c: number;
+  wind_kmh: number | null;
+}
+
+const extract = weather.task('extract', { executionTimeout: '2 minutes' }, async (ctx) => {
+  const observations = JSON.parse(await readText(ctx.params.bucket, 'raw/weather/observations.json')) as Observation[];
+  if (!Array.isArray(observations)) throw new NonRetryableError('observations.json is not a list');
+  return observations;
+});
+
+const transform = weather.task('transform', { inputs: { observations: extract } }, async (_ctx, { observations }) => {
+  const byStation = new Map<string, Observation[]>();
+  for (const o of observations) byStation.set(o.station, [...(byStation.get(o.station) ?? []), o]);
+  return [...byStation.entries()].map(([station, rows]) => {
+    const temps = rows.map((row) => row.temp_c);
+    const winds = rows.map((row) => row.wind_kmh).filter((wind): wind is number => wind !== null);
+    return {
+      station,
+      minTempC: Math.min(...temps),
+      maxTempC: Math.max(...temps),
+      meanWindKmh: winds.length > 0 ? Math.round((winds.reduce((a, b) => a + b, 0) / winds.length) * 10) / 10 : null,
+    };
+  });
+});
+
+weather.task('load', { inputs: { stats: transform } }, async (ctx, { stats }) =>
+  writeJson(ctx.params.bucket, `processed/weather/ds=${ctx.ds}/daily.json`, stats),
+);
+
+export default weather;

@@ -1,0 +1,79 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { CompiledDag } from '../compiler/compile-dag.ts';
+import { formatProblem } from '../sdk/errors.ts';
+import { compileFiles } from './compile-files.ts';
+import { colours, EXIT, printJson } from './output.ts';
+
+/** `airstep compile <file> [--out dir]`: writes `<dag_id>.asl.json` and `<dag_id>.manifest.json`. */
+export function registerCompileCommand(program: Command): void {
+  program
+    .command('compile')
+    .description('compile a DAG file to Step Functions ASL and a deploy manifest')
+    .argument('<file>', 'DAG file')
+    .option('--out <dir>', 'output folder', 'out')
+    .option('--dag <id>', 'only this DAG of the file')
+    .option('--json', 'print one JSON document')
+    .action(async (file: string, options: { out: string; dag?: string; json?: boolean }) => {
+      const [compiled] = await compileFiles([file]);
+      const dags = compiled!.compiled.filter((dag) => options.dag === undefined || dag.ir.dagId === options.dag);
+      if (options.dag !== undefined && dags.length === 0) {
+        console.error(
+          `${file}: no DAG '${options.dag}' (found: ${compiled!.compiled.map((d) => d.ir.dagId).join(', ')})`,
+        );
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const problems = compiled!.problems.filter(
+        (problem) => options.dag === undefined || problem.dagId === options.dag,
+      );
+      const written: Array<{ dagId: string; asl: string; manifest: string }> = [];
+      if (problems.length === 0) {
+        await mkdir(options.out, { recursive: true });
+        for (const dag of dags) {
+          const asl = join(options.out, `${dag.ir.dagId}.asl.json`);
+          const manifest = join(options.out, `${dag.ir.dagId}.manifest.json`);
+          await writeFile(asl, dag.asl!);
+          await writeFile(manifest, `${JSON.stringify(dag.manifest, null, 2)}\n`);
+          written.push({ dagId: dag.ir.dagId, asl, manifest });
+        }
+      }
+      if (options.json === true) {
+        printJson({ ok: problems.length === 0, problems, dags: dags.map((dag) => summary(dag)), written });
+      } else {
+        const c = colours();
+        for (const problem of problems) console.log(`${c.red('✗')} ${formatProblem(problem)}`);
+        for (const dag of dags) if (dag.manifest !== undefined && problems.length === 0) printSummary(dag, c);
+        for (const out of written) console.log(c.dim(`wrote ${out.asl} and ${out.manifest}`));
+      }
+      process.exitCode = problems.length === 0 ? EXIT.ok : EXIT.problems;
+    });
+}
+
+function summary(dag: CompiledDag) {
+  const stats = dag.manifest?.stats;
+  return {
+    dagId: dag.ir.dagId,
+    tasks: dag.ir.tasks.length,
+    states: stats?.states,
+    definitionBytes: stats?.definitionBytes,
+    transitions: stats?.transitions,
+  };
+}
+
+function printSummary(dag: CompiledDag, c: ReturnType<typeof colours>): void {
+  const stats = dag.manifest!.stats;
+  console.log(
+    `${c.bold(dag.ir.dagId)}: ${dag.ir.tasks.length} tasks, ${stats.states} states, ${stats.definitionBytes} bytes, ` +
+      `${stats.transitions.total} transitions per run (${(stats.transitions.total / dag.ir.tasks.length).toFixed(2)} per task)`,
+  );
+  const width = Math.max(...dag.ir.tasks.map((task) => task.id.length), 4);
+  for (const [id, figures] of Object.entries(stats.transitions.perTask)) {
+    const perItem = figures.perItem !== undefined ? ` + ${figures.perItem} per item` : '';
+    console.log(`  ${id.padEnd(width)}  ${figures.transitions}${perItem}`);
+  }
+  console.log(
+    c.dim(`  (run overhead: ${stats.transitions.overhead}; about ${stats.transitions.historyEvents} history events)`),
+  );
+}

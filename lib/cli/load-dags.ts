@@ -1,0 +1,112 @@
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Dag, isDag } from '../sdk/dag.ts';
+
+/** A DAG file that could not be imported: where it failed and why. */
+export interface DagLoadError {
+  readonly file: string;
+  readonly line?: number;
+  readonly message: string;
+}
+
+export interface LoadedDagFile {
+  /** The path as shown to the user (relative to the working directory). */
+  readonly file: string;
+  readonly dags: Dag[];
+  readonly errors: DagLoadError[];
+}
+
+const DAG_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+
+/**
+ * Imports one DAG file and collects the DAGs it exports (default, named, or in exported arrays). A file that
+ * throws while loading is reported with its line; it never stops other files from loading.
+ */
+export async function loadDagFile(path: string): Promise<LoadedDagFile> {
+  const absolute = resolve(path);
+  const file = displayPath(absolute);
+  try {
+    const module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    const dags = collectDags(module);
+    const errors: DagLoadError[] =
+      dags.length === 0 ? [{ file, message: 'exports no DAG (export default dag({ … }), or export named DAGs)' }] : [];
+    return { file, dags, errors };
+  } catch (error) {
+    return { file, dags: [], errors: [importError(file, absolute, error)] };
+  }
+}
+
+/** Loads every DAG file under the given paths (folders are searched recursively, in name order). */
+export async function loadDagPaths(paths: readonly string[]): Promise<LoadedDagFile[]> {
+  const files: string[] = [];
+  for (const path of paths) files.push(...(await dagFilesUnder(path)));
+  const loaded: LoadedDagFile[] = [];
+  for (const file of files) loaded.push(await loadDagFile(file));
+  return loaded;
+}
+
+async function dagFilesUnder(path: string): Promise<string[]> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) return [path]; // loadDagFile reports it as missing
+  if (!info.isDirectory()) return [path];
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const files: string[] = [];
+  for (const entry of entries) {
+    // `_shared/`, `_data/`: helpers and data beside DAG files, not DAGs (like an .airflowignore entry).
+    if (entry.name.startsWith('.') || entry.name.startsWith('_') || entry.name === 'node_modules') continue;
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) files.push(...(await dagFilesUnder(full)));
+    else if (DAG_EXTENSIONS.has(extname(entry.name)) && !entry.name.endsWith('.d.ts')) files.push(full);
+  }
+  return files;
+}
+
+function collectDags(module: Record<string, unknown>): Dag[] {
+  const found: Dag[] = [];
+  const add = (value: unknown) => {
+    if (isDag(value) && !found.includes(value)) found.push(value);
+    else if (Array.isArray(value)) for (const item of value) add(item);
+  };
+  add(module.default);
+  for (const [name, value] of Object.entries(module)) if (name !== 'default') add(value);
+  return found;
+}
+
+function importError(file: string, absolute: string, error: unknown): DagLoadError {
+  const err = error as { message?: string; stack?: string; code?: string };
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(absolute)) {
+    return { file, message: 'file not found' };
+  }
+  const message = (err?.message ?? String(error)).split('\n')[0]!;
+  const line = lineIn(err?.stack ?? '', absolute);
+  return { file, ...(line !== undefined ? { line } : {}), message: `import failed: ${message}` };
+}
+
+/** The first stack frame in the DAG file gives the line (tsx maps it back to the TypeScript source). */
+function lineIn(stack: string, absolute: string): number | undefined {
+  const url = pathToFileURL(absolute).href;
+  for (const frame of stack.split('\n')) {
+    const at =
+      frame.indexOf(url) >= 0
+        ? frame.indexOf(url) + url.length
+        : frame.indexOf(absolute) >= 0
+          ? frame.indexOf(absolute) + absolute.length
+          : -1;
+    if (at < 0) continue;
+    const match = /^(?:\?[^:]*)?:(\d+)/.exec(frame.slice(at));
+    if (match !== null) return Number(match[1]);
+  }
+  // A syntax error names the file and line in its first lines instead of a frame.
+  const syntax = new RegExp(`${escapeRegExp(absolute)}:(\\d+)`).exec(stack);
+  return syntax !== null ? Number(syntax[1]) : undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function displayPath(absolute: string): string {
+  const rel = relative(process.cwd(), absolute);
+  return rel.startsWith('..') ? absolute : rel;
+}

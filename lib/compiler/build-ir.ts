@@ -1,0 +1,445 @@
+import type { Dag } from '../sdk/dag.ts';
+import type { NodeKey } from '../sdk/dag-graph.ts';
+import { tryParseDuration } from '../sdk/duration.ts';
+import type { Problem } from '../sdk/errors.ts';
+import type { ParamSpec } from '../sdk/params.ts';
+import type { TaskOptions } from '../sdk/task-options.ts';
+import type { DeclaredTask, SensorOptions, TaskSpec } from '../sdk/task-spec.ts';
+import { type DagIR, type GroupIR, IR_VERSION, type RetryIR, type SensorIR, type TaskIR } from './ir.ts';
+import {
+  DAG_ID,
+  dagOptionsSchema,
+  fargateOptionsSchema,
+  sensorOptionsSchema,
+  taskOptionsSchema,
+  zodProblems,
+} from './option-schemas.ts';
+import { checkSchedule } from './schedule-check.ts';
+import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
+
+export const TASK_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
+
+/** Airflow's defaults where the author sets nothing. */
+const DEFAULTS = {
+  retryDelaySeconds: 300,
+  workerHeartbeatSeconds: 120,
+  sensorPokeSeconds: 60,
+  sensorTimeoutSeconds: 7 * 24 * 3600,
+  maxActiveRuns: 16,
+  maxActiveTasks: 16,
+  xcomOffloadBytes: 8192,
+} as const;
+
+export interface BuildIrResult {
+  readonly ir: DagIR;
+  readonly problems: Problem[];
+}
+
+/**
+ * Turns what a DAG file declared into the IR, checking every option on the way. Never throws on bad input:
+ * each problem is returned with the DAG, task and field it concerns (and the file, when given).
+ */
+export function buildIr(dag: Dag, file?: string): BuildIrResult {
+  const declared = dag.declared;
+  const problems: Problem[] = [];
+  const at = (problem: Omit<Problem, 'dagId' | 'file'>) =>
+    problems.push({ ...(file !== undefined ? { file } : {}), dagId: declared.dagId, ...problem });
+  for (const problem of declared.problems) at(problem);
+
+  const options = dag.options ?? ({} as Dag['options']);
+  const parsedOptions = dagOptionsSchema.safeParse(options);
+  if (!parsedOptions.success) for (const problem of zodProblems(parsedOptions.error)) at(problem);
+  const defaultArgs = taskOptionsSchema.safeParse(options.defaultArgs ?? {});
+  if (!defaultArgs.success) for (const problem of zodProblems(defaultArgs.error, 'defaultArgs')) at(problem);
+
+  const schedule = {
+    expression: typeof options.schedule === 'string' ? options.schedule : null,
+    timezone: typeof options.timezone === 'string' ? options.timezone : 'UTC',
+    ...optionalDate('startDate', options.startDate),
+    ...optionalDate('endDate', options.endDate),
+    catchup: options.catchup === true,
+  };
+  for (const problem of checkSchedule(schedule)) at(problem);
+
+  const params = sortedRecord((options.params ?? {}) as Record<string, ParamSpec>);
+  for (const [name, spec] of Object.entries(params))
+    for (const message of paramProblems(spec)) at({ field: `params.${name}`, message });
+
+  const edges = resolveEdges(declared.edges, declared.tasks, declared.groups, at);
+  const upstreamOf = new Map<string, Set<string>>();
+  for (const id of declared.tasks.keys()) upstreamOf.set(id, new Set());
+  for (const [from, to] of edges) upstreamOf.get(to)!.add(from);
+
+  const consumed = new Set<string>();
+  const ids = [...declared.tasks.keys()].sort();
+  const keys = payloadKeys(ids);
+  const tasks = ids.map((id) => {
+    const task = declared.tasks.get(id)!;
+    const upstream = [...upstreamOf.get(id)!].sort();
+    return buildTask(task, upstream, keys.get(id)!, params, consumed, (problem) => at({ taskId: id, ...problem }));
+  });
+  const finalTasks = tasks.map((task) => ({ ...task, xcomConsumed: consumed.has(task.id) }));
+
+  const groups: GroupIR[] = [...declared.groups.values()]
+    .map((group) => ({ id: group.id, ...pick(group, ['parent', 'doc']) }))
+    .sort((a, b) => compare(a.id, b.id));
+
+  const dagrunTimeout = seconds(options.dagrunTimeout);
+  const ir: DagIR = {
+    irVersion: IR_VERSION,
+    dagId: typeof options.id === 'string' && DAG_ID.test(options.id) ? options.id : String(options.id),
+    ...pick(options, ['description', 'doc', 'owner']),
+    tags: [...(options.tags ?? [])].sort(),
+    schedule,
+    maxActiveRuns: options.maxActiveRuns ?? DEFAULTS.maxActiveRuns,
+    maxActiveTasks: options.maxActiveTasks ?? DEFAULTS.maxActiveTasks,
+    ...(dagrunTimeout !== undefined ? { dagrunTimeoutSeconds: dagrunTimeout } : {}),
+    xcomOffloadBytes: options.xcomOffloadBytes ?? DEFAULTS.xcomOffloadBytes,
+    params,
+    groups,
+    tasks: finalTasks,
+  };
+  return { ir, problems };
+}
+
+type At = (problem: { field?: string; message: string; taskId?: string }) => void;
+
+function buildTask(
+  task: DeclaredTask,
+  upstream: string[],
+  key: string,
+  params: Record<string, ParamSpec>,
+  consumed: Set<string>,
+  at: (problem: { field?: string; message: string }) => void,
+): Omit<TaskIR, 'xcomConsumed'> {
+  if (!TASK_ID.test(task.id)) {
+    at({
+      field: 'id',
+      message: `'${task.id}' must be 1-200 letters, digits, _, . or -, starting with a letter, digit or _`,
+    });
+  }
+  const optionCheck = taskOptionsSchema.safeParse(task.options);
+  if (!optionCheck.success) for (const problem of zodProblems(optionCheck.error)) at(problem);
+  const options = task.options;
+  const spec = task.spec;
+  const isWorker = spec.kind === 'code' || spec.kind === 'container' || spec.kind === 'poll_sensor';
+
+  for (const [name, input] of Object.entries(task.inputs)) {
+    if (!upstream.includes(input)) at({ field: `inputs.${name}`, message: `'${input}' is not a task of this DAG` });
+    consumed.add(input);
+  }
+  const checkTemplates = (value: unknown, field: string) => {
+    for (const found of templateStrings(value, field)) {
+      const parsed = parseTemplate(found.value);
+      if ('error' in parsed) {
+        at({ field: found.path, message: parsed.error });
+        continue;
+      }
+      for (const part of parsed.parts) {
+        if (!('ref' in part)) continue;
+        if (part.ref.kind === 'param' && !(part.ref.name in params)) {
+          at({ field: found.path, message: `'{{ params.${part.ref.name} }}' is not a declared param` });
+        }
+        if (part.ref.kind === 'xcom') {
+          const split = splitXcomReference(part.ref.task, (id) => upstream.includes(id));
+          if (split === undefined || split.path.some((segment) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment))) {
+            at({
+              field: found.path,
+              message: `'{{ xcom.${part.ref.task} }}' must name a direct upstream task (then optionally .field); add it as an upstream`,
+            });
+            continue;
+          }
+          consumed.add(split.task);
+        }
+      }
+    }
+  };
+
+  const kindFields = buildKindFields(spec, task.id, upstream, consumed, at, checkTemplates);
+  if (options.pool !== undefined && !isWorker) {
+    at({ field: 'pool', message: `pools hold worker slots; a ${spec.kind} step runs without a worker` });
+  }
+  const executionTimeout = seconds(options.executionTimeout);
+  const heartbeat = seconds(options.heartbeat);
+  const sla = seconds(options.sla);
+  const callbacks = (['onFailure', 'onRetry', 'onSuccess'] as const).filter((name) => options[name] !== undefined);
+  return {
+    id: task.id,
+    key,
+    kind: spec.kind,
+    ...kindFields,
+    upstream,
+    inputs: sortedRecord(task.inputs),
+    groups: task.groups,
+    triggerRule: options.triggerRule ?? 'all_success',
+    retry: retryOf(options, at),
+    ...(executionTimeout !== undefined ? { executionTimeoutSeconds: executionTimeout } : {}),
+    ...(isWorker ? { heartbeatSeconds: heartbeat ?? DEFAULTS.workerHeartbeatSeconds } : {}),
+    ...(options.pool !== undefined ? { pool: { name: options.pool, slots: options.poolSlots ?? 1 } } : {}),
+    queue: options.queue ?? 'default',
+    priorityWeight: options.priorityWeight ?? 1,
+    callbacks,
+    ...(sla !== undefined ? { slaSeconds: sla } : {}),
+    ...(options.doc !== undefined ? { doc: options.doc } : {}),
+  };
+}
+
+function buildKindFields(
+  spec: TaskSpec,
+  taskId: string,
+  upstream: string[],
+  consumed: Set<string>,
+  at: (problem: { field?: string; message: string }) => void,
+  checkTemplates: (value: unknown, field: string) => void,
+): Partial<TaskIR> {
+  switch (spec.kind) {
+    case 'code': {
+      if (typeof spec.fn !== 'function') at({ field: 'fn', message: 'must be a function' });
+      if (spec.fargate !== undefined) checkFargate(spec.fargate, at);
+      if (spec.role === 'branch' || spec.role === 'short_circuit') consumed.add(taskId);
+      const fields: Partial<TaskIR> = {
+        role: spec.role,
+        compute: spec.compute,
+        ...(spec.fargate !== undefined ? { fargate: spec.fargate } : {}),
+        ...(spec.role === 'short_circuit'
+          ? { ignoreDownstreamTriggerRules: spec.ignoreDownstreamTriggerRules !== false }
+          : {}),
+      };
+      if (spec.mapping === undefined) return fields;
+      const { over, partial, maxMapConcurrency } = spec.mapping;
+      if ('task' in over) {
+        consumed.add(over.task);
+        if (!upstream.includes(over.task)) at({ field: 'over', message: `'${over.task}' is not a task of this DAG` });
+      } else if (!Array.isArray(over.items)) {
+        at({ field: 'over', message: `must be a list or a task whose result is a list, got ${typeof over.items}` });
+      }
+      if (maxMapConcurrency !== undefined && (!Number.isInteger(maxMapConcurrency) || maxMapConcurrency < 0)) {
+        at({ field: 'maxMapConcurrency', message: `must be a whole number >= 0, got ${maxMapConcurrency}` });
+      }
+      return {
+        ...fields,
+        mapping: {
+          over: 'task' in over ? { task: over.task } : { items: Array.isArray(over.items) ? over.items : [] },
+          ...(partial !== undefined ? { partial } : {}),
+          maxConcurrency: maxMapConcurrency ?? 0,
+        },
+      };
+    }
+    case 'lambda_invoke':
+      if (typeof spec.functionName !== 'string' || spec.functionName === '') {
+        at({ field: 'functionName', message: 'must be a Lambda function name or ARN' });
+      }
+      checkTemplates(spec.payload, 'payload');
+      return {
+        lambda: { functionName: spec.functionName, ...(spec.payload !== undefined ? { payload: spec.payload } : {}) },
+      };
+    case 'container':
+      checkFargate(spec.fargate, at);
+      return { fargate: spec.fargate };
+    case 'native':
+      for (const [name, value] of Object.entries(spec.fields)) {
+        if (value === undefined || value === '') at({ field: name, message: 'must be set' });
+      }
+      checkTemplates(spec.fields, 'fields');
+      return { native: { action: spec.action, fields: spec.fields } };
+    case 'wait': {
+      if ((spec.duration === undefined) === (spec.until === undefined)) {
+        at({ field: 'duration', message: 'set exactly one of duration and until' });
+      }
+      checkTemplates(spec.until, 'until');
+      const wait = seconds(spec.duration, (message) => at({ field: 'duration', message }));
+      return {
+        wait: {
+          ...(wait !== undefined ? { seconds: wait } : {}),
+          ...(spec.until !== undefined ? { until: spec.until } : {}),
+        },
+      };
+    }
+    case 'empty':
+      return {};
+    case 's3_sensor': {
+      if ((spec.key === undefined) === (spec.prefix === undefined)) {
+        at({ field: 'key', message: 'set exactly one of key and prefix' });
+      }
+      checkTemplates({ bucket: spec.bucket, key: spec.key, prefix: spec.prefix }, 'sensor');
+      return {
+        sensor: { ...sensorOf(spec.sensor, at), bucket: spec.bucket, ...pick(spec, ['key', 'prefix']) },
+      };
+    }
+    case 'poll_sensor':
+      if (typeof spec.fn !== 'function') at({ field: 'fn', message: 'must be a function' });
+      return { compute: 'lambda', sensor: sensorOf(spec.sensor, at) };
+  }
+}
+
+function sensorOf(options: SensorOptions, at: (problem: { field?: string; message: string }) => void): SensorIR {
+  const parsed = sensorOptionsSchema.safeParse(options);
+  if (!parsed.success) for (const problem of zodProblems(parsed.error)) at(problem);
+  const poke = seconds(options.pokeInterval) ?? DEFAULTS.sensorPokeSeconds;
+  const timeout = seconds(options.timeout) ?? DEFAULTS.sensorTimeoutSeconds;
+  const maxWait = seconds(options.maxWait);
+  if (poke < 1) at({ field: 'pokeInterval', message: 'must be at least 1 second' });
+  if (timeout < poke) at({ field: 'timeout', message: `must be at least pokeInterval (${poke}s), got ${timeout}s` });
+  return {
+    pokeSeconds: Math.max(1, poke),
+    timeoutSeconds: timeout,
+    softFail: options.softFail === true,
+    exponentialBackoff: options.exponentialBackoff === true,
+    ...(maxWait !== undefined ? { maxWaitSeconds: maxWait } : {}),
+  };
+}
+
+function checkFargate(options: unknown, at: (problem: { field?: string; message: string }) => void): void {
+  const parsed = fargateOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) for (const problem of zodProblems(parsed.error, 'fargate')) at(problem);
+}
+
+function retryOf(options: TaskOptions, at: (problem: { field?: string; message: string }) => void): RetryIR {
+  const delay = seconds(options.retryDelay) ?? DEFAULTS.retryDelaySeconds;
+  const maxDelay = seconds(options.maxRetryDelay);
+  if (maxDelay !== undefined && maxDelay < delay) {
+    at({ field: 'maxRetryDelay', message: `cannot be less than retryDelay (${maxDelay}s < ${delay}s)` });
+  }
+  return {
+    retries:
+      typeof options.retries === 'number' && Number.isInteger(options.retries) ? Math.max(0, options.retries) : 0,
+    // Step Functions waits whole seconds, at least one.
+    delaySeconds: Math.max(1, delay),
+    backoffRate: options.exponentialBackoff === true ? 2 : 1,
+    ...(maxDelay !== undefined ? { maxDelaySeconds: Math.max(1, maxDelay) } : {}),
+    jitter: options.retryJitter === true,
+  };
+}
+
+/** A duration in whole seconds (rounded up), or undefined when unset or invalid (the schema reports it). */
+function seconds(value: unknown, onError?: (message: string) => void): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = tryParseDuration(value);
+  if ('error' in parsed) {
+    onError?.(parsed.error);
+    return undefined;
+  }
+  return Math.ceil(parsed.ms / 1000);
+}
+
+function optionalDate(field: 'startDate' | 'endDate', value: unknown): Record<string, string> {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? {} : { [field]: value.toISOString() };
+  return typeof value === 'string' ? { [field]: value } : {};
+}
+
+function paramProblems(spec: ParamSpec): string[] {
+  const problems: string[] = [];
+  const value = spec.default;
+  if (value === undefined) return problems;
+  const typeOk =
+    spec.type === 'string'
+      ? typeof value === 'string'
+      : spec.type === 'number'
+        ? typeof value === 'number'
+        : spec.type === 'integer'
+          ? Number.isInteger(value)
+          : spec.type === 'boolean'
+            ? typeof value === 'boolean'
+            : spec.type === 'array'
+              ? Array.isArray(value)
+              : typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!typeOk) problems.push(`default ${JSON.stringify(value)} is not of type ${spec.type}`);
+  if ('enum' in spec && spec.enum !== undefined && !(spec.enum as readonly unknown[]).includes(value)) {
+    problems.push(`default ${JSON.stringify(value)} is not one of ${JSON.stringify(spec.enum)}`);
+  }
+  if ('minimum' in spec && typeof value === 'number') {
+    if (spec.minimum !== undefined && value < spec.minimum)
+      problems.push(`default ${value} is below minimum ${spec.minimum}`);
+    if (spec.maximum !== undefined && value > spec.maximum)
+      problems.push(`default ${value} is above maximum ${spec.maximum}`);
+  }
+  return problems;
+}
+
+/** Task and group edges resolved to task -> task pairs; a group stands for its first or last tasks. */
+function resolveEdges(
+  declaredEdges: ReadonlyArray<{ from: NodeKey; to: NodeKey }>,
+  tasks: ReadonlyMap<string, DeclaredTask>,
+  groups: ReadonlyMap<string, { id: string; parent?: string }>,
+  at: At,
+): Array<[string, string]> {
+  const pairs = new Map<string, [string, string]>();
+  const add = (from: string, to: string) => pairs.set(`${from}\u0000${to}`, [from, to]);
+  const members = (groupId: string) =>
+    [...tasks.values()].filter((task) => task.groups.includes(groupId)).map((task) => task.id);
+  const groupEdges: Array<{ from: NodeKey; to: NodeKey }> = [];
+  for (const edge of declaredEdges) {
+    if (edge.from.kind === 'group' || edge.to.kind === 'group') {
+      groupEdges.push(edge);
+      continue;
+    }
+    if (!tasks.has(edge.from.id)) {
+      at({ taskId: edge.to.id, field: 'upstream', message: `unknown upstream task '${edge.from.id}'` });
+      continue;
+    }
+    if (edge.from.id === edge.to.id) {
+      at({ taskId: edge.to.id, field: 'upstream', message: 'a task cannot depend on itself' });
+      continue;
+    }
+    add(edge.from.id, edge.to.id);
+  }
+  // Innermost groups first, so an outer group's first/last tasks see the edges inside it.
+  const depth = (id: string): number => {
+    const parent = groups.get(id)?.parent;
+    return parent === undefined ? 0 : 1 + depth(parent);
+  };
+  const groupDepth = (edge: { from: NodeKey; to: NodeKey }) =>
+    Math.max(edge.from.kind === 'group' ? depth(edge.from.id) : -1, edge.to.kind === 'group' ? depth(edge.to.id) : -1);
+  groupEdges.sort((a, b) => groupDepth(b) - groupDepth(a));
+  for (const edge of groupEdges) {
+    const side = (node: NodeKey, end: 'first' | 'last') => {
+      if (node.kind === 'task') return [node.id];
+      const inside = new Set(members(node.id));
+      const linked = new Set<string>();
+      for (const [from, to] of pairs.values()) {
+        if (inside.has(from) && inside.has(to)) linked.add(end === 'first' ? to : from);
+      }
+      return [...inside].filter((id) => !linked.has(id));
+    };
+    const froms = side(edge.from, 'last');
+    const tos = side(edge.to, 'first');
+    if (froms.length === 0 || tos.length === 0) {
+      const empty = froms.length === 0 ? edge.from.id : edge.to.id;
+      at({ taskId: empty, field: 'upstream', message: `group '${empty}' has no tasks to depend on` });
+    }
+    for (const from of froms) for (const to of tos) if (from !== to) add(from, to);
+  }
+  return [...pairs.values()];
+}
+
+/**
+ * Payload keys: JSONPath dot notation only reads `[A-Za-z0-9_]`, so other characters become `_`; a collision
+ * gets a numeric suffix, decided in sorted id order so the same DAG always gets the same keys.
+ */
+function payloadKeys(sortedIds: readonly string[]): Map<string, string> {
+  const keys = new Map<string, string>();
+  const used = new Set<string>();
+  for (const id of sortedIds) {
+    const base = id.replace(/[^A-Za-z0-9_]/g, '_');
+    let key = /^[0-9]/.test(base) ? `_${base}` : base;
+    for (let n = 2; used.has(key); n++) key = `${base}_${n}`;
+    used.add(key);
+    keys.set(id, key);
+  }
+  return keys;
+}
+
+function sortedRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compare(a, b)));
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out;
+}
+
+/** Code-point order, independent of locale, so output is byte-identical everywhere. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,79 @@
+import type { DagIR } from './ir.ts';
+
+export interface GraphProblem {
+  readonly taskId?: string;
+  readonly field: string;
+  readonly message: string;
+}
+
+/** Whole-graph checks on the IR: each returns every problem it finds. */
+export function checkGraph(ir: DagIR): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  if (ir.tasks.length === 0) problems.push({ field: 'tasks', message: 'the DAG declares no tasks' });
+  const cycle = findCycle(ir);
+  if (cycle !== undefined) {
+    problems.push({ taskId: cycle[0], field: 'upstream', message: `dependency cycle: ${cycle.join(' -> ')}` });
+  }
+  const byId = new Map(ir.tasks.map((task) => [task.id, task]));
+  for (const task of ir.tasks) {
+    for (const up of task.upstream) {
+      const upstream = byId.get(up);
+      if (
+        upstream?.role === 'branch' &&
+        task.mapping !== undefined &&
+        'task' in task.mapping.over &&
+        task.mapping.over.task === up
+      ) {
+        problems.push({
+          taskId: task.id,
+          field: 'over',
+          message: `cannot map over branch '${up}' (its result is the ids to follow)`,
+        });
+      }
+    }
+    if (task.mapping !== undefined && 'task' in task.mapping.over) {
+      const source = byId.get(task.mapping.over.task);
+      if (source !== undefined && (source.kind === 'empty' || source.kind === 'wait')) {
+        problems.push({
+          taskId: task.id,
+          field: 'over',
+          message: `'${source.id}' is a ${source.kind} task; its result is null, not a list`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** A cycle as task ids, first repeated at the end (`a -> b -> a`), or undefined. Iterative DFS. */
+export function findCycle(ir: DagIR): string[] | undefined {
+  const downstream = new Map<string, string[]>(ir.tasks.map((task) => [task.id, []]));
+  for (const task of ir.tasks) for (const up of task.upstream) downstream.get(up)?.push(task.id);
+  const state = new Map<string, 'open' | 'done'>();
+  for (const start of ir.tasks.map((task) => task.id)) {
+    if (state.has(start)) continue;
+    const path: string[] = [];
+    const stack: Array<{ id: string; next: number }> = [{ id: start, next: 0 }];
+    state.set(start, 'open');
+    path.push(start);
+    while (stack.length > 0) {
+      const frame = stack.at(-1)!;
+      const children = downstream.get(frame.id)!;
+      if (frame.next >= children.length) {
+        state.set(frame.id, 'done');
+        stack.pop();
+        path.pop();
+        continue;
+      }
+      const child = children[frame.next++]!;
+      const seen = state.get(child);
+      if (seen === 'open') return [...path.slice(path.indexOf(child)), child];
+      if (seen === undefined) {
+        state.set(child, 'open');
+        path.push(child);
+        stack.push({ id: child, next: 0 });
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,80 @@
+import type { Dag } from '../sdk/dag.ts';
+import type { Problem } from '../sdk/errors.ts';
+import type { StateMachineDefinition } from './asl-types.ts';
+import { buildIr } from './build-ir.ts';
+import { checkGraph } from './check-graph.ts';
+import { emitAsl } from './emit-asl.ts';
+import type { DagIR } from './ir.ts';
+import { checkLimits, countStates } from './limits.ts';
+import { buildManifest, type DagManifest } from './manifest.ts';
+import { placeholdersIn } from './placeholders.ts';
+import { planStructure } from './plan-structure.ts';
+import { eventBridgeSchedules } from './schedule-check.ts';
+import { stateNames } from './state-names.ts';
+import { transitionStats } from './transition-stats.ts';
+
+export interface CompileOptions {
+  /** The DAG file as it should appear in messages (e.g. `dags/etl.ts`). */
+  readonly file?: string;
+  /** The DAG file relative to the DAGs folder, recorded in the manifest for workers to load. */
+  readonly bundleEntry?: string;
+}
+
+export interface CompiledDag {
+  readonly ir: DagIR;
+  /** Every problem found; when non-empty, `definition` and `manifest` are absent or must not be deployed. */
+  readonly problems: readonly Problem[];
+  readonly definition?: StateMachineDefinition;
+  /** The definition as deployed: pretty JSON with a final newline (diff-friendly golden files). */
+  readonly asl?: string;
+  readonly manifest?: DagManifest;
+}
+
+/**
+ * The compiler pipeline: authored DAG -> IR -> whole-graph checks -> ASL + manifest. Pure: no clock, no I/O,
+ * so the same DAG always compiles to byte-identical output.
+ */
+export function compileDag(dag: Dag, options: CompileOptions = {}): CompiledDag {
+  const { ir, problems } = buildIr(dag, options.file);
+  const at = (problem: { taskId?: string; field?: string; message: string }): Problem => ({
+    ...(options.file !== undefined ? { file: options.file } : {}),
+    dagId: ir.dagId,
+    ...problem,
+  });
+  problems.push(...checkGraph(ir).map(at));
+  if (problems.length > 0) return { ir, problems };
+
+  let eventbridge: ReturnType<typeof eventBridgeSchedules> = [];
+  try {
+    eventbridge = eventBridgeSchedules(ir.schedule);
+  } catch (error) {
+    const field = (error as { field?: string }).field ?? 'schedule';
+    problems.push(at({ field, message: (error as Error).message }));
+    return { ir, problems };
+  }
+
+  const ids = ir.tasks.map((task) => task.id);
+  const upstreamOf = new Map(ir.tasks.map((task) => [task.id, task.upstream]));
+  const plan = planStructure(ids, upstreamOf);
+  const definition = emitAsl(ir, plan);
+  const compact = JSON.stringify(definition);
+  const definitionBytes = new TextEncoder().encode(compact).length;
+  const names = stateNames(ids);
+  const transitions = transitionStats(ir, definition, names);
+  problems.push(
+    ...checkLimits(definitionBytes, transitions.historyEvents, ir.tasks.length).map((message) =>
+      at({ field: 'tasks', message }),
+    ),
+  );
+  const manifest = buildManifest({
+    ir,
+    eventbridge,
+    placeholders: placeholdersIn(compact),
+    names,
+    states: countStates(definition).total,
+    definitionBytes,
+    transitions,
+    ...(options.bundleEntry !== undefined ? { bundleEntry: options.bundleEntry } : {}),
+  });
+  return { ir, problems, definition, asl: `${JSON.stringify(definition, null, 2)}\n`, manifest };
+}

@@ -1,0 +1,41 @@
+/**
+ * Step Functions quotas a compiled DAG must fit.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
+export const LIMITS = {
+  /** Maximum size of a state machine definition. */
+  definitionBytes: 1_048_576,
+  /** A Standard workflow execution's history holds at most this many events. */
+  historyEvents: 25_000,
+} as const;
+
+export function checkLimits(definitionBytes: number, historyEvents: number, taskCount: number): string[] {
+  const problems: string[] = [];
+  const wayOut = 'split the DAG into several DAGs, or declare repeated tasks once with expand() (dynamic mapping)';
+  if (definitionBytes > LIMITS.definitionBytes) {
+    problems.push(
+      `the state machine definition is ${definitionBytes} bytes, over Step Functions' ${LIMITS.definitionBytes}; ${wayOut}`,
+    );
+  }
+  if (historyEvents > LIMITS.historyEvents) {
+    problems.push(
+      `a run of these ${taskCount} tasks writes about ${historyEvents} history events, over Step Functions' ` +
+        `${LIMITS.historyEvents} per execution; ${wayOut}`,
+    );
+  }
+  return problems;
+}
+
+/** All states, nested ones (Parallel branches, Map processors) included. */
+export function countStates(definition: { States: Record<string, Record<string, unknown>> }): { total: number } {
+  let total = 0;
+  for (const state of Object.values(definition.States)) {
+    total++;
+    for (const branch of (state.Branches as Array<{ States: Record<string, Record<string, unknown>> }>) ?? []) {
+      total += countStates(branch).total;
+    }
+    const processor = state.ItemProcessor as { States: Record<string, Record<string, unknown>> } | undefined;
+    if (processor !== undefined) total += countStates(processor).total;
+  }
+  return { total };
+}

@@ -1,0 +1,197 @@
+import type { EventBridgeSchedule } from '../schedule/index.ts';
+import type { ParamSpec } from '../sdk/params.ts';
+import type { DagIR, TaskIR } from './ir.ts';
+import type { TransitionStats } from './transition-stats.ts';
+
+/**
+ * What deploying a DAG needs besides its ASL: the schedule, the params schema, the queues, pools, compute and
+ * AWS resources its states touch, and an index of its tasks. The dag-sync Lambda and the local engine read it.
+ */
+export const MANIFEST_VERSION = 1;
+
+export interface DagManifest {
+  readonly manifestVersion: typeof MANIFEST_VERSION;
+  readonly irVersion: number;
+  readonly dagId: string;
+  /** The DAG file, relative to the DAGs folder; the worker loads task functions from its bundle. */
+  readonly bundleEntry?: string;
+  readonly description?: string;
+  readonly owner?: string;
+  readonly tags: readonly string[];
+  readonly schedule: DagIR['schedule'] & { readonly eventbridge: readonly EventBridgeSchedule[] };
+  readonly maxActiveRuns: number;
+  readonly maxActiveTasks: number;
+  readonly dagrunTimeoutSeconds?: number;
+  readonly xcomOffloadBytes: number;
+  /** JSON Schema of the conf a trigger may pass. */
+  readonly paramsSchema: Record<string, unknown>;
+  /** The `${Placeholders}` the ASL uses. */
+  readonly placeholders: readonly string[];
+  readonly queues: readonly string[];
+  /** Pools the DAG uses, with the most slots one of its tasks holds. */
+  readonly pools: ReadonlyArray<{ readonly name: string; readonly maxSlots: number }>;
+  readonly compute: {
+    readonly lambdaWorker: boolean;
+    readonly fargateWorkerSizes: ReadonlyArray<{ readonly cpu: number; readonly memory: number }>;
+    readonly containers: ReadonlyArray<{
+      readonly taskKey: string;
+      readonly image: string;
+      readonly cpu: number;
+      readonly memory: number;
+    }>;
+  };
+  /** AWS resources the state machine calls directly (templated names stay templated; IAM widens them to `*`). */
+  readonly integrations: {
+    readonly controlQueue: boolean;
+    readonly lambdaFunctions: readonly string[];
+    readonly s3Buckets: readonly string[];
+    readonly dynamodbTables: readonly string[];
+    readonly sqsQueues: readonly string[];
+    readonly snsTopics: readonly string[];
+    readonly eventBuses: readonly string[];
+  };
+  readonly tasks: ReadonlyArray<{
+    readonly id: string;
+    readonly key: string;
+    readonly stateName: string;
+    readonly kind: TaskIR['kind'];
+    readonly role?: string;
+    readonly upstream: readonly string[];
+    readonly triggerRule: string;
+    readonly queue: string;
+    readonly pool?: { readonly name: string; readonly slots: number };
+    readonly priorityWeight: number;
+    readonly retries: number;
+    readonly callbacks: readonly string[];
+    readonly slaSeconds?: number;
+    readonly mapped: boolean;
+    readonly groups: readonly string[];
+  }>;
+  readonly stats: {
+    readonly states: number;
+    readonly definitionBytes: number;
+    readonly transitions: TransitionStats;
+  };
+}
+
+export function buildManifest(input: {
+  ir: DagIR;
+  eventbridge: readonly EventBridgeSchedule[];
+  placeholders: readonly string[];
+  names: ReadonlyMap<string, string>;
+  states: number;
+  definitionBytes: number;
+  transitions: TransitionStats;
+  bundleEntry?: string;
+}): DagManifest {
+  const { ir } = input;
+  const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
+  const workers = ir.tasks.filter(
+    (task) => task.kind === 'code' || task.kind === 'poll_sensor' || task.kind === 'container',
+  );
+  const pools = new Map<string, number>();
+  for (const task of ir.tasks) {
+    if (task.pool !== undefined) pools.set(task.pool.name, Math.max(pools.get(task.pool.name) ?? 0, task.pool.slots));
+  }
+  const fargateSizes = new Map<string, { cpu: number; memory: number }>();
+  for (const task of ir.tasks) {
+    if (task.kind !== 'code' || task.compute !== 'fargate' || task.fargate?.image !== undefined) continue;
+    const size = { cpu: task.fargate?.cpu ?? 256, memory: task.fargate?.memory ?? 512 };
+    fargateSizes.set(`${size.cpu}_${size.memory}`, size);
+  }
+  const containers = ir.tasks
+    .filter((task) => task.fargate?.image !== undefined)
+    .map((task) => ({
+      taskKey: task.key,
+      image: task.fargate!.image!,
+      cpu: task.fargate!.cpu ?? 256,
+      memory: task.fargate!.memory ?? 512,
+    }));
+  const native = (action: string, field: string) =>
+    sorted(
+      ir.tasks
+        .filter((task) => task.native?.action.startsWith(action) === true)
+        .map((task) => String(task.native!.fields[field])),
+    );
+  const s3Buckets = sorted([
+    ...ir.tasks
+      .filter((task) => task.native?.action === 's3_copy')
+      .map((task) => String(task.native!.fields.sourceBucket)),
+    ...native('s3', 'bucket'),
+    ...ir.tasks.filter((task) => task.kind === 's3_sensor').map((task) => task.sensor!.bucket!),
+  ]);
+  return {
+    manifestVersion: MANIFEST_VERSION,
+    irVersion: ir.irVersion,
+    dagId: ir.dagId,
+    ...(input.bundleEntry !== undefined ? { bundleEntry: input.bundleEntry } : {}),
+    ...(ir.description !== undefined ? { description: ir.description } : {}),
+    ...(ir.owner !== undefined ? { owner: ir.owner } : {}),
+    tags: ir.tags,
+    schedule: { ...ir.schedule, eventbridge: input.eventbridge },
+    maxActiveRuns: ir.maxActiveRuns,
+    maxActiveTasks: ir.maxActiveTasks,
+    ...(ir.dagrunTimeoutSeconds !== undefined ? { dagrunTimeoutSeconds: ir.dagrunTimeoutSeconds } : {}),
+    xcomOffloadBytes: ir.xcomOffloadBytes,
+    paramsSchema: paramsJsonSchema(ir.params),
+    placeholders: input.placeholders,
+    queues: sorted(
+      workers.filter((task) => task.compute !== 'fargate' && task.kind !== 'container').map((task) => task.queue),
+    ),
+    pools: [...pools.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, maxSlots]) => ({ name, maxSlots })),
+    compute: {
+      lambdaWorker: workers.some((task) => task.kind !== 'container' && task.compute !== 'fargate'),
+      fargateWorkerSizes: [...fargateSizes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, size]) => size),
+      containers,
+    },
+    integrations: {
+      controlQueue: input.placeholders.includes('ControlQueueUrl'),
+      lambdaFunctions: sorted(
+        ir.tasks.filter((task) => task.lambda !== undefined).map((task) => task.lambda!.functionName),
+      ),
+      s3Buckets,
+      dynamodbTables: native('dynamodb', 'table'),
+      sqsQueues: native('sqs', 'queueUrl'),
+      snsTopics: native('sns', 'topicArn'),
+      eventBuses: sorted(
+        ir.tasks
+          .filter((task) => task.native?.action === 'events_put')
+          .flatMap((task) =>
+            (task.native!.fields.entries as Array<{ eventBusName?: string }>).map(
+              (entry) => entry.eventBusName ?? 'default',
+            ),
+          ),
+      ),
+    },
+    tasks: ir.tasks.map((task) => ({
+      id: task.id,
+      key: task.key,
+      stateName: input.names.get(task.id)!,
+      kind: task.kind,
+      ...(task.role !== undefined ? { role: task.role } : {}),
+      upstream: task.upstream,
+      triggerRule: task.triggerRule,
+      queue: task.queue,
+      ...(task.pool !== undefined ? { pool: task.pool } : {}),
+      priorityWeight: task.priorityWeight,
+      retries: task.retry.retries,
+      callbacks: task.callbacks,
+      ...(task.slaSeconds !== undefined ? { slaSeconds: task.slaSeconds } : {}),
+      mapped: task.mapping !== undefined,
+      groups: task.groups,
+    })),
+    stats: { states: input.states, definitionBytes: input.definitionBytes, transitions: input.transitions },
+  };
+}
+
+/** The params schema as JSON Schema; extra conf keys are allowed, as in Airflow. */
+export function paramsJsonSchema(params: Readonly<Record<string, ParamSpec>>): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const [name, spec] of Object.entries(params)) {
+    const { required: isRequired, items, ...rest } = spec as ParamSpec & { items?: string };
+    properties[name] = { ...rest, ...(items !== undefined ? { items: { type: items } } : {}) };
+    if (isRequired === true && spec.default === undefined) required.push(name);
+  }
+  return { type: 'object', properties, required, additionalProperties: true };
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { tryParseDuration } from '../sdk/duration.ts';
+import { PARAM_TYPES } from '../sdk/params.ts';
+import { TRIGGER_RULES } from '../sdk/trigger-rule.ts';
+
+/**
+ * zod schemas for what authors pass to the SDK. The SDK records options as given; these schemas check them all
+ * at once so `airstep validate` can report every bad field with its name.
+ */
+
+const duration = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+  const parsed = tryParseDuration(value);
+  if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+});
+
+const callback = z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
+  message: 'must be a function',
+});
+
+export const taskOptionsSchema = z
+  .object({
+    retries: z.int().min(0).max(100),
+    retryDelay: duration,
+    exponentialBackoff: z.boolean(),
+    maxRetryDelay: duration,
+    retryJitter: z.boolean(),
+    executionTimeout: duration,
+    heartbeat: duration,
+    triggerRule: z.enum(TRIGGER_RULES, {
+      error: (issue) => `unknown trigger rule '${String(issue.input)}' (one of: ${TRIGGER_RULES.join(', ')})`,
+    }),
+    pool: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
+    poolSlots: z.int().min(1, 'must be at least 1 (a pool task holds slots)'),
+    queue: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or -'),
+    priorityWeight: z.int(),
+    onFailure: callback,
+    onSuccess: callback,
+    onRetry: callback,
+    sla: duration,
+    doc: z.string(),
+  })
+  .partial()
+  .strict();
+
+const param = z
+  .object({
+    type: z.enum(PARAM_TYPES),
+    description: z.string().optional(),
+    default: z.unknown().optional(),
+    required: z.boolean().optional(),
+    enum: z.array(z.union([z.string(), z.number()])).optional(),
+    minimum: z.number().optional(),
+    maximum: z.number().optional(),
+    minLength: z.int().min(0).optional(),
+    maxLength: z.int().min(0).optional(),
+    pattern: z.string().optional(),
+    items: z.enum(['string', 'number', 'integer', 'boolean', 'object']).optional(),
+  })
+  .strict();
+
+const date = z.union([z.string(), z.date()]);
+
+export const DAG_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const dagOptionsSchema = z
+  .object({
+    id: z.string().regex(DAG_ID, 'must be 1-64 letters, digits, _ or - (it names the state machine)'),
+    description: z.string(),
+    schedule: z.string().nullable(),
+    startDate: date,
+    endDate: date,
+    timezone: z.string(),
+    catchup: z.boolean(),
+    tags: z.array(z.string()),
+    owner: z.string(),
+    defaultArgs: z.record(z.string(), z.unknown()),
+    params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid identifier'), param),
+    maxActiveRuns: z.int().min(1),
+    maxActiveTasks: z.int().min(1),
+    dagrunTimeout: duration,
+    xcomOffloadBytes: z.int().min(256).max(131_072),
+    doc: z.string(),
+  })
+  .partial({
+    description: true,
+    schedule: true,
+    startDate: true,
+    endDate: true,
+    timezone: true,
+    catchup: true,
+    tags: true,
+    owner: true,
+    defaultArgs: true,
+    params: true,
+    maxActiveRuns: true,
+    maxActiveTasks: true,
+    dagrunTimeout: true,
+    xcomOffloadBytes: true,
+    doc: true,
+  })
+  .strict();
+
+export const sensorOptionsSchema = z
+  .object({
+    pokeInterval: duration,
+    timeout: duration,
+    softFail: z.boolean(),
+    exponentialBackoff: z.boolean(),
+    maxWait: duration,
+  })
+  .partial()
+  .strict();
+
+export const fargateOptionsSchema = z
+  .object({
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
+    memory: z.int().min(512).max(30_720),
+    image: z.string().min(1),
+    command: z.array(z.string()),
+    environment: z.record(z.string(), z.string()),
+  })
+  .partial()
+  .strict();
+
+/** Turns zod issues into `{ field, message }` pairs, the field as a dotted path under `prefix`. */
+export function zodProblems(error: z.ZodError, prefix = ''): Array<{ field: string; message: string }> {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const field = [prefix, path].filter((part) => part !== '').join('.');
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.join(', ');
+      return { field: [field, issue.keys[0]].filter(Boolean).join('.'), message: `unknown option(s): ${keys}` };
+    }
+    return { field: field === '' ? '(options)' : field, message: issue.message };
+  });
+}

@@ -1,0 +1,20 @@
+/**
+ * Deploy-time values left as `${Name}` in the ASL and filled in by the deployer (CDK `definitionSubstitutions`,
+ * the dag-sync Lambda, or the local engine). The manifest lists which ones a DAG uses.
+ */
+export const placeholder = {
+  dagVersion: '${DagVersion}',
+  controlQueueUrl: '${ControlQueueUrl}',
+  taskQueueUrl: (queue: string) => `\${TaskQueueUrl_${queue}}`,
+  ecsClusterArn: '${EcsClusterArn}',
+  subnetIds: '${SubnetIds}',
+  securityGroupIds: '${SecurityGroupIds}',
+  assignPublicIp: '${AssignPublicIp}',
+  workerTaskDefinition: (cpu: number, memory: number) => `\${WorkerTaskDefinition_${cpu}_${memory}}`,
+  containerTaskDefinition: (taskKey: string) => `\${ContainerTaskDefinition_${taskKey}}`,
+} as const;
+
+/** Every `${Name}` in a definition, sorted. */
+export function placeholdersIn(text: string): string[] {
+  return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1]!))].sort();
+}

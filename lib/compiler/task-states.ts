@@ -1,0 +1,549 @@
+import type { AslState } from './asl-types.ts';
+import type { DagIR, SensorIR, TaskIR } from './ir.ts';
+import { placeholder } from './placeholders.ts';
+import {
+  compileTemplatedEntry,
+  compileTemplatedValue,
+  compileTemplateField,
+  type ReferenceResolver,
+} from './templates.ts';
+
+/** Where a task's run states go when it ends: the state names its success and non-success paths lead to. */
+export interface RunExits {
+  /** After the task's record says `success`. */
+  readonly success: string;
+  /** The Pass state that records a caught error (`<task>:failed`); Catch leads here. */
+  readonly caught: string;
+  /** Where a failed task goes once its record already says `failed` (lazy: only some kinds need it). */
+  readonly failed: () => string;
+  /** The Pass state that records `skipped` (a soft-failed sensor). */
+  readonly skipped: () => string;
+}
+
+export interface TaskEmitContext {
+  readonly ir: DagIR;
+  readonly task: TaskIR;
+  readonly name: string;
+  /** JSONPath of an upstream task's record as seen from this task (`$.tasks.x` or `$.gates.<me>.x`). */
+  readonly recordPath: (upstreamId: string) => string;
+  readonly resolve: ReferenceResolver;
+  /** Key of a task id in the payload. */
+  readonly keyOf: (id: string) => string;
+  /** Direct downstream ids (for a branch's follow flags). */
+  readonly downstream: readonly string[];
+  readonly add: (name: string, state: AslState) => void;
+  readonly end: (target: string) => Record<string, unknown>;
+}
+
+const TASK_TOKEN = '$$.Task.Token';
+
+/** Emits the states that run one task; returns the name of the first one. */
+export function emitRunStates(c: TaskEmitContext, exits: RunExits): string {
+  const { task } = c;
+  switch (task.kind) {
+    case 'empty':
+      c.add(c.name, {
+        Type: 'Pass',
+        Result: { state: 'success', output: null },
+        ResultPath: recordOf(task),
+        ...c.end(exits.success),
+      });
+      return c.name;
+    case 'wait':
+      return emitWait(c, exits);
+    case 'code':
+      return task.mapping !== undefined ? emitMapped(c, exits) : emitWorkerTask(c, exits);
+    case 'container':
+      return emitWorkerTask(c, exits);
+    case 'lambda_invoke':
+    case 'native':
+      return emitServiceTask(c, exits);
+    case 's3_sensor':
+    case 'poll_sensor':
+      return emitSensor(c, exits);
+  }
+}
+
+function recordOf(task: TaskIR): string {
+  return `$.tasks.${task.key}`;
+}
+
+/** Retry for a task: NonRetryableError first (never retried), then everything else per the task's options. */
+export function retryOf(task: TaskIR, worker: boolean): Record<string, unknown> {
+  const { retry } = task;
+  if (retry.retries === 0) return {};
+  const everything: Record<string, unknown> = {
+    ErrorEquals: ['States.ALL'],
+    IntervalSeconds: retry.delaySeconds,
+    MaxAttempts: retry.retries,
+    BackoffRate: retry.backoffRate,
+    ...(retry.maxDelaySeconds !== undefined ? { MaxDelaySeconds: retry.maxDelaySeconds } : {}),
+    ...(retry.jitter ? { JitterStrategy: 'FULL' } : {}),
+  };
+  const nonRetryable = { ErrorEquals: ['NonRetryableError'], MaxAttempts: 0 };
+  return { Retry: worker ? [nonRetryable, everything] : [everything] };
+}
+
+/** Every error is caught, so a failed task never fails the Parallel around it and cancels its siblings. */
+function catchAll(task: TaskIR, failed: string): Record<string, unknown> {
+  return { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: recordOf(task), Next: failed }] };
+}
+
+function timeouts(task: TaskIR, withHeartbeat: boolean): Record<string, unknown> {
+  const timeout = task.executionTimeoutSeconds;
+  const heartbeat = withHeartbeat ? task.heartbeatSeconds : undefined;
+  return {
+    ...(timeout !== undefined ? { TimeoutSeconds: timeout } : {}),
+    // ASL requires HeartbeatSeconds < TimeoutSeconds; a heartbeat that long adds nothing.
+    ...(heartbeat !== undefined && (timeout === undefined || heartbeat < timeout)
+      ? { HeartbeatSeconds: heartbeat }
+      : {}),
+  };
+}
+
+/** The record a successful task leaves: state, try number, and its result when a downstream task reads it. */
+function successSelector(c: TaskEmitContext, fromWorker: boolean, outputPath: string): Record<string, unknown> {
+  const { task } = c;
+  const follow =
+    task.role === 'branch'
+      ? {
+          follow: Object.fromEntries(
+            c.downstream.map((id) => [`${c.keyOf(id)}.$`, `States.ArrayContains(${outputPath}, '${id}')`]),
+          ),
+        }
+      : {};
+  return {
+    state: 'success',
+    ...(fromWorker ? { 'try.$': '$.try' } : {}),
+    ...(task.xcomConsumed ? { 'output.$': outputPath } : {}),
+    ...follow,
+  };
+}
+
+/** The message an Airstep worker receives: which task of which DAG version, its context and inputs. */
+function workerMessage(c: TaskEmitContext, kind: 'task' | 'poke', mapped: boolean): Record<string, unknown> {
+  const { task } = c;
+  const inputs = Object.fromEntries(
+    Object.entries(task.inputs).map(([name, id]) => [`${name}.$`, `${c.recordPath(id)}.output`]),
+  );
+  return {
+    kind,
+    dagId: c.ir.dagId,
+    dagVersion: placeholder.dagVersion,
+    taskId: task.id,
+    'executionArn.$': '$$.Execution.Id',
+    'retryCount.$': '$$.State.RetryCount',
+    'token.$': TASK_TOKEN,
+    'ctx.$': '$.ctx',
+    inputs,
+    ...(mapped
+      ? { 'mapIndex.$': '$.index', 'item.$': '$.item', partial: task.mapping?.partial ?? {} }
+      : { mapIndex: -1 }),
+  };
+}
+
+/** The Task state that hands work to a worker and waits for its answer (SQS, or ECS Fargate). */
+function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapped: boolean): AslState {
+  const { task } = c;
+  const message = workerMessage(c, kind, mapped);
+  if (task.kind === 'container' || task.compute === 'fargate') {
+    const fargate = task.fargate ?? {};
+    const definition =
+      fargate.image !== undefined
+        ? placeholder.containerTaskDefinition(task.key)
+        : placeholder.workerTaskDefinition(fargate.cpu ?? 256, fargate.memory ?? 512);
+    const environment = [
+      { Name: 'AIRSTEP_TASK_TOKEN', 'Value.$': TASK_TOKEN },
+      { Name: 'AIRSTEP_DAG_ID', Value: c.ir.dagId },
+      { Name: 'AIRSTEP_DAG_VERSION', Value: placeholder.dagVersion },
+      { Name: 'AIRSTEP_TASK_ID', Value: task.id },
+      { Name: 'AIRSTEP_EXECUTION_ARN', 'Value.$': '$$.Execution.Id' },
+      { Name: 'AIRSTEP_RETRY_COUNT', 'Value.$': "States.Format('{}', $$.State.RetryCount)" },
+      { Name: 'AIRSTEP_CTX', 'Value.$': 'States.JsonToString($.ctx)' },
+      ...Object.entries(task.inputs).map(([name, id]) => ({
+        Name: `AIRSTEP_INPUT_${name}`,
+        'Value.$': `States.JsonToString(${c.recordPath(id)}.output)`,
+      })),
+      ...Object.entries(fargate.environment ?? {}).map(([Name, Value]) => ({ Name, Value })),
+    ];
+    return {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::ecs:runTask.waitForTaskToken',
+      Parameters: {
+        Cluster: placeholder.ecsClusterArn,
+        TaskDefinition: definition,
+        LaunchType: 'FARGATE',
+        NetworkConfiguration: {
+          AwsvpcConfiguration: {
+            'Subnets.$': `States.StringSplit('${placeholder.subnetIds}', ',')`,
+            'SecurityGroups.$': `States.StringSplit('${placeholder.securityGroupIds}', ',')`,
+            AssignPublicIp: placeholder.assignPublicIp,
+          },
+        },
+        Overrides: {
+          ContainerOverrides: [
+            {
+              Name: fargate.image !== undefined ? 'task' : 'worker',
+              ...(fargate.command !== undefined ? { Command: fargate.command } : {}),
+              Environment: environment,
+            },
+          ],
+        },
+      },
+      ...timeouts(task, true),
+    };
+  }
+  return {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+    Parameters: { QueueUrl: placeholder.taskQueueUrl(task.queue), MessageBody: message },
+    ...timeouts(task, true),
+  };
+}
+
+function emitWorkerTask(c: TaskEmitContext, exits: RunExits): string {
+  c.add(c.name, {
+    ...workerTaskState(c, 'task', false),
+    ResultSelector: successSelector(c, true, '$.output'),
+    ResultPath: recordOf(c.task),
+    ...retryOf(c.task, true),
+    ...catchAll(c.task, exits.caught),
+    ...c.end(exits.success),
+  });
+  return c.name;
+}
+
+/**
+ * Dynamic task mapping: one Map state; each item is a worker task with its own retries, and a failed item is
+ * caught so the other items go on. Then one Choice sets the mapped task's state from its items.
+ */
+function emitMapped(c: TaskEmitContext, exits: RunExits): string {
+  const { task } = c;
+  const mapping = task.mapping!;
+  const record = recordOf(task);
+  const itemName = `${c.name}:item`;
+  const itemFailed = `${c.name}:item_failed`;
+  const resultName = `${c.name}:result`;
+  const doneName = `${c.name}:done`;
+  const itemsFailedName = `${c.name}:items_failed`;
+  const literal = 'items' in mapping.over;
+  const itemsPath = literal ? `${record}.items` : `${c.recordPath(mapping.over.task)}.output`;
+  let first = c.name;
+  if (literal) {
+    first = `${c.name}:items`;
+    c.add(first, { Type: 'Pass', Result: { items: mapping.over.items }, ResultPath: record, Next: c.name });
+  }
+  const itemStates = {
+    [itemName]: {
+      ...workerTaskState(c, 'task', true),
+      ResultSelector: { state: 'success', 'try.$': '$.try', 'output.$': '$.output' },
+      ...retryOf(task, true),
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: itemFailed }],
+      End: true,
+    },
+    [itemFailed]: {
+      Type: 'Pass',
+      Parameters: { state: 'failed', output: null, 'error.$': '$.error' },
+      End: true,
+    },
+  };
+  c.add(c.name, {
+    Type: 'Map',
+    ItemsPath: itemsPath,
+    ItemSelector: {
+      'ctx.$': '$.ctx',
+      'tasks.$': '$.tasks',
+      'gates.$': '$.gates',
+      'item.$': '$$.Map.Item.Value',
+      'index.$': '$$.Map.Item.Index',
+    },
+    MaxConcurrency: mapping.maxConcurrency,
+    ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: itemName, States: itemStates },
+    ResultSelector: {
+      'count.$': 'States.ArrayLength($)',
+      'anyFailed.$': "States.ArrayContains($[*].state, 'failed')",
+      'output.$': '$[*].output',
+    },
+    ResultPath: record,
+    ...catchAll(task, exits.caught),
+    Next: resultName,
+  });
+  c.add(resultName, {
+    Type: 'Choice',
+    Choices: [
+      // Mapping over an empty list skips the task, as in Airflow.
+      { Variable: `${record}.count`, NumericEquals: 0, Next: exits.skipped() },
+      { Variable: `${record}.anyFailed`, BooleanEquals: true, Next: itemsFailedName },
+    ],
+    Default: doneName,
+  });
+  const output = task.xcomConsumed ? { 'output.$': `${record}.output` } : {};
+  c.add(itemsFailedName, {
+    Type: 'Pass',
+    Parameters: { state: 'failed', ...output, error: { Error: 'MappedItemFailed', Cause: 'one or more items failed' } },
+    ResultPath: record,
+    ...c.end(exits.failed()),
+  });
+  c.add(doneName, {
+    Type: 'Pass',
+    Parameters: { state: 'success', ...output },
+    ResultPath: record,
+    ...c.end(exits.success),
+  });
+  return first;
+}
+
+/** Native integrations and existing Lambdas: Step Functions calls the service itself, no worker. */
+function emitServiceTask(c: TaskEmitContext, exits: RunExits): string {
+  const { task } = c;
+  const [resource, parameters, outputPath] = serviceCall(task, c.resolve);
+  c.add(c.name, {
+    Type: 'Task',
+    Resource: resource,
+    Parameters: parameters,
+    ...timeouts(task, false),
+    ResultSelector: successSelector(c, false, outputPath),
+    ResultPath: recordOf(task),
+    ...retryOf(task, false),
+    ...catchAll(task, exits.caught),
+    ...c.end(exits.success),
+  });
+  return c.name;
+}
+
+function serviceCall(task: TaskIR, resolve: ReferenceResolver): [string, Record<string, unknown>, string] {
+  const field = (name: string, value: unknown) => compileTemplatedEntry(name, value, resolve);
+  if (task.kind === 'lambda_invoke') {
+    const lambda = task.lambda!;
+    const payload =
+      lambda.payload === undefined ? { 'ctx.$': '$.ctx' } : compileTemplatedValue(lambda.payload, resolve);
+    const payloadField = typeof lambda.payload === 'string' ? field('Payload', lambda.payload) : { Payload: payload };
+    return [
+      'arn:aws:states:::lambda:invoke',
+      { ...field('FunctionName', lambda.functionName), ...payloadField },
+      '$.Payload',
+    ];
+  }
+  const f = task.native!.fields as Record<string, unknown>;
+  const opt = (name: string, value: unknown) => (value === undefined ? {} : field(name, value));
+  switch (task.native!.action) {
+    case 's3_copy':
+      return [
+        'arn:aws:states:::aws-sdk:s3:copyObject',
+        {
+          ...field('Bucket', f.bucket),
+          ...field('Key', f.key),
+          ...field('CopySource', `${f.sourceBucket}/${f.sourceKey}`),
+        },
+        '$',
+      ];
+    case 's3_put':
+      return [
+        'arn:aws:states:::aws-sdk:s3:putObject',
+        {
+          ...field('Bucket', f.bucket),
+          ...field('Key', f.key),
+          ...field('Body', f.body),
+          ...opt('ContentType', f.contentType),
+        },
+        '$',
+      ];
+    case 's3_list':
+      return [
+        'arn:aws:states:::aws-sdk:s3:listObjectsV2',
+        { ...field('Bucket', f.bucket), ...opt('Prefix', f.prefix), ...opt('MaxKeys', f.maxKeys) },
+        '$',
+      ];
+    case 'dynamodb_get':
+      return ['arn:aws:states:::dynamodb:getItem', { ...field('TableName', f.table), ...field('Key', f.key) }, '$'];
+    case 'dynamodb_put':
+      return ['arn:aws:states:::dynamodb:putItem', { ...field('TableName', f.table), ...field('Item', f.item) }, '$'];
+    case 'dynamodb_update':
+      return [
+        'arn:aws:states:::dynamodb:updateItem',
+        {
+          ...field('TableName', f.table),
+          ...field('Key', f.key),
+          ...field('UpdateExpression', f.updateExpression),
+          ...opt('ExpressionAttributeValues', f.expressionAttributeValues),
+          ...opt('ExpressionAttributeNames', f.expressionAttributeNames),
+        },
+        '$',
+      ];
+    case 'sqs_send':
+      return [
+        'arn:aws:states:::sqs:sendMessage',
+        { ...field('QueueUrl', f.queueUrl), ...field('MessageBody', f.body) },
+        '$',
+      ];
+    case 'sns_publish':
+      return [
+        'arn:aws:states:::sns:publish',
+        { ...field('TopicArn', f.topicArn), ...field('Message', f.message), ...opt('Subject', f.subject) },
+        '$',
+      ];
+    case 'events_put': {
+      const entries = (f.entries as Array<Record<string, unknown>>).map((entry) => ({
+        ...field('Source', entry.source),
+        ...field('DetailType', entry.detailType),
+        ...field('Detail', entry.detail),
+        ...opt('EventBusName', entry.eventBusName),
+      }));
+      return ['arn:aws:states:::events:putEvents', { Entries: entries }, '$'];
+    }
+  }
+}
+
+function emitWait(c: TaskEmitContext, exits: RunExits): string {
+  const { task } = c;
+  const wait = task.wait!;
+  const done = `${c.name}:done`;
+  const timing =
+    wait.seconds !== undefined
+      ? { Seconds: wait.seconds }
+      : { TimestampPath: Object.values(compileTemplateField('x', wait.until!, c.resolve))[0] };
+  c.add(c.name, { Type: 'Wait', ...timing, Next: done });
+  c.add(done, {
+    Type: 'Pass',
+    Result: { state: 'success', output: null },
+    ResultPath: recordOf(task),
+    ...c.end(exits.success),
+  });
+  return c.name;
+}
+
+/**
+ * A sensor is a loop in the state machine: poke, check, wait, poke again. No worker is held while waiting; the
+ * poke count stands in for elapsed time (Step Functions has no date arithmetic), so the timeout is exact in
+ * pokes and waits.
+ */
+function emitSensor(c: TaskEmitContext, exits: RunExits): string {
+  const { task } = c;
+  const sensor = task.sensor!;
+  const record = recordOf(task);
+  const n = (suffix: string) => `${c.name}:${suffix}`;
+  const pokePath = `${record}.poke`;
+  const isS3 = task.kind === 's3_sensor';
+  const target = isS3 ? (sensor.key ?? sensor.prefix!) : undefined;
+
+  c.add(n('start'), {
+    Type: 'Pass',
+    Parameters: {
+      n: 0,
+      wait: sensor.pokeSeconds,
+      ...(target !== undefined ? compileTemplatedEntry('target', target, c.resolve) : {}),
+    },
+    ResultPath: record,
+    Next: c.name,
+  });
+  if (isS3) {
+    c.add(c.name, {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:s3:listObjectsV2',
+      Parameters: {
+        ...compileTemplatedEntry('Bucket', sensor.bucket!, c.resolve),
+        'Prefix.$': `${record}.target`,
+        MaxKeys: 1,
+      },
+      ResultPath: pokePath,
+      ...retryOf(task, false),
+      ...catchAll(task, exits.caught),
+      Next: n('check'),
+    });
+  } else {
+    c.add(c.name, {
+      ...workerTaskState(c, 'poke', false),
+      ResultSelector: { 'done.$': '$.output.done', 'value.$': '$.output.value', 'try.$': '$.try' },
+      ResultPath: pokePath,
+      ...retryOf(task, true),
+      ...catchAll(task, exits.caught),
+      Next: n('check'),
+    });
+  }
+  const found = n('found');
+  const foundWhen = isS3
+    ? { Variable: `${pokePath}.KeyCount`, NumericGreaterThan: 0, Next: sensor.key !== undefined ? n('match') : found }
+    : { Variable: `${pokePath}.done`, BooleanEquals: true, Next: found };
+  const maxPokes = pokesUntilTimeout(sensor);
+  const timedOut = sensor.softFail ? exits.skipped() : n('timed_out');
+  const growth = sensor.exponentialBackoff ? backoffChoices(sensor, record, n) : [];
+  c.add(n('check'), {
+    Type: 'Choice',
+    Choices: [
+      foundWhen,
+      { Variable: `${record}.n`, NumericGreaterThanEquals: maxPokes - 1, Next: timedOut },
+      ...growth,
+    ],
+    Default: n('tick'),
+  });
+  if (isS3 && sensor.key !== undefined) {
+    // ListObjectsV2 with the key as prefix returns the key itself first when it exists.
+    c.add(n('match'), {
+      Type: 'Choice',
+      Choices: [{ Variable: `${pokePath}.Contents[0].Key`, StringEqualsPath: `${record}.target`, Next: found }],
+      Default: n('tick'),
+    });
+  }
+  const foundOutput = isS3
+    ? { output: { 'key.$': `${pokePath}.Contents[0].Key` } }
+    : { 'output.$': `${pokePath}.value`, 'try.$': `${pokePath}.try` };
+  c.add(found, {
+    Type: 'Pass',
+    Parameters: { state: 'success', ...foundOutput },
+    ResultPath: record,
+    ...c.end(exits.success),
+  });
+  if (!sensor.softFail) {
+    c.add(n('timed_out'), {
+      Type: 'Pass',
+      Parameters: {
+        state: 'failed',
+        output: null,
+        error: { Error: 'SensorTimeout', Cause: `not found after ${maxPokes} pokes (${sensor.timeoutSeconds}s)` },
+      },
+      ResultPath: record,
+      ...c.end(exits.failed()),
+    });
+  }
+  const keep = { ...(target !== undefined ? { 'target.$': `${record}.target` } : {}) };
+  const tick = (name: string, wait: Record<string, unknown>) =>
+    c.add(name, {
+      Type: 'Pass',
+      Parameters: { 'n.$': `States.MathAdd(${record}.n, 1)`, ...wait, ...keep },
+      ResultPath: record,
+      Next: n('wait'),
+    });
+  tick(n('tick'), { 'wait.$': `${record}.wait` });
+  if (sensor.exponentialBackoff) {
+    tick(n('tick_grow'), { 'wait.$': `States.MathAdd(${record}.wait, ${record}.wait)` });
+    if (sensor.maxWaitSeconds !== undefined) tick(n('tick_cap'), { wait: sensor.maxWaitSeconds });
+  }
+  c.add(n('wait'), { Type: 'Wait', SecondsPath: `${record}.wait`, Next: c.name });
+  return n('start');
+}
+
+/** With backoff, the wait doubles after the first poke, bounded by maxWait. */
+function backoffChoices(sensor: SensorIR, record: string, n: (suffix: string) => string): Record<string, unknown>[] {
+  const grow = { Variable: `${record}.n`, NumericGreaterThan: 0 };
+  if (sensor.maxWaitSeconds === undefined) return [{ ...grow, Next: n('tick_grow') }];
+  const half = Math.floor(sensor.maxWaitSeconds / 2);
+  return [
+    { And: [grow, { Variable: `${record}.wait`, NumericLessThanEquals: half }], Next: n('tick_grow') },
+    { ...grow, Next: n('tick_cap') },
+  ];
+}
+
+/** The number of pokes made before giving up: the first poke is at 0s, then one after each wait. */
+export function pokesUntilTimeout(sensor: SensorIR): number {
+  let elapsed = 0;
+  let wait = sensor.pokeSeconds;
+  let pokes = 1;
+  while (elapsed < sensor.timeoutSeconds) {
+    elapsed += wait;
+    pokes++;
+    if (sensor.exponentialBackoff && pokes > 2) {
+      wait = sensor.maxWaitSeconds !== undefined && wait * 2 > sensor.maxWaitSeconds ? sensor.maxWaitSeconds : wait * 2;
+    }
+  }
+  return pokes;
+}

@@ -1,0 +1,76 @@
+import type { AslState, StateMachineDefinition } from './asl-types.ts';
+import type { DagIR, TaskIR } from './ir.ts';
+
+/**
+ * State transitions a run pays for (Standard workflows bill per transition), on the path where every task
+ * succeeds at its first try and every sensor finds its target at the first poke.
+ */
+export interface TransitionStats {
+  /** Task id -> transitions for that task (a mapped task: per run of the Map, plus `perItem` for each item). */
+  readonly perTask: Readonly<Record<string, { readonly transitions: number; readonly perItem?: number }>>;
+  /** Parallel states and the final result states. */
+  readonly overhead: number;
+  readonly total: number;
+  /** History events the same run writes (a Standard execution holds at most 25,000). */
+  readonly historyEvents: number;
+}
+
+/** Events per state entered: a Task writes entered, scheduled, started, submitted, succeeded and exited. */
+const EVENTS: Record<string, number> = { Task: 6, Parallel: 4, Map: 4 };
+
+export function transitionStats(
+  ir: DagIR,
+  definition: StateMachineDefinition,
+  names: ReadonlyMap<string, string>,
+): TransitionStats {
+  const all = flatten(definition.States);
+  const perTask: Record<string, { transitions: number; perItem?: number }> = {};
+  let total = 0;
+  let events = 0;
+  const visit = (name: string) => {
+    const state = all.get(name);
+    if (state === undefined) return 0;
+    events += EVENTS[state.Type] ?? 2;
+    return 1;
+  };
+  for (const task of ir.tasks) {
+    const n = names.get(task.id)!;
+    let transitions = 0;
+    for (const suffix of ['gate', 'decide', 'signal']) transitions += visit(`${n}:${suffix}`);
+    for (const name of happyRunStates(task, n)) transitions += visit(name);
+    const perItem = task.mapping !== undefined ? visit(`${n}:item`) : undefined;
+    perTask[task.id] = perItem !== undefined ? { transitions, perItem } : { transitions };
+    total += transitions + (perItem ?? 0);
+  }
+  let overhead = 0;
+  for (const [name, state] of all) {
+    if (state.Type === 'Parallel' || name === 'run:result' || name === 'run:succeeded') overhead += visit(name);
+  }
+  total += overhead;
+  return { perTask, overhead, total, historyEvents: events };
+}
+
+function happyRunStates(task: TaskIR, n: string): string[] {
+  switch (task.kind) {
+    case 'wait':
+      return [n, `${n}:done`];
+    case 's3_sensor':
+    case 'poll_sensor':
+      return [`${n}:start`, n, `${n}:check`, `${n}:match`, `${n}:found`];
+    case 'code':
+      return task.mapping !== undefined ? [`${n}:items`, n, `${n}:result`, `${n}:done`] : [n];
+    default:
+      return [n];
+  }
+}
+
+function flatten(states: Record<string, AslState>, into = new Map<string, AslState>()): Map<string, AslState> {
+  for (const [name, state] of Object.entries(states)) {
+    into.set(name, state);
+    for (const branch of (state.Branches as Array<{ States: Record<string, AslState> }>) ?? [])
+      flatten(branch.States, into);
+    const processor = state.ItemProcessor as { States: Record<string, AslState> } | undefined;
+    if (processor !== undefined) flatten(processor.States, into);
+  }
+  return into;
+}

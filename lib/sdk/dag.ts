@@ -1,0 +1,84 @@
+import { DagGraph } from './dag-graph.ts';
+import type { Duration } from './duration.ts';
+import type { ParamsSpec, ParamValues } from './params.ts';
+import type { TaskOptions } from './task-options.ts';
+import { TaskScope } from './task-scope.ts';
+
+/**
+ * A schedule: a 5-field cron expression (`'0 6 * * 1-5'`), a preset (`'@daily'`), a rate (`'every 15 minutes'`,
+ * `'rate(15 minutes)'`), or `null` for a DAG that only runs when triggered.
+ */
+export type Schedule = string | null;
+
+export interface DagOptions<S extends ParamsSpec = ParamsSpec> {
+  /** Stable id: letters, digits, `_`, `-`; it names the state machine and every run. */
+  readonly id: string;
+  readonly description?: string;
+  /** @default null (manual runs only) */
+  readonly schedule?: Schedule;
+  /** First logical date (ISO date or date-time; without an offset it is read in `timezone`). */
+  readonly startDate?: string | Date;
+  /** No run has a logical date after this. */
+  readonly endDate?: string | Date;
+  /** IANA time zone the schedule and `ds` are read in. @default 'UTC' */
+  readonly timezone?: string;
+  /** Run every interval missed since `startDate` (or the last run) when the DAG is deployed. @default false */
+  readonly catchup?: boolean;
+  readonly tags?: readonly string[];
+  readonly owner?: string;
+  /** Defaults for every task (retries, retryDelay, pool, …). */
+  readonly defaultArgs?: TaskOptions;
+  /** The schema of the `conf` a run accepts; defaults fill `ctx.params`. */
+  readonly params?: S;
+  /** Runs of this DAG at once; further triggers wait in a queue. @default 16 */
+  readonly maxActiveRuns?: number;
+  /** Tasks of this DAG running at once, across its runs. @default 16 */
+  readonly maxActiveTasks?: number;
+  /** A run that takes longer fails (the state machine's `TimeoutSeconds`). */
+  readonly dagrunTimeout?: Duration;
+  /** Task results larger than this many bytes are stored in S3 and passed by reference. @default 8192 */
+  readonly xcomOffloadBytes?: number;
+  /** Markdown shown with the DAG. */
+  readonly doc?: string;
+}
+
+/**
+ * A DAG: options plus the tasks declared on it. `P` is the type of `ctx.params`, inferred from `params`.
+ *
+ * ```ts
+ * const etl = dag({ id: 'etl', schedule: '@daily', startDate: '2026-01-01' });
+ * const raw = etl.task('extract', async (ctx) => fetchRows(ctx.ds));
+ * etl.task('load', { inputs: { raw } }, async (ctx, { raw }) => save(raw));
+ * export default etl;
+ * ```
+ */
+export class Dag<P = Record<string, unknown>> extends TaskScope<P> {
+  readonly id: string;
+  readonly options: DagOptions;
+  /** @internal what the DAG file declared, read by the compiler */
+  readonly declared: DagGraph;
+
+  constructor(options: DagOptions) {
+    const graph = new DagGraph(typeof options?.id === 'string' ? options.id : String(options?.id));
+    super(graph, '', [], options?.defaultArgs ?? {});
+    this.id = graph.dagId;
+    this.options = options;
+    this.declared = graph;
+  }
+
+  override toString(): string {
+    return `Dag(${this.id})`;
+  }
+}
+
+/** Declares a DAG; `ctx.params` is typed from `params`. */
+export function dag<const S extends ParamsSpec = Record<never, never>>(options: DagOptions<S>): Dag<ParamValues<S>> {
+  return new Dag<ParamValues<S>>(options);
+}
+
+/** True for a `Dag`, also one made by another copy of the SDK module (a bundled DAG file may carry its own). */
+export function isDag(value: unknown): value is Dag {
+  if (value instanceof Dag) return true;
+  const declared = (value as { declared?: { tasks?: unknown; edges?: unknown } } | null)?.declared;
+  return declared?.tasks instanceof Map && Array.isArray(declared.edges);
+}

@@ -1,0 +1,32 @@
+export type { RunType, TaskContext } from './context.ts';
+export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
+export { type Duration, parseDuration, tryParseDuration } from './duration.ts';
+export {
+  AirstepError,
+  CycleError,
+  DagDefinitionError,
+  DagValidationError,
+  formatProblem,
+  NonRetryableError,
+  type Problem,
+  type ProblemLocation,
+} from './errors.ts';
+export type { ParamSpec, ParamsSpec, ParamValues } from './params.ts';
+export { chain, crossDownstream, fanIn, fanOut } from './structure.ts';
+export type { Compute, DefaultArgs, FargateOptions, TaskCallback, TaskOptions } from './task-options.ts';
+export { type Dependency, DependencyNode, TaskRef } from './task-ref.ts';
+export {
+  type BranchChoice,
+  type CodeTaskOptions,
+  type CommonTaskOptions,
+  type ExpandOptions,
+  type Inputs,
+  type InputValues,
+  type PokeResult,
+  type ShortCircuitOptions,
+  TaskGroup,
+  type TaskGroupOptions,
+  TaskScope,
+} from './task-scope.ts';
+export type { SensorOptions, TaskSpec } from './task-spec.ts';
+export { isTriggerRule, TRIGGER_RULES, type TriggerRule } from './trigger-rule.ts';

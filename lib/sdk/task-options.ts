@@ -1,0 +1,61 @@
+import type { TaskContext } from './context.ts';
+import type { Duration } from './duration.ts';
+import type { TriggerRule } from './trigger-rule.ts';
+
+/** Called by the runtime after a task ends (or before a retry); errors in callbacks are logged, never fatal. */
+export type TaskCallback = (ctx: TaskContext, event: { readonly state: string; readonly error?: string }) => unknown;
+
+/**
+ * Options every task accepts. Unset options come from the task group's and then the DAG's `defaultArgs`.
+ */
+export interface TaskOptions {
+  /** How many times a failed try is retried. @default 0 */
+  readonly retries?: number;
+  /** Wait before the first retry. @default '5 minutes' (Airflow's default), rounded up to whole seconds */
+  readonly retryDelay?: Duration;
+  /** Double the delay after every retry. @default false */
+  readonly exponentialBackoff?: boolean;
+  /** Upper bound of the retry delay with exponential backoff. */
+  readonly maxRetryDelay?: Duration;
+  /** Randomize retry delays (Step Functions `JitterStrategy: FULL`). @default false */
+  readonly retryJitter?: boolean;
+  /** Hard limit on one try; a try that runs longer fails with `States.Timeout`. */
+  readonly executionTimeout?: Duration;
+  /** A worker that stops reporting for this long is considered lost and the try fails. @default '2 minutes' */
+  readonly heartbeat?: Duration;
+  /** When the task runs, given its upstream tasks' states. @default 'all_success' */
+  readonly triggerRule?: TriggerRule;
+  /** A named pool whose slots bound how many tasks run at once, across all runs. */
+  readonly pool?: string;
+  /** Slots this task holds in its pool. @default 1 */
+  readonly poolSlots?: number;
+  /** The worker queue (one SQS queue each). @default 'default' */
+  readonly queue?: string;
+  /** Higher runs first when tasks wait for a pool or a concurrency limit. @default 1 */
+  readonly priorityWeight?: number;
+  readonly onFailure?: TaskCallback;
+  readonly onSuccess?: TaskCallback;
+  readonly onRetry?: TaskCallback;
+  /** The task should have ended this long after the run's data interval end; a miss is recorded and alerted. */
+  readonly sla?: Duration;
+  /** Markdown shown with the task. */
+  readonly doc?: string;
+}
+
+/** Where a code task's function runs. */
+export type Compute = 'lambda' | 'fargate';
+
+export interface FargateOptions {
+  /** CPU units (256 = 0.25 vCPU). @default 256 */
+  readonly cpu?: number;
+  /** Memory in MiB. @default 512 */
+  readonly memory?: number;
+  /** A container image to run instead of the Airstep worker image. */
+  readonly image?: string;
+  /** The command for `image`; without it the image's own entry point runs. */
+  readonly command?: readonly string[];
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** The options every task factory accepts; code tasks add `inputs` and `compute`. */
+export type DefaultArgs = TaskOptions;

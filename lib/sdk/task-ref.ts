@@ -1,0 +1,57 @@
+import type { DagGraph } from './dag-graph.ts';
+
+/** Anything a dependency can point at: a task, a task group, or a list of them. */
+export type Dependency = DependencyNode | readonly Dependency[];
+
+/**
+ * A task or a task group in a DAG. `a.then(b)` makes `b` run after `a` and returns `b`, so chains read left
+ * to right: `extract.then(transform).then(load)`. A group stands for its first tasks when it is downstream and
+ * for its last tasks when it is upstream.
+ */
+export abstract class DependencyNode {
+  /** The fully qualified id (group ids are prefixes: `extract.customers`). */
+  readonly id: string;
+  /** @internal */
+  readonly graph: DagGraph;
+
+  protected constructor(graph: DagGraph, id: string) {
+    this.graph = graph;
+    this.id = id;
+  }
+
+  /** Makes `downstream` run after this; returns it for chaining. */
+  then<D extends Dependency>(downstream: D): D {
+    for (const node of flatten(downstream)) this.graph.addEdge(this, node);
+    return downstream;
+  }
+
+  /** Makes this run after every `upstream`; returns this. */
+  after(...upstream: Dependency[]): this {
+    for (const node of flatten(upstream)) this.graph.addEdge(node, this);
+    return this;
+  }
+
+  abstract readonly nodeKind: 'task' | 'group';
+}
+
+/** A task in a DAG. `T` is the type of its result (its XCom), which downstream tasks receive as input. */
+export class TaskRef<T = unknown> extends DependencyNode {
+  readonly nodeKind = 'task' as const;
+  /** Type-level only: the task's result type. */
+  declare readonly __result?: T;
+
+  /** @internal */
+  constructor(graph: DagGraph, id: string) {
+    super(graph, id);
+  }
+
+  override toString(): string {
+    return `TaskRef(${this.id})`;
+  }
+}
+
+/** Flattens nested dependency lists into nodes. */
+export function flatten(dependency: Dependency): DependencyNode[] {
+  if (dependency instanceof DependencyNode) return [dependency];
+  return (dependency as readonly Dependency[]).flatMap(flatten);
+}

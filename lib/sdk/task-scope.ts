@@ -1,0 +1,468 @@
+import type { TaskContext } from './context.ts';
+import type { DagGraph } from './dag-graph.ts';
+import type { Duration } from './duration.ts';
+import type { Compute, FargateOptions, TaskOptions } from './task-options.ts';
+import { type Dependency, DependencyNode, flatten, TaskRef } from './task-ref.ts';
+import type { AnyTaskFunction, NativeAction, SensorOptions, TaskSpec } from './task-spec.ts';
+
+/** Named upstream results a code task receives: argument name -> upstream task. */
+export type Inputs = Readonly<Record<string, TaskRef<unknown>>>;
+
+/** The values behind `Inputs`, typed by each upstream task's result. */
+export type InputValues<I extends Inputs> = { [K in keyof I]: I[K] extends TaskRef<infer T> ? T : never };
+
+/** Options of any task: retries, trigger rule, pool, … plus extra upstream dependencies. */
+export interface CommonTaskOptions extends TaskOptions {
+  /** Tasks or groups this task runs after, besides its inputs; a string names a task by its full id. */
+  readonly upstream?: Dependency | string | ReadonlyArray<Dependency | string>;
+}
+
+/** Options of a code task (a TypeScript function run by an Airstep worker). */
+export interface CodeTaskOptions<I extends Inputs = Inputs> extends CommonTaskOptions {
+  /** Upstream results passed to the function as its second argument; each is also a dependency. */
+  readonly inputs?: I;
+  /** Run on the Airstep Lambda worker or as a Fargate task. @default 'lambda' */
+  readonly compute?: Compute;
+  /** Fargate size and image, with `compute: 'fargate'`. */
+  readonly fargate?: FargateOptions;
+}
+
+export interface ExpandOptions<I extends Inputs, Item> extends CodeTaskOptions<I> {
+  /** The list to map over: an upstream task whose result is a list, or a literal list. */
+  readonly over: TaskRef<readonly Item[]> | readonly Item[];
+  /** Fixed arguments given to every mapped item (Airflow's `partial`). */
+  readonly partial?: Readonly<Record<string, unknown>>;
+  /** At most this many items run at once. @default 0 (no limit beyond the DAG's) */
+  readonly maxMapConcurrency?: number;
+}
+
+export interface ShortCircuitOptions<I extends Inputs> extends CodeTaskOptions<I> {
+  /** When false is returned, skip every downstream task whatever its trigger rule (Airflow's default). @default true */
+  readonly ignoreDownstreamTriggerRules?: boolean;
+}
+
+/** A poke function's answer: `true`/`false`, or `{ done, value }` to pass a value on as the sensor's result. */
+export type PokeResult = boolean | { readonly done: boolean; readonly value?: unknown };
+
+export interface TaskGroupOptions {
+  /** Defaults for tasks in this group, over the DAG's `defaultArgs`. */
+  readonly defaultArgs?: TaskOptions;
+  /** Prefix task ids with the group id. @default true */
+  readonly prefixGroupId?: boolean;
+  readonly doc?: string;
+}
+
+/** A field that may hold `{{ templates }}` (`{{ ds }}`, `{{ params.x }}`, `{{ xcom.task }}`, …). */
+export type Templated = string;
+
+/**
+ * The task factories shared by a DAG and its task groups. Each declares one task and returns its `TaskRef`.
+ */
+export class TaskScope<P = Record<string, unknown>> {
+  /** @internal */
+  protected readonly graph: DagGraph;
+  /** @internal */
+  protected readonly prefix: string;
+  /** @internal */
+  protected readonly groupPath: readonly string[];
+  /** @internal */
+  protected readonly scopeDefaults: TaskOptions;
+
+  /** @internal */
+  protected constructor(graph: DagGraph, prefix: string, groupPath: readonly string[], defaults: TaskOptions) {
+    this.graph = graph;
+    this.prefix = prefix;
+    this.groupPath = groupPath;
+    this.scopeDefaults = defaults;
+  }
+
+  /** A TypeScript function run by an Airstep worker; its return value (JSON) is its XCom. */
+  task<R>(id: string, fn: (ctx: TaskContext<P>) => R): TaskRef<Awaited<R>>;
+  task<I extends Inputs, R>(
+    id: string,
+    options: CodeTaskOptions<I>,
+    fn: (ctx: TaskContext<P>, inputs: InputValues<I>) => R,
+  ): TaskRef<Awaited<R>>;
+  task(id: string, optionsOrFn: CodeTaskOptions | AnyTaskFunction, maybeFn?: AnyTaskFunction): TaskRef {
+    const [options, fn] = splitArgs(optionsOrFn, maybeFn);
+    return this.declareCode(id, 'task', options, fn);
+  }
+
+  /** Dynamic task mapping: runs `fn` once per item of `over`, in parallel, as one Map state. */
+  expand<I extends Inputs, Item, R>(
+    id: string,
+    options: ExpandOptions<I, Item>,
+    fn: (ctx: TaskContext<P>, item: Item, inputs: InputValues<I> & Readonly<Record<string, unknown>>) => R,
+  ): TaskRef<Awaited<R>[]> {
+    const { over, partial, maxMapConcurrency, ...rest } = options;
+    const source =
+      over instanceof TaskRef ? { task: over.id } : { items: Array.isArray(over) ? over : (over as never) };
+    const ref = this.declareCode(id, 'task', rest, fn as AnyTaskFunction, {
+      over: source,
+      ...(partial !== undefined ? { partial } : {}),
+      ...(maxMapConcurrency !== undefined ? { maxMapConcurrency } : {}),
+    });
+    if (over instanceof TaskRef) this.graph.addEdge(over, ref);
+    return ref as TaskRef<Awaited<R>[]>;
+  }
+
+  /** Runs `fn`, which returns the id(s) of the direct downstream tasks to follow; the others are skipped. */
+  branch<I extends Inputs>(
+    id: string,
+    options: CodeTaskOptions<I>,
+    fn: (ctx: TaskContext<P>, inputs: InputValues<I>) => BranchChoice | Promise<BranchChoice>,
+  ): TaskRef<string[]>;
+  branch(id: string, fn: (ctx: TaskContext<P>) => BranchChoice | Promise<BranchChoice>): TaskRef<string[]>;
+  branch(id: string, optionsOrFn: CodeTaskOptions | AnyTaskFunction, maybeFn?: AnyTaskFunction): TaskRef<string[]> {
+    const [options, fn] = splitArgs(optionsOrFn, maybeFn);
+    return this.declareCode(id, 'branch', options, fn) as TaskRef<string[]>;
+  }
+
+  /** Runs `fn`; when it returns false, downstream tasks are skipped. */
+  shortCircuit<I extends Inputs>(
+    id: string,
+    options: ShortCircuitOptions<I>,
+    fn: (ctx: TaskContext<P>, inputs: InputValues<I>) => boolean | Promise<boolean>,
+  ): TaskRef<boolean>;
+  shortCircuit(id: string, fn: (ctx: TaskContext<P>) => boolean | Promise<boolean>): TaskRef<boolean>;
+  shortCircuit(
+    id: string,
+    optionsOrFn: ShortCircuitOptions<Inputs> | AnyTaskFunction,
+    maybeFn?: AnyTaskFunction,
+  ): TaskRef<boolean> {
+    const [options, fn] = splitArgs(optionsOrFn, maybeFn);
+    const { ignoreDownstreamTriggerRules, ...rest } = options as ShortCircuitOptions<Inputs>;
+    return this.declareCode(
+      id,
+      'short_circuit',
+      rest,
+      fn,
+      undefined,
+      ignoreDownstreamTriggerRules ?? true,
+    ) as TaskRef<boolean>;
+  }
+
+  /** A sensor that calls `fn` every `pokeInterval` until it reports done; no worker is held between pokes. */
+  sensor<I extends Inputs>(
+    id: string,
+    options: CodeTaskOptions<I> & SensorOptions,
+    fn: (ctx: TaskContext<P>, inputs: InputValues<I>) => PokeResult | Promise<PokeResult>,
+  ): TaskRef<unknown> {
+    const { pokeInterval, timeout, softFail, exponentialBackoff, maxWait, inputs, ...rest } = options;
+    const sensor = compact({ pokeInterval, timeout, softFail, exponentialBackoff, maxWait });
+    return this.declare(id, { kind: 'poll_sensor', fn: fn as AnyTaskFunction, sensor }, rest, inputs);
+  }
+
+  /** Waits until an S3 object exists at `key` (or any object under `prefix`), polling with `ListObjectsV2`. */
+  s3Sensor(
+    id: string,
+    options: CommonTaskOptions &
+      SensorOptions & { readonly bucket: Templated; readonly key?: Templated; readonly prefix?: Templated },
+  ): TaskRef<{ key: string }> {
+    const { bucket, key, prefix, pokeInterval, timeout, softFail, exponentialBackoff, maxWait, ...rest } = options;
+    const sensor = compact({ pokeInterval, timeout, softFail, exponentialBackoff, maxWait });
+    return this.declare(id, { kind: 's3_sensor', bucket, ...compact({ key, prefix }), sensor }, rest) as TaskRef<never>;
+  }
+
+  /** Invokes an existing Lambda function by name or ARN; its response payload is the task's result. */
+  invokeLambda(
+    id: string,
+    options: CommonTaskOptions & { readonly functionName: string; readonly payload?: unknown },
+  ): TaskRef<unknown> {
+    const { functionName, payload, ...rest } = options;
+    return this.declare(id, { kind: 'lambda_invoke', functionName, ...compact({ payload }) }, rest);
+  }
+
+  /** Runs a container image on ECS Fargate and waits for it (the container reports back with the task token). */
+  container(id: string, options: CommonTaskOptions & FargateOptions & { readonly image: string }): TaskRef<unknown> {
+    const { image, command, cpu, memory, environment, ...rest } = options;
+    return this.declare(
+      id,
+      { kind: 'container', fargate: compact({ image, command, cpu, memory, environment }) },
+      rest,
+    );
+  }
+
+  /** Copies an S3 object (Step Functions `aws-sdk:s3:copyObject`, no worker). */
+  s3Copy(
+    id: string,
+    options: CommonTaskOptions & {
+      readonly sourceBucket: Templated;
+      readonly sourceKey: Templated;
+      readonly bucket: Templated;
+      readonly key: Templated;
+    },
+  ): TaskRef<unknown> {
+    const { sourceBucket, sourceKey, bucket, key, ...rest } = options;
+    return this.native(id, 's3_copy', { sourceBucket, sourceKey, bucket, key }, rest);
+  }
+
+  /** Writes an S3 object (`aws-sdk:s3:putObject`). */
+  s3Put(
+    id: string,
+    options: CommonTaskOptions & {
+      readonly bucket: Templated;
+      readonly key: Templated;
+      readonly body: Templated;
+      readonly contentType?: string;
+    },
+  ): TaskRef<unknown> {
+    const { bucket, key, body, contentType, ...rest } = options;
+    return this.native(id, 's3_put', compact({ bucket, key, body, contentType }), rest);
+  }
+
+  /** Lists S3 keys under a prefix (`aws-sdk:s3:listObjectsV2`); the result is the ListObjectsV2 response. */
+  s3List(
+    id: string,
+    options: CommonTaskOptions & { readonly bucket: Templated; readonly prefix?: Templated; readonly maxKeys?: number },
+  ): TaskRef<{ KeyCount: number; Contents?: Array<{ Key: string; Size: number }> }> {
+    const { bucket, prefix, maxKeys, ...rest } = options;
+    return this.native(id, 's3_list', compact({ bucket, prefix, maxKeys }), rest) as TaskRef<never>;
+  }
+
+  /** Reads a DynamoDB item (`dynamodb:getItem`); `key` is in DynamoDB JSON (`{ pk: { S: '…' } }`). */
+  dynamoGet(
+    id: string,
+    options: CommonTaskOptions & { readonly table: Templated; readonly key: Readonly<Record<string, unknown>> },
+  ): TaskRef<unknown> {
+    const { table, key, ...rest } = options;
+    return this.native(id, 'dynamodb_get', { table, key }, rest);
+  }
+
+  /** Writes a DynamoDB item (`dynamodb:putItem`); `item` is in DynamoDB JSON. */
+  dynamoPut(
+    id: string,
+    options: CommonTaskOptions & { readonly table: Templated; readonly item: Readonly<Record<string, unknown>> },
+  ): TaskRef<unknown> {
+    const { table, item, ...rest } = options;
+    return this.native(id, 'dynamodb_put', { table, item }, rest);
+  }
+
+  /** Updates a DynamoDB item (`dynamodb:updateItem`). */
+  dynamoUpdate(
+    id: string,
+    options: CommonTaskOptions & {
+      readonly table: Templated;
+      readonly key: Readonly<Record<string, unknown>>;
+      readonly updateExpression: string;
+      readonly expressionAttributeValues?: Readonly<Record<string, unknown>>;
+      readonly expressionAttributeNames?: Readonly<Record<string, string>>;
+    },
+  ): TaskRef<unknown> {
+    const { table, key, updateExpression, expressionAttributeValues, expressionAttributeNames, ...rest } = options;
+    const fields = compact({ table, key, updateExpression, expressionAttributeValues, expressionAttributeNames });
+    return this.native(id, 'dynamodb_update', fields, rest);
+  }
+
+  /** Sends an SQS message (`sqs:sendMessage`). */
+  sqsSend(
+    id: string,
+    options: CommonTaskOptions & { readonly queueUrl: Templated; readonly body: unknown },
+  ): TaskRef<unknown> {
+    const { queueUrl, body, ...rest } = options;
+    return this.native(id, 'sqs_send', { queueUrl, body }, rest);
+  }
+
+  /** Publishes to an SNS topic (`sns:publish`). */
+  snsPublish(
+    id: string,
+    options: CommonTaskOptions & { readonly topicArn: Templated; readonly message: unknown; readonly subject?: string },
+  ): TaskRef<unknown> {
+    const { topicArn, message, subject, ...rest } = options;
+    return this.native(id, 'sns_publish', compact({ topicArn, message, subject }), rest);
+  }
+
+  /** Puts events on an EventBridge bus (`events:putEvents`). */
+  eventsPut(
+    id: string,
+    options: CommonTaskOptions & {
+      readonly entries: ReadonlyArray<{
+        readonly source: string;
+        readonly detailType: string;
+        readonly detail: unknown;
+        readonly eventBusName?: string;
+      }>;
+    },
+  ): TaskRef<unknown> {
+    const { entries, ...rest } = options;
+    return this.native(id, 'events_put', { entries }, rest);
+  }
+
+  /** Waits for a duration, or until a (templated) timestamp, without any worker. */
+  wait(
+    id: string,
+    options: CommonTaskOptions & { readonly duration?: Duration; readonly until?: Templated },
+  ): TaskRef<null> {
+    const { duration, until, ...rest } = options;
+    return this.declare(id, { kind: 'wait', ...compact({ duration, until }) }, rest) as TaskRef<null>;
+  }
+
+  /** A task that does nothing: a join point or a placeholder (Airflow's `EmptyOperator`). */
+  empty(id: string, options: CommonTaskOptions = {}): TaskRef<null> {
+    return this.declare(id, { kind: 'empty' }, options) as TaskRef<null>;
+  }
+
+  /** Declares tasks inside a group: ids get the group id as prefix and the group's `defaultArgs`. */
+  group(id: string, build: (group: TaskGroup<P>) => void): TaskGroup<P>;
+  group(id: string, options: TaskGroupOptions, build: (group: TaskGroup<P>) => void): TaskGroup<P>;
+  group(
+    id: string,
+    optionsOrBuild: TaskGroupOptions | ((group: TaskGroup<P>) => void),
+    maybeBuild?: (group: TaskGroup<P>) => void,
+  ): TaskGroup<P> {
+    const options = typeof optionsOrBuild === 'function' ? {} : optionsOrBuild;
+    const build = typeof optionsOrBuild === 'function' ? optionsOrBuild : maybeBuild;
+    const groupId = this.qualify(id);
+    if (this.graph.groups.has(groupId) || this.graph.tasks.has(groupId)) {
+      this.graph.problem({ taskId: groupId, field: 'id', message: `duplicate task or group id '${groupId}'` });
+    }
+    const parent = this.groupPath.at(-1);
+    this.graph.groups.set(groupId, { id: groupId, ...compact({ parent, doc: options.doc }) });
+    const prefix = options.prefixGroupId === false ? this.prefix : `${groupId}.`;
+    const defaults = { ...this.scopeDefaults, ...options.defaultArgs };
+    const group = new TaskGroup<P>(this.graph, groupId, prefix, [...this.groupPath, groupId], defaults);
+    build?.(group);
+    return group;
+  }
+
+  private native(
+    id: string,
+    action: NativeAction,
+    fields: Record<string, unknown>,
+    options: CommonTaskOptions,
+  ): TaskRef<unknown> {
+    return this.declare(id, { kind: 'native', action, fields }, options);
+  }
+
+  private declareCode(
+    id: string,
+    role: 'task' | 'branch' | 'short_circuit',
+    options: CodeTaskOptions,
+    fn: AnyTaskFunction,
+    mapping?: NonNullable<Extract<TaskSpec, { kind: 'code' }>['mapping']>,
+    ignoreDownstreamTriggerRules?: boolean,
+  ): TaskRef {
+    const { inputs, compute, fargate, ...rest } = options;
+    const spec: TaskSpec = {
+      kind: 'code',
+      role,
+      fn,
+      compute: compute ?? (fargate !== undefined ? 'fargate' : 'lambda'),
+      ...compact({ fargate, mapping, ignoreDownstreamTriggerRules }),
+    };
+    return this.declare(id, spec, rest, inputs);
+  }
+
+  /** Records a task; problems (duplicate ids, foreign inputs) are collected, never thrown. */
+  protected declare(id: string, spec: TaskSpec, options: CommonTaskOptions, inputs?: Inputs): TaskRef {
+    const taskId = this.qualify(id);
+    const ref = new TaskRef(this.graph, taskId);
+    const { upstream, ...taskOptions } = options;
+    const inputIds: Record<string, string> = {};
+    for (const [name, input] of Object.entries(inputs ?? {})) {
+      if (!(input instanceof TaskRef)) {
+        this.graph.problem({
+          taskId,
+          field: `inputs.${name}`,
+          message: 'must be a task (the value a factory returned)',
+        });
+        continue;
+      }
+      inputIds[name] = input.id;
+    }
+    if (this.graph.tasks.has(taskId) || this.graph.groups.has(taskId)) {
+      this.graph.problem({ taskId, field: 'id', message: `duplicate task id '${taskId}'`, ...where() });
+      return ref;
+    }
+    this.graph.tasks.set(taskId, {
+      id: taskId,
+      spec,
+      options: { ...this.scopeDefaults, ...taskOptions },
+      inputs: inputIds,
+      groups: this.groupPath,
+      ...where(),
+    });
+    for (const input of Object.values(inputs ?? {})) if (input instanceof TaskRef) this.graph.addEdge(input, ref);
+    for (const entry of upstream === undefined ? [] : Array.isArray(upstream) ? upstream : [upstream]) {
+      if (typeof entry === 'string')
+        this.graph.edges.push({ from: { kind: 'task', id: entry }, to: { kind: 'task', id: taskId } });
+      else for (const node of flatten(entry as Dependency)) this.graph.addEdge(node, ref);
+    }
+    return ref;
+  }
+
+  private qualify(id: string): string {
+    return `${this.prefix}${id}`;
+  }
+}
+
+/** What a branch function returns: the id(s) or task(s) to follow. */
+export type BranchChoice = string | TaskRef<unknown> | ReadonlyArray<string | TaskRef<unknown>>;
+
+/**
+ * A group of tasks: ids are prefixed with the group id, defaults apply to its tasks, and graphs draw it as a box.
+ * As a dependency it stands for its first tasks (downstream) or its last tasks (upstream).
+ */
+export class TaskGroup<P = Record<string, unknown>> extends TaskScope<P> {
+  readonly id: string;
+  private readonly node: GroupNode;
+
+  /** @internal */
+  constructor(graph: DagGraph, id: string, prefix: string, groupPath: readonly string[], defaults: TaskOptions) {
+    super(graph, prefix, groupPath, defaults);
+    this.id = id;
+    this.node = new GroupNode(graph, id);
+  }
+
+  /** Makes `downstream` run after this group's last tasks; returns it. */
+  then<D extends Dependency>(downstream: D): D {
+    return this.node.then(downstream);
+  }
+
+  /** Makes this group's first tasks run after every `upstream`; returns this group. */
+  after(...upstream: Dependency[]): this {
+    this.node.after(...upstream);
+    return this;
+  }
+
+  /** The dependency node that stands for this group. */
+  get asNode(): DependencyNode {
+    return this.node;
+  }
+}
+
+class GroupNode extends DependencyNode {
+  readonly nodeKind = 'group' as const;
+  constructor(graph: DagGraph, id: string) {
+    super(graph, id);
+  }
+}
+
+function splitArgs<O extends object>(
+  optionsOrFn: O | AnyTaskFunction,
+  maybeFn?: AnyTaskFunction,
+): [O, AnyTaskFunction] {
+  if (typeof optionsOrFn === 'function') return [{} as O, optionsOrFn];
+  return [optionsOrFn, maybeFn as AnyTaskFunction];
+}
+
+/** Drops keys whose value is undefined, so specs and IR never carry `undefined`. */
+export function compact<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) if (entry !== undefined) out[key] = entry;
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/** The `file:line` of the DAG-file call that declared something (skipping Airstep's own frames). */
+function where(): { declaredAt?: string } {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 6;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  for (const line of stack.split('\n').slice(1)) {
+    const match = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
+    if (match === null || match[1]!.includes('/lib/sdk/')) continue;
+    return { declaredAt: `${match[1]!.replace(/^file:\/\//, '')}:${match[2]}` };
+  }
+  return {};
+}
