@@ -31,7 +31,9 @@ export function renderText(ir: DagIR): string {
     lines.push(`${indent}${branch}${label(task)}`);
     const children = downstream.get(id)!;
     const next = root ? indent : `${indent}${last ? '   ' : '│  '}`;
-    children.forEach((child, index) => draw(child, next, index === children.length - 1, false));
+    children.forEach((child, index) => {
+      draw(child, next, index === children.length - 1, false);
+    });
   };
   for (const task of ir.tasks.filter((t) => t.upstream.length === 0)) draw(task.id, '', true, true);
   return `${lines.join('\n')}\n`;

@@ -361,7 +361,10 @@ class AslEmitter {
   private locate(block: Block, prefix: number[]): void {
     block.forEach((step, index) => {
       if (step.kind === 'task') this.positions.set(step.id, [...prefix, index]);
-      else step.branches.forEach((branch, b) => this.locate(branch, [...prefix, index, b]));
+      else
+        step.branches.forEach((branch, b) => {
+          this.locate(branch, [...prefix, index, b]);
+        });
     });
   }
 

@@ -1,4 +1,5 @@
 import type { DagGraph } from './dag-graph.ts';
+import { DagDefinitionError } from './errors.ts';
 
 /** Anything a dependency can point at: a task, a task group, or a list of them. */
 export type Dependency = DependencyNode | readonly Dependency[];
@@ -20,7 +21,9 @@ export abstract class DependencyNode {
   }
 
   /** Makes `downstream` run after this; returns it for chaining. */
+  // biome-ignore lint/suspicious/noThenProperty: `a.then(b)` is the dependency API; awaiting a task is refused below
   then<D extends Dependency>(downstream: D): D {
+    refuseAwait(downstream);
     for (const node of flatten(downstream)) this.graph.addEdge(this, node);
     return downstream;
   }
@@ -47,6 +50,18 @@ export class TaskRef<T = unknown> extends DependencyNode {
 
   override toString(): string {
     return `TaskRef(${this.id})`;
+  }
+}
+
+/**
+ * `then` makes tasks look like promises to `await` and `Promise.resolve`, which call it with functions. A task
+ * is not a value to wait for: say so instead of building a nonsense edge.
+ */
+export function refuseAwait(downstream: unknown): void {
+  if (typeof downstream === 'function') {
+    throw new DagDefinitionError(
+      'a task or task group was awaited or resolved as a promise; tasks are not values (pass them as inputs instead)',
+    );
   }
 }
 

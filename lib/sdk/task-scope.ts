@@ -415,6 +415,7 @@ export class TaskGroup<P = Record<string, unknown>> extends TaskScope<P> {
   }
 
   /** Makes `downstream` run after this group's last tasks; returns it. */
+  // biome-ignore lint/suspicious/noThenProperty: `group.then(task)` is the dependency API (see DependencyNode.then)
   then<D extends Dependency>(downstream: D): D {
     return this.node.then(downstream);
   }
