@@ -188,33 +188,41 @@ class AslEmitter {
     const upstreamFailed = () =>
       recordPass('upstream_failed', { state: 'upstream_failed', output: null }, exitFor('upstream_failed'));
 
-    const caught = `${name}:failed`;
-    const run = emitRunStates(
-      {
-        ir: this.ir,
-        task,
-        name,
-        recordPath: (id) => this.recordPath(task.id, id),
-        resolve: (ref) => this.resolve(task.id, ref),
-        keyOf: (id) => this.tasks.get(id)!.key,
-        downstream: this.downstream.get(task.id)!,
-        add: (stateName, state) => this.states.set(stateName, state),
-        end: (target) => this.end(target),
-      },
-      { success: exitFor('success'), caught, failed: () => exitFor('failed'), skipped },
-    );
-    if (this.canFail(task)) {
-      this.states.set(caught, {
-        Type: 'Pass',
-        Parameters: { state: 'failed', output: null, 'error.$': `$.tasks.${task.key}` },
-        ResultPath: `$.tasks.${task.key}`,
-        ...this.end(exitFor('failed')),
-      });
-    }
+    // Run states are emitted on first use: a task whose trigger rule can never fire has none (ASL rejects
+    // unreachable states).
+    let run: string | undefined;
+    const runEntry = (): string => {
+      if (run !== undefined) return run;
+      const caught = `${name}:failed`;
+      const first = emitRunStates(
+        {
+          ir: this.ir,
+          task,
+          name,
+          recordPath: (id) => this.recordPath(task.id, id),
+          resolve: (ref) => this.resolve(task.id, ref),
+          keyOf: (id) => this.tasks.get(id)!.key,
+          downstream: this.downstream.get(task.id)!,
+          add: (stateName, state) => this.states.set(stateName, state),
+          end: (target) => this.end(target),
+        },
+        { success: exitFor('success'), caught, failed: () => exitFor('failed'), skipped },
+      );
+      if (this.canFail(task)) {
+        this.states.set(caught, {
+          Type: 'Pass',
+          Parameters: { state: 'failed', output: null, 'error.$': `$.tasks.${task.key}` },
+          ResultPath: `$.tasks.${task.key}`,
+          ...this.end(exitFor('failed')),
+        });
+      }
+      run = first;
+      return first;
+    };
 
     const target = (decision: Decision | 'skipped_sc'): string =>
       decision === 'run'
-        ? run
+        ? runEntry()
         : decision === 'skipped'
           ? skipped()
           : decision === 'skipped_sc'
@@ -239,7 +247,7 @@ class AslEmitter {
     }
 
     const choices = this.decisionChoices(task, target);
-    let entry = run;
+    let entry: string;
     if (choices.rules.length > 0) {
       const decide = `${name}:decide`;
       this.states.set(decide, { Type: 'Choice', Choices: choices.rules, Default: choices.fallback });
@@ -324,8 +332,13 @@ class AslEmitter {
       const tests = states.map((state) => ({ Variable: `${record(upstream)}.state`, StringEquals: state }));
       return tests.length === 1 ? tests[0]! : { Or: tests };
     }
-    const terms = formula.terms.map((term) => this.formulaRule(term, record));
-    return formula.kind === 'and' ? { And: terms } : { Or: terms };
+    // Flatten `Or` of `Or`s (and `And` of `And`s) so the Choice reads as the rule does.
+    const operator = formula.kind === 'and' ? 'And' : 'Or';
+    const terms = formula.terms.flatMap((term) => {
+      const rule = this.formulaRule(term, record);
+      return Array.isArray(rule[operator]) && Object.keys(rule).length === 1 ? (rule[operator] as ChoiceRule[]) : [rule];
+    });
+    return { [operator]: terms };
   }
 
   /** Where `reader` finds `upstream`'s record: in its own branch's payload, or in the gate it waited at. */

@@ -202,9 +202,11 @@ function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapped: bool
 }
 
 function emitWorkerTask(c: TaskEmitContext, exits: RunExits): string {
+  // An Airstep worker answers { output, try }; a user's own container answers whatever it likes.
+  const ours = c.task.kind !== 'container';
   c.add(c.name, {
     ...workerTaskState(c, 'task', false),
-    ResultSelector: successSelector(c, true, '$.output'),
+    ResultSelector: successSelector(c, ours, ours ? '$.output' : '$'),
     ResultPath: recordOf(c.task),
     ...retryOf(c.task, true),
     ...catchAll(c.task, exits.caught),
@@ -480,7 +482,10 @@ function emitSensor(c: TaskEmitContext, exits: RunExits): string {
     // ListObjectsV2 with the key as prefix returns the key itself first when it exists.
     c.add(n('match'), {
       Type: 'Choice',
-      Choices: [{ Variable: `${pokePath}.Contents[0].Key`, StringEqualsPath: `${record}.target`, Next: found }],
+      Choices: [
+        { Variable: `${pokePath}.Contents[0].Key`, StringEqualsPath: `${record}.target`, Next: found },
+        { Variable: `${record}.n`, NumericGreaterThanEquals: maxPokes - 1, Next: timedOut },
+      ],
       Default: n('tick'),
     });
   }

@@ -1,0 +1,80 @@
+import aslValidator from 'asl-validator';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { dag } from '../../lib/sdk/dag.ts';
+import { TRIGGER_RULES } from '../../lib/sdk/trigger-rule.ts';
+import { ancestorsOf, tasksEndedBeforeStart } from '../helpers/asl-dependencies.ts';
+
+/**
+ * Random DAGs: each compiles, passes asl-validator, and the ASL makes every task wait for exactly its
+ * ancestors (read back from the state graph): no lost edge, no false edge.
+ */
+const KINDS = ['code', 'empty', 'wait', 'sensor', 'mapped', 'branch'] as const;
+
+const randomDag = fc
+  .integer({ min: 1, max: 14 })
+  .chain((size) =>
+    fc.tuple(
+      fc.constant(size),
+      fc.array(fc.array(fc.integer({ min: 0, max: 99 }), { minLength: size, maxLength: size }), {
+        minLength: size,
+        maxLength: size,
+      }),
+      fc.array(fc.constantFrom(...KINDS), { minLength: size, maxLength: size }),
+      fc.array(fc.constantFrom(...TRIGGER_RULES), { minLength: size, maxLength: size }),
+      fc.double({ min: 0.05, max: 0.6, noNaN: true }),
+    ),
+  );
+
+function build([size, links, kinds, rules, density]: [number, number[][], string[], string[], number]) {
+  const d = dag({ id: 'random' });
+  const upstreamOf = new Map<string, string[]>();
+  const refs: ReturnType<typeof d.empty>[] = [];
+  for (let i = 0; i < size; i++) {
+    const id = `t${i}`;
+    // Each earlier task is an upstream with probability `density`.
+    const ups = refs.filter((_, j) => links[i]![j]! < density * 100);
+    upstreamOf.set(id, ups.map((ref) => ref.id).sort());
+    const options = { upstream: ups, triggerRule: rules[i] as never };
+    const kind = kinds[i];
+    if (kind === 'empty') refs.push(d.empty(id, options));
+    else if (kind === 'wait') refs.push(d.wait(id, { ...options, duration: '1s' }) as never);
+    else if (kind === 'sensor') refs.push(d.s3Sensor(id, { ...options, bucket: 'b', prefix: 'p/', pokeInterval: 1, timeout: 5000 }) as never);
+    else if (kind === 'mapped') refs.push(d.expand(id, { ...options, over: [1, 2] }, async () => 1) as never);
+    else if (kind === 'branch') refs.push(d.branch(id, options, async () => []) as never);
+    else refs.push(d.task(id, options, async () => i) as never);
+  }
+  return { d, upstreamOf };
+}
+
+describe('Compiler: random DAGs', () => {
+  it('encodes exactly the DAG dependency relation, and the definitions are valid ASL', () => {
+    let runs = 0;
+    fc.assert(
+      fc.property(randomDag, (input) => {
+        const { d, upstreamOf } = build(input);
+        const compiled = compileDag(d);
+        expect(compiled.problems).toEqual([]);
+        // asl-validator takes ~0.3 s a definition: check every tenth.
+        if (runs++ % 10 === 0) {
+          const { isValid, errorsText } = aslValidator(compiled.definition as never);
+          expect(isValid, errorsText('\n')).toBe(true);
+        }
+        const names = new Map(compiled.manifest!.tasks.map((task) => [task.id, task.stateName]));
+        const ended = tasksEndedBeforeStart(compiled.definition!, names);
+        const ancestors = ancestorsOf(upstreamOf);
+        for (const id of upstreamOf.keys()) {
+          const started = ended.get(id);
+          if (started === undefined) {
+            // Only a task whose trigger rule can never fire (all_skipped after a plain task) has no run state.
+            expect(compiled.asl, `${id} never starts`).not.toContain(`"${names.get(id)}": {`);
+            continue;
+          }
+          expect([...started].sort(), `tasks ended before ${id} starts in ${JSON.stringify([...upstreamOf])}`).toEqual([...ancestors.get(id)!].sort());
+        }
+      }),
+      { numRuns: 300, seed: 20261124 },
+    );
+  });
+});
