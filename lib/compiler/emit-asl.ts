@@ -52,6 +52,9 @@ class AslEmitter {
   /** Tasks downstream of a short-circuit that skips everything below it: they may inherit its skip. */
   private readonly shortCircuited = new Set<string>();
   private readonly usedNames = new Set<string>();
+  /** States some path leads to, waiting to be emitted (see `later`). */
+  private readonly pending: Array<{ states: Map<string, AslState>; run: () => void }> = [];
+  private readonly requested = new Set<string>();
   private states!: Map<string, AslState>;
 
   constructor(
@@ -110,7 +113,27 @@ class AslEmitter {
     let next: Entry = { kind: 'uniform', target: exit };
     for (let i = block.length - 1; i >= 0; i--) next = this.emitStep(block[i]!, next, block[i - 1]);
     if (next.kind !== 'uniform') throw new Error('internal: a block cannot start with a per-state entry');
+    // Emit the states that paths lead to; a queue, not recursion, so a 10,000-task chain needs no deep stack.
+    for (let job = this.pending.shift(); job !== undefined; job = this.pending.shift()) {
+      // A job emits into the States map it was queued for, whichever block is being drained.
+      const current = this.states;
+      this.states = job.states;
+      job.run();
+      this.states = current;
+    }
     return next.target;
+  }
+
+  /**
+   * A state emitted only if something leads to it. Returns its name at once and queues the emission into the
+   * current States map (`build` may request further states).
+   */
+  private later(name: string, build: () => AslState): string {
+    if (this.requested.has(name)) return name;
+    this.requested.add(name);
+    const states = this.states;
+    this.pending.push({ states, run: () => states.set(name, build()) });
+    return name;
   }
 
   private emitStep(step: Step, next: Entry, previous: Step | undefined): Entry {
@@ -168,56 +191,57 @@ class AslEmitter {
       });
     }
 
-    const passes = new Map<string, string>();
-    const recordPass = (suffix: string, record: Record<string, unknown>, exit: string): string => {
-      const passName = `${name}:${suffix}`;
-      if (!passes.has(passName)) {
-        passes.set(passName, passName);
-        this.states.set(passName, {
-          Type: 'Pass',
-          Result: record,
-          ResultPath: `$.tasks.${task.key}`,
-          ...this.end(exit),
-        });
-      }
-      return passName;
-    };
-    const skipped = () => recordPass('skipped', { state: 'skipped', output: null }, exitFor('skipped'));
+    const recordPass = (suffix: string, record: Record<string, unknown>, exit: () => string): string =>
+      this.later(`${name}:${suffix}`, () => ({
+        Type: 'Pass',
+        Result: record,
+        ResultPath: `$.tasks.${task.key}`,
+        ...this.end(exit()),
+      }));
+    const skipped = () => recordPass('skipped', { state: 'skipped', output: null }, () => exitFor('skipped'));
     const skippedByShortCircuit = () =>
-      recordPass('skipped_sc', { state: 'skipped', output: null, sc: true }, exitFor('skipped'));
+      recordPass('skipped_sc', { state: 'skipped', output: null, sc: true }, () => exitFor('skipped'));
     const upstreamFailed = () =>
-      recordPass('upstream_failed', { state: 'upstream_failed', output: null }, exitFor('upstream_failed'));
+      recordPass('upstream_failed', { state: 'upstream_failed', output: null }, () => exitFor('upstream_failed'));
 
     // Run states are emitted on first use: a task whose trigger rule can never fire has none (ASL rejects
     // unreachable states).
-    let run: string | undefined;
+    let runRequested = false;
     const runEntry = (): string => {
-      if (run !== undefined) return run;
-      const caught = `${name}:failed`;
-      const first = emitRunStates(
-        {
-          ir: this.ir,
-          task,
-          name,
-          recordPath: (id) => this.recordPath(task.id, id),
-          resolve: (ref) => this.resolve(task.id, ref),
-          keyOf: (id) => this.tasks.get(id)!.key,
-          downstream: this.downstream.get(task.id)!,
-          add: (stateName, state) => this.states.set(stateName, state),
-          end: (target) => this.end(target),
+      const entry = runEntryName(task, name);
+      if (runRequested) return entry;
+      runRequested = true;
+      const states = this.states;
+      this.pending.push({
+        states,
+        run: () => {
+          const caught = `${name}:failed`;
+          const add = (stateName: string, state: AslState) => states.set(stateName, state);
+          emitRunStates(
+            {
+              ir: this.ir,
+              task,
+              name,
+              recordPath: (id) => this.recordPath(task.id, id),
+              resolve: (ref) => this.resolve(task.id, ref),
+              keyOf: (id) => this.tasks.get(id)!.key,
+              downstream: this.downstream.get(task.id)!,
+              add,
+              end: (target) => this.end(target),
+            },
+            { success: exitFor('success'), caught, failed: () => exitFor('failed'), skipped },
+          );
+          if (this.canFail(task)) {
+            add(caught, {
+              Type: 'Pass',
+              Parameters: { state: 'failed', output: null, 'error.$': `$.tasks.${task.key}` },
+              ResultPath: `$.tasks.${task.key}`,
+              ...this.end(exitFor('failed')),
+            });
+          }
         },
-        { success: exitFor('success'), caught, failed: () => exitFor('failed'), skipped },
-      );
-      if (this.canFail(task)) {
-        this.states.set(caught, {
-          Type: 'Pass',
-          Parameters: { state: 'failed', output: null, 'error.$': `$.tasks.${task.key}` },
-          ResultPath: `$.tasks.${task.key}`,
-          ...this.end(exitFor('failed')),
-        });
-      }
-      run = first;
-      return first;
+      });
+      return entry;
     };
 
     const target = (decision: Decision | 'skipped_sc'): string =>
@@ -336,7 +360,9 @@ class AslEmitter {
     const operator = formula.kind === 'and' ? 'And' : 'Or';
     const terms = formula.terms.flatMap((term) => {
       const rule = this.formulaRule(term, record);
-      return Array.isArray(rule[operator]) && Object.keys(rule).length === 1 ? (rule[operator] as ChoiceRule[]) : [rule];
+      return Array.isArray(rule[operator]) && Object.keys(rule).length === 1
+        ? (rule[operator] as ChoiceRule[])
+        : [rule];
     });
     return { [operator]: terms };
   }
@@ -413,6 +439,13 @@ class AslEmitter {
     }
     return false;
   }
+}
+
+/** The first state a task runs: sensors start by initialising their poke count, literal maps their items. */
+function runEntryName(task: TaskIR, name: string): string {
+  if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}:start`;
+  if (task.mapping !== undefined && 'items' in task.mapping.over) return `${name}:items`;
+  return name;
 }
 
 function uniform(entry: Entry): string {

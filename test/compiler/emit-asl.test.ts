@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { dag } from '../../lib/sdk/dag.ts';
+
+describe('Compiler: rendered ASL', () => {
+  it('renders a two-task chain exactly: retries, timeouts, catch, static routing, final result', () => {
+    const d = dag({ id: 'pair' });
+    const extract = d.task(
+      'extract',
+      { retries: 2, retryDelay: '10s', exponentialBackoff: true, maxRetryDelay: '1 minute', executionTimeout: '5 minutes', heartbeat: '30s' },
+      async () => [1, 2],
+    );
+    d.task('load', { inputs: { rows: extract }, queue: 'heavy' }, async () => 'ok');
+    const { definition, problems } = compileDag(d);
+    expect(problems).toEqual([]);
+    expect(definition).toEqual({
+      Comment: 'Airstep DAG pair',
+      StartAt: 'extract',
+      States: {
+        extract: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+          Parameters: {
+            QueueUrl: '${TaskQueueUrl_default}',
+            MessageBody: {
+              kind: 'task',
+              dagId: 'pair',
+              dagVersion: '${DagVersion}',
+              taskId: 'extract',
+              'executionArn.$': '$$.Execution.Id',
+              'retryCount.$': '$$.State.RetryCount',
+              'token.$': '$$.Task.Token',
+              'ctx.$': '$.ctx',
+              inputs: {},
+              mapIndex: -1,
+            },
+          },
+          TimeoutSeconds: 300,
+          HeartbeatSeconds: 30,
+          ResultSelector: { state: 'success', 'try.$': '$.try', 'output.$': '$.output' },
+          ResultPath: '$.tasks.extract',
+          Retry: [
+            { ErrorEquals: ['NonRetryableError'], MaxAttempts: 0 },
+            { ErrorEquals: ['States.ALL'], IntervalSeconds: 10, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 60 },
+          ],
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.tasks.extract', Next: 'extract:failed' }],
+          Next: 'load',
+        },
+        'extract:failed': {
+          Type: 'Pass',
+          Parameters: { state: 'failed', output: null, 'error.$': '$.tasks.extract' },
+          ResultPath: '$.tasks.extract',
+          Next: 'load:upstream_failed',
+        },
+        load: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+          Parameters: {
+            QueueUrl: '${TaskQueueUrl_heavy}',
+            MessageBody: {
+              kind: 'task',
+              dagId: 'pair',
+              dagVersion: '${DagVersion}',
+              taskId: 'load',
+              'executionArn.$': '$$.Execution.Id',
+              'retryCount.$': '$$.State.RetryCount',
+              'token.$': '$$.Task.Token',
+              'ctx.$': '$.ctx',
+              inputs: { 'rows.$': '$.tasks.extract.output' },
+              mapIndex: -1,
+            },
+          },
+          HeartbeatSeconds: 120,
+          ResultSelector: { state: 'success', 'try.$': '$.try' },
+          ResultPath: '$.tasks.load',
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.tasks.load', Next: 'load:failed' }],
+          Next: 'run:result',
+        },
+        'load:upstream_failed': {
+          Type: 'Pass',
+          Result: { state: 'upstream_failed', output: null },
+          ResultPath: '$.tasks.load',
+          Next: 'run:result',
+        },
+        'run:result': {
+          Type: 'Choice',
+          Choices: [
+            {
+              Or: [
+                { Variable: '$.tasks.load.state', StringEquals: 'failed' },
+                { Variable: '$.tasks.load.state', StringEquals: 'upstream_failed' },
+              ],
+              Next: 'run:failed',
+            },
+          ],
+          Default: 'run:succeeded',
+        },
+        'load:failed': {
+          Type: 'Pass',
+          Parameters: { state: 'failed', output: null, 'error.$': '$.tasks.load' },
+          ResultPath: '$.tasks.load',
+          Next: 'run:result',
+        },
+        'run:failed': {
+          Type: 'Fail',
+          Error: 'DagRunFailed',
+          Cause: 'a leaf task of DAG pair failed or its upstream failed; see the task states',
+        },
+        'run:succeeded': { Type: 'Succeed' },
+      },
+    });
+  });
+
+  it('gates the N shape: join waits for slow at a gate, slow signals when it ends, after_fast does not wait', () => {
+    const d = dag({ id: 'n' });
+    const slow = d.task('slow', async () => 1);
+    const fast = d.task('fast', async () => 2);
+    d.task('join', { upstream: [slow, fast] }, async () => 3);
+    d.task('after_fast', { upstream: fast }, async () => 4);
+    const { asl } = compileDag(d);
+    const gates = [...asl!.matchAll(/"(\w+):gate"/g)].map((match) => match[1]);
+    const signals = [...asl!.matchAll(/"(\w+):signal"/g)].map((match) => match[1]);
+    expect(new Set(gates)).toEqual(new Set(['join']));
+    expect(new Set(signals)).toEqual(new Set(['slow']));
+    expect(asl).toContain('"$.gates.join.slow.state"');
+  });
+
+  it('compiles templates in native steps to JSONPath and States.Format', () => {
+    const d = dag({ id: 'copy', params: { bucket: { type: 'string', default: 'raw' } } });
+    d.s3Copy('archive', { sourceBucket: '{{ params.bucket }}', sourceKey: 'in/{{ ds }}.csv', bucket: 'archive', key: '{{ ds_nodash }}/{{ run_id }}.csv' });
+    const state = compileDag(d).definition!.States.archive!;
+    expect(state.Resource).toBe('arn:aws:states:::aws-sdk:s3:copyObject');
+    expect(state.Parameters).toEqual({
+      Bucket: 'archive',
+      'Key.$': "States.Format('{}/{}.csv', $.ctx.dsNodash, $.ctx.runId)",
+      'CopySource.$': "States.Format('{}/in/{}.csv', $.ctx.params.bucket, $.ctx.ds)",
+    });
+  });
+
+  it('sets the run timeout from dagrunTimeout and refuses a DAG too big for Step Functions with the way out', () => {
+    const small = dag({ id: 'small', dagrunTimeout: '2 hours' });
+    small.empty('only');
+    expect(compileDag(small).definition!.TimeoutSeconds).toBe(7200);
+
+    const big = dag({ id: 'big' });
+    let previous = big.task('t0', async () => 0);
+    for (let i = 1; i < 5000; i++) previous = big.task(`t${i}`, { upstream: previous }, async () => i);
+    const problems = compileDag(big).problems;
+    expect(problems.map((problem) => [problem.dagId, problem.field])).toEqual([
+      ['big', 'tasks'],
+      ['big', 'tasks'],
+    ]);
+    const [size, history] = problems.map((problem) => problem.message);
+    expect(size).toMatch(/^the state machine definition is \d+ bytes, over Step Functions' 1048576; /);
+    expect(history).toMatch(/^a run of these 5000 tasks writes about \d+ history events, over Step Functions' 25000 /);
+    for (const message of [size, history]) {
+      expect(message).toContain('split the DAG into several DAGs, or declare repeated tasks once with expand()');
+    }
+  });
+});
