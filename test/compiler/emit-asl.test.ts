@@ -7,7 +7,14 @@ describe('Compiler: rendered ASL', () => {
     const d = dag({ id: 'pair' });
     const extract = d.task(
       'extract',
-      { retries: 2, retryDelay: '10s', exponentialBackoff: true, maxRetryDelay: '1 minute', executionTimeout: '5 minutes', heartbeat: '30s' },
+      {
+        retries: 2,
+        retryDelay: '10s',
+        exponentialBackoff: true,
+        maxRetryDelay: '1 minute',
+        executionTimeout: '5 minutes',
+        heartbeat: '30s',
+      },
       async () => [1, 2],
     );
     d.task('load', { inputs: { rows: extract }, queue: 'heavy' }, async () => 'ok');
@@ -127,7 +134,12 @@ describe('Compiler: rendered ASL', () => {
 
   it('compiles templates in native steps to JSONPath and States.Format', () => {
     const d = dag({ id: 'copy', params: { bucket: { type: 'string', default: 'raw' } } });
-    d.s3Copy('archive', { sourceBucket: '{{ params.bucket }}', sourceKey: 'in/{{ ds }}.csv', bucket: 'archive', key: '{{ ds_nodash }}/{{ run_id }}.csv' });
+    d.s3Copy('archive', {
+      sourceBucket: '{{ params.bucket }}',
+      sourceKey: 'in/{{ ds }}.csv',
+      bucket: 'archive',
+      key: '{{ ds_nodash }}/{{ run_id }}.csv',
+    });
     const state = compileDag(d).definition!.States.archive!;
     expect(state.Resource).toBe('arn:aws:states:::aws-sdk:s3:copyObject');
     expect(state.Parameters).toEqual({

@@ -21,7 +21,9 @@ describe('Function: planStructure', () => {
   });
 
   it('runs independent tasks as Parallel branches', () => {
-    expect(plan({ x: [], y: [], z: [] }).root).toEqual([{ kind: 'parallel', branches: [[t('x')], [t('y')], [t('z')]] }]);
+    expect(plan({ x: [], y: [], z: [] }).root).toEqual([
+      { kind: 'parallel', branches: [[t('x')], [t('y')], [t('z')]] },
+    ]);
   });
 
   it('finds a series split that is neither a lone source nor the sources alone', () => {
@@ -47,7 +49,8 @@ describe('Function: planStructure', () => {
 
   it('plans a long chain and a wide fan-out without deep recursion', () => {
     const chain: Record<string, string[]> = {};
-    for (let i = 0; i < 5000; i++) chain[`t${String(i).padStart(5, '0')}`] = i === 0 ? [] : [`t${String(i - 1).padStart(5, '0')}`];
+    for (let i = 0; i < 5000; i++)
+      chain[`t${String(i).padStart(5, '0')}`] = i === 0 ? [] : [`t${String(i - 1).padStart(5, '0')}`];
     expect(plan(chain).root).toHaveLength(5000);
     const fan: Record<string, string[]> = { root: [] };
     for (let i = 0; i < 3000; i++) fan[`m${i}`] = ['root'];
@@ -59,7 +62,15 @@ describe('Function: planStructure', () => {
 
 describe('Function: topologicalOrder', () => {
   it('orders upstream first, ties by id', () => {
-    const order = topologicalOrder(['a', 'b', 'c', 'd'], new Map([['a', ['c']], ['b', []], ['c', []], ['d', ['a', 'b']]]));
+    const order = topologicalOrder(
+      ['a', 'b', 'c', 'd'],
+      new Map([
+        ['a', ['c']],
+        ['b', []],
+        ['c', []],
+        ['d', ['a', 'b']],
+      ]),
+    );
     expect(order).toEqual(['b', 'c', 'a', 'd']);
   });
 });

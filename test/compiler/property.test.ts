@@ -12,20 +12,18 @@ import { ancestorsOf, tasksEndedBeforeStart } from '../helpers/asl-dependencies.
  */
 const KINDS = ['code', 'empty', 'wait', 'sensor', 'mapped', 'branch'] as const;
 
-const randomDag = fc
-  .integer({ min: 1, max: 14 })
-  .chain((size) =>
-    fc.tuple(
-      fc.constant(size),
-      fc.array(fc.array(fc.integer({ min: 0, max: 99 }), { minLength: size, maxLength: size }), {
-        minLength: size,
-        maxLength: size,
-      }),
-      fc.array(fc.constantFrom(...KINDS), { minLength: size, maxLength: size }),
-      fc.array(fc.constantFrom(...TRIGGER_RULES), { minLength: size, maxLength: size }),
-      fc.double({ min: 0.05, max: 0.6, noNaN: true }),
-    ),
-  );
+const randomDag = fc.integer({ min: 1, max: 14 }).chain((size) =>
+  fc.tuple(
+    fc.constant(size),
+    fc.array(fc.array(fc.integer({ min: 0, max: 99 }), { minLength: size, maxLength: size }), {
+      minLength: size,
+      maxLength: size,
+    }),
+    fc.array(fc.constantFrom(...KINDS), { minLength: size, maxLength: size }),
+    fc.array(fc.constantFrom(...TRIGGER_RULES), { minLength: size, maxLength: size }),
+    fc.double({ min: 0.05, max: 0.6, noNaN: true }),
+  ),
+);
 
 function build([size, links, kinds, rules, density]: [number, number[][], string[], string[], number]) {
   const d = dag({ id: 'random' });
@@ -40,7 +38,8 @@ function build([size, links, kinds, rules, density]: [number, number[][], string
     const kind = kinds[i];
     if (kind === 'empty') refs.push(d.empty(id, options));
     else if (kind === 'wait') refs.push(d.wait(id, { ...options, duration: '1s' }) as never);
-    else if (kind === 'sensor') refs.push(d.s3Sensor(id, { ...options, bucket: 'b', prefix: 'p/', pokeInterval: 1, timeout: 5000 }) as never);
+    else if (kind === 'sensor')
+      refs.push(d.s3Sensor(id, { ...options, bucket: 'b', prefix: 'p/', pokeInterval: 1, timeout: 5000 }) as never);
     else if (kind === 'mapped') refs.push(d.expand(id, { ...options, over: [1, 2] }, async () => 1) as never);
     else if (kind === 'branch') refs.push(d.branch(id, options, async () => []) as never);
     else refs.push(d.task(id, options, async () => i) as never);
@@ -71,7 +70,9 @@ describe('Compiler: random DAGs', () => {
             expect(compiled.asl, `${id} never starts`).not.toContain(`"${names.get(id)}": {`);
             continue;
           }
-          expect([...started].sort(), `tasks ended before ${id} starts in ${JSON.stringify([...upstreamOf])}`).toEqual([...ancestors.get(id)!].sort());
+          expect([...started].sort(), `tasks ended before ${id} starts in ${JSON.stringify([...upstreamOf])}`).toEqual(
+            [...ancestors.get(id)!].sort(),
+          );
         }
       }),
       { numRuns: 300, seed: 20261124 },

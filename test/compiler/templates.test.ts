@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { compileTemplateField, parseTemplate, splitXcomReference } from '../../lib/compiler/templates.ts';
 
 const resolve = (ref: { kind: string; name?: string; task?: string }) =>
-  ref.kind === 'context' ? `$.ctx.${ref.name}` : ref.kind === 'param' ? `$.ctx.params.${ref.name}` : `$.tasks.${ref.task}.output`;
+  ref.kind === 'context'
+    ? `$.ctx.${ref.name}`
+    : ref.kind === 'param'
+      ? `$.ctx.params.${ref.name}`
+      : `$.tasks.${ref.task}.output`;
 
 describe('Function: compileTemplateField', () => {
   it('keeps plain text as it is', () => {
@@ -10,7 +14,9 @@ describe('Function: compileTemplateField', () => {
   });
 
   it('turns a lone reference into a path', () => {
-    expect(compileTemplateField('Bucket', '{{ params.bucket }}', resolve)).toEqual({ 'Bucket.$': '$.ctx.params.bucket' });
+    expect(compileTemplateField('Bucket', '{{ params.bucket }}', resolve)).toEqual({
+      'Bucket.$': '$.ctx.params.bucket',
+    });
   });
 
   it('turns text around references into States.Format, escaping what intrinsics treat specially', () => {

@@ -30,7 +30,9 @@ describe('Function: triggerRuleFormulas', () => {
       const ids = ['u0', 'u1', 'u2'].slice(0, count);
       for (const mix of mixes(count)) {
         const states = Object.fromEntries(ids.map((id, i) => [id, mix[i]!]));
-        const decision = triggerRuleFormulas(rule, ids).find((entry) => entry.when === undefined || holds(entry.when, states))!;
+        const decision = triggerRuleFormulas(rule, ids).find(
+          (entry) => entry.when === undefined || holds(entry.when, states),
+        )!;
         expect(decision.decision, `${rule} with ${mix.join(', ')}`).toBe(decideTriggerRule(rule, mix));
       }
     }

@@ -36,7 +36,8 @@ export function tasksEndedBeforeStart(
           for (const id of analyse(branch.States, branch.StartAt, before.get(name)!)) after.add(id);
         }
       }
-      const message = (state.Parameters as { MessageBody?: { kind?: string; waitFor?: string[] } } | undefined)?.MessageBody;
+      const message = (state.Parameters as { MessageBody?: { kind?: string; waitFor?: string[] } } | undefined)
+        ?.MessageBody;
       if (message?.kind === 'gate') {
         for (const id of message.waitFor ?? []) {
           after.add(id);

@@ -1,0 +1,136 @@
+import type { TaskMessage, TaskOutcome } from '../runtime/task-message.ts';
+import { runTaskTry } from '../runtime/task-runner.ts';
+import type { Dag } from '../sdk/dag.ts';
+import type { GateCoordinator } from './gate-coordinator.ts';
+import type { TaskCall, TaskResources } from './interpreter.ts';
+import { StatesError } from './states-error.ts';
+import type { TaskTokens } from './task-tokens.ts';
+
+/** Placeholder values the local engine deploys a compiled definition with. */
+export const LOCAL_CONTROL_QUEUE = 'local://airstep/control';
+export const localTaskQueue = (queue: string) => `local://airstep/queue/${queue}`;
+
+/** Fills `${Placeholders}` in compiled ASL the way the local engine runs it. */
+export function substituteLocal(asl: string): string {
+  return asl.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
+    if (name === 'ControlQueueUrl') return LOCAL_CONTROL_QUEUE;
+    if (name.startsWith('TaskQueueUrl_')) return localTaskQueue(name.slice('TaskQueueUrl_'.length));
+    if (name === 'DagVersion') return 'local';
+    if (name === 'SubnetIds' || name === 'SecurityGroupIds') return 'local';
+    return `local-${name}`;
+  });
+}
+
+export interface WorkerTry {
+  readonly taskId: string;
+  readonly mapIndex: number;
+  readonly tryNumber: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly outcome: TaskOutcome;
+  readonly logs: readonly string[];
+}
+
+/**
+ * Task resources for a compiled DAG run locally: worker messages run the task function in-process with the
+ * shared task runner; control messages go to the gate coordinator; native steps go to `native` (the real
+ * service or an emulator), which says clearly when none is configured.
+ */
+export class DagResources implements TaskResources {
+  constructor(
+    private readonly dag: Dag,
+    private readonly tokens: TaskTokens,
+    private readonly gates: GateCoordinator,
+    private readonly now: () => number,
+    private readonly onTry: (attempt: WorkerTry) => void,
+    private readonly native?: TaskResources,
+  ) {}
+
+  async invoke(call: TaskCall): Promise<unknown> {
+    const parameters = call.parameters as Record<string, unknown>;
+    if (
+      call.resource === 'arn:aws:states:::sqs:sendMessage.waitForTaskToken' ||
+      call.resource === 'arn:aws:states:::sqs:sendMessage'
+    ) {
+      if (parameters.QueueUrl === LOCAL_CONTROL_QUEUE)
+        return this.control(call, parameters.MessageBody as Record<string, unknown>);
+      if (typeof parameters.QueueUrl === 'string' && parameters.QueueUrl.startsWith('local://airstep/queue/')) {
+        this.work(call.token!, parameters.MessageBody as TaskMessage, call.signal);
+        return undefined;
+      }
+    }
+    if (call.resource === 'arn:aws:states:::ecs:runTask.waitForTaskToken') {
+      // Fargate code tasks run the same function; locally they run in the same worker pool.
+      const environment = Object.fromEntries(
+        (
+          (
+            parameters.Overrides as {
+              ContainerOverrides: Array<{ Environment: Array<{ Name: string; Value: string }> }>;
+            }
+          ).ContainerOverrides[0]?.Environment ?? []
+        ).map((entry) => [entry.Name, entry.Value]),
+      );
+      const inputs = Object.fromEntries(
+        Object.entries(environment)
+          .filter(([name]) => name.startsWith('AIRSTEP_INPUT_'))
+          .map(([name, value]) => [name.slice('AIRSTEP_INPUT_'.length), JSON.parse(value!)]),
+      );
+      this.work(
+        call.token!,
+        {
+          kind: 'task',
+          dagId: environment.AIRSTEP_DAG_ID!,
+          dagVersion: environment.AIRSTEP_DAG_VERSION!,
+          taskId: environment.AIRSTEP_TASK_ID!,
+          executionArn: environment.AIRSTEP_EXECUTION_ARN!,
+          retryCount: Number(environment.AIRSTEP_RETRY_COUNT),
+          token: call.token!,
+          ctx: JSON.parse(environment.AIRSTEP_CTX!),
+          inputs,
+          mapIndex: -1,
+        },
+        call.signal,
+      );
+      return undefined;
+    }
+    if (this.native === undefined) {
+      throw new StatesError(
+        'Airstep.NoServiceEndpoint',
+        `state ${call.stateName} calls ${call.resource}, which needs AWS: set AWS_ENDPOINT_URL to an emulator (for example MiniStack) or AWS credentials`,
+      );
+    }
+    return this.native.invoke(call);
+  }
+
+  private control(call: TaskCall, message: Record<string, unknown>): undefined {
+    if (message.kind === 'signal') {
+      this.gates.signal(message.executionArn as string, message.taskId as string, message.record);
+    } else if (message.kind === 'gate') {
+      const token = call.token!;
+      this.gates.gate(message.executionArn as string, message.waitFor as string[], (records) => {
+        if (this.tokens.isWaiting(token)) this.tokens.sendTaskSuccess(token, records);
+      });
+    }
+    return undefined;
+  }
+
+  /** Runs one try in the background and answers its token; a try whose state gave up is not answered. */
+  private work(token: string, message: TaskMessage, signal: AbortSignal): void {
+    const startedAt = this.now();
+    const logs: string[] = [];
+    void runTaskTry(this.dag, message, { log: (line) => logs.push(line) }).then((outcome) => {
+      this.onTry({
+        taskId: message.taskId,
+        mapIndex: message.mapIndex,
+        tryNumber: message.retryCount + 1,
+        startedAt,
+        endedAt: this.now(),
+        outcome,
+        logs,
+      });
+      if (signal.aborted || !this.tokens.isWaiting(token)) return;
+      if (outcome.ok) this.tokens.sendTaskSuccess(token, outcome.result);
+      else this.tokens.sendTaskFailure(token, outcome.error, outcome.cause);
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Opens gates: a task whose branch waits for upstream tasks in other branches sends a gate message with a
+ * token; each of those upstream tasks sends a signal with its record when it ends. When every task a gate waits
+ * for has signalled, the gate is answered with their records keyed by payload key. Signals may arrive before
+ * or after the gate. One coordinator per engine; state is kept per execution.
+ */
+export class GateCoordinator {
+  private readonly records = new Map<string, Map<string, unknown>>();
+  private readonly gates = new Map<
+    string,
+    Array<{ waitFor: readonly string[]; open: (records: Record<string, unknown>) => void }>
+  >();
+
+  constructor(private readonly keyOf: (taskId: string) => string) {}
+
+  signal(executionArn: string, taskId: string, record: unknown): void {
+    const records = this.records.get(executionArn) ?? new Map<string, unknown>();
+    records.set(taskId, record);
+    this.records.set(executionArn, records);
+    this.release(executionArn);
+  }
+
+  gate(executionArn: string, waitFor: readonly string[], open: (records: Record<string, unknown>) => void): void {
+    const gates = this.gates.get(executionArn) ?? [];
+    gates.push({ waitFor, open });
+    this.gates.set(executionArn, gates);
+    this.release(executionArn);
+  }
+
+  /** Forget an execution once it has ended. */
+  forget(executionArn: string): void {
+    this.records.delete(executionArn);
+    this.gates.delete(executionArn);
+  }
+
+  private release(executionArn: string): void {
+    const records = this.records.get(executionArn) ?? new Map<string, unknown>();
+    const gates = this.gates.get(executionArn) ?? [];
+    const waiting = gates.filter((gate) => {
+      if (!gate.waitFor.every((id) => records.has(id))) return true;
+      gate.open(Object.fromEntries(gate.waitFor.map((id) => [this.keyOf(id), records.get(id)])));
+      return false;
+    });
+    this.gates.set(executionArn, waiting);
+  }
+}

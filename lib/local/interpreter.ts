@@ -1,0 +1,547 @@
+import { randomUUID } from 'node:crypto';
+import { type Rule, ruleMatches } from './choice-rules.ts';
+import { Clock } from './clock.ts';
+import { readPath, writePath } from './jsonpath.ts';
+import { applyTemplate } from './payload-template.ts';
+import { errorMatches, type Retrier, retryDelay } from './retry-policy.ts';
+import { isUncatchable, runtimeError, StatesError } from './states-error.ts';
+import { TaskTokens } from './task-tokens.ts';
+
+/**
+ * An Amazon States Language interpreter (JSONPath): Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map
+ * (inline), the input/output processing fields, Retry, Catch, timeouts and heartbeats, with error names as
+ * AWS raises them. Task resources are behind `TaskResources`, so the same engine runs with local workers, real
+ * services or test doubles.
+ */
+export type State = Record<string, unknown> & { readonly Type: string };
+export interface Definition {
+  readonly StartAt: string;
+  readonly States: Record<string, State>;
+  readonly TimeoutSeconds?: number;
+}
+
+export interface TaskCall {
+  readonly resource: string;
+  readonly parameters: unknown;
+  readonly stateName: string;
+  readonly executionArn: string;
+  readonly retryCount: number;
+  /** Set for `.waitForTaskToken` resources: the answer comes through `TaskTokens`. */
+  readonly token?: string;
+  /** Aborted when the state times out, its branch is cancelled, or the execution stops. */
+  readonly signal: AbortSignal;
+}
+
+export interface TaskResources {
+  /** Runs a Task state's resource; for `.waitForTaskToken` the returned value is ignored. */
+  invoke(call: TaskCall): Promise<unknown>;
+}
+
+export interface ExecutionEvent {
+  readonly type:
+    | 'ExecutionStarted'
+    | 'ExecutionSucceeded'
+    | 'ExecutionFailed'
+    | 'ExecutionTimedOut'
+    | 'ExecutionAborted'
+    | 'StateEntered'
+    | 'StateExited'
+    | 'TaskScheduled'
+    | 'TaskSucceeded'
+    | 'TaskFailed'
+    | 'TaskTimedOut'
+    | 'TaskRetrying';
+  readonly timestamp: number;
+  readonly stateName?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly retryCount?: number;
+  readonly input?: unknown;
+  readonly output?: unknown;
+}
+
+export interface ExecutionOptions {
+  readonly definition: Definition;
+  readonly input: unknown;
+  readonly resources: TaskResources;
+  readonly tokens?: TaskTokens;
+  readonly clock?: Clock;
+  readonly name?: string;
+  readonly stateMachineName?: string;
+  /** Stops the execution (status ABORTED), e.g. on Ctrl-C. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: ExecutionEvent) => void;
+}
+
+export interface ExecutionResult {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly executionArn: string;
+}
+
+const CANCELLED = Symbol('cancelled');
+
+export async function runExecution(options: ExecutionOptions): Promise<ExecutionResult> {
+  return new Interpreter(options).run();
+}
+
+interface Scope {
+  readonly context: Record<string, unknown>;
+  readonly signal: AbortSignal;
+}
+
+class Interpreter {
+  private readonly clock: Clock;
+  private readonly tokens: TaskTokens;
+  private readonly executionArn: string;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: ExecutionOptions) {
+    this.clock = options.clock ?? new Clock();
+    this.tokens = options.tokens ?? new TaskTokens();
+    const name = options.name ?? randomUUID();
+    const machine = options.stateMachineName ?? 'local';
+    this.executionArn = `arn:aws:states:local:000000000000:execution:${machine}:${name}`;
+  }
+
+  async run(): Promise<ExecutionResult> {
+    const { definition, input } = this.options;
+    const machine = this.options.stateMachineName ?? 'local';
+    const context = {
+      Execution: {
+        Id: this.executionArn,
+        Name: this.executionArn.split(':').at(-1),
+        StartTime: new Date(this.clock.now()).toISOString(),
+        Input: input,
+        RoleArn: 'arn:aws:iam::000000000000:role/local',
+      },
+      StateMachine: { Id: `arn:aws:states:local:000000000000:stateMachine:${machine}`, Name: machine },
+    };
+    this.emit({ type: 'ExecutionStarted', input });
+    const external = this.options.signal;
+    const onExternalAbort = () => this.abort.abort(CANCELLED);
+    external?.addEventListener('abort', onExternalAbort, { once: true });
+    const timeout =
+      definition.TimeoutSeconds !== undefined
+        ? this.clock.timer(definition.TimeoutSeconds * 1000, () =>
+            this.abort.abort(new StatesError('States.Timeout', 'execution timed out')),
+          )
+        : undefined;
+    try {
+      const output = await this.runStates(definition.States, definition.StartAt, input, {
+        context,
+        signal: this.abort.signal,
+      });
+      this.emit({ type: 'ExecutionSucceeded', output });
+      return { status: 'SUCCEEDED', output, executionArn: this.executionArn };
+    } catch (error) {
+      const reason = this.abort.signal.aborted ? this.abort.signal.reason : error;
+      if (reason === CANCELLED) {
+        this.emit({ type: 'ExecutionAborted' });
+        return { status: 'ABORTED', executionArn: this.executionArn };
+      }
+      const failure =
+        reason instanceof StatesError
+          ? reason
+          : new StatesError('States.Runtime', String((reason as Error)?.message ?? reason));
+      if (this.abort.signal.aborted && failure.error === 'States.Timeout') {
+        this.emit({ type: 'ExecutionTimedOut', error: failure.error, cause: failure.cause_ });
+        return { status: 'TIMED_OUT', error: failure.error, cause: failure.cause_, executionArn: this.executionArn };
+      }
+      this.emit({ type: 'ExecutionFailed', error: failure.error, cause: failure.cause_ });
+      return { status: 'FAILED', error: failure.error, cause: failure.cause_, executionArn: this.executionArn };
+    } finally {
+      timeout?.cancel();
+      external?.removeEventListener('abort', onExternalAbort);
+      if (!this.abort.signal.aborted) this.abort.abort(CANCELLED);
+    }
+  }
+
+  private emit(event: Omit<ExecutionEvent, 'timestamp'>): void {
+    this.options.onEvent?.({ timestamp: this.clock.now(), ...event });
+  }
+
+  /** Runs states from `start` until one ends the (sub)machine; returns its output. */
+  private async runStates(
+    states: Record<string, State>,
+    start: string,
+    input: unknown,
+    scope: Scope,
+  ): Promise<unknown> {
+    let name = start;
+    let data = input;
+    for (;;) {
+      if (scope.signal.aborted) throw scope.signal.reason;
+      const state = states[name];
+      if (state === undefined) throw runtimeError(`state '${name}' does not exist`);
+      this.emit({ type: 'StateEntered', stateName: name, input: data });
+      const result = await this.runState(name, state, data, scope);
+      this.emit({ type: 'StateExited', stateName: name, output: result.output });
+      if (result.next === undefined) return result.output;
+      name = result.next;
+      data = result.output;
+    }
+  }
+
+  private async runState(
+    name: string,
+    state: State,
+    raw: unknown,
+    scope: Scope,
+  ): Promise<{ output: unknown; next?: string }> {
+    const stateContext = (retryCount: number, extra: Record<string, unknown> = {}) => ({
+      ...scope.context,
+      State: { Name: name, EnteredTime: new Date(this.clock.now()).toISOString(), RetryCount: retryCount },
+      ...extra,
+    });
+    const input = state.InputPath === null ? {} : readPath((state.InputPath as string) ?? '$', raw, scope.context);
+    const finish = (result: unknown, next = state.Next as string | undefined) => {
+      const placed = writePath(state.ResultPath as string | null | undefined, raw, result);
+      const output =
+        state.OutputPath === null ? {} : readPath((state.OutputPath as string) ?? '$', placed, scope.context);
+      return { output, next: state.End === true ? undefined : next };
+    };
+    switch (state.Type) {
+      case 'Pass': {
+        const result =
+          'Result' in state
+            ? state.Result
+            : state.Parameters !== undefined
+              ? applyTemplate(state.Parameters, input, stateContext(0))
+              : input;
+        return finish(result);
+      }
+      case 'Succeed': {
+        const output =
+          state.OutputPath === null ? {} : readPath((state.OutputPath as string) ?? '$', input, scope.context);
+        return { output };
+      }
+      case 'Fail':
+        throw new StatesError(
+          (state.ErrorPath !== undefined
+            ? readPath(state.ErrorPath as string, input, scope.context)
+            : state.Error) as string,
+          ((state.CausePath !== undefined
+            ? readPath(state.CausePath as string, input, scope.context)
+            : state.Cause) as string) ?? '',
+        );
+      case 'Choice': {
+        for (const rule of (state.Choices as Rule[]) ?? []) {
+          if (ruleMatches(rule, input, scope.context))
+            return { output: this.outputOf(state, input, scope), next: rule.Next as string };
+        }
+        if (typeof state.Default === 'string')
+          return { output: this.outputOf(state, input, scope), next: state.Default };
+        throw new StatesError(
+          'States.NoChoiceMatched',
+          `no Choice rule matched in state '${name}' and it has no Default`,
+        );
+      }
+      case 'Wait': {
+        await this.clock.sleep(this.waitMs(state, input, scope), scope.signal);
+        return {
+          output: this.outputOf(state, input, scope),
+          next: state.End === true ? undefined : (state.Next as string),
+        };
+      }
+      case 'Task':
+      case 'Parallel':
+      case 'Map':
+        return this.withRetryAndCatch(
+          name,
+          state,
+          raw,
+          scope,
+          async (retryCount) => {
+            const result = await this.runWork(name, state, input, scope, retryCount, stateContext);
+            return state.ResultSelector !== undefined
+              ? applyTemplate(state.ResultSelector, result, scope.context)
+              : result;
+          },
+          finish,
+        );
+      default:
+        throw runtimeError(`state '${name}' has unknown Type ${String(state.Type)}`);
+    }
+  }
+
+  private outputOf(state: State, input: unknown, scope: Scope): unknown {
+    return state.OutputPath === null ? {} : readPath((state.OutputPath as string) ?? '$', input, scope.context);
+  }
+
+  private waitMs(state: State, input: unknown, scope: Scope): number {
+    if (typeof state.Seconds === 'number') return state.Seconds * 1000;
+    if (typeof state.SecondsPath === 'string') {
+      const seconds = readPath(state.SecondsPath, input, scope.context);
+      if (typeof seconds !== 'number' || seconds < 0)
+        throw runtimeError(`SecondsPath ${state.SecondsPath} is not a non-negative number`);
+      return seconds * 1000;
+    }
+    const timestamp =
+      typeof state.Timestamp === 'string'
+        ? state.Timestamp
+        : readPath(state.TimestampPath as string, input, scope.context);
+    const at = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
+    if (Number.isNaN(at)) throw runtimeError(`Wait timestamp ${String(timestamp)} is not an ISO 8601 timestamp`);
+    return Math.max(0, at - this.clock.now());
+  }
+
+  /** Retry per the state's retriers, then Catch; an error no catcher handles fails the state. */
+  private async withRetryAndCatch(
+    name: string,
+    state: State,
+    raw: unknown,
+    scope: Scope,
+    work: (retryCount: number) => Promise<unknown>,
+    finish: (result: unknown, next?: string) => { output: unknown; next?: string },
+  ): Promise<{ output: unknown; next?: string }> {
+    const attempts: number[] = [];
+    for (let retryCount = 0; ; retryCount++) {
+      try {
+        return finish(await work(retryCount));
+      } catch (thrown) {
+        if (scope.signal.aborted) throw scope.signal.reason;
+        const error =
+          thrown instanceof StatesError
+            ? thrown
+            : new StatesError('States.Runtime', String((thrown as Error)?.message ?? thrown));
+        if (isUncatchable(error.error)) throw error;
+        const delay = retryDelay(state.Retry as Retrier[] | undefined, error.error, attempts);
+        if (delay !== undefined) {
+          this.emit({ type: 'TaskRetrying', stateName: name, error: error.error, cause: error.cause_, retryCount });
+          await this.clock.sleep(delay, scope.signal);
+          continue;
+        }
+        for (const catcher of (state.Catch as Array<{
+          ErrorEquals: string[];
+          ResultPath?: string | null;
+          Next: string;
+        }>) ?? []) {
+          if (!errorMatches(catcher.ErrorEquals, error.error)) continue;
+          const output = writePath(catcher.ResultPath === undefined ? '$' : catcher.ResultPath, raw, error.toOutput());
+          return { output, next: catcher.Next };
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async runWork(
+    name: string,
+    state: State,
+    input: unknown,
+    scope: Scope,
+    retryCount: number,
+    stateContext: (retryCount: number, extra?: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<unknown> {
+    if (state.Type === 'Parallel') return this.runParallel(state, input, scope, stateContext(retryCount));
+    if (state.Type === 'Map') return this.runMap(state, input, scope, stateContext(retryCount));
+    return this.runTask(name, state, input, scope, retryCount, stateContext);
+  }
+
+  private async runTask(
+    name: string,
+    state: State,
+    input: unknown,
+    scope: Scope,
+    retryCount: number,
+    stateContext: (retryCount: number, extra?: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<unknown> {
+    const resource = state.Resource as string;
+    const callback = resource.endsWith('.waitForTaskToken');
+    const local = new AbortController();
+    const onOuterAbort = () => local.abort(scope.signal.reason);
+    scope.signal.addEventListener('abort', onOuterAbort, { once: true });
+    const timers: Array<{ cancel(): void }> = [];
+    let heartbeat: { reset(): void; cancel(): void } | undefined;
+    const registration = callback ? this.tokens.register(() => heartbeat?.reset()) : undefined;
+    try {
+      const context = stateContext(
+        retryCount,
+        registration !== undefined ? { Task: { Token: registration.token } } : {},
+      );
+      const parameters = state.Parameters !== undefined ? applyTemplate(state.Parameters, input, context) : input;
+      const timeoutSeconds =
+        typeof state.TimeoutSecondsPath === 'string'
+          ? (readPath(state.TimeoutSecondsPath, input, scope.context) as number)
+          : (state.TimeoutSeconds as number | undefined);
+      const heartbeatSeconds = state.HeartbeatSeconds as number | undefined;
+      const stopped = new Promise<never>((_, reject) => {
+        const fail = (error: StatesError) => {
+          local.abort(error);
+          reject(error);
+        };
+        if (timeoutSeconds !== undefined) {
+          timers.push(
+            this.clock.timer(timeoutSeconds * 1000, () =>
+              fail(new StatesError('States.Timeout', `state ${name} timed out after ${timeoutSeconds}s`)),
+            ),
+          );
+        }
+        if (heartbeatSeconds !== undefined) {
+          heartbeat = this.clock.timer(heartbeatSeconds * 1000, () =>
+            fail(new StatesError('States.HeartbeatTimeout', `no heartbeat for ${heartbeatSeconds}s in state ${name}`)),
+          );
+          timers.push(heartbeat);
+        }
+        local.signal.addEventListener('abort', () => reject(local.signal.reason), { once: true });
+      });
+      stopped.catch(() => undefined);
+      this.emit({ type: 'TaskScheduled', stateName: name, retryCount, input: parameters });
+      const call: TaskCall = {
+        resource,
+        parameters,
+        stateName: name,
+        executionArn: this.executionArn,
+        retryCount,
+        ...(registration !== undefined ? { token: registration.token } : {}),
+        signal: local.signal,
+      };
+      const invoked = this.options.resources.invoke(call);
+      const result = await Promise.race([
+        registration !== undefined ? invoked.then(() => registration.answer) : invoked,
+        stopped,
+      ]);
+      this.emit({ type: 'TaskSucceeded', stateName: name, retryCount, output: result });
+      return result;
+    } catch (thrown) {
+      const error =
+        thrown instanceof StatesError
+          ? thrown
+          : new StatesError(
+              (thrown as { name?: string })?.name ?? 'States.TaskFailed',
+              String((thrown as Error)?.message ?? thrown),
+            );
+      if (!scope.signal.aborted) {
+        const timedOut = error.error === 'States.Timeout' || error.error === 'States.HeartbeatTimeout';
+        this.emit({
+          type: timedOut ? 'TaskTimedOut' : 'TaskFailed',
+          stateName: name,
+          retryCount,
+          error: error.error,
+          cause: error.cause_,
+        });
+      }
+      throw error;
+    } finally {
+      for (const timer of timers) timer.cancel();
+      registration?.release();
+      scope.signal.removeEventListener('abort', onOuterAbort);
+      if (!local.signal.aborted) local.abort(CANCELLED);
+    }
+  }
+
+  /** All branches run at once; the first failure cancels the others and fails the state. */
+  private async runParallel(
+    state: State,
+    input: unknown,
+    scope: Scope,
+    context: Record<string, unknown>,
+  ): Promise<unknown> {
+    const branches = state.Branches as Array<{ StartAt: string; States: Record<string, State> }>;
+    const effective = state.Parameters !== undefined ? applyTemplate(state.Parameters, input, context) : input;
+    return this.runChildren(
+      branches.map(
+        (branch) => (signal: AbortSignal) =>
+          this.runStates(branch.States, branch.StartAt, effective, { context: scope.context, signal }),
+      ),
+      scope,
+      0,
+      { count: 0, percent: 0 },
+    );
+  }
+
+  private async runMap(state: State, input: unknown, scope: Scope, context: Record<string, unknown>): Promise<unknown> {
+    const items = readPath((state.ItemsPath as string) ?? '$', input, scope.context);
+    if (!Array.isArray(items))
+      throw runtimeError(`Map ItemsPath ${String(state.ItemsPath ?? '$')} does not point to an array`);
+    const processor = (state.ItemProcessor ?? state.Iterator) as { StartAt: string; States: Record<string, State> };
+    const selector = state.ItemSelector ?? state.Parameters;
+    const tolerance = {
+      count: typeof state.ToleratedFailureCount === 'number' ? state.ToleratedFailureCount : 0,
+      percent: typeof state.ToleratedFailurePercentage === 'number' ? state.ToleratedFailurePercentage : 0,
+    };
+    return this.runChildren(
+      items.map((item, index) => (signal: AbortSignal) => {
+        const itemContext = { ...context, Map: { Item: { Index: index, Value: item } } };
+        const itemInput = selector !== undefined ? applyTemplate(selector, input, itemContext) : item;
+        return this.runStates(processor.States, processor.StartAt, itemInput, { context: scope.context, signal });
+      }),
+      scope,
+      (state.MaxConcurrency as number | undefined) ?? 0,
+      tolerance,
+    );
+  }
+
+  /**
+   * Runs children with at most `limit` at once (0 = all). A failure beyond the tolerated count or percentage
+   * cancels the rest and fails the state with the child's error; tolerated failures leave null in the results.
+   */
+  private runChildren(
+    children: Array<(signal: AbortSignal) => Promise<unknown>>,
+    scope: Scope,
+    limit: number,
+    tolerance: { count: number; percent: number },
+  ): Promise<unknown[]> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(scope.signal.reason);
+    scope.signal.addEventListener('abort', onAbort, { once: true });
+    const results: unknown[] = new Array(children.length).fill(null);
+    let failures = 0;
+    let next = 0;
+    return new Promise<unknown[]>((resolve, reject) => {
+      let running = 0;
+      let done = 0;
+      let settled = false;
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        scope.signal.removeEventListener('abort', onAbort);
+        if (error !== undefined) {
+          controller.abort(CANCELLED);
+          reject(error);
+        } else resolve(results);
+      };
+      const launch = () => {
+        while (!settled && next < children.length && (limit <= 0 || running < limit)) {
+          const index = next++;
+          running++;
+          children[index]!(controller.signal).then(
+            (result) => {
+              results[index] = result;
+              running--;
+              done++;
+              if (done === children.length) finish();
+              else launch();
+            },
+            (error) => {
+              running--;
+              done++;
+              failures++;
+              const tolerated =
+                failures <= tolerance.count ||
+                (tolerance.percent > 0 && (failures / children.length) * 100 <= tolerance.percent);
+              if (!tolerated || controller.signal.aborted) {
+                finish(
+                  tolerance.count > 0 || tolerance.percent > 0
+                    ? new StatesError(
+                        'States.ExceedToleratedFailureThreshold',
+                        'the Map state failed more items than it tolerates',
+                      )
+                    : error,
+                );
+                return;
+              }
+              if (done === children.length) finish();
+              else launch();
+            },
+          );
+        }
+      };
+      if (children.length === 0) finish();
+      else launch();
+    });
+  }
+}

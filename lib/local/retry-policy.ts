@@ -1,0 +1,43 @@
+import { isUncatchable } from './states-error.ts';
+
+export interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: 'FULL' | 'NONE';
+}
+
+/**
+ * Whether an error name matches an `ErrorEquals` list. `States.ALL` matches every catchable error;
+ * `States.TaskFailed` matches every error except `States.Timeout`.
+ */
+export function errorMatches(errorEquals: readonly string[], error: string): boolean {
+  if (isUncatchable(error)) return false;
+  return errorEquals.some(
+    (name) => name === error || name === 'States.ALL' || (name === 'States.TaskFailed' && error !== 'States.Timeout'),
+  );
+}
+
+/**
+ * The first retrier matching the error decides: retry after this many ms, or undefined when its attempts are
+ * used up (then Catch applies). `attempts` counts retries already made per retrier index.
+ */
+export function retryDelay(
+  retriers: readonly Retrier[] | undefined,
+  error: string,
+  attempts: number[],
+  random: () => number = Math.random,
+): number | undefined {
+  const index = (retriers ?? []).findIndex((retrier) => errorMatches(retrier.ErrorEquals, error));
+  if (index < 0) return undefined;
+  const retrier = retriers![index]!;
+  const made = attempts[index] ?? 0;
+  if (made >= (retrier.MaxAttempts ?? 3)) return undefined;
+  attempts[index] = made + 1;
+  let delay = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** made;
+  if (retrier.MaxDelaySeconds !== undefined) delay = Math.min(delay, retrier.MaxDelaySeconds);
+  if (retrier.JitterStrategy === 'FULL') delay = random() * delay;
+  return delay * 1000;
+}

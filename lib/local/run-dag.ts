@@ -1,0 +1,153 @@
+import { compileDag } from '../compiler/compile-dag.ts';
+import type { RunContext } from '../runtime/task-message.ts';
+import type { Dag } from '../sdk/dag.ts';
+import { DagValidationError } from '../sdk/errors.ts';
+import { Clock } from './clock.ts';
+import { DagResources, substituteLocal, type WorkerTry } from './dag-resources.ts';
+import { GateCoordinator } from './gate-coordinator.ts';
+import {
+  type Definition,
+  type ExecutionEvent,
+  type ExecutionResult,
+  runExecution,
+  type TaskResources,
+} from './interpreter.ts';
+import { TaskTokens } from './task-tokens.ts';
+
+/** One task (or one mapped item) of a local run, as the grid and `--json` show it. */
+export interface TaskInstance {
+  readonly taskId: string;
+  /** -1 for unmapped tasks. */
+  readonly mapIndex: number;
+  state: 'none' | 'running' | 'success' | 'failed' | 'skipped' | 'upstream_failed';
+  tries: number;
+  startedAt?: number;
+  endedAt?: number;
+  output?: unknown;
+  error?: string;
+}
+
+export interface LocalRunResult {
+  readonly execution: ExecutionResult;
+  readonly tasks: TaskInstance[];
+  readonly tries: WorkerTry[];
+}
+
+export interface LocalRunOptions {
+  readonly dag: Dag;
+  readonly ctx: RunContext;
+  readonly clock?: Clock;
+  /** Native steps (S3, DynamoDB, …): the real service or an emulator. */
+  readonly native?: TaskResources;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: ExecutionEvent) => void;
+  readonly onTaskChange?: (task: TaskInstance) => void;
+}
+
+/**
+ * Runs a DAG in the local engine: compiles it, then interprets the very ASL that would be deployed, with task
+ * functions run in-process by the shared task runner.
+ */
+export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  const compiled = compileDag(options.dag);
+  if (compiled.problems.length > 0 || compiled.asl === undefined) throw new DagValidationError(compiled.problems);
+  const definition = JSON.parse(substituteLocal(compiled.asl)) as Definition;
+  const clock = options.clock ?? new Clock();
+  const tokens = new TaskTokens();
+  const byKey = new Map(compiled.ir.tasks.map((task) => [task.id, task.key]));
+  const gates = new GateCoordinator((id) => byKey.get(id)!);
+  const owners = new Map(compiled.manifest!.tasks.map((task) => [task.stateName, task]));
+  const instances = new Map<string, TaskInstance>();
+  const instance = (taskId: string, mapIndex = -1): TaskInstance => {
+    const id = `${taskId}\u0000${mapIndex}`;
+    let found = instances.get(id);
+    if (found === undefined) {
+      found = { taskId, mapIndex, state: 'none', tries: 0 };
+      instances.set(id, found);
+    }
+    return found;
+  };
+  for (const task of compiled.ir.tasks) instance(task.id);
+  const changed = (task: TaskInstance) => options.onTaskChange?.(task);
+  const tries: WorkerTry[] = [];
+
+  const ownerOf = (stateName: string) =>
+    owners.get(stateName) ?? owners.get(stateName.slice(0, Math.max(0, stateName.lastIndexOf(':'))));
+  const onEvent = (event: ExecutionEvent) => {
+    options.onEvent?.(event);
+    if (event.stateName === undefined) return;
+    const owner = ownerOf(event.stateName);
+    if (owner === undefined) return;
+    const task = instance(owner.id);
+    // A task starts when its run states are entered (not at its decision or gate).
+    const runEntry = [owner.stateName, `${owner.stateName}:start`, `${owner.stateName}:items`];
+    if (event.type === 'StateEntered' && runEntry.includes(event.stateName) && task.startedAt === undefined) {
+      task.startedAt = event.timestamp;
+      task.state = 'running';
+      changed(task);
+    }
+    // Worker tries are counted by the worker pool; service calls (native steps, sensors' pokes) here.
+    if (
+      event.type === 'TaskScheduled' &&
+      event.stateName === owner.stateName &&
+      owner.kind !== 'code' &&
+      owner.kind !== 'poll_sensor'
+    ) {
+      task.tries++;
+    }
+    if (event.type === 'StateExited') {
+      const record = (
+        event.output as { tasks?: Record<string, { state?: string; output?: unknown; error?: { Error?: string } }> }
+      )?.tasks?.[owner.key];
+      const state = record?.state;
+      if (state === 'success' || state === 'failed' || state === 'skipped' || state === 'upstream_failed') {
+        if (task.state !== state) {
+          task.state = state;
+          task.endedAt = event.timestamp;
+          if (record?.output !== undefined) task.output = record.output;
+          if (record?.error?.Error !== undefined) task.error = record.error.Error;
+          changed(task);
+        }
+      }
+    }
+  };
+  const resources = new DagResources(
+    options.dag,
+    tokens,
+    gates,
+    () => clock.now(),
+    (attempt) => {
+      tries.push(attempt);
+      const task = instance(attempt.taskId, attempt.mapIndex);
+      task.tries = Math.max(task.tries, attempt.tryNumber);
+      if (attempt.mapIndex >= 0) {
+        task.startedAt ??= attempt.startedAt;
+        task.endedAt = attempt.endedAt;
+        task.state = attempt.outcome.ok ? 'success' : 'failed';
+        if (attempt.outcome.ok) task.output = attempt.outcome.result.output;
+        else task.error = attempt.outcome.error;
+        changed(task);
+      } else if (attempt.outcome.ok) {
+        task.output = attempt.outcome.result.output;
+      }
+    },
+    options.native,
+  );
+
+  const execution = await runExecution({
+    definition,
+    input: { ctx: options.ctx, tasks: {}, gates: {} },
+    resources,
+    tokens,
+    clock,
+    name: options.ctx.runId.replace(/[^A-Za-z0-9_-]/g, '_'),
+    stateMachineName: `airstep-${options.dag.id}`,
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    onEvent,
+  });
+  gates.forget(execution.executionArn);
+  const tasks = [...instances.values()].sort((a, b) =>
+    a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex,
+  );
+  return { execution, tasks, tries };
+}

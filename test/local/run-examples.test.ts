@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import branching from '../../dags/examples/branching.ts';
+import mapping from '../../dags/examples/dynamic_mapping.ts';
+import { generated } from '../../dags/examples/generated_dags.ts';
+import nonSeriesParallel from '../../dags/examples/non_series_parallel.ts';
+import pools from '../../dags/examples/pools.ts';
+import groups from '../../dags/examples/task_groups.ts';
+import { runDagLocally, type TaskInstance } from '../../lib/local/run-dag.ts';
+import { manualContext } from '../helpers/run-context.ts';
+
+const states = (tasks: TaskInstance[]) =>
+  Object.fromEntries(tasks.filter((task) => task.mapIndex < 0).map((task) => [task.taskId, task.state]));
+
+describe('Local engine: example DAGs (the compiled ASL, interpreted)', () => {
+  it('runs the N shape exactly: after_fast starts right after fast, while slow is still running', async () => {
+    const { execution, tasks } = await runDagLocally({ dag: nonSeriesParallel, ctx: manualContext(nonSeriesParallel) });
+    expect(execution.status).toBe('SUCCEEDED');
+    const by = Object.fromEntries(tasks.map((task) => [task.taskId, task]));
+    expect(states(tasks)).toEqual({ slow: 'success', fast: 'success', join: 'success', after_fast: 'success' });
+    expect(by.after_fast!.startedAt! - by.fast!.endedAt!).toBeLessThan(50);
+    expect(by.after_fast!.endedAt!).toBeLessThan(by.slow!.endedAt!);
+    expect(by.join!.startedAt!).toBeGreaterThanOrEqual(by.slow!.endedAt!);
+    expect(by.join!.startedAt! - by.slow!.endedAt!).toBeLessThan(50);
+    expect(by.join!.output).toBe('slow done + fast done');
+  });
+
+  it('follows one branch, skips the other, and joins with none_failed_min_one_success', async () => {
+    const { execution, tasks } = await runDagLocally({ dag: branching, ctx: manualContext(branching) });
+    expect(execution.status).toBe('SUCCEEDED');
+    // 2026-11-22 is a Sunday: the full load runs.
+    expect(states(tasks)).toEqual({
+      choose_path: 'success',
+      full_load: 'success',
+      incremental_load: 'skipped',
+      report: 'success',
+    });
+    expect(tasks.find((task) => task.taskId === 'report')!.output).toBe('full');
+  });
+
+  it('maps over an upstream list and a literal list, and combines the items in order', async () => {
+    const { execution, tasks } = await runDagLocally({ dag: mapping, ctx: manualContext(mapping) });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(states(tasks)).toMatchObject({
+      list_partitions: 'success',
+      process_partition: 'success',
+      combine: 'success',
+      notify_channels: 'success',
+    });
+    expect(tasks.filter((task) => task.taskId === 'process_partition' && task.mapIndex >= 0)).toHaveLength(4);
+    expect(tasks.find((task) => task.taskId === 'combine')!.output).toEqual({ partitions: 4, rows: 320 });
+  });
+
+  it('runs task groups, pools and generated DAGs to success', async () => {
+    for (const dag of [groups, pools, ...generated]) {
+      const { execution, tasks } = await runDagLocally({ dag, ctx: manualContext(dag) });
+      expect(execution.status, dag.id).toBe('SUCCEEDED');
+      expect(
+        tasks.every((task) => task.state === 'success'),
+        dag.id,
+      ).toBe(true);
+    }
+  });
+});
