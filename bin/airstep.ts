@@ -2,7 +2,11 @@ import { Command } from 'commander';
 import { registerCompileCommand } from '../lib/cli/compile.ts';
 import { registerGraphCommand } from '../lib/cli/graph.ts';
 import { registerListCommand } from '../lib/cli/list.ts';
+import { registerLogsCommand } from '../lib/cli/logs.ts';
+import { registerRunCommand } from '../lib/cli/run.ts';
+import { registerRunsCommand } from '../lib/cli/runs.ts';
 import { registerStartCommand } from '../lib/cli/start.ts';
+import { registerTasksCommand } from '../lib/cli/tasks.ts';
 import { registerValidateCommand } from '../lib/cli/validate.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
@@ -14,6 +18,10 @@ registerValidateCommand(program);
 registerCompileCommand(program);
 registerGraphCommand(program);
 registerListCommand(program);
+registerRunCommand(program);
+registerRunsCommand(program);
+registerTasksCommand(program);
+registerLogsCommand(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);

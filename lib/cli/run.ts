@@ -1,0 +1,217 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { compileDag } from '../compiler/compile-dag.ts';
+import { Clock } from '../local/clock.ts';
+import { LocalStore, type TaskRecord } from '../local/local-store.ts';
+import { runDagLocally, type TaskInstance } from '../local/run-dag.ts';
+import { subDag } from '../local/sub-dag.ts';
+import { resolveParams } from '../runtime/params.ts';
+import { manualRunContext } from '../runtime/run-context.ts';
+import type { Dag } from '../sdk/dag.ts';
+import { formatProblem } from '../sdk/errors.ts';
+import type { ParamSpec } from '../sdk/params.ts';
+import { loadDagFile } from './load-dags.ts';
+import { colours, EXIT, printJson } from './output.ts';
+import { renderGrid } from './render-grid.ts';
+
+interface RunOptions {
+  dag?: string;
+  date?: string;
+  conf?: string;
+  taskRegex?: string;
+  json?: boolean;
+  speed?: string;
+}
+
+/** `airstep run <file>`: runs a DAG once in the local engine; exit 0 success, 1 failed, 2 bad input. */
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run a DAG once in the local engine (the same ASL as on AWS)')
+    .argument('<file>', 'DAG file')
+    .option('--dag <id>', 'the DAG to run, when the file has several')
+    .option('--date <iso>', 'logical date (default: now)')
+    .option('--conf <json>', 'run conf as JSON, or @file.json')
+    .option('--task-regex <re>', 'run only the tasks whose ids match')
+    .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster (shown in the output)')
+    .option('--json', 'print one JSON document with the run and every task instance')
+    .action(async (file: string, options: RunOptions) => {
+      process.exitCode = await runCommand(file, options);
+    });
+}
+
+async function runCommand(file: string, options: RunOptions): Promise<number> {
+  const c = colours();
+  const refuse = (message: string) => {
+    if (options.json === true) printJson({ ok: false, error: message });
+    else console.error(c.red(message));
+    return EXIT.usage;
+  };
+  const loaded = await loadDagFile(file);
+  if (loaded.errors.length > 0) {
+    return refuse(
+      loaded.errors.map((e) => `${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}`).join('\n'),
+    );
+  }
+  const chosen = pickDag(loaded.dags, options.dag);
+  if (typeof chosen === 'string') return refuse(`${loaded.file}: ${chosen}`);
+  let dag: Dag = chosen;
+  if (options.taskRegex !== undefined) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(options.taskRegex);
+    } catch (error) {
+      return refuse(`--task-regex: ${(error as Error).message}`);
+    }
+    dag = subDag(dag, pattern);
+    if (dag.declared.tasks.size === 0)
+      return refuse(`--task-regex ${options.taskRegex} matches no task of ${chosen.id}`);
+  }
+  const compiled = compileDag(dag, { file: loaded.file });
+  if (compiled.problems.length > 0) return refuse(compiled.problems.map(formatProblem).join('\n'));
+
+  let conf: Record<string, unknown> = {};
+  if (options.conf !== undefined) {
+    try {
+      const text = options.conf.startsWith('@') ? await readFile(options.conf.slice(1), 'utf8') : options.conf;
+      conf = JSON.parse(text);
+      if (typeof conf !== 'object' || conf === null || Array.isArray(conf))
+        return refuse('--conf must be a JSON object');
+    } catch (error) {
+      return refuse(`--conf: ${(error as Error).message}`);
+    }
+  }
+  const params = resolveParams(compiled.ir.params as Record<string, ParamSpec>, conf);
+  if (!params.ok) {
+    return refuse(params.problems.map((p) => `${loaded.file} › dag ${dag.id} › ${p.field}: ${p.message}`).join('\n'));
+  }
+  const at = options.date !== undefined ? new Date(options.date) : new Date();
+  if (Number.isNaN(at.getTime())) return refuse(`--date: '${options.date}' is not an ISO 8601 date or date-time`);
+  const speed = options.speed !== undefined ? Number(options.speed) : 1;
+  if (!(speed > 0)) return refuse(`--speed must be a number > 0, got '${options.speed}'`);
+
+  const ctx = manualRunContext({
+    dagId: dag.id,
+    timezone: compiled.ir.schedule.timezone,
+    at,
+    params: params.params,
+    conf,
+  });
+  const store = new LocalStore();
+  await store.recoverInterrupted();
+  const run = {
+    dagId: dag.id,
+    runId: ctx.runId,
+    runType: ctx.runType,
+    logicalDate: ctx.logicalDate,
+    file: loaded.file,
+    state: 'running' as const,
+    startedAt: new Date().toISOString(),
+    conf,
+    pid: process.pid,
+    clockSpeed: speed,
+  };
+  await store.saveRun(run);
+  const live = options.json !== true && process.stdout.isTTY === true;
+  if (options.json !== true) {
+    console.log(c.bold(`${dag.id} › ${ctx.runId}${speed !== 1 ? c.yellow(`  (clock ×${speed})`) : ''}`));
+  }
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const clock = new Clock({ speed });
+  const result = await runDagLocally({
+    dag,
+    ctx,
+    clock,
+    signal: abort.signal,
+    onTaskChange: (task) => {
+      if (live)
+        console.log(`  ${paintState(c, task.state)} ${task.taskId}${task.mapIndex >= 0 ? `[${task.mapIndex}]` : ''}`);
+    },
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  for (const attempt of result.tries) {
+    const lines = [
+      ...attempt.logs,
+      ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
+    ];
+    await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
+  }
+  const tasks = result.tasks.map((task) => toRecord(task));
+  await store.saveTasks(dag.id, ctx.runId, tasks);
+  const state =
+    result.execution.status === 'SUCCEEDED'
+      ? 'success'
+      : result.execution.status === 'ABORTED'
+        ? 'interrupted'
+        : 'failed';
+  await store.saveRun({ ...run, state, endedAt: new Date().toISOString() });
+
+  if (options.json === true) {
+    printJson({
+      run: {
+        ...run,
+        state,
+        endedAt: new Date().toISOString(),
+        status: result.execution.status,
+        error: result.execution.error,
+      },
+      tasks,
+    });
+  } else {
+    process.stdout.write(
+      `\n${renderGrid(
+        tasks.map((task) => ({
+          task: task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId,
+          state: task.state,
+          tries: task.tries,
+          ...(task.startedAt !== undefined ? { start: task.startedAt } : {}),
+          ...(task.durationMs !== undefined ? { durationMs: task.durationMs } : {}),
+        })),
+        (s, text) => paintState(c, s, text),
+      )}`,
+    );
+    console.log(
+      state === 'success'
+        ? c.green(`run ${state}`)
+        : c.red(`run ${state}${result.execution.error ? ` (${result.execution.error})` : ''}`),
+    );
+  }
+  return state === 'success' ? EXIT.ok : EXIT.problems;
+}
+
+function pickDag(dags: Dag[], id: string | undefined): Dag | string {
+  if (id !== undefined)
+    return dags.find((dag) => dag.id === id) ?? `no DAG '${id}' (found: ${dags.map((d) => d.id).join(', ')})`;
+  if (dags.length === 1) return dags[0]!;
+  return `holds ${dags.length} DAGs (${dags.map((d) => d.id).join(', ')}); choose one with --dag`;
+}
+
+function toRecord(task: TaskInstance): TaskRecord {
+  return {
+    taskId: task.taskId,
+    mapIndex: task.mapIndex,
+    state: task.state,
+    tries: task.tries,
+    ...(task.startedAt !== undefined ? { startedAt: new Date(task.startedAt).toISOString() } : {}),
+    ...(task.endedAt !== undefined ? { endedAt: new Date(task.endedAt).toISOString() } : {}),
+    ...(task.startedAt !== undefined && task.endedAt !== undefined
+      ? { durationMs: Math.round(task.endedAt - task.startedAt) }
+      : {}),
+    ...(task.output !== undefined ? { output: task.output } : {}),
+    ...(task.error !== undefined ? { error: task.error } : {}),
+  };
+}
+
+function paintState(c: ReturnType<typeof colours>, state: string, text = state): string {
+  return state === 'success'
+    ? c.green(text)
+    : state === 'failed' || state === 'upstream_failed'
+      ? c.red(text)
+      : state === 'skipped'
+        ? c.dim(text)
+        : c.yellow(text);
+}

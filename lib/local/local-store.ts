@@ -1,0 +1,146 @@
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * The local engine's durable record under `.airstep/`: one folder per run with `run.json`, `tasks.json` and
+ * one log file per task try. Every JSON file is written to a temporary name and renamed, so a reader never sees
+ * half a file. A run left `running` by a process that no longer exists is marked `interrupted` when the store
+ * is next opened.
+ */
+export interface RunRecord {
+  readonly dagId: string;
+  readonly runId: string;
+  readonly runType: string;
+  readonly logicalDate: string;
+  readonly file: string;
+  state: 'running' | 'success' | 'failed' | 'interrupted';
+  readonly startedAt: string;
+  endedAt?: string;
+  conf: Record<string, unknown>;
+  /** The engine process, to tell a live run from one that was killed. */
+  readonly pid: number;
+  clockSpeed: number;
+}
+
+export interface TaskRecord {
+  readonly taskId: string;
+  readonly mapIndex: number;
+  readonly state: string;
+  readonly tries: number;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  readonly output?: unknown;
+  readonly error?: string;
+}
+
+export class LocalStore {
+  constructor(readonly root = '.airstep') {}
+
+  /** Marks runs whose engine process is gone as interrupted; returns them. */
+  async recoverInterrupted(): Promise<RunRecord[]> {
+    const recovered: RunRecord[] = [];
+    for (const run of await this.runs()) {
+      if (run.state !== 'running' || processAlive(run.pid)) continue;
+      run.state = 'interrupted';
+      run.endedAt ??= new Date().toISOString();
+      await this.saveRun(run);
+      recovered.push(run);
+    }
+    return recovered;
+  }
+
+  async saveRun(run: RunRecord): Promise<void> {
+    await this.writeJson(join(this.runDir(run.dagId, run.runId), 'run.json'), run);
+  }
+
+  async saveTasks(dagId: string, runId: string, tasks: readonly TaskRecord[]): Promise<void> {
+    await this.writeJson(join(this.runDir(dagId, runId), 'tasks.json'), tasks);
+  }
+
+  async appendLog(
+    dagId: string,
+    runId: string,
+    taskId: string,
+    mapIndex: number,
+    tryNumber: number,
+    lines: readonly string[],
+  ): Promise<void> {
+    const dir = join(this.runDir(dagId, runId), 'logs');
+    await mkdir(dir, { recursive: true });
+    await appendFile(join(dir, logName(taskId, mapIndex, tryNumber)), lines.map((line) => `${line}\n`).join(''));
+  }
+
+  async readLog(
+    dagId: string,
+    runId: string,
+    taskId: string,
+    mapIndex: number,
+    tryNumber: number,
+  ): Promise<string | undefined> {
+    const path = join(this.runDir(dagId, runId), 'logs', logName(taskId, mapIndex, tryNumber));
+    return existsSync(path) ? readFile(path, 'utf8') : undefined;
+  }
+
+  /** Every run, newest first; `dagId` narrows to one DAG. */
+  async runs(dagId?: string): Promise<RunRecord[]> {
+    const base = join(this.root, 'runs');
+    if (!existsSync(base)) return [];
+    const dags = dagId !== undefined ? [dagId] : await readdir(base);
+    const runs: RunRecord[] = [];
+    for (const dag of dags) {
+      const dir = join(base, safe(dag));
+      if (!existsSync(dir)) continue;
+      for (const run of await readdir(dir)) {
+        const record = await this.readJson<RunRecord>(join(dir, run, 'run.json'));
+        if (record !== undefined) runs.push(record);
+      }
+    }
+    return runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
+  }
+
+  /** A run by id, or by a unique prefix of its id. */
+  async findRun(runIdOrPrefix: string): Promise<RunRecord | undefined> {
+    const runs = await this.runs();
+    return runs.find((run) => run.runId === runIdOrPrefix) ?? runs.find((run) => run.runId.startsWith(runIdOrPrefix));
+  }
+
+  async tasks(dagId: string, runId: string): Promise<TaskRecord[]> {
+    return (await this.readJson<TaskRecord[]>(join(this.runDir(dagId, runId), 'tasks.json'))) ?? [];
+  }
+
+  private runDir(dagId: string, runId: string): string {
+    return join(this.root, 'runs', safe(dagId), safe(runId));
+  }
+
+  private async writeJson(path: string, value: unknown): Promise<void> {
+    await mkdir(join(path, '..'), { recursive: true });
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
+    await rename(temporary, path);
+  }
+
+  private async readJson<T>(path: string): Promise<T | undefined> {
+    if (!existsSync(path)) return undefined;
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  }
+}
+
+function logName(taskId: string, mapIndex: number, tryNumber: number): string {
+  return `${safe(taskId)}${mapIndex >= 0 ? `.${mapIndex}` : ''}.try-${tryNumber}.log`;
+}
+
+/** Run ids hold ':' and '+' (ISO dates); keep file names portable. */
+function safe(text: string): string {
+  return text.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { ParamSpec } from '../sdk/params.ts';
+
+/**
+ * A trigger's conf checked against the DAG's params schema. Defaults fill what conf leaves out; every
+ * problem names the param, so a bad trigger is refused before any run exists.
+ */
+export type ParamsResult =
+  | { readonly ok: true; readonly params: Record<string, unknown> }
+  | { readonly ok: false; readonly problems: Array<{ readonly field: string; readonly message: string }> };
+
+export function resolveParams(
+  schema: Readonly<Record<string, ParamSpec>>,
+  conf: Readonly<Record<string, unknown>>,
+): ParamsResult {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, spec] of Object.entries(schema)) shape[name] = paramSchema(spec);
+  const parsed = z.object(shape).loose().safeParse(conf);
+  if (parsed.success) return { ok: true, params: parsed.data as Record<string, unknown> };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => ({
+      field: ['params', ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  };
+}
+
+function paramSchema(spec: ParamSpec): z.ZodType {
+  let schema: z.ZodType;
+  switch (spec.type) {
+    case 'string': {
+      let text = z.string();
+      if (spec.minLength !== undefined) text = text.min(spec.minLength);
+      if (spec.maxLength !== undefined) text = text.max(spec.maxLength);
+      if (spec.pattern !== undefined) text = text.regex(new RegExp(spec.pattern), `must match /${spec.pattern}/`);
+      schema = spec.enum !== undefined ? z.enum(spec.enum as [string, ...string[]]) : text;
+      break;
+    }
+    case 'number':
+    case 'integer': {
+      let number = spec.type === 'integer' ? z.int() : z.number();
+      if (spec.minimum !== undefined) number = number.min(spec.minimum);
+      if (spec.maximum !== undefined) number = number.max(spec.maximum);
+      schema =
+        spec.enum !== undefined
+          ? number.refine(
+              (value) => (spec.enum as readonly number[]).includes(value),
+              `must be one of ${spec.enum.join(', ')}`,
+            )
+          : number;
+      break;
+    }
+    case 'boolean':
+      schema = z.boolean();
+      break;
+    case 'array':
+      schema = z.array(spec.items === undefined ? z.unknown() : itemSchema(spec.items));
+      break;
+    case 'object':
+      schema = z.record(z.string(), z.unknown());
+      break;
+  }
+  if (spec.default !== undefined) return schema.default(spec.default as never);
+  return spec.required === true ? schema : schema.optional();
+}
+
+function itemSchema(type: 'string' | 'number' | 'integer' | 'boolean' | 'object'): z.ZodType {
+  return {
+    string: z.string(),
+    number: z.number(),
+    integer: z.int(),
+    boolean: z.boolean(),
+    object: z.record(z.string(), z.unknown()),
+  }[type];
+}
