@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { Clock } from '../local/clock.ts';
 import { LocalStore, type TaskRecord } from '../local/local-store.ts';
 import { runDagLocally, type TaskInstance } from '../local/run-dag.ts';
 import { subDag } from '../local/sub-dag.ts';
+import { ProcessWorkerPool } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
 import type { Dag } from '../sdk/dag.ts';
@@ -121,16 +123,20 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const clock = new Clock({ speed });
+  // Tries run in worker processes, so a task that crashes its process fails only that try.
+  const pool = new ProcessWorkerPool({ file: resolve(file), dagId: dag.id, size: compiled.ir.maxActiveTasks });
   const result = await runDagLocally({
     dag,
     ctx,
     clock,
+    runTry: pool.run,
     signal: abort.signal,
     onTaskChange: (task) => {
       if (live)
         console.log(`  ${paintState(c, task.state)} ${task.taskId}${task.mapIndex >= 0 ? `[${task.mapIndex}]` : ''}`);
     },
   });
+  await pool.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   for (const attempt of result.tries) {

@@ -5,6 +5,7 @@ import type { GateCoordinator } from './gate-coordinator.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
 import { StatesError } from './states-error.ts';
 import type { TaskTokens } from './task-tokens.ts';
+import type { TryRunner } from './worker-pool.ts';
 
 /** Placeholder values the local engine deploys a compiled definition with. */
 export const LOCAL_CONTROL_QUEUE = 'local://airstep/control';
@@ -44,6 +45,12 @@ export class DagResources implements TaskResources {
     private readonly now: () => number,
     private readonly onTry: (attempt: WorkerTry) => void,
     private readonly native?: TaskResources,
+    /** Where tries run: in this process by default, or in worker processes (ProcessWorkerPool). */
+    private readonly runTry: TryRunner = async (message) => {
+      const logs: string[] = [];
+      const outcome = await runTaskTry(this.dag, message, { log: (line) => logs.push(line) });
+      return { outcome, logs };
+    },
   ) {}
 
   async invoke(call: TaskCall): Promise<unknown> {
@@ -117,8 +124,7 @@ export class DagResources implements TaskResources {
   /** Runs one try in the background and answers its token; a try whose state gave up is not answered. */
   private work(token: string, message: TaskMessage, signal: AbortSignal): void {
     const startedAt = this.now();
-    const logs: string[] = [];
-    void runTaskTry(this.dag, message, { log: (line) => logs.push(line) }).then((outcome) => {
+    void this.runTry(message).then(({ outcome, logs }) => {
       this.onTry({
         taskId: message.taskId,
         mapIndex: message.mapIndex,

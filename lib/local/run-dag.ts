@@ -13,6 +13,7 @@ import {
   type TaskResources,
 } from './interpreter.ts';
 import { TaskTokens } from './task-tokens.ts';
+import type { TryRunner } from './worker-pool.ts';
 
 /** One task (or one mapped item) of a local run, as the grid and `--json` show it. */
 export interface TaskInstance {
@@ -42,6 +43,8 @@ export interface LocalRunOptions {
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ExecutionEvent) => void;
   readonly onTaskChange?: (task: TaskInstance) => void;
+  /** Run tries in worker processes (crash isolation) instead of in this process. */
+  readonly runTry?: TryRunner;
 }
 
 /**
@@ -132,6 +135,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
       }
     },
     options.native,
+    options.runTry,
   );
 
   const execution = await runExecution({

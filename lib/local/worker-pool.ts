@@ -1,0 +1,130 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TaskMessage, TaskOutcome } from '../runtime/task-message.ts';
+
+/** Runs one task try somewhere and reports its outcome and log lines. */
+export type TryRunner = (message: TaskMessage) => Promise<{ outcome: TaskOutcome; logs: string[] }>;
+
+interface Worker {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  current?: { id: number; tryNumber: number; resolve: (result: { outcome: TaskOutcome; logs: string[] }) => void };
+}
+
+/**
+ * Task tries in separate worker processes, so a task that crashes its process fails only that try (and is
+ * retried per its retries) while the engine goes on. Workers are reused; a crashed one is replaced.
+ */
+export class ProcessWorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  private readonly queue: Array<() => void> = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    private readonly options: {
+      readonly file: string;
+      readonly dagId: string;
+      readonly size: number;
+      /** V8 heap limit per worker, so a runaway task dies alone. @default 1024 */
+      readonly maxOldSpaceMb?: number;
+    },
+  ) {}
+
+  readonly run: TryRunner = async (message) => {
+    const worker = await this.acquire();
+    const id = this.nextId++;
+    try {
+      return await new Promise((resolve) => {
+        worker.current = { id, tryNumber: message.retryCount + 1, resolve };
+        worker.child.send({ type: 'run', id, message });
+      });
+    } finally {
+      worker.current = undefined;
+      this.release(worker);
+    }
+  };
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      [...this.all].map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.child.exitCode !== null || worker.child.signalCode !== null) return resolve();
+            worker.child.once('exit', () => resolve());
+            worker.child.kill();
+          }),
+      ),
+    );
+  }
+
+  private async acquire(): Promise<Worker> {
+    for (;;) {
+      const idle = this.idle.pop();
+      if (idle !== undefined && idle.child.exitCode === null && idle.child.signalCode === null) return idle;
+      if (this.all.size < this.options.size) {
+        const worker = this.spawn();
+        await worker.ready;
+        return worker;
+      }
+      await new Promise<void>((resolve) => this.queue.push(resolve));
+    }
+  }
+
+  private release(worker: Worker): void {
+    if (this.all.has(worker) && !this.closed) this.idle.push(worker);
+    this.queue.shift()?.();
+  }
+
+  private spawn(): Worker {
+    const entry = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+    const child = fork(entry, [this.options.file, this.options.dagId], {
+      execArgv: [
+        '--import',
+        import.meta.resolve('tsx/esm'),
+        `--max-old-space-size=${this.options.maxOldSpaceMb ?? 1024}`,
+      ],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const worker: Worker = {
+      child,
+      ready: new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) =>
+          reject(new Error(`worker for ${this.options.dagId} exited at start (${code}): ${stderr.trim()}`)),
+        );
+      }),
+    };
+    worker.ready.catch(() => undefined);
+    child.on('message', (reply: { type: string; id?: number; outcome?: TaskOutcome; logs?: string[] }) => {
+      const current = worker.current;
+      if (reply.type === 'result' && current !== undefined && current.id === reply.id)
+        current.resolve({ outcome: reply.outcome!, logs: reply.logs ?? [] });
+    });
+    child.on('exit', (code, signal) => {
+      this.all.delete(worker);
+      const current = worker.current;
+      if (current === undefined) return;
+      const how = signal !== null ? `signal ${signal}` : `exit code ${code}`;
+      const memory = /heap out of memory|Allocation failed/i.test(stderr) ? ' (out of memory)' : '';
+      current.resolve({
+        outcome: {
+          ok: false,
+          error: 'Airstep.WorkerCrashed',
+          cause: `the worker process died (${how})${memory}: ${stderr.trim().slice(-1000)}`,
+          try: 0,
+        },
+        logs: stderr.trim() === '' ? [] : stderr.trim().split('\n'),
+      });
+    });
+    this.all.add(worker);
+    return worker;
+  }
+}

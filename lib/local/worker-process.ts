@@ -1,0 +1,33 @@
+/**
+ * A local worker process: loads one DAG file, then runs task tries sent over IPC with the shared task runner.
+ * If a task kills this process (process.exit, an uncaught exception, running out of memory), only this try
+ * fails; the engine starts a fresh worker.
+ */
+import { pathToFileURL } from 'node:url';
+import type { TaskMessage } from '../runtime/task-message.ts';
+import { runTaskTry } from '../runtime/task-runner.ts';
+import { type Dag, isDag } from '../sdk/dag.ts';
+
+type Request = { type: 'run'; id: number; message: TaskMessage };
+
+const [file, dagId] = process.argv.slice(2);
+const module = (await import(pathToFileURL(file!).href)) as Record<string, unknown>;
+const dags: Dag[] = [];
+const collect = (value: unknown) => {
+  if (isDag(value)) dags.push(value);
+  else if (Array.isArray(value)) value.forEach(collect);
+};
+Object.values(module).forEach(collect);
+const dag = dags.find((candidate) => candidate.id === dagId);
+if (dag === undefined) {
+  console.error(`worker: ${file} has no DAG '${dagId}'`);
+  process.exit(70);
+}
+
+process.on('message', async (request: Request) => {
+  if (request.type !== 'run') return;
+  const logs: string[] = [];
+  const outcome = await runTaskTry(dag, request.message, { log: (line) => logs.push(line) });
+  process.send?.({ type: 'result', id: request.id, outcome, logs });
+});
+process.send?.({ type: 'ready' });
