@@ -66,7 +66,7 @@ describe('Local engine: trigger rules', () => {
   it.each(TABLE)('%s with upstream %j ends %s', async (rule, outcomes, expected) => {
     const { tasks } = await run(dagWithUpstreams(rule, outcomes));
     const states = stateOf(tasks);
-    outcomes.forEach((outcome, i) => expect(states[`u${i}_${outcome}`]).toBe(outcome));
+    for (const [i, outcome] of outcomes.entries()) expect(states[`u${i}_${outcome}`]).toBe(outcome);
     expect(states.target).toBe(expected);
   });
 });
