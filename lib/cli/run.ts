@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
+import { AwsServiceResources } from '../local/aws-service-resources.ts';
 import { Clock } from '../local/clock.ts';
 import { LocalStore, type TaskRecord } from '../local/local-store.ts';
 import { runDagLocally, type TaskInstance } from '../local/run-dag.ts';
@@ -130,6 +131,7 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     ctx,
     clock,
     runTry: pool.run,
+    ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
     signal: abort.signal,
     onTaskChange: (task) => {
       if (live)
