@@ -3,6 +3,7 @@ import { registerCompileCommand } from '../lib/cli/compile.ts';
 import { registerGraphCommand } from '../lib/cli/graph.ts';
 import { registerListCommand } from '../lib/cli/list.ts';
 import { registerLogsCommand } from '../lib/cli/logs.ts';
+import { registerNextCommand } from '../lib/cli/next.ts';
 import { registerRunCommand } from '../lib/cli/run.ts';
 import { registerRunsCommand } from '../lib/cli/runs.ts';
 import { registerStartCommand } from '../lib/cli/start.ts';
@@ -22,6 +23,7 @@ registerRunCommand(program);
 registerRunsCommand(program);
 registerTasksCommand(program);
 registerLogsCommand(program);
+registerNextCommand(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,39 @@
+/** A DAG's schedule options, as authored. */
+export interface ScheduleSpec {
+  /** A 5-field cron expression, a preset (`@daily`), a rate (`every 15 minutes`), or null for manual runs only. */
+  readonly schedule: string | null;
+  /** IANA time zone the schedule and dates are read in. @default 'UTC' */
+  readonly timezone?: string;
+  /** The first logical date: ISO date or date-time, read in `timezone` when it has no offset. */
+  readonly startDate?: string;
+  /** No run has a logical date after this. */
+  readonly endDate?: string;
+  /** Run every interval missed since `startDate` (or the last run), not only the latest. @default false */
+  readonly catchup?: boolean;
+}
+
+/** One EventBridge Scheduler schedule (`CreateSchedule` fields). */
+export interface EventBridgeSchedule {
+  /** `cron(…)` (6 fields), `rate(…)` or `at(…)`: ScheduleExpression. */
+  readonly expression: string;
+  /** ScheduleExpressionTimezone. */
+  readonly timezone: string;
+  /** StartDate, UTC: the first run's fire time. */
+  readonly startDate?: string;
+  /** EndDate, UTC: just after the last run's fire time. */
+  readonly endDate?: string;
+}
+
+/**
+ * A run's data interval, ISO 8601 with the offset of the DAG's zone. A scheduled run's logical date is the
+ * start of its interval and it fires (`runAfter`) at the end; a manual run's interval is [trigger, trigger].
+ */
+export interface RunInterval {
+  readonly logicalDate: string;
+  readonly dataIntervalStart: string;
+  readonly dataIntervalEnd: string;
+  readonly runAfter: string;
+}
+
+/** How a run started; the prefix of its run id. */
+export type RunKind = 'scheduled' | 'manual' | 'backfill' | 'event';
