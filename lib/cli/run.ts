@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
-import { AwsServiceResources } from '../local/aws-service-resources.ts';
-import { Clock } from '../local/clock.ts';
-import { LocalStore, type TaskRecord } from '../local/local-store.ts';
-import { runDagLocally, type TaskInstance } from '../local/run-dag.ts';
+import { LocalStore } from '../local/local-store.ts';
+import { runAndRecord } from '../local/record-run.ts';
 import { subDag } from '../local/sub-dag.ts';
-import { ProcessWorkerPool } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
 import type { Dag } from '../sdk/dag.ts';
@@ -102,19 +98,6 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   });
   const store = new LocalStore();
   await store.recoverInterrupted();
-  const run = {
-    dagId: dag.id,
-    runId: ctx.runId,
-    runType: ctx.runType,
-    logicalDate: ctx.logicalDate,
-    file: loaded.file,
-    state: 'running' as const,
-    startedAt: new Date().toISOString(),
-    conf,
-    pid: process.pid,
-    clockSpeed: speed,
-  };
-  await store.saveRun(run);
   const live = options.json !== true && process.stdout.isTTY === true;
   if (options.json !== true) {
     console.log(c.bold(`${dag.id} › ${ctx.runId}${speed !== 1 ? c.yellow(`  (clock ×${speed})`) : ''}`));
@@ -123,50 +106,26 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const clock = new Clock({ speed });
-  // Tries run in worker processes, so a task that crashes its process fails only that try.
-  const pool = new ProcessWorkerPool({ file: resolve(file), dagId: dag.id, size: compiled.ir.maxActiveTasks });
-  const result = await runDagLocally({
+  const { run, tasks, execution } = await runAndRecord({
     dag,
+    file: loaded.file,
     ctx,
-    clock,
-    runTry: pool.run,
-    ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
+    store,
+    maxActiveTasks: compiled.ir.maxActiveTasks,
+    speed,
     signal: abort.signal,
     onTaskChange: (task) => {
       if (live)
         console.log(`  ${paintState(c, task.state)} ${task.taskId}${task.mapIndex >= 0 ? `[${task.mapIndex}]` : ''}`);
     },
   });
-  await pool.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  for (const attempt of result.tries) {
-    const lines = [
-      ...attempt.logs,
-      ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
-    ];
-    await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
-  }
-  const tasks = result.tasks.map((task) => toRecord(task));
-  await store.saveTasks(dag.id, ctx.runId, tasks);
-  const state =
-    result.execution.status === 'SUCCEEDED'
-      ? 'success'
-      : result.execution.status === 'ABORTED'
-        ? 'interrupted'
-        : 'failed';
-  await store.saveRun({ ...run, state, endedAt: new Date().toISOString() });
+  const state = run.state;
 
   if (options.json === true) {
     printJson({
-      run: {
-        ...run,
-        state,
-        endedAt: new Date().toISOString(),
-        status: result.execution.status,
-        error: result.execution.error,
-      },
+      run: { ...run, status: execution.status, error: execution.error },
       tasks,
     });
   } else {
@@ -185,7 +144,7 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     console.log(
       state === 'success'
         ? c.green(`run ${state}`)
-        : c.red(`run ${state}${result.execution.error ? ` (${result.execution.error})` : ''}`),
+        : c.red(`run ${state}${execution.error ? ` (${execution.error})` : ''}`),
     );
   }
   return state === 'success' ? EXIT.ok : EXIT.problems;
@@ -196,22 +155,6 @@ function pickDag(dags: Dag[], id: string | undefined): Dag | string {
     return dags.find((dag) => dag.id === id) ?? `no DAG '${id}' (found: ${dags.map((d) => d.id).join(', ')})`;
   if (dags.length === 1) return dags[0]!;
   return `holds ${dags.length} DAGs (${dags.map((d) => d.id).join(', ')}); choose one with --dag`;
-}
-
-function toRecord(task: TaskInstance): TaskRecord {
-  return {
-    taskId: task.taskId,
-    mapIndex: task.mapIndex,
-    state: task.state,
-    tries: task.tries,
-    ...(task.startedAt !== undefined ? { startedAt: new Date(task.startedAt).toISOString() } : {}),
-    ...(task.endedAt !== undefined ? { endedAt: new Date(task.endedAt).toISOString() } : {}),
-    ...(task.startedAt !== undefined && task.endedAt !== undefined
-      ? { durationMs: Math.round(task.endedAt - task.startedAt) }
-      : {}),
-    ...(task.output !== undefined ? { output: task.output } : {}),
-    ...(task.error !== undefined ? { error: task.error } : {}),
-  };
 }
 
 function paintState(c: ReturnType<typeof colours>, state: string, text = state): string {

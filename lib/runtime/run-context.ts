@@ -1,6 +1,34 @@
-import { manualRunInterval, runContextDates, runId } from '../schedule/index.ts';
+import { manualRunInterval, type RunInterval, runContextDates, runId } from '../schedule/index.ts';
 import type { RunType } from '../sdk/context.ts';
 import type { RunContext } from './task-message.ts';
+
+/**
+ * The context of a run over a data interval: scheduled and backfill runs take the interval the schedule gives;
+ * the run id says how the run started and names its logical date.
+ */
+export function intervalRunContext(input: {
+  readonly dagId: string;
+  readonly timezone: string;
+  readonly interval: RunInterval;
+  readonly runType: RunType;
+  readonly params: Record<string, unknown>;
+  readonly conf: Record<string, unknown>;
+}): RunContext {
+  const dates = runContextDates(input.interval, input.timezone);
+  return {
+    dagId: input.dagId,
+    runId: runId(input.runType, dates.logicalDate),
+    runType: input.runType,
+    logicalDate: dates.logicalDate,
+    ds: dates.ds,
+    dsNodash: dates.dsNodash,
+    ts: dates.ts,
+    dataIntervalStart: dates.dataIntervalStart,
+    dataIntervalEnd: dates.dataIntervalEnd,
+    params: input.params,
+    conf: input.conf,
+  };
+}
 
 /**
  * The context of a run that is triggered by hand (or given a date): its logical date is the trigger time (or
@@ -14,20 +42,12 @@ export function manualRunContext(input: {
   readonly conf: Record<string, unknown>;
   readonly runType?: RunType;
 }): RunContext {
-  const interval = manualRunInterval(input.at, input.timezone);
-  const dates = runContextDates(interval, input.timezone);
-  const runType = input.runType ?? 'manual';
-  return {
+  return intervalRunContext({
     dagId: input.dagId,
-    runId: runId(runType, dates.logicalDate),
-    runType,
-    logicalDate: dates.logicalDate,
-    ds: dates.ds,
-    dsNodash: dates.dsNodash,
-    ts: dates.ts,
-    dataIntervalStart: dates.dataIntervalStart,
-    dataIntervalEnd: dates.dataIntervalEnd,
+    timezone: input.timezone,
+    interval: manualRunInterval(input.at, input.timezone),
+    runType: input.runType ?? 'manual',
     params: input.params,
     conf: input.conf,
-  };
+  });
 }

@@ -1,0 +1,98 @@
+import { resolve } from 'node:path';
+import type { RunContext } from '../runtime/task-message.ts';
+import type { Dag } from '../sdk/dag.ts';
+import { AwsServiceResources } from './aws-service-resources.ts';
+import { Clock } from './clock.ts';
+import type { ExecutionResult } from './interpreter.ts';
+import type { LocalStore, RunRecord, TaskRecord } from './local-store.ts';
+import { runDagLocally, type TaskInstance } from './run-dag.ts';
+import { ProcessWorkerPool } from './worker-pool.ts';
+
+export interface RecordedRun {
+  readonly run: RunRecord;
+  readonly tasks: TaskRecord[];
+  readonly execution: ExecutionResult;
+}
+
+/**
+ * Runs one DAG run in the local engine and keeps it in the local store: the run record first (so a killed
+ * process leaves a run that is marked interrupted), then every try's log, the task instances and the final state.
+ * Tries run in worker processes loaded from `file`, so a task that crashes its process fails only that try.
+ * Shared by `airstep run`, `backfill` and `dev`.
+ */
+export async function runAndRecord(input: {
+  readonly dag: Dag;
+  /** The DAG file, as shown to the user; worker processes load it again. */
+  readonly file: string;
+  readonly ctx: RunContext;
+  readonly store: LocalStore;
+  readonly maxActiveTasks: number;
+  readonly speed?: number;
+  readonly signal?: AbortSignal;
+  readonly onTaskChange?: (task: TaskInstance) => void;
+}): Promise<RecordedRun> {
+  const { dag, ctx, store } = input;
+  const speed = input.speed ?? 1;
+  const run: RunRecord = {
+    dagId: dag.id,
+    runId: ctx.runId,
+    runType: ctx.runType,
+    logicalDate: ctx.logicalDate,
+    file: input.file,
+    state: 'running',
+    startedAt: new Date().toISOString(),
+    conf: ctx.conf,
+    pid: process.pid,
+    clockSpeed: speed,
+  };
+  await store.saveRun(run);
+  const pool = new ProcessWorkerPool({ file: resolve(input.file), dagId: dag.id, size: input.maxActiveTasks });
+  let result: Awaited<ReturnType<typeof runDagLocally>>;
+  try {
+    result = await runDagLocally({
+      dag,
+      ctx,
+      clock: new Clock({ speed }),
+      runTry: pool.run,
+      ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
+      ...(input.signal !== undefined ? { signal: input.signal } : {}),
+      ...(input.onTaskChange !== undefined ? { onTaskChange: input.onTaskChange } : {}),
+    });
+  } finally {
+    await pool.close();
+  }
+  for (const attempt of result.tries) {
+    const lines = [
+      ...attempt.logs,
+      ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
+    ];
+    await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
+  }
+  const tasks = result.tasks.map(toTaskRecord);
+  await store.saveTasks(dag.id, ctx.runId, tasks);
+  run.state =
+    result.execution.status === 'SUCCEEDED'
+      ? 'success'
+      : result.execution.status === 'ABORTED'
+        ? 'interrupted'
+        : 'failed';
+  run.endedAt = new Date().toISOString();
+  await store.saveRun(run);
+  return { run, tasks, execution: result.execution };
+}
+
+export function toTaskRecord(task: TaskInstance): TaskRecord {
+  return {
+    taskId: task.taskId,
+    mapIndex: task.mapIndex,
+    state: task.state,
+    tries: task.tries,
+    ...(task.startedAt !== undefined ? { startedAt: new Date(task.startedAt).toISOString() } : {}),
+    ...(task.endedAt !== undefined ? { endedAt: new Date(task.endedAt).toISOString() } : {}),
+    ...(task.startedAt !== undefined && task.endedAt !== undefined
+      ? { durationMs: Math.round(task.endedAt - task.startedAt) }
+      : {}),
+    ...(task.output !== undefined ? { output: task.output } : {}),
+    ...(task.error !== undefined ? { error: task.error } : {}),
+  };
+}
