@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root: emulators live in its `.venv`, never in whatever Python the machine happens to have. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const VENV_DIR = join(PROJECT_ROOT, '.venv');
+const LOCK_FILE = join(PROJECT_ROOT, 'localstack', 'requirements.lock');
+const STAMP_FILE = join(VENV_DIR, '.airstep-lock-sha256');
+
+export class EmulatorSetupError extends Error {
+  override readonly name = 'EmulatorSetupError';
+}
+
+export function venvBin(name: string): string {
+  return join(VENV_DIR, process.platform === 'win32' ? 'Scripts' : 'bin', name);
+}
+
+/**
+ * Makes sure `.venv` holds exactly the pinned emulators of `localstack/requirements.lock`; installs them when
+ * the lock changed since the last install (a stamp with the lock's hash says so). Idempotent and quiet when
+ * nothing is to do.
+ */
+export async function ensureEmulatorVenv(log: (line: string) => void = () => {}): Promise<void> {
+  const lock = await readFile(LOCK_FILE, 'utf8');
+  const digest = createHash('sha256').update(lock).digest('hex');
+  if (existsSync(STAMP_FILE) && (await readFile(STAMP_FILE, 'utf8')).trim() === digest) return;
+  const python = await findPython();
+  if (!existsSync(venvBin('python'))) {
+    log(`creating ${VENV_DIR} with ${python}`);
+    await exec(python, ['-m', 'venv', VENV_DIR], 'create the virtualenv (on Debian: apt install python3-venv)');
+  }
+  log('installing the pinned emulators (MiniStack, moto) into .venv; this takes about 30 s once');
+  await exec(
+    venvBin('python'),
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', LOCK_FILE],
+    'install localstack/requirements.lock',
+  );
+  await writeFile(STAMP_FILE, `${digest}\n`);
+}
+
+async function findPython(): Promise<string> {
+  for (const candidate of ['python3', 'python']) {
+    const version = await capture(candidate, ['-c', 'import sys, venv; print("%d.%d" % sys.version_info[:2])']);
+    if (version === undefined) continue;
+    const [major, minor] = version.split('.').map(Number);
+    if (major === 3 && (minor ?? 0) >= 10) return candidate;
+  }
+  throw new EmulatorSetupError(
+    'the emulators need Python 3.10 or newer with venv and pip (python3 on PATH); ' +
+      'install it (Debian/Ubuntu: apt install python3 python3-venv; macOS: brew install python) and retry',
+  );
+}
+
+function capture(command: string, args: string[]): Promise<string | undefined> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('error', () => done(undefined));
+    child.on('close', (code) => done(code === 0 ? out.trim() : undefined));
+  });
+}
+
+function exec(command: string, args: string[], what: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', (error) => fail(new EmulatorSetupError(`could not ${what}: ${error.message}`)));
+    child.on('close', (code) =>
+      code === 0
+        ? done()
+        : fail(
+            new EmulatorSetupError(
+              `could not ${what} (exit ${code}):\n${stderr.trim().split('\n').slice(-15).join('\n')}`,
+            ),
+          ),
+    );
+  });
+}
