@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +27,15 @@ export function venvBin(name: string): string {
 export async function ensureEmulatorVenv(log: (line: string) => void = () => {}): Promise<void> {
   const lock = await readFile(LOCK_FILE, 'utf8');
   const digest = createHash('sha256').update(lock).digest('hex');
-  if (existsSync(STAMP_FILE) && (await readFile(STAMP_FILE, 'utf8')).trim() === digest) return;
+  const installed = async () => existsSync(STAMP_FILE) && (await readFile(STAMP_FILE, 'utf8')).trim() === digest;
+  if (await installed()) return;
+  // Several processes (test workers, `npm start` beside `npm test`) may ask at once: one installs, the rest wait.
+  await withInstallLock(async () => {
+    if (!(await installed())) await install(digest, log);
+  });
+}
+
+async function install(digest: string, log: (line: string) => void): Promise<void> {
   const python = await findPython();
   if (!existsSync(venvBin('python'))) {
     log(`creating ${VENV_DIR} with ${python}`);
@@ -40,6 +48,29 @@ export async function ensureEmulatorVenv(log: (line: string) => void = () => {})
     'install localstack/requirements.lock',
   );
   await writeFile(STAMP_FILE, `${digest}\n`);
+}
+
+const INSTALL_LOCK = `${VENV_DIR}.install-lock`;
+/** An install takes ~30 s; a lock older than this was left by a killed process. */
+const STALE_LOCK_MS = 10 * 60_000;
+
+async function withInstallLock(work: () => Promise<void>): Promise<void> {
+  for (;;) {
+    try {
+      await mkdir(INSTALL_LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (await stat(INSTALL_LOCK).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > STALE_LOCK_MS) await rm(INSTALL_LOCK, { recursive: true, force: true });
+      else await new Promise((done) => setTimeout(done, 500));
+    }
+  }
+  try {
+    await work();
+  } finally {
+    await rm(INSTALL_LOCK, { recursive: true, force: true });
+  }
 }
 
 async function findPython(): Promise<string> {

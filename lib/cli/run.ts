@@ -11,7 +11,7 @@ import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { loadDagFile } from './load-dags.ts';
 import { colours, EXIT, printJson } from './output.ts';
-import { renderGrid } from './render-grid.ts';
+import { runGrid, runOutcomeLine, taskChangeLine } from './run-output.ts';
 
 interface RunOptions {
   dag?: string;
@@ -115,8 +115,7 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     speed,
     signal: abort.signal,
     onTaskChange: (task) => {
-      if (live)
-        console.log(`  ${paintState(c, task.state)} ${task.taskId}${task.mapIndex >= 0 ? `[${task.mapIndex}]` : ''}`);
+      if (live) console.log(taskChangeLine(c, task));
     },
   });
   process.off('SIGINT', onSignal);
@@ -129,23 +128,8 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
       tasks,
     });
   } else {
-    process.stdout.write(
-      `\n${renderGrid(
-        tasks.map((task) => ({
-          task: task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId,
-          state: task.state,
-          tries: task.tries,
-          ...(task.startedAt !== undefined ? { start: task.startedAt } : {}),
-          ...(task.durationMs !== undefined ? { durationMs: task.durationMs } : {}),
-        })),
-        (s, text) => paintState(c, s, text),
-      )}`,
-    );
-    console.log(
-      state === 'success'
-        ? c.green(`run ${state}`)
-        : c.red(`run ${state}${execution.error ? ` (${execution.error})` : ''}`),
-    );
+    process.stdout.write(`\n${runGrid(c, tasks)}`);
+    console.log(runOutcomeLine(c, run, execution));
   }
   return state === 'success' ? EXIT.ok : EXIT.problems;
 }
@@ -155,14 +139,4 @@ function pickDag(dags: Dag[], id: string | undefined): Dag | string {
     return dags.find((dag) => dag.id === id) ?? `no DAG '${id}' (found: ${dags.map((d) => d.id).join(', ')})`;
   if (dags.length === 1) return dags[0]!;
   return `holds ${dags.length} DAGs (${dags.map((d) => d.id).join(', ')}); choose one with --dag`;
-}
-
-function paintState(c: ReturnType<typeof colours>, state: string, text = state): string {
-  return state === 'success'
-    ? c.green(text)
-    : state === 'failed' || state === 'upstream_failed'
-      ? c.red(text)
-      : state === 'skipped'
-        ? c.dim(text)
-        : c.yellow(text);
 }

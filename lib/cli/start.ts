@@ -1,50 +1,140 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
+import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { EXAMPLE_BUCKETS, seedExampleBuckets } from '../local/example-buckets.ts';
+import { LocalStore } from '../local/local-store.ts';
+import { runAndRecord } from '../local/record-run.ts';
+import { resolveParams } from '../runtime/params.ts';
+import { manualRunContext } from '../runtime/run-context.ts';
 import { formatProblem } from '../sdk/errors.ts';
+import type { ParamSpec } from '../sdk/params.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT } from './output.ts';
 import { renderText } from './render-graph.ts';
+import { runGrid, runOutcomeLine, taskChangeLine } from './run-output.ts';
 
 export const MAIN_PIPELINE = 'dags/s3_medallion_ingestion.ts';
 
+interface StartOptions {
+  endpoint?: string;
+  out: string;
+}
+
 /**
- * `npm start`: the bundled medallion pipeline, validated, drawn and compiled to `out/`. (Running it in the
- * local engine against an S3 emulator comes with the local engine.)
+ * `npm start`: the bundled medallion pipeline end to end on one machine. Starts the pinned S3 emulator (MiniStack,
+ * from the project's `.venv`, no Docker) unless `--endpoint` names one, seeds the raw bucket with the example
+ * files, runs the DAG in the local engine, copies what it wrote to `out/`, and stops the emulator.
  */
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('compile and draw the bundled example pipeline')
-    .option('--out <dir>', 'output folder', 'out')
-    .action(async (options: { out: string }) => {
-      const c = colours();
-      const [file] = await compileFiles([MAIN_PIPELINE]);
-      if (file!.problems.length > 0) {
-        for (const problem of file!.problems) console.error(formatProblem(problem));
-        process.exitCode = EXIT.problems;
-        return;
-      }
-      await mkdir(options.out, { recursive: true });
-      for (const dag of file!.compiled) {
-        const stats = dag.manifest!.stats;
-        process.stdout.write(renderText(dag.ir));
-        const asl = join(options.out, `${dag.ir.dagId}.asl.json`);
-        await writeFile(asl, dag.asl!);
-        await writeFile(
-          join(options.out, `${dag.ir.dagId}.manifest.json`),
-          `${JSON.stringify(dag.manifest, null, 2)}\n`,
-        );
-        console.log(
-          `\n${c.green('✓')} ${dag.ir.dagId}: ${dag.ir.tasks.length} tasks -> ${stats.states} states, ` +
-            `${stats.definitionBytes} bytes, ${stats.transitions.total} state transitions per successful run`,
-        );
-        console.log(c.dim(`  state machine: ${asl}`));
-        console.log(
-          c.dim(
-            `  schedule: ${dag.manifest!.schedule.eventbridge.map((s) => `${s.expression} (${s.timezone})`).join(', ') || 'manual'}`,
-          ),
-        );
-      }
+    .description('run the bundled medallion pipeline in the local engine against an S3 emulator')
+    .option('--endpoint <url>', 'use this S3-compatible endpoint instead of starting MiniStack')
+    .option('--out <dir>', 'where to copy the processed and analytics outputs', 'out')
+    .action(async (options: StartOptions) => {
+      process.exitCode = await start(options);
     });
+}
+
+async function start(options: StartOptions): Promise<number> {
+  const c = colours();
+  const [file] = await compileFiles([MAIN_PIPELINE]);
+  const compiled = file!.compiled[0];
+  if (file!.problems.length > 0 || compiled === undefined || file!.loaded.dags[0] === undefined) {
+    for (const problem of file!.problems) console.error(formatProblem(problem));
+    return EXIT.problems;
+  }
+  const dag = file!.loaded.dags[0];
+  process.stdout.write(renderText(compiled.ir));
+  const stats = compiled.manifest!.stats;
+  console.log(
+    c.dim(
+      `${compiled.ir.tasks.length} tasks -> ${stats.states} states, ${stats.transitions.total} transitions per run\n`,
+    ),
+  );
+
+  let emulator: RunningEmulator | undefined;
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let endpoint = options.endpoint;
+    if (endpoint === undefined) {
+      const began = performance.now();
+      emulator = await startEmulator('ministack', { log: (line) => console.log(c.dim(line)) });
+      endpoint = emulator.endpoint;
+      console.log(c.dim(`MiniStack ready on ${endpoint} in ${Math.round(performance.now() - began)} ms`));
+      Object.assign(process.env, emulator.env);
+    } else {
+      process.env.AWS_ENDPOINT_URL = endpoint;
+      process.env.AWS_REGION ??= 'us-east-1';
+      process.env.AWS_ACCESS_KEY_ID ??= 'test';
+      process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    }
+    const s3 = new S3Client({ endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' });
+    const seeded = await seedExampleBuckets(s3);
+    console.log(c.dim(`seeded s3://${EXAMPLE_BUCKETS.raw}/ with ${seeded.join(', ')}\n`));
+
+    const params = resolveParams(compiled.ir.params as Record<string, ParamSpec>, {});
+    if (!params.ok) throw new Error(params.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    const ctx = manualRunContext({
+      dagId: dag.id,
+      timezone: compiled.ir.schedule.timezone,
+      at: new Date(),
+      params: params.params,
+      conf: {},
+    });
+    console.log(c.bold(`${dag.id} › ${ctx.runId}`));
+    const store = new LocalStore();
+    await store.recoverInterrupted();
+    const { run, tasks, execution } = await runAndRecord({
+      dag,
+      file: MAIN_PIPELINE,
+      ctx,
+      store,
+      maxActiveTasks: compiled.ir.maxActiveTasks,
+      signal: abort.signal,
+      onTaskChange: (task) => console.log(taskChangeLine(c, task)),
+    });
+    process.stdout.write(`\n${runGrid(c, tasks)}`);
+    console.log(runOutcomeLine(c, run, execution));
+
+    const copied = await copyOutputs(s3, [EXAMPLE_BUCKETS.processed, EXAMPLE_BUCKETS.analytics], options.out);
+    if (copied.length > 0) {
+      console.log('\noutputs');
+      for (const { uri, path } of copied) console.log(`  ${uri}\n    ${c.dim(`copied to ${path}`)}`);
+    }
+    console.log(c.dim(`\nrun record, task instances and logs: .airstep/ (airstep runs, airstep tasks ${run.runId})`));
+    return run.state === 'success' ? EXIT.ok : EXIT.problems;
+  } catch (error) {
+    console.error(c.red((error as Error).message));
+    return EXIT.problems;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await emulator?.stop();
+  }
+}
+
+/** Copies every object of the buckets to `<out>/<bucket>/<key>`, so the outputs outlive the emulator. */
+async function copyOutputs(
+  s3: S3Client,
+  buckets: readonly string[],
+  out: string,
+): Promise<Array<{ uri: string; path: string }>> {
+  const copied: Array<{ uri: string; path: string }> = [];
+  for (const bucket of buckets) {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    for (const object of listed.Contents ?? []) {
+      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }));
+      const path = join(out, bucket, object.Key!);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, await body.Body!.transformToByteArray());
+      copied.push({ uri: `s3://${bucket}/${object.Key}`, path });
+    }
+  }
+  return copied;
 }

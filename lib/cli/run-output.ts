@@ -1,0 +1,51 @@
+import type { ExecutionResult } from '../local/interpreter.ts';
+import type { RunRecord, TaskRecord } from '../local/local-store.ts';
+import type { TaskInstance } from '../local/run-dag.ts';
+import type { colours } from './output.ts';
+import { renderGrid } from './render-grid.ts';
+
+type Colours = ReturnType<typeof colours>;
+
+/** How `run`, `start`, `backfill` and `dev` show a run: live lines while it runs, then a grid. */
+export function paintState(c: Colours, state: string, text = state): string {
+  return state === 'success'
+    ? c.green(text)
+    : state === 'failed' || state === 'upstream_failed'
+      ? c.red(text)
+      : state === 'skipped'
+        ? c.dim(text)
+        : c.yellow(text);
+}
+
+/** One line per task state change. */
+export function taskChangeLine(c: Colours, task: TaskInstance): string {
+  const name = task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId;
+  const tries = task.tries > 1 ? c.dim(` (try ${task.tries})`) : '';
+  return `  ${paintState(c, task.state, task.state.padEnd(15))} ${name}${tries}`;
+}
+
+/** The grid of task instances, in the order they started (tasks that never started last). */
+export function runGrid(c: Colours, tasks: readonly TaskRecord[]): string {
+  const ordered = [...tasks].sort(
+    (a, b) =>
+      (a.startedAt ?? '\uffff').localeCompare(b.startedAt ?? '\uffff') ||
+      a.taskId.localeCompare(b.taskId) ||
+      a.mapIndex - b.mapIndex,
+  );
+  return renderGrid(
+    ordered.map((task) => ({
+      task: task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId,
+      state: task.state,
+      tries: task.tries,
+      ...(task.startedAt !== undefined ? { start: task.startedAt } : {}),
+      ...(task.durationMs !== undefined ? { durationMs: task.durationMs } : {}),
+    })),
+    (state, text) => paintState(c, state, text),
+  );
+}
+
+export function runOutcomeLine(c: Colours, run: RunRecord, execution: ExecutionResult): string {
+  return run.state === 'success'
+    ? c.green(`run ${run.state}`)
+    : c.red(`run ${run.state}${execution.error ? ` (${execution.error})` : ''}`);
+}

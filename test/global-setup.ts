@@ -1,0 +1,6 @@
+import { ensureEmulatorVenv } from '../localstack/venv.ts';
+
+/** Installs the pinned emulators once, before any test file starts one (a clean checkout has no `.venv`). */
+export default async function setup(): Promise<void> {
+  await ensureEmulatorVenv((line) => console.log(line));
+}
