@@ -1,11 +1,12 @@
 import type { TaskMessage, TaskOutcome } from '../runtime/task-message.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
+import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
 import type { GateCoordinator } from './gate-coordinator.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
 import { StatesError } from './states-error.ts';
 import type { TaskTokens } from './task-tokens.ts';
-import type { TryRunner } from './worker-pool.ts';
+import type { TryHooks, TryRunner } from './worker-pool.ts';
 
 /** Placeholder values the local engine deploys a compiled definition with. */
 export const LOCAL_CONTROL_QUEUE = 'local://airstep/control';
@@ -46,11 +47,20 @@ export class DagResources implements TaskResources {
     private readonly onTry: (attempt: WorkerTry) => void,
     private readonly native?: TaskResources,
     /** Where tries run: in this process by default, or in worker processes (ProcessWorkerPool). */
-    private readonly runTry: TryRunner = async (message) => {
+    private readonly runTry: TryRunner = async (message, hooks) => {
       const logs: string[] = [];
-      const outcome = await runTaskTry(this.dag, message, { log: (line) => logs.push(line) });
+      const outcome = await runTaskTry(this.dag, message, {
+        log: (line) => logs.push(line),
+        ...(this.xcom !== undefined ? { xcom: { store: this.xcom } } : {}),
+        ...(hooks.heartbeatEveryMs !== undefined
+          ? { heartbeat: { everyMs: hooks.heartbeatEveryMs, send: hooks.onHeartbeat } }
+          : {}),
+      });
       return { outcome, logs };
     },
+    /** Real milliseconds between heartbeats of a task's tries (its HeartbeatSeconds, scaled by the clock). */
+    private readonly heartbeatEveryMs: (taskId: string) => number | undefined = () => undefined,
+    private readonly xcom?: XComStore,
   ) {}
 
   async invoke(call: TaskCall): Promise<unknown> {
@@ -124,7 +134,14 @@ export class DagResources implements TaskResources {
   /** Runs one try in the background and answers its token; a try whose state gave up is not answered. */
   private work(token: string, message: TaskMessage, signal: AbortSignal): void {
     const startedAt = this.now();
-    void this.runTry(message).then(({ outcome, logs }) => {
+    const heartbeatEveryMs = this.heartbeatEveryMs(message.taskId);
+    const hooks: TryHooks = {
+      ...(heartbeatEveryMs !== undefined ? { heartbeatEveryMs } : {}),
+      onHeartbeat: () => {
+        if (this.tokens.isWaiting(token)) this.tokens.sendTaskHeartbeat(token);
+      },
+    };
+    void this.runTry(message, hooks).then(({ outcome, logs }) => {
       this.onTry({
         taskId: message.taskId,
         mapIndex: message.mapIndex,

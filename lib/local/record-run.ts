@@ -46,7 +46,12 @@ export async function runAndRecord(input: {
     clockSpeed: speed,
   };
   await store.saveRun(run);
-  const pool = new ProcessWorkerPool({ file: resolve(input.file), dagId: dag.id, size: input.maxActiveTasks });
+  const pool = new ProcessWorkerPool({
+    file: resolve(input.file),
+    dagId: dag.id,
+    size: input.maxActiveTasks,
+    xcomRoot: resolve(store.root),
+  });
   let result: Awaited<ReturnType<typeof runDagLocally>>;
   try {
     result = await runDagLocally({

@@ -1,5 +1,6 @@
 import { compileDag } from '../compiler/compile-dag.ts';
 import type { RunContext } from '../runtime/task-message.ts';
+import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { DagValidationError } from '../sdk/errors.ts';
 import { Clock } from './clock.ts';
@@ -45,6 +46,8 @@ export interface LocalRunOptions {
   readonly onTaskChange?: (task: TaskInstance) => void;
   /** Run tries in worker processes (crash isolation) instead of in this process. */
   readonly runTry?: TryRunner;
+  /** Where results above the inline limit go (in-process tries; worker processes get the store root). */
+  readonly xcom?: XComStore;
 }
 
 /**
@@ -58,6 +61,11 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
   const clock = options.clock ?? new Clock();
   const tokens = new TaskTokens();
   const byKey = new Map(compiled.ir.tasks.map((task) => [task.id, task.key]));
+  const heartbeatSeconds = new Map(
+    compiled.ir.tasks.flatMap((task) =>
+      task.heartbeatSeconds !== undefined ? [[task.id, task.heartbeatSeconds] as const] : [],
+    ),
+  );
   const gates = new GateCoordinator((id) => byKey.get(id)!);
   const owners = new Map(compiled.manifest!.tasks.map((task) => [task.stateName, task]));
   const instances = new Map<string, TaskInstance>();
@@ -136,6 +144,12 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     },
     options.native,
     options.runTry,
+    (taskId) => {
+      const seconds = heartbeatSeconds.get(taskId);
+      // Three heartbeats per HeartbeatSeconds, as the clock runs: one late beat never times a task out.
+      return seconds !== undefined ? (seconds * 1000) / 3 / clock.speed : undefined;
+    },
+    options.xcom,
   );
 
   const execution = await runExecution({

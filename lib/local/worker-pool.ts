@@ -2,13 +2,24 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TaskMessage, TaskOutcome } from '../runtime/task-message.ts';
 
+/** How one try is run: heartbeat cadence (real milliseconds) and where heartbeats go. */
+export interface TryHooks {
+  readonly heartbeatEveryMs?: number;
+  readonly onHeartbeat: () => void;
+}
+
 /** Runs one task try somewhere and reports its outcome and log lines. */
-export type TryRunner = (message: TaskMessage) => Promise<{ outcome: TaskOutcome; logs: string[] }>;
+export type TryRunner = (message: TaskMessage, hooks: TryHooks) => Promise<{ outcome: TaskOutcome; logs: string[] }>;
 
 interface Worker {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
-  current?: { id: number; tryNumber: number; resolve: (result: { outcome: TaskOutcome; logs: string[] }) => void };
+  current?: {
+    id: number;
+    tryNumber: number;
+    hooks: TryHooks;
+    resolve: (result: { outcome: TaskOutcome; logs: string[] }) => void;
+  };
 }
 
 /**
@@ -29,16 +40,24 @@ export class ProcessWorkerPool {
       readonly size: number;
       /** V8 heap limit per worker, so a runaway task dies alone. @default 1024 */
       readonly maxOldSpaceMb?: number;
+      /** The local store root, for XCom values too large to travel inline. */
+      readonly xcomRoot?: string;
     },
   ) {}
 
-  readonly run: TryRunner = async (message) => {
+  readonly run: TryRunner = async (message, hooks) => {
     const worker = await this.acquire();
     const id = this.nextId++;
     try {
       return await new Promise((resolve) => {
-        worker.current = { id, tryNumber: message.retryCount + 1, resolve };
-        worker.child.send({ type: 'run', id, message });
+        worker.current = { id, tryNumber: message.retryCount + 1, hooks, resolve };
+        worker.child.send({
+          type: 'run',
+          id,
+          message,
+          heartbeatEveryMs: hooks.heartbeatEveryMs,
+          xcomRoot: this.options.xcomRoot,
+        });
       });
     } finally {
       worker.current = undefined;
@@ -105,8 +124,9 @@ export class ProcessWorkerPool {
     worker.ready.catch(() => undefined);
     child.on('message', (reply: { type: string; id?: number; outcome?: TaskOutcome; logs?: string[] }) => {
       const current = worker.current;
-      if (reply.type === 'result' && current !== undefined && current.id === reply.id)
-        current.resolve({ outcome: reply.outcome!, logs: reply.logs ?? [] });
+      if (current === undefined || current.id !== reply.id) return;
+      if (reply.type === 'heartbeat') current.hooks.onHeartbeat();
+      if (reply.type === 'result') current.resolve({ outcome: reply.outcome!, logs: reply.logs ?? [] });
     });
     child.on('exit', (code, signal) => {
       this.all.delete(worker);

@@ -7,8 +7,9 @@ import { pathToFileURL } from 'node:url';
 import type { TaskMessage } from '../runtime/task-message.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import { type Dag, isDag } from '../sdk/dag.ts';
+import { LocalXComStore } from './local-xcom-store.ts';
 
-type Request = { type: 'run'; id: number; message: TaskMessage };
+type Request = { type: 'run'; id: number; message: TaskMessage; heartbeatEveryMs?: number; xcomRoot?: string };
 
 const [file, dagId] = process.argv.slice(2);
 const module = (await import(pathToFileURL(file!).href)) as Record<string, unknown>;
@@ -27,7 +28,18 @@ if (dag === undefined) {
 process.on('message', async (request: Request) => {
   if (request.type !== 'run') return;
   const logs: string[] = [];
-  const outcome = await runTaskTry(dag, request.message, { log: (line) => logs.push(line) });
+  const outcome = await runTaskTry(dag, request.message, {
+    log: (line) => logs.push(line),
+    ...(request.xcomRoot !== undefined ? { xcom: { store: new LocalXComStore(request.xcomRoot) } } : {}),
+    ...(request.heartbeatEveryMs !== undefined
+      ? {
+          heartbeat: {
+            everyMs: request.heartbeatEveryMs,
+            send: () => process.send?.({ type: 'heartbeat', id: request.id }),
+          },
+        }
+      : {}),
+  });
   process.send?.({ type: 'result', id: request.id, outcome, logs });
 });
 process.send?.({ type: 'ready' });

@@ -2,17 +2,25 @@ import type { Dag } from '../sdk/dag.ts';
 import { NonRetryableError } from '../sdk/errors.ts';
 import { TaskRef } from '../sdk/task-ref.ts';
 import type { TaskMessage, TaskOutcome } from './task-message.ts';
+import { feedsMapping, offloadResult, resolveRefs, type XComStore } from './xcom.ts';
 
 /**
  * Runs one try of a task function from its DAG, the same way on every worker: builds the context, calls the
  * function with its inputs, shapes the result (branch ids, short-circuit boolean, poke answer) and turns errors
  * into Step Functions error names (`NonRetryableError` stays non-retryable).
  */
-export async function runTaskTry(
-  dag: Dag,
-  message: TaskMessage,
-  options: { readonly log?: (line: string) => void } = {},
-): Promise<TaskOutcome> {
+export interface TaskTryOptions {
+  readonly log?: (line: string) => void;
+  /** Where large results go and references are read from; without it results always travel inline. */
+  readonly xcom?: { readonly store: XComStore; readonly limitBytes?: number };
+  /**
+   * Sends a heartbeat (SendTaskHeartbeat, or its local equivalent) every `everyMs` while the function runs. The
+   * timer shares the task's event loop, so a task that blocks it stops heartbeating and times out, as on AWS.
+   */
+  readonly heartbeat?: { readonly everyMs: number; readonly send: () => unknown };
+}
+
+export async function runTaskTry(dag: Dag, message: TaskMessage, options: TaskTryOptions = {}): Promise<TaskOutcome> {
   const tryNumber = message.retryCount + 1;
   const declared = dag.declared.tasks.get(message.taskId);
   const fail = (error: string, cause: string): TaskOutcome => ({ ok: false, error, cause, try: tryNumber });
@@ -29,12 +37,25 @@ export async function runTaskTry(
     tryNumber,
     log: (...values: unknown[]) => log(values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' ')),
   };
+  const heartbeat =
+    options.heartbeat !== undefined
+      ? setInterval(
+          () => void Promise.resolve(options.heartbeat!.send()).catch(() => undefined),
+          options.heartbeat.everyMs,
+        )
+      : undefined;
   try {
+    const store = options.xcom?.store;
+    const resolve = async <T>(value: T): Promise<T> =>
+      store === undefined ? value : ((await resolveRefs(value, store)) as T);
+    const inputs = Object.fromEntries(
+      await Promise.all(Object.entries(message.inputs).map(async ([name, value]) => [name, await resolve(value)])),
+    );
     const mapped = spec.kind === 'code' && spec.mapping !== undefined;
     const value = mapped
-      ? await spec.fn(ctx, message.item, { ...(message.partial ?? {}), ...message.inputs })
-      : await spec.fn(ctx, message.inputs);
-    const output =
+      ? await spec.fn(ctx, await resolve(message.item), { ...(message.partial ?? {}), ...inputs })
+      : await spec.fn(ctx, inputs);
+    let output =
       message.kind === 'poke'
         ? pokeAnswer(value)
         : spec.kind === 'code' && spec.role === 'branch'
@@ -42,6 +63,20 @@ export async function runTaskTry(
           : spec.kind === 'code' && spec.role === 'short_circuit'
             ? Boolean(value)
             : toJson(value, message.taskId);
+    if (store !== undefined && message.kind === 'task' && spec.kind === 'code' && spec.role === 'task') {
+      output = await offloadResult(output, {
+        store,
+        key: {
+          dagId: dag.id,
+          runId: message.ctx.runId,
+          taskId: message.taskId,
+          mapIndex: message.mapIndex,
+          tryNumber,
+        },
+        ...(options.xcom?.limitBytes !== undefined ? { limitBytes: options.xcom.limitBytes } : {}),
+        keepList: feedsMapping(dag, message.taskId),
+      });
+    }
     return { ok: true, result: { output, try: tryNumber } };
   } catch (error) {
     const err = error as Error;
@@ -50,6 +85,8 @@ export async function runTaskTry(
         ? 'NonRetryableError'
         : (err?.name ?? 'Error');
     return fail(name.slice(0, 256), (err?.stack ?? String(error)).slice(0, 32_768));
+  } finally {
+    if (heartbeat !== undefined) clearInterval(heartbeat);
   }
 }
 
