@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { LocalStore } from '../local/local-store.ts';
+import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
+import { LocalLimits } from '../local/slot-limits.ts';
 import { subDag } from '../local/sub-dag.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
@@ -96,6 +98,12 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     params: params.params,
     conf,
   });
+  let limits: LocalLimits;
+  try {
+    limits = new LocalLimits((await loadProjectConfig()).pools);
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
   const store = new LocalStore();
   await store.recoverInterrupted();
   const live = options.json !== true && process.stdout.isTTY === true;
@@ -112,6 +120,7 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     ctx,
     store,
     maxActiveTasks: compiled.ir.maxActiveTasks,
+    limits,
     speed,
     signal: abort.signal,
     onTaskChange: (task) => {

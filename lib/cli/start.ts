@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { EXAMPLE_BUCKETS, seedExampleBuckets } from '../local/example-buckets.ts';
 import { LocalStore } from '../local/local-store.ts';
+import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
+import { LocalLimits } from '../local/slot-limits.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
 import { formatProblem } from '../sdk/errors.ts';
@@ -88,6 +90,7 @@ async function start(options: StartOptions): Promise<number> {
       conf: {},
     });
     console.log(c.bold(`${dag.id} › ${ctx.runId}`));
+    const limits = new LocalLimits((await loadProjectConfig()).pools);
     const store = new LocalStore();
     await store.recoverInterrupted();
     const { run, tasks, execution } = await runAndRecord({
@@ -96,6 +99,7 @@ async function start(options: StartOptions): Promise<number> {
       ctx,
       store,
       maxActiveTasks: compiled.ir.maxActiveTasks,
+      limits,
       signal: abort.signal,
       onTaskChange: (task) => console.log(taskChangeLine(c, task)),
     });

@@ -61,6 +61,8 @@ export class DagResources implements TaskResources {
     /** Real milliseconds between heartbeats of a task's tries (its HeartbeatSeconds, scaled by the clock). */
     private readonly heartbeatEveryMs: (taskId: string) => number | undefined = () => undefined,
     private readonly xcom?: XComStore,
+    /** DAG and pool slots a try takes before it runs (none: no limit). */
+    private readonly slots?: (taskId: string) => Promise<() => void>,
   ) {}
 
   async invoke(call: TaskCall): Promise<unknown> {
@@ -131,17 +133,41 @@ export class DagResources implements TaskResources {
     return undefined;
   }
 
-  /** Runs one try in the background and answers its token; a try whose state gave up is not answered. */
+  /**
+   * Runs one try in the background and answers its token: first takes its DAG and pool slots (waiting as long as
+   * they are short), then runs, then gives them back. A try whose state gave up meanwhile is not answered.
+   */
   private work(token: string, message: TaskMessage, signal: AbortSignal): void {
-    const startedAt = this.now();
+    void this.runWithSlots(token, message, signal);
+  }
+
+  private async runWithSlots(token: string, message: TaskMessage, signal: AbortSignal): Promise<void> {
     const heartbeatEveryMs = this.heartbeatEveryMs(message.taskId);
-    const hooks: TryHooks = {
-      ...(heartbeatEveryMs !== undefined ? { heartbeatEveryMs } : {}),
-      onHeartbeat: () => {
-        if (this.tokens.isWaiting(token)) this.tokens.sendTaskHeartbeat(token);
-      },
+    const heartbeat = () => {
+      if (this.tokens.isWaiting(token)) this.tokens.sendTaskHeartbeat(token);
     };
-    void this.runTry(message, hooks).then(({ outcome, logs }) => {
+    let release: () => void = () => undefined;
+    if (this.slots !== undefined) {
+      // A worker waiting for a slot is alive: it heartbeats, so HeartbeatSeconds only catches hung tries.
+      const waiting = heartbeatEveryMs !== undefined ? setInterval(heartbeat, heartbeatEveryMs) : undefined;
+      try {
+        release = await this.slots(message.taskId);
+      } catch (error) {
+        if (this.tokens.isWaiting(token))
+          this.tokens.sendTaskFailure(token, 'NonRetryableError', (error as Error).message);
+        return;
+      } finally {
+        clearInterval(waiting);
+      }
+    }
+    try {
+      if (signal.aborted || !this.tokens.isWaiting(token)) return;
+      const startedAt = this.now();
+      const hooks: TryHooks = {
+        ...(heartbeatEveryMs !== undefined ? { heartbeatEveryMs } : {}),
+        onHeartbeat: heartbeat,
+      };
+      const { outcome, logs } = await this.runTry(message, hooks);
       this.onTry({
         taskId: message.taskId,
         mapIndex: message.mapIndex,
@@ -154,6 +180,8 @@ export class DagResources implements TaskResources {
       if (signal.aborted || !this.tokens.isWaiting(token)) return;
       if (outcome.ok) this.tokens.sendTaskSuccess(token, outcome.result);
       else this.tokens.sendTaskFailure(token, outcome.error, outcome.cause);
-    });
+    } finally {
+      release();
+    }
   }
 }

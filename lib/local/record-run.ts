@@ -6,6 +6,7 @@ import { Clock } from './clock.ts';
 import type { ExecutionResult } from './interpreter.ts';
 import type { LocalStore, RunRecord, TaskRecord } from './local-store.ts';
 import { runDagLocally, type TaskInstance } from './run-dag.ts';
+import type { LocalLimits } from './slot-limits.ts';
 import { ProcessWorkerPool } from './worker-pool.ts';
 
 export interface RecordedRun {
@@ -27,6 +28,8 @@ export async function runAndRecord(input: {
   readonly ctx: RunContext;
   readonly store: LocalStore;
   readonly maxActiveTasks: number;
+  /** DAG and pool slots shared by every run of this process (`backfill`, `dev`); default: this run's own. */
+  readonly limits?: LocalLimits;
   readonly speed?: number;
   readonly signal?: AbortSignal;
   readonly onTaskChange?: (task: TaskInstance) => void;
@@ -59,6 +62,7 @@ export async function runAndRecord(input: {
       ctx,
       clock: new Clock({ speed }),
       runTry: pool.run,
+      ...(input.limits !== undefined ? { limits: input.limits } : {}),
       ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
       ...(input.signal !== undefined ? { signal: input.signal } : {}),
       ...(input.onTaskChange !== undefined ? { onTaskChange: input.onTaskChange } : {}),

@@ -13,6 +13,7 @@ import {
   runExecution,
   type TaskResources,
 } from './interpreter.ts';
+import { LocalLimits } from './slot-limits.ts';
 import { TaskTokens } from './task-tokens.ts';
 import type { TryRunner } from './worker-pool.ts';
 
@@ -48,6 +49,8 @@ export interface LocalRunOptions {
   readonly runTry?: TryRunner;
   /** Where results above the inline limit go (in-process tries; worker processes get the store root). */
   readonly xcom?: XComStore;
+  /** DAG and pool slots shared with other runs of this process (default: this run's own). */
+  readonly limits?: LocalLimits;
 }
 
 /**
@@ -61,6 +64,8 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
   const clock = options.clock ?? new Clock();
   const tokens = new TaskTokens();
   const byKey = new Map(compiled.ir.tasks.map((task) => [task.id, task.key]));
+  const irTasks = new Map(compiled.ir.tasks.map((task) => [task.id, task]));
+  const limits = options.limits ?? new LocalLimits();
   const heartbeatSeconds = new Map(
     compiled.ir.tasks.flatMap((task) =>
       task.heartbeatSeconds !== undefined ? [[task.id, task.heartbeatSeconds] as const] : [],
@@ -150,6 +155,15 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
       return seconds !== undefined ? (seconds * 1000) / 3 / clock.speed : undefined;
     },
     options.xcom,
+    (taskId) => {
+      const task = irTasks.get(taskId)!;
+      return limits.acquire({
+        dagId: compiled.ir.dagId,
+        maxActiveTasks: compiled.ir.maxActiveTasks,
+        ...(task.pool !== undefined ? { pool: task.pool } : {}),
+        priorityWeight: task.priorityWeight,
+      });
+    },
   );
 
   const execution = await runExecution({
