@@ -51,6 +51,7 @@ const MISSING = Symbol('missing');
 
 /** Reads a path; `undefined` only if `optional` and the path does not exist. */
 export function readPath(path: string, input: unknown, context: unknown, optional = false): unknown {
+  if (path === '$') return input;
   const { root, segments } = parsePath(path);
   const result = walk(root === '$$' ? context : input, segments, 0);
   if (result === MISSING) {
