@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { EXAMPLE_BUCKETS, seedExampleBuckets } from '../local/example-buckets.ts';
@@ -76,6 +76,8 @@ async function start(options: StartOptions): Promise<number> {
       process.env.AWS_ACCESS_KEY_ID ??= 'test';
       process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
     }
+    // Loaded here, not at the top: every CLI command imports this module, and only `start` needs S3.
+    const { S3Client } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({ endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' });
     const seeded = await seedExampleBuckets(s3);
     console.log(c.dim(`seeded s3://${EXAMPLE_BUCKETS.raw}/ with ${seeded.join(', ')}\n`));
@@ -129,6 +131,7 @@ async function copyOutputs(
   buckets: readonly string[],
   out: string,
 ): Promise<Array<{ uri: string; path: string }>> {
+  const { GetObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
   const copied: Array<{ uri: string; path: string }> = [];
   for (const bucket of buckets) {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));

@@ -55,6 +55,7 @@ export async function runAndRecord(input: {
     size: input.maxActiveTasks,
     xcomRoot: resolve(store.root),
   });
+  pool.warm();
   let result: Awaited<ReturnType<typeof runDagLocally>>;
   try {
     result = await runDagLocally({
