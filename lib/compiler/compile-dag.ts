@@ -5,7 +5,7 @@ import { buildIr } from './build-ir.ts';
 import { checkGraph } from './check-graph.ts';
 import { emitAsl } from './emit-asl.ts';
 import type { DagIR } from './ir.ts';
-import { checkLimits, countStates } from './limits.ts';
+import { checkLimits, countStates, LIMITS } from './limits.ts';
 import { buildManifest, type DagManifest } from './manifest.ts';
 import { placeholdersIn } from './placeholders.ts';
 import { planStructure } from './plan-structure.ts';
@@ -76,5 +76,8 @@ export function compileDag(dag: Dag, options: CompileOptions = {}): CompiledDag 
     transitions,
     ...(options.bundleEntry !== undefined ? { bundleEntry: options.bundleEntry } : {}),
   });
-  return { ir, problems, definition, asl: `${JSON.stringify(definition, null, 2)}\n`, manifest };
+  // A definition Step Functions refuses anyway stays compact: deeply nested Parallels make indented JSON grow
+  // with depth × lines, past what a string can hold (a 10,000-task random DAG), and nobody diffs it.
+  const asl = definitionBytes <= LIMITS.definitionBytes ? `${JSON.stringify(definition, null, 2)}\n` : `${compact}\n`;
+  return { ir, problems, definition, asl, manifest };
 }
