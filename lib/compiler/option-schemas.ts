@@ -19,7 +19,10 @@ const callback = z.custom<(...args: unknown[]) => unknown>((value) => typeof val
 
 export const taskOptionsSchema = z
   .object({
-    retries: z.int().min(0).max(100),
+    retries: z
+      .int({ error: (issue) => `must be a whole number of retries, got ${JSON.stringify(issue.input)}` })
+      .min(0, 'must be 0 or more (the number of tries after the first)')
+      .max(100, 'must be at most 100'),
     retryDelay: duration,
     exponentialBackoff: z.boolean(),
     maxRetryDelay: duration,
@@ -32,7 +35,7 @@ export const taskOptionsSchema = z
     pool: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
     poolSlots: z.int().min(1, 'must be at least 1 (a pool task holds slots)'),
     queue: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or -'),
-    priorityWeight: z.int(),
+    priorityWeight: z.int({ error: (issue) => `must be a whole number, got ${JSON.stringify(issue.input)}` }),
     onFailure: callback,
     onSuccess: callback,
     onRetry: callback,
