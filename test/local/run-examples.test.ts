@@ -6,6 +6,7 @@ import nonSeriesParallel from '../../dags/examples/non_series_parallel.ts';
 import pools from '../../dags/examples/pools.ts';
 import groups from '../../dags/examples/task_groups.ts';
 import { runDagLocally, type TaskInstance } from '../../lib/local/run-dag.ts';
+import { expectPromptStarts } from '../helpers/prompt-starts.ts';
 import { manualContext } from '../helpers/run-context.ts';
 
 const states = (tasks: TaskInstance[]) =>
@@ -22,6 +23,7 @@ describe('Local engine: example DAGs (the compiled ASL, interpreted)', () => {
     expect(by.join!.startedAt!).toBeGreaterThanOrEqual(by.slow!.endedAt!);
     expect(by.join!.startedAt! - by.slow!.endedAt!).toBeLessThan(50);
     expect(by.join!.output).toBe('slow done + fast done');
+    expectPromptStarts(nonSeriesParallel, tasks);
   });
 
   it('follows one branch, skips the other, and joins with none_failed_min_one_success', async () => {
@@ -35,6 +37,7 @@ describe('Local engine: example DAGs (the compiled ASL, interpreted)', () => {
       report: 'success',
     });
     expect(tasks.find((task) => task.taskId === 'report')!.output).toBe('full');
+    expectPromptStarts(branching, tasks);
   });
 
   it('maps over an upstream list and a literal list, and combines the items in order', async () => {
@@ -48,6 +51,7 @@ describe('Local engine: example DAGs (the compiled ASL, interpreted)', () => {
     });
     expect(tasks.filter((task) => task.taskId === 'process_partition' && task.mapIndex >= 0)).toHaveLength(4);
     expect(tasks.find((task) => task.taskId === 'combine')!.output).toEqual({ partitions: 4, rows: 320 });
+    expectPromptStarts(mapping, tasks);
   });
 
   it('runs task groups, pools and generated DAGs to success', async () => {
@@ -58,6 +62,7 @@ describe('Local engine: example DAGs (the compiled ASL, interpreted)', () => {
         tasks.every((task) => task.state === 'success'),
         dag.id,
       ).toBe(true);
+      expectPromptStarts(dag, tasks);
     }
   });
 });

@@ -7,13 +7,13 @@ import native from '../../dags/examples/native_steps.ts';
 import sensing from '../../dags/examples/s3_key_sensor_ingestion.ts';
 import weather from '../../dags/examples/weather_etl.ts';
 import medallion from '../../dags/s3_medallion_ingestion.ts';
-import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { AwsServiceResources } from '../../lib/local/aws-service-resources.ts';
 import { Clock } from '../../lib/local/clock.ts';
 import { seedExampleBuckets } from '../../lib/local/example-buckets.ts';
 import { runDagLocally, type TaskInstance } from '../../lib/local/run-dag.ts';
 import type { Dag } from '../../lib/sdk/dag.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { expectPromptStarts } from '../helpers/prompt-starts.ts';
 import { manualContext } from '../helpers/run-context.ts';
 
 /**
@@ -40,17 +40,6 @@ const states = (tasks: TaskInstance[]) =>
   Object.fromEntries(tasks.filter((t) => t.mapIndex < 0).map((t) => [t.taskId, t.state]));
 const readJson = async (bucket: string, key: string) =>
   JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
-
-/** Every task that ran started within 50 ms of its last upstream task ending. */
-function expectPromptStarts(dag: Dag, tasks: TaskInstance[]): void {
-  const tasksById = byId(tasks);
-  for (const task of compileDag(dag).ir.tasks) {
-    const started = tasksById[task.id]?.startedAt;
-    if (started === undefined || task.upstream.length === 0) continue;
-    const lastUpstreamEnd = Math.max(...task.upstream.map((id) => tasksById[id]!.endedAt!));
-    expect(started - lastUpstreamEnd, `${dag.id}: ${task.id}`).toBeLessThan(50);
-  }
-}
 
 async function run(dag: Dag, clock?: Clock) {
   return runDagLocally({
