@@ -19,6 +19,9 @@ import { parseTemplate, splitXcomReference, templateStrings } from './templates.
 
 export const TASK_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 
+/** Results larger than this (JSON bytes) travel as XCom references unless the DAG sets `xcomOffloadBytes`. */
+export const DEFAULT_XCOM_OFFLOAD_BYTES = 8192;
+
 /** Airflow's defaults where the author sets nothing. */
 const DEFAULTS = {
   retryDelaySeconds: 300,
@@ -27,7 +30,7 @@ const DEFAULTS = {
   sensorTimeoutSeconds: 7 * 24 * 3600,
   maxActiveRuns: 16,
   maxActiveTasks: 16,
-  xcomOffloadBytes: 8192,
+  xcomOffloadBytes: DEFAULT_XCOM_OFFLOAD_BYTES,
 } as const;
 
 export interface BuildIrResult {

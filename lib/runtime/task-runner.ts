@@ -2,7 +2,7 @@ import type { Dag } from '../sdk/dag.ts';
 import { NonRetryableError } from '../sdk/errors.ts';
 import { TaskRef } from '../sdk/task-ref.ts';
 import type { TaskMessage, TaskOutcome } from './task-message.ts';
-import { feedsMapping, offloadResult, resolveRefs, type XComStore } from './xcom.ts';
+import { feedsMapping, offloadResult, resolveRefs, XCOM_INLINE_LIMIT_BYTES, type XComStore } from './xcom.ts';
 
 /**
  * Runs one try of a task function from its DAG, the same way on every worker: builds the context, calls the
@@ -73,7 +73,7 @@ export async function runTaskTry(dag: Dag, message: TaskMessage, options: TaskTr
           mapIndex: message.mapIndex,
           tryNumber,
         },
-        ...(options.xcom?.limitBytes !== undefined ? { limitBytes: options.xcom.limitBytes } : {}),
+        limitBytes: options.xcom?.limitBytes ?? dag.options.xcomOffloadBytes ?? XCOM_INLINE_LIMIT_BYTES,
         keepList: feedsMapping(dag, message.taskId),
       });
     }

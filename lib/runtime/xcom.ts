@@ -1,13 +1,14 @@
+import { DEFAULT_XCOM_OFFLOAD_BYTES } from '../compiler/build-ir.ts';
 import type { Dag } from '../sdk/dag.ts';
 
 /**
  * XCom offload. Task results travel in the state payload, which Step Functions caps at 256 KiB for the whole
- * run; a result larger than the inline limit is written to an XCom store (S3 on AWS, `.airstep/xcom` locally)
+ * run; a result larger than the DAG's `xcomOffloadBytes` (8 KiB unless set) is written to an XCom store (S3 on AWS, `.airstep/xcom` locally)
  * and only a reference travels. Workers resolve references before calling a task function, so task code never
  * sees one. A list that a downstream task expands over stays a list (the Map state iterates it); its large items
  * are offloaded one by one instead.
  */
-export const XCOM_INLINE_LIMIT_BYTES = 32 * 1024;
+export const XCOM_INLINE_LIMIT_BYTES = DEFAULT_XCOM_OFFLOAD_BYTES;
 
 export interface XComRef {
   /** Where the value is: `s3://bucket/key` or a local store URI. */

@@ -46,6 +46,16 @@ describe('Local engine: XCom offload', () => {
     expect(byId.consume!.output).toEqual({ rows: 2000, last: `row-1999-${'x'.repeat(20)}` });
   });
 
+  it("keeps a result inline up to the DAG's own xcomOffloadBytes", async () => {
+    const roomy = dag({ id: 'roomy_xcom', xcomOffloadBytes: 100_000 });
+    const produce = roomy.task('produce', async () => 'z'.repeat(50_000));
+    roomy.task('consume', { inputs: { text: produce } }, async (_ctx, { text }) => text.length);
+    const { execution, tasks } = await runDagLocally({ dag: roomy, ctx: manualContext(roomy), xcom: await store() });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(tasks.find((task) => task.taskId === 'produce')!.output).toBe('z'.repeat(50_000));
+    expect(tasks.find((task) => task.taskId === 'consume')!.output).toBe(50_000);
+  });
+
   it('keeps a large list that a task expands over as a list, offloading its large items one by one', async () => {
     const fan = dag({ id: 'big_map' });
     const pages = fan.task('pages', async () =>
