@@ -11,9 +11,10 @@ import { manualRunContext } from '../runtime/run-context.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
+import { LiveProgress } from './live-progress.ts';
 import { loadDagFile } from './load-dags.ts';
 import { colours, EXIT, printJson } from './output.ts';
-import { runGrid, runOutcomeLine, taskChangeLine } from './run-output.ts';
+import { runGrid, runOutcomeLine } from './run-output.ts';
 
 interface RunOptions {
   dag?: string;
@@ -106,7 +107,7 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   }
   const store = new LocalStore();
   await store.recoverInterrupted();
-  const live = options.json !== true && process.stdout.isTTY === true;
+  const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;
   if (options.json !== true) {
     console.log(c.bold(`${dag.id} › ${ctx.runId}${speed !== 1 ? c.yellow(`  (clock ×${speed})`) : ''}`));
   }
@@ -123,10 +124,9 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     limits,
     speed,
     signal: abort.signal,
-    onTaskChange: (task) => {
-      if (live) console.log(taskChangeLine(c, task));
-    },
+    ...(live !== undefined ? { onTaskChange: live.onTaskChange } : {}),
   });
+  live?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   const state = run.state;

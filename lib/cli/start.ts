@@ -13,9 +13,10 @@ import { manualRunContext } from '../runtime/run-context.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { compileFiles } from './compile-files.ts';
+import { LiveProgress } from './live-progress.ts';
 import { colours, EXIT } from './output.ts';
 import { renderText } from './render-graph.ts';
-import { runGrid, runOutcomeLine, taskChangeLine } from './run-output.ts';
+import { runGrid, runOutcomeLine } from './run-output.ts';
 
 export const MAIN_PIPELINE = 'dags/s3_medallion_ingestion.ts';
 
@@ -95,6 +96,7 @@ async function start(options: StartOptions): Promise<number> {
     const limits = new LocalLimits((await loadProjectConfig()).pools);
     const store = new LocalStore();
     await store.recoverInterrupted();
+    const live = new LiveProgress(c);
     const { run, tasks, execution } = await runAndRecord({
       dag,
       file: MAIN_PIPELINE,
@@ -103,8 +105,9 @@ async function start(options: StartOptions): Promise<number> {
       maxActiveTasks: compiled.ir.maxActiveTasks,
       limits,
       signal: abort.signal,
-      onTaskChange: (task) => console.log(taskChangeLine(c, task)),
+      onTaskChange: live.onTaskChange,
     });
+    live.stop();
     process.stdout.write(`\n${runGrid(c, tasks)}`);
     console.log(runOutcomeLine(c, run, execution));
 
