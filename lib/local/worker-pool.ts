@@ -61,7 +61,16 @@ export class ProcessWorkerPool {
   }
 
   readonly run: TryRunner = async (message, hooks) => {
-    const worker = await this.acquire();
+    // Starting a worker process can take longer than a short HeartbeatSeconds on a busy machine; the pool is
+    // alive meanwhile, so it heartbeats for the try until the worker takes over.
+    const starting =
+      hooks.heartbeatEveryMs !== undefined ? setInterval(hooks.onHeartbeat, hooks.heartbeatEveryMs) : undefined;
+    let worker: Worker;
+    try {
+      worker = await this.acquire();
+    } finally {
+      clearInterval(starting);
+    }
     const id = this.nextId++;
     try {
       return await new Promise((resolve) => {
