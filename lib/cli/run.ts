@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { LocalStore } from '../local/local-store.ts';
@@ -12,8 +11,8 @@ import type { Dag } from '../sdk/dag.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { LiveProgress } from './live-progress.ts';
-import { loadDagFile } from './load-dags.ts';
 import { colours, EXIT, printJson } from './output.ts';
+import { loadOneDag, readConf, readSpeed } from './run-input.ts';
 import { runGrid, runOutcomeLine } from './run-output.ts';
 
 interface RunOptions {
@@ -49,14 +48,10 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     else console.error(c.red(message));
     return EXIT.usage;
   };
-  const loaded = await loadDagFile(file);
-  if (loaded.errors.length > 0) {
-    return refuse(
-      loaded.errors.map((e) => `${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}`).join('\n'),
-    );
-  }
-  const chosen = pickDag(loaded.dags, options.dag);
-  if (typeof chosen === 'string') return refuse(`${loaded.file}: ${chosen}`);
+  const picked = await loadOneDag(file, options.dag);
+  if (!picked.ok) return refuse(picked.message);
+  const loaded = { file: picked.value.file };
+  const chosen = picked.value.dag;
   let dag: Dag = chosen;
   if (options.taskRegex !== undefined) {
     let pattern: RegExp;
@@ -72,25 +67,18 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   const compiled = compileDag(dag, { file: loaded.file });
   if (compiled.problems.length > 0) return refuse(compiled.problems.map(formatProblem).join('\n'));
 
-  let conf: Record<string, unknown> = {};
-  if (options.conf !== undefined) {
-    try {
-      const text = options.conf.startsWith('@') ? await readFile(options.conf.slice(1), 'utf8') : options.conf;
-      conf = JSON.parse(text);
-      if (typeof conf !== 'object' || conf === null || Array.isArray(conf))
-        return refuse('--conf must be a JSON object');
-    } catch (error) {
-      return refuse(`--conf: ${(error as Error).message}`);
-    }
-  }
+  const confInput = await readConf(options.conf);
+  if (!confInput.ok) return refuse(confInput.message);
+  const conf = confInput.value;
   const params = resolveParams(compiled.ir.params as Record<string, ParamSpec>, conf);
   if (!params.ok) {
     return refuse(params.problems.map((p) => `${loaded.file} › dag ${dag.id} › ${p.field}: ${p.message}`).join('\n'));
   }
   const at = options.date !== undefined ? new Date(options.date) : new Date();
   if (Number.isNaN(at.getTime())) return refuse(`--date: '${options.date}' is not an ISO 8601 date or date-time`);
-  const speed = options.speed !== undefined ? Number(options.speed) : 1;
-  if (!(speed > 0)) return refuse(`--speed must be a number > 0, got '${options.speed}'`);
+  const speedInput = readSpeed(options.speed);
+  if (!speedInput.ok) return refuse(speedInput.message);
+  const speed = speedInput.value;
 
   const ctx = manualRunContext({
     dagId: dag.id,
@@ -141,11 +129,4 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     console.log(runOutcomeLine(c, run, execution));
   }
   return state === 'success' ? EXIT.ok : EXIT.problems;
-}
-
-function pickDag(dags: Dag[], id: string | undefined): Dag | string {
-  if (id !== undefined)
-    return dags.find((dag) => dag.id === id) ?? `no DAG '${id}' (found: ${dags.map((d) => d.id).join(', ')})`;
-  if (dags.length === 1) return dags[0]!;
-  return `holds ${dags.length} DAGs (${dags.map((d) => d.id).join(', ')}); choose one with --dag`;
 }
