@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBackfillCommand } from '../lib/cli/backfill.ts';
 import { registerCompileCommand } from '../lib/cli/compile.ts';
 import { registerGraphCommand } from '../lib/cli/graph.ts';
 import { registerListCommand } from '../lib/cli/list.ts';
@@ -24,6 +25,7 @@ registerRunsCommand(program);
 registerTasksCommand(program);
 registerLogsCommand(program);
 registerNextCommand(program);
+registerBackfillCommand(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);
