@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBackfillCommand } from '../lib/cli/backfill.ts';
 import { registerCompileCommand } from '../lib/cli/compile.ts';
+import { registerDevCommand } from '../lib/cli/dev.ts';
 import { registerGraphCommand } from '../lib/cli/graph.ts';
 import { registerListCommand } from '../lib/cli/list.ts';
 import { registerLogsCommand } from '../lib/cli/logs.ts';
@@ -26,6 +27,7 @@ registerTasksCommand(program);
 registerLogsCommand(program);
 registerNextCommand(program);
 registerBackfillCommand(program);
+registerDevCommand(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);

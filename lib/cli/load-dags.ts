@@ -23,11 +23,13 @@ const DAG_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
  * Imports one DAG file and collects the DAGs it exports (default, named, or in exported arrays). A file that
  * throws while loading is reported with its line; it never stops other files from loading.
  */
-export async function loadDagFile(path: string): Promise<LoadedDagFile> {
+export async function loadDagFile(path: string, options: { version?: string } = {}): Promise<LoadedDagFile> {
   const absolute = resolve(path);
   const file = displayPath(absolute);
   try {
-    const module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    // A version query makes the module loader read a changed file again (`airstep dev`).
+    const url = `${pathToFileURL(absolute).href}${options.version !== undefined ? `?v=${encodeURIComponent(options.version)}` : ''}`;
+    const module = (await import(url)) as Record<string, unknown>;
     const dags = collectDags(module);
     const errors: DagLoadError[] =
       dags.length === 0 ? [{ file, message: 'exports no DAG (export default dag({ … }), or export named DAGs)' }] : [];
@@ -46,7 +48,8 @@ export async function loadDagPaths(paths: readonly string[]): Promise<LoadedDagF
   return loaded;
 }
 
-async function dagFilesUnder(path: string): Promise<string[]> {
+/** The DAG files under a path: a file itself, or a folder's DAG files (recursively, skipping `_` and `.` names). */
+export async function dagFilesUnder(path: string): Promise<string[]> {
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) return [path]; // loadDagFile reports it as missing
   if (!info.isDirectory()) return [path];
@@ -57,9 +60,14 @@ async function dagFilesUnder(path: string): Promise<string[]> {
     if (entry.name.startsWith('.') || entry.name.startsWith('_') || entry.name === 'node_modules') continue;
     const full = join(path, entry.name);
     if (entry.isDirectory()) files.push(...(await dagFilesUnder(full)));
-    else if (DAG_EXTENSIONS.has(extname(entry.name)) && !entry.name.endsWith('.d.ts')) files.push(full);
+    else if (isDagFileName(entry.name)) files.push(full);
   }
   return files;
+}
+
+/** A file name `dagFilesUnder` would pick: a script, not a declaration file, not hidden or `_`-prefixed. */
+export function isDagFileName(name: string): boolean {
+  return DAG_EXTENSIONS.has(extname(name)) && !name.endsWith('.d.ts') && !name.startsWith('.') && !name.startsWith('_');
 }
 
 function collectDags(module: Record<string, unknown>): Dag[] {
