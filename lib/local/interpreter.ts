@@ -4,7 +4,7 @@ import { Clock } from './clock.ts';
 import { readPath, writePath } from './jsonpath.ts';
 import { applyTemplate } from './payload-template.ts';
 import { errorMatches, type Retrier, retryDelay } from './retry-policy.ts';
-import { isUncatchable, runtimeError, StatesError } from './states-error.ts';
+import { heartbeatTimeout, isUncatchable, runtimeError, StatesError } from './states-error.ts';
 import { TaskTokens } from './task-tokens.ts';
 
 /**
@@ -312,7 +312,13 @@ class Interpreter {
             ? thrown
             : new StatesError('States.Runtime', String((thrown as Error)?.message ?? thrown));
         if (isUncatchable(error.error)) throw error;
-        const delay = retryDelay(state.Retry as Retrier[] | undefined, error.error, attempts);
+        const delay = retryDelay(
+          state.Retry as Retrier[] | undefined,
+          error.error,
+          attempts,
+          Math.random,
+          error.aliases,
+        );
         if (delay !== undefined) {
           this.emit({ type: 'TaskRetrying', stateName: name, error: error.error, cause: error.cause_, retryCount });
           await this.clock.sleep(delay, scope.signal);
@@ -323,7 +329,7 @@ class Interpreter {
           ResultPath?: string | null;
           Next: string;
         }>) ?? []) {
-          if (!errorMatches(catcher.ErrorEquals, error.error)) continue;
+          if (!errorMatches(catcher.ErrorEquals, error.error, error.aliases)) continue;
           const output = writePath(catcher.ResultPath === undefined ? '$' : catcher.ResultPath, raw, error.toOutput());
           return { output, next: catcher.Next };
         }
@@ -386,7 +392,7 @@ class Interpreter {
         }
         if (heartbeatSeconds !== undefined) {
           heartbeat = this.clock.timer(heartbeatSeconds * 1000, () =>
-            fail(new StatesError('States.HeartbeatTimeout', `no heartbeat for ${heartbeatSeconds}s in state ${name}`)),
+            fail(heartbeatTimeout(`no heartbeat for ${heartbeatSeconds}s in state ${name}`)),
           );
           timers.push(heartbeat);
         }
@@ -419,7 +425,7 @@ class Interpreter {
               String((thrown as Error)?.message ?? thrown),
             );
       if (!scope.signal.aborted) {
-        const timedOut = error.error === 'States.Timeout' || error.error === 'States.HeartbeatTimeout';
+        const timedOut = error.error === 'States.Timeout';
         this.emit({
           type: timedOut ? 'TaskTimedOut' : 'TaskFailed',
           stateName: name,

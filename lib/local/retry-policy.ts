@@ -13,10 +13,14 @@ export interface Retrier {
  * Whether an error name matches an `ErrorEquals` list. `States.ALL` matches every catchable error;
  * `States.TaskFailed` matches every error except `States.Timeout`.
  */
-export function errorMatches(errorEquals: readonly string[], error: string): boolean {
+export function errorMatches(errorEquals: readonly string[], error: string, aliases: readonly string[] = []): boolean {
   if (isUncatchable(error)) return false;
   return errorEquals.some(
-    (name) => name === error || name === 'States.ALL' || (name === 'States.TaskFailed' && error !== 'States.Timeout'),
+    (name) =>
+      name === error ||
+      aliases.includes(name) ||
+      name === 'States.ALL' ||
+      (name === 'States.TaskFailed' && error !== 'States.Timeout'),
   );
 }
 
@@ -29,8 +33,9 @@ export function retryDelay(
   error: string,
   attempts: number[],
   random: () => number = Math.random,
+  aliases: readonly string[] = [],
 ): number | undefined {
-  const index = (retriers ?? []).findIndex((retrier) => errorMatches(retrier.ErrorEquals, error));
+  const index = (retriers ?? []).findIndex((retrier) => errorMatches(retrier.ErrorEquals, error, aliases));
   if (index < 0) return undefined;
   const retrier = retriers![index]!;
   const made = attempts[index] ?? 0;

@@ -6,11 +6,14 @@ export class StatesError extends Error {
   override readonly name = 'StatesError';
   readonly error: string;
   readonly cause_: string;
+  /** Other names a Retry or Catch may match this error by (a heartbeat timeout is also `States.HeartbeatTimeout`). */
+  readonly aliases: readonly string[];
 
-  constructor(error: string, cause: string) {
+  constructor(error: string, cause: string, aliases: readonly string[] = []) {
     super(`${error}: ${cause}`);
     this.error = error;
     this.cause_ = cause;
+    this.aliases = aliases;
   }
 
   /** The object a Catch hands on: `{ Error, Cause }`. */
@@ -23,5 +26,12 @@ export class StatesError extends Error {
 export function isUncatchable(error: string): boolean {
   return error === 'States.Runtime' || error === 'States.DataLimitExceeded';
 }
+
+/**
+ * A lost heartbeat: Step Functions reports it as `States.Timeout` (so the Catch output and the history say
+ * States.Timeout), and a Retry or Catch can single it out with `States.HeartbeatTimeout`.
+ */
+export const heartbeatTimeout = (cause: string) =>
+  new StatesError('States.Timeout', cause, ['States.HeartbeatTimeout']);
 
 export const runtimeError = (cause: string) => new StatesError('States.Runtime', cause);

@@ -155,8 +155,8 @@ describe('Interpreter: retries, catch and timeouts', () => {
     expect(result.output).toEqual({ keep: true, error: { Error: 'NonRetryableError', Cause: 'bad input' } });
   });
 
-  it('times out a callback task with States.Timeout and a silent one with States.HeartbeatTimeout', async () => {
-    const definition = (field: 'TimeoutSeconds' | 'HeartbeatSeconds'): Definition => ({
+  it('reports a task timeout and a lost heartbeat as States.Timeout, as Step Functions does', async () => {
+    const definition = (field: 'TimeoutSeconds' | 'HeartbeatSeconds', catchAs: string): Definition => ({
       StartAt: 'wait',
       States: {
         wait: {
@@ -164,24 +164,28 @@ describe('Interpreter: retries, catch and timeouts', () => {
           Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
           Parameters: { 'token.$': '$$.Task.Token' },
           [field]: 2,
-          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'caught' }],
+          Catch: [{ ErrorEquals: [catchAs], Next: 'caught' }],
           End: true,
         },
         caught: { Type: 'Pass', End: true },
       },
     });
-    for (const [field, error] of [
-      ['TimeoutSeconds', 'States.Timeout'],
-      ['HeartbeatSeconds', 'States.HeartbeatTimeout'],
-    ] as const) {
-      const result = await runExecution({
-        definition: definition(field),
+    const run = (field: 'TimeoutSeconds' | 'HeartbeatSeconds', catchAs: string) =>
+      runExecution({
+        definition: definition(field, catchAs),
         input: {},
         clock: fast,
         resources: resources(() => null),
       });
-      expect((result.output as { Error: string }).Error).toBe(error);
-    }
+
+    expect(((await run('TimeoutSeconds', 'States.ALL')).output as { Error: string }).Error).toBe('States.Timeout');
+    expect(((await run('HeartbeatSeconds', 'States.ALL')).output as { Error: string }).Error).toBe('States.Timeout');
+    // Only a lost heartbeat matches States.HeartbeatTimeout in a Catch or Retry; a plain timeout does not.
+    expect(((await run('HeartbeatSeconds', 'States.HeartbeatTimeout')).output as { Error: string }).Error).toBe(
+      'States.Timeout',
+    );
+    const uncaught = await run('TimeoutSeconds', 'States.HeartbeatTimeout');
+    expect([uncaught.status, uncaught.error]).toEqual(['FAILED', 'States.Timeout']);
   });
 
   it('keeps a heartbeating callback task alive, and refuses a second answer to the same token', async () => {

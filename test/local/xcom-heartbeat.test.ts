@@ -88,10 +88,7 @@ describe('Local engine: heartbeats from worker processes', () => {
       const { tasks } = await runDagLocally({ dag: heartbeats, ctx: manualContext(heartbeats), runTry: pool.run });
       const byId = Object.fromEntries(tasks.map((task) => [task.taskId, task]));
       expect([byId.waits_politely!.state, byId.waits_politely!.output]).toEqual(['success', 'alive']);
-      expect([byId.blocks_event_loop!.state, byId.blocks_event_loop!.error]).toEqual([
-        'failed',
-        'States.HeartbeatTimeout',
-      ]);
+      expect([byId.blocks_event_loop!.state, byId.blocks_event_loop!.error]).toEqual(['failed', 'States.Timeout']);
     } finally {
       await pool.close();
     }
