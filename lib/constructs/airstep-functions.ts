@@ -1,0 +1,92 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { STACK_ENV, type StackEnvKey } from '../runtime/stack-env.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const FUNCTION_NAMES = ['dagSync', 'worker', 'trigger', 'recorder'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+const ENTRY_FOLDER: Record<FunctionName, string> = {
+  dagSync: 'dag-sync',
+  worker: 'worker',
+  trigger: 'trigger',
+  recorder: 'recorder',
+};
+
+export interface AirstepFunctionsProps {
+  /** The worker's timeout, which bounds a task try on Lambda. @default Duration.minutes(15) */
+  readonly workerTimeout?: Duration;
+  /** @default 1024 */
+  readonly workerMemoryMb?: number;
+  /** Days function logs are kept. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Queues the worker consumes: task queues and the control queue. */
+  readonly workerQueues: readonly sqs.IQueue[];
+  /** The dag-sync queue (S3 events for `dags/`). */
+  readonly dagEvents: sqs.IQueue;
+}
+
+/**
+ * The four Lambdas, each a thin handler in `lambdas/<name>/index.ts` bundled by esbuild (never Docker): Node 24
+ * on ARM, X-Ray tracing, JSON logs. dag-sync reads the dag events queue; the worker reads the task queues and
+ * the control queue and reports partial batch failures. Environment is set by the `Airstep` construct.
+ */
+export class AirstepFunctions extends Construct {
+  readonly functions: Record<FunctionName, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: AirstepFunctionsProps) {
+    super(scope, id);
+    const make = (name: FunctionName, timeout: Duration, memorySize: number) =>
+      new NodejsFunction(this, name[0]!.toUpperCase() + name.slice(1), {
+        entry: join(ROOT, 'lambdas', ENTRY_FOLDER[name], 'index.ts'),
+        handler: 'handler',
+        projectRoot: ROOT,
+        depsLockFilePath: join(ROOT, 'package-lock.json'),
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        timeout,
+        memorySize,
+        tracing: lambda.Tracing.ACTIVE,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        logGroup: new logs.LogGroup(this, `${name}Logs`, {
+          retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        }),
+        environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: `airstep-${ENTRY_FOLDER[name]}` },
+        bundling: {
+          format: OutputFormat.ESM,
+          minify: true,
+          sourceMap: true,
+          target: 'node22',
+          // The Node runtime ships AWS SDK v3; ESM bundles still need `require` for CommonJS dependencies.
+          externalModules: ['@aws-sdk/*'],
+          banner:
+            "import { createRequire as __airstepRequire } from 'module'; const require = __airstepRequire(import.meta.url);",
+        },
+      });
+    const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
+    this.functions = {
+      dagSync: make('dagSync', Duration.minutes(5), 1769),
+      worker: make('worker', workerTimeout, props.workerMemoryMb ?? 1024),
+      trigger: make('trigger', Duration.seconds(30), 512),
+      recorder: make('recorder', Duration.minutes(1), 512),
+    };
+    this.functions.dagSync.addEventSource(
+      new SqsEventSource(props.dagEvents, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    for (const queue of props.workerQueues) {
+      this.functions.worker.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }));
+    }
+  }
+
+  /** Sets an Airstep variable on the named functions (see `lib/runtime/stack-env.ts`). */
+  setEnv(key: StackEnvKey, value: string, names: readonly FunctionName[] = FUNCTION_NAMES): void {
+    for (const name of names) this.functions[name].addEnvironment(STACK_ENV[key], value);
+  }
+}

@@ -1,0 +1,57 @@
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import type { Airstep } from './airstep.ts';
+
+/**
+ * cdk-nag (AwsSolutions) findings reviewed and accepted, each with its reason. Findings name resources by logical
+ * id (`<AirstepBucket…Arn>/xcom/*`), so they are computed from this construct's own resources and hold in any
+ * stack that uses it.
+ */
+export function acknowledgeReviewedFindings(airstep: Airstep): void {
+  const stack = Stack.of(airstep);
+  const logicalId = (element: unknown) => stack.getLogicalId(element as CfnElement);
+  const bucketArn = `<${logicalId(airstep.bucket.bucket.node.defaultChild)}.Arn>`;
+  const runsArn = `<${logicalId(airstep.tables.tables.runs.node.defaultChild)}.Arn>`;
+  const triggerArn = `<${logicalId(airstep.functions.functions.trigger.node.defaultChild)}.Arn>`;
+  const prefix = airstep.namePrefix;
+  const iam5 = (finding: string, reason: string) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+
+  Validations.of(airstep).acknowledge(
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The AWS managed policy that lets a function write its own CloudWatch logs, nothing more',
+    },
+    { id: 'AwsSolutions-S1', reason: 'Access logs would need a second bucket; use CloudTrail S3 data events to audit' },
+    ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) =>
+      iam5(`Action::${action}`, 'CDK bucket grants; their resources are bounded to one prefix of the Airstep bucket'),
+    ),
+    ...['dags', 'artifacts', 'xcom', 'logs'].map((folder) =>
+      iam5(`Resource::${bucketArn}/${folder}/*`, `Objects under ${folder}/ only, the prefix this function owns`),
+    ),
+    iam5(
+      'Resource::*',
+      'Only actions without resource-level permissions: SendTask* (task tokens are not resources), X-Ray, ' +
+        'scheduler:ListSchedules',
+    ),
+    iam5(
+      `Resource::arn:aws:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${prefix}-*`,
+      'State machines are created per DAG at sync time; the name prefix bounds them to this Airstep',
+    ),
+    iam5(
+      `Resource::arn:aws:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${prefix}-*:*`,
+      'Versions and aliases of this Airstep’s state machines (runs finish on the version they started on)',
+    ),
+    iam5(
+      `Resource::arn:aws:states:<AWS::Region>:<AWS::AccountId>:execution:${prefix}-*`,
+      'Executions of this Airstep’s state machines, read by the recorder',
+    ),
+    iam5(
+      `Resource::arn:aws:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${airstep.schedules.group.name}/*`,
+      'Schedules are created per DAG at sync time, all in this Airstep’s schedule group',
+    ),
+    iam5(`Resource::${runsArn}/index/*`, 'The runs table’s own indexes (byState)'),
+    iam5(`Resource::${triggerArn}:*`, 'Versions of the trigger function, which schedules invoke'),
+    ...(airstep.dataBuckets ?? []).map((bucket) =>
+      iam5(`Resource::arn:aws:s3:::${bucket}/*`, `Objects of ${bucket}, named in the props for native S3 steps`),
+    ),
+  );
+}

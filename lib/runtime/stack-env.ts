@@ -1,0 +1,50 @@
+/**
+ * The environment the Airstep Lambdas read their resources from. The CDK construct sets these (it imports this
+ * file so the names cannot drift); the handlers read them with `stackEnv()`.
+ */
+export const STACK_ENV = {
+  bucket: 'AIRSTEP_BUCKET',
+  dagsTable: 'AIRSTEP_DAGS_TABLE',
+  runsTable: 'AIRSTEP_RUNS_TABLE',
+  taskInstancesTable: 'AIRSTEP_TASK_INSTANCES_TABLE',
+  importErrorsTable: 'AIRSTEP_IMPORT_ERRORS_TABLE',
+  poolSlotsTable: 'AIRSTEP_POOL_SLOTS_TABLE',
+  queuedRunsTable: 'AIRSTEP_QUEUED_RUNS_TABLE',
+  /** JSON object: queue name -> queue URL. */
+  taskQueueUrls: 'AIRSTEP_TASK_QUEUE_URLS',
+  controlQueueUrl: 'AIRSTEP_CONTROL_QUEUE_URL',
+  stateMachineRoleArn: 'AIRSTEP_STATE_MACHINE_ROLE_ARN',
+  /** State machines are named `<prefix>-<dagId>`. */
+  namePrefix: 'AIRSTEP_NAME_PREFIX',
+  scheduleGroup: 'AIRSTEP_SCHEDULE_GROUP',
+  schedulerRoleArn: 'AIRSTEP_SCHEDULER_ROLE_ARN',
+  triggerFunctionArn: 'AIRSTEP_TRIGGER_FUNCTION_ARN',
+  alertsTopicArn: 'AIRSTEP_ALERTS_TOPIC_ARN',
+  ecsClusterArn: 'AIRSTEP_ECS_CLUSTER_ARN',
+  workerTaskDefinitionArn: 'AIRSTEP_WORKER_TASK_DEFINITION_ARN',
+  subnetIds: 'AIRSTEP_SUBNET_IDS',
+  securityGroupIds: 'AIRSTEP_SECURITY_GROUP_IDS',
+  /** `ENABLED` when Fargate tasks run in public subnets (the VPC Airstep makes has no NAT). */
+  assignPublicIp: 'AIRSTEP_ASSIGN_PUBLIC_IP',
+  /** JSON object: pool name -> slots. */
+  pools: 'AIRSTEP_POOLS',
+} as const;
+
+export type StackEnvKey = keyof typeof STACK_ENV;
+
+/** Reads the Airstep variables a handler needs; a missing one is named (a handler deployed outside the construct). */
+export function readStackEnv<K extends StackEnvKey>(
+  keys: readonly K[],
+  env: NodeJS.ProcessEnv = process.env,
+): Record<K, string> {
+  const values = {} as Record<K, string>;
+  const missing: string[] = [];
+  for (const key of keys) {
+    const value = env[STACK_ENV[key]];
+    if (value === undefined) missing.push(STACK_ENV[key]);
+    else values[key] = value;
+  }
+  if (missing.length > 0)
+    throw new Error(`missing environment: ${missing.join(', ')} (deploy with the Airstep construct)`);
+  return values;
+}
