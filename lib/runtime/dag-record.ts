@@ -1,0 +1,58 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { ScheduleIR } from '../compiler/ir.ts';
+import type { ParamSpec } from '../sdk/params.ts';
+
+/**
+ * What dag-sync records for each live DAG (item `{ dagId, version: 'LATEST' }` in the dags table, plus one item
+ * per version) and the trigger and recorder read back. Stored as one JSON attribute beside the keys.
+ */
+export interface DagRecord {
+  readonly dagId: string;
+  /** Content hash of the bundle the live state machine version runs. */
+  readonly dagVersion: string;
+  readonly file: string;
+  /** The alias executions start on, so a run finishes on the version it started with. */
+  readonly aliasArn: string;
+  readonly stateMachineArn: string;
+  readonly schedule: ScheduleIR;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly maxActiveRuns: number;
+  /** A deleted DAG file disables its DAG: no schedules fire, triggers are refused. */
+  readonly disabled: boolean;
+  readonly updatedAt: string;
+}
+
+export const LATEST = 'LATEST';
+
+export async function readDagRecord(
+  dynamo: DynamoDBClient,
+  table: string,
+  dagId: string,
+  version = LATEST,
+): Promise<DagRecord | undefined> {
+  const item = await dynamo.send(
+    new GetItemCommand({
+      TableName: table,
+      Key: { dagId: { S: dagId }, version: { S: version } },
+      ConsistentRead: true,
+    }),
+  );
+  const json = item.Item?.record?.S;
+  return json === undefined ? undefined : (JSON.parse(json) as DagRecord);
+}
+
+/** Writes the record as LATEST and under its own version. */
+export async function writeDagRecord(dynamo: DynamoDBClient, table: string, record: DagRecord): Promise<void> {
+  for (const version of [LATEST, record.dagVersion]) {
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { dagId: { S: record.dagId }, version: { S: version }, record: { S: JSON.stringify(record) } },
+      }),
+    );
+  }
+}
+
+export function dynamoClient(): DynamoDBClient {
+  return new DynamoDBClient({});
+}

@@ -1,0 +1,30 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS, type TableName } from '../../lib/constructs/metadata-tables.ts';
+
+/** Creates the construct's tables (same keys) in an emulator; returns their names. */
+export async function createStackTables(dynamo: DynamoDBClient, prefix: string): Promise<Record<TableName, string>> {
+  const names = {} as Record<TableName, string>;
+  for (const [name, keys] of Object.entries(TABLE_KEYS) as Array<[TableName, { partition: string; sort?: string }]>) {
+    const tableName = `${prefix}-${name}`;
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: keys.partition, AttributeType: 'S' },
+          ...(keys.sort !== undefined ? [{ AttributeName: keys.sort, AttributeType: 'S' as const }] : []),
+        ],
+        KeySchema: [
+          { AttributeName: keys.partition, KeyType: 'HASH' },
+          ...(keys.sort !== undefined ? [{ AttributeName: keys.sort, KeyType: 'RANGE' as const }] : []),
+        ],
+      }),
+    );
+    names[name] = tableName;
+  }
+  return names;
+}
+
+export const emulatorCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+export const dynamoFor = (endpoint: string) =>
+  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: emulatorCredentials });
