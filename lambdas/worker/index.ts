@@ -1,3 +1,31 @@
-export const handler = async () => {
-  throw new Error('worker: not implemented yet');
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { readStackEnv } from '../../lib/runtime/stack-env.ts';
+import { handleWorkerMessage } from '../../lib/runtime/worker-run.ts';
+
+const logger = new Logger();
+const env = readStackEnv(['bucket', 'taskInstancesTable']);
+
+/**
+ * Task queues and the control queue: each message is one task try (or a gate or signal). A message whose
+ * handling throws is reported as a batch item failure, so SQS delivers it again (and after maxReceiveCount, to
+ * the dead-letter queue); the others are done.
+ */
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    try {
+      const body = JSON.parse(record.body);
+      const result = await handleWorkerMessage(body, {
+        bucket: env.bucket,
+        gatesTable: env.taskInstancesTable,
+        log: (line) => logger.info(line, { dagId: body.dagId, taskId: body.taskId }),
+      });
+      logger.info('message done', { kind: body.kind, dagId: body.dagId, taskId: body.taskId, result });
+    } catch (error) {
+      logger.error('message failed', { messageId: record.messageId, error: error as Error });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
 };

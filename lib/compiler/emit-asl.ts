@@ -293,6 +293,8 @@ class AslEmitter {
             'executionArn.$': '$$.Execution.Id',
             taskId: task.id,
             waitFor,
+            // The payload key of each task waited for: whoever opens the gate answers with records under them.
+            keys: Object.fromEntries(waitFor.map((id) => [id, this.tasks.get(id)!.key])),
             'token.$': '$$.Task.Token',
           },
         },

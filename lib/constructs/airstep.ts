@@ -212,6 +212,8 @@ export class Airstep extends Construct {
     bucket.grantReadWrite(fns.worker, `${BUCKET_PREFIXES.xcom}*`);
     bucket.grantPut(fns.worker, `${BUCKET_PREFIXES.logs}*`);
     tables.poolSlots.grantReadWriteData(fns.worker);
+    // Gates, signals and answered-token records live in the task-instances table.
+    tables.taskInstances.grantReadWriteData(fns.worker);
     const answerTasks = new iam.PolicyStatement({
       actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
       // Task tokens are not resources: these actions take no resource-level permissions.
@@ -224,6 +226,7 @@ export class Airstep extends Construct {
     bucket.grantRead(fargateTask.taskRole, `${BUCKET_PREFIXES.artifacts}*`);
     bucket.grantReadWrite(fargateTask.taskRole, `${BUCKET_PREFIXES.xcom}*`);
     fargateTask.taskRole.addToPrincipalPolicy(answerTasks);
+    tables.taskInstances.grantReadWriteData(fargateTask.taskRole);
     this.stateMachineRole.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],

@@ -1,0 +1,69 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Dag, isDag } from '../sdk/dag.ts';
+import * as sdk from '../sdk/index.ts';
+
+/**
+ * DAG bundles: dag-sync bundles a DAG file with esbuild into one ES module (its relative imports inlined; the
+ * Airstep SDK, the AWS SDK and Node built-ins left as imports) and stores it under
+ * `artifacts/<dag>/<version>/bundle.mjs`; workers load the version a message names. A bundle's `import … from
+ * 'airstep'` resolves to a shim that hands over the worker's own SDK module, so the DAG's objects and the
+ * runner's classes (`NonRetryableError`, `TaskRef`) are the same.
+ */
+export const BUNDLE_FILE = 'bundle.mjs';
+export const bundleKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/${BUNDLE_FILE}`;
+
+const ROOT = join(tmpdir(), 'airstep-dags');
+const SDK_KEY = Symbol.for('airstep.sdk');
+let shim: Promise<void> | undefined;
+
+/** `node_modules/airstep` under the bundle folder, re-exporting this process's SDK by name. */
+function ensureSdkShim(): Promise<void> {
+  shim ??= (async () => {
+    (globalThis as Record<symbol, unknown>)[SDK_KEY] = sdk;
+    const names = Object.keys(sdk).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
+    const folder = join(ROOT, 'node_modules', 'airstep');
+    await mkdir(folder, { recursive: true });
+    await writeFile(
+      join(folder, 'package.json'),
+      JSON.stringify({ name: 'airstep', type: 'module', exports: './index.mjs' }),
+    );
+    await writeFile(
+      join(folder, 'index.mjs'),
+      `const sdk = globalThis[Symbol.for('airstep.sdk')];\n${names.map((name) => `export const ${name} = sdk.${name};`).join('\n')}\n`,
+    );
+  })();
+  return shim;
+}
+
+const loaded = new Map<string, Promise<Dag[]>>();
+
+/** Imports a bundle's DAGs once per version (`fetch` reads the bundle text, e.g. from S3). */
+export function loadBundle(dagId: string, version: string, fetch: () => Promise<string>): Promise<Dag[]> {
+  const key = `${dagId}@${version}`;
+  let dags = loaded.get(key);
+  if (dags === undefined) {
+    dags = (async () => {
+      await ensureSdkShim();
+      const path = join(ROOT, 'bundles', encodeURIComponent(dagId), encodeURIComponent(version), BUNDLE_FILE);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, await fetch());
+      return collectDags((await import(pathToFileURL(path).href)) as Record<string, unknown>);
+    })();
+    dags.catch(() => loaded.delete(key));
+    loaded.set(key, dags);
+  }
+  return dags;
+}
+
+export function collectDags(module: Record<string, unknown>): Dag[] {
+  const found: Dag[] = [];
+  const add = (value: unknown) => {
+    if (isDag(value) && !found.includes(value)) found.push(value);
+    else if (Array.isArray(value)) for (const item of value) add(item);
+  };
+  for (const value of Object.values(module)) add(value);
+  return found;
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { buildIr } from '../compiler/build-ir.ts';
+import type { Dag } from '../sdk/dag.ts';
+import { bundleKey, loadBundle } from './dag-bundle.ts';
+import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
+import { S3XComStore } from './s3-xcom-store.ts';
+import type { TaskMessage } from './task-message.ts';
+import { runTaskTry } from './task-runner.ts';
+
+export interface WorkerDeps {
+  readonly bucket: string;
+  /** The table gates and signals are kept in (task instances). */
+  readonly gatesTable: string;
+  readonly sfn?: SFNClient;
+  readonly s3?: S3Client;
+  readonly dynamo?: DynamoDBClient;
+  readonly log?: (line: string) => void;
+}
+
+/** Errors that mean the token was already answered or gave up: a redelivered message must not fail again. */
+const ALREADY_ANSWERED = /TaskTimedOut|InvalidToken|TaskDoesNotExist/;
+
+/**
+ * One message from a task queue or the control queue, as the Lambda (or Fargate) worker handles it: a task try
+ * runs the DAG version the message names with the shared runner (XCom values on S3, heartbeats while it runs) and
+ * answers its token; gate and signal messages go to the gate store. A redelivered message whose try was already
+ * answered is skipped before it runs (a record per answered token); one whose worker died before answering runs
+ * again, and its answer is the first.
+ */
+export async function handleWorkerMessage(
+  body: TaskMessage | GateMessage | SignalMessage,
+  deps: WorkerDeps,
+): Promise<'answered' | 'already-answered' | 'duplicate' | 'gate'> {
+  const sfn = deps.sfn ?? new SFNClient({});
+  const s3 = deps.s3 ?? new S3Client({});
+  const answer = async (send: () => Promise<unknown>) => {
+    try {
+      await send();
+      return 'answered' as const;
+    } catch (error) {
+      if (ALREADY_ANSWERED.test((error as Error).name)) return 'already-answered' as const;
+      throw error;
+    }
+  };
+  if (body.kind === 'gate' || body.kind === 'signal') {
+    const store = new GateStore(deps.dynamo ?? new DynamoDBClient({}), deps.gatesTable, async (token, records) => {
+      await answer(() => sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(records) })));
+    });
+    await store.handle(body);
+    return 'gate';
+  }
+  const message = body;
+  const dynamo = deps.dynamo ?? new DynamoDBClient({});
+  const answered = answeredKey(message);
+  const seen = await dynamo.send(
+    new GetItemCommand({ TableName: deps.gatesTable, Key: answered, ConsistentRead: true }),
+  );
+  // A redelivered message of a try that was already answered: do not run the task a second time.
+  if (seen.Item !== undefined) return 'duplicate';
+  const dag = await dagOf(message, s3, deps.bucket);
+  const heartbeatSeconds = heartbeatOf(dag, message.taskId);
+  const outcome = await runTaskTry(dag, message, {
+    ...(deps.log !== undefined ? { log: deps.log } : {}),
+    xcom: { store: new S3XComStore(s3, deps.bucket) },
+    ...(heartbeatSeconds !== undefined
+      ? {
+          heartbeat: {
+            everyMs: (heartbeatSeconds * 1000) / 3,
+            send: () => sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.token })),
+          },
+        }
+      : {}),
+  });
+  const result = await (outcome.ok
+    ? answer(() =>
+        sfn.send(new SendTaskSuccessCommand({ taskToken: message.token, output: JSON.stringify(outcome.result) })),
+      )
+    : answer(() =>
+        sfn.send(
+          new SendTaskFailureCommand({
+            taskToken: message.token,
+            error: outcome.error,
+            cause: outcome.cause.slice(0, 32_768),
+          }),
+        ),
+      ));
+  await dynamo.send(
+    new PutItemCommand({ TableName: deps.gatesTable, Item: { ...answered, at: { S: new Date().toISOString() } } }),
+  );
+  return result;
+}
+
+/** The record a worker leaves once a try's token is answered: `tokens#<execution>`, hash of the token. */
+function answeredKey(message: TaskMessage) {
+  return {
+    runKey: { S: `tokens#${message.executionArn}` },
+    taskKey: { S: createHash('sha256').update(message.token).digest('hex') },
+  };
+}
+
+async function dagOf(message: TaskMessage, s3: S3Client, bucket: string): Promise<Dag> {
+  const dags = await loadBundle(message.dagId, message.dagVersion, async () => {
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: bundleKey(message.dagId, message.dagVersion) }),
+    );
+    return object.Body!.transformToString('utf-8');
+  });
+  const dag = dags.find((candidate) => candidate.id === message.dagId);
+  if (dag === undefined)
+    throw new Error(`bundle ${message.dagId}@${message.dagVersion} holds no DAG '${message.dagId}'`);
+  return dag;
+}
+
+const heartbeats = new WeakMap<Dag, Map<string, number | undefined>>();
+
+/** The task's HeartbeatSeconds as compiled (the same default as the state machine's), cached per DAG. */
+function heartbeatOf(dag: Dag, taskId: string): number | undefined {
+  let byTask = heartbeats.get(dag);
+  if (byTask === undefined) {
+    byTask = new Map(buildIr(dag).ir.tasks.map((task) => [task.id, task.heartbeatSeconds]));
+    heartbeats.set(dag, byTask);
+  }
+  return byTask.get(taskId);
+}

@@ -1,0 +1,142 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { bundleDagFile } from '../../lib/runtime/bundle-dag-file.ts';
+import { bundleKey } from '../../lib/runtime/dag-bundle.ts';
+import { fillPlaceholders } from '../../lib/runtime/fill-placeholders.ts';
+import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
+import { handleWorkerMessage } from '../../lib/runtime/worker-run.ts';
+import { isXComRef } from '../../lib/runtime/xcom.ts';
+import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import workerDag from '../fixtures/lambdas/worker_dag.ts';
+import { manualContext } from '../helpers/run-context.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../helpers/stack-tables.ts';
+
+/**
+ * The worker Lambda's handler on MiniStack's Step Functions (which runs the Parallel states and gates moto
+ * cannot): the DAG bundled as dag-sync bundles it and stored under artifacts/, its state machine, and SQS
+ * messages handed to the handler as the Lambda event source would.
+ */
+let emulator: RunningEmulator;
+const BUCKET = 'airstep-worker-test';
+
+beforeAll(async () => {
+  emulator = await startEmulator('ministack');
+  Object.assign(process.env, emulator.env);
+}, 60_000);
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+describe('worker Lambda', () => {
+  it('runs every task of a bundled DAG, opens gates, offloads large results, and answers a redelivery once', async () => {
+    const region = 'us-east-1';
+    const s3 = new S3Client({
+      endpoint: emulator.endpoint,
+      region,
+      forcePathStyle: true,
+      credentials: emulatorCredentials,
+    });
+    const sqs = new SQSClient({ endpoint: emulator.endpoint, region, credentials: emulatorCredentials });
+    const sfn = new SFNClient({ endpoint: emulator.endpoint, region, credentials: emulatorCredentials });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const tables = await createStackTables(dynamoFor(emulator.endpoint), 'worker');
+    const taskQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'worker-tasks' }))).QueueUrl!;
+    const controlQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'worker-control' }))).QueueUrl!;
+    process.env[STACK_ENV.bucket] = BUCKET;
+    process.env[STACK_ENV.taskInstancesTable] = tables.taskInstances;
+    const { handler } = await import('../../lambdas/worker/index.ts');
+
+    const version = 'v1';
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: bundleKey('worker_dag', version),
+        Body: await bundleDagFile('test/fixtures/lambdas/worker_dag.ts'),
+      }),
+    );
+    const definition = fillPlaceholders(compileDag(workerDag).asl!, {
+      dagVersion: version,
+      controlQueueUrl: controlQueue,
+      taskQueueUrls: { default: taskQueue },
+    });
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'airstep-worker_dag',
+        definition,
+        roleArn: 'arn:aws:iam::000000000000:role/sm',
+      }),
+    );
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: machine.stateMachineArn!,
+        name: 'run',
+        input: JSON.stringify({ ctx: manualContext(workerDag), tasks: {}, gates: {} }),
+      }),
+    );
+
+    const event = (messages: Message[]): SQSEvent =>
+      ({ Records: messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })) }) as unknown as SQSEvent;
+    const results: string[] = [];
+    let redelivered: Message | undefined;
+    let described: DescribeExecutionCommandOutput | undefined;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      for (const url of [taskQueue, controlQueue]) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        );
+        if (Messages.length === 0) continue;
+        const response = await handler(event(Messages));
+        results.push(...response.batchItemFailures.map((failure) => `failed ${failure.itemIdentifier}`));
+        for (const m of Messages)
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
+        redelivered ??= Messages.find((m) => JSON.parse(m.Body!).kind === 'task');
+      }
+      described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (described.status !== 'RUNNING') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(results).toEqual([]);
+    expect(described?.status).toBe('SUCCEEDED');
+    const { tasks } = JSON.parse(described!.output!) as { tasks: Record<string, { state: string; output?: unknown }> };
+    expect(Object.fromEntries(Object.entries(tasks).map(([key, record]) => [key, record.state]))).toMatchObject({
+      slow: 'success',
+      fast: 'success',
+      join: 'success',
+      after_fast: 'success',
+      big: 'success',
+      count: 'success',
+      double: 'success',
+    });
+    expect(isXComRef(tasks.big!.output)).toBe(true);
+    expect((tasks.big!.output as { xcomRef: string }).xcomRef).toMatch(
+      /^s3:\/\/airstep-worker-test\/xcom\/worker_dag\//,
+    );
+
+    // The same task message again (SQS redelivers, e.g. after a visibility timeout): its try was answered, so it is
+    // skipped before the task runs a second time.
+    const again = await handler(event([redelivered!]));
+    expect(again.batchItemFailures).toEqual([]);
+    const direct = await handleWorkerMessage(JSON.parse(redelivered!.Body!), {
+      bucket: BUCKET,
+      gatesTable: tables.taskInstances,
+    });
+    expect(direct).toBe('duplicate');
+  }, 90_000);
+});
