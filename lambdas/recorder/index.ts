@@ -1,3 +1,39 @@
-export const handler = async () => {
-  throw new Error('recorder: not implemented yet');
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { dynamoClient } from '../../lib/runtime/dag-record.ts';
+import { type ExecutionStatusChange, recordExecution } from '../../lib/runtime/record-execution.ts';
+import { readStackEnv } from '../../lib/runtime/stack-env.ts';
+
+const logger = new Logger();
+const metrics = new Metrics({ namespace: 'Airstep' });
+const env = readStackEnv(['dagsTable', 'runsTable', 'taskInstancesTable', 'queuedRunsTable', 'alertsTopicArn']);
+const dynamo = dynamoClient();
+
+/** Step Functions status changes of Airstep runs: records, metrics, alerts, the next queued run. */
+export const handler = async (
+  event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>,
+) => {
+  const recorded = await recordExecution(event.detail, {
+    dynamo,
+    tables: {
+      dags: env.dagsTable,
+      runs: env.runsTable,
+      taskInstances: env.taskInstancesTable,
+      queuedRuns: env.queuedRunsTable,
+    },
+    alertsTopicArn: env.alertsTopicArn,
+    region: event.region,
+  });
+  if (recorded === undefined) return;
+  metrics.addDimension('dagId', recorded.dagId);
+  if (event.detail.status === 'RUNNING') metrics.addMetric('RunsStarted', MetricUnit.Count, 1);
+  if (event.detail.status === 'SUCCEEDED') metrics.addMetric('RunsSucceeded', MetricUnit.Count, 1);
+  if (recorded.state === 'failed') metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
+  const failedTasks = recorded.tasks.filter((task) => task.state === 'failed').length;
+  if (failedTasks > 0) metrics.addMetric('TasksFailed', MetricUnit.Count, failedTasks);
+  if (event.detail.stopDate)
+    metrics.addMetric('RunDuration', MetricUnit.Milliseconds, event.detail.stopDate - event.detail.startDate);
+  metrics.publishStoredMetrics();
+  logger.info('recorded', { ...recorded, tasks: recorded.tasks.length });
 };

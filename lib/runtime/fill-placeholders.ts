@@ -18,7 +18,7 @@ export interface PlaceholderValues {
 export function fillPlaceholders(asl: string, values: PlaceholderValues): string {
   const missing = new Set<string>();
   const filled = asl.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
-    const value = valueOf(name, values);
+    const value = placeholderValue(name, values);
     if (value === undefined) missing.add(name);
     return value ?? whole;
   });
@@ -30,7 +30,7 @@ export function fillPlaceholders(asl: string, values: PlaceholderValues): string
   return filled;
 }
 
-function valueOf(name: string, values: PlaceholderValues): string | undefined {
+function placeholderValue(name: string, values: PlaceholderValues): string | undefined {
   if (name === 'DagVersion') return values.dagVersion;
   if (name === 'ControlQueueUrl') return values.controlQueueUrl;
   if (name.startsWith('TaskQueueUrl_')) return values.taskQueueUrls[name.slice('TaskQueueUrl_'.length)];
