@@ -65,7 +65,8 @@ export class AirstepFunctions extends Construct {
           sourceMap: true,
           target: 'node22',
           // The Node runtime ships AWS SDK v3; ESM bundles still need `require` for CommonJS dependencies.
-          externalModules: ['@aws-sdk/*'],
+          // esbuild is only the Node 20 fallback for type stripping (strip-types.ts); Node 24 strips types itself.
+          externalModules: ['@aws-sdk/*', 'esbuild'],
           banner:
             "import { createRequire as __airstepRequire } from 'module'; const require = __airstepRequire(import.meta.url);",
         },

@@ -15,12 +15,14 @@ import * as sdk from '../sdk/index.ts';
 export const BUNDLE_FILE = 'bundle.mjs';
 export const bundleKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/${BUNDLE_FILE}`;
 
-const ROOT = join(tmpdir(), 'airstep-dags');
+/** Bundles and sources are written below this folder, so their `airstep` import finds the shim. */
+export const BUNDLE_ROOT = join(tmpdir(), 'airstep-dags');
+const ROOT = BUNDLE_ROOT;
 const SDK_KEY = Symbol.for('airstep.sdk');
 let shim: Promise<void> | undefined;
 
 /** `node_modules/airstep` under the bundle folder, re-exporting this process's SDK by name. */
-function ensureSdkShim(): Promise<void> {
+export function ensureSdkShim(): Promise<void> {
   shim ??= (async () => {
     (globalThis as Record<symbol, unknown>)[SDK_KEY] = sdk;
     const names = Object.keys(sdk).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));

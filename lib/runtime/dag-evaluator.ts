@@ -1,0 +1,39 @@
+import { pathToFileURL } from 'node:url';
+import { compileDag } from '../compiler/compile-dag.ts';
+import { collectDags, ensureSdkShim } from './dag-bundle.ts';
+import type { Evaluation } from './evaluate-dag-source.ts';
+
+/**
+ * The evaluating process's side (see evaluate-dag-source.ts): imports the file named by AIRSTEP_EVALUATE, compiles
+ * every DAG it exports, and sends the result to the parent. Does nothing in a process without that variable.
+ */
+export async function evaluateIfAsked(): Promise<boolean> {
+  const file = process.env.AIRSTEP_EVALUATE;
+  if (file === undefined || process.send === undefined) return false;
+  let evaluation: Evaluation;
+  try {
+    await ensureSdkShim();
+    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const dags = collectDags(module);
+    evaluation =
+      dags.length === 0
+        ? { ok: false, error: 'exports no DAG (export default dag({ … }), or export named DAGs)' }
+        : {
+            ok: true,
+            dags: dags.map((dag) => {
+              const compiled = compileDag(dag);
+              return {
+                dagId: dag.id,
+                ir: compiled.ir,
+                asl: compiled.asl,
+                manifest: compiled.manifest,
+                problems: compiled.problems,
+              };
+            }),
+          };
+  } catch (error) {
+    evaluation = { ok: false, error: `import failed: ${(error as Error)?.message ?? String(error)}` };
+  }
+  process.send(evaluation, () => process.exit(0));
+  return true;
+}

@@ -1,0 +1,306 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { DeleteItemCommand, type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ListSchedulesCommand,
+  type SchedulerClient,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
+import {
+  CreateStateMachineAliasCommand,
+  CreateStateMachineCommand,
+  DescribeStateMachineCommand,
+  type SFNClient,
+  UpdateStateMachineAliasCommand,
+  UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
+import { toEventBridgeSchedules } from '../schedule/index.ts';
+import { formatProblem } from '../sdk/errors.ts';
+import { BUNDLE_ROOT, bundleKey } from './dag-bundle.ts';
+import { refusedImports } from './dag-file-imports.ts';
+import { type DagRecord, LATEST, readDagRecord, writeDagRecord } from './dag-record.ts';
+import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
+import { fillPlaceholders, type PlaceholderValues } from './fill-placeholders.ts';
+import { scheduleSpecOf } from './schedule-spec.ts';
+import { stripTypes } from './strip-types.ts';
+
+/** One change under `dags/` from an S3 event notification. */
+export interface DagFileChange {
+  readonly kind: 'created' | 'removed';
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** The S3 event notification carried in an SQS message body (S3's test event holds no records). */
+export function dagFileChanges(body: string): DagFileChange[] {
+  const event = JSON.parse(body) as {
+    Records?: Array<{ eventName: string; s3: { bucket: { name: string }; object: { key: string } } }>;
+  };
+  return (event.Records ?? [])
+    .map((record) => ({
+      kind: record.eventName.startsWith('ObjectRemoved') ? ('removed' as const) : ('created' as const),
+      bucket: record.s3.bucket.name,
+      key: decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')),
+    }))
+    .filter((change) => /\.(ts|mts|js|mjs)$/.test(change.key) && !change.key.endsWith('.d.ts'));
+}
+
+export interface DagSyncDeps {
+  readonly s3: S3Client;
+  readonly sfn: SFNClient;
+  readonly dynamo: DynamoDBClient;
+  readonly scheduler: SchedulerClient;
+  readonly tables: { readonly dags: string; readonly importErrors: string };
+  readonly namePrefix: string;
+  readonly stateMachineRoleArn: string;
+  readonly placeholders: Omit<PlaceholderValues, 'dagVersion'>;
+  readonly schedules: { readonly group: string; readonly roleArn: string; readonly triggerArn: string };
+  /** The module that evaluates DAG files in a child process (see dag-evaluator.ts). */
+  readonly evaluator: { readonly module: string; readonly execArgv?: readonly string[] };
+  readonly limits?: EvaluateLimits;
+  readonly now?: () => Date;
+}
+
+export type SyncResult =
+  | {
+      readonly file: string;
+      readonly outcome: 'deployed' | 'unchanged';
+      readonly dags: string[];
+      readonly errors: string[];
+    }
+  | { readonly file: string; readonly outcome: 'import-error'; readonly errors: string[] }
+  | { readonly file: string; readonly outcome: 'disabled'; readonly dags: string[] };
+
+/**
+ * Makes one DAG file live: checks its imports, evaluates it in a child process with limits, compiles, stores the
+ * bundle under `artifacts/<dag>/<version>/`, creates or updates the state machine (a new published version behind
+ * the `live` alias, so running executions finish on theirs), sets its schedules and records the DAG. A file that
+ * fails is recorded as an import error and leaves every other DAG — and its own last good version — untouched.
+ * The same content again (a redelivered event) changes nothing.
+ */
+export async function syncDagFile(change: DagFileChange, deps: DagSyncDeps): Promise<SyncResult> {
+  if (change.kind === 'removed') return disableDagsOf(change.key, deps);
+  const object = await deps.s3.send(new GetObjectCommand({ Bucket: change.bucket, Key: change.key }));
+  const source = await object.Body!.transformToString('utf-8');
+  const refused = refusedImports(source);
+  if (refused.length > 0) return importError(change.key, refused, deps);
+  const version = createHash('sha256').update(source).digest('hex').slice(0, 16);
+
+  let javascript: string;
+  try {
+    javascript = await stripTypes(source, change.key);
+  } catch (error) {
+    return importError(change.key, [`cannot read it as TypeScript: ${(error as Error).message.split('\n')[0]}`], deps);
+  }
+  const path = join(BUNDLE_ROOT, 'sources', version, `${basename(change.key).replace(/\.[^.]+$/, '')}.mjs`);
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, javascript);
+  const evaluation = await evaluateDagSource(path, deps.evaluator, deps.limits);
+  if (!evaluation.ok) return importError(change.key, [evaluation.error], deps);
+
+  const deployed: string[] = [];
+  const errors: string[] = [];
+  let changed = false;
+  for (const compiled of evaluation.dags) {
+    if (compiled.problems.length > 0 || compiled.asl === undefined) {
+      errors.push(...compiled.problems.map((problem) => formatProblem({ ...problem, file: change.key })));
+      continue;
+    }
+    const current = await readDagRecord(deps.dynamo, deps.tables.dags, compiled.dagId);
+    if (current !== undefined && current.file !== change.key && !current.disabled) {
+      errors.push(`${change.key} › dag ${compiled.dagId} › id: DAG id already used in ${current.file}`);
+      continue;
+    }
+    deployed.push(compiled.dagId);
+    if (current?.dagVersion === version && !current.disabled) continue;
+    changed = true;
+    await deps.s3.send(
+      new PutObjectCommand({ Bucket: change.bucket, Key: bundleKey(compiled.dagId, version), Body: javascript }),
+    );
+    const definition = fillPlaceholders(compiled.asl, { ...deps.placeholders, dagVersion: version });
+    const { stateMachineArn, aliasArn } = await deployStateMachine(
+      `${deps.namePrefix}-${compiled.dagId}`,
+      definition,
+      version,
+      deps,
+    );
+    await setSchedules(compiled.dagId, scheduleSpecOf(compiled.ir.schedule), deps);
+    const record: DagRecord = {
+      dagId: compiled.dagId,
+      dagVersion: version,
+      file: change.key,
+      aliasArn,
+      stateMachineArn,
+      schedule: compiled.ir.schedule,
+      params: compiled.ir.params,
+      maxActiveRuns: compiled.ir.maxActiveRuns,
+      disabled: false,
+      updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+    };
+    await writeDagRecord(deps.dynamo, deps.tables.dags, record);
+  }
+  if (errors.length > 0) await recordImportError(change.key, errors, deps);
+  else
+    await deps.dynamo.send(
+      new DeleteItemCommand({ TableName: deps.tables.importErrors, Key: { file: { S: change.key } } }),
+    );
+  if (deployed.length === 0) return { file: change.key, outcome: 'import-error', errors };
+  return { file: change.key, outcome: changed ? 'deployed' : 'unchanged', dags: deployed, errors };
+}
+
+async function importError(file: string, errors: string[], deps: DagSyncDeps): Promise<SyncResult> {
+  const located = errors.map((error) => `${file} › ${error}`);
+  await recordImportError(file, located, deps);
+  return { file, outcome: 'import-error', errors: located };
+}
+
+async function recordImportError(file: string, errors: string[], deps: DagSyncDeps): Promise<void> {
+  await deps.dynamo.send(
+    new PutItemCommand({
+      TableName: deps.tables.importErrors,
+      Item: {
+        file: { S: file },
+        errors: { S: JSON.stringify(errors) },
+        at: { S: (deps.now?.() ?? new Date()).toISOString() },
+      },
+    }),
+  );
+}
+
+/** A new published version of the state machine behind its `live` alias (created on first sync). */
+async function deployStateMachine(
+  name: string,
+  definition: string,
+  version: string,
+  deps: DagSyncDeps,
+): Promise<{ stateMachineArn: string; aliasArn: string }> {
+  const arn = await existingStateMachine(name, deps);
+  let stateMachineArn: string;
+  let versionArn: string | undefined;
+  if (arn === undefined) {
+    const created = await deps.sfn.send(
+      new CreateStateMachineCommand({
+        name,
+        definition,
+        roleArn: deps.stateMachineRoleArn,
+        publish: true,
+        versionDescription: version,
+        tracingConfiguration: { enabled: true },
+      }),
+    );
+    stateMachineArn = created.stateMachineArn!;
+    versionArn = created.stateMachineVersionArn;
+  } else {
+    const updated = await deps.sfn.send(
+      new UpdateStateMachineCommand({
+        stateMachineArn: arn,
+        definition,
+        roleArn: deps.stateMachineRoleArn,
+        publish: true,
+        versionDescription: version,
+      }),
+    );
+    stateMachineArn = arn;
+    versionArn = updated.stateMachineVersionArn;
+  }
+  // An emulator without versions returns none: executions then start on the state machine itself.
+  if (versionArn === undefined) return { stateMachineArn, aliasArn: stateMachineArn };
+  const aliasArn = `${stateMachineArn}:live`;
+  const routing = [{ stateMachineVersionArn: versionArn, weight: 100 }];
+  try {
+    await deps.sfn.send(
+      new UpdateStateMachineAliasCommand({ stateMachineAliasArn: aliasArn, routingConfiguration: routing }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFound') throw error;
+    await deps.sfn.send(new CreateStateMachineAliasCommand({ name: 'live', routingConfiguration: routing }));
+  }
+  return { stateMachineArn, aliasArn };
+}
+
+async function existingStateMachine(name: string, deps: DagSyncDeps): Promise<string | undefined> {
+  const region = await deps.sfn.config.region();
+  const roleAccount = deps.stateMachineRoleArn.split(':')[4];
+  const arn = `arn:aws:states:${region}:${roleAccount}:stateMachine:${name}`;
+  try {
+    await deps.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+    return arn;
+  } catch (error) {
+    if ((error as Error).name === 'StateMachineDoesNotExist') return undefined;
+    throw error;
+  }
+}
+
+/** The DAG's EventBridge Scheduler schedules, named `<dag>--<n>`; ones no longer needed are deleted. */
+async function setSchedules(dagId: string, spec: ReturnType<typeof scheduleSpecOf>, deps: DagSyncDeps): Promise<void> {
+  const now = deps.now?.() ?? new Date();
+  const wanted = toEventBridgeSchedules(spec, { now });
+  // EventBridge refuses a StartDate in the past (more than 5 minutes ago); one that near is no bound anyway.
+  const startDate = (iso: string | undefined) =>
+    iso !== undefined && Date.parse(iso) > now.getTime() + 5 * 60_000 ? { StartDate: new Date(iso) } : {};
+  const existing = await scheduleNames(dagId, deps);
+  for (const [index, schedule] of wanted.entries()) {
+    const input = {
+      Name: `${dagId}--${index}`,
+      GroupName: deps.schedules.group,
+      ScheduleExpression: schedule.expression,
+      ScheduleExpressionTimezone: schedule.timezone,
+      ...startDate(schedule.startDate),
+      ...(schedule.endDate !== undefined ? { EndDate: new Date(schedule.endDate) } : {}),
+      FlexibleTimeWindow: { Mode: 'OFF' as const },
+      State: 'ENABLED' as const,
+      Target: {
+        Arn: deps.schedules.triggerArn,
+        RoleArn: deps.schedules.roleArn,
+        Input: JSON.stringify({ kind: 'scheduled', dagId, scheduledTime: '<aws.scheduler.scheduled-time>' }),
+        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+      },
+    };
+    if (existing.has(input.Name)) await deps.scheduler.send(new UpdateScheduleCommand(input));
+    else await deps.scheduler.send(new CreateScheduleCommand(input));
+    existing.delete(input.Name);
+  }
+  for (const name of existing) {
+    await deps.scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: deps.schedules.group }));
+  }
+}
+
+async function scheduleNames(dagId: string, deps: DagSyncDeps): Promise<Set<string>> {
+  const listed = await deps.scheduler.send(
+    new ListSchedulesCommand({ GroupName: deps.schedules.group, NamePrefix: `${dagId}--` }),
+  );
+  return new Set(
+    (listed.Schedules ?? []).map((schedule) => schedule.Name!).filter((name) => name.startsWith(`${dagId}--`)),
+  );
+}
+
+/** A deleted DAG file disables its DAGs: the record says so (triggers are refused) and its schedules go. */
+async function disableDagsOf(file: string, deps: DagSyncDeps): Promise<SyncResult> {
+  const scanned = await deps.dynamo.send(
+    new ScanCommand({
+      TableName: deps.tables.dags,
+      FilterExpression: 'version = :latest',
+      ExpressionAttributeValues: { ':latest': { S: LATEST } },
+    }),
+  );
+  const disabled: string[] = [];
+  for (const item of scanned.Items ?? []) {
+    const record = JSON.parse(item.record!.S!) as DagRecord;
+    if (record.file !== file || record.disabled) continue;
+    for (const name of await scheduleNames(record.dagId, deps)) {
+      await deps.scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: deps.schedules.group }));
+    }
+    await writeDagRecord(deps.dynamo, deps.tables.dags, {
+      ...record,
+      disabled: true,
+      updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+    });
+    disabled.push(record.dagId);
+  }
+  await deps.dynamo.send(new DeleteItemCommand({ TableName: deps.tables.importErrors, Key: { file: { S: file } } }));
+  return { file, outcome: 'disabled', dags: disabled };
+}

@@ -1,0 +1,64 @@
+import { fork } from 'node:child_process';
+import type { CompiledDag } from '../compiler/compile-dag.ts';
+
+/** What evaluating a DAG file gives: each DAG compiled, or the import error. */
+export type Evaluation =
+  | {
+      readonly ok: true;
+      readonly dags: ReadonlyArray<
+        Pick<CompiledDag, 'asl' | 'manifest' | 'problems'> & { dagId: string; ir: CompiledDag['ir'] }
+      >;
+    }
+  | { readonly ok: false; readonly error: string };
+
+export interface EvaluateLimits {
+  /** @default 10_000 */
+  readonly timeoutMs?: number;
+  /** V8 heap limit of the evaluating process. @default 256 */
+  readonly maxOldSpaceMb?: number;
+}
+
+/**
+ * Imports and compiles a DAG module in a separate Node process (the module at `evaluator`, started with
+ * `AIRSTEP_EVALUATE=<file>`), with a time and a memory limit: a DAG file that loops forever, exhausts memory or
+ * calls `process.exit` at import fails alone, as an import error, and the caller goes on with other files.
+ */
+export function evaluateDagSource(
+  file: string,
+  evaluator: { readonly module: string; readonly execArgv?: readonly string[] },
+  limits: EvaluateLimits = {},
+): Promise<Evaluation> {
+  const timeoutMs = limits.timeoutMs ?? 10_000;
+  return new Promise((resolve) => {
+    const child = fork(evaluator.module, [], {
+      env: { ...process.env, AIRSTEP_EVALUATE: file },
+      execArgv: [...(evaluator.execArgv ?? []), `--max-old-space-size=${limits.maxOldSpaceMb ?? 256}`],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    let settled = false;
+    const settle = (evaluation: Evaluation) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      resolve(evaluation);
+    };
+    const timer = setTimeout(
+      () => settle({ ok: false, error: `import did not finish within ${timeoutMs / 1000} s (a loop at import?)` }),
+      timeoutMs,
+    );
+    child.on('message', (message: Evaluation) => settle(message));
+    child.on('exit', (code, signal) => {
+      const memory = /heap out of memory|Allocation failed/i.test(stderr) ? ' (out of memory)' : '';
+      settle({
+        ok: false,
+        error: `import ended the evaluating process (${signal ?? `exit code ${code}`})${memory}: ${stderr.trim().split('\n').slice(-3).join(' ')}`,
+      });
+    });
+  });
+}
