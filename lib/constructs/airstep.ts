@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { STACK_ENV } from '../runtime/stack-env.ts';
 import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions } from './airstep-functions.ts';
 import { Alerts } from './alerts.ts';
@@ -227,6 +228,8 @@ export class Airstep extends Construct {
     bucket.grantReadWrite(fargateTask.taskRole, `${BUCKET_PREFIXES.xcom}*`);
     fargateTask.taskRole.addToPrincipalPolicy(answerTasks);
     tables.taskInstances.grantReadWriteData(fargateTask.taskRole);
+    this.fargate.container.addEnvironment(STACK_ENV.bucket, bucket.bucketName);
+    this.fargate.container.addEnvironment(STACK_ENV.taskInstancesTable, tables.taskInstances.tableName);
     this.stateMachineRole.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],

@@ -30,6 +30,8 @@ export class FargateWorker extends Construct {
   readonly cluster: ecs.Cluster;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly securityGroup: ec2.SecurityGroup;
+  /** The worker container; the construct sets its AIRSTEP_* environment. */
+  readonly container: ecs.ContainerDefinition;
   readonly vpc: ec2.IVpc;
   /** Whether tasks need a public IP (no NAT in the VPC Airstep made). */
   readonly assignPublicIp: boolean;
@@ -62,7 +64,7 @@ export class FargateWorker extends Construct {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
-    this.taskDefinition.addContainer('worker', {
+    this.container = this.taskDefinition.addContainer('worker', {
       image:
         props.image ??
         ecs.ContainerImage.fromAsset(ROOT, {
