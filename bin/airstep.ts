@@ -9,6 +9,7 @@ import { registerNextCommand } from '../lib/cli/next.ts';
 import { registerRunCommand } from '../lib/cli/run.ts';
 import { registerRunsCommand } from '../lib/cli/runs.ts';
 import { registerStartCommand } from '../lib/cli/start.ts';
+import { registerSyncCommand } from '../lib/cli/sync.ts';
 import { registerTasksCommand } from '../lib/cli/tasks.ts';
 import { registerValidateCommand } from '../lib/cli/validate.ts';
 import packageJson from '../package.json' with { type: 'json' };
@@ -28,6 +29,7 @@ registerLogsCommand(program);
 registerNextCommand(program);
 registerBackfillCommand(program);
 registerDevCommand(program);
+registerSyncCommand(program);
 registerStartCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,12 +33,33 @@ export function ensureSdkShim(): Promise<void> {
       join(folder, 'package.json'),
       JSON.stringify({ name: 'airstep', type: 'module', exports: './index.mjs' }),
     );
+    await linkAwsSdk();
     await writeFile(
       join(folder, 'index.mjs'),
       `const sdk = globalThis[Symbol.for('airstep.sdk')];\n${names.map((name) => `export const ${name} = sdk.${name};`).join('\n')}\n`,
     );
   })();
   return shim;
+}
+
+/**
+ * DAG code may import the AWS SDK v3, which bundles leave as imports. ES modules resolve packages from the
+ * importing file's folders only (no NODE_PATH), so the folder this process finds `@aws-sdk` in (node_modules
+ * locally, the Lambda runtime's own copy on AWS) is linked under the bundle root.
+ */
+async function linkAwsSdk(): Promise<void> {
+  let sdkFolder: string;
+  try {
+    sdkFolder = dirname(dirname(createRequire(import.meta.url).resolve('@aws-sdk/client-s3/package.json')));
+  } catch {
+    return; // no AWS SDK here: DAGs that import it fail with a clear "cannot find package"
+  }
+  const link = join(ROOT, 'node_modules', '@aws-sdk');
+  try {
+    await symlink(sdkFolder, link, 'dir');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 const loaded = new Map<string, Promise<Dag[]>>();

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -126,6 +128,24 @@ describe('dag-sync', () => {
     expect(await readDagRecord(deps.dynamo, tables.dags, 'sync_hostile')).toBeUndefined();
     // The good DAG is untouched by its broken neighbours.
     expect((await readDagRecord(deps.dynamo, tables.dags, 'sync_nightly'))?.disabled).toBe(false);
+  });
+
+  it('takes a DAG with helper modules once `airstep sync` uploaded it as one bundle', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['bin/airstep.js', 'sync', 'dags/s3_medallion_ingestion.ts', '--bucket', BUCKET, '--json'],
+      { env: { ...process.env, NO_COLOR: '1' } },
+    );
+    const uploaded = JSON.parse(stdout) as { ok: boolean; files: Array<{ key: string }> };
+    expect(uploaded.ok).toBe(true);
+    expect(uploaded.files.map((file) => file.key)).toEqual(['dags/s3_medallion_ingestion.mjs']);
+    const result = await sync('ObjectCreated:Put', 'dags/s3_medallion_ingestion.mjs');
+    expect(result).toEqual({
+      file: 'dags/s3_medallion_ingestion.mjs',
+      outcome: 'deployed',
+      dags: ['s3_medallion_ingestion'],
+      errors: [],
+    });
   });
 
   it('disables the DAGs of a deleted file and removes their schedules', async () => {
