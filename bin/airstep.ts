@@ -1,35 +1,34 @@
 import { Command } from 'commander';
-import { registerBackfillCommand } from '../lib/cli/backfill.ts';
-import { registerCompileCommand } from '../lib/cli/compile.ts';
-import { registerDevCommand } from '../lib/cli/dev.ts';
-import { registerGraphCommand } from '../lib/cli/graph.ts';
-import { registerListCommand } from '../lib/cli/list.ts';
-import { registerLogsCommand } from '../lib/cli/logs.ts';
-import { registerNextCommand } from '../lib/cli/next.ts';
-import { registerRunCommand } from '../lib/cli/run.ts';
-import { registerRunsCommand } from '../lib/cli/runs.ts';
-import { registerStartCommand } from '../lib/cli/start.ts';
-import { registerSyncCommand } from '../lib/cli/sync.ts';
-import { registerTasksCommand } from '../lib/cli/tasks.ts';
-import { registerValidateCommand } from '../lib/cli/validate.ts';
 import packageJson from '../package.json' with { type: 'json' };
+
+/**
+ * The `airstep` CLI. Each command lives in `lib/cli/<command>.ts`; only the module of the command being run is
+ * loaded (the AWS SDK, esbuild and the emulator launcher cost hundreds of milliseconds a cold start should not
+ * pay). Help and unknown commands load them all.
+ */
+type Register = (program: Command) => void;
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  validate: async () => (await import('../lib/cli/validate.ts')).registerValidateCommand,
+  compile: async () => (await import('../lib/cli/compile.ts')).registerCompileCommand,
+  graph: async () => (await import('../lib/cli/graph.ts')).registerGraphCommand,
+  list: async () => (await import('../lib/cli/list.ts')).registerListCommand,
+  run: async () => (await import('../lib/cli/run.ts')).registerRunCommand,
+  runs: async () => (await import('../lib/cli/runs.ts')).registerRunsCommand,
+  tasks: async () => (await import('../lib/cli/tasks.ts')).registerTasksCommand,
+  logs: async () => (await import('../lib/cli/logs.ts')).registerLogsCommand,
+  next: async () => (await import('../lib/cli/next.ts')).registerNextCommand,
+  backfill: async () => (await import('../lib/cli/backfill.ts')).registerBackfillCommand,
+  dev: async () => (await import('../lib/cli/dev.ts')).registerDevCommand,
+  sync: async () => (await import('../lib/cli/sync.ts')).registerSyncCommand,
+  start: async () => (await import('../lib/cli/start.ts')).registerStartCommand,
+};
 
 const program = new Command('airstep')
   .description('Airflow-style DAGs in TypeScript, compiled to AWS Step Functions')
   .version(packageJson.version);
 
-registerValidateCommand(program);
-registerCompileCommand(program);
-registerGraphCommand(program);
-registerListCommand(program);
-registerRunCommand(program);
-registerRunsCommand(program);
-registerTasksCommand(program);
-registerLogsCommand(program);
-registerNextCommand(program);
-registerBackfillCommand(program);
-registerDevCommand(program);
-registerSyncCommand(program);
-registerStartCommand(program);
+const asked = process.argv[2];
+const needed = asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(COMMANDS);
+for (const name of needed) (await COMMANDS[name]!())(program);
 
 await program.parseAsync(process.argv);

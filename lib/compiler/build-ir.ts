@@ -16,11 +16,9 @@ import {
 } from './option-schemas.ts';
 import { checkSchedule } from './schedule-check.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
+import { DEFAULT_XCOM_OFFLOAD_BYTES } from './xcom-default.ts';
 
 export const TASK_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
-
-/** Results larger than this (JSON bytes) travel as XCom references unless the DAG sets `xcomOffloadBytes`. */
-export const DEFAULT_XCOM_OFFLOAD_BYTES = 8192;
 
 /** Airflow's defaults where the author sets nothing. */
 const DEFAULTS = {

@@ -1,4 +1,4 @@
-import { DEFAULT_XCOM_OFFLOAD_BYTES } from '../compiler/build-ir.ts';
+import { DEFAULT_XCOM_OFFLOAD_BYTES } from '../compiler/xcom-default.ts';
 import type { Dag } from '../sdk/dag.ts';
 
 /**
