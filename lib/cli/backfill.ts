@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
+import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
-import { scheduleSpecOf } from '../runtime/schedule-spec.ts';
 import { backfillIntervals, type RunInterval, runId } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { formatDuration } from './render-grid.ts';
-import { loadOneDag, readConf, readSpeed } from './run-input.ts';
+import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { paintState } from './run-output.ts';
 
 interface BackfillOptions {
@@ -61,11 +61,7 @@ export function registerBackfillCommand(program: Command): void {
 
 async function backfill(file: string, options: BackfillOptions): Promise<number> {
   const c = colours();
-  const refuse = (message: string) => {
-    if (options.json === true) printJson({ ok: false, error: message });
-    else console.error(c.red(message));
-    return EXIT.usage;
-  };
+  const refuse = refuser(options.json, c.red);
   const picked = await loadOneDag(file, options.dag);
   if (!picked.ok) return refuse(picked.message);
   const { dag } = picked.value;

@@ -2,6 +2,7 @@ import { existsSync, type FSWatcher, readdirSync, statSync, watch } from 'node:f
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type CompiledDag, compileDag } from '../compiler/compile-dag.ts';
+import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { LocalScheduler } from '../local/local-scheduler.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
@@ -9,7 +10,6 @@ import { runAndRecord } from '../local/record-run.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
-import { scheduleSpecOf } from '../runtime/schedule-spec.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';

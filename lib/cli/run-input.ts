@@ -58,3 +58,12 @@ export function readSpeed(option: string | undefined): Checked<number> {
     ? { ok: true, value: speed }
     : { ok: false, message: `--speed must be a number > 0, got '${option}'` };
 }
+
+/** Reports bad input (as JSON with `--json`) and gives the exit code for it. */
+export function refuser(json: boolean | undefined, paint: (text: string) => string): (message: string) => 2 {
+  return (message) => {
+    if (json === true) process.stdout.write(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
+    else console.error(paint(message));
+    return 2;
+  };
+}

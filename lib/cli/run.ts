@@ -12,7 +12,7 @@ import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { LiveProgress } from './live-progress.ts';
 import { colours, EXIT, printJson } from './output.ts';
-import { loadOneDag, readConf, readSpeed } from './run-input.ts';
+import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { runGrid, runOutcomeLine } from './run-output.ts';
 
 interface RunOptions {
@@ -43,11 +43,7 @@ export function registerRunCommand(program: Command): void {
 
 async function runCommand(file: string, options: RunOptions): Promise<number> {
   const c = colours();
-  const refuse = (message: string) => {
-    if (options.json === true) printJson({ ok: false, error: message });
-    else console.error(c.red(message));
-    return EXIT.usage;
-  };
+  const refuse = refuser(options.json, c.red);
   const picked = await loadOneDag(file, options.dag);
   if (!picked.ok) return refuse(picked.message);
   const loaded = { file: picked.value.file };

@@ -18,6 +18,7 @@ import {
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
+import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { toEventBridgeSchedules } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { BUNDLE_ROOT, bundleKey } from './dag-bundle.ts';
@@ -25,7 +26,6 @@ import { refusedImports } from './dag-file-imports.ts';
 import { type DagRecord, LATEST, readDagRecord, writeDagRecord } from './dag-record.ts';
 import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
 import { fillPlaceholders, type PlaceholderValues } from './fill-placeholders.ts';
-import { scheduleSpecOf } from './schedule-spec.ts';
 import { stripTypes } from './strip-types.ts';
 
 /** One change under `dags/` from an S3 event notification. */

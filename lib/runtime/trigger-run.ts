@@ -1,11 +1,11 @@
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
 import { type DagRecord, dynamoClient, readDagRecord } from './dag-record.ts';
 import { executionName } from './execution-name.ts';
 import { resolveParams } from './params.ts';
 import { intervalRunContext } from './run-context.ts';
-import { scheduleSpecOf } from './schedule-spec.ts';
 
 /** What starts a run: a schedule firing (with EventBridge Scheduler's scheduled time) or a person or API. */
 export type TriggerEvent =

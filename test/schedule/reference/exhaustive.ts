@@ -3,7 +3,7 @@
  * zone) from lib/schedule's own search, from the minute-by-minute reference, and from evaluating the
  * EventBridge schedules lib/schedule emits with EventBridge's rules, must be the same set.
  */
-import { expect } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { nextRuns, scheduledInterval, toEventBridgeSchedules } from '../../../lib/schedule/index.ts';
 import { awsCronMatcher } from './aws-cron.ts';
 import { unixCronMatcher } from './unix-cron.ts';
@@ -141,5 +141,29 @@ export function expectSameFires(actual: number[], expected: number[], label: str
     missing: [],
     extra: [],
     count: expected.length,
+  });
+}
+
+/**
+ * The suite for one zone. Each zone has its own test file (they run in parallel workers); this is all they hold.
+ */
+export function exhaustiveSuite(zone: string): void {
+  describe(`Exhaustive: every fire in 2026-2027, ${zone}`, () => {
+    let table: WallClockTable;
+    beforeAll(() => {
+      table = buildTable(zone);
+    }, 60_000);
+
+    it.each(EXPRESSIONS)("'%s' fires as the minute-by-minute reference, locally and on EventBridge", (expression) => {
+      // Prepare
+      const reference = unixReference(table, expression);
+      // Act
+      const library = libraryFires(zone, expression, reference.length);
+      const eventbridge = eventBridgeReference(table, expression);
+      // Assess
+      expectSameFires(library, reference, 'lib/schedule');
+      expectSameFires(eventbridge, reference, 'EventBridge schedules');
+      checkLatestRuns(zone, expression, reference);
+    });
   });
 }
