@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDagRecord } from '../../lib/runtime/dag-record.ts';
 import { type DagSyncDeps, dagFileChanges, syncDagFile } from '../../lib/runtime/dag-sync.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
-import { createStackTables, dynamoFor, emulatorCredentials } from '../helpers/stack-tables.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 
 /**
  * dag-sync on moto (S3, Step Functions, EventBridge Scheduler, DynamoDB). DAG files are evaluated in a child

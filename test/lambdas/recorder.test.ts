@@ -17,7 +17,7 @@ import {
   taskRecords,
 } from '../../lib/runtime/record-execution.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
-import { createStackTables, dynamoFor, emulatorCredentials } from '../helpers/stack-tables.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 
 const ctx = {
   dagId: 'nightly',

@@ -5,7 +5,7 @@ import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts'
 import { executionName } from '../../lib/runtime/execution-name.ts';
 import { type TriggerResult, triggerRun } from '../../lib/runtime/trigger-run.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
-import { createStackTables, dynamoFor, emulatorCredentials } from '../helpers/stack-tables.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 
 /** The trigger against moto's Step Functions and DynamoDB (real StartExecution, real conditional writes). */
 let moto: RunningEmulator;

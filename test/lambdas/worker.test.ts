@@ -23,9 +23,9 @@ import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
 import { handleWorkerMessage } from '../../lib/runtime/worker-run.ts';
 import { isXComRef } from '../../lib/runtime/xcom.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import workerDag from '../fixtures/lambdas/worker_dag.ts';
 import { manualContext } from '../helpers/run-context.ts';
-import { createStackTables, dynamoFor, emulatorCredentials } from '../helpers/stack-tables.ts';
 
 /**
  * The worker Lambda's handler on MiniStack's Step Functions (which runs the Parallel states and gates moto

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS, type TableName } from '../../lib/constructs/metadata-tables.ts';
+import { TABLE_KEYS, type TableName } from '../lib/constructs/metadata-tables.ts';
 
-/** Creates the construct's tables (same keys) in an emulator; returns their names. */
+/** Creates the construct's tables (same keys) in an emulator, as `stack:local` and the Lambda tests need them. */
 export async function createStackTables(dynamo: DynamoDBClient, prefix: string): Promise<Record<TableName, string>> {
   const names = {} as Record<TableName, string>;
   for (const [name, keys] of Object.entries(TABLE_KEYS) as Array<[TableName, { partition: string; sort?: string }]>) {
