@@ -7,7 +7,8 @@
  * Then: upload `dags/` (bundled as `airstep sync` does), wait until every DAG is registered, trigger the
  * medallion DAG, run it to the end, and print a summary.
  */
-import { relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, relative, resolve } from 'node:path';
 import {
   CreateBucketCommand,
   ListObjectsV2Command,
@@ -37,6 +38,9 @@ import { startEmulator } from './launcher.ts';
 import { createStackTables } from './stack-tables.ts';
 
 const json = process.argv.includes('--json');
+/** `--extra <path>`: more DAG files to upload beside dags/ (the e2e test adds a broken one). */
+const extraIndex = process.argv.indexOf('--extra');
+const extra = extraIndex >= 0 ? process.argv[extraIndex + 1] : undefined;
 const say = (line: string) => {
   if (!json) console.log(line);
 };
@@ -97,7 +101,8 @@ try {
     evaluator: { module: resolve('lib/runtime/dag-evaluator-main.ts'), execArgv: ['--import', 'tsx/esm'] },
   };
 
-  // Upload dags/ as `airstep sync` does, and note which DAGs each file should register.
+  // Upload dags/ as `airstep sync` does, and note which DAGs each file should register. Extra files go up as
+  // they are (a broken one must be recorded as an import error while the others register).
   const files = await dagFilesUnder('dags');
   const expected = new Map<string, string>();
   const uploadedAt = performance.now();
@@ -106,6 +111,12 @@ try {
     for (const dag of (await loadDagFile(file)).dags) expected.set(dag.id, key);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await bundleDagFile(file) }));
   }
+  const extraFiles = extra !== undefined ? await dagFilesUnder(extra) : [];
+  for (const file of extraFiles) {
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: `dags/extra/${basename(file)}`, Body: await readFile(file) }),
+    );
+  }
   say(`uploaded ${files.length} DAG files (${expected.size} DAGs) to s3://${bucket}/dags/`);
 
   // dag-sync: S3 events from the queue (MiniStack delivers them), each file synced as the Lambda would.
@@ -113,7 +124,11 @@ try {
   const importErrors: string[] = [];
   const deadline = performance.now() + 120_000;
   let sawEvents = false;
-  while (registeredAt.size < expected.size && performance.now() < deadline) {
+  let synced = 0;
+  while (
+    (registeredAt.size < expected.size || synced < files.length + extraFiles.length) &&
+    performance.now() < deadline
+  ) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: dagEvents, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
     );
@@ -121,6 +136,7 @@ try {
       sawEvents = true;
       for (const change of dagFileChanges(message.Body!)) {
         const result = await syncDagFile(change, syncDeps);
+        synced++;
         if (result.outcome === 'import-error') importErrors.push(...result.errors);
         if (result.outcome === 'deployed' || result.outcome === 'unchanged') {
           for (const dagId of result.dags) registeredAt.set(dagId, performance.now());

@@ -9,10 +9,10 @@ import { compileFiles } from '../../lib/cli/compile-files.ts';
  * buckets. The figures it prints are reported, not asserted.
  */
 describe('stack:local on MiniStack', () => {
-  it('registers every example DAG and runs the medallion pipeline to success', async () => {
+  it('registers every example DAG beside a broken file, and runs the medallion pipeline to success', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['bin/run-ts.js', 'localstack/stack-local.ts', '--json'],
+      ['bin/run-ts.js', 'localstack/stack-local.ts', '--json', '--extra', 'test/fixtures/dag-sync/cycle.ts'],
       {
         env: { ...process.env, NO_COLOR: '1' },
         timeout: 240_000,
@@ -22,7 +22,9 @@ describe('stack:local on MiniStack', () => {
     const summary = JSON.parse(stdout.slice(stdout.indexOf('{\n')));
     const expected = (await compileFiles(['dags'])).flatMap((file) => file.compiled.map((dag) => dag.ir.dagId)).sort();
     expect(summary.dagsRegistered).toEqual(expected);
-    expect(summary.importErrors).toEqual([]);
+    expect(summary.importErrors).toEqual([
+      'dags/extra/cycle.ts › dag sync_cycle › task a › upstream: dependency cycle: a -> b -> a',
+    ]);
     expect(summary.run.state).toBe('success');
     expect(summary.run.tasks.map((task: { key: string; state: string }) => [task.key, task.state])).toEqual([
       ['generate_analytics_summary', 'success'],
