@@ -2,13 +2,23 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoClient } from '../../lib/runtime/dag-record.ts';
+import { PoolSlots } from '../../lib/runtime/pool-slots.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runtime/record-execution.ts';
 import { readStackEnv } from '../../lib/runtime/stack-env.ts';
 
 const logger = new Logger();
 const metrics = new Metrics({ namespace: 'Airstep' });
-const env = readStackEnv(['dagsTable', 'runsTable', 'taskInstancesTable', 'queuedRunsTable', 'alertsTopicArn']);
+const env = readStackEnv([
+  'dagsTable',
+  'runsTable',
+  'taskInstancesTable',
+  'queuedRunsTable',
+  'alertsTopicArn',
+  'poolSlotsTable',
+  'pools',
+]);
 const dynamo = dynamoClient();
+const pools = new PoolSlots(dynamo, env.poolSlotsTable, JSON.parse(env.pools) as Record<string, number>);
 
 /** Step Functions status changes of Airstep runs: records, metrics, alerts, the next queued run. */
 export const handler = async (
@@ -24,6 +34,7 @@ export const handler = async (
     },
     alertsTopicArn: env.alertsTopicArn,
     region: event.region,
+    pools,
   });
   if (recorded === undefined) return;
   metrics.addDimension('dagId', recorded.dagId);

@@ -9,6 +9,7 @@ import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@a
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { readDagRecord } from './dag-record.ts';
 import { executionName } from './execution-name.ts';
+import type { PoolSlots } from './pool-slots.ts';
 import type { RunContext } from './task-message.ts';
 
 /** The `detail` of an EventBridge "Step Functions Execution Status Change" event. */
@@ -96,6 +97,8 @@ export interface RecorderDeps {
   readonly region: string;
   readonly sfn?: SFNClient;
   readonly sns?: SNSClient;
+  /** Pool slots to give back when a run ends (what a dead worker or a timed-out try still held). */
+  readonly pools?: PoolSlots;
 }
 
 export interface Recorded {
@@ -168,6 +171,7 @@ export async function recordExecution(
     );
     alerted = true;
   }
+  if (change.status !== 'RUNNING') await deps.pools?.releaseExecution(change.executionArn);
   const startedQueued = change.status === 'RUNNING' ? undefined : await startNextQueued(ctx.dagId, sfn, deps);
   return {
     dagId: ctx.dagId,

@@ -8,9 +8,11 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { buildIr } from '../compiler/build-ir.ts';
+import type { TaskIR } from '../compiler/ir.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { bundleKey, loadBundle } from './dag-bundle.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
+import { PoolSlots } from './pool-slots.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
 import type { TaskMessage } from './task-message.ts';
 import { runTaskTry } from './task-runner.ts';
@@ -23,6 +25,8 @@ export interface WorkerDeps {
   readonly s3?: S3Client;
   readonly dynamo?: DynamoDBClient;
   readonly log?: (line: string) => void;
+  /** Pool slots (table and sizes); without it pools are not enforced. */
+  readonly pools?: { readonly table: string; readonly capacities: Readonly<Record<string, number>> };
 }
 
 /** Errors that mean the token was already answered or gave up: a redelivered message must not fail again. */
@@ -38,7 +42,7 @@ const ALREADY_ANSWERED = /TaskTimedOut|InvalidToken|TaskDoesNotExist/;
 export async function handleWorkerMessage(
   body: TaskMessage | GateMessage | SignalMessage,
   deps: WorkerDeps,
-): Promise<'answered' | 'already-answered' | 'duplicate' | 'gate'> {
+): Promise<'answered' | 'already-answered' | 'duplicate' | 'gate' | 'deferred'> {
   const sfn = deps.sfn ?? new SFNClient({});
   const s3 = deps.s3 ?? new S3Client({});
   const answer = async (send: () => Promise<unknown>) => {
@@ -66,7 +70,43 @@ export async function handleWorkerMessage(
   // A redelivered message of a try that was already answered: do not run the task a second time.
   if (seen.Item !== undefined) return 'duplicate';
   const dag = await dagOf(message, s3, deps.bucket);
-  const heartbeatSeconds = heartbeatOf(dag, message.taskId);
+  const { heartbeatSeconds, pool } = compiledTask(dag, message.taskId);
+  const slots =
+    pool !== undefined && deps.pools !== undefined
+      ? new PoolSlots(dynamo, deps.pools.table, deps.pools.capacities)
+      : undefined;
+  const holder = {
+    executionArn: message.executionArn,
+    taskId: message.taskId,
+    mapIndex: message.mapIndex,
+    tryNumber: message.retryCount + 1,
+  };
+  if (slots !== undefined && !(await slots.take(pool!.name, pool!.slots, holder))) {
+    // The pool is full: keep the try alive and let the queue deliver it again shortly.
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.token })).catch(() => undefined);
+    return 'deferred';
+  }
+  try {
+    return await runAndAnswer(message, dag, heartbeatSeconds, { sfn, s3, dynamo, answered, answer, deps });
+  } finally {
+    if (slots !== undefined) await slots.release(pool!.name, pool!.slots, holder);
+  }
+}
+
+async function runAndAnswer(
+  message: TaskMessage,
+  dag: Dag,
+  heartbeatSeconds: number | undefined,
+  io: {
+    sfn: SFNClient;
+    s3: S3Client;
+    dynamo: DynamoDBClient;
+    answered: ReturnType<typeof answeredKey>;
+    answer: (send: () => Promise<unknown>) => Promise<'answered' | 'already-answered'>;
+    deps: WorkerDeps;
+  },
+): Promise<'answered' | 'already-answered'> {
+  const { sfn, s3, dynamo, answered, answer, deps } = io;
   const outcome = await runTaskTry(dag, message, {
     ...(deps.log !== undefined ? { log: deps.log } : {}),
     xcom: { store: new S3XComStore(s3, deps.bucket) },
@@ -119,14 +159,15 @@ async function dagOf(message: TaskMessage, s3: S3Client, bucket: string): Promis
   return dag;
 }
 
-const heartbeats = new WeakMap<Dag, Map<string, number | undefined>>();
+type CompiledTask = Pick<TaskIR, 'heartbeatSeconds' | 'pool'>;
+const compiledTasks = new WeakMap<Dag, Map<string, CompiledTask>>();
 
-/** The task's HeartbeatSeconds as compiled (the same default as the state machine's), cached per DAG. */
-function heartbeatOf(dag: Dag, taskId: string): number | undefined {
-  let byTask = heartbeats.get(dag);
+/** The task's HeartbeatSeconds and pool as compiled (the same defaults as the state machine's), cached per DAG. */
+function compiledTask(dag: Dag, taskId: string): CompiledTask {
+  let byTask = compiledTasks.get(dag);
   if (byTask === undefined) {
-    byTask = new Map(buildIr(dag).ir.tasks.map((task) => [task.id, task.heartbeatSeconds]));
-    heartbeats.set(dag, byTask);
+    byTask = new Map(buildIr(dag).ir.tasks.map((task) => [task.id, task]));
+    compiledTasks.set(dag, byTask);
   }
-  return byTask.get(taskId);
+  return byTask.get(taskId) ?? {};
 }

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PoolSlots } from '../../lib/runtime/pool-slots.ts';
+import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { createStackTables, dynamoFor } from '../../localstack/stack-tables.ts';
+
+/** The pool semaphore on moto's DynamoDB (real conditional updates). */
+let moto: RunningEmulator;
+let pools: PoolSlots;
+beforeAll(async () => {
+  moto = await startEmulator('moto');
+  const dynamo = dynamoFor(moto.endpoint);
+  const tables = await createStackTables(dynamo, 'pools');
+  pools = new PoolSlots(dynamo, tables.poolSlots, { warehouse: 3 });
+});
+afterAll(async () => {
+  await moto?.stop();
+});
+
+const holder = (executionArn: string, taskId: string, tryNumber = 1) => ({
+  executionArn,
+  taskId,
+  mapIndex: -1,
+  tryNumber,
+});
+
+describe('PoolSlots', () => {
+  it('never overfills a pool, even under concurrent takes; releases count once', async () => {
+    const takes = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map((task) => pools.take('warehouse', 1, holder('exec-1', task))),
+    );
+    expect(takes.filter(Boolean)).toHaveLength(3);
+    expect(await pools.used('warehouse')).toBe(3);
+    const winner = ['a', 'b', 'c', 'd', 'e'][takes.indexOf(true)]!;
+    await pools.release('warehouse', 1, holder('exec-1', winner));
+    await pools.release('warehouse', 1, holder('exec-1', winner));
+    expect(await pools.used('warehouse')).toBe(2);
+    expect(await pools.take('warehouse', 2, holder('exec-2', 'heavy'))).toBe(false);
+    expect(await pools.take('warehouse', 1, holder('exec-2', 'light'))).toBe(true);
+    // A redelivered try that already holds its slots counts as holding them, without taking more.
+    expect(await pools.take('warehouse', 1, holder('exec-2', 'light'))).toBe(true);
+    expect(await pools.used('warehouse')).toBe(3);
+  });
+
+  it('gives back what a finished execution still holds, and refuses a task larger than its pool', async () => {
+    expect(await pools.releaseExecution('exec-1')).toBe(2);
+    expect(await pools.used('warehouse')).toBe(1);
+    expect(await pools.releaseExecution('exec-1')).toBe(0);
+    await expect(pools.take('warehouse', 4, holder('exec-3', 'huge'))).rejects.toThrow(
+      "pool 'warehouse' has 3 slots; the task asks for 4",
+    );
+    expect(pools.capacity('unsized')).toBe(128);
+  });
+});
