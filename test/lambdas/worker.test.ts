@@ -60,6 +60,8 @@ describe('worker Lambda', () => {
     const controlQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'worker-control' }))).QueueUrl!;
     process.env[STACK_ENV.bucket] = BUCKET;
     process.env[STACK_ENV.taskInstancesTable] = tables.taskInstances;
+    process.env[STACK_ENV.poolSlotsTable] = tables.poolSlots;
+    process.env[STACK_ENV.pools] = JSON.stringify({});
     const { handler } = await import('../../lambdas/worker/index.ts');
 
     const version = 'v1';
