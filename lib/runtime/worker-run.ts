@@ -138,11 +138,12 @@ async function runAndAnswer(
   return result;
 }
 
-/** The record a worker leaves once a try's token is answered: `tokens#<execution>`, hash of the token. */
+/** The record a worker leaves once a try is answered: `tokens#<execution>`, hash of the token and try. */
 function answeredKey(message: TaskMessage) {
   return {
     runKey: { S: `tokens#${message.executionArn}` },
-    taskKey: { S: createHash('sha256').update(message.token).digest('hex') },
+    // The try number too: AWS gives every try its own token, but an emulator may reuse one across retries.
+    taskKey: { S: createHash('sha256').update(`${message.token}#${message.retryCount}`).digest('hex') },
   };
 }
 

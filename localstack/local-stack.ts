@@ -1,0 +1,229 @@
+import { resolve } from 'node:path';
+import {
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { seedExampleBuckets } from '../lib/local/example-buckets.ts';
+import { dynamoClient } from '../lib/runtime/dag-record.ts';
+import { type DagSyncDeps, dagFileChanges, type SyncResult, syncDagFile } from '../lib/runtime/dag-sync.ts';
+import { type Recorded, recordExecution } from '../lib/runtime/record-execution.ts';
+import { type TriggerEvent, type TriggerResult, triggerRun } from '../lib/runtime/trigger-run.ts';
+import { handleWorkerMessage } from '../lib/runtime/worker-run.ts';
+import { type RunningEmulator, startEmulator } from './launcher.ts';
+import { createStackTables } from './stack-tables.ts';
+
+/**
+ * The cloud stack on MiniStack without Docker: the construct's resources created through the AWS SDK with its
+ * own keys and names (MiniStack's CloudFormation cannot take the synthesized template's Lambda assets), and the
+ * four handlers' logic run in this process, called as their event sources call them — S3 events from the
+ * dag-sync queue, messages from the task and control queues, the status of each execution. Used by
+ * `npm run stack:local` and the end-to-end tests.
+ */
+export class LocalStack {
+  readonly bucket = 'airstep-local';
+  private constructor(
+    readonly emulator: RunningEmulator,
+    readonly s3: S3Client,
+    readonly sqs: SQSClient,
+    readonly sfn: SFNClient,
+    readonly tables: Awaited<ReturnType<typeof createStackTables>>,
+    readonly queues: {
+      readonly task: string;
+      readonly control: string;
+      readonly dagEvents: string;
+      readonly alerts: string;
+    },
+    readonly topicArn: string,
+    private readonly syncDeps: DagSyncDeps,
+  ) {}
+
+  static async start(log: (line: string) => void = () => {}): Promise<LocalStack> {
+    const emulator = await startEmulator('ministack', { log });
+    try {
+      Object.assign(process.env, emulator.env);
+      const s3 = new S3Client({ forcePathStyle: true });
+      const sqs = new SQSClient({});
+      const sfn = new SFNClient({});
+      const sns = new SNSClient({});
+      const dynamo = dynamoClient();
+      const scheduler = new SchedulerClient({});
+      const bucket = 'airstep-local';
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await seedExampleBuckets(s3);
+      const tables = await createStackTables(dynamo, 'airstep');
+      const queue = async (name: string) => (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+      const arnOf = async (url: string) =>
+        (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!
+          .QueueArn!;
+      const queues = {
+        task: await queue('airstep-task-default'),
+        control: await queue('airstep-control'),
+        dagEvents: await queue('airstep-dag-events'),
+        alerts: await queue('airstep-alerts-inbox'),
+      };
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: bucket,
+          NotificationConfiguration: {
+            QueueConfigurations: [
+              {
+                QueueArn: await arnOf(queues.dagEvents),
+                Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'],
+                Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'dags/' }] } },
+              },
+            ],
+          },
+        }),
+      );
+      const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'airstep-alerts' }))).TopicArn!;
+      // Alerts are read back from a queue subscribed to the topic (where an email would go on AWS).
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: 'sqs',
+          Endpoint: await arnOf(queues.alerts),
+          Attributes: { RawMessageDelivery: 'true' },
+        }),
+      );
+      await scheduler.send(new CreateScheduleGroupCommand({ Name: 'airstep-dags' }));
+      const syncDeps: DagSyncDeps = {
+        s3,
+        sfn,
+        dynamo,
+        scheduler,
+        tables: { dags: tables.dags, importErrors: tables.importErrors },
+        namePrefix: 'airstep',
+        stateMachineRoleArn: 'arn:aws:iam::000000000000:role/airstep-state-machines',
+        placeholders: { controlQueueUrl: queues.control, taskQueueUrls: { default: queues.task } },
+        schedules: {
+          group: 'airstep-dags',
+          roleArn: 'arn:aws:iam::000000000000:role/airstep-scheduler',
+          triggerArn: 'arn:aws:lambda:us-east-1:000000000000:function:airstep-trigger',
+        },
+        evaluator: { module: resolve('lib/runtime/dag-evaluator-main.ts'), execArgv: ['--import', 'tsx/esm'] },
+      };
+      return new LocalStack(emulator, s3, sqs, sfn, tables, queues, topicArn, syncDeps);
+    } catch (error) {
+      await emulator.stop();
+      throw error;
+    }
+  }
+
+  async upload(key: string, body: string | Uint8Array): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));
+  }
+
+  /** dag-sync: takes the S3 events waiting on its queue, syncs each file; returns the results in order. */
+  async syncPending(waitSeconds = 1): Promise<SyncResult[]> {
+    const results: SyncResult[] = [];
+    const { Messages = [] } = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queues.dagEvents,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+      }),
+    );
+    for (const message of Messages) {
+      for (const change of dagFileChanges(message.Body!)) results.push(await syncDagFile(change, this.syncDeps));
+      await this.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: this.queues.dagEvents, ReceiptHandle: message.ReceiptHandle! }),
+      );
+    }
+    return results;
+  }
+
+  /** The trigger. */
+  trigger(event: TriggerEvent): Promise<TriggerResult> {
+    return triggerRun(event, { dags: this.tables.dags, runs: this.tables.runs, queuedRuns: this.tables.queuedRuns });
+  }
+
+  /** The worker on the task and control queues until the execution ends; then the recorder. */
+  async runToEnd(executionArn: string, timeoutMs = 120_000): Promise<Recorded | undefined> {
+    const deadline = performance.now() + timeoutMs;
+    let status = 'RUNNING';
+    while (status === 'RUNNING' && performance.now() < deadline) {
+      await this.workOnce();
+      status = (await this.sfn.send(new DescribeExecutionCommand({ executionArn }))).status ?? 'UNKNOWN';
+      if (status === 'RUNNING') await new Promise((done) => setTimeout(done, 100));
+    }
+    const described = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return recordExecution(
+      {
+        executionArn,
+        stateMachineArn: described.stateMachineArn!,
+        name: described.name!,
+        status: described.status as 'SUCCEEDED',
+        startDate: described.startDate!.getTime(),
+        stopDate: described.stopDate?.getTime() ?? null,
+        input: described.input ?? null,
+        output: described.output ?? null,
+        error: described.error ?? null,
+      },
+      {
+        dynamo: dynamoClient(),
+        tables: {
+          dags: this.tables.dags,
+          runs: this.tables.runs,
+          taskInstances: this.tables.taskInstances,
+          queuedRuns: this.tables.queuedRuns,
+        },
+        alertsTopicArn: this.topicArn,
+        region: 'us-east-1',
+      },
+    );
+  }
+
+  /** One pass of the worker over the task and control queues (the Lambda event source mapping's job). */
+  async workOnce(): Promise<number> {
+    let handled = 0;
+    for (const url of [this.queues.task, this.queues.control]) {
+      const { Messages = [] } = await this.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      await Promise.all(
+        Messages.map(async (message) => {
+          await handleWorkerMessage(JSON.parse(message.Body!), {
+            bucket: this.bucket,
+            gatesTable: this.tables.taskInstances,
+          });
+          await this.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle! }));
+        }),
+      );
+      handled += Messages.length;
+    }
+    return handled;
+  }
+
+  /** Alert messages published so far (read from the queue subscribed to the topic). */
+  async alerts(waitSeconds = 2): Promise<string[]> {
+    const { Messages = [] } = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queues.alerts,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+      }),
+    );
+    return Messages.map((message) => message.Body!);
+  }
+
+  /** A DynamoDB client for the emulator (tests read records with it). */
+  emulatorDynamo() {
+    return dynamoClient();
+  }
+
+  stop(): Promise<void> {
+    return this.emulator.stop();
+  }
+}
