@@ -23,6 +23,12 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   start: async () => (await import('../lib/cli/start.ts')).registerStartCommand,
 };
 
+// `airstep runs --json | head`: a reader that stops early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command('airstep')
   .description('Airflow-style DAGs in TypeScript, compiled to AWS Step Functions')
   .version(packageJson.version);

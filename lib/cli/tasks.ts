@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { LocalStore } from '../local/local-store.ts';
 import { colours, EXIT, printJson } from './output.ts';
-import { renderGrid } from './render-grid.ts';
+import { runGrid } from './run-output.ts';
 
 /** `airstep tasks <run>`: the task instances of a local run (run id or a unique prefix). */
 export function registerTasksCommand(program: Command): void {
@@ -24,16 +24,6 @@ export function registerTasksCommand(program: Command): void {
         return;
       }
       console.log(`${run.dagId} › ${run.runId} (${run.state})`);
-      process.stdout.write(
-        renderGrid(
-          tasks.map((task) => ({
-            task: task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId,
-            state: task.state,
-            tries: task.tries,
-            ...(task.startedAt !== undefined ? { start: task.startedAt } : {}),
-            ...(task.durationMs !== undefined ? { durationMs: task.durationMs } : {}),
-          })),
-        ),
-      );
+      process.stdout.write(runGrid(colours(), tasks));
     });
 }
