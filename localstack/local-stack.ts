@@ -31,6 +31,9 @@ import { createStackTables } from './stack-tables.ts';
  * dag-sync queue, messages from the task and control queues, the status of each execution. Used by
  * `npm run stack:local` and the end-to-end tests.
  */
+/** How long a taken task message stays invisible before SQS delivers it again. */
+export const TASK_VISIBILITY_SECONDS = 3;
+
 export class LocalStack {
   readonly bucket = 'airstep-local';
   private constructor(
@@ -63,12 +66,18 @@ export class LocalStack {
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
       await seedExampleBuckets(s3);
       const tables = await createStackTables(dynamo, 'airstep');
-      const queue = async (name: string) => (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+      const queue = async (name: string, visibilitySeconds = 30) =>
+        (
+          await sqs.send(
+            new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: String(visibilitySeconds) } }),
+          )
+        ).QueueUrl!;
       const arnOf = async (url: string) =>
         (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!
           .QueueArn!;
       const queues = {
-        task: await queue('airstep-task-default'),
+        // Short, so a message whose worker "died" comes back within a test (the stack ties it to the worker timeout).
+        task: await queue('airstep-task-default', TASK_VISIBILITY_SECONDS),
         control: await queue('airstep-control'),
         dagEvents: await queue('airstep-dag-events'),
         alerts: await queue('airstep-alerts-inbox'),

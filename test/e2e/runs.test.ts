@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDagRecord } from '../../lib/runtime/dag-record.ts';
 import { LocalStack } from '../../localstack/local-stack.ts';
@@ -58,6 +59,21 @@ describe('end to end on MiniStack', () => {
       executions.executions?.filter((execution) => execution.name?.startsWith('scheduled__2026-11-19')),
     ).toHaveLength(1);
     await stack.runToEnd((first as { executionArn: string }).executionArn);
+  }, 60_000);
+
+  it('a try whose worker died before answering is delivered again and the run finishes', async () => {
+    const run = await stack.trigger({ kind: 'manual', dagId: 'e2e_flaky' });
+    // A worker takes the message and dies: no answer, no delete.
+    let taken: Message | undefined;
+    for (let i = 0; i < 50 && taken === undefined; i++) {
+      ({
+        Messages: [taken] = [],
+      } = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.task, WaitTimeSeconds: 1 })));
+    }
+    expect(JSON.parse(taken!.Body!)).toMatchObject({ taskId: 'report', retryCount: 0 });
+    const recorded = await stack.runToEnd((run as { executionArn: string }).executionArn);
+    expect(recorded?.state).toBe('success');
+    expect(recorded?.tasks).toContainEqual({ key: 'report', state: 'success', try: 2 });
   }, 60_000);
 
   it('a run in flight when its DAG file changes finishes on the version it started with', async () => {
