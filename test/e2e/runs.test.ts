@@ -66,9 +66,10 @@ describe('end to end on MiniStack', () => {
     // A worker takes the message and dies: no answer, no delete.
     let taken: Message | undefined;
     for (let i = 0; i < 50 && taken === undefined; i++) {
-      ({
-        Messages: [taken] = [],
-      } = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.task, WaitTimeSeconds: 1 })));
+      const received = await stack.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: stack.queues.task, WaitTimeSeconds: 1 }),
+      );
+      taken = received.Messages?.[0];
     }
     expect(JSON.parse(taken!.Body!)).toMatchObject({ taskId: 'report', retryCount: 0 });
     const recorded = await stack.runToEnd((run as { executionArn: string }).executionArn);
