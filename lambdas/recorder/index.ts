@@ -37,7 +37,8 @@ export const handler = async (
     pools,
   });
   if (recorded === undefined) return;
-  metrics.addDimension('dagId', recorded.dagId);
+  // One series per metric (dimension `service` only), so one alarm covers every DAG; the DAG id is metadata.
+  metrics.addMetadata('dagId', recorded.dagId);
   if (event.detail.status === 'RUNNING') metrics.addMetric('RunsStarted', MetricUnit.Count, 1);
   if (event.detail.status === 'SUCCEEDED') metrics.addMetric('RunsSucceeded', MetricUnit.Count, 1);
   if (recorded.state === 'failed') metrics.addMetric('RunsFailed', MetricUnit.Count, 1);

@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 export interface AirstepBucketProps {
   /** Where S3 events for `dags/` go (the dag-sync queue). */
   readonly dagEvents: sqs.IQueue;
+  /** The bucket's name. @default - a unique name CloudFormation generates */
+  readonly bucketName?: string;
   /** Days XCom values are kept. @default 30 */
   readonly xcomRetentionDays?: number;
   /** Days task logs are kept. @default 90 */
@@ -31,6 +33,7 @@ export class AirstepBucket extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
       versioned: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -44,7 +47,12 @@ export class AirstepBucket extends Construct {
       lifecycleRules: [
         { id: 'expire-xcom', prefix: BUCKET_PREFIXES.xcom, expiration: Duration.days(props.xcomRetentionDays ?? 30) },
         { id: 'expire-logs', prefix: BUCKET_PREFIXES.logs, expiration: Duration.days(props.logRetentionDays ?? 90) },
-        { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) },
+        // Versioning keeps every overwritten DAG file and bundle; old versions go after 30 days.
+        {
+          id: 'expire-old-versions',
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
       ],
     });
     const destination = new s3n.SqsDestination(props.dagEvents);

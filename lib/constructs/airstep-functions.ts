@@ -20,10 +20,17 @@ const ENTRY_FOLDER: Record<FunctionName, string> = {
   recorder: 'recorder',
 };
 
+/** Each function's POWERTOOLS_SERVICE_NAME: its logs' `service` field and its metrics' `service` dimension. */
+export const SERVICE_NAMES = Object.fromEntries(
+  FUNCTION_NAMES.map((name) => [name, `airstep-${ENTRY_FOLDER[name]}`]),
+) as Record<FunctionName, string>;
+
 export interface AirstepFunctionsProps {
   /** The worker's timeout, which bounds a task try on Lambda. @default Duration.minutes(15) */
   readonly workerTimeout?: Duration;
-  /** @default 1024 */
+  /** The dag-sync timeout: one SQS batch of DAG files evaluated and deployed. @default Duration.minutes(5) */
+  readonly dagSyncTimeout?: Duration;
+  /** Memory of the worker Lambda, in MB (CPU grows with it). @default 1024 */
   readonly workerMemoryMb?: number;
   /** Days function logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -31,20 +38,30 @@ export interface AirstepFunctionsProps {
   readonly workerQueues: readonly sqs.IQueue[];
   /** The dag-sync queue (S3 events for `dags/`). */
   readonly dagEvents: sqs.IQueue;
+  /** Where asynchronous invocations of trigger and recorder go after Lambda's own retries fail. */
+  readonly failedEvents: sqs.IQueue;
 }
 
 /**
  * The four Lambdas, each a thin handler in `lambdas/<name>/index.ts` bundled by esbuild (never Docker): Node 24
  * on ARM, X-Ray tracing, JSON logs. dag-sync reads the dag events queue; the worker reads the task queues and
- * the control queue and reports partial batch failures. Environment is set by the `Airstep` construct.
+ * the control queue and reports partial batch failures; trigger (invoked by schedules) and recorder (invoked by an
+ * EventBridge rule) run asynchronously, so an event they fail on three times is kept in the failed-events queue.
+ * Environment is set by the `Airstep` construct.
  */
 export class AirstepFunctions extends Construct {
   readonly functions: Record<FunctionName, NodejsFunction>;
+  readonly logGroups: Record<FunctionName, logs.LogGroup>;
 
   constructor(scope: Construct, id: string, props: AirstepFunctionsProps) {
     super(scope, id);
-    const make = (name: FunctionName, timeout: Duration, memorySize: number) =>
-      new NodejsFunction(this, name[0]!.toUpperCase() + name.slice(1), {
+    const logGroups: Partial<Record<FunctionName, logs.LogGroup>> = {};
+    const make = (name: FunctionName, timeout: Duration, memorySize: number, invokedAsync = false) => {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      });
+      logGroups[name] = logGroup;
+      return new NodejsFunction(this, name[0]!.toUpperCase() + name.slice(1), {
         entry: join(ROOT, 'lambdas', ENTRY_FOLDER[name], 'index.ts'),
         handler: 'handler',
         projectRoot: ROOT,
@@ -55,10 +72,9 @@ export class AirstepFunctions extends Construct {
         memorySize,
         tracing: lambda.Tracing.ACTIVE,
         loggingFormat: lambda.LoggingFormat.JSON,
-        logGroup: new logs.LogGroup(this, `${name}Logs`, {
-          retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-        }),
-        environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: `airstep-${ENTRY_FOLDER[name]}` },
+        logGroup,
+        ...(invokedAsync ? { deadLetterQueue: props.failedEvents } : {}),
+        environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[name] },
         bundling: {
           format: OutputFormat.ESM,
           minify: true,
@@ -71,13 +87,16 @@ export class AirstepFunctions extends Construct {
             "import { createRequire as __airstepRequire } from 'module'; const require = __airstepRequire(import.meta.url);",
         },
       });
+    };
     const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
     this.functions = {
-      dagSync: make('dagSync', Duration.minutes(5), 1769),
+      // 1769 MB is one full vCPU: evaluating and bundling a DAG file is CPU-bound.
+      dagSync: make('dagSync', props.dagSyncTimeout ?? Duration.minutes(5), 1769),
       worker: make('worker', workerTimeout, props.workerMemoryMb ?? 1024),
-      trigger: make('trigger', Duration.seconds(30), 512),
-      recorder: make('recorder', Duration.minutes(1), 512),
+      trigger: make('trigger', Duration.seconds(30), 512, true),
+      recorder: make('recorder', Duration.minutes(1), 512, true),
     };
+    this.logGroups = logGroups as Record<FunctionName, logs.LogGroup>;
     this.functions.dagSync.addEventSource(
       new SqsEventSource(props.dagEvents, { batchSize: 10, reportBatchItemFailures: true }),
     );

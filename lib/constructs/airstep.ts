@@ -1,4 +1,4 @@
-import { Aws, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,7 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { STACK_ENV } from '../runtime/stack-env.ts';
 import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
-import { AirstepFunctions } from './airstep-functions.ts';
+import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
 import { Alerts } from './alerts.ts';
 import { FargateWorker } from './fargate-worker.ts';
 import { MetadataTables } from './metadata-tables.ts';
@@ -18,25 +18,35 @@ import { StateMachineRole } from './state-machine-role.ts';
 import { TaskQueues } from './task-queues.ts';
 
 export interface AirstepProps {
-  /** Names the state machines (`<prefix>-<dagId>`) and the schedule group. @default 'airstep' */
+  /** Names the state machines (`<prefix>-<dagId>`) and the schedule group (`<prefix>-dags`). @default 'airstep' */
   readonly namePrefix?: string;
-  /** Queue names the DAGs use (`queue` task option); `default` always exists. @default ['default'] */
+  /** Name of the Airstep bucket. @default - a unique name CloudFormation generates */
+  readonly bucketName?: string;
+  /** What happens to the bucket and the tables when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Queue names DAG tasks use (`queue` option), one SQS queue each; `default` always exists. @default ['default'] */
   readonly queueNames?: readonly string[];
   /** Pool sizes (`{ warehouse: 3 }`); a pool not named has 128 slots. @default {} */
   readonly pools?: Readonly<Record<string, number>>;
-  /** Longest task try on the Lambda worker. @default Duration.minutes(15) */
+  /** Longest task try on the Lambda worker (at most 15 minutes). @default Duration.minutes(15) */
   readonly workerTimeout?: Duration;
-  /** @default 1024 */
+  /** Memory of the Lambda worker in MB. @default 1024 */
   readonly workerMemoryMb?: number;
-  /** VPC for Fargate tasks. @default - a minimal VPC with public subnets and no NAT gateway */
+  /** VPC for Fargate tasks. @default - a minimal VPC with two public subnets and no NAT gateway */
   readonly vpc?: ec2.IVpc;
-  /** Fargate worker image. @default - built from lambdas/fargate-worker/Dockerfile */
+  /** Subnets for Fargate tasks. @default - the public subnets of Airstep's VPC, or the private subnets of yours */
+  readonly fargateSubnets?: ec2.SubnetSelection;
+  /** Fargate worker image (ARM64). @default - built with Docker from lambdas/fargate-worker/Dockerfile at deploy */
   readonly fargateWorkerImage?: ecs.ContainerImage;
-  /** Email subscribed to alerts. @default - none */
+  /** CPU units of the Fargate worker task. @default 512 */
+  readonly fargateCpu?: number;
+  /** Memory of the Fargate worker task in MiB. @default 1024 */
+  readonly fargateMemoryMiB?: number;
+  /** Email subscribed to the alerts topic. @default - none */
   readonly alarmEmail?: string;
   /** Lambda functions DAGs may call with `invokeLambda` (ARNs). @default - none */
   readonly invokableFunctionArns?: readonly string[];
-  /** Buckets native S3 steps may use (names). @default - none */
+  /** Buckets native S3 steps and S3 key sensors may use (names). @default - none */
   readonly dataBuckets?: readonly string[];
   /** Tables native DynamoDB steps may use (names). @default - none */
   readonly dataTables?: readonly string[];
@@ -44,10 +54,8 @@ export interface AirstepProps {
   readonly messageTargets?: readonly string[];
   /** EventBridge buses native steps may put events on (ARNs). @default - none */
   readonly eventBuses?: readonly string[];
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /** How long Lambda, Fargate and VPC flow logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** For the bucket and tables. @default RemovalPolicy.RETAIN */
-  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -76,48 +84,56 @@ export class Airstep extends Construct {
     this.dataBuckets = props.dataBuckets;
     const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
     if (workerTimeout.toSeconds() > 900) throw new Error('workerTimeout cannot exceed 15 minutes (the Lambda limit)');
+    const dagSyncTimeout = Duration.minutes(5);
 
     this.queues = new TaskQueues(this, 'Queues', {
-      ...(props.queueNames !== undefined ? { queueNames: props.queueNames } : {}),
+      queueNames: props.queueNames,
       workerTimeout,
+      dagSyncTimeout,
     });
     this.bucket = new AirstepBucket(this, 'Bucket', {
       dagEvents: this.queues.dagEvents,
-      ...(props.removalPolicy !== undefined ? { removalPolicy: props.removalPolicy } : {}),
+      bucketName: props.bucketName,
+      removalPolicy: props.removalPolicy,
     });
-    this.tables = new MetadataTables(this, 'Tables', {
-      ...(props.removalPolicy !== undefined ? { removalPolicy: props.removalPolicy } : {}),
-    });
+    this.tables = new MetadataTables(this, 'Tables', { removalPolicy: props.removalPolicy });
     const taskQueues = Object.values(this.queues.taskQueues);
     this.functions = new AirstepFunctions(this, 'Functions', {
       workerTimeout,
-      ...(props.workerMemoryMb !== undefined ? { workerMemoryMb: props.workerMemoryMb } : {}),
-      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      dagSyncTimeout,
+      workerMemoryMb: props.workerMemoryMb,
+      logRetention: props.logRetention,
       workerQueues: [...taskQueues, this.queues.controlQueue],
       dagEvents: this.queues.dagEvents,
+      failedEvents: this.queues.failedEvents,
     });
     this.stateMachineRole = new StateMachineRole(this, 'StateMachines', {
       queues: [...taskQueues, this.queues.controlQueue],
-      ...(props.invokableFunctionArns !== undefined ? { invokableFunctionArns: props.invokableFunctionArns } : {}),
-      ...(props.dataBuckets !== undefined ? { dataBuckets: props.dataBuckets } : {}),
-      ...(props.dataTables !== undefined ? { dataTables: props.dataTables } : {}),
-      ...(props.messageTargets !== undefined ? { messageTargets: props.messageTargets } : {}),
-      ...(props.eventBuses !== undefined ? { eventBuses: props.eventBuses } : {}),
+      invokableFunctionArns: props.invokableFunctionArns,
+      dataBuckets: props.dataBuckets,
+      dataTables: props.dataTables,
+      messageTargets: props.messageTargets,
+      eventBuses: props.eventBuses,
     });
     this.schedules = new ScheduleGroup(this, 'Schedules', {
       name: `${prefix}-dags`,
       trigger: this.functions.functions.trigger,
     });
     this.fargate = new FargateWorker(this, 'Fargate', {
-      ...(props.vpc !== undefined ? { vpc: props.vpc } : {}),
-      ...(props.fargateWorkerImage !== undefined ? { image: props.fargateWorkerImage } : {}),
-      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      vpc: props.vpc,
+      subnets: props.fargateSubnets,
+      image: props.fargateWorkerImage,
+      cpu: props.fargateCpu,
+      memoryMiB: props.fargateMemoryMiB,
+      logRetention: props.logRetention,
     });
     this.alerts = new Alerts(this, 'Alerts', {
       functions: this.functions.functions,
+      recorderService: SERVICE_NAMES.recorder,
+      dagSyncLogs: this.functions.logGroups.dagSync,
       taskQueues: this.queues.taskQueues,
       deadLetterQueues: this.queues.deadLetterQueues,
-      ...(props.alarmEmail !== undefined ? { alarmEmail: props.alarmEmail } : {}),
+      alarmEmail: props.alarmEmail,
     });
     this.wire(prefix, props);
     acknowledgeReviewedFindings(this);
@@ -125,20 +141,25 @@ export class Airstep extends Construct {
 
   /** Environment and least-privilege grants per function, the Fargate hand-off, and the recorder's rule. */
   private wire(prefix: string, props: AirstepProps): void {
-    const { region, account } = Stack.of(this);
+    const { region, account, partition } = Stack.of(this);
     const fns = this.functions.functions;
     const { tables } = this.tables;
     const bucket = this.bucket.bucket;
-    const stateMachineArns = `arn:aws:states:${region}:${account}:stateMachine:${prefix}-*`;
-    const executionArns = `arn:aws:states:${region}:${account}:execution:${prefix}-*`;
+    const stateMachinePrefix = `arn:${partition}:states:${region}:${account}:stateMachine:${prefix}-`;
+    const stateMachineArns = `${stateMachinePrefix}*`;
+    // Published versions and the `live` alias: `<state machine arn>:<version or alias>`.
+    const versionArns = `${stateMachinePrefix}*:*`;
+    const executionArns = `arn:${partition}:states:${region}:${account}:execution:${prefix}-*`;
     const env = this.functions.setEnv.bind(this.functions);
+    const allow = (fn: iam.IGrantable, actions: string[], resources: string[]) =>
+      fn.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
 
-    env('bucket', bucket.bucketName);
-    env('namePrefix', prefix);
-    env('dagsTable', tables.dags.tableName);
-    env('runsTable', tables.runs.tableName);
-    env('taskInstancesTable', tables.taskInstances.tableName);
-    env('importErrorsTable', tables.importErrors.tableName);
+    env('bucket', bucket.bucketName, ['worker']);
+    env('namePrefix', prefix, ['dagSync']);
+    env('dagsTable', tables.dags.tableName, ['dagSync', 'trigger', 'recorder']);
+    env('runsTable', tables.runs.tableName, ['trigger', 'recorder']);
+    env('taskInstancesTable', tables.taskInstances.tableName, ['worker', 'recorder']);
+    env('importErrorsTable', tables.importErrors.tableName, ['dagSync']);
     env('poolSlotsTable', tables.poolSlots.tableName, ['worker', 'recorder']);
     env('queuedRunsTable', tables.queuedRuns.tableName, ['trigger', 'recorder']);
     env('pools', JSON.stringify(props.pools ?? {}), ['worker', 'recorder']);
@@ -149,7 +170,7 @@ export class Airstep extends Construct {
       ),
       ['dagSync'],
     );
-    env('controlQueueUrl', this.queues.controlQueue.queueUrl, ['dagSync', 'worker']);
+    env('controlQueueUrl', this.queues.controlQueue.queueUrl, ['dagSync']);
     env('stateMachineRoleArn', this.stateMachineRole.role.roleArn, ['dagSync']);
     env('scheduleGroup', this.schedules.group.name!, ['dagSync']);
     env('schedulerRoleArn', this.schedules.invokeRole.roleArn, ['dagSync']);
@@ -157,76 +178,54 @@ export class Airstep extends Construct {
     env('alertsTopicArn', this.alerts.topic.topicArn, ['recorder']);
     env('ecsClusterArn', this.fargate.cluster.clusterArn, ['dagSync']);
     env('workerTaskDefinitionArn', this.fargate.taskDefinition.taskDefinitionArn, ['dagSync']);
-    const subnets = this.fargate.assignPublicIp ? this.fargate.vpc.publicSubnets : this.fargate.vpc.privateSubnets;
-    env('subnetIds', subnets.map((subnet) => subnet.subnetId).join(','), ['dagSync']);
+    env('subnetIds', this.fargate.subnetIds.join(','), ['dagSync']);
     env('assignPublicIp', this.fargate.assignPublicIp ? 'ENABLED' : 'DISABLED', ['dagSync']);
     env('securityGroupIds', this.fargate.securityGroup.securityGroupId, ['dagSync']);
 
     // dag-sync: reads DAG files, writes bundles, creates state machines and schedules, records DAGs and errors.
     bucket.grantRead(fns.dagSync, `${BUCKET_PREFIXES.dags}*`);
-    bucket.grantReadWrite(fns.dagSync, `${BUCKET_PREFIXES.artifacts}*`);
+    bucket.grantPut(fns.dagSync, `${BUCKET_PREFIXES.artifacts}*`);
     tables.dags.grantReadWriteData(fns.dagSync);
     tables.importErrors.grantReadWriteData(fns.dagSync);
-    fns.dagSync.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'states:CreateStateMachine',
-          'states:UpdateStateMachine',
-          'states:DescribeStateMachine',
-          'states:PublishStateMachineVersion',
-          'states:CreateStateMachineAlias',
-          'states:UpdateStateMachineAlias',
-          'states:DescribeStateMachineAlias',
-          'states:ListStateMachineVersions',
-          'states:TagResource',
-        ],
-        resources: [stateMachineArns, `${stateMachineArns}:*`],
-      }),
+    allow(
+      fns.dagSync,
+      [
+        'states:CreateStateMachine',
+        'states:UpdateStateMachine',
+        'states:DescribeStateMachine',
+        // CreateStateMachine / UpdateStateMachine with `publish: true`.
+        'states:PublishStateMachineVersion',
+        'states:CreateStateMachineAlias',
+        'states:UpdateStateMachineAlias',
+      ],
+      [stateMachineArns, versionArns],
     );
-    fns.dagSync.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'scheduler:CreateSchedule',
-          'scheduler:UpdateSchedule',
-          'scheduler:DeleteSchedule',
-          'scheduler:GetSchedule',
-        ],
-        resources: [`arn:aws:scheduler:${region}:${account}:schedule/${this.schedules.group.name}/*`],
-      }),
+    allow(
+      fns.dagSync,
+      ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+      [`arn:${partition}:scheduler:${region}:${account}:schedule/${this.schedules.group.name}/*`],
     );
-    fns.dagSync.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['scheduler:ListSchedules'],
-        // ListSchedules supports no resource-level permissions.
-        resources: ['*'],
-      }),
-    );
-    fns.dagSync.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.stateMachineRole.role.roleArn, this.schedules.invokeRole.roleArn],
-      }),
-    );
+    // ListSchedules supports no resource-level permissions.
+    allow(fns.dagSync, ['scheduler:ListSchedules'], ['*']);
+    allow(fns.dagSync, ['iam:PassRole'], [this.stateMachineRole.role.roleArn, this.schedules.invokeRole.roleArn]);
 
-    // worker: reads bundles, writes XCom values and logs, answers task tokens, takes pool slots.
+    // worker: reads bundles, reads and writes XCom values, answers task tokens; gates and pool slots in DynamoDB.
     bucket.grantRead(fns.worker, `${BUCKET_PREFIXES.artifacts}*`);
-    bucket.grantReadWrite(fns.worker, `${BUCKET_PREFIXES.xcom}*`);
-    bucket.grantPut(fns.worker, `${BUCKET_PREFIXES.logs}*`);
+    bucket.grantRead(fns.worker, `${BUCKET_PREFIXES.xcom}*`);
+    bucket.grantPut(fns.worker, `${BUCKET_PREFIXES.xcom}*`);
     tables.poolSlots.grantReadWriteData(fns.worker);
     // Gates, signals and answered-token records live in the task-instances table.
     tables.taskInstances.grantReadWriteData(fns.worker);
-    const answerTasks = new iam.PolicyStatement({
-      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-      // Task tokens are not resources: these actions take no resource-level permissions.
-      resources: ['*'],
-    });
-    fns.worker.addToRolePolicy(answerTasks);
+    // Task tokens are not resources: these actions take no resource-level permissions.
+    const answerTasks = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
+    allow(fns.worker, answerTasks, ['*']);
 
-    // Fargate workers: same as the Lambda worker; the state machines may start them and pass their roles.
+    // Fargate workers: the same as the Lambda worker; the state machines may start them and pass their roles.
     const fargateTask = this.fargate.taskDefinition;
     bucket.grantRead(fargateTask.taskRole, `${BUCKET_PREFIXES.artifacts}*`);
-    bucket.grantReadWrite(fargateTask.taskRole, `${BUCKET_PREFIXES.xcom}*`);
-    fargateTask.taskRole.addToPrincipalPolicy(answerTasks);
+    bucket.grantRead(fargateTask.taskRole, `${BUCKET_PREFIXES.xcom}*`);
+    bucket.grantPut(fargateTask.taskRole, `${BUCKET_PREFIXES.xcom}*`);
+    allow(fargateTask.taskRole, answerTasks, ['*']);
     tables.taskInstances.grantReadWriteData(fargateTask.taskRole);
     this.fargate.container.addEnvironment(STACK_ENV.bucket, bucket.bucketName);
     this.fargate.container.addEnvironment(STACK_ENV.taskInstancesTable, tables.taskInstances.tableName);
@@ -241,46 +240,39 @@ export class Airstep extends Construct {
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
         resources: [fargateTask.taskRole.roleArn, fargateTask.executionRole!.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     );
 
-    // trigger: starts executions (name = run id), records runs, queues runs over maxActiveRuns.
+    // trigger: reads the DAG record, starts executions (name = run id), records runs, queues runs over maxActiveRuns.
     tables.dags.grantReadData(fns.trigger);
     tables.runs.grantReadWriteData(fns.trigger);
     tables.queuedRuns.grantReadWriteData(fns.trigger);
-    bucket.grantRead(fns.trigger, `${BUCKET_PREFIXES.artifacts}*`);
-    fns.trigger.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:StartExecution'],
-        resources: [stateMachineArns, `${stateMachineArns}:*`],
-      }),
-    );
+    allow(fns.trigger, ['states:StartExecution'], [stateMachineArns, versionArns]);
 
-    // recorder: execution status changes -> records, metrics, alerts, next queued run, pool slots.
+    // recorder: execution status changes -> records, metrics, alerts, next queued run, pool slots given back.
     tables.dags.grantReadData(fns.recorder);
     tables.runs.grantReadWriteData(fns.recorder);
     tables.taskInstances.grantReadWriteData(fns.recorder);
     tables.queuedRuns.grantReadWriteData(fns.recorder);
     tables.poolSlots.grantReadWriteData(fns.recorder);
     this.alerts.topic.grantPublish(fns.recorder);
-    fns.recorder.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution'],
-        resources: [executionArns, stateMachineArns, `${stateMachineArns}:*`],
-      }),
-    );
+    allow(fns.recorder, ['states:GetExecutionHistory'], [executionArns]);
+    allow(fns.recorder, ['states:StartExecution'], [stateMachineArns, versionArns]);
     new events.Rule(this, 'ExecutionStatusChanges', {
       description: 'Airstep DAG runs changing status',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: {
-          stateMachineArn: events.Match.prefix(
-            `arn:aws:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:stateMachine:${prefix}-`,
-          ),
-        },
+        detail: { stateMachineArn: events.Match.prefix(stateMachinePrefix) },
       },
-      targets: [new targets.LambdaFunction(fns.recorder, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+      targets: [
+        new targets.LambdaFunction(fns.recorder, {
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: this.queues.failedEvents,
+        }),
+      ],
     });
   }
 }

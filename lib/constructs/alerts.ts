@@ -3,26 +3,40 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** The CloudWatch namespace the recorder and worker publish Airstep metrics in. */
+/** The CloudWatch namespace Airstep's metrics are in. */
 export const METRICS_NAMESPACE = 'Airstep';
 
+/**
+ * Run metrics the recorder publishes (Powertools, `service` = its POWERTOOLS_SERVICE_NAME as the only dimension;
+ * the DAG id travels as metadata, so one alarm covers every DAG).
+ */
+export const RECORDER_METRICS = ['RunsStarted', 'RunsSucceeded', 'RunsFailed', 'TasksFailed', 'RunDuration'] as const;
+/** The metric a filter on dag-sync's log counts: DAG files that did not load. */
+export const IMPORT_ERRORS_METRIC = 'ImportErrors';
+
 export interface AlertsProps {
-  readonly functions: Record<string, lambda.IFunction>;
-  readonly taskQueues: Record<string, sqs.IQueue>;
+  /** The four functions, for error alarms and the dashboard. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The recorder's `service` dimension (its POWERTOOLS_SERVICE_NAME). */
+  readonly recorderService: string;
+  /** dag-sync's log group: its `synced` lines with `outcome: import-error` become the ImportErrors metric. */
+  readonly dagSyncLogs: logs.ILogGroup;
+  readonly taskQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly deadLetterQueues: readonly sqs.IQueue[];
   /** Email to subscribe to alerts. @default - no subscription */
   readonly alarmEmail?: string;
 }
 
 /**
- * Alerts and the dashboard: an encrypted SNS topic (the recorder publishes failed runs to it; alarms too), a
- * dashboard of runs, task failures, durations, queue depth, dead letters, import errors and Lambda errors, and
- * alarms on dead letters, Lambda errors and failed runs.
+ * Alerts and the dashboard: an encrypted, TLS-only SNS topic (the recorder publishes failed runs to it; alarms
+ * too), a dashboard of runs, task failures, durations, queue depth, dead letters, import errors and Lambda errors,
+ * and alarms on dead letters, Lambda errors and failed runs.
  */
 export class Alerts extends Construct {
   readonly topic: sns.Topic;
@@ -38,61 +52,89 @@ export class Alerts extends Construct {
     if (props.alarmEmail !== undefined)
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const toTopic = new actions.SnsAction(this.topic);
-
-    const airstep = (metricName: string, statistic = 'Sum') =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, statistic, period: Duration.minutes(5) });
-    const failedRuns = airstep('RunsFailed');
-    new cloudwatch.Alarm(this, 'FailedRuns', {
-      metric: failedRuns,
-      threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'An Airstep DAG run failed',
-    }).addAlarmAction(toTopic);
-    props.deadLetterQueues.forEach((queue, index) => {
-      new cloudwatch.Alarm(this, `DeadLetters${index}`, {
-        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+    const period = Duration.minutes(5);
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, alarmDescription: string) =>
+      new cloudwatch.Alarm(this, alarmId, {
+        metric,
         threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: 'Messages reached an Airstep dead-letter queue',
+        alarmDescription,
       }).addAlarmAction(toTopic);
+
+    const run = (metricName: (typeof RECORDER_METRICS)[number], statistic = 'Sum') =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: props.recorderService },
+        statistic,
+        period,
+      });
+    new logs.MetricFilter(this, 'ImportErrorFilter', {
+      logGroup: props.dagSyncLogs,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', 'synced'),
+        logs.FilterPattern.stringValue('$.outcome', '=', 'import-error'),
+      ),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: IMPORT_ERRORS_METRIC,
+      metricValue: '1',
+    });
+    const importErrors = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: IMPORT_ERRORS_METRIC,
+      statistic: 'Sum',
+      period,
+    });
+
+    alarm('FailedRuns', run('RunsFailed'), 'An Airstep DAG run failed (the alert on the topic names the DAG)');
+    props.deadLetterQueues.forEach((queue, index) => {
+      alarm(
+        `DeadLetters${index}`,
+        queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        'Messages reached an Airstep dead-letter queue',
+      );
     });
     for (const [name, fn] of Object.entries(props.functions)) {
-      new cloudwatch.Alarm(this, `${name}Errors`, {
-        metric: fn.metricErrors({ period: Duration.minutes(5) }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `The Airstep ${name} function failed`,
-      }).addAlarmAction(toTopic);
+      alarm(`${name}Errors`, fn.metricErrors({ period }), `The Airstep ${name} function failed`);
     }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard');
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Runs',
-        left: [airstep('RunsSucceeded'), failedRuns, airstep('RunsStarted')],
+        left: [run('RunsStarted'), run('RunsSucceeded'), run('RunsFailed')],
       }),
-      new cloudwatch.GraphWidget({ title: 'Task failures', left: [airstep('TasksFailed'), airstep('TaskRetries')] }),
+      new cloudwatch.GraphWidget({ title: 'Task failures', left: [run('TasksFailed')] }),
       new cloudwatch.GraphWidget({
         title: 'Durations (ms)',
-        left: [airstep('RunDuration', 'Average'), airstep('TaskDuration', 'Average')],
+        left: [
+          run('RunDuration', 'Average').with({ label: 'run (average)' }),
+          run('RunDuration', 'p90').with({ label: 'run (p90)' }),
+        ],
+        right: Object.entries(props.functions).map(([name, fn]) =>
+          fn.metricDuration({ statistic: 'Average', period, label: `${name} Lambda (average)` }),
+        ),
       }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Queue depth',
-        left: Object.values(props.taskQueues).map((queue) => queue.metricApproximateNumberOfMessagesVisible()),
+        left: Object.entries(props.taskQueues).map(([name, queue]) =>
+          queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: name }),
+        ),
       }),
       new cloudwatch.GraphWidget({
         title: 'Dead letters',
-        left: props.deadLetterQueues.map((queue) => queue.metricApproximateNumberOfMessagesVisible()),
+        left: props.deadLetterQueues.map((queue) =>
+          queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        ),
       }),
-      new cloudwatch.GraphWidget({ title: 'Import errors', left: [airstep('ImportErrors', 'Maximum')] }),
+      new cloudwatch.GraphWidget({ title: 'Import errors', left: [importErrors] }),
       new cloudwatch.GraphWidget({
         title: 'Lambda errors',
-        left: Object.values(props.functions).map((fn) => fn.metricErrors()),
+        left: Object.entries(props.functions).map(([name, fn]) => fn.metricErrors({ period, label: name })),
       }),
     );
   }

@@ -1,6 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IgnoreMode } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -8,23 +10,35 @@ import { Construct } from 'constructs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface FargateWorkerProps {
-  /** Bring your own VPC; by default a minimal one with public subnets and no NAT gateway. */
+  /** Bring your own VPC. @default - a minimal VPC: two public subnets, no NAT gateway */
   readonly vpc?: ec2.IVpc;
-  /** The worker image. @default - built from `lambdas/fargate-worker/Dockerfile` at deploy time */
+  /**
+   * Subnets Fargate tasks run in; tasks get a public IP when these are public.
+   * @default - the public subnets of the VPC Airstep makes, or the private subnets (with egress) of yours
+   */
+  readonly subnets?: ec2.SubnetSelection;
+  /**
+   * The worker image (ARM64). `ContainerImage.fromAsset` stages the build context at synth time without Docker;
+   * Docker builds it at `cdk deploy`. Pass `ContainerImage.fromRegistry(uri)` to deploy without Docker.
+   * @default - built from `lambdas/fargate-worker/Dockerfile` at deploy time
+   */
   readonly image?: ecs.ContainerImage;
-  /** @default 512 */
+  /** Task CPU units. @default 512 */
   readonly cpu?: number;
-  /** @default 1024 */
+  /** Task memory in MiB. @default 1024 */
   readonly memoryMiB?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /** Days worker and VPC flow logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
+
+/** The Docker build context: only what the Dockerfile copies, so editing docs or tests never rebuilds the image. */
+const IMAGE_CONTEXT = ['*', '!package.json', '!package-lock.json', '!lib', '!lambdas'];
 
 /**
  * ECS on Fargate for tasks with `compute: 'fargate'`: a cluster, the worker task definition (the same task runner
  * as the Lambda worker, handed the task token by `ecs:runTask.waitForTaskToken`), and a security group with no
  * inbound rules. Without a VPC of yours, a minimal one with public subnets and no NAT (tasks get a public IP to
- * reach AWS APIs).
+ * reach AWS APIs), so an idle Airstep costs nothing.
  */
 export class FargateWorker extends Construct {
   readonly cluster: ecs.Cluster;
@@ -33,20 +47,33 @@ export class FargateWorker extends Construct {
   /** The worker container; the construct sets its AIRSTEP_* environment. */
   readonly container: ecs.ContainerDefinition;
   readonly vpc: ec2.IVpc;
-  /** Whether tasks need a public IP (no NAT in the VPC Airstep made). */
+  /** The subnets tasks run in. */
+  readonly subnetIds: readonly string[];
+  /** Whether tasks need a public IP (they run in public subnets). */
   readonly assignPublicIp: boolean;
 
   constructor(scope: Construct, id: string, props: FargateWorkerProps = {}) {
     super(scope, id);
-    this.assignPublicIp = props.vpc === undefined;
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.vpc =
       props.vpc ??
       new ec2.Vpc(this, 'Vpc', {
         maxAzs: 2,
         natGateways: 0,
         subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
-        flowLogs: { all: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+        flowLogs: {
+          rejected: {
+            trafficType: ec2.FlowLogTrafficType.REJECT,
+            destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogs', { retention })),
+          },
+        },
       });
+    const subnets = this.vpc.selectSubnets(
+      props.subnets ?? (props.vpc === undefined ? { subnetType: ec2.SubnetType.PUBLIC } : {}),
+    );
+    if (subnets.subnetIds.length === 0) throw new Error('the VPC has no subnets for Fargate tasks: pass `subnets`');
+    this.subnetIds = subnets.subnetIds;
+    this.assignPublicIp = subnets.hasPublic;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -69,13 +96,14 @@ export class FargateWorker extends Construct {
         props.image ??
         ecs.ContainerImage.fromAsset(ROOT, {
           file: 'lambdas/fargate-worker/Dockerfile',
-          exclude: ['node_modules', '.venv', 'cdk.out', '.airstep', 'out', '.git', 'test', 'bench'],
+          // The task definition is ARM64: build an ARM64 image on any machine.
+          platform: Platform.LINUX_ARM64,
+          ignoreMode: IgnoreMode.DOCKER,
+          exclude: IMAGE_CONTEXT,
         }),
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: 'worker',
-        logGroup: new logs.LogGroup(this, 'WorkerLogs', {
-          retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-        }),
+        logGroup: new logs.LogGroup(this, 'WorkerLogs', { retention }),
       }),
     });
   }

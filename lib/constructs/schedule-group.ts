@@ -1,9 +1,11 @@
+import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 
 export interface ScheduleGroupProps {
+  /** The schedule group's name (unique per account and region). */
   readonly name: string;
   /** The trigger Lambda every DAG schedule invokes. */
   readonly trigger: lambda.IFunction;
@@ -21,7 +23,13 @@ export class ScheduleGroup extends Construct {
     super(scope, id);
     this.group = new scheduler.CfnScheduleGroup(this, 'Group', { name: props.name });
     this.invokeRole = new iam.Role(this, 'InvokeRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      // Only schedules of this group may assume the role (no confused deputy).
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnEquals: { 'aws:SourceArn': this.group.attrArn },
+        },
+      }),
       description: 'Lets Airstep DAG schedules invoke the trigger function',
     });
     props.trigger.grantInvoke(this.invokeRole);

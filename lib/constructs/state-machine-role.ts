@@ -6,9 +6,9 @@ import { Construct } from 'constructs';
 export interface StateMachineRoleProps {
   /** Task and control queues: the only queues the state machines send work to. */
   readonly queues: readonly sqs.IQueue[];
-  /** Lambda functions DAGs may call with `invokeLambda` (ARNs or ARN patterns). @default - none */
+  /** Lambda functions DAGs may call with `invokeLambda` (ARNs; add `<arn>:*` for versions). @default - none */
   readonly invokableFunctionArns?: readonly string[];
-  /** Buckets native S3 steps may read and write (names). @default - none */
+  /** Buckets native S3 steps may list, read, write and copy within (names). @default - none */
   readonly dataBuckets?: readonly string[];
   /** DynamoDB tables native steps may use (names). @default - none */
   readonly dataTables?: readonly string[];
@@ -19,15 +19,18 @@ export interface StateMachineRoleProps {
 }
 
 /**
- * The role every DAG state machine assumes. It may send messages to the stack's queues and to nothing else by
- * default; each native-step permission is opened only for the resources named in the props.
+ * The role every DAG state machine assumes. By default it may send messages to the stack's task and control
+ * queues (`sqs:sendMessage[.waitForTaskToken]`) and write X-Ray traces (dag-sync creates state machines with
+ * tracing on), nothing else; each native-step permission is opened only for the resources named in the props.
+ * The compiled ASL calls no `states:` integration, so the role has no `states:` action. The construct adds
+ * `ecs:RunTask` on the worker task definition and `iam:PassRole` for its two roles.
  */
 export class StateMachineRole extends Construct {
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: StateMachineRoleProps) {
     super(scope, id);
-    const { region, account } = Stack.of(this);
+    const { region, account, partition } = Stack.of(this);
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
@@ -45,13 +48,19 @@ export class StateMachineRole extends Construct {
         this.role.addToPolicy(new iam.PolicyStatement({ actions, resources: [...resources] }));
     };
     allow(['lambda:InvokeFunction'], props.invokableFunctionArns);
+    // aws-sdk:s3:listObjectsV2 (s3 list, S3 key sensors) needs ListBucket on the bucket; putObject needs
+    // PutObject, copyObject GetObject on the source and PutObject on the target, all on objects.
     allow(
-      ['s3:GetObject', 's3:PutObject', 's3:CopyObject', 's3:ListBucket'],
-      props.dataBuckets?.flatMap((bucket) => [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]),
+      ['s3:ListBucket'],
+      props.dataBuckets?.map((bucket) => `arn:${partition}:s3:::${bucket}`),
+    );
+    allow(
+      ['s3:GetObject', 's3:PutObject'],
+      props.dataBuckets?.map((bucket) => `arn:${partition}:s3:::${bucket}/*`),
     );
     allow(
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-      props.dataTables?.map((table) => `arn:aws:dynamodb:${region}:${account}:table/${table}`),
+      props.dataTables?.map((table) => `arn:${partition}:dynamodb:${region}:${account}:table/${table}`),
     );
     allow(['sns:Publish', 'sqs:SendMessage'], props.messageTargets);
     allow(['events:PutEvents'], props.eventBuses);

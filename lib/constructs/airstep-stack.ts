@@ -1,0 +1,36 @@
+import { App, type AppProps, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { Airstep, type AirstepProps } from './airstep.ts';
+
+export interface AirstepStackProps extends StackProps {
+  /** Settings of the Airstep in the stack. @default - the defaults of `AirstepProps`, and the example DAGs' buckets */
+  readonly airstep?: AirstepProps;
+}
+
+/** Buckets the example DAGs in `dags/` read and write with native S3 steps and sensors. */
+export const EXAMPLE_DATA_BUCKETS = ['airstep-raw', 'airstep-processed', 'airstep-analytics'] as const;
+
+/** The stack `npx cdk deploy` creates: one Airstep, and the names you need next as outputs. */
+export class AirstepStack extends Stack {
+  readonly airstep: Airstep;
+
+  constructor(scope: Construct, id: string, props: AirstepStackProps = {}) {
+    super(scope, id, props);
+    this.airstep = new Airstep(this, 'Airstep', props.airstep ?? { dataBuckets: [...EXAMPLE_DATA_BUCKETS] });
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('BucketName', this.airstep.bucket.bucket.bucketName, 'Sync DAG files to s3://<this>/dags/');
+    output('AlertsTopicArn', this.airstep.alerts.topic.topicArn, 'Failed runs and alarms are published here');
+    output('DashboardName', this.airstep.alerts.dashboard.dashboardName, 'CloudWatch dashboard');
+    output('ScheduleGroupName', this.airstep.schedules.group.name!, 'EventBridge Scheduler group of DAG schedules');
+    output('TriggerFunctionName', this.airstep.functions.functions.trigger.functionName, 'Starts a run');
+  }
+}
+
+/** The app in `cdk.json`: the stack, checked by cdk-nag's AWS Solutions rules when it is synthesized. */
+export function buildApp(props: AppProps = {}): { app: App; stack: AirstepStack } {
+  const app = new App(props);
+  const stack = new AirstepStack(app, 'AirstepStack');
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, stack };
+}

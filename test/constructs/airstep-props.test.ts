@@ -1,0 +1,144 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Airstep, type AirstepProps } from '../../lib/constructs/airstep.ts';
+import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
+import { actionsOf, CDK_CONTEXT, type Json, resourcesOf, StackTemplate, synthOutdir } from './stack-template.ts';
+
+const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/example/airstep-worker:1');
+
+/** One stack with one Airstep; the worker image comes from a registry, so nothing is staged for Docker. */
+function synthesize(props: AirstepProps, withVpc?: (stack: Stack) => ec2.IVpc) {
+  const app = new App({ outdir: synthOutdir(), context: CDK_CONTEXT });
+  const stack = new Stack(app, 'Custom', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const airstep = new Airstep(stack, 'Airstep', {
+    fargateWorkerImage: IMAGE,
+    ...props,
+    ...(withVpc ? { vpc: withVpc(stack) } : {}),
+  });
+  return { app, airstep, t: new StackTemplate(stack, app) };
+}
+
+describe('Construct: Airstep — props', () => {
+  let custom: ReturnType<typeof synthesize>;
+
+  beforeAll(() => {
+    custom = synthesize(
+      {
+        namePrefix: 'team-a',
+        bucketName: 'team-a-airstep',
+        queueNames: ['heavy', 'etl-2', 'default'],
+        workerTimeout: Duration.minutes(5),
+        workerMemoryMb: 2048,
+        fargateCpu: 1024,
+        fargateMemoryMiB: 4096,
+        alarmEmail: 'oncall@example.com',
+        invokableFunctionArns: ['arn:aws:lambda:eu-west-1:111122223333:function:enrich'],
+        dataTables: ['orders'],
+        messageTargets: ['arn:aws:sns:eu-west-1:111122223333:done'],
+        eventBuses: ['arn:aws:events:eu-west-1:111122223333:event-bus/data'],
+        pools: { warehouse: 3 },
+      },
+      (stack) =>
+        new ec2.Vpc(stack, 'Own', {
+          maxAzs: 2,
+          natGateways: 1,
+          flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+          subnetConfiguration: [
+            { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
+            { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+          ],
+        }),
+    );
+  }, 120_000);
+
+  it('creates one task queue per queue name, each consumed by the worker and open to the state machines', () => {
+    const { airstep, t } = custom;
+    expect(Object.keys(airstep.queues.taskQueues)).toEqual(['default', 'etl-2', 'heavy']);
+    const workerId = t.id(airstep.functions.functions.worker);
+    const consumed = t
+      .resources('AWS::Lambda::EventSourceMapping')
+      .filter(([, mapping]) => mapping.Properties.FunctionName.Ref === workerId)
+      .map(([, mapping]) => mapping.Properties.EventSourceArn['Fn::GetAtt'][0]);
+    const expected = [...Object.values(airstep.queues.taskQueues), airstep.queues.controlQueue].map((q) => t.id(q));
+    expect(new Set(consumed)).toEqual(new Set(expected));
+    const send = t
+      .statementsOf(airstep.stateMachineRole.role)
+      .find((statement) => actionsOf(statement).includes('sqs:SendMessage') && resourcesOf(statement).length > 1)!;
+    expect(new Set(resourcesOf(send).map((resource: Json) => resource['Fn::GetAtt'][0]))).toEqual(new Set(expected));
+    const urls = JSON.stringify(
+      t.resource(airstep.functions.functions.dagSync).Properties.Environment.Variables[STACK_ENV.taskQueueUrls],
+    );
+    for (const name of ['default', 'etl-2', 'heavy']) expect(urls).toContain(`\\"${name}\\":`);
+  });
+
+  it('ties visibility timeouts, the worker and the Fargate task to the props', () => {
+    const { airstep, t } = custom;
+    const worker = t.resource(airstep.functions.functions.worker).Properties;
+    expect([worker.Timeout, worker.MemorySize]).toEqual([300, 2048]);
+    for (const queue of [...Object.values(airstep.queues.taskQueues), airstep.queues.controlQueue]) {
+      expect(t.resource(queue).Properties.VisibilityTimeout).toBe(330);
+    }
+    expect(worker.Environment.Variables[STACK_ENV.pools]).toBe('{"warehouse":3}');
+    const task = t.resource(airstep.fargate.taskDefinition).Properties;
+    expect([task.Cpu, task.Memory]).toEqual(['1024', '4096']);
+    expect(task.ContainerDefinitions[0].Image).toBe('public.ecr.aws/example/airstep-worker:1');
+    t.template.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'team-a-airstep' });
+    t.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
+  it('opens native-step permissions exactly for the resources named in the props', () => {
+    const { airstep, t } = custom;
+    const statements = t.statementsOf(airstep.stateMachineRole.role);
+    const resourcesFor = (action: string) =>
+      statements.filter((statement) => actionsOf(statement).includes(action)).flatMap(resourcesOf);
+    expect(resourcesFor('lambda:InvokeFunction')).toEqual(['arn:aws:lambda:eu-west-1:111122223333:function:enrich']);
+    expect(resourcesFor('dynamodb:PutItem')).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:eu-west-1:111122223333:table/orders']] },
+    ]);
+    expect(resourcesFor('sns:Publish')).toEqual(['arn:aws:sns:eu-west-1:111122223333:done']);
+    expect(resourcesFor('events:PutEvents')).toEqual(['arn:aws:events:eu-west-1:111122223333:event-bus/data']);
+    // No data buckets named: no S3 permission at all.
+    expect(statements.flatMap(actionsOf).filter((action) => action.startsWith('s3:'))).toEqual([]);
+  });
+
+  it('runs Fargate tasks in the private subnets of a VPC you bring, without a public IP', () => {
+    const { airstep, t } = custom;
+    t.template.resourceCountIs('AWS::EC2::VPC', 1);
+    const variables = t.resource(airstep.functions.functions.dagSync).Properties.Environment.Variables;
+    expect(variables[STACK_ENV.assignPublicIp]).toBe('DISABLED');
+    const privateSubnets = (airstep.fargate.vpc as ec2.Vpc).privateSubnets.map((subnet) => t.id(subnet));
+    expect(JSON.stringify(variables[STACK_ENV.subnetIds])).toBe(
+      JSON.stringify({ 'Fn::Join': ['', [{ Ref: privateSubnets[0] }, ',', { Ref: privateSubnets[1] }]] }),
+    );
+  });
+
+  it('names everything by the prefix, and its cdk-nag acknowledgements follow it', () => {
+    const { app, airstep, t } = custom;
+    t.template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'team-a-dags' });
+    const [[, rule]] = t.resources('AWS::Events::Rule') as [[string, Json]];
+    expect(JSON.stringify(rule.Properties.EventPattern)).toContain(':stateMachine:team-a-');
+    const starts = t
+      .statementsOf(airstep.functions.functions.trigger.role!)
+      .filter((statement) => actionsOf(statement).includes('states:StartExecution'))
+      .flatMap(resourcesOf);
+    expect(JSON.stringify(starts)).toContain(':stateMachine:team-a-*');
+    expect(JSON.stringify(starts)).not.toContain(':stateMachine:airstep-');
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+
+  it('refuses props it cannot deploy, naming the field', () => {
+    const airstep = (props: AirstepProps) => () =>
+      new Airstep(new Stack(new App(), 'Refused'), 'Airstep', { fargateWorkerImage: IMAGE, ...props });
+    expect(airstep({ queueNames: ['no spaces'] })).toThrow(
+      "queue name 'no spaces' must be 1-40 letters, digits, _ or -",
+    );
+    expect(airstep({ workerTimeout: Duration.minutes(16) })).toThrow(
+      'workerTimeout cannot exceed 15 minutes (the Lambda limit)',
+    );
+    expect(airstep({ namePrefix: 'team_a' })).toThrow("namePrefix 'team_a' must be 1-20 letters, digits or -");
+  });
+});
