@@ -1,4 +1,4 @@
-import { catchupIntervals, type RunInterval, runId, type ScheduleSpec } from '../schedule/index.ts';
+import { catchupIntervals, nextRuns, type RunInterval, runId, type ScheduleSpec } from '../schedule/index.ts';
 
 /** A DAG the local scheduler runs on its schedule. */
 export interface ScheduledDag {
@@ -12,6 +12,17 @@ export interface RunBook {
   readonly lastLogicalDate?: string;
   readonly active: number;
 }
+
+/** A scheduled run to start: its interval and run id. */
+export interface DueRun {
+  readonly dagId: string;
+  readonly runId: string;
+  readonly interval: RunInterval;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The decision: pure functions of the schedule, what already ran, and "now".
+// ---------------------------------------------------------------------------------------------------------------
 
 /**
  * The scheduled runs to start now, oldest first: with catchup every interval that ended since the start date or
@@ -27,32 +38,54 @@ export function dueRuns(dag: ScheduledDag, book: RunBook, now: Date): RunInterva
   });
 }
 
-/** A scheduled run to start: its interval and run id. */
-export interface DueRun {
-  readonly dagId: string;
-  readonly runId: string;
-  readonly interval: RunInterval;
+/**
+ * Where a DAG's schedule resumes, given the runs in the store: the newest logical date of its scheduled and
+ * backfill runs, whatever their state (Airflow's "last automated run"). Manual runs do not count; a backfill
+ * does, so a range backfilled ahead of the scheduler is not run a second time under a `scheduled__` id.
+ */
+export function resumePoint(runs: ReadonlyArray<{ runType: string; logicalDate: string }>): string | undefined {
+  let latest: { at: number; logicalDate: string } | undefined;
+  for (const run of runs) {
+    if (run.runType !== 'scheduled' && run.runType !== 'backfill') continue;
+    const at = Date.parse(run.logicalDate);
+    if (Number.isNaN(at)) continue;
+    if (latest === undefined || at > latest.at) latest = { at, logicalDate: run.logicalDate };
+  }
+  return latest?.logicalDate;
 }
+
+const later = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined ? a : Date.parse(b) > Date.parse(a) ? b : a;
 
 /**
  * The local scheduler's book-keeping over many DAGs. `tick(now)` returns the runs to start and counts them as
  * active; `finished(dagId)` frees the slot. DAGs can be replaced while running (a file saved in `airstep dev`);
- * what a DAG already ran is kept by id.
+ * what a DAG already ran is kept by id. A DAG's last logical date only moves forward, so no run id is ever
+ * handed out twice, whatever the DAG is replaced with.
  */
 export class LocalScheduler {
   private readonly dags = new Map<string, ScheduledDag>();
   private readonly books = new Map<string, { lastLogicalDate?: string; active: number }>();
 
-  /** Adds or replaces a DAG; `lastLogicalDate` (from the store) says where a DAG seen for the first time resumes. */
+  /**
+   * Adds or replaces a DAG. `lastLogicalDate` is where the store says it got to (see `resumePoint`); a date
+   * older than what this scheduler already started is ignored.
+   */
   set(dag: ScheduledDag, lastLogicalDate?: string): void {
     this.dags.set(dag.dagId, dag);
-    if (!this.books.has(dag.dagId)) {
-      this.books.set(dag.dagId, { active: 0, ...(lastLogicalDate !== undefined ? { lastLogicalDate } : {}) });
-    }
+    const book = this.books.get(dag.dagId) ?? { active: 0 };
+    const last = later(book.lastLogicalDate, lastLogicalDate);
+    if (last !== undefined) book.lastLogicalDate = last;
+    this.books.set(dag.dagId, book);
   }
 
+  /** Stops scheduling a DAG (its file broke or went away); its runs in flight still count when it comes back. */
   remove(dagId: string): void {
     this.dags.delete(dagId);
+  }
+
+  has(dagId: string): boolean {
+    return this.dags.has(dagId);
   }
 
   tick(now: Date): DueRun[] {
@@ -71,5 +104,104 @@ export class LocalScheduler {
   finished(dagId: string): void {
     const book = this.books.get(dagId);
     if (book !== undefined && book.active > 0) book.active--;
+  }
+
+  /**
+   * When the next run becomes due after `now`, for DAGs with a free slot; undefined when none will (no DAGs,
+   * every schedule past its end date, or every DAG at `maxActiveRuns`: a run ending is then what makes one due).
+   */
+  nextDueAt(now: Date): Date | undefined {
+    let earliest: number | undefined;
+    for (const dag of this.dags.values()) {
+      const book = this.books.get(dag.dagId)!;
+      if (book.active >= dag.maxActiveRuns) continue;
+      const next = nextRuns(dag.spec, now, 1)[0];
+      if (next === undefined) continue;
+      const at = Date.parse(next.runAfter);
+      if (earliest === undefined || at < earliest) earliest = at;
+    }
+    return earliest !== undefined ? new Date(earliest) : undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The timer: when to ask the scheduler again. The clock is injected, so tests drive it without waiting.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The clock and timers the loop uses; `realTimer` in `airstep dev`, a fake one in tests. */
+export interface SchedulerTimer {
+  now(): Date;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realTimer: SchedulerTimer = {
+  now: () => new Date(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * Runs a `LocalScheduler` on a clock: asks it for due runs now, then sleeps until the next run is due. It also
+ * asks again when told something changed (`poke`: a DAG was added or replaced) and when a run ends
+ * (`finished`: a queued run may now start). A sleep never exceeds `maxSleepMs`, so a wall clock that jumps
+ * (a laptop waking up) is noticed within that time.
+ */
+export class SchedulerLoop {
+  private handle: unknown;
+  private stopped = true;
+  private busy = false;
+  private again = false;
+
+  constructor(
+    private readonly scheduler: LocalScheduler,
+    private readonly start: (run: DueRun) => void,
+    private readonly timer: SchedulerTimer = realTimer,
+    private readonly maxSleepMs = 60_000,
+  ) {}
+
+  /** Starts the loop: due runs start at once. */
+  begin(): void {
+    this.stopped = false;
+    this.poke();
+  }
+
+  /** Looks for due runs now and sets the next wake-up. */
+  poke(): void {
+    if (this.stopped) return;
+    // `start` may report a run as finished at once (it could not start); that asks again after this pass.
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    try {
+      this.timer.clearTimeout(this.handle);
+      this.handle = undefined;
+      let now: Date;
+      do {
+        this.again = false;
+        now = this.timer.now();
+        for (const run of this.scheduler.tick(now)) this.start(run);
+      } while (this.again && !this.stopped);
+      if (this.stopped) return;
+      const next = this.scheduler.nextDueAt(now);
+      const sleep = next === undefined ? this.maxSleepMs : Math.min(this.maxSleepMs, next.getTime() - now.getTime());
+      this.handle = this.timer.setTimeout(() => this.poke(), Math.max(0, sleep));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** A run of `dagId` ended: its slot is free. */
+  finished(dagId: string): void {
+    this.scheduler.finished(dagId);
+    this.poke();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer.clearTimeout(this.handle);
+    this.handle = undefined;
   }
 }
