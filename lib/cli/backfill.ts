@@ -12,12 +12,13 @@ import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { formatDuration } from './render-grid.ts';
+import { renderTable } from './render-table.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { paintState } from './run-output.ts';
 
 interface BackfillOptions {
-  from: string;
-  to: string;
+  from?: string;
+  to?: string;
   dag?: string;
   reverse?: boolean;
   dryRun?: boolean;
@@ -31,8 +32,10 @@ interface BackfillRun {
   readonly logicalDate: string;
   readonly dataIntervalStart: string;
   readonly dataIntervalEnd: string;
-  state: 'planned' | 'skipped' | 'success' | 'failed' | 'interrupted' | 'running';
+  state: 'planned' | 'skipped' | 'success' | 'failed' | 'interrupted' | 'running' | 'not_started';
   durationMs?: number;
+  /** Why a run was skipped. */
+  note?: 'already succeeded' | 'running in another process';
 }
 
 /**
@@ -46,8 +49,9 @@ export function registerBackfillCommand(program: Command): void {
     .command('backfill')
     .description("run a DAG's scheduled intervals over a date range in the local engine")
     .argument('<file>', 'DAG file')
-    .requiredOption('--from <date>', 'first logical date (ISO date or date-time; read in the DAG time zone)')
-    .requiredOption('--to <date>', 'last logical date')
+    // Checked by the command rather than commander, so a missing date is bad input (exit 2) like a wrong one.
+    .option('--from <date>', 'first logical date (required; ISO date or date-time, read in the DAG time zone)')
+    .option('--to <date>', 'last logical date (required)')
     .option('--dag <id>', 'the DAG to backfill, when the file has several')
     .option('--reverse', 'newest interval first')
     .option('--dry-run', 'list the runs without running them')
@@ -62,6 +66,8 @@ export function registerBackfillCommand(program: Command): void {
 async function backfill(file: string, options: BackfillOptions): Promise<number> {
   const c = colours();
   const refuse = refuser(options.json, c.red);
+  const { from, to } = options;
+  if (from === undefined || to === undefined) return refuse('backfill needs both --from DATE and --to DATE');
   const picked = await loadOneDag(file, options.dag);
   if (!picked.ok) return refuse(picked.message);
   const { dag } = picked.value;
@@ -79,7 +85,7 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   }
   let intervals: RunInterval[];
   try {
-    intervals = backfillIntervals(scheduleSpecOf(compiled.ir.schedule), options.from, options.to, {
+    intervals = backfillIntervals(scheduleSpecOf(compiled.ir.schedule), from, to, {
       reverse: options.reverse === true,
     });
   } catch (error) {
@@ -105,19 +111,29 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
     if (options.json === true) printJson({ dagId: dag.id, runs });
     else {
       console.log(
-        c.bold(`${dag.id}: ${runs.length} run${runs.length === 1 ? '' : 's'} from ${options.from} to ${options.to}`),
+        c.bold(
+          `${dag.id}: ${runs.length} run${runs.length === 1 ? '' : 's'} from ${from} to ${to}` +
+            ` (dry run: nothing runs)`,
+        ),
       );
-      for (const run of runs)
-        console.log(`  ${run.runId}  ${c.dim(`${run.dataIntervalStart} → ${run.dataIntervalEnd}`)}`);
+      process.stdout.write(
+        renderTable(
+          ['run id', 'logical date', 'data interval'],
+          runs.map((run) => [run.runId, run.logicalDate, `${run.dataIntervalStart} → ${run.dataIntervalEnd}`]),
+        ),
+      );
     }
     return EXIT.ok;
   }
 
   const store = new LocalStore();
   await store.recoverInterrupted();
-  const succeeded = new Set(
-    (await store.runs(dag.id)).filter((run) => run.state === 'success').map((run) => run.runId),
-  );
+  // Only runs that ended well are done; a failed or interrupted one runs again under the same id. After
+  // recoverInterrupted, a run still `running` belongs to a live process (another backfill): leave it to it.
+  const already = new Map<string, 'success' | 'running'>();
+  for (const record of await store.runs(dag.id)) {
+    if (record.state === 'success' || record.state === 'running') already.set(record.runId, record.state);
+  }
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -135,10 +151,13 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   let next = 0;
   const worker = async () => {
     while (next < runs.length && !abort.signal.aborted) {
-      const run = runs[next++]!;
-      if (succeeded.has(run.runId)) {
+      const index = next++;
+      const run = runs[index]!;
+      const before = already.get(run.runId);
+      if (before !== undefined) {
         run.state = 'skipped';
-        say(`  ${c.dim('skipped')} ${run.runId} ${c.dim('(already succeeded)')}`);
+        run.note = before === 'success' ? 'already succeeded' : 'running in another process';
+        say(`  ${c.dim('skipped')} ${run.runId} ${c.dim(`(${run.note})`)}`);
         continue;
       }
       run.state = 'running';
@@ -146,7 +165,7 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
       const ctx = intervalRunContext({
         dagId: dag.id,
         timezone: compiled.ir.schedule.timezone,
-        interval: intervals[runs.indexOf(run)]!,
+        interval: intervals[index]!,
         runType: 'backfill',
         params: params.params,
         conf: conf.value,
@@ -171,9 +190,22 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
-  const ok = runs.every((run) => run.state === 'success' || run.state === 'skipped');
+  // Runs an interrupt kept from starting.
+  for (const run of runs) if (run.state === 'planned') run.state = 'not_started';
+  const ok = runs.every((run) => run.state === 'success' || run.note === 'already succeeded');
   if (options.json === true) printJson({ dagId: dag.id, ok, runs });
   else {
+    process.stdout.write(
+      `\n${renderTable(
+        ['run id', 'state', 'duration'],
+        runs.map((run) => [
+          run.runId,
+          run.state,
+          `${run.durationMs !== undefined ? formatDuration(run.durationMs) : '-'}${run.note !== undefined ? `  (${run.note})` : ''}`,
+        ]),
+        (row, column, text) => (column === 1 ? paintState(c, runs[row]!.state, text) : text),
+      )}`,
+    );
     const counts = new Map<string, number>();
     for (const run of runs) counts.set(run.state, (counts.get(run.state) ?? 0) + 1);
     const summary = [...counts.entries()].map(([state, count]) => `${count} ${state}`).join(', ');

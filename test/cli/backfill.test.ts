@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { LocalStore } from '../../lib/local/local-store.ts';
+import { afterAll, describe, it } from 'vitest';
+import { LocalStore, type RunRecord } from '../../lib/local/local-store.ts';
 
 const exec = promisify(execFile);
 const CLI = resolve('bin/airstep.js');
@@ -15,7 +15,7 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI in a fresh working directory (its own `.airstep`); resolves with the exit code and output. */
+/** Runs the CLI in a working directory (its own `.airstep`); resolves with the exit code and output. */
 async function airstep(cwd: string, ...args: string[]) {
   try {
     const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
@@ -33,37 +33,64 @@ async function workdir(): Promise<string> {
   dirs.push(dir);
   return dir;
 }
+const day = (d: string) => `2026-11-${d}T00:00:00+00:00`;
+const byRunId = (runs: RunRecord[]) => new Map(runs.map((run) => [run.runId, run]));
 
-describe('airstep backfill', () => {
-  it('--dry-run lists the intervals and run ids and writes nothing', async () => {
+/** The most runs that were running at the same instant. */
+function mostAtOnce(runs: readonly RunRecord[]): number {
+  const edges = runs.flatMap((run) => [
+    { at: Date.parse(run.startedAt), step: 1 },
+    { at: Date.parse(run.endedAt!), step: -1 },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let now = 0;
+  let most = 0;
+  for (const edge of edges) {
+    now += edge.step;
+    most = Math.max(most, now);
+  }
+  return most;
+}
+
+// Each test has its own working directory, so they run side by side.
+describe.concurrent('airstep backfill', () => {
+  it('--dry-run lists logical date, data interval and run id of each run, and writes nothing', async ({ expect }) => {
     const cwd = await workdir();
-    const { code, stdout } = await airstep(
-      cwd,
-      'backfill',
-      DAG,
-      '--from',
-      '2026-11-01',
-      '--to',
-      '2026-11-03',
-      '--dry-run',
-      '--json',
+    const range = ['--from', '2026-11-01', '--to', '2026-11-03', '--dry-run'];
+    const [text, json] = await Promise.all([
+      airstep(cwd, 'backfill', DAG, ...range),
+      airstep(cwd, 'backfill', DAG, ...range, '--json'),
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(
+      [
+        'daily_ds: 3 runs from 2026-11-01 to 2026-11-03 (dry run: nothing runs)',
+        'run id                               logical date               data interval',
+        `backfill__${day('01')}  ${day('01')}  ${day('01')} → ${day('02')}`,
+        `backfill__${day('02')}  ${day('02')}  ${day('02')} → ${day('03')}`,
+        `backfill__${day('03')}  ${day('03')}  ${day('03')} → ${day('04')}`,
+        '',
+      ].join('\n'),
     );
-    expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
       dagId: 'daily_ds',
-      runs: ['01', '02', '03'].map((day) => ({
-        runId: `backfill__2026-11-${day}T00:00:00+00:00`,
-        logicalDate: `2026-11-${day}T00:00:00+00:00`,
-        dataIntervalStart: `2026-11-${day}T00:00:00+00:00`,
-        dataIntervalEnd: `2026-11-${String(Number(day) + 1).padStart(2, '0')}T00:00:00+00:00`,
+      runs: ['01', '02', '03'].map((d) => ({
+        runId: `backfill__${day(d)}`,
+        logicalDate: day(d),
+        dataIntervalStart: day(d),
+        dataIntervalEnd: day(String(Number(d) + 1).padStart(2, '0')),
         state: 'planned',
       })),
     });
     expect(existsSync(join(cwd, '.airstep'))).toBe(false);
   });
 
-  it('runs each interval with its own ds, and a second backfill skips what already succeeded', async () => {
+  it('runs each interval with its own ds, maxActiveRuns at a time in order; a second backfill skips what succeeded', async ({
+    expect,
+  }) => {
     const cwd = await workdir();
+    const store = new LocalStore(join(cwd, '.airstep'));
     const first = await airstep(
       cwd,
       'backfill',
@@ -76,76 +103,96 @@ describe('airstep backfill', () => {
       '--conf',
       '{"label":"b"}',
     );
-    expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout).runs.map((run: { state: string }) => run.state)).toEqual([
-      'success',
-      'success',
-      'success',
+    expect(first.code, first.stderr).toBe(0);
+    expect(
+      JSON.parse(first.stdout).runs.map((run: { runId: string; state: string }) => [run.runId, run.state]),
+    ).toEqual([
+      [`backfill__${day('01')}`, 'success'],
+      [`backfill__${day('02')}`, 'success'],
+      [`backfill__${day('03')}`, 'success'],
     ]);
-
-    const store = new LocalStore(join(cwd, '.airstep'));
-    for (const day of ['01', '02', '03']) {
-      const tasks = await store.tasks('daily_ds', `backfill__2026-11-${day}T00:00:00+00:00`);
+    for (const d of ['01', '02', '03']) {
+      const tasks = await store.tasks('daily_ds', `backfill__${day(d)}`);
       expect(tasks.map((task) => [task.taskId, task.state, task.output])).toEqual([
-        [
-          'report',
-          'success',
-          { ds: `2026-11-${day}`, runType: 'backfill', start: `2026-11-${day}T00:00:00+00:00`, label: 'b' },
-        ],
+        ['report', 'success', { ds: `2026-11-${d}`, runType: 'backfill', start: day(d), label: 'b' }],
       ]);
     }
+    // maxActiveRuns is 2: the third run waits for one of the first two, and they start oldest first.
+    const runs = byRunId(await store.runs('daily_ds'));
+    const [r1, r2, r3] = ['01', '02', '03'].map((d) => runs.get(`backfill__${day(d)}`)!);
+    expect([r1, r2, r3].map((run) => run!.runType)).toEqual(['backfill', 'backfill', 'backfill']);
+    expect(mostAtOnce([r1!, r2!, r3!])).toBe(2);
+    expect(r1!.startedAt <= r2!.startedAt && r2!.startedAt <= r3!.startedAt).toBe(true);
+    expect(r3!.startedAt >= [r1!.endedAt!, r2!.endedAt!].sort()[0]!).toBe(true);
 
-    const again = await airstep(
-      cwd,
-      'backfill',
-      DAG,
-      '--from',
-      '2026-11-02',
-      '--to',
-      '2026-11-04',
-      '--reverse',
-      '--json',
-    );
-    expect(again.code).toBe(0);
-    expect(
-      JSON.parse(again.stdout).runs.map((run: { runId: string; state: string }) => [run.runId, run.state]),
-    ).toEqual([
-      ['backfill__2026-11-04T00:00:00+00:00', 'success'],
-      ['backfill__2026-11-03T00:00:00+00:00', 'skipped'],
-      ['backfill__2026-11-02T00:00:00+00:00', 'skipped'],
+    const again = await airstep(cwd, 'backfill', DAG, '--from', '2026-11-02', '--to', '2026-11-05', '--reverse');
+    expect(again.code, again.stderr).toBe(0);
+    const lines = again.stdout.split('\n');
+    expect(lines).toContain(`  skipped backfill__${day('03')} (already succeeded)`);
+    expect(lines).toContain(`  skipped backfill__${day('02')} (already succeeded)`);
+    // Newest first: 05 starts before 04.
+    expect(lines.filter((line) => line.startsWith('  running'))).toEqual([
+      `  running backfill__${day('05')}`,
+      `  running backfill__${day('04')}`,
     ]);
-  }, 60_000);
+    const table = lines.slice(lines.indexOf('run id                               state    duration'));
+    expect(table.slice(1, 5).map((line) => line.split(/\s+/).slice(0, 2))).toEqual([
+      [`backfill__${day('05')}`, 'success'],
+      [`backfill__${day('04')}`, 'success'],
+      [`backfill__${day('03')}`, 'skipped'],
+      [`backfill__${day('02')}`, 'skipped'],
+    ]);
+    expect(table[5]).toBe('backfill done: 2 success, 2 skipped');
+    const after = await store.runs('daily_ds');
+    expect(after.map((run) => run.runId).sort()).toEqual(
+      ['01', '02', '03', '04', '05'].map((d) => `backfill__${day(d)}`),
+    );
+    // The second backfill ran with its own conf (none: the default label); skipped runs were left as they were.
+    expect((await store.tasks('daily_ds', `backfill__${day('05')}`))[0]!.output).toMatchObject({ label: 'x' });
+    expect(byRunId(after).get(`backfill__${day('02')}`)!.startedAt).toBe(r2!.startedAt);
+  }, 30_000);
 
-  it('refuses bad input with exit 2 and writes nothing', async () => {
+  it('exits 1 when a run fails, and runs the failed interval again on the next backfill', async ({ expect }) => {
+    const cwd = await workdir();
+    const range = ['--from', '2026-11-07', '--to', '2026-11-07', '--json'];
+    const failed = await airstep(cwd, 'backfill', DAG, ...range, '--conf', '{"label":"fail"}');
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      ok: false,
+      runs: [{ runId: `backfill__${day('07')}`, state: 'failed' }],
+    });
+    const retried = await airstep(cwd, 'backfill', DAG, ...range);
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout)).toMatchObject({
+      ok: true,
+      runs: [{ runId: `backfill__${day('07')}`, state: 'success' }],
+    });
+  }, 30_000);
+
+  it('refuses bad input with exit 2 and writes nothing', async ({ expect }) => {
     const cwd = await workdir();
     const cases = [
       {
-        args: ['--from', '2026-11-05', '--to', '2026-11-01'],
+        args: [DAG, '--from', '2026-11-05', '--to', '2026-11-01'],
         message: "to: to '2026-11-01' is before from '2026-11-05'",
       },
-      { args: ['--from', '2026-13-01', '--to', '2026-11-01'], message: 'from' },
+      { args: [DAG, '--from', 'yesterday', '--to', '2026-11-01'], message: "daily_ds › from: from 'yesterday'" },
+      { args: [DAG, '--from', '2026-11-01'], message: 'backfill needs both --from DATE and --to DATE' },
       {
-        args: ['--from', '2026-11-01', '--to', '2026-11-02', '--dag', 'nope'],
+        args: [DAG, '--from', '2026-11-01', '--to', '2026-11-02', '--dag', 'nope'],
         message: "no DAG 'nope' (found: daily_ds)",
       },
-      { args: ['--from', '2026-11-01', '--to', '2026-11-02', '--conf', '{"label":5}'], message: 'params.label' },
+      { args: [DAG, '--from', '2026-11-01', '--to', '2026-11-02', '--conf', '{"label":5}'], message: 'params.label' },
+      {
+        args: [resolve('dags/examples/csv_to_json.ts'), '--from', '2026-11-01', '--to', '2026-11-02'],
+        message: 'schedule null has no intervals to backfill',
+      },
     ];
-    for (const { args, message } of cases) {
-      const { code, stderr } = await airstep(cwd, 'backfill', DAG, ...args);
-      expect(code, args.join(' ')).toBe(2);
-      expect(stderr).toContain(message);
+    const results = await Promise.all(cases.map(({ args }) => airstep(cwd, 'backfill', ...args)));
+    for (const [index, { args, message }] of cases.entries()) {
+      expect(results[index]!.code, args.join(' ')).toBe(2);
+      expect(results[index]!.stderr).toContain(message);
     }
-    const manual = await airstep(
-      cwd,
-      'backfill',
-      resolve('dags/examples/csv_to_json.ts'),
-      '--from',
-      '2026-11-01',
-      '--to',
-      '2026-11-02',
-    );
-    expect(manual.code).toBe(2);
-    expect(manual.stderr).toContain('schedule null has no intervals to backfill');
     expect(existsSync(join(cwd, '.airstep'))).toBe(false);
   }, 30_000);
 });
