@@ -4,16 +4,21 @@ import { Construct } from 'constructs';
 
 /**
  * Run metadata in DynamoDB: on-demand, point-in-time recovery, encrypted. One table per kind of record, keyed
- * for the way Airstep reads it:
+ * for the way Airstep reads it: every read is a GetItem or a Query on a key; the few Scans are over small tables.
  *
- * | table | key | read by |
- * |---|---|---|
- * | dags | `dagId`, `version` (`LATEST` points at the live one) | CLI `list`, trigger (state machine, params schema) |
- * | runs | `dagId`, `runId`; index `byState` (`state`, `startedAt`) | CLI `runs`, recorder, trigger (active runs) |
- * | taskInstances | `runKey` (`dagId#runId`), `taskKey` (`taskId#mapIndex`) | CLI `tasks`, recorder |
- * | importErrors | `file` | CLI `list`, dashboard |
- * | poolSlots | `pool` (a counter item with capacity, used, and holders by try) | worker (take), recorder (give back) |
- * | queuedRuns | `dagId`, `queuedAt` | trigger (queue when maxActiveRuns is reached), recorder (start next) |
+ * - dags (`dagId`, `version`): live DAG = Get `version = LATEST` (trigger, recorder, CLI); one version = Get;
+ *   list DAGs = Scan for `version = LATEST`.
+ * - runs (`dagId`, `runId`; local index `byState` = `dagId`, `state`): one run = Get; runs of a DAG = Query;
+ *   running runs of a DAG (`maxActiveRuns`) = Query `byState`, strongly consistent.
+ * - taskInstances (`runKey` = `dagId#runId`, `taskKey`): tasks, gates and signals of a run = Query `runKey`;
+ *   an answered try = Get.
+ * - importErrors (`file`): record / clear a file = Put / Delete; list = Scan.
+ * - poolSlots (`pool`): take / give back slots = conditional Update; slots an ended run still holds = Scan (one
+ *   item per pool).
+ * - queuedRuns (`dagId`, `queuedAt`): oldest queued run of a DAG = Query, Limit 1.
+ *
+ * `byState` is a local index so that counting a DAG's running runs can be strongly consistent (two triggers at
+ * once must not both see room under `maxActiveRuns`); a local index can only be made with its table.
  */
 export const TABLE_KEYS = {
   dags: { partition: 'dagId', sort: 'version' },
@@ -23,6 +28,9 @@ export const TABLE_KEYS = {
   poolSlots: { partition: 'pool' },
   queuedRuns: { partition: 'dagId', sort: 'queuedAt' },
 } as const;
+
+/** The runs table's local index: runs of a DAG by state. */
+export const RUNS_BY_STATE = { indexName: 'byState', sort: 'state' } as const;
 
 export type TableName = keyof typeof TABLE_KEYS;
 
@@ -47,11 +55,10 @@ export class MetadataTables extends Construct {
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
         ...(name === 'runs'
           ? {
-              globalSecondaryIndexes: [
+              localSecondaryIndexes: [
                 {
-                  indexName: 'byState',
-                  partitionKey: { name: 'state', type: dynamodb.AttributeType.STRING },
-                  sortKey: { name: 'startedAt', type: dynamodb.AttributeType.STRING },
+                  indexName: RUNS_BY_STATE.indexName,
+                  sortKey: { name: RUNS_BY_STATE.sort, type: dynamodb.AttributeType.STRING },
                 },
               ],
             }

@@ -7,7 +7,7 @@ import { BUCKET_PREFIXES } from '../../lib/constructs/airstep-bucket.ts';
 import { FUNCTION_NAMES, type FunctionName, SERVICE_NAMES } from '../../lib/constructs/airstep-functions.ts';
 import { type AirstepStack, buildApp, EXAMPLE_DATA_BUCKETS } from '../../lib/constructs/airstep-stack.ts';
 import { IMPORT_ERRORS_METRIC, METRICS_NAMESPACE, RECORDER_METRICS } from '../../lib/constructs/alerts.ts';
-import { TABLE_KEYS, type TableName } from '../../lib/constructs/metadata-tables.ts';
+import { RUNS_BY_STATE, TABLE_KEYS, type TableName } from '../../lib/constructs/metadata-tables.ts';
 import { STACK_ENV, type StackEnvKey } from '../../lib/runtime/stack-env.ts';
 import {
   actionsOf,
@@ -122,15 +122,18 @@ describe('Construct: Airstep — storage', () => {
         ...(keys.sort !== undefined ? [{ AttributeName: keys.sort, KeyType: 'RANGE' }] : []),
       ]);
     }
-    expect(t.json.Resources[tableIds().runs].Properties.GlobalSecondaryIndexes).toEqual([
-      expect.objectContaining({
-        IndexName: 'byState',
+    // Running runs of a DAG, read consistently: a local index on the runs table, and no global one anywhere.
+    expect(t.json.Resources[tableIds().runs].Properties.LocalSecondaryIndexes).toEqual([
+      {
+        IndexName: RUNS_BY_STATE.indexName,
         KeySchema: [
-          { AttributeName: 'state', KeyType: 'HASH' },
-          { AttributeName: 'startedAt', KeyType: 'RANGE' },
+          { AttributeName: 'dagId', KeyType: 'HASH' },
+          { AttributeName: 'state', KeyType: 'RANGE' },
         ],
-      }),
+        Projection: { ProjectionType: 'ALL' },
+      },
     ]);
+    for (const [id, table] of tables) expect(table.Properties.GlobalSecondaryIndexes, id).toBeUndefined();
   });
 });
 
