@@ -1,19 +1,16 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { type CompiledDag, compileDag } from '../compiler/compile-dag.ts';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
-import { LocalScheduler } from '../local/local-scheduler.ts';
+import { type DueRun, LocalScheduler, resumePoint, SchedulerLoop } from '../local/local-scheduler.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
-import { runAndRecord } from '../local/record-run.ts';
+import type { TaskInstance } from '../local/run-dag.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
-import { resolveParams } from '../runtime/params.ts';
-import { intervalRunContext } from '../runtime/run-context.ts';
-import type { Dag } from '../sdk/dag.ts';
-import { formatProblem } from '../sdk/errors.ts';
-import type { ParamSpec } from '../sdk/params.ts';
-import { dagFilesUnder, displayPath, isDagFileName, loadDagFile } from './load-dags.ts';
+import type { ScheduleSpec } from '../schedule/index.ts';
+import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
+import { dagFilesUnder, displayPath, isDagFileName } from './load-dags.ts';
 import { colours, EXIT } from './output.ts';
 import { formatDuration } from './render-grid.ts';
 import { readSpeed } from './run-input.ts';
@@ -24,26 +21,27 @@ interface DevOptions {
   schedule: boolean;
 }
 
-interface LiveDag {
-  readonly dag: Dag;
-  readonly compiled: CompiledDag;
-  readonly file: string;
-}
-
-/** How long a file must stay quiet after a change before it is loaded again (editors write in bursts). */
+/** How long a file must stay quiet after a change before it is checked again (editors write in bursts). */
 const DEBOUNCE_MS = 80;
-/** How often the scheduler looks for due runs. */
-const TICK_MS = 1000;
+/** A check that reports no file for this long is an import that never ends (a loop at import). */
+const CHECK_STALL_MS = 10_000;
+/** How long Ctrl-C waits for running runs to record themselves as interrupted before it kills their processes. */
+const STOP_GRACE_MS = 10_000;
+/** Files whose change may change a DAG: DAG files and the helper modules and data they import. */
+const SOURCE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json']);
 
 /**
- * `airstep dev [paths…]`: validates every DAG file, watches them and validates a saved file again at once, and
- * runs scheduled DAGs on their schedule in the local engine (catchup as configured), with the live lines of
- * `airstep run`. A file that fails to load stops only its own DAGs. Ctrl-C stops everything: running runs end as
- * interrupted.
+ * `airstep dev [paths…]`: checks every DAG file, watches them and checks a saved file again at once, and runs
+ * scheduled DAGs on their schedule in the local engine (catchup as configured) through the local scheduler, with
+ * the live lines of `airstep run`. A file that fails to load stops only its own DAGs. Ctrl-C stops everything:
+ * running runs end as interrupted.
  *
- * A changed file is imported again under a new version query; the module loader cannot unload the old version, so
- * memory grows by one module per save (small for a DAG file, and a dev session is short-lived). Helpers the DAG
- * file imports are not reloaded: restart `dev` after changing them.
+ * `dev` never imports a DAG file itself. ES modules cannot be unloaded: importing each saved version under a new
+ * `?v=` query would keep every version (and everything it allocated at import) for the rest of the session, and
+ * would not see changed helper modules at all. Instead every check and every run happens in a short-lived child
+ * process (dev-child.ts) that imports the current files once and exits, so this process's memory stays flat
+ * however many times a file is saved, and a helper's change is seen too. One child is always started ahead,
+ * with the engine loaded, so a save is checked in about 100 ms rather than a Node start-up.
  */
 export function registerDevCommand(program: Command): void {
   program
@@ -78,169 +76,439 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     return EXIT.usage;
   }
 
-  const store = new LocalStore();
-  await store.recoverInterrupted();
-  const scheduler = new LocalScheduler();
-  const byFile = new Map<string, LiveDag[]>();
-  const abort = new AbortController();
-  const running = new Set<Promise<void>>();
-  let version = 0;
-
-  const load = async (absolute: string): Promise<void> => {
-    const started = performance.now();
-    const previous = byFile.get(absolute) ?? [];
-    if (!existsSync(absolute)) {
-      for (const live of previous) scheduler.remove(live.dag.id);
-      byFile.delete(absolute);
-      if (previous.length > 0) console.log(`${c.dim('-')} ${displayPath(absolute)} ${c.dim('removed')}`);
-      return;
-    }
-    const loaded = await loadDagFile(absolute, { version: String(++version) });
-    const problems = loaded.errors.map((e) => `${e.file}${e.line !== undefined ? `:${e.line}` : ''} › ${e.message}`);
-    const good: LiveDag[] = [];
-    for (const dag of loaded.dags) {
-      const compiled = compileDag(dag, { file: loaded.file });
-      if (compiled.problems.length > 0) problems.push(...compiled.problems.map(formatProblem));
-      else good.push({ dag, compiled, file: loaded.file });
-    }
-    const ms = `${Math.round(performance.now() - started)} ms`;
-    if (problems.length === 0) {
-      console.log(`${c.green('✓')} ${loaded.file} ${c.dim(`${good.map((live) => live.dag.id).join(', ')} (${ms})`)}`);
-    } else {
-      console.log(`${c.red('✗')} ${loaded.file} ${c.dim(`(${ms})`)}`);
-      for (const problem of problems) console.log(`    ${c.red(problem)}`);
-    }
-    // A broken file's DAGs stop being scheduled until it loads again; other files are untouched.
-    const kept = new Set(good.map((live) => live.dag.id));
-    for (const live of previous) if (!kept.has(live.dag.id)) scheduler.remove(live.dag.id);
-    byFile.set(absolute, good);
-    for (const live of good) {
-      if (live.compiled.ir.schedule.expression === null) continue;
-      scheduler.set(
-        {
-          dagId: live.dag.id,
-          spec: scheduleSpecOf(live.compiled.ir.schedule),
-          maxActiveRuns: live.compiled.ir.maxActiveRuns,
-        },
-        await lastScheduledLogicalDate(store, live.dag.id),
-      );
-    }
-  };
-
-  const files = (await Promise.all(roots.map((root) => dagFilesUnder(root)))).flat().map((file) => resolve(file));
-  for (const file of files) await load(file);
-  console.log(
-    c.dim(
-      `watching ${roots.map((root) => displayPath(root) || '.').join(', ')}${options.schedule ? '; scheduled DAGs run locally' : ''} (Ctrl-C to stop)`,
-    ),
-  );
-
-  // Watch every folder under the roots (or a file root's folder) and reload a DAG file once it is quiet. Each
-  // folder is watched on its own: Node 20's recursive watch on Linux loses files that editors replace on save.
-  const pending = new Map<string, NodeJS.Timeout>();
-  const onChange = (folder: string, root: string) => (_event: string, name: string | Buffer | null) => {
-    if (name === null) return;
-    const absolute = join(folder, name.toString());
-    if (!isDagFileName(basename(absolute))) return;
-    if (!statSync(root).isDirectory() && absolute !== root) return;
-    clearTimeout(pending.get(absolute));
-    pending.set(
-      absolute,
-      setTimeout(() => {
-        pending.delete(absolute);
-        void load(absolute);
-      }, DEBOUNCE_MS),
-    );
-  };
-  const watchers: FSWatcher[] = roots.flatMap((root) =>
-    (statSync(root).isDirectory() ? foldersUnder(root) : [dirname(root)]).map((folder) =>
-      watch(folder, onChange(folder, root)),
-    ),
-  );
-
-  const startRun = (live: LiveDag, interval: Parameters<typeof intervalRunContext>[0]['interval']) => {
-    const params = resolveParams(live.compiled.ir.params as Record<string, ParamSpec>, {});
-    if (!params.ok) {
-      console.log(
-        c.red(`${live.dag.id}: params: ${params.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`),
-      );
-      scheduler.finished(live.dag.id);
-      return;
-    }
-    const ctx = intervalRunContext({
-      dagId: live.dag.id,
-      timezone: live.compiled.ir.schedule.timezone,
-      interval,
-      runType: 'scheduled',
-      params: params.params,
-      conf: {},
-    });
-    console.log(c.bold(`${live.dag.id} › ${ctx.runId}`));
-    const started = performance.now();
-    const done = runAndRecord({
-      dag: live.dag,
-      file: live.file,
-      ctx,
-      store,
-      maxActiveTasks: live.compiled.ir.maxActiveTasks,
-      limits,
-      speed: speed.value,
-      signal: abort.signal,
-      onTaskChange: (task) => console.log(`${c.dim(`${live.dag.id} ›`)}${taskChangeLine(c, task)}`),
-    })
-      .then(({ run }) => {
-        console.log(
-          `${paintState(c, run.state, `${live.dag.id} › ${run.runId} ${run.state}`)} ${c.dim(formatDuration(performance.now() - started))}`,
-        );
-      })
-      .catch((error: Error) => console.log(c.red(`${live.dag.id} › ${ctx.runId}: ${error.message}`)))
-      .finally(() => {
-        scheduler.finished(live.dag.id);
-        running.delete(done);
-      });
-    running.add(done);
-  };
-
-  const tick = () => {
-    if (!options.schedule || abort.signal.aborted) return;
-    const lives = new Map([...byFile.values()].flat().map((live) => [live.dag.id, live]));
-    for (const due of scheduler.tick(new Date())) {
-      const live = lives.get(due.dagId);
-      if (live === undefined) scheduler.finished(due.dagId);
-      else startRun(live, due.interval);
-    }
-  };
-  tick();
-  const ticker = setInterval(tick, TICK_MS);
-
-  await new Promise<void>((done) => {
+  let stopping = false;
+  const stopRequested = new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  const store = new LocalStore();
+  await store.recoverInterrupted();
+  const children = new DevChildren(limits);
+  const scheduler = new LocalScheduler();
+  const loop = new SchedulerLoop(scheduler, (due) => startRun(due));
+
+  // What each file last gave, and which file each DAG id belongs to.
+  const goodByFile = new Map<string, readonly CheckedDag[]>();
+  const owners = new Map<string, string>();
+  // Checks run side by side; a file's result counts only if no newer check of it was asked for since.
+  const requested = new Map<string, number>();
+  let batches = 0;
+  // Results are applied one at a time, in the order they arrive.
+  let applying = Promise.resolve();
+  const enqueue = (work: () => Promise<void> | void) => {
+    applying = applying.then(work).catch((error: Error) => console.error(c.red(error.stack ?? error.message)));
+  };
+
+  const apply = async (check: FileCheck, since: number, initial: boolean): Promise<void> => {
+    const previous = goodByFile.get(check.file) ?? [];
+    const problems = [...check.problems];
+    const good: CheckedDag[] = [];
+    for (const dag of check.dags) {
+      const other = owners.get(dag.dagId);
+      if (other !== undefined && other !== check.file) {
+        problems.push(`${check.shown} › dag ${dag.dagId} › id: also declared in ${displayPath(other)}; ignored here`);
+      } else good.push(dag);
+    }
+    const ms = c.dim(`(${Math.round(performance.now() - since)} ms)`);
+    if (problems.length === 0) {
+      console.log(`${c.green('✓')} ${check.shown} ${good.map((dag) => dag.dagId).join(', ')} ${ms}`);
+    } else {
+      console.log(`${c.red('✗')} ${check.shown} ${ms}`);
+      for (const problem of problems) console.log(`    ${c.red(problem)}`);
+    }
+    if (!initial) for (const line of changes(previous, good)) console.log(`    ${c.dim(line)}`);
+
+    // A broken file's DAGs stop being scheduled until it loads again; other files are untouched.
+    const kept = new Set(good.map((dag) => dag.dagId));
+    for (const dag of previous) {
+      if (kept.has(dag.dagId)) continue;
+      scheduler.remove(dag.dagId);
+      owners.delete(dag.dagId);
+    }
+    goodByFile.set(check.file, good);
+    for (const dag of good) {
+      owners.set(dag.dagId, check.file);
+      if (dag.spec === undefined) scheduler.remove(dag.dagId);
+      else {
+        const { dagId, spec, maxActiveRuns } = dag;
+        scheduler.set({ dagId, spec, maxActiveRuns }, resumePoint(await store.runs(dagId)));
+      }
+    }
+    loop.poke();
+  };
+
+  const forget = (file: string) => {
+    const previous = goodByFile.get(file);
+    if (previous === undefined) return;
+    goodByFile.delete(file);
+    for (const dag of previous) {
+      scheduler.remove(dag.dagId);
+      owners.delete(dag.dagId);
+    }
+    console.log(`${c.dim('-')} ${displayPath(file)} ${c.dim('removed')}`);
+  };
+
+  const checkFiles = async (files: readonly string[], since: number, initial = false): Promise<void> => {
+    const batch = ++batches;
+    for (const file of files) requested.set(file, batch);
+    const current = (file: string) => requested.get(file) === batch;
+    for (const file of files) if (!existsSync(file)) enqueue(() => forget(file));
+    let remaining = files.filter((file) => existsSync(file));
+    while (remaining.length > 0 && !stopping) {
+      const { done, failure } = await children.take().check(remaining, (check) => {
+        if (current(check.file)) enqueue(() => apply(check, since, initial));
+      });
+      remaining = remaining.slice(done);
+      // The process died or hung on the first file it had not reported: that file is the broken one.
+      const blamed = failure !== undefined ? remaining.shift() : undefined;
+      if (blamed !== undefined && current(blamed)) {
+        const shown = displayPath(blamed);
+        enqueue(() => apply({ file: blamed, shown, dags: [], problems: [`${shown} › ${failure}`] }, since, initial));
+      }
+    }
+  };
+
+  const startRun = (due: DueRun): void => {
+    const file = owners.get(due.dagId);
+    if (stopping || file === undefined) {
+      queueMicrotask(() => loop.finished(due.dagId));
+      return;
+    }
+    const label = `${due.dagId} › ${due.runId}`;
+    let started = performance.now();
+    void children
+      .take()
+      .run(
+        { file, dagId: due.dagId, interval: due.interval, speed: speed.value },
+        {
+          started: () => {
+            started = performance.now();
+            console.log(c.bold(label));
+          },
+          task: (task) => console.log(`${c.dim(`${due.dagId} ›`)}${taskChangeLine(c, task)}`),
+          ended: (state) =>
+            console.log(
+              `${paintState(c, state, `${label} ${state}`)} ${c.dim(formatDuration(performance.now() - started))}`,
+            ),
+          error: (message) => console.log(c.red(`${label}: not run: ${message}`)),
+        },
+      )
+      .finally(() => loop.finished(due.dagId));
+  };
+
+  // Watch every folder under the roots (or a file root's folder). Each folder is watched on its own: Node 20's
+  // recursive watch on Linux loses files that editors replace on save. `_` folders are watched too: helpers.
+  const watchers = new Map<string, FSWatcher>();
+  const pending = new Map<string, NodeJS.Timeout>();
+  const debounce = (key: string, work: (since: number) => void) => {
+    const since = performance.now();
+    clearTimeout(pending.get(key));
+    pending.set(
+      key,
+      setTimeout(() => {
+        pending.delete(key);
+        work(since);
+      }, DEBOUNCE_MS),
+    );
+  };
+  const watchTree = (folder: string, root: string, rootIsFolder: boolean) => {
+    for (const below of rootIsFolder ? foldersUnder(folder) : [folder]) {
+      if (watchers.has(below)) continue;
+      const watcher = watch(below, (_event, name) => {
+        if (name !== null && !stopping) changed(join(below, name.toString()), root, rootIsFolder);
+      });
+      watcher.on('error', () => {
+        watcher.close();
+        watchers.delete(below);
+      });
+      watchers.set(below, watcher);
+    }
+  };
+  const changed = (absolute: string, root: string, rootIsFolder: boolean) => {
+    const info = statSync(absolute, { throwIfNoEntry: false });
+    if (info?.isDirectory()) {
+      // A new folder: watch it, and check the DAG files it came with.
+      if (rootIsFolder && !watchers.has(absolute) && !/^[.]/.test(basename(absolute))) {
+        watchTree(absolute, root, true);
+        debounce(absolute, (since) => {
+          void dagFilesUnder(absolute).then((files) => {
+            const dagFiles = files.map((file) => resolve(file)).filter((file) => isDagPath(root, file));
+            if (dagFiles.length > 0) void checkFiles(dagFiles, since);
+          });
+        });
+      }
+      return;
+    }
+    if (!SOURCE_EXTENSIONS.has(extname(absolute))) return;
+    if (rootIsFolder ? isDagPath(root, absolute) : absolute === root) {
+      debounce(absolute, (since) => void checkFiles([absolute], since));
+      return;
+    }
+    // A helper module (or data file) changed: every DAG file may import it, so check them all again.
+    debounce('\u0000helpers', (since) => {
+      const files = [...goodByFile.keys()];
+      console.log(c.dim(`${displayPath(absolute)} changed: checking ${files.length} DAG file(s) again`));
+      void checkFiles(files, since);
+    });
+  };
+
+  const startedAt = performance.now();
+  const files = (await Promise.all(roots.map((root) => dagFilesUnder(root)))).flat().map((file) => resolve(file));
+  for (const root of roots) {
+    const rootIsFolder = statSync(root).isDirectory();
+    watchTree(rootIsFolder ? root : dirname(root), root, rootIsFolder);
+  }
+  await checkFiles(files, startedAt, true);
+  await applying;
+  console.log(
+    c.dim(
+      `watching ${roots.map((root) => displayPath(root) || '.').join(', ')}` +
+        `${options.schedule ? '; scheduled DAGs run locally' : ''} (Ctrl-C to stop)`,
+    ),
+  );
+  if (options.schedule) loop.begin();
+
+  await stopRequested;
+  stopping = true;
   console.log(c.dim('\nstopping…'));
-  clearInterval(ticker);
+  loop.stop();
   for (const timer of pending.values()) clearTimeout(timer);
-  for (const watcher of watchers) watcher.close();
-  abort.abort();
-  await Promise.all([...running]);
+  for (const watcher of watchers.values()) watcher.close();
+  await children.close(STOP_GRACE_MS);
+  await applying;
   return EXIT.ok;
 }
 
-/** A folder and the folders below it that may hold DAG files (not `_` or `.` folders, not node_modules). */
+/** Lines saying how a file's DAGs changed with a save. */
+function changes(before: readonly CheckedDag[], after: readonly CheckedDag[]): string[] {
+  const lines: string[] = [];
+  const old = new Map(before.map((dag) => [dag.dagId, dag]));
+  const now = new Set(after.map((dag) => dag.dagId));
+  for (const dag of after) {
+    const was = old.get(dag.dagId);
+    if (was === undefined) lines.push(`+ ${dag.dagId} (${describe(dag)})`);
+    else if (describe(was) !== describe(dag)) lines.push(`~ ${dag.dagId}: ${describe(was)} → ${describe(dag)}`);
+  }
+  for (const dag of before) if (!now.has(dag.dagId)) lines.push(`- ${dag.dagId} (not scheduled until it loads again)`);
+  return lines;
+}
+
+function describe(dag: CheckedDag): string {
+  const spec: ScheduleSpec | undefined = dag.spec;
+  if (spec === undefined) return 'manual only';
+  const parts = [`schedule ${spec.schedule}`];
+  if (spec.timezone !== undefined && spec.timezone !== 'UTC') parts.push(spec.timezone);
+  parts.push(spec.catchup === true ? 'catchup' : 'no catchup');
+  parts.push(`maxActiveRuns ${dag.maxActiveRuns}`);
+  return parts.join(', ');
+}
+
+/** A file under a folder root that `dagFilesUnder` would pick (no `_` or `.` folder on the way). */
+function isDagPath(root: string, absolute: string): boolean {
+  const parts = relative(root, absolute).split(sep);
+  if (parts[0] === '..' || parts.some((part) => part === 'node_modules')) return false;
+  return parts.slice(0, -1).every((part) => !/^[_.]/.test(part)) && isDagFileName(basename(absolute));
+}
+
+/** A folder and every folder below it, `.` folders and node_modules left out (`_` helper folders kept). */
 function foldersUnder(folder: string): string[] {
   const below = readdirSync(folder, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && !/^[_.]/.test(entry.name) && entry.name !== 'node_modules')
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
     .flatMap((entry) => foldersUnder(join(folder, entry.name)));
   return [folder, ...below];
 }
 
-/** The newest logical date among a DAG's scheduled runs in the store, so a restarted `dev` resumes after it. */
-async function lastScheduledLogicalDate(store: LocalStore, dagId: string): Promise<string | undefined> {
-  let latest: { at: number; logicalDate: string } | undefined;
-  for (const run of await store.runs(dagId)) {
-    if (run.runType !== 'scheduled') continue;
-    const at = Date.parse(run.logicalDate);
-    if (latest === undefined || at > latest.at) latest = { at, logicalDate: run.logicalDate };
+// ---------------------------------------------------------------------------------------------------------------
+// Child processes
+// ---------------------------------------------------------------------------------------------------------------
+
+const CHILD_ENTRY = fileURLToPath(new URL('./dev-child.ts', import.meta.url));
+
+interface RunHandlers {
+  started(runId: string): void;
+  task(task: TaskInstance): void;
+  ended(state: string): void;
+  error(message: string): void;
+}
+
+/** One dev child: started ready to take one check or one run. Slots it asks for come from `limits`. */
+class DevChild {
+  readonly exited: Promise<void>;
+  private readonly child: ChildProcess;
+  private readonly ready: Promise<void>;
+  private readonly held = new Map<number, () => void>();
+  private stderr = '';
+  private onMessage: (message: FromDevChild) => void = () => {};
+
+  constructor(private readonly limits: LocalLimits) {
+    this.child = fork(CHILD_ENTRY, [], {
+      execArgv: ['--import', import.meta.resolve('tsx/esm')],
+      env: { ...process.env, AIRSTEP_DEV_CHILD: '1' },
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
+    });
+    // 'close', not 'exit': a child's last messages can still be in the IPC pipe when its exit is seen.
+    this.exited = new Promise((done) => this.child.once('close', () => done()));
+    void this.exited.then(() => {
+      for (const release of this.held.values()) release();
+      this.held.clear();
+    });
+    this.ready = new Promise((done, fail) => {
+      void this.exited.then(() =>
+        fail(
+          new Error(
+            `its process ended at start (${this.child.signalCode ?? `exit code ${this.child.exitCode}`}): ${this.lastError()}`,
+          ),
+        ),
+      );
+      this.child.on('message', (message: FromDevChild) => {
+        if (message.type === 'ready') done();
+        else this.answer(message);
+      });
+    });
+    this.ready.catch(() => undefined);
   }
-  return latest?.logicalDate;
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Checks files in order; `done` counts the files reported, `failure` says why the rest were not. */
+  async check(
+    files: readonly string[],
+    onCheck: (check: FileCheck) => void,
+  ): Promise<{ done: number; failure?: string }> {
+    try {
+      await this.ready;
+    } catch (error) {
+      return { done: 0, failure: (error as Error).message };
+    }
+    return new Promise((settle) => {
+      let done = 0;
+      let stall: NodeJS.Timeout | undefined;
+      const finish = (failure?: string) => {
+        clearTimeout(stall);
+        settle(failure !== undefined ? { done, failure } : { done });
+      };
+      const watchdog = () => {
+        clearTimeout(stall);
+        stall = setTimeout(() => {
+          this.kill();
+          finish(`import did not finish within ${CHECK_STALL_MS / 1000} s (a loop at import?)`);
+        }, CHECK_STALL_MS);
+      };
+      this.onMessage = (message) => {
+        if (message.type !== 'checked') return;
+        done++;
+        onCheck(message.check);
+        if (done === files.length) finish();
+        else watchdog();
+      };
+      void this.exited.then(() =>
+        finish(
+          `import ended the process (${this.child.signalCode ?? `exit code ${this.child.exitCode}`}): ${this.lastError()}`,
+        ),
+      );
+      watchdog();
+      this.send({ type: 'check', files });
+    });
+  }
+
+  /** Runs one scheduled run; resolves once the child has exited (its run recorded). */
+  async run(request: Omit<Extract<ToDevChild, { type: 'run' }>, 'type'>, on: RunHandlers): Promise<void> {
+    try {
+      await this.ready;
+    } catch (error) {
+      on.error((error as Error).message);
+      return;
+    }
+    let reported = false;
+    this.onMessage = (message) => {
+      if (message.type === 'started') on.started(message.runId);
+      else if (message.type === 'task') on.task(message.task);
+      else if (message.type === 'ended' || message.type === 'error') {
+        reported = true;
+        if (message.type === 'ended') on.ended(message.state);
+        else on.error(message.message);
+      }
+    };
+    this.send({ type: 'run', ...request });
+    await this.exited;
+    if (!reported) on.error(`its process ended (exit code ${this.child.exitCode}): ${this.lastError()}`);
+  }
+
+  stop(): void {
+    this.send({ type: 'stop' });
+  }
+
+  kill(): void {
+    if (this.alive) this.child.kill('SIGKILL');
+  }
+
+  private send(message: ToDevChild): void {
+    if (this.alive && this.child.connected) this.child.send(message);
+  }
+
+  /** Slot requests are served here, so limits hold across every child; anything else goes to the caller. */
+  private answer(message: FromDevChild): void {
+    if (message.type === 'acquire') {
+      this.limits.acquire(message.request).then(
+        (release) => {
+          if (!this.alive) return release();
+          this.held.set(message.id, release);
+          this.send({ type: 'granted', id: message.id });
+        },
+        (error: Error) => this.send({ type: 'refused', id: message.id, message: error.message }),
+      );
+    } else if (message.type === 'release') {
+      this.held.get(message.id)?.();
+      this.held.delete(message.id);
+    } else this.onMessage(message);
+  }
+
+  private lastError(): string {
+    return this.stderr.trim().split('\n').slice(-3).join(' ');
+  }
+}
+
+/** The dev children: one always waiting, ready, for the next check or run. */
+class DevChildren {
+  private standby: DevChild | undefined;
+  private readonly all = new Set<DevChild>();
+  private closed = false;
+
+  constructor(private readonly limits: LocalLimits) {}
+
+  take(): DevChild {
+    const taken = this.standby?.alive ? this.standby : this.spawn();
+    this.standby = this.closed ? undefined : this.spawn();
+    return taken;
+  }
+
+  /** Asks every child to stop (runs end interrupted and are recorded), then kills what is left after `graceMs`. */
+  async close(graceMs: number): Promise<void> {
+    this.closed = true;
+    this.standby = undefined;
+    for (const child of this.all) child.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.all].map((child) => child.exited)),
+      new Promise<void>((done) => {
+        timer = setTimeout(done, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    for (const child of this.all) child.kill();
+    await Promise.all([...this.all].map((child) => child.exited));
+  }
+
+  private spawn(): DevChild {
+    const child = new DevChild(this.limits);
+    this.all.add(child);
+    void child.exited.then(() => this.all.delete(child));
+    return child;
+  }
 }

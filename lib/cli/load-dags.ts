@@ -23,13 +23,12 @@ const DAG_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
  * Imports one DAG file and collects the DAGs it exports (default, named, or in exported arrays). A file that
  * throws while loading is reported with its line; it never stops other files from loading.
  */
-export async function loadDagFile(path: string, options: { version?: string } = {}): Promise<LoadedDagFile> {
+export async function loadDagFile(path: string): Promise<LoadedDagFile> {
   const absolute = resolve(path);
   const file = displayPath(absolute);
   try {
-    // A version query makes the module loader read a changed file again (`airstep dev`).
-    const url = `${pathToFileURL(absolute).href}${options.version !== undefined ? `?v=${encodeURIComponent(options.version)}` : ''}`;
-    const module = (await import(url)) as Record<string, unknown>;
+    // Imported once per process: `airstep dev` checks a changed file in a fresh process (see dev.ts).
+    const module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
     const dags = collectDags(module);
     const errors: DagLoadError[] =
       dags.length === 0 ? [{ file, message: 'exports no DAG (export default dag({ … }), or export named DAGs)' }] : [];

@@ -1,15 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LocalStore } from '../../lib/local/local-store.ts';
 
-const SDK = resolve('lib/index.ts');
-const dagSource = (taskId: string) => `import { dag } from '${SDK}';
-const d = dag({ id: 'hello_dev', schedule: '@daily', startDate: '2026-11-01', catchup: false });
-d.task('${taskId}', async (ctx) => \`hello \${ctx.ds}\`);
-export default d;
-`;
+const FIXTURES = resolve('test/fixtures/schedule');
 
 /** Collects a child's output and waits for lines to appear (a readiness wait, not a timing assertion). */
 function watchOutput(child: ChildProcess) {
@@ -25,7 +21,7 @@ function watchOutput(child: ChildProcess) {
     get text() {
       return output;
     },
-    async waitFor(pattern: RegExp, from = 0, timeoutMs = 15_000): Promise<void> {
+    async waitFor(pattern: RegExp, from = 0, timeoutMs = 20_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(output.slice(from))) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${output}`);
@@ -38,49 +34,112 @@ function watchOutput(child: ChildProcess) {
   };
 }
 
+/** Every process below `pid`, from `ps`: its id and command line. */
+function descendants(pid: number): Array<{ pid: number; args: string }> {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [, child, parent, args] = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line)!;
+      return { pid: Number(child), ppid: Number(parent), args: args! };
+    });
+  const found: Array<{ pid: number; args: string }> = [];
+  const walk = (parent: number) => {
+    for (const row of rows) {
+      if (row.ppid !== parent) continue;
+      found.push({ pid: row.pid, args: row.args });
+      walk(row.pid);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
+/** A project folder as a user has it: `dags/` with the fixture files, and `airstep` installed. */
+async function project(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'airstep-dev-'));
+  dirs.push(dir);
+  await mkdir(join(dir, 'dags'));
+  await mkdir(join(dir, 'node_modules'));
+  await symlink(resolve('.'), join(dir, 'node_modules', 'airstep'), 'dir');
+  await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+  await copyFile(join(FIXTURES, 'hello_dev.ts'), join(dir, 'dags', 'hello.ts'));
+  await copyFile(join(FIXTURES, 'slow_dev.ts'), join(dir, 'dags', 'slow.ts'));
+  await copyFile(join(FIXTURES, 'import_error.ts'), join(dir, 'dags', 'broken.ts'));
+  return dir;
+}
+
 describe('airstep dev', () => {
-  it('validates on start and on every save, runs the scheduled DAG, and stops cleanly on Ctrl-C', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'airstep-dev-'));
-    dirs.push(dir);
-    const file = join(dir, 'hello.mts');
-    await writeFile(file, dagSource('say'));
-    const child = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev', dir], {
+  it('checks every file, re-checks a saved one at once, runs scheduled DAGs, and stops cleanly on Ctrl-C', async () => {
+    const dir = await project();
+    const hello = join(dir, 'dags', 'hello.ts');
+    const good = await readFile(hello, 'utf8');
+    const child = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev'], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: '1' },
     });
     const out = watchOutput(child);
     try {
-      await out.waitFor(/✓ \S*hello\.mts hello_dev/);
-      // catchup is off: only the latest daily interval runs, once.
+      // A file that throws at import is reported with its line; the others load and run all the same.
+      await out.waitFor(/✗ dags\/broken\.ts .*\n {4}dags\/broken\.ts:7 › import failed: boom at import\n/);
+      await out.waitFor(/✓ dags\/hello\.ts hello_dev /);
+      await out.waitFor(/✓ dags\/slow\.ts slow_dev /);
+      // catchup is off: only the latest daily interval runs, with the live lines of `airstep run`.
+      await out.waitFor(/hello_dev › {2}running {9}say\n/);
       await out.waitFor(/hello_dev › scheduled__\S+ success/);
+      await out.waitFor(/slow_dev › {2}running {9}wait\n/);
 
       let mark = out.text.length;
       let saved = Date.now();
-      await writeFile(file, dagSource('say hello'));
-      await out.waitFor(/✗ \S*hello\.mts/, mark);
-      await out.waitFor(/task say hello › id: 'say hello' must be 1-200 letters/, mark);
+      await writeFile(hello, good.replace("'say'", "'say hello'"));
+      await out.waitFor(
+        /✗ dags\/hello\.ts .*\n {4}dags\/hello\.ts › dag hello_dev › task say hello › id: 'say hello' must be 1-200 letters/,
+        mark,
+      );
+      await out.waitFor(/- hello_dev \(not scheduled until it loads again\)/, mark);
       const brokenAfter = Date.now() - saved;
 
       mark = out.text.length;
       saved = Date.now();
-      await writeFile(file, dagSource('say'));
-      await out.waitFor(/✓ \S*hello\.mts hello_dev/, mark);
+      await writeFile(hello, good);
+      await out.waitFor(/✓ dags\/hello\.ts hello_dev .*\n {4}\+ hello_dev \(schedule @daily, no catchup/, mark);
       const fixedAfter = Date.now() - saved;
-      console.log(`dev re-validated a saved file in ${brokenAfter} ms (broken) and ${fixedAfter} ms (fixed)`);
+      console.log(`dev re-checked a saved file in ${brokenAfter} ms (broken) and ${fixedAfter} ms (fixed)`);
 
+      // The slow run is in flight: its process and the worker running its task are below dev.
+      const below = descendants(child.pid!);
+      expect(below.filter((p) => p.args.includes('worker-process.ts') && p.args.includes('slow_dev'))).toHaveLength(1);
+      expect(below.filter((p) => p.args.includes('dev-child.ts')).length).toBeGreaterThanOrEqual(2);
       const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
       child.kill('SIGINT');
       expect(await exited).toBe(0);
-      expect(out.text.match(/scheduled__\S+ success/g)).toHaveLength(1);
-      const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-        .split('\n')
-        .filter((line) => line.includes(dir));
-      expect(left).toEqual([]);
+      expect(out.text).toMatch(/slow_dev › scheduled__\S+ interrupted/);
+      for (let waited = 0; below.some((p) => alive(p.pid)) && waited < 5000; waited += 100) {
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      expect(below.filter((p) => alive(p.pid))).toEqual([]);
+
+      // The store has each scheduled run once (re-checking the file did not start hello_dev again).
+      const runs = await new LocalStore(join(dir, '.airstep')).runs();
+      expect(runs.map((run) => [run.dagId, run.runType, run.state]).sort()).toEqual([
+        ['hello_dev', 'scheduled', 'success'],
+        ['slow_dev', 'scheduled', 'interrupted'],
+      ]);
+      expect(out.text.match(/hello_dev › scheduled__\S+ success/g)).toHaveLength(1);
     } finally {
       child.kill('SIGKILL');
     }
