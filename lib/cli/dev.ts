@@ -105,7 +105,8 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     const good: CheckedDag[] = [];
     for (const dag of check.dags) {
       const other = owners.get(dag.dagId);
-      if (other !== undefined && other !== check.file) {
+      // A DAG moved to another file (a rename) is taken over once the old file is gone.
+      if (other !== undefined && other !== check.file && existsSync(other)) {
         problems.push(`${check.shown} › dag ${dag.dagId} › id: also declared in ${displayPath(other)}; ignored here`);
       } else good.push(dag);
     }
@@ -121,7 +122,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     // A broken file's DAGs stop being scheduled until it loads again; other files are untouched.
     const kept = new Set(good.map((dag) => dag.dagId));
     for (const dag of previous) {
-      if (kept.has(dag.dagId)) continue;
+      if (kept.has(dag.dagId) || owners.get(dag.dagId) !== check.file) continue;
       scheduler.remove(dag.dagId);
       owners.delete(dag.dagId);
     }
@@ -142,6 +143,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     if (previous === undefined) return;
     goodByFile.delete(file);
     for (const dag of previous) {
+      if (owners.get(dag.dagId) !== file) continue;
       scheduler.remove(dag.dagId);
       owners.delete(dag.dagId);
     }
@@ -228,7 +230,8 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     const info = statSync(absolute, { throwIfNoEntry: false });
     if (info?.isDirectory()) {
       // A new folder: watch it, and check the DAG files it came with.
-      if (rootIsFolder && !watchers.has(absolute) && !/^[.]/.test(basename(absolute))) {
+      const name = basename(absolute);
+      if (rootIsFolder && !watchers.has(absolute) && !name.startsWith('.') && name !== 'node_modules') {
         watchTree(absolute, root, true);
         debounce(absolute, (since) => {
           void dagFilesUnder(absolute).then((files) => {
