@@ -3,8 +3,9 @@ import { DeleteItemCommand, type DynamoDBClient, PutItemCommand, QueryCommand } 
 /**
  * Gates between branches on AWS, kept in DynamoDB (the task-instances table, under `gates#<execution>`): a task
  * that ends in one branch signals its record; a task in another branch that waits for it sends a gate with its
- * task token. Whichever arrives last opens the gate: the gate item is deleted under a condition, so exactly one
- * caller answers the token, with the records keyed by payload key. Signals may come before or after the gate.
+ * task token. Whichever arrives last opens the gate: answers its token with the records keyed by payload key, then
+ * deletes the gate item. Signals may come before or after the gate; every write is idempotent (same item, same
+ * values), so a redelivered message changes nothing, and a token answered twice is refused by Step Functions.
  */
 export interface GateMessage {
   readonly kind: 'gate';
@@ -74,23 +75,47 @@ export class GateStore {
         .filter((item) => item.taskKey!.S!.startsWith('signal#'))
         .map((item) => [item.taskKey!.S!.slice('signal#'.length), JSON.parse(item.record!.S!) as unknown]),
     );
-    for (const gate of items.filter((item) => item.taskKey!.S!.startsWith('gate#'))) {
-      const waitFor = JSON.parse(gate.waitFor!.S!) as string[];
-      if (!waitFor.every((id) => signals.has(id))) continue;
-      try {
-        await this.dynamo.send(
-          new DeleteItemCommand({
-            TableName: this.table,
-            Key: { runKey, taskKey: gate.taskKey! },
-            ConditionExpression: 'attribute_exists(taskKey)',
-          }),
-        );
-      } catch (error) {
-        if ((error as Error).name === 'ConditionalCheckFailedException') continue; // another caller opened it
-        throw error;
-      }
-      const keys = JSON.parse(gate.keys!.S!) as Record<string, string>;
-      await this.open(gate.token!.S!, Object.fromEntries(waitFor.map((id) => [keys[id]!, signals.get(id)])));
+    const gates = items
+      .filter((item) => item.taskKey!.S!.startsWith('gate#'))
+      .map((item) => ({
+        taskKey: item.taskKey!.S!,
+        token: item.token!.S!,
+        waitFor: JSON.parse(item.waitFor!.S!) as string[],
+        keys: JSON.parse(item.keys!.S!) as Record<string, string>,
+      }));
+    for (const ready of gatesToOpen(gates, signals)) {
+      // Answer first, then forget the gate: if answering fails, the message comes back and finds the gate still
+      // there. Two callers may both answer; Step Functions takes the first and refuses the second, which the
+      // opener treats as done.
+      await this.open(ready.token, ready.records);
+      await this.dynamo.send(
+        new DeleteItemCommand({ TableName: this.table, Key: { runKey, taskKey: { S: ready.taskKey } } }),
+      );
     }
   }
+}
+
+/** A gate as stored: the task tokens it answers, the tasks it waits for and their payload keys. */
+export interface StoredGate {
+  readonly taskKey: string;
+  readonly token: string;
+  readonly waitFor: readonly string[];
+  readonly keys: Readonly<Record<string, string>>;
+}
+
+/**
+ * The gates every awaited task has signalled, each with the records to answer it with (keyed by payload key,
+ * as the state machine reads them). Pure: the store then opens each under a condition, once.
+ */
+export function gatesToOpen(
+  gates: readonly StoredGate[],
+  signals: ReadonlyMap<string, unknown>,
+): Array<{ taskKey: string; token: string; records: Record<string, unknown> }> {
+  return gates
+    .filter((gate) => gate.waitFor.every((id) => signals.has(id)))
+    .map((gate) => ({
+      taskKey: gate.taskKey,
+      token: gate.token,
+      records: Object.fromEntries(gate.waitFor.map((id) => [gate.keys[id] ?? id, signals.get(id)])),
+    }));
 }

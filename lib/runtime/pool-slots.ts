@@ -1,7 +1,20 @@
 import { type DynamoDBClient, GetItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { AirstepError } from '../sdk/errors.ts';
 
 /** Airflow's `default_pool` size; a pool the stack's `pools` prop does not size has as many slots. */
 export const DEFAULT_POOL_SLOTS = 128;
+
+/** A task asks for more slots than its pool has: it can never run, so its try fails at once. */
+export class PoolTooSmallError extends AirstepError {
+  override readonly name = 'PoolTooSmallError';
+  constructor(
+    readonly pool: string,
+    readonly capacity: number,
+    readonly slots: number,
+  ) {
+    super(`pool '${pool}' has ${capacity} slots; the task asks for ${slots}`, { code: 'POOL_TOO_SMALL' });
+  }
+}
 
 /** Who holds slots: one try of one task of one execution (released exactly once, by the worker or the recorder). */
 export interface SlotHolder {
@@ -11,8 +24,42 @@ export interface SlotHolder {
   readonly tryNumber: number;
 }
 
-const holderTag = (holder: SlotHolder, slots: number) =>
-  `${holder.executionArn}|${holder.taskId}|${holder.mapIndex}|${holder.tryNumber}|${slots}`;
+/** The tag a holder leaves in its pool's `holders` set: who holds, and how many slots (so any caller can give them back). */
+export function holderTag(holder: SlotHolder, slots: number): string {
+  return `${holder.executionArn}|${holder.taskId}|${holder.mapIndex}|${holder.tryNumber}|${slots}`;
+}
+
+/** The tags of `holders` that belong to tries of one execution, with the slots each holds. */
+export function heldByExecution(
+  holders: readonly string[],
+  executionArn: string,
+): Array<{ tag: string; slots: number }> {
+  return holders
+    .filter((tag) => tag.startsWith(`${executionArn}|`))
+    .map((tag) => ({ tag, slots: Number(tag.slice(tag.lastIndexOf('|') + 1)) }))
+    .filter((held) => Number.isInteger(held.slots) && held.slots > 0);
+}
+
+/**
+ * Tags of earlier tries of the holder's task instance. Step Functions starts try n+1 only after try n ended, so
+ * these are slots a worker that died (or timed out) never gave back: the new try may free them.
+ */
+export function supersededTries(holders: readonly string[], holder: SlotHolder): Array<{ tag: string; slots: number }> {
+  const prefix = `${holder.executionArn}|${holder.taskId}|${holder.mapIndex}|`;
+  return holders.flatMap((tag) => {
+    if (!tag.startsWith(prefix)) return [];
+    const [tryNumber, slots] = tag.slice(prefix.length).split('|').map(Number);
+    return tryNumber !== undefined && slots !== undefined && tryNumber < holder.tryNumber ? [{ tag, slots }] : [];
+  });
+}
+
+/**
+ * Whether `slots` more fit a pool of `capacity` that has `used` taken: the rule the conditional update enforces
+ * (`used <= capacity - slots`), stated once so it can be checked without DynamoDB.
+ */
+export function fitsPool(used: number, slots: number, capacity: number): boolean {
+  return used <= capacity - slots;
+}
 
 /**
  * Pools on AWS: a DynamoDB counter item per pool (`used`, and the set of `holders`), changed only by conditional
@@ -31,11 +78,25 @@ export class PoolSlots {
     return this.capacities[pool] ?? DEFAULT_POOL_SLOTS;
   }
 
-  /** Takes `slots` of `pool` for the holder; false when the pool is full (the caller tries again later). */
+  /**
+   * Takes `slots` of `pool` for the holder; false when the pool is full (the caller tries again later). Slots an
+   * earlier try of the same task instance still holds are given back first.
+   */
   async take(pool: string, slots: number, holder: SlotHolder): Promise<boolean> {
     const capacity = this.capacity(pool);
-    if (slots > capacity) throw new Error(`pool '${pool}' has ${capacity} slots; the task asks for ${slots}`);
+    if (slots > capacity) throw new PoolTooSmallError(pool, capacity, slots);
     const tag = holderTag(holder, slots);
+    if (await this.tryTake(pool, slots, capacity, tag)) return true;
+    const holders = await this.holders(pool);
+    // Full, or this very try already holds its slots (a redelivery): the latter counts as taken.
+    if (holders.includes(tag)) return true;
+    const superseded = supersededTries(holders, holder);
+    if (superseded.length === 0) return false;
+    for (const earlier of superseded) await this.releaseTag(pool, earlier.tag, earlier.slots);
+    return this.tryTake(pool, slots, capacity, tag);
+  }
+
+  private async tryTake(pool: string, slots: number, capacity: number, tag: string): Promise<boolean> {
     try {
       await this.dynamo.send(
         new UpdateItemCommand({
@@ -47,16 +108,14 @@ export class PoolSlots {
             ':slots': { N: String(slots) },
             ':tag': { SS: [tag] },
             ':one': { S: tag },
+            // fitsPool(used, slots, capacity), as a condition.
             ':max': { N: String(capacity - slots) },
           },
         }),
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') {
-        // Full, or this very try already holds its slots (a redelivery): the latter counts as taken.
-        return this.holds(pool, tag);
-      }
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
   }
@@ -71,9 +130,7 @@ export class PoolSlots {
     const items = (await this.dynamo.send(new ScanCommand({ TableName: this.table }))).Items ?? [];
     let freed = 0;
     for (const item of items) {
-      for (const tag of item.holders?.SS ?? []) {
-        if (!tag.startsWith(`${executionArn}|`)) continue;
-        const slots = Number(tag.split('|').at(-1));
+      for (const { tag, slots } of heldByExecution(item.holders?.SS ?? [], executionArn)) {
         if (await this.releaseTag(item.pool!.S!, tag, slots)) freed += slots;
       }
     }
@@ -87,11 +144,11 @@ export class PoolSlots {
     return Number(item.Item?.used?.N ?? '0');
   }
 
-  private async holds(pool: string, tag: string): Promise<boolean> {
+  private async holders(pool: string): Promise<string[]> {
     const item = await this.dynamo.send(
       new GetItemCommand({ TableName: this.table, Key: { pool: { S: pool } }, ConsistentRead: true }),
     );
-    return (item.Item?.holders?.SS ?? []).includes(tag);
+    return item.Item?.holders?.SS ?? [];
   }
 
   private async releaseTag(pool: string, tag: string, slots: number): Promise<boolean> {

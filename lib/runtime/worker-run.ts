@@ -12,7 +12,7 @@ import type { TaskIR } from '../compiler/ir.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { bundleKey, loadBundle } from './dag-bundle.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
-import { PoolSlots } from './pool-slots.ts';
+import { PoolSlots, PoolTooSmallError } from './pool-slots.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
 import type { TaskMessage } from './task-message.ts';
 import { runTaskTry } from './task-runner.ts';
@@ -27,6 +27,20 @@ export interface WorkerDeps {
   readonly log?: (line: string) => void;
   /** Pool slots (table and sizes); without it pools are not enforced. */
   readonly pools?: { readonly table: string; readonly capacities: Readonly<Record<string, number>> };
+  /**
+   * Hands the message back to its queue, to be delivered again in `seconds` (its pool is full). Without it the
+   * caller gets `deferred` and must do so itself.
+   */
+  readonly defer?: (seconds: number) => Promise<void>;
+}
+
+/** How long a try whose pool is full waits before it asks again (shorter when its heartbeat needs it). */
+export const POOL_RETRY_SECONDS = 10;
+
+/** The wait before a deferred try asks for its pool again: beats its HeartbeatSeconds (one heartbeat per ask). */
+export function poolRetrySeconds(heartbeatSeconds: number | undefined): number {
+  if (heartbeatSeconds === undefined) return POOL_RETRY_SECONDS;
+  return Math.max(1, Math.min(POOL_RETRY_SECONDS, Math.floor(heartbeatSeconds / 3)));
 }
 
 /** Errors that mean the token was already answered or gave up: a redelivered message must not fail again. */
@@ -81,10 +95,28 @@ export async function handleWorkerMessage(
     mapIndex: message.mapIndex,
     tryNumber: message.retryCount + 1,
   };
-  if (slots !== undefined && !(await slots.take(pool!.name, pool!.slots, holder))) {
-    // The pool is full: keep the try alive and let the queue deliver it again shortly.
-    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.token })).catch(() => undefined);
-    return 'deferred';
+  if (slots !== undefined) {
+    let taken: boolean;
+    try {
+      taken = await slots.take(pool!.name, pool!.slots, holder);
+    } catch (error) {
+      if (!(error instanceof PoolTooSmallError)) throw error;
+      // It could never run: fail the try now rather than let it wait for a slot forever.
+      const result = await answer(() =>
+        sfn.send(
+          new SendTaskFailureCommand({ taskToken: message.token, error: 'NonRetryableError', cause: error.message }),
+        ),
+      );
+      await rememberAnswered(dynamo, deps.gatesTable, answered);
+      return result;
+    }
+    if (!taken) {
+      // The pool is full: keep the try alive (a try that gave up meanwhile is dropped) and ask again shortly.
+      const alive = await answer(() => sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.token })));
+      if (alive === 'already-answered') return 'already-answered';
+      await deps.defer?.(poolRetrySeconds(heartbeatSeconds));
+      return 'deferred';
+    }
   }
   try {
     return await runAndAnswer(message, dag, heartbeatSeconds, { sfn, s3, dynamo, answered, answer, deps });
@@ -132,10 +164,18 @@ async function runAndAnswer(
           }),
         ),
       ));
-  await dynamo.send(
-    new PutItemCommand({ TableName: deps.gatesTable, Item: { ...answered, at: { S: new Date().toISOString() } } }),
-  );
+  await rememberAnswered(dynamo, deps.gatesTable, answered);
   return result;
+}
+
+async function rememberAnswered(
+  dynamo: DynamoDBClient,
+  table: string,
+  answered: ReturnType<typeof answeredKey>,
+): Promise<void> {
+  await dynamo.send(
+    new PutItemCommand({ TableName: table, Item: { ...answered, at: { S: new Date().toISOString() } } }),
+  );
 }
 
 /** The record a worker leaves once a try is answered: `tokens#<execution>`, hash of the token and try. */

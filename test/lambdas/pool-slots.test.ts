@@ -6,11 +6,13 @@ import { createStackTables, dynamoFor } from '../../localstack/stack-tables.ts';
 /** The pool semaphore on moto's DynamoDB (real conditional updates). */
 let moto: RunningEmulator;
 let pools: PoolSlots;
+let table: string;
 beforeAll(async () => {
   moto = await startEmulator('moto');
   const dynamo = dynamoFor(moto.endpoint);
   const tables = await createStackTables(dynamo, 'pools');
-  pools = new PoolSlots(dynamo, tables.poolSlots, { warehouse: 3 });
+  table = tables.poolSlots;
+  pools = new PoolSlots(dynamo, table, { warehouse: 3 });
 });
 afterAll(async () => {
   await moto?.stop();
@@ -49,5 +51,19 @@ describe('PoolSlots', () => {
       "pool 'warehouse' has 3 slots; the task asks for 4",
     );
     expect(pools.capacity('unsized')).toBe(128);
+  });
+
+  it("lets a task's next try take the slot its dead worker's try still held, and no one else's", async () => {
+    const solo = new PoolSlots(dynamoFor(moto.endpoint), table, { solo: 1 });
+    expect(await solo.take('solo', 1, holder('exec-9', 'load', 1))).toBe(true);
+    // Another task instance waits: the slot is not its to free.
+    expect(await solo.take('solo', 1, holder('exec-9', 'other', 2))).toBe(false);
+    // Step Functions started try 2 of `load`, so try 1 is over: its slot goes to try 2.
+    expect(await solo.take('solo', 1, holder('exec-9', 'load', 2))).toBe(true);
+    expect(await solo.used('solo')).toBe(1);
+    await solo.release('solo', 1, holder('exec-9', 'load', 1));
+    expect(await solo.used('solo')).toBe(1);
+    await solo.release('solo', 1, holder('exec-9', 'load', 2));
+    expect(await solo.used('solo')).toBe(0);
   });
 });

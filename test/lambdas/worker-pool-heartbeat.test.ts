@@ -1,0 +1,180 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { bundleDagFile } from '../../lib/runtime/bundle-dag-file.ts';
+import { bundleKey } from '../../lib/runtime/dag-bundle.ts';
+import { fillPlaceholders } from '../../lib/runtime/fill-placeholders.ts';
+import { PoolSlots } from '../../lib/runtime/pool-slots.ts';
+import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
+import { handleWorkerMessage } from '../../lib/runtime/worker-run.ts';
+import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import pooledChain from '../fixtures/lambdas/pooled_chain.ts';
+import { manualContext } from '../helpers/run-context.ts';
+
+/**
+ * The worker Lambda's handler on moto, which enforces HeartbeatSeconds as AWS does: two runs of a chain DAG at
+ * once, whose first task outlives its heartbeat timeout and holds the one slot of its pool. Messages are taken
+ * from the task queue and handed to the handler one per invocation, concurrently, as the Lambda event source
+ * (batch size 1) does; a message is deleted when its invocation reports no failure.
+ */
+const region = 'us-east-1';
+const BUCKET = 'airstep-worker-pools';
+let moto: RunningEmulator;
+let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+beforeAll(async () => {
+  moto = await startEmulator('moto');
+  Object.assign(process.env, moto.env);
+}, 60_000);
+afterAll(async () => {
+  await moto?.stop();
+});
+
+describe('worker Lambda on moto', () => {
+  it('keeps a long try alive with heartbeats, runs one try at a time in a one-slot pool, and skips a redelivered answered try', async () => {
+    const clientConfig = { endpoint: moto.endpoint, region, credentials: emulatorCredentials };
+    const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+    const sqs = new SQSClient(clientConfig);
+    const sfn = new SFNClient(clientConfig);
+    const dynamo = dynamoFor(moto.endpoint);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const tables = await createStackTables(dynamo, 'pools');
+    const queue = (name: string) =>
+      sqs
+        .send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: '20' } }))
+        .then((created) => created.QueueUrl!);
+    const taskQueue = await queue('airstep-tasks');
+    const taskQueueArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: taskQueue, AttributeNames: ['QueueArn'] }))
+    ).Attributes!.QueueArn!;
+    Object.assign(process.env, {
+      [STACK_ENV.bucket]: BUCKET,
+      [STACK_ENV.taskInstancesTable]: tables.taskInstances,
+      [STACK_ENV.poolSlotsTable]: tables.poolSlots,
+      [STACK_ENV.pools]: JSON.stringify({ warehouse: 1 }),
+    });
+    ({ handler } = await import('../../lambdas/worker/index.ts'));
+
+    const version = 'v1';
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: bundleKey('pooled_chain', version),
+        Body: await bundleDagFile('test/fixtures/lambdas/pooled_chain.ts'),
+      }),
+    );
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'airstep-pooled_chain',
+        roleArn: 'arn:aws:iam::123456789012:role/sm',
+        definition: fillPlaceholders(compileDag(pooledChain).asl!, {
+          dagVersion: version,
+          controlQueueUrl: await queue('airstep-control'),
+          taskQueueUrls: { default: taskQueue },
+        }),
+      }),
+    );
+    const runs = await Promise.all(
+      ['a', 'b'].map((name) => {
+        const ctx = { ...manualContext(pooledChain), runId: `manual__run_${name}` };
+        return sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: machine.stateMachineArn!,
+            name,
+            input: JSON.stringify({ ctx, tasks: {}, gates: {} }),
+          }),
+        );
+      }),
+    );
+
+    const delivered: Message[] = [];
+    const failures: string[] = [];
+    const invocations: Promise<void>[] = [];
+    const invoke = async (message: Message) => {
+      const event = {
+        Records: [
+          {
+            messageId: message.MessageId!,
+            receiptHandle: message.ReceiptHandle!,
+            body: message.Body!,
+            eventSourceARN: taskQueueArn,
+          },
+        ],
+      } as unknown as SQSEvent;
+      const response = await handler(event);
+      failures.push(...response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      if (response.batchItemFailures.length === 0) {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: taskQueue, ReceiptHandle: message.ReceiptHandle! }));
+      }
+    };
+    let described: DescribeExecutionCommandOutput[] = [];
+    const deadline = Date.now() + 45_000;
+    while (Date.now() < deadline) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: taskQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      for (const message of Messages) {
+        delivered.push(message);
+        invocations.push(invoke(message));
+      }
+      described = await Promise.all(
+        runs.map((run) => sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn! }))),
+      );
+      if (described.every((execution) => execution.status !== 'RUNNING')) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await Promise.all(invocations);
+
+    expect(failures).toEqual([]);
+    expect(described.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    type Tasks = {
+      hold: { state: string; output: { startedAt: number; endedAt: number } };
+      report: { state: string };
+    };
+    const outputs = described.map((execution) => (JSON.parse(execution.output!) as { tasks: Tasks }).tasks);
+    // Each `hold` ran 4 s against a 3 s HeartbeatSeconds: only the worker's heartbeats kept it alive.
+    for (const tasks of outputs) {
+      expect([tasks.hold.state, tasks.report.state]).toEqual(['success', 'success']);
+      expect(tasks.hold.output.endedAt - tasks.hold.output.startedAt).toBeGreaterThanOrEqual(4000);
+    }
+    // One slot: the second run's `hold` started after the first one's ended, and waited by being sent again.
+    const [first, second] = outputs.map((tasks) => tasks.hold.output).sort((a, b) => a.startedAt - b.startedAt);
+    expect(second!.startedAt).toBeGreaterThanOrEqual(first!.endedAt);
+    const holdDeliveries = delivered.filter((message) => JSON.parse(message.Body!).taskId === 'hold');
+    expect(holdDeliveries.length).toBeGreaterThan(2);
+    expect(await new PoolSlots(dynamo, tables.poolSlots, { warehouse: 1 }).used('warehouse')).toBe(0);
+
+    // The first `hold` message again (SQS may deliver a message twice): its try was answered, so nothing runs.
+    const again = holdDeliveries[0]!;
+    const started = Date.now();
+    await invoke({ ...again, ReceiptHandle: again.ReceiptHandle! });
+    expect(failures).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(
+      await handleWorkerMessage(JSON.parse(again.Body!), {
+        bucket: BUCKET,
+        gatesTable: tables.taskInstances,
+        sfn,
+        s3,
+        dynamo,
+      }),
+    ).toBe('duplicate');
+  }, 90_000);
+});
