@@ -36,7 +36,7 @@ export const handler = async (
     region: event.region,
     pools,
   });
-  if (recorded === undefined) return;
+  if (recorded === undefined || recorded.stale === true) return;
   // One series per metric (dimension `service` only), so one alarm covers every DAG; the DAG id is metadata.
   metrics.addMetadata('dagId', recorded.dagId);
   if (event.detail.status === 'RUNNING') metrics.addMetric('RunsStarted', MetricUnit.Count, 1);

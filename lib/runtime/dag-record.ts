@@ -17,6 +17,11 @@ export interface DagRecord {
   readonly schedule: ScheduleIR;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly maxActiveRuns: number;
+  /**
+   * Payload key -> task id, for the tasks whose payload key is not their id (ids with characters JSONPath
+   * cannot read); the recorder names task records by id.
+   */
+  readonly taskIds?: Readonly<Record<string, string>>;
   /** A deleted DAG file disables its DAG: no schedules fire, triggers are refused. */
   readonly disabled: boolean;
   readonly updatedAt: string;

@@ -1,88 +1,41 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteItemCommand,
-  type DynamoDBClient,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+  ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { readDagRecord } from './dag-record.ts';
 import { executionName } from './execution-name.ts';
 import type { PoolSlots } from './pool-slots.ts';
+import { queuedRunsToStart } from './run-admission.ts';
+import {
+  alertText,
+  type ExecutionStatus,
+  RUN_STATE,
+  type TaskRecordSummary,
+  taskIdOf,
+  taskRecords,
+} from './run-records.ts';
+import { RunStore } from './run-store.ts';
 import type { RunContext } from './task-message.ts';
+
+export type { TaskRecordSummary } from './run-records.ts';
 
 /** The `detail` of an EventBridge "Step Functions Execution Status Change" event. */
 export interface ExecutionStatusChange {
   readonly executionArn: string;
   readonly stateMachineArn: string;
   readonly name: string;
-  readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly status: ExecutionStatus;
   readonly startDate: number;
   readonly stopDate?: number | null;
   readonly input?: string | null;
   readonly output?: string | null;
   readonly error?: string | null;
   readonly cause?: string | null;
-}
-
-export interface TaskRecordSummary {
-  readonly key: string;
-  readonly state: string;
-  readonly try?: number;
-  readonly error?: string;
-}
-
-export const RUN_STATE: Record<ExecutionStatusChange['status'], string> = {
-  RUNNING: 'running',
-  SUCCEEDED: 'success',
-  FAILED: 'failed',
-  TIMED_OUT: 'failed',
-  ABORTED: 'interrupted',
-};
-
-/** Task records of a run's payload (`{ ctx, tasks, gates }`), in key order. */
-export function taskRecords(payload: unknown): TaskRecordSummary[] {
-  const tasks = (payload as { tasks?: Record<string, Record<string, unknown>> } | null)?.tasks ?? {};
-  return Object.entries(tasks)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([key, record]) => ({
-      key,
-      state: String(record.state),
-      ...(typeof record.try === 'number' ? { try: record.try } : {}),
-      ...((record.error as { Error?: string } | undefined)?.Error !== undefined
-        ? { error: (record.error as { Error: string }).Error }
-        : {}),
-    }));
-}
-
-/** The alert a failed run sends: what failed, and where to look. */
-export function alertText(input: {
-  readonly ctx: RunContext;
-  readonly status: string;
-  readonly executionArn: string;
-  readonly region: string;
-  readonly tasks: readonly TaskRecordSummary[];
-  readonly error?: string | null;
-}): { subject: string; message: string } {
-  const failed = input.tasks.filter((task) => task.state === 'failed');
-  const upstreamFailed = input.tasks.filter((task) => task.state === 'upstream_failed');
-  const link = `https://${input.region}.console.aws.amazon.com/states/home?region=${input.region}#/v2/executions/details/${input.executionArn}`;
-  const lines = [
-    `DAG ${input.ctx.dagId}, run ${input.ctx.runId}: ${input.status}${input.error ? ` (${input.error})` : ''}`,
-    `logical date ${input.ctx.logicalDate}`,
-    failed.length > 0
-      ? `failed tasks: ${failed.map((task) => `${task.key}${task.error ? ` (${task.error})` : ''}`).join(', ')}`
-      : 'no task failed (the run itself ended early)',
-    ...(upstreamFailed.length > 0
-      ? [`not run (upstream failed): ${upstreamFailed.map((task) => task.key).join(', ')}`]
-      : []),
-    `execution: ${link}`,
-  ];
-  return {
-    subject: `Airstep: ${input.ctx.dagId} run ${input.status.toLowerCase()}`.slice(0, 100),
-    message: lines.join('\n'),
-  };
 }
 
 export interface RecorderDeps {
@@ -99,6 +52,7 @@ export interface RecorderDeps {
   readonly sns?: SNSClient;
   /** Pool slots to give back when a run ends (what a dead worker or a timed-out try still held). */
   readonly pools?: PoolSlots;
+  readonly now?: () => Date;
 }
 
 export interface Recorded {
@@ -107,48 +61,55 @@ export interface Recorded {
   readonly state: string;
   readonly tasks: TaskRecordSummary[];
   readonly alerted: boolean;
+  /** The first queued run started in its place, if any (all of them in `startedQueuedRuns`). */
   readonly startedQueued?: string;
+  readonly startedQueuedRuns?: string[];
+  /** Pool slots the run's tries still held, given back. */
+  readonly slotsFreed?: number;
+  /** A RUNNING event that arrived after the run had ended: nothing was changed. */
+  readonly stale?: boolean;
 }
 
 /**
- * Records a run's status change: the run record and its task instances, an alert when it did not succeed, and —
- * when it ended — the oldest queued run of the DAG started in its place. Idempotent: records are overwritten
- * with the same values and a queued run is taken under a condition.
+ * Records a run's status change: the run record; when it ended, its task instances, an alert unless it
+ * succeeded, the pool slots its tries still hold, and the oldest queued runs of the DAG started in the places
+ * that are free. Idempotent: records are overwritten with the same values, the alert goes out once (`alertedAt`),
+ * a slot is given back once, a queued run is taken under a condition and started under its own execution name.
  */
 export async function recordExecution(
   change: ExecutionStatusChange,
   deps: RecorderDeps,
 ): Promise<Recorded | undefined> {
   const ctx = (JSON.parse(change.input ?? '{}') as { ctx?: RunContext }).ctx;
-  if (ctx === undefined) return undefined; // not an Airstep run
+  if (ctx?.dagId === undefined || ctx.runId === undefined) return undefined; // not an Airstep run
   const sfn = deps.sfn ?? new SFNClient({});
+  const runs = new RunStore(deps.dynamo, deps.tables);
   const state = RUN_STATE[change.status];
+  const ended = change.status !== 'RUNNING';
+  const status = await runs.recordStatus({
+    dagId: ctx.dagId,
+    runId: ctx.runId,
+    state,
+    ended,
+    executionArn: change.executionArn,
+    startedAt: new Date(change.startDate),
+    ...(change.stopDate ? { endedAt: new Date(change.stopDate) } : {}),
+  });
+  const base = { dagId: ctx.dagId, runId: ctx.runId, state, tasks: [] as TaskRecordSummary[], alerted: false };
+  if (!ended) return status.stale ? { ...base, stale: true } : base;
+
   const payload = change.status === 'SUCCEEDED' ? JSON.parse(change.output ?? 'null') : await lastPayload(sfn, change);
-  const tasks = taskRecords(payload);
-  const runKey = `${ctx.dagId}#${ctx.runId}`;
-  await deps.dynamo.send(
-    new UpdateItemCommand({
-      TableName: deps.tables.runs,
-      Key: { dagId: { S: ctx.dagId }, runId: { S: ctx.runId } },
-      UpdateExpression:
-        'SET #state = :state, executionArn = :arn, startedAt = if_not_exists(startedAt, :started)' +
-        (change.stopDate ? ', endedAt = :ended' : ''),
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: {
-        ':state': { S: state },
-        ':arn': { S: change.executionArn },
-        ':started': { S: new Date(change.startDate).toISOString() },
-        ...(change.stopDate ? { ':ended': { S: new Date(change.stopDate).toISOString() } } : {}),
-      },
-    }),
-  );
+  const tasks = taskRecords(payload, await taskIdsOf(ctx.dagId, status.dagVersion, deps));
   for (const task of tasks) {
+    const taskId = taskIdOf(task);
     await deps.dynamo.send(
       new PutItemCommand({
         TableName: deps.tables.taskInstances,
         Item: {
-          runKey: { S: runKey },
-          taskKey: { S: `${task.key}#-1` },
+          runKey: { S: `${ctx.dagId}#${ctx.runId}` },
+          taskKey: { S: `${taskId}#-1` },
+          taskId: { S: taskId },
+          mapIndex: { N: '-1' },
           state: { S: task.state },
           ...(task.try !== undefined ? { tries: { N: String(task.try) } } : {}),
           ...(task.error !== undefined ? { error: { S: task.error } } : {}),
@@ -157,7 +118,8 @@ export async function recordExecution(
     );
   }
   let alerted = false;
-  if (state === 'failed' || state === 'interrupted') {
+  // Sent before it is noted: a recorder that dies in between sends it again rather than never.
+  if (change.status !== 'SUCCEEDED' && status.alertedAt === undefined) {
     const { subject, message } = alertText({
       ctx,
       status: change.status,
@@ -169,75 +131,92 @@ export async function recordExecution(
     await (deps.sns ?? new SNSClient({})).send(
       new PublishCommand({ TopicArn: deps.alertsTopicArn, Subject: subject, Message: message }),
     );
+    await runs.markAlerted(ctx.dagId, ctx.runId, deps.now?.() ?? new Date());
     alerted = true;
   }
-  if (change.status !== 'RUNNING') await deps.pools?.releaseExecution(change.executionArn);
-  const startedQueued = change.status === 'RUNNING' ? undefined : await startNextQueued(ctx.dagId, sfn, deps);
+  const slotsFreed = (await deps.pools?.releaseExecution(change.executionArn)) ?? 0;
+  const started = await startQueuedRuns(ctx.dagId, { runs, sfn, deps });
   return {
-    dagId: ctx.dagId,
-    runId: ctx.runId,
-    state,
+    ...base,
     tasks,
     alerted,
-    ...(startedQueued !== undefined ? { startedQueued } : {}),
+    ...(started.length > 0 ? { startedQueued: started[0]!, startedQueuedRuns: started } : {}),
+    ...(deps.pools !== undefined ? { slotsFreed } : {}),
   };
 }
 
-/** A run that did not succeed has no output: its last payload is the newest state output in the history. */
-async function lastPayload(sfn: SFNClient, change: ExecutionStatusChange): Promise<unknown> {
-  const history = await sfn.send(
-    new GetExecutionHistoryCommand({ executionArn: change.executionArn, reverseOrder: true, maxResults: 200 }),
-  );
-  for (const event of history.events ?? []) {
-    const output = event.stateExitedEventDetails?.output;
-    if (output === undefined) continue;
-    const parsed = JSON.parse(output) as { tasks?: unknown };
-    if (parsed?.tasks !== undefined) return parsed;
-  }
-  return null;
+/** Payload key -> task id from the record of the version the run ran (else the live one). */
+async function taskIdsOf(
+  dagId: string,
+  version: string | undefined,
+  deps: RecorderDeps,
+): Promise<Readonly<Record<string, string>>> {
+  const record =
+    (version !== undefined ? await readDagRecord(deps.dynamo, deps.tables.dags, dagId, version) : undefined) ??
+    (await readDagRecord(deps.dynamo, deps.tables.dags, dagId));
+  return record?.taskIds ?? {};
 }
 
-async function startNextQueued(dagId: string, sfn: SFNClient, deps: RecorderDeps): Promise<string | undefined> {
-  const queued = await deps.dynamo.send(
-    new QueryCommand({
-      TableName: deps.tables.queuedRuns,
-      KeyConditionExpression: 'dagId = :dag',
-      ExpressionAttributeValues: { ':dag': { S: dagId } },
-      Limit: 1,
-      ConsistentRead: true,
-    }),
-  );
-  const next = queued.Items?.[0];
-  if (next === undefined) return undefined;
-  try {
-    await deps.dynamo.send(
-      new DeleteItemCommand({
-        TableName: deps.tables.queuedRuns,
-        Key: { dagId: next.dagId!, queuedAt: next.queuedAt! },
-        ConditionExpression: 'attribute_exists(queuedAt)',
+/**
+ * A run that did not succeed has no output: its last payload is the newest state output in the history. The
+ * newest is chosen by event id (moto ignores `reverseOrder`), reading further pages only while the order is not
+ * newest first.
+ */
+async function lastPayload(sfn: SFNClient, change: ExecutionStatusChange): Promise<unknown> {
+  let newest: { id: number; payload: unknown } | undefined;
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn: change.executionArn,
+        reverseOrder: true,
+        maxResults: 200,
+        ...(nextToken !== undefined ? { nextToken } : {}),
       }),
     );
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return undefined; // another recorder took it
-    throw error;
+    const events = page.events ?? [];
+    for (const event of events) {
+      const output = event.stateExitedEventDetails?.output;
+      if (output === undefined || (newest !== undefined && (event.id ?? 0) <= newest.id)) continue;
+      const parsed = JSON.parse(output) as { tasks?: unknown } | null;
+      if (parsed?.tasks !== undefined) newest = { id: event.id ?? 0, payload: parsed };
+    }
+    const newestFirst = events.length < 2 || (events[0]!.id ?? 0) > (events.at(-1)!.id ?? 0);
+    if (newestFirst && newest !== undefined) break;
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  return newest?.payload ?? null;
+}
+
+/**
+ * Starts the oldest queued runs of a DAG while it has free `maxActiveRuns` places. A queued run that already has
+ * an execution (a duplicate that was queued twice) is dropped.
+ */
+async function startQueuedRuns(
+  dagId: string,
+  io: { runs: RunStore; sfn: SFNClient; deps: RecorderDeps },
+): Promise<string[]> {
+  const dag = await readDagRecord(io.deps.dynamo, io.deps.tables.dags, dagId);
+  if (dag === undefined || dag.disabled) return [];
+  const free = queuedRunsToStart(await io.runs.countRunning(dagId), dag.maxActiveRuns, Number.POSITIVE_INFINITY);
+  const started: string[] = [];
+  for (const queued of await io.runs.oldestQueued(dagId, free)) {
+    if (!(await io.runs.take(queued))) continue; // another recorder took it
+    try {
+      const execution = await io.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: dag.aliasArn,
+          name: executionName(queued.runId),
+          input: queued.input,
+        }),
+      );
+      await io.runs.recordQueuedStarted(queued, execution.executionArn!, io.deps.now?.() ?? new Date());
+      started.push(queued.runId);
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') continue;
+      await io.runs.requeue(queued); // not started: back in its place for the next try
+      throw error;
+    }
   }
-  const dag = await readDagRecord(deps.dynamo, deps.tables.dags, dagId);
-  if (dag === undefined || dag.disabled) return undefined;
-  const runId = next.runId!.S!;
-  const started = await sfn.send(
-    new StartExecutionCommand({ stateMachineArn: dag.aliasArn, name: executionName(runId), input: next.input!.S! }),
-  );
-  await deps.dynamo.send(
-    new PutItemCommand({
-      TableName: deps.tables.runs,
-      Item: {
-        dagId: { S: dagId },
-        runId: { S: runId },
-        state: { S: 'running' },
-        executionArn: { S: started.executionArn! },
-        startedAt: { S: new Date().toISOString() },
-      },
-    }),
-  );
-  return runId;
+  return started;
 }

@@ -1,11 +1,13 @@
-import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
 import { type DagRecord, dynamoClient, readDagRecord } from './dag-record.ts';
 import { executionName } from './execution-name.ts';
 import { resolveParams } from './params.ts';
+import { admitRun, type KnownRun } from './run-admission.ts';
 import { intervalRunContext } from './run-context.ts';
+import { RunStore } from './run-store.ts';
 
 /** What starts a run: a schedule firing (with EventBridge Scheduler's scheduled time) or a person or API. */
 export type TriggerEvent =
@@ -20,7 +22,14 @@ export type TriggerEvent =
 
 export type TriggerResult =
   | { readonly outcome: 'started'; readonly runId: string; readonly executionArn: string }
-  | { readonly outcome: 'duplicate'; readonly runId: string; readonly executionName: string }
+  | {
+      readonly outcome: 'duplicate';
+      readonly runId: string;
+      readonly executionName: string;
+      /** The run's state when the duplicate came (`queued`, `running`, `success`, …). */
+      readonly state: string;
+      readonly executionArn?: string;
+    }
   | { readonly outcome: 'queued'; readonly runId: string; readonly activeRuns: number }
   | { readonly outcome: 'refused'; readonly problems: string[] }
   | { readonly outcome: 'skipped'; readonly reason: string };
@@ -81,11 +90,18 @@ export function planRun(
 }
 
 /**
- * Starts a run: StartExecution on the DAG's alias with the run id as execution name (a duplicate trigger starts
- * nothing), or queues the run when `maxActiveRuns` runs are active. Records the run.
+ * Starts a run: StartExecution on the DAG's alias with the run id as execution name, or queues the run when
+ * `maxActiveRuns` runs are active, and records it. A run that exists (a second fire of one schedule time, a
+ * retried invocation) is reported as a duplicate and never started twice: the execution name refuses a second
+ * execution, and the run record's `triggeredAt`, set under a condition, tells the one trigger that started it.
  */
-export async function triggerRun(event: TriggerEvent, tables: TriggerTables, now = new Date()): Promise<TriggerResult> {
-  const dynamo = dynamoClient();
+export async function triggerRun(
+  event: TriggerEvent,
+  tables: TriggerTables,
+  now = new Date(),
+  clients: { readonly dynamo?: DynamoDBClient; readonly sfn?: SFNClient } = {},
+): Promise<TriggerResult> {
+  const dynamo = clients.dynamo ?? dynamoClient();
   const dag = await readDagRecord(dynamo, tables.dags, event.dagId);
   if (dag === undefined) return { outcome: 'refused', problems: [`no DAG '${event.dagId}' is deployed`] };
   const plan = planRun(dag, event, now);
@@ -99,62 +115,45 @@ export async function triggerRun(event: TriggerEvent, tables: TriggerTables, now
     conf: plan.conf,
   });
   const input = JSON.stringify({ ctx, tasks: {}, gates: {} });
-
-  const active = await dynamo.send(
-    new QueryCommand({
-      TableName: tables.runs,
-      KeyConditionExpression: 'dagId = :dag',
-      FilterExpression: '#state = :running AND runId <> :run',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':dag': { S: dag.dagId }, ':running': { S: 'running' }, ':run': { S: ctx.runId } },
-      Select: 'COUNT',
-    }),
-  );
-  const activeRuns = active.Count ?? 0;
-  if (activeRuns >= dag.maxActiveRuns) {
-    await dynamo.send(
-      new PutItemCommand({
-        TableName: tables.queuedRuns,
-        Item: {
-          dagId: { S: dag.dagId },
-          queuedAt: { S: `${now.toISOString()}#${ctx.runId}` },
-          runId: { S: ctx.runId },
-          input: { S: input },
-        },
-      }),
-    );
-    return { outcome: 'queued', runId: ctx.runId, activeRuns };
-  }
   const name = executionName(ctx.runId);
+  const runs = new RunStore(dynamo, tables);
+  const run = {
+    dagId: dag.dagId,
+    runId: ctx.runId,
+    runType: event.kind,
+    logicalDate: ctx.logicalDate,
+    dagVersion: dag.dagVersion,
+  };
+  const duplicate = (known: KnownRun | undefined): TriggerResult => ({
+    outcome: 'duplicate',
+    runId: ctx.runId,
+    executionName: name,
+    state: known?.state ?? 'running',
+    ...(known?.executionArn !== undefined ? { executionArn: known.executionArn } : {}),
+  });
+
+  const known = await runs.read(dag.dagId, ctx.runId);
+  const activeRuns = known === undefined ? await runs.countRunning(dag.dagId, ctx.runId) : 0;
+  const admission = admitRun(known, activeRuns, dag.maxActiveRuns);
+  if (admission.action === 'duplicate') return duplicate(known);
+  if (admission.action === 'queue') {
+    if (!(await runs.queue(run, input, now))) return duplicate(await runs.read(dag.dagId, ctx.runId));
+    return { outcome: 'queued', runId: ctx.runId, activeRuns: admission.activeRuns };
+  }
+  let executionArn: string;
   try {
-    const started = await new SFNClient({}).send(
+    const started = await (clients.sfn ?? new SFNClient({})).send(
       new StartExecutionCommand({ stateMachineArn: dag.aliasArn, name, input }),
     );
-    await dynamo
-      .send(
-        new PutItemCommand({
-          TableName: tables.runs,
-          Item: {
-            dagId: { S: dag.dagId },
-            runId: { S: ctx.runId },
-            state: { S: 'running' },
-            runType: { S: event.kind },
-            logicalDate: { S: ctx.logicalDate },
-            executionArn: { S: started.executionArn! },
-            dagVersion: { S: dag.dagVersion },
-            startedAt: { S: now.toISOString() },
-          },
-          ConditionExpression: 'attribute_not_exists(runId)',
-        }),
-      )
-      .catch((error: Error) => {
-        if (error.name !== 'ConditionalCheckFailedException') throw error;
-      });
-    return { outcome: 'started', runId: ctx.runId, executionArn: started.executionArn! };
+    executionArn = started.executionArn!;
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
-      return { outcome: 'duplicate', runId: ctx.runId, executionName: name };
+      return duplicate(await runs.read(dag.dagId, ctx.runId));
     }
     throw error;
   }
+  // StartExecution answers a second call with the same name and input with the same execution; the run
+  // record tells which caller started it.
+  if (!(await runs.recordStarted(run, executionArn, now))) return duplicate(await runs.read(dag.dagId, ctx.runId));
+  return { outcome: 'started', runId: ctx.runId, executionArn };
 }

@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -7,18 +7,29 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDagRecord } from '../../lib/runtime/dag-record.ts';
-import {
-  alertText,
-  type ExecutionStatusChange,
-  recordExecution,
-  taskRecords,
-} from '../../lib/runtime/record-execution.ts';
+import { executionName } from '../../lib/runtime/execution-name.ts';
+import { PoolSlots } from '../../lib/runtime/pool-slots.ts';
+import type { ExecutionStatusChange } from '../../lib/runtime/record-execution.ts';
+import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 
+/**
+ * The recorder Lambda's handler on moto: a real execution fails, and its "Step Functions Execution Status Change"
+ * event (written as EventBridge delivers it; moto has no EventBridge rule that emits these) is handed to the
+ * handler. SNS delivers the alert to an SQS queue subscribed to the topic, where the test reads it.
+ */
+const region = 'us-east-1';
 const ctx = {
   dagId: 'nightly',
   runId: 'scheduled__2026-11-23T00:00:00+00:00',
@@ -32,72 +43,91 @@ const ctx = {
   params: {},
   conf: {},
 } as const;
-
-describe('recorder: pure parts', () => {
-  it('reads task records from a run payload and writes an alert that names the failed tasks and the execution', () => {
-    const tasks = taskRecords({
-      ctx,
-      tasks: {
-        load: { state: 'upstream_failed', output: null },
-        extract: { state: 'failed', output: null, error: { Error: 'Boom', Cause: 'x' } },
-        check: { state: 'success', try: 2 },
-      },
-    });
-    expect(tasks).toEqual([
-      { key: 'check', state: 'success', try: 2 },
-      { key: 'extract', state: 'failed', error: 'Boom' },
-      { key: 'load', state: 'upstream_failed' },
-    ]);
-    const alert = alertText({
-      ctx,
-      status: 'FAILED',
-      executionArn: 'arn:aws:states:eu-west-1:1:execution:airstep-nightly:run',
-      region: 'eu-west-1',
-      tasks,
-      error: 'DagRunFailed',
-    });
-    expect(alert.subject).toBe('Airstep: nightly run failed');
-    expect(alert.message.split('\n')).toEqual([
-      'DAG nightly, run scheduled__2026-11-23T00:00:00+00:00: FAILED (DagRunFailed)',
-      'logical date 2026-11-23T00:00:00+00:00',
-      'failed tasks: extract (Boom)',
-      'not run (upstream failed): load',
-      'execution: https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:eu-west-1:1:execution:airstep-nightly:run',
-    ]);
-  });
-});
+const role = 'arn:aws:iam::000000000000:role/sm';
 
 let moto: RunningEmulator;
+let sfn: SFNClient;
+let sqs: SQSClient;
+let inbox: string;
+let tables: Awaited<ReturnType<typeof createStackTables>>;
+let handler: (
+  event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>,
+) => Promise<void>;
+const dynamo = () => dynamoFor(moto.endpoint);
+
+const statusEvent = (detail: ExecutionStatusChange) => ({
+  version: '0',
+  id: `event-${detail.status}`,
+  'detail-type': 'Step Functions Execution Status Change' as const,
+  source: 'aws.states',
+  account: '000000000000',
+  time: new Date(detail.stopDate ?? detail.startDate).toISOString(),
+  region,
+  resources: [detail.executionArn],
+  detail,
+});
+const runItem = async (runId: string) =>
+  (
+    await dynamo().send(
+      new GetItemCommand({
+        TableName: tables.runs,
+        Key: { dagId: { S: 'nightly' }, runId: { S: runId } },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+const alerts = async () => {
+  const bodies: string[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    if (Messages.length === 0) return bodies;
+    for (const message of Messages) {
+      bodies.push(message.Body!);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: inbox, ReceiptHandle: message.ReceiptHandle! }));
+    }
+  }
+};
+
 beforeAll(async () => {
   moto = await startEmulator('moto');
   Object.assign(process.env, moto.env);
+  const clientConfig = { endpoint: moto.endpoint, region, credentials: emulatorCredentials };
+  sfn = new SFNClient(clientConfig);
+  sqs = new SQSClient(clientConfig);
+  const sns = new SNSClient(clientConfig);
+  tables = await createStackTables(dynamo(), 'recorder');
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'airstep-alerts' }))).TopicArn!;
+  inbox = (await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-inbox' }))).QueueUrl!;
+  const inboxArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inbox, AttributeNames: ['QueueArn'] })))
+    .Attributes!.QueueArn!;
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: inboxArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  Object.assign(process.env, {
+    [STACK_ENV.dagsTable]: tables.dags,
+    [STACK_ENV.runsTable]: tables.runs,
+    [STACK_ENV.taskInstancesTable]: tables.taskInstances,
+    [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
+    [STACK_ENV.alertsTopicArn]: topicArn,
+    [STACK_ENV.poolSlotsTable]: tables.poolSlots,
+    [STACK_ENV.pools]: JSON.stringify({ warehouse: 2 }),
+  });
+  ({ handler } = await import('../../lambdas/recorder/index.ts'));
 });
 afterAll(async () => {
   await moto?.stop();
 });
 
-describe('recorder on moto', () => {
-  it('records a failed run and its tasks, alerts on SNS, and starts the oldest queued run', async () => {
-    const region = 'us-east-1';
-    const sfn = new SFNClient({ endpoint: moto.endpoint, region, credentials: emulatorCredentials });
-    const sqs = new SQSClient({ endpoint: moto.endpoint, region, credentials: emulatorCredentials });
-    const sns = new SNSClient({ endpoint: moto.endpoint, region, credentials: emulatorCredentials });
-    const dynamo = dynamoFor(moto.endpoint);
-    const tables = await createStackTables(dynamo, 'recorder');
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'airstep-alerts' }))).TopicArn!;
-    const inbox = (await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-inbox' }))).QueueUrl!;
-    const inboxArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inbox, AttributeNames: ['QueueArn'] })))
-      .Attributes!.QueueArn!;
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn: topicArn,
-        Protocol: 'sqs',
-        Endpoint: inboxArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
-
-    const role = 'arn:aws:iam::000000000000:role/sm';
+describe('recorder Lambda', () => {
+  it('records a failed run and its tasks, alerts once on SNS, frees its pool slots and starts the oldest queued run', async () => {
+    // The run's state machine records two task results, then fails as a compiled DAG does.
     const failing = await sfn.send(
       new CreateStateMachineCommand({
         name: 'airstep-nightly',
@@ -107,8 +137,8 @@ describe('recorder on moto', () => {
           States: {
             extract: {
               Type: 'Pass',
-              Result: { state: 'failed', output: null, error: { Error: 'Boom', Cause: 'bad row' } },
-              ResultPath: '$.tasks.extract',
+              Result: { state: 'failed', output: null, error: { Error: 'Boom', Cause: 'bad row' }, try: 2 },
+              ResultPath: '$.tasks.extract_customers',
               Next: 'load',
             },
             load: {
@@ -122,96 +152,186 @@ describe('recorder on moto', () => {
         }),
       }),
     );
-    const next = await sfn.send(
+    // Where queued runs start: the DAG's live alias (here a state machine that keeps them running).
+    const live = await sfn.send(
       new CreateStateMachineCommand({
         name: 'airstep-nightly-live',
         roleArn: role,
-        definition: JSON.stringify({ StartAt: 'ok', States: { ok: { Type: 'Succeed' } } }),
+        definition: JSON.stringify({ StartAt: 'hold', States: { hold: { Type: 'Wait', Seconds: 30, End: true } } }),
       }),
     );
-    await writeDagRecord(dynamo, tables.dags, {
+    const dagRecord = {
       dagId: 'nightly',
       dagVersion: 'v2',
       file: 'dags/nightly.ts',
-      aliasArn: next.stateMachineArn!,
-      stateMachineArn: next.stateMachineArn!,
+      aliasArn: live.stateMachineArn!,
+      stateMachineArn: live.stateMachineArn!,
       schedule: { expression: '@daily', timezone: 'UTC', catchup: false },
       params: {},
       maxActiveRuns: 1,
+      taskIds: { extract_customers: 'extract.customers' },
       disabled: false,
       updatedAt: '2026-11-24T00:00:00Z',
-    });
-    const queuedInput = JSON.stringify({
-      ctx: { ...ctx, runId: 'manual__2026-11-24T00:01:00+00:00' },
-      tasks: {},
-      gates: {},
-    });
-    await dynamo.send(
-      new PutItemCommand({
-        TableName: tables.queuedRuns,
-        Item: {
-          dagId: { S: 'nightly' },
-          queuedAt: { S: '2026-11-24T00:01:00.000Z#manual__2026-11-24T00:01:00+00:00' },
-          runId: { S: 'manual__2026-11-24T00:01:00+00:00' },
-          input: { S: queuedInput },
-        },
-      }),
-    );
+    };
+    await writeDagRecord(dynamo(), tables.dags, dagRecord);
+    // Two runs wait for the one place maxActiveRuns leaves, as the trigger queued them.
+    const queued = ['manual__2026-11-24T00:01:00+00:00', 'manual__2026-11-24T00:02:00+00:00'];
+    for (const [index, runId] of queued.entries()) {
+      const queuedAt = `2026-11-24T00:0${index + 1}:00.000Z#${runId}`;
+      await dynamo().send(
+        new PutItemCommand({
+          TableName: tables.queuedRuns,
+          Item: {
+            dagId: { S: 'nightly' },
+            queuedAt: { S: queuedAt },
+            runId: { S: runId },
+            input: { S: JSON.stringify({ ctx: { ...ctx, runId }, tasks: {}, gates: {} }) },
+          },
+        }),
+      );
+      await dynamo().send(
+        new PutItemCommand({
+          TableName: tables.runs,
+          Item: {
+            dagId: { S: 'nightly' },
+            runId: { S: runId },
+            state: { S: 'queued' },
+            queuedAt: { S: queuedAt },
+            triggeredAt: { S: queuedAt.slice(0, 24) },
+          },
+        }),
+      );
+    }
 
     const input = JSON.stringify({ ctx, tasks: {}, gates: {} });
     const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: failing.stateMachineArn!, name: 'run', input }),
+      new StartExecutionCommand({ stateMachineArn: failing.stateMachineArn!, name: executionName(ctx.runId), input }),
     );
+    // The trigger's record of the run; a worker that died still holds a pool slot for one of its tries.
+    await dynamo().send(
+      new PutItemCommand({
+        TableName: tables.runs,
+        Item: {
+          dagId: { S: 'nightly' },
+          runId: { S: ctx.runId },
+          state: { S: 'running' },
+          dagVersion: { S: 'v2' },
+          executionArn: { S: executionArn! },
+          triggeredAt: { S: '2026-11-24T00:00:01.000Z' },
+        },
+      }),
+    );
+    // A new version went live since the run started; the run's task ids are those of its own version, v2.
+    await writeDagRecord(dynamo(), tables.dags, { ...dagRecord, dagVersion: 'v3', taskIds: {} });
+    const pools = new PoolSlots(dynamo(), tables.poolSlots, { warehouse: 2 });
+    expect(
+      await pools.take('warehouse', 2, { executionArn: executionArn!, taskId: 'load', mapIndex: -1, tryNumber: 1 }),
+    ).toBe(true);
+
     let described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     for (let i = 0; i < 100 && described.status === 'RUNNING'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     }
     expect(described.status).toBe('FAILED');
-    const change: ExecutionStatusChange = {
+    const failed = statusEvent({
       executionArn: executionArn!,
       stateMachineArn: failing.stateMachineArn!,
-      name: 'run',
+      name: described.name!,
       status: 'FAILED',
       startDate: described.startDate!.getTime(),
       stopDate: described.stopDate!.getTime(),
       input,
       output: null,
       error: described.error ?? null,
-    };
+      cause: described.cause ?? null,
+    });
 
-    const recorded = await recordExecution(change, {
-      dynamo,
-      tables: {
-        dags: tables.dags,
-        runs: tables.runs,
-        taskInstances: tables.taskInstances,
-        queuedRuns: tables.queuedRuns,
-      },
-      alertsTopicArn: topicArn,
-      region,
-    });
-    expect(recorded).toMatchObject({
-      dagId: 'nightly',
-      runId: ctx.runId,
-      state: 'failed',
-      alerted: true,
-      startedQueued: 'manual__2026-11-24T00:01:00+00:00',
-    });
-    const run = await dynamo.send(
-      new GetItemCommand({ TableName: tables.runs, Key: { dagId: { S: 'nightly' }, runId: { S: ctx.runId } } }),
-    );
-    expect(run.Item?.state?.S).toBe('failed');
-    const extract = await dynamo.send(
-      new GetItemCommand({
+    await handler(failed);
+
+    const run = await runItem(ctx.runId);
+    expect([run?.state?.S, run?.endedAt?.S]).toEqual(['failed', described.stopDate!.toISOString()]);
+    const tasks = await dynamo().send(
+      new QueryCommand({
         TableName: tables.taskInstances,
-        Key: { runKey: { S: `nightly#${ctx.runId}` }, taskKey: { S: 'extract#-1' } },
+        KeyConditionExpression: 'runKey = :run',
+        ExpressionAttributeValues: { ':run': { S: `nightly#${ctx.runId}` } },
       }),
     );
-    expect([extract.Item?.state?.S, extract.Item?.error?.S]).toEqual(['failed', 'Boom']);
-    const alerts = await sqs.send(new ReceiveMessageCommand({ QueueUrl: inbox, WaitTimeSeconds: 2 }));
-    expect(alerts.Messages?.[0]?.Body).toContain('failed tasks: extract (Boom)');
-    const started = await sfn.send(new ListExecutionsCommand({ stateMachineArn: next.stateMachineArn! }));
-    expect(started.executions?.map((execution) => execution.name)).toEqual(['manual__2026-11-24T00_01_00_00_00']);
+    expect(
+      (tasks.Items ?? []).map((item) => [item.taskKey?.S, item.state?.S, item.tries?.N, item.error?.S]).sort(),
+    ).toEqual([
+      ['extract.customers#-1', 'failed', '2', 'Boom'],
+      ['load#-1', 'upstream_failed', undefined, undefined],
+    ]);
+    const sent = await alerts();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.split('\n')).toEqual([
+      `DAG nightly, run ${ctx.runId}: FAILED (DagRunFailed)`,
+      'logical date 2026-11-23T00:00:00+00:00',
+      'failed tasks: extract.customers (Boom)',
+      'not run (upstream failed): load',
+      `execution: https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`,
+    ]);
+    expect(await pools.used('warehouse')).toBe(0);
+    const startedOnLive = async () =>
+      ((await sfn.send(new ListExecutionsCommand({ stateMachineArn: live.stateMachineArn! }))).executions ?? []).map(
+        (execution) => execution.name,
+      );
+    // One place is free (maxActiveRuns 1): the oldest queued run starts, the other keeps waiting.
+    expect(await startedOnLive()).toEqual([executionName(queued[0]!)]);
+    expect((await runItem(queued[0]!))?.state?.S).toBe('running');
+    expect((await runItem(queued[1]!))?.state?.S).toBe('queued');
+
+    // EventBridge delivers the same event again, and the run's RUNNING event only now: nothing changes.
+    await handler(failed);
+    await handler(statusEvent({ ...failed.detail, status: 'RUNNING', stopDate: null }));
+    expect((await runItem(ctx.runId))?.state?.S).toBe('failed');
+    expect(await alerts()).toEqual([]);
+    expect(await startedOnLive()).toEqual([executionName(queued[0]!)]);
+    expect((await runItem(queued[1]!))?.state?.S).toBe('queued');
   }, 60_000);
+
+  it('records a succeeded run from its output, without an alert, and ignores executions that are not Airstep runs', async () => {
+    const runId = 'manual__2026-11-25T08:00:00+00:00';
+    const detail: ExecutionStatusChange = {
+      executionArn: `arn:aws:states:${region}:000000000000:execution:airstep-nightly:${executionName(runId)}`,
+      stateMachineArn: `arn:aws:states:${region}:000000000000:stateMachine:airstep-nightly`,
+      name: executionName(runId),
+      status: 'SUCCEEDED',
+      startDate: Date.parse('2026-11-25T08:00:00Z'),
+      stopDate: Date.parse('2026-11-25T08:00:09Z'),
+      input: JSON.stringify({ ctx: { ...ctx, runId }, tasks: {}, gates: {} }),
+      output: JSON.stringify({
+        ctx: { ...ctx, runId },
+        tasks: { extract_customers: { state: 'success', output: 3, try: 1 }, load: { state: 'skipped' } },
+        gates: {},
+      }),
+    };
+    // The trigger's record of the run (on version v2).
+    await dynamo().send(
+      new PutItemCommand({
+        TableName: tables.runs,
+        Item: { dagId: { S: 'nightly' }, runId: { S: runId }, state: { S: 'running' }, dagVersion: { S: 'v2' } },
+      }),
+    );
+    await handler(statusEvent(detail));
+    const run = await runItem(runId);
+    expect([run?.state?.S, run?.startedAt?.S, run?.endedAt?.S]).toEqual([
+      'success',
+      '2026-11-25T08:00:00.000Z',
+      '2026-11-25T08:00:09.000Z',
+    ]);
+    const task = await dynamo().send(
+      new GetItemCommand({
+        TableName: tables.taskInstances,
+        Key: { runKey: { S: `nightly#${runId}` }, taskKey: { S: 'extract.customers#-1' } },
+      }),
+    );
+    expect(task.Item?.state?.S).toBe('success');
+    expect(await alerts()).toEqual([]);
+
+    await handler(statusEvent({ ...detail, input: JSON.stringify({ some: 'other machine' }) }));
+    expect(await alerts()).toEqual([]);
+  }, 30_000);
 });

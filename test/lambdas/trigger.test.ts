@@ -1,19 +1,25 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts';
 import { executionName } from '../../lib/runtime/execution-name.ts';
-import { type TriggerResult, triggerRun } from '../../lib/runtime/trigger-run.ts';
+import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
+import type { TriggerEvent, TriggerResult } from '../../lib/runtime/trigger-run.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 
-/** The trigger against moto's Step Functions and DynamoDB (real StartExecution, real conditional writes). */
+/**
+ * The trigger Lambda's handler against moto's Step Functions and DynamoDB (real StartExecution with its name
+ * idempotency, real conditional writes), invoked with the events EventBridge Scheduler and `airstep trigger`
+ * send.
+ */
 let moto: RunningEmulator;
 let tables: Awaited<ReturnType<typeof createStackTables>>;
 let sfn: SFNClient;
+let handler: (event: TriggerEvent) => Promise<TriggerResult>;
 const dynamo = () => dynamoFor(moto.endpoint);
 
-async function deployDag(dagId: string, maxActiveRuns = 16): Promise<DagRecord> {
+async function deployDag(dagId: string, options: Partial<DagRecord> = {}): Promise<DagRecord> {
   // A state machine that waits, so runs stay active while the test looks at them.
   const machine = await sfn.send(
     new CreateStateMachineCommand({
@@ -30,63 +36,123 @@ async function deployDag(dagId: string, maxActiveRuns = 16): Promise<DagRecord> 
     stateMachineArn: machine.stateMachineArn!,
     schedule: { expression: '@daily', timezone: 'UTC', startDate: '2026-11-01', catchup: false },
     params: { limit: { type: 'integer', default: 10, minimum: 1 } },
-    maxActiveRuns,
+    maxActiveRuns: 16,
     disabled: false,
     updatedAt: '2026-11-24T00:00:00Z',
+    ...options,
   };
   await writeDagRecord(dynamo(), tables.dags, record);
   return record;
 }
 const executions = async (record: DagRecord) =>
   (await sfn.send(new ListExecutionsCommand({ stateMachineArn: record.stateMachineArn }))).executions ?? [];
-const trigger = (event: Parameters<typeof triggerRun>[0], now = new Date('2026-11-24T00:00:05Z')) =>
-  triggerRun(event, { dags: tables.dags, runs: tables.runs, queuedRuns: tables.queuedRuns }, now);
+const runRecord = async (dagId: string, runId: string) =>
+  (
+    await dynamo().send(
+      new GetItemCommand({ TableName: tables.runs, Key: { dagId: { S: dagId }, runId: { S: runId } } }),
+    )
+  ).Item;
+const queuedRuns = async (dagId: string) =>
+  ((await dynamo().send(new ScanCommand({ TableName: tables.queuedRuns }))).Items ?? [])
+    .filter((item) => item.dagId?.S === dagId)
+    .map((item) => item.runId?.S);
 
 beforeAll(async () => {
   moto = await startEmulator('moto');
   Object.assign(process.env, moto.env);
   sfn = new SFNClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: emulatorCredentials });
   tables = await createStackTables(dynamo(), 'trigger');
+  Object.assign(process.env, {
+    [STACK_ENV.dagsTable]: tables.dags,
+    [STACK_ENV.runsTable]: tables.runs,
+    [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
+  });
+  ({ handler } = await import('../../lambdas/trigger/index.ts'));
 });
 afterAll(async () => {
   await moto?.stop();
 });
 
-describe('trigger', () => {
-  it('starts the scheduled run of the interval that just ended, named by its run id; a duplicate fire starts nothing', async () => {
+describe('trigger Lambda', () => {
+  it('starts the scheduled run of the interval that just ended, named by its run id; a second fire starts nothing', async () => {
     const record = await deployDag('daily_report');
     const fire = { kind: 'scheduled', dagId: 'daily_report', scheduledTime: '2026-11-24T00:00:00Z' } as const;
-    const first = await trigger(fire);
-    expect(first).toMatchObject({ outcome: 'started', runId: 'scheduled__2026-11-23T00:00:00+00:00' });
-    const again: TriggerResult = await trigger(fire);
-    expect(['started', 'duplicate']).toContain(again.outcome);
-    const started = await executions(record);
-    expect(started.map((execution) => execution.name)).toEqual([executionName('scheduled__2026-11-23T00:00:00+00:00')]);
-    const runs = await dynamo().send(new ScanCommand({ TableName: tables.runs }));
-    expect(runs.Items?.filter((item) => item.dagId?.S === 'daily_report').map((item) => item.state?.S)).toEqual([
-      'running',
-    ]);
-  });
-
-  it('refuses conf that fails the params schema, naming the field, and starts no run', async () => {
-    const record = await deployDag('strict_params');
-    const result = await trigger({ kind: 'manual', dagId: 'strict_params', conf: { limit: 0 } });
-    expect(result.outcome).toBe('refused');
-    expect((result as { problems: string[] }).problems[0]).toMatch(/^dag strict_params › params\.limit: /);
-    expect(await executions(record)).toEqual([]);
-    expect(await trigger({ kind: 'manual', dagId: 'nope' })).toEqual({
-      outcome: 'refused',
-      problems: ["no DAG 'nope' is deployed"],
+    const runId = 'scheduled__2026-11-23T00:00:00+00:00';
+    const first = await handler(fire);
+    expect(first).toEqual({ outcome: 'started', runId, executionArn: expect.stringContaining(executionName(runId)) });
+    expect(await handler(fire)).toEqual({
+      outcome: 'duplicate',
+      runId,
+      executionName: executionName(runId),
+      state: 'running',
+      executionArn: (first as { executionArn: string }).executionArn,
+    });
+    expect((await executions(record)).map((execution) => execution.name)).toEqual([executionName(runId)]);
+    const run = await runRecord('daily_report', runId);
+    expect({
+      state: run?.state?.S,
+      runType: run?.runType?.S,
+      logicalDate: run?.logicalDate?.S,
+      dagVersion: run?.dagVersion?.S,
+      executionArn: run?.executionArn?.S,
+    }).toEqual({
+      state: 'running',
+      runType: 'scheduled',
+      logicalDate: '2026-11-23T00:00:00+00:00',
+      dagVersion: 'v1',
+      executionArn: (first as { executionArn: string }).executionArn,
     });
   });
 
-  it('queues a run when maxActiveRuns runs are active', async () => {
-    const record = await deployDag('one_at_a_time', 1);
-    const first = await trigger({ kind: 'manual', dagId: 'one_at_a_time', logicalDate: '2026-11-20T00:00:00Z' });
-    const second = await trigger({ kind: 'manual', dagId: 'one_at_a_time', logicalDate: '2026-11-21T00:00:00Z' });
-    expect([first.outcome, second.outcome]).toEqual(['started', 'queued']);
+  it('starts one run when two fires of the same time arrive together', async () => {
+    const record = await deployDag('racing');
+    const fire = { kind: 'scheduled', dagId: 'racing', scheduledTime: '2026-11-24T00:00:30Z' } as const;
+    const results = await Promise.all([handler(fire), handler(fire), handler(fire)]);
+    expect(results.map((result) => result.outcome).sort()).toEqual(['duplicate', 'duplicate', 'started']);
     expect(await executions(record)).toHaveLength(1);
-    const queued = await dynamo().send(new ScanCommand({ TableName: tables.queuedRuns }));
-    expect(queued.Items?.map((item) => item.runId?.S)).toEqual(['manual__2026-11-21T00:00:00+00:00']);
+  });
+
+  it('refuses conf that fails the params schema, naming the field, and creates no run', async () => {
+    const record = await deployDag('strict_params');
+    const result = await handler({
+      kind: 'manual',
+      dagId: 'strict_params',
+      conf: { limit: 0 },
+      logicalDate: '2026-11-20T00:00:00Z',
+    });
+    expect(result.outcome).toBe('refused');
+    expect((result as { problems: string[] }).problems).toEqual([
+      expect.stringMatching(/^dag strict_params › params\.limit: .*(>=|at least|greater).*1/i),
+    ]);
+    expect(await executions(record)).toEqual([]);
+    expect(await runRecord('strict_params', 'manual__2026-11-20T00:00:00+00:00')).toBeUndefined();
+    expect(await handler({ kind: 'manual', dagId: 'nope' })).toEqual({
+      outcome: 'refused',
+      problems: ["no DAG 'nope' is deployed"],
+    });
+    await deployDag('gone', { disabled: true });
+    expect(await handler({ kind: 'manual', dagId: 'gone' })).toEqual({
+      outcome: 'refused',
+      problems: ['DAG gone is disabled (its file was deleted)'],
+    });
+    expect(await handler({ kind: 'scheduled', dagId: 'strict_params', scheduledTime: '2026-10-01T00:00:00Z' })).toEqual(
+      { outcome: 'skipped', reason: 'no run of strict_params fires at 2026-10-01T00:00:00Z' },
+    );
+  });
+
+  it('queues a run when maxActiveRuns runs are running, and queues it only once', async () => {
+    const record = await deployDag('one_at_a_time', { maxActiveRuns: 1 });
+    const manual = (day: number) =>
+      ({ kind: 'manual', dagId: 'one_at_a_time', logicalDate: `2026-11-${day}T00:00:00Z` }) as const;
+    expect((await handler(manual(20))).outcome).toBe('started');
+    expect(await handler(manual(21))).toEqual({
+      outcome: 'queued',
+      runId: 'manual__2026-11-21T00:00:00+00:00',
+      activeRuns: 1,
+    });
+    expect(await handler(manual(21))).toMatchObject({ outcome: 'duplicate', state: 'queued' });
+    expect(await executions(record)).toHaveLength(1);
+    expect(await queuedRuns('one_at_a_time')).toEqual(['manual__2026-11-21T00:00:00+00:00']);
+    expect((await runRecord('one_at_a_time', 'manual__2026-11-21T00:00:00+00:00'))?.state?.S).toBe('queued');
   });
 });

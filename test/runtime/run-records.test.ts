@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { alertText, executionConsoleLink, RUN_STATE, taskRecords } from '../../lib/runtime/run-records.ts';
+
+const ctx = {
+  dagId: 'nightly',
+  runId: 'scheduled__2026-11-23T00:00:00+00:00',
+  runType: 'scheduled',
+  logicalDate: '2026-11-23T00:00:00+00:00',
+  ds: '2026-11-23',
+  dsNodash: '20261123',
+  ts: '2026-11-23T00:00:00+00:00',
+  dataIntervalStart: '2026-11-23T00:00:00+00:00',
+  dataIntervalEnd: '2026-11-24T00:00:00+00:00',
+  params: {},
+  conf: {},
+} as const;
+const arn = 'arn:aws:states:eu-west-1:1:execution:airstep-nightly:run';
+
+describe('taskRecords', () => {
+  it('reads each task record of a run payload, named by task id, in id order', () => {
+    const tasks = taskRecords(
+      {
+        ctx,
+        tasks: {
+          load: { state: 'upstream_failed', output: null },
+          extract_customers: { state: 'failed', output: null, error: { Error: 'Boom', Cause: 'x' }, try: 3 },
+          check: { state: 'success', try: 2, output: { rows: 3 } },
+          pending: null,
+        },
+        gates: {},
+      },
+      { extract_customers: 'extract.customers' },
+    );
+    expect(tasks).toEqual([
+      { key: 'check', state: 'success', try: 2 },
+      { key: 'extract_customers', taskId: 'extract.customers', state: 'failed', try: 3, error: 'Boom' },
+      { key: 'load', state: 'upstream_failed' },
+    ]);
+  });
+
+  it('reads nothing from a payload without task records', () => {
+    expect(taskRecords(null)).toEqual([]);
+    expect(taskRecords({ ctx })).toEqual([]);
+  });
+});
+
+describe('alertText', () => {
+  it('names the DAG, the run, the failed tasks with their errors, those not run, and links the execution', () => {
+    const tasks = taskRecords(
+      {
+        tasks: {
+          a_b: { state: 'failed', error: { Error: 'States.Timeout' } },
+          load: { state: 'upstream_failed' },
+          ok: { state: 'success' },
+        },
+      },
+      { a_b: 'a.b' },
+    );
+    const alert = alertText({
+      ctx,
+      status: 'FAILED',
+      executionArn: arn,
+      region: 'eu-west-1',
+      tasks,
+      error: 'DagRunFailed',
+    });
+    expect(alert.subject).toBe('Airstep: nightly run failed');
+    expect(alert.message.split('\n')).toEqual([
+      'DAG nightly, run scheduled__2026-11-23T00:00:00+00:00: FAILED (DagRunFailed)',
+      'logical date 2026-11-23T00:00:00+00:00',
+      'failed tasks: a.b (States.Timeout)',
+      'not run (upstream failed): load',
+      `execution: https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${arn}`,
+    ]);
+  });
+
+  it('says so when no task failed (a run timeout or an abort) and keeps the subject SNS-safe', () => {
+    const alert = alertText({
+      ctx: { ...ctx, dagId: `d${'x'.repeat(120)}` },
+      status: 'TIMED_OUT',
+      executionArn: arn,
+      region: 'us-east-1',
+      tasks: [],
+    });
+    expect(alert.message.split('\n')[2]).toBe('no task failed (the run itself ended early)');
+    expect(alert.subject).toHaveLength(100);
+    expect(alert.subject).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it('maps execution statuses to Airflow run states and builds the console link', () => {
+    expect(RUN_STATE).toEqual({
+      RUNNING: 'running',
+      SUCCEEDED: 'success',
+      FAILED: 'failed',
+      TIMED_OUT: 'failed',
+      ABORTED: 'interrupted',
+    });
+    expect(executionConsoleLink('ap-south-1', 'arn:x')).toBe(
+      'https://ap-south-1.console.aws.amazon.com/states/home?region=ap-south-1#/v2/executions/details/arn:x',
+    );
+  });
+});
