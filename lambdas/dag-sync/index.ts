@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { evaluateIfAsked } from '../../lib/runtime/dag-evaluator.ts';
-import { dagFileChanges, syncDagFile } from '../../lib/runtime/dag-sync.ts';
+import { evaluateIfAsked, evaluatorOf } from '../../lib/runtime/dag-evaluator.ts';
+import { syncDagBatch } from '../../lib/runtime/dag-sync-batch.ts';
 import { readStackEnv } from '../../lib/runtime/stack-env.ts';
 
 // This bundle is also the evaluating child process dag-sync starts for each DAG file (AIRSTEP_EVALUATE set).
@@ -14,7 +13,7 @@ const evaluating = await evaluateIfAsked();
 
 const logger = new Logger();
 
-/** S3 events for `dags/` (through SQS): each changed DAG file is synced; a failure is retried by SQS. */
+/** S3 events for `dags/` (through SQS): each changed DAG file is synced; a message that failed is retried by SQS. */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   if (evaluating) return { batchItemFailures: [] };
   const env = readStackEnv([
@@ -51,19 +50,16 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       assignPublicIp: env.assignPublicIp,
     },
     schedules: { group: env.scheduleGroup, roleArn: env.schedulerRoleArn, triggerArn: env.triggerFunctionArn },
-    evaluator: { module: fileURLToPath(import.meta.url) },
+    evaluator: evaluatorOf(import.meta.url),
   };
-  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    try {
-      for (const change of dagFileChanges(record.body)) {
-        const result = await syncDagFile(change, deps);
-        logger.info('synced', { ...result });
-      }
-    } catch (error) {
-      logger.error('sync failed', { messageId: record.messageId, error: error as Error });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures };
+  const failed = await syncDagBatch(
+    event.Records.map((record) => ({ id: record.messageId, body: record.body })),
+    deps,
+    {
+      onResult: (result) => logger.info('synced', { ...result }),
+      onError: (messageId, change, error) =>
+        logger.error('sync failed', { messageId, file: change?.key, error: error as Error }),
+    },
+  );
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 };

@@ -1,4 +1,4 @@
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { collectDags, ensureSdkShim } from './dag-bundle.ts';
 import type { Evaluation } from './evaluate-dag-source.ts';
@@ -36,4 +36,13 @@ export async function evaluateIfAsked(): Promise<boolean> {
   }
   process.send(evaluation, () => process.exit(0));
   return true;
+}
+
+/**
+ * The evaluating child for a module that calls `evaluateIfAsked` at load (the dag-sync bundle): the module
+ * itself; a TypeScript source (tests and `stack:local` run the handlers from source on Node 20) loads through tsx.
+ */
+export function evaluatorOf(moduleUrl: string): { module: string; execArgv?: string[] } {
+  const module = fileURLToPath(moduleUrl);
+  return module.endsWith('.ts') ? { module, execArgv: ['--import', 'tsx/esm'] } : { module };
 }

@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { DeleteItemCommand, type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
+  GetScheduleCommand,
   ListSchedulesCommand,
   type SchedulerClient,
   UpdateScheduleCommand,
@@ -22,6 +29,7 @@ import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { toEventBridgeSchedules } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { BUNDLE_ROOT, bundleKey } from './dag-bundle.ts';
+import { isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
 import { type DagRecord, LATEST, readDagRecord, writeDagRecord } from './dag-record.ts';
 import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
@@ -33,19 +41,31 @@ export interface DagFileChange {
   readonly kind: 'created' | 'removed';
   readonly bucket: string;
   readonly key: string;
+  /** Orders events on one key (see s3-event-order.ts); without it (a hand-made event) events are not ordered. */
+  readonly sequencer?: string;
+  /** The object version the event is about (a versioned bucket); the file is read at that version. */
+  readonly versionId?: string;
 }
 
 /** The S3 event notification carried in an SQS message body (S3's test event holds no records). */
 export function dagFileChanges(body: string): DagFileChange[] {
   const event = JSON.parse(body) as {
-    Records?: Array<{ eventName: string; s3: { bucket: { name: string }; object: { key: string } } }>;
+    Records?: Array<{
+      eventName: string;
+      s3: { bucket: { name: string }; object: { key: string; sequencer?: string; versionId?: string | null } };
+    }>;
   };
   return (event.Records ?? [])
-    .map((record) => ({
-      kind: record.eventName.startsWith('ObjectRemoved') ? ('removed' as const) : ('created' as const),
-      bucket: record.s3.bucket.name,
-      key: decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')),
-    }))
+    .map((record): DagFileChange => {
+      const object = record.s3.object;
+      return {
+        kind: record.eventName.startsWith('ObjectRemoved') ? 'removed' : 'created',
+        bucket: record.s3.bucket.name,
+        key: decodeURIComponent(object.key.replace(/\+/g, ' ')),
+        ...(object.sequencer ? { sequencer: object.sequencer } : {}),
+        ...(object.versionId ? { versionId: object.versionId } : {}),
+      };
+    })
     .filter((change) => /\.(ts|mts|js|mjs)$/.test(change.key) && !change.key.endsWith('.d.ts'));
 }
 
@@ -73,7 +93,9 @@ export type SyncResult =
       readonly errors: string[];
     }
   | { readonly file: string; readonly outcome: 'import-error'; readonly errors: string[] }
-  | { readonly file: string; readonly outcome: 'disabled'; readonly dags: string[] };
+  | { readonly file: string; readonly outcome: 'disabled'; readonly dags: string[] }
+  /** An event older than one already taken for the file (or about a version that is gone): nothing done. */
+  | { readonly file: string; readonly outcome: 'stale'; readonly dags: string[] };
 
 /**
  * Makes one DAG file live: checks its imports, evaluates it in a child process with limits, compiles, stores the
@@ -83,9 +105,13 @@ export type SyncResult =
  * The same content again (a redelivered event) changes nothing.
  */
 export async function syncDagFile(change: DagFileChange, deps: DagSyncDeps): Promise<SyncResult> {
-  if (change.kind === 'removed') return disableDagsOf(change.key, deps);
-  const object = await deps.s3.send(new GetObjectCommand({ Bucket: change.bucket, Key: change.key }));
-  const source = await object.Body!.transformToString('utf-8');
+  const stale: SyncResult = { file: change.key, outcome: 'stale', dags: [] };
+  if (change.sequencer !== undefined) {
+    if (!(await takeFileEvent(deps.dynamo, deps.tables.dags, change.key, change.sequencer))) return stale;
+  }
+  if (change.kind === 'removed') return disableDagsOf(change.key, [], deps);
+  const source = await readDagFile(change, deps);
+  if (source === undefined) return stale;
   const refused = refusedImports(source);
   if (refused.length > 0) return importError(change.key, refused, deps);
   const version = createHash('sha256').update(source).digest('hex').slice(0, 16);
@@ -101,6 +127,13 @@ export async function syncDagFile(change: DagFileChange, deps: DagSyncDeps): Pro
   await writeFile(path, javascript);
   const evaluation = await evaluateDagSource(path, deps.evaluator, deps.limits);
   if (!evaluation.ok) return importError(change.key, [evaluation.error], deps);
+  // Evaluating takes seconds: a newer event for the file may have been taken meanwhile, and it deploys.
+  if (
+    change.sequencer !== undefined &&
+    !(await isNewestFileEvent(deps.dynamo, deps.tables.dags, change.key, change.sequencer))
+  ) {
+    return stale;
+  }
 
   const deployed: string[] = [];
   const errors: string[] = [];
@@ -129,6 +162,9 @@ export async function syncDagFile(change: DagFileChange, deps: DagSyncDeps): Pro
       deps,
     );
     await setSchedules(compiled.dagId, scheduleSpecOf(compiled.ir.schedule), deps);
+    const taskIds = Object.fromEntries(
+      compiled.ir.tasks.filter((task) => task.key !== task.id).map((task) => [task.key, task.id]),
+    );
     const record: DagRecord = {
       dagId: compiled.dagId,
       dagVersion: version,
@@ -138,18 +174,50 @@ export async function syncDagFile(change: DagFileChange, deps: DagSyncDeps): Pro
       schedule: compiled.ir.schedule,
       params: compiled.ir.params,
       maxActiveRuns: compiled.ir.maxActiveRuns,
+      ...(Object.keys(taskIds).length > 0 ? { taskIds } : {}),
       disabled: false,
       updatedAt: (deps.now?.() ?? new Date()).toISOString(),
     };
     await writeDagRecord(deps.dynamo, deps.tables.dags, record);
   }
+  // A DAG the file no longer defines at all goes, as if its own file was deleted (one that fails to compile
+  // stays live on its last good version, with the import error recorded).
+  const gone = await disableDagsOf(
+    change.key,
+    evaluation.dags.map((compiled) => compiled.dagId),
+    deps,
+    false,
+  );
   if (errors.length > 0) await recordImportError(change.key, errors, deps);
   else
     await deps.dynamo.send(
       new DeleteItemCommand({ TableName: deps.tables.importErrors, Key: { file: { S: change.key } } }),
     );
   if (deployed.length === 0) return { file: change.key, outcome: 'import-error', errors };
-  return { file: change.key, outcome: changed ? 'deployed' : 'unchanged', dags: deployed, errors };
+  return {
+    file: change.key,
+    outcome: changed || gone.dags.length > 0 ? 'deployed' : 'unchanged',
+    dags: deployed,
+    errors,
+  };
+}
+
+/** The file's text at the event's version; undefined when that version (or the file) no longer exists. */
+async function readDagFile(change: DagFileChange, deps: DagSyncDeps): Promise<string | undefined> {
+  try {
+    const object = await deps.s3.send(
+      new GetObjectCommand({
+        Bucket: change.bucket,
+        Key: change.key,
+        ...(change.versionId !== undefined ? { VersionId: change.versionId } : {}),
+      }),
+    );
+    return await object.Body!.transformToString('utf-8');
+  } catch (error) {
+    // Deleted since the event was sent: the deletion's own event disables its DAGs.
+    if (['NoSuchKey', 'NoSuchVersion', 'NotFound'].includes((error as Error).name)) return undefined;
+    throw error;
+  }
 }
 
 async function importError(file: string, errors: string[], deps: DagSyncDeps): Promise<SyncResult> {
@@ -278,29 +346,65 @@ async function scheduleNames(dagId: string, deps: DagSyncDeps): Promise<Set<stri
   );
 }
 
-/** A deleted DAG file disables its DAGs: the record says so (triggers are refused) and its schedules go. */
-async function disableDagsOf(file: string, deps: DagSyncDeps): Promise<SyncResult> {
-  const scanned = await deps.dynamo.send(
-    new ScanCommand({
-      TableName: deps.tables.dags,
-      FilterExpression: 'version = :latest',
-      ExpressionAttributeValues: { ':latest': { S: LATEST } },
-    }),
-  );
+/**
+ * Disables the DAGs recorded for `file` other than `keep`: the record says so (triggers are refused) and their
+ * schedules are disabled (a new upload enables them again). For a deleted file (`keep` empty) its import error
+ * goes too.
+ */
+async function disableDagsOf(
+  file: string,
+  keep: readonly string[],
+  deps: DagSyncDeps,
+  fileDeleted = true,
+): Promise<{ file: string; outcome: 'disabled'; dags: string[] }> {
   const disabled: string[] = [];
-  for (const item of scanned.Items ?? []) {
-    const record = JSON.parse(item.record!.S!) as DagRecord;
-    if (record.file !== file || record.disabled) continue;
-    for (const name of await scheduleNames(record.dagId, deps)) {
-      await deps.scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: deps.schedules.group }));
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await deps.dynamo.send(
+      new ScanCommand({
+        TableName: deps.tables.dags,
+        FilterExpression: 'version = :latest',
+        ExpressionAttributeValues: { ':latest': { S: LATEST } },
+        ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const record = JSON.parse(item.record!.S!) as DagRecord;
+      if (record.file !== file || record.disabled || keep.includes(record.dagId)) continue;
+      await disableSchedules(record.dagId, deps);
+      await writeDagRecord(deps.dynamo, deps.tables.dags, {
+        ...record,
+        disabled: true,
+        updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+      });
+      disabled.push(record.dagId);
     }
-    await writeDagRecord(deps.dynamo, deps.tables.dags, {
-      ...record,
-      disabled: true,
-      updatedAt: (deps.now?.() ?? new Date()).toISOString(),
-    });
-    disabled.push(record.dagId);
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  if (fileDeleted) {
+    await deps.dynamo.send(new DeleteItemCommand({ TableName: deps.tables.importErrors, Key: { file: { S: file } } }));
   }
-  await deps.dynamo.send(new DeleteItemCommand({ TableName: deps.tables.importErrors, Key: { file: { S: file } } }));
-  return { file, outcome: 'disabled', dags: disabled };
+  return { file, outcome: 'disabled', dags: disabled.sort() };
+}
+
+/** Every schedule of the DAG set to DISABLED, as it is (UpdateSchedule replaces the whole schedule). */
+async function disableSchedules(dagId: string, deps: DagSyncDeps): Promise<void> {
+  for (const name of await scheduleNames(dagId, deps)) {
+    const schedule = await deps.scheduler.send(new GetScheduleCommand({ Name: name, GroupName: deps.schedules.group }));
+    if (schedule.State === 'DISABLED') continue;
+    await deps.scheduler.send(
+      new UpdateScheduleCommand({
+        Name: name,
+        GroupName: deps.schedules.group,
+        ScheduleExpression: schedule.ScheduleExpression!,
+        ...(schedule.ScheduleExpressionTimezone !== undefined
+          ? { ScheduleExpressionTimezone: schedule.ScheduleExpressionTimezone }
+          : {}),
+        ...(schedule.EndDate !== undefined ? { EndDate: schedule.EndDate } : {}),
+        FlexibleTimeWindow: schedule.FlexibleTimeWindow ?? { Mode: 'OFF' },
+        Target: schedule.Target!,
+        State: 'DISABLED',
+      }),
+    );
+  }
 }

@@ -1,0 +1,17 @@
+/**
+ * Order of S3 events on one key. Notifications may arrive late, twice or out of order; each carries a
+ * `sequencer` (hexadecimal, of varying length) that grows with every put or delete of the key. S3 says to
+ * compare two by right-padding the shorter with zeros, then comparing as text: `orderKey` does that padding to a
+ * fixed width (upper case), so keys compare as plain strings — in code and in a DynamoDB condition.
+ */
+export const SEQUENCER_WIDTH = 64;
+
+export function orderKey(sequencer: string): string {
+  if (!/^[0-9A-Fa-f]{1,64}$/.test(sequencer)) throw new Error(`S3 event sequencer '${sequencer}' is not hexadecimal`);
+  return sequencer.toUpperCase().padEnd(SEQUENCER_WIDTH, '0');
+}
+
+/** True when an event with `incoming` happened before the one already handled (`handled`); equal is a redelivery. */
+export function isStaleEvent(incoming: string, handled: string | undefined): boolean {
+  return handled !== undefined && orderKey(incoming) < orderKey(handled);
+}
