@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { extname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Dag, isDag } from '../sdk/dag.ts';
 
@@ -82,12 +83,29 @@ function collectDags(module: Record<string, unknown>): Dag[] {
 
 function importError(file: string, absolute: string, error: unknown): DagLoadError {
   const err = error as { message?: string; stack?: string; code?: string };
-  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(absolute)) {
+  // Only the DAG file itself missing is "not found"; a missing module it imports is an import error.
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(absolute)) {
     return { file, message: 'file not found' };
   }
-  const message = (err?.message ?? String(error)).split('\n')[0]!;
   const line = lineIn(err?.stack ?? '', absolute);
-  return { file, ...(line !== undefined ? { line } : {}), message: `import failed: ${message}` };
+  return {
+    file,
+    ...(line !== undefined ? { line } : {}),
+    message: `import failed: ${firstLine(err?.message ?? String(error))}`,
+  };
+}
+
+/**
+ * The line of an error message worth showing, with absolute paths made relative as everywhere else. esbuild
+ * (a syntax error) puts its header first and the error on the next line, after the file's location.
+ */
+function firstLine(message: string): string {
+  const lines = message.split('\n');
+  const syntax = /^Transform failed with \d+ errors?:$/.test(lines[0]!)
+    ? /:\d+:\d+: ERROR: (.*)$/.exec(lines[1] ?? '')
+    : null;
+  const text = syntax !== null ? `syntax error: ${syntax[1]}` : lines[0]!;
+  return text.split(`${process.cwd()}${sep}`).join('');
 }
 
 /** The first stack frame in the DAG file gives the line (tsx maps it back to the TypeScript source). */

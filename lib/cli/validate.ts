@@ -29,7 +29,8 @@ export function registerValidateCommand(program: Command): void {
           if (file.problems.length === 0) console.log(`${c.green('✓')} ${file.file} ${c.dim(ids)}`);
           else {
             console.log(`${c.red('✗')} ${file.file} ${c.dim(ids)}`);
-            for (const problem of file.problems) console.log(`    ${formatProblem(problem)}`);
+            // Problems are diagnostics: on stderr, so `validate 2>problems.txt` keeps them and scripts see them.
+            for (const problem of file.problems) console.error(`    ${formatProblem(problem)}`);
           }
         }
         const dagCount = files.reduce((sum, file) => sum + file.compiled.length, 0);

@@ -6,6 +6,8 @@ import type { ParamSpec } from '../sdk/params.ts';
 import type { TaskOptions } from '../sdk/task-options.ts';
 import type { DeclaredTask, SensorOptions, TaskSpec } from '../sdk/task-spec.ts';
 import { type DagIR, type GroupIR, IR_VERSION, type RetryIR, type SensorIR, type TaskIR } from './ir.ts';
+import { nonJsonPart } from './json-values.ts';
+import { dynamoAttributeProblems } from './native-field-checks.ts';
 import {
   DAG_ID,
   dagOptionsSchema,
@@ -14,6 +16,7 @@ import {
   taskOptionsSchema,
   zodProblems,
 } from './option-schemas.ts';
+import { paramProblems } from './param-checks.ts';
 import { checkSchedule } from './schedule-check.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
 import { DEFAULT_XCOM_OFFLOAD_BYTES } from './xcom-default.ts';
@@ -51,7 +54,19 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const parsedOptions = dagOptionsSchema.safeParse(options);
   if (!parsedOptions.success) for (const problem of zodProblems(parsedOptions.error)) at(problem);
   const defaultArgs = taskOptionsSchema.safeParse(options.defaultArgs ?? {});
-  if (!defaultArgs.success) for (const problem of zodProblems(defaultArgs.error, 'defaultArgs')) at(problem);
+  // A bad default is reported once, at `defaultArgs.<option>`, not again on every task that inherits it.
+  const badDefaults = new Set<string>();
+  if (!defaultArgs.success) {
+    for (const problem of zodProblems(defaultArgs.error, 'defaultArgs')) {
+      at(problem);
+      badDefaults.add(problem.field.split('.')[1]!);
+    }
+  }
+  const inheritsBadDefault = (task: DeclaredTask, field: string | undefined) => {
+    const option = (field ?? '').split('.')[0]!;
+    const value = (options.defaultArgs as Record<string, unknown> | undefined)?.[option];
+    return badDefaults.has(option) && Object.is((task.options as Record<string, unknown>)[option], value);
+  };
 
   const schedule = {
     expression: typeof options.schedule === 'string' ? options.schedule : null,
@@ -77,7 +92,9 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const tasks = ids.map((id) => {
     const task = declared.tasks.get(id)!;
     const upstream = [...upstreamOf.get(id)!].sort();
-    return buildTask(task, upstream, keys.get(id)!, params, consumed, (problem) => at({ taskId: id, ...problem }));
+    return buildTask(task, upstream, keys.get(id)!, params, consumed, (problem) => {
+      if (!inheritsBadDefault(task, problem.field)) at({ taskId: id, ...problem });
+    });
   });
   const finalTasks = tasks.map((task) => ({ ...task, xcomConsumed: consumed.has(task.id) }));
 
@@ -113,7 +130,9 @@ function buildTask(
   consumed: Set<string>,
   at: (problem: { field?: string; message: string }) => void,
 ): Omit<TaskIR, 'xcomConsumed'> {
-  if (!TASK_ID.test(task.id)) {
+  if (task.id.length > 200) {
+    at({ field: 'id', message: `must be at most 200 characters, got ${task.id.length}` });
+  } else if (!TASK_ID.test(task.id)) {
     at({
       field: 'id',
       message: `'${task.id}' must be 1-200 letters, digits, _, . or -, starting with a letter, digit or _`,
@@ -193,6 +212,12 @@ function buildKindFields(
   at: (problem: { field?: string; message: string }) => void,
   checkTemplates: (value: unknown, field: string) => void,
 ): Partial<TaskIR> {
+  /** True when `value` is JSON; templates are only looked for in JSON (a cycle would never end). */
+  const json = (value: unknown, field: string): boolean => {
+    const found = nonJsonPart(value, field);
+    if (found !== undefined) at({ field: found.path, message: found.message });
+    return found === undefined;
+  };
   switch (spec.kind) {
     case 'code': {
       if (typeof spec.fn !== 'function') at({ field: 'fn', message: 'must be a function' });
@@ -212,8 +237,14 @@ function buildKindFields(
         consumed.add(over.task);
         if (!upstream.includes(over.task)) at({ field: 'over', message: `'${over.task}' is not a task of this DAG` });
       } else if (!Array.isArray(over.items)) {
-        at({ field: 'over', message: `must be a list or a task whose result is a list, got ${typeof over.items}` });
+        at({
+          field: 'over',
+          message: `must be a list or a task whose result is a list, got ${over.items === null ? 'null' : typeof over.items}`,
+        });
+      } else {
+        json(over.items, 'over');
       }
+      if (partial !== undefined) json(partial, 'partial');
       if (maxMapConcurrency !== undefined && (!Number.isInteger(maxMapConcurrency) || maxMapConcurrency < 0)) {
         at({ field: 'maxMapConcurrency', message: `must be a whole number >= 0, got ${maxMapConcurrency}` });
       }
@@ -230,7 +261,7 @@ function buildKindFields(
       if (typeof spec.functionName !== 'string' || spec.functionName === '') {
         at({ field: 'functionName', message: 'must be a Lambda function name or ARN' });
       }
-      checkTemplates(spec.payload, 'payload');
+      if (spec.payload === undefined || json(spec.payload, 'payload')) checkTemplates(spec.payload, 'payload');
       return {
         lambda: { functionName: spec.functionName, ...(spec.payload !== undefined ? { payload: spec.payload } : {}) },
       };
@@ -238,10 +269,12 @@ function buildKindFields(
       checkFargate(spec.fargate, at);
       return { fargate: spec.fargate };
     case 'native':
+      // Fields are named as the author wrote them (`key`, `item.pk`), not by where the SDK keeps them.
       for (const [name, value] of Object.entries(spec.fields)) {
         if (value === undefined || value === '') at({ field: name, message: 'must be set' });
+        else if (json(value, name)) checkTemplates(value, name);
       }
-      checkTemplates(spec.fields, 'fields');
+      for (const problem of dynamoAttributeProblems(spec.action, spec.fields)) at(problem);
       return { native: { action: spec.action, fields: spec.fields } };
     case 'wait': {
       if ((spec.duration === undefined) === (spec.until === undefined)) {
@@ -262,7 +295,7 @@ function buildKindFields(
       if ((spec.key === undefined) === (spec.prefix === undefined)) {
         at({ field: 'key', message: 'set exactly one of key and prefix' });
       }
-      checkTemplates({ bucket: spec.bucket, key: spec.key, prefix: spec.prefix }, 'sensor');
+      for (const name of ['bucket', 'key', 'prefix'] as const) checkTemplates(spec[name], name);
       return {
         sensor: { ...sensorOf(spec.sensor, at), bucket: spec.bucket, ...pick(spec, ['key', 'prefix']) },
       };
@@ -328,35 +361,6 @@ function optionalDate(field: 'startDate' | 'endDate', value: unknown): Record<st
   return typeof value === 'string' ? { [field]: value } : {};
 }
 
-function paramProblems(spec: ParamSpec): string[] {
-  const problems: string[] = [];
-  const value = spec.default;
-  if (value === undefined) return problems;
-  const typeOk =
-    spec.type === 'string'
-      ? typeof value === 'string'
-      : spec.type === 'number'
-        ? typeof value === 'number'
-        : spec.type === 'integer'
-          ? Number.isInteger(value)
-          : spec.type === 'boolean'
-            ? typeof value === 'boolean'
-            : spec.type === 'array'
-              ? Array.isArray(value)
-              : typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (!typeOk) problems.push(`default ${JSON.stringify(value)} is not of type ${spec.type}`);
-  if ('enum' in spec && spec.enum !== undefined && !(spec.enum as readonly unknown[]).includes(value)) {
-    problems.push(`default ${JSON.stringify(value)} is not one of ${JSON.stringify(spec.enum)}`);
-  }
-  if ('minimum' in spec && typeof value === 'number') {
-    if (spec.minimum !== undefined && value < spec.minimum)
-      problems.push(`default ${value} is below minimum ${spec.minimum}`);
-    if (spec.maximum !== undefined && value > spec.maximum)
-      problems.push(`default ${value} is above maximum ${spec.maximum}`);
-  }
-  return problems;
-}
-
 /** Task and group edges resolved to task -> task pairs; a group stands for its first or last tasks. */
 function resolveEdges(
   declaredEdges: ReadonlyArray<{ from: NodeKey; to: NodeKey }>,
@@ -405,8 +409,10 @@ function resolveEdges(
     const froms = side(edge.from, 'last');
     const tos = side(edge.to, 'first');
     if (froms.length === 0 || tos.length === 0) {
-      const empty = froms.length === 0 ? edge.from.id : edge.to.id;
-      at({ taskId: empty, field: 'upstream', message: `group '${empty}' has no tasks to depend on` });
+      // Name the side that declared the dependency on the empty group, as for an unknown upstream task.
+      const [empty, other, field] =
+        froms.length === 0 ? [edge.from.id, edge.to.id, 'upstream'] : [edge.to.id, edge.from.id, 'downstream'];
+      at({ taskId: other, field, message: `group '${empty}' has no tasks to depend on` });
     }
     for (const from of froms) for (const to of tos) if (from !== to) add(from, to);
   }

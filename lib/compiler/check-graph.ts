@@ -37,7 +37,7 @@ export function checkGraph(ir: DagIR): GraphProblem[] {
         problems.push({
           taskId: task.id,
           field: 'over',
-          message: `'${source.id}' is a ${source.kind} task; its result is null, not a list`,
+          message: `'${source.id}' is ${source.kind === 'empty' ? 'an empty' : 'a wait'} task; its result is null, not a list`,
         });
       }
     }

@@ -4,7 +4,7 @@ import type { StateMachineDefinition } from './asl-types.ts';
 import { buildIr } from './build-ir.ts';
 import { checkGraph } from './check-graph.ts';
 import { emitAsl } from './emit-asl.ts';
-import type { DagIR } from './ir.ts';
+import { type DagIR, IR_VERSION } from './ir.ts';
 import { checkLimits, countStates, LIMITS } from './limits.ts';
 import { buildManifest, type DagManifest } from './manifest.ts';
 import { placeholdersIn } from './placeholders.ts';
@@ -12,6 +12,7 @@ import { planStructure } from './plan-structure.ts';
 import { eventBridgeSchedules } from './schedule-check.ts';
 import { stateNames } from './state-names.ts';
 import { transitionStats } from './transition-stats.ts';
+import { DEFAULT_XCOM_OFFLOAD_BYTES } from './xcom-default.ts';
 
 export interface CompileOptions {
   /** The DAG file as it should appear in messages (e.g. `dags/etl.ts`). */
@@ -35,6 +36,21 @@ export interface CompiledDag {
  * so the same DAG always compiles to byte-identical output.
  */
 export function compileDag(dag: Dag, options: CompileOptions = {}): CompiledDag {
+  try {
+    return compileStages(dag, options);
+  } catch (error) {
+    // The checks should catch every bad input; should one slip through, it is this DAG's problem, reported as
+    // such, and never stops the other DAGs of a folder from validating.
+    const dagId = String(dag?.id);
+    const message = `could not compile: ${error instanceof Error ? error.message : String(error)}`;
+    return {
+      ir: emptyIr(dagId),
+      problems: [{ ...(options.file !== undefined ? { file: options.file } : {}), dagId, message }],
+    };
+  }
+}
+
+function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
   const { ir, problems } = buildIr(dag, options.file);
   const at = (problem: { taskId?: string; field?: string; message: string }): Problem => ({
     ...(options.file !== undefined ? { file: options.file } : {}),
@@ -80,4 +96,19 @@ export function compileDag(dag: Dag, options: CompileOptions = {}): CompiledDag 
   // with depth × lines, past what a string can hold (a 10,000-task random DAG), and nobody diffs it.
   const asl = definitionBytes <= LIMITS.definitionBytes ? `${JSON.stringify(definition, null, 2)}\n` : `${compact}\n`;
   return { ir, problems, definition, asl, manifest };
+}
+
+function emptyIr(dagId: string): DagIR {
+  return {
+    irVersion: IR_VERSION,
+    dagId,
+    tags: [],
+    schedule: { expression: null, timezone: 'UTC', catchup: false },
+    maxActiveRuns: 1,
+    maxActiveTasks: 1,
+    xcomOffloadBytes: DEFAULT_XCOM_OFFLOAD_BYTES,
+    params: {},
+    groups: [],
+    tasks: [],
+  };
 }

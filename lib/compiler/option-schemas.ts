@@ -13,6 +13,15 @@ const duration = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
   if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
 });
 
+/** A timeout: Step Functions counts whole seconds and refuses 0 (`TimeoutSeconds`, `HeartbeatSeconds`). */
+const timeout = duration.superRefine((value, ctx) => {
+  const parsed = tryParseDuration(value);
+  if ('ms' in parsed && parsed.ms === 0) ctx.addIssue({ code: 'custom', message: 'must be more than 0' });
+});
+
+const wholeNumber = (what: string) => (issue: { input: unknown }) =>
+  `must be a whole number${what}, got ${JSON.stringify(issue.input)}`;
+
 const callback = z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
   message: 'must be a function',
 });
@@ -27,8 +36,8 @@ export const taskOptionsSchema = z
     exponentialBackoff: z.boolean(),
     maxRetryDelay: duration,
     retryJitter: z.boolean(),
-    executionTimeout: duration,
-    heartbeat: duration,
+    executionTimeout: timeout,
+    heartbeat: timeout,
     triggerRule: z.enum(TRIGGER_RULES, {
       error: (issue) => `unknown trigger rule '${String(issue.input)}' (one of: ${TRIGGER_RULES.join(', ')})`,
     }),
@@ -47,7 +56,9 @@ export const taskOptionsSchema = z
 
 const param = z
   .object({
-    type: z.enum(PARAM_TYPES),
+    type: z.enum(PARAM_TYPES, {
+      error: (issue) => `unknown param type ${JSON.stringify(issue.input)} (one of: ${PARAM_TYPES.join(', ')})`,
+    }),
     description: z.string().optional(),
     default: z.unknown().optional(),
     required: z.boolean().optional(),
@@ -61,13 +72,19 @@ const param = z
   })
   .strict();
 
-const date = z.union([z.string(), z.date()]);
+const date = z.union([z.string(), z.date()], { error: 'must be an ISO date or date-time string, or a valid Date' });
 
 export const DAG_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const dagOptionsSchema = z
   .object({
-    id: z.string().regex(DAG_ID, 'must be 1-64 letters, digits, _ or - (it names the state machine)'),
+    id: z.string().superRefine((id, ctx) => {
+      const message =
+        id.length > 64
+          ? `must be at most 64 characters (it names the state machine), got ${id.length}`
+          : 'must be 1-64 letters, digits, _ or - (it names the state machine)';
+      if (!DAG_ID.test(id)) ctx.addIssue({ code: 'custom', message });
+    }),
     description: z.string(),
     schedule: z.string().nullable(),
     startDate: date,
@@ -77,11 +94,22 @@ export const dagOptionsSchema = z
     tags: z.array(z.string()),
     owner: z.string(),
     defaultArgs: z.record(z.string(), z.unknown()),
-    params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid identifier'), param),
-    maxActiveRuns: z.int().min(1),
-    maxActiveTasks: z.int().min(1),
-    dagrunTimeout: duration,
-    xcomOffloadBytes: z.int().min(256).max(131_072),
+    params: z.record(
+      z
+        .string()
+        .regex(
+          /^[A-Za-z_][A-Za-z0-9_]*$/,
+          'is not a valid param name (letters, digits and _, not starting with a digit)',
+        ),
+      param,
+    ),
+    maxActiveRuns: z.int({ error: wholeNumber(' of runs') }).min(1, 'must be at least 1'),
+    maxActiveTasks: z.int({ error: wholeNumber(' of tasks') }).min(1, 'must be at least 1'),
+    dagrunTimeout: timeout,
+    xcomOffloadBytes: z
+      .int({ error: wholeNumber(' of bytes') })
+      .min(256, 'must be 256 to 131072 bytes')
+      .max(131_072, 'must be 256 to 131072 bytes'),
     doc: z.string(),
   })
   .partial({
@@ -116,9 +144,15 @@ export const sensorOptionsSchema = z
 
 export const fargateOptionsSchema = z
   .object({
-    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]),
-    memory: z.int().min(512).max(30_720),
-    image: z.string().min(1),
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)], {
+      error: (issue) =>
+        `must be 256, 512, 1024, 2048 or 4096 CPU units (1024 = 1 vCPU), got ${JSON.stringify(issue.input)}`,
+    }),
+    memory: z
+      .int({ error: wholeNumber(' of MiB') })
+      .min(512, 'must be 512 to 30720 MiB')
+      .max(30_720, 'must be 512 to 30720 MiB'),
+    image: z.string().min(1, 'must not be empty'),
     command: z.array(z.string()),
     environment: z.record(z.string(), z.string()),
   })
@@ -134,6 +168,8 @@ export function zodProblems(error: z.ZodError, prefix = ''): Array<{ field: stri
       const keys = issue.keys.join(', ');
       return { field: [field, issue.keys[0]].filter(Boolean).join('.'), message: `unknown option(s): ${keys}` };
     }
-    return { field: field === '' ? '(options)' : field, message: issue.message };
+    // A bad record key (a param name): zod's own message only says "Invalid key in record".
+    const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    return { field: field === '' ? '(options)' : field, message };
   });
 }

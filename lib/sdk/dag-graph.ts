@@ -26,10 +26,12 @@ export class DagGraph {
 
   addEdge(from: DependencyNode, to: DependencyNode): void {
     if (from.graph !== this || to.graph !== this) {
-      const foreign = from.graph !== this ? from : to;
+      // Name the node of this DAG: `local.then(foreign)` is a mistake on its downstream side.
+      const foreignUpstream = from.graph !== this;
+      const [local, foreign] = foreignUpstream ? [to, from] : [from, to];
       this.problem({
-        taskId: to.id,
-        field: 'upstream',
+        taskId: local.id,
+        field: foreignUpstream ? 'upstream' : 'downstream',
         message: `'${foreign.id}' belongs to DAG '${foreign.graph.dagId}'; dependencies cannot cross DAGs`,
       });
       return;

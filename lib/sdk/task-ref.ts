@@ -2,7 +2,12 @@ import type { DagGraph } from './dag-graph.ts';
 import { DagDefinitionError } from './errors.ts';
 
 /** Anything a dependency can point at: a task, a task group, or a list of them. */
-export type Dependency = DependencyNode | readonly Dependency[];
+export type Dependency = DependencyNode | GroupDependency | readonly Dependency[];
+
+/** A task group as a dependency: it stands for its first tasks downstream and its last tasks upstream. */
+export interface GroupDependency {
+  readonly asNode: DependencyNode;
+}
 
 /**
  * A task or a task group in a DAG. `a.then(b)` makes `b` run after `a` and returns `b`, so chains read left
@@ -23,7 +28,7 @@ export abstract class DependencyNode {
   /** Makes `downstream` run after this; returns it for chaining. */
   // biome-ignore lint/suspicious/noThenProperty: `a.then(b)` is the dependency API; awaiting a task is refused below
   then<D extends Dependency>(downstream: D): D {
-    refuseAwait(downstream);
+    refuseAwait(this, downstream);
     for (const node of flatten(downstream)) this.graph.addEdge(this, node);
     return downstream;
   }
@@ -57,16 +62,36 @@ export class TaskRef<T = unknown> extends DependencyNode {
  * `then` makes tasks look like promises to `await` and `Promise.resolve`, which call it with functions. A task
  * is not a value to wait for: say so instead of building a nonsense edge.
  */
-export function refuseAwait(downstream: unknown): void {
-  if (typeof downstream === 'function') {
-    throw new DagDefinitionError(
-      'a task or task group was awaited or resolved as a promise; tasks are not values (pass them as inputs instead)',
-    );
-  }
+export function refuseAwait(node: DependencyNode, downstream: unknown): void {
+  if (typeof downstream !== 'function') return;
+  const what = node.nodeKind === 'task' ? `task '${node.id}'` : `task group '${node.id}'`;
+  const error = new DagDefinitionError(
+    `${what} was awaited or resolved as a promise; tasks are not values (pass them as inputs instead)`,
+    { taskId: node.id, field: 'then' },
+  );
+  // `await` calls `then` from a job with no frame of the DAG file on the stack; the task's declaration (where
+  // `await dag.task(…)` usually is) is the best line to point at.
+  const declaredAt = node.graph.tasks.get(node.id)?.declaredAt;
+  if (declaredAt !== undefined) error.stack = `${error.name}: ${error.message}\n    at ${declaredAt}`;
+  throw error;
 }
 
-/** Flattens nested dependency lists into nodes. */
+/** Flattens nested dependency lists (tasks, groups) into nodes; anything else is a mistake in the DAG file. */
 export function flatten(dependency: Dependency): DependencyNode[] {
   if (dependency instanceof DependencyNode) return [dependency];
-  return (dependency as readonly Dependency[]).flatMap(flatten);
+  if (Array.isArray(dependency)) return (dependency as readonly Dependency[]).flatMap(flatten);
+  const node = (dependency as Partial<GroupDependency> | null | undefined)?.asNode;
+  if (node instanceof DependencyNode) return [node];
+  throw new DagDefinitionError(`expected a task, a task group or a list of them, got ${describeValue(dependency)}`);
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === 'string') return `the string '${value}' (name a task by id with the upstream option)`;
+  if (typeof value === 'object') {
+    // A Dag or a TaskRef from another copy of the SDK names itself; anything else by its kind (Promise, Object).
+    const text = typeof (value as { toString?: unknown }).toString === 'function' ? String(value) : '[object Object]';
+    return text.startsWith('[object ') ? `an object (${text.slice(8, -1)})` : text;
+  }
+  return `${typeof value} ${String(value)}`;
 }

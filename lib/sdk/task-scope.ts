@@ -1,6 +1,7 @@
 import type { TaskContext } from './context.ts';
 import type { DagGraph } from './dag-graph.ts';
 import type { Duration } from './duration.ts';
+import { DagDefinitionError } from './errors.ts';
 import type { Compute, FargateOptions, TaskOptions } from './task-options.ts';
 import { type Dependency, DependencyNode, flatten, TaskRef } from './task-ref.ts';
 import type { AnyTaskFunction, NativeAction, SensorOptions, TaskSpec } from './task-spec.ts';
@@ -359,6 +360,7 @@ export class TaskScope<P = Record<string, unknown>> {
     const ref = new TaskRef(this.graph, taskId);
     const { upstream, ...taskOptions } = options;
     const inputIds: Record<string, string> = {};
+    const inputRefs: TaskRef[] = [];
     for (const [name, input] of Object.entries(inputs ?? {})) {
       if (!(input instanceof TaskRef)) {
         this.graph.problem({
@@ -368,7 +370,17 @@ export class TaskScope<P = Record<string, unknown>> {
         });
         continue;
       }
+      if (input.graph !== this.graph) {
+        // One problem, on the input the author wrote (not a second one on the edge it would have made).
+        this.graph.problem({
+          taskId,
+          field: `inputs.${name}`,
+          message: `'${input.id}' belongs to DAG '${input.graph.dagId}'; dependencies cannot cross DAGs`,
+        });
+        continue;
+      }
       inputIds[name] = input.id;
+      inputRefs.push(input);
     }
     if (this.graph.tasks.has(taskId) || this.graph.groups.has(taskId)) {
       this.graph.problem({ taskId, field: 'id', message: `duplicate task id '${taskId}'`, ...where() });
@@ -382,11 +394,18 @@ export class TaskScope<P = Record<string, unknown>> {
       groups: this.groupPath,
       ...where(),
     });
-    for (const input of Object.values(inputs ?? {})) if (input instanceof TaskRef) this.graph.addEdge(input, ref);
+    for (const input of inputRefs) this.graph.addEdge(input, ref);
     for (const entry of upstream === undefined ? [] : Array.isArray(upstream) ? upstream : [upstream]) {
-      if (typeof entry === 'string')
+      if (typeof entry === 'string') {
         this.graph.edges.push({ from: { kind: 'task', id: entry }, to: { kind: 'task', id: taskId } });
-      else for (const node of flatten(entry as Dependency)) this.graph.addEdge(node, ref);
+        continue;
+      }
+      try {
+        for (const node of flatten(entry as Dependency)) this.graph.addEdge(node, ref);
+      } catch (error) {
+        if (!(error instanceof DagDefinitionError)) throw error;
+        this.graph.problem({ taskId, field: 'upstream', message: error.message });
+      }
     }
     return ref;
   }
