@@ -4,7 +4,7 @@ import { Clock } from './clock.ts';
 import { readPath, writePath } from './jsonpath.ts';
 import { applyTemplate } from './payload-template.ts';
 import { errorMatches, type Retrier, retryDelay } from './retry-policy.ts';
-import { heartbeatTimeout, isUncatchable, runtimeError, StatesError } from './states-error.ts';
+import { checkPayloadLimit, heartbeatTimeout, isUncatchable, runtimeError, StatesError } from './states-error.ts';
 import { TaskTokens } from './task-tokens.ts';
 
 /**
@@ -304,7 +304,11 @@ class Interpreter {
     const attempts: number[] = [];
     for (let retryCount = 0; ; retryCount++) {
       try {
-        return finish(await work(retryCount));
+        const finished = finish(await work(retryCount));
+        // Results are where a payload grows (Pass, Choice and Wait only add small constants), so the quota is
+        // checked here rather than on every state.
+        checkPayloadLimit(name, finished.output);
+        return finished;
       } catch (thrown) {
         if (scope.signal.aborted) throw scope.signal.reason;
         const error =

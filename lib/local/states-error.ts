@@ -35,3 +35,23 @@ export const heartbeatTimeout = (cause: string) =>
   new StatesError('States.Timeout', cause, ['States.HeartbeatTimeout']);
 
 export const runtimeError = (cause: string) => new StatesError('States.Runtime', cause);
+
+/** Step Functions' quota on the input and output of a state: 256 KiB of JSON as UTF-8. */
+export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * Fails as Step Functions does (`States.DataLimitExceeded`, which no Retry or Catch handles) when a state's
+ * output is over the payload quota. A string of n UTF-16 units is at most 3n UTF-8 bytes, so small payloads
+ * are let through without counting bytes.
+ */
+export function checkPayloadLimit(stateName: string, output: unknown): void {
+  const text = JSON.stringify(output) ?? 'null';
+  if (text.length * 3 <= PAYLOAD_LIMIT_BYTES) return;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > PAYLOAD_LIMIT_BYTES) {
+    throw new StatesError(
+      'States.DataLimitExceeded',
+      `the output of state '${stateName}' is ${bytes} bytes, over the ${PAYLOAD_LIMIT_BYTES}-byte payload quota`,
+    );
+  }
+}

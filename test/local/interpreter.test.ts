@@ -57,6 +57,27 @@ describe('Interpreter: input and output processing', () => {
     expect(result.error).toBe('States.Runtime');
   });
 
+  it('fails with States.DataLimitExceeded, which no Catch can handle, when a result takes the payload over 256 KiB', async () => {
+    const definition: Definition = {
+      StartAt: 'call',
+      States: {
+        call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          ResultPath: '$.result',
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'caught' }],
+          End: true,
+        },
+        caught: { Type: 'Pass', End: true },
+      },
+    };
+    const run = (result: string) => runExecution({ definition, input: {}, resources: resources(() => result) });
+    expect((await run('x'.repeat(200 * 1024))).status).toBe('SUCCEEDED');
+    expect(await run('x'.repeat(257 * 1024))).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    // Bytes of UTF-8, not characters: 90,000 euro signs are 270,000 bytes.
+    expect(await run('€'.repeat(90_000))).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+  });
+
   it('chooses with And / Or / Not / IsPresent and falls back to Default', async () => {
     const definition: Definition = {
       StartAt: 'choose',
