@@ -18,6 +18,10 @@ export const MOTO_GAPS = {
   's3-result-timestamps':
     'moto 5.2.5 runs aws-sdk:s3:listObjectsV2 (when objects are found) and aws-sdk:s3:copyObject, but ' +
     'DescribeExecution then answers HTTP 500: it cannot serialise the LastModified timestamp in the result.',
+  'timestamp-offset':
+    'moto 5.2.5 accepts only "…Z" timestamps in a Wait state’s TimestampPath and fails "2026-11-22T06:00:00+00:00" ' +
+    '(the form of Airstep’s ctx timestamps, which `wait({ until })` reads) with States.Runtime. The ASL spec asks ' +
+    'for RFC 3339, which allows a numeric offset; not verified on AWS here.',
 } as const;
 
 export type MotoGap = keyof typeof MOTO_GAPS;

@@ -1,4 +1,5 @@
 import { dag } from '../../../lib/sdk/dag.ts';
+import type { TaskRef } from '../../../lib/sdk/task-ref.ts';
 import {
   byCall,
   byItem,
@@ -359,7 +360,7 @@ function mapping(): DifferentialCase[] {
   const joined = succeedWith((message) => (message.inputs.each as unknown[]).join(','));
 
   const literal = dag({ id: 'diff_map_literal' });
-  const doubled = literal.expand('double', { over: [1, 2, 3] }, async (_ctx, item: number) => item * 2);
+  const doubled = literal.expand('double', { over: [{ n: 1 }, { n: 2 }, { n: 3 }] }, async (_ctx, item) => item.n * 2);
   literal.task('total', { inputs: { doubled } }, noop);
 
   return [
@@ -407,9 +408,9 @@ function mapping(): DifferentialCase[] {
       },
     },
     {
-      name: 'mapping over a literal list',
+      name: 'mapping over a literal list of objects',
       dag: literal,
-      behaviours: { double: succeedWith((message) => (message.item as number) * 2) },
+      behaviours: { double: succeedWith((message) => (message.item as { n: number }).n * 2) },
       expected: {
         status: 'SUCCEEDED',
         tasks: { double: { state: 'success', output: [2, 4, 6] }, total: { state: 'success', try: 1 } },
@@ -457,6 +458,133 @@ function sensors(): DifferentialCase[] {
   ];
 }
 
+function payloads(): DifferentialCase[] {
+  // XCom values of every JSON kind pass through the payload, the messages and the answers unchanged.
+  const values = dag({ id: 'diff_json_values' });
+  const produce = values.task('produce', noop);
+  values.task('consume', { inputs: { produce } }, noop);
+  const value = {
+    text: 'ünïcødé "quoted" \\ back\nslash 🚀',
+    numbers: [0, -3, 1.5, 1e-7, 2 ** 40, 12345.678],
+    flags: [true, false, null],
+    nested: { empty: {}, none: [], deep: [[{ x: 'y' }]] },
+    'dotted.key': 'and $ dollar',
+  };
+
+  // Task groups prefix ids (`extract.orders`); the ids are escaped into payload keys and state names.
+  const grouped = dag({ id: 'diff_groups' });
+  let orders: TaskRef<unknown> | undefined;
+  grouped.group('extract', (g) => {
+    orders = g.task('orders', noop);
+  });
+  grouped.group('load', (g) => {
+    g.task('orders', { inputs: { orders: orders! } }, noop);
+  });
+
+  // Waits and empty steps: Wait with Seconds, a Pass join; and a Wait until a templated timestamp.
+  const waits = dag({ id: 'diff_waits' });
+  const first = waits.task('first', noop);
+  const pause = waits.wait('pause', { duration: '1 second', upstream: first });
+  const join = waits.empty('join', { upstream: pause });
+  waits.task('last', { upstream: join }, noop);
+
+  const until = dag({ id: 'diff_wait_until' });
+  const start = until.wait('until_start', { until: '{{ ts }}' });
+  until.task('after', { upstream: start }, noop);
+
+  // A sensor whose wait doubles up to a cap between pokes (States.MathAdd and an And choice).
+  const backoff = dag({ id: 'diff_sensor_backoff' });
+  backoff.sensor(
+    'growing',
+    { pokeInterval: '1 second', exponentialBackoff: true, maxWait: '2 seconds', timeout: '5 seconds' },
+    async () => false,
+  );
+
+  // Results that travel inline until the payload is over Step Functions' 256 KiB quota.
+  const heavy = dag({ id: 'diff_payload_limit' });
+  const a = heavy.task('a', noop);
+  const b = heavy.task('b', { inputs: { a } }, noop);
+  const c = heavy.task('c', { inputs: { b } }, noop);
+  heavy.task('d', { inputs: { c } }, noop);
+  const big = succeed('x'.repeat(100_000));
+
+  const notYet = succeed({ done: false, value: null });
+  return [
+    {
+      name: 'a payload over 256 KiB fails the run with States.DataLimitExceeded',
+      dag: heavy,
+      behaviours: { a: big, b: big, c: big },
+      expected: {
+        status: 'FAILED',
+        error: 'States.DataLimitExceeded',
+        tasks: { a: { state: 'success', try: 1 }, b: { state: 'success', try: 1 } },
+        tries: { a: 1, b: 1, c: 1 },
+      },
+    },
+    {
+      name: 'XCom values of every JSON kind arrive unchanged',
+      dag: values,
+      behaviours: { produce: succeed(value), consume: succeedWith((message) => message.inputs.produce) },
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: { produce: { state: 'success', try: 1, output: value }, consume: { state: 'success', try: 1 } },
+      },
+    },
+    {
+      name: 'task groups: prefixed ids carry their records and inputs',
+      dag: grouped,
+      behaviours: {
+        'extract.orders': succeed(['o1', 'o2']),
+        'load.orders': succeedWith((message) => (message.inputs.orders as string[]).length),
+      },
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: {
+          'extract.orders': { state: 'success', try: 1, output: ['o1', 'o2'] },
+          'load.orders': { state: 'success', try: 1 },
+        },
+      },
+    },
+    {
+      name: 'a wait of some seconds and an empty join',
+      dag: waits,
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: {
+          first: { state: 'success', try: 1 },
+          pause: { state: 'success', output: null },
+          join: { state: 'success', output: null },
+          last: { state: 'success', try: 1 },
+        },
+        tries: { first: 1, last: 1 },
+      },
+    },
+    {
+      name: "a wait until a templated timestamp (the run's ts, already past)",
+      dag: until,
+      // moto 5.2.5 rejects the +00:00 offset of Airstep's timestamps in TimestampPath.
+      motoGaps: ['timestamp-offset'],
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: { until_start: { state: 'success', output: null }, after: { state: 'success', try: 1 } },
+        tries: { after: 1 },
+      },
+    },
+    {
+      name: 'a sensor with exponential backoff and a capped wait times out after the planned pokes',
+      dag: backoff,
+      behaviours: { growing: notYet },
+      expected: {
+        status: 'FAILED',
+        error: 'DagRunFailed',
+        tasks: { growing: { state: 'failed', output: null, error: 'SensorTimeout' } },
+        // The compiler's plan (pokesUntilTimeout): pokes at 0 s, then after waits of 1, 1, 2 and 2 s (the cap).
+        tries: { growing: 5 },
+      },
+    },
+  ];
+}
+
 export function generatedCases(): DifferentialCase[] {
-  return [...retries(), ...timeouts(), ...branching(), ...shortCircuits(), ...mapping(), ...sensors()];
+  return [...retries(), ...timeouts(), ...branching(), ...shortCircuits(), ...mapping(), ...sensors(), ...payloads()];
 }

@@ -30,13 +30,14 @@ export function expectInstancesAgree(local: LocalRun): void {
 }
 
 /**
- * The gaps a case's compiled ASL certainly hits on moto, read from the definition: a Parallel state, or an S3
- * call whose result moto cannot serialise. (`retry-reuses-token` depends on the behaviour, so it is named by hand.)
+ * The gaps a case's compiled ASL certainly hits on moto, read from the definition: a Parallel state, an S3 call
+ * whose result moto cannot serialise, a Wait until a timestamp read from the payload. (`retry-reuses-token` depends on the behaviour, so it is named by hand.)
  */
 export function structuralMotoGaps(test: DifferentialCase): MotoGap[] {
   const asl = compileDag(test.dag).asl ?? '';
   const gaps: MotoGap[] = [];
   if (asl.includes('"Type": "Parallel"') || asl.includes('"Type":"Parallel"')) gaps.push('parallel-merge');
   if (/aws-sdk:s3:(listObjectsV2|copyObject)/.test(asl)) gaps.push('s3-result-timestamps');
+  if (asl.includes('"TimestampPath"')) gaps.push('timestamp-offset');
   return gaps;
 }
