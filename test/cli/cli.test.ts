@@ -1,0 +1,282 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dagFilesUnder } from '../../lib/cli/load-dags.ts';
+import type { DagManifest } from '../../lib/compiler/manifest.ts';
+
+/**
+ * The CLI as users run it: `node bin/airstep.js …` in a child process (tsx loads the DAG files). Each process costs
+ * about half a second, so every command runs once, all of them side by side before the assertions.
+ */
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function airstep(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/airstep.js', ...args],
+      { env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
+    );
+  });
+}
+
+const MIXED = 'test/fixtures/mixed-dags';
+const MIXED_PROBLEMS = [
+  `${MIXED}/misconfigured.ts:4 › import failed: Unexpected token '}', "{ "tables": [ }" is not valid JSON`,
+  `${MIXED}/weekly_cleanup.ts › dag mixed_weekly_cleanup › task list › upstream: dependency cycle: list -> remove -> list`,
+];
+
+let out: string;
+let runs: Record<
+  | 'validateDags'
+  | 'validateMixed'
+  | 'compile'
+  | 'compileJson'
+  | 'graphText'
+  | 'graphMermaid'
+  | 'graphDot'
+  | 'graphJson'
+  | 'list'
+  | 'listJson',
+  Run
+>;
+
+beforeAll(async () => {
+  // In the project's git-ignored out/ folder: the written files are compared, then removed.
+  await mkdir('out', { recursive: true });
+  out = await mkdtemp(join('out', 'cli-test-'));
+  const commands = {
+    validateDags: ['validate', '--json'],
+    validateMixed: ['validate', MIXED],
+    compile: ['compile', 'dags/examples/weather_etl.ts', '--out', join(out, 'text')],
+    compileJson: ['compile', 'dags/examples/task_groups.ts', '--out', join(out, 'json'), '--json'],
+    graphText: ['graph', 'dags/examples/task_groups.ts'],
+    graphMermaid: ['graph', 'dags/examples/task_groups.ts', '--format', 'mermaid'],
+    graphDot: ['graph', 'dags/examples/weather_etl.ts', '--format', 'dot'],
+    graphJson: ['graph', 'dags/examples/weather_etl.ts', '--json'],
+    list: ['list', MIXED],
+    listJson: ['list', MIXED, '--json'],
+  } as const;
+  const results = await Promise.all(Object.values(commands).map((args) => airstep(...args)));
+  runs = Object.fromEntries(Object.keys(commands).map((name, index) => [name, results[index]!])) as typeof runs;
+});
+
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+const golden = (name: string) => readFileSync(`test/golden/${name}`, 'utf8');
+
+describe('Command: airstep validate', () => {
+  it('exits 0 on the example DAGs; --json prints one document with every file and its DAGs', async () => {
+    const { code, stdout, stderr } = runs.validateDags;
+    const report = JSON.parse(stdout) as { ok: boolean; files: Array<{ file: string; dags: string[]; problems: [] }> };
+    expect([code, stderr, report.ok]).toEqual([0, '', true]);
+    expect(report.files.map((file) => file.file)).toEqual(await dagFilesUnder('dags'));
+    expect(report.files.flatMap((file) => file.problems)).toEqual([]);
+    expect(report.files.flatMap((file) => file.dags)).toContain('weather_etl');
+  });
+
+  it('exits 1 on a folder with broken files: problems on stderr, the good files still validated', () => {
+    const { code, stdout, stderr } = runs.validateMixed;
+    expect(code).toBe(1);
+    expect(stderr).toBe(MIXED_PROBLEMS.map((problem) => `    ${problem}\n`).join(''));
+    expect(stdout).toBe(
+      [
+        `✓ ${MIXED}/daily_report.ts mixed_daily_report`,
+        `✓ ${MIXED}/hourly_sync.ts mixed_hourly_sync`,
+        `✗ ${MIXED}/misconfigured.ts `,
+        `✗ ${MIXED}/weekly_cleanup.ts mixed_weekly_cleanup`,
+        '4 file(s), 3 DAG(s), 2 problem(s)',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('Command: airstep compile', () => {
+  it('writes <dag_id>.asl.json and <dag_id>.manifest.json, byte for byte the golden files', async () => {
+    expect(runs.compile.code).toBe(0);
+    const dir = join(out, 'text');
+    expect((await readdir(dir)).sort()).toEqual(['weather_etl.asl.json', 'weather_etl.manifest.json']);
+    expect(await readFile(join(dir, 'weather_etl.asl.json'), 'utf8')).toBe(golden('weather_etl.asl.json'));
+    expect(await readFile(join(dir, 'weather_etl.manifest.json'), 'utf8')).toBe(golden('weather_etl.manifest.json'));
+  });
+
+  it('prints states, definition size and transitions per run and per task', () => {
+    const { stats } = JSON.parse(golden('weather_etl.manifest.json')) as DagManifest;
+    const dir = join(out, 'text');
+    expect(runs.compile.stdout).toBe(
+      [
+        `weather_etl: 3 tasks, ${stats.states} states, ${stats.definitionBytes} bytes, ` +
+          `${stats.transitions.total} transitions per run (${(stats.transitions.total / 3).toFixed(2)} per task)`,
+        `  extract    ${stats.transitions.perTask.extract!.transitions}`,
+        `  load       ${stats.transitions.perTask.load!.transitions}`,
+        `  transform  ${stats.transitions.perTask.transform!.transitions}`,
+        `  (run overhead: ${stats.transitions.overhead}; about ${stats.transitions.historyEvents} history events)`,
+        `wrote ${dir}/weather_etl.asl.json and ${dir}/weather_etl.manifest.json`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--json prints one document with the figures and the files written', async () => {
+    const { code, stdout } = runs.compileJson;
+    const { stats } = JSON.parse(golden('task_groups.manifest.json')) as DagManifest;
+    const dir = join(out, 'json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      ok: true,
+      problems: [],
+      dags: [
+        {
+          dagId: 'task_groups',
+          tasks: 7,
+          states: stats.states,
+          definitionBytes: stats.definitionBytes,
+          transitions: stats.transitions,
+        },
+      ],
+      written: [
+        {
+          dagId: 'task_groups',
+          asl: join(dir, 'task_groups.asl.json'),
+          manifest: join(dir, 'task_groups.manifest.json'),
+        },
+      ],
+    });
+    expect(await readFile(join(dir, 'task_groups.asl.json'), 'utf8')).toBe(golden('task_groups.asl.json'));
+  });
+});
+
+describe('Command: airstep graph', () => {
+  it('draws a tree by default, each task once, with its groups in its id', () => {
+    expect(runs.graphText.code).toBe(0);
+    expect(runs.graphText.stdout).toBe(
+      [
+        'task_groups  (@daily, UTC)',
+        'start (empty)',
+        '├─ extract.customers (code)',
+        '│  └─ transform.clean (code) ↑ after extract.customers, extract.orders',
+        '│     ├─ transform.checks.nulls (code)',
+        '│     │  └─ publish (code) ↑ after transform.checks.nulls, transform.checks.row_counts',
+        '│     └─ transform.checks.row_counts (code)',
+        '│        └─ publish …',
+        '└─ extract.orders (code)',
+        '   └─ transform.clean …',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--format mermaid draws task groups as nested subgraphs and every edge', () => {
+    expect(runs.graphMermaid.code).toBe(0);
+    const lines = runs.graphMermaid.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 14)).toEqual([
+      'flowchart LR',
+      '  subgraph extract["extract"]',
+      '    extract_customers["extract.customers"]',
+      '    extract_orders["extract.orders"]',
+      '  end',
+      '  subgraph transform["transform"]',
+      '    subgraph transform_checks["transform.checks"]',
+      '      transform_checks_nulls["transform.checks.nulls"]',
+      '      transform_checks_row_counts["transform.checks.row_counts"]',
+      '    end',
+      '    transform_clean["transform.clean"]',
+      '  end',
+      '  publish["publish"]',
+      '  start["start"]',
+    ]);
+    expect(lines.slice(14).sort()).toEqual([
+      '  extract_customers --> transform_clean',
+      '  extract_orders --> transform_clean',
+      '  start --> extract_customers',
+      '  start --> extract_orders',
+      '  transform_checks_nulls --> publish',
+      '  transform_checks_row_counts --> publish',
+      '  transform_clean --> transform_checks_nulls',
+      '  transform_clean --> transform_checks_row_counts',
+    ]);
+  });
+
+  it('--format dot writes a Graphviz digraph', () => {
+    expect(runs.graphDot.code).toBe(0);
+    expect(runs.graphDot.stdout).toBe(
+      [
+        'digraph "weather_etl" {',
+        '  rankdir=LR;',
+        '  node [shape=box, style=rounded];',
+        '  "extract";',
+        '  "load";',
+        '  "transform";',
+        '  "transform" -> "load";',
+        '  "extract" -> "transform";',
+        '}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--json prints one document with tasks and edges', () => {
+    expect(runs.graphJson.code).toBe(0);
+    expect(JSON.parse(runs.graphJson.stdout)).toEqual([
+      {
+        dagId: 'weather_etl',
+        tasks: [
+          { id: 'extract', kind: 'code', groups: [] },
+          { id: 'load', kind: 'code', groups: [] },
+          { id: 'transform', kind: 'code', groups: [] },
+        ],
+        edges: [
+          ['transform', 'load'],
+          ['extract', 'transform'],
+        ],
+      },
+    ]);
+  });
+});
+
+describe('Command: airstep list', () => {
+  it('lists DAGs with schedule, task count and file, flags problems, and exits 1 on an import error', () => {
+    const { code, stdout } = runs.list;
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      [
+        'dag_id                schedule            tasks  file',
+        `mixed_daily_report    @daily                  2  ${MIXED}/daily_report.ts`,
+        `mixed_hourly_sync     @hourly                 1  ${MIXED}/hourly_sync.ts`,
+        `mixed_weekly_cleanup  @weekly                 2  ${MIXED}/weekly_cleanup.ts (1 problem(s))`,
+        `import error: ${MIXED}/misconfigured.ts:4: import failed: Unexpected token '}', "{ "tables": [ }" is not valid JSON`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--json prints one document with the DAGs and the import errors', () => {
+    const { code, stdout } = runs.listJson;
+    const listed = JSON.parse(stdout);
+    expect(code).toBe(1);
+    expect(
+      listed.dags.map((d: { dagId: string; tasks: number; problems: number }) => [d.dagId, d.tasks, d.problems]),
+    ).toEqual([
+      ['mixed_daily_report', 2, 0],
+      ['mixed_hourly_sync', 1, 0],
+      ['mixed_weekly_cleanup', 2, 1],
+    ]);
+    expect(listed.importErrors).toEqual([
+      {
+        file: `${MIXED}/misconfigured.ts`,
+        line: 4,
+        message: `import failed: Unexpected token '}', "{ "tables": [ }" is not valid JSON`,
+      },
+    ]);
+  });
+});
