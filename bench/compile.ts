@@ -5,14 +5,20 @@
  *
  *   npm run bench:compile            a table
  *   npm run bench:compile -- --json  one JSON document
+ *
+ * Each DAG is built once with the SDK, compiled until warm, then timed over several runs (the median is
+ * reported), with a garbage collection before each run so one run's garbage is not billed to the next.
  */
 import { performance } from 'node:perf_hooks';
-import { compileDag } from '../lib/compiler/compile-dag.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type CompiledDag, compileDag } from '../lib/compiler/compile-dag.ts';
 import { LIMITS } from '../lib/compiler/limits.ts';
-import { type Dag, dag } from '../lib/index.ts';
+import { type Dag, dag, type TaskRef } from '../lib/index.ts';
 
 const json = process.argv.includes('--json');
 const SIZES = [10, 100, 1_000, 10_000] as const;
+const BASE_SIZE = 100;
 const noop = async () => null;
 
 /** A small, seeded generator (mulberry32): the same random DAGs on every machine. */
@@ -45,7 +51,7 @@ const shapes: Record<string, (n: number) => Dag> = {
     // Each task depends on up to three of the 50 tasks before it: wide, deep and not series-parallel.
     const random = seeded(n);
     const d = dag({ id: `random_${n}` });
-    const tasks: Array<ReturnType<typeof d.task>> = [];
+    const tasks: TaskRef[] = [];
     for (let i = 0; i < n; i++) {
       const upstream = new Set<number>();
       const count = i === 0 ? 0 : Math.floor(random() * 4);
@@ -56,56 +62,162 @@ const shapes: Record<string, (n: number) => Dag> = {
   },
 };
 
+/** `gc()` without `--expose-gc` on the command line (the npm script runs plain `node`). */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  try {
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return () => {};
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const rows = [];
+function round(value: number, digits = 2): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+interface Row {
+  readonly shape: string;
+  readonly tasks: number;
+  readonly runs: number;
+  readonly ms: number;
+  readonly usPerTask: number;
+  /** Time per task relative to the 100-task DAG of the same shape: 1 is linear growth. */
+  readonly perTaskVs100: number;
+  /** Time per task relative to the next smaller DAG of the same shape (10 times fewer tasks). */
+  readonly perTaskVsPrevious: number | null;
+  readonly states: number | undefined;
+  readonly definitionBytes: number | undefined;
+  readonly historyEvents: number | undefined;
+  /** Set when Step Functions would refuse the definition (it is still compiled, and timed). */
+  readonly overLimit?: string;
+}
+
+const gc = collector();
+
+function timeCompile(d: Dag, size: number): { ms: number; runs: number; result: CompiledDag } {
+  let result = compileDag(d);
+  // Warm-up: until the code paths this DAG takes are compiled by the JIT (a few runs, at most a second).
+  const warmUntil = performance.now() + 1_000;
+  for (let i = 0; i < 3 && performance.now() < warmUntil; i++) result = compileDag(d);
+  const runs = size >= 10_000 ? 5 : size >= 1_000 ? 9 : 31;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    gc();
+    const started = performance.now();
+    result = compileDag(d);
+    times.push(performance.now() - started);
+  }
+  return { ms: median(times), runs, result };
+}
+
+function overLimit(result: CompiledDag): string | undefined {
+  const stats = result.manifest?.stats;
+  if (stats === undefined) return undefined;
+  const reasons: string[] = [];
+  if (stats.definitionBytes > LIMITS.definitionBytes) {
+    reasons.push(`definition ${round(stats.definitionBytes / 1_048_576, 1)} MiB > 1 MiB`);
+  }
+  if (stats.transitions.historyEvents > LIMITS.historyEvents) {
+    reasons.push(`${stats.transitions.historyEvents} history events > ${LIMITS.historyEvents}`);
+  }
+  return reasons.length > 0 ? reasons.join(', ') : undefined;
+}
+
+// Every shape once at a middle size first, so the smallest DAGs are not timed while the JIT is still compiling.
+for (const build of Object.values(shapes)) timeCompile(build(1_000), 1_000);
+
+const rows: Row[] = [];
 for (const [shape, build] of Object.entries(shapes)) {
+  const measured: Array<Omit<Row, 'perTaskVs100' | 'perTaskVsPrevious'>> = [];
   for (const size of SIZES) {
-    const d = build(size);
-    compileDag(d); // warm-up
-    const runs = size >= 10_000 ? 3 : size >= 1_000 ? 5 : 20;
-    const times: number[] = [];
-    let result = compileDag(d);
-    for (let i = 0; i < runs; i++) {
-      const started = performance.now();
-      result = compileDag(d);
-      times.push(performance.now() - started);
-    }
-    const ms = median(times);
-    const bytes = result.asl !== undefined ? Buffer.byteLength(result.asl) : undefined;
-    const overLimit = result.problems.find((problem) => /definition|history|limit/i.test(problem.message));
-    rows.push({
+    const { ms, runs, result } = timeCompile(build(size), size);
+    const unexpected = result.problems.filter((problem) => problem.field !== 'tasks');
+    if (unexpected.length > 0) throw new Error(`${shape} ${size}: ${unexpected.map((p) => p.message).join('; ')}`);
+    const limit = overLimit(result);
+    measured.push({
       shape,
       tasks: size,
+      runs,
       ms: round(ms),
       usPerTask: round((ms * 1000) / size),
       states: result.manifest?.stats.states,
-      definitionBytes: result.manifest?.stats.definitionBytes ?? bytes,
-      ...(overLimit !== undefined ? { refused: overLimit.message } : {}),
-      otherProblems: result.problems.filter((problem) => problem !== overLimit).length,
+      definitionBytes: result.manifest?.stats.definitionBytes,
+      historyEvents: result.manifest?.stats.transitions.historyEvents,
+      ...(limit !== undefined ? { overLimit: limit } : {}),
     });
   }
+  const base = measured.find((row) => row.tasks === BASE_SIZE)!;
+  measured.forEach((row, i) => {
+    const previous = measured[i - 1];
+    rows.push({
+      ...row,
+      perTaskVs100: round(row.usPerTask / base.usPerTask),
+      perTaskVsPrevious: previous !== undefined ? round(row.usPerTask / previous.usPerTask) : null,
+    });
+  });
 }
+
+const largest = rows.filter((row) => row.tasks === SIZES.at(-1));
+const summary = {
+  targetMs: 1_000,
+  largestTasks: SIZES.at(-1)!,
+  underTarget: largest.every((row) => row.ms < 1_000),
+  slowestShape: largest.reduce((a, b) => (b.ms > a.ms ? b : a)).shape,
+};
 
 if (json) {
-  console.log(JSON.stringify({ node: process.version, definitionLimitBytes: LIMITS.definitionBytes, rows }, null, 2));
-} else {
-  console.log(`Compile time by DAG shape and size (median; Node ${process.version})\n`);
   console.log(
-    `${'shape'.padEnd(7)} ${'tasks'.padStart(6)} ${'ms'.padStart(9)} ${'µs/task'.padStart(8)} ${'×100'.padStart(6)} ${'states'.padStart(7)} ${'ASL bytes'.padStart(10)}  note`,
+    JSON.stringify(
+      {
+        node: process.version,
+        definitionLimitBytes: LIMITS.definitionBytes,
+        historyEventLimit: LIMITS.historyEvents,
+        rows,
+        summary,
+      },
+      null,
+      2,
+    ),
   );
+} else {
+  console.log(`Compile time by DAG shape and size (median of the runs shown; Node ${process.version})\n`);
+  const header = ['shape', 'tasks', 'runs', 'ms', 'µs/task', '×100', '×prev', 'states', 'ASL bytes', 'history'];
+  const widths = [7, 6, 5, 9, 8, 6, 6, 7, 10, 8];
+  const line = (cells: Array<string | number | null | undefined>, note = '') =>
+    cells
+      .map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]!) : String(cell ?? '-').padStart(widths[i]!)))
+      .join(' ') + (note !== '' ? `  ${note}` : '');
+  console.log(line(header, 'note'));
   for (const row of rows) {
-    const base = rows.find((other) => other.shape === row.shape && other.tasks === 100)!;
     console.log(
-      `${row.shape.padEnd(7)} ${String(row.tasks).padStart(6)} ${String(row.ms).padStart(9)} ${String(row.usPerTask).padStart(8)} ${`${round(row.usPerTask / base.usPerTask)}`.padStart(6)} ${String(row.states ?? '-').padStart(7)} ${String(row.definitionBytes ?? '-').padStart(10)}  ${row.refused !== undefined ? `refused: ${row.refused.slice(0, 70)}…` : ''}`,
+      line(
+        [
+          row.shape,
+          row.tasks,
+          row.runs,
+          row.ms,
+          row.usPerTask,
+          row.perTaskVs100,
+          row.perTaskVsPrevious,
+          row.states,
+          row.definitionBytes,
+          row.historyEvents,
+        ],
+        row.overLimit !== undefined ? `over the Step Functions limit (${row.overLimit}): refused, still timed` : '',
+      ),
     );
   }
-  console.log('\n×100: time per task relative to the 100-task DAG of the same shape (1 = linear growth).');
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
+  console.log(
+    `\n×100: time per task relative to the ${BASE_SIZE}-task DAG of the same shape (1 = linear growth); ×prev: to` +
+      ' the DAG ten times smaller. Up to 1 MiB the pretty-printed ASL is produced too, so smaller DAGs pay a little more.' +
+      `\n${SIZES.at(-1)!.toLocaleString('en')} tasks: ${largest.map((row) => `${row.shape} ${Math.round(row.ms)} ms`).join(', ')}` +
+      ` (target under 1 s: ${summary.underTarget ? 'met' : `not met, slowest ${summary.slowestShape}`}).`,
+  );
 }

@@ -79,3 +79,46 @@ describe('Compiler: random DAGs', () => {
     );
   });
 });
+
+describe('Compiler: large tangled DAGs', () => {
+  /** mulberry32: the same DAGs on every machine. */
+  const seeded = (seed: number) => {
+    let state = seed >>> 0;
+    return () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  };
+
+  // Over 400 tasks in one component, the planner cuts every extra parent edge into a gate and nests the forest
+  // that is left in one pass: the random DAGs above are too small to reach that path.
+  it.each([
+    [450, 12],
+    [560, 40],
+  ])('a %i-task random DAG (upstream within %i tasks) still waits for exactly its ancestors', (size, window) => {
+    const random = seeded(size * 31 + window);
+    const d = dag({ id: `large_${size}` });
+    const upstreamOf = new Map<string, string[]>();
+    const refs: ReturnType<typeof d.empty>[] = [];
+    for (let i = 0; i < size; i++) {
+      const ups = new Set<number>();
+      const count = i === 0 ? 0 : 1 + Math.floor(random() * 3);
+      for (let k = 0; k < count; k++) ups.add(i - 1 - Math.floor(random() * Math.min(i, window)));
+      const upstream = [...ups].map((j) => refs[j]!);
+      const id = `t${String(i).padStart(4, '0')}`;
+      upstreamOf.set(id, upstream.map((ref) => ref.id).sort());
+      refs.push(d.empty(id, { upstream }));
+    }
+    const compiled = compileDag(d);
+    expect(compiled.problems).toEqual([]);
+    // The cut-everything path ran: many edges became gates.
+    expect(compiled.asl!.split('"kind": "gate"').length - 1).toBeGreaterThan(size / 4);
+    const names = new Map(compiled.manifest!.tasks.map((task) => [task.id, task.stateName]));
+    const ended = tasksEndedBeforeStart(compiled.definition!, names);
+    const ancestors = ancestorsOf(upstreamOf);
+    for (const id of upstreamOf.keys()) expect([...ended.get(id)!].sort(), id).toEqual([...ancestors.get(id)!].sort());
+  });
+});
