@@ -62,7 +62,9 @@ async function pendingEvent(expected: number): Promise<{ event: SQSEvent; messag
       new ReceiveMessageCommand({ QueueUrl: dagEvents, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
     );
     for (const message of Messages) {
-      messages.push(message);
+      // S3's test event (sent when the notification is configured) can come late on a busy machine; it is no
+      // file change, and counting it would leave a real one out of the batch.
+      if (dagFileChanges(message.Body!).length > 0) messages.push(message);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: dagEvents, ReceiptHandle: message.ReceiptHandle! }));
     }
   }
@@ -115,12 +117,6 @@ beforeAll(async () => {
       },
     }),
   );
-  // S3 announces the configuration with a test event, which dag-sync ignores.
-  await sqs.send(new ReceiveMessageCommand({ QueueUrl: dagEvents, WaitTimeSeconds: 1 })).then(async (answer) => {
-    for (const message of answer.Messages ?? []) {
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: dagEvents, ReceiptHandle: message.ReceiptHandle! }));
-    }
-  });
   tables = await createStackTables(dynamo(), 'sync');
   await scheduler.send(new CreateScheduleGroupCommand({ Name: 'airstep-dags' }));
   Object.assign(process.env, {
@@ -154,14 +150,12 @@ describe('dag-sync Lambda', () => {
     await upload('dags/helper_import.ts', fixture('helper_import.ts'));
     const { event } = await pendingEvent(5);
 
-    const started = performance.now();
+    const started = Date.now();
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
-    const seconds = (performance.now() - started) / 1000;
-    // The endless import is cut at its 10 s limit while the other files are synced beside it.
-    expect(seconds).toBeGreaterThan(10);
-    expect(seconds).toBeLessThan(16);
-
+    // The endless import is cut at its 10 s limit, and the good file is deployed beside it, before that.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
     const record = await readDagRecord(dynamo(), tables.dags, 'sync_nightly');
+    expect(Date.parse(record!.updatedAt) - started).toBeLessThan(10_000);
     expect(record).toMatchObject({ dagId: 'sync_nightly', file: 'dags/good.ts', disabled: false, maxActiveRuns: 16 });
     const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: record!.stateMachineArn }));
     expect(machine.name).toBe('airstep-sync_nightly');

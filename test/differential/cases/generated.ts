@@ -123,7 +123,8 @@ function timeouts(): DifferentialCase[] {
   const late = lateAnswer.task('hung', { heartbeat: '2 seconds', retries: 1, retryDelay: 1 }, noop);
   lateAnswer.task('after', { inputs: { hung: late } }, noop);
 
-  const runTimeout = dag({ id: 'diff_dagrun_timeout', dagrunTimeout: '3 seconds' });
+  // 8 s, not less: on a loaded machine moto must still dispatch `endless` before the run times out.
+  const runTimeout = dag({ id: 'diff_dagrun_timeout', dagrunTimeout: '8 seconds' });
   const quick = runTimeout.task('quick', noop);
   runTimeout.task('endless', { inputs: { quick } }, noop);
 
@@ -220,7 +221,7 @@ function timeouts(): DifferentialCase[] {
       name: 'dagrunTimeout: the execution times out while a task runs',
       dag: runTimeout,
       speed: 5,
-      behaviours: { quick: succeed('quick done'), endless: sleepThen(6, succeed('too late')) },
+      behaviours: { quick: succeed('quick done'), endless: sleepThen(10, succeed('too late')) },
       // moto 5.2.5 gives a TIMED_OUT execution no error; everything else is compared.
       motoFieldGaps: ['TIMED_OUT error'],
       expected: {
