@@ -214,6 +214,8 @@ export class Airstep extends Construct {
     bucket.grantRead(fns.worker, `${BUCKET_PREFIXES.xcom}*`);
     bucket.grantPut(fns.worker, `${BUCKET_PREFIXES.xcom}*`);
     tables.poolSlots.grantReadWriteData(fns.worker);
+    // A try whose pool is full goes back on its task queue as a new, delayed message (never the control queue).
+    for (const queue of Object.values(this.queues.taskQueues)) queue.grantSendMessages(fns.worker);
     // Gates, signals and answered-token records live in the task-instances table.
     tables.taskInstances.grantReadWriteData(fns.worker);
     // Task tokens are not resources: these actions take no resource-level permissions.

@@ -439,6 +439,17 @@ describe('Construct: Airstep — IAM bounds', () => {
       ).toEqual([]);
     }
 
+    // The worker sends a try deferred for a pool slot back onto its task queue; the asynchronously invoked
+    // trigger and recorder send only their failed events (Lambda's dead-letter queue); dag-sync sends nothing.
+    const sendTo = (name: FunctionName) =>
+      statementsOfFunction(name)
+        .filter((statement) => actionsOf(statement).includes('sqs:SendMessage'))
+        .flatMap(resourcesOf);
+    expect(sendTo('worker')).toEqual([arnOf(t.id(airstep().queues.taskQueues.default!))]);
+    expect(sendTo('trigger')).toEqual([arnOf(t.id(airstep().queues.failedEvents))]);
+    expect(sendTo('recorder')).toEqual([arnOf(t.id(airstep().queues.failedEvents))]);
+    expect(sendTo('dagSync')).toEqual([]);
+
     const states = (name: FunctionName) =>
       new Set(
         statementsOfFunction(name)
@@ -587,9 +598,25 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
 
   it('outputs the names a user needs after deploying', () => {
     expect(Object.keys(t.json.Outputs).sort()).toEqual(
-      ['AlertsTopicArn', 'BucketName', 'DashboardName', 'ScheduleGroupName', 'TriggerFunctionName'].sort(),
+      [
+        'AlertsTopicArn',
+        'BucketName',
+        'DagsTableName',
+        'DashboardName',
+        'ImportErrorsTableName',
+        'RunsTableName',
+        'ScheduleGroupName',
+        'TaskInstancesTableName',
+        'TriggerFunctionName',
+      ].sort(),
     );
     expect(t.json.Outputs.BucketName.Value).toEqual({ Ref: t.id(airstep().bucket.bucket) });
+    // The CLI's `--stack` / `--outputs` read these (lib/runtime/stack-outputs.ts).
+    const tables = airstep().tables.tables;
+    expect(t.json.Outputs.RunsTableName.Value).toEqual({ Ref: t.id(tables.runs) });
+    expect(t.json.Outputs.TaskInstancesTableName.Value).toEqual({ Ref: t.id(tables.taskInstances) });
+    expect(t.json.Outputs.DagsTableName.Value).toEqual({ Ref: t.id(tables.dags) });
+    expect(t.json.Outputs.ImportErrorsTableName.Value).toEqual({ Ref: t.id(tables.importErrors) });
   });
 });
 
