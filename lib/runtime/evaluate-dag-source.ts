@@ -31,7 +31,7 @@ export function evaluateDagSource(
   const timeoutMs = limits.timeoutMs ?? 10_000;
   return new Promise((resolve) => {
     const child = fork(evaluator.module, [], {
-      env: { ...process.env, AIRSTEP_EVALUATE: file },
+      env: { ...evaluatorEnv(process.env), AIRSTEP_EVALUATE: file },
       execArgv: [...(evaluator.execArgv ?? []), `--max-old-space-size=${limits.maxOldSpaceMb ?? 256}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -62,3 +62,18 @@ export function evaluateDagSource(
     });
   });
 }
+
+/**
+ * The variables an evaluating process gets: what Node needs to run and resolve modules, never the caller's.
+ * On Lambda the function's credentials are environment variables; a DAG file runs arbitrary code at import, so
+ * anyone who may write `dags/` could otherwise act with dag-sync's role. The runtime API address goes too.
+ */
+export function evaluatorEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of EVALUATOR_ENV) {
+    const value = env[name];
+    if (value !== undefined) kept[name] = value;
+  }
+  return kept;
+}
+const EVALUATOR_ENV = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'NODE_PATH', 'NO_COLOR', 'AWS_REGION'];
