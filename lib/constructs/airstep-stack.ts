@@ -1,6 +1,7 @@
 import { App, type AppProps, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../runtime/stack-outputs.ts';
 import { Airstep, type AirstepProps } from './airstep.ts';
 
 export interface AirstepStackProps extends StackProps {
@@ -23,7 +24,13 @@ export class AirstepStack extends Stack {
     output('AlertsTopicArn', this.airstep.alerts.topic.topicArn, 'Failed runs and alarms are published here');
     output('DashboardName', this.airstep.alerts.dashboard.dashboardName, 'CloudWatch dashboard');
     output('ScheduleGroupName', this.airstep.schedules.group.name!, 'EventBridge Scheduler group of DAG schedules');
-    output('TriggerFunctionName', this.airstep.functions.functions.trigger.functionName, 'Starts a run');
+    // What `airstep trigger | runs | tasks | list --stack` read (lib/runtime/stack-outputs.ts).
+    const tables = this.airstep.tables.tables;
+    output(STACK_OUTPUTS.triggerFunction, this.airstep.functions.functions.trigger.functionName, 'Starts a run');
+    output(STACK_OUTPUTS.dagsTable, tables.dags.tableName, 'Live DAGs and their versions');
+    output(STACK_OUTPUTS.runsTable, tables.runs.tableName, 'One item per run');
+    output(STACK_OUTPUTS.taskInstancesTable, tables.taskInstances.tableName, 'Task states and tries of each run');
+    output(STACK_OUTPUTS.importErrorsTable, tables.importErrors.tableName, 'Why a DAG file did not load');
   }
 }
 

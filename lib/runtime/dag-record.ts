@@ -1,4 +1,10 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { ScheduleIR } from '../compiler/ir.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 
@@ -44,6 +50,32 @@ export async function readDagRecord(
   );
   const json = item.Item?.record?.S;
   return json === undefined ? undefined : (JSON.parse(json) as DagRecord);
+}
+
+/**
+ * The LATEST record of every DAG, disabled ones included, by DAG id: a Scan (every page) of the dags table,
+ * which holds a few items per DAG.
+ */
+export async function listLatestDagRecords(dynamo: DynamoDBClient, table: string): Promise<DagRecord[]> {
+  const records: DagRecord[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamo.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: '#version = :latest',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':latest': { S: LATEST } },
+        ConsistentRead: true,
+        ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (item.record?.S !== undefined) records.push(JSON.parse(item.record.S) as DagRecord);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return records.sort((a, b) => (a.dagId < b.dagId ? -1 : a.dagId > b.dagId ? 1 : 0));
 }
 
 /** Writes the record as LATEST and under its own version. */

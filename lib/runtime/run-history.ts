@@ -1,0 +1,141 @@
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+
+/**
+ * Reads back what the trigger and the recorder write about runs, for the CLI: run items of the runs table (see
+ * `RunStore` in run-store.ts for their fields) and task-instance items of the taskInstances table (written by
+ * `recordExecution` in record-execution.ts when a run ends). Read-only; nothing here writes.
+ */
+export interface CloudRun {
+  readonly dagId: string;
+  readonly runId: string;
+  /** queued, running, success, failed or interrupted. */
+  readonly state: string;
+  readonly runType?: string;
+  readonly logicalDate?: string;
+  readonly dagVersion?: string;
+  readonly executionArn?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  /** When a trigger started or queued the run (absent on a run only the recorder has seen). */
+  readonly triggeredAt?: string;
+  readonly queuedAt?: string;
+}
+
+export interface CloudTaskInstance {
+  readonly taskId: string;
+  /** -1 for a task that is not mapped. */
+  readonly mapIndex: number;
+  readonly state: string;
+  /** The try the task ended on; absent for a task that never ran (skipped, upstream_failed). */
+  readonly tries?: number;
+  /** The error name of a failed task. */
+  readonly error?: string;
+}
+
+/** The runs of one DAG, newest first (every page, strongly consistent). */
+export async function listRuns(dynamo: DynamoDBClient, runsTable: string, dagId: string): Promise<CloudRun[]> {
+  const items = await queryAll(dynamo, {
+    TableName: runsTable,
+    KeyConditionExpression: 'dagId = :dag',
+    ExpressionAttributeValues: { ':dag': { S: dagId } },
+  });
+  return newestFirst(items.map(runOf));
+}
+
+/**
+ * Runs of one DAG whose id is `runId` or starts with it. An exact match is the only answer; otherwise every run
+ * the prefix matches (the caller decides what several mean).
+ */
+export async function findRuns(
+  dynamo: DynamoDBClient,
+  runsTable: string,
+  dagId: string,
+  runId: string,
+): Promise<CloudRun[]> {
+  const items = await queryAll(dynamo, {
+    TableName: runsTable,
+    KeyConditionExpression: 'dagId = :dag AND begins_with(runId, :run)',
+    ExpressionAttributeValues: { ':dag': { S: dagId }, ':run': { S: runId } },
+  });
+  const runs = items.map(runOf);
+  const exact = runs.filter((run) => run.runId === runId);
+  return exact.length > 0 ? exact : newestFirst(runs);
+}
+
+/**
+ * The task instances of a run, by task id then map index. The same partition also holds the gates and signals
+ * of the run (`gate#…`, `signal#…`, see gate-store.ts); only items with a `taskId` are task instances.
+ */
+export async function listTaskInstances(
+  dynamo: DynamoDBClient,
+  taskInstancesTable: string,
+  dagId: string,
+  runId: string,
+): Promise<CloudTaskInstance[]> {
+  const items = await queryAll(dynamo, {
+    TableName: taskInstancesTable,
+    KeyConditionExpression: 'runKey = :run',
+    ExpressionAttributeValues: { ':run': { S: `${dagId}#${runId}` } },
+  });
+  return items
+    .filter((item) => item.taskId?.S !== undefined && item.state?.S !== undefined)
+    .map((item) => ({
+      taskId: item.taskId!.S!,
+      mapIndex: item.mapIndex?.N !== undefined ? Number(item.mapIndex.N) : -1,
+      state: item.state!.S!,
+      ...(item.tries?.N !== undefined ? { tries: Number(item.tries.N) } : {}),
+      ...(item.error?.S !== undefined ? { error: item.error.S } : {}),
+    }))
+    .sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex));
+}
+
+/**
+ * Newest first by when each run started; a queued run (not started yet) by when it was queued. Run ids sort by
+ * kind before time (`manual__…` < `scheduled__…`), so the key's own order would not do.
+ */
+export function newestFirst(runs: readonly CloudRun[]): CloudRun[] {
+  const at = (run: CloudRun) => run.startedAt ?? run.triggeredAt ?? run.logicalDate ?? '';
+  return [...runs].sort((a, b) => at(b).localeCompare(at(a)) || b.runId.localeCompare(a.runId));
+}
+
+function runOf(item: Record<string, AttributeValue>): CloudRun {
+  const text = (name: string) => (item[name]?.S !== undefined ? { [name]: item[name].S } : {});
+  return {
+    dagId: item.dagId!.S!,
+    runId: item.runId!.S!,
+    // Every writer of a run item sets its state; 'unknown' only guards an item written by other means.
+    state: item.state?.S ?? 'unknown',
+    ...text('runType'),
+    ...text('logicalDate'),
+    ...text('dagVersion'),
+    ...text('executionArn'),
+    ...text('startedAt'),
+    ...text('endedAt'),
+    ...text('triggeredAt'),
+    ...text('queuedAt'),
+  };
+}
+
+async function queryAll(
+  dynamo: DynamoDBClient,
+  query: {
+    TableName: string;
+    KeyConditionExpression: string;
+    ExpressionAttributeValues: Record<string, AttributeValue>;
+  },
+): Promise<Array<Record<string, AttributeValue>>> {
+  const items: Array<Record<string, AttributeValue>> = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamo.send(
+      new QueryCommand({
+        ...query,
+        ConsistentRead: true,
+        ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}

@@ -1,0 +1,17 @@
+/**
+ * The CloudFormation outputs of `AirstepStack` that the `airstep` CLI reads to find the deployed resources
+ * (`--stack` reads them with DescribeStacks, `--outputs` from the file `cdk deploy --outputs-file` writes). The
+ * stack declares them from this table and the CLI looks them up in it, so the names cannot drift.
+ */
+export const STACK_OUTPUTS = {
+  dagsTable: 'DagsTableName',
+  runsTable: 'RunsTableName',
+  taskInstancesTable: 'TaskInstancesTableName',
+  importErrorsTable: 'ImportErrorsTableName',
+  triggerFunction: 'TriggerFunctionName',
+} as const;
+
+export type StackOutputKey = keyof typeof STACK_OUTPUTS;
+
+/** The name `AirstepStack` is deployed under by `bin/app.ts`. */
+export const DEFAULT_STACK_NAME = 'AirstepStack';

@@ -1,0 +1,409 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts';
+import { type ExecutionStatusChange, recordExecution } from '../../lib/runtime/record-execution.ts';
+import { type TriggerEvent, triggerRun } from '../../lib/runtime/trigger-run.ts';
+import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
+
+/**
+ * `airstep runs | tasks | list` with `--outputs` / `--stack`, as child processes, against moto's DynamoDB (and its
+ * CloudFormation for `--stack`). The records are written by the trigger's and the recorder's own runtime
+ * functions (`triggerRun`, `recordExecution`, `writeDagRecord`) against real state machines on moto, so the CLI
+ * reads exactly the items the deployed Lambdas write.
+ */
+const role = 'arn:aws:iam::000000000000:role/airstep-state-machines';
+let moto: RunningEmulator;
+let sfn: SFNClient;
+let tables: Awaited<ReturnType<typeof createStackTables>>;
+let scratch: string;
+let outputsFile: string;
+let cli: (...args: string[]) => Promise<CliRun>;
+const dynamo = () => dynamoFor(moto.endpoint);
+
+async function deployDag(dagId: string, definition: object, options: Partial<DagRecord> = {}): Promise<DagRecord> {
+  const machine = await sfn.send(
+    new CreateStateMachineCommand({ name: `airstep-${dagId}`, roleArn: role, definition: JSON.stringify(definition) }),
+  );
+  const record: DagRecord = {
+    dagId,
+    dagVersion: 'v1',
+    file: `dags/${dagId}.ts`,
+    aliasArn: machine.stateMachineArn!,
+    stateMachineArn: machine.stateMachineArn!,
+    schedule: { expression: '@daily', timezone: 'UTC', startDate: '2026-11-01', catchup: false },
+    params: {},
+    maxActiveRuns: 16,
+    disabled: false,
+    updatedAt: '2026-11-22T00:00:00.000Z',
+    ...options,
+  };
+  await writeDagRecord(dynamo(), tables.dags, record);
+  return record;
+}
+
+// Runs stay active while the test reads them.
+const HOLD = { StartAt: 'hold', States: { hold: { Type: 'Wait', Seconds: 60, End: true } } };
+// Records two task results, then fails as a compiled DAG does when a task failed.
+const FAILING = {
+  StartAt: 'extract',
+  States: {
+    extract: {
+      Type: 'Pass',
+      Result: { state: 'failed', error: { Error: 'Boom', Cause: 'bad row' }, try: 2 },
+      ResultPath: '$.tasks.extract',
+      Next: 'load',
+    },
+    load: { Type: 'Pass', Result: { state: 'upstream_failed' }, ResultPath: '$.tasks.load', Next: 'fail' },
+    fail: { Type: 'Fail', Error: 'DagRunFailed' },
+  },
+};
+
+async function trigger(event: TriggerEvent, now: string): Promise<string> {
+  const result = await triggerRun(event, tables, new Date(now), { dynamo: dynamo(), sfn });
+  if (result.outcome !== 'started' && result.outcome !== 'queued') throw new Error(JSON.stringify(result));
+  return result.outcome === 'started' ? result.executionArn : '';
+}
+
+async function ended(executionArn: string) {
+  for (let i = 0; i < 100; i++) {
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (described.status !== 'RUNNING') return described;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${executionArn} did not end`);
+}
+
+let results: Record<string, CliRun>;
+
+beforeAll(async () => {
+  moto = await startEmulator('moto');
+  // recordExecution's own SFN and SNS clients read the endpoint from the environment.
+  Object.assign(process.env, moto.env);
+  const clientConfig = { endpoint: moto.endpoint, region: 'us-east-1', credentials: emulatorCredentials };
+  sfn = new SFNClient(clientConfig);
+  const topicArn = (await new SNSClient(clientConfig).send(new CreateTopicCommand({ Name: 'alerts' }))).TopicArn!;
+  tables = await createStackTables(dynamo(), 'cli');
+  const recorder = { dynamo: dynamo(), tables, alertsTopicArn: topicArn, region: 'us-east-1', sfn };
+
+  await deployDag('daily_report', HOLD, { params: { limit: { type: 'integer', default: 10, minimum: 1 } } });
+  await deployDag('nightly', FAILING);
+  await deployDag('one_at_a_time', HOLD, { maxActiveRuns: 1 });
+  await deployDag('retired', HOLD, {
+    schedule: { expression: null, timezone: 'UTC', catchup: false },
+    dagVersion: 'c0ffee',
+    disabled: true,
+  });
+
+  // A run that succeeded: its status change carries the final payload, as EventBridge delivers it.
+  const succeeded = await trigger(
+    { kind: 'manual', dagId: 'daily_report', logicalDate: '2026-11-20T00:00:00Z' },
+    '2026-11-22T08:00:00Z',
+  );
+  const input = (await sfn.send(new DescribeExecutionCommand({ executionArn: succeeded }))).input!;
+  const success: ExecutionStatusChange = {
+    executionArn: succeeded,
+    stateMachineArn: succeeded.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''),
+    name: 'manual__2026-11-20T00_00_00_00_00',
+    status: 'SUCCEEDED',
+    startDate: Date.parse('2026-11-22T08:00:00Z'),
+    stopDate: Date.parse('2026-11-22T08:03:10Z'),
+    input,
+    output: JSON.stringify({
+      ...JSON.parse(input),
+      tasks: {
+        extract: { state: 'success', try: 1 },
+        transform: { state: 'success', try: 2 },
+        load: { state: 'skipped' },
+      },
+    }),
+  };
+  await recordExecution(success, recorder);
+  await trigger({ kind: 'manual', dagId: 'daily_report', logicalDate: '2026-11-21T00:00:00Z' }, '2026-11-22T09:00:00Z');
+
+  // A run that failed: the recorder reads its last payload from the execution history.
+  const failed = await trigger(
+    { kind: 'scheduled', dagId: 'nightly', scheduledTime: '2026-11-24T00:00:00Z' },
+    '2026-11-24T00:00:05Z',
+  );
+  const described = await ended(failed);
+  await recordExecution(
+    {
+      executionArn: failed,
+      stateMachineArn: described.stateMachineArn!,
+      name: described.name!,
+      status: 'FAILED',
+      startDate: described.startDate!.getTime(),
+      stopDate: described.stopDate!.getTime(),
+      input: described.input!,
+      output: null,
+      error: described.error ?? null,
+      cause: described.cause ?? null,
+    },
+    recorder,
+  );
+
+  // maxActiveRuns 1: the second run waits in the queue.
+  await trigger(
+    { kind: 'manual', dagId: 'one_at_a_time', logicalDate: '2026-11-20T00:00:00Z' },
+    '2026-11-22T10:00:00Z',
+  );
+  await trigger(
+    { kind: 'manual', dagId: 'one_at_a_time', logicalDate: '2026-11-21T00:00:00Z' },
+    '2026-11-22T10:00:01Z',
+  );
+
+  // An import error as dag-sync records it (dag-sync.ts, recordImportError): the file's messages as a JSON list.
+  await dynamo().send(
+    new PutItemCommand({
+      TableName: tables.importErrors,
+      Item: {
+        file: { S: 'dags/broken.ts' },
+        errors: { S: JSON.stringify(["dags/broken.ts › import failed: Unexpected token '}'"]) },
+        at: { S: '2026-11-22T07:00:00.000Z' },
+      },
+    }),
+  );
+
+  scratch = await mkdtemp(join(tmpdir(), 'airstep-cli-cloud-'));
+  outputsFile = join(scratch, 'cdk-outputs.json');
+  await writeFile(outputsFile, JSON.stringify({ AirstepStack: stackOutputs(tables, 'airstep-trigger') }, null, 2));
+  const partial = join(scratch, 'old-outputs.json');
+  await writeFile(partial, JSON.stringify({ AirstepStack: { BucketName: 'b', RunsTableName: tables.runs } }));
+  // `--stack`: the same outputs, from a CloudFormation stack on moto. moto checks no signature, but routes a
+  // request by the service its credential scope names.
+  const template = {
+    Resources: { Placeholder: { Type: 'AWS::SQS::Queue' } },
+    Outputs: Object.fromEntries(
+      Object.entries(stackOutputs(tables, 'airstep-trigger')).map(([key, value]) => [key, { Value: value }]),
+    ),
+  };
+  const created = await fetch(moto.endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=test/20261122/us-east-1/cloudformation/aws4_request, Signature=0',
+    },
+    body: new URLSearchParams({
+      Action: 'CreateStack',
+      Version: '2010-05-15',
+      StackName: 'AirstepStack',
+      TemplateBody: JSON.stringify(template),
+    }),
+  });
+  expect(created.status).toBe(200);
+
+  cli = (...args) => airstep(moto.env, ...args);
+  const commands = {
+    runs: ['runs', '--outputs', outputsFile],
+    runsOfDag: ['runs', 'daily_report', '--outputs', outputsFile],
+    runsJson: ['runs', 'daily_report', '--outputs', outputsFile, '--json'],
+    runsByStack: ['runs', 'daily_report', '--stack', 'AirstepStack'],
+    runsNoStack: ['runs', '--stack', 'NoSuchStack'],
+    runsOldOutputs: ['runs', '--outputs', partial],
+    tasksSucceeded: ['tasks', 'manual__2026-11-20', '--dag', 'daily_report', '--outputs', outputsFile],
+    tasksFailed: ['tasks', 'scheduled__2026-11-23T00:00:00+00:00', '--outputs', outputsFile],
+    tasksFailedJson: ['tasks', 'scheduled__', '--outputs', outputsFile, '--json'],
+    tasksRunning: ['tasks', 'manual__2026-11-21T00:00:00+00:00', '--dag', 'daily_report', '--outputs', outputsFile],
+    tasksAmbiguous: ['tasks', 'manual__2026-11-20', '--outputs', outputsFile],
+    tasksUnknown: ['tasks', 'manual__1999', '--outputs', outputsFile],
+    list: ['list', '--outputs', outputsFile],
+    listJson: ['list', '--stack', 'AirstepStack', '--json'],
+    listPaths: ['list', 'dags', '--outputs', outputsFile],
+  } as const;
+  const ran = await Promise.all(Object.values(commands).map((args) => cli(...args)));
+  results = Object.fromEntries(Object.keys(commands).map((name, index) => [name, ran[index]!]));
+}, 180_000);
+
+afterAll(async () => {
+  await moto?.stop();
+  if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+});
+
+const RUN_LINES = {
+  nightly: 'nightly  scheduled__2026-11-23T00:00:00+00:00  failed  2026-11-24T00:00:05.000Z',
+  queued: 'one_at_a_time  manual__2026-11-21T00:00:00+00:00  queued  -',
+  oneRunning: 'one_at_a_time  manual__2026-11-20T00:00:00+00:00  running  2026-11-22T10:00:00.000Z',
+  dailyRunning: 'daily_report  manual__2026-11-21T00:00:00+00:00  running  2026-11-22T09:00:00.000Z',
+  dailySucceeded: 'daily_report  manual__2026-11-20T00:00:00+00:00  success  2026-11-22T08:00:00.000Z',
+};
+
+describe('Command: airstep runs --outputs / --stack', () => {
+  it('lists the runs of every deployed DAG, newest first, a queued run without a start', () => {
+    const { code, stdout, stderr } = results.runs!;
+    expect([code, stderr]).toEqual([0, '']);
+    expect(stdout.split('\n')).toEqual([
+      RUN_LINES.nightly,
+      RUN_LINES.queued,
+      RUN_LINES.oneRunning,
+      RUN_LINES.dailyRunning,
+      RUN_LINES.dailySucceeded,
+      '',
+    ]);
+  });
+
+  it('lists the runs of one DAG; --json prints the run items', () => {
+    expect(results.runsOfDag!.stdout).toBe(`${RUN_LINES.dailyRunning}\n${RUN_LINES.dailySucceeded}\n`);
+    expect(results.runsJson!.code).toBe(0);
+    const { runs } = JSON.parse(results.runsJson!.stdout) as { runs: Array<Record<string, string>> };
+    expect(runs.map(({ executionArn, ...run }) => ({ ...run, executionArn: executionArn!.split(':').at(-1) }))).toEqual(
+      [
+        {
+          dagId: 'daily_report',
+          runId: 'manual__2026-11-21T00:00:00+00:00',
+          state: 'running',
+          runType: 'manual',
+          logicalDate: '2026-11-21T00:00:00+00:00',
+          dagVersion: 'v1',
+          executionArn: 'manual__2026-11-21T00_00_00_00_00',
+          startedAt: '2026-11-22T09:00:00.000Z',
+          triggeredAt: '2026-11-22T09:00:00.000Z',
+        },
+        {
+          dagId: 'daily_report',
+          runId: 'manual__2026-11-20T00:00:00+00:00',
+          state: 'success',
+          runType: 'manual',
+          logicalDate: '2026-11-20T00:00:00+00:00',
+          dagVersion: 'v1',
+          executionArn: 'manual__2026-11-20T00_00_00_00_00',
+          startedAt: '2026-11-22T08:00:00.000Z',
+          endedAt: '2026-11-22T08:03:10.000Z',
+          triggeredAt: '2026-11-22T08:00:00.000Z',
+        },
+      ],
+    );
+  });
+
+  it('--stack reads the table names from the CloudFormation stack; an unknown stack is named', () => {
+    expect(results.runsByStack).toEqual(results.runsOfDag);
+    const { code, stdout, stderr } = results.runsNoStack!;
+    expect([code, stdout]).toEqual([2, '']);
+    expect(stderr).toMatch(
+      /^--stack NoSuchStack: DescribeStacks in us-east-1 failed: Stack with id NoSuchStack does not exist\n$/,
+    );
+  });
+
+  it('names the outputs a stack deployed before them lacks', () => {
+    const { code, stderr } = results.runsOldOutputs!;
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `${join(scratch, 'old-outputs.json')} › AirstepStack: no output DagsTableName, TaskInstancesTableName, ` +
+        'ImportErrorsTableName, TriggerFunctionName (a stack deployed before these outputs existed: run cdk deploy again)\n',
+    );
+  });
+});
+
+describe('Command: airstep tasks --outputs', () => {
+  it('prints the grid of a run the recorder recorded (found by a prefix of its id within --dag)', () => {
+    const { code, stdout, stderr } = results.tasksSucceeded!;
+    expect([code, stderr]).toEqual([0, '']);
+    expect(stdout).toBe(
+      [
+        'daily_report › manual__2026-11-20T00:00:00+00:00 (success)',
+        'task       state    tries  start  duration',
+        'extract    success  1      -      -',
+        'load       skipped  0      -      -',
+        'transform  success  2      -      -',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('finds a run id across the deployed DAGs and names each failed task with its error', () => {
+    expect(results.tasksFailed!.code).toBe(0);
+    expect(results.tasksFailed!.stdout).toBe(
+      [
+        'nightly › scheduled__2026-11-23T00:00:00+00:00 (failed)',
+        'task     state            tries  start  duration',
+        'extract  failed           2      -      -',
+        'load     upstream_failed  0      -      -',
+        'extract: Boom',
+        '',
+      ].join('\n'),
+    );
+    const { run, tasks } = JSON.parse(results.tasksFailedJson!.stdout) as {
+      run: { dagId: string; runId: string; state: string };
+      tasks: unknown[];
+    };
+    expect([run.dagId, run.runId, run.state]).toEqual(['nightly', 'scheduled__2026-11-23T00:00:00+00:00', 'failed']);
+    expect(tasks).toEqual([
+      { taskId: 'extract', mapIndex: -1, state: 'failed', tries: 2, error: 'Boom' },
+      { taskId: 'load', mapIndex: -1, state: 'upstream_failed' },
+    ]);
+  });
+
+  it('says where to look while a run has no task records yet', () => {
+    const lines = results.tasksRunning!.stdout.split('\n');
+    expect(lines.slice(0, 2)).toEqual([
+      'daily_report › manual__2026-11-21T00:00:00+00:00 (running)',
+      'task  state  tries  start  duration',
+    ]);
+    expect(lines[2]).toMatch(
+      /^no task records until the run ends; see https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\/home\?region=us-east-1#\/v2\/executions\/details\/arn:aws:states:us-east-1:\d+:execution:airstep-daily_report:manual__2026-11-21T00_00_00_00_00$/,
+    );
+  });
+
+  it('refuses a prefix that several runs share, and a run that does not exist (exit 2)', () => {
+    expect(results.tasksAmbiguous!.code).toBe(2);
+    expect(results.tasksAmbiguous!.stderr).toBe(
+      `'manual__2026-11-20' matches 2 runs of ${outputsFile} › AirstepStack: ` +
+        'daily_report › manual__2026-11-20T00:00:00+00:00, one_at_a_time › manual__2026-11-20T00:00:00+00:00; ' +
+        'give the whole run id, or --dag\n',
+    );
+    expect(results.tasksUnknown!.code).toBe(2);
+    expect(results.tasksUnknown!.stderr).toBe(
+      `no run 'manual__1999' of ${outputsFile} › AirstepStack (see airstep runs)\n`,
+    );
+  });
+});
+
+describe('Command: airstep list --outputs / --stack', () => {
+  it('lists the deployed DAGs (disabled ones too) and the import errors dag-sync recorded; exit 1', () => {
+    const { code, stdout } = results.list!;
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      [
+        'dag_id         schedule  version  state     file',
+        'daily_report   @daily    v1       live      dags/daily_report.ts',
+        'nightly        @daily    v1       live      dags/nightly.ts',
+        'one_at_a_time  @daily    v1       live      dags/one_at_a_time.ts',
+        'retired        manual    c0ffee   disabled  dags/retired.ts',
+        "import error: dags/broken.ts › import failed: Unexpected token '}'",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--json prints the DAG records and import errors', () => {
+    const { code, stdout } = results.listJson!;
+    expect(code).toBe(1);
+    const listed = JSON.parse(stdout) as { dags: Array<Record<string, unknown>>; importErrors: unknown[] };
+    expect(listed.dags.map((dag) => [dag.dagId, dag.schedule, dag.version, dag.disabled])).toEqual([
+      ['daily_report', '@daily', 'v1', false],
+      ['nightly', '@daily', 'v1', false],
+      ['one_at_a_time', '@daily', 'v1', false],
+      ['retired', null, 'c0ffee', true],
+    ]);
+    expect(listed.importErrors).toEqual([
+      {
+        file: 'dags/broken.ts',
+        errors: ["dags/broken.ts › import failed: Unexpected token '}'"],
+        at: '2026-11-22T07:00:00.000Z',
+      },
+    ]);
+  });
+
+  it('refuses paths with --outputs (it lists what is deployed)', () => {
+    expect(results.listPaths!.code).toBe(2);
+    expect(results.listPaths!.stderr).toBe(
+      'list --stack / --outputs lists the deployed DAGs; it takes no paths (got dags)\n',
+    );
+  });
+});
