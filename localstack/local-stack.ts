@@ -34,6 +34,9 @@ import { createStackTables } from './stack-tables.ts';
 /** How long a taken task message stays invisible before SQS delivers it again. */
 export const TASK_VISIBILITY_SECONDS = 3;
 
+/** The context attribute a DAG schedule's input carries, which EventBridge Scheduler fills when it fires. */
+const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
+
 export class LocalStack {
   readonly bucket = 'airstep-local';
   private constructor(
@@ -47,6 +50,7 @@ export class LocalStack {
       readonly control: string;
       readonly dagEvents: string;
       readonly alerts: string;
+      readonly triggerInbox: string;
     },
     readonly topicArn: string,
     private readonly syncDeps: DagSyncDeps,
@@ -81,6 +85,8 @@ export class LocalStack {
         control: await queue('airstep-control'),
         dagEvents: await queue('airstep-dag-events'),
         alerts: await queue('airstep-alerts-inbox'),
+        // The schedules' target: MiniStack fires them here, where `firedSchedules` hands each to the trigger.
+        triggerInbox: await queue('airstep-trigger-inbox'),
       };
       await s3.send(
         new PutBucketNotificationConfigurationCommand({
@@ -119,7 +125,7 @@ export class LocalStack {
         schedules: {
           group: 'airstep-dags',
           roleArn: 'arn:aws:iam::000000000000:role/airstep-scheduler',
-          triggerArn: 'arn:aws:lambda:us-east-1:000000000000:function:airstep-trigger',
+          triggerArn: await arnOf(queues.triggerInbox),
         },
         evaluator: { module: resolve('lib/runtime/dag-evaluator-main.ts'), execArgv: ['--import', 'tsx/esm'] },
       };
@@ -156,6 +162,35 @@ export class LocalStack {
   /** The trigger. */
   trigger(event: TriggerEvent): Promise<TriggerResult> {
     return triggerRun(event, { dags: this.tables.dags, runs: this.tables.runs, queuedRuns: this.tables.queuedRuns });
+  }
+
+  /**
+   * The trigger Lambda's part for the schedules MiniStack fired since the last call: each fire's input, as the
+   * DAG's schedule carries it, is handed to the trigger. MiniStack does not fill in Scheduler's context
+   * attributes, so `<aws.scheduler.scheduled-time>` is filled here as EventBridge Scheduler would: with the
+   * minute the schedule was due (MiniStack fires a due cron schedule within its 10 s sweep after that minute).
+   */
+  async firedSchedules(waitSeconds = 1): Promise<Array<{ fired: TriggerEvent; result: TriggerResult }>> {
+    const { Messages = [] } = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queues.triggerInbox,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['SentTimestamp'],
+      }),
+    );
+    const handled: Array<{ fired: TriggerEvent; result: TriggerResult }> = [];
+    for (const message of Messages) {
+      const dueMinute = Math.floor(Number(message.Attributes!.SentTimestamp) / 60_000) * 60_000;
+      const fired = JSON.parse(
+        message.Body!.replaceAll(SCHEDULED_TIME, new Date(dueMinute).toISOString()),
+      ) as TriggerEvent;
+      handled.push({ fired, result: await this.trigger(fired) });
+      await this.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: this.queues.triggerInbox, ReceiptHandle: message.ReceiptHandle! }),
+      );
+    }
+    return handled;
   }
 
   /** The worker on the task and control queues until the execution ends; then the recorder. */

@@ -24,7 +24,8 @@ beforeAll(async () => {
   stack = await LocalStack.start();
   await stack.upload('dags/e2e/flaky.ts', flakySource);
   await stack.upload('dags/e2e/doomed.ts', readFileSync('test/fixtures/e2e/doomed.ts', 'utf8'));
-  await registered(2);
+  await stack.upload('dags/e2e/every_minute.ts', readFileSync('test/fixtures/e2e/every_minute.ts', 'utf8'));
+  await registered(3);
 }, 120_000);
 afterAll(async () => {
   await stack?.stop();
@@ -93,4 +94,29 @@ describe('end to end on MiniStack', () => {
     await stack.runToEnd(nextArn);
     expect((await executionOutput(nextArn)).tasks.report?.output).toBe('version two');
   }, 90_000);
+
+  // Last, so the schedule dag-sync created in beforeAll has had the other tests' time to come due.
+  it('a DAG scheduled every minute is fired by the emulator’s EventBridge Scheduler, and its run succeeds', async () => {
+    let fire: Awaited<ReturnType<LocalStack['firedSchedules']>>[number] | undefined;
+    const deadline = Date.now() + 150_000;
+    while (fire === undefined && Date.now() < deadline) {
+      fire = (await stack.firedSchedules(5)).find(({ fired }) => fired.dagId === 'e2e_every_minute');
+    }
+    expect(fire?.fired.kind).toBe('scheduled');
+    // The run is the minute that ended when the schedule fired: logical date one minute before the fire time.
+    const scheduledTime = Date.parse((fire!.fired as { scheduledTime: string }).scheduledTime);
+    const logicalDate = new Date(scheduledTime - 60_000).toISOString().replace('.000Z', '+00:00');
+    expect(fire!.result).toMatchObject({ outcome: 'started', runId: `scheduled__${logicalDate}` });
+
+    const executionArn = (fire!.result as { executionArn: string }).executionArn;
+    const recorded = await stack.runToEnd(executionArn);
+    expect(recorded?.state).toBe('success');
+    expect(recorded?.tasks).toContainEqual({ key: 'stamp', state: 'success', try: 1 });
+    const input = (await stack.sfn.send(new DescribeExecutionCommand({ executionArn }))).input!;
+    expect(JSON.parse(input).ctx).toMatchObject({
+      runType: 'scheduled',
+      logicalDate,
+      dataIntervalEnd: new Date(scheduledTime).toISOString().replace('.000Z', '+00:00'),
+    });
+  }, 180_000);
 });
