@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   runs: async () => (await import('../lib/cli/runs.ts')).registerRunsCommand,
   tasks: async () => (await import('../lib/cli/tasks.ts')).registerTasksCommand,
   logs: async () => (await import('../lib/cli/logs.ts')).registerLogsCommand,
+  trigger: async () => (await import('../lib/cli/trigger.ts')).registerTriggerCommand,
   next: async () => (await import('../lib/cli/next.ts')).registerNextCommand,
   backfill: async () => (await import('../lib/cli/backfill.ts')).registerBackfillCommand,
   dev: async () => (await import('../lib/cli/dev.ts')).registerDevCommand,

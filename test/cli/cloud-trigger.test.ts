@@ -1,0 +1,296 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateFunctionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts';
+import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
+import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
+import { lambdaPackage, storedZip } from './lambda-zip.ts';
+
+/**
+ * `airstep trigger` as a child process against MiniStack, which runs Node Lambda code: the trigger Lambda is
+ * `lambdas/trigger/index.ts` bundled with esbuild and deployed as a function, so the CLI's Invoke reaches the
+ * very handler the schedules invoke, and that handler starts executions on MiniStack's Step Functions and writes
+ * the runs table. (moto runs no Lambda code.)
+ */
+const region = 'us-east-1';
+const FUNCTION = 'airstep-trigger';
+let ministack: RunningEmulator;
+let sfn: SFNClient;
+let tables: Awaited<ReturnType<typeof createStackTables>>;
+let scratch: string;
+let outputsFile: string;
+let confFile: string;
+let cli: (...args: string[]) => Promise<CliRun>;
+const dynamo = () => dynamoFor(ministack.endpoint);
+
+async function deployDag(dagId: string, options: Partial<DagRecord> = {}): Promise<DagRecord> {
+  // A state machine that waits, so runs stay active while the test looks at them.
+  const machine = await sfn.send(
+    new CreateStateMachineCommand({
+      name: `airstep-${dagId}`,
+      roleArn: 'arn:aws:iam::000000000000:role/airstep-state-machines',
+      definition: JSON.stringify({ StartAt: 'hold', States: { hold: { Type: 'Wait', Seconds: 120, End: true } } }),
+    }),
+  );
+  const record: DagRecord = {
+    dagId,
+    dagVersion: 'v1',
+    file: `dags/${dagId}.ts`,
+    aliasArn: machine.stateMachineArn!,
+    stateMachineArn: machine.stateMachineArn!,
+    schedule: { expression: '@daily', timezone: 'UTC', startDate: '2026-11-01', catchup: false },
+    params: { limit: { type: 'integer', default: 10, minimum: 1 } },
+    maxActiveRuns: 16,
+    disabled: false,
+    updatedAt: '2026-11-22T00:00:00.000Z',
+    ...options,
+  };
+  await writeDagRecord(dynamo(), tables.dags, record);
+  return record;
+}
+const runItem = async (dagId: string, runId: string) =>
+  (
+    await dynamo().send(
+      new GetItemCommand({
+        TableName: tables.runs,
+        Key: { dagId: { S: dagId }, runId: { S: runId } },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+const executionNames = async (record: DagRecord) =>
+  ((await sfn.send(new ListExecutionsCommand({ stateMachineArn: record.stateMachineArn }))).executions ?? []).map(
+    (execution) => execution.name,
+  );
+
+let report: DagRecord;
+let queue: DagRecord;
+
+beforeAll(async () => {
+  ministack = await startEmulator('ministack');
+  const clientConfig = { endpoint: ministack.endpoint, region, credentials: emulatorCredentials };
+  sfn = new SFNClient(clientConfig);
+  tables = await createStackTables(dynamo(), 'cli');
+  report = await deployDag('daily_report');
+  queue = await deployDag('one_at_a_time', { maxActiveRuns: 1 });
+  await deployDag('retired', { disabled: true });
+
+  const lambda = new LambdaClient(clientConfig);
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: FUNCTION,
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::000000000000:role/airstep-trigger',
+      Code: { ZipFile: await lambdaPackage('lambdas/trigger/index.ts') },
+      Timeout: 30,
+      Environment: {
+        Variables: {
+          [STACK_ENV.dagsTable]: tables.dags,
+          [STACK_ENV.runsTable]: tables.runs,
+          [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
+        },
+      },
+    }),
+  );
+  // A function that fails, for what the CLI says when the trigger itself breaks.
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: 'airstep-broken-trigger',
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::000000000000:role/airstep-trigger',
+      Code: {
+        ZipFile: storedZip({
+          'index.mjs': Buffer.from("export const handler = async () => { throw new Error('tables unreachable'); };"),
+        }),
+      },
+    }),
+  );
+  for (let i = 0; i < 50; i++) {
+    const state = (await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION }))).Configuration?.State;
+    if (state === 'Active') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  scratch = await mkdtemp(join(tmpdir(), 'airstep-cli-trigger-'));
+  outputsFile = join(scratch, 'cdk-outputs.json');
+  await writeFile(outputsFile, JSON.stringify({ AirstepStack: stackOutputs(tables, FUNCTION) }, null, 2));
+  confFile = join(scratch, 'conf.json');
+  await writeFile(confFile, JSON.stringify({ limit: 3 }));
+  cli = (...args) => airstep(ministack.env, ...args);
+}, 180_000);
+
+afterAll(async () => {
+  await ministack?.stop();
+  if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+});
+
+describe('Command: airstep trigger --outputs (MiniStack runs the trigger Lambda)', () => {
+  it('starts a run named by its run id; the same trigger again is a duplicate and starts nothing', async () => {
+    const runId = 'manual__2026-11-20T00:00:00+00:00';
+    const first = await cli(
+      'trigger',
+      'daily_report',
+      '--date',
+      '2026-11-20',
+      '--conf',
+      '{"limit":5}',
+      '--outputs',
+      outputsFile,
+    );
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    const lines = first.stdout.split('\n');
+    expect(lines[0]).toBe(`started daily_report › ${runId}`);
+    expect(lines[1]).toMatch(
+      /^ {2}execution arn:aws:states:us-east-1:\d+:execution:airstep-daily_report:manual__2026-11-20T00_00_00_00_00$/,
+    );
+    expect(lines.slice(2)).toEqual(['']);
+    const executionArn = lines[1]!.slice('  execution '.length);
+
+    const again = await cli(
+      'trigger',
+      'daily_report',
+      '--date',
+      '2026-11-20T00:00:00Z',
+      '--outputs',
+      outputsFile,
+      '--json',
+    );
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({
+      dagId: 'daily_report',
+      outcome: 'duplicate',
+      runId,
+      executionName: 'manual__2026-11-20T00_00_00_00_00',
+      state: 'running',
+      executionArn,
+    });
+    expect(await executionNames(report)).toEqual(['manual__2026-11-20T00_00_00_00_00']);
+    const run = await runItem('daily_report', runId);
+    expect([run?.state?.S, run?.runType?.S, run?.executionArn?.S]).toEqual(['running', 'manual', executionArn]);
+  });
+
+  it('takes --conf from a file, and the run carries it', async () => {
+    const { code, stdout } = await cli(
+      'trigger',
+      'daily_report',
+      '--date',
+      '2026-11-21',
+      '--conf',
+      `@${confFile}`,
+      '--outputs',
+      outputsFile,
+      '--json',
+    );
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as { outcome: string; runId: string; executionArn: string };
+    expect([result.outcome, result.runId]).toEqual(['started', 'manual__2026-11-21T00:00:00+00:00']);
+    const input = (await sfn.send(new DescribeExecutionCommand({ executionArn: result.executionArn }))).input!;
+    const { ctx } = JSON.parse(input) as { ctx: { conf: unknown; params: unknown; ds: string } };
+    expect([ctx.conf, ctx.params, ctx.ds]).toEqual([{ limit: 3 }, { limit: 3 }, '2026-11-21']);
+  });
+
+  it('refuses conf that fails the params schema, naming the field; exit 2 and no run', async () => {
+    const { code, stdout, stderr } = await cli(
+      'trigger',
+      'daily_report',
+      '--date',
+      '2026-11-19',
+      '--conf',
+      '{"limit":0}',
+      '--outputs',
+      outputsFile,
+    );
+    expect([code, stdout]).toEqual([2, '']);
+    const lines = stderr.split('\n');
+    expect(lines[0]).toBe('refused daily_report: no run created');
+    expect(lines[1]).toMatch(/^ {2}dag daily_report › params\.limit: .*(>=|at least|greater).*1/i);
+    expect(lines.slice(2)).toEqual(['']);
+    expect(await runItem('daily_report', 'manual__2026-11-19T00:00:00+00:00')).toBeUndefined();
+    expect(await executionNames(report)).not.toContain('manual__2026-11-19T00_00_00_00_00');
+  });
+
+  it('refuses an unknown DAG and a disabled one (exit 2); --json prints each problem', async () => {
+    const [unknown, disabled] = await Promise.all([
+      cli('trigger', 'nope', '--outputs', outputsFile, '--json'),
+      cli('trigger', 'retired', '--outputs', outputsFile),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toEqual({
+      dagId: 'nope',
+      outcome: 'refused',
+      problems: ["no DAG 'nope' is deployed"],
+    });
+    expect([disabled.code, disabled.stderr]).toEqual([
+      2,
+      'refused retired: no run created\n  DAG retired is disabled (its file was deleted)\n',
+    ]);
+  });
+
+  it('queues a run while maxActiveRuns runs are active (exit 0)', async () => {
+    const started = await cli('trigger', 'one_at_a_time', '--date', '2026-11-20', '--outputs', outputsFile);
+    expect(started.code).toBe(0);
+    const queued = await cli('trigger', 'one_at_a_time', '--date', '2026-11-21', '--outputs', outputsFile);
+    expect([queued.code, queued.stdout]).toEqual([
+      0,
+      'queued one_at_a_time › manual__2026-11-21T00:00:00+00:00: 1 run(s) active (maxActiveRuns); it starts when one ends\n',
+    ]);
+    expect(await executionNames(queue)).toEqual(['manual__2026-11-20T00_00_00_00_00']);
+    expect((await runItem('one_at_a_time', 'manual__2026-11-21T00:00:00+00:00'))?.state?.S).toBe('queued');
+  });
+
+  it('refuses bad input before invoking anything (exit 2)', async () => {
+    // An outputs file naming a function that does not exist: a command that invoked it would say so instead.
+    const nowhere = join(scratch, 'nowhere.json');
+    await writeFile(nowhere, JSON.stringify({ AirstepStack: stackOutputs(tables, 'no-such-function') }));
+    const [badJson, notObject, badDate, missingFile, noFunction] = await Promise.all([
+      cli('trigger', 'daily_report', '--conf', '{"limit":', '--outputs', nowhere),
+      cli('trigger', 'daily_report', '--conf', '[1]', '--outputs', nowhere, '--json'),
+      cli('trigger', 'daily_report', '--date', 'yesterday', '--outputs', nowhere),
+      cli('trigger', 'daily_report', '--conf', `@${join(scratch, 'missing.json')}`, '--outputs', nowhere),
+      cli('trigger', 'daily_report', '--outputs', nowhere),
+    ]);
+    expect([badJson.code, badJson.stderr]).toEqual([2, expect.stringMatching(/^--conf: .*JSON.*\n$/)]);
+    expect([notObject.code, JSON.parse(notObject.stdout)]).toEqual([
+      2,
+      { ok: false, error: '--conf must be a JSON object' },
+    ]);
+    expect([badDate.code, badDate.stderr]).toEqual([2, "--date: 'yesterday' is not an ISO 8601 date or date-time\n"]);
+    expect([missingFile.code, missingFile.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^--conf: ENOENT.*missing\.json/),
+    ]);
+    expect(noFunction.code).toBe(1);
+    expect(noFunction.stderr).toMatch(/^cannot invoke no-such-function: ResourceNotFoundException: /);
+  });
+
+  it('exit 1 when the trigger function fails; without --stack or --outputs it looks for the stack AirstepStack', async () => {
+    const broken = join(scratch, 'broken.json');
+    await writeFile(broken, JSON.stringify({ AirstepStack: stackOutputs(tables, 'airstep-broken-trigger') }));
+    const [failed, noStack] = await Promise.all([
+      cli('trigger', 'daily_report', '--outputs', broken),
+      cli('trigger', 'daily_report'),
+    ]);
+    expect([failed.code, failed.stdout]).toEqual([1, '']);
+    // AWS names the error by its class (`Error`); MiniStack says `Runtime.HandlerError`.
+    expect(failed.stderr).toMatch(
+      /^airstep-broken-trigger failed \(Unhandled\): (Error|Runtime\.HandlerError): tables unreachable\n$/,
+    );
+    expect([noStack.code, noStack.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^--stack AirstepStack: DescribeStacks in us-east-1 failed: .*AirstepStack.*\n$/),
+    ]);
+  });
+});
