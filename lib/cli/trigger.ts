@@ -23,7 +23,7 @@ export function registerTriggerCommand(program: Command): void {
   cloudStackOptions(
     program
       .command('trigger')
-      .description("start a run of a deployed DAG (invokes the stack's trigger Lambda)")
+      .description("start a run of a deployed DAG (invokes the stack's trigger Lambda; default --stack AirstepStack)")
       .argument('<dag>', 'DAG id')
       .option('--conf <json>', 'run conf: JSON object or @file.json (checked against the DAG params)')
       .option('--date <iso>', 'logical date (default: now)'),
