@@ -54,7 +54,7 @@ export async function readDagRecord(
 
 /**
  * The LATEST record of every DAG, disabled ones included, by DAG id: a Scan (every page) of the dags table,
- * which holds a few items per DAG.
+ * which holds one item per DAG version and per DAG file besides, so it reads them all; small next to runs.
  */
 export async function listLatestDagRecords(dynamo: DynamoDBClient, table: string): Promise<DagRecord[]> {
   const records: DagRecord[] = [];
