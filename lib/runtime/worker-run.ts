@@ -12,8 +12,9 @@ import type { TaskIR } from '../compiler/ir.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { bundleKey, loadBundle } from './dag-bundle.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
-import { PoolSlots, PoolTooSmallError } from './pool-slots.ts';
+import { PoolTooSmallError } from './pool-slots.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
+import { releaseAll, slotClaimsOf, takeAll } from './slot-claims.ts';
 import type { TaskMessage } from './task-message.ts';
 import { runTaskTry } from './task-runner.ts';
 
@@ -25,7 +26,7 @@ export interface WorkerDeps {
   readonly s3?: S3Client;
   readonly dynamo?: DynamoDBClient;
   readonly log?: (line: string) => void;
-  /** Pool slots (table and sizes); without it pools are not enforced. */
+  /** Pool slots (table and sizes); without it neither pools nor the DAG's maxActiveTasks are enforced. */
   readonly pools?: { readonly table: string; readonly capacities: Readonly<Record<string, number>> };
   /**
    * Hands the message back to its queue, to be delivered again in `seconds` (its pool is full). Without it the
@@ -84,44 +85,46 @@ export async function handleWorkerMessage(
   // A redelivered message of a try that was already answered: do not run the task a second time.
   if (seen.Item !== undefined) return 'duplicate';
   const dag = await dagOf(message, s3, deps.bucket);
-  const { heartbeatSeconds, pool } = compiledTask(dag, message.taskId);
-  const slots =
-    pool !== undefined && deps.pools !== undefined
-      ? new PoolSlots(dynamo, deps.pools.table, deps.pools.capacities)
-      : undefined;
+  const { heartbeatSeconds, pool, maxActiveTasks } = compiledTask(dag, message.taskId);
+  const claims =
+    deps.pools !== undefined
+      ? slotClaimsOf(
+          { dagId: message.dagId, maxActiveTasks, ...(pool !== undefined ? { pool } : {}) },
+          { dynamo, name: deps.pools.table, poolSizes: deps.pools.capacities },
+        )
+      : [];
   const holder = {
     executionArn: message.executionArn,
     taskId: message.taskId,
     mapIndex: message.mapIndex,
     tryNumber: message.retryCount + 1,
   };
-  if (slots !== undefined) {
-    let taken: boolean;
-    try {
-      taken = await slots.take(pool!.name, pool!.slots, holder);
-    } catch (error) {
-      if (!(error instanceof PoolTooSmallError)) throw error;
-      // It could never run: fail the try now rather than let it wait for a slot forever.
-      const result = await answer(() =>
-        sfn.send(
-          new SendTaskFailureCommand({ taskToken: message.token, error: 'NonRetryableError', cause: error.message }),
-        ),
-      );
-      await rememberAnswered(dynamo, deps.gatesTable, answered);
-      return result;
-    }
-    if (!taken) {
-      // The pool is full: keep the try alive (a try that gave up meanwhile is dropped) and ask again shortly.
-      const alive = await answer(() => sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.token })));
-      if (alive === 'already-answered') return 'already-answered';
-      await deps.defer?.(poolRetrySeconds(heartbeatSeconds));
-      return 'deferred';
-    }
+  let taken: boolean;
+  try {
+    taken = await takeAll(claims, holder);
+  } catch (error) {
+    if (!(error instanceof PoolTooSmallError)) throw error;
+    // It could never run: fail the try now rather than let it wait for a slot forever.
+    const result = await answer(() =>
+      sfn.send(
+        new SendTaskFailureCommand({ taskToken: message.token, error: 'NonRetryableError', cause: error.message }),
+      ),
+    );
+    await rememberAnswered(dynamo, deps.gatesTable, answered);
+    return result;
+  }
+  if (!taken) {
+    // Its DAG's maxActiveTasks or its pool is full: keep the try alive (a try that gave up meanwhile is dropped)
+    // and ask again shortly.
+    const alive = await answer(() => sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.token })));
+    if (alive === 'already-answered') return 'already-answered';
+    await deps.defer?.(poolRetrySeconds(heartbeatSeconds));
+    return 'deferred';
   }
   try {
     return await runAndAnswer(message, dag, heartbeatSeconds, { sfn, s3, dynamo, answered, answer, deps });
   } finally {
-    if (slots !== undefined) await slots.release(pool!.name, pool!.slots, holder);
+    await releaseAll(claims, holder);
   }
 }
 
@@ -200,15 +203,28 @@ async function dagOf(message: TaskMessage, s3: S3Client, bucket: string): Promis
   return dag;
 }
 
-type CompiledTask = Pick<TaskIR, 'heartbeatSeconds' | 'pool'>;
+type CompiledTask = Pick<TaskIR, 'heartbeatSeconds' | 'pool'> & { readonly maxActiveTasks: number };
 const compiledTasks = new WeakMap<Dag, Map<string, CompiledTask>>();
 
-/** The task's HeartbeatSeconds and pool as compiled (the same defaults as the state machine's), cached per DAG. */
+/**
+ * The task's HeartbeatSeconds and pool, and its DAG's maxActiveTasks, as compiled (the same defaults as the
+ * state machine's), cached per DAG.
+ */
 function compiledTask(dag: Dag, taskId: string): CompiledTask {
   let byTask = compiledTasks.get(dag);
   if (byTask === undefined) {
-    byTask = new Map(buildIr(dag).ir.tasks.map((task) => [task.id, task]));
+    const { ir } = buildIr(dag);
+    byTask = new Map(
+      ir.tasks.map((task) => [
+        task.id,
+        {
+          ...(task.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
+          ...(task.pool !== undefined ? { pool: task.pool } : {}),
+          maxActiveTasks: ir.maxActiveTasks,
+        },
+      ]),
+    );
     compiledTasks.set(dag, byTask);
   }
-  return byTask.get(taskId) ?? {};
+  return byTask.get(taskId) ?? { maxActiveTasks: buildIr(dag).ir.maxActiveTasks };
 }
