@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -176,28 +177,22 @@ beforeAll(async () => {
   await writeFile(outputsFile, JSON.stringify({ AirstepStack: stackOutputs(tables, 'airstep-trigger') }, null, 2));
   const partial = join(scratch, 'old-outputs.json');
   await writeFile(partial, JSON.stringify({ AirstepStack: { BucketName: 'b', RunsTableName: tables.runs } }));
-  // `--stack`: the same outputs, from a CloudFormation stack on moto. moto checks no signature, but routes a
-  // request by the service its credential scope names.
+  // `--stack`: the same outputs, from a CloudFormation stack on moto.
   const template = {
     Resources: { Placeholder: { Type: 'AWS::SQS::Queue' } },
     Outputs: Object.fromEntries(
       Object.entries(stackOutputs(tables, 'airstep-trigger')).map(([key, value]) => [key, { Value: value }]),
     ),
   };
-  const created = await fetch(moto.endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: 'AWS4-HMAC-SHA256 Credential=test/20261122/us-east-1/cloudformation/aws4_request, Signature=0',
-    },
-    body: new URLSearchParams({
-      Action: 'CreateStack',
-      Version: '2010-05-15',
-      StackName: 'AirstepStack',
-      TemplateBody: JSON.stringify(template),
-    }),
+  const cloudFormation = new CloudFormationClient({
+    endpoint: moto.endpoint,
+    region: 'us-east-1',
+    credentials: emulatorCredentials,
   });
-  expect(created.status).toBe(200);
+  await cloudFormation.send(
+    new CreateStackCommand({ StackName: 'AirstepStack', TemplateBody: JSON.stringify(template) }),
+  );
+  cloudFormation.destroy();
 
   cli = (...args) => airstep(moto.env, ...args);
   const commands = {
