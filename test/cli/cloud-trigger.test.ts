@@ -15,7 +15,7 @@ import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
-import { lambdaPackage, storedZip } from './lambda-zip.ts';
+import { lambdaPackage, zipPackage } from './lambda-package.ts';
 
 /**
  * `airstep trigger` as a child process against MiniStack, which runs Node Lambda code: the trigger Lambda is
@@ -112,7 +112,7 @@ beforeAll(async () => {
       Handler: 'index.handler',
       Role: 'arn:aws:iam::000000000000:role/airstep-trigger',
       Code: {
-        ZipFile: storedZip({
+        ZipFile: zipPackage({
           'index.mjs': Buffer.from("export const handler = async () => { throw new Error('tables unreachable'); };"),
         }),
       },
