@@ -5,6 +5,7 @@ import type { Problem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import type { TaskOptions } from '../sdk/task-options.ts';
 import type { DeclaredTask, SensorOptions, TaskSpec } from '../sdk/task-spec.ts';
+import { fargateSize } from './fargate-size.ts';
 import { type DagIR, type GroupIR, IR_VERSION, type RetryIR, type SensorIR, type TaskIR } from './ir.ts';
 import { nonJsonPart } from './json-values.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
@@ -325,7 +326,12 @@ function sensorOf(options: SensorOptions, at: (problem: { field?: string; messag
 
 function checkFargate(options: unknown, at: (problem: { field?: string; message: string }) => void): void {
   const parsed = fargateOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) for (const problem of zodProblems(parsed.error, 'fargate')) at(problem);
+  if (!parsed.success) {
+    for (const problem of zodProblems(parsed.error, 'fargate')) at(problem);
+    return;
+  }
+  const size = fargateSize(parsed.data.cpu, parsed.data.memory);
+  if ('problem' in size) at({ field: 'fargate.memory', message: size.problem });
 }
 
 function retryOf(options: TaskOptions, at: (problem: { field?: string; message: string }) => void): RetryIR {

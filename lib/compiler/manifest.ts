@@ -1,5 +1,6 @@
 import type { EventBridgeSchedule } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
+import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import type { TransitionStats } from './transition-stats.ts';
 
@@ -96,7 +97,7 @@ export function buildManifest(input: {
   const fargateSizes = new Map<string, { cpu: number; memory: number }>();
   for (const task of ir.tasks) {
     if (task.kind !== 'code' || task.compute !== 'fargate' || task.fargate?.image !== undefined) continue;
-    const size = { cpu: task.fargate?.cpu ?? 256, memory: task.fargate?.memory ?? 512 };
+    const size = fargateRunSize(task.fargate);
     fargateSizes.set(`${size.cpu}_${size.memory}`, size);
   }
   const containers = ir.tasks
@@ -104,8 +105,7 @@ export function buildManifest(input: {
     .map((task) => ({
       taskKey: task.key,
       image: task.fargate!.image!,
-      cpu: task.fargate!.cpu ?? 256,
-      memory: task.fargate!.memory ?? 512,
+      ...fargateRunSize(task.fargate),
     }));
   const native = (action: string, field: string) =>
     sorted(

@@ -10,7 +10,8 @@ export const placeholder = {
   subnetIds: '${SubnetIds}',
   securityGroupIds: '${SecurityGroupIds}',
   assignPublicIp: '${AssignPublicIp}',
-  workerTaskDefinition: (cpu: number, memory: number) => `\${WorkerTaskDefinition_${cpu}_${memory}}`,
+  /** The Airstep worker's task definition family (RunTask takes its latest revision; each task sets its size). */
+  workerTaskDefinition: '${WorkerTaskDefinition}',
   containerTaskDefinition: (taskKey: string) => `\${ContainerTaskDefinition_${taskKey}}`,
 } as const;
 

@@ -1,4 +1,5 @@
 import type { AslState } from './asl-types.ts';
+import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, SensorIR, TaskIR } from './ir.ts';
 import { placeholder } from './placeholders.ts';
 import {
@@ -149,9 +150,8 @@ function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapped: bool
   if (task.kind === 'container' || task.compute === 'fargate') {
     const fargate = task.fargate ?? {};
     const definition =
-      fargate.image !== undefined
-        ? placeholder.containerTaskDefinition(task.key)
-        : placeholder.workerTaskDefinition(fargate.cpu ?? 256, fargate.memory ?? 512);
+      fargate.image !== undefined ? placeholder.containerTaskDefinition(task.key) : placeholder.workerTaskDefinition;
+    const size = fargateRunSize(fargate);
     const environment = [
       { Name: 'AIRSTEP_TASK_TOKEN', 'Value.$': TASK_TOKEN },
       { Name: 'AIRSTEP_DAG_ID', Value: c.ir.dagId },
@@ -181,6 +181,9 @@ function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapped: bool
           },
         },
         Overrides: {
+          // Fargate sizes a task at RunTask: one task definition serves every size.
+          Cpu: String(size.cpu),
+          Memory: String(size.memory),
           ContainerOverrides: [
             {
               Name: fargate.image !== undefined ? 'task' : 'worker',

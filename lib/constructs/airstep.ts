@@ -38,9 +38,12 @@ export interface AirstepProps {
   readonly fargateSubnets?: ec2.SubnetSelection;
   /** Fargate worker image (ARM64). @default - built with Docker from lambdas/fargate-worker/Dockerfile at deploy */
   readonly fargateWorkerImage?: ecs.ContainerImage;
-  /** CPU units of the Fargate worker task. @default 512 */
+  /**
+   * CPU units the Fargate worker task definition registers with. Each task still runs with the size its DAG
+   * gives it (`fargate.cpu` / `fargate.memory`, set at RunTask). @default 512
+   */
   readonly fargateCpu?: number;
-  /** Memory of the Fargate worker task in MiB. @default 1024 */
+  /** Memory the Fargate worker task definition registers with, in MiB (see `fargateCpu`). @default 1024 */
   readonly fargateMemoryMiB?: number;
   /** Email subscribed to the alerts topic. @default - none */
   readonly alarmEmail?: string;
@@ -177,7 +180,8 @@ export class Airstep extends Construct {
     env('triggerFunctionArn', fns.trigger.functionArn, ['dagSync']);
     env('alertsTopicArn', this.alerts.topic.topicArn, ['recorder']);
     env('ecsClusterArn', this.fargate.cluster.clusterArn, ['dagSync']);
-    env('workerTaskDefinitionArn', this.fargate.taskDefinition.taskDefinitionArn, ['dagSync']);
+    // The family, not a revision: a stack update that registers a new revision needs no DAG re-synced.
+    env('workerTaskDefinition', this.fargate.taskDefinition.family, ['dagSync']);
     env('subnetIds', this.fargate.subnetIds.join(','), ['dagSync']);
     env('assignPublicIp', this.fargate.assignPublicIp ? 'ENABLED' : 'DISABLED', ['dagSync']);
     env('securityGroupIds', this.fargate.securityGroup.securityGroupId, ['dagSync']);
@@ -234,7 +238,8 @@ export class Airstep extends Construct {
     this.stateMachineRole.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],
-        resources: [fargateTask.taskDefinitionArn],
+        // Any revision of the worker's family: the ASL names the family, and RunTask takes its latest revision.
+        resources: [`arn:${partition}:ecs:${region}:${account}:task-definition/${fargateTask.family}:*`],
         conditions: { ArnEquals: { 'ecs:cluster': this.fargate.cluster.clusterArn } },
       }),
     );

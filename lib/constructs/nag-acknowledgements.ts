@@ -64,6 +64,10 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
     ),
     iam5(`Resource::${runsArn}/index/*`, 'The runs table’s own index (byState)'),
     iam5(`Resource::${triggerArn}:*`, 'Versions of the trigger function, which schedules invoke'),
+    iam5(
+      `Resource::${arn('ecs', `task-definition/${airstep.fargate.taskDefinition.family}:*`)}`,
+      'Revisions of the Fargate worker task definition: state machines name its family, so a stack update that registers a new revision needs no DAG re-synced',
+    ),
     ...(airstep.dataBuckets ?? []).map((bucket) =>
       iam5(
         `Resource::arn:<AWS::Partition>:s3:::${bucket}/*`,

@@ -5,7 +5,8 @@ export interface PlaceholderValues {
   /** Queue name -> URL. */
   readonly taskQueueUrls: Readonly<Record<string, string>>;
   readonly ecsClusterArn?: string;
-  readonly workerTaskDefinitionArn?: string;
+  /** The Airstep worker's task definition family (ECS runs its latest revision). */
+  readonly workerTaskDefinition?: string;
   readonly subnetIds?: string;
   readonly securityGroupIds?: string;
   readonly assignPublicIp?: string;
@@ -38,6 +39,6 @@ function placeholderValue(name: string, values: PlaceholderValues): string | und
   if (name === 'SubnetIds') return values.subnetIds;
   if (name === 'SecurityGroupIds') return values.securityGroupIds;
   if (name === 'AssignPublicIp') return values.assignPublicIp;
-  if (name.startsWith('WorkerTaskDefinition_')) return values.workerTaskDefinitionArn;
+  if (name === 'WorkerTaskDefinition') return values.workerTaskDefinition;
   return undefined;
 }

@@ -21,7 +21,7 @@ export const STACK_ENV = {
   triggerFunctionArn: 'AIRSTEP_TRIGGER_FUNCTION_ARN',
   alertsTopicArn: 'AIRSTEP_ALERTS_TOPIC_ARN',
   ecsClusterArn: 'AIRSTEP_ECS_CLUSTER_ARN',
-  workerTaskDefinitionArn: 'AIRSTEP_WORKER_TASK_DEFINITION_ARN',
+  workerTaskDefinition: 'AIRSTEP_WORKER_TASK_DEFINITION',
   subnetIds: 'AIRSTEP_SUBNET_IDS',
   securityGroupIds: 'AIRSTEP_SECURITY_GROUP_IDS',
   /** `ENABLED` when Fargate tasks run in public subnets (the VPC Airstep makes has no NAT). */

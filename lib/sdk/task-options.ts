@@ -46,9 +46,12 @@ export interface TaskOptions {
 export type Compute = 'lambda' | 'fargate';
 
 export interface FargateOptions {
-  /** CPU units (256 = 0.25 vCPU). @default 256 */
+  /**
+   * CPU units (256 = 0.25 vCPU); Fargate pairs each with a range of memory.
+   * @default the smallest that fits `memory`: 256 without it
+   */
   readonly cpu?: number;
-  /** Memory in MiB. @default 512 */
+  /** Memory in MiB. @default the smallest that fits `cpu`: 512 without it */
   readonly memory?: number;
   /** A container image to run instead of the Airstep worker image. */
   readonly image?: string;

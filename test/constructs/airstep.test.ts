@@ -242,6 +242,10 @@ describe('Construct: Airstep — Lambdas', () => {
     expect(dagSync[STACK_ENV.triggerFunctionArn]).toEqual(arnOf(t.id(fn('trigger'))));
     expect(dagSync[STACK_ENV.namePrefix]).toBe('airstep');
     expect(dagSync[STACK_ENV.assignPublicIp]).toBe('ENABLED');
+    // The family the task definition registers under, with no revision.
+    expect(dagSync[STACK_ENV.workerTaskDefinition]).toBe(
+      t.resource(airstep().fargate.taskDefinition).Properties.Family,
+    );
     expect(JSON.stringify(dagSync[STACK_ENV.taskQueueUrls])).toContain(t.id(airstep().queues.taskQueues.default!));
     const worker = fnResource('worker').Properties.Environment.Variables;
     expect(worker[STACK_ENV.bucket]).toEqual({ Ref: t.id(airstep().bucket.bucket) });
@@ -315,7 +319,21 @@ describe('Construct: Airstep — IAM bounds', () => {
     const runTask = statements.filter((statement) => actionsOf(statement).includes('ecs:RunTask'));
     expect(runTask).toEqual([
       expect.objectContaining({
-        Resource: { Ref: t.id(fargate.taskDefinition) },
+        // Every revision of the worker's family, which the compiled ASL names.
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ecs:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              `:task-definition/${fargate.taskDefinition.family}:*`,
+            ],
+          ],
+        },
         Condition: { ArnEquals: { 'ecs:cluster': arnOf(t.id(fargate.cluster)) } },
       }),
     ]);

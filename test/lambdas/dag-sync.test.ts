@@ -130,7 +130,7 @@ beforeAll(async () => {
     [STACK_ENV.schedulerRoleArn]: 'arn:aws:iam::123456789012:role/airstep-scheduler',
     [STACK_ENV.triggerFunctionArn]: 'arn:aws:lambda:us-east-1:123456789012:function:airstep-trigger',
     [STACK_ENV.ecsClusterArn]: 'arn:aws:ecs:us-east-1:123456789012:cluster/airstep',
-    [STACK_ENV.workerTaskDefinitionArn]: 'arn:aws:ecs:us-east-1:123456789012:task-definition/airstep-worker:1',
+    [STACK_ENV.workerTaskDefinition]: 'airstep-worker',
     [STACK_ENV.subnetIds]: '["subnet-1"]',
     [STACK_ENV.securityGroupIds]: '["sg-1"]',
     [STACK_ENV.assignPublicIp]: 'ENABLED',
