@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -28,10 +29,14 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     'triggerFunctionArn',
     'ecsClusterArn',
     'workerTaskDefinition',
+    'containerTaskRoleArn',
+    'containerExecutionRoleArn',
+    'containerLogGroup',
     'subnetIds',
     'securityGroupIds',
     'assignPublicIp',
   ]);
+  const ecs = new ECSClient({});
   const deps = {
     s3: new S3Client({}),
     sfn: new SFNClient({}),
@@ -51,6 +56,13 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     },
     schedules: { group: env.scheduleGroup, roleArn: env.schedulerRoleArn, triggerArn: env.triggerFunctionArn },
     evaluator: evaluatorOf(import.meta.url),
+    containers: {
+      ecs,
+      taskRoleArn: env.containerTaskRoleArn,
+      executionRoleArn: env.containerExecutionRoleArn,
+      logGroup: env.containerLogGroup,
+      region: await ecs.config.region(),
+    },
   };
   const failed = await syncDagBatch(
     event.Records.map((record) => ({ id: record.messageId, body: record.body })),

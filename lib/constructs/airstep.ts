@@ -182,6 +182,9 @@ export class Airstep extends Construct {
     env('ecsClusterArn', this.fargate.cluster.clusterArn, ['dagSync']);
     // The family, not a revision: a stack update that registers a new revision needs no DAG re-synced.
     env('workerTaskDefinition', this.fargate.taskDefinition.family, ['dagSync']);
+    env('containerTaskRoleArn', this.fargate.containerTaskRole.roleArn, ['dagSync']);
+    env('containerExecutionRoleArn', this.fargate.containerExecutionRole.roleArn, ['dagSync']);
+    env('containerLogGroup', this.fargate.containerLogs.logGroupName, ['dagSync']);
     env('subnetIds', this.fargate.subnetIds.join(','), ['dagSync']);
     env('assignPublicIp', this.fargate.assignPublicIp ? 'ENABLED' : 'DISABLED', ['dagSync']);
     env('securityGroupIds', this.fargate.securityGroup.securityGroupId, ['dagSync']);
@@ -212,6 +215,16 @@ export class Airstep extends Construct {
     // ListSchedules supports no resource-level permissions.
     allow(fns.dagSync, ['scheduler:ListSchedules'], ['*']);
     allow(fns.dagSync, ['iam:PassRole'], [this.stateMachineRole.role.roleArn, this.schedules.invokeRole.roleArn]);
+    // Task definitions for `container` tasks (RegisterTaskDefinition supports no resource-level permissions),
+    // with the two container roles, which only ECS tasks may be given.
+    allow(fns.dagSync, ['ecs:RegisterTaskDefinition'], ['*']);
+    fns.dagSync.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.fargate.containerTaskRole.roleArn, this.fargate.containerExecutionRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
 
     // worker: reads bundles, reads and writes XCom values, answers task tokens; gates and pool slots in DynamoDB.
     bucket.grantRead(fns.worker, `${BUCKET_PREFIXES.artifacts}*`);
@@ -232,21 +245,32 @@ export class Airstep extends Construct {
     bucket.grantRead(fargateTask.taskRole, `${BUCKET_PREFIXES.xcom}*`);
     bucket.grantPut(fargateTask.taskRole, `${BUCKET_PREFIXES.xcom}*`);
     allow(fargateTask.taskRole, answerTasks, ['*']);
+    // A container task's image answers its own task token (AIRSTEP_TASK_TOKEN in its environment).
+    allow(this.fargate.containerTaskRole, answerTasks, ['*']);
     tables.taskInstances.grantReadWriteData(fargateTask.taskRole);
     this.fargate.container.addEnvironment(STACK_ENV.bucket, bucket.bucketName);
     this.fargate.container.addEnvironment(STACK_ENV.taskInstancesTable, tables.taskInstances.tableName);
     this.stateMachineRole.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],
-        // Any revision of the worker's family: the ASL names the family, and RunTask takes its latest revision.
-        resources: [`arn:${partition}:ecs:${region}:${account}:task-definition/${fargateTask.family}:*`],
+        // Any revision of the worker's family (the ASL names the family; RunTask takes its latest revision), and
+        // the task definitions dag-sync registers for container tasks (families `<prefix>-<dag>-<task>`).
+        resources: [
+          `arn:${partition}:ecs:${region}:${account}:task-definition/${fargateTask.family}:*`,
+          `arn:${partition}:ecs:${region}:${account}:task-definition/${prefix}-*:*`,
+        ],
         conditions: { ArnEquals: { 'ecs:cluster': this.fargate.cluster.clusterArn } },
       }),
     );
     this.stateMachineRole.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [fargateTask.taskRole.roleArn, fargateTask.executionRole!.roleArn],
+        resources: [
+          fargateTask.taskRole.roleArn,
+          fargateTask.executionRole!.roleArn,
+          this.fargate.containerTaskRole.roleArn,
+          this.fargate.containerExecutionRole.roleArn,
+        ],
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     );

@@ -1,9 +1,10 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IgnoreMode } from 'aws-cdk-lib';
+import { IgnoreMode, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -51,6 +52,14 @@ export class FargateWorker extends Construct {
   readonly subnetIds: readonly string[];
   /** Whether tasks need a public IP (they run in public subnets). */
   readonly assignPublicIp: boolean;
+  /**
+   * For `container` tasks (an image of the DAG's own, whose task definition dag-sync registers): the role the
+   * container runs as (the construct lets it answer its task token), the role ECS pulls the image and writes the
+   * logs with, and the log group.
+   */
+  readonly containerTaskRole: iam.Role;
+  readonly containerExecutionRole: iam.Role;
+  readonly containerLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: FargateWorkerProps = {}) {
     super(scope, id);
@@ -91,6 +100,29 @@ export class FargateWorker extends Construct {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
+    const ecsTasks = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
+    this.containerTaskRole = new iam.Role(this, 'ContainerTaskRole', {
+      assumedBy: ecsTasks,
+      description: 'Airstep container tasks: the role their images run as',
+    });
+    this.containerExecutionRole = new iam.Role(this, 'ContainerExecutionRole', {
+      assumedBy: ecsTasks,
+      description: 'Airstep container tasks: pulls their images, writes their logs',
+    });
+    this.containerLogs = new logs.LogGroup(this, 'ContainerLogs', { retention });
+    this.containerLogs.grantWrite(this.containerExecutionRole);
+    // Images from this account's private ECR repositories (public images need nothing).
+    const { partition, region, account } = Stack.of(this);
+    this.containerExecutionRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+        resources: [`arn:${partition}:ecr:${region}:${account}:repository/*`],
+      }),
+    );
+    // GetAuthorizationToken supports no resource-level permissions.
+    this.containerExecutionRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+    );
     this.container = this.taskDefinition.addContainer('worker', {
       image:
         props.image ??

@@ -65,6 +65,14 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
     iam5(`Resource::${runsArn}/index/*`, 'The runs table’s own index (byState)'),
     iam5(`Resource::${triggerArn}:*`, 'Versions of the trigger function, which schedules invoke'),
     iam5(
+      `Resource::${arn('ecs', `task-definition/${prefix}-*:*`)}`,
+      'Task definitions dag-sync registers for the DAGs’ container tasks, all in families named by this Airstep’s prefix',
+    ),
+    iam5(
+      `Resource::${arn('ecr', 'repository/*')}`,
+      'Container tasks may run images from any ECR repository of this account; pull actions only',
+    ),
+    iam5(
       `Resource::${arn('ecs', `task-definition/${airstep.fargate.taskDefinition.family}:*`)}`,
       'Revisions of the Fargate worker task definition: state machines name its family, so a stack update that registers a new revision needs no DAG re-synced',
     ),

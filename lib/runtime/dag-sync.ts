@@ -28,6 +28,7 @@ import {
 import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { toEventBridgeSchedules } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
+import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import { BUNDLE_ROOT, bundleKey } from './dag-bundle.ts';
 import { isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
@@ -82,6 +83,8 @@ export interface DagSyncDeps {
   /** The module that evaluates DAG files in a child process (see dag-evaluator.ts). */
   readonly evaluator: { readonly module: string; readonly execArgv?: readonly string[] };
   readonly limits?: EvaluateLimits;
+  /** Roles and logs for the task definitions of `container` tasks; without them such DAGs are refused. */
+  readonly containers?: ContainerTaskSettings;
   readonly now?: () => Date;
 }
 
@@ -148,13 +151,33 @@ export async function syncDagFile(change: DagFileChange, deps: DagSyncDeps): Pro
       errors.push(`${change.key} › dag ${compiled.dagId} › id: DAG id already used in ${current.file}`);
       continue;
     }
+    const containers = compiled.manifest?.compute.containers ?? [];
+    if (containers.length > 0 && deps.containers === undefined) {
+      errors.push(
+        ...containers.map(
+          (container) =>
+            `${change.key} › dag ${compiled.dagId} › task ${container.taskKey} › image: this stack cannot run container images (no container task settings)`,
+        ),
+      );
+      continue;
+    }
     deployed.push(compiled.dagId);
     if (current?.dagVersion === version && !current.disabled) continue;
     changed = true;
     await deps.s3.send(
       new PutObjectCommand({ Bucket: change.bucket, Key: bundleKey(compiled.dagId, version), Body: javascript }),
     );
-    const definition = fillPlaceholders(compiled.asl, { ...deps.placeholders, dagVersion: version });
+    const containerTaskDefinitions = await registerContainerTaskDefinitions(
+      compiled.dagId,
+      containers,
+      { namePrefix: deps.namePrefix },
+      deps.containers,
+    );
+    const definition = fillPlaceholders(compiled.asl, {
+      ...deps.placeholders,
+      dagVersion: version,
+      containerTaskDefinitions,
+    });
     const { stateMachineArn, aliasArn } = await deployStateMachine(
       `${deps.namePrefix}-${compiled.dagId}`,
       definition,

@@ -10,6 +10,8 @@ export interface PlaceholderValues {
   readonly subnetIds?: string;
   readonly securityGroupIds?: string;
   readonly assignPublicIp?: string;
+  /** Task key -> the task definition registered for that `container` task (see container-task-definitions.ts). */
+  readonly containerTaskDefinitions?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -40,5 +42,8 @@ function placeholderValue(name: string, values: PlaceholderValues): string | und
   if (name === 'SecurityGroupIds') return values.securityGroupIds;
   if (name === 'AssignPublicIp') return values.assignPublicIp;
   if (name === 'WorkerTaskDefinition') return values.workerTaskDefinition;
+  if (name.startsWith('ContainerTaskDefinition_')) {
+    return values.containerTaskDefinitions?.[name.slice('ContainerTaskDefinition_'.length)];
+  }
   return undefined;
 }

@@ -22,6 +22,10 @@ export const STACK_ENV = {
   alertsTopicArn: 'AIRSTEP_ALERTS_TOPIC_ARN',
   ecsClusterArn: 'AIRSTEP_ECS_CLUSTER_ARN',
   workerTaskDefinition: 'AIRSTEP_WORKER_TASK_DEFINITION',
+  /** Roles and log group of the task definitions dag-sync registers for `container` tasks. */
+  containerTaskRoleArn: 'AIRSTEP_CONTAINER_TASK_ROLE_ARN',
+  containerExecutionRoleArn: 'AIRSTEP_CONTAINER_EXECUTION_ROLE_ARN',
+  containerLogGroup: 'AIRSTEP_CONTAINER_LOG_GROUP',
   subnetIds: 'AIRSTEP_SUBNET_IDS',
   securityGroupIds: 'AIRSTEP_SECURITY_GROUP_IDS',
   /** `ENABLED` when Fargate tasks run in public subnets (the VPC Airstep makes has no NAT). */

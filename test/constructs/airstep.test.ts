@@ -317,23 +317,25 @@ describe('Construct: Airstep — IAM bounds', () => {
     expect(resourcesOf(send[0]!)).toHaveLength(2);
 
     const runTask = statements.filter((statement) => actionsOf(statement).includes('ecs:RunTask'));
+    const taskDefinitionArn = (family: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ecs:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:task-definition/${family}:*`,
+        ],
+      ],
+    });
     expect(runTask).toEqual([
       expect.objectContaining({
-        // Every revision of the worker's family, which the compiled ASL names.
-        Resource: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':ecs:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              `:task-definition/${fargate.taskDefinition.family}:*`,
-            ],
-          ],
-        },
+        // Every revision of the worker's family (which the compiled ASL names) and of the container tasks'
+        // families dag-sync registers, in the stack's cluster only.
+        Resource: [taskDefinitionArn(fargate.taskDefinition.family), taskDefinitionArn('airstep-*')],
         Condition: { ArnEquals: { 'ecs:cluster': arnOf(t.id(fargate.cluster)) } },
       }),
     ]);
@@ -341,7 +343,12 @@ describe('Construct: Airstep — IAM bounds', () => {
     expect(passRole).toHaveLength(1);
     expect(passRole[0]!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
     expect(new Set(resourcesOf(passRole[0]!).map((r: Json) => r['Fn::GetAtt'][0]))).toEqual(
-      new Set([t.id(fargate.taskDefinition.taskRole), t.id(fargate.taskDefinition.executionRole!)]),
+      new Set([
+        t.id(fargate.taskDefinition.taskRole),
+        t.id(fargate.taskDefinition.executionRole!),
+        t.id(fargate.containerTaskRole),
+        t.id(fargate.containerExecutionRole),
+      ]),
     );
 
     // Nothing else: no states:* (the ASL has no Step Functions integration), no Lambda unless allowed in the props.
@@ -392,6 +399,7 @@ describe('Construct: Airstep — IAM bounds', () => {
       'states:SendTaskHeartbeat',
       'scheduler:ListSchedules',
       'ecr:GetAuthorizationToken',
+      'ecs:RegisterTaskDefinition',
     ]);
     const statements = t
       .resources('AWS::IAM::Policy')
@@ -497,10 +505,25 @@ describe('Construct: Airstep — IAM bounds', () => {
         }
       }
     }
+    // dag-sync passes the state-machine and scheduler roles, and the container roles to ECS only.
     const passRole = statementsOfFunction('dagSync').filter((s) => actionsOf(s).includes('iam:PassRole'));
-    expect(new Set(passRole.flatMap(resourcesOf).map((r: Json) => r['Fn::GetAtt'][0]))).toEqual(
+    const passed = (statements: Statement[]) =>
+      new Set(statements.flatMap(resourcesOf).map((r: Json) => r['Fn::GetAtt'][0]));
+    expect(passed(passRole.filter((s) => s.Condition === undefined))).toEqual(
       new Set([t.id(airstep().stateMachineRole.role), t.id(airstep().schedules.invokeRole)]),
     );
+    const toEcs = passRole.filter((s) => s.Condition !== undefined);
+    expect(toEcs.map((s) => s.Condition)).toEqual([
+      { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    ]);
+    expect(passed(toEcs)).toEqual(
+      new Set([t.id(airstep().fargate.containerTaskRole), t.id(airstep().fargate.containerExecutionRole)]),
+    );
+    expect(
+      statementsOfFunction('dagSync')
+        .filter((s) => actionsOf(s).some((action) => action.startsWith('ecs:')))
+        .flatMap(actionsOf),
+    ).toEqual(['ecs:RegisterTaskDefinition']);
   });
 
   it('creates the schedule group and a role only its schedules may assume, which may only invoke the trigger', () => {
@@ -610,7 +633,8 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
 
   it('keeps every log for the configured retention', () => {
     const groups = t.resources('AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(6);
+    // Four functions, the Fargate worker, its containers, VPC flow logs.
+    expect(groups).toHaveLength(7);
     for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(30);
   });
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -131,8 +132,11 @@ beforeAll(async () => {
     [STACK_ENV.triggerFunctionArn]: 'arn:aws:lambda:us-east-1:123456789012:function:airstep-trigger',
     [STACK_ENV.ecsClusterArn]: 'arn:aws:ecs:us-east-1:123456789012:cluster/airstep',
     [STACK_ENV.workerTaskDefinition]: 'airstep-worker',
-    [STACK_ENV.subnetIds]: '["subnet-1"]',
-    [STACK_ENV.securityGroupIds]: '["sg-1"]',
+    [STACK_ENV.containerTaskRoleArn]: 'arn:aws:iam::123456789012:role/airstep-container-task',
+    [STACK_ENV.containerExecutionRoleArn]: 'arn:aws:iam::123456789012:role/airstep-container-execution',
+    [STACK_ENV.containerLogGroup]: 'airstep-containers',
+    [STACK_ENV.subnetIds]: 'subnet-1,subnet-2',
+    [STACK_ENV.securityGroupIds]: 'sg-1',
     [STACK_ENV.assignPublicIp]: 'ENABLED',
   });
   ({ handler } = await import('../../lambdas/dag-sync/index.ts'));
@@ -262,6 +266,56 @@ describe('dag-sync Lambda', () => {
       file: 'dags/s3_medallion_ingestion.mjs',
       disabled: false,
     });
+  }, 30_000);
+
+  it('runs Fargate work as the DAG sizes it, registering a task definition for each container image', async () => {
+    await upload('dags/containers.ts', fixture('containers.ts'));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect(await importError('dags/containers.ts')).toBeUndefined();
+    const record = await readDagRecord(dynamo(), tables.dags, 'sync_scoring');
+    const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: record!.stateMachineArn }));
+    type RunTask = { Parameters: { TaskDefinition: string; Overrides: { Cpu: string; Memory: string } } };
+    const states = (JSON.parse(machine.definition!) as { States: Record<string, RunTask> }).States;
+    const runTasks = JSON.stringify(states).match(/"TaskDefinition":"[^"]+"/g);
+    // The worker task by family (its latest revision), the image task by the revision dag-sync registered.
+    expect(runTasks).toEqual([
+      '"TaskDefinition":"airstep-worker"',
+      '"TaskDefinition":"arn:aws:ecs:us-east-1:123456789012:task-definition/airstep-sync_scoring-score:1"',
+    ]);
+    const sizes = JSON.stringify(states).match(/"Cpu":"\d+","Memory":"\d+"/g);
+    // 1024 CPU units take 2048 MiB at least; 4096 MiB needs 512 CPU units at least.
+    expect(sizes).toEqual(['"Cpu":"1024","Memory":"2048"', '"Cpu":"512","Memory":"4096"']);
+
+    const ecs = new ECSClient({ endpoint: moto.endpoint, region, credentials: emulatorCredentials });
+    const { taskDefinition } = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: 'airstep-sync_scoring-score' }),
+    );
+    expect(taskDefinition).toMatchObject({
+      revision: 1,
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '512',
+      memory: '4096',
+      taskRoleArn: 'arn:aws:iam::123456789012:role/airstep-container-task',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/airstep-container-execution',
+    });
+    expect(taskDefinition!.containerDefinitions).toMatchObject([
+      {
+        name: 'task',
+        image: 'public.ecr.aws/acme/score:1.4',
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': 'airstep-containers', 'awslogs-stream-prefix': 'airstep-sync_scoring-score' },
+        },
+      },
+    ]);
+
+    // The same file again registers nothing new: its version is already live.
+    await upload('dags/containers.ts', fixture('containers.ts'));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    const again = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'airstep-sync_scoring-score' }));
+    expect(again.taskDefinition!.revision).toBe(1);
+    ecs.destroy();
   }, 30_000);
 
   it('disables a DAG its file no longer defines, and every DAG of a deleted file, with their schedules', async () => {
