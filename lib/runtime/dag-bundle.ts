@@ -22,10 +22,18 @@ const ROOT = BUNDLE_ROOT;
 const SDK_KEY = Symbol.for('airstep.sdk');
 let shim: Promise<void> | undefined;
 
-/** `node_modules/airstep` under the bundle folder, re-exporting this process's SDK by name. */
-export function ensureSdkShim(): Promise<void> {
+/** The SDK module a bundle's `airstep` import is handed: this process's own (see the shim below). */
+export function provideSdk(): void {
+  (globalThis as Record<symbol, unknown>)[SDK_KEY] = sdk;
+}
+
+/**
+ * `node_modules/airstep` under the bundle folder, re-exporting by name the SDK module of the process that imports
+ * it (see `provideSdk`), and the AWS SDK linked beside it. Written once per process; an evaluating child process
+ * may not write at all, so dag-sync writes these before it starts one.
+ */
+export function writeSdkShim(): Promise<void> {
   shim ??= (async () => {
-    (globalThis as Record<symbol, unknown>)[SDK_KEY] = sdk;
     const names = Object.keys(sdk).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
     const folder = join(ROOT, 'node_modules', 'airstep');
     await mkdir(folder, { recursive: true });
@@ -42,21 +50,32 @@ export function ensureSdkShim(): Promise<void> {
   return shim;
 }
 
+/** What a process that imports bundles needs: the shim on disk and its SDK handed over. */
+export async function ensureSdkShim(): Promise<void> {
+  provideSdk();
+  await writeSdkShim();
+}
+
+/** The `node_modules` folder this process finds the AWS SDK v3 in (and its dependencies beside it), if any. */
+export function awsSdkModules(): string | undefined {
+  try {
+    return dirname(dirname(dirname(createRequire(import.meta.url).resolve('@aws-sdk/client-s3/package.json'))));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * DAG code may import the AWS SDK v3, which bundles leave as imports. ES modules resolve packages from the
  * importing file's folders only (no NODE_PATH), so the folder this process finds `@aws-sdk` in (node_modules
  * locally, the Lambda runtime's own copy on AWS) is linked under the bundle root.
  */
 async function linkAwsSdk(): Promise<void> {
-  let sdkFolder: string;
-  try {
-    sdkFolder = dirname(dirname(createRequire(import.meta.url).resolve('@aws-sdk/client-s3/package.json')));
-  } catch {
-    return; // no AWS SDK here: DAGs that import it fail with a clear "cannot find package"
-  }
+  const modules = awsSdkModules();
+  if (modules === undefined) return; // no AWS SDK here: DAGs that import it fail with a clear "cannot find package"
   const link = join(ROOT, 'node_modules', '@aws-sdk');
   try {
-    await symlink(sdkFolder, link, 'dir');
+    await symlink(join(modules, '@aws-sdk'), link, 'dir');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }

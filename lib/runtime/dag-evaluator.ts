@@ -1,6 +1,6 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileDag } from '../compiler/compile-dag.ts';
-import { collectDags, ensureSdkShim } from './dag-bundle.ts';
+import { collectDags, provideSdk } from './dag-bundle.ts';
 import type { Evaluation } from './evaluate-dag-source.ts';
 
 /**
@@ -12,7 +12,8 @@ export async function evaluateIfAsked(): Promise<boolean> {
   if (file === undefined || process.send === undefined) return false;
   let evaluation: Evaluation;
   try {
-    await ensureSdkShim();
+    // The shim is on disk already: the parent wrote it (this process may not write).
+    provideSdk();
     const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     const dags = collectDags(module);
     evaluation =
@@ -40,9 +41,11 @@ export async function evaluateIfAsked(): Promise<boolean> {
 
 /**
  * The evaluating child for a module that calls `evaluateIfAsked` at load (the dag-sync bundle): the module
- * itself; a TypeScript source (tests and `stack:local` run the handlers from source on Node 20) loads through tsx.
+ * itself, under Node's permission model; a TypeScript source (tests and `stack:local` run the handlers from
+ * source on Node 20) loads through tsx, without it.
  */
-export function evaluatorOf(moduleUrl: string): { module: string; execArgv?: string[] } {
+export function evaluatorOf(moduleUrl: string): { module: string; execArgv?: string[]; sandboxed?: boolean } {
   const module = fileURLToPath(moduleUrl);
-  return module.endsWith('.ts') ? { module, execArgv: ['--import', 'tsx/esm'] } : { module };
+  // tsx's loader reads files all over the project and runs in a worker thread: no permission model for it.
+  return module.endsWith('.ts') ? { module, execArgv: ['--import', 'tsx/esm'] } : { module, sandboxed: true };
 }

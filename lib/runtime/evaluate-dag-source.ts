@@ -1,5 +1,7 @@
 import { fork } from 'node:child_process';
+import { dirname } from 'node:path';
 import type { CompiledDag } from '../compiler/compile-dag.ts';
+import { awsSdkModules, BUNDLE_ROOT, writeSdkShim } from './dag-bundle.ts';
 
 /** What evaluating a DAG file gives: each DAG compiled, or the import error. */
 export type Evaluation =
@@ -22,17 +24,21 @@ export interface EvaluateLimits {
  * Imports and compiles a DAG module in a separate Node process (the module at `evaluator`, started with
  * `AIRSTEP_EVALUATE=<file>`), with a time and a memory limit: a DAG file that loops forever, exhausts memory or
  * calls `process.exit` at import fails alone, as an import error, and the caller goes on with other files.
+ * The process gets none of the caller's credentials and, `sandboxed`, runs under Node's permission model (see
+ * `sandboxFlags`).
  */
-export function evaluateDagSource(
+export async function evaluateDagSource(
   file: string,
-  evaluator: { readonly module: string; readonly execArgv?: readonly string[] },
+  evaluator: { readonly module: string; readonly execArgv?: readonly string[]; readonly sandboxed?: boolean },
   limits: EvaluateLimits = {},
 ): Promise<Evaluation> {
   const timeoutMs = limits.timeoutMs ?? 10_000;
+  await writeSdkShim();
+  const sandbox = evaluator.sandboxed === true ? sandboxFlags(evaluator.module) : [];
   return new Promise((resolve) => {
     const child = fork(evaluator.module, [], {
       env: { ...evaluatorEnv(process.env), AIRSTEP_EVALUATE: file },
-      execArgv: [...(evaluator.execArgv ?? []), `--max-old-space-size=${limits.maxOldSpaceMb ?? 256}`],
+      execArgv: [...sandbox, ...(evaluator.execArgv ?? []), `--max-old-space-size=${limits.maxOldSpaceMb ?? 256}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
@@ -77,3 +83,18 @@ export function evaluatorEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return kept;
 }
 const EVALUATOR_ENV = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'NODE_PATH', 'NO_COLOR', 'AWS_REGION'];
+
+/**
+ * Node's permission model for the evaluating process: it may read only the evaluator's own folder, the bundle
+ * folder (the DAG file and the `airstep` shim) and the AWS SDK's modules, and may write nothing, start no process
+ * and no worker thread. So DAG code cannot read the parent's environment through `/proc`, nor change the shim or
+ * the sources other DAG files are evaluated from. Node calls this model a seat belt, not a sandbox for hostile
+ * code: who may write `dags/` is trusted to deploy DAGs.
+ */
+export function sandboxFlags(module: string): string[] {
+  const permission = process.allowedNodeEnvironmentFlags.has('--permission')
+    ? '--permission'
+    : '--experimental-permission';
+  const readable = [dirname(module), BUNDLE_ROOT, awsSdkModules()].filter((path) => path !== undefined);
+  return [permission, ...readable.map((path) => `--allow-fs-read=${path}/`)];
+}

@@ -1,7 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_ROOT } from '../../lib/runtime/dag-bundle.ts';
+import { evaluatorOf } from '../../lib/runtime/dag-evaluator.ts';
 import { evaluateDagSource } from '../../lib/runtime/evaluate-dag-source.ts';
 
 /** The evaluating child runs from source here, as in the dag-sync tests (tsx stands in for Node 24's type stripping). */
@@ -22,22 +24,23 @@ afterEach(() => {
   }
 });
 
-/** A DAG file that reports, in its description, the environment it was imported with. */
-async function probeFile(): Promise<string> {
-  const folder = join(BUNDLE_ROOT, 'sources', 'evaluator-env-probe');
+/** A DAG file (JavaScript, as dag-sync writes it) under the bundle folder, where dag-sync puts the files it evaluates. */
+async function dagFile(name: string, lines: string[]): Promise<string> {
+  const folder = join(BUNDLE_ROOT, 'sources', 'evaluator-test');
   await mkdir(folder, { recursive: true });
-  const file = join(folder, 'probe.mjs');
-  await writeFile(
-    file,
-    [
-      "import { dag } from 'airstep';",
-      'const d = dag({ id: "env_probe", description: JSON.stringify(Object.keys(process.env).sort()) });',
-      "d.task('t', async () => 1);",
-      'export default d;',
-    ].join('\n'),
-  );
+  const file = join(folder, `${name}.mjs`);
+  await writeFile(file, lines.join('\n'));
   return file;
 }
+
+/** A DAG file that reports, in its description, the environment it was imported with. */
+const probeFile = () =>
+  dagFile('env_probe', [
+    "import { dag } from 'airstep';",
+    'const d = dag({ id: "env_probe", description: JSON.stringify(Object.keys(process.env).sort()) });',
+    "d.task('t', async () => 1);",
+    'export default d;',
+  ]);
 
 describe('Function: evaluateDagSource', () => {
   it('imports a DAG file without the caller’s AWS credentials or Lambda runtime address in its environment', async () => {
@@ -50,5 +53,75 @@ describe('Function: evaluateDagSource', () => {
     for (const name of Object.keys(CREDENTIALS)) expect(seen).not.toContain(name);
     expect(seen).toContain('AIRSTEP_EVALUATE');
     expect(seen.filter((name) => name.startsWith('AWS_') && name !== 'AWS_REGION')).toEqual([]);
+  }, 30_000);
+});
+
+/**
+ * The dag-sync bundle as the construct builds it (one ES module, the AWS SDK left as imports; here resolved from
+ * the project's node_modules, on Lambda from the runtime's), evaluating as it does on AWS: under the permission
+ * model.
+ */
+let bundled: { module: string; sandboxed?: boolean };
+beforeAll(async () => {
+  const folder = resolve('node_modules/.cache/airstep-evaluator-test');
+  await mkdir(folder, { recursive: true });
+  const module = join(folder, 'index.mjs');
+  await build({
+    entryPoints: ['lambdas/dag-sync/index.ts'],
+    outfile: module,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['@aws-sdk/*', 'esbuild'],
+    banner: {
+      js: "import { createRequire as __airstepRequire } from 'module'; const require = __airstepRequire(import.meta.url);",
+    },
+    logLevel: 'silent',
+  });
+  bundled = evaluatorOf(`file://${module}`);
+}, 60_000);
+
+describe('Function: evaluateDagSource, from the dag-sync bundle', () => {
+  it('evaluates a DAG file under the permission model', async () => {
+    expect(bundled.sandboxed).toBe(true);
+    const good = await dagFile('sandboxed_good', [
+      "import { dag } from 'airstep';",
+      "import { S3Client } from '@aws-sdk/client-s3';",
+      'const d = dag({ id: "sandboxed_good", description: typeof S3Client });',
+      "d.task('t', async () => 1);",
+      'export default d;',
+    ]);
+    const evaluation = await evaluateDagSource(good, bundled);
+    expect(evaluation).toMatchObject({ ok: true, dags: [{ dagId: 'sandboxed_good', problems: [] }] });
+    if (evaluation.ok) expect(evaluation.dags[0]!.ir.description).toBe('function');
+  }, 30_000);
+
+  it('keeps DAG code from the parent’s environment, the shim other files import, and other processes', async () => {
+    const shim = join(BUNDLE_ROOT, 'node_modules', 'airstep', 'index.mjs');
+    const hostile = await dagFile('sandboxed_hostile', [
+      "import { dag } from 'airstep';",
+      "import { readFileSync, writeFileSync } from 'node:fs';",
+      "import { execSync } from 'node:child_process';",
+      'const attempt = (what) => { try { what(); return "done"; } catch (error) { return error.code ?? error.message; } };',
+      'const tried = {',
+      '  readParentEnvironment: attempt(() => readFileSync(`/proc/${process.ppid}/environ`)),',
+      `  overwriteShim: attempt(() => writeFileSync(${JSON.stringify(shim)}, "export {}")),`,
+      '  startProcess: attempt(() => execSync("true")),',
+      '};',
+      'const d = dag({ id: "sandboxed_hostile", description: JSON.stringify(tried) });',
+      "d.task('t', async () => 1);",
+      'export default d;',
+    ]);
+    const shimBefore = await readFile(shim, 'utf8').catch(() => undefined);
+    const evaluation = await evaluateDagSource(hostile, bundled);
+    expect(evaluation.ok).toBe(true);
+    if (!evaluation.ok) return;
+    expect(JSON.parse(evaluation.dags[0]!.ir.description!)).toEqual({
+      readParentEnvironment: 'ERR_ACCESS_DENIED',
+      overwriteShim: 'ERR_ACCESS_DENIED',
+      startProcess: 'ERR_ACCESS_DENIED',
+    });
+    expect(await readFile(shim, 'utf8')).toBe(shimBefore);
   }, 30_000);
 });
