@@ -1,4 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { AirstepError } from '../sdk/errors.ts';
 import { orderKey } from './s3-event-order.ts';
 
 /**
@@ -49,4 +50,68 @@ export async function isNewestFileEvent(
   );
   const newest = item.Item?.sequencer?.S;
   return newest === undefined || newest <= orderKey(sequencer);
+}
+
+/** Another dag-sync holds the file's lease past the wait: the event fails, and SQS delivers it again. */
+export class FileBusyError extends AirstepError {
+  override readonly name = 'FileBusyError';
+  constructor(readonly file: string) {
+    super(`${file}: another dag-sync is syncing this file; its event will be delivered again`, { code: 'FILE_BUSY' });
+  }
+}
+
+/**
+ * Holds `file` for one dag-sync while it evaluates and deploys it, on the file's item: two Lambdas with events of
+ * the same file (an upload soon after another) would otherwise interleave their deploy steps and could leave the
+ * older content live. Taken when free, expired (its holder died) or already ours; waits up to `waitMs` for it.
+ */
+export async function leaseFile(
+  dynamo: DynamoDBClient,
+  table: string,
+  file: string,
+  options: { readonly holder: string; readonly seconds: number; readonly waitMs: number },
+): Promise<void> {
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    const now = Date.now();
+    try {
+      await dynamo.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: fileItemKey(file),
+          UpdateExpression: 'SET leaseHolder = :me, leaseUntil = :until',
+          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseHolder = :me',
+          ExpressionAttributeValues: {
+            ':me': { S: options.holder },
+            ':until': { N: String(now + options.seconds * 1000) },
+            ':now': { N: String(now) },
+          },
+        }),
+      );
+      return;
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+    if (Date.now() >= deadline) throw new FileBusyError(file);
+    await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+  }
+}
+
+const LEASE_POLL_MS = 250;
+
+/** Gives the lease back (a lease that expired and was taken by another is theirs: left alone). */
+export async function releaseFile(dynamo: DynamoDBClient, table: string, file: string, holder: string): Promise<void> {
+  try {
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: fileItemKey(file),
+        UpdateExpression: 'REMOVE leaseHolder, leaseUntil',
+        ConditionExpression: 'leaseHolder = :me',
+        ExpressionAttributeValues: { ':me': { S: holder } },
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
@@ -30,7 +30,7 @@ import { toEventBridgeSchedules } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import { BUNDLE_ROOT, bundleKey } from './dag-bundle.ts';
-import { isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
+import { isNewestFileEvent, leaseFile, releaseFile, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
 import { type DagRecord, LATEST, readDagRecord, writeDagRecord } from './dag-record.ts';
 import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
@@ -83,6 +83,8 @@ export interface DagSyncDeps {
   /** The module that evaluates DAG files in a child process (see dag-evaluator.ts). */
   readonly evaluator: { readonly module: string; readonly execArgv?: readonly string[] };
   readonly limits?: EvaluateLimits;
+  /** How long a sync holds its file, and how long it waits for another's hold (see leaseFile). */
+  readonly lease?: { readonly seconds: number; readonly waitMs: number };
   /** Roles and logs for the task definitions of `container` tasks; without them such DAGs are refused. */
   readonly containers?: ContainerTaskSettings;
   readonly now?: () => Date;
@@ -105,9 +107,27 @@ export type SyncResult =
  * bundle under `artifacts/<dag>/<version>/`, creates or updates the state machine (a new published version behind
  * the `live` alias, so running executions finish on theirs), sets its schedules and records the DAG. A file that
  * fails is recorded as an import error and leaves every other DAG — and its own last good version — untouched.
- * The same content again (a redelivered event) changes nothing.
+ * The same content again (a redelivered event) changes nothing. One sync at a time holds the file (a lease on
+ * its item), so two Lambdas never deploy it at once.
  */
 export async function syncDagFile(change: DagFileChange, deps: DagSyncDeps): Promise<SyncResult> {
+  const holder = randomUUID();
+  await leaseFile(deps.dynamo, deps.tables.dags, change.key, {
+    holder,
+    seconds: deps.lease?.seconds ?? DEFAULT_LEASE.seconds,
+    waitMs: deps.lease?.waitMs ?? DEFAULT_LEASE.waitMs,
+  });
+  try {
+    return await syncLeasedFile(change, deps);
+  } finally {
+    await releaseFile(deps.dynamo, deps.tables.dags, change.key, holder);
+  }
+}
+
+/** The dag-sync Lambda's timeout (a holder that died frees the file then); a busy file is waited for a minute. */
+const DEFAULT_LEASE = { seconds: 300, waitMs: 60_000 };
+
+async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise<SyncResult> {
   const stale: SyncResult = { file: change.key, outcome: 'stale', dags: [] };
   if (change.sequencer !== undefined) {
     if (!(await takeFileEvent(deps.dynamo, deps.tables.dags, change.key, change.sequencer))) return stale;

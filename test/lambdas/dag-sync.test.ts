@@ -24,8 +24,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leaseFile, releaseFile } from '../../lib/runtime/dag-file-events.ts';
 import { readDagRecord } from '../../lib/runtime/dag-record.ts';
 import { type DagSyncDeps, dagFileChanges, syncDagFile } from '../../lib/runtime/dag-sync.ts';
+import { syncDagBatch } from '../../lib/runtime/dag-sync-batch.ts';
 import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
@@ -316,6 +318,29 @@ describe('dag-sync Lambda', () => {
     const again = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'airstep-sync_scoring-score' }));
     expect(again.taskDefinition!.revision).toBe(1);
     ecs.destroy();
+  }, 30_000);
+
+  it('waits while another dag-sync holds the file, and fails the event when the hold outlasts the wait', async () => {
+    const file = 'dags/held.ts';
+    await upload(file, fixture('good.ts').toString().replaceAll('sync_nightly', 'sync_held'));
+    const { event } = await pendingEvent(1);
+    const [change] = dagFileChanges(event.Records[0]!.body);
+    await leaseFile(dynamo(), tables.dags, file, { holder: 'another-dag-sync', seconds: 60, waitMs: 0 });
+
+    // Held past the wait: the message fails (SQS delivers it again), and nothing is deployed.
+    const quick = { ...syncDeps(), lease: { seconds: 300, waitMs: 600 } };
+    await expect(syncDagFile(change!, quick)).rejects.toThrow(
+      'dags/held.ts: another dag-sync is syncing this file; its event will be delivered again',
+    );
+    expect(await syncDagBatch([{ id: 'm-held', body: event.Records[0]!.body }], quick)).toEqual(['m-held']);
+    expect(await readDagRecord(dynamo(), tables.dags, 'sync_held')).toBeUndefined();
+
+    // The holder finishes within the wait: the sync goes ahead, and gives the file back when done.
+    setTimeout(() => void releaseFile(dynamo(), tables.dags, file, 'another-dag-sync'), 800);
+    const patient = { ...syncDeps(), lease: { seconds: 300, waitMs: 10_000 } };
+    expect(await syncDagFile(change!, patient)).toMatchObject({ outcome: 'deployed', dags: ['sync_held'] });
+    await leaseFile(dynamo(), tables.dags, file, { holder: 'next', seconds: 60, waitMs: 0 });
+    await releaseFile(dynamo(), tables.dags, file, 'next');
   }, 30_000);
 
   it('disables a DAG its file no longer defines, and every DAG of a deleted file, with their schedules', async () => {
