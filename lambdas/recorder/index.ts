@@ -4,6 +4,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoClient } from '../../lib/runtime/dag-record.ts';
 import { PoolSlots } from '../../lib/runtime/pool-slots.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runtime/record-execution.ts';
+import { failedTaskInstances } from '../../lib/runtime/run-records.ts';
 import { readStackEnv } from '../../lib/runtime/stack-env.ts';
 
 const logger = new Logger();
@@ -42,7 +43,8 @@ export const handler = async (
   if (event.detail.status === 'RUNNING') metrics.addMetric('RunsStarted', MetricUnit.Count, 1);
   if (event.detail.status === 'SUCCEEDED') metrics.addMetric('RunsSucceeded', MetricUnit.Count, 1);
   if (recorded.state === 'failed') metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
-  const failedTasks = recorded.tasks.filter((task) => task.state === 'failed').length;
+  // Task instances, as Airflow counts them: a mapped task's failed items, not also the task they sum up in.
+  const failedTasks = failedTaskInstances(recorded.tasks).length;
   if (failedTasks > 0) metrics.addMetric('TasksFailed', MetricUnit.Count, failedTasks);
   if (event.detail.stopDate)
     metrics.addMetric('RunDuration', MetricUnit.Milliseconds, event.detail.stopDate - event.detail.startDate);

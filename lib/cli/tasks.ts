@@ -12,7 +12,8 @@ type TasksOptions = CloudStackOptions & { dag?: string; json?: boolean };
 
 /**
  * `airstep tasks <run>`: the task instances of a run (run id or a unique prefix), as the grid `run` ends with.
- * Local runs, or with `--stack` / `--outputs` the deployed stack's runs; a run id is unique per DAG there, so
+ * Local runs, or with `--stack` / `--outputs` the deployed stack's runs (a mapped task's instances as
+ * `task[<index>]` rows after it, as locally); a run id is unique per DAG there, so
  * `--dag` narrows the search (without it every DAG the dags table holds is searched).
  */
 export function registerTasksCommand(program: Command): void {
@@ -82,7 +83,8 @@ async function cloudTasks(runId: string, options: TasksOptions): Promise<number>
     ),
   );
   for (const task of tasks) {
-    if (task.error !== undefined) console.log(c.red(`${task.taskId}: ${task.error}`));
+    const name = task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId;
+    if (task.error !== undefined) console.log(c.red(`${name}: ${task.error}`));
   }
   // The recorder writes task instances when the run ends; until then the execution shows them.
   if (tasks.length === 0 && run.executionArn !== undefined) {

@@ -1,23 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   ExecutionAlreadyExists,
   GetExecutionHistoryCommand,
+  type HistoryEvent,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { admissionLease } from './admission-lease.ts';
 import { readDagRecord } from './dag-record.ts';
 import { executionName } from './execution-name.ts';
+import { withLease } from './item-lease.ts';
+import { mappedTaskInstances } from './mapped-task-instances.ts';
 import type { PoolSlots } from './pool-slots.ts';
 import { queuedRunsToStart } from './run-admission.ts';
 import {
   alertText,
   type ExecutionStatus,
+  lastPayload,
   RUN_STATE,
   type TaskRecordSummary,
   taskIdOf,
   taskRecords,
+  withMappedInstances,
 } from './run-records.ts';
 import { RunStore } from './run-store.ts';
 import type { RunContext } from './task-message.ts';
@@ -71,7 +78,8 @@ export interface Recorded {
 }
 
 /**
- * Records a run's status change: the run record; when it ended, its task instances, an alert unless it
+ * Records a run's status change: the run record; when it ended, its task instances (one per task, and one per
+ * item of a mapped task, `<taskId>#<mapIndex>`, read from the execution's history), an alert unless it
  * succeeded, the pool slots its tries still hold, and the oldest queued runs of the DAG started in the places
  * that are free. Idempotent: records are overwritten with the same values, the alert goes out once (`alertedAt`),
  * a slot is given back once, a queued run is taken under a condition and started under its own execution name.
@@ -98,18 +106,23 @@ export async function recordExecution(
   const base = { dagId: ctx.dagId, runId: ctx.runId, state, tasks: [] as TaskRecordSummary[], alerted: false };
   if (!ended) return status.stale ? { ...base, stale: true } : base;
 
-  const payload = change.status === 'SUCCEEDED' ? JSON.parse(change.output ?? 'null') : await lastPayload(sfn, change);
-  const tasks = taskRecords(payload, await taskIdsOf(ctx.dagId, status.dagVersion, deps));
+  const history = await executionHistory(sfn, change.executionArn);
+  const payload = change.status === 'SUCCEEDED' ? JSON.parse(change.output ?? 'null') : lastPayload(history);
+  const tasks = withMappedInstances(
+    taskRecords(payload, await taskIdsOf(ctx.dagId, status.dagVersion, deps)),
+    mappedTaskInstances(history),
+  );
   for (const task of tasks) {
     const taskId = taskIdOf(task);
+    const mapIndex = String(task.mapIndex ?? -1);
     await deps.dynamo.send(
       new PutItemCommand({
         TableName: deps.tables.taskInstances,
         Item: {
           runKey: { S: `${ctx.dagId}#${ctx.runId}` },
-          taskKey: { S: `${taskId}#-1` },
+          taskKey: { S: `${taskId}#${mapIndex}` },
           taskId: { S: taskId },
-          mapIndex: { N: '-1' },
+          mapIndex: { N: mapIndex },
           state: { S: task.state },
           ...(task.try !== undefined ? { tries: { N: String(task.try) } } : {}),
           ...(task.error !== undefined ? { error: { S: task.error } } : {}),
@@ -158,34 +171,42 @@ async function taskIdsOf(
 }
 
 /**
- * A run that did not succeed has no output: its last payload is the newest state output in the history. The
- * newest is chosen by event id (moto ignores `reverseOrder`), reading further pages only while the order is not
- * newest first.
+ * Every event of an execution's history, every page. The recorder reads it whole: the instances of a mapped
+ * task are spread over it, and a run that did not succeed has its last payload in it.
  */
-async function lastPayload(sfn: SFNClient, change: ExecutionStatusChange): Promise<unknown> {
-  let newest: { id: number; payload: unknown } | undefined;
+async function executionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
     const page = await sfn.send(
       new GetExecutionHistoryCommand({
-        executionArn: change.executionArn,
-        reverseOrder: true,
-        maxResults: 200,
+        executionArn,
+        maxResults: 1000,
         ...(nextToken !== undefined ? { nextToken } : {}),
       }),
     );
-    const events = page.events ?? [];
-    for (const event of events) {
-      const output = event.stateExitedEventDetails?.output;
-      if (output === undefined || (newest !== undefined && (event.id ?? 0) <= newest.id)) continue;
-      const parsed = JSON.parse(output) as { tasks?: unknown } | null;
-      if (parsed?.tasks !== undefined) newest = { id: event.id ?? 0, payload: parsed };
+    // Only what lastPayload and mappedTaskInstances read is kept: every item's entered input holds the whole
+    // payload, so a wide Map's full history would cost the Lambda many times the payload's size in memory.
+    for (const event of page.events ?? []) {
+      events.push({
+        id: event.id,
+        previousEventId: event.previousEventId,
+        type: event.type,
+        timestamp: event.timestamp,
+        ...(event.mapIterationStartedEventDetails !== undefined
+          ? { mapIterationStartedEventDetails: event.mapIterationStartedEventDetails }
+          : {}),
+        ...(event.taskScheduledEventDetails !== undefined
+          ? { taskScheduledEventDetails: event.taskScheduledEventDetails }
+          : {}),
+        ...(event.stateExitedEventDetails !== undefined
+          ? { stateExitedEventDetails: event.stateExitedEventDetails }
+          : {}),
+      });
     }
-    const newestFirst = events.length < 2 || (events[0]!.id ?? 0) > (events.at(-1)!.id ?? 0);
-    if (newestFirst && newest !== undefined) break;
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
-  return newest?.payload ?? null;
+  return events;
 }
 
 /**
@@ -198,25 +219,33 @@ async function startQueuedRuns(
 ): Promise<string[]> {
   const dag = await readDagRecord(io.deps.dynamo, io.deps.tables.dags, dagId);
   if (dag === undefined || dag.disabled) return [];
-  const free = queuedRunsToStart(await io.runs.countRunning(dagId), dag.maxActiveRuns, Number.POSITIVE_INFINITY);
-  const started: string[] = [];
-  for (const queued of await io.runs.oldestQueued(dagId, free)) {
-    if (!(await io.runs.take(queued))) continue; // another recorder took it
-    try {
-      const execution = await io.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: dag.aliasArn,
-          name: executionName(queued.runId),
-          input: queued.input,
-        }),
-      );
-      await io.runs.recordQueuedStarted(queued, execution.executionArn!, io.deps.now?.() ?? new Date());
-      started.push(queued.runId);
-    } catch (error) {
-      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') continue;
-      await io.runs.requeue(queued); // not started: back in its place for the next try
-      throw error;
+  // Admitted one at a time with the trigger's admissions; a minute is the recorder Lambda's timeout.
+  const lease = admissionLease(io.deps.dynamo, io.deps.tables.dags, dagId, {
+    holder: randomUUID(),
+    seconds: 60,
+    waitMs: 20_000,
+  });
+  return withLease(lease, async () => {
+    const free = queuedRunsToStart(await io.runs.countRunning(dagId), dag.maxActiveRuns, Number.POSITIVE_INFINITY);
+    const started: string[] = [];
+    for (const queued of await io.runs.oldestQueued(dagId, free)) {
+      if (!(await io.runs.take(queued))) continue; // another recorder took it
+      try {
+        const execution = await io.sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: dag.aliasArn,
+            name: executionName(queued.runId),
+            input: queued.input,
+          }),
+        );
+        await io.runs.recordQueuedStarted(queued, execution.executionArn!, io.deps.now?.() ?? new Date());
+        started.push(queued.runId);
+      } catch (error) {
+        if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') continue;
+        await io.runs.requeue(queued); // not started: back in its place for the next try
+        throw error;
+      }
     }
-  }
-  return started;
+    return started;
+  });
 }

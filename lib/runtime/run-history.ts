@@ -23,7 +23,10 @@ export interface CloudRun {
 
 export interface CloudTaskInstance {
   readonly taskId: string;
-  /** -1 for a task that is not mapped. */
+  /**
+   * -1 for a task's own record (a mapped task's sums up its instances: failed if any failed); the item's index
+   * (0…n-1) for an instance of a mapped task (`taskKey` `<taskId>#<index>`).
+   */
   readonly mapIndex: number;
   readonly state: string;
   /** The try the task ended on; absent for a task that never ran (skipped, upstream_failed). */

@@ -1,8 +1,10 @@
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { MappedTaskInstance } from './mapped-task-instances.ts';
 import type { RunContext } from './task-message.ts';
 
 /**
  * The pure part of the recorder: what a Step Functions status change means for a run's record, which task
- * records a run's payload holds, and the alert a failed run sends.
+ * records a run's payload (and, for mapped tasks, its history) holds, and the alert a failed run sends.
  */
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -27,6 +29,8 @@ export interface TaskRecordSummary {
   readonly key: string;
   /** The task id, when it is not the key (an id with characters JSONPath cannot read); see `taskIdOf`. */
   readonly taskId?: string;
+  /** The item's index, for an instance of a mapped task; absent for a task's own record (map index -1). */
+  readonly mapIndex?: number;
   readonly state: string;
   readonly try?: number;
   readonly error?: string;
@@ -59,6 +63,64 @@ export function taskIdOf(task: TaskRecordSummary): string {
   return task.taskId ?? task.key;
 }
 
+/** How a record is named to people: the task id, and a mapped instance's index as the local grid shows it. */
+export function taskLabel(task: TaskRecordSummary): string {
+  return task.mapIndex !== undefined ? `${taskIdOf(task)}[${task.mapIndex}]` : taskIdOf(task);
+}
+
+/**
+ * The payload's records with the instances of mapped tasks after their task's own record, by task id then map
+ * index. The mapped task's record stays: it is the state Airflow derives from the instances (failed if any
+ * failed, skipped over an empty list), the row the grid sums them up in.
+ */
+export function withMappedInstances(
+  tasks: readonly TaskRecordSummary[],
+  instances: readonly MappedTaskInstance[],
+): TaskRecordSummary[] {
+  const keyOf = new Map(tasks.map((task) => [taskIdOf(task), task.key]));
+  const mapped = instances.map((instance): TaskRecordSummary => {
+    const key = keyOf.get(instance.taskId) ?? instance.taskId;
+    return {
+      key,
+      ...(key !== instance.taskId ? { taskId: instance.taskId } : {}),
+      mapIndex: instance.mapIndex,
+      state: instance.state,
+      ...(instance.try !== undefined ? { try: instance.try } : {}),
+      ...(instance.error !== undefined ? { error: instance.error } : {}),
+    };
+  });
+  return [...tasks, ...mapped].sort(
+    (a, b) =>
+      (taskIdOf(a) < taskIdOf(b) ? -1 : taskIdOf(a) > taskIdOf(b) ? 1 : 0) || (a.mapIndex ?? -1) - (b.mapIndex ?? -1),
+  );
+}
+
+/**
+ * The failed task instances to name: a mapped task whose instances are recorded is named by its failed
+ * instances (which item failed, with its own error), not by its summary's `MappedItemFailed`.
+ */
+export function failedTaskInstances(tasks: readonly TaskRecordSummary[]): TaskRecordSummary[] {
+  const mapped = new Set(tasks.filter((task) => task.mapIndex !== undefined).map(taskIdOf));
+  return tasks.filter(
+    (task) => task.state === 'failed' && (task.mapIndex !== undefined || !mapped.has(taskIdOf(task))),
+  );
+}
+
+/**
+ * A run that did not succeed has no output: its last payload is the output of the newest state exit that
+ * carries the task records, newest by event id (pages may come in any order; moto ignores `reverseOrder`).
+ */
+export function lastPayload(events: readonly HistoryEvent[]): unknown {
+  let newest: { id: number; payload: unknown } | undefined;
+  for (const event of events) {
+    const output = event.stateExitedEventDetails?.output;
+    if (output === undefined || (newest !== undefined && (event.id ?? 0) <= newest.id)) continue;
+    const parsed = JSON.parse(output) as { tasks?: unknown } | null;
+    if (parsed?.tasks !== undefined) newest = { id: event.id ?? 0, payload: parsed };
+  }
+  return newest?.payload ?? null;
+}
+
 /** The Step Functions console page of an execution. */
 export function executionConsoleLink(region: string, executionArn: string): string {
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
@@ -73,13 +135,13 @@ export function alertText(input: {
   readonly tasks: readonly TaskRecordSummary[];
   readonly error?: string | null;
 }): { subject: string; message: string } {
-  const failed = input.tasks.filter((task) => task.state === 'failed');
+  const failed = failedTaskInstances(input.tasks);
   const upstreamFailed = input.tasks.filter((task) => task.state === 'upstream_failed');
   const lines = [
     `DAG ${input.ctx.dagId}, run ${input.ctx.runId}: ${input.status}${input.error ? ` (${input.error})` : ''}`,
     `logical date ${input.ctx.logicalDate}`,
     failed.length > 0
-      ? `failed tasks: ${failed.map((task) => `${taskIdOf(task)}${task.error ? ` (${task.error})` : ''}`).join(', ')}`
+      ? `failed tasks: ${failed.map((task) => `${taskLabel(task)}${task.error ? ` (${task.error})` : ''}`).join(', ')}`
       : 'no task failed (the run itself ended early)',
     ...(upstreamFailed.length > 0 ? [`not run (upstream failed): ${upstreamFailed.map(taskIdOf).join(', ')}`] : []),
     `execution: ${executionConsoleLink(input.region, input.executionArn)}`,

@@ -5,12 +5,18 @@ import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudf
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts';
+import { fillPlaceholders } from '../../lib/runtime/fill-placeholders.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runtime/record-execution.ts';
 import { type TriggerEvent, triggerRun } from '../../lib/runtime/trigger-run.ts';
+import { dag } from '../../lib/sdk/index.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { byItem, nonRetryable, play, succeed } from '../differential/harness/behaviour.ts';
+import { TestWorker } from '../differential/harness/test-worker.ts';
 import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
 
 /**
@@ -66,6 +72,42 @@ const FAILING = {
   },
 };
 
+// A compiled DAG with a mapped task (a chain: moto cannot merge Parallel branches). Its worker is the test worker.
+const mappedRows = dag({ id: 'mapped_rows' });
+const rows = mappedRows.task('list', async () => [] as string[]);
+const eachRow = mappedRows.expand('each', { over: rows }, async (_ctx, row: string) => row);
+mappedRows.task('combine', { inputs: { eachRow } }, async () => null);
+const MAPPED_BEHAVIOUR = { list: succeed(['a', 'b', 'c']), each: byItem({ 1: nonRetryable() }) };
+
+/** Deploys mapped_rows with its queues, as dag-sync fills a compiled DAG; the worker answers its messages. */
+async function deployMappedRows(sqs: SQSClient): Promise<TestWorker> {
+  const queue = async (name: string) =>
+    (await sqs.send(new CreateQueueCommand({ QueueName: `mapped-rows-${name}` }))).QueueUrl!;
+  const controlQueue = await queue('control');
+  const taskQueue = await queue('default');
+  const definition = fillPlaceholders(compileDag(mappedRows).asl!, {
+    dagVersion: 'v1',
+    controlQueueUrl: controlQueue,
+    taskQueueUrls: { default: taskQueue },
+  });
+  await deployDag('mapped_rows', JSON.parse(definition) as object);
+  return new TestWorker({
+    sqs,
+    sfn,
+    taskQueues: [taskQueue],
+    controlQueue,
+    keyOf: (taskId) => taskId,
+    run: (message, heartbeat) =>
+      play(MAPPED_BEHAVIOUR[message.taskId as keyof typeof MAPPED_BEHAVIOUR] ?? succeed(), message, {
+        dag: mappedRows,
+        callIndex: 0,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        heartbeat,
+        heartbeatEveryMs: () => undefined,
+      }),
+  });
+}
+
 async function trigger(event: TriggerEvent, now: string): Promise<string> {
   const result = await triggerRun(event, tables, new Date(now), { dynamo: dynamo(), sfn });
   if (result.outcome !== 'started' && result.outcome !== 'queued') throw new Error(JSON.stringify(result));
@@ -73,7 +115,7 @@ async function trigger(event: TriggerEvent, now: string): Promise<string> {
 }
 
 async function ended(executionArn: string) {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 200; i++) {
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (described.status !== 'RUNNING') return described;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -129,26 +171,44 @@ beforeAll(async () => {
   await trigger({ kind: 'manual', dagId: 'daily_report', logicalDate: '2026-11-21T00:00:00Z' }, '2026-11-22T09:00:00Z');
 
   // A run that failed: the recorder reads its last payload from the execution history.
-  const failed = await trigger(
-    { kind: 'scheduled', dagId: 'nightly', scheduledTime: '2026-11-24T00:00:00Z' },
-    '2026-11-24T00:00:05Z',
+  const recordEnded = async (executionArn: string) => {
+    const described = await ended(executionArn);
+    await recordExecution(
+      {
+        executionArn,
+        stateMachineArn: described.stateMachineArn!,
+        name: described.name!,
+        status: described.status as ExecutionStatusChange['status'],
+        startDate: described.startDate!.getTime(),
+        stopDate: described.stopDate!.getTime(),
+        input: described.input!,
+        output: described.output ?? null,
+        error: described.error ?? null,
+        cause: described.cause ?? null,
+      },
+      recorder,
+    );
+  };
+  await recordEnded(
+    await trigger(
+      { kind: 'scheduled', dagId: 'nightly', scheduledTime: '2026-11-24T00:00:00Z' },
+      '2026-11-24T00:00:05Z',
+    ),
   );
-  const described = await ended(failed);
-  await recordExecution(
-    {
-      executionArn: failed,
-      stateMachineArn: described.stateMachineArn!,
-      name: described.name!,
-      status: 'FAILED',
-      startDate: described.startDate!.getTime(),
-      stopDate: described.stopDate!.getTime(),
-      input: described.input!,
-      output: null,
-      error: described.error ?? null,
-      cause: described.cause ?? null,
-    },
-    recorder,
-  );
+  // A compiled DAG whose mapped task had one of its three items fail: the recorder reads the items from the history.
+  const sqs = new SQSClient(clientConfig);
+  const worker = await deployMappedRows(sqs);
+  try {
+    await recordEnded(
+      await trigger(
+        { kind: 'manual', dagId: 'mapped_rows', logicalDate: '2026-11-19T00:00:00Z' },
+        '2026-11-22T07:00:00Z',
+      ),
+    );
+  } finally {
+    await worker.stop();
+    sqs.destroy();
+  }
 
   // maxActiveRuns 1: the second run waits in the queue.
   await trigger(
@@ -205,6 +265,8 @@ beforeAll(async () => {
     tasksSucceeded: ['tasks', 'manual__2026-11-20', '--dag', 'daily_report', '--outputs', outputsFile],
     tasksFailed: ['tasks', 'scheduled__2026-11-23T00:00:00+00:00', '--outputs', outputsFile],
     tasksFailedJson: ['tasks', 'scheduled__', '--outputs', outputsFile, '--json'],
+    tasksMapped: ['tasks', 'manual__2026-11-19T00:00:00+00:00', '--outputs', outputsFile],
+    tasksMappedJson: ['tasks', 'manual__2026-11-19', '--dag', 'mapped_rows', '--stack', 'AirstepStack', '--json'],
     tasksRunning: ['tasks', 'manual__2026-11-21T00:00:00+00:00', '--dag', 'daily_report', '--outputs', outputsFile],
     tasksAmbiguous: ['tasks', 'manual__2026-11-20', '--outputs', outputsFile],
     tasksUnknown: ['tasks', 'manual__1999', '--outputs', outputsFile],
@@ -227,6 +289,7 @@ const RUN_LINES = {
   oneRunning: 'one_at_a_time  manual__2026-11-20T00:00:00+00:00  running  2026-11-22T10:00:00.000Z',
   dailyRunning: 'daily_report  manual__2026-11-21T00:00:00+00:00  running  2026-11-22T09:00:00.000Z',
   dailySucceeded: 'daily_report  manual__2026-11-20T00:00:00+00:00  success  2026-11-22T08:00:00.000Z',
+  mapped: 'mapped_rows  manual__2026-11-19T00:00:00+00:00  failed  2026-11-22T07:00:00.000Z',
 };
 
 describe('Command: airstep runs --outputs / --stack', () => {
@@ -239,6 +302,7 @@ describe('Command: airstep runs --outputs / --stack', () => {
       RUN_LINES.oneRunning,
       RUN_LINES.dailyRunning,
       RUN_LINES.dailySucceeded,
+      RUN_LINES.mapped,
       '',
     ]);
   });
@@ -334,6 +398,35 @@ describe('Command: airstep tasks --outputs', () => {
     ]);
   });
 
+  it('shows each instance of a mapped task with its map index after the task, and names the item that failed', () => {
+    const { code, stdout, stderr } = results.tasksMapped!;
+    expect([code, stderr]).toEqual([0, '']);
+    expect(stdout).toBe(
+      [
+        'mapped_rows › manual__2026-11-19T00:00:00+00:00 (failed)',
+        'task     state            tries  start  duration',
+        'combine  upstream_failed  0      -      -',
+        'each     failed           0      -      -',
+        'each[0]  success          1      -      -',
+        'each[1]  failed           1      -      -',
+        'each[2]  success          1      -      -',
+        'list     success          1      -      -',
+        'each: MappedItemFailed',
+        'each[1]: NonRetryableError',
+        '',
+      ].join('\n'),
+    );
+    const { tasks } = JSON.parse(results.tasksMappedJson!.stdout) as { tasks: unknown[] };
+    expect(tasks).toEqual([
+      { taskId: 'combine', mapIndex: -1, state: 'upstream_failed' },
+      { taskId: 'each', mapIndex: -1, state: 'failed', error: 'MappedItemFailed' },
+      { taskId: 'each', mapIndex: 0, state: 'success', tries: 1 },
+      { taskId: 'each', mapIndex: 1, state: 'failed', tries: 1, error: 'NonRetryableError' },
+      { taskId: 'each', mapIndex: 2, state: 'success', tries: 1 },
+      { taskId: 'list', mapIndex: -1, state: 'success', tries: 1 },
+    ]);
+  });
+
   it('says where to look while a run has no task records yet', () => {
     const lines = results.tasksRunning!.stdout.split('\n');
     expect(lines.slice(0, 2)).toEqual([
@@ -367,6 +460,7 @@ describe('Command: airstep list --outputs / --stack', () => {
       [
         'dag_id         schedule  version  state     file',
         'daily_report   @daily    v1       live      dags/daily_report.ts',
+        'mapped_rows    @daily    v1       live      dags/mapped_rows.ts',
         'nightly        @daily    v1       live      dags/nightly.ts',
         'one_at_a_time  @daily    v1       live      dags/one_at_a_time.ts',
         'retired        manual    c0ffee   disabled  dags/retired.ts',
@@ -382,6 +476,7 @@ describe('Command: airstep list --outputs / --stack', () => {
     const listed = JSON.parse(stdout) as { dags: Array<Record<string, unknown>>; importErrors: unknown[] };
     expect(listed.dags.map((dag) => [dag.dagId, dag.schedule, dag.version, dag.disabled])).toEqual([
       ['daily_report', '@daily', 'v1', false],
+      ['mapped_rows', '@daily', 'v1', false],
       ['nightly', '@daily', 'v1', false],
       ['one_at_a_time', '@daily', 'v1', false],
       ['retired', null, 'c0ffee', true],

@@ -16,13 +16,18 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { writeDagRecord } from '../../lib/runtime/dag-record.ts';
 import { executionName } from '../../lib/runtime/execution-name.ts';
+import { fillPlaceholders } from '../../lib/runtime/fill-placeholders.ts';
 import { PoolSlots } from '../../lib/runtime/pool-slots.ts';
 import type { ExecutionStatusChange } from '../../lib/runtime/record-execution.ts';
 import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
+import { dag } from '../../lib/sdk/index.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { type Behaviour, byItem, failTimes, nonRetryable, play, succeed } from '../differential/harness/behaviour.ts';
+import { TestWorker } from '../differential/harness/test-worker.ts';
 
 /**
  * The recorder Lambda's handler on moto: a real execution fails, and its "Step Functions Execution Status Change"
@@ -66,6 +71,27 @@ const statusEvent = (detail: ExecutionStatusChange) => ({
   resources: [detail.executionArn],
   detail,
 });
+const taskItems = async (dagId: string, runId: string) =>
+  (
+    (
+      await dynamo().send(
+        new QueryCommand({
+          TableName: tables.taskInstances,
+          KeyConditionExpression: 'runKey = :run',
+          ExpressionAttributeValues: { ':run': { S: `${dagId}#${runId}` } },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items ?? []
+  ).map((item) => [item.taskKey?.S, item.mapIndex?.N, item.state?.S, item.tries?.N, item.error?.S]);
+const untilEnded = async (executionArn: string) => {
+  let described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  for (let i = 0; i < 300 && described.status === 'RUNNING'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  }
+  return described;
+};
 const runItem = async (runId: string) =>
   (
     await dynamo().send(
@@ -294,19 +320,39 @@ describe('recorder Lambda', () => {
 
   it('records a succeeded run from its output, without an alert, and ignores executions that are not Airstep runs', async () => {
     const runId = 'manual__2026-11-25T08:00:00+00:00';
+    // A run whose state machine ends at once with its task records (the recorder reads its history too).
+    const done = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'airstep-nightly-done',
+        roleArn: role,
+        definition: JSON.stringify({
+          StartAt: 'record',
+          States: {
+            record: {
+              Type: 'Pass',
+              Result: { extract_customers: { state: 'success', output: 3, try: 1 }, load: { state: 'skipped' } },
+              ResultPath: '$.tasks',
+              End: true,
+            },
+          },
+        }),
+      }),
+    );
+    const input = JSON.stringify({ ctx: { ...ctx, runId }, tasks: {}, gates: {} });
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: done.stateMachineArn!, name: executionName(runId), input }),
+    );
+    const described = await untilEnded(executionArn!);
+    expect(described.status).toBe('SUCCEEDED');
     const detail: ExecutionStatusChange = {
-      executionArn: `arn:aws:states:${region}:000000000000:execution:airstep-nightly:${executionName(runId)}`,
-      stateMachineArn: `arn:aws:states:${region}:000000000000:stateMachine:airstep-nightly`,
+      executionArn: executionArn!,
+      stateMachineArn: done.stateMachineArn!,
       name: executionName(runId),
       status: 'SUCCEEDED',
       startDate: Date.parse('2026-11-25T08:00:00Z'),
       stopDate: Date.parse('2026-11-25T08:00:09Z'),
-      input: JSON.stringify({ ctx: { ...ctx, runId }, tasks: {}, gates: {} }),
-      output: JSON.stringify({
-        ctx: { ...ctx, runId },
-        tasks: { extract_customers: { state: 'success', output: 3, try: 1 }, load: { state: 'skipped' } },
-        gates: {},
-      }),
+      input,
+      output: described.output!,
     };
     // The trigger's record of the run (on version v2).
     await dynamo().send(
@@ -334,4 +380,116 @@ describe('recorder Lambda', () => {
     await handler(statusEvent({ ...detail, input: JSON.stringify({ some: 'other machine' }) }));
     expect(await alerts()).toEqual([]);
   }, 30_000);
+
+  it('records each item of a mapped task by map index, from a compiled DAG run on moto that failed and one that succeeded', async () => {
+    // list -> each (expand over list's output, one retry) -> combine: a chain, so no Parallel state (a moto gap).
+    const mapped = dag({ id: 'mapped_rows', schedule: null });
+    const list = mapped.task('list', async () => [] as string[]);
+    const each = mapped.expand('each', { over: list, retries: 1, retryDelay: 1 }, async (_ctx, item: string) => item);
+    mapped.task('combine', { inputs: { each } }, async () => null);
+    const compiled = compileDag(mapped);
+    const queue = async (name: string) =>
+      (await sqs.send(new CreateQueueCommand({ QueueName: `mapped-rows-${name}` }))).QueueUrl!;
+    const controlQueue = await queue('control');
+    const taskQueue = await queue('default');
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'airstep-mapped_rows',
+        roleArn: role,
+        definition: fillPlaceholders(compiled.asl!, {
+          dagVersion: 'm1',
+          controlQueueUrl: controlQueue,
+          taskQueueUrls: { default: taskQueue },
+        }),
+      }),
+    );
+    await writeDagRecord(dynamo(), tables.dags, {
+      dagId: 'mapped_rows',
+      dagVersion: 'm1',
+      file: 'dags/mapped_rows.ts',
+      aliasArn: machine.stateMachineArn!,
+      stateMachineArn: machine.stateMachineArn!,
+      schedule: { expression: null, timezone: 'UTC', catchup: false },
+      params: {},
+      maxActiveRuns: 16,
+      disabled: false,
+      updatedAt: '2026-11-24T00:00:00Z',
+    });
+    const failingRun = 'manual__2026-11-26T00:00:00+00:00';
+    const passingRun = 'manual__2026-11-27T00:00:00+00:00';
+    // In the failing run item 1 fails for good; in both, item 2 fails its first try and succeeds on its second.
+    const behaviours: Record<string, Record<string, Behaviour>> = {
+      [failingRun]: { list: succeed(['a', 'b', 'c']), each: byItem({ 1: nonRetryable(), 2: failTimes(1) }) },
+      [passingRun]: { list: succeed(['a', 'b', 'c']), each: byItem({ 2: failTimes(1) }) },
+    };
+    const calls = new Map<string, number>();
+    const worker = new TestWorker({
+      sqs,
+      sfn,
+      taskQueues: [taskQueue],
+      controlQueue,
+      keyOf: (taskId) => taskId,
+      run: (message, heartbeat) => {
+        const call = `${message.ctx.runId} ${message.taskId}#${message.mapIndex}`;
+        const callIndex = calls.get(call) ?? 0;
+        calls.set(call, callIndex + 1);
+        return play(behaviours[message.ctx.runId]?.[message.taskId] ?? succeed(), message, {
+          dag: mapped,
+          callIndex,
+          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          heartbeat,
+          heartbeatEveryMs: () => undefined,
+        });
+      },
+    });
+    const ran: Record<string, ReturnType<typeof statusEvent>> = {};
+    try {
+      for (const runId of [failingRun, passingRun]) {
+        const input = JSON.stringify({ ctx: { ...ctx, dagId: 'mapped_rows', runId }, tasks: {}, gates: {} });
+        const { executionArn } = await sfn.send(
+          new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn!, name: executionName(runId), input }),
+        );
+        const described = await untilEnded(executionArn!);
+        ran[runId] = statusEvent({
+          executionArn: executionArn!,
+          stateMachineArn: machine.stateMachineArn!,
+          name: described.name!,
+          status: described.status as ExecutionStatusChange['status'],
+          startDate: described.startDate!.getTime(),
+          stopDate: described.stopDate!.getTime(),
+          input,
+          output: described.output ?? null,
+          error: described.error ?? null,
+          cause: described.cause ?? null,
+        });
+      }
+    } finally {
+      await worker.stop();
+    }
+    expect([ran[failingRun]!.detail.status, ran[passingRun]!.detail.status]).toEqual(['FAILED', 'SUCCEEDED']);
+
+    await handler(ran[failingRun]!);
+    // The mapped task's own record sums up its items; each item has its state, its try and its error.
+    expect((await taskItems('mapped_rows', failingRun)).sort()).toEqual([
+      ['combine#-1', '-1', 'upstream_failed', undefined, undefined],
+      ['each#-1', '-1', 'failed', undefined, 'MappedItemFailed'],
+      ['each#0', '0', 'success', '1', undefined],
+      ['each#1', '1', 'failed', '1', 'NonRetryableError'],
+      ['each#2', '2', 'success', '2', undefined],
+      ['list#-1', '-1', 'success', '1', undefined],
+    ]);
+    const sent = await alerts();
+    expect(sent.map((message) => message.split('\n')[2])).toEqual(['failed tasks: each[1] (NonRetryableError)']);
+
+    await handler(ran[passingRun]!);
+    expect((await taskItems('mapped_rows', passingRun)).sort()).toEqual([
+      ['combine#-1', '-1', 'success', '1', undefined],
+      ['each#-1', '-1', 'success', undefined, undefined],
+      ['each#0', '0', 'success', '1', undefined],
+      ['each#1', '1', 'success', '1', undefined],
+      ['each#2', '2', 'success', '2', undefined],
+      ['list#-1', '-1', 'success', '1', undefined],
+    ]);
+    expect(await alerts()).toEqual([]);
+  }, 90_000);
 });

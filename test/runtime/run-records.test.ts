@@ -1,5 +1,14 @@
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { alertText, executionConsoleLink, RUN_STATE, taskRecords } from '../../lib/runtime/run-records.ts';
+import {
+  alertText,
+  executionConsoleLink,
+  failedTaskInstances,
+  lastPayload,
+  RUN_STATE,
+  taskRecords,
+  withMappedInstances,
+} from '../../lib/runtime/run-records.ts';
 
 const ctx = {
   dagId: 'nightly',
@@ -44,6 +53,61 @@ describe('taskRecords', () => {
   });
 });
 
+describe('withMappedInstances', () => {
+  it('puts each instance of a mapped task after its own record, by map index, under the payload key of its task', () => {
+    const tasks = withMappedInstances(
+      taskRecords(
+        {
+          tasks: {
+            each_row: { state: 'failed', error: { Error: 'MappedItemFailed' } },
+            combine: { state: 'upstream_failed' },
+            list: { state: 'success', try: 1 },
+          },
+        },
+        { each_row: 'each.row' },
+      ),
+      [
+        { taskId: 'each.row', mapIndex: 10, state: 'success', try: 1 },
+        { taskId: 'each.row', mapIndex: 2, state: 'failed', try: 3, error: 'Boom' },
+      ],
+    );
+    expect(tasks).toEqual([
+      { key: 'combine', state: 'upstream_failed' },
+      { key: 'each_row', taskId: 'each.row', state: 'failed', error: 'MappedItemFailed' },
+      { key: 'each_row', taskId: 'each.row', mapIndex: 2, state: 'failed', try: 3, error: 'Boom' },
+      { key: 'each_row', taskId: 'each.row', mapIndex: 10, state: 'success', try: 1 },
+      { key: 'list', state: 'success', try: 1 },
+    ]);
+    // The failed instances are the item, not also the task it sums up in.
+    expect(failedTaskInstances(tasks)).toEqual([tasks[2]]);
+  });
+
+  it('names a mapped task itself when its instances are not known', () => {
+    const tasks = taskRecords({ tasks: { each: { state: 'failed', error: { Error: 'MappedItemFailed' } } } });
+    expect(failedTaskInstances(withMappedInstances(tasks, []))).toEqual(tasks);
+  });
+});
+
+describe('lastPayload', () => {
+  it('is the newest state output that holds task records, whatever order the pages came in', () => {
+    const exit = (id: number, output: unknown): HistoryEvent => ({
+      id,
+      type: 'PassStateExited',
+      timestamp: new Date(0),
+      stateExitedEventDetails: { name: `s${id}`, output: JSON.stringify(output) },
+    });
+    const events: HistoryEvent[] = [
+      exit(3, { tasks: { a: { state: 'success' } } }),
+      exit(7, { tasks: { a: { state: 'success' }, b: { state: 'failed' } } }),
+      exit(9, { state: 'failed', output: null }),
+      { id: 10, type: 'ExecutionFailed', timestamp: new Date(0) },
+    ];
+    expect(lastPayload(events)).toEqual({ tasks: { a: { state: 'success' }, b: { state: 'failed' } } });
+    expect(lastPayload([...events].reverse())).toEqual({ tasks: { a: { state: 'success' }, b: { state: 'failed' } } });
+    expect(lastPayload([])).toBeNull();
+  });
+});
+
 describe('alertText', () => {
   it('names the DAG, the run, the failed tasks with their errors, those not run, and links the execution', () => {
     const tasks = taskRecords(
@@ -72,6 +136,18 @@ describe('alertText', () => {
       'not run (upstream failed): load',
       `execution: https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${arn}`,
     ]);
+  });
+
+  it('names the failed items of a mapped task by map index', () => {
+    const tasks = withMappedInstances(
+      taskRecords({ tasks: { each: { state: 'failed', error: { Error: 'MappedItemFailed' } } } }),
+      [
+        { taskId: 'each', mapIndex: 0, state: 'success', try: 1 },
+        { taskId: 'each', mapIndex: 1, state: 'failed', try: 1, error: 'NonRetryableError' },
+      ],
+    );
+    const alert = alertText({ ctx, status: 'FAILED', executionArn: arn, region: 'eu-west-1', tasks });
+    expect(alert.message.split('\n')[2]).toBe('failed tasks: each[1] (NonRetryableError)');
   });
 
   it('says so when no task failed (a run timeout or an abort) and keeps the subject SNS-safe', () => {
