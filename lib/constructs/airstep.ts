@@ -277,12 +277,15 @@ export class Airstep extends Construct {
 
     // trigger: reads the DAG record, starts executions (name = run id), records runs, queues runs over maxActiveRuns.
     tables.dags.grantReadData(fns.trigger);
+    // The DAG's admission lease (an item of the dags table) serializes starting its runs with the recorder's.
+    tables.dags.grant(fns.trigger, 'dynamodb:UpdateItem');
     tables.runs.grantReadWriteData(fns.trigger);
     tables.queuedRuns.grantReadWriteData(fns.trigger);
     allow(fns.trigger, ['states:StartExecution'], [stateMachineArns, versionArns]);
 
     // recorder: execution status changes -> records, metrics, alerts, next queued run, pool slots given back.
     tables.dags.grantReadData(fns.recorder);
+    tables.dags.grant(fns.recorder, 'dynamodb:UpdateItem');
     tables.runs.grantReadWriteData(fns.recorder);
     tables.taskInstances.grantReadWriteData(fns.recorder);
     tables.queuedRuns.grantReadWriteData(fns.recorder);

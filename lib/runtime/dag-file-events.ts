@@ -1,5 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AirstepError } from '../sdk/errors.ts';
+import type { ItemLease } from './item-lease.ts';
 import { orderKey } from './s3-event-order.ts';
 
 /**
@@ -61,57 +62,15 @@ export class FileBusyError extends AirstepError {
 }
 
 /**
- * Holds `file` for one dag-sync while it evaluates and deploys it, on the file's item: two Lambdas with events of
- * the same file (an upload soon after another) would otherwise interleave their deploy steps and could leave the
- * older content live. Taken when free, expired (its holder died) or already ours; waits up to `waitMs` for it.
+ * The lease that holds `file` for one dag-sync while it evaluates and deploys it, on the file's item: two Lambdas
+ * with events of the same file (an upload soon after another) would otherwise interleave their deploy steps and
+ * could leave the older content live.
  */
-export async function leaseFile(
+export function fileLease(
   dynamo: DynamoDBClient,
   table: string,
   file: string,
   options: { readonly holder: string; readonly seconds: number; readonly waitMs: number },
-): Promise<void> {
-  const deadline = Date.now() + options.waitMs;
-  for (;;) {
-    const now = Date.now();
-    try {
-      await dynamo.send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key: fileItemKey(file),
-          UpdateExpression: 'SET leaseHolder = :me, leaseUntil = :until',
-          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseHolder = :me',
-          ExpressionAttributeValues: {
-            ':me': { S: options.holder },
-            ':until': { N: String(now + options.seconds * 1000) },
-            ':now': { N: String(now) },
-          },
-        }),
-      );
-      return;
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
-    if (Date.now() >= deadline) throw new FileBusyError(file);
-    await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
-  }
-}
-
-const LEASE_POLL_MS = 250;
-
-/** Gives the lease back (a lease that expired and was taken by another is theirs: left alone). */
-export async function releaseFile(dynamo: DynamoDBClient, table: string, file: string, holder: string): Promise<void> {
-  try {
-    await dynamo.send(
-      new UpdateItemCommand({
-        TableName: table,
-        Key: fileItemKey(file),
-        UpdateExpression: 'REMOVE leaseHolder, leaseUntil',
-        ConditionExpression: 'leaseHolder = :me',
-        ExpressionAttributeValues: { ':me': { S: holder } },
-      }),
-    );
-  } catch (error) {
-    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-  }
+): ItemLease {
+  return { dynamo, table, key: fileItemKey(file), ...options, busy: () => new FileBusyError(file) };
 }

@@ -30,11 +30,12 @@ import { toEventBridgeSchedules } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import { BUNDLE_ROOT, bundleKey } from './dag-bundle.ts';
-import { isNewestFileEvent, leaseFile, releaseFile, takeFileEvent } from './dag-file-events.ts';
+import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
 import { type DagRecord, LATEST, readDagRecord, writeDagRecord } from './dag-record.ts';
 import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
 import { fillPlaceholders, type PlaceholderValues } from './fill-placeholders.ts';
+import { withLease } from './item-lease.ts';
 import { stripTypes } from './strip-types.ts';
 
 /** One change under `dags/` from an S3 event notification. */
@@ -111,17 +112,12 @@ export type SyncResult =
  * its item), so two Lambdas never deploy it at once.
  */
 export async function syncDagFile(change: DagFileChange, deps: DagSyncDeps): Promise<SyncResult> {
-  const holder = randomUUID();
-  await leaseFile(deps.dynamo, deps.tables.dags, change.key, {
-    holder,
+  const lease = fileLease(deps.dynamo, deps.tables.dags, change.key, {
+    holder: randomUUID(),
     seconds: deps.lease?.seconds ?? DEFAULT_LEASE.seconds,
     waitMs: deps.lease?.waitMs ?? DEFAULT_LEASE.waitMs,
   });
-  try {
-    return await syncLeasedFile(change, deps);
-  } finally {
-    await releaseFile(deps.dynamo, deps.tables.dags, change.key, holder);
-  }
+  return withLease(lease, () => syncLeasedFile(change, deps));
 }
 
 /** The dag-sync Lambda's timeout (a holder that died frees the file then); a busy file is waited for a minute. */

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
+import { admissionLease } from './admission-lease.ts';
 import { type DagRecord, dynamoClient, readDagRecord } from './dag-record.ts';
 import { executionName } from './execution-name.ts';
+import { withLease } from './item-lease.ts';
 import { resolveParams } from './params.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
 import { intervalRunContext } from './run-context.ts';
@@ -94,6 +97,7 @@ export function planRun(
  * `maxActiveRuns` runs are active, and records it. A run that exists (a second fire of one schedule time, a
  * retried invocation) is reported as a duplicate and never started twice: the execution name refuses a second
  * execution, and the run record's `triggeredAt`, set under a condition, tells the one trigger that started it.
+ * Runs of one DAG are admitted one at a time (see admission-lease.ts).
  */
 export async function triggerRun(
   event: TriggerEvent,
@@ -114,9 +118,6 @@ export async function triggerRun(
     params: plan.params,
     conf: plan.conf,
   });
-  const input = JSON.stringify({ ctx, tasks: {}, gates: {} });
-  const name = executionName(ctx.runId);
-  const runs = new RunStore(dynamo, tables);
   const run = {
     dagId: dag.dagId,
     runId: ctx.runId,
@@ -124,36 +125,58 @@ export async function triggerRun(
     logicalDate: ctx.logicalDate,
     dagVersion: dag.dagVersion,
   };
+  // Admission lasts a few calls; 30 s is the trigger Lambda's timeout (a holder that died frees it then).
+  const lease = admissionLease(dynamo, tables.dags, dag.dagId, { holder: randomUUID(), seconds: 30, waitMs: 10_000 });
+  return withLease(lease, () =>
+    startOrQueue({
+      dag,
+      run,
+      input: JSON.stringify({ ctx, tasks: {}, gates: {} }),
+      runs: new RunStore(dynamo, tables),
+      sfn: clients.sfn ?? new SFNClient({}),
+      now,
+    }),
+  );
+}
+
+/** Under the DAG's admission lease: the run is a duplicate, waits in the queue, or starts and is recorded. */
+async function startOrQueue(a: {
+  dag: DagRecord;
+  run: { dagId: string; runId: string; runType: string; logicalDate: string; dagVersion: string };
+  input: string;
+  runs: RunStore;
+  sfn: SFNClient;
+  now: Date;
+}): Promise<TriggerResult> {
+  const { dag, run, input, runs, now } = a;
+  const name = executionName(run.runId);
   const duplicate = (known: KnownRun | undefined): TriggerResult => ({
     outcome: 'duplicate',
-    runId: ctx.runId,
+    runId: run.runId,
     executionName: name,
     state: known?.state ?? 'running',
     ...(known?.executionArn !== undefined ? { executionArn: known.executionArn } : {}),
   });
-
-  const known = await runs.read(dag.dagId, ctx.runId);
-  const activeRuns = known === undefined ? await runs.countRunning(dag.dagId, ctx.runId) : 0;
+  const known = await runs.read(dag.dagId, run.runId);
+  const activeRuns = known === undefined ? await runs.countRunning(dag.dagId, run.runId) : 0;
   const admission = admitRun(known, activeRuns, dag.maxActiveRuns);
   if (admission.action === 'duplicate') return duplicate(known);
   if (admission.action === 'queue') {
-    if (!(await runs.queue(run, input, now))) return duplicate(await runs.read(dag.dagId, ctx.runId));
-    return { outcome: 'queued', runId: ctx.runId, activeRuns: admission.activeRuns };
+    if (!(await runs.queue(run, input, now))) return duplicate(await runs.read(dag.dagId, run.runId));
+    return { outcome: 'queued', runId: run.runId, activeRuns: admission.activeRuns };
   }
   let executionArn: string;
   try {
-    const started = await (clients.sfn ?? new SFNClient({})).send(
-      new StartExecutionCommand({ stateMachineArn: dag.aliasArn, name, input }),
-    );
+    const started = await a.sfn.send(new StartExecutionCommand({ stateMachineArn: dag.aliasArn, name, input }));
     executionArn = started.executionArn!;
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
-      return duplicate(await runs.read(dag.dagId, ctx.runId));
+      return duplicate(await runs.read(dag.dagId, run.runId));
     }
     throw error;
   }
   // StartExecution answers a second call with the same name and input with the same execution; the run
   // record tells which caller started it.
-  if (!(await runs.recordStarted(run, executionArn, now))) return duplicate(await runs.read(dag.dagId, ctx.runId));
-  return { outcome: 'started', runId: ctx.runId, executionArn };
+  if (!(await runs.recordStarted(run, executionArn, now))) return duplicate(await runs.read(dag.dagId, run.runId));
+  return { outcome: 'started', runId: run.runId, executionArn };
 }

@@ -24,10 +24,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leaseFile, releaseFile } from '../../lib/runtime/dag-file-events.ts';
+import { fileLease } from '../../lib/runtime/dag-file-events.ts';
 import { readDagRecord } from '../../lib/runtime/dag-record.ts';
 import { type DagSyncDeps, dagFileChanges, syncDagFile } from '../../lib/runtime/dag-sync.ts';
 import { syncDagBatch } from '../../lib/runtime/dag-sync-batch.ts';
+import { releaseLease, takeLease } from '../../lib/runtime/item-lease.ts';
 import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
@@ -325,7 +326,8 @@ describe('dag-sync Lambda', () => {
     await upload(file, fixture('good.ts').toString().replaceAll('sync_nightly', 'sync_held'));
     const { event } = await pendingEvent(1);
     const [change] = dagFileChanges(event.Records[0]!.body);
-    await leaseFile(dynamo(), tables.dags, file, { holder: 'another-dag-sync', seconds: 60, waitMs: 0 });
+    const other = fileLease(dynamo(), tables.dags, file, { holder: 'another-dag-sync', seconds: 60, waitMs: 0 });
+    await takeLease(other);
 
     // Held past the wait: the message fails (SQS delivers it again), and nothing is deployed.
     const quick = { ...syncDeps(), lease: { seconds: 300, waitMs: 600 } };
@@ -336,11 +338,10 @@ describe('dag-sync Lambda', () => {
     expect(await readDagRecord(dynamo(), tables.dags, 'sync_held')).toBeUndefined();
 
     // The holder finishes within the wait: the sync goes ahead, and gives the file back when done.
-    setTimeout(() => void releaseFile(dynamo(), tables.dags, file, 'another-dag-sync'), 800);
+    setTimeout(() => void releaseLease(other), 800);
     const patient = { ...syncDeps(), lease: { seconds: 300, waitMs: 10_000 } };
     expect(await syncDagFile(change!, patient)).toMatchObject({ outcome: 'deployed', dags: ['sync_held'] });
-    await leaseFile(dynamo(), tables.dags, file, { holder: 'next', seconds: 60, waitMs: 0 });
-    await releaseFile(dynamo(), tables.dags, file, 'next');
+    await takeLease(fileLease(dynamo(), tables.dags, file, { holder: 'next', seconds: 60, waitMs: 0 }));
   }, 30_000);
 
   it('disables a DAG its file no longer defines, and every DAG of a deleted file, with their schedules', async () => {

@@ -1,8 +1,10 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admissionLease } from '../../lib/runtime/admission-lease.ts';
 import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts';
 import { executionName } from '../../lib/runtime/execution-name.ts';
+import { releaseLease, takeLease } from '../../lib/runtime/item-lease.ts';
 import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
 import type { TriggerEvent, TriggerResult } from '../../lib/runtime/trigger-run.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
@@ -138,6 +140,29 @@ describe('trigger Lambda', () => {
     expect(await handler({ kind: 'scheduled', dagId: 'strict_params', scheduledTime: '2026-10-01T00:00:00Z' })).toEqual(
       { outcome: 'skipped', reason: 'no run of strict_params fires at 2026-10-01T00:00:00Z' },
     );
+  });
+
+  it('admits two runs triggered at the same moment one after the other: with maxActiveRuns 1, one starts and one waits', async () => {
+    const record = await deployDag('single_lane', { maxActiveRuns: 1 });
+    const results = await Promise.all(
+      ['2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'].map((logicalDate) =>
+        handler({ kind: 'manual', dagId: 'single_lane', logicalDate }),
+      ),
+    );
+    expect(results.map((result) => result.outcome).sort()).toEqual(['queued', 'queued', 'started']);
+    expect(await executions(record)).toHaveLength(1);
+    expect(await queuedRuns('single_lane')).toHaveLength(2);
+  });
+
+  it('waits for an admission another trigger or recorder holds', async () => {
+    await deployDag('held_lane');
+    const other = admissionLease(dynamo(), tables.dags, 'held_lane', { holder: 'recorder', seconds: 30, waitMs: 0 });
+    await takeLease(other);
+    setTimeout(() => void releaseLease(other), 1000);
+    const started = Date.now();
+    const result = await handler({ kind: 'manual', dagId: 'held_lane', logicalDate: '2026-11-20T00:00:00Z' });
+    expect(result.outcome).toBe('started');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
   it('queues a run when maxActiveRuns runs are running, and queues it only once', async () => {
