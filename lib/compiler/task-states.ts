@@ -164,6 +164,14 @@ function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapped: bool
         Name: `AIRSTEP_INPUT_${name}`,
         'Value.$': `States.JsonToString(${c.recordPath(id)}.output)`,
       })),
+      // A mapped try: its index and item, and the mapping's partial arguments (the SQS message carries the same).
+      ...(mapped
+        ? [
+            { Name: 'AIRSTEP_MAP_INDEX', 'Value.$': "States.Format('{}', $.index)" },
+            { Name: 'AIRSTEP_ITEM', 'Value.$': 'States.JsonToString($.item)' },
+            { Name: 'AIRSTEP_PARTIAL', Value: JSON.stringify(task.mapping?.partial ?? {}) },
+          ]
+        : []),
       ...Object.entries(fargate.environment ?? {}).map(([Name, Value]) => ({ Name, Value })),
     ];
     return {

@@ -1,3 +1,4 @@
+import { taskMessageFromEnvironment } from '../runtime/fargate-task-environment.ts';
 import type { TaskMessage, TaskOutcome } from '../runtime/task-message.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
@@ -89,27 +90,8 @@ export class DagResources implements TaskResources {
           ).ContainerOverrides[0]?.Environment ?? []
         ).map((entry) => [entry.Name, entry.Value]),
       );
-      const inputs = Object.fromEntries(
-        Object.entries(environment)
-          .filter(([name]) => name.startsWith('AIRSTEP_INPUT_'))
-          .map(([name, value]) => [name.slice('AIRSTEP_INPUT_'.length), JSON.parse(value!)]),
-      );
-      this.work(
-        call.token!,
-        {
-          kind: 'task',
-          dagId: environment.AIRSTEP_DAG_ID!,
-          dagVersion: environment.AIRSTEP_DAG_VERSION!,
-          taskId: environment.AIRSTEP_TASK_ID!,
-          executionArn: environment.AIRSTEP_EXECUTION_ARN!,
-          retryCount: Number(environment.AIRSTEP_RETRY_COUNT),
-          token: call.token!,
-          ctx: JSON.parse(environment.AIRSTEP_CTX!),
-          inputs,
-          mapIndex: -1,
-        },
-        call.signal,
-      );
+      // The token travels in the environment too; the local engine's own is the one it waits on.
+      this.work(call.token!, { ...taskMessageFromEnvironment(environment), token: call.token! }, call.signal);
       return undefined;
     }
     if (this.native === undefined) {
