@@ -329,12 +329,20 @@ describe('dag-sync Lambda', () => {
     const other = fileLease(dynamo(), tables.dags, file, { holder: 'another-dag-sync', seconds: 60, waitMs: 0 });
     await takeLease(other);
 
-    // Held past the wait: the message fails (SQS delivers it again), and nothing is deployed.
-    const quick = { ...syncDeps(), lease: { seconds: 300, waitMs: 600 } };
-    await expect(syncDagFile(change!, quick)).rejects.toThrow(
+    // Held past the wait (none here): the message fails (SQS delivers it again), and nothing is deployed.
+    const impatient = { ...syncDeps(), lease: { seconds: 300, waitMs: 0 } };
+    await expect(syncDagFile(change!, impatient)).rejects.toThrow(
       'dags/held.ts: another dag-sync is syncing this file; its event will be delivered again',
     );
-    expect(await syncDagBatch([{ id: 'm-held', body: event.Records[0]!.body }], quick)).toEqual(['m-held']);
+    const seen: unknown[] = [];
+    const failed = await syncDagBatch([{ id: 'm-held', body: event.Records[0]!.body }], impatient, {
+      onResult: (result) => seen.push(result),
+      onError: (_id, _change, error) => seen.push((error as Error).message),
+    });
+    expect([failed, seen]).toEqual([
+      ['m-held'],
+      ['dags/held.ts: another dag-sync is syncing this file; its event will be delivered again'],
+    ]);
     expect(await readDagRecord(dynamo(), tables.dags, 'sync_held')).toBeUndefined();
 
     // The holder finishes within the wait: the sync goes ahead, and gives the file back when done.
