@@ -32,6 +32,8 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     'containerTaskRoleArn',
     'containerExecutionRoleArn',
     'containerLogGroup',
+    'stateMachineLogGroupArn',
+    'stateMachineLogLevel',
     'subnetIds',
     'securityGroupIds',
     'assignPublicIp',
@@ -56,6 +58,10 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     },
     schedules: { group: env.scheduleGroup, roleArn: env.schedulerRoleArn, triggerArn: env.triggerFunctionArn },
     evaluator: evaluatorOf(import.meta.url),
+    stateMachineLogs: {
+      logGroupArn: env.stateMachineLogGroupArn,
+      level: env.stateMachineLogLevel as 'ALL' | 'ERROR' | 'FATAL',
+    },
     containers: {
       ecs,
       taskRoleArn: env.containerTaskRoleArn,

@@ -57,8 +57,15 @@ export interface AirstepProps {
   readonly messageTargets?: readonly string[];
   /** EventBridge buses native steps may put events on (ARNs). @default - none */
   readonly eventBuses?: readonly string[];
-  /** How long Lambda, Fargate and VPC flow logs are kept. @default logs.RetentionDays.ONE_MONTH */
+  /** How long Lambda, Fargate, state-machine and VPC flow logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * What DAG state machines log to CloudWatch Logs (never execution data): `ERROR` logs failed states and runs,
+   * `ALL` every state transition (CloudWatch charges per GB).
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+   * @default 'ERROR'
+   */
+  readonly stateMachineLogLevel?: 'ALL' | 'ERROR' | 'FATAL';
 }
 
 /**
@@ -117,6 +124,7 @@ export class Airstep extends Construct {
       dataTables: props.dataTables,
       messageTargets: props.messageTargets,
       eventBuses: props.eventBuses,
+      logRetention: props.logRetention,
     });
     this.schedules = new ScheduleGroup(this, 'Schedules', {
       name: `${prefix}-dags`,
@@ -175,6 +183,8 @@ export class Airstep extends Construct {
     );
     env('controlQueueUrl', this.queues.controlQueue.queueUrl, ['dagSync']);
     env('stateMachineRoleArn', this.stateMachineRole.role.roleArn, ['dagSync']);
+    env('stateMachineLogGroupArn', this.stateMachineRole.logGroup.logGroupArn, ['dagSync']);
+    env('stateMachineLogLevel', props.stateMachineLogLevel ?? 'ERROR', ['dagSync']);
     env('scheduleGroup', this.schedules.group.name!, ['dagSync']);
     env('schedulerRoleArn', this.schedules.invokeRole.roleArn, ['dagSync']);
     env('triggerFunctionArn', fns.trigger.functionArn, ['dagSync']);

@@ -1,5 +1,6 @@
 import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -16,10 +17,12 @@ export interface StateMachineRoleProps {
   readonly messageTargets?: readonly string[];
   /** EventBridge buses native steps may put events on (ARNs). @default - none */
   readonly eventBuses?: readonly string[];
+  /** How long execution logs are kept. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
- * The role every DAG state machine assumes. By default it may send messages to the stack's task and control
+ * The role every DAG state machine assumes, and the log group they write execution logs to. By default it may send messages to the stack's task and control
  * queues (`sqs:sendMessage[.waitForTaskToken]`) and write X-Ray traces (dag-sync creates state machines with
  * tracing on), nothing else; each native-step permission is opened only for the resources named in the props.
  * The compiled ASL calls no `states:` integration, so the role has no `states:` action. The construct adds
@@ -27,6 +30,8 @@ export interface StateMachineRoleProps {
  */
 export class StateMachineRole extends Construct {
   readonly role: iam.Role;
+  /** Where every DAG state machine writes its execution log (dag-sync sets the level). */
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: StateMachineRoleProps) {
     super(scope, id);
@@ -73,6 +78,26 @@ export class StateMachineRole extends Construct {
           'xray:GetSamplingTargets',
         ],
         // X-Ray actions do not support resource-level permissions.
+        resources: ['*'],
+      }),
+    );
+    this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    // Step Functions delivers execution logs through CloudWatch Logs' log delivery, with the state machine's
+    // role; these actions support no resource-level permissions.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ],
         resources: ['*'],
       }),
     );

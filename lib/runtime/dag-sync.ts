@@ -21,6 +21,7 @@ import {
   CreateStateMachineAliasCommand,
   CreateStateMachineCommand,
   DescribeStateMachineCommand,
+  type LoggingConfiguration,
   type SFNClient,
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
@@ -84,6 +85,8 @@ export interface DagSyncDeps {
   /** The module that evaluates DAG files in a child process (see dag-evaluator.ts). */
   readonly evaluator: { readonly module: string; readonly execArgv?: readonly string[] };
   readonly limits?: EvaluateLimits;
+  /** Where state machines log (CloudWatch Logs) and how much; without it they do not log. */
+  readonly stateMachineLogs?: { readonly logGroupArn: string; readonly level: 'ALL' | 'ERROR' | 'FATAL' };
   /** How long a sync holds its file, and how long it waits for another's hold (see leaseFile). */
   readonly lease?: { readonly seconds: number; readonly waitMs: number };
   /** Roles and logs for the task definitions of `container` tasks; without them such DAGs are refused. */
@@ -297,6 +300,7 @@ async function deployStateMachine(
         publish: true,
         versionDescription: version,
         tracingConfiguration: { enabled: true },
+        ...loggingOf(deps),
       }),
     );
     stateMachineArn = created.stateMachineArn!;
@@ -309,6 +313,7 @@ async function deployStateMachine(
         roleArn: deps.stateMachineRoleArn,
         publish: true,
         versionDescription: version,
+        ...loggingOf(deps),
       }),
     );
     stateMachineArn = arn;
@@ -327,6 +332,22 @@ async function deployStateMachine(
     await deps.sfn.send(new CreateStateMachineAliasCommand({ name: 'live', routingConfiguration: routing }));
   }
   return { stateMachineArn, aliasArn };
+}
+
+/**
+ * Execution logs in CloudWatch Logs, without execution data (payloads hold task results, which may be
+ * sensitive; the recorder's records and XCom hold them instead). The log group ARN must end in `:*`.
+ */
+function loggingOf(deps: DagSyncDeps): { loggingConfiguration?: LoggingConfiguration } {
+  if (deps.stateMachineLogs === undefined) return {};
+  const arn = deps.stateMachineLogs.logGroupArn;
+  return {
+    loggingConfiguration: {
+      level: deps.stateMachineLogs.level,
+      includeExecutionData: false,
+      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: arn.endsWith(':*') ? arn : `${arn}:*` } }],
+    },
+  };
 }
 
 async function existingStateMachine(name: string, deps: DagSyncDeps): Promise<string | undefined> {

@@ -30,6 +30,9 @@ export const STACK_ENV = {
   securityGroupIds: 'AIRSTEP_SECURITY_GROUP_IDS',
   /** `ENABLED` when Fargate tasks run in public subnets (the VPC Airstep makes has no NAT). */
   assignPublicIp: 'AIRSTEP_ASSIGN_PUBLIC_IP',
+  /** The log group state machines log to, and the level (`ALL`, `ERROR`, `FATAL`). */
+  stateMachineLogGroupArn: 'AIRSTEP_STATE_MACHINE_LOG_GROUP_ARN',
+  stateMachineLogLevel: 'AIRSTEP_STATE_MACHINE_LOG_LEVEL',
   /** JSON object: pool name -> slots. */
   pools: 'AIRSTEP_POOLS',
 } as const;

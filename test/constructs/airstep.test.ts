@@ -242,6 +242,8 @@ describe('Construct: Airstep — Lambdas', () => {
     expect(dagSync[STACK_ENV.triggerFunctionArn]).toEqual(arnOf(t.id(fn('trigger'))));
     expect(dagSync[STACK_ENV.namePrefix]).toBe('airstep');
     expect(dagSync[STACK_ENV.assignPublicIp]).toBe('ENABLED');
+    expect(dagSync[STACK_ENV.stateMachineLogGroupArn]).toEqual(arnOf(t.id(airstep().stateMachineRole.logGroup)));
+    expect(dagSync[STACK_ENV.stateMachineLogLevel]).toBe('ERROR');
     // The family the task definition registers under, with no revision.
     expect(dagSync[STACK_ENV.workerTaskDefinition]).toBe(
       t.resource(airstep().fargate.taskDefinition).Properties.Family,
@@ -357,6 +359,15 @@ describe('Construct: Airstep — IAM bounds', () => {
       [
         'ecs:RunTask',
         'iam:PassRole',
+        // Execution logs go through CloudWatch Logs' log delivery, with this role.
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
         's3:GetObject',
         's3:ListBucket',
         's3:PutObject',
@@ -400,6 +411,14 @@ describe('Construct: Airstep — IAM bounds', () => {
       'scheduler:ListSchedules',
       'ecr:GetAuthorizationToken',
       'ecs:RegisterTaskDefinition',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
     ]);
     const statements = t
       .resources('AWS::IAM::Policy')
@@ -636,8 +655,8 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
 
   it('keeps every log for the configured retention', () => {
     const groups = t.resources('AWS::Logs::LogGroup');
-    // Four functions, the Fargate worker, its containers, VPC flow logs.
-    expect(groups).toHaveLength(7);
+    // Four functions, the state machines, the Fargate worker, its containers, VPC flow logs.
+    expect(groups).toHaveLength(8);
     for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(30);
   });
 

@@ -138,6 +138,8 @@ beforeAll(async () => {
     [STACK_ENV.containerTaskRoleArn]: 'arn:aws:iam::123456789012:role/airstep-container-task',
     [STACK_ENV.containerExecutionRoleArn]: 'arn:aws:iam::123456789012:role/airstep-container-execution',
     [STACK_ENV.containerLogGroup]: 'airstep-containers',
+    [STACK_ENV.stateMachineLogGroupArn]: 'arn:aws:logs:us-east-1:123456789012:log-group:airstep-executions:*',
+    [STACK_ENV.stateMachineLogLevel]: 'ERROR',
     [STACK_ENV.subnetIds]: 'subnet-1,subnet-2',
     [STACK_ENV.securityGroupIds]: 'sg-1',
     [STACK_ENV.assignPublicIp]: 'ENABLED',
@@ -169,6 +171,18 @@ describe('dag-sync Lambda', () => {
     expect(machine.definition).toContain('https://sqs.us-east-1.amazonaws.com/123456789012/tasks');
     expect(machine.definition).toContain(`"dagVersion": "${record!.dagVersion}"`);
     expect(machine.definition).not.toContain('${');
+    // Failed states and runs in CloudWatch Logs, no payloads.
+    expect(machine.loggingConfiguration).toEqual({
+      level: 'ERROR',
+      includeExecutionData: false,
+      destinations: [
+        {
+          cloudWatchLogsLogGroup: {
+            logGroupArn: 'arn:aws:logs:us-east-1:123456789012:log-group:airstep-executions:*',
+          },
+        },
+      ],
+    });
     expect(record!.aliasArn).toBe(`${record!.stateMachineArn}:live`);
     expect(await liveVersion(record!.aliasArn)).toEqual([[`${record!.stateMachineArn}:1`, 100]]);
     const schedule = await scheduler.send(
@@ -246,6 +260,8 @@ describe('dag-sync Lambda', () => {
     const after = await readDagRecord(dynamo(), tables.dags, 'sync_nightly');
     expect(after!.dagVersion).not.toBe(before!.dagVersion);
     expect(await liveVersion(after!.aliasArn)).toEqual([[`${after!.stateMachineArn}:2`, 100]]);
+    const updated = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: after!.stateMachineArn }));
+    expect(updated.loggingConfiguration?.level).toBe('ERROR');
 
     // The first upload's event, delivered only now (its sequencer is lower): nothing goes back to the old file.
     const [change] = dagFileChanges(s3Event('0055AED6DCD90281E5', undefined));
