@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts';
+import type { DagRecord } from '../../lib/runtime/dag-record.ts';
 import { fillPlaceholders } from '../../lib/runtime/fill-placeholders.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runtime/record-execution.ts';
 import { type TriggerEvent, triggerRun } from '../../lib/runtime/trigger-run.ts';
@@ -17,6 +17,7 @@ import { type RunningEmulator, startEmulator } from '../../localstack/launcher.t
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { byItem, nonRetryable, play, succeed } from '../differential/harness/behaviour.ts';
 import { TestWorker } from '../differential/harness/test-worker.ts';
+import { deployDagRecord } from '../helpers/deployed-dag.ts';
 import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
 
 /**
@@ -25,7 +26,6 @@ import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
  * functions (`triggerRun`, `recordExecution`, `writeDagRecord`) against real state machines on moto, so the CLI
  * reads exactly the items the deployed Lambdas write.
  */
-const role = 'arn:aws:iam::000000000000:role/airstep-state-machines';
 let moto: RunningEmulator;
 let sfn: SFNClient;
 let tables: Awaited<ReturnType<typeof createStackTables>>;
@@ -34,26 +34,8 @@ let outputsFile: string;
 let cli: (...args: string[]) => Promise<CliRun>;
 const dynamo = () => dynamoFor(moto.endpoint);
 
-async function deployDag(dagId: string, definition: object, options: Partial<DagRecord> = {}): Promise<DagRecord> {
-  const machine = await sfn.send(
-    new CreateStateMachineCommand({ name: `airstep-${dagId}`, roleArn: role, definition: JSON.stringify(definition) }),
-  );
-  const record: DagRecord = {
-    dagId,
-    dagVersion: 'v1',
-    file: `dags/${dagId}.ts`,
-    aliasArn: machine.stateMachineArn!,
-    stateMachineArn: machine.stateMachineArn!,
-    schedule: { expression: '@daily', timezone: 'UTC', startDate: '2026-11-01', catchup: false },
-    params: {},
-    maxActiveRuns: 16,
-    disabled: false,
-    updatedAt: '2026-11-22T00:00:00.000Z',
-    ...options,
-  };
-  await writeDagRecord(dynamo(), tables.dags, record);
-  return record;
-}
+const deployDag = (dagId: string, definition: object, options: Partial<DagRecord> = {}) =>
+  deployDagRecord({ sfn, dynamo: dynamo(), dagsTable: tables.dags }, dagId, { definition, ...options });
 
 // Runs stay active while the test reads them.
 const HOLD = { StartAt: 'hold', States: { hold: { Type: 'Wait', Seconds: 60, End: true } } };

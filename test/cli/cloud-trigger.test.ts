@@ -3,17 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateFunctionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  ListExecutionsCommand,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts';
+import type { DagRecord } from '../../lib/runtime/dag-record.ts';
 import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { deployDagRecord } from '../helpers/deployed-dag.ts';
 import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
 import { lambdaPackage, zipPackage } from './lambda-package.ts';
 
@@ -34,31 +30,11 @@ let confFile: string;
 let cli: (...args: string[]) => Promise<CliRun>;
 const dynamo = () => dynamoFor(ministack.endpoint);
 
-async function deployDag(dagId: string, options: Partial<DagRecord> = {}): Promise<DagRecord> {
-  // A state machine that waits, so runs stay active while the test looks at them.
-  const machine = await sfn.send(
-    new CreateStateMachineCommand({
-      name: `airstep-${dagId}`,
-      roleArn: 'arn:aws:iam::000000000000:role/airstep-state-machines',
-      definition: JSON.stringify({ StartAt: 'hold', States: { hold: { Type: 'Wait', Seconds: 120, End: true } } }),
-    }),
-  );
-  const record: DagRecord = {
-    dagId,
-    dagVersion: 'v1',
-    file: `dags/${dagId}.ts`,
-    aliasArn: machine.stateMachineArn!,
-    stateMachineArn: machine.stateMachineArn!,
-    schedule: { expression: '@daily', timezone: 'UTC', startDate: '2026-11-01', catchup: false },
+const deployDag = (dagId: string, options: Partial<DagRecord> = {}) =>
+  deployDagRecord({ sfn, dynamo: dynamo(), dagsTable: tables.dags }, dagId, {
     params: { limit: { type: 'integer', default: 10, minimum: 1 } },
-    maxActiveRuns: 16,
-    disabled: false,
-    updatedAt: '2026-11-22T00:00:00.000Z',
     ...options,
-  };
-  await writeDagRecord(dynamo(), tables.dags, record);
-  return record;
-}
+  });
 const runItem = async (dagId: string, runId: string) =>
   (
     await dynamo().send(

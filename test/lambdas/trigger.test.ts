@@ -1,14 +1,15 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admissionLease } from '../../lib/runtime/admission-lease.ts';
-import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts';
+import type { DagRecord } from '../../lib/runtime/dag-record.ts';
 import { executionName } from '../../lib/runtime/execution-name.ts';
 import { releaseLease, takeLease } from '../../lib/runtime/item-lease.ts';
 import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
 import type { TriggerEvent, TriggerResult } from '../../lib/runtime/trigger-run.ts';
 import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { deployDagRecord } from '../helpers/deployed-dag.ts';
 
 /**
  * The trigger Lambda's handler against moto's Step Functions and DynamoDB (real StartExecution with its name
@@ -21,31 +22,11 @@ let sfn: SFNClient;
 let handler: (event: TriggerEvent) => Promise<TriggerResult>;
 const dynamo = () => dynamoFor(moto.endpoint);
 
-async function deployDag(dagId: string, options: Partial<DagRecord> = {}): Promise<DagRecord> {
-  // A state machine that waits, so runs stay active while the test looks at them.
-  const machine = await sfn.send(
-    new CreateStateMachineCommand({
-      name: `airstep-${dagId}`,
-      roleArn: 'arn:aws:iam::000000000000:role/airstep-state-machines',
-      definition: JSON.stringify({ StartAt: 'hold', States: { hold: { Type: 'Wait', Seconds: 30, End: true } } }),
-    }),
-  );
-  const record: DagRecord = {
-    dagId,
-    dagVersion: 'v1',
-    file: `dags/${dagId}.ts`,
-    aliasArn: machine.stateMachineArn!,
-    stateMachineArn: machine.stateMachineArn!,
-    schedule: { expression: '@daily', timezone: 'UTC', startDate: '2026-11-01', catchup: false },
+const deployDag = (dagId: string, options: Partial<DagRecord> = {}) =>
+  deployDagRecord({ sfn, dynamo: dynamo(), dagsTable: tables.dags }, dagId, {
     params: { limit: { type: 'integer', default: 10, minimum: 1 } },
-    maxActiveRuns: 16,
-    disabled: false,
-    updatedAt: '2026-11-24T00:00:00Z',
     ...options,
-  };
-  await writeDagRecord(dynamo(), tables.dags, record);
-  return record;
-}
+  });
 const executions = async (record: DagRecord) =>
   (await sfn.send(new ListExecutionsCommand({ stateMachineArn: record.stateMachineArn }))).executions ?? [];
 const runRecord = async (dagId: string, runId: string) =>
