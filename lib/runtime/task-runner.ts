@@ -2,7 +2,15 @@ import type { Dag } from '../sdk/dag.ts';
 import { NonRetryableError } from '../sdk/errors.ts';
 import { TaskRef } from '../sdk/task-ref.ts';
 import type { TaskMessage, TaskOutcome } from './task-message.ts';
-import { feedsMapping, offloadResult, resolveRefs, XCOM_INLINE_LIMIT_BYTES, type XComStore } from './xcom.ts';
+import {
+  FARGATE_INPUT_LIMIT_BYTES,
+  feedsFargate,
+  feedsMapping,
+  offloadResult,
+  resolveRefs,
+  XCOM_INLINE_LIMIT_BYTES,
+  type XComStore,
+} from './xcom.ts';
 
 /**
  * Runs one try of a task function from its DAG, the same way on every worker: builds the context, calls the
@@ -73,7 +81,7 @@ export async function runTaskTry(dag: Dag, message: TaskMessage, options: TaskTr
           mapIndex: message.mapIndex,
           tryNumber,
         },
-        limitBytes: options.xcom?.limitBytes ?? dag.options.xcomOffloadBytes ?? XCOM_INLINE_LIMIT_BYTES,
+        limitBytes: inlineLimitOf(dag, message.taskId, options.xcom?.limitBytes),
         keepList: feedsMapping(dag, message.taskId),
       });
     }
@@ -88,6 +96,12 @@ export async function runTaskTry(dag: Dag, message: TaskMessage, options: TaskTr
   } finally {
     if (heartbeat !== undefined) clearInterval(heartbeat);
   }
+}
+
+/** The size above which a task's result is offloaded: the DAG's, or less when a Fargate task reads it. */
+function inlineLimitOf(dag: Dag, taskId: string, override: number | undefined): number {
+  const limit = override ?? dag.options.xcomOffloadBytes ?? XCOM_INLINE_LIMIT_BYTES;
+  return feedsFargate(dag, taskId) ? Math.min(limit, FARGATE_INPUT_LIMIT_BYTES) : limit;
 }
 
 function pokeAnswer(value: unknown): { done: boolean; value: unknown } {

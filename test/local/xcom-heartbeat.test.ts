@@ -46,6 +46,23 @@ describe('Local engine: XCom offload', () => {
     expect(byId.consume!.output).toEqual({ rows: 2000, last: `row-1999-${'x'.repeat(20)}` });
   });
 
+  it('offloads a result a Fargate task reads above 1 KiB, so its RunTask overrides stay under 8 KiB', async () => {
+    const d = dag({ id: 'fargate_xcom' });
+    const text = d.task('text', async () => 'y'.repeat(3000));
+    const sameSize = d.task('same_size', async () => 'z'.repeat(3000));
+    d.task('on_fargate', { inputs: { text }, compute: 'fargate' }, async (_ctx, { text }) => text.length);
+    d.task('on_lambda', { inputs: { sameSize } }, async (_ctx, { sameSize }) => sameSize.length);
+
+    const { execution, tasks } = await runDagLocally({ dag: d, ctx: manualContext(d), xcom: await store() });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const byId = Object.fromEntries(tasks.map((task) => [task.taskId, task]));
+    expect(isXComRef(byId.text!.output)).toBe(true);
+    // Read by a Lambda task only: inline up to the DAG's 8 KiB.
+    expect(byId.same_size!.output).toBe('z'.repeat(3000));
+    expect([byId.on_fargate!.output, byId.on_lambda!.output]).toEqual([3000, 3000]);
+  });
+
   it("keeps a result inline up to the DAG's own xcomOffloadBytes", async () => {
     const roomy = dag({ id: 'roomy_xcom', xcomOffloadBytes: 100_000 });
     const produce = roomy.task('produce', async () => 'z'.repeat(50_000));
