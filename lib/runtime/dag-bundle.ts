@@ -1,8 +1,9 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readlink, rename, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Dag, isDag } from '../sdk/dag.ts';
 import * as sdk from '../sdk/index.ts';
 
@@ -16,8 +17,18 @@ import * as sdk from '../sdk/index.ts';
 export const BUNDLE_FILE = 'bundle.mjs';
 export const bundleKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/${BUNDLE_FILE}`;
 
-/** Bundles and sources are written below this folder, so their `airstep` import finds the shim. */
-export const BUNDLE_ROOT = join(tmpdir(), 'airstep-dags');
+/**
+ * Bundles and sources are written below this folder, so their `airstep` import finds the shim. One per Airstep
+ * installation (named by where this module is), so two checkouts on one machine never share a shim or an AWS SDK
+ * link.
+ */
+export const BUNDLE_ROOT = join(
+  tmpdir(),
+  `airstep-dags-${createHash('sha256')
+    .update(fileURLToPath(import.meta.url))
+    .digest('hex')
+    .slice(0, 12)}`,
+);
 const ROOT = BUNDLE_ROOT;
 const SDK_KEY = Symbol.for('airstep.sdk');
 let shim: Promise<void> | undefined;
@@ -74,11 +85,12 @@ async function linkAwsSdk(): Promise<void> {
   const modules = awsSdkModules();
   if (modules === undefined) return; // no AWS SDK here: DAGs that import it fail with a clear "cannot find package"
   const link = join(ROOT, 'node_modules', '@aws-sdk');
-  try {
-    await symlink(join(modules, '@aws-sdk'), link, 'dir');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
+  const target = join(modules, '@aws-sdk');
+  if ((await readlink(link).catch(() => undefined)) === target) return;
+  // Absent, or left pointing elsewhere (an SDK moved): a new link, renamed over the old one in one step.
+  const fresh = `${link}.${process.pid}.${Date.now()}`;
+  await symlink(target, fresh, 'dir');
+  await rename(fresh, link);
 }
 
 const loaded = new Map<string, Promise<Dag[]>>();
