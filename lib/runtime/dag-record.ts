@@ -1,12 +1,7 @@
-import {
-  type AttributeValue,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ScheduleIR } from '../compiler/ir.ts';
 import type { ParamSpec } from '../sdk/params.ts';
+import { scanAll } from './dynamo-pages.ts';
 
 /**
  * What dag-sync records for each live DAG (item `{ dagId, version: 'LATEST' }` in the dags table, plus one item
@@ -57,24 +52,15 @@ export async function readDagRecord(
  * which holds one item per DAG version and per DAG file besides, so it reads them all; small next to runs.
  */
 export async function listLatestDagRecords(dynamo: DynamoDBClient, table: string): Promise<DagRecord[]> {
-  const records: DagRecord[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamo.send(
-      new ScanCommand({
-        TableName: table,
-        FilterExpression: '#version = :latest',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':latest': { S: LATEST } },
-        ConsistentRead: true,
-        ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (item.record?.S !== undefined) records.push(JSON.parse(item.record.S) as DagRecord);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  const items = await scanAll(dynamo, {
+    TableName: table,
+    FilterExpression: '#version = :latest',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':latest': { S: LATEST } },
+  });
+  const records = items.flatMap((item) =>
+    item.record?.S !== undefined ? [JSON.parse(item.record.S) as DagRecord] : [],
+  );
   return records.sort((a, b) => (a.dagId < b.dagId ? -1 : a.dagId > b.dagId ? 1 : 0));
 }
 

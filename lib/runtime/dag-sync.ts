@@ -1,13 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import {
-  type AttributeValue,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  PutItemCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateScheduleCommand,
@@ -33,7 +27,7 @@ import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './
 import { BUNDLE_ROOT, bundleKey } from './dag-bundle.ts';
 import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
-import { type DagRecord, LATEST, readDagRecord, writeDagRecord } from './dag-record.ts';
+import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from './dag-record.ts';
 import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
 import { fillPlaceholders, type PlaceholderValues } from './fill-placeholders.ts';
 import { withLease } from './item-lease.ts';
@@ -418,29 +412,16 @@ async function disableDagsOf(
   fileDeleted = true,
 ): Promise<{ file: string; outcome: 'disabled'; dags: string[] }> {
   const disabled: string[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await deps.dynamo.send(
-      new ScanCommand({
-        TableName: deps.tables.dags,
-        FilterExpression: 'version = :latest',
-        ExpressionAttributeValues: { ':latest': { S: LATEST } },
-        ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const record = JSON.parse(item.record!.S!) as DagRecord;
-      if (record.file !== file || record.disabled || keep.includes(record.dagId)) continue;
-      await disableSchedules(record.dagId, deps);
-      await writeDagRecord(deps.dynamo, deps.tables.dags, {
-        ...record,
-        disabled: true,
-        updatedAt: (deps.now?.() ?? new Date()).toISOString(),
-      });
-      disabled.push(record.dagId);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  for (const record of await listLatestDagRecords(deps.dynamo, deps.tables.dags)) {
+    if (record.file !== file || record.disabled || keep.includes(record.dagId)) continue;
+    await disableSchedules(record.dagId, deps);
+    await writeDagRecord(deps.dynamo, deps.tables.dags, {
+      ...record,
+      disabled: true,
+      updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+    });
+    disabled.push(record.dagId);
+  }
   if (fileDeleted) {
     await deps.dynamo.send(new DeleteItemCommand({ TableName: deps.tables.importErrors, Key: { file: { S: file } } }));
   }

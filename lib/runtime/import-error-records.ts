@@ -1,4 +1,5 @@
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { scanAll } from './dynamo-pages.ts';
 
 /**
  * Reads the importErrors table, for the CLI. dag-sync (dag-sync.ts, `recordImportError`) writes one item per
@@ -14,25 +15,14 @@ export interface ImportErrorRecord {
 /** Every recorded import error, by file: a Scan (every page) of a table that holds one item per broken file. */
 export async function listImportErrors(dynamo: DynamoDBClient, table: string): Promise<ImportErrorRecord[]> {
   const records: ImportErrorRecord[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamo.send(
-      new ScanCommand({
-        TableName: table,
-        ConsistentRead: true,
-        ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const file = item.file?.S;
-      if (file === undefined) continue;
-      records.push({
-        file,
-        errors: item.errors?.S !== undefined ? (JSON.parse(item.errors.S) as string[]) : [],
-        ...(item.at?.S !== undefined ? { at: item.at.S } : {}),
-      });
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  for (const item of await scanAll(dynamo, { TableName: table })) {
+    const file = item.file?.S;
+    if (file === undefined) continue;
+    records.push({
+      file,
+      errors: item.errors?.S !== undefined ? (JSON.parse(item.errors.S) as string[]) : [],
+      ...(item.at?.S !== undefined ? { at: item.at.S } : {}),
+    });
+  }
   return records.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }

@@ -1,4 +1,5 @@
-import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { queryAll } from './dynamo-pages.ts';
 
 /**
  * Reads back what the trigger and the recorder write about runs, for the CLI: run items of the runs table (see
@@ -117,28 +118,4 @@ function runOf(item: Record<string, AttributeValue>): CloudRun {
     ...text('triggeredAt'),
     ...text('queuedAt'),
   };
-}
-
-async function queryAll(
-  dynamo: DynamoDBClient,
-  query: {
-    TableName: string;
-    KeyConditionExpression: string;
-    ExpressionAttributeValues: Record<string, AttributeValue>;
-  },
-): Promise<Array<Record<string, AttributeValue>>> {
-  const items: Array<Record<string, AttributeValue>> = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        ...query,
-        ConsistentRead: true,
-        ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
 }

@@ -204,27 +204,23 @@ async function dagOf(message: TaskMessage, s3: S3Client, bucket: string): Promis
 }
 
 type CompiledTask = Pick<TaskIR, 'heartbeatSeconds' | 'pool'> & { readonly maxActiveTasks: number };
-const compiledTasks = new WeakMap<Dag, Map<string, CompiledTask>>();
+const compiledDags = new WeakMap<Dag, { tasks: Map<string, TaskIR>; maxActiveTasks: number }>();
 
 /**
  * The task's HeartbeatSeconds and pool, and its DAG's maxActiveTasks, as compiled (the same defaults as the
- * state machine's), cached per DAG.
+ * state machine's); the DAG is compiled once per bundle.
  */
 function compiledTask(dag: Dag, taskId: string): CompiledTask {
-  let byTask = compiledTasks.get(dag);
-  if (byTask === undefined) {
+  let compiled = compiledDags.get(dag);
+  if (compiled === undefined) {
     const { ir } = buildIr(dag);
-    byTask = new Map(
-      ir.tasks.map((task) => [
-        task.id,
-        {
-          ...(task.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
-          ...(task.pool !== undefined ? { pool: task.pool } : {}),
-          maxActiveTasks: ir.maxActiveTasks,
-        },
-      ]),
-    );
-    compiledTasks.set(dag, byTask);
+    compiled = { tasks: new Map(ir.tasks.map((task) => [task.id, task])), maxActiveTasks: ir.maxActiveTasks };
+    compiledDags.set(dag, compiled);
   }
-  return byTask.get(taskId) ?? { maxActiveTasks: buildIr(dag).ir.maxActiveTasks };
+  const task = compiled.tasks.get(taskId);
+  return {
+    ...(task?.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
+    ...(task?.pool !== undefined ? { pool: task.pool } : {}),
+    maxActiveTasks: compiled.maxActiveTasks,
+  };
 }
