@@ -1,5 +1,5 @@
-import { type EmulatorKind, startEmulator } from './launcher.ts';
-import { ensureEmulatorVenv } from './venv.ts';
+import { type EmulatorKind, startEmulator } from '../lib/emulator/launcher.ts';
+import { ensureEmulatorVenv } from '../lib/emulator/venv.ts';
 
 /**
  * `npm run emulator -- install` installs the pinned emulators into `.venv`;

@@ -15,13 +15,13 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { type DagSyncDeps, dagFileChanges, type SyncResult, syncDagFile } from '../lib/dag-sync/dag-sync.ts';
+import { dynamoClient } from '../lib/dynamo/dag-record.ts';
+import { type RunningEmulator, startEmulator } from '../lib/emulator/launcher.ts';
 import { seedExampleBuckets } from '../lib/local/example-buckets.ts';
-import { dynamoClient } from '../lib/runtime/dag-record.ts';
-import { type DagSyncDeps, dagFileChanges, type SyncResult, syncDagFile } from '../lib/runtime/dag-sync.ts';
-import { type Recorded, recordExecution } from '../lib/runtime/record-execution.ts';
-import { type TriggerEvent, type TriggerResult, triggerRun } from '../lib/runtime/trigger-run.ts';
-import { handleWorkerMessage } from '../lib/runtime/worker-run.ts';
-import { type RunningEmulator, startEmulator } from './launcher.ts';
+import { type Recorded, recordExecution } from '../lib/runs/record-execution.ts';
+import { type TriggerEvent, type TriggerResult, triggerRun } from '../lib/runs/trigger-run.ts';
+import { handleWorkerMessage } from '../lib/worker/worker-run.ts';
 import { createStackTables } from './stack-tables.ts';
 
 /**
@@ -127,7 +127,7 @@ export class LocalStack {
           roleArn: 'arn:aws:iam::000000000000:role/airstep-scheduler',
           triggerArn: await arnOf(queues.triggerInbox),
         },
-        evaluator: { module: resolve('lib/runtime/dag-evaluator-main.ts'), execArgv: ['--import', 'tsx/esm'] },
+        evaluator: { module: resolve('lib/dag-sync/dag-evaluator-main.ts'), execArgv: ['--import', 'tsx/esm'] },
       };
       return new LocalStack(emulator, s3, sqs, sfn, tables, queues, topicArn, syncDeps);
     } catch (error) {

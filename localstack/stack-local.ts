@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, relative, resolve } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { dagFilesUnder, loadDagFile } from '../lib/cli/load-dags.ts';
-import { bundleDagFile } from '../lib/runtime/bundle-dag-file.ts';
+import { bundleDagFile } from '../lib/dag-sync/bundle-dag-file.ts';
 import { LocalStack } from './local-stack.ts';
 
 const json = process.argv.includes('--json');

@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS, type TableName } from '../lib/constructs/metadata-tables.ts';
+import { RUNS_BY_STATE, TABLE_KEYS, type TableName } from '../lib/stack-contract/tables.ts';
 
 /** Creates the construct's tables (same keys) in an emulator, as `stack:local` and the Lambda tests need them. */
 export async function createStackTables(dynamo: DynamoDBClient, prefix: string): Promise<Record<TableName, string>> {
@@ -13,11 +13,26 @@ export async function createStackTables(dynamo: DynamoDBClient, prefix: string):
         AttributeDefinitions: [
           { AttributeName: keys.partition, AttributeType: 'S' },
           ...(keys.sort !== undefined ? [{ AttributeName: keys.sort, AttributeType: 'S' as const }] : []),
+          ...(name === 'runs' ? [{ AttributeName: RUNS_BY_STATE.sort, AttributeType: 'S' as const }] : []),
         ],
         KeySchema: [
           { AttributeName: keys.partition, KeyType: 'HASH' },
           ...(keys.sort !== undefined ? [{ AttributeName: keys.sort, KeyType: 'RANGE' as const }] : []),
         ],
+        ...(name === 'runs'
+          ? {
+              LocalSecondaryIndexes: [
+                {
+                  IndexName: RUNS_BY_STATE.indexName,
+                  KeySchema: [
+                    { AttributeName: keys.partition, KeyType: 'HASH' as const },
+                    { AttributeName: RUNS_BY_STATE.sort, KeyType: 'RANGE' as const },
+                  ],
+                  Projection: { ProjectionType: 'KEYS_ONLY' as const },
+                },
+              ],
+            }
+          : {}),
       }),
     );
     names[name] = tableName;

@@ -1,4 +1,4 @@
-import { ensureEmulatorVenv } from '../localstack/venv.ts';
+import { ensureEmulatorVenv } from '../lib/emulator/venv.ts';
 
 /** Installs the pinned emulators once, before any test file starts one (a clean checkout has no `.venv`). */
 export default async function setup(): Promise<void> {

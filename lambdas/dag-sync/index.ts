@@ -5,9 +5,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { evaluateIfAsked, evaluatorOf } from '../../lib/runtime/dag-evaluator.ts';
-import { syncDagBatch } from '../../lib/runtime/dag-sync-batch.ts';
-import { readStackEnv } from '../../lib/runtime/stack-env.ts';
+import { evaluateIfAsked, evaluatorOf } from '../../lib/dag-sync/dag-evaluator.ts';
+import { syncDagBatch } from '../../lib/dag-sync/dag-sync-batch.ts';
+import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 
 // This bundle is also the evaluating child process dag-sync starts for each DAG file (AIRSTEP_EVALUATE set).
 const evaluating = await evaluateIfAsked();

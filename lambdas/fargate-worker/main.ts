@@ -1,6 +1,6 @@
 import { taskMessageFromEnvironment } from '../../lib/runtime/fargate-task-environment.ts';
-import { readStackEnv } from '../../lib/runtime/stack-env.ts';
-import { handleWorkerMessage } from '../../lib/runtime/worker-run.ts';
+import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
+import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 
 /**
  * The Fargate worker: `ecs:runTask.waitForTaskToken` starts this container with the task in AIRSTEP_*

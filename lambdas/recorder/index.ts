@@ -1,14 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { dynamoClient } from '../../lib/runtime/dag-record.ts';
-import { PoolSlots } from '../../lib/runtime/pool-slots.ts';
-import { type ExecutionStatusChange, recordExecution } from '../../lib/runtime/record-execution.ts';
-import { failedTaskInstances } from '../../lib/runtime/run-records.ts';
-import { readStackEnv } from '../../lib/runtime/stack-env.ts';
+import { dynamoClient } from '../../lib/dynamo/dag-record.ts';
+import { type ExecutionStatusChange, recordExecution } from '../../lib/runs/record-execution.ts';
+import { failedTaskInstances } from '../../lib/runs/run-records.ts';
+import { METRICS_NAMESPACE } from '../../lib/stack-contract/metrics.ts';
+import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
+import { PoolSlots } from '../../lib/worker/pool-slots.ts';
 
 const logger = new Logger();
-const metrics = new Metrics({ namespace: 'Airstep' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 const env = readStackEnv([
   'dagsTable',
   'runsTable',

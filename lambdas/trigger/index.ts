@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { readStackEnv } from '../../lib/runtime/stack-env.ts';
-import { type TriggerEvent, triggerRun } from '../../lib/runtime/trigger-run.ts';
+import { type TriggerEvent, triggerRun } from '../../lib/runs/trigger-run.ts';
+import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 
 const logger = new Logger();
 const env = readStackEnv(['dagsTable', 'runsTable', 'queuedRunsTable']);

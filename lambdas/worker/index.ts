@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { SqsRedelivery } from '../../lib/runtime/sqs-redelivery.ts';
-import { readStackEnv } from '../../lib/runtime/stack-env.ts';
-import { handleWorkerMessage } from '../../lib/runtime/worker-run.ts';
+import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
+import { SqsRedelivery } from '../../lib/worker/sqs-redelivery.ts';
+import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 
 const logger = new Logger();
 const env = readStackEnv(['bucket', 'taskInstancesTable', 'poolSlotsTable', 'pools']);

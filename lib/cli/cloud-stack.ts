@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { DEFAULT_STACK_NAME, STACK_OUTPUTS, type StackOutputKey } from '../runtime/stack-outputs.ts';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS, type StackOutputKey } from '../stack-contract/stack-outputs.ts';
 import { describeStackOutputs, StackLookupError } from './describe-stack-outputs.ts';
 import type { Checked } from './run-input.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { dynamoClient, listLatestDagRecords } from '../runtime/dag-record.ts';
-import { listImportErrors } from '../runtime/import-error-records.ts';
+import { dynamoClient, listLatestDagRecords } from '../dynamo/dag-record.ts';
+import { listImportErrors } from '../dynamo/import-error-records.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { dynamoClient, listLatestDagRecords } from '../dynamo/dag-record.ts';
 import { LocalStore } from '../local/local-store.ts';
-import { dynamoClient, listLatestDagRecords } from '../runtime/dag-record.ts';
-import { listRuns, newestFirst } from '../runtime/run-history.ts';
+import { listRuns, newestFirst } from '../runs/run-history.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { refuser } from './run-input.ts';

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
-import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { type RunningEmulator, startEmulator } from '../emulator/launcher.ts';
 import { EXAMPLE_BUCKETS, seedExampleBuckets } from '../local/example-buckets.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';

@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
-import { bundleDagFile } from '../runtime/bundle-dag-file.ts';
+import { bundleDagFile } from '../dag-sync/bundle-dag-file.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { dagFilesUnder, loadDagFile } from './load-dags.ts';
 import { colours, EXIT, printJson } from './output.ts';

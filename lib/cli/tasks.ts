@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { dynamoClient, listLatestDagRecords } from '../dynamo/dag-record.ts';
 import { LocalStore } from '../local/local-store.ts';
-import { dynamoClient, listLatestDagRecords } from '../runtime/dag-record.ts';
-import { findRuns, listTaskInstances } from '../runtime/run-history.ts';
-import { executionConsoleLink } from '../runtime/run-records.ts';
+import { findRuns, listTaskInstances } from '../runs/run-history.ts';
+import { executionConsoleLink } from '../runs/run-records.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { refuser } from './run-input.ts';

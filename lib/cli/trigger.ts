@@ -1,6 +1,6 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Command } from 'commander';
-import type { TriggerEvent, TriggerResult } from '../runtime/trigger-run.ts';
+import type { TriggerEvent, TriggerResult } from '../runs/trigger-run.ts';
 import { cloudStackOptions, resolveCloudStack } from './cloud-stack.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { readConf, refuser } from './run-input.ts';

@@ -1,7 +1,7 @@
 import { App, type AppProps, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { STACK_OUTPUTS } from '../runtime/stack-outputs.ts';
+import { STACK_OUTPUTS } from '../stack-contract/stack-outputs.ts';
 import { Airstep, type AirstepProps } from './airstep.ts';
 
 export interface AirstepStackProps extends StackProps {

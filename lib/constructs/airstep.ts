@@ -6,7 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { STACK_ENV } from '../runtime/stack-env.ts';
+import { STACK_ENV } from '../stack-contract/stack-env.ts';
 import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
 import { Alerts } from './alerts.ts';

@@ -8,17 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-
-/** The CloudWatch namespace Airstep's metrics are in. */
-export const METRICS_NAMESPACE = 'Airstep';
-
-/**
- * Run metrics the recorder publishes (Powertools, `service` = its POWERTOOLS_SERVICE_NAME as the only dimension;
- * the DAG id travels as metadata, so one alarm covers every DAG).
- */
-export const RECORDER_METRICS = ['RunsStarted', 'RunsSucceeded', 'RunsFailed', 'TasksFailed', 'RunDuration'] as const;
-/** The metric a filter on dag-sync's log counts: DAG files that did not load. */
-export const IMPORT_ERRORS_METRIC = 'ImportErrors';
+import { IMPORT_ERRORS_METRIC, METRICS_NAMESPACE, type RECORDER_METRICS } from '../stack-contract/metrics.ts';
 
 export interface AlertsProps {
   /** The four functions, for error alarms and the dashboard. */

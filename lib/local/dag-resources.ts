@@ -1,5 +1,5 @@
+import type { TaskMessage, TaskOutcome } from '../compiler/worker-contract.ts';
 import { taskMessageFromEnvironment } from '../runtime/fargate-task-environment.ts';
-import type { TaskMessage, TaskOutcome } from '../runtime/task-message.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';

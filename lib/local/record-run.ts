@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { RunContext } from '../runtime/task-message.ts';
+import type { RunContext } from '../compiler/worker-contract.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
 import { Clock } from './clock.ts';

@@ -1,5 +1,5 @@
 import { compileDag } from '../compiler/compile-dag.ts';
-import type { RunContext } from '../runtime/task-message.ts';
+import type { RunContext } from '../compiler/worker-contract.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { DagValidationError } from '../sdk/errors.ts';

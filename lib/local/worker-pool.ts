@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TaskMessage, TaskOutcome } from '../runtime/task-message.ts';
+import type { TaskMessage, TaskOutcome } from '../compiler/worker-contract.ts';
 
 /** How one try is run: heartbeat cadence (real milliseconds) and where heartbeats go. */
 export interface TryHooks {

@@ -4,7 +4,7 @@
  * fails; the engine starts a fresh worker.
  */
 import { pathToFileURL } from 'node:url';
-import type { TaskMessage } from '../runtime/task-message.ts';
+import type { TaskMessage } from '../compiler/worker-contract.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import { type Dag, isDag } from '../sdk/dag.ts';
 import { LocalXComStore } from './local-xcom-store.ts';

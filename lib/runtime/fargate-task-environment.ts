@@ -1,4 +1,4 @@
-import type { TaskMessage } from './task-message.ts';
+import type { TaskMessage } from '../compiler/worker-contract.ts';
 
 /**
  * A Fargate try's task message, from the `AIRSTEP_*` variables `ecs:runTask.waitForTaskToken` sets on the

@@ -1,6 +1,6 @@
+import type { RunContext } from '../compiler/worker-contract.ts';
 import { manualRunInterval, type RunInterval, runContextDates, runId } from '../schedule/index.ts';
 import type { RunType } from '../sdk/context.ts';
-import type { RunContext } from './task-message.ts';
 
 /**
  * The context of a run over a data interval: scheduled and backfill runs take the interval the schedule gives;

@@ -1,7 +1,7 @@
+import type { TaskMessage, TaskOutcome } from '../compiler/worker-contract.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { NonRetryableError } from '../sdk/errors.ts';
 import { TaskRef } from '../sdk/task-ref.ts';
-import type { TaskMessage, TaskOutcome } from './task-message.ts';
 import {
   FARGATE_INPUT_LIMIT_BYTES,
   feedsFargate,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { STACK_OUTPUTS } from '../../lib/runtime/stack-outputs.ts';
+import { STACK_OUTPUTS } from '../../lib/stack-contract/stack-outputs.ts';
 
 /** What the cloud CLI tests share: the CLI in a child process, and an outputs file as `cdk deploy` writes it. */
 export interface CliRun {

@@ -4,7 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Airstep, type AirstepProps } from '../../lib/constructs/airstep.ts';
-import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
+import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { actionsOf, CDK_CONTEXT, type Json, resourcesOf, StackTemplate, synthOutdir } from './stack-template.ts';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/example/airstep-worker:1');

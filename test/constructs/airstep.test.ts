@@ -6,9 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET_PREFIXES } from '../../lib/constructs/airstep-bucket.ts';
 import { FUNCTION_NAMES, type FunctionName, SERVICE_NAMES } from '../../lib/constructs/airstep-functions.ts';
 import { type AirstepStack, buildApp, EXAMPLE_DATA_BUCKETS } from '../../lib/constructs/airstep-stack.ts';
-import { IMPORT_ERRORS_METRIC, METRICS_NAMESPACE, RECORDER_METRICS } from '../../lib/constructs/alerts.ts';
-import { RUNS_BY_STATE, TABLE_KEYS, type TableName } from '../../lib/constructs/metadata-tables.ts';
-import { STACK_ENV, type StackEnvKey } from '../../lib/runtime/stack-env.ts';
+import { IMPORT_ERRORS_METRIC, METRICS_NAMESPACE, RECORDER_METRICS } from '../../lib/stack-contract/metrics.ts';
+import { STACK_ENV, type StackEnvKey } from '../../lib/stack-contract/stack-env.ts';
+import { RUNS_BY_STATE, TABLE_KEYS, type TableName } from '../../lib/stack-contract/tables.ts';
 import {
   actionsOf,
   CDK_CONTEXT,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { chainExampleCases, parallelExampleCases } from './cases/examples.ts';
 import { generatedCases } from './cases/generated.ts';
 import { parallelCases } from './cases/parallel.ts';

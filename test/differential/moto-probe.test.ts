@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 
 /**
  * Pins what moto 5.2.5 does with the ASL constructs behind each entry of MOTO_GAPS and MOTO_FIELD_GAPS, on small

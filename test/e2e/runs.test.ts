@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDagRecord } from '../../lib/runtime/dag-record.ts';
+import { readDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { LocalStack } from '../../localstack/local-stack.ts';
 
 /** Runs through the whole stack on MiniStack: dag-sync, trigger, worker, recorder (see localstack/local-stack.ts). */

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStateMachineCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { type DagRecord, writeDagRecord } from '../../lib/runtime/dag-record.ts';
+import { type DagRecord, writeDagRecord } from '../../lib/dynamo/dag-record.ts';
 
 /** A state machine that waits, so runs stay active while a test looks at them. */
 export const HOLDING_DEFINITION = { StartAt: 'hold', States: { hold: { Type: 'Wait', Seconds: 120, End: true } } };

@@ -1,4 +1,4 @@
-import type { RunContext } from '../../lib/runtime/task-message.ts';
+import type { RunContext } from '../../lib/compiler/worker-contract.ts';
 import type { Dag } from '../../lib/sdk/dag.ts';
 
 /** A manual run's context on a fixed date, params filled from their defaults. */

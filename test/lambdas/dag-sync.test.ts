@@ -24,13 +24,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileLease } from '../../lib/runtime/dag-file-events.ts';
-import { readDagRecord } from '../../lib/runtime/dag-record.ts';
-import { type DagSyncDeps, dagFileChanges, syncDagFile } from '../../lib/runtime/dag-sync.ts';
-import { syncDagBatch } from '../../lib/runtime/dag-sync-batch.ts';
-import { releaseLease, takeLease } from '../../lib/runtime/item-lease.ts';
-import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
-import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { fileLease } from '../../lib/dag-sync/dag-file-events.ts';
+import { type DagSyncDeps, dagFileChanges, syncDagFile } from '../../lib/dag-sync/dag-sync.ts';
+import { syncDagBatch } from '../../lib/dag-sync/dag-sync-batch.ts';
+import { readDagRecord } from '../../lib/dynamo/dag-record.ts';
+import { releaseLease, takeLease } from '../../lib/dynamo/item-lease.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 
 /**
@@ -440,6 +440,6 @@ function syncDeps(): DagSyncDeps {
       roleArn: 'arn:aws:iam::123456789012:role/airstep-scheduler',
       triggerArn: 'arn:aws:lambda:us-east-1:123456789012:function:airstep-trigger',
     },
-    evaluator: { module: 'lib/runtime/dag-evaluator-main.ts', execArgv: ['--import', 'tsx/esm'] },
+    evaluator: { module: 'lib/dag-sync/dag-evaluator-main.ts', execArgv: ['--import', 'tsx/esm'] },
   };
 }

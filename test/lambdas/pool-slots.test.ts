@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PoolSlots } from '../../lib/runtime/pool-slots.ts';
-import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import { PoolSlots } from '../../lib/worker/pool-slots.ts';
 import { createStackTables, dynamoFor } from '../../localstack/stack-tables.ts';
 
 /** The pool semaphore on moto's DynamoDB (real conditional updates). */

@@ -1,13 +1,13 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admissionLease } from '../../lib/runtime/admission-lease.ts';
-import type { DagRecord } from '../../lib/runtime/dag-record.ts';
-import { executionName } from '../../lib/runtime/execution-name.ts';
-import { releaseLease, takeLease } from '../../lib/runtime/item-lease.ts';
-import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
-import type { TriggerEvent, TriggerResult } from '../../lib/runtime/trigger-run.ts';
-import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
+import { releaseLease, takeLease } from '../../lib/dynamo/item-lease.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import { admissionLease } from '../../lib/runs/admission-lease.ts';
+import { executionName } from '../../lib/runs/execution-name.ts';
+import type { TriggerEvent, TriggerResult } from '../../lib/runs/trigger-run.ts';
+import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployDagRecord } from '../helpers/deployed-dag.ts';
 

@@ -16,13 +16,13 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { bundleDagFile } from '../../lib/runtime/bundle-dag-file.ts';
+import { bundleDagFile } from '../../lib/dag-sync/bundle-dag-file.ts';
+import { fillPlaceholders } from '../../lib/dag-sync/fill-placeholders.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { bundleKey } from '../../lib/runtime/dag-bundle.ts';
-import { fillPlaceholders } from '../../lib/runtime/fill-placeholders.ts';
-import { STACK_ENV } from '../../lib/runtime/stack-env.ts';
-import { handleWorkerMessage } from '../../lib/runtime/worker-run.ts';
 import { isXComRef } from '../../lib/runtime/xcom.ts';
-import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
+import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
+import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import workerDag from '../fixtures/lambdas/worker_dag.ts';
 import { manualContext } from '../helpers/run-context.ts';

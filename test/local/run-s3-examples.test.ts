@@ -7,12 +7,12 @@ import native from '../../dags/examples/native_steps.ts';
 import sensing from '../../dags/examples/s3_key_sensor_ingestion.ts';
 import weather from '../../dags/examples/weather_etl.ts';
 import medallion from '../../dags/s3_medallion_ingestion.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { AwsServiceResources } from '../../lib/local/aws-service-resources.ts';
 import { Clock } from '../../lib/local/clock.ts';
 import { seedExampleBuckets } from '../../lib/local/example-buckets.ts';
 import { runDagLocally, type TaskInstance } from '../../lib/local/run-dag.ts';
 import type { Dag } from '../../lib/sdk/dag.ts';
-import { type RunningEmulator, startEmulator } from '../../localstack/launcher.ts';
 import { expectPromptStarts } from '../helpers/prompt-starts.ts';
 import { manualContext } from '../helpers/run-context.ts';
 

@@ -1,4 +1,4 @@
-import type { TaskMessage } from '../../../lib/runtime/task-message.ts';
+import type { TaskMessage } from '../../../lib/compiler/worker-contract.ts';
 import { runTaskTry } from '../../../lib/runtime/task-runner.ts';
 import type { Dag } from '../../../lib/sdk/dag.ts';
 

@@ -1,4 +1,4 @@
-import type { RunContext } from '../../../lib/runtime/task-message.ts';
+import type { RunContext } from '../../../lib/compiler/worker-contract.ts';
 import type { Dag } from '../../../lib/sdk/dag.ts';
 import type { MiniStackGap, MotoFieldGap, MotoGap } from '../gaps.ts';
 import type { Behaviour, BehaviourTable } from './behaviour.ts';

@@ -1,9 +1,9 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { RunningEmulator } from '../../../lib/emulator/launcher.ts';
 import { AwsServiceResources } from '../../../lib/local/aws-service-resources.ts';
 import { EXAMPLE_BUCKETS, seedExampleBuckets } from '../../../lib/local/example-buckets.ts';
-import type { RunningEmulator } from '../../../localstack/launcher.ts';
 import { EXPORT_KEY, EXPORT_ROWS } from '../cases/examples.ts';
 
 /**

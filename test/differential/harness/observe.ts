@@ -1,5 +1,5 @@
 import type { DagIR } from '../../../lib/compiler/ir.ts';
-import type { TaskMessage } from '../../../lib/runtime/task-message.ts';
+import type { TaskMessage } from '../../../lib/compiler/worker-contract.ts';
 import type { Answer } from './behaviour.ts';
 
 /**

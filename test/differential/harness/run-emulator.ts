@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type CompiledDag, compileDag } from '../../../lib/compiler/compile-dag.ts';
-import { executionName } from '../../../lib/runtime/execution-name.ts';
-import { fillPlaceholders } from '../../../lib/runtime/fill-placeholders.ts';
+import { fillPlaceholders } from '../../../lib/dag-sync/fill-placeholders.ts';
+import { executionName } from '../../../lib/runs/execution-name.ts';
 import { manualContext } from '../../helpers/run-context.ts';
 import { type Behaviour, play, succeed } from './behaviour.ts';
 import type { DifferentialCase } from './case.ts';

@@ -5,8 +5,8 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { TaskMessage } from '../../../lib/compiler/worker-contract.ts';
 import { GateCoordinator } from '../../../lib/local/gate-coordinator.ts';
-import type { TaskMessage } from '../../../lib/runtime/task-message.ts';
 import type { Answer } from './behaviour.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admitRun, queuedRunsToStart } from '../../lib/runtime/run-admission.ts';
+import { admitRun, queuedRunsToStart } from '../../lib/runs/run-admission.ts';
 
 describe('admitRun', () => {
   it('starts a new run while fewer than maxActiveRuns runs are running', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executionName } from '../../lib/runtime/execution-name.ts';
+import { executionName } from '../../lib/runs/execution-name.ts';
 
 describe('executionName', () => {
   it('replaces every character Step Functions forbids in a name and keeps the rest', () => {

@@ -1,7 +1,7 @@
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { startEmulator } from '../../localstack/launcher.ts';
+import { startEmulator } from '../../lib/emulator/launcher.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -15,7 +15,7 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-describe('localstack/launcher', () => {
+describe('lib/emulator/launcher', () => {
   it('starts MiniStack from the project venv on a free loopback port, serves S3, and leaves no process after stop', async () => {
     const emulator = await startEmulator('ministack');
     expect(emulator.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

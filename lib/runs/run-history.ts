@@ -1,5 +1,5 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { queryAll } from './dynamo-pages.ts';
+import { queryAll } from '../dynamo/dynamo-pages.ts';
 
 /**
  * Reads back what the trigger and the recorder write about runs, for the CLI: run items of the runs table (see

@@ -21,16 +21,16 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { scheduleSpecOf } from '../compiler/schedule-check.ts';
+import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from '../dynamo/dag-record.ts';
+import { withLease } from '../dynamo/item-lease.ts';
+import { BUNDLE_ROOT, bundleKey } from '../runtime/dag-bundle.ts';
 import { toEventBridgeSchedules } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
-import { BUNDLE_ROOT, bundleKey } from './dag-bundle.ts';
 import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
-import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from './dag-record.ts';
 import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
 import { fillPlaceholders, type PlaceholderValues } from './fill-placeholders.ts';
-import { withLease } from './item-lease.ts';
 import { stripTypes } from './strip-types.ts';
 
 /** One change under `dags/` from an S3 event notification. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatesToOpen } from '../../lib/runtime/gate-store.ts';
+import { gatesToOpen } from '../../lib/worker/gate-store.ts';
 
 describe('gatesToOpen', () => {
   const gate = (taskKey: string, waitFor: string[]) => ({

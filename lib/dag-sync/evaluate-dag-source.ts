@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { dirname } from 'node:path';
 import type { CompiledDag } from '../compiler/compile-dag.ts';
-import { awsSdkModules, BUNDLE_ROOT, writeSdkShim } from './dag-bundle.ts';
+import { awsSdkModules, BUNDLE_ROOT, writeSdkShim } from '../runtime/dag-bundle.ts';
 
 /** What evaluating a DAG file gives: each DAG compiled, or the import error. */
 export type Evaluation =

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ItemLease } from '../dynamo/item-lease.ts';
 import { AirstepError } from '../sdk/errors.ts';
-import type { ItemLease } from './item-lease.ts';
 
 /**
  * Admitting a run of a DAG is read, decide, write: count its running runs, then start (and record) or queue.

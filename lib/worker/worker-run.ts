@@ -9,14 +9,14 @@ import {
 } from '@aws-sdk/client-sfn';
 import { buildIr } from '../compiler/build-ir.ts';
 import type { TaskIR } from '../compiler/ir.ts';
+import type { TaskMessage } from '../compiler/worker-contract.ts';
+import { bundleKey, loadBundle } from '../runtime/dag-bundle.ts';
+import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
-import { bundleKey, loadBundle } from './dag-bundle.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
 import { PoolTooSmallError } from './pool-slots.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
 import { releaseAll, slotClaimsOf, takeAll } from './slot-claims.ts';
-import type { TaskMessage } from './task-message.ts';
-import { runTaskTry } from './task-runner.ts';
 
 export interface WorkerDeps {
   readonly bucket: string;

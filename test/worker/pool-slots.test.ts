@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitsPool, heldByExecution, holderTag, supersededTries } from '../../lib/runtime/pool-slots.ts';
-import { POOL_RETRY_SECONDS, poolRetrySeconds } from '../../lib/runtime/worker-run.ts';
+import { fitsPool, heldByExecution, holderTag, supersededTries } from '../../lib/worker/pool-slots.ts';
+import { POOL_RETRY_SECONDS, poolRetrySeconds } from '../../lib/worker/worker-run.ts';
 
 const exec = 'arn:aws:states:us-east-1:1:execution:airstep-d:run';
 const holder = (taskId: string, tryNumber = 1, mapIndex = -1, executionArn = exec) => ({

@@ -8,7 +8,7 @@ import {
   RUN_STATE,
   taskRecords,
   withMappedInstances,
-} from '../../lib/runtime/run-records.ts';
+} from '../../lib/runs/run-records.ts';
 
 const ctx = {
   dagId: 'nightly',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dagFileChanges } from '../../lib/runtime/dag-sync.ts';
-import { isStaleEvent, orderKey } from '../../lib/runtime/s3-event-order.ts';
+import { dagFileChanges } from '../../lib/dag-sync/dag-sync.ts';
+import { isStaleEvent, orderKey } from '../../lib/dag-sync/s3-event-order.ts';
 
 describe('S3 event order', () => {
   it('compares sequencers of different lengths by right-padding the shorter with zeros', () => {

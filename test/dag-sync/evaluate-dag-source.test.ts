@@ -2,12 +2,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { evaluatorOf } from '../../lib/dag-sync/dag-evaluator.ts';
+import { evaluateDagSource } from '../../lib/dag-sync/evaluate-dag-source.ts';
 import { BUNDLE_ROOT } from '../../lib/runtime/dag-bundle.ts';
-import { evaluatorOf } from '../../lib/runtime/dag-evaluator.ts';
-import { evaluateDagSource } from '../../lib/runtime/evaluate-dag-source.ts';
 
 /** The evaluating child runs from source here, as in the dag-sync tests (tsx stands in for Node 24's type stripping). */
-const evaluator = { module: resolve('lib/runtime/dag-evaluator-main.ts'), execArgv: ['--import', 'tsx/esm'] };
+const evaluator = { module: resolve('lib/dag-sync/dag-evaluator-main.ts'), execArgv: ['--import', 'tsx/esm'] };
 
 const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'AKIAEVALUATORPROBE',

@@ -5,14 +5,25 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project root: emulators live in its `.venv`, never in whatever Python the machine happens to have. */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The project root (the nearest folder above this module holding `localstack/requirements.lock`, so the sources
+ * and the compiled `dist/` find the same one): emulators live in its `.venv`, never in whatever Python the
+ * machine happens to have.
+ */
+export const PROJECT_ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
 export const VENV_DIR = join(PROJECT_ROOT, '.venv');
 const LOCK_FILE = join(PROJECT_ROOT, 'localstack', 'requirements.lock');
 const STAMP_FILE = join(VENV_DIR, '.airstep-lock-sha256');
 
 export class EmulatorSetupError extends Error {
   override readonly name = 'EmulatorSetupError';
+}
+
+function projectRoot(from: string): string {
+  for (let folder = from; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, 'localstack', 'requirements.lock'))) return folder;
+    if (dirname(folder) === folder) return resolve(from, '..', '..');
+  }
 }
 
 export function venvBin(name: string): string {

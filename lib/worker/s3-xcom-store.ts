@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type XComKey, type XComStore, xcomObjectKey } from './xcom.ts';
+import { type XComKey, type XComStore, xcomObjectKey } from '../runtime/xcom.ts';
 
 /** XCom values on AWS: `s3://<bucket>/xcom/<dag>/<run>/<task>/<map index>/try-<n>.json` (the stack expires them). */
 export class S3XComStore implements XComStore {

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { mappedTaskInstances } from '../../lib/runtime/mapped-task-instances.ts';
+import { mappedTaskInstances } from '../../lib/runs/mapped-task-instances.ts';
 
 /**
  * Histories shaped as Step Functions writes them for a compiled mapped task (the Map state `each`, its item

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { scheduleSpecOf } from '../compiler/schedule-check.ts';
+import { type DagRecord, dynamoClient, readDagRecord } from '../dynamo/dag-record.ts';
+import { withLease } from '../dynamo/item-lease.ts';
+import { resolveParams } from '../runtime/params.ts';
+import { intervalRunContext } from '../runtime/run-context.ts';
 import { manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
 import { admissionLease } from './admission-lease.ts';
-import { type DagRecord, dynamoClient, readDagRecord } from './dag-record.ts';
 import { executionName } from './execution-name.ts';
-import { withLease } from './item-lease.ts';
-import { resolveParams } from './params.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
-import { intervalRunContext } from './run-context.ts';
 import { RunStore } from './run-store.ts';
 
 /** What starts a run: a schedule firing (with EventBridge Scheduler's scheduled time) or a person or API. */

@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { RUNS_BY_STATE } from '../stack-contract/tables.ts';
 import type { KnownRun } from './run-admission.ts';
 import { STATES_BEFORE_RUNNING } from './run-records.ts';
 
@@ -56,7 +57,11 @@ export class RunStore {
     };
   }
 
-  /** Runs of the DAG in state `running`, other than `exceptRunId` (strongly consistent, every page). */
+  /**
+   * Runs of the DAG in state `running`, other than `exceptRunId`: a Query of the `byState` local index, which reads
+   * only the running runs and, being local, can be strongly consistent (two triggers at once must not both see room
+   * under `maxActiveRuns`). Every page.
+   */
   async countRunning(dagId: string, exceptRunId = ''): Promise<number> {
     let count = 0;
     let start: Record<string, AttributeValue> | undefined;
@@ -64,8 +69,9 @@ export class RunStore {
       const page = await this.dynamo.send(
         new QueryCommand({
           TableName: this.tables.runs,
-          KeyConditionExpression: 'dagId = :dag',
-          FilterExpression: '#state = :running AND runId <> :run',
+          IndexName: RUNS_BY_STATE.indexName,
+          KeyConditionExpression: 'dagId = :dag AND #state = :running',
+          FilterExpression: 'runId <> :run',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':dag': { S: dagId },

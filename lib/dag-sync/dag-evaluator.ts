@@ -1,6 +1,6 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileDag } from '../compiler/compile-dag.ts';
-import { collectDags, provideSdk } from './dag-bundle.ts';
+import { collectDags, provideSdk } from '../runtime/dag-bundle.ts';
 import type { Evaluation } from './evaluate-dag-source.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { RunContext } from '../compiler/worker-contract.ts';
 import type { MappedTaskInstance } from './mapped-task-instances.ts';
-import type { RunContext } from './task-message.ts';
 
 /**
  * The pure part of the recorder: what a Step Functions status change means for a run's record, which task

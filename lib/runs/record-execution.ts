@@ -9,12 +9,13 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { RunContext } from '../compiler/worker-contract.ts';
+import { readDagRecord } from '../dynamo/dag-record.ts';
+import { withLease } from '../dynamo/item-lease.ts';
+import type { PoolSlots } from '../worker/pool-slots.ts';
 import { admissionLease } from './admission-lease.ts';
-import { readDagRecord } from './dag-record.ts';
 import { executionName } from './execution-name.ts';
-import { withLease } from './item-lease.ts';
 import { mappedTaskInstances } from './mapped-task-instances.ts';
-import type { PoolSlots } from './pool-slots.ts';
 import { queuedRunsToStart } from './run-admission.ts';
 import {
   alertText,
@@ -27,7 +28,6 @@ import {
   withMappedInstances,
 } from './run-records.ts';
 import { RunStore } from './run-store.ts';
-import type { RunContext } from './task-message.ts';
 
 export type { TaskRecordSummary } from './run-records.ts';
 
