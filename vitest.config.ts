@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Tests run the sources: `import … from 'airstep'` (example and fixture DAGs) resolves to lib/, not dist/.
+  ssr: { resolve: { conditions: ['airstep-source', 'node', 'development|production'] } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],

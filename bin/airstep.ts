@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import packageJson from '../package.json' with { type: 'json' };
+
+// The package's own manifest by name, the same from the sources and from dist/ (a JSON import would be copied
+// into dist/ by the build).
+const packageJson = createRequire(import.meta.url)('airstep/package.json') as { version: string };
 
 /**
  * The `airstep` CLI. Each command lives in `lib/cli/<command>.ts`; only the module of the command being run is

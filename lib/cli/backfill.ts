@@ -180,6 +180,7 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
         limits,
         speed: speed.value,
         signal: abort.signal,
+        ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
       });
       run.state = recorded.run.state;
       run.durationMs = Math.round(performance.now() - started);

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS, type StackOutputKey } from '../stack-contract/stack-outputs.ts';
-import { describeStackOutputs, StackLookupError } from './describe-stack-outputs.ts';
 import type { Checked } from './run-input.ts';
 
 /**
@@ -40,6 +39,8 @@ export function wantsCloud(options: CloudStackOptions): boolean {
 export async function resolveCloudStack(options: CloudStackOptions): Promise<Checked<CloudStack>> {
   if (options.outputs !== undefined) return outputsFromFile(options.outputs, options.stack);
   const stackName = options.stack ?? DEFAULT_STACK_NAME;
+  // The CloudFormation client loads only when a command reads a stack.
+  const { describeStackOutputs, StackLookupError } = await import('./describe-stack-outputs.ts');
   try {
     return stackOf(`stack ${stackName}`, await describeStackOutputs(stackName));
   } catch (error) {

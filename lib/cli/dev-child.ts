@@ -173,6 +173,7 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
     speed: request.speed,
     signal,
     onTaskChange: (task) => send({ type: 'task', task }),
+    ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
   });
   send({ type: 'ended', runId: run.runId, state: run.state }, finish);
 }

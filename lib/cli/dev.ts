@@ -1,13 +1,13 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type DueRun, LocalScheduler, resumePoint, SchedulerLoop } from '../local/local-scheduler.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
+import { childExecArgv, siblingModule } from '../runtime/typescript-loader.ts';
 import type { ScheduleSpec } from '../schedule/index.ts';
 import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
 import { dagFilesUnder, displayPath, isDagFileName } from './load-dags.ts';
@@ -325,7 +325,8 @@ function foldersUnder(folder: string): string[] {
 // Child processes
 // ---------------------------------------------------------------------------------------------------------------
 
-const CHILD_ENTRY = fileURLToPath(new URL('./dev-child.ts', import.meta.url));
+// A dev child exists to load DAG files: it starts with tsx in place, so a waiting one has paid for it.
+const CHILD_ENTRY = siblingModule(import.meta.url, 'dev-child');
 
 interface RunHandlers {
   started(runId: string): void;
@@ -345,7 +346,7 @@ class DevChild {
 
   constructor(private readonly limits: LocalLimits) {
     this.child = fork(CHILD_ENTRY, [], {
-      execArgv: ['--import', import.meta.resolve('tsx/esm')],
+      execArgv: childExecArgv(true),
       env: { ...process.env, AIRSTEP_DEV_CHILD: '1' },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'advanced',

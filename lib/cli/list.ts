@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { dynamoClient, listLatestDagRecords } from '../dynamo/dag-record.ts';
-import { listImportErrors } from '../dynamo/import-error-records.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -70,6 +68,11 @@ async function listDeployed(paths: string[], options: ListOptions): Promise<numb
   }
   const stack = await resolveCloudStack(options);
   if (!stack.ok) return refuse(stack.message);
+  // The DynamoDB client loads only when the deployed DAGs are listed.
+  const [{ dynamoClient, listLatestDagRecords }, { listImportErrors }] = await Promise.all([
+    import('../dynamo/dag-record.ts'),
+    import('../dynamo/import-error-records.ts'),
+  ]);
   const dynamo = dynamoClient();
   const [records, importErrors] = await Promise.all([
     listLatestDagRecords(dynamo, stack.value.dagsTable),

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ensureTypeScriptLoader, isTypeScriptFile } from '../runtime/typescript-loader.ts';
 import { type Dag, isDag } from '../sdk/dag.ts';
 
 /** A DAG file that could not be imported: where it failed and why. */
@@ -28,6 +29,7 @@ export async function loadDagFile(path: string): Promise<LoadedDagFile> {
   const absolute = resolve(path);
   const file = displayPath(absolute);
   try {
+    if (isTypeScriptFile(absolute)) await ensureTypeScriptLoader();
     // Imported once per process: `airstep dev` checks a changed file in a fresh process (see dev.ts).
     const module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
     const dags = collectDags(module);

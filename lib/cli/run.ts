@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { LocalStore } from '../local/local-store.ts';
@@ -5,6 +6,7 @@ import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { subDag } from '../local/sub-dag.ts';
+import { startWorkerEarly } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
 import type { Dag } from '../sdk/dag.ts';
@@ -44,6 +46,8 @@ export function registerRunCommand(program: Command): void {
 async function runCommand(file: string, options: RunOptions): Promise<number> {
   const c = colours();
   const refuse = refuser(options.json, c.red);
+  // A worker process starts loading the file now, beside this process loading and compiling it.
+  startWorkerEarly(resolve(file));
   const picked = await loadOneDag(file, options.dag);
   if (!picked.ok) return refuse(picked.message);
   const loaded = { file: picked.value.file };
@@ -108,6 +112,7 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     limits,
     speed,
     signal: abort.signal,
+    ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
     ...(live !== undefined ? { onTaskChange: live.onTaskChange } : {}),
   });
   live?.stop();

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { dynamoClient, listLatestDagRecords } from '../dynamo/dag-record.ts';
 import { LocalStore } from '../local/local-store.ts';
-import { listRuns, newestFirst } from '../runs/run-history.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { refuser } from './run-input.ts';
@@ -42,6 +40,11 @@ async function localRuns(dagId: string | undefined, options: { json?: boolean })
 async function cloudRuns(dagId: string | undefined, options: CloudStackOptions & { json?: boolean }): Promise<number> {
   const stack = await resolveCloudStack(options);
   if (!stack.ok) return refuser(options.json, colours(process.stderr).red)(stack.message);
+  // The DynamoDB client loads only when a command reads the deployed tables.
+  const [{ dynamoClient, listLatestDagRecords }, { listRuns, newestFirst }] = await Promise.all([
+    import('../dynamo/dag-record.ts'),
+    import('../runs/run-history.ts'),
+  ]);
   const dynamo = dynamoClient();
   const dagIds =
     dagId !== undefined

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { dynamoClient, listLatestDagRecords } from '../dynamo/dag-record.ts';
 import { LocalStore } from '../local/local-store.ts';
-import { findRuns, listTaskInstances } from '../runs/run-history.ts';
 import { executionConsoleLink } from '../runs/run-records.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -51,6 +49,11 @@ async function cloudTasks(runId: string, options: TasksOptions): Promise<number>
   const refuse = refuser(options.json, colours(process.stderr).red);
   const stack = await resolveCloudStack(options);
   if (!stack.ok) return refuse(stack.message);
+  // The DynamoDB client loads only when a command reads the deployed tables.
+  const [{ dynamoClient, listLatestDagRecords }, { findRuns, listTaskInstances }] = await Promise.all([
+    import('../dynamo/dag-record.ts'),
+    import('../runs/run-history.ts'),
+  ]);
   const dynamo = dynamoClient();
   const { dagsTable, runsTable, taskInstancesTable, source } = stack.value;
   const dagIds =

@@ -1,4 +1,4 @@
-import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { Command } from 'commander';
 import type { TriggerEvent, TriggerResult } from '../runs/trigger-run.ts';
 import { cloudStackOptions, resolveCloudStack } from './cloud-stack.ts';
@@ -101,6 +101,7 @@ async function invokeTrigger(
   event: TriggerEvent,
 ): Promise<{ ok: true; value: TriggerResult } | { ok: false; message: string }> {
   let answer: InvokeCommandOutput;
+  const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
   try {
     answer = await new LambdaClient({}).send(
       new InvokeCommand({

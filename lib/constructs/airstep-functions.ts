@@ -1,5 +1,4 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -8,8 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STACK_ENV, type StackEnvKey } from '../stack-contract/stack-env.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = PACKAGE_ROOT;
 
 export const FUNCTION_NAMES = ['dagSync', 'worker', 'trigger', 'recorder'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

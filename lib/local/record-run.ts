@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { DagManifest } from '../compiler/manifest.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
@@ -33,6 +34,8 @@ export async function runAndRecord(input: {
   readonly speed?: number;
   readonly signal?: AbortSignal;
   readonly onTaskChange?: (task: TaskInstance) => void;
+  /** The compiled DAG's manifest: worker processes are started ahead of the tasks that will use them. */
+  readonly manifest?: DagManifest;
 }): Promise<RecordedRun> {
   const { dag, ctx, store } = input;
   const speed = input.speed ?? 1;
@@ -54,8 +57,13 @@ export async function runAndRecord(input: {
     dagId: dag.id,
     size: input.maxActiveTasks,
     xcomRoot: resolve(store.root),
+    ...(input.manifest !== undefined ? { tasks: input.manifest.tasks } : {}),
   });
   pool.warm();
+  const onTaskChange = (task: TaskInstance) => {
+    pool.observe(task);
+    input.onTaskChange?.(task);
+  };
   let result: Awaited<ReturnType<typeof runDagLocally>>;
   try {
     result = await runDagLocally({
@@ -66,7 +74,7 @@ export async function runAndRecord(input: {
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
       ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
       ...(input.signal !== undefined ? { signal: input.signal } : {}),
-      ...(input.onTaskChange !== undefined ? { onTaskChange: input.onTaskChange } : {}),
+      onTaskChange,
     });
   } finally {
     await pool.close();

@@ -1,6 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { TaskMessage, TaskOutcome } from '../compiler/worker-contract.ts';
+import { childExecArgv, isTypeScriptFile, siblingModule } from '../runtime/typescript-loader.ts';
+import { type PlannedTask, WorkerDemand } from './worker-demand.ts';
+
+const WORKER_ENTRY = siblingModule(import.meta.url, 'worker-standby');
+const DEFAULT_MAX_OLD_SPACE_MB = 1024;
 
 /** How one try is run: heartbeat cadence (real milliseconds) and where heartbeats go. */
 export interface TryHooks {
@@ -11,29 +15,153 @@ export interface TryHooks {
 /** Runs one task try somewhere and reports its outcome and log lines. */
 export type TryRunner = (message: TaskMessage, hooks: TryHooks) => Promise<{ outcome: TaskOutcome; logs: string[] }>;
 
-interface Worker {
+interface CurrentTry {
+  readonly id: number;
+  readonly hooks: TryHooks;
+  readonly resolve: (result: { outcome: TaskOutcome; logs: string[] }) => void;
+}
+
+/**
+ * One worker process (worker-standby, then worker-process): it loads the DAG file at once, and runs tries once
+ * it is told which DAG it serves.
+ */
+class WorkerProcess {
   readonly child: ChildProcess;
+  /** Settles when the worker can take a try, or it exits first. */
   readonly ready: Promise<void>;
-  current?: {
-    id: number;
-    tryNumber: number;
-    hooks: TryHooks;
-    resolve: (result: { outcome: TaskOutcome; logs: string[] }) => void;
-  };
+  current?: CurrentTry;
+  stderr = '';
+  /** Called when the process exits (set by the pool that owns it). */
+  onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
+  private dagId?: string;
+  private standing = false;
+  private told = false;
+
+  /** Without `dagId`, it waits after loading the file until `serve` names the DAG. */
+  constructor(
+    readonly file: string,
+    maxOldSpaceMb: number,
+    dagId?: string,
+  ) {
+    if (dagId !== undefined) {
+      this.dagId = dagId;
+      this.told = true;
+    }
+    this.child = fork(WORKER_ENTRY, dagId !== undefined ? [file, dagId] : [file], {
+      execArgv: [...childExecArgv(isTypeScriptFile(file)), `--max-old-space-size=${maxOldSpaceMb}`],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.child.on('message', (reply: { type: string; id?: number; outcome?: TaskOutcome; logs?: string[] }) => {
+        if (reply.type === 'standby') {
+          this.standing = true;
+          this.tell();
+        } else if (reply.type === 'ready') {
+          resolve();
+        } else {
+          const current = this.current;
+          if (current === undefined || current.id !== reply.id) return;
+          if (reply.type === 'heartbeat') current.hooks.onHeartbeat();
+          if (reply.type === 'result') current.resolve({ outcome: reply.outcome!, logs: reply.logs ?? [] });
+        }
+      });
+      this.child.once('exit', (code, signal) => {
+        reject(
+          new Error(`worker for ${this.dagId ?? this.file} exited at start (${code ?? signal}): ${this.stderr.trim()}`),
+        );
+        this.onExit(code, signal);
+      });
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Tells the worker the DAG it serves; it becomes ready after that. */
+  serve(dagId: string): void {
+    if (this.told) return;
+    this.dagId = dagId;
+    this.tell();
+  }
+
+  /** A worker started ahead of any pool keeps no process alive until a pool takes it. */
+  detach(): void {
+    this.child.unref();
+    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
+    (this.child.stderr as { unref?: () => void } | null)?.unref?.();
+  }
+
+  attach(): void {
+    this.child.ref();
+    (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
+    (this.child.stderr as { ref?: () => void } | null)?.ref?.();
+  }
+
+  /** Stopped by its pool (not failed): its exit is not an error. */
+  stopped = false;
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    return new Promise<void>((resolve) => {
+      if (!this.alive) return resolve();
+      this.child.once('exit', () => resolve());
+      this.child.kill();
+    });
+  }
+
+  private tell(): void {
+    if (!this.standing || this.dagId === undefined || this.told || !this.alive) return;
+    this.told = true;
+    this.child.send({ type: 'dag', dagId: this.dagId });
+  }
+}
+
+/** Workers started by `startWorkerEarly`, by DAG file, until a pool for that file takes them. */
+const early = new Map<string, WorkerProcess[]>();
+
+/**
+ * Starts a worker process for a DAG file before its DAG is even loaded here (`airstep run` calls it first): the
+ * worker's start-up overlaps this process's own. The first pool for that file takes it; a process that ends
+ * without one does not wait for it.
+ */
+export function startWorkerEarly(file: string, count = 1): void {
+  const list = early.get(file) ?? [];
+  for (let i = 0; i < count; i++) {
+    const worker = new WorkerProcess(file, DEFAULT_MAX_OLD_SPACE_MB);
+    worker.detach();
+    list.push(worker);
+  }
+  early.set(file, list);
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
 }
 
 /**
  * Task tries in separate worker processes, so a task that crashes its process fails only that try (and is
  * retried per its retries) while the engine goes on. Workers are reused; a crashed one is replaced.
+ *
+ * Given the compiled DAG's tasks, the pool keeps as many workers started as the next waves of tasks can use at
+ * once (see WorkerDemand; never more than `size`), so the tasks of a fan-out find a warm worker each instead of
+ * waiting for a process to start; workers idle beyond that are stopped. Without them, workers start on demand.
  */
 export class ProcessWorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly all = new Set<Worker>();
-  private readonly queue: Array<() => void> = [];
+  private readonly idle: WorkerProcess[] = [];
+  private readonly all = new Set<WorkerProcess>();
+  /** Started, not ready yet. */
+  private readonly starting = new Set<WorkerProcess>();
+  private readonly queue: Waiter[] = [];
+  private readonly demand?: WorkerDemand;
   private nextId = 0;
   private closed = false;
-  /** The worker `warm()` started, until the first try takes it. */
-  private warming: Promise<Worker | undefined> | undefined;
 
   constructor(
     private readonly options: {
@@ -44,20 +172,32 @@ export class ProcessWorkerPool {
       readonly maxOldSpaceMb?: number;
       /** The local store root, for XCom values too large to travel inline. */
       readonly xcomRoot?: string;
+      /** The compiled DAG's tasks (its manifest's index): the pool starts workers ahead of what they can use. */
+      readonly tasks?: readonly PlannedTask[];
     },
-  ) {}
+  ) {
+    if (options.tasks !== undefined) this.demand = new WorkerDemand(options.tasks);
+  }
 
   /**
-   * Starts one worker now, so loading it (Node, tsx, the DAG file: a few hundred ms) overlaps with compiling
-   * and starting the run instead of delaying the first task.
+   * Starts the workers the first tasks will use now (at least one), so loading them (Node, tsx, the DAG file: a
+   * few hundred ms) overlaps with compiling and starting the run instead of delaying the first task.
    */
   warm(): void {
-    if (this.all.size > 0 || this.closed || this.options.size < 1) return;
-    const worker = this.spawn();
-    this.warming = worker.ready.then(
-      () => worker,
-      () => undefined,
-    );
+    if (this.closed || this.options.size < 1) return;
+    this.rebalance(1);
+  }
+
+  /** A task of the run changed state (`onTaskChange`): the forecast of workers needed moves on. */
+  observe(task: { readonly taskId: string; readonly mapIndex: number; readonly state: string }): void {
+    if (this.demand === undefined || task.mapIndex !== -1) return;
+    this.demand.observe(task.taskId, task.state);
+    this.rebalance(0);
+  }
+
+  /** Worker processes started and not stopped (starting, idle or busy). */
+  get workers(): number {
+    return this.all.size;
   }
 
   readonly run: TryRunner = async (message, hooks) => {
@@ -65,16 +205,20 @@ export class ProcessWorkerPool {
     // alive meanwhile, so it heartbeats for the try until the worker takes over.
     const starting =
       hooks.heartbeatEveryMs !== undefined ? setInterval(hooks.onHeartbeat, hooks.heartbeatEveryMs) : undefined;
-    let worker: Worker;
+    let worker: WorkerProcess | undefined;
     try {
       worker = await this.acquire();
     } finally {
       clearInterval(starting);
     }
+    if (worker === undefined) {
+      const cause = 'the run ended before a worker took the try';
+      return { outcome: { ok: false, error: 'Airstep.WorkerCrashed', cause, try: 0 }, logs: [] };
+    }
     const id = this.nextId++;
     try {
       return await new Promise((resolve) => {
-        worker.current = { id, tryNumber: message.retryCount + 1, hooks, resolve };
+        worker.current = { id, hooks, resolve };
         worker.child.send({
           type: 'run',
           id,
@@ -91,75 +235,86 @@ export class ProcessWorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(
-      [...this.all].map(
-        (worker) =>
-          new Promise<void>((resolve) => {
-            if (worker.child.exitCode !== null || worker.child.signalCode !== null) return resolve();
-            worker.child.once('exit', () => resolve());
-            worker.child.kill();
-          }),
-      ),
-    );
+    for (const waiter of this.queue.splice(0)) waiter.resolve();
+    await Promise.all([...this.all].map((worker) => worker.stop()));
   }
 
-  private async acquire(): Promise<Worker> {
-    const warming = this.warming;
-    this.warming = undefined;
-    const warmed = warming !== undefined ? await warming : undefined;
-    if (warmed !== undefined && warmed.child.exitCode === null && warmed.child.signalCode === null) return warmed;
+  /** A ready worker for one try; undefined once the pool is closed. */
+  private async acquire(): Promise<WorkerProcess | undefined> {
     for (;;) {
-      const idle = this.idle.pop();
-      if (idle !== undefined && idle.child.exitCode === null && idle.child.signalCode === null) return idle;
-      if (this.all.size < this.options.size) {
-        const worker = this.spawn();
-        await worker.ready;
-        return worker;
-      }
-      await new Promise<void>((resolve) => this.queue.push(resolve));
+      if (this.closed) return undefined;
+      const idle = this.takeIdle();
+      if (idle !== undefined) return idle;
+      // Each waiter counts on one starting worker; start one more when there are fewer than waiters.
+      if (this.starting.size <= this.queue.length && this.all.size < this.options.size) this.start();
+      await new Promise<void>((resolve, reject) => this.queue.push({ resolve, reject }));
     }
   }
 
-  private release(worker: Worker): void {
-    if (this.all.has(worker) && !this.closed) this.idle.push(worker);
-    this.queue.shift()?.();
+  private takeIdle(): WorkerProcess | undefined {
+    for (;;) {
+      const worker = this.idle.pop();
+      if (worker === undefined || worker.alive) return worker;
+    }
   }
 
-  private spawn(): Worker {
-    const entry = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
-    const child = fork(entry, [this.options.file, this.options.dagId], {
-      execArgv: [
-        '--import',
-        import.meta.resolve('tsx/esm'),
-        `--max-old-space-size=${this.options.maxOldSpaceMb ?? 1024}`,
-      ],
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    const worker: Worker = {
-      child,
-      ready: new Promise<void>((resolve, reject) => {
-        child.once('message', () => resolve());
-        child.once('exit', (code) =>
-          reject(new Error(`worker for ${this.options.dagId} exited at start (${code}): ${stderr.trim()}`)),
-        );
-      }),
-    };
-    worker.ready.catch(() => undefined);
-    child.on('message', (reply: { type: string; id?: number; outcome?: TaskOutcome; logs?: string[] }) => {
-      const current = worker.current;
-      if (current === undefined || current.id !== reply.id) return;
-      if (reply.type === 'heartbeat') current.hooks.onHeartbeat();
-      if (reply.type === 'result') current.resolve({ outcome: reply.outcome!, logs: reply.logs ?? [] });
-    });
-    child.on('exit', (code, signal) => {
+  private release(worker: WorkerProcess): void {
+    if (this.all.has(worker) && worker.alive && !this.closed) this.idle.push(worker);
+    this.queue.shift()?.resolve();
+    this.rebalance(0);
+  }
+
+  /** Starts workers up to what the forecast needs (at least `atLeast`), and stops idle ones beyond it. */
+  private rebalance(atLeast: number): void {
+    if (this.closed) return;
+    const busy = this.all.size - this.idle.length - this.starting.size;
+    const forecast = this.demand?.workers() ?? 0;
+    const need = Math.min(this.options.size, Math.max(atLeast, busy + this.queue.length, forecast));
+    while (this.all.size < need) this.start();
+    if (this.demand === undefined) return;
+    // Beyond the need, a worker still starting goes first (a ready one is worth keeping), then idle ones.
+    while (this.all.size > need && this.starting.size > this.queue.length) {
+      const extra = [...this.starting].at(-1)!;
+      this.starting.delete(extra);
+      this.all.delete(extra);
+      void extra.stop();
+    }
+    while (this.all.size > need && this.idle.length > 0) {
+      const extra = this.idle.shift()!;
+      this.all.delete(extra);
+      void extra.stop();
+    }
+  }
+
+  /** Takes a worker started early for this file, or starts one. */
+  private start(): WorkerProcess {
+    let adopted: WorkerProcess | undefined;
+    const maxOldSpaceMb = this.options.maxOldSpaceMb ?? DEFAULT_MAX_OLD_SPACE_MB;
+    if (maxOldSpaceMb === DEFAULT_MAX_OLD_SPACE_MB)
+      do adopted = early.get(this.options.file)?.shift();
+      while (adopted !== undefined && !adopted.alive);
+    const worker = adopted ?? new WorkerProcess(this.options.file, maxOldSpaceMb, this.options.dagId);
+    if (adopted !== undefined) worker.attach();
+    worker.serve(this.options.dagId);
+    this.all.add(worker);
+    this.starting.add(worker);
+    worker.ready.then(
+      () => {
+        this.starting.delete(worker);
+        this.release(worker);
+      },
+      (error: Error) => {
+        this.starting.delete(worker);
+        this.all.delete(worker);
+        if (worker.stopped) this.queue.shift()?.resolve();
+        else this.queue.shift()?.reject(error);
+      },
+    );
+    worker.onExit = (code, signal) => {
       this.all.delete(worker);
       const current = worker.current;
-      if (current === undefined) return;
+      if (current === undefined) return this.rebalance(0);
+      const stderr = worker.stderr;
       const how = signal !== null ? `signal ${signal}` : `exit code ${code}`;
       const memory = /heap out of memory|Allocation failed/i.test(stderr) ? ' (out of memory)' : '';
       current.resolve({
@@ -171,8 +326,7 @@ export class ProcessWorkerPool {
         },
         logs: stderr.trim() === '' ? [] : stderr.trim().split('\n'),
       });
-    });
-    this.all.add(worker);
+    };
     return worker;
   }
 }

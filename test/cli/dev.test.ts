@@ -122,8 +122,9 @@ describe('airstep dev', () => {
 
       // The slow run is in flight: its process and the worker running its task are below dev.
       const below = descendants(child.pid!);
-      expect(below.filter((p) => p.args.includes('worker-process.ts') && p.args.includes('slow_dev'))).toHaveLength(1);
-      expect(below.filter((p) => p.args.includes('dev-child.ts')).length).toBeGreaterThanOrEqual(2);
+      // (`dev` runs the compiled CLI: dist/…/dev-child.js; a worker is worker-standby.js <file> <dagId>.)
+      expect(below.filter((p) => /worker-standby\.[jt]s/.test(p.args) && p.args.includes('slow_dev'))).toHaveLength(1);
+      expect(below.filter((p) => /dev-child\.[jt]s/.test(p.args)).length).toBeGreaterThanOrEqual(2);
       const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
       child.kill('SIGINT');
       expect(await exited).toBe(0);

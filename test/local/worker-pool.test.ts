@@ -38,3 +38,48 @@ describe('Local engine: worker processes', () => {
     }
   }, 60_000);
 });
+
+describe('Class: ProcessWorkerPool, warm workers', () => {
+  const tasks = [
+    { id: 'start', kind: 'code' as const, upstream: [] },
+    ...['a', 'b', 'c'].map((id) => ({ id, kind: 'code' as const, upstream: ['start'] })),
+  ];
+
+  it('starts the workers a fan-out will use before its first task runs, bounded by the pool size', async () => {
+    const wide = new ProcessWorkerPool({
+      file: resolve('test/fixtures/local/crashing.ts'),
+      dagId: 'crashing',
+      size: 8,
+      tasks,
+    });
+    const narrow = new ProcessWorkerPool({
+      file: resolve('test/fixtures/local/crashing.ts'),
+      dagId: 'crashing',
+      size: 2,
+      tasks,
+    });
+    try {
+      wide.warm();
+      narrow.warm();
+      expect([wide.workers, narrow.workers]).toEqual([3, 2]);
+    } finally {
+      await Promise.all([wide.close(), narrow.close()]);
+    }
+  });
+
+  it('stops the workers no task will use any more', async () => {
+    const pool = new ProcessWorkerPool({
+      file: resolve('test/fixtures/local/crashing.ts'),
+      dagId: 'crashing',
+      size: 8,
+      tasks,
+    });
+    try {
+      pool.warm();
+      for (const taskId of ['start', 'a', 'b', 'c']) pool.observe({ taskId, mapIndex: -1, state: 'success' });
+      expect(pool.workers).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+});
