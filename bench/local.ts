@@ -95,7 +95,7 @@ function map(): Definition {
 }
 
 const medallion = compileDag(noopMedallion);
-const medallionDefinition = JSON.parse(substituteLocal(medallion.asl!)) as Definition;
+const medallionDefinition = JSON.parse(substituteLocal(medallion.asl!, medallion.manifest!)) as Definition;
 const medallionTasks = medallion.manifest!.tasks.map((task) => task.stateName);
 const ctx = {
   dagId: 'noop_medallion',

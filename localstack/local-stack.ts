@@ -161,7 +161,12 @@ export class LocalStack {
 
   /** The trigger. */
   trigger(event: TriggerEvent): Promise<TriggerResult> {
-    return triggerRun(event, { dags: this.tables.dags, runs: this.tables.runs, queuedRuns: this.tables.queuedRuns });
+    return triggerRun(
+      event,
+      { dags: this.tables.dags, runs: this.tables.runs, queuedRuns: this.tables.queuedRuns },
+      new Date(),
+      { dynamo: this.syncDeps.dynamo, sfn: this.sfn },
+    );
   }
 
   /**
@@ -225,6 +230,8 @@ export class LocalStack {
         },
         alertsTopicArn: this.topicArn,
         region: 'us-east-1',
+        sfn: this.sfn,
+        sns: new SNSClient({}),
       },
     );
   }
@@ -241,6 +248,9 @@ export class LocalStack {
           await handleWorkerMessage(JSON.parse(message.Body!), {
             bucket: this.bucket,
             gatesTable: this.tables.taskInstances,
+            sfn: this.sfn,
+            s3: this.s3,
+            dynamo: this.syncDeps.dynamo,
           });
           await this.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle! }));
         }),

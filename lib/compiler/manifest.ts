@@ -5,10 +5,12 @@ import type { DagIR, TaskIR } from './ir.ts';
 import type { TransitionStats } from './transition-stats.ts';
 
 /**
- * What deploying a DAG needs besides its ASL: the schedule, the params schema, the queues, pools, compute and
- * AWS resources its states touch, and an index of its tasks. The dag-sync Lambda and the local engine read it.
+ * What deploying and running a DAG needs besides its ASL: the schedule, the params schema, the queues, pools,
+ * compute and AWS resources its states touch, and an index of its tasks with every fact a worker needs to run one
+ * (heartbeat, pool, priority, branch targets, XCom offload). dag-sync stores it beside the DAG's bundle; the
+ * Lambda and Fargate workers and the local engine read it, never the authored DAG (see worker-contract.ts).
  */
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
 export interface DagManifest {
   readonly manifestVersion: typeof MANIFEST_VERSION;
@@ -62,6 +64,14 @@ export interface DagManifest {
     readonly queue: string;
     readonly pool?: { readonly name: string; readonly slots: number };
     readonly priorityWeight: number;
+    /** HeartbeatSeconds of its worker state: the worker heartbeats three times as often. */
+    readonly heartbeatSeconds?: number;
+    /** A branch task's direct downstream task ids (task groups resolved to their first tasks), sorted. */
+    readonly branchTargets?: readonly string[];
+    /** Some task expands (maps) over this task's result: a large list result keeps its shape. */
+    readonly feedsMap: boolean;
+    /** A Fargate task reads this task's result (an input or the list it maps over): it travels in RunTask's 8 KiB. */
+    readonly feedsFargate: boolean;
     readonly retries: number;
     readonly callbacks: readonly string[];
     readonly slaSeconds?: number;
@@ -87,6 +97,21 @@ export function buildManifest(input: {
 }): DagManifest {
   const { ir } = input;
   const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
+  const downstream = new Map<string, string[]>(ir.tasks.map((task) => [task.id, []]));
+  for (const task of ir.tasks) for (const up of task.upstream) downstream.get(up)!.push(task.id);
+  const mappedOver = new Set(
+    ir.tasks.flatMap((task) =>
+      task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : [],
+    ),
+  );
+  const readByFargate = new Set(
+    ir.tasks
+      .filter((task) => task.kind === 'code' && task.compute === 'fargate')
+      .flatMap((task) => [
+        ...Object.values(task.inputs),
+        ...(task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : []),
+      ]),
+  );
   const workers = ir.tasks.filter(
     (task) => task.kind === 'code' || task.kind === 'poll_sensor' || task.kind === 'container',
   );
@@ -174,6 +199,10 @@ export function buildManifest(input: {
       queue: task.queue,
       ...(task.pool !== undefined ? { pool: task.pool } : {}),
       priorityWeight: task.priorityWeight,
+      ...(task.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
+      ...(task.role === 'branch' ? { branchTargets: sorted(downstream.get(task.id)!) } : {}),
+      feedsMap: mappedOver.has(task.id),
+      feedsFargate: readByFargate.has(task.id),
       retries: task.retry.retries,
       callbacks: task.callbacks,
       ...(task.slaSeconds !== undefined ? { slaSeconds: task.slaSeconds } : {}),

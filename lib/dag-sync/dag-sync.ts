@@ -20,17 +20,17 @@ import {
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
+import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
 import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
-import { BUNDLE_ROOT, bundleKey } from '../runtime/dag-bundle.ts';
+import { BUNDLE_ROOT, bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
 import { toEventBridgeSchedules } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
 import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
-import { fillPlaceholders, type PlaceholderValues } from './fill-placeholders.ts';
 import { stripTypes } from './strip-types.ts';
 
 /** One change under `dags/` from an S3 event notification. */
@@ -179,6 +179,14 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
     changed = true;
     await deps.s3.send(
       new PutObjectCommand({ Bucket: change.bucket, Key: bundleKey(compiled.dagId, version), Body: javascript }),
+    );
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: change.bucket,
+        Key: manifestKey(compiled.dagId, version),
+        Body: JSON.stringify(compiled.manifest),
+        ContentType: 'application/json',
+      }),
     );
     const containerTaskDefinitions = await registerContainerTaskDefinitions(
       compiled.dagId,

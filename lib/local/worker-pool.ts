@@ -1,9 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TaskMessage, TaskOutcome } from '../compiler/worker-contract.ts';
+import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
 
-/** How one try is run: heartbeat cadence (real milliseconds) and where heartbeats go. */
+/** How one try is run: its task's compiled facts, heartbeat cadence (real milliseconds) and where heartbeats go. */
 export interface TryHooks {
+  readonly task: WorkerTask | undefined;
   readonly heartbeatEveryMs?: number;
   readonly onHeartbeat: () => void;
 }
@@ -79,6 +80,7 @@ export class ProcessWorkerPool {
           type: 'run',
           id,
           message,
+          task: hooks.task,
           heartbeatEveryMs: hooks.heartbeatEveryMs,
           xcomRoot: this.options.xcomRoot,
         });

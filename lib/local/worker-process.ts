@@ -4,12 +4,20 @@
  * fails; the engine starts a fresh worker.
  */
 import { pathToFileURL } from 'node:url';
-import type { TaskMessage } from '../compiler/worker-contract.ts';
+import type { TaskMessage, WorkerTask } from '../compiler/worker-contract.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import { type Dag, isDag } from '../sdk/dag.ts';
 import { LocalXComStore } from './local-xcom-store.ts';
 
-type Request = { type: 'run'; id: number; message: TaskMessage; heartbeatEveryMs?: number; xcomRoot?: string };
+type Request = {
+  type: 'run';
+  id: number;
+  message: TaskMessage;
+  /** The task's compiled facts (the manifest's), sent with each try: the DAG module is read only for its code. */
+  task: WorkerTask | undefined;
+  heartbeatEveryMs?: number;
+  xcomRoot?: string;
+};
 
 const [file, dagId] = process.argv.slice(2);
 const module = (await import(pathToFileURL(file!).href)) as Record<string, unknown>;
@@ -28,7 +36,7 @@ if (dag === undefined) {
 process.on('message', async (request: Request) => {
   if (request.type !== 'run') return;
   const logs: string[] = [];
-  const outcome = await runTaskTry(dag, request.message, {
+  const outcome = await runTaskTry(dag, request.task, request.message, {
     log: (line) => logs.push(line),
     ...(request.xcomRoot !== undefined ? { xcom: { store: new LocalXComStore(request.xcomRoot) } } : {}),
     ...(request.heartbeatEveryMs !== undefined

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { scheduleSpecOf } from '../compiler/schedule-check.ts';
-import { type DagRecord, dynamoClient, readDagRecord } from '../dynamo/dag-record.ts';
+import { initialPayload } from '../compiler/worker-contract.ts';
+import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
@@ -102,10 +103,10 @@ export function planRun(
 export async function triggerRun(
   event: TriggerEvent,
   tables: TriggerTables,
-  now = new Date(),
-  clients: { readonly dynamo?: DynamoDBClient; readonly sfn?: SFNClient } = {},
+  now: Date,
+  clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient },
 ): Promise<TriggerResult> {
-  const dynamo = clients.dynamo ?? dynamoClient();
+  const { dynamo } = clients;
   const dag = await readDagRecord(dynamo, tables.dags, event.dagId);
   if (dag === undefined) return { outcome: 'refused', problems: [`no DAG '${event.dagId}' is deployed`] };
   const plan = planRun(dag, event, now);
@@ -131,9 +132,9 @@ export async function triggerRun(
     startOrQueue({
       dag,
       run,
-      input: JSON.stringify({ ctx, tasks: {}, gates: {} }),
+      input: JSON.stringify(initialPayload(ctx)),
       runs: new RunStore(dynamo, tables),
-      sfn: clients.sfn ?? new SFNClient({}),
+      sfn: clients.sfn,
       now,
     }),
   );

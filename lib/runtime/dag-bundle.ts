@@ -16,6 +16,8 @@ import * as sdk from '../sdk/index.ts';
  */
 export const BUNDLE_FILE = 'bundle.mjs';
 export const bundleKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/${BUNDLE_FILE}`;
+/** The DAG version's compiled manifest, stored beside its bundle: what workers know of its tasks. */
+export const manifestKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/manifest.json`;
 
 /**
  * Bundles and sources are written below this folder, so their `airstep` import finds the shim. One per Airstep

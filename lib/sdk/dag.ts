@@ -3,6 +3,7 @@ import type { Duration } from './duration.ts';
 import type { ParamsSpec, ParamValues } from './params.ts';
 import type { TaskOptions } from './task-options.ts';
 import { TaskScope } from './task-scope.ts';
+import type { AnyTaskFunction } from './task-spec.ts';
 
 /**
  * A schedule: a 5-field cron expression (`'0 6 * * 1-5'`), a preset (`'@daily'`), a rate (`'every 15 minutes'`,
@@ -81,4 +82,13 @@ export function isDag(value: unknown): value is Dag {
   if (value instanceof Dag) return true;
   const declared = (value as { declared?: { tasks?: unknown; edges?: unknown } } | null)?.declared;
   return declared?.tasks instanceof Map && Array.isArray(declared.edges);
+}
+
+/**
+ * @internal The function a worker calls for a task: a code task's, or a poll sensor's poke. Everything else a
+ * worker needs comes from the compiled manifest; the DAG module is read only for its code.
+ */
+export function taskFunctionOf(dag: Dag, taskId: string): AnyTaskFunction | undefined {
+  const spec = dag.declared.tasks.get(taskId)?.spec;
+  return spec?.kind === 'code' || spec?.kind === 'poll_sensor' ? spec.fn : undefined;
 }
