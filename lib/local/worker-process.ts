@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import type { TaskMessage, WorkerTask } from '../compiler/worker-contract.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
-import { type Dag, isDag } from '../sdk/dag.ts';
+import { collectDags } from '../sdk/dag.ts';
 import { LocalXComStore } from './local-xcom-store.ts';
 
 type Request = {
@@ -21,13 +21,7 @@ type Request = {
 
 const [file, dagId] = process.argv.slice(2);
 const module = (await import(pathToFileURL(file!).href)) as Record<string, unknown>;
-const dags: Dag[] = [];
-const collect = (value: unknown) => {
-  if (isDag(value)) dags.push(value);
-  else if (Array.isArray(value)) value.forEach(collect);
-};
-Object.values(module).forEach(collect);
-const dag = dags.find((candidate) => candidate.id === dagId);
+const dag = collectDags(module).find((candidate) => candidate.id === dagId);
 if (dag === undefined) {
   console.error(`worker: ${file} has no DAG '${dagId}'`);
   process.exit(70);

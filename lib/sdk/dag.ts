@@ -85,6 +85,22 @@ export function isDag(value: unknown): value is Dag {
 }
 
 /**
+ * The DAGs a module exports: its default export first, then named exports and DAGs in exported arrays, each
+ * once. Every place that loads a DAG file (the CLI, the local worker, dag-sync's evaluator, the cloud worker's
+ * bundles) collects them this way.
+ */
+export function collectDags(module: Record<string, unknown>): Dag[] {
+  const found: Dag[] = [];
+  const add = (value: unknown) => {
+    if (isDag(value) && !found.includes(value)) found.push(value);
+    else if (Array.isArray(value)) for (const item of value) add(item);
+  };
+  add(module.default);
+  for (const [name, value] of Object.entries(module)) if (name !== 'default') add(value);
+  return found;
+}
+
+/**
  * @internal The function a worker calls for a task: a code task's, or a poll sensor's poke. Everything else a
  * worker needs comes from the compiled manifest; the DAG module is read only for its code.
  */
