@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
+import type { RunState } from '../compiler/run-states.ts';
 import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
@@ -32,7 +33,7 @@ interface BackfillRun {
   readonly logicalDate: string;
   readonly dataIntervalStart: string;
   readonly dataIntervalEnd: string;
-  state: 'planned' | 'skipped' | 'success' | 'failed' | 'interrupted' | 'running' | 'not_started';
+  state: RunState | 'planned' | 'skipped' | 'not_started';
   durationMs?: number;
   /** Why a run was skipped. */
   note?: 'already succeeded' | 'running in another process';

@@ -1,4 +1,5 @@
 import { compileDag } from '../compiler/compile-dag.ts';
+import { isEndedTaskState, type TaskState } from '../compiler/run-states.ts';
 import { entryStateNames, initialPayload, type RunContext, workerTasksOf } from '../compiler/worker-contract.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
@@ -22,7 +23,7 @@ export interface TaskInstance {
   readonly taskId: string;
   /** -1 for unmapped tasks. */
   readonly mapIndex: number;
-  state: 'none' | 'running' | 'success' | 'failed' | 'skipped' | 'upstream_failed';
+  state: TaskState;
   tries: number;
   startedAt?: number;
   endedAt?: number;
@@ -112,7 +113,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
         event.output as { tasks?: Record<string, { state?: string; output?: unknown; error?: { Error?: string } }> }
       )?.tasks?.[owner.key];
       const state = record?.state;
-      if (state === 'success' || state === 'failed' || state === 'skipped' || state === 'upstream_failed') {
+      if (isEndedTaskState(state)) {
         if (task.state !== state) {
           task.state = state;
           task.endedAt = event.timestamp;

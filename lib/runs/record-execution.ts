@@ -9,6 +9,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type ExecutionStatus, RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
 import { readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
@@ -19,9 +20,7 @@ import { mappedTaskInstances } from './mapped-task-instances.ts';
 import { queuedRunsToStart } from './run-admission.ts';
 import {
   alertText,
-  type ExecutionStatus,
   lastPayload,
-  RUN_STATE,
   type TaskRecordSummary,
   taskIdOf,
   taskRecords,

@@ -8,6 +8,7 @@ import { withLease } from '../dynamo/item-lease.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
 import { manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
+import type { RunType } from '../schedule/types.ts';
 import { admissionLease } from './admission-lease.ts';
 import { executionName } from './execution-name.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
@@ -143,7 +144,7 @@ export async function triggerRun(
 /** Under the DAG's admission lease: the run is a duplicate, waits in the queue, or starts and is recorded. */
 async function startOrQueue(a: {
   dag: DagRecord;
-  run: { dagId: string; runId: string; runType: string; logicalDate: string; dagVersion: string };
+  run: { dagId: string; runId: string; runType: RunType; logicalDate: string; dagVersion: string };
   input: string;
   runs: RunStore;
   sfn: SFNClient;

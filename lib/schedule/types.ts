@@ -36,4 +36,4 @@ export interface RunInterval {
 }
 
 /** How a run started; the prefix of its run id. */
-export type RunKind = 'scheduled' | 'manual' | 'backfill' | 'event';
+export type RunType = 'scheduled' | 'manual' | 'backfill' | 'event';
