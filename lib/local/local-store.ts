@@ -102,12 +102,6 @@ export class LocalStore {
     return runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
   }
 
-  /** A run by id, or by a unique prefix of its id. */
-  async findRun(runIdOrPrefix: string): Promise<RunRecord | undefined> {
-    const runs = await this.runs();
-    return runs.find((run) => run.runId === runIdOrPrefix) ?? runs.find((run) => run.runId.startsWith(runIdOrPrefix));
-  }
-
   async tasks(dagId: string, runId: string): Promise<TaskRecord[]> {
     return (await this.readJson<TaskRecord[]>(join(this.runDir(dagId, runId), 'tasks.json'))) ?? [];
   }
