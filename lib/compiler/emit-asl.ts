@@ -74,7 +74,8 @@ class AslEmitter {
       for (const up of missing) this.signaled.add(up);
     }
     for (const task of ir.tasks) {
-      if (task.role === 'short_circuit' && task.ignoreDownstreamTriggerRules) this.markShortCircuited(task.id);
+      if (task.kind === 'code' && task.role === 'short_circuit' && task.ignoreDownstreamTriggerRules)
+        this.markShortCircuited(task.id);
     }
   }
 
@@ -259,7 +260,7 @@ class AslEmitter {
       single !== undefined &&
       previous?.kind === 'task' &&
       previous.id === single.id &&
-      (single.role === undefined || single.role === 'task') &&
+      (single.kind !== 'code' || single.role === 'task') &&
       !this.signaled.has(single.id) &&
       !this.gated.has(task.id) &&
       !this.shortCircuited.has(task.id)
@@ -320,7 +321,7 @@ class AslEmitter {
       if (this.shortCircuited.has(id)) {
         rules.push({ Variable: `${record(id)}.sc`, IsPresent: true, Next: target('skipped_sc') });
       }
-      if (up.role === 'short_circuit') {
+      if (up.kind === 'code' && up.role === 'short_circuit') {
         rules.push({
           And: [
             { Variable: `${record(id)}.state`, StringEquals: 'success' },
@@ -329,7 +330,7 @@ class AslEmitter {
           Next: target(up.ignoreDownstreamTriggerRules ? 'skipped_sc' : 'skipped'),
         });
       }
-      if (up.role === 'branch') {
+      if (up.kind === 'code' && up.role === 'branch') {
         // Not chosen, and not downstream of a chosen task either (Airflow keeps such joins).
         const rescuers = this.downstream.get(id)!.filter((other) => other !== task.id && this.reaches(other, task.id));
         rules.push({
@@ -446,7 +447,7 @@ class AslEmitter {
 /** The first state a task runs: sensors start by initialising their poke count, literal maps their items. */
 function runEntryName(task: TaskIR, name: string): string {
   if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}:start`;
-  if (task.mapping !== undefined && 'items' in task.mapping.over) return `${name}:items`;
+  if (task.kind === 'code' && task.mapping !== undefined && 'items' in task.mapping.over) return `${name}:items`;
   return name;
 }
 

@@ -38,7 +38,7 @@ export function transitionStats(
     let transitions = 0;
     for (const suffix of ['gate', 'decide', 'signal']) transitions += visit(`${n}:${suffix}`);
     for (const name of happyRunStates(task, n)) transitions += visit(name);
-    const perItem = task.mapping !== undefined ? visit(`${n}:item`) : undefined;
+    const perItem = task.kind === 'code' && task.mapping !== undefined ? visit(`${n}:item`) : undefined;
     perTask[task.id] = perItem !== undefined ? { transitions, perItem } : { transitions };
     total += transitions + (perItem ?? 0);
   }
