@@ -1,4 +1,4 @@
-import type { AslState, ChoiceRule, StateMachineDefinition } from './asl-types.ts';
+import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, TaskState } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
@@ -90,9 +90,10 @@ class AslEmitter {
         { Variable: `$.tasks.${task.key}.state`, StringEquals: 'upstream_failed' },
       ],
     }));
+    const anyLeafFailed = failedLeaf.length === 1 ? failedLeaf[0]! : { Or: failedLeaf };
     root.set(RUN_RESULT, {
       Type: 'Choice',
-      Choices: [{ ...(failedLeaf.length === 1 ? failedLeaf[0] : { Or: failedLeaf }), Next: RUN_FAILED }],
+      Choices: [{ ...anyLeafFailed, Next: RUN_FAILED }],
       Default: RUN_SUCCEEDED,
     });
     root.set(RUN_SUCCEEDED, { Type: 'Succeed' });
@@ -313,8 +314,8 @@ class AslEmitter {
   private decisionChoices(
     task: TaskIR,
     target: (decision: Decision | 'skipped_sc') => string,
-  ): { rules: ChoiceRule[]; fallback: string } {
-    const rules: ChoiceRule[] = [];
+  ): { rules: ChoiceRuleWithNext[]; fallback: string } {
+    const rules: ChoiceRuleWithNext[] = [];
     const record = (id: string) => this.recordPath(task.id, id);
     for (const id of task.upstream) {
       const up = this.tasks.get(id)!;
@@ -360,14 +361,12 @@ class AslEmitter {
       return tests.length === 1 ? tests[0]! : { Or: tests };
     }
     // Flatten `Or` of `Or`s (and `And` of `And`s) so the Choice reads as the rule does.
-    const operator = formula.kind === 'and' ? 'And' : 'Or';
     const terms = formula.terms.flatMap((term) => {
       const rule = this.formulaRule(term, record);
-      return Array.isArray(rule[operator]) && Object.keys(rule).length === 1
-        ? (rule[operator] as ChoiceRule[])
-        : [rule];
+      if (formula.kind === 'and') return 'And' in rule ? rule.And : [rule];
+      return 'Or' in rule ? rule.Or : [rule];
     });
-    return { [operator]: terms };
+    return formula.kind === 'and' ? { And: terms } : { Or: terms };
   }
 
   /** Where `reader` finds `upstream`'s record: in its own branch's payload, or in the gate it waited at. */
@@ -388,7 +387,7 @@ class AslEmitter {
     return task.kind !== 'empty' && task.kind !== 'wait';
   }
 
-  private end(target: string): Record<string, unknown> {
+  private end(target: string): Pick<TaskState, 'Next' | 'End'> {
     return target === END ? { End: true } : { Next: target };
   }
 
@@ -466,10 +465,10 @@ function orderStates(start: string, states: Map<string, AslState>): Record<strin
     if (state === undefined || name in ordered) continue;
     ordered[name] = state;
     const targets = [
-      state.Next,
-      ...((state.Choices as Array<{ Next: string }> | undefined) ?? []).map((choice) => choice.Next),
-      state.Default,
-      ...((state.Catch as Array<{ Next: string }> | undefined) ?? []).map((handler) => handler.Next),
+      'Next' in state ? state.Next : undefined,
+      ...(state.Type === 'Choice' ? state.Choices.map((choice) => choice.Next) : []),
+      state.Type === 'Choice' ? state.Default : undefined,
+      ...('Catch' in state ? (state.Catch ?? []) : []).map((handler) => handler.Next),
     ];
     for (const target of targets) if (typeof target === 'string') queue.push(target);
   }

@@ -1,4 +1,4 @@
-import type { AslState } from './asl-types.ts';
+import type { AslState, ChoiceRuleWithNext, PayloadTemplate, Retrier, TaskState } from './asl-types.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
 import { placeholder } from './placeholders.ts';
@@ -33,7 +33,7 @@ export interface TaskEmitContext {
   /** Direct downstream ids (for a branch's follow flags). */
   readonly downstream: readonly string[];
   readonly add: (name: string, state: AslState) => void;
-  readonly end: (target: string) => Record<string, unknown>;
+  readonly end: (target: string) => Pick<TaskState, 'Next' | 'End'>;
 }
 
 const TASK_TOKEN = '$$.Task.Token';
@@ -70,10 +70,10 @@ function recordOf(task: TaskIR): string {
 }
 
 /** Retry for a task: NonRetryableError first (never retried), then everything else per the task's options. */
-export function retryOf(task: TaskIR, worker: boolean): Record<string, unknown> {
+export function retryOf(task: TaskIR, worker: boolean): Pick<TaskState, 'Retry'> {
   const { retry } = task;
   if (retry.retries === 0) return {};
-  const everything: Record<string, unknown> = {
+  const everything: Retrier = {
     ErrorEquals: ['States.ALL'],
     IntervalSeconds: retry.delaySeconds,
     MaxAttempts: retry.retries,
@@ -81,16 +81,16 @@ export function retryOf(task: TaskIR, worker: boolean): Record<string, unknown> 
     ...(retry.maxDelaySeconds !== undefined ? { MaxDelaySeconds: retry.maxDelaySeconds } : {}),
     ...(retry.jitter ? { JitterStrategy: 'FULL' } : {}),
   };
-  const nonRetryable = { ErrorEquals: ['NonRetryableError'], MaxAttempts: 0 };
+  const nonRetryable: Retrier = { ErrorEquals: ['NonRetryableError'], MaxAttempts: 0 };
   return { Retry: worker ? [nonRetryable, everything] : [everything] };
 }
 
 /** Every error is caught, so a failed task never fails the Parallel around it and cancels its siblings. */
-function catchAll(task: TaskIR, failed: string): Record<string, unknown> {
+function catchAll(task: TaskIR, failed: string): Pick<TaskState, 'Catch'> {
   return { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: recordOf(task), Next: failed }] };
 }
 
-function timeouts(task: TaskIR, withHeartbeat: boolean): Record<string, unknown> {
+function timeouts(task: TaskIR, withHeartbeat: boolean): Pick<TaskState, 'TimeoutSeconds' | 'HeartbeatSeconds'> {
   const timeout = task.executionTimeoutSeconds;
   const heartbeat = withHeartbeat ? task.heartbeatSeconds : undefined;
   return {
@@ -103,7 +103,7 @@ function timeouts(task: TaskIR, withHeartbeat: boolean): Record<string, unknown>
 }
 
 /** The record a successful task leaves: state, try number, and its result when a downstream task reads it. */
-function successSelector(c: TaskEmitContext, fromWorker: boolean, outputPath: string): Record<string, unknown> {
+function successSelector(c: TaskEmitContext, fromWorker: boolean, outputPath: string): PayloadTemplate {
   const { task } = c;
   const follow =
     task.kind === 'code' && task.role === 'branch'
@@ -151,7 +151,7 @@ function workerMessage(
  * The Task state that hands work to a worker and waits for its answer (SQS, or ECS Fargate). `mapping` is set
  * for one item of a mapped task.
  */
-function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapping?: MappingIR): AslState {
+function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapping?: MappingIR): TaskState {
   const { task } = c;
   const message = workerMessage(c, kind, mapping);
   if (task.kind === 'container' || (task.kind === 'code' && task.compute === 'fargate')) {
@@ -252,7 +252,7 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
     first = `${c.name}:items`;
     c.add(first, { Type: 'Pass', Result: { items: mapping.over.items }, ResultPath: record, Next: c.name });
   }
-  const itemStates = {
+  const itemStates: Record<string, AslState> = {
     [itemName]: {
       ...workerTaskState(c, 'task', mapping),
       ResultSelector: { state: 'success', 'try.$': '$.try', 'output.$': '$.output' },
@@ -556,7 +556,7 @@ function emitSensor(c: TaskEmitContext, task: TaskOfKind<'s3_sensor' | 'poll_sen
 }
 
 /** With backoff, the wait doubles after the first poke, bounded by maxWait. */
-function backoffChoices(sensor: SensorIR, record: string, n: (suffix: string) => string): Record<string, unknown>[] {
+function backoffChoices(sensor: SensorIR, record: string, n: (suffix: string) => string): ChoiceRuleWithNext[] {
   const grow = { Variable: `${record}.n`, NumericGreaterThan: 0 };
   if (sensor.maxWaitSeconds === undefined) return [{ ...grow, Next: n('tick_grow') }];
   const half = Math.floor(sensor.maxWaitSeconds / 2);
