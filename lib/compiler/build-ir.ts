@@ -1,3 +1,4 @@
+import type { ScheduleSpec } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import type { NodeKey } from '../sdk/dag-graph.ts';
 import { tryParseDuration } from '../sdk/duration.ts';
@@ -78,7 +79,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     return badDefaults.has(option) && Object.is((task.options as Record<string, unknown>)[option], value);
   };
 
-  const schedule = {
+  const schedule: ScheduleSpec = {
     expression: typeof options.schedule === 'string' ? options.schedule : null,
     timezone: typeof options.timezone === 'string' ? options.timezone : 'UTC',
     ...optionalDate('startDate', options.startDate),

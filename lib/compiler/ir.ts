@@ -1,3 +1,4 @@
+import type { ScheduleSpec } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import type { FargateOptions } from '../sdk/task-options.ts';
 import type { NativeAction } from '../sdk/task-spec.ts';
@@ -16,7 +17,7 @@ export interface DagIR {
   readonly doc?: string;
   readonly owner?: string;
   readonly tags: readonly string[];
-  readonly schedule: ScheduleIR;
+  readonly schedule: ScheduleSpec;
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
@@ -25,14 +26,6 @@ export interface DagIR {
   readonly groups: readonly GroupIR[];
   /** Sorted by id. */
   readonly tasks: readonly TaskIR[];
-}
-
-export interface ScheduleIR {
-  readonly expression: string | null;
-  readonly timezone: string;
-  readonly startDate?: string;
-  readonly endDate?: string;
-  readonly catchup: boolean;
 }
 
 export interface GroupIR {

@@ -20,8 +20,7 @@ import {
   UpdateStateMachineAliasCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
-import { toEventBridgeSchedules } from '../schedule/index.ts';
+import { type ScheduleSpec, toEventBridgeSchedules } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import { BUNDLE_ROOT, bundleKey } from './dag-bundle.ts';
@@ -197,7 +196,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       version,
       deps,
     );
-    await setSchedules(compiled.dagId, scheduleSpecOf(compiled.ir.schedule), deps);
+    await setSchedules(compiled.dagId, compiled.ir.schedule, deps);
     const taskIds = Object.fromEntries(
       compiled.ir.tasks.filter((task) => task.key !== task.id).map((task) => [task.key, task.id]),
     );
@@ -358,7 +357,7 @@ async function existingStateMachine(name: string, deps: DagSyncDeps): Promise<st
 }
 
 /** The DAG's EventBridge Scheduler schedules, named `<dag>--<n>`; ones no longer needed are deleted. */
-async function setSchedules(dagId: string, spec: ReturnType<typeof scheduleSpecOf>, deps: DagSyncDeps): Promise<void> {
+async function setSchedules(dagId: string, spec: ScheduleSpec, deps: DagSyncDeps): Promise<void> {
   const now = deps.now?.() ?? new Date();
   const wanted = toEventBridgeSchedules(spec, { now });
   // EventBridge refuses a StartDate in the past (more than 5 minutes ago); one that near is no bound anyway.

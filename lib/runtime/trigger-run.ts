@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
 import { admissionLease } from './admission-lease.ts';
 import { type DagRecord, dynamoClient, readDagRecord } from './dag-record.ts';
@@ -72,7 +71,7 @@ export function planRun(
   }
   let interval: RunInterval | undefined;
   if (event.kind === 'scheduled') {
-    interval = scheduledInterval(scheduleSpecOf(dag.schedule), new Date(event.scheduledTime));
+    interval = scheduledInterval(dag.schedule, new Date(event.scheduledTime));
     if (interval === undefined) {
       return {
         ok: false,
