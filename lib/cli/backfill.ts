@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
 import type { RunState } from '../compiler/run-states.ts';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
@@ -86,7 +85,7 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   }
   let intervals: RunInterval[];
   try {
-    intervals = backfillIntervals(scheduleSpecOf(compiled.ir.schedule), from, to, {
+    intervals = backfillIntervals(compiled.ir.schedule, from, to, {
       reverse: options.reverse === true,
     });
   } catch (error) {

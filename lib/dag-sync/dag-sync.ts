@@ -21,11 +21,10 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { BUNDLE_ROOT, bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
-import { toEventBridgeSchedules } from '../schedule/index.ts';
+import { type ScheduleSpec, toEventBridgeSchedules } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
@@ -205,7 +204,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       version,
       deps,
     );
-    await setSchedules(compiled.dagId, scheduleSpecOf(compiled.ir.schedule), deps);
+    await setSchedules(compiled.dagId, compiled.ir.schedule, deps);
     const taskIds = Object.fromEntries(
       compiled.ir.tasks.filter((task) => task.key !== task.id).map((task) => [task.key, task.id]),
     );
@@ -366,7 +365,7 @@ async function existingStateMachine(name: string, deps: DagSyncDeps): Promise<st
 }
 
 /** The DAG's EventBridge Scheduler schedules, named `<dag>--<n>`; ones no longer needed are deleted. */
-async function setSchedules(dagId: string, spec: ReturnType<typeof scheduleSpecOf>, deps: DagSyncDeps): Promise<void> {
+async function setSchedules(dagId: string, spec: ScheduleSpec, deps: DagSyncDeps): Promise<void> {
   const now = deps.now?.() ?? new Date();
   const wanted = toEventBridgeSchedules(spec, { now });
   // EventBridge refuses a StartDate in the past (more than 5 minutes ago); one that near is no bound anyway.

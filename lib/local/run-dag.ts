@@ -7,13 +7,8 @@ import { DagValidationError } from '../sdk/errors.ts';
 import { Clock } from './clock.ts';
 import { DagResources, substituteLocal, type WorkerTry } from './dag-resources.ts';
 import { GateCoordinator } from './gate-coordinator.ts';
-import {
-  type Definition,
-  type ExecutionEvent,
-  type ExecutionResult,
-  runExecution,
-  type TaskResources,
-} from './interpreter.ts';
+import { type ExecutionEvent, type ExecutionResult, runExecution, type TaskResources } from './interpreter.ts';
+import { parseDefinition } from './parse-definition.ts';
 import { LocalLimits } from './slot-limits.ts';
 import { TaskTokens } from './task-tokens.ts';
 import type { TryRunner } from './worker-pool.ts';
@@ -61,7 +56,7 @@ export interface LocalRunOptions {
 export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const compiled = compileDag(options.dag);
   if (compiled.problems.length > 0 || compiled.asl === undefined) throw new DagValidationError(compiled.problems);
-  const definition = JSON.parse(substituteLocal(compiled.asl, compiled.manifest!)) as Definition;
+  const definition = parseDefinition(JSON.parse(substituteLocal(compiled.asl, compiled.manifest!)));
   const clock = options.clock ?? new Clock();
   const tokens = new TaskTokens();
   const manifest = compiled.manifest!;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { initialPayload } from '../compiler/worker-contract.ts';
 import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
@@ -74,7 +73,7 @@ export function planRun(
   }
   let interval: RunInterval | undefined;
   if (event.kind === 'scheduled') {
-    interval = scheduledInterval(scheduleSpecOf(dag.schedule), new Date(event.scheduledTime));
+    interval = scheduledInterval(dag.schedule, new Date(event.scheduledTime));
     if (interval === undefined) {
       return {
         ok: false,
