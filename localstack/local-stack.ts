@@ -15,7 +15,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type DagSyncDeps, dagFileChanges, type SyncResult, syncDagFile } from '../lib/dag-sync/dag-sync.ts';
+import { dagFileChanges } from '../lib/dag-sync/dag-file-change.ts';
+import { type DagSyncDeps, type SyncResult, syncDagFile } from '../lib/dag-sync/dag-sync.ts';
 import { dynamoClient } from '../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../lib/emulator/launcher.ts';
 import { seedExampleBuckets } from '../lib/local/example-buckets.ts';
