@@ -10,9 +10,11 @@
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import type { AslState, StateMachineDefinition } from '../lib/compiler/asl-types.ts';
 import { compileDag } from '../lib/compiler/compile-dag.ts';
 import { substituteLocal } from '../lib/local/dag-resources.ts';
-import { type Definition, runExecution, type TaskResources } from '../lib/local/interpreter.ts';
+import { runExecution, type TaskResources } from '../lib/local/interpreter.ts';
+import { parseDefinition } from '../lib/local/parse-definition.ts';
 import { runDagLocally } from '../lib/local/run-dag.ts';
 import { TaskTokens } from '../lib/local/task-tokens.ts';
 import noopMedallion from './fixtures/noop_medallion.ts';
@@ -39,15 +41,15 @@ const json = process.argv.includes('--json');
 
 interface Case {
   readonly name: string;
-  readonly definition: Definition;
+  readonly definition: StateMachineDefinition;
   readonly input: unknown;
   /** Task state names, answered at once by both engines. */
   readonly tasks: readonly string[];
   readonly runs: number;
 }
 
-function passChain(n: number): Definition {
-  const States: Definition['States'] = {};
+function passChain(n: number): StateMachineDefinition {
+  const States: Record<string, AslState> = {};
   for (let i = 0; i < n; i++) {
     States[`p${i}`] = {
       Type: 'Pass',
@@ -59,7 +61,7 @@ function passChain(n: number): Definition {
   return { StartAt: 'p0', States };
 }
 
-function parallel(branches: number): Definition {
+function parallel(branches: number): StateMachineDefinition {
   return {
     StartAt: 'fan',
     States: {
@@ -75,7 +77,7 @@ function parallel(branches: number): Definition {
   };
 }
 
-function map(): Definition {
+function map(): StateMachineDefinition {
   return {
     StartAt: 'each',
     States: {
@@ -95,7 +97,7 @@ function map(): Definition {
 }
 
 const medallion = compileDag(noopMedallion);
-const medallionDefinition = JSON.parse(substituteLocal(medallion.asl!)) as Definition;
+const medallionDefinition = parseDefinition(JSON.parse(substituteLocal(medallion.asl!, medallion.manifest!)));
 const medallionTasks = medallion.manifest!.tasks.map((task) => task.stateName);
 const ctx = {
   dagId: 'noop_medallion',

@@ -15,7 +15,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type DagSyncDeps, dagFileChanges, type SyncResult, syncDagFile } from '../lib/dag-sync/dag-sync.ts';
+import { dagFileChanges } from '../lib/dag-sync/dag-file-change.ts';
+import { type DagSyncDeps, type SyncResult, syncDagFile } from '../lib/dag-sync/dag-sync.ts';
 import { dynamoClient } from '../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../lib/emulator/launcher.ts';
 import { seedExampleBuckets } from '../lib/local/example-buckets.ts';
@@ -161,7 +162,12 @@ export class LocalStack {
 
   /** The trigger. */
   trigger(event: TriggerEvent): Promise<TriggerResult> {
-    return triggerRun(event, { dags: this.tables.dags, runs: this.tables.runs, queuedRuns: this.tables.queuedRuns });
+    return triggerRun(
+      event,
+      { dags: this.tables.dags, runs: this.tables.runs, queuedRuns: this.tables.queuedRuns },
+      new Date(),
+      { dynamo: this.syncDeps.dynamo, sfn: this.sfn },
+    );
   }
 
   /**
@@ -225,6 +231,8 @@ export class LocalStack {
         },
         alertsTopicArn: this.topicArn,
         region: 'us-east-1',
+        sfn: this.sfn,
+        sns: new SNSClient({}),
       },
     );
   }
@@ -241,6 +249,9 @@ export class LocalStack {
           await handleWorkerMessage(JSON.parse(message.Body!), {
             bucket: this.bucket,
             gatesTable: this.tables.taskInstances,
+            sfn: this.sfn,
+            s3: this.s3,
+            dynamo: this.syncDeps.dynamo,
           });
           await this.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle! }));
         }),

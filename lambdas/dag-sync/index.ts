@@ -6,6 +6,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { evaluateIfAsked, evaluatorOf } from '../../lib/dag-sync/dag-evaluator.ts';
+import type { DagSyncDeps } from '../../lib/dag-sync/dag-sync.ts';
 import { syncDagBatch } from '../../lib/dag-sync/dag-sync-batch.ts';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 
@@ -14,9 +15,13 @@ const evaluating = await evaluateIfAsked();
 
 const logger = new Logger();
 
-/** S3 events for `dags/` (through SQS): each changed DAG file is synced; a message that failed is retried by SQS. */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  if (evaluating) return { batchItemFailures: [] };
+/**
+ * The handler's clients and settings, made once per Lambda container at its first event (not at import: this
+ * bundle is also the evaluating child, which has no environment and makes no AWS call).
+ */
+let dependencies: Promise<DagSyncDeps> | undefined;
+
+async function makeDependencies(): Promise<DagSyncDeps> {
   const env = readStackEnv([
     'dagsTable',
     'importErrorsTable',
@@ -39,7 +44,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     'assignPublicIp',
   ]);
   const ecs = new ECSClient({});
-  const deps = {
+  return {
     s3: new S3Client({}),
     sfn: new SFNClient({}),
     dynamo: new DynamoDBClient({}),
@@ -70,6 +75,13 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       region: await ecs.config.region(),
     },
   };
+}
+
+/** S3 events for `dags/` (through SQS): each changed DAG file is synced; a message that failed is retried by SQS. */
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  if (evaluating) return { batchItemFailures: [] };
+  dependencies ??= makeDependencies();
+  const deps = await dependencies;
   const failed = await syncDagBatch(
     event.Records.map((record) => ({ id: record.messageId, body: record.body })),
     deps,

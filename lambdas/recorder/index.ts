@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoClient } from '../../lib/dynamo/dag-record.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runs/record-execution.ts';
@@ -19,7 +21,10 @@ const env = readStackEnv([
   'poolSlotsTable',
   'pools',
 ]);
+// Made once per Lambda container: one connection pool for every event it records.
 const dynamo = dynamoClient();
+const sfn = new SFNClient({});
+const sns = new SNSClient({});
 const pools = new PoolSlots(dynamo, env.poolSlotsTable, JSON.parse(env.pools) as Record<string, number>);
 
 /** Step Functions status changes of Airstep runs: records, metrics, alerts, the next queued run. */
@@ -37,6 +42,8 @@ export const handler = async (
     alertsTopicArn: env.alertsTopicArn,
     region: event.region,
     pools,
+    sfn,
+    sns,
   });
   if (recorded === undefined || recorded.stale === true) return;
   // One series per metric (dimension `service` only), so one alarm covers every DAG; the DAG id is metadata.

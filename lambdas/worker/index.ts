@@ -1,4 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
@@ -8,6 +11,8 @@ import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 const logger = new Logger();
 const env = readStackEnv(['bucket', 'taskInstancesTable', 'poolSlotsTable', 'pools']);
 const redelivery = new SqsRedelivery(new SQSClient({}));
+// Clients live as long as the Lambda container: one connection pool for every message it handles.
+const clients = { sfn: new SFNClient({}), s3: new S3Client({}), dynamo: new DynamoDBClient({}) };
 
 /**
  * Task queues and the control queue: each message is one task try (or a gate or signal). A message whose
@@ -22,6 +27,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       const result = await handleWorkerMessage(body, {
         bucket: env.bucket,
         gatesTable: env.taskInstancesTable,
+        ...clients,
         log: (line) => logger.info(line, { dagId: body.dagId, taskId: body.taskId }),
         pools: { table: env.poolSlotsTable, capacities: JSON.parse(env.pools) as Record<string, number> },
         defer: (seconds) => redelivery.sendAgain(record.eventSourceARN, record.body, seconds),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
+import type { RunState } from '../compiler/run-states.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
@@ -32,7 +32,7 @@ interface BackfillRun {
   readonly logicalDate: string;
   readonly dataIntervalStart: string;
   readonly dataIntervalEnd: string;
-  state: 'planned' | 'skipped' | 'success' | 'failed' | 'interrupted' | 'running' | 'not_started';
+  state: RunState | 'planned' | 'skipped' | 'not_started';
   durationMs?: number;
   /** Why a run was skipped. */
   note?: 'already succeeded' | 'running in another process';
@@ -85,7 +85,7 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   }
   let intervals: RunInterval[];
   try {
-    intervals = backfillIntervals(scheduleSpecOf(compiled.ir.schedule), from, to, {
+    intervals = backfillIntervals(compiled.ir.schedule, from, to, {
       reverse: options.reverse === true,
     });
   } catch (error) {

@@ -5,7 +5,6 @@
  * file is checked without paying Node's and tsx's start-up.
  */
 import { compileDag } from '../compiler/compile-dag.ts';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
@@ -126,7 +125,7 @@ function check(files: readonly string[]): void {
       }
       dags.push({
         dagId: dag.id,
-        ...(scheduled ? { spec: scheduleSpecOf(compiled.ir.schedule) } : {}),
+        ...(scheduled ? { spec: compiled.ir.schedule } : {}),
         maxActiveRuns: compiled.ir.maxActiveRuns,
       });
     }

@@ -299,9 +299,9 @@ function changes(before: readonly CheckedDag[], after: readonly CheckedDag[]): s
 function describe(dag: CheckedDag): string {
   const spec: ScheduleSpec | undefined = dag.spec;
   if (spec === undefined) return 'manual only';
-  const parts = [`schedule ${spec.schedule}`];
-  if (spec.timezone !== undefined && spec.timezone !== 'UTC') parts.push(spec.timezone);
-  parts.push(spec.catchup === true ? 'catchup' : 'no catchup');
+  const parts = [`schedule ${spec.expression}`];
+  if (spec.timezone !== 'UTC') parts.push(spec.timezone);
+  parts.push(spec.catchup ? 'catchup' : 'no catchup');
   parts.push(`maxActiveRuns ${dag.maxActiveRuns}`);
   return parts.join(', ');
 }

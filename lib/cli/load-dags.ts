@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureTypeScriptLoader, isTypeScriptFile } from '../runtime/typescript-loader.ts';
-import { type Dag, isDag } from '../sdk/dag.ts';
+import { collectDags, type Dag } from '../sdk/dag.ts';
 
 /** A DAG file that could not be imported: where it failed and why. */
 export interface DagLoadError {
@@ -70,17 +70,6 @@ export async function dagFilesUnder(path: string): Promise<string[]> {
 /** A file name `dagFilesUnder` would pick: a script, not a declaration file, not hidden or `_`-prefixed. */
 export function isDagFileName(name: string): boolean {
   return DAG_EXTENSIONS.has(extname(name)) && !name.endsWith('.d.ts') && !name.startsWith('.') && !name.startsWith('_');
-}
-
-function collectDags(module: Record<string, unknown>): Dag[] {
-  const found: Dag[] = [];
-  const add = (value: unknown) => {
-    if (isDag(value) && !found.includes(value)) found.push(value);
-    else if (Array.isArray(value)) for (const item of value) add(item);
-  };
-  add(module.default);
-  for (const [name, value] of Object.entries(module)) if (name !== 'default') add(value);
-  return found;
 }
 
 function importError(file: string, absolute: string, error: unknown): DagLoadError {

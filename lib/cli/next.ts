@@ -87,7 +87,11 @@ async function resolveTarget(file: string | undefined, options: NextOptions): Pr
   if (options.schedule !== undefined) {
     if (file !== undefined) return `give a DAG file or --schedule, not both`;
     const timezone = options.tz ?? 'UTC';
-    return { spec: { schedule: options.schedule, timezone }, location: {}, title: `${options.schedule} (${timezone})` };
+    return {
+      spec: { expression: options.schedule, timezone, catchup: false },
+      location: {},
+      title: `${options.schedule} (${timezone})`,
+    };
   }
   if (file === undefined) return 'give a DAG file, or --schedule EXPR';
   if (options.tz !== undefined) return '--tz goes with --schedule; a DAG file sets its own timezone';
@@ -122,19 +126,19 @@ function dagSpec(dag: Dag): ScheduleSpec {
   const options = dag.options;
   const date = (value: unknown) => (value instanceof Date ? value.toISOString() : (value as string | undefined));
   return {
-    schedule: options.schedule ?? null,
-    ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
+    expression: options.schedule ?? null,
+    timezone: options.timezone ?? 'UTC',
     ...(options.startDate !== undefined ? { startDate: date(options.startDate) } : {}),
     ...(options.endDate !== undefined ? { endDate: date(options.endDate) } : {}),
-    ...(options.catchup !== undefined ? { catchup: options.catchup } : {}),
+    catchup: options.catchup === true,
   };
 }
 
 function printRuns(target: Target, runs: RunInterval[], eventbridge: EventBridgeSchedule[]): void {
   const c = colours();
-  const timezone = target.spec.timezone ?? 'UTC';
+  const timezone = target.spec.timezone;
   console.log(c.bold(target.title));
-  if (target.spec.schedule === null) {
+  if (target.spec.expression === null) {
     console.log('  manual only (schedule null): runs start when triggered; nothing is scheduled on EventBridge');
     return;
   }
@@ -142,7 +146,7 @@ function printRuns(target: Target, runs: RunInterval[], eventbridge: EventBridge
     target.spec.startDate !== undefined ? `from ${target.spec.startDate}` : '',
     target.spec.endDate !== undefined ? `until ${target.spec.endDate}` : '',
   ].filter((part) => part !== '');
-  console.log(`  schedule     ${[target.spec.schedule, timezone, ...window].join('  ')}`);
+  console.log(`  schedule     ${[target.spec.expression, timezone, ...window].join('  ')}`);
   for (const schedule of eventbridge) {
     const bounds = [
       schedule.startDate !== undefined ? `start ${schedule.startDate}` : '',

@@ -14,7 +14,13 @@ export function renderText(ir: DagIR): string {
   const drawn = new Set<string>();
   const label = (task: TaskIR) => {
     const kind =
-      task.mapping !== undefined ? 'mapped' : task.role !== undefined && task.role !== 'task' ? task.role : task.kind;
+      task.kind !== 'code'
+        ? task.kind
+        : task.mapping !== undefined
+          ? 'mapped'
+          : task.role !== 'task'
+            ? task.role
+            : 'code';
     const rule = task.triggerRule !== 'all_success' ? ` [${task.triggerRule}]` : '';
     const extra = task.upstream.length > 1 ? ` ↑ after ${task.upstream.join(', ')}` : '';
     return `${task.id} (${kind})${rule}${extra}`;

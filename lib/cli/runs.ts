@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { LocalStore } from '../local/local-store.ts';
-import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
+import type { CloudStackOptions } from './cloud-stack.ts';
+import { cloudStackOptions } from './cloud-stack.ts';
+import { openRunHistory } from './history/open-run-history.ts';
+import type { RunSummary } from './history/run-history.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { refuser } from './run-input.ts';
 
@@ -19,52 +21,34 @@ export function registerRunsCommand(program: Command): void {
   )
     .option('--json', 'print one JSON document')
     .action(async (dagId: string | undefined, options: CloudStackOptions & { json?: boolean }) => {
-      process.exitCode = wantsCloud(options) ? await cloudRuns(dagId, options) : await localRuns(dagId, options);
+      process.exitCode = await listRuns(dagId, options);
     });
 }
 
-async function localRuns(dagId: string | undefined, options: { json?: boolean }): Promise<number> {
-  const store = new LocalStore();
-  await store.recoverInterrupted();
-  const runs = await store.runs(dagId);
-  if (options.json === true) {
-    printJson({ runs });
-    return EXIT.ok;
-  }
-  const c = colours();
-  if (runs.length === 0) console.log(c.dim('no local runs yet (airstep run <file>)'));
-  for (const run of runs) console.log(runLine(c, run));
-  return EXIT.ok;
-}
-
-async function cloudRuns(dagId: string | undefined, options: CloudStackOptions & { json?: boolean }): Promise<number> {
-  const stack = await resolveCloudStack(options);
-  if (!stack.ok) return refuser(options.json, colours(process.stderr).red)(stack.message);
-  // The DynamoDB client loads only when a command reads the deployed tables.
-  const [{ dynamoClient, listLatestDagRecords }, { listRuns, newestFirst }] = await Promise.all([
-    import('../dynamo/dag-record.ts'),
-    import('../runs/run-history.ts'),
-  ]);
-  const dynamo = dynamoClient();
-  const dagIds =
-    dagId !== undefined
-      ? [dagId]
-      : (await listLatestDagRecords(dynamo, stack.value.dagsTable)).map((record) => record.dagId);
-  const runs = newestFirst((await Promise.all(dagIds.map((id) => listRuns(dynamo, stack.value.runsTable, id)))).flat());
+async function listRuns(dagId: string | undefined, options: CloudStackOptions & { json?: boolean }): Promise<number> {
+  const history = await openRunHistory(options);
+  if (!history.ok) return refuser(options.json, colours(process.stderr).red)(history.message);
+  const runs = await history.value.runs(dagId);
   if (options.json === true) {
     printJson({ runs });
     return EXIT.ok;
   }
   const c = colours();
   if (runs.length === 0) {
-    console.log(c.dim(`no runs${dagId !== undefined ? ` of ${dagId}` : ''} in ${stack.value.source} yet`));
+    console.log(
+      c.dim(
+        history.value.local
+          ? 'no local runs yet (airstep run <file>)'
+          : `no runs${dagId !== undefined ? ` of ${dagId}` : ''} in ${history.value.where} yet`,
+      ),
+    );
   }
   for (const run of runs) console.log(runLine(c, run));
   return EXIT.ok;
 }
 
 /** `<dag>  <run id>  <state>  <started>`, the same for local and deployed runs (`-`: not started yet). */
-function runLine(c: Colours, run: { dagId: string; runId: string; state: string; startedAt?: string }): string {
+function runLine(c: Colours, run: RunSummary): string {
   const state =
     run.state === 'success'
       ? c.green(run.state)

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { LocalStore } from '../local/local-store.ts';
 import { executionConsoleLink } from '../runs/run-records.ts';
-import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
+import { type CloudStackOptions, cloudStackOptions } from './cloud-stack.ts';
+import { openRunHistory } from './history/open-run-history.ts';
+import { pickRun } from './history/run-history.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { refuser } from './run-input.ts';
 import { runGrid } from './run-output.ts';
@@ -9,10 +10,10 @@ import { runGrid } from './run-output.ts';
 type TasksOptions = CloudStackOptions & { dag?: string; json?: boolean };
 
 /**
- * `airstep tasks <run>`: the task instances of a run (run id or a unique prefix), as the grid `run` ends with.
- * Local runs, or with `--stack` / `--outputs` the deployed stack's runs (a mapped task's instances as
- * `task[<index>]` rows after it, as locally); a run id is unique per DAG there, so
- * `--dag` narrows the search (without it every DAG the dags table holds is searched).
+ * `airstep tasks <run>`: the task instances of a run (run id or a prefix only one run has), as the grid `run` ends
+ * with, and the error of each failed task. Local runs, or with `--stack` / `--outputs` the deployed stack's runs (a
+ * mapped task's instances as `task[<index>]` rows after it, as locally); run ids are unique per DAG, so `--dag`
+ * narrows the search (without it every DAG is searched).
  */
 export function registerTasksCommand(program: Command): void {
   cloudStackOptions(
@@ -20,59 +21,22 @@ export function registerTasksCommand(program: Command): void {
       .command('tasks')
       .description('show the task instances of a run (local, or of the deployed stack with --stack / --outputs)')
       .argument('<run>', 'run id, or a unique prefix of it')
-      .option('--dag <id>', 'the DAG of the run (deployed runs)'),
+      .option('--dag <id>', 'the DAG of the run'),
   )
     .option('--json', 'print one JSON document')
     .action(async (runId: string, options: TasksOptions) => {
-      process.exitCode = wantsCloud(options) ? await cloudTasks(runId, options) : await localTasks(runId, options);
+      process.exitCode = await showTasks(runId, options);
     });
 }
 
-async function localTasks(runId: string, options: TasksOptions): Promise<number> {
-  const store = new LocalStore();
-  const run = await store.findRun(runId);
-  if (run === undefined) {
-    console.error(colours(process.stderr).red(`no local run '${runId}' (see airstep runs)`));
-    return EXIT.usage;
-  }
-  const tasks = await store.tasks(run.dagId, run.runId);
-  if (options.json === true) {
-    printJson({ run, tasks });
-    return EXIT.ok;
-  }
-  console.log(`${run.dagId} › ${run.runId} (${run.state})`);
-  process.stdout.write(runGrid(colours(), tasks));
-  return EXIT.ok;
-}
-
-async function cloudTasks(runId: string, options: TasksOptions): Promise<number> {
+async function showTasks(runId: string, options: TasksOptions): Promise<number> {
   const refuse = refuser(options.json, colours(process.stderr).red);
-  const stack = await resolveCloudStack(options);
-  if (!stack.ok) return refuse(stack.message);
-  // The DynamoDB client loads only when a command reads the deployed tables.
-  const [{ dynamoClient, listLatestDagRecords }, { findRuns, listTaskInstances }] = await Promise.all([
-    import('../dynamo/dag-record.ts'),
-    import('../runs/run-history.ts'),
-  ]);
-  const dynamo = dynamoClient();
-  const { dagsTable, runsTable, taskInstancesTable, source } = stack.value;
-  const dagIds =
-    options.dag !== undefined
-      ? [options.dag]
-      : (await listLatestDagRecords(dynamo, dagsTable)).map((record) => record.dagId);
-  const found = (await Promise.all(dagIds.map((dagId) => findRuns(dynamo, runsTable, dagId, runId)))).flat();
-  const exact = found.filter((run) => run.runId === runId);
-  const matches = exact.length > 0 ? exact : found;
-  const where = options.dag !== undefined ? `${options.dag} in ${source}` : source;
-  if (matches.length === 0) return refuse(`no run '${runId}' of ${where} (see airstep runs)`);
-  if (matches.length > 1) {
-    return refuse(
-      `'${runId}' matches ${matches.length} runs of ${where}: ${matches.map((run) => `${run.dagId} › ${run.runId}`).join(', ')}; ` +
-        'give the whole run id, or --dag',
-    );
-  }
-  const run = matches[0]!;
-  const tasks = await listTaskInstances(dynamo, taskInstancesTable, run.dagId, run.runId);
+  const history = await openRunHistory(options);
+  if (!history.ok) return refuse(history.message);
+  const picked = await pickRun(history.value, runId, options.dag);
+  if (!picked.ok) return refuse(picked.message);
+  const { run } = picked;
+  const tasks = await history.value.tasks(run);
   if (options.json === true) {
     printJson({ run, tasks });
     return EXIT.ok;
@@ -89,7 +53,7 @@ async function cloudTasks(runId: string, options: TasksOptions): Promise<number>
     const name = task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId;
     if (task.error !== undefined) console.log(c.red(`${name}: ${task.error}`));
   }
-  // The recorder writes task instances when the run ends; until then the execution shows them.
+  // The recorder writes a deployed run's task instances when it ends; until then the execution shows them.
   if (tasks.length === 0 && run.executionArn !== undefined) {
     const region = run.executionArn.split(':')[3] ?? '';
     console.log(c.dim(`no task records until the run ends; see ${executionConsoleLink(region, run.executionArn)}`));

@@ -1,3 +1,4 @@
+import type { ScheduleSpec } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import type { NodeKey } from '../sdk/dag-graph.ts';
 import { tryParseDuration } from '../sdk/duration.ts';
@@ -6,7 +7,16 @@ import type { ParamSpec } from '../sdk/params.ts';
 import type { TaskOptions } from '../sdk/task-options.ts';
 import type { DeclaredTask, SensorOptions, TaskSpec } from '../sdk/task-spec.ts';
 import { fargateSize } from './fargate-size.ts';
-import { type DagIR, type GroupIR, IR_VERSION, type RetryIR, type SensorIR, type TaskIR } from './ir.ts';
+import {
+  type CodeKindIR,
+  type DagIR,
+  type GroupIR,
+  IR_VERSION,
+  type RetryIR,
+  type SensorIR,
+  type TaskCommonIR,
+  type TaskKindIR,
+} from './ir.ts';
 import { nonJsonPart } from './json-values.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
 import {
@@ -69,7 +79,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     return badDefaults.has(option) && Object.is((task.options as Record<string, unknown>)[option], value);
   };
 
-  const schedule = {
+  const schedule: ScheduleSpec = {
     expression: typeof options.schedule === 'string' ? options.schedule : null,
     timezone: typeof options.timezone === 'string' ? options.timezone : 'UTC',
     ...optionalDate('startDate', options.startDate),
@@ -130,7 +140,7 @@ function buildTask(
   params: Record<string, ParamSpec>,
   consumed: Set<string>,
   at: (problem: { field?: string; message: string }) => void,
-): Omit<TaskIR, 'xcomConsumed'> {
+): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
     at({ field: 'id', message: `must be at most 200 characters, got ${task.id.length}` });
   } else if (!TASK_ID.test(task.id)) {
@@ -187,7 +197,6 @@ function buildTask(
   return {
     id: task.id,
     key,
-    kind: spec.kind,
     ...kindFields,
     upstream,
     inputs: sortedRecord(task.inputs),
@@ -212,7 +221,7 @@ function buildKindFields(
   consumed: Set<string>,
   at: (problem: { field?: string; message: string }) => void,
   checkTemplates: (value: unknown, field: string) => void,
-): Partial<TaskIR> {
+): TaskKindIR {
   /** True when `value` is JSON; templates are only looked for in JSON (a cycle would never end). */
   const json = (value: unknown, field: string): boolean => {
     const found = nonJsonPart(value, field);
@@ -224,7 +233,8 @@ function buildKindFields(
       if (typeof spec.fn !== 'function') at({ field: 'fn', message: 'must be a function' });
       if (spec.fargate !== undefined) checkFargate(spec.fargate, at);
       if (spec.role === 'branch' || spec.role === 'short_circuit') consumed.add(taskId);
-      const fields: Partial<TaskIR> = {
+      const fields: CodeKindIR = {
+        kind: 'code',
         role: spec.role,
         compute: spec.compute,
         ...(spec.fargate !== undefined ? { fargate: spec.fargate } : {}),
@@ -264,11 +274,12 @@ function buildKindFields(
       }
       if (spec.payload === undefined || json(spec.payload, 'payload')) checkTemplates(spec.payload, 'payload');
       return {
+        kind: 'lambda_invoke',
         lambda: { functionName: spec.functionName, ...(spec.payload !== undefined ? { payload: spec.payload } : {}) },
       };
     case 'container':
       checkFargate(spec.fargate, at);
-      return { fargate: spec.fargate };
+      return { kind: 'container', fargate: spec.fargate };
     case 'native':
       // Fields are named as the author wrote them (`key`, `item.pk`), not by where the SDK keeps them.
       for (const [name, value] of Object.entries(spec.fields)) {
@@ -276,7 +287,7 @@ function buildKindFields(
         else if (json(value, name)) checkTemplates(value, name);
       }
       for (const problem of dynamoAttributeProblems(spec.action, spec.fields)) at(problem);
-      return { native: { action: spec.action, fields: spec.fields } };
+      return { kind: 'native', native: { action: spec.action, fields: spec.fields } };
     case 'wait': {
       if ((spec.duration === undefined) === (spec.until === undefined)) {
         at({ field: 'duration', message: 'set exactly one of duration and until' });
@@ -284,6 +295,7 @@ function buildKindFields(
       checkTemplates(spec.until, 'until');
       const wait = seconds(spec.duration, (message) => at({ field: 'duration', message }));
       return {
+        kind: 'wait',
         wait: {
           ...(wait !== undefined ? { seconds: wait } : {}),
           ...(spec.until !== undefined ? { until: spec.until } : {}),
@@ -291,19 +303,20 @@ function buildKindFields(
       };
     }
     case 'empty':
-      return {};
+      return { kind: 'empty' };
     case 's3_sensor': {
       if ((spec.key === undefined) === (spec.prefix === undefined)) {
         at({ field: 'key', message: 'set exactly one of key and prefix' });
       }
       for (const name of ['bucket', 'key', 'prefix'] as const) checkTemplates(spec[name], name);
       return {
+        kind: 's3_sensor',
         sensor: { ...sensorOf(spec.sensor, at), bucket: spec.bucket, ...pick(spec, ['key', 'prefix']) },
       };
     }
     case 'poll_sensor':
       if (typeof spec.fn !== 'function') at({ field: 'fn', message: 'must be a function' });
-      return { compute: 'lambda', sensor: sensorOf(spec.sensor, at) };
+      return { kind: 'poll_sensor', compute: 'lambda', sensor: sensorOf(spec.sensor, at) };
   }
 }
 

@@ -16,30 +16,22 @@ export function checkGraph(ir: DagIR): GraphProblem[] {
   }
   const byId = new Map(ir.tasks.map((task) => [task.id, task]));
   for (const task of ir.tasks) {
-    for (const up of task.upstream) {
-      const upstream = byId.get(up);
-      if (
-        upstream?.role === 'branch' &&
-        task.mapping !== undefined &&
-        'task' in task.mapping.over &&
-        task.mapping.over.task === up
-      ) {
-        problems.push({
-          taskId: task.id,
-          field: 'over',
-          message: `cannot map over branch '${up}' (its result is the ids to follow)`,
-        });
-      }
+    if (task.kind !== 'code' || task.mapping === undefined || !('task' in task.mapping.over)) continue;
+    const over = task.mapping.over.task;
+    const source = byId.get(over);
+    if (source?.kind === 'code' && source.role === 'branch' && task.upstream.includes(over)) {
+      problems.push({
+        taskId: task.id,
+        field: 'over',
+        message: `cannot map over branch '${over}' (its result is the ids to follow)`,
+      });
     }
-    if (task.mapping !== undefined && 'task' in task.mapping.over) {
-      const source = byId.get(task.mapping.over.task);
-      if (source !== undefined && (source.kind === 'empty' || source.kind === 'wait')) {
-        problems.push({
-          taskId: task.id,
-          field: 'over',
-          message: `'${source.id}' is ${source.kind === 'empty' ? 'an empty' : 'a wait'} task; its result is null, not a list`,
-        });
-      }
+    if (source !== undefined && (source.kind === 'empty' || source.kind === 'wait')) {
+      problems.push({
+        taskId: task.id,
+        field: 'over',
+        message: `'${source.id}' is ${source.kind === 'empty' ? 'an empty' : 'a wait'} task; its result is null, not a list`,
+      });
     }
   }
   return problems;

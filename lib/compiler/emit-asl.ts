@@ -1,4 +1,4 @@
-import type { AslState, ChoiceRule, StateMachineDefinition } from './asl-types.ts';
+import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, TaskState } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
@@ -74,7 +74,8 @@ class AslEmitter {
       for (const up of missing) this.signaled.add(up);
     }
     for (const task of ir.tasks) {
-      if (task.role === 'short_circuit' && task.ignoreDownstreamTriggerRules) this.markShortCircuited(task.id);
+      if (task.kind === 'code' && task.role === 'short_circuit' && task.ignoreDownstreamTriggerRules)
+        this.markShortCircuited(task.id);
     }
   }
 
@@ -89,9 +90,10 @@ class AslEmitter {
         { Variable: `$.tasks.${task.key}.state`, StringEquals: 'upstream_failed' },
       ],
     }));
+    const anyLeafFailed = failedLeaf.length === 1 ? failedLeaf[0]! : { Or: failedLeaf };
     root.set(RUN_RESULT, {
       Type: 'Choice',
-      Choices: [{ ...(failedLeaf.length === 1 ? failedLeaf[0] : { Or: failedLeaf }), Next: RUN_FAILED }],
+      Choices: [{ ...anyLeafFailed, Next: RUN_FAILED }],
       Default: RUN_SUCCEEDED,
     });
     root.set(RUN_SUCCEEDED, { Type: 'Succeed' });
@@ -259,7 +261,7 @@ class AslEmitter {
       single !== undefined &&
       previous?.kind === 'task' &&
       previous.id === single.id &&
-      (single.role === undefined || single.role === 'task') &&
+      (single.kind !== 'code' || single.role === 'task') &&
       !this.signaled.has(single.id) &&
       !this.gated.has(task.id) &&
       !this.shortCircuited.has(task.id)
@@ -312,15 +314,15 @@ class AslEmitter {
   private decisionChoices(
     task: TaskIR,
     target: (decision: Decision | 'skipped_sc') => string,
-  ): { rules: ChoiceRule[]; fallback: string } {
-    const rules: ChoiceRule[] = [];
+  ): { rules: ChoiceRuleWithNext[]; fallback: string } {
+    const rules: ChoiceRuleWithNext[] = [];
     const record = (id: string) => this.recordPath(task.id, id);
     for (const id of task.upstream) {
       const up = this.tasks.get(id)!;
       if (this.shortCircuited.has(id)) {
         rules.push({ Variable: `${record(id)}.sc`, IsPresent: true, Next: target('skipped_sc') });
       }
-      if (up.role === 'short_circuit') {
+      if (up.kind === 'code' && up.role === 'short_circuit') {
         rules.push({
           And: [
             { Variable: `${record(id)}.state`, StringEquals: 'success' },
@@ -329,7 +331,7 @@ class AslEmitter {
           Next: target(up.ignoreDownstreamTriggerRules ? 'skipped_sc' : 'skipped'),
         });
       }
-      if (up.role === 'branch') {
+      if (up.kind === 'code' && up.role === 'branch') {
         // Not chosen, and not downstream of a chosen task either (Airflow keeps such joins).
         const rescuers = this.downstream.get(id)!.filter((other) => other !== task.id && this.reaches(other, task.id));
         rules.push({
@@ -359,14 +361,12 @@ class AslEmitter {
       return tests.length === 1 ? tests[0]! : { Or: tests };
     }
     // Flatten `Or` of `Or`s (and `And` of `And`s) so the Choice reads as the rule does.
-    const operator = formula.kind === 'and' ? 'And' : 'Or';
     const terms = formula.terms.flatMap((term) => {
       const rule = this.formulaRule(term, record);
-      return Array.isArray(rule[operator]) && Object.keys(rule).length === 1
-        ? (rule[operator] as ChoiceRule[])
-        : [rule];
+      if (formula.kind === 'and') return 'And' in rule ? rule.And : [rule];
+      return 'Or' in rule ? rule.Or : [rule];
     });
-    return { [operator]: terms };
+    return formula.kind === 'and' ? { And: terms } : { Or: terms };
   }
 
   /** Where `reader` finds `upstream`'s record: in its own branch's payload, or in the gate it waited at. */
@@ -387,7 +387,7 @@ class AslEmitter {
     return task.kind !== 'empty' && task.kind !== 'wait';
   }
 
-  private end(target: string): Record<string, unknown> {
+  private end(target: string): Pick<TaskState, 'Next' | 'End'> {
     return target === END ? { End: true } : { Next: target };
   }
 
@@ -446,7 +446,7 @@ class AslEmitter {
 /** The first state a task runs: sensors start by initialising their poke count, literal maps their items. */
 function runEntryName(task: TaskIR, name: string): string {
   if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}:start`;
-  if (task.mapping !== undefined && 'items' in task.mapping.over) return `${name}:items`;
+  if (task.kind === 'code' && task.mapping !== undefined && 'items' in task.mapping.over) return `${name}:items`;
   return name;
 }
 
@@ -465,10 +465,10 @@ function orderStates(start: string, states: Map<string, AslState>): Record<strin
     if (state === undefined || name in ordered) continue;
     ordered[name] = state;
     const targets = [
-      state.Next,
-      ...((state.Choices as Array<{ Next: string }> | undefined) ?? []).map((choice) => choice.Next),
-      state.Default,
-      ...((state.Catch as Array<{ Next: string }> | undefined) ?? []).map((handler) => handler.Next),
+      'Next' in state ? state.Next : undefined,
+      ...(state.Type === 'Choice' ? state.Choices.map((choice) => choice.Next) : []),
+      state.Type === 'Choice' ? state.Default : undefined,
+      ...('Catch' in state ? (state.Catch ?? []) : []).map((handler) => handler.Next),
     ];
     for (const target of targets) if (typeof target === 'string') queue.push(target);
   }

@@ -1,3 +1,4 @@
+import type { ScheduleSpec } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import type { FargateOptions } from '../sdk/task-options.ts';
 import type { NativeAction } from '../sdk/task-spec.ts';
@@ -16,7 +17,7 @@ export interface DagIR {
   readonly doc?: string;
   readonly owner?: string;
   readonly tags: readonly string[];
-  readonly schedule: ScheduleIR;
+  readonly schedule: ScheduleSpec;
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
@@ -27,29 +28,11 @@ export interface DagIR {
   readonly tasks: readonly TaskIR[];
 }
 
-export interface ScheduleIR {
-  readonly expression: string | null;
-  readonly timezone: string;
-  readonly startDate?: string;
-  readonly endDate?: string;
-  readonly catchup: boolean;
-}
-
 export interface GroupIR {
   readonly id: string;
   readonly parent?: string;
   readonly doc?: string;
 }
-
-export type TaskKind =
-  | 'code'
-  | 'lambda_invoke'
-  | 'container'
-  | 'native'
-  | 'wait'
-  | 'empty'
-  | 's3_sensor'
-  | 'poll_sensor';
 
 export interface RetryIR {
   readonly retries: number;
@@ -59,15 +42,21 @@ export interface RetryIR {
   readonly jitter: boolean;
 }
 
-export interface TaskIR {
+/**
+ * A task: what every task has (`TaskCommonIR`) and exactly the settings of its kind, told apart by `kind` as the
+ * SDK's `TaskSpec` is, so code that switches on the kind reads those settings without assertions.
+ */
+export type TaskIR = TaskCommonIR & TaskKindIR;
+
+export type TaskKind = TaskKindIR['kind'];
+
+/** A task of one kind, e.g. `TaskOfKind<'code'>`. */
+export type TaskOfKind<K extends TaskKind> = Extract<TaskIR, { readonly kind: K }>;
+
+export interface TaskCommonIR {
   readonly id: string;
   /** The task's key in the state payload (`$.tasks.<key>`): the id with JSONPath-unsafe characters replaced. */
   readonly key: string;
-  readonly kind: TaskKind;
-  /** What a code task's result means. */
-  readonly role?: 'task' | 'branch' | 'short_circuit';
-  readonly compute?: 'lambda' | 'fargate';
-  readonly fargate?: FargateOptions;
   /** Direct upstream task ids, sorted. */
   readonly upstream: readonly string[];
   /** Argument name -> upstream task id. */
@@ -76,6 +65,7 @@ export interface TaskIR {
   readonly triggerRule: TriggerRule;
   readonly retry: RetryIR;
   readonly executionTimeoutSeconds?: number;
+  /** Set for tasks an Airstep worker runs (code, container, poll sensor). */
   readonly heartbeatSeconds?: number;
   readonly pool?: { readonly name: string; readonly slots: number };
   readonly queue: string;
@@ -84,15 +74,71 @@ export interface TaskIR {
   readonly callbacks: readonly ('onFailure' | 'onSuccess' | 'onRetry')[];
   readonly slaSeconds?: number;
   readonly doc?: string;
+  /** Whether some downstream task reads this task's result, so the result must travel in the payload. */
+  readonly xcomConsumed: boolean;
+}
+
+/** The per-kind part of a task. */
+export type TaskKindIR =
+  | CodeKindIR
+  | LambdaInvokeKindIR
+  | ContainerKindIR
+  | NativeKindIR
+  | WaitKindIR
+  | EmptyKindIR
+  | S3SensorKindIR
+  | PollSensorKindIR;
+
+/** A function run by an Airstep worker. */
+export interface CodeKindIR {
+  readonly kind: 'code';
+  /** What the function's result means. */
+  readonly role: 'task' | 'branch' | 'short_circuit';
+  readonly compute: 'lambda' | 'fargate';
+  readonly fargate?: FargateOptions;
   readonly mapping?: MappingIR;
   /** For a short-circuit task: a false result skips every downstream task whatever its trigger rule. */
   readonly ignoreDownstreamTriggerRules?: boolean;
-  readonly native?: { readonly action: NativeAction; readonly fields: Readonly<Record<string, unknown>> };
-  readonly lambda?: { readonly functionName: string; readonly payload?: unknown };
-  readonly wait?: { readonly seconds?: number; readonly until?: string };
-  readonly sensor?: SensorIR;
-  /** Whether some downstream task reads this task's result, so the result must travel in the payload. */
-  readonly xcomConsumed: boolean;
+}
+
+/** An existing Lambda function, invoked by Step Functions itself. */
+export interface LambdaInvokeKindIR {
+  readonly kind: 'lambda_invoke';
+  readonly lambda: { readonly functionName: string; readonly payload?: unknown };
+}
+
+/** A user's own container image on Fargate. */
+export interface ContainerKindIR {
+  readonly kind: 'container';
+  readonly fargate: FargateOptions;
+}
+
+/** A native Step Functions integration. */
+export interface NativeKindIR {
+  readonly kind: 'native';
+  readonly native: { readonly action: NativeAction; readonly fields: Readonly<Record<string, unknown>> };
+}
+
+/** A Wait state: a number of seconds, or until a templated timestamp. */
+export interface WaitKindIR {
+  readonly kind: 'wait';
+  readonly wait: { readonly seconds?: number; readonly until?: string };
+}
+
+export interface EmptyKindIR {
+  readonly kind: 'empty';
+}
+
+export interface S3SensorKindIR {
+  readonly kind: 's3_sensor';
+  readonly sensor: S3SensorIR;
+}
+
+/** A sensor whose poke is a function run by an Airstep worker Lambda. */
+export interface PollSensorKindIR {
+  readonly kind: 'poll_sensor';
+  readonly compute: 'lambda';
+  readonly sensor: SensorIR;
 }
 
 export interface MappingIR {
@@ -108,7 +154,11 @@ export interface SensorIR {
   readonly softFail: boolean;
   readonly exponentialBackoff: boolean;
   readonly maxWaitSeconds?: number;
-  readonly bucket?: string;
+}
+
+/** An S3 sensor's settings: the object it waits for (`key`) or any object under `prefix`, one of the two. */
+export interface S3SensorIR extends SensorIR {
+  readonly bucket: string;
   readonly key?: string;
   readonly prefix?: string;
 }

@@ -1,3 +1,5 @@
+import type { StateGraph } from './asl-types.ts';
+
 /**
  * Step Functions quotas a compiled DAG must fit.
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
@@ -27,15 +29,12 @@ export function checkLimits(definitionBytes: number, historyEvents: number, task
 }
 
 /** All states, nested ones (Parallel branches, Map processors) included. */
-export function countStates(definition: { States: Record<string, Record<string, unknown>> }): { total: number } {
+export function countStates(definition: StateGraph): { total: number } {
   let total = 0;
   for (const state of Object.values(definition.States)) {
     total++;
-    for (const branch of (state.Branches as Array<{ States: Record<string, Record<string, unknown>> }>) ?? []) {
-      total += countStates(branch).total;
-    }
-    const processor = state.ItemProcessor as { States: Record<string, Record<string, unknown>> } | undefined;
-    if (processor !== undefined) total += countStates(processor).total;
+    if (state.Type === 'Parallel') for (const branch of state.Branches) total += countStates(branch).total;
+    if (state.Type === 'Map') total += countStates(state.ItemProcessor).total;
   }
   return { total };
 }

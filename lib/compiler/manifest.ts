@@ -5,10 +5,12 @@ import type { DagIR, TaskIR } from './ir.ts';
 import type { TransitionStats } from './transition-stats.ts';
 
 /**
- * What deploying a DAG needs besides its ASL: the schedule, the params schema, the queues, pools, compute and
- * AWS resources its states touch, and an index of its tasks. The dag-sync Lambda and the local engine read it.
+ * What deploying and running a DAG needs besides its ASL: the schedule, the params schema, the queues, pools,
+ * compute and AWS resources its states touch, and an index of its tasks with every fact a worker needs to run one
+ * (heartbeat, pool, priority, branch targets, XCom offload). dag-sync stores it beside the DAG's bundle; the
+ * Lambda and Fargate workers and the local engine read it, never the authored DAG (see worker-contract.ts).
  */
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
 export interface DagManifest {
   readonly manifestVersion: typeof MANIFEST_VERSION;
@@ -62,6 +64,14 @@ export interface DagManifest {
     readonly queue: string;
     readonly pool?: { readonly name: string; readonly slots: number };
     readonly priorityWeight: number;
+    /** HeartbeatSeconds of its worker state: the worker heartbeats three times as often. */
+    readonly heartbeatSeconds?: number;
+    /** A branch task's direct downstream task ids (task groups resolved to their first tasks), sorted. */
+    readonly branchTargets?: readonly string[];
+    /** Some task expands (maps) over this task's result: a large list result keeps its shape. */
+    readonly feedsMap: boolean;
+    /** A Fargate task reads this task's result (an input or the list it maps over): it travels in RunTask's 8 KiB. */
+    readonly feedsFargate: boolean;
     readonly retries: number;
     readonly callbacks: readonly string[];
     readonly slaSeconds?: number;
@@ -87,6 +97,23 @@ export function buildManifest(input: {
 }): DagManifest {
   const { ir } = input;
   const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
+  const downstream = new Map<string, string[]>(ir.tasks.map((task) => [task.id, []]));
+  for (const task of ir.tasks) for (const up of task.upstream) downstream.get(up)!.push(task.id);
+  const mappedOver = new Set(
+    ir.tasks.flatMap((task) =>
+      task.kind === 'code' && task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : [],
+    ),
+  );
+  const readByFargate = new Set(
+    ir.tasks.flatMap((task) =>
+      task.kind === 'code' && task.compute === 'fargate'
+        ? [
+            ...Object.values(task.inputs),
+            ...(task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : []),
+          ]
+        : [],
+    ),
+  );
   const workers = ir.tasks.filter(
     (task) => task.kind === 'code' || task.kind === 'poll_sensor' || task.kind === 'container',
   );
@@ -100,25 +127,24 @@ export function buildManifest(input: {
     const size = fargateRunSize(task.fargate);
     fargateSizes.set(`${size.cpu}_${size.memory}`, size);
   }
-  const containers = ir.tasks
-    .filter((task) => task.fargate?.image !== undefined)
-    .map((task) => ({
-      taskKey: task.key,
-      image: task.fargate!.image!,
-      ...fargateRunSize(task.fargate),
-    }));
+  const containers = ir.tasks.flatMap((task) => {
+    const fargate = task.kind === 'code' || task.kind === 'container' ? task.fargate : undefined;
+    if (fargate?.image === undefined) return [];
+    return [{ taskKey: task.key, image: fargate.image, ...fargateRunSize(fargate) }];
+  });
+  const nativeTasks = ir.tasks.filter((task) => task.kind === 'native');
   const native = (action: string, field: string) =>
     sorted(
-      ir.tasks
-        .filter((task) => task.native?.action.startsWith(action) === true)
-        .map((task) => String(task.native!.fields[field])),
+      nativeTasks
+        .filter((task) => task.native.action.startsWith(action))
+        .map((task) => String(task.native.fields[field])),
     );
   const s3Buckets = sorted([
-    ...ir.tasks
-      .filter((task) => task.native?.action === 's3_copy')
-      .map((task) => String(task.native!.fields.sourceBucket)),
+    ...nativeTasks
+      .filter((task) => task.native.action === 's3_copy')
+      .map((task) => String(task.native.fields.sourceBucket)),
     ...native('s3', 'bucket'),
-    ...ir.tasks.filter((task) => task.kind === 's3_sensor').map((task) => task.sensor!.bucket!),
+    ...ir.tasks.filter((task) => task.kind === 's3_sensor').map((task) => task.sensor.bucket),
   ]);
   return {
     manifestVersion: MANIFEST_VERSION,
@@ -136,7 +162,7 @@ export function buildManifest(input: {
     paramsSchema: paramsJsonSchema(ir.params),
     placeholders: input.placeholders,
     queues: sorted(
-      workers.filter((task) => task.compute !== 'fargate' && task.kind !== 'container').map((task) => task.queue),
+      workers.filter((task) => task.kind !== 'container' && task.compute !== 'fargate').map((task) => task.queue),
     ),
     pools: [...pools.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, maxSlots]) => ({ name, maxSlots })),
     compute: {
@@ -147,17 +173,17 @@ export function buildManifest(input: {
     integrations: {
       controlQueue: input.placeholders.includes('ControlQueueUrl'),
       lambdaFunctions: sorted(
-        ir.tasks.filter((task) => task.lambda !== undefined).map((task) => task.lambda!.functionName),
+        ir.tasks.filter((task) => task.kind === 'lambda_invoke').map((task) => task.lambda.functionName),
       ),
       s3Buckets,
       dynamodbTables: native('dynamodb', 'table'),
       sqsQueues: native('sqs', 'queueUrl'),
       snsTopics: native('sns', 'topicArn'),
       eventBuses: sorted(
-        ir.tasks
-          .filter((task) => task.native?.action === 'events_put')
+        nativeTasks
+          .filter((task) => task.native.action === 'events_put')
           .flatMap((task) =>
-            (task.native!.fields.entries as Array<{ eventBusName?: string }>).map(
+            (task.native.fields.entries as Array<{ eventBusName?: string }>).map(
               (entry) => entry.eventBusName ?? 'default',
             ),
           ),
@@ -168,16 +194,20 @@ export function buildManifest(input: {
       key: task.key,
       stateName: input.names.get(task.id)!,
       kind: task.kind,
-      ...(task.role !== undefined ? { role: task.role } : {}),
+      ...(task.kind === 'code' ? { role: task.role } : {}),
       upstream: task.upstream,
       triggerRule: task.triggerRule,
       queue: task.queue,
       ...(task.pool !== undefined ? { pool: task.pool } : {}),
       priorityWeight: task.priorityWeight,
+      ...(task.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
+      ...(task.kind === 'code' && task.role === 'branch' ? { branchTargets: sorted(downstream.get(task.id)!) } : {}),
+      feedsMap: mappedOver.has(task.id),
+      feedsFargate: readByFargate.has(task.id),
       retries: task.retry.retries,
       callbacks: task.callbacks,
       ...(task.slaSeconds !== undefined ? { slaSeconds: task.slaSeconds } : {}),
-      mapped: task.mapping !== undefined,
+      mapped: task.kind === 'code' && task.mapping !== undefined,
       groups: task.groups,
     })),
     stats: { states: input.states, definitionBytes: input.definitionBytes, transitions: input.transitions },

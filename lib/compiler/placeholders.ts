@@ -1,18 +1,35 @@
 /**
- * Deploy-time values left as `${Name}` in the ASL and filled in by the deployer (CDK `definitionSubstitutions`,
- * the dag-sync Lambda, or the local engine). The manifest lists which ones a DAG uses.
+ * Deploy-time values left as `${Name}` in the ASL and filled in by the deployer (the dag-sync Lambda, or the local
+ * engine, both with `fillPlaceholders`). The manifest lists which ones a DAG uses.
  */
-export const placeholder = {
-  dagVersion: '${DagVersion}',
-  controlQueueUrl: '${ControlQueueUrl}',
-  taskQueueUrl: (queue: string) => `\${TaskQueueUrl_${queue}}`,
-  ecsClusterArn: '${EcsClusterArn}',
-  subnetIds: '${SubnetIds}',
-  securityGroupIds: '${SecurityGroupIds}',
-  assignPublicIp: '${AssignPublicIp}',
+export const PLACEHOLDER = {
+  dagVersion: 'DagVersion',
+  controlQueueUrl: 'ControlQueueUrl',
+  /** Followed by the queue name. */
+  taskQueueUrlPrefix: 'TaskQueueUrl_',
+  ecsClusterArn: 'EcsClusterArn',
+  subnetIds: 'SubnetIds',
+  securityGroupIds: 'SecurityGroupIds',
+  assignPublicIp: 'AssignPublicIp',
   /** The Airstep worker's task definition family (RunTask takes its latest revision; each task sets its size). */
-  workerTaskDefinition: '${WorkerTaskDefinition}',
-  containerTaskDefinition: (taskKey: string) => `\${ContainerTaskDefinition_${taskKey}}`,
+  workerTaskDefinition: 'WorkerTaskDefinition',
+  /** Followed by the task key. */
+  containerTaskDefinitionPrefix: 'ContainerTaskDefinition_',
+} as const;
+
+const ref = (name: string) => `\${${name}}`;
+
+/** The placeholders as they appear in the ASL. */
+export const placeholder = {
+  dagVersion: ref(PLACEHOLDER.dagVersion),
+  controlQueueUrl: ref(PLACEHOLDER.controlQueueUrl),
+  taskQueueUrl: (queue: string) => ref(`${PLACEHOLDER.taskQueueUrlPrefix}${queue}`),
+  ecsClusterArn: ref(PLACEHOLDER.ecsClusterArn),
+  subnetIds: ref(PLACEHOLDER.subnetIds),
+  securityGroupIds: ref(PLACEHOLDER.securityGroupIds),
+  assignPublicIp: ref(PLACEHOLDER.assignPublicIp),
+  workerTaskDefinition: ref(PLACEHOLDER.workerTaskDefinition),
+  containerTaskDefinition: (taskKey: string) => ref(`${PLACEHOLDER.containerTaskDefinitionPrefix}${taskKey}`),
 } as const;
 
 /** Every `${Name}` in a definition, sorted. */

@@ -1,6 +1,6 @@
-import type { AslState } from './asl-types.ts';
+import type { AslState, ChoiceRuleWithNext, PayloadTemplate, Retrier, TaskState } from './asl-types.ts';
 import { fargateRunSize } from './fargate-size.ts';
-import type { DagIR, SensorIR, TaskIR } from './ir.ts';
+import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
 import { placeholder } from './placeholders.ts';
 import {
   compileTemplatedEntry,
@@ -33,7 +33,7 @@ export interface TaskEmitContext {
   /** Direct downstream ids (for a branch's follow flags). */
   readonly downstream: readonly string[];
   readonly add: (name: string, state: AslState) => void;
-  readonly end: (target: string) => Record<string, unknown>;
+  readonly end: (target: string) => Pick<TaskState, 'Next' | 'End'>;
 }
 
 const TASK_TOKEN = '$$.Task.Token';
@@ -51,17 +51,17 @@ export function emitRunStates(c: TaskEmitContext, exits: RunExits): string {
       });
       return c.name;
     case 'wait':
-      return emitWait(c, exits);
+      return emitWait(c, task.wait, exits);
     case 'code':
-      return task.mapping !== undefined ? emitMapped(c, exits) : emitWorkerTask(c, exits);
+      return task.mapping !== undefined ? emitMapped(c, task.mapping, exits) : emitWorkerTask(c, exits);
     case 'container':
       return emitWorkerTask(c, exits);
     case 'lambda_invoke':
     case 'native':
-      return emitServiceTask(c, exits);
+      return emitServiceTask(c, serviceCall(task, c.resolve), exits);
     case 's3_sensor':
     case 'poll_sensor':
-      return emitSensor(c, exits);
+      return emitSensor(c, task, exits);
   }
 }
 
@@ -70,10 +70,10 @@ function recordOf(task: TaskIR): string {
 }
 
 /** Retry for a task: NonRetryableError first (never retried), then everything else per the task's options. */
-export function retryOf(task: TaskIR, worker: boolean): Record<string, unknown> {
+export function retryOf(task: TaskIR, worker: boolean): Pick<TaskState, 'Retry'> {
   const { retry } = task;
   if (retry.retries === 0) return {};
-  const everything: Record<string, unknown> = {
+  const everything: Retrier = {
     ErrorEquals: ['States.ALL'],
     IntervalSeconds: retry.delaySeconds,
     MaxAttempts: retry.retries,
@@ -81,16 +81,16 @@ export function retryOf(task: TaskIR, worker: boolean): Record<string, unknown> 
     ...(retry.maxDelaySeconds !== undefined ? { MaxDelaySeconds: retry.maxDelaySeconds } : {}),
     ...(retry.jitter ? { JitterStrategy: 'FULL' } : {}),
   };
-  const nonRetryable = { ErrorEquals: ['NonRetryableError'], MaxAttempts: 0 };
+  const nonRetryable: Retrier = { ErrorEquals: ['NonRetryableError'], MaxAttempts: 0 };
   return { Retry: worker ? [nonRetryable, everything] : [everything] };
 }
 
 /** Every error is caught, so a failed task never fails the Parallel around it and cancels its siblings. */
-function catchAll(task: TaskIR, failed: string): Record<string, unknown> {
+function catchAll(task: TaskIR, failed: string): Pick<TaskState, 'Catch'> {
   return { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: recordOf(task), Next: failed }] };
 }
 
-function timeouts(task: TaskIR, withHeartbeat: boolean): Record<string, unknown> {
+function timeouts(task: TaskIR, withHeartbeat: boolean): Pick<TaskState, 'TimeoutSeconds' | 'HeartbeatSeconds'> {
   const timeout = task.executionTimeoutSeconds;
   const heartbeat = withHeartbeat ? task.heartbeatSeconds : undefined;
   return {
@@ -103,10 +103,10 @@ function timeouts(task: TaskIR, withHeartbeat: boolean): Record<string, unknown>
 }
 
 /** The record a successful task leaves: state, try number, and its result when a downstream task reads it. */
-function successSelector(c: TaskEmitContext, fromWorker: boolean, outputPath: string): Record<string, unknown> {
+function successSelector(c: TaskEmitContext, fromWorker: boolean, outputPath: string): PayloadTemplate {
   const { task } = c;
   const follow =
-    task.role === 'branch'
+    task.kind === 'code' && task.role === 'branch'
       ? {
           follow: Object.fromEntries(
             c.downstream.map((id) => [`${c.keyOf(id)}.$`, `States.ArrayContains(${outputPath}, '${id}')`]),
@@ -122,7 +122,11 @@ function successSelector(c: TaskEmitContext, fromWorker: boolean, outputPath: st
 }
 
 /** The message an Airstep worker receives: which task of which DAG version, its context and inputs. */
-function workerMessage(c: TaskEmitContext, kind: 'task' | 'poke', mapped: boolean): Record<string, unknown> {
+function workerMessage(
+  c: TaskEmitContext,
+  kind: 'task' | 'poke',
+  mapping: MappingIR | undefined,
+): Record<string, unknown> {
   const { task } = c;
   const inputs = Object.fromEntries(
     Object.entries(task.inputs).map(([name, id]) => [`${name}.$`, `${c.recordPath(id)}.output`]),
@@ -137,17 +141,20 @@ function workerMessage(c: TaskEmitContext, kind: 'task' | 'poke', mapped: boolea
     'token.$': TASK_TOKEN,
     'ctx.$': '$.ctx',
     inputs,
-    ...(mapped
-      ? { 'mapIndex.$': '$.index', 'item.$': '$.item', partial: task.mapping?.partial ?? {} }
+    ...(mapping !== undefined
+      ? { 'mapIndex.$': '$.index', 'item.$': '$.item', partial: mapping.partial ?? {} }
       : { mapIndex: -1 }),
   };
 }
 
-/** The Task state that hands work to a worker and waits for its answer (SQS, or ECS Fargate). */
-function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapped: boolean): AslState {
+/**
+ * The Task state that hands work to a worker and waits for its answer (SQS, or ECS Fargate). `mapping` is set
+ * for one item of a mapped task.
+ */
+function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapping?: MappingIR): TaskState {
   const { task } = c;
-  const message = workerMessage(c, kind, mapped);
-  if (task.kind === 'container' || task.compute === 'fargate') {
+  const message = workerMessage(c, kind, mapping);
+  if (task.kind === 'container' || (task.kind === 'code' && task.compute === 'fargate')) {
     const fargate = task.fargate ?? {};
     const definition =
       fargate.image !== undefined ? placeholder.containerTaskDefinition(task.key) : placeholder.workerTaskDefinition;
@@ -165,11 +172,11 @@ function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapped: bool
         'Value.$': `States.JsonToString(${c.recordPath(id)}.output)`,
       })),
       // A mapped try: its index and item, and the mapping's partial arguments (the SQS message carries the same).
-      ...(mapped
+      ...(mapping !== undefined
         ? [
             { Name: 'AIRSTEP_MAP_INDEX', 'Value.$': "States.Format('{}', $.index)" },
             { Name: 'AIRSTEP_ITEM', 'Value.$': 'States.JsonToString($.item)' },
-            { Name: 'AIRSTEP_PARTIAL', Value: JSON.stringify(task.mapping?.partial ?? {}) },
+            { Name: 'AIRSTEP_PARTIAL', Value: JSON.stringify(mapping.partial ?? {}) },
           ]
         : []),
       ...Object.entries(fargate.environment ?? {}).map(([Name, Value]) => ({ Name, Value })),
@@ -216,7 +223,7 @@ function emitWorkerTask(c: TaskEmitContext, exits: RunExits): string {
   // An Airstep worker answers { output, try }; a user's own container answers whatever it likes.
   const ours = c.task.kind !== 'container';
   c.add(c.name, {
-    ...workerTaskState(c, 'task', false),
+    ...workerTaskState(c, 'task'),
     ResultSelector: successSelector(c, ours, ours ? '$.output' : '$'),
     ResultPath: recordOf(c.task),
     ...retryOf(c.task, true),
@@ -230,9 +237,8 @@ function emitWorkerTask(c: TaskEmitContext, exits: RunExits): string {
  * Dynamic task mapping: one Map state; each item is a worker task with its own retries, and a failed item is
  * caught so the other items go on. Then one Choice sets the mapped task's state from its items.
  */
-function emitMapped(c: TaskEmitContext, exits: RunExits): string {
+function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): string {
   const { task } = c;
-  const mapping = task.mapping!;
   const record = recordOf(task);
   const itemName = `${c.name}:item`;
   const itemFailed = `${c.name}:item_failed`;
@@ -246,9 +252,9 @@ function emitMapped(c: TaskEmitContext, exits: RunExits): string {
     first = `${c.name}:items`;
     c.add(first, { Type: 'Pass', Result: { items: mapping.over.items }, ResultPath: record, Next: c.name });
   }
-  const itemStates = {
+  const itemStates: Record<string, AslState> = {
     [itemName]: {
-      ...workerTaskState(c, 'task', true),
+      ...workerTaskState(c, 'task', mapping),
       ResultSelector: { state: 'success', 'try.$': '$.try', 'output.$': '$.output' },
       ...retryOf(task, true),
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: itemFailed }],
@@ -307,9 +313,12 @@ function emitMapped(c: TaskEmitContext, exits: RunExits): string {
 }
 
 /** Native integrations and existing Lambdas: Step Functions calls the service itself, no worker. */
-function emitServiceTask(c: TaskEmitContext, exits: RunExits): string {
+function emitServiceTask(
+  c: TaskEmitContext,
+  [resource, parameters, outputPath]: [string, Record<string, unknown>, string],
+  exits: RunExits,
+): string {
   const { task } = c;
-  const [resource, parameters, outputPath] = serviceCall(task, c.resolve);
   c.add(c.name, {
     Type: 'Task',
     Resource: resource,
@@ -324,10 +333,14 @@ function emitServiceTask(c: TaskEmitContext, exits: RunExits): string {
   return c.name;
 }
 
-function serviceCall(task: TaskIR, resolve: ReferenceResolver): [string, Record<string, unknown>, string] {
+/** The resource a service task calls, its Parameters, and the path of its result in the answer. */
+function serviceCall(
+  task: TaskOfKind<'lambda_invoke' | 'native'>,
+  resolve: ReferenceResolver,
+): [string, Record<string, unknown>, string] {
   const field = (name: string, value: unknown) => compileTemplatedEntry(name, value, resolve);
   if (task.kind === 'lambda_invoke') {
-    const lambda = task.lambda!;
+    const { lambda } = task;
     const payload =
       lambda.payload === undefined ? { 'ctx.$': '$.ctx' } : compileTemplatedValue(lambda.payload, resolve);
     const payloadField = typeof lambda.payload === 'string' ? field('Payload', lambda.payload) : { Payload: payload };
@@ -337,9 +350,9 @@ function serviceCall(task: TaskIR, resolve: ReferenceResolver): [string, Record<
       '$.Payload',
     ];
   }
-  const f = task.native!.fields as Record<string, unknown>;
+  const f = task.native.fields;
   const opt = (name: string, value: unknown) => (value === undefined ? {} : field(name, value));
-  switch (task.native!.action) {
+  switch (task.native.action) {
     case 's3_copy':
       return [
         'arn:aws:states:::aws-sdk:s3:copyObject',
@@ -407,14 +420,17 @@ function serviceCall(task: TaskIR, resolve: ReferenceResolver): [string, Record<
   }
 }
 
-function emitWait(c: TaskEmitContext, exits: RunExits): string {
+function emitWait(c: TaskEmitContext, wait: TaskOfKind<'wait'>['wait'], exits: RunExits): string {
   const { task } = c;
-  const wait = task.wait!;
   const done = `${c.name}:done`;
   const timing =
     wait.seconds !== undefined
       ? { Seconds: wait.seconds }
-      : { TimestampPath: Object.values(compileTemplateField('x', wait.until!, c.resolve))[0] };
+      : wait.until !== undefined
+        ? { TimestampPath: Object.values(compileTemplateField('x', wait.until, c.resolve))[0] }
+        : undefined;
+  // build-ir reports a wait task with neither; such a DAG is never emitted.
+  if (timing === undefined) throw new Error(`internal: wait task ${task.id} has neither seconds nor until`);
   c.add(c.name, { Type: 'Wait', ...timing, Next: done });
   c.add(done, {
     Type: 'Pass',
@@ -430,14 +446,15 @@ function emitWait(c: TaskEmitContext, exits: RunExits): string {
  * poke count stands in for elapsed time (Step Functions has no date arithmetic), so the timeout is exact in
  * pokes and waits.
  */
-function emitSensor(c: TaskEmitContext, exits: RunExits): string {
-  const { task } = c;
-  const sensor = task.sensor!;
+function emitSensor(c: TaskEmitContext, task: TaskOfKind<'s3_sensor' | 'poll_sensor'>, exits: RunExits): string {
+  const { sensor } = task;
   const record = recordOf(task);
   const n = (suffix: string) => `${c.name}:${suffix}`;
   const pokePath = `${record}.poke`;
-  const isS3 = task.kind === 's3_sensor';
-  const target = isS3 ? (sensor.key ?? sensor.prefix!) : undefined;
+  const s3 = task.kind === 's3_sensor' ? task.sensor : undefined;
+  const isS3 = s3 !== undefined;
+  // The object key, or the prefix any object under which will do (build-ir checks that exactly one is set).
+  const target = s3 !== undefined ? (s3.key ?? s3.prefix) : undefined;
 
   c.add(n('start'), {
     Type: 'Pass',
@@ -449,12 +466,12 @@ function emitSensor(c: TaskEmitContext, exits: RunExits): string {
     ResultPath: record,
     Next: c.name,
   });
-  if (isS3) {
+  if (s3 !== undefined) {
     c.add(c.name, {
       Type: 'Task',
       Resource: 'arn:aws:states:::aws-sdk:s3:listObjectsV2',
       Parameters: {
-        ...compileTemplatedEntry('Bucket', sensor.bucket!, c.resolve),
+        ...compileTemplatedEntry('Bucket', s3.bucket, c.resolve),
         'Prefix.$': `${record}.target`,
         MaxKeys: 1,
       },
@@ -465,7 +482,7 @@ function emitSensor(c: TaskEmitContext, exits: RunExits): string {
     });
   } else {
     c.add(c.name, {
-      ...workerTaskState(c, 'poke', false),
+      ...workerTaskState(c, 'poke'),
       ResultSelector: { 'done.$': '$.output.done', 'value.$': '$.output.value', 'try.$': '$.try' },
       ResultPath: pokePath,
       ...retryOf(task, true),
@@ -475,7 +492,7 @@ function emitSensor(c: TaskEmitContext, exits: RunExits): string {
   }
   const found = n('found');
   const foundWhen = isS3
-    ? { Variable: `${pokePath}.KeyCount`, NumericGreaterThan: 0, Next: sensor.key !== undefined ? n('match') : found }
+    ? { Variable: `${pokePath}.KeyCount`, NumericGreaterThan: 0, Next: s3.key !== undefined ? n('match') : found }
     : { Variable: `${pokePath}.done`, BooleanEquals: true, Next: found };
   const maxPokes = pokesUntilTimeout(sensor);
   const timedOut = sensor.softFail ? exits.skipped() : n('timed_out');
@@ -489,7 +506,7 @@ function emitSensor(c: TaskEmitContext, exits: RunExits): string {
     ],
     Default: n('tick'),
   });
-  if (isS3 && sensor.key !== undefined) {
+  if (s3?.key !== undefined) {
     // ListObjectsV2 with the key as prefix returns the key itself first when it exists.
     c.add(n('match'), {
       Type: 'Choice',
@@ -539,7 +556,7 @@ function emitSensor(c: TaskEmitContext, exits: RunExits): string {
 }
 
 /** With backoff, the wait doubles after the first poke, bounded by maxWait. */
-function backoffChoices(sensor: SensorIR, record: string, n: (suffix: string) => string): Record<string, unknown>[] {
+function backoffChoices(sensor: SensorIR, record: string, n: (suffix: string) => string): ChoiceRuleWithNext[] {
   const grow = { Variable: `${record}.n`, NumericGreaterThan: 0 };
   if (sensor.maxWaitSeconds === undefined) return [{ ...grow, Next: n('tick_grow') }];
   const half = Math.floor(sensor.maxWaitSeconds / 2);

@@ -1,4 +1,4 @@
-import type { AslState, StateMachineDefinition } from './asl-types.ts';
+import type { AslState, StateGraph, StateMachineDefinition } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 
 /**
@@ -38,7 +38,7 @@ export function transitionStats(
     let transitions = 0;
     for (const suffix of ['gate', 'decide', 'signal']) transitions += visit(`${n}:${suffix}`);
     for (const name of happyRunStates(task, n)) transitions += visit(name);
-    const perItem = task.mapping !== undefined ? visit(`${n}:item`) : undefined;
+    const perItem = task.kind === 'code' && task.mapping !== undefined ? visit(`${n}:item`) : undefined;
     perTask[task.id] = perItem !== undefined ? { transitions, perItem } : { transitions };
     total += transitions + (perItem ?? 0);
   }
@@ -64,13 +64,11 @@ function happyRunStates(task: TaskIR, n: string): string[] {
   }
 }
 
-function flatten(states: Record<string, AslState>, into = new Map<string, AslState>()): Map<string, AslState> {
+function flatten(states: StateGraph['States'], into = new Map<string, AslState>()): Map<string, AslState> {
   for (const [name, state] of Object.entries(states)) {
     into.set(name, state);
-    for (const branch of (state.Branches as Array<{ States: Record<string, AslState> }>) ?? [])
-      flatten(branch.States, into);
-    const processor = state.ItemProcessor as { States: Record<string, AslState> } | undefined;
-    if (processor !== undefined) flatten(processor.States, into);
+    if (state.Type === 'Parallel') for (const branch of state.Branches) flatten(branch.States, into);
+    if (state.Type === 'Map') flatten(state.ItemProcessor.States, into);
   }
   return into;
 }

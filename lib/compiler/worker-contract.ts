@@ -1,9 +1,14 @@
 import type { TaskContext } from '../sdk/context.ts';
+import type { DagManifest } from './manifest.ts';
 
 /**
- * What the state machine sends an Airstep worker (the compiler writes it; see lib/compiler/task-states.ts) and
- * what the worker answers. One contract for the Lambda worker, the Fargate worker and the local engine.
+ * The worker contract: what the compiled state machine sends an Airstep worker and what the worker answers, one
+ * contract for the Lambda worker, the Fargate worker and the local engine. After the compiler, the ASL, the
+ * manifest and this module are the only source of truth: a worker reads the facts of a task from the manifest
+ * (`workerTaskOf`) and takes only the task's code from the DAG module.
  */
+
+/** The message `sqs:sendMessage.waitForTaskToken` sends (see task-states.ts, which writes it). */
 export interface TaskMessage {
   readonly kind: 'task' | 'poke';
   readonly dagId: string;
@@ -27,3 +32,110 @@ export type RunContext = Omit<TaskContext, 'taskId' | 'mapIndex' | 'tryNumber' |
 export type TaskOutcome =
   | { readonly ok: true; readonly result: { readonly output: unknown; readonly try: number } }
   | { readonly ok: false; readonly error: string; readonly cause: string; readonly try: number };
+
+/** The payload a run's execution starts with: the run context, no task records, no gates. */
+export interface RunPayload {
+  readonly ctx: RunContext;
+  readonly tasks: Readonly<Record<string, unknown>>;
+  readonly gates: Readonly<Record<string, unknown>>;
+}
+
+export function initialPayload(ctx: RunContext): RunPayload {
+  return { ctx, tasks: {}, gates: {} };
+}
+
+/**
+ * The container environment `ecs:runTask.waitForTaskToken` gives a Fargate try (its message, field by field;
+ * each input as `AIRSTEP_INPUT_<name>`). JSON values are JSON text.
+ */
+export const FARGATE_ENV = {
+  taskToken: 'AIRSTEP_TASK_TOKEN',
+  dagId: 'AIRSTEP_DAG_ID',
+  dagVersion: 'AIRSTEP_DAG_VERSION',
+  taskId: 'AIRSTEP_TASK_ID',
+  executionArn: 'AIRSTEP_EXECUTION_ARN',
+  retryCount: 'AIRSTEP_RETRY_COUNT',
+  ctx: 'AIRSTEP_CTX',
+  inputPrefix: 'AIRSTEP_INPUT_',
+  mapIndex: 'AIRSTEP_MAP_INDEX',
+  item: 'AIRSTEP_ITEM',
+  partial: 'AIRSTEP_PARTIAL',
+} as const;
+
+/**
+ * ECS takes at most 8 KiB of RunTask overrides, and a Fargate try's inputs and item travel in its container's
+ * environment (with its context): a result a Fargate task reads is offloaded above this many bytes instead.
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (overrides)
+ */
+export const FARGATE_INPUT_LIMIT_BYTES = 1024;
+
+/**
+ * Suffixes of the helper states around a task's own state (named by `stateNames`): a sensor's loop starts at
+ * `:start`, a mapping over a literal list at `:items`; a task's run begins at one of its entry states.
+ */
+export const STATE_SUFFIX = {
+  start: ':start',
+  items: ':items',
+  item: ':item',
+  itemFailed: ':item_failed',
+  itemsFailed: ':items_failed',
+  result: ':result',
+  done: ':done',
+  check: ':check',
+  match: ':match',
+  found: ':found',
+  failed: ':failed',
+  decide: ':decide',
+  gate: ':gate',
+  signal: ':signal',
+} as const;
+
+/** The states whose entry means a task's run began (not its trigger-rule decision or its gate). */
+export function entryStateNames(stateName: string): readonly string[] {
+  return [stateName, `${stateName}${STATE_SUFFIX.start}`, `${stateName}${STATE_SUFFIX.items}`];
+}
+
+/** What a worker needs to know of a task to run a try of it, read from the manifest. */
+export interface WorkerTask {
+  readonly id: string;
+  readonly kind: DagManifest['tasks'][number]['kind'];
+  /** A code task's: plain XCom, ids to follow, or whether to go on. */
+  readonly role?: string;
+  /** The function is called with the item (`expand`). */
+  readonly mapped: boolean;
+  readonly heartbeatSeconds?: number;
+  readonly pool?: { readonly name: string; readonly slots: number };
+  readonly priorityWeight: number;
+  /** A result above this many bytes is offloaded to the XCom store. */
+  readonly offloadBytes: number;
+  /** A downstream task maps over the result: a large list keeps its shape, its large items offloaded. */
+  readonly keepList: boolean;
+  /** A branch's downstream tasks, each with the groups it is in (a branch may name a group). */
+  readonly branchTargets?: ReadonlyArray<{ readonly id: string; readonly groups: readonly string[] }>;
+}
+
+/** The manifest's facts of each task, by task id, as a worker runs them (build it once per DAG version). */
+export function workerTasksOf(manifest: DagManifest): ReadonlyMap<string, WorkerTask> {
+  const groups = new Map(manifest.tasks.map((task) => [task.id, task.groups]));
+  return new Map(
+    manifest.tasks.map((task) => [
+      task.id,
+      {
+        id: task.id,
+        kind: task.kind,
+        ...(task.role !== undefined ? { role: task.role } : {}),
+        mapped: task.mapped,
+        ...(task.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
+        ...(task.pool !== undefined ? { pool: task.pool } : {}),
+        priorityWeight: task.priorityWeight,
+        offloadBytes: task.feedsFargate
+          ? Math.min(manifest.xcomOffloadBytes, FARGATE_INPUT_LIMIT_BYTES)
+          : manifest.xcomOffloadBytes,
+        keepList: task.feedsMap,
+        ...(task.branchTargets !== undefined
+          ? { branchTargets: task.branchTargets.map((id) => ({ id, groups: groups.get(id) ?? [] })) }
+          : {}),
+      },
+    ]),
+  );
+}

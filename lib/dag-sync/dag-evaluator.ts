@@ -1,6 +1,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileDag } from '../compiler/compile-dag.ts';
-import { collectDags, provideSdk } from '../runtime/dag-bundle.ts';
+import { provideSdk } from '../runtime/dag-bundle.ts';
+import { collectDags } from '../sdk/dag.ts';
 import type { Evaluation } from './evaluate-dag-source.ts';
 
 /**

@@ -1,4 +1,5 @@
-import { type DagFileChange, type DagSyncDeps, dagFileChanges, type SyncResult, syncDagFile } from './dag-sync.ts';
+import { type DagFileChange, dagFileChanges } from './dag-file-change.ts';
+import { type DagSyncDeps, type SyncResult, syncDagFile } from './dag-sync.ts';
 
 /** One SQS message of the dag-sync queue: its id and its body (an S3 event notification). */
 export interface DagEventMessage {

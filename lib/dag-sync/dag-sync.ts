@@ -3,68 +3,21 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  GetScheduleCommand,
-  ListSchedulesCommand,
-  type SchedulerClient,
-  UpdateScheduleCommand,
-} from '@aws-sdk/client-scheduler';
-import {
-  CreateStateMachineAliasCommand,
-  CreateStateMachineCommand,
-  DescribeStateMachineCommand,
-  type LoggingConfiguration,
-  type SFNClient,
-  UpdateStateMachineAliasCommand,
-  UpdateStateMachineCommand,
-} from '@aws-sdk/client-sfn';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
 import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
-import { BUNDLE_ROOT, bundleKey } from '../runtime/dag-bundle.ts';
-import { toEventBridgeSchedules } from '../schedule/index.ts';
+import { BUNDLE_ROOT, bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
+import type { DagFileChange } from './dag-file-change.ts';
 import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
+import { disableSchedules, setSchedules } from './dag-schedules.ts';
 import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
-import { fillPlaceholders, type PlaceholderValues } from './fill-placeholders.ts';
+import { deployStateMachine } from './state-machine-deploy.ts';
 import { stripTypes } from './strip-types.ts';
-
-/** One change under `dags/` from an S3 event notification. */
-export interface DagFileChange {
-  readonly kind: 'created' | 'removed';
-  readonly bucket: string;
-  readonly key: string;
-  /** Orders events on one key (see s3-event-order.ts); without it (a hand-made event) events are not ordered. */
-  readonly sequencer?: string;
-  /** The object version the event is about (a versioned bucket); the file is read at that version. */
-  readonly versionId?: string;
-}
-
-/** The S3 event notification carried in an SQS message body (S3's test event holds no records). */
-export function dagFileChanges(body: string): DagFileChange[] {
-  const event = JSON.parse(body) as {
-    Records?: Array<{
-      eventName: string;
-      s3: { bucket: { name: string }; object: { key: string; sequencer?: string; versionId?: string | null } };
-    }>;
-  };
-  return (event.Records ?? [])
-    .map((record): DagFileChange => {
-      const object = record.s3.object;
-      return {
-        kind: record.eventName.startsWith('ObjectRemoved') ? 'removed' : 'created',
-        bucket: record.s3.bucket.name,
-        key: decodeURIComponent(object.key.replace(/\+/g, ' ')),
-        ...(object.sequencer ? { sequencer: object.sequencer } : {}),
-        ...(object.versionId ? { versionId: object.versionId } : {}),
-      };
-    })
-    .filter((change) => /\.(ts|mts|js|mjs)$/.test(change.key) && !change.key.endsWith('.d.ts'));
-}
 
 export interface DagSyncDeps {
   readonly s3: S3Client;
@@ -180,6 +133,14 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
     await deps.s3.send(
       new PutObjectCommand({ Bucket: change.bucket, Key: bundleKey(compiled.dagId, version), Body: javascript }),
     );
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: change.bucket,
+        Key: manifestKey(compiled.dagId, version),
+        Body: JSON.stringify(compiled.manifest),
+        ContentType: 'application/json',
+      }),
+    );
     const containerTaskDefinitions = await registerContainerTaskDefinitions(
       compiled.dagId,
       containers,
@@ -197,7 +158,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       version,
       deps,
     );
-    await setSchedules(compiled.dagId, scheduleSpecOf(compiled.ir.schedule), deps);
+    await setSchedules(compiled.dagId, compiled.ir.schedule, deps);
     const taskIds = Object.fromEntries(
       compiled.ir.tasks.filter((task) => task.key !== task.id).map((task) => [task.key, task.id]),
     );
@@ -275,131 +236,6 @@ async function recordImportError(file: string, errors: string[], deps: DagSyncDe
   );
 }
 
-/** A new published version of the state machine behind its `live` alias (created on first sync). */
-async function deployStateMachine(
-  name: string,
-  definition: string,
-  version: string,
-  deps: DagSyncDeps,
-): Promise<{ stateMachineArn: string; aliasArn: string }> {
-  const arn = await existingStateMachine(name, deps);
-  let stateMachineArn: string;
-  let versionArn: string | undefined;
-  if (arn === undefined) {
-    const created = await deps.sfn.send(
-      new CreateStateMachineCommand({
-        name,
-        definition,
-        roleArn: deps.stateMachineRoleArn,
-        publish: true,
-        versionDescription: version,
-        tracingConfiguration: { enabled: true },
-        ...loggingOf(deps),
-      }),
-    );
-    stateMachineArn = created.stateMachineArn!;
-    versionArn = created.stateMachineVersionArn;
-  } else {
-    const updated = await deps.sfn.send(
-      new UpdateStateMachineCommand({
-        stateMachineArn: arn,
-        definition,
-        roleArn: deps.stateMachineRoleArn,
-        publish: true,
-        versionDescription: version,
-        ...loggingOf(deps),
-      }),
-    );
-    stateMachineArn = arn;
-    versionArn = updated.stateMachineVersionArn;
-  }
-  // An emulator without versions returns none: executions then start on the state machine itself.
-  if (versionArn === undefined) return { stateMachineArn, aliasArn: stateMachineArn };
-  const aliasArn = `${stateMachineArn}:live`;
-  const routing = [{ stateMachineVersionArn: versionArn, weight: 100 }];
-  try {
-    await deps.sfn.send(
-      new UpdateStateMachineAliasCommand({ stateMachineAliasArn: aliasArn, routingConfiguration: routing }),
-    );
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFound') throw error;
-    await deps.sfn.send(new CreateStateMachineAliasCommand({ name: 'live', routingConfiguration: routing }));
-  }
-  return { stateMachineArn, aliasArn };
-}
-
-/**
- * Execution logs in CloudWatch Logs, without execution data (payloads hold task results, which may be
- * sensitive; the recorder's records and XCom hold them instead). The log group ARN must end in `:*`.
- */
-function loggingOf(deps: DagSyncDeps): { loggingConfiguration?: LoggingConfiguration } {
-  if (deps.stateMachineLogs === undefined) return {};
-  const arn = deps.stateMachineLogs.logGroupArn;
-  return {
-    loggingConfiguration: {
-      level: deps.stateMachineLogs.level,
-      includeExecutionData: false,
-      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: arn.endsWith(':*') ? arn : `${arn}:*` } }],
-    },
-  };
-}
-
-async function existingStateMachine(name: string, deps: DagSyncDeps): Promise<string | undefined> {
-  const region = await deps.sfn.config.region();
-  const roleAccount = deps.stateMachineRoleArn.split(':')[4];
-  const arn = `arn:aws:states:${region}:${roleAccount}:stateMachine:${name}`;
-  try {
-    await deps.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
-    return arn;
-  } catch (error) {
-    if ((error as Error).name === 'StateMachineDoesNotExist') return undefined;
-    throw error;
-  }
-}
-
-/** The DAG's EventBridge Scheduler schedules, named `<dag>--<n>`; ones no longer needed are deleted. */
-async function setSchedules(dagId: string, spec: ReturnType<typeof scheduleSpecOf>, deps: DagSyncDeps): Promise<void> {
-  const now = deps.now?.() ?? new Date();
-  const wanted = toEventBridgeSchedules(spec, { now });
-  // EventBridge refuses a StartDate in the past (more than 5 minutes ago); one that near is no bound anyway.
-  const startDate = (iso: string | undefined) =>
-    iso !== undefined && Date.parse(iso) > now.getTime() + 5 * 60_000 ? { StartDate: new Date(iso) } : {};
-  const existing = await scheduleNames(dagId, deps);
-  for (const [index, schedule] of wanted.entries()) {
-    const input = {
-      Name: `${dagId}--${index}`,
-      GroupName: deps.schedules.group,
-      ScheduleExpression: schedule.expression,
-      ScheduleExpressionTimezone: schedule.timezone,
-      ...startDate(schedule.startDate),
-      ...(schedule.endDate !== undefined ? { EndDate: new Date(schedule.endDate) } : {}),
-      FlexibleTimeWindow: { Mode: 'OFF' as const },
-      State: 'ENABLED' as const,
-      Target: {
-        Arn: deps.schedules.triggerArn,
-        RoleArn: deps.schedules.roleArn,
-        Input: JSON.stringify({ kind: 'scheduled', dagId, scheduledTime: '<aws.scheduler.scheduled-time>' }),
-        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
-      },
-    };
-    if (existing.has(input.Name)) await deps.scheduler.send(new UpdateScheduleCommand(input));
-    else await deps.scheduler.send(new CreateScheduleCommand(input));
-    existing.delete(input.Name);
-  }
-  for (const name of existing) {
-    await deps.scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: deps.schedules.group }));
-  }
-}
-
-async function scheduleNames(dagId: string, deps: DagSyncDeps): Promise<Set<string>> {
-  const listed = await deps.scheduler.send(
-    new ListSchedulesCommand({ GroupName: deps.schedules.group, NamePrefix: `${dagId}--` }),
-  );
-  return new Set(
-    (listed.Schedules ?? []).map((schedule) => schedule.Name!).filter((name) => name.startsWith(`${dagId}--`)),
-  );
-}
-
 /**
  * Disables the DAGs recorded for `file` other than `keep`: the record says so (triggers are refused) and their
  * schedules are disabled (a new upload enables them again). For a deleted file (`keep` empty) its import error
@@ -426,26 +262,4 @@ async function disableDagsOf(
     await deps.dynamo.send(new DeleteItemCommand({ TableName: deps.tables.importErrors, Key: { file: { S: file } } }));
   }
   return { file, outcome: 'disabled', dags: disabled.sort() };
-}
-
-/** Every schedule of the DAG set to DISABLED, as it is (UpdateSchedule replaces the whole schedule). */
-async function disableSchedules(dagId: string, deps: DagSyncDeps): Promise<void> {
-  for (const name of await scheduleNames(dagId, deps)) {
-    const schedule = await deps.scheduler.send(new GetScheduleCommand({ Name: name, GroupName: deps.schedules.group }));
-    if (schedule.State === 'DISABLED') continue;
-    await deps.scheduler.send(
-      new UpdateScheduleCommand({
-        Name: name,
-        GroupName: deps.schedules.group,
-        ScheduleExpression: schedule.ScheduleExpression!,
-        ...(schedule.ScheduleExpressionTimezone !== undefined
-          ? { ScheduleExpressionTimezone: schedule.ScheduleExpressionTimezone }
-          : {}),
-        ...(schedule.EndDate !== undefined ? { EndDate: schedule.EndDate } : {}),
-        FlexibleTimeWindow: schedule.FlexibleTimeWindow ?? { Mode: 'OFF' },
-        Target: schedule.Target!,
-        State: 'DISABLED',
-      }),
-    );
-  }
 }

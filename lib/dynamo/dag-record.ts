@@ -1,5 +1,5 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { ScheduleIR } from '../compiler/ir.ts';
+import type { ScheduleSpec } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { scanAll } from './dynamo-pages.ts';
 
@@ -15,7 +15,7 @@ export interface DagRecord {
   /** The alias executions start on, so a run finishes on the version it started with. */
   readonly aliasArn: string;
   readonly stateMachineArn: string;
-  readonly schedule: ScheduleIR;
+  readonly schedule: ScheduleSpec;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly maxActiveRuns: number;
   /**

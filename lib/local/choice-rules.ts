@@ -1,3 +1,4 @@
+import type { ChoiceRule } from '../compiler/asl-types.ts';
 import { pathExists, readPath } from './jsonpath.ts';
 import { runtimeError } from './states-error.ts';
 
@@ -6,22 +7,19 @@ import { runtimeError } from './states-error.ts';
  * timestamps, plain or `…Path`, plus IsPresent / IsNull / IsNumeric / IsString / IsBoolean / IsTimestamp.
  * A comparison whose variable is missing is a `States.Runtime` error, as on AWS.
  */
-export type Rule = Record<string, unknown>;
-
-export function ruleMatches(rule: Rule, input: unknown, context: unknown): boolean {
-  if (Array.isArray(rule.And)) return (rule.And as Rule[]).every((r) => ruleMatches(r, input, context));
-  if (Array.isArray(rule.Or)) return (rule.Or as Rule[]).some((r) => ruleMatches(r, input, context));
-  if (typeof rule.Not === 'object' && rule.Not !== null) return !ruleMatches(rule.Not as Rule, input, context);
+export function ruleMatches(rule: ChoiceRule, input: unknown, context: unknown): boolean {
+  if ('And' in rule) return rule.And.every((r) => ruleMatches(r, input, context));
+  if ('Or' in rule) return rule.Or.some((r) => ruleMatches(r, input, context));
+  if ('Not' in rule) return !ruleMatches(rule.Not, input, context);
   const variable = rule.Variable;
   if (typeof variable !== 'string') throw runtimeError('a Choice rule needs a Variable');
   if ('IsPresent' in rule) return pathExists(variable, input, context) === rule.IsPresent;
   const value = readPath(variable, input, context);
   for (const [operator, operand] of Object.entries(rule)) {
     if (operator === 'Variable' || operator === 'Next') continue;
-    const expected =
-      operator.endsWith('Path') && operator !== 'IsPresent' ? readPath(operand as string, input, context) : operand;
-    const name = operator.endsWith('Path') ? operator.slice(0, -4) : operator;
-    return compare(name, value, expected);
+    if (!operator.endsWith('Path')) return compare(operator, value, operand);
+    if (typeof operand !== 'string') throw runtimeError(`${operator} of a Choice rule on ${variable} must be a path`);
+    return compare(operator.slice(0, -4), value, readPath(operand, input, context));
   }
   throw runtimeError(`a Choice rule on ${variable} has no comparison`);
 }
@@ -43,7 +41,7 @@ function compare(operator: string, value: unknown, expected: unknown): boolean {
     case 'BooleanEquals':
       return typeof value === 'boolean' && value === expected;
     case 'StringMatches':
-      return typeof value === 'string' && wildcard(expected as string).test(value);
+      return typeof value === 'string' && typeof expected === 'string' && wildcard(expected).test(value);
   }
   const kind = operator.startsWith('String') ? 'String' : operator.startsWith('Numeric') ? 'Numeric' : 'Timestamp';
   const test = operator.slice(kind.length);

@@ -1,4 +1,6 @@
-import type { TaskMessage, TaskOutcome } from '../compiler/worker-contract.ts';
+import { fillPlaceholders } from '../compiler/fill-placeholders.ts';
+import type { DagManifest } from '../compiler/manifest.ts';
+import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
 import { taskMessageFromEnvironment } from '../runtime/fargate-task-environment.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
@@ -13,14 +15,23 @@ import type { TryHooks, TryRunner } from './worker-pool.ts';
 export const LOCAL_CONTROL_QUEUE = 'local://airstep/control';
 export const localTaskQueue = (queue: string) => `local://airstep/queue/${queue}`;
 
-/** Fills `${Placeholders}` in compiled ASL the way the local engine runs it. */
-export function substituteLocal(asl: string): string {
-  return asl.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
-    if (name === 'ControlQueueUrl') return LOCAL_CONTROL_QUEUE;
-    if (name.startsWith('TaskQueueUrl_')) return localTaskQueue(name.slice('TaskQueueUrl_'.length));
-    if (name === 'DagVersion') return 'local';
-    if (name === 'SubnetIds' || name === 'SecurityGroupIds') return 'local';
-    return `local-${name}`;
+/** Fills `${Placeholders}` in compiled ASL the way the local engine runs it: local queues, no AWS resources. */
+export function substituteLocal(asl: string, manifest: DagManifest): string {
+  return fillPlaceholders(asl, {
+    dagVersion: 'local',
+    controlQueueUrl: LOCAL_CONTROL_QUEUE,
+    taskQueueUrls: Object.fromEntries(manifest.queues.map((queue) => [queue, localTaskQueue(queue)])),
+    ecsClusterArn: 'local-EcsClusterArn',
+    workerTaskDefinition: 'local-WorkerTaskDefinition',
+    subnetIds: 'local',
+    securityGroupIds: 'local',
+    assignPublicIp: 'local-AssignPublicIp',
+    containerTaskDefinitions: Object.fromEntries(
+      manifest.compute.containers.map((container) => [
+        container.taskKey,
+        `local-ContainerTaskDefinition_${container.taskKey}`,
+      ]),
+    ),
   });
 }
 
@@ -42,6 +53,8 @@ export interface WorkerTry {
 export class DagResources implements TaskResources {
   constructor(
     private readonly dag: Dag,
+    /** Each task's compiled facts (the manifest's), by task id. */
+    private readonly tasks: ReadonlyMap<string, WorkerTask>,
     private readonly tokens: TaskTokens,
     private readonly gates: GateCoordinator,
     private readonly now: () => number,
@@ -50,7 +63,7 @@ export class DagResources implements TaskResources {
     /** Where tries run: in this process by default, or in worker processes (ProcessWorkerPool). */
     private readonly runTry: TryRunner = async (message, hooks) => {
       const logs: string[] = [];
-      const outcome = await runTaskTry(this.dag, message, {
+      const outcome = await runTaskTry(this.dag, hooks.task, message, {
         log: (line) => logs.push(line),
         ...(this.xcom !== undefined ? { xcom: { store: this.xcom } } : {}),
         ...(hooks.heartbeatEveryMs !== undefined
@@ -146,6 +159,7 @@ export class DagResources implements TaskResources {
       if (signal.aborted || !this.tokens.isWaiting(token)) return;
       const startedAt = this.now();
       const hooks: TryHooks = {
+        task: this.tasks.get(message.taskId),
         ...(heartbeatEveryMs !== undefined ? { heartbeatEveryMs } : {}),
         onHeartbeat: heartbeat,
       };

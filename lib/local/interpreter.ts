@@ -1,24 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { type Rule, ruleMatches } from './choice-rules.ts';
+import type {
+  AslState,
+  FailState,
+  MapState,
+  ParallelState,
+  PassState,
+  StateGraph,
+  StateMachineDefinition,
+  TaskState,
+  WaitState,
+} from '../compiler/asl-types.ts';
+import { ruleMatches } from './choice-rules.ts';
 import { Clock } from './clock.ts';
 import { readPath, writePath } from './jsonpath.ts';
 import { applyTemplate } from './payload-template.ts';
-import { errorMatches, type Retrier, retryDelay } from './retry-policy.ts';
-import { checkPayloadLimit, heartbeatTimeout, isUncatchable, runtimeError, StatesError } from './states-error.ts';
+import { errorMatches, retryDelay } from './retry-policy.ts';
+import {
+  checkPayloadLimit,
+  errorNameOf,
+  heartbeatTimeout,
+  isUncatchable,
+  messageOf,
+  runtimeError,
+  StatesError,
+} from './states-error.ts';
 import { TaskTokens } from './task-tokens.ts';
 
 /**
  * An Amazon States Language interpreter (JSONPath): Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map
  * (inline), the input/output processing fields, Retry, Catch, timeouts and heartbeats, with error names as
  * AWS raises them. Task resources are behind `TaskResources`, so the same engine runs with local workers, real
- * services or test doubles.
+ * services or test doubles. A definition parsed from JSON goes through `parseDefinition` first.
  */
-export type State = Record<string, unknown> & { readonly Type: string };
-export interface Definition {
-  readonly StartAt: string;
-  readonly States: Record<string, State>;
-  readonly TimeoutSeconds?: number;
-}
 
 export interface TaskCall {
   readonly resource: string;
@@ -61,7 +74,7 @@ export interface ExecutionEvent {
 }
 
 export interface ExecutionOptions {
-  readonly definition: Definition;
+  readonly definition: StateMachineDefinition;
   readonly input: unknown;
   readonly resources: TaskResources;
   readonly tokens?: TaskTokens;
@@ -92,6 +105,12 @@ interface StateResult {
   readonly output: unknown;
   readonly next?: string;
 }
+
+/** States that place a result into their input with ResultPath. */
+type ResultState = PassState | TaskState | ParallelState | MapState;
+
+/** States that run work which may fail, with Retry and Catch. */
+type WorkState = TaskState | ParallelState | MapState;
 
 interface Scope {
   readonly context: Record<string, unknown>;
@@ -148,10 +167,7 @@ class Interpreter {
         this.emit({ type: 'ExecutionAborted' });
         return { status: 'ABORTED', executionArn: this.executionArn };
       }
-      const failure =
-        reason instanceof StatesError
-          ? reason
-          : new StatesError('States.Runtime', String((reason as Error)?.message ?? reason));
+      const failure = reason instanceof StatesError ? reason : new StatesError('States.Runtime', messageOf(reason));
       if (this.abort.signal.aborted && failure.error === 'States.Timeout') {
         this.emit({ type: 'ExecutionTimedOut', error: failure.error, cause: failure.cause_ });
         return { status: 'TIMED_OUT', error: failure.error, cause: failure.cause_, executionArn: this.executionArn };
@@ -170,12 +186,7 @@ class Interpreter {
   }
 
   /** Runs states from `start` until one ends the (sub)machine; returns its output. */
-  private async runStates(
-    states: Record<string, State>,
-    start: string,
-    input: unknown,
-    scope: Scope,
-  ): Promise<unknown> {
+  private async runStates(states: StateGraph['States'], start: string, input: unknown, scope: Scope): Promise<unknown> {
     let name = start;
     let data = input;
     for (;;) {
@@ -196,19 +207,14 @@ class Interpreter {
    * Runs one state. Pass, Choice, Succeed and Fail answer synchronously (no promise, no microtask): most states
    * of a compiled DAG are these, and a promise per state would be most of their cost.
    */
-  private runState(name: string, state: State, raw: unknown, scope: Scope): StateResult | Promise<StateResult> {
+  private runState(name: string, state: AslState, raw: unknown, scope: Scope): StateResult | Promise<StateResult> {
     const stateContext = (retryCount: number, extra: Record<string, unknown> = {}) => ({
       ...scope.context,
       State: { Name: name, EnteredTime: new Date(this.clock.now()).toISOString(), RetryCount: retryCount },
       ...extra,
     });
-    const input = state.InputPath === null ? {} : readPath((state.InputPath as string) ?? '$', raw, scope.context);
-    const finish = (result: unknown, next = state.Next as string | undefined) => {
-      const placed = writePath(state.ResultPath as string | null | undefined, raw, result);
-      const output =
-        state.OutputPath === null ? {} : readPath((state.OutputPath as string) ?? '$', placed, scope.context);
-      return { output, next: state.End === true ? undefined : next };
-    };
+    const inputPath = 'InputPath' in state ? state.InputPath : undefined;
+    const input = inputPath === null ? {} : readPath(inputPath ?? '$', raw, scope.context);
     switch (state.Type) {
       case 'Pass': {
         const result =
@@ -217,26 +223,16 @@ class Interpreter {
             : state.Parameters !== undefined
               ? applyTemplate(state.Parameters, input, stateContext(0))
               : input;
-        return finish(result);
+        return this.placeResult(state, raw, result, scope);
       }
-      case 'Succeed': {
-        const output =
-          state.OutputPath === null ? {} : readPath((state.OutputPath as string) ?? '$', input, scope.context);
-        return { output };
-      }
+      case 'Succeed':
+        return { output: this.outputOf(state, input, scope) };
       case 'Fail':
-        throw new StatesError(
-          (state.ErrorPath !== undefined
-            ? readPath(state.ErrorPath as string, input, scope.context)
-            : state.Error) as string,
-          ((state.CausePath !== undefined
-            ? readPath(state.CausePath as string, input, scope.context)
-            : state.Cause) as string) ?? '',
-        );
+        throw this.failure(state, input, scope);
       case 'Choice': {
-        for (const rule of (state.Choices as Rule[]) ?? []) {
+        for (const rule of state.Choices) {
           if (ruleMatches(rule, input, scope.context))
-            return { output: this.outputOf(state, input, scope), next: rule.Next as string };
+            return { output: this.outputOf(state, input, scope), next: rule.Next };
         }
         if (typeof state.Default === 'string')
           return { output: this.outputOf(state, input, scope), next: state.Default };
@@ -248,7 +244,7 @@ class Interpreter {
       case 'Wait':
         return this.clock.sleep(this.waitMs(state, input, scope), scope.signal).then(() => ({
           output: this.outputOf(state, input, scope),
-          next: state.End === true ? undefined : (state.Next as string),
+          next: state.End === true ? undefined : state.Next,
         }));
       case 'Task':
       case 'Parallel':
@@ -264,18 +260,39 @@ class Interpreter {
               ? applyTemplate(state.ResultSelector, result, scope.context)
               : result;
           },
-          finish,
+          (result, next) => this.placeResult(state, raw, result, scope, next),
         );
       default:
-        throw runtimeError(`state '${name}' has unknown Type ${String(state.Type)}`);
+        // Unreachable for a checked definition (parseDefinition), kept for one built in code against the types.
+        throw runtimeError(`state '${name}' has an unknown Type`);
     }
   }
 
-  private outputOf(state: State, input: unknown, scope: Scope): unknown {
-    return state.OutputPath === null ? {} : readPath((state.OutputPath as string) ?? '$', input, scope.context);
+  /** ResultPath places the result into the state's raw input, then OutputPath picks the output. */
+  private placeResult(state: ResultState, raw: unknown, result: unknown, scope: Scope, next = state.Next): StateResult {
+    const placed = writePath(state.ResultPath, raw, result);
+    const output = state.OutputPath === null ? {} : readPath(state.OutputPath ?? '$', placed, scope.context);
+    return { output, next: state.End === true ? undefined : next };
   }
 
-  private waitMs(state: State, input: unknown, scope: Scope): number {
+  private outputOf(state: Exclude<AslState, FailState>, input: unknown, scope: Scope): unknown {
+    return state.OutputPath === null ? {} : readPath(state.OutputPath ?? '$', input, scope.context);
+  }
+
+  /** The error a Fail state raises: Error and Cause, or the strings at ErrorPath and CausePath. */
+  private failure(state: FailState, input: unknown, scope: Scope): StatesError {
+    const text = (path: string, field: string) => {
+      const value = readPath(path, input, scope.context);
+      if (typeof value !== 'string') throw runtimeError(`${field} ${path} is not a string`);
+      return value;
+    };
+    return new StatesError(
+      state.ErrorPath !== undefined ? text(state.ErrorPath, 'ErrorPath') : (state.Error ?? ''),
+      state.CausePath !== undefined ? text(state.CausePath, 'CausePath') : (state.Cause ?? ''),
+    );
+  }
+
+  private waitMs(state: WaitState, input: unknown, scope: Scope): number {
     if (typeof state.Seconds === 'number') return state.Seconds * 1000;
     if (typeof state.SecondsPath === 'string') {
       const seconds = readPath(state.SecondsPath, input, scope.context);
@@ -286,7 +303,9 @@ class Interpreter {
     const timestamp =
       typeof state.Timestamp === 'string'
         ? state.Timestamp
-        : readPath(state.TimestampPath as string, input, scope.context);
+        : state.TimestampPath !== undefined
+          ? readPath(state.TimestampPath, input, scope.context)
+          : undefined;
     const at = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
     if (Number.isNaN(at)) throw runtimeError(`Wait timestamp ${String(timestamp)} is not an ISO 8601 timestamp`);
     return Math.max(0, at - this.clock.now());
@@ -295,7 +314,7 @@ class Interpreter {
   /** Retry per the state's retriers, then Catch; an error no catcher handles fails the state. */
   private async withRetryAndCatch(
     name: string,
-    state: State,
+    state: WorkState,
     raw: unknown,
     scope: Scope,
     work: (retryCount: number) => Promise<unknown>,
@@ -311,28 +330,15 @@ class Interpreter {
         return finished;
       } catch (thrown) {
         if (scope.signal.aborted) throw scope.signal.reason;
-        const error =
-          thrown instanceof StatesError
-            ? thrown
-            : new StatesError('States.Runtime', String((thrown as Error)?.message ?? thrown));
+        const error = thrown instanceof StatesError ? thrown : new StatesError('States.Runtime', messageOf(thrown));
         if (isUncatchable(error.error)) throw error;
-        const delay = retryDelay(
-          state.Retry as Retrier[] | undefined,
-          error.error,
-          attempts,
-          Math.random,
-          error.aliases,
-        );
+        const delay = retryDelay(state.Retry, error.error, attempts, Math.random, error.aliases);
         if (delay !== undefined) {
           this.emit({ type: 'TaskRetrying', stateName: name, error: error.error, cause: error.cause_, retryCount });
           await this.clock.sleep(delay, scope.signal);
           continue;
         }
-        for (const catcher of (state.Catch as Array<{
-          ErrorEquals: string[];
-          ResultPath?: string | null;
-          Next: string;
-        }>) ?? []) {
+        for (const catcher of state.Catch ?? []) {
           if (!errorMatches(catcher.ErrorEquals, error.error, error.aliases)) continue;
           const output = writePath(catcher.ResultPath === undefined ? '$' : catcher.ResultPath, raw, error.toOutput());
           return { output, next: catcher.Next };
@@ -344,7 +350,7 @@ class Interpreter {
 
   private async runWork(
     name: string,
-    state: State,
+    state: WorkState,
     input: unknown,
     scope: Scope,
     retryCount: number,
@@ -357,13 +363,13 @@ class Interpreter {
 
   private async runTask(
     name: string,
-    state: State,
+    state: TaskState,
     input: unknown,
     scope: Scope,
     retryCount: number,
     stateContext: (retryCount: number, extra?: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<unknown> {
-    const resource = state.Resource as string;
+    const resource = state.Resource;
     const callback = resource.endsWith('.waitForTaskToken');
     const local = new AbortController();
     const onOuterAbort = () => local.abort(scope.signal.reason);
@@ -379,9 +385,9 @@ class Interpreter {
       const parameters = state.Parameters !== undefined ? applyTemplate(state.Parameters, input, context) : input;
       const timeoutSeconds =
         typeof state.TimeoutSecondsPath === 'string'
-          ? (readPath(state.TimeoutSecondsPath, input, scope.context) as number)
-          : (state.TimeoutSeconds as number | undefined);
-      const heartbeatSeconds = state.HeartbeatSeconds as number | undefined;
+          ? this.secondsAt(state.TimeoutSecondsPath, input, scope)
+          : state.TimeoutSeconds;
+      const heartbeatSeconds = state.HeartbeatSeconds;
       const stopped = new Promise<never>((_, reject) => {
         const fail = (error: StatesError) => {
           local.abort(error);
@@ -424,10 +430,7 @@ class Interpreter {
       const error =
         thrown instanceof StatesError
           ? thrown
-          : new StatesError(
-              (thrown as { name?: string })?.name ?? 'States.TaskFailed',
-              String((thrown as Error)?.message ?? thrown),
-            );
+          : new StatesError(errorNameOf(thrown) ?? 'States.TaskFailed', messageOf(thrown));
       if (!scope.signal.aborted) {
         const timedOut = error.error === 'States.Timeout';
         this.emit({
@@ -447,14 +450,20 @@ class Interpreter {
     }
   }
 
+  private secondsAt(path: string, input: unknown, scope: Scope): number {
+    const seconds = readPath(path, input, scope.context);
+    if (typeof seconds !== 'number') throw runtimeError(`TimeoutSecondsPath ${path} is not a number`);
+    return seconds;
+  }
+
   /** All branches run at once; the first failure cancels the others and fails the state. */
   private async runParallel(
-    state: State,
+    state: ParallelState,
     input: unknown,
     scope: Scope,
     context: Record<string, unknown>,
   ): Promise<unknown> {
-    const branches = state.Branches as Array<{ StartAt: string; States: Record<string, State> }>;
+    const branches = state.Branches;
     const effective = state.Parameters !== undefined ? applyTemplate(state.Parameters, input, context) : input;
     return this.runChildren(
       branches.map(
@@ -467,16 +476,18 @@ class Interpreter {
     );
   }
 
-  private async runMap(state: State, input: unknown, scope: Scope, context: Record<string, unknown>): Promise<unknown> {
-    const items = readPath((state.ItemsPath as string) ?? '$', input, scope.context);
+  private async runMap(
+    state: MapState,
+    input: unknown,
+    scope: Scope,
+    context: Record<string, unknown>,
+  ): Promise<unknown> {
+    const items = readPath(state.ItemsPath ?? '$', input, scope.context);
     if (!Array.isArray(items))
       throw runtimeError(`Map ItemsPath ${String(state.ItemsPath ?? '$')} does not point to an array`);
-    const processor = (state.ItemProcessor ?? state.Iterator) as { StartAt: string; States: Record<string, State> };
+    const processor = state.ItemProcessor;
     const selector = state.ItemSelector ?? state.Parameters;
-    const tolerance = {
-      count: typeof state.ToleratedFailureCount === 'number' ? state.ToleratedFailureCount : 0,
-      percent: typeof state.ToleratedFailurePercentage === 'number' ? state.ToleratedFailurePercentage : 0,
-    };
+    const tolerance = { count: state.ToleratedFailureCount ?? 0, percent: state.ToleratedFailurePercentage ?? 0 };
     return this.runChildren(
       items.map((item, index) => (signal: AbortSignal) => {
         const itemContext = { ...context, Map: { Item: { Index: index, Value: item } } };
@@ -484,7 +495,7 @@ class Interpreter {
         return this.runStates(processor.States, processor.StartAt, itemInput, { context: scope.context, signal });
       }),
       scope,
-      (state.MaxConcurrency as number | undefined) ?? 0,
+      state.MaxConcurrency ?? 0,
       tolerance,
     );
   }

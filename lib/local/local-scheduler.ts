@@ -1,4 +1,5 @@
 import { catchupIntervals, nextRuns, type RunInterval, runId, type ScheduleSpec } from '../schedule/index.ts';
+import type { RunType } from '../schedule/types.ts';
 
 /** A DAG the local scheduler runs on its schedule. */
 export interface ScheduledDag {
@@ -43,7 +44,7 @@ export function dueRuns(dag: ScheduledDag, book: RunBook, now: Date): RunInterva
  * backfill runs, whatever their state (Airflow's "last automated run"). Manual runs do not count; a backfill
  * does, so a range backfilled ahead of the scheduler is not run a second time under a `scheduled__` id.
  */
-export function resumePoint(runs: ReadonlyArray<{ runType: string; logicalDate: string }>): string | undefined {
+export function resumePoint(runs: ReadonlyArray<{ runType: RunType; logicalDate: string }>): string | undefined {
   let latest: { at: number; logicalDate: string } | undefined;
   for (const run of runs) {
     if (run.runType !== 'scheduled' && run.runType !== 'backfill') continue;

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RunState, TaskState } from '../compiler/run-states.ts';
+import type { RunType } from '../schedule/types.ts';
 
 /**
  * The local engine's durable record under `.airstep/`: one folder per run with `run.json`, `tasks.json` and
@@ -11,10 +13,10 @@ import { join } from 'node:path';
 export interface RunRecord {
   readonly dagId: string;
   readonly runId: string;
-  readonly runType: string;
+  readonly runType: RunType;
   readonly logicalDate: string;
   readonly file: string;
-  state: 'running' | 'success' | 'failed' | 'interrupted';
+  state: RunState;
   readonly startedAt: string;
   endedAt?: string;
   conf: Record<string, unknown>;
@@ -26,7 +28,7 @@ export interface RunRecord {
 export interface TaskRecord {
   readonly taskId: string;
   readonly mapIndex: number;
-  readonly state: string;
+  readonly state: TaskState;
   readonly tries: number;
   readonly startedAt?: string;
   readonly endedAt?: string;
@@ -98,12 +100,6 @@ export class LocalStore {
       }
     }
     return runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
-  }
-
-  /** A run by id, or by a unique prefix of its id. */
-  async findRun(runIdOrPrefix: string): Promise<RunRecord | undefined> {
-    const runs = await this.runs();
-    return runs.find((run) => run.runId === runIdOrPrefix) ?? runs.find((run) => run.runId.startsWith(runIdOrPrefix));
   }
 
   async tasks(dagId: string, runId: string): Promise<TaskRecord[]> {

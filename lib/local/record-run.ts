@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { DagManifest } from '../compiler/manifest.ts';
+import { RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
@@ -88,12 +89,7 @@ export async function runAndRecord(input: {
   }
   const tasks = result.tasks.map(toTaskRecord);
   await store.saveTasks(dag.id, ctx.runId, tasks);
-  run.state =
-    result.execution.status === 'SUCCEEDED'
-      ? 'success'
-      : result.execution.status === 'ABORTED'
-        ? 'interrupted'
-        : 'failed';
+  run.state = RUN_STATE[result.execution.status];
   run.endedAt = new Date().toISOString();
   await store.saveRun(run);
   return { run, tasks, execution: result.execution };

@@ -1,13 +1,5 @@
+import type { Retrier } from '../compiler/asl-types.ts';
 import { isUncatchable } from './states-error.ts';
-
-export interface Retrier {
-  readonly ErrorEquals: readonly string[];
-  readonly IntervalSeconds?: number;
-  readonly MaxAttempts?: number;
-  readonly BackoffRate?: number;
-  readonly MaxDelaySeconds?: number;
-  readonly JitterStrategy?: 'FULL' | 'NONE';
-}
 
 /**
  * Whether an error name matches an `ErrorEquals` list. `States.ALL` matches every catchable error;

@@ -1,18 +1,14 @@
 import { compileDag } from '../compiler/compile-dag.ts';
-import type { RunContext } from '../compiler/worker-contract.ts';
+import { isEndedTaskState, type TaskState } from '../compiler/run-states.ts';
+import { entryStateNames, initialPayload, type RunContext, workerTasksOf } from '../compiler/worker-contract.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { DagValidationError } from '../sdk/errors.ts';
 import { Clock } from './clock.ts';
 import { DagResources, substituteLocal, type WorkerTry } from './dag-resources.ts';
 import { GateCoordinator } from './gate-coordinator.ts';
-import {
-  type Definition,
-  type ExecutionEvent,
-  type ExecutionResult,
-  runExecution,
-  type TaskResources,
-} from './interpreter.ts';
+import { type ExecutionEvent, type ExecutionResult, runExecution, type TaskResources } from './interpreter.ts';
+import { parseDefinition } from './parse-definition.ts';
 import { LocalLimits } from './slot-limits.ts';
 import { TaskTokens } from './task-tokens.ts';
 import type { TryRunner } from './worker-pool.ts';
@@ -22,7 +18,7 @@ export interface TaskInstance {
   readonly taskId: string;
   /** -1 for unmapped tasks. */
   readonly mapIndex: number;
-  state: 'none' | 'running' | 'success' | 'failed' | 'skipped' | 'upstream_failed';
+  state: TaskState;
   tries: number;
   startedAt?: number;
   endedAt?: number;
@@ -60,19 +56,15 @@ export interface LocalRunOptions {
 export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const compiled = compileDag(options.dag);
   if (compiled.problems.length > 0 || compiled.asl === undefined) throw new DagValidationError(compiled.problems);
-  const definition = JSON.parse(substituteLocal(compiled.asl)) as Definition;
+  const definition = parseDefinition(JSON.parse(substituteLocal(compiled.asl, compiled.manifest!)));
   const clock = options.clock ?? new Clock();
   const tokens = new TaskTokens();
-  const byKey = new Map(compiled.ir.tasks.map((task) => [task.id, task.key]));
-  const irTasks = new Map(compiled.ir.tasks.map((task) => [task.id, task]));
+  const manifest = compiled.manifest!;
+  const byKey = new Map(manifest.tasks.map((task) => [task.id, task.key]));
+  const workerTasks = workerTasksOf(manifest);
   const limits = options.limits ?? new LocalLimits();
-  const heartbeatSeconds = new Map(
-    compiled.ir.tasks.flatMap((task) =>
-      task.heartbeatSeconds !== undefined ? [[task.id, task.heartbeatSeconds] as const] : [],
-    ),
-  );
   const gates = new GateCoordinator((id) => byKey.get(id)!);
-  const owners = new Map(compiled.manifest!.tasks.map((task) => [task.stateName, task]));
+  const owners = new Map(manifest.tasks.map((task) => [task.stateName, task]));
   const instances = new Map<string, TaskInstance>();
   const instance = (taskId: string, mapIndex = -1): TaskInstance => {
     const id = `${taskId}\u0000${mapIndex}`;
@@ -96,7 +88,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     if (owner === undefined) return;
     const task = instance(owner.id);
     // A task starts when its run states are entered (not at its decision or gate).
-    const runEntry = [owner.stateName, `${owner.stateName}:start`, `${owner.stateName}:items`];
+    const runEntry = entryStateNames(owner.stateName);
     if (event.type === 'StateEntered' && runEntry.includes(event.stateName) && task.startedAt === undefined) {
       task.startedAt = event.timestamp;
       task.state = 'running';
@@ -116,7 +108,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
         event.output as { tasks?: Record<string, { state?: string; output?: unknown; error?: { Error?: string } }> }
       )?.tasks?.[owner.key];
       const state = record?.state;
-      if (state === 'success' || state === 'failed' || state === 'skipped' || state === 'upstream_failed') {
+      if (isEndedTaskState(state)) {
         if (task.state !== state) {
           task.state = state;
           task.endedAt = event.timestamp;
@@ -129,6 +121,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
   };
   const resources = new DagResources(
     options.dag,
+    workerTasks,
     tokens,
     gates,
     () => clock.now(),
@@ -150,16 +143,16 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     options.native,
     options.runTry,
     (taskId) => {
-      const seconds = heartbeatSeconds.get(taskId);
+      const seconds = workerTasks.get(taskId)?.heartbeatSeconds;
       // Three heartbeats per HeartbeatSeconds, as the clock runs: one late beat never times a task out.
       return seconds !== undefined ? (seconds * 1000) / 3 / clock.speed : undefined;
     },
     options.xcom,
     (taskId) => {
-      const task = irTasks.get(taskId)!;
+      const task = workerTasks.get(taskId)!;
       return limits.acquire({
-        dagId: compiled.ir.dagId,
-        maxActiveTasks: compiled.ir.maxActiveTasks,
+        dagId: manifest.dagId,
+        maxActiveTasks: manifest.maxActiveTasks,
         ...(task.pool !== undefined ? { pool: task.pool } : {}),
         priorityWeight: task.priorityWeight,
       });
@@ -168,7 +161,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
 
   const execution = await runExecution({
     definition,
-    input: { ctx: options.ctx, tasks: {}, gates: {} },
+    input: initialPayload(options.ctx),
     resources,
     tokens,
     clock,

@@ -55,3 +55,18 @@ export function checkPayloadLimit(stateName: string, output: unknown): void {
     );
   }
 }
+
+/** The message of anything thrown: its `message` when it has one, else the value as text. */
+export function messageOf(thrown: unknown): string {
+  if (typeof thrown === 'object' && thrown !== null && 'message' in thrown) {
+    if (thrown.message !== undefined && thrown.message !== null) return String(thrown.message);
+  }
+  return String(thrown);
+}
+
+/** The `name` of a thrown error (an AWS SDK error's name is the service's error code), when it has one. */
+export function errorNameOf(thrown: unknown): string | undefined {
+  return typeof thrown === 'object' && thrown !== null && 'name' in thrown && typeof thrown.name === 'string'
+    ? thrown.name
+    : undefined;
+}

@@ -1,13 +1,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import type { TaskMessage, TaskOutcome } from '../compiler/worker-contract.ts';
+import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
 import { childExecArgv, isTypeScriptFile, siblingModule } from '../runtime/typescript-loader.ts';
 import { type PlannedTask, WorkerDemand } from './worker-demand.ts';
 
 const WORKER_ENTRY = siblingModule(import.meta.url, 'worker-standby');
 const DEFAULT_MAX_OLD_SPACE_MB = 1024;
 
-/** How one try is run: heartbeat cadence (real milliseconds) and where heartbeats go. */
+/** How one try is run: its task's compiled facts, heartbeat cadence (real milliseconds) and where heartbeats go. */
 export interface TryHooks {
+  readonly task: WorkerTask | undefined;
   readonly heartbeatEveryMs?: number;
   readonly onHeartbeat: () => void;
 }
@@ -223,6 +224,7 @@ export class ProcessWorkerPool {
           type: 'run',
           id,
           message,
+          task: hooks.task,
           heartbeatEveryMs: hooks.heartbeatEveryMs,
           xcomRoot: this.options.xcomRoot,
         });

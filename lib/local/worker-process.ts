@@ -4,22 +4,24 @@
  * fails; the engine starts a fresh worker.
  */
 import { pathToFileURL } from 'node:url';
-import type { TaskMessage } from '../compiler/worker-contract.ts';
+import type { TaskMessage, WorkerTask } from '../compiler/worker-contract.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
-import { type Dag, isDag } from '../sdk/dag.ts';
+import { collectDags } from '../sdk/dag.ts';
 import { LocalXComStore } from './local-xcom-store.ts';
 
-type Request = { type: 'run'; id: number; message: TaskMessage; heartbeatEveryMs?: number; xcomRoot?: string };
+type Request = {
+  type: 'run';
+  id: number;
+  message: TaskMessage;
+  /** The task's compiled facts (the manifest's), sent with each try: the DAG module is read only for its code. */
+  task: WorkerTask | undefined;
+  heartbeatEveryMs?: number;
+  xcomRoot?: string;
+};
 
 const [file, dagId] = process.argv.slice(2);
 const module = (await import(pathToFileURL(file!).href)) as Record<string, unknown>;
-const dags: Dag[] = [];
-const collect = (value: unknown) => {
-  if (isDag(value)) dags.push(value);
-  else if (Array.isArray(value)) value.forEach(collect);
-};
-Object.values(module).forEach(collect);
-const dag = dags.find((candidate) => candidate.id === dagId);
+const dag = collectDags(module).find((candidate) => candidate.id === dagId);
 if (dag === undefined) {
   console.error(`worker: ${file} has no DAG '${dagId}'`);
   process.exit(70);
@@ -28,7 +30,7 @@ if (dag === undefined) {
 process.on('message', async (request: Request) => {
   if (request.type !== 'run') return;
   const logs: string[] = [];
-  const outcome = await runTaskTry(dag, request.message, {
+  const outcome = await runTaskTry(dag, request.task, request.message, {
     log: (line) => logs.push(line),
     ...(request.xcomRoot !== undefined ? { xcom: { store: new LocalXComStore(request.xcomRoot) } } : {}),
     ...(request.heartbeatEveryMs !== undefined

@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { asTaskState, type TaskState } from '../compiler/run-states.ts';
 
 /**
  * The task instances of mapped tasks (`expand`), read from an execution's history. The compiled Map state keeps
@@ -12,7 +13,7 @@ export interface MappedTaskInstance {
   readonly taskId: string;
   readonly mapIndex: number;
   /** success or failed. */
-  readonly state: string;
+  readonly state: TaskState;
   /** The try the item ended on. */
   readonly try?: number;
   /** The error name of a failed item. */
@@ -92,7 +93,7 @@ export function mappedTaskInstances(events: readonly HistoryEvent[]): MappedTask
     instances.push({
       taskId,
       mapIndex: iteration.index,
-      state: String(record.state),
+      state: asTaskState(record.state),
       ...(tryNumber > 0 ? { try: tryNumber } : {}),
       ...(typeof error === 'string' ? { error } : {}),
     });

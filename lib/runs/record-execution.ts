@@ -5,10 +5,11 @@ import {
   ExecutionAlreadyExists,
   GetExecutionHistoryCommand,
   type HistoryEvent,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type ExecutionStatus, RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
 import { readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
@@ -19,9 +20,7 @@ import { mappedTaskInstances } from './mapped-task-instances.ts';
 import { queuedRunsToStart } from './run-admission.ts';
 import {
   alertText,
-  type ExecutionStatus,
   lastPayload,
-  RUN_STATE,
   type TaskRecordSummary,
   taskIdOf,
   taskRecords,
@@ -55,8 +54,8 @@ export interface RecorderDeps {
   };
   readonly alertsTopicArn: string;
   readonly region: string;
-  readonly sfn?: SFNClient;
-  readonly sns?: SNSClient;
+  readonly sfn: SFNClient;
+  readonly sns: SNSClient;
   /** Pool slots to give back when a run ends (what a dead worker or a timed-out try still held). */
   readonly pools?: PoolSlots;
   readonly now?: () => Date;
@@ -90,7 +89,7 @@ export async function recordExecution(
 ): Promise<Recorded | undefined> {
   const ctx = (JSON.parse(change.input ?? '{}') as { ctx?: RunContext }).ctx;
   if (ctx?.dagId === undefined || ctx.runId === undefined) return undefined; // not an Airstep run
-  const sfn = deps.sfn ?? new SFNClient({});
+  const { sfn } = deps;
   const runs = new RunStore(deps.dynamo, deps.tables);
   const state = RUN_STATE[change.status];
   const ended = change.status !== 'RUNNING';
@@ -141,9 +140,7 @@ export async function recordExecution(
       tasks,
       error: change.error,
     });
-    await (deps.sns ?? new SNSClient({})).send(
-      new PublishCommand({ TopicArn: deps.alertsTopicArn, Subject: subject, Message: message }),
-    );
+    await deps.sns.send(new PublishCommand({ TopicArn: deps.alertsTopicArn, Subject: subject, Message: message }));
     await runs.markAlerted(ctx.dagId, ctx.runId, deps.now?.() ?? new Date());
     alerted = true;
   }

@@ -1,5 +1,7 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { asRunState, asTaskState, type RunState, type TaskState } from '../compiler/run-states.ts';
 import { queryAll } from '../dynamo/dynamo-pages.ts';
+import type { RunType } from '../schedule/types.ts';
 
 /**
  * Reads back what the trigger and the recorder write about runs, for the CLI: run items of the runs table (see
@@ -9,9 +11,9 @@ import { queryAll } from '../dynamo/dynamo-pages.ts';
 export interface CloudRun {
   readonly dagId: string;
   readonly runId: string;
-  /** queued, running, success, failed or interrupted. */
-  readonly state: string;
-  readonly runType?: string;
+  /** `unknown` only for an item some other writer left without a state Airstep knows. */
+  readonly state: RunState | 'unknown';
+  readonly runType?: RunType;
   readonly logicalDate?: string;
   readonly dagVersion?: string;
   readonly executionArn?: string;
@@ -29,7 +31,7 @@ export interface CloudTaskInstance {
    * (0…n-1) for an instance of a mapped task (`taskKey` `<taskId>#<index>`).
    */
   readonly mapIndex: number;
-  readonly state: string;
+  readonly state: TaskState;
   /** The try the task ended on; absent for a task that never ran (skipped, upstream_failed). */
   readonly tries?: number;
   /** The error name of a failed task. */
@@ -86,7 +88,7 @@ export async function listTaskInstances(
     .map((item) => ({
       taskId: item.taskId!.S!,
       mapIndex: item.mapIndex?.N !== undefined ? Number(item.mapIndex.N) : -1,
-      state: item.state!.S!,
+      state: asTaskState(item.state!.S),
       ...(item.tries?.N !== undefined ? { tries: Number(item.tries.N) } : {}),
       ...(item.error?.S !== undefined ? { error: item.error.S } : {}),
     }))
@@ -108,7 +110,7 @@ function runOf(item: Record<string, AttributeValue>): CloudRun {
     dagId: item.dagId!.S!,
     runId: item.runId!.S!,
     // Every writer of a run item sets its state; 'unknown' only guards an item written by other means.
-    state: item.state?.S ?? 'unknown',
+    state: asRunState(item.state?.S) ?? 'unknown',
     ...text('runType'),
     ...text('logicalDate'),
     ...text('dagVersion'),

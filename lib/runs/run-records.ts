@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { asTaskState, type RunState, type TaskState } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
 import type { MappedTaskInstance } from './mapped-task-instances.ts';
 
@@ -7,22 +8,11 @@ import type { MappedTaskInstance } from './mapped-task-instances.ts';
  * records a run's payload (and, for mapped tasks, its history) holds, and the alert a failed run sends.
  */
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-
-/** Airflow's run state for each execution status. */
-export const RUN_STATE: Record<ExecutionStatus, string> = {
-  RUNNING: 'running',
-  SUCCEEDED: 'success',
-  FAILED: 'failed',
-  TIMED_OUT: 'failed',
-  ABORTED: 'interrupted',
-};
-
 /**
  * Run states a RUNNING event may overwrite. EventBridge does not keep events in order, so a RUNNING event that
  * arrives after the run ended must not make it look active again (it would hold a `maxActiveRuns` place forever).
  */
-export const STATES_BEFORE_RUNNING = ['queued', 'running'] as const;
+export const STATES_BEFORE_RUNNING = ['queued', 'running'] as const satisfies readonly RunState[];
 
 export interface TaskRecordSummary {
   /** The task's key in the payload (`$.tasks.<key>`). */
@@ -31,7 +21,7 @@ export interface TaskRecordSummary {
   readonly taskId?: string;
   /** The item's index, for an instance of a mapped task; absent for a task's own record (map index -1). */
   readonly mapIndex?: number;
-  readonly state: string;
+  readonly state: TaskState;
   readonly try?: number;
   readonly error?: string;
 }
@@ -50,7 +40,7 @@ export function taskRecords(payload: unknown, taskIds: Readonly<Record<string, s
       return {
         key,
         ...(taskId !== undefined && taskId !== key ? { taskId } : {}),
-        state: String(record.state),
+        state: asTaskState(record.state),
         ...(typeof record.try === 'number' ? { try: record.try } : {}),
         ...(typeof error === 'string' ? { error } : {}),
       };

@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { RunType } from '../schedule/types.ts';
 import { RUNS_BY_STATE } from '../stack-contract/tables.ts';
 import type { KnownRun } from './run-admission.ts';
 import { STATES_BEFORE_RUNNING } from './run-records.ts';
@@ -30,7 +31,7 @@ export interface RunTables {
 export interface NewRun {
   readonly dagId: string;
   readonly runId: string;
-  readonly runType: string;
+  readonly runType: RunType;
   readonly logicalDate: string;
   readonly dagVersion: string;
 }

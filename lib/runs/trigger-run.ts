@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { scheduleSpecOf } from '../compiler/schedule-check.ts';
-import { type DagRecord, dynamoClient, readDagRecord } from '../dynamo/dag-record.ts';
+import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { initialPayload } from '../compiler/worker-contract.ts';
+import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
 import { manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
+import type { RunType } from '../schedule/types.ts';
 import { admissionLease } from './admission-lease.ts';
 import { executionName } from './execution-name.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
@@ -72,7 +73,7 @@ export function planRun(
   }
   let interval: RunInterval | undefined;
   if (event.kind === 'scheduled') {
-    interval = scheduledInterval(scheduleSpecOf(dag.schedule), new Date(event.scheduledTime));
+    interval = scheduledInterval(dag.schedule, new Date(event.scheduledTime));
     if (interval === undefined) {
       return {
         ok: false,
@@ -102,10 +103,10 @@ export function planRun(
 export async function triggerRun(
   event: TriggerEvent,
   tables: TriggerTables,
-  now = new Date(),
-  clients: { readonly dynamo?: DynamoDBClient; readonly sfn?: SFNClient } = {},
+  now: Date,
+  clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient },
 ): Promise<TriggerResult> {
-  const dynamo = clients.dynamo ?? dynamoClient();
+  const { dynamo } = clients;
   const dag = await readDagRecord(dynamo, tables.dags, event.dagId);
   if (dag === undefined) return { outcome: 'refused', problems: [`no DAG '${event.dagId}' is deployed`] };
   const plan = planRun(dag, event, now);
@@ -131,9 +132,9 @@ export async function triggerRun(
     startOrQueue({
       dag,
       run,
-      input: JSON.stringify({ ctx, tasks: {}, gates: {} }),
+      input: JSON.stringify(initialPayload(ctx)),
       runs: new RunStore(dynamo, tables),
-      sfn: clients.sfn ?? new SFNClient({}),
+      sfn: clients.sfn,
       now,
     }),
   );
@@ -142,7 +143,7 @@ export async function triggerRun(
 /** Under the DAG's admission lease: the run is a duplicate, waits in the queue, or starts and is recorded. */
 async function startOrQueue(a: {
   dag: DagRecord;
-  run: { dagId: string; runId: string; runType: string; logicalDate: string; dagVersion: string };
+  run: { dagId: string; runId: string; runType: RunType; logicalDate: string; dagVersion: string };
   input: string;
   runs: RunStore;
   sfn: SFNClient;

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Dag, isDag } from '../sdk/dag.ts';
+import { collectDags, type Dag } from '../sdk/dag.ts';
 import * as sdk from '../sdk/index.ts';
 
 /**
@@ -16,6 +16,8 @@ import * as sdk from '../sdk/index.ts';
  */
 export const BUNDLE_FILE = 'bundle.mjs';
 export const bundleKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/${BUNDLE_FILE}`;
+/** The DAG version's compiled manifest, stored beside its bundle: what workers know of its tasks. */
+export const manifestKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/manifest.json`;
 
 /**
  * Bundles and sources are written below this folder, so their `airstep` import finds the shim. One per Airstep
@@ -111,14 +113,4 @@ export function loadBundle(dagId: string, version: string, fetch: () => Promise<
     loaded.set(key, dags);
   }
   return dags;
-}
-
-export function collectDags(module: Record<string, unknown>): Dag[] {
-  const found: Dag[] = [];
-  const add = (value: unknown) => {
-    if (isDag(value) && !found.includes(value)) found.push(value);
-    else if (Array.isArray(value)) for (const item of value) add(item);
-  };
-  for (const value of Object.values(module)) add(value);
-  return found;
 }

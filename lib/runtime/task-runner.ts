@@ -1,22 +1,8 @@
-import type { TaskMessage, TaskOutcome } from '../compiler/worker-contract.ts';
-import type { Dag } from '../sdk/dag.ts';
+import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
+import { type Dag, taskFunctionOf } from '../sdk/dag.ts';
 import { NonRetryableError } from '../sdk/errors.ts';
-import { TaskRef } from '../sdk/task-ref.ts';
-import {
-  FARGATE_INPUT_LIMIT_BYTES,
-  feedsFargate,
-  feedsMapping,
-  offloadResult,
-  resolveRefs,
-  XCOM_INLINE_LIMIT_BYTES,
-  type XComStore,
-} from './xcom.ts';
+import { offloadResult, resolveRefs, type XComStore } from './xcom.ts';
 
-/**
- * Runs one try of a task function from its DAG, the same way on every worker: builds the context, calls the
- * function with its inputs, shapes the result (branch ids, short-circuit boolean, poke answer) and turns errors
- * into Step Functions error names (`NonRetryableError` stays non-retryable).
- */
 export interface TaskTryOptions {
   readonly log?: (line: string) => void;
   /** Where large results go and references are read from; without it results always travel inline. */
@@ -28,14 +14,26 @@ export interface TaskTryOptions {
   readonly heartbeat?: { readonly everyMs: number; readonly send: () => unknown };
 }
 
-export async function runTaskTry(dag: Dag, message: TaskMessage, options: TaskTryOptions = {}): Promise<TaskOutcome> {
+/**
+ * Runs one try of a task, the same way on every worker: builds the context, calls the task's function (the only
+ * thing taken from the DAG module) with its inputs, shapes the result as the compiled task says (branch ids,
+ * short-circuit boolean, poke answer, XCom offload) and turns errors into Step Functions error names
+ * (`NonRetryableError` stays non-retryable). `task` is the task's entry of the compiled manifest, or undefined
+ * when the DAG version has no such task.
+ */
+export async function runTaskTry(
+  dag: Dag,
+  task: WorkerTask | undefined,
+  message: TaskMessage,
+  options: TaskTryOptions = {},
+): Promise<TaskOutcome> {
   const tryNumber = message.retryCount + 1;
-  const declared = dag.declared.tasks.get(message.taskId);
   const fail = (error: string, cause: string): TaskOutcome => ({ ok: false, error, cause, try: tryNumber });
-  if (declared === undefined) return fail('NonRetryableError', `DAG ${dag.id} has no task '${message.taskId}'`);
-  const spec = declared.spec;
-  if (spec.kind !== 'code' && spec.kind !== 'poll_sensor') {
-    return fail('NonRetryableError', `task '${message.taskId}' is a ${spec.kind} step, not worker code`);
+  const fn = taskFunctionOf(dag, message.taskId);
+  if (task === undefined || fn === undefined) {
+    return task === undefined || task.kind === 'code' || task.kind === 'poll_sensor'
+      ? fail('NonRetryableError', `DAG ${dag.id} has no task '${message.taskId}'`)
+      : fail('NonRetryableError', `task '${message.taskId}' is a ${task.kind} step, not worker code`);
   }
   const log = options.log ?? (() => undefined);
   const ctx = {
@@ -59,19 +57,18 @@ export async function runTaskTry(dag: Dag, message: TaskMessage, options: TaskTr
     const inputs = Object.fromEntries(
       await Promise.all(Object.entries(message.inputs).map(async ([name, value]) => [name, await resolve(value)])),
     );
-    const mapped = spec.kind === 'code' && spec.mapping !== undefined;
-    const value = mapped
-      ? await spec.fn(ctx, await resolve(message.item), { ...(message.partial ?? {}), ...inputs })
-      : await spec.fn(ctx, inputs);
+    const value = task.mapped
+      ? await fn(ctx, await resolve(message.item), { ...(message.partial ?? {}), ...inputs })
+      : await fn(ctx, inputs);
     let output =
       message.kind === 'poke'
         ? pokeAnswer(value)
-        : spec.kind === 'code' && spec.role === 'branch'
-          ? branchIds(dag, message.taskId, value)
-          : spec.kind === 'code' && spec.role === 'short_circuit'
+        : task.role === 'branch'
+          ? branchIds(task, value)
+          : task.role === 'short_circuit'
             ? Boolean(value)
             : toJson(value, message.taskId);
-    if (store !== undefined && message.kind === 'task' && spec.kind === 'code' && spec.role === 'task') {
+    if (store !== undefined && message.kind === 'task' && task.kind === 'code' && task.role === 'task') {
       output = await offloadResult(output, {
         store,
         key: {
@@ -81,8 +78,8 @@ export async function runTaskTry(dag: Dag, message: TaskMessage, options: TaskTr
           mapIndex: message.mapIndex,
           tryNumber,
         },
-        limitBytes: inlineLimitOf(dag, message.taskId, options.xcom?.limitBytes),
-        keepList: feedsMapping(dag, message.taskId),
+        limitBytes: options.xcom?.limitBytes ?? task.offloadBytes,
+        keepList: task.keepList,
       });
     }
     return { ok: true, result: { output, try: tryNumber } };
@@ -98,12 +95,6 @@ export async function runTaskTry(dag: Dag, message: TaskMessage, options: TaskTr
   }
 }
 
-/** The size above which a task's result is offloaded: the DAG's, or less when a Fargate task reads it. */
-function inlineLimitOf(dag: Dag, taskId: string, override: number | undefined): number {
-  const limit = override ?? dag.options.xcomOffloadBytes ?? XCOM_INLINE_LIMIT_BYTES;
-  return feedsFargate(dag, taskId) ? Math.min(limit, FARGATE_INPUT_LIMIT_BYTES) : limit;
-}
-
 function pokeAnswer(value: unknown): { done: boolean; value: unknown } {
   if (typeof value === 'object' && value !== null && 'done' in value) {
     const answer = value as { done: unknown; value?: unknown };
@@ -112,21 +103,26 @@ function pokeAnswer(value: unknown): { done: boolean; value: unknown } {
   return { done: Boolean(value), value: null };
 }
 
-/** A branch returns the ids (or tasks) to follow; each must be one of its direct downstream tasks. */
-function branchIds(dag: Dag, taskId: string, value: unknown): string[] {
-  const list = Array.isArray(value) ? value : [value];
-  const ids = list.map((item) => (item instanceof TaskRef ? item.id : item));
-  const downstream = new Set(
-    dag.declared.edges.filter((edge) => edge.from.id === taskId && edge.to.kind === 'task').map((edge) => edge.to.id),
-  );
-  for (const id of ids) {
-    if (typeof id !== 'string' || !downstream.has(id)) {
+/**
+ * A branch returns the ids to follow: each must be one of its direct downstream tasks, or a task group holding
+ * some of them, which stands for those (the compiled Choice follows task ids).
+ */
+function branchIds(task: WorkerTask, value: unknown): string[] {
+  const targets = task.branchTargets ?? [];
+  const ids: string[] = [];
+  for (const id of Array.isArray(value) ? value : [value]) {
+    const followed =
+      typeof id === 'string'
+        ? targets.filter((target) => target.id === id || target.groups.includes(id)).map((target) => target.id)
+        : [];
+    if (followed.length === 0) {
       throw new NonRetryableError(
-        `branch '${taskId}' returned ${JSON.stringify(id)}, which is not one of its downstream tasks (${[...downstream].sort().join(', ')})`,
+        `branch '${task.id}' returned ${JSON.stringify(id)}, which is not one of its downstream tasks (${targets.map((target) => target.id).join(', ')})`,
       );
     }
+    ids.push(...followed);
   }
-  return [...new Set(ids as string[])];
+  return [...new Set(ids)];
 }
 
 /** Task results are JSON (they travel between states); undefined becomes null. */

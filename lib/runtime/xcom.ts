@@ -1,5 +1,4 @@
 import { DEFAULT_XCOM_OFFLOAD_BYTES } from '../compiler/xcom-default.ts';
-import type { Dag } from '../sdk/dag.ts';
 
 /**
  * XCom offload. Task results travel in the state payload, which Step Functions caps at 256 KiB for the whole
@@ -49,37 +48,6 @@ export function xcomObjectKey(key: XComKey): string {
   const parts = [key.dagId, key.runId, key.taskId, String(key.mapIndex)].map(encodeURIComponent);
   const name = key.item !== undefined ? `try-${key.tryNumber}-item-${key.item}.json` : `try-${key.tryNumber}.json`;
   return `xcom/${parts.join('/')}/${name}`;
-}
-
-/** True when some task of the DAG expands (maps) over this task's result. */
-export function feedsMapping(dag: Dag, taskId: string): boolean {
-  for (const declared of dag.declared.tasks.values()) {
-    const mapping = (declared.spec as { mapping?: { over: { task?: string } } }).mapping;
-    if (mapping?.over.task === taskId) return true;
-  }
-  return false;
-}
-
-/**
- * ECS takes at most 8 KiB of RunTask overrides, and a Fargate try's inputs and item travel in its container's
- * environment (with its context): a result a Fargate task reads is offloaded above this many bytes instead.
- * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (overrides)
- */
-export const FARGATE_INPUT_LIMIT_BYTES = 1024;
-
-/** Whether a Fargate task reads the result of `taskId`, as an input or as the list it is mapped over. */
-export function feedsFargate(dag: Dag, taskId: string): boolean {
-  for (const declared of dag.declared.tasks.values()) {
-    const spec = declared.spec;
-    if (spec.kind !== 'code' || spec.compute !== 'fargate') continue;
-    const over = spec.mapping?.over;
-    if (
-      Object.values(declared.inputs).includes(taskId) ||
-      (over !== undefined && 'task' in over && over.task === taskId)
-    )
-      return true;
-  }
-  return false;
 }
 
 /** Replaces a result (or, for a list that feeds a Map, each large item) above the limit with a reference. */

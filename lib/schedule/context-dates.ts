@@ -1,6 +1,6 @@
 import { ScheduleError } from './errors.ts';
 import { formatInZone, formatWall, formatWallDate, parseIsoInstant } from './iso-time.ts';
-import type { RunInterval, RunKind } from './types.ts';
+import type { RunInterval, RunType } from './types.ts';
 import { TimeZone, timeZoneProblem } from './zoned-time.ts';
 
 export interface RunContextDates {
@@ -42,7 +42,7 @@ export function runContextDates(interval: RunInterval, timezone: string): RunCon
  * instant always gives one id, whatever offset it was written with, so the Step Functions execution name
  * derived from it turns a duplicate trigger into a no-op.
  */
-export function runId(type: RunKind, logicalDate: string): string {
+export function runId(type: RunType, logicalDate: string): string {
   return `${type}__${formatWall(instant(logicalDate, TimeZone.of('UTC')))}+00:00`;
 }
 

@@ -14,7 +14,7 @@ export { ScheduleError, type ScheduleField, type ScheduleProblem } from './error
 export { toEventBridgeSchedules } from './eventbridge.ts';
 export { backfillIntervals, catchupIntervals, manualRunInterval, nextRuns, scheduledInterval } from './intervals.ts';
 export { PRESET_NAMES } from './presets.ts';
-export type { EventBridgeSchedule, RunInterval, RunKind, ScheduleSpec } from './types.ts';
+export type { EventBridgeSchedule, RunInterval, RunType, ScheduleSpec } from './types.ts';
 
 /** Every problem with a DAG's schedule options (expression, zone, start and end dates) at once; never throws. */
 export function validateSchedule(spec: ScheduleSpec): ScheduleProblem[] {

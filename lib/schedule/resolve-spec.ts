@@ -23,12 +23,12 @@ export function checkSpec(spec: ScheduleSpec): { resolved?: ResolvedSpec; proble
   const problems: ScheduleProblem[] = [];
   const input = (spec ?? {}) as Partial<Record<keyof ScheduleSpec, unknown>>;
 
-  const parsed = parseSchedule(input.schedule);
+  const parsed = parseSchedule(input.expression);
   if ('error' in parsed) problems.push({ field: 'schedule', message: parsed.error });
   else if (parsed.schedule.kind === 'cron' && !cronMatchesSomeDay(parsed.schedule.cron)) {
     problems.push({
       field: 'schedule',
-      message: `schedule '${input.schedule}' never fires: no date has that day-of-month in those months`,
+      message: `schedule '${input.expression}' never fires: no date has that day-of-month in those months`,
     });
   }
 

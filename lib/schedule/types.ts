@@ -1,15 +1,18 @@
-/** A DAG's schedule options, as authored. */
+/**
+ * A DAG's schedule: what the compiler records (IR, manifest, DAG record) and what every function here reads.
+ * The DAG options `schedule`, `timezone`, `startDate`, `endDate` and `catchup`, defaults filled in.
+ */
 export interface ScheduleSpec {
   /** A 5-field cron expression, a preset (`@daily`), a rate (`every 15 minutes`), or null for manual runs only. */
-  readonly schedule: string | null;
-  /** IANA time zone the schedule and dates are read in. @default 'UTC' */
-  readonly timezone?: string;
+  readonly expression: string | null;
+  /** IANA time zone the schedule and dates are read in (the DAG option's default is 'UTC'). */
+  readonly timezone: string;
   /** The first logical date: ISO date or date-time, read in `timezone` when it has no offset. */
   readonly startDate?: string;
   /** No run has a logical date after this. */
   readonly endDate?: string;
-  /** Run every interval missed since `startDate` (or the last run), not only the latest. @default false */
-  readonly catchup?: boolean;
+  /** Run every interval missed since `startDate` (or the last run), not only the latest. */
+  readonly catchup: boolean;
 }
 
 /** One EventBridge Scheduler schedule (`CreateSchedule` fields). */
@@ -36,4 +39,4 @@ export interface RunInterval {
 }
 
 /** How a run started; the prefix of its run id. */
-export type RunKind = 'scheduled' | 'manual' | 'backfill' | 'event';
+export type RunType = 'scheduled' | 'manual' | 'backfill' | 'event';

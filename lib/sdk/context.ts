@@ -1,5 +1,6 @@
-/** How a run was started. */
-export type RunType = 'scheduled' | 'manual' | 'backfill' | 'event';
+import type { RunType } from '../schedule/types.ts';
+
+export type { RunType };
 
 /**
  * What every task function receives. Dates are ISO 8601 strings; `ds` is never missing: a manual run takes

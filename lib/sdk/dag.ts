@@ -3,6 +3,7 @@ import type { Duration } from './duration.ts';
 import type { ParamsSpec, ParamValues } from './params.ts';
 import type { TaskOptions } from './task-options.ts';
 import { TaskScope } from './task-scope.ts';
+import type { AnyTaskFunction } from './task-spec.ts';
 
 /**
  * A schedule: a 5-field cron expression (`'0 6 * * 1-5'`), a preset (`'@daily'`), a rate (`'every 15 minutes'`,
@@ -81,4 +82,29 @@ export function isDag(value: unknown): value is Dag {
   if (value instanceof Dag) return true;
   const declared = (value as { declared?: { tasks?: unknown; edges?: unknown } } | null)?.declared;
   return declared?.tasks instanceof Map && Array.isArray(declared.edges);
+}
+
+/**
+ * The DAGs a module exports: its default export first, then named exports and DAGs in exported arrays, each
+ * once. Every place that loads a DAG file (the CLI, the local worker, dag-sync's evaluator, the cloud worker's
+ * bundles) collects them this way.
+ */
+export function collectDags(module: Record<string, unknown>): Dag[] {
+  const found: Dag[] = [];
+  const add = (value: unknown) => {
+    if (isDag(value) && !found.includes(value)) found.push(value);
+    else if (Array.isArray(value)) for (const item of value) add(item);
+  };
+  add(module.default);
+  for (const [name, value] of Object.entries(module)) if (name !== 'default') add(value);
+  return found;
+}
+
+/**
+ * @internal The function a worker calls for a task: a code task's, or a poll sensor's poke. Everything else a
+ * worker needs comes from the compiled manifest; the DAG module is read only for its code.
+ */
+export function taskFunctionOf(dag: Dag, taskId: string): AnyTaskFunction | undefined {
+  const spec = dag.declared.tasks.get(taskId)?.spec;
+  return spec?.kind === 'code' || spec?.kind === 'poll_sensor' ? spec.fn : undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * The environment the Airstep Lambdas read their resources from. The CDK construct sets these (it imports this
- * file so the names cannot drift); the handlers read them with `stackEnv()`.
+ * file so the names cannot drift); the handlers read them with `readStackEnv()`.
  */
 export const STACK_ENV = {
   bucket: 'AIRSTEP_BUCKET',

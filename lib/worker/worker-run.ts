@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { buildIr } from '../compiler/build-ir.ts';
-import type { TaskIR } from '../compiler/ir.ts';
-import type { TaskMessage } from '../compiler/worker-contract.ts';
-import { bundleKey, loadBundle } from '../runtime/dag-bundle.ts';
+import type { DagManifest } from '../compiler/manifest.ts';
+import { type TaskMessage, type WorkerTask, workerTasksOf } from '../compiler/worker-contract.ts';
+import { bundleKey, loadBundle, manifestKey } from '../runtime/dag-bundle.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
@@ -18,13 +17,14 @@ import { PoolTooSmallError } from './pool-slots.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
 import { releaseAll, slotClaimsOf, takeAll } from './slot-claims.ts';
 
+/** What the worker works with; the clients are made once per Lambda container (or Fargate task) by the caller. */
 export interface WorkerDeps {
   readonly bucket: string;
   /** The table gates and signals are kept in (task instances). */
   readonly gatesTable: string;
-  readonly sfn?: SFNClient;
-  readonly s3?: S3Client;
-  readonly dynamo?: DynamoDBClient;
+  readonly sfn: SFNClient;
+  readonly s3: S3Client;
+  readonly dynamo: DynamoDBClient;
   readonly log?: (line: string) => void;
   /** Pool slots (table and sizes); without it neither pools nor the DAG's maxActiveTasks are enforced. */
   readonly pools?: { readonly table: string; readonly capacities: Readonly<Record<string, number>> };
@@ -58,8 +58,7 @@ export async function handleWorkerMessage(
   body: TaskMessage | GateMessage | SignalMessage,
   deps: WorkerDeps,
 ): Promise<'answered' | 'already-answered' | 'duplicate' | 'gate' | 'deferred'> {
-  const sfn = deps.sfn ?? new SFNClient({});
-  const s3 = deps.s3 ?? new S3Client({});
+  const { sfn, s3, dynamo } = deps;
   const answer = async (send: () => Promise<unknown>) => {
     try {
       await send();
@@ -70,26 +69,26 @@ export async function handleWorkerMessage(
     }
   };
   if (body.kind === 'gate' || body.kind === 'signal') {
-    const store = new GateStore(deps.dynamo ?? new DynamoDBClient({}), deps.gatesTable, async (token, records) => {
+    const store = new GateStore(dynamo, deps.gatesTable, async (token, records) => {
       await answer(() => sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(records) })));
     });
     await store.handle(body);
     return 'gate';
   }
   const message = body;
-  const dynamo = deps.dynamo ?? new DynamoDBClient({});
   const answered = answeredKey(message);
   const seen = await dynamo.send(
     new GetItemCommand({ TableName: deps.gatesTable, Key: answered, ConsistentRead: true }),
   );
   // A redelivered message of a try that was already answered: do not run the task a second time.
   if (seen.Item !== undefined) return 'duplicate';
-  const dag = await dagOf(message, s3, deps.bucket);
-  const { heartbeatSeconds, pool, maxActiveTasks } = compiledTask(dag, message.taskId);
+  const { dag, tasks, maxActiveTasks } = await dagVersionOf(message, s3, deps.bucket);
+  const task = tasks.get(message.taskId);
+  const heartbeatSeconds = task?.heartbeatSeconds;
   const claims =
     deps.pools !== undefined
       ? slotClaimsOf(
-          { dagId: message.dagId, maxActiveTasks, ...(pool !== undefined ? { pool } : {}) },
+          { dagId: message.dagId, maxActiveTasks, ...(task?.pool !== undefined ? { pool: task.pool } : {}) },
           { dynamo, name: deps.pools.table, poolSizes: deps.pools.capacities },
         )
       : [];
@@ -122,7 +121,7 @@ export async function handleWorkerMessage(
     return 'deferred';
   }
   try {
-    return await runAndAnswer(message, dag, heartbeatSeconds, { sfn, s3, dynamo, answered, answer, deps });
+    return await runAndAnswer(message, dag, task, { sfn, s3, dynamo, answered, answer, deps });
   } finally {
     await releaseAll(claims, holder);
   }
@@ -131,7 +130,7 @@ export async function handleWorkerMessage(
 async function runAndAnswer(
   message: TaskMessage,
   dag: Dag,
-  heartbeatSeconds: number | undefined,
+  task: WorkerTask | undefined,
   io: {
     sfn: SFNClient;
     s3: S3Client;
@@ -142,7 +141,8 @@ async function runAndAnswer(
   },
 ): Promise<'answered' | 'already-answered'> {
   const { sfn, s3, dynamo, answered, answer, deps } = io;
-  const outcome = await runTaskTry(dag, message, {
+  const heartbeatSeconds = task?.heartbeatSeconds;
+  const outcome = await runTaskTry(dag, task, message, {
     ...(deps.log !== undefined ? { log: deps.log } : {}),
     xcom: { store: new S3XComStore(s3, deps.bucket) },
     ...(heartbeatSeconds !== undefined
@@ -190,37 +190,35 @@ function answeredKey(message: TaskMessage) {
   };
 }
 
-async function dagOf(message: TaskMessage, s3: S3Client, bucket: string): Promise<Dag> {
-  const dags = await loadBundle(message.dagId, message.dagVersion, async () => {
-    const object = await s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: bundleKey(message.dagId, message.dagVersion) }),
-    );
-    return object.Body!.transformToString('utf-8');
-  });
+/** A DAG version as workers run it: the DAG module (for its code) and its compiled manifest's task facts. */
+interface DagVersion {
+  readonly dag: Dag;
+  readonly tasks: ReadonlyMap<string, WorkerTask>;
+  readonly maxActiveTasks: number;
+}
+
+const versions = new Map<string, Promise<{ tasks: ReadonlyMap<string, WorkerTask>; maxActiveTasks: number }>>();
+
+/** The bundle and the manifest dag-sync stored for the message's DAG version, each read once per container. */
+async function dagVersionOf(message: TaskMessage, s3: S3Client, bucket: string): Promise<DagVersion> {
+  const read = async (key: string) =>
+    (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString('utf-8');
+  const versionKey = `${message.dagId}@${message.dagVersion}`;
+  let compiled = versions.get(versionKey);
+  if (compiled === undefined) {
+    compiled = read(manifestKey(message.dagId, message.dagVersion)).then((text) => {
+      const manifest = JSON.parse(text) as DagManifest;
+      return { tasks: workerTasksOf(manifest), maxActiveTasks: manifest.maxActiveTasks };
+    });
+    compiled.catch(() => versions.delete(versionKey));
+    versions.set(versionKey, compiled);
+  }
+  const [dags, { tasks, maxActiveTasks }] = await Promise.all([
+    loadBundle(message.dagId, message.dagVersion, () => read(bundleKey(message.dagId, message.dagVersion))),
+    compiled,
+  ]);
   const dag = dags.find((candidate) => candidate.id === message.dagId);
   if (dag === undefined)
     throw new Error(`bundle ${message.dagId}@${message.dagVersion} holds no DAG '${message.dagId}'`);
-  return dag;
-}
-
-type CompiledTask = Pick<TaskIR, 'heartbeatSeconds' | 'pool'> & { readonly maxActiveTasks: number };
-const compiledDags = new WeakMap<Dag, { tasks: Map<string, TaskIR>; maxActiveTasks: number }>();
-
-/**
- * The task's HeartbeatSeconds and pool, and its DAG's maxActiveTasks, as compiled (the same defaults as the
- * state machine's); the DAG is compiled once per bundle.
- */
-function compiledTask(dag: Dag, taskId: string): CompiledTask {
-  let compiled = compiledDags.get(dag);
-  if (compiled === undefined) {
-    const { ir } = buildIr(dag);
-    compiled = { tasks: new Map(ir.tasks.map((task) => [task.id, task])), maxActiveTasks: ir.maxActiveTasks };
-    compiledDags.set(dag, compiled);
-  }
-  const task = compiled.tasks.get(taskId);
-  return {
-    ...(task?.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
-    ...(task?.pool !== undefined ? { pool: task.pool } : {}),
-    maxActiveTasks: compiled.maxActiveTasks,
-  };
+  return { dag, tasks, maxActiveTasks };
 }

@@ -8,7 +8,7 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { fillPlaceholders } from '../../lib/dag-sync/fill-placeholders.ts';
+import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runs/record-execution.ts';
@@ -113,9 +113,10 @@ beforeAll(async () => {
   Object.assign(process.env, moto.env);
   const clientConfig = { endpoint: moto.endpoint, region: 'us-east-1', credentials: emulatorCredentials };
   sfn = new SFNClient(clientConfig);
-  const topicArn = (await new SNSClient(clientConfig).send(new CreateTopicCommand({ Name: 'alerts' }))).TopicArn!;
+  const sns = new SNSClient(clientConfig);
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'alerts' }))).TopicArn!;
   tables = await createStackTables(dynamo(), 'cli');
-  const recorder = { dynamo: dynamo(), tables, alertsTopicArn: topicArn, region: 'us-east-1', sfn };
+  const recorder = { dynamo: dynamo(), tables, alertsTopicArn: topicArn, region: 'us-east-1', sfn, sns };
 
   await deployDag('daily_report', HOLD, { params: { limit: { type: 'integer', default: 10, minimum: 1 } } });
   await deployDag('nightly', FAILING);

@@ -141,6 +141,7 @@ describe('Compiler: rendered ASL', () => {
       key: '{{ ds_nodash }}/{{ run_id }}.csv',
     });
     const state = compileDag(d).definition!.States.archive!;
+    if (state.Type !== 'Task') throw new Error(`archive is a ${state.Type} state`);
     expect(state.Resource).toBe('arn:aws:states:::aws-sdk:s3:copyObject');
     expect(state.Parameters).toEqual({
       Bucket: 'archive',

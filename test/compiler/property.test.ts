@@ -77,7 +77,9 @@ describe('Compiler: random DAGs', () => {
       }),
       { numRuns: 300, seed: 20261124 },
     );
-  });
+    // 300 compiles and 30 asl-validator runs: seconds on an idle machine, several times that on a loaded one. The
+    // limit only catches a hang; nothing here is timed.
+  }, 300_000);
 });
 
 describe('Compiler: large tangled DAGs', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dagFileChanges } from '../../lib/dag-sync/dag-sync.ts';
+import { dagFileChanges } from '../../lib/dag-sync/dag-file-change.ts';
 import { isStaleEvent, orderKey } from '../../lib/dag-sync/s3-event-order.ts';
 
 describe('S3 event order', () => {

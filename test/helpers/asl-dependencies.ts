@@ -1,4 +1,4 @@
-import type { AslState } from '../../lib/compiler/asl-types.ts';
+import type { AslState, StateGraph } from '../../lib/compiler/asl-types.ts';
 
 /**
  * Reads back, from a compiled definition alone, which tasks are certain to have ended when each task starts.
@@ -7,7 +7,7 @@ import type { AslState } from '../../lib/compiler/asl-types.ts';
  * on every path. Comparing the result with the DAG's ancestor sets proves the ASL has no lost and no false edges.
  */
 export function tasksEndedBeforeStart(
-  definition: { StartAt: string; States: Record<string, AslState> },
+  definition: StateGraph,
   stateNameOf: ReadonlyMap<string, string>,
 ): Map<string, Set<string>> {
   const ownerByName = new Map<string, string>();
@@ -20,7 +20,7 @@ export function tasksEndedBeforeStart(
   let endedWith = new Map<string, Set<string>>();
   let previousEndedWith = new Map<string, Set<string>>();
 
-  const analyse = (states: Record<string, AslState>, start: string, initial: Set<string>): Set<string> => {
+  const analyse = (states: StateGraph['States'], start: string, initial: Set<string>): Set<string> => {
     const before = new Map<string, Set<string>>([[start, new Set(initial)]]);
     let finished: Set<string> | undefined;
     const queue = [start];
@@ -32,12 +32,13 @@ export function tasksEndedBeforeStart(
       const own = owner(name);
       const after = new Set(before.get(name)!);
       if (state.Type === 'Parallel') {
-        for (const branch of state.Branches as Array<{ StartAt: string; States: Record<string, AslState> }>) {
+        for (const branch of state.Branches) {
           for (const id of analyse(branch.States, branch.StartAt, before.get(name)!)) after.add(id);
         }
       }
-      const message = (state.Parameters as { MessageBody?: { kind?: string; waitFor?: string[] } } | undefined)
-        ?.MessageBody;
+      const message = (state.Type === 'Task' ? state.Parameters : undefined)?.MessageBody as
+        | { kind?: string; waitFor?: string[] }
+        | undefined;
       if (message?.kind === 'gate') {
         for (const id of message.waitFor ?? []) {
           after.add(id);
@@ -45,7 +46,7 @@ export function tasksEndedBeforeStart(
         }
       }
       const targets = nextStates(state);
-      if (state.End === true || state.Type === 'Succeed' || state.Type === 'Fail') {
+      if (('End' in state && state.End === true) || state.Type === 'Succeed' || state.Type === 'Fail') {
         const done = new Set(after);
         if (own !== undefined) {
           done.add(own);
@@ -96,16 +97,18 @@ export function tasksEndedBeforeStart(
 }
 
 /** The state named exactly after a task is where it runs (sensors and literal maps start one state earlier). */
-function isRunEntry(states: Record<string, AslState>, name: string): boolean {
+function isRunEntry(states: StateGraph['States'], name: string): boolean {
   return states[`${name}:start`] === undefined && states[`${name}:items`] === undefined;
 }
 
 function nextStates(state: AslState): string[] {
   const targets: string[] = [];
-  if (typeof state.Next === 'string') targets.push(state.Next);
-  if (typeof state.Default === 'string') targets.push(state.Default);
-  for (const choice of (state.Choices as Array<{ Next: string }> | undefined) ?? []) targets.push(choice.Next);
-  for (const handler of (state.Catch as Array<{ Next: string }> | undefined) ?? []) targets.push(handler.Next);
+  if ('Next' in state && typeof state.Next === 'string') targets.push(state.Next);
+  if (state.Type === 'Choice') {
+    if (typeof state.Default === 'string') targets.push(state.Default);
+    for (const choice of state.Choices) targets.push(choice.Next);
+  }
+  if ('Catch' in state) for (const handler of state.Catch ?? []) targets.push(handler.Next);
   return targets;
 }
 

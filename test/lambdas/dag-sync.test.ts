@@ -24,8 +24,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dagFileChanges } from '../../lib/dag-sync/dag-file-change.ts';
 import { fileLease } from '../../lib/dag-sync/dag-file-events.ts';
-import { type DagSyncDeps, dagFileChanges, syncDagFile } from '../../lib/dag-sync/dag-sync.ts';
+import { type DagSyncDeps, syncDagFile } from '../../lib/dag-sync/dag-sync.ts';
 import { syncDagBatch } from '../../lib/dag-sync/dag-sync-batch.ts';
 import { readDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { releaseLease, takeLease } from '../../lib/dynamo/item-lease.ts';
@@ -366,6 +367,28 @@ describe('dag-sync Lambda', () => {
     const patient = { ...syncDeps(), lease: { seconds: 300, waitMs: 10_000 } };
     expect(await syncDagFile(change!, patient)).toMatchObject({ outcome: 'deployed', dags: ['sync_held'] });
     await takeLease(fileLease(dynamo(), tables.dags, file, { holder: 'next', seconds: 60, waitMs: 0 }));
+  }, 30_000);
+
+  it("leaves alone the schedules of a DAG whose id starts with another's id and '--'", async () => {
+    // Schedules are named `<dagId>--<n>`: listing `etl--` also lists `etl--1--0`, which belongs to `etl--1`.
+    const scheduled = (id: string) => `import { dag } from 'airstep';
+const d = dag({ id: '${id}', schedule: '@daily', startDate: '2026-11-01' });
+d.task('t', async () => 1);
+export default d;
+`;
+    await upload('dags/prefixed.ts', scheduled('etl--1'));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    await upload('dags/prefix.ts', scheduled('etl'));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    const state = async (name: string) =>
+      (await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: 'airstep-dags' }))).State;
+    expect([await state('etl--0'), await state('etl--1--0')]).toEqual(['ENABLED', 'ENABLED']);
+
+    // Disabling `etl` (its file no longer defines it) disables its schedule only.
+    await upload('dags/prefix.ts', scheduled('etl').replace("id: 'etl'", "id: 'etl_renamed'"));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect([await state('etl--0'), await state('etl--1--0')]).toEqual(['DISABLED', 'ENABLED']);
+    expect((await readDagRecord(dynamo(), tables.dags, 'etl--1'))?.disabled).toBe(false);
   }, 30_000);
 
   it('disables a DAG its file no longer defines, and every DAG of a deleted file, with their schedules', async () => {

@@ -17,7 +17,7 @@ import {
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { fillPlaceholders } from '../../lib/dag-sync/fill-placeholders.ts';
+import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { writeDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { executionName } from '../../lib/runs/execution-name.ts';

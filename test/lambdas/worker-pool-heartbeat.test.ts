@@ -1,4 +1,4 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -17,10 +17,8 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { bundleDagFile } from '../../lib/dag-sync/bundle-dag-file.ts';
-import { fillPlaceholders } from '../../lib/dag-sync/fill-placeholders.ts';
+import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
-import { bundleKey } from '../../lib/runtime/dag-bundle.ts';
 import type { Dag } from '../../lib/sdk/dag.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { PoolSlots } from '../../lib/worker/pool-slots.ts';
@@ -30,6 +28,7 @@ import { createStackTables, dynamoFor, emulatorCredentials } from '../../localst
 import capped from '../fixtures/lambdas/capped.ts';
 import pooledChain from '../fixtures/lambdas/pooled_chain.ts';
 import { manualContext } from '../helpers/run-context.ts';
+import { storeDagVersion } from '../helpers/stored-dag-version.ts';
 
 /**
  * The worker Lambda's handler on moto, which enforces HeartbeatSeconds as AWS does: two runs of a chain DAG at
@@ -106,9 +105,7 @@ async function invoke(message: Message, failures: string[]): Promise<void> {
  */
 async function runOnMoto(file: string, dag: Dag, runNames: string[]) {
   const version = 'v1';
-  await s3.send(
-    new PutObjectCommand({ Bucket: BUCKET, Key: bundleKey(dag.id, version), Body: await bundleDagFile(file) }),
-  );
+  await storeDagVersion(s3, BUCKET, file, dag, version);
   const machine = await sfn.send(
     new CreateStateMachineCommand({
       name: `airstep-${dag.id}`,

@@ -1,4 +1,4 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -16,16 +16,15 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { bundleDagFile } from '../../lib/dag-sync/bundle-dag-file.ts';
-import { fillPlaceholders } from '../../lib/dag-sync/fill-placeholders.ts';
+import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
-import { bundleKey } from '../../lib/runtime/dag-bundle.ts';
 import { isXComRef } from '../../lib/runtime/xcom.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import workerDag from '../fixtures/lambdas/worker_dag.ts';
 import { manualContext } from '../helpers/run-context.ts';
+import { storeDagVersion } from '../helpers/stored-dag-version.ts';
 
 /**
  * The worker Lambda's handler on MiniStack's Step Functions (which runs the Parallel states and gates moto
@@ -44,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('worker Lambda', () => {
-  it('runs every task of a bundled DAG, opens gates, offloads large results, and answers a redelivery once', async () => {
+  it('runs every task of a bundled DAG (a branch into a task group too), opens gates, offloads large results, and answers a redelivery once', async () => {
     const region = 'us-east-1';
     const s3 = new S3Client({
       endpoint: emulator.endpoint,
@@ -65,13 +64,7 @@ describe('worker Lambda', () => {
     const { handler } = await import('../../lambdas/worker/index.ts');
 
     const version = 'v1';
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: BUCKET,
-        Key: bundleKey('worker_dag', version),
-        Body: await bundleDagFile('test/fixtures/lambdas/worker_dag.ts'),
-      }),
-    );
+    await storeDagVersion(s3, BUCKET, 'test/fixtures/lambdas/worker_dag.ts', workerDag, version);
     const definition = fillPlaceholders(compileDag(workerDag).asl!, {
       dagVersion: version,
       controlQueueUrl: controlQueue,
@@ -125,6 +118,11 @@ describe('worker Lambda', () => {
       big: 'success',
       count: 'success',
       double: 'success',
+      // A branch into a task group: the group runs, the other path is skipped.
+      choose: 'success',
+      g_first: 'success',
+      g_second: 'success',
+      other: 'skipped',
     });
     expect(isXComRef(tasks.big!.output)).toBe(true);
     expect((tasks.big!.output as { xcomRef: string }).xcomRef).toMatch(
@@ -138,6 +136,9 @@ describe('worker Lambda', () => {
     const direct = await handleWorkerMessage(JSON.parse(redelivered!.Body!), {
       bucket: BUCKET,
       gatesTable: tables.taskInstances,
+      sfn,
+      s3,
+      dynamo: dynamoFor(emulator.endpoint),
     });
     expect(direct).toBe('duplicate');
   }, 90_000);

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { StateMachineDefinition } from '../../lib/compiler/asl-types.ts';
 import { Clock } from '../../lib/local/clock.ts';
-import {
-  type Definition,
-  type ExecutionEvent,
-  runExecution,
-  type TaskCall,
-  type TaskResources,
-} from '../../lib/local/interpreter.ts';
+import { type ExecutionEvent, runExecution, type TaskCall, type TaskResources } from '../../lib/local/interpreter.ts';
 import { StatesError } from '../../lib/local/states-error.ts';
 import { TaskTokens } from '../../lib/local/task-tokens.ts';
 
@@ -18,7 +13,7 @@ const fast = new Clock({ speed: 1000 });
 
 describe('Interpreter: input and output processing', () => {
   it('applies InputPath, Parameters with intrinsics and context, ResultSelector, ResultPath and OutputPath', async () => {
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'call',
       States: {
         call: {
@@ -42,7 +37,7 @@ describe('Interpreter: input and output processing', () => {
   });
 
   it('fails with States.Runtime when a path is missing, which no Catch can handle', async () => {
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'pass',
       States: {
         pass: {
@@ -58,7 +53,7 @@ describe('Interpreter: input and output processing', () => {
   });
 
   it('fails with States.DataLimitExceeded, which no Catch can handle, when a result takes the payload over 256 KiB', async () => {
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'call',
       States: {
         call: {
@@ -79,7 +74,7 @@ describe('Interpreter: input and output processing', () => {
   });
 
   it('chooses with And / Or / Not / IsPresent and falls back to Default', async () => {
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'choose',
       States: {
         choose: {
@@ -115,7 +110,7 @@ describe('Interpreter: input and output processing', () => {
 describe('Interpreter: retries, catch and timeouts', () => {
   it('retries per the first matching retrier, with RetryCount in the context, then succeeds', async () => {
     const seen: number[] = [];
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'flaky',
       States: {
         flaky: {
@@ -147,7 +142,7 @@ describe('Interpreter: retries, catch and timeouts', () => {
 
   it('never retries a NonRetryableError and hands it to Catch with ResultPath', async () => {
     let calls = 0;
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'task',
       States: {
         task: {
@@ -177,7 +172,7 @@ describe('Interpreter: retries, catch and timeouts', () => {
   });
 
   it('reports a task timeout and a lost heartbeat as States.Timeout, as Step Functions does', async () => {
-    const definition = (field: 'TimeoutSeconds' | 'HeartbeatSeconds', catchAs: string): Definition => ({
+    const definition = (field: 'TimeoutSeconds' | 'HeartbeatSeconds', catchAs: string): StateMachineDefinition => ({
       StartAt: 'wait',
       States: {
         wait: {
@@ -211,7 +206,7 @@ describe('Interpreter: retries, catch and timeouts', () => {
 
   it('keeps a heartbeating callback task alive, and refuses a second answer to the same token', async () => {
     const tokens = new TaskTokens();
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'work',
       States: {
         work: {
@@ -245,7 +240,7 @@ describe('Interpreter: retries, catch and timeouts', () => {
   });
 
   it('times the whole execution out with the state machine TimeoutSeconds', async () => {
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'sleep',
       TimeoutSeconds: 1,
       States: { sleep: { Type: 'Wait', Seconds: 60, End: true } },
@@ -258,7 +253,7 @@ describe('Interpreter: retries, catch and timeouts', () => {
 describe('Interpreter: Parallel and Map', () => {
   it('runs branches at once and returns their outputs in order; merges with States.JsonMerge in ResultSelector', async () => {
     const events: ExecutionEvent[] = [];
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'both',
       States: {
         both: {
@@ -292,7 +287,7 @@ describe('Interpreter: Parallel and Map', () => {
   });
 
   it('cancels the other branches when one fails and fails with that error', async () => {
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'both',
       States: {
         both: {
@@ -316,7 +311,7 @@ describe('Interpreter: Parallel and Map', () => {
   it('maps items with ItemSelector and the Map context, at most MaxConcurrency at once, in order', async () => {
     let running = 0;
     let peak = 0;
-    const definition: Definition = {
+    const definition: StateMachineDefinition = {
       StartAt: 'each',
       States: {
         each: {
@@ -350,7 +345,7 @@ describe('Interpreter: Parallel and Map', () => {
   });
 
   it('tolerates failed items up to ToleratedFailureCount, then fails with States.ExceedToleratedFailureThreshold', async () => {
-    const definition = (count: number): Definition => ({
+    const definition = (count: number): StateMachineDefinition => ({
       StartAt: 'each',
       States: {
         each: {

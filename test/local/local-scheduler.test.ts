@@ -12,12 +12,12 @@ import { runId } from '../../lib/schedule/index.ts';
 
 const daily = (overrides: Partial<ScheduledDag['spec']> = {}, maxActiveRuns = 16): ScheduledDag => ({
   dagId: 'daily',
-  spec: { schedule: '@daily', startDate: '2026-11-20', catchup: true, ...overrides },
+  spec: { expression: '@daily', timezone: 'UTC', startDate: '2026-11-20', catchup: true, ...overrides },
   maxActiveRuns,
 });
 const berlin = (schedule: string, startDate: string): ScheduledDag => ({
   dagId: 'berlin',
-  spec: { schedule, timezone: 'Europe/Berlin', startDate, catchup: true },
+  spec: { expression: schedule, timezone: 'Europe/Berlin', startDate, catchup: true },
   maxActiveRuns: 16,
 });
 const ids = (runs: ReadonlyArray<{ logicalDate: string }>) => runs.map((run) => runId('scheduled', run.logicalDate));
@@ -95,7 +95,7 @@ describe('dueRuns', () => {
   it('is bounded by maxActiveRuns minus the active runs, in order from the start date', () => {
     const hourly: ScheduledDag = {
       dagId: 'hourly',
-      spec: { schedule: '@hourly', startDate: '2020-01-01', catchup: true },
+      spec: { expression: '@hourly', startDate: '2020-01-01', catchup: true, timezone: 'UTC' },
       maxActiveRuns: 3,
     };
     expect(ids(dueRuns(hourly, { active: 0 }, now))).toEqual([
@@ -222,7 +222,7 @@ describe('LocalScheduler', () => {
     scheduler.set(daily({}, 1));
     scheduler.set({
       dagId: 'ended',
-      spec: { schedule: '@hourly', endDate: '2026-11-01', catchup: true },
+      spec: { expression: '@hourly', endDate: '2026-11-01', catchup: true, timezone: 'UTC' },
       maxActiveRuns: 1,
     });
     expect(scheduler.nextDueAt(now)?.toISOString()).toBe('2026-11-25T00:00:00.000Z');
@@ -237,7 +237,7 @@ describe('SchedulerLoop', () => {
     const scheduler = new LocalScheduler();
     scheduler.set({
       dagId: 'quarter',
-      spec: { schedule: '*/15 * * * *', startDate: '2026-11-23T23:30:00Z', catchup: true },
+      spec: { expression: '*/15 * * * *', startDate: '2026-11-23T23:30:00Z', catchup: true, timezone: 'UTC' },
       maxActiveRuns: 2,
     });
     const started: string[] = [];

@@ -1,11 +1,11 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
+import { RUN_STATE } from '../../lib/compiler/run-states.ts';
 import {
   alertText,
   executionConsoleLink,
   failedTaskInstances,
   lastPayload,
-  RUN_STATE,
   taskRecords,
   withMappedInstances,
 } from '../../lib/runs/run-records.ts';

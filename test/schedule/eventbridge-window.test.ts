@@ -26,7 +26,7 @@ describe('EventBridge StartDate and EndDate', () => {
     ['0 0 L * *', '2026-02-28', '2026-03-31'],
   ])("'%s' from %s to %s", (schedule, startDate, endDate) => {
     // Prepare
-    const spec = { schedule, timezone: ZONE, startDate, endDate };
+    const spec = { expression: schedule, timezone: ZONE, startDate, endDate, catchup: false };
     const due = nextRuns(spec, new Date(RANGE.start), 10_000).map((run) => Date.parse(run.runAfter));
     // Act
     const schedules = toEventBridgeSchedules(spec);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ScheduleError, toEventBridgeSchedules } from '../../lib/schedule/index.ts';
 
 const expressions = (schedule: string, timezone = 'UTC') =>
-  toEventBridgeSchedules({ schedule, timezone }).map((entry) => entry.expression);
+  toEventBridgeSchedules({ expression: schedule, timezone, catchup: false }).map((entry) => entry.expression);
 
 describe('Function: toEventBridgeSchedules', () => {
   it.each([
@@ -83,18 +83,24 @@ describe('Function: toEventBridgeSchedules', () => {
   });
 
   it('passes the time zone through as ScheduleExpressionTimezone', () => {
-    expect(toEventBridgeSchedules({ schedule: '0 6 * * *', timezone: 'Europe/Berlin' })).toEqual([
+    expect(toEventBridgeSchedules({ expression: '0 6 * * *', timezone: 'Europe/Berlin', catchup: false })).toEqual([
       { expression: 'cron(0 6 * * ? *)', timezone: 'Europe/Berlin' },
     ]);
   });
 
   it('returns no schedule for a manual-only DAG', () => {
-    expect(toEventBridgeSchedules({ schedule: null, timezone: 'Europe/Berlin' })).toEqual([]);
+    expect(toEventBridgeSchedules({ expression: null, timezone: 'Europe/Berlin', catchup: false })).toEqual([]);
   });
 
   it('starts at the first run and ends one second after the last run fires', () => {
     // Prepare: runs for 2026-11-01 … 2026-11-30, each firing at the next midnight in Berlin
-    const spec = { schedule: '@daily', timezone: 'Europe/Berlin', startDate: '2026-11-01', endDate: '2026-11-30' };
+    const spec = {
+      expression: '@daily',
+      timezone: 'Europe/Berlin',
+      startDate: '2026-11-01',
+      endDate: '2026-11-30',
+      catchup: false,
+    };
     // Act
     const result = toEventBridgeSchedules(spec);
     // Assess
@@ -110,7 +116,7 @@ describe('Function: toEventBridgeSchedules', () => {
 
   it('moves a past start to the first run due at or after now, as EventBridge refuses past start dates', () => {
     // Prepare
-    const spec = { schedule: '@daily', startDate: '2026-01-01' };
+    const spec = { expression: '@daily', startDate: '2026-01-01', timezone: 'UTC', catchup: false };
     // Act
     const result = toEventBridgeSchedules(spec, { now: new Date('2026-11-22T10:00:00Z') });
     // Assess
@@ -118,7 +124,13 @@ describe('Function: toEventBridgeSchedules', () => {
   });
 
   it('drops a schedule whose runs are all in the past when deploying', () => {
-    const spec = { schedule: '@daily', startDate: '2026-01-01', endDate: '2026-06-30' };
+    const spec = {
+      expression: '@daily',
+      startDate: '2026-01-01',
+      endDate: '2026-06-30',
+      timezone: 'UTC',
+      catchup: false,
+    };
     expect(toEventBridgeSchedules(spec, { now: new Date('2026-11-22T10:00:00Z') })).toEqual([]);
   });
 
@@ -133,25 +145,30 @@ describe('Function: toEventBridgeSchedules', () => {
       ['PT6H', 'rate(6 hours)'],
       ['2 weeks', 'rate(14 days)'],
     ])("translates '%s' to %s", (schedule, expected) => {
-      const [result] = toEventBridgeSchedules({ schedule, startDate: '2026-01-01' });
+      const [result] = toEventBridgeSchedules({
+        expression: schedule,
+        startDate: '2026-01-01',
+        timezone: 'UTC',
+        catchup: false,
+      });
       expect(result).toEqual({ expression: expected, timezone: 'UTC', startDate: expect.any(String) });
     });
 
     it('pins the cadence with StartDate: the end of the first interval', () => {
-      const spec = { schedule: 'every 6 hours', startDate: '2026-01-01T03:00:00Z' };
+      const spec = { expression: 'every 6 hours', startDate: '2026-01-01T03:00:00Z', timezone: 'UTC', catchup: false };
       expect(toEventBridgeSchedules(spec)).toEqual([
         { expression: 'rate(6 hours)', timezone: 'UTC', startDate: '2026-01-01T09:00:00Z' },
       ]);
     });
 
     it('keeps the cadence when a deploy moves the start to now', () => {
-      const spec = { schedule: 'every 6 hours', startDate: '2026-01-01T03:00:00Z' };
+      const spec = { expression: 'every 6 hours', startDate: '2026-01-01T03:00:00Z', timezone: 'UTC', catchup: false };
       const result = toEventBridgeSchedules(spec, { now: new Date('2026-11-22T10:00:00Z') });
       expect(result).toEqual([{ expression: 'rate(6 hours)', timezone: 'UTC', startDate: '2026-11-22T15:00:00Z' }]);
     });
 
     it('counts a rate without start date from the epoch, so it keeps to the clock', () => {
-      const spec = { schedule: 'every 15 minutes' };
+      const spec = { expression: 'every 15 minutes', timezone: 'UTC', catchup: false };
       expect(toEventBridgeSchedules(spec, { now: new Date('2026-11-22T10:07:30Z') })).toEqual([
         { expression: 'rate(15 minutes)', timezone: 'UTC', startDate: '2026-11-22T10:15:00Z' },
       ]);
@@ -160,7 +177,7 @@ describe('Function: toEventBridgeSchedules', () => {
 
   describe('@once', () => {
     it('fires at(…) at the start date, in the DAG zone', () => {
-      const spec = { schedule: '@once', timezone: 'Europe/Berlin', startDate: '2026-12-01T06:00' };
+      const spec = { expression: '@once', timezone: 'Europe/Berlin', startDate: '2026-12-01T06:00', catchup: false };
       expect(toEventBridgeSchedules(spec)).toEqual([
         { expression: 'at(2026-12-01T06:00:00)', timezone: 'Europe/Berlin' },
       ]);
@@ -168,20 +185,26 @@ describe('Function: toEventBridgeSchedules', () => {
 
     it('writes a start date whose wall time repeats on a fall-back night in UTC, which is unambiguous', () => {
       // Prepare: 01:30 EST, the second 01:30 of 2026-11-01 in New York
-      const spec = { schedule: '@once', timezone: 'America/New_York', startDate: '2026-11-01T01:30:00-05:00' };
+      const spec = {
+        expression: '@once',
+        timezone: 'America/New_York',
+        startDate: '2026-11-01T01:30:00-05:00',
+        catchup: false,
+      };
       // Act / Assess
       expect(toEventBridgeSchedules(spec)).toEqual([{ expression: 'at(2026-11-01T06:30:00)', timezone: 'UTC' }]);
     });
 
     it('has nothing to deploy once its time has passed', () => {
-      const spec = { schedule: '@once', startDate: '2026-01-01' };
+      const spec = { expression: '@once', startDate: '2026-01-01', timezone: 'UTC', catchup: false };
       expect(toEventBridgeSchedules(spec, { now: new Date('2026-11-22T00:00:00Z') })).toEqual([]);
     });
   });
 
   it('throws a ScheduleError naming the field for an invalid spec', () => {
     // Act
-    const act = () => toEventBridgeSchedules({ schedule: '0 0 * * *', timezone: 'Mars/Olympus_Mons' });
+    const act = () =>
+      toEventBridgeSchedules({ expression: '0 0 * * *', timezone: 'Mars/Olympus_Mons', catchup: false });
     // Assess
     expect(act).toThrow(ScheduleError);
     expect(act).toThrow(expect.objectContaining({ field: 'timezone', value: 'Mars/Olympus_Mons' }));

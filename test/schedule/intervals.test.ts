@@ -14,7 +14,7 @@ const brief = (runs: Array<{ logicalDate: string; runAfter: string }>) =>
 describe('Function: nextRuns', () => {
   it('gives a daily run the day as its interval and fires it at the next midnight in the DAG zone', () => {
     // Prepare
-    const spec = { schedule: '@daily', timezone: 'Europe/Berlin', startDate: '2026-11-01' };
+    const spec = { expression: '@daily', timezone: 'Europe/Berlin', startDate: '2026-11-01', catchup: false };
     // Act
     const [run] = nextRuns(spec, new Date('2026-11-22T12:00:00Z'), 1);
     // Assess
@@ -27,7 +27,7 @@ describe('Function: nextRuns', () => {
   });
 
   it('starts with the first whole interval at or after the start date', () => {
-    const spec = { schedule: '@daily', startDate: '2026-11-01T06:00' };
+    const spec = { expression: '@daily', startDate: '2026-11-01T06:00', timezone: 'UTC', catchup: false };
     expect(brief(nextRuns(spec, new Date('2026-01-01T00:00:00Z'), 2))).toEqual([
       '2026-11-02T00:00:00+00:00 -> 2026-11-03T00:00:00+00:00',
       '2026-11-03T00:00:00+00:00 -> 2026-11-04T00:00:00+00:00',
@@ -35,7 +35,13 @@ describe('Function: nextRuns', () => {
   });
 
   it('gives no run a logical date after the end date', () => {
-    const spec = { schedule: '@daily', startDate: '2026-11-01', endDate: '2026-11-03' };
+    const spec = {
+      expression: '@daily',
+      startDate: '2026-11-01',
+      endDate: '2026-11-03',
+      timezone: 'UTC',
+      catchup: false,
+    };
     expect(brief(nextRuns(spec, new Date('2026-01-01T00:00:00Z'), 10))).toEqual([
       '2026-11-01T00:00:00+00:00 -> 2026-11-02T00:00:00+00:00',
       '2026-11-02T00:00:00+00:00 -> 2026-11-03T00:00:00+00:00',
@@ -44,14 +50,14 @@ describe('Function: nextRuns', () => {
   });
 
   it('counts only runs that fire strictly after the given instant', () => {
-    const spec = { schedule: '@hourly' };
+    const spec = { expression: '@hourly', timezone: 'UTC', catchup: false };
     expect(brief(nextRuns(spec, new Date('2026-11-22T10:00:00Z'), 1))).toEqual([
       '2026-11-22T10:00:00+00:00 -> 2026-11-22T11:00:00+00:00',
     ]);
   });
 
   it('fires on the last day of every month with L, February included', () => {
-    const spec = { schedule: '0 12 L * *' };
+    const spec = { expression: '0 12 L * *', timezone: 'UTC', catchup: false };
     expect(brief(nextRuns(spec, new Date('2027-01-15T00:00:00Z'), 3))).toEqual([
       '2026-12-31T12:00:00+00:00 -> 2027-01-31T12:00:00+00:00',
       '2027-01-31T12:00:00+00:00 -> 2027-02-28T12:00:00+00:00',
@@ -63,14 +69,22 @@ describe('Function: nextRuns', () => {
   });
 
   it('fires a Feb 29 schedule in leap years only', () => {
-    expect(brief(nextRuns({ schedule: '0 0 29 2 *' }, new Date('2026-01-01T00:00:00Z'), 2))).toEqual([
+    expect(
+      brief(
+        nextRuns({ expression: '0 0 29 2 *', timezone: 'UTC', catchup: false }, new Date('2026-01-01T00:00:00Z'), 2),
+      ),
+    ).toEqual([
       '2024-02-29T00:00:00+00:00 -> 2028-02-29T00:00:00+00:00',
       '2028-02-29T00:00:00+00:00 -> 2032-02-29T00:00:00+00:00',
     ]);
   });
 
   it('skips months without the day for day 31', () => {
-    const runs = nextRuns({ schedule: '0 0 31 * *' }, new Date('2026-01-01T00:00:00Z'), 7);
+    const runs = nextRuns(
+      { expression: '0 0 31 * *', timezone: 'UTC', catchup: false },
+      new Date('2026-01-01T00:00:00Z'),
+      7,
+    );
     expect(runs.map((run) => run.runAfter.slice(0, 10))).toEqual([
       '2026-01-31',
       '2026-03-31',
@@ -84,7 +98,11 @@ describe('Function: nextRuns', () => {
 
   it('fires on days matching either day field when both are restricted', () => {
     // 2026-06-01 is a Monday; the 15th is a Monday too
-    const runs = nextRuns({ schedule: '0 0 1,15 * MON' }, new Date('2026-05-31T00:00:00Z'), 5);
+    const runs = nextRuns(
+      { expression: '0 0 1,15 * MON', timezone: 'UTC', catchup: false },
+      new Date('2026-05-31T00:00:00Z'),
+      5,
+    );
     expect(runs.map((run) => run.runAfter.slice(0, 10))).toEqual([
       '2026-06-01',
       '2026-06-08',
@@ -96,16 +114,23 @@ describe('Function: nextRuns', () => {
 
   it('runs the nearest weekday with W and the last weekday with LW', () => {
     // 2026-08-15 is a Saturday (so Friday the 14th); 2026-05-31 is a Sunday (so Friday the 29th)
-    expect(nextRuns({ schedule: '0 0 15W * *' }, new Date('2026-08-01T00:00:00Z'), 1)[0]!.runAfter).toBe(
-      '2026-08-14T00:00:00+00:00',
-    );
-    expect(nextRuns({ schedule: '0 0 LW * *' }, new Date('2026-05-01T00:00:00Z'), 1)[0]!.runAfter).toBe(
-      '2026-05-29T00:00:00+00:00',
-    );
+    expect(
+      nextRuns({ expression: '0 0 15W * *', timezone: 'UTC', catchup: false }, new Date('2026-08-01T00:00:00Z'), 1)[0]!
+        .runAfter,
+    ).toBe('2026-08-14T00:00:00+00:00');
+    expect(
+      nextRuns({ expression: '0 0 LW * *', timezone: 'UTC', catchup: false }, new Date('2026-05-01T00:00:00Z'), 1)[0]!
+        .runAfter,
+    ).toBe('2026-05-29T00:00:00+00:00');
   });
 
   it('runs a rate every fixed duration from the start date', () => {
-    const spec = { schedule: 'every 6 hours', timezone: 'America/New_York', startDate: '2026-03-07T12:00' };
+    const spec = {
+      expression: 'every 6 hours',
+      timezone: 'America/New_York',
+      startDate: '2026-03-07T12:00',
+      catchup: false,
+    };
     expect(brief(nextRuns(spec, new Date('2026-03-07T00:00:00Z'), 4))).toEqual([
       '2026-03-07T12:00:00-05:00 -> 2026-03-07T18:00:00-05:00',
       '2026-03-07T18:00:00-05:00 -> 2026-03-08T00:00:00-05:00',
@@ -116,7 +141,7 @@ describe('Function: nextRuns', () => {
   });
 
   it('runs @once at its start date, with an empty interval, and never again', () => {
-    const spec = { schedule: '@once', startDate: '2026-12-01T06:00:00Z' };
+    const spec = { expression: '@once', startDate: '2026-12-01T06:00:00Z', timezone: 'UTC', catchup: false };
     expect(nextRuns(spec, new Date('2026-11-22T00:00:00Z'), 3)).toEqual([
       {
         logicalDate: '2026-12-01T06:00:00+00:00',
@@ -129,7 +154,9 @@ describe('Function: nextRuns', () => {
   });
 
   it('has no runs for a manual-only DAG', () => {
-    expect(nextRuns({ schedule: null }, new Date('2026-11-22T00:00:00Z'), 3)).toEqual([]);
+    expect(
+      nextRuns({ expression: null, timezone: 'UTC', catchup: false }, new Date('2026-11-22T00:00:00Z'), 3),
+    ).toEqual([]);
   });
 });
 
@@ -138,7 +165,7 @@ describe('Function: catchupIntervals', () => {
 
   it('with catchup, owes every interval that ended since the start date, oldest first', () => {
     // Prepare
-    const spec = { schedule: '@daily', startDate: '2026-11-01', catchup: true };
+    const spec = { expression: '@daily', startDate: '2026-11-01', catchup: true, timezone: 'UTC' };
     // Act
     const runs = catchupIntervals(spec, now);
     // Assess
@@ -151,7 +178,7 @@ describe('Function: catchupIntervals', () => {
   });
 
   it('continues after the last run and stops at the limit', () => {
-    const spec = { schedule: '@hourly', startDate: '2026-01-01', catchup: true };
+    const spec = { expression: '@hourly', startDate: '2026-01-01', catchup: true, timezone: 'UTC' };
     const runs = catchupIntervals(spec, now, { lastLogicalDate: '2026-11-05T03:00:00Z', limit: 3 });
     expect(runs.map((run) => run.logicalDate)).toEqual([
       '2026-11-05T04:00:00+00:00',
@@ -161,7 +188,7 @@ describe('Function: catchupIntervals', () => {
   });
 
   it('enumerates a long catchup in pages of at most limit runs', () => {
-    const spec = { schedule: '*/5 * * * *', startDate: '2026-01-01', catchup: true };
+    const spec = { expression: '*/5 * * * *', startDate: '2026-01-01', catchup: true, timezone: 'UTC' };
     const first = catchupIntervals(spec, now, { limit: 1000 });
     const second = catchupIntervals(spec, now, { limit: 1000, lastLogicalDate: first.at(-1)!.logicalDate });
     expect(first).toHaveLength(1000);
@@ -169,22 +196,28 @@ describe('Function: catchupIntervals', () => {
   });
 
   it('without catchup, owes only the latest interval that ended', () => {
-    const spec = { schedule: '@daily', startDate: '2026-11-01', catchup: false };
+    const spec = { expression: '@daily', startDate: '2026-11-01', catchup: false, timezone: 'UTC' };
     expect(brief(catchupIntervals(spec, now))).toEqual(['2026-11-04T00:00:00+00:00 -> 2026-11-05T00:00:00+00:00']);
   });
 
   it('without catchup, owes nothing when the latest interval already ran', () => {
-    const spec = { schedule: '@daily', startDate: '2026-11-01' };
+    const spec = { expression: '@daily', startDate: '2026-11-01', timezone: 'UTC', catchup: false };
     expect(catchupIntervals(spec, now, { lastLogicalDate: '2026-11-04' })).toEqual([]);
   });
 
   it('owes nothing before the first interval has ended', () => {
-    const spec = { schedule: '@daily', startDate: '2026-11-05', catchup: true };
+    const spec = { expression: '@daily', startDate: '2026-11-05', catchup: true, timezone: 'UTC' };
     expect(catchupIntervals(spec, now)).toEqual([]);
   });
 
   it('stops at the end date', () => {
-    const spec = { schedule: '@daily', startDate: '2026-11-01', endDate: '2026-11-02', catchup: true };
+    const spec = {
+      expression: '@daily',
+      startDate: '2026-11-01',
+      endDate: '2026-11-02',
+      catchup: true,
+      timezone: 'UTC',
+    };
     expect(catchupIntervals(spec, now).map((run) => run.logicalDate)).toEqual([
       '2026-11-01T00:00:00+00:00',
       '2026-11-02T00:00:00+00:00',
@@ -195,14 +228,14 @@ describe('Function: catchupIntervals', () => {
   });
 
   it('owes a past @once its run until it has run, whatever catchup says', () => {
-    const spec = { schedule: '@once', startDate: '2026-11-01T06:00:00Z', catchup: false };
+    const spec = { expression: '@once', startDate: '2026-11-01T06:00:00Z', catchup: false, timezone: 'UTC' };
     expect(catchupIntervals(spec, now).map((run) => run.logicalDate)).toEqual(['2026-11-01T06:00:00+00:00']);
     expect(catchupIntervals(spec, now, { lastLogicalDate: '2026-11-01T06:00:00Z' })).toEqual([]);
   });
 });
 
 describe('Function: backfillIntervals', () => {
-  const spec = { schedule: '@daily', timezone: 'Asia/Kolkata' };
+  const spec = { expression: '@daily', timezone: 'Asia/Kolkata', catchup: false };
 
   it('gives the runs whose logical dates fall in the range, ends included', () => {
     const runs = backfillIntervals(spec, '2026-11-01', '2026-11-03');
@@ -229,18 +262,20 @@ describe('Function: backfillIntervals', () => {
   });
 
   it('refuses a range with more runs than the limit', () => {
-    const act = () => backfillIntervals({ schedule: '* * * * *' }, '2026-01-01', '2027-01-01');
+    const act = () =>
+      backfillIntervals({ expression: '* * * * *', timezone: 'UTC', catchup: false }, '2026-01-01', '2027-01-01');
     expect(act).toThrow("from '2026-01-01' to '2027-01-01' holds more than 10000 runs; backfill a shorter range");
   });
 
   it('refuses a manual-only DAG', () => {
-    const act = () => backfillIntervals({ schedule: null }, '2026-11-01', '2026-11-03');
+    const act = () =>
+      backfillIntervals({ expression: null, timezone: 'UTC', catchup: false }, '2026-11-01', '2026-11-03');
     expect(act).toThrow('schedule null has no intervals to backfill: the DAG only runs when triggered');
   });
 });
 
 describe('Function: scheduledInterval', () => {
-  const spec = { schedule: '@daily', timezone: 'Europe/Berlin', startDate: '2026-11-01' };
+  const spec = { expression: '@daily', timezone: 'Europe/Berlin', startDate: '2026-11-01', catchup: false };
 
   it('maps a fire to the run that fires then', () => {
     expect(brief([scheduledInterval(spec, new Date('2026-11-22T23:00:00Z'))!])).toEqual([
@@ -255,7 +290,7 @@ describe('Function: scheduledInterval', () => {
 
   it('maps the two schedules of a day matching both day fields to one run', () => {
     // 2026-06-01 is a Monday: cron(0 0 1 * ? *) and cron(0 0 ? * 2 *) both fire at its midnight
-    const both = { schedule: '0 0 1 * 1' };
+    const both = { expression: '0 0 1 * 1', timezone: 'UTC', catchup: false };
     const run = scheduledInterval(both, new Date('2026-06-01T00:00:00Z'))!;
     expect(brief([run])).toEqual(['2026-05-25T00:00:00+00:00 -> 2026-06-01T00:00:00+00:00']);
   });

@@ -14,7 +14,9 @@ describe('Function: validateSchedule', () => {
     '0 6 * * 5#3',
     null,
   ])("accepts '%s'", (schedule) => {
-    expect(validateSchedule({ schedule, startDate: '2026-01-01', timezone: 'Europe/Berlin' })).toEqual([]);
+    expect(
+      validateSchedule({ expression: schedule, startDate: '2026-01-01', timezone: 'Europe/Berlin', catchup: false }),
+    ).toEqual([]);
   });
 
   it.each([
@@ -63,11 +65,13 @@ describe('Function: validateSchedule', () => {
     ],
     ['', "schedule '' is empty; use null for a DAG that only runs when triggered"],
   ])("refuses '%s'", (schedule, message) => {
-    expect(validateSchedule({ schedule })).toEqual([{ field: 'schedule', message }]);
+    expect(validateSchedule({ expression: schedule, timezone: 'UTC', catchup: false })).toEqual([
+      { field: 'schedule', message },
+    ]);
   });
 
   it('refuses an unknown time zone', () => {
-    expect(validateSchedule({ schedule: '@daily', timezone: 'Mars/Olympus_Mons' })).toEqual([
+    expect(validateSchedule({ expression: '@daily', timezone: 'Mars/Olympus_Mons', catchup: false })).toEqual([
       {
         field: 'timezone',
         message:
@@ -77,7 +81,7 @@ describe('Function: validateSchedule', () => {
   });
 
   it('suggests the exact spelling of a zone EventBridge would not match', () => {
-    expect(validateSchedule({ schedule: '@daily', timezone: 'america/new_york' })).toEqual([
+    expect(validateSchedule({ expression: '@daily', timezone: 'america/new_york', catchup: false })).toEqual([
       {
         field: 'timezone',
         message:
@@ -87,37 +91,59 @@ describe('Function: validateSchedule', () => {
   });
 
   it('refuses dates it cannot read, and an end before the start', () => {
-    expect(validateSchedule({ schedule: '@daily', startDate: '2026-02-30', endDate: 'soon' })).toEqual([
+    expect(
+      validateSchedule({
+        expression: '@daily',
+        startDate: '2026-02-30',
+        endDate: 'soon',
+        timezone: 'UTC',
+        catchup: false,
+      }),
+    ).toEqual([
       { field: 'startDate', message: "startDate '2026-02-30' is not a real date" },
       {
         field: 'endDate',
         message: "endDate 'soon' is not an ISO date or date-time (e.g. 2026-01-01 or 2026-01-01T06:00:00+01:00)",
       },
     ]);
-    expect(validateSchedule({ schedule: '@daily', startDate: '2026-06-01', endDate: '2026-01-01' })).toEqual([
-      { field: 'endDate', message: "endDate '2026-01-01' is before startDate '2026-06-01'" },
-    ]);
+    expect(
+      validateSchedule({
+        expression: '@daily',
+        startDate: '2026-06-01',
+        endDate: '2026-01-01',
+        timezone: 'UTC',
+        catchup: false,
+      }),
+    ).toEqual([{ field: 'endDate', message: "endDate '2026-01-01' is before startDate '2026-06-01'" }]);
   });
 
   it('refuses a date outside the years EventBridge can schedule', () => {
-    expect(validateSchedule({ schedule: '@daily', startDate: '0026-01-01' })).toEqual([
-      { field: 'startDate', message: "startDate '0026-01-01' has year 26, outside 1970-2199" },
-    ]);
+    expect(
+      validateSchedule({ expression: '@daily', startDate: '0026-01-01', timezone: 'UTC', catchup: false }),
+    ).toEqual([{ field: 'startDate', message: "startDate '0026-01-01' has year 26, outside 1970-2199" }]);
   });
 
   it('needs a start date for @once', () => {
-    expect(validateSchedule({ schedule: '@once' })).toEqual([
+    expect(validateSchedule({ expression: '@once', timezone: 'UTC', catchup: false })).toEqual([
       { field: 'startDate', message: "schedule '@once' needs a startDate: the one run's logical date" },
     ]);
   });
 
   it('reports every problem at once', () => {
-    const problems = validateSchedule({ schedule: '0 0 * *', timezone: 'Nowhere', startDate: 'x', endDate: 'y' });
+    const problems = validateSchedule({
+      expression: '0 0 * *',
+      timezone: 'Nowhere',
+      startDate: 'x',
+      endDate: 'y',
+      catchup: false,
+    });
     expect(problems.map((problem) => problem.field)).toEqual(['schedule', 'timezone', 'startDate', 'endDate']);
   });
 
   it('never throws, whatever it is given', () => {
-    expect(validateSchedule({ schedule: 42 as unknown as string, timezone: 7 as unknown as string })).toEqual([
+    expect(
+      validateSchedule({ expression: 42 as unknown as string, timezone: 7 as unknown as string, catchup: false }),
+    ).toEqual([
       { field: 'schedule', message: 'schedule must be a cron expression, a preset, a rate or null, got 42' },
       { field: 'timezone', message: 'timezone must be an IANA zone name, got 7' },
     ]);
@@ -129,7 +155,11 @@ describe('Class: ScheduleError', () => {
     // Act
     let caught: unknown;
     try {
-      nextRuns({ schedule: '0 0 * * *', startDate: '2026-06-01', endDate: '2026-01-01' }, new Date(), 1);
+      nextRuns(
+        { expression: '0 0 * * *', startDate: '2026-06-01', endDate: '2026-01-01', timezone: 'UTC', catchup: false },
+        new Date(),
+        1,
+      );
     } catch (error) {
       caught = error;
     }

@@ -1,4 +1,4 @@
-import type { TaskMessage } from '../../../lib/compiler/worker-contract.ts';
+import type { TaskMessage, WorkerTask } from '../../../lib/compiler/worker-contract.ts';
 import { runTaskTry } from '../../../lib/runtime/task-runner.ts';
 import type { Dag } from '../../../lib/sdk/dag.ts';
 
@@ -68,6 +68,8 @@ export const byItem = (items: Record<number, Behaviour>, otherwise: Behaviour = 
 /** What a side gives a behaviour: its clock and its way to heartbeat. */
 export interface Side {
   readonly dag: Dag;
+  /** The compiled DAG's tasks, as a worker reads them from its manifest (the `function` behaviour needs them). */
+  readonly tasks?: ReadonlyMap<string, WorkerTask>;
   /** How many messages for this task (or mapped item) came before this one. */
   readonly callIndex: number;
   /** Milliseconds of this side's clock. */
@@ -88,7 +90,8 @@ export async function play(behaviour: Behaviour, message: TaskMessage, side: Sid
       return { ok: false, error: behaviour.error, cause: behaviour.cause };
     case 'function': {
       const everyMs = side.heartbeatEveryMs(message.taskId);
-      const outcome = await runTaskTry(side.dag, message, {
+      if (side.tasks === undefined) throw new Error('the function behaviour needs the compiled tasks (Side.tasks)');
+      const outcome = await runTaskTry(side.dag, side.tasks.get(message.taskId), message, {
         ...(everyMs !== undefined ? { heartbeat: { everyMs, send: side.heartbeat } } : {}),
       });
       return outcome.ok

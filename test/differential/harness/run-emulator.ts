@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type CompiledDag, compileDag } from '../../../lib/compiler/compile-dag.ts';
-import { fillPlaceholders } from '../../../lib/dag-sync/fill-placeholders.ts';
+import { fillPlaceholders } from '../../../lib/compiler/fill-placeholders.ts';
+import { workerTasksOf } from '../../../lib/compiler/worker-contract.ts';
 import { executionName } from '../../../lib/runs/execution-name.ts';
 import { manualContext } from '../../helpers/run-context.ts';
 import { type Behaviour, play, succeed } from './behaviour.ts';
@@ -52,6 +53,7 @@ export async function runOnEmulator(
     const log = new CallLog();
     const heartbeatSeconds = new Map(compiled.ir.tasks.map((task) => [task.id, task.heartbeatSeconds]));
     const keys = new Map(compiled.ir.tasks.map((task) => [task.id, task.key]));
+    const workerTasks = workerTasksOf(compiled.manifest!);
     const behaviourOf = (taskId: string): Behaviour => test.behaviours?.[taskId] ?? test.defaultBehaviour ?? succeed();
     const worker = new TestWorker({
       sqs,
@@ -63,6 +65,7 @@ export async function runOnEmulator(
         log.track(message, (callIndex) =>
           play(behaviourOf(message.taskId), message, {
             dag: test.dag,
+            tasks: workerTasks,
             callIndex,
             sleep,
             heartbeat,

@@ -1,4 +1,5 @@
 import { compileDag } from '../../../lib/compiler/compile-dag.ts';
+import { workerTasksOf } from '../../../lib/compiler/worker-contract.ts';
 import { Clock } from '../../../lib/local/clock.ts';
 import type { TaskResources } from '../../../lib/local/interpreter.ts';
 import { runDagLocally, type TaskInstance } from '../../../lib/local/run-dag.ts';
@@ -25,6 +26,7 @@ export async function runLocal(test: DifferentialCase, native?: TaskResources): 
   const clock = new Clock({ speed: test.speed ?? 20 });
   const heartbeatSeconds = new Map(compiled.ir.tasks.map((task) => [task.id, task.heartbeatSeconds]));
   const log = new CallLog();
+  const workerTasks = workerTasksOf(compiled.manifest!);
   const entered: Array<{ name: string; input: unknown }> = [];
   const behaviourOf = (taskId: string): Behaviour => test.behaviours?.[taskId] ?? test.defaultBehaviour ?? succeed();
 
@@ -38,6 +40,7 @@ export async function runLocal(test: DifferentialCase, native?: TaskResources): 
       const answer = await log.track(message, (callIndex) =>
         play(behaviourOf(message.taskId), message, {
           dag: test.dag,
+          tasks: workerTasks,
           callIndex,
           sleep: (ms) => clock.sleep(ms),
           heartbeat: hooks.onHeartbeat,

@@ -1,0 +1,58 @@
+import type { RunState, TaskState } from '../../compiler/run-states.ts';
+
+/**
+ * Where `runs`, `tasks` and `logs` read runs from: the local store, or the deployed stack's tables. One port, two
+ * adapters (`LocalRunHistory` in lib/local, `CloudRunHistory` in lib/runs), so each command has one code path.
+ * The adapters return their own records, which carry at least these fields (and `--json` prints them whole).
+ */
+export interface RunHistory {
+  /** Where the runs are kept, for messages: `.airstep`, `cdk-outputs.json › AirstepStack`. */
+  readonly where: string;
+  /** The local store (runs of this machine), not a deployed stack. */
+  readonly local: boolean;
+  /** Runs, newest first; `dagId` narrows to one DAG. */
+  runs(dagId?: string): Promise<RunSummary[]>;
+  /** Runs whose id is `runId` (the only answer when some are) or, failing that, starts with it. */
+  findRuns(runId: string, dagId?: string): Promise<RunSummary[]>;
+  /** The run's task instances, by task id then map index. */
+  tasks(run: RunSummary): Promise<TaskInstanceSummary[]>;
+}
+
+export interface RunSummary {
+  readonly dagId: string;
+  readonly runId: string;
+  readonly state: RunState | 'unknown';
+  readonly startedAt?: string;
+  readonly executionArn?: string;
+}
+
+export interface TaskInstanceSummary {
+  readonly taskId: string;
+  /** -1 for a task's own record; the item's index for an instance of a mapped task. */
+  readonly mapIndex: number;
+  readonly state: TaskState;
+  readonly tries?: number;
+  readonly startedAt?: string;
+  readonly durationMs?: number;
+  readonly error?: string;
+}
+
+/** The one run `runId` names, or why it names none or several. */
+export async function pickRun(
+  history: RunHistory,
+  runId: string,
+  dagId: string | undefined,
+): Promise<{ ok: true; run: RunSummary } | { ok: false; message: string }> {
+  const matches = await history.findRuns(runId, dagId);
+  const where = dagId !== undefined ? `${dagId} in ${history.where}` : history.where;
+  if (matches.length === 0) return { ok: false, message: `no run '${runId}' of ${where} (see airstep runs)` };
+  if (matches.length > 1) {
+    return {
+      ok: false,
+      message:
+        `'${runId}' matches ${matches.length} runs of ${where}: ${matches.map((run) => `${run.dagId} › ${run.runId}`).join(', ')}; ` +
+        'give the whole run id, or --dag',
+    };
+  }
+  return { ok: true, run: matches[0]! };
+}

@@ -1,0 +1,62 @@
+import { PLACEHOLDER } from './placeholders.ts';
+
+/** Deploy-time values for a compiled definition's `${Placeholders}` (see placeholders.ts). */
+export interface PlaceholderValues {
+  readonly dagVersion: string;
+  readonly controlQueueUrl: string;
+  /** Queue name -> URL. */
+  readonly taskQueueUrls: Readonly<Record<string, string>>;
+  readonly ecsClusterArn?: string;
+  /** The Airstep worker's task definition family (ECS runs its latest revision). */
+  readonly workerTaskDefinition?: string;
+  readonly subnetIds?: string;
+  readonly securityGroupIds?: string;
+  readonly assignPublicIp?: string;
+  /** Task key -> the task definition registered for that `container` task. */
+  readonly containerTaskDefinitions?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Fills every placeholder, as dag-sync deploys a DAG and the local engine runs it. A placeholder with no value (a
+ * queue the stack does not have, say) is an error naming it, never a broken state machine.
+ */
+export function fillPlaceholders(asl: string, values: PlaceholderValues): string {
+  const missing = new Set<string>();
+  const filled = asl.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
+    const value = placeholderValue(name, values);
+    if (value === undefined) missing.add(name);
+    return value ?? whole;
+  });
+  if (missing.size > 0) {
+    throw new Error(
+      `no value for ${[...missing].sort().join(', ')}: add the queue to the Airstep construct's queueNames, or the Fargate settings`,
+    );
+  }
+  return filled;
+}
+
+function placeholderValue(name: string, values: PlaceholderValues): string | undefined {
+  const after = (prefix: string) => (name.startsWith(prefix) ? name.slice(prefix.length) : undefined);
+  const queue = after(PLACEHOLDER.taskQueueUrlPrefix);
+  if (queue !== undefined) return values.taskQueueUrls[queue];
+  const container = after(PLACEHOLDER.containerTaskDefinitionPrefix);
+  if (container !== undefined) return values.containerTaskDefinitions?.[container];
+  switch (name) {
+    case PLACEHOLDER.dagVersion:
+      return values.dagVersion;
+    case PLACEHOLDER.controlQueueUrl:
+      return values.controlQueueUrl;
+    case PLACEHOLDER.ecsClusterArn:
+      return values.ecsClusterArn;
+    case PLACEHOLDER.subnetIds:
+      return values.subnetIds;
+    case PLACEHOLDER.securityGroupIds:
+      return values.securityGroupIds;
+    case PLACEHOLDER.assignPublicIp:
+      return values.assignPublicIp;
+    case PLACEHOLDER.workerTaskDefinition:
+      return values.workerTaskDefinition;
+    default:
+      return undefined;
+  }
+}

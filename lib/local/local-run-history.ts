@@ -1,0 +1,31 @@
+import { LocalStore, type RunRecord, type TaskRecord } from './local-store.ts';
+
+/** The local store as the CLI reads runs (the `RunHistory` port of lib/cli/history). */
+export class LocalRunHistory {
+  readonly where: string;
+  readonly local = true;
+
+  private constructor(private readonly store: LocalStore) {
+    this.where = store.root;
+  }
+
+  /** Opens the store, marking runs whose process is gone as `interrupted` first. */
+  static async open(store = new LocalStore()): Promise<LocalRunHistory> {
+    await store.recoverInterrupted();
+    return new LocalRunHistory(store);
+  }
+
+  runs(dagId?: string): Promise<RunRecord[]> {
+    return this.store.runs(dagId);
+  }
+
+  async findRuns(runId: string, dagId?: string): Promise<RunRecord[]> {
+    const runs = await this.store.runs(dagId);
+    const exact = runs.filter((run) => run.runId === runId);
+    return exact.length > 0 ? exact : runs.filter((run) => run.runId.startsWith(runId));
+  }
+
+  tasks(run: { readonly dagId: string; readonly runId: string }): Promise<TaskRecord[]> {
+    return this.store.tasks(run.dagId, run.runId);
+  }
+}
