@@ -1,13 +1,22 @@
 /**
- * Local engine figures, side by side on the same ASL in one run: Airstep's interpreter against
- * aws-local-stepfunctions. Prints µs per state, runs per second and the time ratio (goal: Airstep ≤ 0.66× its
- * time), then `airstep run` of a 7-task no-op DAG as a whole process (cold), and hop latency (upstream end ->
- * downstream start, goal ≤ 5 ms p50). Figures only: nothing here asserts a time.
+ * Local engine figures, side by side in one run: Airstep's interpreter against aws-local-stepfunctions on the
+ * same ASL (µs per state, runs per second, the time ratio; goal: Airstep ≤ 0.66× its time); in-process hop latency
+ * (upstream end -> downstream start, goal ≤ 5 ms p50); `airstep run` of the 7-task no-op DAG as a whole, cold
+ * process (goal ≤ 0.7 s median), with its ratio to Airflow's `airflow dags test` of the same DAG; and the fan-out
+ * hop through worker processes (upstream end -> each parallel task's code start, goal ≤ 20 ms median).
+ * Figures only: nothing here asserts a time.
  *
- *   npm run bench:local            a table
- *   npm run bench:local -- --json  one JSON document
+ *   npm run bench:local                 a table
+ *   npm run bench:local -- --json       one JSON document
+ *   npm run bench:local -- --airflow    also installs Apache Airflow (PyPI, into bench/.airflow-venv) and times
+ *                                       `airflow dags test` of bench/fixtures/noop_medallion.py; without it, the
+ *                                       ratio is to the figure recorded on this machine (8.1 s, Airflow 3.3.2)
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { AslState, StateMachineDefinition } from '../lib/compiler/asl-types.ts';
@@ -17,6 +26,7 @@ import { runExecution, type TaskResources } from '../lib/local/interpreter.ts';
 import { parseDefinition } from '../lib/local/parse-definition.ts';
 import { runDagLocally } from '../lib/local/run-dag.ts';
 import { TaskTokens } from '../lib/local/task-tokens.ts';
+import { ensureDistBuilt } from '../test/build-dist.ts';
 import noopMedallion from './fixtures/noop_medallion.ts';
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers, which Node 20 lacks.
@@ -246,28 +256,83 @@ const hopLatency = {
   samples: hops.length,
 };
 
-// `airstep run` of the 7-task no-op DAG as a whole process, cold (a new Node process each time).
+// `airstep run` as a whole process, cold (a new Node process each time), from the compiled CLI as users run it.
+// (A checkout from before the compiled CLI has no build: its bin/airstep.js runs the sources.)
+if (existsSync('tsconfig.build.json')) await ensureDistBuilt((line) => console.error(line));
 const exec = promisify(execFile);
-const cold: number[] = [];
-let coldError: string | undefined;
-for (let i = 0; i < 5; i++) {
-  const started = performance.now();
-  try {
-    await exec(process.execPath, ['bin/airstep.js', 'run', 'bench/fixtures/noop_medallion.ts', '--json'], {
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    cold.push(performance.now() - started);
-  } catch (error) {
-    coldError = String((error as { stderr?: string }).stderr ?? error).slice(0, 500);
-    break;
-  }
+
+interface CliRun {
+  readonly ms: number;
+  readonly tasks: ReadonlyArray<{ taskId: string; endedAt?: string; output?: unknown }>;
 }
-cold.sort((a, b) => a - b);
+
+async function airstepRun(file: string): Promise<CliRun> {
+  const started = performance.now();
+  const { stdout } = await exec(process.execPath, ['bin/airstep.js', 'run', file, '--json'], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { ms: performance.now() - started, tasks: (JSON.parse(stdout) as { tasks: CliRun['tasks'] }).tasks };
+}
+
+/** Upstream task's end (as the engine saw it) -> each downstream task's code start (its `codeStartedAt`). */
+function fanOutHops(run: CliRun, upstream: string): number[] {
+  const end = Date.parse(run.tasks.find((task) => task.taskId === upstream)!.endedAt!);
+  return run.tasks.flatMap((task) => {
+    const at = (task.output as { codeStartedAt?: number } | undefined)?.codeStartedAt;
+    return at !== undefined ? [at - end] : [];
+  });
+}
+
+const COLD_RUNS = 7;
+const cold: number[] = [];
+const coldHops: number[] = [];
+const warmHops: number[] = [];
+let coldError: string | undefined;
+try {
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const run = await airstepRun('bench/fixtures/noop_medallion.ts');
+    cold.push(run.ms);
+    coldHops.push(...fanOutHops(run, 'check_raw_files'));
+  }
+  for (let i = 0; i < 5; i++) warmHops.push(...fanOutHops(await airstepRun('bench/fixtures/fan_out.ts'), 'start'));
+} catch (error) {
+  coldError = String((error as { stderr?: string }).stderr ?? error).slice(0, 500);
+}
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return round(sorted[Math.floor(sorted.length / 2)]!);
+};
 const coldRun =
-  cold.length > 0 ? { medianMs: round(cold[Math.floor(cold.length / 2)]!), runs: cold.length } : { error: coldError };
+  coldError === undefined
+    ? {
+        medianMs: median(cold),
+        runs: cold.length,
+        // The medallion's fan-out follows a no-op task, in a process that has just started.
+        fanOutHopMedianMs: median(coldHops),
+        fanOutHopSamples: coldHops.length,
+      }
+    : { error: coldError };
+const fanOutHop =
+  coldError === undefined
+    ? { medianMs: median(warmHops), maxMs: round(Math.max(...warmHops)), samples: warmHops.length }
+    : { error: coldError };
+
+// Airflow's `airflow dags test` of the same DAG (bench/fixtures/noop_medallion.py): measured with --airflow,
+// otherwise the figure recorded on this machine.
+const AIRFLOW_VERSION = '3.3.2';
+const RECORDED_AIRFLOW = { medianMs: 8100, recorded: true, version: AIRFLOW_VERSION } as const;
+const airflow = process.argv.includes('--airflow') ? await timeAirflow(3) : RECORDED_AIRFLOW;
+const airflowRatio =
+  coldRun.medianMs !== undefined && 'medianMs' in airflow ? round(airflow.medianMs / coldRun.medianMs) : undefined;
 
 if (json) {
-  console.log(JSON.stringify({ node: process.version, engine: engineRows, hopLatency, coldRun }, null, 2));
+  console.log(
+    JSON.stringify(
+      { node: process.version, engine: engineRows, hopLatency, coldRun, fanOutHop, airflow, airflowRatio },
+      null,
+      2,
+    ),
+  );
 } else {
   console.log(`Local engine vs aws-local-stepfunctions (same ASL, same process, Node ${process.version})\n`);
   console.log(
@@ -279,13 +344,65 @@ if (json) {
     );
   }
   console.log(
-    `\nhop latency (upstream end -> downstream start): p50 ${hopLatency.p50Ms} ms, p95 ${hopLatency.p95Ms} ms over ${hopLatency.samples} hops`,
+    `\nhop latency, in-process (upstream end -> downstream start): p50 ${hopLatency.p50Ms} ms, p95 ${hopLatency.p95Ms} ms over ${hopLatency.samples} hops`,
   );
-  console.log(
-    'medianMs' in coldRun
-      ? `airstep run, 7 no-op tasks, cold process: ${coldRun.medianMs} ms median of ${coldRun.runs}`
-      : `airstep run cold: failed: ${coldRun.error}`,
-  );
+  if ('medianMs' in coldRun && 'medianMs' in fanOutHop) {
+    console.log(
+      `airstep run, 7 no-op tasks, cold process: ${coldRun.medianMs} ms median of ${coldRun.runs} (goal ≤ 700 ms); its fan-out hop: ${coldRun.fanOutHopMedianMs} ms median of ${coldRun.fanOutHopSamples}`,
+    );
+    console.log(
+      `fan-out hop (upstream end -> each parallel task's code start, worker processes, bench/fixtures/fan_out.ts): ${fanOutHop.medianMs} ms median, ${fanOutHop.maxMs} ms max of ${fanOutHop.samples} (goal ≤ 20 ms)`,
+    );
+    console.log(
+      'error' in airflow
+        ? `airflow dags test: failed: ${airflow.error}`
+        : `airflow dags test (Airflow ${airflow.version}), same DAG: ${airflow.medianMs} ms${'recorded' in airflow ? ' (a figure recorded on this machine; --airflow measures it)' : ` median of ${airflow.runs}`}; airstep run takes 1/${airflowRatio} of its time (${airflowRatio}x faster)`,
+    );
+  } else {
+    console.log(`airstep run cold: failed: ${coldError}`);
+  }
+}
+
+/**
+ * Installs Apache Airflow from PyPI into bench/.airflow-venv (once), then times `airflow dags test` of the same
+ * DAG as whole processes, in an Airflow home of its own (its metadata database migrated first, not timed).
+ */
+async function timeAirflow(
+  runs: number,
+): Promise<{ medianMs: number; runs: number; version: string } | { error: string; version: string }> {
+  const venv = join('bench', '.airflow-venv');
+  const bin = (name: string) => join(venv, 'bin', name);
+  try {
+    if (!existsSync(bin('airflow'))) {
+      console.error(`installing apache-airflow==${AIRFLOW_VERSION} into ${venv} (once; a few minutes)`);
+      await exec('python3', ['-m', 'venv', venv]);
+      await exec(bin('pip'), ['install', '--quiet', `apache-airflow==${AIRFLOW_VERSION}`], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    }
+    const home = await mkdtemp(join(tmpdir(), 'airstep-bench-airflow-'));
+    await mkdir(join(home, 'dags'));
+    await copyFile(join('bench', 'fixtures', 'noop_medallion.py'), join(home, 'dags', 'noop_medallion.py'));
+    const env = {
+      ...process.env,
+      AIRFLOW_HOME: home,
+      AIRFLOW__CORE__DAGS_FOLDER: join(home, 'dags'),
+      AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
+    };
+    await exec(bin('airflow'), ['db', 'migrate'], { env, maxBuffer: 64 * 1024 * 1024 });
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await exec(bin('airflow'), ['dags', 'test', 'noop_medallion', '2026-11-22'], {
+        env,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      times.push(performance.now() - started);
+    }
+    return { medianMs: median(times), runs, version: AIRFLOW_VERSION };
+  } catch (error) {
+    return { error: String((error as { stderr?: string }).stderr ?? error).slice(-500), version: AIRFLOW_VERSION };
+  }
 }
 
 function round(value: number): number {
