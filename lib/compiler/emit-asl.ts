@@ -12,6 +12,7 @@ import {
   type Formula,
   triggerRuleFormulas,
 } from './trigger-rule-decision.ts';
+import { STATE_SUFFIX } from './worker-contract.ts';
 
 /**
  * The state payload every state reads and writes:
@@ -208,7 +209,7 @@ class AslEmitter {
 
   private emitRun(emission: TaskEmission): void {
     const { task, name } = emission;
-    const caught = `${name}:failed`;
+    const caught = `${name}${STATE_SUFFIX.failed}`;
     emitRunStates(
       {
         ir: this.ir,
@@ -289,7 +290,7 @@ class AslEmitter {
 
   private emitTask(task: TaskIR, next: Entry, previous: Step | undefined): Entry {
     const name = this.names.get(task.id)!;
-    const signal = this.signaled.has(task.id) ? `${name}:signal` : undefined;
+    const signal = this.signaled.has(task.id) ? `${name}${STATE_SUFFIX.signal}` : undefined;
     const emission: TaskEmission = { task, name, next, signal, runRequested: false };
     if (signal !== undefined) {
       this.states.set(signal, {
@@ -329,7 +330,7 @@ class AslEmitter {
     const choices = this.decisionChoices(emission);
     let entry: string;
     if (choices.rules.length > 0) {
-      const decide = `${name}:decide`;
+      const decide = `${name}${STATE_SUFFIX.decide}`;
       this.states.set(decide, { Type: 'Choice', Choices: choices.rules, Default: choices.fallback });
       entry = decide;
     } else {
@@ -337,7 +338,7 @@ class AslEmitter {
     }
     const waitFor = this.gated.get(task.id);
     if (waitFor !== undefined) {
-      const gate = `${name}:gate`;
+      const gate = `${name}${STATE_SUFFIX.gate}`;
       this.states.set(gate, {
         Type: 'Task',
         Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
@@ -502,8 +503,9 @@ class AslEmitter {
 
 /** The first state a task runs: sensors start by initialising their poke count, literal maps their items. */
 function runEntryName(task: TaskIR, name: string): string {
-  if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}:start`;
-  if (task.kind === 'code' && task.mapping !== undefined && 'items' in task.mapping.over) return `${name}:items`;
+  if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}${STATE_SUFFIX.start}`;
+  if (task.kind === 'code' && task.mapping !== undefined && 'items' in task.mapping.over)
+    return `${name}${STATE_SUFFIX.items}`;
   return name;
 }
 
