@@ -8,6 +8,7 @@ import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
+import { ChildProcessError } from '../runtime/child-process.ts';
 import type { ScheduleSpec } from '../schedule/index.ts';
 import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
 import { dagFilesUnder, displayPath, isDagFileName } from './load-dags.ts';
@@ -362,7 +363,7 @@ class DevChild {
     this.ready = new Promise((done, fail) => {
       void this.exited.then(() =>
         fail(
-          new Error(
+          new ChildProcessError(
             `its process ended at start (${this.child.signalCode ?? `exit code ${this.child.exitCode}`}): ${this.lastError()}`,
           ),
         ),

@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ItemLease } from '../dynamo/item-lease.ts';
-import { AirstepError } from '../sdk/errors.ts';
+import { AirstepError } from '../errors/airstep-error.ts';
 import { orderKey } from './s3-event-order.ts';
 
 /**

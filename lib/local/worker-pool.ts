@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
+import { ChildProcessError } from '../runtime/child-process.ts';
 
 /** How one try is run: its task's compiled facts, heartbeat cadence (real milliseconds) and where heartbeats go. */
 export interface TryHooks {
@@ -147,7 +148,7 @@ export class ProcessWorkerPool {
       ready: new Promise<void>((resolve, reject) => {
         child.once('message', () => resolve());
         child.once('exit', (code) =>
-          reject(new Error(`worker for ${this.options.dagId} exited at start (${code}): ${stderr.trim()}`)),
+          reject(new ChildProcessError(`worker for ${this.options.dagId} exited at start (${code}): ${stderr.trim()}`)),
         );
       }),
     };

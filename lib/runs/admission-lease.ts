@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ItemLease } from '../dynamo/item-lease.ts';
-import { AirstepError } from '../sdk/errors.ts';
+import { AirstepError } from '../errors/airstep-error.ts';
 
 /**
  * Admitting a run of a DAG is read, decide, write: count its running runs, then start (and record) or queue.

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AirstepError } from '../errors/airstep-error.ts';
 import { collectDags, type Dag } from '../sdk/dag.ts';
 import * as sdk from '../sdk/index.ts';
 
@@ -113,4 +114,17 @@ export function loadBundle(dagId: string, version: string, fetch: () => Promise<
     loaded.set(key, dags);
   }
   return dags;
+}
+
+/** A bundle that does not define the DAG it was stored for. */
+export class DagNotInBundleError extends AirstepError {
+  override readonly name = 'DagNotInBundleError';
+  readonly dagId: string;
+  readonly dagVersion: string;
+
+  constructor(dagId: string, dagVersion: string) {
+    super(`bundle ${dagId}@${dagVersion} holds no DAG '${dagId}'`, { code: 'DAG_NOT_IN_BUNDLE' });
+    this.dagId = dagId;
+    this.dagVersion = dagVersion;
+  }
 }

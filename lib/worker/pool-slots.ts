@@ -1,5 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { AirstepError } from '../sdk/errors.ts';
+import { AirstepError } from '../errors/airstep-error.ts';
 
 /** Airflow's `default_pool` size; a pool the stack's `pools` prop does not size has as many slots. */
 export const DEFAULT_POOL_SLOTS = 128;
