@@ -21,7 +21,7 @@ import {
  * A run starts with `{ ctx, tasks: {}, gates: {} }`. Each task writes its record under `tasks`; Parallel states
  * merge their branches' records; trigger rules are Choice states over upstream records.
  */
-export const END = '\u0000end';
+const END = '\u0000end';
 const RUN_RESULT = 'run:result';
 const RUN_SUCCEEDED = 'run:succeeded';
 const RUN_FAILED = 'run:failed';

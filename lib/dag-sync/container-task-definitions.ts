@@ -29,7 +29,7 @@ export class ContainerSettingsMissingError extends AirstepError {
 }
 
 /** The family of a container task's definition: `<prefix>-<dag>-<task>`, in the characters ECS allows. */
-export function containerFamily(namePrefix: string, dagId: string, taskKey: string): string {
+function containerFamily(namePrefix: string, dagId: string, taskKey: string): string {
   return `${namePrefix}-${dagId}-${taskKey}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 255);
 }
 

@@ -9,7 +9,7 @@ import { orderKey } from './s3-event-order.ts';
  * `{ dagId: 'file#<key>', version: 'FILE', sequencer }` (DAG ids cannot hold `#`, and readers of DAG records
  * ask for `version = LATEST` or a content hash).
  */
-export const FILE_ITEM_VERSION = 'FILE';
+const FILE_ITEM_VERSION = 'FILE';
 const fileItemKey = (file: string) => ({ dagId: { S: `file#${file}` }, version: { S: FILE_ITEM_VERSION } });
 
 /**

@@ -74,7 +74,7 @@ export async function evaluateDagSource(
  * On Lambda the function's credentials are environment variables; a DAG file runs arbitrary code at import, so
  * anyone who may write `dags/` could otherwise act with dag-sync's role. The runtime API address goes too.
  */
-export function evaluatorEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+function evaluatorEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const name of EVALUATOR_ENV) {
     const value = env[name];
@@ -91,7 +91,7 @@ const EVALUATOR_ENV = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'NODE_P
  * the sources other DAG files are evaluated from. Node calls this model a seat belt, not a sandbox for hostile
  * code: who may write `dags/` is trusted to deploy DAGs.
  */
-export function sandboxFlags(module: string): string[] {
+function sandboxFlags(module: string): string[] {
   const permission = process.allowedNodeEnvironmentFlags.has('--permission')
     ? '--permission'
     : '--experimental-permission';

@@ -23,8 +23,3 @@ export function orderKey(sequencer: string): string {
   if (!/^[0-9A-Fa-f]{1,64}$/.test(sequencer)) throw new SequencerError(sequencer);
   return sequencer.toUpperCase().padEnd(SEQUENCER_WIDTH, '0');
 }
-
-/** True when an event with `incoming` happened before the one already handled (`handled`); equal is a redelivery. */
-export function isStaleEvent(incoming: string, handled: string | undefined): boolean {
-  return handled !== undefined && orderKey(incoming) < orderKey(handled);
-}

@@ -11,8 +11,8 @@ import { AirstepError } from '../errors/airstep-error.ts';
  * and the compiled `dist/` find the same one): emulators live in its `.venv`, never in whatever Python the
  * machine happens to have.
  */
-export const PROJECT_ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
-export const VENV_DIR = join(PROJECT_ROOT, '.venv');
+const PROJECT_ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
+const VENV_DIR = join(PROJECT_ROOT, '.venv');
 const LOCK_FILE = join(PROJECT_ROOT, 'localstack', 'requirements.lock');
 const STAMP_FILE = join(VENV_DIR, '.airstep-lock-sha256');
 

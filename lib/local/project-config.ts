@@ -7,7 +7,7 @@ import { AirstepError } from '../errors/airstep-error.ts';
  * `airstep.config.json` at the project root: settings that belong to no single DAG. Today: pool sizes
  * (`{ "pools": { "warehouse": 3 } }`), shared by every DAG that names the pool.
  */
-export const CONFIG_FILE = 'airstep.config.json';
+const CONFIG_FILE = 'airstep.config.json';
 
 const configSchema = z.strictObject({
   $schema: z.string().optional(),

@@ -40,7 +40,7 @@ export const heartbeatTimeout = (cause: string) =>
 export const runtimeError = (cause: string) => new StatesError('States.Runtime', cause);
 
 /** Step Functions' quota on the input and output of a state: 256 KiB of JSON as UTF-8. */
-export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
+const PAYLOAD_LIMIT_BYTES = 256 * 1024;
 
 /**
  * Fails as Step Functions does (`States.DataLimitExceeded`, which no Retry or Catch handles) when a state's

@@ -9,7 +9,7 @@ import { AirstepError } from '../errors/airstep-error.ts';
  * admit a DAG's runs one at a time, under a lease on the item `{ dagId, version: 'ADMISSION' }` of the dags table
  * (readers of DAG records ask for `LATEST` or a content hash).
  */
-export const ADMISSION_ITEM_VERSION = 'ADMISSION';
+const ADMISSION_ITEM_VERSION = 'ADMISSION';
 
 export class AdmissionBusyError extends AirstepError {
   override readonly name = 'AdmissionBusyError';

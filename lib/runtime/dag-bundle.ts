@@ -15,7 +15,7 @@ import * as sdk from '../sdk/index.ts';
  * 'airstep'` resolves to a shim that hands over the worker's own SDK module, so the DAG's objects and the
  * runner's classes (`NonRetryableError`, `TaskRef`) are the same.
  */
-export const BUNDLE_FILE = 'bundle.mjs';
+const BUNDLE_FILE = 'bundle.mjs';
 export const bundleKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/${BUNDLE_FILE}`;
 /** The DAG version's compiled manifest, stored beside its bundle: what workers know of its tasks. */
 export const manifestKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/manifest.json`;
@@ -65,7 +65,7 @@ export function writeSdkShim(): Promise<void> {
 }
 
 /** What a process that imports bundles needs: the shim on disk and its SDK handed over. */
-export async function ensureSdkShim(): Promise<void> {
+async function ensureSdkShim(): Promise<void> {
   provideSdk();
   await writeSdkShim();
 }

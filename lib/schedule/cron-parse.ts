@@ -56,7 +56,7 @@ const MONTH: FieldShape = { name: 'month', min: 1, max: 12, names: MONTH_NAMES, 
 // 7 is accepted as Sunday, as every cron does; it folds to 0 after ranges are expanded so `FRI-7` works.
 const DAY_OF_WEEK: FieldShape = { name: 'day-of-week', min: 0, max: 7, names: WEEKDAY_NAMES, namesFrom: 0 };
 
-export const CRON_FIELD_NAMES = [MINUTE, HOUR, DAY_OF_MONTH, MONTH, DAY_OF_WEEK].map((field) => field.name);
+const CRON_FIELD_NAMES = [MINUTE, HOUR, DAY_OF_MONTH, MONTH, DAY_OF_WEEK].map((field) => field.name);
 
 /** A cron field that cannot be read; `parseCron` turns it into its `{ error }` answer. */
 class CronFieldError extends AirstepError {
