@@ -1,4 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
 import type { ItemLease } from '../dynamo/item-lease.ts';
 import { AirstepError } from '../errors/airstep-error.ts';
 import { orderKey } from './s3-event-order.ts';
@@ -34,7 +35,7 @@ export async function takeFileEvent(
     );
     return true;
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    if (isConditionalCheckFailure(error)) return false;
     throw error;
   }
 }

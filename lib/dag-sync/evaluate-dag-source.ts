@@ -1,6 +1,6 @@
-import { fork } from 'node:child_process';
 import { dirname } from 'node:path';
 import type { CompiledDag } from '../compiler/compile-dag.ts';
+import { forkWithStderrTail } from '../runtime/child-process.ts';
 import { awsSdkModules, BUNDLE_ROOT, writeSdkShim } from '../runtime/dag-bundle.ts';
 
 /** What evaluating a DAG file gives: each DAG compiled, or the import error. */
@@ -36,15 +36,10 @@ export async function evaluateDagSource(
   await writeSdkShim();
   const sandbox = evaluator.sandboxed === true ? sandboxFlags(evaluator.module) : [];
   return new Promise((resolve) => {
-    const child = fork(evaluator.module, [], {
+    const { child, stderr } = forkWithStderrTail(evaluator.module, [], {
       env: { ...evaluatorEnv(process.env), AIRSTEP_EVALUATE: file },
       execArgv: [...sandbox, ...(evaluator.execArgv ?? []), `--max-old-space-size=${limits.maxOldSpaceMb ?? 256}`],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
+      stdout: 'ignore',
     });
     let settled = false;
     const settle = (evaluation: Evaluation) => {
@@ -60,10 +55,9 @@ export async function evaluateDagSource(
     );
     child.on('message', (message: Evaluation) => settle(message));
     child.on('exit', (code, signal) => {
-      const memory = /heap out of memory|Allocation failed/i.test(stderr) ? ' (out of memory)' : '';
       settle({
         ok: false,
-        error: `import ended the evaluating process (${signal ?? `exit code ${code}`})${memory}: ${stderr.trim().split('\n').slice(-3).join(' ')}`,
+        error: `import ended the evaluating process (${signal ?? `exit code ${code}`})${stderr.outOfMemoryNote()}: ${stderr.lastLines(3)}`,
       });
     });
   });

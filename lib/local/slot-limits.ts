@@ -4,9 +4,7 @@
  * when it is about to run and gives them back when it ends, so a task waiting to retry holds nothing.
  */
 import { AirstepError } from '../errors/airstep-error.ts';
-
-/** Airflow's `default_pool` size; a pool nobody configured gets as many slots. */
-export const DEFAULT_POOL_SLOTS = 128;
+import { DEFAULT_POOL_SLOTS } from '../runtime/default-pool.ts';
 
 /**
  * A try asks for more slots than a pool (or a DAG's maxActiveTasks) has: it could never run. The message names
