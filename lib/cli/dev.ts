@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
+import { ChildProcessError, forkWithStderrTail, type StderrTail } from '../runtime/child-process.ts';
 import type { ScheduleSpec } from '../schedule/index.ts';
 import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
 import { dagFilesUnder, displayPath, isDagFileName } from './load-dags.ts';
@@ -340,19 +341,15 @@ class DevChild {
   private readonly child: ChildProcess;
   private readonly ready: Promise<void>;
   private readonly held = new Map<number, () => void>();
-  private stderr = '';
+  private readonly stderr: StderrTail;
   private onMessage: (message: FromDevChild) => void = () => {};
 
   constructor(private readonly limits: LocalLimits) {
-    this.child = fork(CHILD_ENTRY, [], {
+    ({ child: this.child, stderr: this.stderr } = forkWithStderrTail(CHILD_ENTRY, [], {
       execArgv: ['--import', import.meta.resolve('tsx/esm')],
       env: { ...process.env, AIRSTEP_DEV_CHILD: '1' },
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
-    });
+      stdout: 'inherit',
+    }));
     // 'close', not 'exit': a child's last messages can still be in the IPC pipe when its exit is seen.
     this.exited = new Promise((done) => this.child.once('close', () => done()));
     void this.exited.then(() => {
@@ -362,7 +359,7 @@ class DevChild {
     this.ready = new Promise((done, fail) => {
       void this.exited.then(() =>
         fail(
-          new Error(
+          new ChildProcessError(
             `its process ended at start (${this.child.signalCode ?? `exit code ${this.child.exitCode}`}): ${this.lastError()}`,
           ),
         ),
@@ -473,7 +470,7 @@ class DevChild {
   }
 
   private lastError(): string {
-    return this.stderr.trim().split('\n').slice(-3).join(' ');
+    return this.stderr.lastLines(3);
   }
 }
 

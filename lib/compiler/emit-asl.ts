@@ -1,3 +1,4 @@
+import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, TaskState } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { placeholder } from './placeholders.ts';
@@ -20,7 +21,7 @@ import { STATE_SUFFIX } from './worker-contract.ts';
  * A run starts with `{ ctx, tasks: {}, gates: {} }`. Each task writes its record under `tasks`; Parallel states
  * merge their branches' records; trigger rules are Choice states over upstream records.
  */
-export const END = '\u0000end';
+const END = '\u0000end';
 const RUN_RESULT = 'run:result';
 const RUN_SUCCEEDED = 'run:succeeded';
 const RUN_FAILED = 'run:failed';
@@ -160,7 +161,7 @@ class AslEmitter {
   private emitBlock(block: Block, exit: string): string {
     let next: Entry = { kind: 'uniform', target: exit };
     for (let i = block.length - 1; i >= 0; i--) next = this.emitStep(block[i]!, next, block[i - 1]);
-    if (next.kind !== 'uniform') throw new Error('internal: a block cannot start with a per-state entry');
+    if (next.kind !== 'uniform') throw new InternalError('internal: a block cannot start with a per-state entry');
     // Emit the states that paths lead to; a queue, not recursion, so a 10,000-task chain needs no deep stack.
     while (this.pendingHead < this.pending.length) {
       const job = this.pending[this.pendingHead++]!;
@@ -510,7 +511,7 @@ function runEntryName(task: TaskIR, name: string): string {
 }
 
 function uniform(entry: Entry): string {
-  if (entry.kind !== 'uniform') throw new Error('internal: expected a single entry state');
+  if (entry.kind !== 'uniform') throw new InternalError('internal: expected a single entry state');
   return entry.target;
 }
 

@@ -1,3 +1,4 @@
+import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRuleWithNext, PayloadTemplate, Retrier, TaskState } from './asl-types.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
@@ -431,7 +432,7 @@ function emitWait(c: TaskEmitContext, wait: TaskOfKind<'wait'>['wait'], exits: R
         ? { TimestampPath: Object.values(compileTemplateField('x', wait.until, c.resolve))[0] }
         : undefined;
   // build-ir reports a wait task with neither; such a DAG is never emitted.
-  if (timing === undefined) throw new Error(`internal: wait task ${task.id} has neither seconds nor until`);
+  if (timing === undefined) throw new InternalError(`internal: wait task ${task.id} has neither seconds nor until`);
   c.add(c.name, { Type: 'Wait', ...timing, Next: done });
   c.add(done, {
     Type: 'Pass',

@@ -1,6 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
+import { ChildProcessError, forkWithStderrTail } from '../runtime/child-process.ts';
 
 /** How one try is run: its task's compiled facts, heartbeat cadence (real milliseconds) and where heartbeats go. */
 export interface TryHooks {
@@ -129,25 +130,20 @@ export class ProcessWorkerPool {
 
   private spawn(): Worker {
     const entry = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
-    const child = fork(entry, [this.options.file, this.options.dagId], {
+    const { child, stderr } = forkWithStderrTail(entry, [this.options.file, this.options.dagId], {
       execArgv: [
         '--import',
         import.meta.resolve('tsx/esm'),
         `--max-old-space-size=${this.options.maxOldSpaceMb ?? 1024}`,
       ],
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
+      stdout: 'inherit',
     });
     const worker: Worker = {
       child,
       ready: new Promise<void>((resolve, reject) => {
         child.once('message', () => resolve());
         child.once('exit', (code) =>
-          reject(new Error(`worker for ${this.options.dagId} exited at start (${code}): ${stderr.trim()}`)),
+          reject(new ChildProcessError(`worker for ${this.options.dagId} exited at start (${code}): ${stderr.text}`)),
         );
       }),
     };
@@ -163,15 +159,14 @@ export class ProcessWorkerPool {
       const current = worker.current;
       if (current === undefined) return;
       const how = signal !== null ? `signal ${signal}` : `exit code ${code}`;
-      const memory = /heap out of memory|Allocation failed/i.test(stderr) ? ' (out of memory)' : '';
       current.resolve({
         outcome: {
           ok: false,
           error: 'Airstep.WorkerCrashed',
-          cause: `the worker process died (${how})${memory}: ${stderr.trim().slice(-1000)}`,
+          cause: `the worker process died (${how})${stderr.outOfMemoryNote()}: ${stderr.text.slice(-1000)}`,
           try: 0,
         },
-        logs: stderr.trim() === '' ? [] : stderr.trim().split('\n'),
+        logs: stderr.text === '' ? [] : stderr.text.split('\n'),
       });
     });
     this.all.add(worker);

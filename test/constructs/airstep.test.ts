@@ -675,7 +675,7 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
       ].sort(),
     );
     expect(t.json.Outputs.BucketName.Value).toEqual({ Ref: t.id(airstep().bucket.bucket) });
-    // The CLI's `--stack` / `--outputs` read these (lib/runtime/stack-outputs.ts).
+    // The CLI's `--stack` / `--outputs` read these (lib/stack-contract/stack-outputs.ts).
     const tables = airstep().tables.tables;
     expect(t.json.Outputs.RunsTableName.Value).toEqual({ Ref: t.id(tables.runs) });
     expect(t.json.Outputs.TaskInstancesTableName.Value).toEqual({ Ref: t.id(tables.taskInstances) });
