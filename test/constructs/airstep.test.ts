@@ -625,7 +625,9 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
 
   it('charts only metrics something publishes: the recorder’s run metrics and the import-error log filter', () => {
     const recorder = readFileSync('lambdas/recorder/index.ts', 'utf8');
-    expect(recorder).toContain(`new Metrics({ namespace: '${METRICS_NAMESPACE}' })`);
+    // The recorder publishes in the namespace the dashboard charts (both read it from the stack contract).
+    expect(recorder).toContain('new Metrics({ namespace: METRICS_NAMESPACE })');
+    expect(METRICS_NAMESPACE).toBe('Airstep');
     expect(recorder).not.toMatch(/addDimensions?\(/);
     const published = new Set([...recorder.matchAll(/addMetric\('(\w+)'/g)].map((match) => match[1]));
     expect(published).toEqual(new Set(RECORDER_METRICS));
