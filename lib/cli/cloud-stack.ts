@@ -5,7 +5,7 @@ import type { Checked } from './run-input.ts';
 
 /**
  * How `trigger`, `runs`, `tasks` and `list` find a deployed Airstep: the outputs of its CloudFormation stack
- * (lib/runtime/stack-outputs.ts), read either from CloudFormation (`--stack <name>`: DescribeStacks with the
+ * (lib/stack-contract/stack-outputs.ts), read either from CloudFormation (`--stack <name>`: DescribeStacks with the
  * usual AWS credentials, region and `AWS_ENDPOINT_URL`) or from the file `cdk deploy --outputs-file <file>`
  * writes (`--outputs <file>`: `{ "<stack>": { "<OutputKey>": "<value>", … } }`; `--stack` then picks the stack
  * when the file holds several). Without either option a command works on the local store and files, as before.

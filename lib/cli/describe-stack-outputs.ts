@@ -1,7 +1,15 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { AirstepError } from '../errors/airstep-error.ts';
 
-export class StackLookupError extends Error {
+/** `--stack` named a stack whose outputs could not be read; `cause` is the SDK's error. */
+export class StackLookupError extends AirstepError {
   override readonly name = 'StackLookupError';
+  readonly stackName: string;
+
+  constructor(stackName: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'STACK_LOOKUP_FAILED', ...options });
+    this.stackName = stackName;
+  }
 }
 
 /**
@@ -22,7 +30,11 @@ export async function describeStackOutputs(stackName: string): Promise<Record<st
     return outputs;
   } catch (error) {
     const region = await client.config.region().catch(() => 'an unknown region');
-    throw new StackLookupError(`--stack ${stackName}: DescribeStacks in ${region} failed: ${(error as Error).message}`);
+    throw new StackLookupError(
+      stackName,
+      `--stack ${stackName}: DescribeStacks in ${region} failed: ${(error as Error).message}`,
+      { cause: error },
+    );
   } finally {
     client.destroy();
   }

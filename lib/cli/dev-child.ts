@@ -8,7 +8,7 @@ import { compileDag } from '../compiler/compile-dag.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
-import { LocalLimits, type SlotRequest } from '../local/slot-limits.ts';
+import { LocalLimits, type SlotRequest, SlotsOverCapacityError } from '../local/slot-limits.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
 import type { RunInterval, ScheduleSpec } from '../schedule/index.ts';
@@ -96,7 +96,7 @@ class ParentLimits extends LocalLimits {
     const waiter = this.waiting.get(message.id);
     this.waiting.delete(message.id);
     if (message.type === 'granted') waiter?.grant();
-    else waiter?.refuse(new RangeError(message.message));
+    else waiter?.refuse(new SlotsOverCapacityError(message.message));
   }
 }
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
@@ -7,6 +7,7 @@ import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
+import { ChildProcessError, forkWithStderrTail, type StderrTail } from '../runtime/child-process.ts';
 import { childExecArgv, siblingModule } from '../runtime/typescript-loader.ts';
 import type { ScheduleSpec } from '../schedule/index.ts';
 import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
@@ -341,19 +342,15 @@ class DevChild {
   private readonly child: ChildProcess;
   private readonly ready: Promise<void>;
   private readonly held = new Map<number, () => void>();
-  private stderr = '';
+  private readonly stderr: StderrTail;
   private onMessage: (message: FromDevChild) => void = () => {};
 
   constructor(private readonly limits: LocalLimits) {
-    this.child = fork(CHILD_ENTRY, [], {
+    ({ child: this.child, stderr: this.stderr } = forkWithStderrTail(CHILD_ENTRY, [], {
       execArgv: childExecArgv(true),
       env: { ...process.env, AIRSTEP_DEV_CHILD: '1' },
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
-    });
+      stdout: 'inherit',
+    }));
     // 'close', not 'exit': a child's last messages can still be in the IPC pipe when its exit is seen.
     this.exited = new Promise((done) => this.child.once('close', () => done()));
     void this.exited.then(() => {
@@ -363,7 +360,7 @@ class DevChild {
     this.ready = new Promise((done, fail) => {
       void this.exited.then(() =>
         fail(
-          new Error(
+          new ChildProcessError(
             `its process ended at start (${this.child.signalCode ?? `exit code ${this.child.exitCode}`}): ${this.lastError()}`,
           ),
         ),
@@ -474,7 +471,7 @@ class DevChild {
   }
 
   private lastError(): string {
-    return this.stderr.trim().split('\n').slice(-3).join(' ');
+    return this.stderr.lastLines(3);
   }
 }
 

@@ -8,7 +8,7 @@ import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
-import { resolveParams } from '../runtime/params.ts';
+import { ParamsError, resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
@@ -84,7 +84,7 @@ async function start(options: StartOptions): Promise<number> {
     console.log(c.dim(`seeded s3://${EXAMPLE_BUCKETS.raw}/ with ${seeded.join(', ')}\n`));
 
     const params = resolveParams(compiled.ir.params as Record<string, ParamSpec>, {});
-    if (!params.ok) throw new Error(params.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    if (!params.ok) throw new ParamsError(params.problems);
     const ctx = manualRunContext({
       dagId: dag.id,
       timezone: compiled.ir.schedule.timezone,

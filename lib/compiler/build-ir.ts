@@ -32,7 +32,7 @@ import { checkSchedule } from './schedule-check.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
 import { DEFAULT_XCOM_OFFLOAD_BYTES } from './xcom-default.ts';
 
-export const TASK_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
+const TASK_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 
 /** Airflow's defaults where the author sets nothing. */
 const DEFAULTS = {

@@ -1,3 +1,4 @@
+import { CycleError } from '../sdk/errors.ts';
 import type { DagIR } from './ir.ts';
 
 export interface GraphProblem {
@@ -10,9 +11,12 @@ export interface GraphProblem {
 export function checkGraph(ir: DagIR): GraphProblem[] {
   const problems: GraphProblem[] = [];
   if (ir.tasks.length === 0) problems.push({ field: 'tasks', message: 'the DAG declares no tasks' });
-  const cycle = findCycle(ir);
+  const cycle = findCycle(
+    ir.tasks.map((task) => task.id),
+    new Map(ir.tasks.map((task) => [task.id, task.upstream])),
+  );
   if (cycle !== undefined) {
-    problems.push({ taskId: cycle[0], field: 'upstream', message: `dependency cycle: ${cycle.join(' -> ')}` });
+    problems.push({ taskId: cycle[0], field: 'upstream', message: new CycleError(cycle).message });
   }
   const byId = new Map(ir.tasks.map((task) => [task.id, task]));
   for (const task of ir.tasks) {
@@ -38,11 +42,14 @@ export function checkGraph(ir: DagIR): GraphProblem[] {
 }
 
 /** A cycle as task ids, first repeated at the end (`a -> b -> a`), or undefined. Iterative DFS. */
-export function findCycle(ir: DagIR): string[] | undefined {
-  const downstream = new Map<string, string[]>(ir.tasks.map((task) => [task.id, []]));
-  for (const task of ir.tasks) for (const up of task.upstream) downstream.get(up)?.push(task.id);
+export function findCycle(
+  ids: readonly string[],
+  upstreamOf: ReadonlyMap<string, readonly string[]>,
+): string[] | undefined {
+  const downstream = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const id of ids) for (const up of upstreamOf.get(id) ?? []) downstream.get(up)?.push(id);
   const state = new Map<string, 'open' | 'done'>();
-  for (const start of ir.tasks.map((task) => task.id)) {
+  for (const start of ids) {
     if (state.has(start)) continue;
     const path: string[] = [];
     const stack: Array<{ id: string; next: number }> = [{ id: start, next: 0 }];

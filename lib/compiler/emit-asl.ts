@@ -1,3 +1,4 @@
+import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, TaskState } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { placeholder } from './placeholders.ts';
@@ -8,11 +9,11 @@ import { CONTEXT_PATHS, splitXcomReference, type TemplateRef } from './templates
 import {
   type Decision,
   decideTriggerRule,
-  FINAL_STATES,
   type FinalState,
   type Formula,
   triggerRuleFormulas,
 } from './trigger-rule-decision.ts';
+import { STATE_SUFFIX } from './worker-contract.ts';
 
 /**
  * The state payload every state reads and writes:
@@ -20,19 +21,63 @@ import {
  * A run starts with `{ ctx, tasks: {}, gates: {} }`. Each task writes its record under `tasks`; Parallel states
  * merge their branches' records; trigger rules are Choice states over upstream records.
  */
-export const END = '\u0000end';
+const END = '\u0000end';
 const RUN_RESULT = 'run:result';
 const RUN_SUCCEEDED = 'run:succeeded';
 const RUN_FAILED = 'run:failed';
 
-/** How the step after a task is entered: one state, or one per final state of that task (no Choice needed). */
+/** A sequence of steps in the plan (the root, or one branch of a Parallel) and the Parallel step holding it. */
+interface Sequence {
+  readonly parent?: Place;
+  readonly depth: number;
+}
+/** A step of a sequence: a task, or the Parallel step holding a nested sequence. */
+interface Place {
+  readonly sequence: Sequence;
+  readonly step: number;
+}
+
+/**
+ * How the step after a task is entered: one state, or (the next step is a task whose only upstream is this one)
+ * for each final state of this task, the state the next task's trigger rule decides, without a Choice. Those are
+ * emitted only when some path leads to them (ASL rejects unreachable states).
+ */
 type Entry =
   | { readonly kind: 'uniform'; readonly target: string }
+  | { readonly kind: 'byState'; readonly next: TaskEmission };
+
+/**
+ * One task as the emitter handles it. Its states are reached through methods taking this record rather than
+ * closures made per task: the CLI and the bench run the compiler through tsx, whose esbuild `keepNames` gives
+ * every named closure a `defineProperty` call when it is created, and a dozen per task were a quarter of emitting.
+ */
+interface TaskEmission {
+  readonly task: TaskIR;
+  readonly name: string;
+  /** Where the task's paths go once it has ended. */
+  readonly next: Entry;
+  /** The state telling the gates that wait for this task that it ended; every exit passes through it. */
+  readonly signal: string | undefined;
+  /** Whether some path leads to the task's run states (then they are queued, once). */
+  runRequested: boolean;
+}
+
+/** The Pass states recording that a task did not run, by name suffix: the record, and how the task ended. */
+const NOT_RUN = {
+  skipped: { record: { state: 'skipped', output: null }, endedAs: 'skipped' },
+  skipped_sc: { record: { state: 'skipped', output: null, sc: true }, endedAs: 'skipped' },
+  upstream_failed: { record: { state: 'upstream_failed', output: null }, endedAs: 'upstream_failed' },
+} as const;
+type NotRun = keyof typeof NOT_RUN;
+
+/** States some path leads to, queued to be emitted into the States map that was current when they were asked for. */
+type PendingStates =
+  | { readonly kind: 'run'; readonly states: Map<string, AslState>; readonly emission: TaskEmission }
   | {
-      readonly kind: 'byState';
-      readonly upstream: string;
-      /** Lazy, so a state is only emitted when some path leads to it (ASL rejects unreachable states). */
-      readonly targets: Readonly<Record<FinalState, () => string>>;
+      readonly kind: NotRun;
+      readonly states: Map<string, AslState>;
+      readonly emission: TaskEmission;
+      readonly name: string;
     };
 
 export function emitAsl(ir: DagIR, plan: StructurePlan): StateMachineDefinition {
@@ -43,8 +88,8 @@ class AslEmitter {
   private readonly tasks: Map<string, TaskIR>;
   private readonly names: Map<string, string>;
   private readonly downstream = new Map<string, string[]>();
-  /** Position of each task in the plan: step and branch indexes from the root, to tell what ran before it. */
-  private readonly positions = new Map<string, number[]>();
+  /** Where each task is in the plan, to tell what ran before it. */
+  private readonly places = new Map<string, Place>();
   /** Task id -> upstream ids its branch must wait for at a gate. */
   private readonly gated = new Map<string, string[]>();
   /** Tasks whose end some gate waits for: they send a signal when they end. */
@@ -52,8 +97,10 @@ class AslEmitter {
   /** Tasks downstream of a short-circuit that skips everything below it: they may inherit its skip. */
   private readonly shortCircuited = new Set<string>();
   private readonly usedNames = new Set<string>();
-  /** States some path leads to, waiting to be emitted (see `later`). */
-  private readonly pending: Array<{ states: Map<string, AslState>; run: () => void }> = [];
+  /** States some path leads to, waiting to be emitted (see `notRun` and `runEntry`). */
+  private readonly pending: PendingStates[] = [];
+  /** The next job of `pending` to run: a read position, as `shift()` moves every queued job on each call. */
+  private pendingHead = 0;
   private readonly requested = new Set<string>();
   private states!: Map<string, AslState>;
 
@@ -66,7 +113,7 @@ class AslEmitter {
     for (const task of ir.tasks) this.downstream.set(task.id, []);
     for (const task of ir.tasks) for (const up of task.upstream) this.downstream.get(up)!.push(task.id);
     for (const name of this.names.values()) this.usedNames.add(name);
-    this.locate(plan.root, []);
+    this.locate(plan.root, { depth: 0 });
     for (const [id, cut] of plan.cutEdges) {
       const missing = cut.filter((up) => !this.ranBefore(up, id));
       if (missing.length === 0) continue;
@@ -114,29 +161,104 @@ class AslEmitter {
   private emitBlock(block: Block, exit: string): string {
     let next: Entry = { kind: 'uniform', target: exit };
     for (let i = block.length - 1; i >= 0; i--) next = this.emitStep(block[i]!, next, block[i - 1]);
-    if (next.kind !== 'uniform') throw new Error('internal: a block cannot start with a per-state entry');
+    if (next.kind !== 'uniform') throw new InternalError('internal: a block cannot start with a per-state entry');
     // Emit the states that paths lead to; a queue, not recursion, so a 10,000-task chain needs no deep stack.
-    for (let job = this.pending.shift(); job !== undefined; job = this.pending.shift()) {
+    while (this.pendingHead < this.pending.length) {
+      const job = this.pending[this.pendingHead++]!;
       // A job emits into the States map it was queued for, whichever block is being drained.
       const current = this.states;
       this.states = job.states;
-      job.run();
+      if (job.kind === 'run') this.emitRun(job.emission);
+      else this.emitNotRun(job.emission, job.kind, job.name);
       this.states = current;
     }
+    this.pending.length = 0;
+    this.pendingHead = 0;
     return next.target;
   }
 
   /**
-   * A state emitted only if something leads to it. Returns its name at once and queues the emission into the
-   * current States map (`build` may request further states).
+   * The Pass state recording that a task did not run. Emitted only if something leads to it: returns its name at
+   * once and queues the emission into the current States map (emitting it may request further states).
    */
-  private later(name: string, build: () => AslState): string {
+  private notRun(emission: TaskEmission, kind: NotRun): string {
+    const name = `${emission.name}:${kind}`;
     if (this.requested.has(name)) return name;
     this.requested.add(name);
-    const states = this.states;
-    this.pending.push({ states, run: () => states.set(name, build()) });
+    this.pending.push({ kind, states: this.states, emission, name });
     return name;
   }
+
+  private emitNotRun(emission: TaskEmission, kind: NotRun, name: string): void {
+    const { record, endedAs } = NOT_RUN[kind];
+    this.states.set(name, {
+      Type: 'Pass',
+      Result: { ...record },
+      ResultPath: `$.tasks.${emission.task.key}`,
+      ...this.end(this.exitFor(emission, endedAs)),
+    });
+  }
+
+  /** Run states are emitted on first use: a task whose trigger rule can never fire has none (ASL rejects them). */
+  private runEntry(emission: TaskEmission): string {
+    const entry = runEntryName(emission.task, emission.name);
+    if (emission.runRequested) return entry;
+    emission.runRequested = true;
+    this.pending.push({ kind: 'run', states: this.states, emission });
+    return entry;
+  }
+
+  private emitRun(emission: TaskEmission): void {
+    const { task, name } = emission;
+    const caught = `${name}${STATE_SUFFIX.failed}`;
+    emitRunStates(
+      {
+        ir: this.ir,
+        task,
+        name,
+        recordPath: (id) => this.recordPath(task.id, id),
+        resolve: (ref) => this.resolve(task.id, ref),
+        keyOf: this.keyOf,
+        downstream: this.downstream.get(task.id)!,
+        add: this.addState,
+        end: this.endAt,
+      },
+      {
+        success: this.exitFor(emission, 'success'),
+        caught,
+        failed: () => this.exitFor(emission, 'failed'),
+        skipped: () => this.notRun(emission, 'skipped'),
+      },
+    );
+    if (this.canFail(task)) {
+      this.states.set(caught, {
+        Type: 'Pass',
+        Parameters: { state: 'failed', output: null, 'error.$': `$.tasks.${task.key}` },
+        ResultPath: `$.tasks.${task.key}`,
+        ...this.end(this.exitFor(emission, 'failed')),
+      });
+    }
+  }
+
+  /** Where a task goes after ending in `state`: its signal first, then the next step. */
+  private exitFor(emission: TaskEmission, state: FinalState): string {
+    if (emission.signal !== undefined) return emission.signal;
+    const { next } = emission;
+    if (next.kind === 'uniform') return next.target;
+    return this.target(next.next, decideTriggerRule(next.next.task.triggerRule, [state]));
+  }
+
+  /** The state a task enters once its trigger rule is decided. */
+  private target(emission: TaskEmission, decision: Decision | 'skipped_sc'): string {
+    return decision === 'run' ? this.runEntry(emission) : this.notRun(emission, decision);
+  }
+
+  // Shared by every task's run states (task-states.ts); they emit into the States map current at the time.
+  private readonly keyOf = (id: string): string => this.tasks.get(id)!.key;
+  private readonly addState = (name: string, state: AslState): void => {
+    this.states.set(name, state);
+  };
+  private readonly endAt = (target: string): Record<string, unknown> => this.end(target);
 
   private emitStep(step: Step, next: Entry, previous: Step | undefined): Entry {
     if (step.kind === 'parallel') return { kind: 'uniform', target: this.emitParallel(step.branches, uniform(next)) };
@@ -169,9 +291,8 @@ class AslEmitter {
 
   private emitTask(task: TaskIR, next: Entry, previous: Step | undefined): Entry {
     const name = this.names.get(task.id)!;
-    const signal = this.signaled.has(task.id) ? `${name}:signal` : undefined;
-    const exitFor = (state: FinalState): string =>
-      signal ?? (next.kind === 'uniform' ? next.target : next.targets[state]());
+    const signal = this.signaled.has(task.id) ? `${name}${STATE_SUFFIX.signal}` : undefined;
+    const emission: TaskEmission = { task, name, next, signal, runRequested: false };
     if (signal !== undefined) {
       this.states.set(signal, {
         Type: 'Task',
@@ -193,68 +314,6 @@ class AslEmitter {
       });
     }
 
-    const recordPass = (suffix: string, record: Record<string, unknown>, exit: () => string): string =>
-      this.later(`${name}:${suffix}`, () => ({
-        Type: 'Pass',
-        Result: record,
-        ResultPath: `$.tasks.${task.key}`,
-        ...this.end(exit()),
-      }));
-    const skipped = () => recordPass('skipped', { state: 'skipped', output: null }, () => exitFor('skipped'));
-    const skippedByShortCircuit = () =>
-      recordPass('skipped_sc', { state: 'skipped', output: null, sc: true }, () => exitFor('skipped'));
-    const upstreamFailed = () =>
-      recordPass('upstream_failed', { state: 'upstream_failed', output: null }, () => exitFor('upstream_failed'));
-
-    // Run states are emitted on first use: a task whose trigger rule can never fire has none (ASL rejects
-    // unreachable states).
-    let runRequested = false;
-    const runEntry = (): string => {
-      const entry = runEntryName(task, name);
-      if (runRequested) return entry;
-      runRequested = true;
-      const states = this.states;
-      this.pending.push({
-        states,
-        run: () => {
-          const caught = `${name}:failed`;
-          const add = (stateName: string, state: AslState) => states.set(stateName, state);
-          emitRunStates(
-            {
-              ir: this.ir,
-              task,
-              name,
-              recordPath: (id) => this.recordPath(task.id, id),
-              resolve: (ref) => this.resolve(task.id, ref),
-              keyOf: (id) => this.tasks.get(id)!.key,
-              downstream: this.downstream.get(task.id)!,
-              add,
-              end: (target) => this.end(target),
-            },
-            { success: exitFor('success'), caught, failed: () => exitFor('failed'), skipped },
-          );
-          if (this.canFail(task)) {
-            add(caught, {
-              Type: 'Pass',
-              Parameters: { state: 'failed', output: null, 'error.$': `$.tasks.${task.key}` },
-              ResultPath: `$.tasks.${task.key}`,
-              ...this.end(exitFor('failed')),
-            });
-          }
-        },
-      });
-      return entry;
-    };
-
-    const target = (decision: Decision | 'skipped_sc'): string =>
-      decision === 'run'
-        ? runEntry()
-        : decision === 'skipped'
-          ? skipped()
-          : decision === 'skipped_sc'
-            ? skippedByShortCircuit()
-            : upstreamFailed();
-
     // The previous step is this task's only upstream and ended in a known state: route by that state directly.
     const single = task.upstream.length === 1 ? this.tasks.get(task.upstream[0]!)! : undefined;
     if (
@@ -266,16 +325,13 @@ class AslEmitter {
       !this.gated.has(task.id) &&
       !this.shortCircuited.has(task.id)
     ) {
-      const targets = Object.fromEntries(
-        FINAL_STATES.map((state) => [state, () => target(decideTriggerRule(task.triggerRule, [state]))]),
-      ) as Record<FinalState, () => string>;
-      return { kind: 'byState', upstream: single.id, targets };
+      return { kind: 'byState', next: emission };
     }
 
-    const choices = this.decisionChoices(task, target);
+    const choices = this.decisionChoices(emission);
     let entry: string;
     if (choices.rules.length > 0) {
-      const decide = `${name}:decide`;
+      const decide = `${name}${STATE_SUFFIX.decide}`;
       this.states.set(decide, { Type: 'Choice', Choices: choices.rules, Default: choices.fallback });
       entry = decide;
     } else {
@@ -283,7 +339,7 @@ class AslEmitter {
     }
     const waitFor = this.gated.get(task.id);
     if (waitFor !== undefined) {
-      const gate = `${name}:gate`;
+      const gate = `${name}${STATE_SUFFIX.gate}`;
       this.states.set(gate, {
         Type: 'Task',
         Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
@@ -311,10 +367,9 @@ class AslEmitter {
   }
 
   /** The Choice rules deciding whether a task runs: inherited skips first, then its trigger rule. */
-  private decisionChoices(
-    task: TaskIR,
-    target: (decision: Decision | 'skipped_sc') => string,
-  ): { rules: ChoiceRuleWithNext[]; fallback: string } {
+  private decisionChoices(emission: TaskEmission): { rules: ChoiceRuleWithNext[]; fallback: string } {
+    const { task } = emission;
+    const target = (decision: Decision | 'skipped_sc') => this.target(emission, decision);
     const rules: ChoiceRuleWithNext[] = [];
     const record = (id: string) => this.recordPath(task.id, id);
     for (const id of task.upstream) {
@@ -399,26 +454,30 @@ class AslEmitter {
     return name;
   }
 
-  private locate(block: Block, prefix: number[]): void {
+  private locate(block: Block, sequence: Sequence): void {
     block.forEach((step, index) => {
-      if (step.kind === 'task') this.positions.set(step.id, [...prefix, index]);
-      else
-        step.branches.forEach((branch, b) => {
-          this.locate(branch, [...prefix, index, b]);
-        });
+      const place: Place = { sequence, step: index };
+      if (step.kind === 'task') this.places.set(step.id, place);
+      else for (const branch of step.branches) this.locate(branch, { parent: place, depth: sequence.depth + 1 });
     });
   }
 
-  /** True when `before` is in an earlier step of a sequence that encloses `after` (so its record is present). */
+  /**
+   * True when `before` is in an earlier step of a sequence that encloses `after` (so its record is present):
+   * in the innermost sequence enclosing both, the step holding `before` comes first. Walking up the parent links
+   * costs the nesting depth per question and nothing to set up (a copied path per task cost depth × tasks).
+   */
   private ranBefore(before: string, after: string): boolean {
-    const a = this.positions.get(before)!;
-    const b = this.positions.get(after)!;
-    for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      if (a[i] === b[i]) continue;
-      // Positions alternate step index (even depth) and branch index (odd depth).
-      return i % 2 === 0 && a[i]! < b[i]!;
+    let a = this.places.get(before)!;
+    let b = this.places.get(after)!;
+    while (a.sequence.depth > b.sequence.depth) a = a.sequence.parent!;
+    while (b.sequence.depth > a.sequence.depth) b = b.sequence.parent!;
+    while (a.sequence !== b.sequence) {
+      a = a.sequence.parent!;
+      b = b.sequence.parent!;
     }
-    return false;
+    // The same step: the same task, or two branches of one Parallel (neither runs before the other).
+    return a.step < b.step;
   }
 
   private markShortCircuited(id: string): void {
@@ -445,19 +504,20 @@ class AslEmitter {
 
 /** The first state a task runs: sensors start by initialising their poke count, literal maps their items. */
 function runEntryName(task: TaskIR, name: string): string {
-  if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}:start`;
-  if (task.kind === 'code' && task.mapping !== undefined && 'items' in task.mapping.over) return `${name}:items`;
+  if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}${STATE_SUFFIX.start}`;
+  if (task.kind === 'code' && task.mapping !== undefined && 'items' in task.mapping.over)
+    return `${name}${STATE_SUFFIX.items}`;
   return name;
 }
 
 function uniform(entry: Entry): string {
-  if (entry.kind !== 'uniform') throw new Error('internal: expected a single entry state');
+  if (entry.kind !== 'uniform') throw new InternalError('internal: expected a single entry state');
   return entry.target;
 }
 
 /** States in the order a reader follows them: from StartAt, breadth first along Next, Choices, Default, Catch. */
 function orderStates(start: string, states: Map<string, AslState>): Record<string, AslState> {
-  const ordered: Record<string, AslState> = {};
+  const ordered = emptyRecord<AslState>();
   const queue = [start];
   for (let head = 0; head < queue.length; head++) {
     const name = queue[head]!;
@@ -474,4 +534,14 @@ function orderStates(start: string, states: Map<string, AslState>): Record<strin
   }
   for (const [name, state] of states) if (!(name in ordered)) ordered[name] = state;
   return ordered;
+}
+
+/**
+ * An ordinary empty object meant for many keys that no other object has (state names). V8 gives an object
+ * literal a new hidden class for each key added, which for thousands of States records cost more than the rest
+ * of the ordering; an object created without a prototype starts as a hash table instead, and keeps being one
+ * once `Object.prototype` is put back.
+ */
+function emptyRecord<T>(): Record<string, T> {
+  return Object.setPrototypeOf(Object.create(null), Object.prototype);
 }

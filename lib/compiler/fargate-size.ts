@@ -15,7 +15,7 @@ function steps(from: number, to: number): number[] {
   return Array.from({ length: (to - from) / 1024 + 1 }, (_, index) => from + index * 1024);
 }
 
-export const DEFAULT_FARGATE_SIZE = { cpu: 256, memory: 512 } as const;
+const DEFAULT_FARGATE_SIZE = { cpu: 256, memory: 512 } as const;
 
 export type FargateSize = { readonly cpu: number; readonly memory: number };
 

@@ -1,3 +1,4 @@
+import { AirstepError } from '../errors/airstep-error.ts';
 import { PLACEHOLDER } from './placeholders.ts';
 
 /** Deploy-time values for a compiled definition's `${Placeholders}` (see placeholders.ts). */
@@ -28,11 +29,23 @@ export function fillPlaceholders(asl: string, values: PlaceholderValues): string
     return value ?? whole;
   });
   if (missing.size > 0) {
-    throw new Error(
-      `no value for ${[...missing].sort().join(', ')}: add the queue to the Airstep construct's queueNames, or the Fargate settings`,
-    );
+    throw new MissingPlaceholderError([...missing].sort());
   }
   return filled;
+}
+
+/** A compiled definition names a placeholder the stack has no value for (a queue it lacks, say). */
+export class MissingPlaceholderError extends AirstepError {
+  override readonly name = 'MissingPlaceholderError';
+  readonly placeholders: readonly string[];
+
+  constructor(placeholders: readonly string[]) {
+    super(
+      `no value for ${placeholders.join(', ')}: add the queue to the Airstep construct's queueNames, or the Fargate settings`,
+      { code: 'MISSING_PLACEHOLDER' },
+    );
+    this.placeholders = placeholders;
+  }
 }
 
 function placeholderValue(name: string, values: PlaceholderValues): string | undefined {

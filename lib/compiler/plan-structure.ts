@@ -6,6 +6,9 @@
  * task starts as soon as its own upstream tasks end.
  */
 
+import { CycleError } from '../sdk/errors.ts';
+import { findCycle } from './check-graph.ts';
+
 export type Step =
   | { readonly kind: 'task'; readonly id: string }
   | { readonly kind: 'parallel'; readonly branches: Block[] };
@@ -21,7 +24,8 @@ export interface StructurePlan {
 const LARGE_COMPONENT = 400;
 
 /**
- * `ids` must be sorted and acyclic under `upstreamOf` (checked before). Deterministic: the same DAG always gives
+ * `ids` must be sorted and acyclic under `upstreamOf` (`checkGraph` refuses a cycle first; here a cycle throws
+ * a `CycleError`). Deterministic: the same DAG always gives
  * the same plan.
  */
 export function planStructure(
@@ -52,7 +56,7 @@ export function planStructure(
   return { root: named(root), cutEdges };
 }
 
-/** Kahn's algorithm, taking ready tasks in id order. */
+/** Kahn's algorithm, taking ready tasks in id order; a cycle throws a `CycleError` naming it. */
 export function topologicalOrder(ids: readonly string[], upstreamOf: ReadonlyMap<string, readonly string[]>): string[] {
   const indegree = new Map<string, number>();
   const downstream = new Map<string, string[]>();
@@ -71,6 +75,10 @@ export function topologicalOrder(ids: readonly string[], upstreamOf: ReadonlyMap
       indegree.set(child, left);
       if (left === 0) ready.push(child);
     }
+  }
+  if (order.length < ids.length) {
+    // The tasks left over each wait on another: without this, the plan would silently leave them out.
+    throw new CycleError(findCycle(ids, upstreamOf) ?? ids.filter((id) => !order.includes(id)));
   }
   return order;
 }

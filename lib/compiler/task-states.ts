@@ -1,3 +1,4 @@
+import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRuleWithNext, PayloadTemplate, Retrier, TaskState } from './asl-types.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
@@ -8,6 +9,7 @@ import {
   compileTemplateField,
   type ReferenceResolver,
 } from './templates.ts';
+import { FARGATE_ENV, STATE_SUFFIX } from './worker-contract.ts';
 
 /** Where a task's run states go when it ends: the state names its success and non-success paths lead to. */
 export interface RunExits {
@@ -160,23 +162,23 @@ function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapping?: Ma
       fargate.image !== undefined ? placeholder.containerTaskDefinition(task.key) : placeholder.workerTaskDefinition;
     const size = fargateRunSize(fargate);
     const environment = [
-      { Name: 'AIRSTEP_TASK_TOKEN', 'Value.$': TASK_TOKEN },
-      { Name: 'AIRSTEP_DAG_ID', Value: c.ir.dagId },
-      { Name: 'AIRSTEP_DAG_VERSION', Value: placeholder.dagVersion },
-      { Name: 'AIRSTEP_TASK_ID', Value: task.id },
-      { Name: 'AIRSTEP_EXECUTION_ARN', 'Value.$': '$$.Execution.Id' },
-      { Name: 'AIRSTEP_RETRY_COUNT', 'Value.$': "States.Format('{}', $$.State.RetryCount)" },
-      { Name: 'AIRSTEP_CTX', 'Value.$': 'States.JsonToString($.ctx)' },
+      { Name: FARGATE_ENV.taskToken, 'Value.$': TASK_TOKEN },
+      { Name: FARGATE_ENV.dagId, Value: c.ir.dagId },
+      { Name: FARGATE_ENV.dagVersion, Value: placeholder.dagVersion },
+      { Name: FARGATE_ENV.taskId, Value: task.id },
+      { Name: FARGATE_ENV.executionArn, 'Value.$': '$$.Execution.Id' },
+      { Name: FARGATE_ENV.retryCount, 'Value.$': "States.Format('{}', $$.State.RetryCount)" },
+      { Name: FARGATE_ENV.ctx, 'Value.$': 'States.JsonToString($.ctx)' },
       ...Object.entries(task.inputs).map(([name, id]) => ({
-        Name: `AIRSTEP_INPUT_${name}`,
+        Name: `${FARGATE_ENV.inputPrefix}${name}`,
         'Value.$': `States.JsonToString(${c.recordPath(id)}.output)`,
       })),
       // A mapped try: its index and item, and the mapping's partial arguments (the SQS message carries the same).
       ...(mapping !== undefined
         ? [
-            { Name: 'AIRSTEP_MAP_INDEX', 'Value.$': "States.Format('{}', $.index)" },
-            { Name: 'AIRSTEP_ITEM', 'Value.$': 'States.JsonToString($.item)' },
-            { Name: 'AIRSTEP_PARTIAL', Value: JSON.stringify(mapping.partial ?? {}) },
+            { Name: FARGATE_ENV.mapIndex, 'Value.$': "States.Format('{}', $.index)" },
+            { Name: FARGATE_ENV.item, 'Value.$': 'States.JsonToString($.item)' },
+            { Name: FARGATE_ENV.partial, Value: JSON.stringify(mapping.partial ?? {}) },
           ]
         : []),
       ...Object.entries(fargate.environment ?? {}).map(([Name, Value]) => ({ Name, Value })),
@@ -240,16 +242,16 @@ function emitWorkerTask(c: TaskEmitContext, exits: RunExits): string {
 function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): string {
   const { task } = c;
   const record = recordOf(task);
-  const itemName = `${c.name}:item`;
-  const itemFailed = `${c.name}:item_failed`;
-  const resultName = `${c.name}:result`;
-  const doneName = `${c.name}:done`;
-  const itemsFailedName = `${c.name}:items_failed`;
+  const itemName = `${c.name}${STATE_SUFFIX.item}`;
+  const itemFailed = `${c.name}${STATE_SUFFIX.itemFailed}`;
+  const resultName = `${c.name}${STATE_SUFFIX.result}`;
+  const doneName = `${c.name}${STATE_SUFFIX.done}`;
+  const itemsFailedName = `${c.name}${STATE_SUFFIX.itemsFailed}`;
   const literal = 'items' in mapping.over;
   const itemsPath = literal ? `${record}.items` : `${c.recordPath(mapping.over.task)}.output`;
   let first = c.name;
   if (literal) {
-    first = `${c.name}:items`;
+    first = `${c.name}${STATE_SUFFIX.items}`;
     c.add(first, { Type: 'Pass', Result: { items: mapping.over.items }, ResultPath: record, Next: c.name });
   }
   const itemStates: Record<string, AslState> = {
@@ -422,7 +424,7 @@ function serviceCall(
 
 function emitWait(c: TaskEmitContext, wait: TaskOfKind<'wait'>['wait'], exits: RunExits): string {
   const { task } = c;
-  const done = `${c.name}:done`;
+  const done = `${c.name}${STATE_SUFFIX.done}`;
   const timing =
     wait.seconds !== undefined
       ? { Seconds: wait.seconds }
@@ -430,7 +432,7 @@ function emitWait(c: TaskEmitContext, wait: TaskOfKind<'wait'>['wait'], exits: R
         ? { TimestampPath: Object.values(compileTemplateField('x', wait.until, c.resolve))[0] }
         : undefined;
   // build-ir reports a wait task with neither; such a DAG is never emitted.
-  if (timing === undefined) throw new Error(`internal: wait task ${task.id} has neither seconds nor until`);
+  if (timing === undefined) throw new InternalError(`internal: wait task ${task.id} has neither seconds nor until`);
   c.add(c.name, { Type: 'Wait', ...timing, Next: done });
   c.add(done, {
     Type: 'Pass',

@@ -2,6 +2,7 @@
  * `{{ … }}` templates in native-step fields. They are compiled to JSONPath and `States.Format`, so Step Functions
  * fills them in; no worker ever evaluates a template.
  */
+import { AirstepError } from '../errors/airstep-error.ts';
 
 export type TemplateRef =
   | { readonly kind: 'context'; readonly name: keyof typeof CONTEXT_PATHS }
@@ -83,6 +84,17 @@ export function splitXcomReference(
   return undefined;
 }
 
+/** A `{{ … }}` template that cannot be read; `template` is the field value holding it. */
+export class TemplateError extends AirstepError {
+  override readonly name = 'TemplateError';
+  readonly template: string;
+
+  constructor(template: string, message: string) {
+    super(message, { code: 'INVALID_TEMPLATE' });
+    this.template = template;
+  }
+}
+
 /** Resolves a reference to a JSONPath in the state payload (the compiler knows where each task's record is). */
 export type ReferenceResolver = (ref: TemplateRef) => string;
 
@@ -92,7 +104,7 @@ export type ReferenceResolver = (ref: TemplateRef) => string;
  */
 export function compileTemplateField(name: string, value: string, resolve: ReferenceResolver): Record<string, string> {
   const parsed = parseTemplate(value);
-  if ('error' in parsed) throw new Error(parsed.error);
+  if ('error' in parsed) throw new TemplateError(value, parsed.error);
   const refs = parsed.parts.filter((part): part is { ref: TemplateRef } => 'ref' in part);
   if (refs.length === 0) return { [name]: value };
   if (parsed.parts.length === 1) return { [`${name}.$`]: resolve(refs[0]!.ref) };

@@ -1,5 +1,6 @@
 import type { AslState, StateGraph, StateMachineDefinition } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { STATE_SUFFIX } from './worker-contract.ts';
 
 /**
  * State transitions a run pays for (Standard workflows bill per transition), on the path where every task
@@ -38,7 +39,7 @@ export function transitionStats(
     let transitions = 0;
     for (const suffix of ['gate', 'decide', 'signal']) transitions += visit(`${n}:${suffix}`);
     for (const name of happyRunStates(task, n)) transitions += visit(name);
-    const perItem = task.kind === 'code' && task.mapping !== undefined ? visit(`${n}:item`) : undefined;
+    const perItem = task.kind === 'code' && task.mapping !== undefined ? visit(`${n}${STATE_SUFFIX.item}`) : undefined;
     perTask[task.id] = perItem !== undefined ? { transitions, perItem } : { transitions };
     total += transitions + (perItem ?? 0);
   }
@@ -53,12 +54,20 @@ export function transitionStats(
 function happyRunStates(task: TaskIR, n: string): string[] {
   switch (task.kind) {
     case 'wait':
-      return [n, `${n}:done`];
+      return [n, `${n}${STATE_SUFFIX.done}`];
     case 's3_sensor':
     case 'poll_sensor':
-      return [`${n}:start`, n, `${n}:check`, `${n}:match`, `${n}:found`];
+      return [
+        `${n}${STATE_SUFFIX.start}`,
+        n,
+        `${n}${STATE_SUFFIX.check}`,
+        `${n}${STATE_SUFFIX.match}`,
+        `${n}${STATE_SUFFIX.found}`,
+      ];
     case 'code':
-      return task.mapping !== undefined ? [`${n}:items`, n, `${n}:result`, `${n}:done`] : [n];
+      return task.mapping !== undefined
+        ? [`${n}${STATE_SUFFIX.items}`, n, `${n}${STATE_SUFFIX.result}`, `${n}${STATE_SUFFIX.done}`]
+        : [n];
     default:
       return [n];
   }

@@ -14,10 +14,9 @@ export type Decision = 'run' | 'skipped' | 'upstream_failed';
  */
 export function decideTriggerRule(rule: TriggerRule, upstream: readonly FinalState[]): Decision {
   if (upstream.length === 0) return 'run';
-  const count = (state: FinalState) => upstream.filter((s) => s === state).length;
-  const success = count('success');
-  const skipped = count('skipped');
-  const failed = count('failed') + count('upstream_failed');
+  const success = countOf(upstream, 'success');
+  const skipped = countOf(upstream, 'skipped');
+  const failed = countOf(upstream, 'failed') + countOf(upstream, 'upstream_failed');
   const all = upstream.length;
   switch (rule) {
     case 'all_success':
@@ -34,7 +33,7 @@ export function decideTriggerRule(rule: TriggerRule, upstream: readonly FinalSta
     case 'one_failed':
       return failed > 0 ? 'run' : 'skipped';
     case 'one_done':
-      return success + count('failed') > 0 ? 'run' : 'skipped';
+      return success + countOf(upstream, 'failed') > 0 ? 'run' : 'skipped';
     case 'none_failed':
       return failed > 0 ? 'upstream_failed' : 'run';
     case 'none_failed_min_one_success':
@@ -57,47 +56,60 @@ export function triggerRuleFormulas(
   rule: TriggerRule,
   upstream: readonly string[],
 ): Array<{ when?: Formula; decision: Decision }> {
-  const any = (states: readonly FinalState[]): Formula =>
-    or(upstream.map((id) => ({ kind: 'atom', atom: { upstream: id, states } })));
-  const every = (states: readonly FinalState[]): Formula =>
-    and(upstream.map((id) => ({ kind: 'atom', atom: { upstream: id, states } })));
   const FAILED: FinalState[] = ['failed', 'upstream_failed'];
   if (upstream.length === 0) return [{ decision: 'run' }];
   switch (rule) {
     case 'all_success':
       return [
-        { when: any(FAILED), decision: 'upstream_failed' },
-        { when: any(['skipped']), decision: 'skipped' },
+        { when: anyOf(upstream, FAILED), decision: 'upstream_failed' },
+        { when: anyOf(upstream, ['skipped']), decision: 'skipped' },
         { decision: 'run' },
       ];
     case 'all_failed':
-      return [{ when: every(FAILED), decision: 'run' }, { decision: 'skipped' }];
+      return [{ when: everyOf(upstream, FAILED), decision: 'run' }, { decision: 'skipped' }];
     case 'all_done':
     case 'always':
       return [{ decision: 'run' }];
     case 'all_skipped':
-      return [{ when: every(['skipped']), decision: 'run' }, { decision: 'skipped' }];
+      return [{ when: everyOf(upstream, ['skipped']), decision: 'run' }, { decision: 'skipped' }];
     case 'one_success':
       return [
-        { when: any(['success']), decision: 'run' },
-        { when: every(['skipped']), decision: 'skipped' },
+        { when: anyOf(upstream, ['success']), decision: 'run' },
+        { when: everyOf(upstream, ['skipped']), decision: 'skipped' },
         { decision: 'upstream_failed' },
       ];
     case 'one_failed':
-      return [{ when: any(FAILED), decision: 'run' }, { decision: 'skipped' }];
+      return [{ when: anyOf(upstream, FAILED), decision: 'run' }, { decision: 'skipped' }];
     case 'one_done':
-      return [{ when: any(['success', 'failed']), decision: 'run' }, { decision: 'skipped' }];
+      return [{ when: anyOf(upstream, ['success', 'failed']), decision: 'run' }, { decision: 'skipped' }];
     case 'none_failed':
-      return [{ when: any(FAILED), decision: 'upstream_failed' }, { decision: 'run' }];
+      return [{ when: anyOf(upstream, FAILED), decision: 'upstream_failed' }, { decision: 'run' }];
     case 'none_failed_min_one_success':
       return [
-        { when: any(FAILED), decision: 'upstream_failed' },
-        { when: every(['skipped']), decision: 'skipped' },
+        { when: anyOf(upstream, FAILED), decision: 'upstream_failed' },
+        { when: everyOf(upstream, ['skipped']), decision: 'skipped' },
         { decision: 'run' },
       ];
     case 'none_skipped':
-      return [{ when: any(['skipped']), decision: 'skipped' }, { decision: 'run' }];
+      return [{ when: anyOf(upstream, ['skipped']), decision: 'skipped' }, { decision: 'run' }];
   }
+}
+
+// Module functions, not closures made per call: these run for every task of a DAG (see TaskEmission in emit-asl.ts).
+function countOf(upstream: readonly FinalState[], state: FinalState): number {
+  let n = 0;
+  for (const s of upstream) if (s === state) n++;
+  return n;
+}
+
+/** Some upstream task ended in one of `states`. */
+function anyOf(upstream: readonly string[], states: readonly FinalState[]): Formula {
+  return or(upstream.map((id) => ({ kind: 'atom', atom: { upstream: id, states } })));
+}
+
+/** Every upstream task ended in one of `states`. */
+function everyOf(upstream: readonly string[], states: readonly FinalState[]): Formula {
+  return and(upstream.map((id) => ({ kind: 'atom', atom: { upstream: id, states } })));
 }
 
 function or(terms: Formula[]): Formula {

@@ -105,7 +105,7 @@ export class AirstepFunctions extends Construct {
     }
   }
 
-  /** Sets an Airstep variable on the named functions (see `lib/runtime/stack-env.ts`). */
+  /** Sets an Airstep variable on the named functions (see `lib/stack-contract/stack-env.ts`). */
   setEnv(key: StackEnvKey, value: string, names: readonly FunctionName[] = FUNCTION_NAMES): void {
     for (const name of names) this.functions[name].addEnvironment(STACK_ENV[key], value);
   }

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { STACK_ENV } from '../stack-contract/stack-env.ts';
 import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
+import { AirstepPropsError } from './airstep-props-error.ts';
 import { Alerts } from './alerts.ts';
 import { FargateWorker } from './fargate-worker.ts';
 import { MetadataTables } from './metadata-tables.ts';
@@ -89,11 +90,12 @@ export class Airstep extends Construct {
     super(scope, id);
     const prefix = props.namePrefix ?? 'airstep';
     if (!/^[A-Za-z0-9-]{1,20}$/.test(prefix))
-      throw new Error(`namePrefix '${prefix}' must be 1-20 letters, digits or -`);
+      throw new AirstepPropsError('namePrefix', `namePrefix '${prefix}' must be 1-20 letters, digits or -`);
     this.namePrefix = prefix;
     this.dataBuckets = props.dataBuckets;
     const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
-    if (workerTimeout.toSeconds() > 900) throw new Error('workerTimeout cannot exceed 15 minutes (the Lambda limit)');
+    if (workerTimeout.toSeconds() > 900)
+      throw new AirstepPropsError('workerTimeout', 'workerTimeout cannot exceed 15 minutes (the Lambda limit)');
     const dagSyncTimeout = Duration.minutes(5);
 
     this.queues = new TaskQueues(this, 'Queues', {

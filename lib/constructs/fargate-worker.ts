@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { AirstepPropsError } from './airstep-props-error.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 
 const ROOT = PACKAGE_ROOT;
@@ -79,7 +80,8 @@ export class FargateWorker extends Construct {
     const subnets = this.vpc.selectSubnets(
       props.subnets ?? (props.vpc === undefined ? { subnetType: ec2.SubnetType.PUBLIC } : {}),
     );
-    if (subnets.subnetIds.length === 0) throw new Error('the VPC has no subnets for Fargate tasks: pass `subnets`');
+    if (subnets.subnetIds.length === 0)
+      throw new AirstepPropsError('subnets', 'the VPC has no subnets for Fargate tasks: pass `subnets`');
     this.subnetIds = subnets.subnetIds;
     this.assignPublicIp = subnets.hasPublic;
     this.cluster = new ecs.Cluster(this, 'Cluster', {

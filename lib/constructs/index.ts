@@ -6,4 +6,5 @@ export { TABLE_KEYS } from '../stack-contract/tables.ts';
 export { Airstep, type AirstepProps } from './airstep.ts';
 export { BUCKET_PREFIXES } from './airstep-bucket.ts';
 export { FUNCTION_NAMES } from './airstep-functions.ts';
+export { AirstepPropsError } from './airstep-props-error.ts';
 export { AirstepStack, type AirstepStackProps, buildApp } from './airstep-stack.ts';

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AirstepPropsError } from './airstep-props-error.ts';
 
 export interface TaskQueuesProps {
   /** Queue names the deployed DAGs use (`queue` task option); `default` is always created. @default ['default'] */
@@ -36,7 +37,7 @@ export class TaskQueues extends Construct {
     const names = [...new Set(['default', ...(props.queueNames ?? [])])].sort();
     for (const name of names) {
       if (!/^[A-Za-z0-9_-]{1,40}$/.test(name))
-        throw new Error(`queue name '${name}' must be 1-40 letters, digits, _ or -`);
+        throw new AirstepPropsError('queueNames', `queue name '${name}' must be 1-40 letters, digits, _ or -`);
     }
     const deadLetters = (queueId: string) => {
       const dead = new sqs.Queue(this, queueId, {

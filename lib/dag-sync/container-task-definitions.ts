@@ -1,5 +1,6 @@
 import { type ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { DagManifest } from '../compiler/manifest.ts';
+import { AirstepError } from '../errors/airstep-error.ts';
 
 /** What the stack gives the task definitions of `container` tasks (images of the DAG author's choosing). */
 export interface ContainerTaskSettings {
@@ -12,8 +13,23 @@ export interface ContainerTaskSettings {
   readonly region: string;
 }
 
+/** A DAG with `container` tasks deployed to a stack without the settings to register their definitions. */
+export class ContainerSettingsMissingError extends AirstepError {
+  override readonly name = 'ContainerSettingsMissingError';
+  readonly dagId: string;
+  readonly taskKeys: readonly string[];
+
+  constructor(dagId: string, taskKeys: readonly string[]) {
+    super(`dag ${dagId} has container tasks (${taskKeys.join(', ')}), but this stack has no container task settings`, {
+      code: 'NO_CONTAINER_SETTINGS',
+    });
+    this.dagId = dagId;
+    this.taskKeys = taskKeys;
+  }
+}
+
 /** The family of a container task's definition: `<prefix>-<dag>-<task>`, in the characters ECS allows. */
-export function containerFamily(namePrefix: string, dagId: string, taskKey: string): string {
+function containerFamily(namePrefix: string, dagId: string, taskKey: string): string {
   return `${namePrefix}-${dagId}-${taskKey}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 255);
 }
 
@@ -31,8 +47,9 @@ export async function registerContainerTaskDefinitions(
 ): Promise<Record<string, string>> {
   if (containers.length === 0) return {};
   if (settings === undefined) {
-    throw new Error(
-      `dag ${dagId} has container tasks (${containers.map((c) => c.taskKey).join(', ')}), but this stack has no container task settings`,
+    throw new ContainerSettingsMissingError(
+      dagId,
+      containers.map((c) => c.taskKey),
     );
   }
   const arns: Record<string, string> = {};

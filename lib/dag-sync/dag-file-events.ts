@@ -1,6 +1,7 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
 import type { ItemLease } from '../dynamo/item-lease.ts';
-import { AirstepError } from '../sdk/errors.ts';
+import { AirstepError } from '../errors/airstep-error.ts';
 import { orderKey } from './s3-event-order.ts';
 
 /**
@@ -9,7 +10,7 @@ import { orderKey } from './s3-event-order.ts';
  * `{ dagId: 'file#<key>', version: 'FILE', sequencer }` (DAG ids cannot hold `#`, and readers of DAG records
  * ask for `version = LATEST` or a content hash).
  */
-export const FILE_ITEM_VERSION = 'FILE';
+const FILE_ITEM_VERSION = 'FILE';
 const fileItemKey = (file: string) => ({ dagId: { S: `file#${file}` }, version: { S: FILE_ITEM_VERSION } });
 
 /**
@@ -34,7 +35,7 @@ export async function takeFileEvent(
     );
     return true;
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    if (isConditionalCheckFailure(error)) return false;
     throw error;
   }
 }

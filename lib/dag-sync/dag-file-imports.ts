@@ -3,7 +3,7 @@ import { builtinModules } from 'node:module';
 const BUILTINS = new Set(builtinModules);
 
 /** Module specifiers a DAG file imports (static imports, re-exports and dynamic `import('…')` with a literal). */
-export function importedSpecifiers(source: string): string[] {
+function importedSpecifiers(source: string): string[] {
   const found = new Set<string>();
   const patterns = [
     /\bimport\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?['"]([^'"]+)['"]/g,

@@ -1,6 +1,6 @@
-import { fork } from 'node:child_process';
 import { dirname } from 'node:path';
 import type { CompiledDag } from '../compiler/compile-dag.ts';
+import { forkWithStderrTail } from '../runtime/child-process.ts';
 import { awsSdkModules, BUNDLE_ROOT, writeSdkShim } from '../runtime/dag-bundle.ts';
 
 /** What evaluating a DAG file gives: each DAG compiled, or the import error. */
@@ -36,15 +36,10 @@ export async function evaluateDagSource(
   await writeSdkShim();
   const sandbox = evaluator.sandboxed === true ? sandboxFlags(evaluator.module) : [];
   return new Promise((resolve) => {
-    const child = fork(evaluator.module, [], {
+    const { child, stderr } = forkWithStderrTail(evaluator.module, [], {
       env: { ...evaluatorEnv(process.env), AIRSTEP_EVALUATE: file },
       execArgv: [...sandbox, ...(evaluator.execArgv ?? []), `--max-old-space-size=${limits.maxOldSpaceMb ?? 256}`],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
+      stdout: 'ignore',
     });
     let settled = false;
     const settle = (evaluation: Evaluation) => {
@@ -60,10 +55,9 @@ export async function evaluateDagSource(
     );
     child.on('message', (message: Evaluation) => settle(message));
     child.on('exit', (code, signal) => {
-      const memory = /heap out of memory|Allocation failed/i.test(stderr) ? ' (out of memory)' : '';
       settle({
         ok: false,
-        error: `import ended the evaluating process (${signal ?? `exit code ${code}`})${memory}: ${stderr.trim().split('\n').slice(-3).join(' ')}`,
+        error: `import ended the evaluating process (${signal ?? `exit code ${code}`})${stderr.outOfMemoryNote()}: ${stderr.lastLines(3)}`,
       });
     });
   });
@@ -74,7 +68,7 @@ export async function evaluateDagSource(
  * On Lambda the function's credentials are environment variables; a DAG file runs arbitrary code at import, so
  * anyone who may write `dags/` could otherwise act with dag-sync's role. The runtime API address goes too.
  */
-export function evaluatorEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+function evaluatorEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const name of EVALUATOR_ENV) {
     const value = env[name];
@@ -91,7 +85,7 @@ const EVALUATOR_ENV = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'NODE_P
  * the sources other DAG files are evaluated from. Node calls this model a seat belt, not a sandbox for hostile
  * code: who may write `dags/` is trusted to deploy DAGs.
  */
-export function sandboxFlags(module: string): string[] {
+function sandboxFlags(module: string): string[] {
   const permission = process.allowedNodeEnvironmentFlags.has('--permission')
     ? '--permission'
     : '--experimental-permission';

@@ -4,14 +4,22 @@
  * compare two by right-padding the shorter with zeros, then comparing as text: `orderKey` does that padding to a
  * fixed width (upper case), so keys compare as plain strings — in code and in a DynamoDB condition.
  */
-export const SEQUENCER_WIDTH = 64;
+import { AirstepError } from '../errors/airstep-error.ts';
 
-export function orderKey(sequencer: string): string {
-  if (!/^[0-9A-Fa-f]{1,64}$/.test(sequencer)) throw new Error(`S3 event sequencer '${sequencer}' is not hexadecimal`);
-  return sequencer.toUpperCase().padEnd(SEQUENCER_WIDTH, '0');
+const SEQUENCER_WIDTH = 64;
+
+/** An S3 event whose `sequencer` is not hexadecimal: it cannot be ordered. */
+export class SequencerError extends AirstepError {
+  override readonly name = 'SequencerError';
+  readonly sequencer: string;
+
+  constructor(sequencer: string) {
+    super(`S3 event sequencer '${sequencer}' is not hexadecimal`, { code: 'INVALID_S3_SEQUENCER' });
+    this.sequencer = sequencer;
+  }
 }
 
-/** True when an event with `incoming` happened before the one already handled (`handled`); equal is a redelivery. */
-export function isStaleEvent(incoming: string, handled: string | undefined): boolean {
-  return handled !== undefined && orderKey(incoming) < orderKey(handled);
+export function orderKey(sequencer: string): string {
+  if (!/^[0-9A-Fa-f]{1,64}$/.test(sequencer)) throw new SequencerError(sequencer);
+  return sequencer.toUpperCase().padEnd(SEQUENCER_WIDTH, '0');
 }

@@ -1,4 +1,5 @@
 import { type AttributeValue, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailure } from './conditional-write.ts';
 
 /**
  * A lease on one DynamoDB item (`leaseHolder`, `leaseUntil` in epoch ms): held by one caller at a time, so work
@@ -39,7 +40,7 @@ export async function takeLease(lease: ItemLease): Promise<void> {
       );
       return;
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
     }
     if (Date.now() >= deadline) throw lease.busy();
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -59,7 +60,7 @@ export async function releaseLease(lease: Pick<ItemLease, 'dynamo' | 'table' | '
       }),
     );
   } catch (error) {
-    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    if (!isConditionalCheckFailure(error)) throw error;
   }
 }
 

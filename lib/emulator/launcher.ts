@@ -89,6 +89,7 @@ export async function startEmulator(kind: EmulatorKind, options: StartOptions = 
     await stop();
     throw new EmulatorSetupError(
       `${kind} did not start on ${endpoint}: ${(error as Error).message}\n${output.join('').slice(-2000)}`,
+      { cause: error },
     );
   }
   if (kind === 'moto') {
@@ -125,7 +126,7 @@ async function waitUntilReady(url: string, exited: Promise<void>, timeoutMs: num
   });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (gone) throw new Error('the process exited');
+    if (gone) throw new EmulatorSetupError('the process exited');
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return;
@@ -134,7 +135,7 @@ async function waitUntilReady(url: string, exited: Promise<void>, timeoutMs: num
     }
     await new Promise((done) => setTimeout(done, 100));
   }
-  throw new Error(`not ready after ${timeoutMs} ms`);
+  throw new EmulatorSetupError(`not ready after ${timeoutMs} ms`);
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -147,7 +148,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** A port the OS says is free now, on loopback. */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.unref();
@@ -155,7 +156,7 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
-        typeof address === 'object' && address !== null ? done(address.port) : fail(new Error('no port')),
+        typeof address === 'object' && address !== null ? done(address.port) : fail(new EmulatorSetupError('no port')),
       );
     });
   });

@@ -4,19 +4,25 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AirstepError } from '../errors/airstep-error.ts';
 
 /**
  * The project root (the nearest folder above this module holding `localstack/requirements.lock`, so the sources
  * and the compiled `dist/` find the same one): emulators live in its `.venv`, never in whatever Python the
  * machine happens to have.
  */
-export const PROJECT_ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
-export const VENV_DIR = join(PROJECT_ROOT, '.venv');
+const PROJECT_ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
+const VENV_DIR = join(PROJECT_ROOT, '.venv');
 const LOCK_FILE = join(PROJECT_ROOT, 'localstack', 'requirements.lock');
 const STAMP_FILE = join(VENV_DIR, '.airstep-lock-sha256');
 
-export class EmulatorSetupError extends Error {
+/** The emulators could not be installed or started; the message says what to do. */
+export class EmulatorSetupError extends AirstepError {
   override readonly name = 'EmulatorSetupError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'EMULATOR_SETUP', ...options });
+  }
 }
 
 function projectRoot(from: string): string {
@@ -116,7 +122,7 @@ function exec(command: string, args: string[], what: string): Promise<void> {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    child.on('error', (error) => fail(new EmulatorSetupError(`could not ${what}: ${error.message}`)));
+    child.on('error', (error) => fail(new EmulatorSetupError(`could not ${what}: ${error.message}`, { cause: error })));
     child.on('close', (code) =>
       code === 0
         ? done()

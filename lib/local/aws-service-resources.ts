@@ -23,7 +23,7 @@ const SERVICES: Record<string, Service> = {
 };
 
 /** `arn:aws:states:::sqs:sendMessage` or `arn:aws:states:::aws-sdk:s3:listObjectsV2` -> service and action. */
-export function parseResource(resource: string): { service: string; action: string } | undefined {
+function parseResource(resource: string): { service: string; action: string } | undefined {
   const match = /^arn:aws:states:::(?:aws-sdk:)?([a-z0-9]+):([A-Za-z0-9]+)$/.exec(resource);
   return match === null ? undefined : { service: match[1]!, action: match[2]! };
 }

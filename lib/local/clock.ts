@@ -1,3 +1,5 @@
+import { AirstepError } from '../errors/airstep-error.ts';
+
 /**
  * Time for the local engine. Real time by default; `speed` > 1 makes waits, retry delays, sensor intervals and
  * timeouts pass that many times faster, and `now()` advances at the same rate so timestamps stay consistent.
@@ -10,7 +12,7 @@ export class Clock {
 
   constructor(options: { speed?: number; start?: number } = {}) {
     this.speed = options.speed ?? 1;
-    if (!(this.speed > 0)) throw new RangeError(`clock speed must be > 0, got ${this.speed}`);
+    if (!(this.speed > 0)) throw new ClockSpeedError(this.speed);
     this.virtualStart = options.start ?? Date.now();
   }
 
@@ -51,5 +53,16 @@ export class Clock {
       },
       cancel: () => clearTimeout(handle),
     };
+  }
+}
+
+/** A clock speed that is not a positive number. */
+export class ClockSpeedError extends AirstepError {
+  override readonly name = 'ClockSpeedError';
+  readonly speed: number;
+
+  constructor(speed: number) {
+    super(`clock speed must be > 0, got ${speed}`, { code: 'INVALID_CLOCK_SPEED' });
+    this.speed = speed;
   }
 }

@@ -8,7 +8,7 @@ type Segment = { kind: 'field'; name: string } | { kind: 'index'; index: number 
 
 const cache = new Map<string, { root: '$' | '$$'; segments: Segment[] }>();
 
-export function parsePath(path: string): { root: '$' | '$$'; segments: Segment[] } {
+function parsePath(path: string): { root: '$' | '$$'; segments: Segment[] } {
   const known = cache.get(path);
   if (known !== undefined) return known;
   const root = path.startsWith('$$') ? '$$' : path.startsWith('$') ? '$' : undefined;

@@ -136,7 +136,7 @@ export interface SchedulerTimer {
   clearTimeout(handle: unknown): void;
 }
 
-export const realTimer: SchedulerTimer = {
+const realTimer: SchedulerTimer = {
   now: () => new Date(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type XComKey, type XComStore, xcomObjectKey } from '../runtime/xcom.ts';
+import { XComReferenceError } from '../runtime/xcom-reference-error.ts';
 
 /** XCom values of local runs, as files under `.airstep/xcom/` (written to a temporary name, then renamed). */
 export class LocalXComStore implements XComStore {
@@ -17,7 +18,7 @@ export class LocalXComStore implements XComStore {
   }
 
   async get(uri: string): Promise<string> {
-    if (!uri.startsWith('file:')) throw new Error(`the local XCom store cannot read ${uri}`);
+    if (!uri.startsWith('file:')) throw new XComReferenceError(uri, `the local XCom store cannot read ${uri}`);
     return readFile(fileURLToPath(uri), 'utf8');
   }
 }

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AirstepError } from '../errors/airstep-error.ts';
 
 /**
  * `airstep.config.json` at the project root: settings that belong to no single DAG. Today: pool sizes
  * (`{ "pools": { "warehouse": 3 } }`), shared by every DAG that names the pool.
  */
-export const CONFIG_FILE = 'airstep.config.json';
+const CONFIG_FILE = 'airstep.config.json';
 
 const configSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -17,8 +18,15 @@ const configSchema = z.strictObject({
 
 export type ProjectConfig = z.infer<typeof configSchema>;
 
-export class ProjectConfigError extends Error {
+/** `airstep.config.json` is not JSON or not a valid config; the message names the file and each field. */
+export class ProjectConfigError extends AirstepError {
   override readonly name = 'ProjectConfigError';
+  readonly path: string;
+
+  constructor(path: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'INVALID_PROJECT_CONFIG', ...options });
+    this.path = path;
+  }
 }
 
 /** Reads the config of the project in `dir`; no file means the defaults. Errors name the file and the field. */
@@ -35,11 +43,12 @@ export async function loadProjectConfig(dir = '.'): Promise<ProjectConfig> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ProjectConfigError(`${path}: not JSON: ${(error as Error).message}`);
+    throw new ProjectConfigError(path, `${path}: not JSON: ${(error as Error).message}`, { cause: error });
   }
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) {
     throw new ProjectConfigError(
+      path,
       parsed.error.issues.map((issue) => `${path} › ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n'),
     );
   }

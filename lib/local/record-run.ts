@@ -95,7 +95,7 @@ export async function runAndRecord(input: {
   return { run, tasks, execution: result.execution };
 }
 
-export function toTaskRecord(task: TaskInstance): TaskRecord {
+function toTaskRecord(task: TaskInstance): TaskRecord {
   return {
     taskId: task.taskId,
     mapIndex: task.mapIndex,

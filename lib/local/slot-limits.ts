@@ -3,9 +3,20 @@
  * (across all its runs, as in Airflow) and pools (named slot counts shared by every DAG). A try takes its slots
  * when it is about to run and gives them back when it ends, so a task waiting to retry holds nothing.
  */
+import { AirstepError } from '../errors/airstep-error.ts';
+import { DEFAULT_POOL_SLOTS } from '../runtime/default-pool.ts';
 
-/** Airflow's `default_pool` size; a pool nobody configured gets as many slots. */
-export const DEFAULT_POOL_SLOTS = 128;
+/**
+ * A try asks for more slots than a pool (or a DAG's maxActiveTasks) has: it could never run. The message names
+ * the limit; `airstep dev` rebuilds the error from it on the other side of its process boundary.
+ */
+export class SlotsOverCapacityError extends AirstepError {
+  override readonly name = 'SlotsOverCapacityError';
+
+  constructor(message: string) {
+    super(message, { code: 'SLOTS_OVER_CAPACITY' });
+  }
+}
 
 interface Waiter {
   readonly slots: number;
@@ -32,7 +43,9 @@ export class SlotSemaphore {
   /** Waits for `slots` slots; resolves with the function that gives them back (idempotent). */
   acquire(slots: number, priority = 1): Promise<() => void> {
     if (slots > this.capacity) {
-      return Promise.reject(new RangeError(`${this.name} has ${this.capacity} slots; the task asks for ${slots}`));
+      return Promise.reject(
+        new SlotsOverCapacityError(`${this.name} has ${this.capacity} slots; the task asks for ${slots}`),
+      );
     }
     return new Promise((resolve) => {
       this.waiters.push({ slots, priority, order: this.arrivals++, grant: () => resolve(this.releaser(slots)) });

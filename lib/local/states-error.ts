@@ -1,8 +1,11 @@
+import { AirstepError } from '../errors/airstep-error.ts';
+
 /**
  * An error as Step Functions names it (`States.Timeout`, `States.TaskFailed`, a worker's own name such as
- * `NonRetryableError`, or a service's `S3.NoSuchKey`), with the cause it reports.
+ * `NonRetryableError`, or a service's `S3.NoSuchKey`), with the cause it reports. Retry and Catch match on
+ * `error` and `aliases`; `code` is Airstep's, the same for every one.
  */
-export class StatesError extends Error {
+export class StatesError extends AirstepError {
   override readonly name = 'StatesError';
   readonly error: string;
   readonly cause_: string;
@@ -10,7 +13,7 @@ export class StatesError extends Error {
   readonly aliases: readonly string[];
 
   constructor(error: string, cause: string, aliases: readonly string[] = []) {
-    super(`${error}: ${cause}`);
+    super(`${error}: ${cause}`, { code: 'STATES_ERROR' });
     this.error = error;
     this.cause_ = cause;
     this.aliases = aliases;
@@ -37,7 +40,7 @@ export const heartbeatTimeout = (cause: string) =>
 export const runtimeError = (cause: string) => new StatesError('States.Runtime', cause);
 
 /** Step Functions' quota on the input and output of a state: 256 KiB of JSON as UTF-8. */
-export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
+const PAYLOAD_LIMIT_BYTES = 256 * 1024;
 
 /**
  * Fails as Step Functions does (`States.DataLimitExceeded`, which no Retry or Catch handles) when a state's

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AirstepError } from '../errors/airstep-error.ts';
 import { StatesError } from './states-error.ts';
 
 interface Waiting {
@@ -50,9 +51,15 @@ export class TaskTokens {
   }
 }
 
-export class TokenError extends Error {
+/** An answer for a token nobody waits for; named `TaskTimedOut`, as AWS answers it. */
+export class TokenError extends AirstepError {
   override readonly name = 'TaskTimedOut';
+  readonly token: string;
+
   constructor(token: string) {
-    super(`task token ${token.slice(0, 8)}… is not waiting (unknown, answered, or timed out)`);
+    super(`task token ${token.slice(0, 8)}… is not waiting (unknown, answered, or timed out)`, {
+      code: 'TASK_TOKEN_NOT_WAITING',
+    });
+    this.token = token;
   }
 }

@@ -1,5 +1,6 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
+import { ChildProcessError, forkWithStderrTail, type StderrTail } from '../runtime/child-process.ts';
 import { childExecArgv, isTypeScriptFile, siblingModule } from '../runtime/typescript-loader.ts';
 import { type PlannedTask, WorkerDemand } from './worker-demand.ts';
 
@@ -31,7 +32,7 @@ class WorkerProcess {
   /** Settles when the worker can take a try, or it exits first. */
   readonly ready: Promise<void>;
   current?: CurrentTry;
-  stderr = '';
+  readonly stderr: StderrTail;
   /** Called when the process exits (set by the pool that owns it). */
   onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
   private dagId?: string;
@@ -48,14 +49,14 @@ class WorkerProcess {
       this.dagId = dagId;
       this.told = true;
     }
-    this.child = fork(WORKER_ENTRY, dagId !== undefined ? [file, dagId] : [file], {
-      execArgv: [...childExecArgv(isTypeScriptFile(file)), `--max-old-space-size=${maxOldSpaceMb}`],
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
-    });
+    ({ child: this.child, stderr: this.stderr } = forkWithStderrTail(
+      WORKER_ENTRY,
+      dagId !== undefined ? [file, dagId] : [file],
+      {
+        execArgv: [...childExecArgv(isTypeScriptFile(file)), `--max-old-space-size=${maxOldSpaceMb}`],
+        stdout: 'inherit',
+      },
+    ));
     this.ready = new Promise<void>((resolve, reject) => {
       this.child.on('message', (reply: { type: string; id?: number; outcome?: TaskOutcome; logs?: string[] }) => {
         if (reply.type === 'standby') {
@@ -72,7 +73,9 @@ class WorkerProcess {
       });
       this.child.once('exit', (code, signal) => {
         reject(
-          new Error(`worker for ${this.dagId ?? this.file} exited at start (${code ?? signal}): ${this.stderr.trim()}`),
+          new ChildProcessError(
+            `worker for ${this.dagId ?? this.file} exited at start (${code ?? signal}): ${this.stderr.text}`,
+          ),
         );
         this.onExit(code, signal);
       });
@@ -318,15 +321,14 @@ export class ProcessWorkerPool {
       if (current === undefined) return this.rebalance(0);
       const stderr = worker.stderr;
       const how = signal !== null ? `signal ${signal}` : `exit code ${code}`;
-      const memory = /heap out of memory|Allocation failed/i.test(stderr) ? ' (out of memory)' : '';
       current.resolve({
         outcome: {
           ok: false,
           error: 'Airstep.WorkerCrashed',
-          cause: `the worker process died (${how})${memory}: ${stderr.trim().slice(-1000)}`,
+          cause: `the worker process died (${how})${stderr.outOfMemoryNote()}: ${stderr.text.slice(-1000)}`,
           try: 0,
         },
-        logs: stderr.trim() === '' ? [] : stderr.trim().split('\n'),
+        logs: stderr.text === '' ? [] : stderr.text.split('\n'),
       });
     };
     return worker;

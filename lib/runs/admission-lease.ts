@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ItemLease } from '../dynamo/item-lease.ts';
-import { AirstepError } from '../sdk/errors.ts';
+import { AirstepError } from '../errors/airstep-error.ts';
 
 /**
  * Admitting a run of a DAG is read, decide, write: count its running runs, then start (and record) or queue.
@@ -9,7 +9,7 @@ import { AirstepError } from '../sdk/errors.ts';
  * admit a DAG's runs one at a time, under a lease on the item `{ dagId, version: 'ADMISSION' }` of the dags table
  * (readers of DAG records ask for `LATEST` or a content hash).
  */
-export const ADMISSION_ITEM_VERSION = 'ADMISSION';
+const ADMISSION_ITEM_VERSION = 'ADMISSION';
 
 export class AdmissionBusyError extends AirstepError {
   override readonly name = 'AdmissionBusyError';

@@ -54,7 +54,7 @@ export function taskIdOf(task: TaskRecordSummary): string {
 }
 
 /** How a record is named to people: the task id, and a mapped instance's index as the local grid shows it. */
-export function taskLabel(task: TaskRecordSummary): string {
+function taskLabel(task: TaskRecordSummary): string {
   return task.mapIndex !== undefined ? `${taskIdOf(task)}[${task.mapIndex}]` : taskIdOf(task);
 }
 

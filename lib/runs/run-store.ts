@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
 import type { RunType } from '../schedule/types.ts';
 import { RUNS_BY_STATE } from '../stack-contract/tables.ts';
 import type { KnownRun } from './run-admission.ts';
@@ -35,8 +36,6 @@ export interface NewRun {
   readonly logicalDate: string;
   readonly dagVersion: string;
 }
-
-const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 export class RunStore {
   constructor(
@@ -118,7 +117,7 @@ export class RunStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionalCheckFailure(error)) return false;
       throw error;
     }
   }
@@ -159,7 +158,7 @@ export class RunStore {
       );
       return true;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
       await this.dynamo.send(new DeleteItemCommand({ TableName: this.tables.queuedRuns, Key: queueKey }));
       return false;
     }
@@ -197,7 +196,7 @@ export class RunStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionalCheckFailure(error)) return false;
       throw error;
     }
   }
@@ -250,7 +249,7 @@ export class RunStore {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
     }
   }
 
@@ -301,7 +300,7 @@ export class RunStore {
         ...(alertedAt !== undefined ? { alertedAt } : {}),
       };
     } catch (error) {
-      if (isConditionFailure(error)) return { stale: true };
+      if (isConditionalCheckFailure(error)) return { stale: true };
       throw error;
     }
   }

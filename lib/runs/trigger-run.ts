@@ -48,7 +48,7 @@ export interface TriggerTables {
  * The pure part of a trigger: which run (interval, run id, params) this event asks for, or why none. Conf that
  * fails the params schema is refused with messages naming the field.
  */
-export function planRun(
+function planRun(
   dag: DagRecord,
   event: TriggerEvent,
   now: Date,

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AirstepError } from '../errors/airstep-error.ts';
 import { collectDags, type Dag } from '../sdk/dag.ts';
 import * as sdk from '../sdk/index.ts';
 
@@ -14,7 +15,7 @@ import * as sdk from '../sdk/index.ts';
  * 'airstep'` resolves to a shim that hands over the worker's own SDK module, so the DAG's objects and the
  * runner's classes (`NonRetryableError`, `TaskRef`) are the same.
  */
-export const BUNDLE_FILE = 'bundle.mjs';
+const BUNDLE_FILE = 'bundle.mjs';
 export const bundleKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/${BUNDLE_FILE}`;
 /** The DAG version's compiled manifest, stored beside its bundle: what workers know of its tasks. */
 export const manifestKey = (dagId: string, version: string) => `artifacts/${dagId}/${version}/manifest.json`;
@@ -64,7 +65,7 @@ export function writeSdkShim(): Promise<void> {
 }
 
 /** What a process that imports bundles needs: the shim on disk and its SDK handed over. */
-export async function ensureSdkShim(): Promise<void> {
+async function ensureSdkShim(): Promise<void> {
   provideSdk();
   await writeSdkShim();
 }
@@ -113,4 +114,17 @@ export function loadBundle(dagId: string, version: string, fetch: () => Promise<
     loaded.set(key, dags);
   }
   return dags;
+}
+
+/** A bundle that does not define the DAG it was stored for. */
+export class DagNotInBundleError extends AirstepError {
+  override readonly name = 'DagNotInBundleError';
+  readonly dagId: string;
+  readonly dagVersion: string;
+
+  constructor(dagId: string, dagVersion: string) {
+    super(`bundle ${dagId}@${dagVersion} holds no DAG '${dagId}'`, { code: 'DAG_NOT_IN_BUNDLE' });
+    this.dagId = dagId;
+    this.dagVersion = dagVersion;
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AirstepError } from '../errors/airstep-error.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 
 /**
@@ -24,6 +25,17 @@ export function resolveParams(
       message: issue.message,
     })),
   };
+}
+
+/** Params that do not validate; every problem names its param (`params.limit: …`). */
+export class ParamsError extends AirstepError {
+  override readonly name = 'ParamsError';
+  readonly problems: ReadonlyArray<{ readonly field: string; readonly message: string }>;
+
+  constructor(problems: ReadonlyArray<{ readonly field: string; readonly message: string }>) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '), { code: 'INVALID_PARAMS' });
+    this.problems = problems;
+  }
 }
 
 function paramSchema(spec: ParamSpec): z.ZodType {

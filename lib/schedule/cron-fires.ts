@@ -5,7 +5,7 @@ import type { FireSequence } from './fire-sequence.ts';
 import type { TimeZone } from './zoned-time.ts';
 
 /** A full 400-year Gregorian cycle: a cron that matches no date in it matches none ever. */
-export const SEARCH_DAYS = 146_097;
+const SEARCH_DAYS = 146_097;
 /**
  * Largest backward clock change (a fall-back) to allow for when searching back: a fire before an instant can
  * read a later wall time than the instant itself when the clock went back in between. DST moves ≤ 2 h.

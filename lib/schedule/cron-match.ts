@@ -14,7 +14,7 @@ export function cronMatchesDay(cron: CronSchedule, days: number): boolean {
   return dayOfMonthMatches(dayOfMonth, day, weekday, lastDay) || dayOfWeekMatches(dayOfWeek, day, weekday, lastDay);
 }
 
-export function dayOfMonthMatches(rule: DayOfMonthRule, day: number, weekday: number, lastDay: number): boolean {
+function dayOfMonthMatches(rule: DayOfMonthRule, day: number, weekday: number, lastDay: number): boolean {
   if (rule.days.includes(day)) return true;
   if (rule.last && day === lastDay) return true;
   if (rule.lastWeekday && day === nearestWeekday(lastDay, (weekday + lastDay - day) % 7, lastDay)) return true;
@@ -23,7 +23,7 @@ export function dayOfMonthMatches(rule: DayOfMonthRule, day: number, weekday: nu
   );
 }
 
-export function dayOfWeekMatches(rule: DayOfWeekRule, day: number, weekday: number, lastDay: number): boolean {
+function dayOfWeekMatches(rule: DayOfWeekRule, day: number, weekday: number, lastDay: number): boolean {
   if (rule.weekdays.includes(weekday)) return true;
   if (rule.nth.some((entry) => entry.weekday === weekday && Math.ceil(day / 7) === entry.n)) return true;
   return rule.last.includes(weekday) && day + 7 > lastDay;

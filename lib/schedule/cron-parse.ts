@@ -3,6 +3,7 @@
  * steps, lists, names, ranges that wrap (`FRI-MON`, `22-2`), `L`, `LW`, `15W` in day-of-month, `5#3`, `5L` in
  * day-of-week, day-of-week 0-7 with 0 and 7 both Sunday.
  */
+import { AirstepError } from '../errors/airstep-error.ts';
 
 export interface DayOfMonthRule {
   /** Days 1-31; a month without the day skips it. */
@@ -55,9 +56,16 @@ const MONTH: FieldShape = { name: 'month', min: 1, max: 12, names: MONTH_NAMES, 
 // 7 is accepted as Sunday, as every cron does; it folds to 0 after ranges are expanded so `FRI-7` works.
 const DAY_OF_WEEK: FieldShape = { name: 'day-of-week', min: 0, max: 7, names: WEEKDAY_NAMES, namesFrom: 0 };
 
-export const CRON_FIELD_NAMES = [MINUTE, HOUR, DAY_OF_MONTH, MONTH, DAY_OF_WEEK].map((field) => field.name);
+const CRON_FIELD_NAMES = [MINUTE, HOUR, DAY_OF_MONTH, MONTH, DAY_OF_WEEK].map((field) => field.name);
 
-class FieldError extends Error {}
+/** A cron field that cannot be read; `parseCron` turns it into its `{ error }` answer. */
+class CronFieldError extends AirstepError {
+  override readonly name = 'CronFieldError';
+
+  constructor(message: string) {
+    super(message, { code: 'INVALID_CRON_FIELD' });
+  }
+}
 
 /** Parses a 5-field cron expression; the error names the field and quotes the part it could not read. */
 export function parseCron(expression: string): { cron: CronSchedule } | { error: string } {
@@ -76,7 +84,7 @@ export function parseCron(expression: string): { cron: CronSchedule } | { error:
     const dayOfWeek = parseDayOfWeek(dowText);
     return { cron: { minutes, hours, months, ...dayRules(dayOfMonth, domText, dayOfWeek, dowText) } };
   } catch (error) {
-    if (error instanceof FieldError) return { error: error.message };
+    if (error instanceof CronFieldError) return { error: error.message };
     throw error;
   }
 }
@@ -119,7 +127,7 @@ function parseDayOfMonth(text: string): DayOfMonthRule {
     else if (/^\d+W$/.test(upper)) {
       const day = Number(upper.slice(0, -1));
       if (day < 1 || day > 28) {
-        throw new FieldError(
+        throw new CronFieldError(
           `day-of-month '${token}': W works on days 1-28 (cron implementations disagree on shorter months); use 'LW' for the last weekday`,
         );
       }
@@ -138,12 +146,12 @@ function parseDayOfWeek(text: string): DayOfWeekRule {
     const lastOf = /^([A-Za-z0-9]+?)L$/i.exec(token) ?? /^L([A-Za-z0-9]+)$/i.exec(token);
     if (hash !== null) {
       const n = Number(hash[2]);
-      if (n < 1 || n > 5) throw new FieldError(`day-of-week '${token}': the week after '#' must be 1-5`);
+      if (n < 1 || n > 5) throw new CronFieldError(`day-of-week '${token}': the week after '#' must be 1-5`);
       nth.push({ weekday: single(hash[1]!, DAY_OF_WEEK) % 7, n });
     } else if (lastOf !== null) {
       last.push(single(lastOf[1]!, DAY_OF_WEEK) % 7);
     } else if (token.toUpperCase() === 'L') {
-      throw new FieldError(`day-of-week 'L' needs a weekday: '5L' is the last Friday of the month`);
+      throw new CronFieldError(`day-of-week 'L' needs a weekday: '5L' is the last Friday of the month`);
     } else weekdays.push(...expand(token, DAY_OF_WEEK).map((day) => day % 7));
   }
   const plain = new Set(weekdays);
@@ -158,7 +166,7 @@ function parseDayOfWeek(text: string): DayOfWeekRule {
 
 function tokens(text: string, field: FieldShape): string[] {
   const parts = text.split(',');
-  if (parts.some((part) => part === '')) throw new FieldError(`${field.name} '${text}' has an empty list item`);
+  if (parts.some((part) => part === '')) throw new CronFieldError(`${field.name} '${text}' has an empty list item`);
   return parts;
 }
 
@@ -169,14 +177,14 @@ function values(text: string, field: FieldShape): number[] {
 /** `*`, `*\/s`, `a`, `a/s`, `a-b`, `a-b/s`; a range whose end is below its start wraps around the field. */
 function expand(token: string, field: FieldShape): number[] {
   const match = /^(\*|[A-Za-z0-9]+)(?:-([A-Za-z0-9]+))?(?:\/(\d+))?$/.exec(token);
-  if (match === null) throw new FieldError(`${field.name} '${token}' is not a value, range or step`);
+  if (match === null) throw new CronFieldError(`${field.name} '${token}' is not a value, range or step`);
   const [, from, to, stepText] = match;
   const step = stepText === undefined ? 1 : Number(stepText);
-  if (step < 1) throw new FieldError(`${field.name} '${token}' has step 0`);
+  if (step < 1) throw new CronFieldError(`${field.name} '${token}' has step 0`);
   // Day-of-week cycles through 0-6; 7 only spells Sunday at the end of a range (`FRI-7`, `FRI-SUN`).
   const last = field === DAY_OF_WEEK ? 6 : field.max;
   if (from === '*') {
-    if (to !== undefined) throw new FieldError(`${field.name} '${token}' is not a value, range or step`);
+    if (to !== undefined) throw new CronFieldError(`${field.name} '${token}' is not a value, range or step`);
     return stepped(range(field.min, last), step);
   }
   const start = field === DAY_OF_WEEK ? single(from!, field) % 7 : single(from!, field);
@@ -194,13 +202,13 @@ function single(text: string, field: FieldShape): number {
     const index = field.names?.indexOf(text.toUpperCase()) ?? -1;
     if (index < 0) {
       const names = field.names !== undefined ? ` or ${field.names[0]}-${field.names.at(-1)}` : '';
-      throw new FieldError(`${field.name} '${text}' is not a number${names}`);
+      throw new CronFieldError(`${field.name} '${text}' is not a number${names}`);
     }
     value = index + (field.namesFrom ?? 0);
   }
   if (value < field.min || value > field.max) {
     const names = field.names !== undefined ? ` (or ${field.names[0]}-${field.names.at(-1)})` : '';
-    throw new FieldError(`${field.name} ${value} is out of range ${field.min}-${field.max}${names}`);
+    throw new CronFieldError(`${field.name} ${value} is out of range ${field.min}-${field.max}${names}`);
   }
   return value;
 }

@@ -1,3 +1,5 @@
+import { AirstepError } from '../errors/airstep-error.ts';
+
 /** The DAG option a schedule problem is about. */
 export type ScheduleField = 'schedule' | 'timezone' | 'startDate' | 'endDate';
 
@@ -11,13 +13,13 @@ export interface ScheduleProblem {
  * A schedule that cannot be used, or an argument that cannot be read. `field` is the DAG option (or, for
  * backfill ranges and run dates, the argument) at fault and `value` what it held; the message quotes the value.
  */
-export class ScheduleError extends Error {
+export class ScheduleError extends AirstepError {
   override readonly name = 'ScheduleError';
   readonly field: ScheduleField | 'from' | 'to' | 'logicalDate' | 'triggeredAt' | 'after' | 'now';
   readonly value: unknown;
 
   constructor(field: ScheduleError['field'], value: unknown, message: string) {
-    super(message);
+    super(message, { code: 'INVALID_SCHEDULE' });
     this.field = field;
     this.value = value;
   }

@@ -39,7 +39,7 @@ export function toEventBridgeSchedules(spec: ScheduleSpec, options: { now?: Date
 }
 
 /** 6-field EventBridge cron expressions whose fires together are the 5-field cron's. */
-export function cronExpressions(cron: CronSchedule): string[] {
+function cronExpressions(cron: CronSchedule): string[] {
   const dayFields: Array<[dayOfMonth: string, dayOfWeek: string]> = [];
   const { dayOfMonth, dayOfWeek } = cron;
   if (dayOfMonth === undefined && dayOfWeek === undefined) dayFields.push(['*', '?']);
@@ -70,7 +70,7 @@ export function cronExpressions(cron: CronSchedule): string[] {
  * `*` for every value, `a/s` for a step that runs to the end of the field (EventBridge reads `5/15` as 5, 20,
  * 35, 50 and has no `*\/s`), otherwise a list of values and ranges. Day-of-week takes no steps.
  */
-export function renderField(values: readonly number[], min: number, max: number, steps = true): string {
+function renderField(values: readonly number[], min: number, max: number, steps = true): string {
   if (values.length === max - min + 1) return '*';
   const step = values.length >= 3 ? values[1]! - values[0]! : 0;
   const isStep =

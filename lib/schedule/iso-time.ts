@@ -6,8 +6,8 @@ const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 /** EventBridge Scheduler's cron year field runs 1970-2199; dates outside it are typos. */
-export const FIRST_YEAR = 1970;
-export const LAST_YEAR = 2199;
+const FIRST_YEAR = 1970;
+const LAST_YEAR = 2199;
 
 /**
  * An ISO 8601 date or date-time as an instant. Without an offset it is a wall time in `zone` (a date alone is

@@ -1,4 +1,5 @@
 import { civilFromDays, MS_PER_DAY, MS_PER_HOUR } from './civil-date.ts';
+import { ScheduleError } from './errors.ts';
 
 /**
  * Wall-clock time in an IANA zone. A "wall" value is the clock reading encoded as if it were UTC
@@ -25,12 +26,12 @@ const MAX_CACHED_HOURS = 500_000;
 export class TimeZone {
   private static readonly zones = new Map<string, TimeZone>();
 
-  /** The zone for an IANA id; throws a `RangeError` for anything else (see `timeZoneProblem`). */
+  /** The zone for an IANA id; throws a `ScheduleError` on `timezone` for anything else (see `timeZoneProblem`). */
   static of(name: string): TimeZone {
     const cached = TimeZone.zones.get(name);
     if (cached !== undefined) return cached;
     const problem = timeZoneProblem(name);
-    if (problem !== undefined) throw new RangeError(problem);
+    if (problem !== undefined) throw new ScheduleError('timezone', name, problem);
     const zone = new TimeZone(name);
     TimeZone.zones.set(name, zone);
     return zone;

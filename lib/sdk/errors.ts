@@ -1,7 +1,10 @@
 /**
- * The Airstep error hierarchy. Every error Airstep raises is an `AirstepError` with a stable `code`;
- * task code throws `NonRetryableError` to fail a task at once, skipping its remaining retries.
+ * The errors DAG authors meet. Every error Airstep raises is an `AirstepError` (lib/errors) with a stable
+ * `code`; task code throws `NonRetryableError` to fail a task at once, skipping its remaining retries.
  */
+import { AirstepError } from '../errors/airstep-error.ts';
+
+export { AirstepError };
 
 /** Where a problem is: the DAG file, the DAG, the task and the option, as far as they are known. */
 export interface ProblemLocation {
@@ -25,16 +28,6 @@ export function formatProblem(problem: Problem): string {
   ].filter((part) => part !== undefined);
   const field = problem.field !== undefined ? `${problem.field}: ` : '';
   return where.length > 0 ? `${where.join(' › ')} › ${field}${problem.message}` : `${field}${problem.message}`;
-}
-
-export class AirstepError extends Error {
-  override readonly name: string = 'AirstepError';
-  readonly code: string;
-
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
-    this.code = options.code ?? 'AIRSTEP_ERROR';
-  }
 }
 
 /** A DAG that cannot be compiled; `problems` holds every issue found, each with its location. */

@@ -2,7 +2,10 @@ import type { TaskContext } from './context.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './trigger-rule.ts';
 
-/** Called by the runtime after a task ends (or before a retry); errors in callbacks are logged, never fatal. */
+/**
+ * A task callback (`onFailure`, `onSuccess`, `onRetry`). The options are validated (each must be a function) but
+ * not yet called: neither the local engine nor the workers run callbacks today.
+ */
 export type TaskCallback = (ctx: TaskContext, event: { readonly state: string; readonly error?: string }) => unknown;
 
 /**

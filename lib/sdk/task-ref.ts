@@ -62,7 +62,7 @@ export class TaskRef<T = unknown> extends DependencyNode {
  * `then` makes tasks look like promises to `await` and `Promise.resolve`, which call it with functions. A task
  * is not a value to wait for: say so instead of building a nonsense edge.
  */
-export function refuseAwait(node: DependencyNode, downstream: unknown): void {
+function refuseAwait(node: DependencyNode, downstream: unknown): void {
   if (typeof downstream !== 'function') return;
   const what = node.nodeKind === 'task' ? `task '${node.id}'` : `task group '${node.id}'`;
   const error = new DagDefinitionError(

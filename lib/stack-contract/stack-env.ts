@@ -2,6 +2,8 @@
  * The environment the Airstep Lambdas read their resources from. The CDK construct sets these (it imports this
  * file so the names cannot drift); the handlers read them with `readStackEnv()`.
  */
+import { AirstepError } from '../errors/airstep-error.ts';
+
 export const STACK_ENV = {
   bucket: 'AIRSTEP_BUCKET',
   dagsTable: 'AIRSTEP_DAGS_TABLE',
@@ -39,6 +41,19 @@ export const STACK_ENV = {
 
 export type StackEnvKey = keyof typeof STACK_ENV;
 
+/** A handler started without the variables the construct sets (deployed outside it). */
+export class MissingStackEnvError extends AirstepError {
+  override readonly name = 'MissingStackEnvError';
+  readonly variables: readonly string[];
+
+  constructor(variables: readonly string[]) {
+    super(`missing environment: ${variables.join(', ')} (deploy with the Airstep construct)`, {
+      code: 'MISSING_STACK_ENV',
+    });
+    this.variables = variables;
+  }
+}
+
 /** Reads the Airstep variables a handler needs; a missing one is named (a handler deployed outside the construct). */
 export function readStackEnv<K extends StackEnvKey>(
   keys: readonly K[],
@@ -51,7 +66,6 @@ export function readStackEnv<K extends StackEnvKey>(
     if (value === undefined) missing.push(STACK_ENV[key]);
     else values[key] = value;
   }
-  if (missing.length > 0)
-    throw new Error(`missing environment: ${missing.join(', ')} (deploy with the Airstep construct)`);
+  if (missing.length > 0) throw new MissingStackEnvError(missing);
   return values;
 }

@@ -1,8 +1,7 @@
 import { type DynamoDBClient, GetItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { AirstepError } from '../sdk/errors.ts';
-
-/** Airflow's `default_pool` size; a pool the stack's `pools` prop does not size has as many slots. */
-export const DEFAULT_POOL_SLOTS = 128;
+import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
+import { AirstepError } from '../errors/airstep-error.ts';
+import { DEFAULT_POOL_SLOTS } from '../runtime/default-pool.ts';
 
 /** A task asks for more slots than its pool has: it can never run, so its try fails at once. */
 export class PoolTooSmallError extends AirstepError {
@@ -115,7 +114,7 @@ export class PoolSlots {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailure(error)) return false;
       throw error;
     }
   }
@@ -164,7 +163,7 @@ export class PoolSlots {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailure(error)) return false;
       throw error;
     }
   }

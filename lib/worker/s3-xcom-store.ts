@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type XComKey, type XComStore, xcomObjectKey } from '../runtime/xcom.ts';
+import { XComReferenceError } from '../runtime/xcom-reference-error.ts';
 
 /** XCom values on AWS: `s3://<bucket>/xcom/<dag>/<run>/<task>/<map index>/try-<n>.json` (the stack expires them). */
 export class S3XComStore implements XComStore {
@@ -18,7 +19,7 @@ export class S3XComStore implements XComStore {
 
   async get(uri: string): Promise<string> {
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-    if (match === null) throw new Error(`not an S3 XCom reference: ${uri}`);
+    if (match === null) throw new XComReferenceError(uri, `not an S3 XCom reference: ${uri}`);
     const response = await this.s3.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
     return (await response.Body?.transformToString('utf-8')) ?? 'null';
   }

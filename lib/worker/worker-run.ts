@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { DagManifest } from '../compiler/manifest.ts';
 import { type TaskMessage, type WorkerTask, workerTasksOf } from '../compiler/worker-contract.ts';
-import { bundleKey, loadBundle, manifestKey } from '../runtime/dag-bundle.ts';
+import { bundleKey, DagNotInBundleError, loadBundle, manifestKey } from '../runtime/dag-bundle.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
@@ -218,7 +218,6 @@ async function dagVersionOf(message: TaskMessage, s3: S3Client, bucket: string):
     compiled,
   ]);
   const dag = dags.find((candidate) => candidate.id === message.dagId);
-  if (dag === undefined)
-    throw new Error(`bundle ${message.dagId}@${message.dagVersion} holds no DAG '${message.dagId}'`);
+  if (dag === undefined) throw new DagNotInBundleError(message.dagId, message.dagVersion);
   return { dag, tasks, maxActiveTasks };
 }

@@ -625,7 +625,9 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
 
   it('charts only metrics something publishes: the recorder’s run metrics and the import-error log filter', () => {
     const recorder = readFileSync('lambdas/recorder/index.ts', 'utf8');
-    expect(recorder).toContain(`new Metrics({ namespace: '${METRICS_NAMESPACE}' })`);
+    // The recorder publishes in the namespace the dashboard charts (both read it from the stack contract).
+    expect(recorder).toContain('new Metrics({ namespace: METRICS_NAMESPACE })');
+    expect(METRICS_NAMESPACE).toBe('Airstep');
     expect(recorder).not.toMatch(/addDimensions?\(/);
     const published = new Set([...recorder.matchAll(/addMetric\('(\w+)'/g)].map((match) => match[1]));
     expect(published).toEqual(new Set(RECORDER_METRICS));
@@ -675,7 +677,7 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
       ].sort(),
     );
     expect(t.json.Outputs.BucketName.Value).toEqual({ Ref: t.id(airstep().bucket.bucket) });
-    // The CLI's `--stack` / `--outputs` read these (lib/runtime/stack-outputs.ts).
+    // The CLI's `--stack` / `--outputs` read these (lib/stack-contract/stack-outputs.ts).
     const tables = airstep().tables.tables;
     expect(t.json.Outputs.RunsTableName.Value).toEqual({ Ref: t.id(tables.runs) });
     expect(t.json.Outputs.TaskInstancesTableName.Value).toEqual({ Ref: t.id(tables.taskInstances) });

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { dagFileChanges } from '../../lib/dag-sync/dag-file-change.ts';
-import { isStaleEvent, orderKey } from '../../lib/dag-sync/s3-event-order.ts';
+import { orderKey } from '../../lib/dag-sync/s3-event-order.ts';
 
 describe('S3 event order', () => {
   it('compares sequencers of different lengths by right-padding the shorter with zeros', () => {
-    expect(isStaleEvent('0055AED6DCD90281E5', '0055AED6DCD90281E6')).toBe(true);
-    expect(isStaleEvent('0055AED6DCD90281E6', '0055AED6DCD90281E5')).toBe(false);
+    expect(orderKey('0055AED6DCD90281E5') < orderKey('0055AED6DCD90281E6')).toBe(true);
+    expect(orderKey('0055AED6DCD90281E6') < orderKey('0055AED6DCD90281E5')).toBe(false);
     // 0055AED6DCD9028200 (padded) comes after 0055AED6DCD90281E5.
-    expect(isStaleEvent('0055AED6DCD90282', '0055AED6DCD90281E5')).toBe(false);
-    expect(isStaleEvent('0055aed6dcd90281e5', '0055AED6DCD90281E5')).toBe(false);
-    expect(isStaleEvent('0055AED6DCD90281E5', undefined)).toBe(false);
+    expect(orderKey('0055AED6DCD90282') > orderKey('0055AED6DCD90281E5')).toBe(true);
+    expect(orderKey('0055aed6dcd90281e5')).toBe(orderKey('0055AED6DCD90281E5'));
     expect(orderKey('ab')).toBe(`AB${'0'.repeat(62)}`);
     expect(() => orderKey('xyz')).toThrow("S3 event sequencer 'xyz' is not hexadecimal");
   });

@@ -162,10 +162,16 @@ describe('dag-sync Lambda', () => {
 
     const started = Date.now();
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
-    // The endless import is cut at its 10 s limit, and the good file is deployed beside it, before that.
+    // The endless import is cut at its 10 s limit (so the batch cannot end sooner), and the good file is deployed
+    // beside it, not after it: its record is written before the endless file's import error is.
     expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
     const record = await readDagRecord(dynamo(), tables.dags, 'sync_nightly');
-    expect(Date.parse(record!.updatedAt) - started).toBeLessThan(10_000);
+    const hostileAt = (
+      await dynamo().send(
+        new GetItemCommand({ TableName: tables.importErrors, Key: { file: { S: 'dags/hostile.ts' } } }),
+      )
+    ).Item?.at?.S;
+    expect(Date.parse(record!.updatedAt)).toBeLessThan(Date.parse(hostileAt!));
     expect(record).toMatchObject({ dagId: 'sync_nightly', file: 'dags/good.ts', disabled: false, maxActiveRuns: 16 });
     const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: record!.stateMachineArn }));
     expect(machine.name).toBe('airstep-sync_nightly');
