@@ -6,6 +6,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
+import { MANIFEST_VERSION } from '../compiler/manifest.ts';
 import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { BUNDLE_ROOT, bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
@@ -83,7 +84,13 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
   if (source === undefined) return stale;
   const refused = refusedImports(source);
   if (refused.length > 0) return importError(change.key, refused, deps);
-  const version = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  // The manifest's format is part of a version: after an upgrade that changes what workers read beside the bundle,
+  // the next sync of an unchanged file deploys it again instead of keeping artifacts the new workers cannot read.
+  const version = createHash('sha256')
+    .update(`manifest-${MANIFEST_VERSION}\n`)
+    .update(source)
+    .digest('hex')
+    .slice(0, 16);
 
   let javascript: string;
   try {
