@@ -158,7 +158,11 @@ describe('Compiler: rendered ASL', () => {
     const big = dag({ id: 'big' });
     let previous = big.task('t0', async () => 0);
     for (let i = 1; i < 5000; i++) previous = big.task(`t${i}`, { upstream: previous }, async () => i);
-    const problems = compileDag(big).problems;
+    const refused = compileDag(big);
+    const problems = refused.problems;
+    // Never deployed, so never written out; its figures stay in the manifest.
+    expect(refused.asl).toBeUndefined();
+    expect(refused.manifest!.stats.definitionBytes).toBeGreaterThan(1048576);
     expect(problems.map((problem) => [problem.dagId, problem.field])).toEqual([
       ['big', 'tasks'],
       ['big', 'tasks'],
