@@ -517,21 +517,24 @@ function uniform(entry: Entry): string {
 /** States in the order a reader follows them: from StartAt, breadth first along Next, Choices, Default, Catch. */
 function orderStates(start: string, states: Map<string, AslState>): Record<string, AslState> {
   const ordered = emptyRecord<AslState>();
+  // Placed names are tracked in a Set: `name in ordered` also finds Object.prototype's members, so a task named
+  // `toString` or `constructor` lost its run state.
+  const placed = new Set<string>();
   const queue = [start];
   for (let head = 0; head < queue.length; head++) {
     const name = queue[head]!;
     const state = states.get(name);
-    if (state === undefined || name in ordered) continue;
+    if (state === undefined || placed.has(name)) continue;
+    placed.add(name);
     ordered[name] = state;
-    const targets = [
-      'Next' in state ? state.Next : undefined,
-      ...(state.Type === 'Choice' ? state.Choices.map((choice) => choice.Next) : []),
-      state.Type === 'Choice' ? state.Default : undefined,
-      ...('Catch' in state ? (state.Catch ?? []) : []).map((handler) => handler.Next),
-    ];
-    for (const target of targets) if (typeof target === 'string') queue.push(target);
+    if ('Next' in state && state.Next !== undefined) queue.push(state.Next);
+    if (state.Type === 'Choice') {
+      for (const choice of state.Choices) queue.push(choice.Next);
+      if (state.Default !== undefined) queue.push(state.Default);
+    }
+    if ('Catch' in state) for (const handler of state.Catch ?? []) queue.push(handler.Next);
   }
-  for (const [name, state] of states) if (!(name in ordered)) ordered[name] = state;
+  for (const [name, state] of states) if (!placed.has(name)) ordered[name] = state;
   return ordered;
 }
 
