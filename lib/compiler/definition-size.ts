@@ -12,23 +12,25 @@ export interface DefinitionMeasure {
 /**
  * Measures a definition by walking it instead of serialising it. A definition over Step Functions' size quota is
  * refused, yet its size goes into the message; for a 10,000-task DAG that text is ~18 MB which nobody reads, and
- * writing it cost more than the walk. Follows `JSON.stringify` for the plain data the emitter builds: `undefined`
- * and functions are left out of objects and written as `null` in arrays.
+ * writing it cost more than the walk. Follows `JSON.stringify` for plain data, which is all a definition holds
+ * (what the author wrote into it passed `nonJsonPart`): `undefined` and functions are left out of objects and
+ * written as `null` in arrays; no `toJSON` is looked for.
  */
 export function measureDefinition(definition: object): DefinitionMeasure {
-  const withPlaceholders: string[] = [];
+  // Each distinct text once: thousands of states carry the same `${DagVersion}` or queue URL.
+  const withPlaceholders = new Set<string>();
   const bytes = valueBytes(definition, withPlaceholders);
   // A line break cannot be part of a `${Name}`, so joining keeps every match and makes none.
-  return { bytes, placeholders: placeholdersIn(withPlaceholders.join('\n')) };
+  return { bytes, placeholders: placeholdersIn([...withPlaceholders].join('\n')) };
 }
 
-function valueBytes(value: unknown, withPlaceholders: string[]): number {
+function valueBytes(value: unknown, withPlaceholders: Set<string>): number {
   if (typeof value === 'string') {
-    if (value.includes('${')) withPlaceholders.push(value);
+    if (value.includes('${')) withPlaceholders.add(value);
     return stringBytes(value);
   }
-  if (typeof value !== 'object' || value === null || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    // Numbers, booleans and null (and anything with its own toJSON): short, so the native writer is cheapest.
+  if (typeof value !== 'object' || value === null) {
+    // Numbers, booleans and null: short, so the native writer is cheapest.
     const text = JSON.stringify(value);
     return text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
   }
@@ -42,7 +44,7 @@ function valueBytes(value: unknown, withPlaceholders: string[]): number {
   for (const key of Object.keys(value)) {
     const item = (value as Record<string, unknown>)[key];
     if (omitted(item)) continue;
-    if (key.includes('${')) withPlaceholders.push(key);
+    if (key.includes('${')) withPlaceholders.add(key);
     bytes += stringBytes(key) + 1 + valueBytes(item, withPlaceholders);
     members++;
   }

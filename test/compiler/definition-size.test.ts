@@ -22,7 +22,6 @@ describe('Function: measureDefinition', () => {
       dropped: undefined,
       fn: () => 1,
       nested: { a: [{ b: [[], [{}]] }], ü: 'ß' },
-      date: new Date(0),
     };
 
     // Act, Assess
