@@ -367,22 +367,22 @@ class AslEmitter {
 
   /** The Choice rules deciding whether a task runs: inherited skips first, then its trigger rule. */
   private decisionChoices(emission: TaskEmission): { rules: ChoiceRuleWithNext[]; fallback: string } {
+    // Direct calls rather than small closures over the task: this runs for every task (see TaskEmission).
     const { task } = emission;
-    const target = (decision: Decision | 'skipped_sc') => this.target(emission, decision);
     const rules: ChoiceRuleWithNext[] = [];
-    const record = (id: string) => this.recordPath(task.id, id);
     for (const id of task.upstream) {
       const up = this.tasks.get(id)!;
+      const record = this.recordPath(task.id, id);
       if (this.shortCircuited.has(id)) {
-        rules.push({ Variable: `${record(id)}.sc`, IsPresent: true, Next: target('skipped_sc') });
+        rules.push({ Variable: `${record}.sc`, IsPresent: true, Next: this.target(emission, 'skipped_sc') });
       }
       if (up.kind === 'code' && up.role === 'short_circuit') {
         rules.push({
           And: [
-            { Variable: `${record(id)}.state`, StringEquals: 'success' },
-            { Variable: `${record(id)}.output`, BooleanEquals: false },
+            { Variable: `${record}.state`, StringEquals: 'success' },
+            { Variable: `${record}.output`, BooleanEquals: false },
           ],
-          Next: target(up.ignoreDownstreamTriggerRules ? 'skipped_sc' : 'skipped'),
+          Next: this.target(emission, up.ignoreDownstreamTriggerRules ? 'skipped_sc' : 'skipped'),
         });
       }
       if (up.kind === 'code' && up.role === 'branch') {
@@ -390,33 +390,36 @@ class AslEmitter {
         const rescuers = this.downstream.get(id)!.filter((other) => other !== task.id && this.reaches(other, task.id));
         rules.push({
           And: [
-            { Variable: `${record(id)}.state`, StringEquals: 'success' },
+            { Variable: `${record}.state`, StringEquals: 'success' },
             ...[task.id, ...rescuers].map((other) => ({
-              Variable: `${record(id)}.follow.${this.tasks.get(other)!.key}`,
+              Variable: `${record}.follow.${this.tasks.get(other)!.key}`,
               BooleanEquals: false,
             })),
           ],
-          Next: target('skipped'),
+          Next: this.target(emission, 'skipped'),
         });
       }
     }
     const formulas = triggerRuleFormulas(task.triggerRule, task.upstream);
-    const fallback = target(formulas.at(-1)!.decision);
-    for (const formula of formulas.slice(0, -1)) {
-      rules.push({ ...this.formulaRule(formula.when!, record), Next: target(formula.decision) });
+    const fallback = this.target(emission, formulas.at(-1)!.decision);
+    for (let i = 0; i < formulas.length - 1; i++) {
+      const formula = formulas[i]!;
+      rules.push({ ...this.formulaRule(formula.when!, task.id), Next: this.target(emission, formula.decision) });
     }
     return { rules, fallback };
   }
 
-  private formulaRule(formula: Formula, record: (id: string) => string): ChoiceRule {
+  /** A trigger-rule formula as a Choice rule over the upstream records `reader` sees. */
+  private formulaRule(formula: Formula, reader: string): ChoiceRule {
     if (formula.kind === 'atom') {
       const { upstream, states } = formula.atom;
-      const tests = states.map((state) => ({ Variable: `${record(upstream)}.state`, StringEquals: state }));
+      const variable = `${this.recordPath(reader, upstream)}.state`;
+      const tests = states.map((state) => ({ Variable: variable, StringEquals: state }));
       return tests.length === 1 ? tests[0]! : { Or: tests };
     }
     // Flatten `Or` of `Or`s (and `And` of `And`s) so the Choice reads as the rule does.
     const terms = formula.terms.flatMap((term) => {
-      const rule = this.formulaRule(term, record);
+      const rule = this.formulaRule(term, reader);
       if (formula.kind === 'and') return 'And' in rule ? rule.And : [rule];
       return 'Or' in rule ? rule.Or : [rule];
     });
