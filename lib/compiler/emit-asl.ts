@@ -210,24 +210,20 @@ class AslEmitter {
   private emitRun(emission: TaskEmission): void {
     const { task, name } = emission;
     const caught = `${name}${STATE_SUFFIX.failed}`;
+    this.running = emission;
     emitRunStates(
       {
         ir: this.ir,
         task,
         name,
-        recordPath: (id) => this.recordPath(task.id, id),
-        resolve: (ref) => this.resolve(task.id, ref),
+        recordPath: this.runningRecordPath,
+        resolve: this.runningResolve,
         keyOf: this.keyOf,
         downstream: this.downstream.get(task.id)!,
         add: this.addState,
         end: this.endAt,
       },
-      {
-        success: this.exitFor(emission, 'success'),
-        caught,
-        failed: () => this.exitFor(emission, 'failed'),
-        skipped: () => this.notRun(emission, 'skipped'),
-      },
+      { success: this.exitFor(emission, 'success'), caught, failed: this.runningFailed, skipped: this.runningSkipped },
     );
     if (this.canFail(task)) {
       this.states.set(caught, {
@@ -258,6 +254,16 @@ class AslEmitter {
     this.states.set(name, state);
   };
   private readonly endAt = (target: string): Record<string, unknown> => this.end(target);
+  /**
+   * The task whose run states are being emitted, and the functions its context and exits lend task-states.ts,
+   * made once and answering for it: emitRunStates calls them before it returns, and closures made per task
+   * cost a defineProperty call each under tsx's keepNames (see TaskEmission).
+   */
+  private running!: TaskEmission;
+  private readonly runningRecordPath = (id: string): string => this.recordPath(this.running.task.id, id);
+  private readonly runningResolve = (ref: TemplateRef): string => this.resolve(this.running.task.id, ref);
+  private readonly runningFailed = (): string => this.exitFor(this.running, 'failed');
+  private readonly runningSkipped = (): string => this.notRun(this.running, 'skipped');
 
   private emitStep(step: Step, next: Entry, previous: Step | undefined): Entry {
     if (step.kind === 'parallel') return { kind: 'uniform', target: this.emitParallel(step.branches, uniform(next)) };
