@@ -1,14 +1,13 @@
-import { Buffer } from 'node:buffer';
 import type { Dag } from '../sdk/dag.ts';
 import type { Problem } from '../sdk/errors.ts';
 import type { StateMachineDefinition } from './asl-types.ts';
 import { buildIr } from './build-ir.ts';
 import { checkGraph } from './check-graph.ts';
+import { measureDefinition } from './definition-size.ts';
 import { emitAsl } from './emit-asl.ts';
 import { type DagIR, IR_VERSION } from './ir.ts';
-import { checkLimits, countStates, LIMITS } from './limits.ts';
+import { checkLimits, countStates } from './limits.ts';
 import { buildManifest, type DagManifest } from './manifest.ts';
-import { placeholdersIn } from './placeholders.ts';
 import { planStructure } from './plan-structure.ts';
 import { eventBridgeSchedules } from './schedule-check.ts';
 import { stateNames } from './state-names.ts';
@@ -27,7 +26,7 @@ export interface CompiledDag {
   /** Every problem found; when non-empty, `definition` and `manifest` are absent or must not be deployed. */
   readonly problems: readonly Problem[];
   readonly definition?: StateMachineDefinition;
-  /** The definition as deployed: pretty JSON with a final newline (diff-friendly golden files). */
+  /** The definition as deployed: pretty JSON with a final newline (diff-friendly golden files); absent when refused. */
   readonly asl?: string;
   readonly manifest?: DagManifest;
 }
@@ -74,9 +73,8 @@ function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
   const upstreamOf = new Map(ir.tasks.map((task) => [task.id, task.upstream]));
   const plan = planStructure(ids, upstreamOf);
   const definition = emitAsl(ir, plan);
-  const compact = JSON.stringify(definition);
-  // Counted without encoding: a 10,000-task definition is ~18 MB of UTF-8 nobody needs as bytes here.
-  const definitionBytes = Buffer.byteLength(compact, 'utf8');
+  // Measured, not written: the compact text would only be counted (the deployed text is indented).
+  const { bytes: definitionBytes, placeholders } = measureDefinition(definition);
   const names = stateNames(ids);
   const transitions = transitionStats(ir, definition, names);
   problems.push(
@@ -87,17 +85,18 @@ function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
   const manifest = buildManifest({
     ir,
     eventbridge,
-    placeholders: placeholdersIn(compact),
+    placeholders,
     names,
     states: countStates(definition).total,
     definitionBytes,
     transitions,
     ...(options.bundleEntry !== undefined ? { bundleEntry: options.bundleEntry } : {}),
   });
-  // A definition Step Functions refuses anyway stays compact: deeply nested Parallels make indented JSON grow
-  // with depth × lines, past what a string can hold (a 10,000-task random DAG), and nobody diffs it.
-  const asl = definitionBytes <= LIMITS.definitionBytes ? `${JSON.stringify(definition, null, 2)}\n` : `${compact}\n`;
-  return { ir, problems, definition, asl, manifest };
+  // A refused definition is never deployed, so it is not written out: for one over the size quota that would be
+  // megabytes nobody reads (deeply nested Parallels make indented JSON grow with depth × lines, past what a
+  // string can hold for a 10,000-task random DAG). Its manifest stays, for the figures in `compile --json`.
+  if (problems.length > 0) return { ir, problems, definition, manifest };
+  return { ir, problems, definition, asl: `${JSON.stringify(definition, null, 2)}\n`, manifest };
 }
 
 function emptyIr(dagId: string): DagIR {

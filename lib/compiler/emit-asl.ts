@@ -211,24 +211,20 @@ class AslEmitter {
   private emitRun(emission: TaskEmission): void {
     const { task, name } = emission;
     const caught = `${name}${STATE_SUFFIX.failed}`;
+    this.running = emission;
     emitRunStates(
       {
         ir: this.ir,
         task,
         name,
-        recordPath: (id) => this.recordPath(task.id, id),
-        resolve: (ref) => this.resolve(task.id, ref),
+        recordPath: this.runningRecordPath,
+        resolve: this.runningResolve,
         keyOf: this.keyOf,
         downstream: this.downstream.get(task.id)!,
         add: this.addState,
         end: this.endAt,
       },
-      {
-        success: this.exitFor(emission, 'success'),
-        caught,
-        failed: () => this.exitFor(emission, 'failed'),
-        skipped: () => this.notRun(emission, 'skipped'),
-      },
+      { success: this.exitFor(emission, 'success'), caught, failed: this.runningFailed, skipped: this.runningSkipped },
     );
     if (this.canFail(task)) {
       this.states.set(caught, {
@@ -259,6 +255,16 @@ class AslEmitter {
     this.states.set(name, state);
   };
   private readonly endAt = (target: string): Record<string, unknown> => this.end(target);
+  /**
+   * The task whose run states are being emitted, and the functions its context and exits lend task-states.ts,
+   * made once and answering for it: emitRunStates calls them before it returns, and closures made per task
+   * cost a defineProperty call each under tsx's keepNames (see TaskEmission).
+   */
+  private running!: TaskEmission;
+  private readonly runningRecordPath = (id: string): string => this.recordPath(this.running.task.id, id);
+  private readonly runningResolve = (ref: TemplateRef): string => this.resolve(this.running.task.id, ref);
+  private readonly runningFailed = (): string => this.exitFor(this.running, 'failed');
+  private readonly runningSkipped = (): string => this.notRun(this.running, 'skipped');
 
   private emitStep(step: Step, next: Entry, previous: Step | undefined): Entry {
     if (step.kind === 'parallel') return { kind: 'uniform', target: this.emitParallel(step.branches, uniform(next)) };
@@ -368,22 +374,22 @@ class AslEmitter {
 
   /** The Choice rules deciding whether a task runs: inherited skips first, then its trigger rule. */
   private decisionChoices(emission: TaskEmission): { rules: ChoiceRuleWithNext[]; fallback: string } {
+    // Direct calls rather than small closures over the task: this runs for every task (see TaskEmission).
     const { task } = emission;
-    const target = (decision: Decision | 'skipped_sc') => this.target(emission, decision);
     const rules: ChoiceRuleWithNext[] = [];
-    const record = (id: string) => this.recordPath(task.id, id);
     for (const id of task.upstream) {
       const up = this.tasks.get(id)!;
+      const record = this.recordPath(task.id, id);
       if (this.shortCircuited.has(id)) {
-        rules.push({ Variable: `${record(id)}.sc`, IsPresent: true, Next: target('skipped_sc') });
+        rules.push({ Variable: `${record}.sc`, IsPresent: true, Next: this.target(emission, 'skipped_sc') });
       }
       if (up.kind === 'code' && up.role === 'short_circuit') {
         rules.push({
           And: [
-            { Variable: `${record(id)}.state`, StringEquals: 'success' },
-            { Variable: `${record(id)}.output`, BooleanEquals: false },
+            { Variable: `${record}.state`, StringEquals: 'success' },
+            { Variable: `${record}.output`, BooleanEquals: false },
           ],
-          Next: target(up.ignoreDownstreamTriggerRules ? 'skipped_sc' : 'skipped'),
+          Next: this.target(emission, up.ignoreDownstreamTriggerRules ? 'skipped_sc' : 'skipped'),
         });
       }
       if (up.kind === 'code' && up.role === 'branch') {
@@ -391,33 +397,36 @@ class AslEmitter {
         const rescuers = this.downstream.get(id)!.filter((other) => other !== task.id && this.reaches(other, task.id));
         rules.push({
           And: [
-            { Variable: `${record(id)}.state`, StringEquals: 'success' },
+            { Variable: `${record}.state`, StringEquals: 'success' },
             ...[task.id, ...rescuers].map((other) => ({
-              Variable: `${record(id)}.follow.${this.tasks.get(other)!.key}`,
+              Variable: `${record}.follow.${this.tasks.get(other)!.key}`,
               BooleanEquals: false,
             })),
           ],
-          Next: target('skipped'),
+          Next: this.target(emission, 'skipped'),
         });
       }
     }
     const formulas = triggerRuleFormulas(task.triggerRule, task.upstream);
-    const fallback = target(formulas.at(-1)!.decision);
-    for (const formula of formulas.slice(0, -1)) {
-      rules.push({ ...this.formulaRule(formula.when!, record), Next: target(formula.decision) });
+    const fallback = this.target(emission, formulas.at(-1)!.decision);
+    for (let i = 0; i < formulas.length - 1; i++) {
+      const formula = formulas[i]!;
+      rules.push({ ...this.formulaRule(formula.when!, task.id), Next: this.target(emission, formula.decision) });
     }
     return { rules, fallback };
   }
 
-  private formulaRule(formula: Formula, record: (id: string) => string): ChoiceRule {
+  /** A trigger-rule formula as a Choice rule over the upstream records `reader` sees. */
+  private formulaRule(formula: Formula, reader: string): ChoiceRule {
     if (formula.kind === 'atom') {
       const { upstream, states } = formula.atom;
-      const tests = states.map((state) => ({ Variable: `${record(upstream)}.state`, StringEquals: state }));
+      const variable = `${this.recordPath(reader, upstream)}.state`;
+      const tests = states.map((state) => ({ Variable: variable, StringEquals: state }));
       return tests.length === 1 ? tests[0]! : { Or: tests };
     }
     // Flatten `Or` of `Or`s (and `And` of `And`s) so the Choice reads as the rule does.
     const terms = formula.terms.flatMap((term) => {
-      const rule = this.formulaRule(term, record);
+      const rule = this.formulaRule(term, reader);
       if (formula.kind === 'and') return 'And' in rule ? rule.And : [rule];
       return 'Or' in rule ? rule.Or : [rule];
     });
@@ -518,21 +527,24 @@ function uniform(entry: Entry): string {
 /** States in the order a reader follows them: from StartAt, breadth first along Next, Choices, Default, Catch. */
 function orderStates(start: string, states: Map<string, AslState>): Record<string, AslState> {
   const ordered = emptyRecord<AslState>();
+  // Placed names are tracked in a Set: `name in ordered` also finds Object.prototype's members, so a task named
+  // `toString` or `constructor` lost its run state.
+  const placed = new Set<string>();
   const queue = [start];
   for (let head = 0; head < queue.length; head++) {
     const name = queue[head]!;
     const state = states.get(name);
-    if (state === undefined || name in ordered) continue;
+    if (state === undefined || placed.has(name)) continue;
+    placed.add(name);
     ordered[name] = state;
-    const targets = [
-      'Next' in state ? state.Next : undefined,
-      ...(state.Type === 'Choice' ? state.Choices.map((choice) => choice.Next) : []),
-      state.Type === 'Choice' ? state.Default : undefined,
-      ...('Catch' in state ? (state.Catch ?? []) : []).map((handler) => handler.Next),
-    ];
-    for (const target of targets) if (typeof target === 'string') queue.push(target);
+    if ('Next' in state && state.Next !== undefined) queue.push(state.Next);
+    if (state.Type === 'Choice') {
+      for (const choice of state.Choices) queue.push(choice.Next);
+      if (state.Default !== undefined) queue.push(state.Default);
+    }
+    if ('Catch' in state) for (const handler of state.Catch ?? []) queue.push(handler.Next);
   }
-  for (const [name, state] of states) if (!(name in ordered)) ordered[name] = state;
+  for (const [name, state] of states) if (!placed.has(name)) ordered[name] = state;
   return ordered;
 }
 

@@ -18,6 +18,8 @@ export interface TransitionStats {
 
 /** Events per state entered: a Task writes entered, scheduled, started, submitted, succeeded and exited. */
 const EVENTS: Record<string, number> = { Task: 6, Parallel: 4, Map: 4 };
+/** The states around a task's run that a run passes through when they exist: its gate, decision and signal. */
+const HELPER_SUFFIXES = [STATE_SUFFIX.gate, STATE_SUFFIX.decide, STATE_SUFFIX.signal];
 
 export function transitionStats(
   ir: DagIR,
@@ -37,7 +39,7 @@ export function transitionStats(
   for (const task of ir.tasks) {
     const n = names.get(task.id)!;
     let transitions = 0;
-    for (const suffix of ['gate', 'decide', 'signal']) transitions += visit(`${n}:${suffix}`);
+    for (const suffix of HELPER_SUFFIXES) transitions += visit(`${n}${suffix}`);
     for (const name of happyRunStates(task, n)) transitions += visit(name);
     const perItem = task.kind === 'code' && task.mapping !== undefined ? visit(`${n}${STATE_SUFFIX.item}`) : undefined;
     perTask[task.id] = perItem !== undefined ? { transitions, perItem } : { transitions };
@@ -74,7 +76,9 @@ function happyRunStates(task: TaskIR, n: string): string[] {
 }
 
 function flatten(states: StateGraph['States'], into = new Map<string, AslState>()): Map<string, AslState> {
-  for (const [name, state] of Object.entries(states)) {
+  // Keys, not entries: a pair array per state is garbage for 50,000 states.
+  for (const name of Object.keys(states)) {
+    const state = states[name]!;
     into.set(name, state);
     if (state.Type === 'Parallel') for (const branch of state.Branches) flatten(branch.States, into);
     if (state.Type === 'Map') flatten(state.ItemProcessor.States, into);

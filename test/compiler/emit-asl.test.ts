@@ -1,4 +1,6 @@
+import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import type { AslState } from '../../lib/compiler/asl-types.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { dag } from '../../lib/sdk/dag.ts';
 
@@ -150,6 +152,27 @@ describe('Compiler: rendered ASL', () => {
     });
   });
 
+  it('keeps the run state of a task named like an Object.prototype member (a -> toString -> c)', () => {
+    const d = dag({ id: 'prototype_names' });
+    d.task('a', async () => 1)
+      .then(d.task('toString', async () => 2))
+      .then(d.task('c', async () => 3));
+
+    const { definition, problems } = compileDag(d);
+
+    expect(problems).toEqual([]);
+    expect(aslValidator(definition as never).isValid).toBe(true);
+    // Following Next from StartAt runs the three tasks in order, then the run's result.
+    const path: string[] = [];
+    for (let name: string | undefined = definition!.StartAt; name !== undefined && !path.includes(name); ) {
+      path.push(name);
+      const state: AslState = definition!.States[name]!;
+      name = 'Next' in state ? state.Next : state.Type === 'Choice' ? state.Default : undefined;
+    }
+    expect(path).toEqual(['a', 'toString', 'c', 'run:result', 'run:succeeded']);
+    expect(Object.hasOwn(definition!.States, 'toString')).toBe(true);
+  });
+
   it('sets the run timeout from dagrunTimeout and refuses a DAG too big for Step Functions with the way out', () => {
     const small = dag({ id: 'small', dagrunTimeout: '2 hours' });
     small.empty('only');
@@ -158,7 +181,11 @@ describe('Compiler: rendered ASL', () => {
     const big = dag({ id: 'big' });
     let previous = big.task('t0', async () => 0);
     for (let i = 1; i < 5000; i++) previous = big.task(`t${i}`, { upstream: previous }, async () => i);
-    const problems = compileDag(big).problems;
+    const refused = compileDag(big);
+    const problems = refused.problems;
+    // Never deployed, so never written out; its figures stay in the manifest.
+    expect(refused.asl).toBeUndefined();
+    expect(refused.manifest!.stats.definitionBytes).toBeGreaterThan(1048576);
     expect(problems.map((problem) => [problem.dagId, problem.field])).toEqual([
       ['big', 'tasks'],
       ['big', 'tasks'],
