@@ -109,18 +109,20 @@ function timeouts(): DifferentialCase[] {
 
   // Heartbeats of 2 s, not 1: a message may wait in the queue a while on a loaded machine, and on AWS as here the
   // heartbeat clock starts when the message is sent.
+  // HeartbeatSeconds of 4: a prompt answer or a heartbeat has seconds to arrive even on a loaded machine (2 s was
+  // once too little for moto's retry to be answered); the silences below are well past it.
   const lost = dag({ id: 'diff_heartbeat_lost' });
-  lost.task('silent', { heartbeat: '2 seconds' }, noop).then(lost.task('after', noop));
+  lost.task('silent', { heartbeat: '4 seconds' }, noop).then(lost.task('after', noop));
 
   const kept = dag({ id: 'diff_heartbeat_kept' });
-  kept.task('chatty', { heartbeat: '2 seconds' }, noop).then(kept.task('after', noop));
+  kept.task('chatty', { heartbeat: '4 seconds' }, noop).then(kept.task('after', noop));
 
   const stopped = dag({ id: 'diff_heartbeat_stops' });
-  const hung = stopped.task('hung', { heartbeat: '2 seconds', retries: 1, retryDelay: 1 }, noop);
+  const hung = stopped.task('hung', { heartbeat: '4 seconds', retries: 1, retryDelay: 1 }, noop);
   stopped.task('after', { inputs: { hung } }, noop);
 
   const lateAnswer = dag({ id: 'diff_late_answer' });
-  const late = lateAnswer.task('hung', { heartbeat: '2 seconds', retries: 1, retryDelay: 1 }, noop);
+  const late = lateAnswer.task('hung', { heartbeat: '4 seconds', retries: 1, retryDelay: 1 }, noop);
   lateAnswer.task('after', { inputs: { hung: late } }, noop);
 
   // 8 s, not less: on a loaded machine moto must still dispatch `endless` before the run times out.
@@ -160,7 +162,7 @@ function timeouts(): DifferentialCase[] {
       name: 'heartbeat loss: States.Timeout (a Retry or Catch may match it as States.HeartbeatTimeout)',
       dag: lost,
       speed: 2,
-      behaviours: { silent: sleepThen(5, succeed('too late')) },
+      behaviours: { silent: sleepThen(8, succeed('too late')) },
       ministackGaps: ['no-heartbeat-timeout'],
       expected: {
         status: 'FAILED',
@@ -173,7 +175,7 @@ function timeouts(): DifferentialCase[] {
       name: 'heartbeats keep a try alive past HeartbeatSeconds',
       dag: kept,
       speed: 2,
-      behaviours: { chatty: sleepThen(4, succeed('alive'), { every: 0.4 }) },
+      behaviours: { chatty: sleepThen(9, succeed('alive'), { every: 0.4 }) },
       expected: {
         status: 'SUCCEEDED',
         tasks: { chatty: { state: 'success', try: 1 }, after: { state: 'success', try: 1 } },
@@ -186,7 +188,7 @@ function timeouts(): DifferentialCase[] {
       speed: 2,
       behaviours: {
         // The hung try answers long after its retry has ended the run: such an answer is refused on both sides.
-        hung: { kind: 'byTry', tries: [sleepThen(12, succeed('too late'), { every: 0.4, for: 0.8 }), succeed('back')] },
+        hung: { kind: 'byTry', tries: [sleepThen(16, succeed('too late'), { every: 0.4, for: 0.8 }), succeed('back')] },
       },
       ministackGaps: ['no-heartbeat-timeout'],
       expected: {
@@ -203,8 +205,9 @@ function timeouts(): DifferentialCase[] {
         hung: {
           kind: 'byTry',
           tries: [
-            sleepThen(4.5, succeed('too late'), { every: 0.4, for: 0.8 }),
-            sleepThen(3, succeed('back'), { every: 0.4 }),
+            // Times out at 4.8 s; its answer at 7 s comes while the retry (from about 5.8 s to 9.8 s) runs.
+            sleepThen(7, succeed('too late'), { every: 0.4, for: 0.8 }),
+            sleepThen(4, succeed('back'), { every: 0.4 }),
           ],
         },
       },
