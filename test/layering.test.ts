@@ -8,75 +8,31 @@ import { describe, expect, it } from 'vitest';
  * count for the layering (a type names a dependency too) but not for what a process loads.
  */
 
+/** The pure core, in order: each may import the ones before it. */
+const CORE = ['lib/errors', 'lib/schedule', 'lib/sdk', 'lib/compiler'] as const;
+/** What the AWS control plane builds on: the core, the task runner, DynamoDB helpers and the stack's names. */
+const CONTROL_PLANE_BASE = [...CORE, 'lib/runtime', 'lib/dynamo', 'lib/stack-contract'];
+const CONTROL_PLANE = ['lib/worker', 'lib/dag-sync', 'lib/runs'];
+
 /** What each part may import, besides itself. */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'lib/errors': [],
-  'lib/schedule': ['lib/errors'],
-  'lib/sdk': ['lib/errors', 'lib/schedule'],
-  'lib/compiler': ['lib/errors', 'lib/schedule', 'lib/sdk'],
+  'lib/schedule': CORE.slice(0, 1),
+  'lib/sdk': CORE.slice(0, 2),
+  'lib/compiler': CORE.slice(0, 3),
   'lib/stack-contract': ['lib/errors'],
   'lib/emulator': ['lib/errors'],
-  'lib/runtime': ['lib/errors', 'lib/schedule', 'lib/sdk', 'lib/compiler'],
-  'lib/local': ['lib/errors', 'lib/schedule', 'lib/sdk', 'lib/compiler', 'lib/runtime'],
-  'lib/dynamo': ['lib/errors', 'lib/schedule', 'lib/sdk', 'lib/compiler', 'lib/stack-contract'],
-  'lib/worker': [
-    'lib/errors',
-    'lib/schedule',
-    'lib/sdk',
-    'lib/compiler',
-    'lib/runtime',
-    'lib/dynamo',
-    'lib/stack-contract',
-  ],
-  'lib/dag-sync': [
-    'lib/errors',
-    'lib/schedule',
-    'lib/sdk',
-    'lib/compiler',
-    'lib/runtime',
-    'lib/dynamo',
-    'lib/stack-contract',
-  ],
+  'lib/runtime': [...CORE],
+  'lib/local': [...CORE, 'lib/runtime'],
+  'lib/dynamo': [...CORE, 'lib/stack-contract'],
+  'lib/worker': CONTROL_PLANE_BASE,
+  'lib/dag-sync': CONTROL_PLANE_BASE,
   // The recorder gives back the pool slots an ended run's tries still hold.
-  'lib/runs': [
-    'lib/errors',
-    'lib/schedule',
-    'lib/sdk',
-    'lib/compiler',
-    'lib/runtime',
-    'lib/dynamo',
-    'lib/stack-contract',
-    'lib/worker',
-  ],
+  'lib/runs': [...CONTROL_PLANE_BASE, 'lib/worker'],
   'lib/constructs': ['lib/errors', 'lib/compiler', 'lib/stack-contract'],
   'lib/index.ts': ['lib/sdk'],
-  'lib/cli': [
-    'lib/errors',
-    'lib/schedule',
-    'lib/sdk',
-    'lib/compiler',
-    'lib/stack-contract',
-    'lib/emulator',
-    'lib/runtime',
-    'lib/local',
-    'lib/dynamo',
-    'lib/worker',
-    'lib/dag-sync',
-    'lib/runs',
-    'lib/constructs',
-  ],
-  lambdas: [
-    'lib/errors',
-    'lib/schedule',
-    'lib/sdk',
-    'lib/compiler',
-    'lib/stack-contract',
-    'lib/runtime',
-    'lib/dynamo',
-    'lib/worker',
-    'lib/dag-sync',
-    'lib/runs',
-  ],
+  'lib/cli': [...CONTROL_PLANE_BASE, ...CONTROL_PLANE, 'lib/emulator', 'lib/local', 'lib/constructs'],
+  lambdas: [...CONTROL_PLANE_BASE, ...CONTROL_PLANE],
 };
 
 /** Compiler modules a worker may load: the worker contract and what it is made of, never the front end (zod). */
