@@ -1,10 +1,8 @@
 import type { DagManifest } from '../compiler/manifest.ts';
+import type { TaskState } from '../compiler/run-states.ts';
 
 /** What the forecast reads of a compiled task (the manifest's task index). */
 export type PlannedTask = Pick<DagManifest['tasks'][number], 'id' | 'kind' | 'upstream'>;
-
-/** A task's state as the engine shows it; only `none` (not started) and `running` matter here. */
-export type ObservedState = string;
 
 /** How many waves ahead the forecast looks: the next one, and the one after it (so a fan-out behind a task that
  * ends at once still finds its workers started). */
@@ -40,7 +38,8 @@ export class WorkerDemand {
   }
 
   /** A task (its unmapped instance) changed state. */
-  observe(taskId: string, state: ObservedState): void {
+  observe(taskId: string, state: TaskState): void {
+    // Only `none` (not started) and `running` matter here.
     const task = this.byId.get(taskId);
     if (task === undefined) return;
     if (state === 'running' && runsInWorker(task)) this.running.add(taskId);

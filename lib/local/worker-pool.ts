@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { TaskState } from '../compiler/run-states.ts';
 import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
 import { ChildProcessError, forkWithStderrTail, type StderrTail } from '../runtime/child-process.ts';
 import { childExecArgv, isTypeScriptFile, siblingModule } from '../runtime/typescript-loader.ts';
@@ -193,7 +194,7 @@ export class ProcessWorkerPool {
   }
 
   /** A task of the run changed state (`onTaskChange`): the forecast of workers needed moves on. */
-  observe(task: { readonly taskId: string; readonly mapIndex: number; readonly state: string }): void {
+  observe(task: { readonly taskId: string; readonly mapIndex: number; readonly state: TaskState }): void {
     if (this.demand === undefined || task.mapIndex !== -1) return;
     this.demand.observe(task.taskId, task.state);
     this.rebalance(0);
