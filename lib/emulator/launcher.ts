@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmulatorSetupError, ensureEmulatorVenv, venvBin } from './venv.ts';
+import { EmulatorSetupError, ensureEmulatorVenv, projectFile, venvBin } from './venv.ts';
 
 /**
  * Starts a pinned AWS emulator from the project's `.venv` without Docker, on a loopback port, and stops it
@@ -52,7 +52,8 @@ export async function startEmulator(kind: EmulatorKind, options: StartOptions = 
   const [command, args, env] =
     kind === 'ministack'
       ? [venvBin('ministack'), [], { GATEWAY_PORT: String(port), MINISTACK_HOST: '127.0.0.1', BIND_HOST: '127.0.0.1' }]
-      : [venvBin('moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {}];
+      : // moto_server with DynamoDB writes made atomic per request, as DynamoDB's are (see the script).
+        [venvBin('python'), [projectFile('localstack', 'moto-server.py'), '-H', '127.0.0.1', '-p', String(port)], {}];
   if (!existsSync(command)) throw new EmulatorSetupError(`${command} is missing; run: npm run emulator -- install`);
 
   const output: string[] = [];

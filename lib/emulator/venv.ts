@@ -32,6 +32,11 @@ function projectRoot(from: string): string {
   }
 }
 
+/** A file of the project's, e.g. `localstack/moto-server.py`, found from the sources and from `dist/` alike. */
+export function projectFile(...segments: string[]): string {
+  return join(PROJECT_ROOT, ...segments);
+}
+
 export function venvBin(name: string): string {
   return join(VENV_DIR, process.platform === 'win32' ? 'Scripts' : 'bin', name);
 }
