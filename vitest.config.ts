@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // Records the AWS calls each role's code makes and checks them against the synthesized template's IAM.
+    setupFiles: ['test/iam/record-aws-calls.ts'],
     // A limit catches a hang, never measures speed: CI runs on a loaded machine, where compiling hundreds of random
     // DAGs or starting emulators takes several times what it takes on an idle one.
     testTimeout: 120_000,

@@ -33,6 +33,7 @@ import { releaseLease, takeLease } from '../../lib/dynamo/item-lease.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { asRole } from '../iam/stack-role.ts';
 
 /**
  * The dag-sync Lambda on moto (S3 with its event notifications to SQS, Step Functions, EventBridge Scheduler,
@@ -145,7 +146,7 @@ beforeAll(async () => {
     [STACK_ENV.securityGroupIds]: 'sg-1',
     [STACK_ENV.assignPublicIp]: 'ENABLED',
   });
-  ({ handler } = await import('../../lambdas/dag-sync/index.ts'));
+  handler = asRole('dagSync', (await import('../../lambdas/dag-sync/index.ts')).handler);
 }, 60_000);
 afterAll(async () => {
   await moto?.stop();

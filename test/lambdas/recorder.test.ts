@@ -28,6 +28,7 @@ import { PoolSlots } from '../../lib/worker/pool-slots.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { type Behaviour, byItem, failTimes, nonRetryable, play, succeed } from '../differential/harness/behaviour.ts';
 import { TestWorker } from '../differential/harness/test-worker.ts';
+import { asRole } from '../iam/stack-role.ts';
 
 /**
  * The recorder Lambda's handler on moto: a real execution fails, and its "Step Functions Execution Status Change"
@@ -145,7 +146,7 @@ beforeAll(async () => {
     [STACK_ENV.poolSlotsTable]: tables.poolSlots,
     [STACK_ENV.pools]: JSON.stringify({ warehouse: 2 }),
   });
-  ({ handler } = await import('../../lambdas/recorder/index.ts'));
+  handler = asRole('recorder', (await import('../../lambdas/recorder/index.ts')).handler);
 });
 afterAll(async () => {
   await moto?.stop();

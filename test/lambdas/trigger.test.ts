@@ -10,6 +10,7 @@ import type { TriggerEvent, TriggerResult } from '../../lib/runs/trigger-run.ts'
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployDagRecord } from '../helpers/deployed-dag.ts';
+import { asRole } from '../iam/stack-role.ts';
 
 /**
  * The trigger Lambda's handler against moto's Step Functions and DynamoDB (real StartExecution with its name
@@ -50,7 +51,7 @@ beforeAll(async () => {
     [STACK_ENV.runsTable]: tables.runs,
     [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
   });
-  ({ handler } = await import('../../lambdas/trigger/index.ts'));
+  handler = asRole('trigger', (await import('../../lambdas/trigger/index.ts')).handler);
 });
 afterAll(async () => {
   await moto?.stop();

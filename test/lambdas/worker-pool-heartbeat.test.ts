@@ -29,6 +29,7 @@ import capped from '../fixtures/lambdas/capped.ts';
 import pooledChain from '../fixtures/lambdas/pooled_chain.ts';
 import { manualContext } from '../helpers/run-context.ts';
 import { storeDagVersion } from '../helpers/stored-dag-version.ts';
+import { asRole } from '../iam/stack-role.ts';
 
 /**
  * The worker Lambda's handler on moto, which enforces HeartbeatSeconds as AWS does: two runs of a chain DAG at
@@ -74,7 +75,7 @@ beforeAll(async () => {
     [STACK_ENV.poolSlotsTable]: tables.poolSlots,
     [STACK_ENV.pools]: JSON.stringify({ warehouse: 1 }),
   });
-  ({ handler } = await import('../../lambdas/worker/index.ts'));
+  handler = asRole('worker', (await import('../../lambdas/worker/index.ts')).handler);
 }, 60_000);
 afterAll(async () => {
   await moto?.stop();

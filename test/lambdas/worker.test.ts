@@ -25,6 +25,7 @@ import { createStackTables, dynamoFor, emulatorCredentials } from '../../localst
 import workerDag from '../fixtures/lambdas/worker_dag.ts';
 import { manualContext } from '../helpers/run-context.ts';
 import { storeDagVersion } from '../helpers/stored-dag-version.ts';
+import { asRole } from '../iam/stack-role.ts';
 
 /**
  * The worker Lambda's handler on MiniStack's Step Functions (which runs the Parallel states and gates moto
@@ -61,7 +62,7 @@ describe('worker Lambda', () => {
     process.env[STACK_ENV.taskInstancesTable] = tables.taskInstances;
     process.env[STACK_ENV.poolSlotsTable] = tables.poolSlots;
     process.env[STACK_ENV.pools] = JSON.stringify({});
-    const { handler } = await import('../../lambdas/worker/index.ts');
+    const handler = asRole('worker', (await import('../../lambdas/worker/index.ts')).handler);
 
     const version = 'v1';
     await storeDagVersion(s3, BUCKET, 'test/fixtures/lambdas/worker_dag.ts', workerDag, version);
