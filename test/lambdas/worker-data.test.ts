@@ -1,0 +1,108 @@
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import medallion from '../../dags/s3_medallion_ingestion.ts';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import { EXAMPLE_BUCKETS, seedExampleBuckets } from '../../lib/local/example-buckets.ts';
+import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { manualContext } from '../helpers/run-context.ts';
+import { storeDagVersion } from '../helpers/stored-dag-version.ts';
+import { asRole } from '../iam/stack-role.ts';
+
+/**
+ * The medallion example on the worker Lambda's handler (MiniStack): its task code reads the raw bucket and
+ * writes the processed and analytics buckets, as a user's task code does. Every call it makes runs as the worker
+ * role, so the IAM check proves the default stack lets task code reach the data buckets its props name.
+ */
+let emulator: RunningEmulator;
+const BUCKET = 'airstep-worker-data';
+
+beforeAll(async () => {
+  emulator = await startEmulator('ministack');
+  Object.assign(process.env, emulator.env);
+}, 60_000);
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+describe('worker Lambda and the data buckets', () => {
+  it("runs the medallion example, its task code reading and writing the stack's data buckets", async () => {
+    const clientConfig = { endpoint: emulator.endpoint, region: 'us-east-1', credentials: emulatorCredentials };
+    const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+    const sqs = new SQSClient(clientConfig);
+    const sfn = new SFNClient(clientConfig);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await seedExampleBuckets(s3);
+    const tables = await createStackTables(dynamoFor(emulator.endpoint), 'data');
+    const taskQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'data-tasks' }))).QueueUrl!;
+    const controlQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'data-control' }))).QueueUrl!;
+    Object.assign(process.env, {
+      [STACK_ENV.bucket]: BUCKET,
+      [STACK_ENV.taskInstancesTable]: tables.taskInstances,
+      [STACK_ENV.poolSlotsTable]: tables.poolSlots,
+      [STACK_ENV.pools]: JSON.stringify({}),
+    });
+    const handler = asRole('worker', (await import('../../lambdas/worker/index.ts')).handler);
+
+    await storeDagVersion(s3, BUCKET, 'dags/s3_medallion_ingestion.ts', medallion, 'v1');
+    const definition = fillPlaceholders(compileDag(medallion).asl!, {
+      dagVersion: 'v1',
+      controlQueueUrl: controlQueue,
+      taskQueueUrls: { default: taskQueue },
+    });
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'airstep-medallion',
+        definition,
+        roleArn: 'arn:aws:iam::000000000000:role/sm',
+      }),
+    );
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: machine.stateMachineArn!,
+        name: 'run',
+        input: JSON.stringify({ ctx: manualContext(medallion), tasks: {}, gates: {} }),
+      }),
+    );
+
+    const failures: string[] = [];
+    let described: DescribeExecutionCommandOutput | undefined;
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      for (const url of [taskQueue, controlQueue]) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        );
+        if (Messages.length === 0) continue;
+        const event = { Records: Messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })) };
+        const response = await handler(event as unknown as SQSEvent);
+        failures.push(...response.batchItemFailures.map((failure) => failure.itemIdentifier));
+        for (const m of Messages)
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
+      }
+      described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (described.status !== 'RUNNING') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    expect(failures).toEqual([]);
+    expect(described?.status).toBe('SUCCEEDED');
+    const { tasks } = JSON.parse(described!.output!) as { tasks: Record<string, { state: string }> };
+    expect(Object.values(tasks).every((task) => task.state === 'success')).toBe(true);
+    expect(Object.keys(tasks).length).toBeGreaterThan(2);
+    // The gold layer the last task wrote, read back from the analytics bucket.
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: EXAMPLE_BUCKETS.analytics }));
+    expect(listed.Contents?.length ?? 0).toBeGreaterThan(0);
+  }, 150_000);
+});
