@@ -7,7 +7,7 @@ import { releaseLease, takeLease } from '../../lib/dynamo/item-lease.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { admissionLease } from '../../lib/runs/admission-lease.ts';
 import { executionName } from '../../lib/runs/execution-name.ts';
-import type { FailedEventMessage } from '../../lib/runs/failed-events.ts';
+import { type FailedEventMessage, reportFailedEvent } from '../../lib/runs/failed-events.ts';
 import { answerTrigger } from '../../lib/runs/trigger-invocation.ts';
 import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
@@ -366,5 +366,31 @@ describe('trigger Lambda: a fire it refuses or cannot read is never lost', () =>
     });
     expect(await executions(record)).toEqual([]);
     expect(await runsOf('queue_gone')).toEqual([]);
+  });
+
+  it('carries the start of an event too large for an SQS message, and says it was cut', async () => {
+    const huge = { kind: 'scheduled', dagId: 'huge_event', scheduledTime: 'x', padding: 'p'.repeat(300_000) };
+    const written = await reportFailedEvent(sqs, failedEventsUrl, {
+      source: 'trigger',
+      at: new Date('2026-12-01T00:00:00Z'),
+      code: 'UNREADABLE_EVENT',
+      problems: ["scheduledTime 'x' is not an ISO date"],
+      event: huge,
+    });
+    expect(written.eventTruncated).toBe(true);
+    expect(JSON.stringify(huge).startsWith(written.event as string)).toBe(true);
+    const [taken] = await waitForFailedEvents((message) => message.body.eventTruncated === true, 1);
+    expect(taken!.body).toEqual({
+      source: 'trigger',
+      at: '2026-12-01T00:00:00.000Z',
+      reason: {
+        code: 'UNREADABLE_EVENT',
+        message: "scheduledTime 'x' is not an ISO date",
+        problems: ["scheduledTime 'x' is not an ISO date"],
+      },
+      event: written.event,
+      eventTruncated: true,
+    });
+    expect((taken!.body.event as string).length).toBeLessThan(JSON.stringify(huge).length);
   });
 });
