@@ -21,7 +21,8 @@ import { dynamoClient } from '../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../lib/emulator/launcher.ts';
 import { seedExampleBuckets } from '../lib/local/example-buckets.ts';
 import { type Recorded, recordExecution } from '../lib/runs/record-execution.ts';
-import { type TriggerEvent, type TriggerResult, triggerRun } from '../lib/runs/trigger-run.ts';
+import { answerTrigger } from '../lib/runs/trigger-invocation.ts';
+import type { TriggerEvent, TriggerResult } from '../lib/runs/trigger-run.ts';
 import { handleWorkerMessage } from '../lib/worker/worker-run.ts';
 import { createStackTables } from './stack-tables.ts';
 
@@ -52,6 +53,7 @@ export class LocalStack {
       readonly dagEvents: string;
       readonly alerts: string;
       readonly triggerInbox: string;
+      readonly failedEvents: string;
     },
     readonly topicArn: string,
     private readonly syncDeps: DagSyncDeps,
@@ -88,6 +90,8 @@ export class LocalStack {
         alerts: await queue('airstep-alerts-inbox'),
         // The schedules' target: MiniStack fires them here, where `firedSchedules` hands each to the trigger.
         triggerInbox: await queue('airstep-trigger-inbox'),
+        // Fires the trigger refuses or cannot read, with the reason (the stack alarms on it).
+        failedEvents: await queue('airstep-failed-events'),
       };
       await s3.send(
         new PutBucketNotificationConfigurationCommand({
@@ -160,14 +164,14 @@ export class LocalStack {
     return results;
   }
 
-  /** The trigger. */
-  trigger(event: TriggerEvent): Promise<TriggerResult> {
-    return triggerRun(
-      event,
-      { dags: this.tables.dags, runs: this.tables.runs, queuedRuns: this.tables.queuedRuns },
-      new Date(),
-      { dynamo: this.syncDeps.dynamo, sfn: this.sfn },
-    );
+  /** The trigger, as its Lambda answers: a fire it refuses or cannot read also goes to the failed-events queue. */
+  async trigger(event: TriggerEvent): Promise<TriggerResult> {
+    const { result } = await answerTrigger(event, new Date(), {
+      tables: { dags: this.tables.dags, runs: this.tables.runs, queuedRuns: this.tables.queuedRuns },
+      failedEventsQueueUrl: this.queues.failedEvents,
+      clients: { dynamo: this.syncDeps.dynamo, sfn: this.sfn, sqs: this.sqs },
+    });
+    return result;
   }
 
   /**

@@ -146,6 +146,7 @@ export class Airstep extends Construct {
       dagSyncLogs: this.functions.logGroups.dagSync,
       taskQueues: this.queues.taskQueues,
       deadLetterQueues: this.queues.deadLetterQueues,
+      failedEvents: this.queues.failedEvents,
       alarmEmail: props.alarmEmail,
     });
     this.wire(prefix, props);
@@ -184,6 +185,7 @@ export class Airstep extends Construct {
       ['dagSync'],
     );
     env('controlQueueUrl', this.queues.controlQueue.queueUrl, ['dagSync']);
+    env('failedEventsQueueUrl', this.queues.failedEvents.queueUrl, ['trigger']);
     env('stateMachineRoleArn', this.stateMachineRole.role.roleArn, ['dagSync']);
     env('stateMachineLogGroupArn', this.stateMachineRole.logGroup.logGroupArn, ['dagSync']);
     env('stateMachineLogLevel', props.stateMachineLogLevel ?? 'ERROR', ['dagSync']);
@@ -294,6 +296,8 @@ export class Airstep extends Construct {
     tables.runs.grantReadWriteData(fns.trigger);
     tables.queuedRuns.grantReadWriteData(fns.trigger);
     allow(fns.trigger, ['states:StartExecution'], [stateMachineArns, versionArns]);
+    // A fire it refuses or cannot read, with the reason (the same grant its dead-letter queue needs).
+    allow(fns.trigger, ['sqs:SendMessage'], [this.queues.failedEvents.queueArn]);
 
     // recorder: execution status changes -> records, metrics, alerts, next queued run, pool slots given back.
     tables.dags.grantReadData(fns.recorder);

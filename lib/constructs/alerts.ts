@@ -19,6 +19,8 @@ export interface AlertsProps {
   readonly dagSyncLogs: logs.ILogGroup;
   readonly taskQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly deadLetterQueues: readonly sqs.IQueue[];
+  /** The failed-events queue (one of `deadLetterQueues`), alarmed with a description of what lands there. */
+  readonly failedEvents: sqs.IQueue;
   /** Email to subscribe to alerts. @default - no subscription */
   readonly alarmEmail?: string;
 }
@@ -26,7 +28,7 @@ export interface AlertsProps {
 /**
  * Alerts and the dashboard: an encrypted, TLS-only SNS topic (the recorder publishes failed runs to it; alarms
  * too), a dashboard of runs, task failures, durations, queue depth, dead letters, import errors and Lambda errors,
- * and alarms on dead letters, Lambda errors and failed runs.
+ * and alarms on dead letters, failed events, Lambda errors and failed runs.
  */
 export class Alerts extends Construct {
   readonly topic: sns.Topic;
@@ -80,12 +82,21 @@ export class Alerts extends Construct {
 
     alarm('FailedRuns', run('RunsFailed'), 'An Airstep DAG run failed (the alert on the topic names the DAG)');
     props.deadLetterQueues.forEach((queue, index) => {
+      if (queue === props.failedEvents) return;
       alarm(
         `DeadLetters${index}`,
         queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
         'Messages reached an Airstep dead-letter queue',
       );
     });
+    alarm(
+      'FailedEvents',
+      props.failedEvents.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      `An event Airstep could not act on is in the failed-events queue ${props.failedEvents.queueName}: a ` +
+        'schedule fire the trigger refused or could not read (unknown or disabled DAG, conf failing the params, a ' +
+        'scheduled time left unfilled; no run was started), or a trigger or recorder invocation that kept failing. ' +
+        'Each message holds the event and the reason (in its body, or its ErrorCode and ErrorMessage attributes).',
+    );
     for (const [name, fn] of Object.entries(props.functions)) {
       alarm(`${name}Errors`, fn.metricErrors({ period }), `The Airstep ${name} function failed`);
     }

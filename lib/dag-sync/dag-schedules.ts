@@ -32,7 +32,7 @@ export async function setSchedules(dagId: string, spec: ScheduleSpec, deps: Sche
       Target: {
         Arn: deps.schedules.triggerArn,
         RoleArn: deps.schedules.roleArn,
-        Input: JSON.stringify({ kind: 'scheduled', dagId, scheduledTime: '<aws.scheduler.scheduled-time>' }),
+        Input: scheduleFireInput(dagId),
         RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
       },
     };
@@ -43,6 +43,14 @@ export async function setSchedules(dagId: string, spec: ScheduleSpec, deps: Sche
   for (const name of existing) {
     await deps.scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: deps.schedules.group }));
   }
+}
+
+/**
+ * What a schedule of the DAG sends the trigger: a `scheduled` event whose time EventBridge Scheduler fills in
+ * from its context attribute when it fires.
+ */
+export function scheduleFireInput(dagId: string): string {
+  return JSON.stringify({ kind: 'scheduled', dagId, scheduledTime: '<aws.scheduler.scheduled-time>' });
 }
 
 /**

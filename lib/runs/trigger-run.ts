@@ -12,17 +12,17 @@ import { admissionLease } from './admission-lease.ts';
 import { executionName } from './execution-name.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
 import { RunStore } from './run-store.ts';
+import { readTriggerEvent, type TriggerEvent } from './trigger-event.ts';
 
-/** What starts a run: a schedule firing (with EventBridge Scheduler's scheduled time) or a person or API. */
-export type TriggerEvent =
-  | { readonly kind: 'scheduled'; readonly dagId: string; readonly scheduledTime: string }
-  | {
-      readonly kind: 'manual';
-      readonly dagId: string;
-      readonly conf?: Record<string, unknown>;
-      /** The logical date asked for; default the trigger time. */
-      readonly logicalDate?: string;
-    };
+export type { TriggerEvent } from './trigger-event.ts';
+
+/**
+ * Why a trigger started no run. Codes are stable (a failed-events message carries them); messages may be reworded.
+ * `UNREADABLE_EVENT`: a field of the event is missing or malformed (an unfilled scheduler placeholder included);
+ * `UNKNOWN_DAG`: no DAG of that id is deployed; `DAG_DISABLED`: its file was deleted; `INVALID_CONF`: the conf
+ * (for a schedule: no conf, only the defaults) fails the DAG's params schema.
+ */
+export type TriggerRefusal = 'UNREADABLE_EVENT' | 'UNKNOWN_DAG' | 'DAG_DISABLED' | 'INVALID_CONF';
 
 export type TriggerResult =
   | { readonly outcome: 'started'; readonly runId: string; readonly executionArn: string }
@@ -35,7 +35,7 @@ export type TriggerResult =
       readonly executionArn?: string;
     }
   | { readonly outcome: 'queued'; readonly runId: string; readonly activeRuns: number }
-  | { readonly outcome: 'refused'; readonly problems: string[] }
+  | { readonly outcome: 'refused'; readonly code: TriggerRefusal; readonly problems: string[] }
   | { readonly outcome: 'skipped'; readonly reason: string };
 
 export interface TriggerTables {
@@ -58,7 +58,11 @@ function planRun(
   if (dag.disabled)
     return {
       ok: false,
-      result: { outcome: 'refused', problems: [`DAG ${dag.dagId} is disabled (its file was deleted)`] },
+      result: {
+        outcome: 'refused',
+        code: 'DAG_DISABLED',
+        problems: [`DAG ${dag.dagId} is disabled (its file was deleted)`],
+      },
     };
   const conf = event.kind === 'manual' ? (event.conf ?? {}) : {};
   const params = resolveParams(dag.params, conf);
@@ -67,6 +71,7 @@ function planRun(
       ok: false,
       result: {
         outcome: 'refused',
+        code: 'INVALID_CONF',
         problems: params.problems.map((p) => `dag ${dag.dagId} › ${p.field}: ${p.message}`),
       },
     };
@@ -81,34 +86,34 @@ function planRun(
       };
     }
   } else {
+    // readTriggerEvent made sure a logical date given is one.
     const at = event.logicalDate !== undefined ? new Date(event.logicalDate) : now;
-    if (Number.isNaN(at.getTime())) {
-      return {
-        ok: false,
-        result: { outcome: 'refused', problems: [`logicalDate '${event.logicalDate}' is not an ISO date`] },
-      };
-    }
     interval = manualRunInterval(at, dag.schedule.timezone);
   }
   return { ok: true, interval, params: params.params, conf };
 }
 
 /**
- * Starts a run: StartExecution on the DAG's alias with the run id as execution name, or queues the run when
+ * Starts a run for an event as it arrived (checked first: an unreadable one is refused): StartExecution on the DAG's alias with the run id as execution name, or queues the run when
  * `maxActiveRuns` runs are active, and records it. A run that exists (a second fire of one schedule time, a
  * retried invocation) is reported as a duplicate and never started twice: the execution name refuses a second
  * execution, and the run record's `triggeredAt`, set under a condition, tells the one trigger that started it.
  * Runs of one DAG are admitted one at a time (see admission-lease.ts).
  */
 export async function triggerRun(
-  event: TriggerEvent,
+  /** The event as it arrived: a `TriggerEvent` when well formed. */
+  raw: unknown,
   tables: TriggerTables,
   now: Date,
   clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient },
 ): Promise<TriggerResult> {
   const { dynamo } = clients;
+  const read = readTriggerEvent(raw);
+  if (!read.ok) return { outcome: 'refused', code: 'UNREADABLE_EVENT', problems: read.problems };
+  const { event } = read;
   const dag = await readDagRecord(dynamo, tables.dags, event.dagId);
-  if (dag === undefined) return { outcome: 'refused', problems: [`no DAG '${event.dagId}' is deployed`] };
+  if (dag === undefined)
+    return { outcome: 'refused', code: 'UNKNOWN_DAG', problems: [`no DAG '${event.dagId}' is deployed`] };
   const plan = planRun(dag, event, now);
   if (!plan.ok) return plan.result;
   const ctx = intervalRunContext({

@@ -15,6 +15,8 @@ export const STACK_ENV = {
   /** JSON object: queue name -> queue URL. */
   taskQueueUrls: 'AIRSTEP_TASK_QUEUE_URLS',
   controlQueueUrl: 'AIRSTEP_CONTROL_QUEUE_URL',
+  /** Where the trigger writes the fires it refuses or cannot read (with the reason); alarmed. */
+  failedEventsQueueUrl: 'AIRSTEP_FAILED_EVENTS_QUEUE_URL',
   stateMachineRoleArn: 'AIRSTEP_STATE_MACHINE_ROLE_ARN',
   /** State machines are named `<prefix>-<dagId>`. */
   namePrefix: 'AIRSTEP_NAME_PREFIX',

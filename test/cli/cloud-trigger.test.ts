@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateFunctionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scheduleFireInput } from '../../lib/dag-sync/dag-schedules.ts';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import type { FailedEventMessage } from '../../lib/runs/failed-events.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployDagRecord } from '../helpers/deployed-dag.ts';
@@ -23,6 +27,9 @@ const region = 'us-east-1';
 const FUNCTION = 'airstep-trigger';
 let ministack: RunningEmulator;
 let sfn: SFNClient;
+let sqs: SQSClient;
+let failedEventsUrl: string;
+let triggerArn: string;
 let tables: Awaited<ReturnType<typeof createStackTables>>;
 let scratch: string;
 let outputsFile: string;
@@ -57,7 +64,9 @@ beforeAll(async () => {
   ministack = await startEmulator('ministack');
   const clientConfig = { endpoint: ministack.endpoint, region, credentials: emulatorCredentials };
   sfn = new SFNClient(clientConfig);
+  sqs = new SQSClient(clientConfig);
   tables = await createStackTables(dynamo(), 'cli');
+  failedEventsUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'airstep-failed-events' }))).QueueUrl!;
   report = await deployDag('daily_report');
   queue = await deployDag('one_at_a_time', { maxActiveRuns: 1 });
   await deployDag('retired', { disabled: true });
@@ -76,6 +85,7 @@ beforeAll(async () => {
           [STACK_ENV.dagsTable]: tables.dags,
           [STACK_ENV.runsTable]: tables.runs,
           [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
+          [STACK_ENV.failedEventsQueueUrl]: failedEventsUrl,
         },
       },
     }),
@@ -95,8 +105,9 @@ beforeAll(async () => {
     }),
   );
   for (let i = 0; i < 50; i++) {
-    const state = (await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION }))).Configuration?.State;
-    if (state === 'Active') break;
+    const { Configuration } = await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION }));
+    triggerArn = Configuration!.FunctionArn!;
+    if (Configuration?.State === 'Active') break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
@@ -207,6 +218,7 @@ describe('Command: airstep trigger --outputs (MiniStack runs the trigger Lambda)
     expect(JSON.parse(unknown.stdout)).toEqual({
       dagId: 'nope',
       outcome: 'refused',
+      code: 'UNKNOWN_DAG',
       problems: ["no DAG 'nope' is deployed"],
     });
     expect([disabled.code, disabled.stderr]).toEqual([
@@ -269,4 +281,44 @@ describe('Command: airstep trigger --outputs (MiniStack runs the trigger Lambda)
       expect.stringMatching(/^--stack AirstepStack: DescribeStacks in us-east-1 failed: .*AirstepStack.*\n$/),
     ]);
   });
+});
+
+describe("trigger Lambda on MiniStack, fired by MiniStack's EventBridge Scheduler", () => {
+  it('writes a fire whose scheduled time the scheduler left unfilled to the failed-events queue with the reason; no run starts', async () => {
+    // A one-time schedule due now, with the very input dag-sync gives a DAG's schedules. MiniStack 1.5.33 invokes
+    // the function asynchronously (nobody reads its answer) and leaves `<aws.scheduler.scheduled-time>` as it is.
+    const input = scheduleFireInput('daily_report');
+    await new SchedulerClient({ endpoint: ministack.endpoint, region, credentials: emulatorCredentials }).send(
+      new CreateScheduleCommand({
+        Name: 'daily_report--unfilled',
+        ScheduleExpression: `at(${new Date().toISOString().slice(0, 19)})`,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: triggerArn, RoleArn: 'arn:aws:iam::000000000000:role/airstep-scheduler', Input: input },
+      }),
+    );
+    // MiniStack sweeps its schedules every 10 s; a generous deadline for a busy machine.
+    const deadline = Date.now() + 120_000;
+    const taken: FailedEventMessage[] = [];
+    const fromSchedule = (body: FailedEventMessage) => (body.event as { kind?: string }).kind === 'scheduled';
+    while (!taken.some(fromSchedule) && Date.now() < deadline) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: failedEventsUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }),
+      );
+      taken.push(...Messages.map((m) => JSON.parse(m.Body!) as FailedEventMessage));
+    }
+    // The refusals `airstep trigger` got above (unknown, disabled DAG, bad conf) were answered, not queued.
+    expect(taken.filter((body) => !fromSchedule(body))).toEqual([]);
+    const [message] = taken.filter(fromSchedule);
+    expect(message).toEqual({
+      source: 'trigger',
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      reason: {
+        code: 'UNREADABLE_EVENT',
+        message: expect.stringContaining('unfilled placeholder <aws.scheduler.scheduled-time>'),
+        problems: [expect.stringContaining('unfilled placeholder <aws.scheduler.scheduled-time>')],
+      },
+      event: JSON.parse(input),
+    });
+    expect((await executionNames(report)).filter((name) => name?.startsWith('scheduled__'))).toEqual([]);
+  }, 180_000);
 });

@@ -259,6 +259,10 @@ describe('Construct: Airstep — Lambdas', () => {
     expect(fnResource('trigger').Properties.Environment.Variables[STACK_ENV.queuedRunsTable]).toEqual({
       Ref: ids.queuedRuns,
     });
+    // Where the trigger writes the fires it refuses or cannot read.
+    expect(fnResource('trigger').Properties.Environment.Variables[STACK_ENV.failedEventsQueueUrl]).toEqual({
+      Ref: t.id(airstep().queues.failedEvents),
+    });
   });
 
   it('keeps events the asynchronous functions fail on in the failed-events queue', () => {
@@ -497,6 +501,18 @@ describe('Construct: Airstep — IAM bounds', () => {
     expect(sendTo('trigger')).toEqual([arnOf(t.id(airstep().queues.failedEvents))]);
     expect(sendTo('recorder')).toEqual([arnOf(t.id(airstep().queues.failedEvents))]);
     expect(sendTo('dagSync')).toEqual([]);
+    // The trigger writes refused fires to the failed-events queue itself: SendMessage there and no other SQS action.
+    const failedEventsId = t.id(airstep().queues.failedEvents);
+    const triggerSqs = statementsOfFunction('trigger').filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('sqs:')),
+    );
+    expect(triggerSqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
+    expect(triggerSqs.flatMap(resourcesOf)).toEqual([arnOf(failedEventsId)]);
+    expect(
+      statementsOfFunction('trigger')
+        .filter((statement) => referencedIds(statement.Resource).has(failedEventsId))
+        .flatMap(actionsOf),
+    ).toEqual(['sqs:SendMessage']);
 
     const states = (name: FunctionName) =>
       new Set(
@@ -621,6 +637,21 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
       }),
     ]);
     expect(alarms).toHaveLength(1 + deadLetterIds.length + FUNCTION_NAMES.length);
+    // The failed-events queue (a refused or unreadable schedule fire, an invocation that kept failing) has its own
+    // alarm, whose description (in the alert) says what landed there and where the reason is.
+    const failedEventsId = t.id(airstep().queues.failedEvents);
+    const failedEventAlarms = dlqAlarms.filter((alarm) => referencedIds(alarm.Dimensions).has(failedEventsId));
+    expect(failedEventAlarms).toHaveLength(1);
+    const [failedEventsAlarm] = failedEventAlarms;
+    expect(failedEventsAlarm.Statistic).toBe('Maximum');
+    const description = JSON.stringify(failedEventsAlarm.AlarmDescription);
+    expect(description).toContain('failed-events queue');
+    expect(description).toContain(`"Fn::GetAtt":["${failedEventsId}","QueueName"]`);
+    expect(description).toContain('schedule fire the trigger refused or could not read');
+    expect(description).toContain('ErrorCode');
+    for (const alarm of dlqAlarms.filter((a) => a !== failedEventsAlarm)) {
+      expect(alarm.AlarmDescription).toBe('Messages reached an Airstep dead-letter queue');
+    }
   });
 
   it('charts only metrics something publishes: the recorder’s run metrics and the import-error log filter', () => {

@@ -1,0 +1,63 @@
+/** What starts a run: a schedule firing (with EventBridge Scheduler's scheduled time) or a person or API. */
+export type TriggerEvent =
+  | { readonly kind: 'scheduled'; readonly dagId: string; readonly scheduledTime: string }
+  | {
+      readonly kind: 'manual';
+      readonly dagId: string;
+      readonly conf?: Record<string, unknown>;
+      /** The logical date asked for; default the trigger time. */
+      readonly logicalDate?: string;
+    };
+
+/** A context attribute of EventBridge Scheduler (`<aws.scheduler.scheduled-time>`) that was never filled in. */
+const SCHEDULER_PLACEHOLDER = /^<aws\.scheduler\.[a-z-]+>$/;
+
+/**
+ * A trigger event as it arrives (JSON from a schedule, the CLI or any other caller), checked field by field:
+ * the event, or every problem with it. A schedule's `scheduledTime` still holding Scheduler's placeholder is
+ * named as such: a scheduler that did not fill in its context attribute (MiniStack 1.5.33 does not).
+ */
+export function readTriggerEvent(
+  raw: unknown,
+): { readonly ok: true; readonly event: TriggerEvent } | { readonly ok: false; readonly problems: string[] } {
+  if (!isObject(raw)) return { ok: false, problems: [`the event must be a JSON object, got ${describe(raw)}`] };
+  const problems: string[] = [];
+  const { kind, dagId } = raw;
+  if (typeof dagId !== 'string' || dagId === '')
+    problems.push(`dagId must be a non-empty string, got ${describe(dagId)}`);
+  if (kind === 'scheduled') {
+    const { scheduledTime } = raw;
+    if (typeof scheduledTime === 'string' && SCHEDULER_PLACEHOLDER.test(scheduledTime)) {
+      problems.push(
+        `scheduledTime is the unfilled placeholder ${scheduledTime}: the scheduler did not fill in its context attribute`,
+      );
+    } else if (typeof scheduledTime !== 'string' || Number.isNaN(Date.parse(scheduledTime))) {
+      problems.push(`scheduledTime ${describe(scheduledTime)} is not an ISO date`);
+    }
+  } else if (kind === 'manual') {
+    const { conf, logicalDate } = raw;
+    if (conf !== undefined && !isObject(conf)) problems.push(`conf must be a JSON object, got ${describe(conf)}`);
+    if (logicalDate !== undefined && (typeof logicalDate !== 'string' || Number.isNaN(Date.parse(logicalDate))))
+      problems.push(`logicalDate ${describe(logicalDate)} is not an ISO date`);
+  } else {
+    problems.push(`kind must be 'scheduled' or 'manual', got ${describe(kind)}`);
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, event: raw as unknown as TriggerEvent };
+}
+
+/** Whether the event asks for a manual run: its caller (`airstep trigger`, an API) waits for the answer. */
+export function isManualTrigger(raw: unknown): boolean {
+  return isObject(raw) && raw.kind === 'manual';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return typeof value === 'string' ? `'${short}'` : short;
+}
