@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { AirstepError } from '../errors/airstep-error.ts';
 
 /**
@@ -12,7 +12,8 @@ import { AirstepError } from '../errors/airstep-error.ts';
  * evaluation; the module's import never settles and is dropped. The watchdog acts only when this thread has
  * stopped ticking, so a termination always lands in the stuck DAG code, never in Airstep's. A thread blocked
  * in a native call (`execSync`) is ended when the call returns; if it is still blocked a whole limit later, the
- * watchdog prints the import error and ends the process, rather than hang the command.
+ * watchdog prints the import error and ends the process, rather than hang the command. The watchdog can only
+ * reach a process's main thread: imported from a worker thread, a module is limited in its waits only.
  */
 
 /** How long a DAG file may take to import. */
@@ -141,14 +142,14 @@ export async function importWithinLimit(
   label: string,
   limitMs: number = importLimitMs(),
 ): Promise<Record<string, unknown>> {
-  watchdog ??= startWatchdog();
-  const { shared, thread } = watchdog;
+  if (isMainThread) watchdog ??= startWatchdog();
+  const shared = watchdog?.shared ?? new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
   const current = ++generation & 0x1fffffff;
   const open = (current << 2) | OPEN;
   const ended = (current << 2) | ENDED;
   Atomics.store(shared, WORD, open);
   const timeout = new ImportTimeoutError(limitMs);
-  thread.postMessage({ generation: current, limitMs, file: label, message: timeout.message });
+  watchdog?.thread.postMessage({ generation: current, limitMs, file: label, message: timeout.message });
 
   const exit = process.exit;
   process.exit = ((code?: number) => {
