@@ -79,7 +79,12 @@ describe('Function: importWithinLimit', () => {
     const { code, lines } = await probe('exits.mjs', 'fine.mjs');
 
     expect(lines).toEqual([
-      { file: `${FIXTURES}/exits.mjs`, ok: false, name: 'ImportExitError', message: 'called process.exit(3) at import' },
+      {
+        file: `${FIXTURES}/exits.mjs`,
+        ok: false,
+        name: 'ImportExitError',
+        message: 'called process.exit(3) at import',
+      },
       { file: `${FIXTURES}/fine.mjs`, ok: true, exports: ['answer', 'default'] },
       { abandoned: 0 },
     ]);
