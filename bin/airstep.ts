@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { abandonedImports } from '../lib/runtime/import-limit.ts';
 
 // The package's own manifest by name, the same from the sources and from dist/ (a JSON import would be copied
 // into dist/ by the build).
@@ -43,3 +44,5 @@ const needed = asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(
 for (const name of needed) (await COMMANDS[name]!())(program);
 
 await program.parseAsync(process.argv);
+// A DAG file given up on at import may have left timers or handles behind: they must not outlive the command.
+if (abandonedImports() > 0) process.exit();

@@ -8,6 +8,7 @@ import { loadProjectConfig } from '../local/project-config.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { ChildProcessError, forkWithStderrTail, type StderrTail } from '../runtime/child-process.ts';
+import { importLimitMs } from '../runtime/import-limit.ts';
 import { childExecArgv, siblingModule } from '../runtime/typescript-loader.ts';
 import type { ScheduleSpec } from '../schedule/index.ts';
 import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
@@ -24,8 +25,12 @@ interface DevOptions {
 
 /** How long a file must stay quiet after a change before it is checked again (editors write in bursts). */
 const DEBOUNCE_MS = 80;
-/** A check that reports no file for this long is an import that never ends (a loop at import). */
-const CHECK_STALL_MS = 10_000;
+/**
+ * The child enforces the import limit on each file itself (import-limit.ts), and reports a file that did not
+ * finish importing as a problem. A child that reports no file for three limits is stuck where that limit cannot
+ * reach (compiling, a native call): it is killed and the file blamed.
+ */
+const CHECK_STALL_MS = 3 * importLimitMs();
 /** How long Ctrl-C waits for running runs to record themselves as interrupted before it kills their processes. */
 const STOP_GRACE_MS = 10_000;
 /** Files whose change may change a DAG: DAG files and the helper modules and data they import. */
@@ -398,7 +403,7 @@ class DevChild {
         clearTimeout(stall);
         stall = setTimeout(() => {
           this.kill();
-          finish(`import did not finish within ${CHECK_STALL_MS / 1000} s (a loop at import?)`);
+          finish(`its check did not finish within ${CHECK_STALL_MS / 1000} s (stuck at import or compiling?)`);
         }, CHECK_STALL_MS);
       };
       this.onMessage = (message) => {

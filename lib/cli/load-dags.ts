@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ImportTimeoutError, importWithinLimit } from '../runtime/import-limit.ts';
 import { ensureTypeScriptLoader, isTypeScriptFile } from '../runtime/typescript-loader.ts';
 import { collectDags, type Dag } from '../sdk/dag.ts';
 
@@ -23,7 +24,8 @@ const DAG_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
 
 /**
  * Imports one DAG file and collects the DAGs it exports (default, named, or in exported arrays). A file that
- * throws while loading is reported with its line; it never stops other files from loading.
+ * throws while loading is reported with its line, one that calls `process.exit` or does not finish importing
+ * within the import limit (10 s, see import-limit.ts) as an import error too; none stops other files loading.
  */
 export async function loadDagFile(path: string): Promise<LoadedDagFile> {
   const absolute = resolve(path);
@@ -31,7 +33,7 @@ export async function loadDagFile(path: string): Promise<LoadedDagFile> {
   try {
     if (isTypeScriptFile(absolute)) await ensureTypeScriptLoader();
     // Imported once per process: `airstep dev` checks a changed file in a fresh process (see dev.ts).
-    const module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    const module = await importWithinLimit(pathToFileURL(absolute).href, file);
     const dags = collectDags(module);
     const errors: DagLoadError[] =
       dags.length === 0 ? [{ file, message: 'exports no DAG (export default dag({ … }), or export named DAGs)' }] : [];
@@ -73,6 +75,9 @@ export function isDagFileName(name: string): boolean {
 }
 
 function importError(file: string, absolute: string, error: unknown): DagLoadError {
+  if (error instanceof ImportTimeoutError) return { file, message: error.message };
+  // Termination leaves a module that imports a stuck one (a shared helper) rejected with nothing.
+  if (error === null) return { file, message: 'import failed: it imports a module that did not finish importing' };
   const err = error as { message?: string; stack?: string; code?: string };
   // Only the DAG file itself missing is "not found"; a missing module it imports is an import error.
   if (err?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(absolute)) {

@@ -136,6 +136,7 @@ const early = new Map<string, WorkerProcess[]>();
  * without one does not wait for it.
  */
 export function startWorkerEarly(file: string, count = 1): void {
+  if (early.size === 0) process.once('exit', stopEarlyWorkers);
   const list = early.get(file) ?? [];
   for (let i = 0; i < count; i++) {
     const worker = new WorkerProcess(file, DEFAULT_MAX_OLD_SPACE_MB);
@@ -143,6 +144,15 @@ export function startWorkerEarly(file: string, count = 1): void {
     list.push(worker);
   }
   early.set(file, list);
+}
+
+/**
+ * Kills the workers started early that no pool took (the command refused its input, or the DAG file did not
+ * import): one still importing a file that never finishes would otherwise spin on after this process.
+ */
+function stopEarlyWorkers(): void {
+  for (const list of early.values()) for (const worker of list) if (worker.alive) worker.child.kill('SIGKILL');
+  early.clear();
 }
 
 interface Waiter {
