@@ -11,6 +11,7 @@ import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
 import { AirstepPropsError } from './airstep-props-error.ts';
 import { Alerts } from './alerts.ts';
+import { type DataAccessProps, dataResourceName, grantDataAccess } from './data-access.ts';
 import { FargateWorker } from './fargate-worker.ts';
 import { MetadataTables } from './metadata-tables.ts';
 import { acknowledgeReviewedFindings } from './nag-acknowledgements.ts';
@@ -18,7 +19,12 @@ import { ScheduleGroup } from './schedule-group.ts';
 import { StateMachineRole } from './state-machine-role.ts';
 import { TaskQueues } from './task-queues.ts';
 
-export interface AirstepProps {
+/**
+ * The user's data DAGs may reach (`dataBuckets`, `dataTables`, `messageTargets`, `eventBuses`,
+ * `invokableFunctionArns`): granted to the state machines for native steps and to the Lambda and Fargate workers for
+ * task code, so a task reads and writes what a native step can.
+ */
+export interface AirstepProps extends DataAccessProps {
   /** Names the state machines (`<prefix>-<dagId>`) and the schedule group (`<prefix>-dags`). @default 'airstep' */
   readonly namePrefix?: string;
   /** Name of the Airstep bucket. @default - a unique name CloudFormation generates */
@@ -48,16 +54,6 @@ export interface AirstepProps {
   readonly fargateMemoryMiB?: number;
   /** Email subscribed to the alerts topic. @default - none */
   readonly alarmEmail?: string;
-  /** Lambda functions DAGs may call with `invokeLambda` (ARNs). @default - none */
-  readonly invokableFunctionArns?: readonly string[];
-  /** Buckets native S3 steps and S3 key sensors may use (names). @default - none */
-  readonly dataBuckets?: readonly string[];
-  /** Tables native DynamoDB steps may use (names). @default - none */
-  readonly dataTables?: readonly string[];
-  /** SNS topics / SQS queues native steps may send to (ARNs). @default - none */
-  readonly messageTargets?: readonly string[];
-  /** EventBridge buses native steps may put events on (ARNs). @default - none */
-  readonly eventBuses?: readonly string[];
   /** How long Lambda, Fargate, state-machine and VPC flow logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -83,8 +79,10 @@ export class Airstep extends Construct {
   readonly fargate: FargateWorker;
   readonly alerts: Alerts;
   readonly namePrefix: string;
-  /** Buckets native S3 steps may use (from the props). */
-  readonly dataBuckets: readonly string[] | undefined;
+  /** Names of the buckets DAGs may use (from the props). */
+  readonly dataBuckets: readonly string[];
+  /** Names of the tables DAGs may use (from the props). */
+  readonly dataTables: readonly string[];
 
   constructor(scope: Construct, id: string, props: AirstepProps = {}) {
     super(scope, id);
@@ -92,7 +90,8 @@ export class Airstep extends Construct {
     if (!/^[A-Za-z0-9-]{1,20}$/.test(prefix))
       throw new AirstepPropsError('namePrefix', `namePrefix '${prefix}' must be 1-20 letters, digits or -`);
     this.namePrefix = prefix;
-    this.dataBuckets = props.dataBuckets;
+    this.dataBuckets = (props.dataBuckets ?? []).map(dataResourceName);
+    this.dataTables = (props.dataTables ?? []).map(dataResourceName);
     const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
     if (workerTimeout.toSeconds() > 900)
       throw new AirstepPropsError('workerTimeout', 'workerTimeout cannot exceed 15 minutes (the Lambda limit)');
@@ -121,11 +120,7 @@ export class Airstep extends Construct {
     });
     this.stateMachineRole = new StateMachineRole(this, 'StateMachines', {
       queues: [...taskQueues, this.queues.controlQueue],
-      invokableFunctionArns: props.invokableFunctionArns,
-      dataBuckets: props.dataBuckets,
-      dataTables: props.dataTables,
-      messageTargets: props.messageTargets,
-      eventBuses: props.eventBuses,
+      data: props,
       logRetention: props.logRetention,
     });
     this.schedules = new ScheduleGroup(this, 'Schedules', {
@@ -223,7 +218,8 @@ export class Airstep extends Construct {
     );
     allow(
       fns.dagSync,
-      ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+      // GetSchedule: a DAG whose file is deleted has its schedules read and disabled, not deleted.
+      ['scheduler:GetSchedule', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
       [`arn:${partition}:scheduler:${region}:${account}:schedule/${this.schedules.group.name}/*`],
     );
     // ListSchedules supports no resource-level permissions.
@@ -252,6 +248,8 @@ export class Airstep extends Construct {
     // Task tokens are not resources: these actions take no resource-level permissions.
     const answerTasks = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
     allow(fns.worker, answerTasks, ['*']);
+    // Task code reaches the user's data as native steps do.
+    grantDataAccess(this, fns.worker, props);
 
     // Fargate workers: the same as the Lambda worker; the state machines may start them and pass their roles.
     const fargateTask = this.fargate.taskDefinition;
@@ -261,6 +259,7 @@ export class Airstep extends Construct {
     allow(fargateTask.taskRole, answerTasks, ['*']);
     // A container task's image answers its own task token (AIRSTEP_TASK_TOKEN in its environment).
     allow(this.fargate.containerTaskRole, answerTasks, ['*']);
+    grantDataAccess(this, fargateTask.taskRole, props);
     tables.taskInstances.grantReadWriteData(fargateTask.taskRole);
     this.fargate.container.addEnvironment(STACK_ENV.bucket, bucket.bucketName);
     this.fargate.container.addEnvironment(STACK_ENV.taskInstancesTable, tables.taskInstances.tableName);

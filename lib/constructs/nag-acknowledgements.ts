@@ -76,10 +76,16 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
       `Resource::${arn('ecs', `task-definition/${airstep.fargate.taskDefinition.family}:*`)}`,
       'Revisions of the Fargate worker task definition: state machines name its family, so a stack update that registers a new revision needs no DAG re-synced',
     ),
-    ...(airstep.dataBuckets ?? []).map((bucket) =>
+    ...airstep.dataBuckets.map((bucket) =>
       iam5(
         `Resource::arn:<AWS::Partition>:s3:::${bucket}/*`,
-        `Objects of ${bucket}, named in the props for native S3 steps`,
+        `Objects of ${bucket}, named in the props for native S3 steps and task code`,
+      ),
+    ),
+    ...airstep.dataTables.map((table) =>
+      iam5(
+        `Resource::${arn('dynamodb', `table/${table}/index/*`)}`,
+        `Indexes of ${table}, named in the props for native DynamoDB steps and task code`,
       ),
     ),
   );

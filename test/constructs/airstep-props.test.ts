@@ -40,7 +40,7 @@ describe('Construct: Airstep — props', () => {
         fargateMemoryMiB: 4096,
         alarmEmail: 'oncall@example.com',
         invokableFunctionArns: ['arn:aws:lambda:eu-west-1:111122223333:function:enrich'],
-        dataTables: ['orders'],
+        dataTables: ['orders', { name: 'rates', access: 'read' }],
         messageTargets: ['arn:aws:sns:eu-west-1:111122223333:done'],
         eventBuses: ['arn:aws:events:eu-west-1:111122223333:event-bus/data'],
         pools: { warehouse: 3 },
@@ -93,19 +93,46 @@ describe('Construct: Airstep — props', () => {
     t.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
-  it('opens native-step permissions exactly for the resources named in the props', () => {
+  it('opens data permissions exactly for the resources named in the props, to native steps and task code alike', () => {
     const { airstep, t } = custom;
-    const statements = t.statementsOf(airstep.stateMachineRole.role);
-    const resourcesFor = (action: string) =>
-      statements.filter((statement) => actionsOf(statement).includes(action)).flatMap(resourcesOf);
-    expect(resourcesFor('lambda:InvokeFunction')).toEqual(['arn:aws:lambda:eu-west-1:111122223333:function:enrich']);
-    expect(resourcesFor('dynamodb:PutItem')).toEqual([
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:eu-west-1:111122223333:table/orders']] },
-    ]);
-    expect(resourcesFor('sns:Publish')).toEqual(['arn:aws:sns:eu-west-1:111122223333:done']);
-    expect(resourcesFor('events:PutEvents')).toEqual(['arn:aws:events:eu-west-1:111122223333:event-bus/data']);
-    // No data buckets named: no S3 permission at all.
-    expect(statements.flatMap(actionsOf).filter((action) => action.startsWith('s3:'))).toEqual([]);
+    const roles = {
+      stateMachines: airstep.stateMachineRole.role,
+      lambdaWorker: airstep.functions.functions.worker.role!,
+      fargateWorker: airstep.fargate.taskDefinition.taskRole,
+    };
+    const table = (name: string) => `arn:aws:dynamodb:eu-west-1:111122223333:table/${name}`;
+    // The props' resources, as written (literal ARNs, or joined with the partition); the stack's own are references.
+    const named = (resource: Json): string | undefined =>
+      typeof resource === 'string'
+        ? resource
+        : resource['Fn::Join']?.[1].map((part: Json) => (part.Ref === 'AWS::Partition' ? 'aws' : part)).join('');
+    for (const [name, role] of Object.entries(roles)) {
+      const statements = t.statementsOf(role);
+      const resourcesFor = (action: string) =>
+        statements
+          .filter((statement) => actionsOf(statement).includes(action))
+          .flatMap(resourcesOf)
+          .map(named)
+          .filter((resource) => resource !== undefined);
+      expect(resourcesFor('lambda:InvokeFunction'), name).toEqual([
+        'arn:aws:lambda:eu-west-1:111122223333:function:enrich',
+      ]);
+      // `orders` is read and written; `rates` (access: 'read') only read; each with its indexes.
+      expect(resourcesFor('dynamodb:Query').sort(), name).toEqual(
+        [table('orders'), `${table('orders')}/index/*`, table('rates'), `${table('rates')}/index/*`].sort(),
+      );
+      expect(resourcesFor('dynamodb:PutItem'), name).toEqual([table('orders'), `${table('orders')}/index/*`]);
+      expect(resourcesFor('sns:Publish'), name).toEqual(['arn:aws:sns:eu-west-1:111122223333:done']);
+      expect(resourcesFor('events:PutEvents'), name).toEqual(['arn:aws:events:eu-west-1:111122223333:event-bus/data']);
+      // No data buckets named: no S3 permission on anything outside the Airstep bucket.
+      expect(
+        statements
+          .filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:')))
+          .flatMap(resourcesOf)
+          .filter((resource) => typeof resource === 'string'),
+        name,
+      ).toEqual([]);
+    }
   });
 
   it('runs Fargate tasks in the private subnets of a VPC you bring, without a public IP', () => {

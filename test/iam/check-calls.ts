@@ -3,7 +3,7 @@ import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import type { Json } from '../constructs/stack-template.ts';
 import { aliasesOf, type IamRequest, iamRequestsOf, type RecordedCall } from './iam-requests.ts';
 import type { StackFacts } from './stack-facts.ts';
-import type { StackRole } from './stack-role.ts';
+import { STACK_ROLES, type StackRole } from './stack-role.ts';
 import { TEMPLATE_ACCOUNT, TemplateValues } from './template-values.ts';
 
 /** A call its role's policies do not allow. */
@@ -43,9 +43,15 @@ export class IamCheck {
     return [...denials.values()];
   }
 
-  /** The requests of a call, in the template's names (the test's resources mapped through the role's variables). */
+  /**
+   * The requests of a call, in the template's names: the test's resources mapped through the Airstep variables
+   * (the role's own first, then the other roles', which name the same resources).
+   */
   requestsOf(call: RecordedCall): IamRequest[] {
-    const environment = this.values.resolve(this.facts.environments[call.role] ?? {}) as Record<string, Json>;
+    const environments = [call.role, ...STACK_ROLES.filter((role) => role !== call.role)].map(
+      (role) => this.facts.environments[role] ?? {},
+    );
+    const environment = this.values.resolve(Object.assign({}, ...environments.reverse())) as Record<string, Json>;
     const aliases = aliasesOf(call.env, environment);
     const prefix = call.env[STACK_ENV.namePrefix];
     const templatePrefix = environment[STACK_ENV.namePrefix] ?? 'airstep';

@@ -30,14 +30,14 @@ const prototype = Client.prototype as unknown as Record<symbol, boolean> & {
 if (!prototype[PATCHED]) {
   const send = prototype.send;
   prototype.send = function recordedSend(command, ...rest) {
-    const role = currentRole();
-    if (role !== undefined)
+    const scope = currentRole();
+    if (scope !== undefined)
       (globalThis as Globals)[SINK_KEY]?.push({
-        role,
+        role: scope.role,
         service: this.config.serviceId ?? 'unknown',
         command: command.constructor.name.replace(/Command$/, ''),
         input: shallowInput(command.input),
-        env: airstepVariables(),
+        env: { ...airstepVariables(), ...scope.variables },
       });
     return send.call(this, command, ...rest);
   };

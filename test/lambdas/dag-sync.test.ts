@@ -146,7 +146,7 @@ beforeAll(async () => {
     [STACK_ENV.securityGroupIds]: 'sg-1',
     [STACK_ENV.assignPublicIp]: 'ENABLED',
   });
-  handler = asRole('dagSync', (await import('../../lambdas/dag-sync/index.ts')).handler);
+  handler = asRole('dagSync', (await import('../../lambdas/dag-sync/index.ts')).handler, { bucket: BUCKET });
 }, 60_000);
 afterAll(async () => {
   await moto?.stop();
