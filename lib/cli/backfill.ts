@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
 import type { RunState } from '../compiler/run-states.ts';
+import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
@@ -73,6 +74,8 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   const { dag } = picked.value;
   const compiled = compileDag(dag, { file: picked.value.file });
   if (compiled.problems.length > 0) return refuse(compiled.problems.map(formatProblem).join('\n'));
+  const unsupported = localRunProblems(compiled.ir, picked.value.file);
+  if (unsupported.length > 0) return refuse(unsupported.map(formatProblem).join('\n'));
   const conf = await readConf(options.conf);
   if (!conf.ok) return refuse(conf.message);
   const speed = readSpeed(options.speed);

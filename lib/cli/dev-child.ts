@@ -5,6 +5,7 @@
  * file is checked without paying Node's and tsx's start-up.
  */
 import { compileDag } from '../compiler/compile-dag.ts';
+import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
@@ -121,6 +122,11 @@ function check(files: readonly string[]): void {
             (p) => `${loaded.file} › dag ${dag.id} › ${p.field}: ${p.message} (scheduled runs take the defaults)`,
           ),
         );
+        continue;
+      }
+      const unsupported = scheduled ? localRunProblems(compiled.ir, loaded.file) : [];
+      if (unsupported.length > 0) {
+        problems.push(...unsupported.map((p) => `${formatProblem(p)} (its scheduled runs are not run here)`));
         continue;
       }
       dags.push({

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
+import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
@@ -66,6 +67,8 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   }
   const compiled = compileDag(dag, { file: loaded.file });
   if (compiled.problems.length > 0) return refuse(compiled.problems.map(formatProblem).join('\n'));
+  const unsupported = localRunProblems(compiled.ir, loaded.file);
+  if (unsupported.length > 0) return refuse(unsupported.map(formatProblem).join('\n'));
 
   const confInput = await readConf(options.conf);
   if (!confInput.ok) return refuse(confInput.message);

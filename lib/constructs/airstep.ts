@@ -261,8 +261,13 @@ export class Airstep extends Construct {
     allow(this.fargate.containerTaskRole, answerTasks, ['*']);
     grantDataAccess(this, fargateTask.taskRole, props);
     tables.taskInstances.grantReadWriteData(fargateTask.taskRole);
+    // A Fargate try takes and gives back its DAG's and its pool's slots (conditional updates of one item, and
+    // consistent reads of it); it never scans the table (the recorder frees an ended run's slots).
+    tables.poolSlots.grant(fargateTask.taskRole, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.fargate.container.addEnvironment(STACK_ENV.bucket, bucket.bucketName);
     this.fargate.container.addEnvironment(STACK_ENV.taskInstancesTable, tables.taskInstances.tableName);
+    this.fargate.container.addEnvironment(STACK_ENV.poolSlotsTable, tables.poolSlots.tableName);
+    this.fargate.container.addEnvironment(STACK_ENV.pools, JSON.stringify(props.pools ?? {}));
     this.stateMachineRole.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],

@@ -1,10 +1,11 @@
 import { fillPlaceholders } from '../compiler/fill-placeholders.ts';
 import type { DagManifest } from '../compiler/manifest.ts';
-import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
+import { FARGATE_ENV, type TaskMessage, type TaskOutcome, type WorkerTask } from '../compiler/worker-contract.ts';
 import { taskMessageFromEnvironment } from '../runtime/fargate-task-environment.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
+import { containerTaskMessage } from './container-tasks.ts';
 import type { GateCoordinator } from './gate-coordinator.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
 import { StatesError } from './states-error.ts';
@@ -103,6 +104,11 @@ export class DagResources implements TaskResources {
           ).ContainerOverrides[0]?.Environment ?? []
         ).map((entry) => [entry.Name, entry.Value]),
       );
+      const task = this.tasks.get(environment[FARGATE_ENV.taskId] ?? '');
+      // A library caller that skipped localRunProblems: fail the try at once, saying why and what to do.
+      if (task?.kind === 'container') {
+        throw new StatesError('NonRetryableError', containerTaskMessage(this.dag.id));
+      }
       // The token travels in the environment too; the local engine's own is the one it waits on.
       this.work(call.token!, { ...taskMessageFromEnvironment(environment), token: call.token! }, call.signal);
       return undefined;

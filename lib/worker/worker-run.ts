@@ -33,6 +33,12 @@ export interface WorkerDeps {
    * caller gets `deferred` and must do so itself.
    */
   readonly defer?: (seconds: number) => Promise<void>;
+  /**
+   * Waits in place for a try's slots instead of handing its message back: the Fargate worker, whose container is
+   * the try (there is no message to hand back). Called with the milliseconds to wait before asking again; the
+   * try heartbeats before each wait, so its token stays alive. Takes precedence over `defer`.
+   */
+  readonly waitForSlots?: (ms: number) => Promise<void>;
 }
 
 /** How long a try whose pool is full waits before it asks again (shorter when its heartbeat needs it). */
@@ -42,6 +48,14 @@ export const POOL_RETRY_SECONDS = 10;
 export function poolRetrySeconds(heartbeatSeconds: number | undefined): number {
   if (heartbeatSeconds === undefined) return POOL_RETRY_SECONDS;
   return Math.max(1, Math.min(POOL_RETRY_SECONDS, Math.floor(heartbeatSeconds / 3)));
+}
+
+/**
+ * How long a try waiting in place (the Fargate worker) waits before its `round`-th ask: 1 s, doubling, never more
+ * than `poolRetrySeconds` (so a wait never outlasts a third of its HeartbeatSeconds).
+ */
+export function slotWaitMs(round: number, heartbeatSeconds: number | undefined): number {
+  return Math.min(2 ** Math.min(round, 10), poolRetrySeconds(heartbeatSeconds)) * 1000;
 }
 
 /** Errors that mean the token was already answered or gave up: a redelivered message must not fail again. */
@@ -112,13 +126,17 @@ export async function handleWorkerMessage(
     await rememberAnswered(dynamo, deps.gatesTable, answered);
     return result;
   }
-  if (!taken) {
-    // Its DAG's maxActiveTasks or its pool is full: keep the try alive (a try that gave up meanwhile is dropped)
-    // and ask again shortly.
+  for (let round = 0; !taken; round++) {
+    // Its DAG's maxActiveTasks or its pool is full: keep the try alive (a try that gave up meanwhile, by its
+    // timeout or a stopped run, is dropped) and ask again shortly.
     const alive = await answer(() => sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.token })));
     if (alive === 'already-answered') return 'already-answered';
-    await deps.defer?.(poolRetrySeconds(heartbeatSeconds));
-    return 'deferred';
+    if (deps.waitForSlots === undefined) {
+      await deps.defer?.(poolRetrySeconds(heartbeatSeconds));
+      return 'deferred';
+    }
+    await deps.waitForSlots(slotWaitMs(round, heartbeatSeconds));
+    taken = await takeAll(claims, holder);
   }
   try {
     return await runAndAnswer(message, dag, task, { sfn, s3, dynamo, answered, answer, deps });

@@ -51,8 +51,8 @@ const tableIds = () =>
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 
 /** The AIRSTEP_* variables a handler reads: the keys of its `readStackEnv([...])` call. */
-function stackEnvReadBy(entry: FunctionName | 'fargate-worker/main.ts'): StackEnvKey[] {
-  const file = join('lambdas', entry === 'fargate-worker/main.ts' ? entry : `${ENTRY_FOLDERS[entry]}/index.ts`);
+function stackEnvReadBy(entry: FunctionName | 'fargate-worker/fargate-try.ts'): StackEnvKey[] {
+  const file = join('lambdas', entry === 'fargate-worker/fargate-try.ts' ? entry : `${ENTRY_FOLDERS[entry]}/index.ts`);
   const call = /readStackEnv\(\[([^\]]*)\]/.exec(readFileSync(file, 'utf8'));
   expect(call, `${file} calls readStackEnv`).not.toBeNull();
   return [...call![1]!.matchAll(/'(\w+)'/g)].map((match) => match[1] as StackEnvKey);
@@ -598,12 +598,35 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
     expect(task.ContainerDefinitions.map((container: Json) => container.Name)).toEqual(['worker']);
     const environment = task.ContainerDefinitions[0].Environment.map((variable: Json) => variable.Name);
     expect(environment.sort()).toEqual(
-      stackEnvReadBy('fargate-worker/main.ts')
+      stackEnvReadBy('fargate-worker/fargate-try.ts')
         .map((key) => STACK_ENV[key])
         .sort(),
     );
     t.template.resourceCountIs('AWS::EC2::NatGateway', 0);
     t.template.resourceCountIs('AWS::EC2::VPC', 1);
+  });
+
+  it('lets the Fargate worker take and give back pool slots (Get and conditional Update of an item), no more', () => {
+    const ids = tableIds();
+    const dynamoOf = (table: TableName) =>
+      t
+        .statementsOf(airstep().fargate.taskDefinition.taskRole)
+        .filter((statement) => referencedIds(statement.Resource).has(ids[table]))
+        .flatMap(actionsOf)
+        .filter((action) => action.startsWith('dynamodb:'))
+        .sort();
+    expect(dynamoOf('poolSlots')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // Every table it may touch: gates and answered tries (taskInstances), slots (poolSlots).
+    const tablesTouched = (Object.keys(ids) as TableName[]).filter((table) => dynamoOf(table).length > 0);
+    expect(tablesTouched.sort()).toEqual(['poolSlots', 'taskInstances']);
+    // It reads pool sizes and the table from the environment the construct gives its container.
+    const variables = t.resource(airstep().fargate.taskDefinition).Properties.ContainerDefinitions[0].Environment;
+    expect(variables).toEqual(
+      expect.arrayContaining([
+        { Name: STACK_ENV.poolSlotsTable, Value: { Ref: ids.poolSlots } },
+        { Name: STACK_ENV.pools, Value: expect.any(String) },
+      ]),
+    );
     const [[, group]] = t.resources('AWS::EC2::SecurityGroup') as [[string, Json]];
     expect(group.Properties.SecurityGroupIngress).toBeUndefined();
   });

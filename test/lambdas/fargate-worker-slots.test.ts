@@ -1,0 +1,195 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFargateTry } from '../../lambdas/fargate-worker/fargate-try.ts';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
+import { FARGATE_ENV } from '../../lib/compiler/worker-contract.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import type { Dag } from '../../lib/sdk/dag.ts';
+import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
+import { PoolSlots } from '../../lib/worker/pool-slots.ts';
+import { dagSlotsItem } from '../../lib/worker/slot-claims.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import fargateCapped from '../fixtures/lambdas/fargate_capped.ts';
+import fargatePooled from '../fixtures/lambdas/fargate_pooled.ts';
+import { containerEnvironment, ecsRunTaskOnSqs, type RunTaskRequest } from '../helpers/ecs-run-task-on-sqs.ts';
+import { manualContext } from '../helpers/run-context.ts';
+import { storeDagVersion } from '../helpers/stored-dag-version.ts';
+
+/**
+ * The Fargate worker's entry (`runFargateTry`, what the container's main runs) on moto, which enforces
+ * HeartbeatSeconds as AWS does. moto has no ECS, so each RunTask request the state machine makes goes to a queue
+ * instead (test/helpers/ecs-run-task-on-sqs.ts) and the test starts one in-process "container" per request with
+ * the environment the task definition and the RunTask overrides give it. Two runs at once of a DAG whose
+ * maxActiveTasks is 1, and of a DAG whose task is in a one-slot pool: the tasks record their start and end and
+ * the worker's waits for a slot, and the order of those events shows the tries never overlapped.
+ */
+const region = 'us-east-1';
+const BUCKET = 'airstep-fargate-slots';
+let moto: RunningEmulator;
+let s3: S3Client;
+let sqs: SQSClient;
+let sfn: SFNClient;
+let dynamo: ReturnType<typeof dynamoFor>;
+let tables: Awaited<ReturnType<typeof createStackTables>>;
+let runTaskQueue: string;
+let eventsDir: string;
+
+beforeAll(async () => {
+  moto = await startEmulator('moto');
+  Object.assign(process.env, moto.env);
+  const clientConfig = { endpoint: moto.endpoint, region, credentials: emulatorCredentials };
+  s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  sqs = new SQSClient(clientConfig);
+  sfn = new SFNClient(clientConfig);
+  dynamo = dynamoFor(moto.endpoint);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  tables = await createStackTables(dynamo, 'fargate');
+  runTaskQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'ecs-run-task' }))).QueueUrl!;
+  eventsDir = mkdtempSync(join(tmpdir(), 'airstep-fargate-events-'));
+}, 60_000);
+afterAll(async () => {
+  await moto?.stop();
+  if (eventsDir !== undefined) rmSync(eventsDir, { recursive: true, force: true });
+});
+
+/** What the construct puts in the worker task definition's container environment. */
+const taskDefinitionEnvironment = () => ({
+  [STACK_ENV.bucket]: BUCKET,
+  [STACK_ENV.taskInstancesTable]: tables.taskInstances,
+  [STACK_ENV.poolSlotsTable]: tables.poolSlots,
+  [STACK_ENV.pools]: JSON.stringify({ warehouse: 1 }),
+});
+
+/**
+ * Deploys the DAG file's bundle and state machine, starts one execution per run name, and starts a container for
+ * every RunTask request until all executions have ended. Returns the executions, each container's result and the
+ * task's event log.
+ */
+async function runOnMoto(file: string, dag: Dag, runNames: string[]) {
+  const version = 'v1';
+  const events = join(eventsDir, `${dag.id}.log`);
+  writeFileSync(events, '');
+  process.env.AIRSTEP_TEST_EVENTS = events;
+  await storeDagVersion(s3, BUCKET, file, dag, version);
+  const definition = fillPlaceholders(compileDag(dag).asl!, {
+    dagVersion: version,
+    controlQueueUrl: 'unused',
+    taskQueueUrls: { default: 'unused' },
+    ecsClusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/airstep',
+    workerTaskDefinition: 'airstep-worker',
+    subnetIds: 'subnet-1,subnet-2',
+    securityGroupIds: 'sg-1',
+    assignPublicIp: 'ENABLED',
+  });
+  expect(definition).toContain('arn:aws:states:::ecs:runTask.waitForTaskToken');
+  const machine = await sfn.send(
+    new CreateStateMachineCommand({
+      name: `airstep-${dag.id}`,
+      roleArn: 'arn:aws:iam::123456789012:role/sm',
+      definition: ecsRunTaskOnSqs(definition, runTaskQueue),
+    }),
+  );
+  const runs = await Promise.all(
+    runNames.map((name) =>
+      sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: machine.stateMachineArn!,
+          name,
+          input: JSON.stringify({ ctx: { ...manualContext(dag), runId: `run_${name}` }, tasks: {}, gates: {} }),
+        }),
+      ),
+    ),
+  );
+  const containers: Array<Promise<string>> = [];
+  let described: DescribeExecutionCommandOutput[] = [];
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: runTaskQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    for (const message of Messages) {
+      const request = JSON.parse(message.Body!) as RunTaskRequest;
+      const env = containerEnvironment(request, taskDefinitionEnvironment());
+      const runId = (JSON.parse(env[FARGATE_ENV.ctx]!) as { runId: string }).runId;
+      // The worker's waits for a slot go into the event log, then really wait.
+      const sleep = async (ms: number) => {
+        writeFileSync(events, `waiting ${runId}\n`, { flag: 'a' });
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      };
+      containers.push(runFargateTry(env, { sleep }));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: runTaskQueue, ReceiptHandle: message.ReceiptHandle! }));
+    }
+    described = await Promise.all(
+      runs.map((run) => sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn! }))),
+    );
+    if (described.every((execution) => execution.status !== 'RUNNING')) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const results = await Promise.all(containers);
+  const log = readFileSync(events, 'utf8').trim().split('\n');
+  return { described, results, log };
+}
+
+/** The task's own start and end events in order, and the waits seen while each try ran. */
+function tries(log: readonly string[]) {
+  const order = log.filter((line) => !line.startsWith('waiting '));
+  const waitsDuring = (runId: string) => {
+    const from = log.indexOf(`start ${runId}`);
+    const to = log.indexOf(`end ${runId}`);
+    return log.slice(from, to).filter((line) => line.startsWith('waiting ')).length;
+  };
+  return { order, waitsDuring };
+}
+
+describe('Fargate worker on moto: slots', () => {
+  it("runs one Fargate try of a DAG whose maxActiveTasks is 1 at a time across its runs; the other container waits, heartbeating past HeartbeatSeconds, and the DAG's slot is free afterwards", async () => {
+    const { described, results, log } = await runOnMoto('test/fixtures/lambdas/fargate_capped.ts', fargateCapped, [
+      'a',
+      'b',
+    ]);
+
+    expect(described.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(results).toEqual(['answered', 'answered']);
+    const { order, waitsDuring } = tries(log);
+    const [first, second] = [order[0]!.split(' ')[1]!, order[2]!.split(' ')[1]!];
+    // One try started, ran to its end, and only then did the other start: never two at once.
+    expect(order).toEqual([`start ${first}`, `end ${first}`, `start ${second}`, `end ${second}`]);
+    expect(new Set([first, second])).toEqual(new Set(['run_a', 'run_b']));
+    // The second container waited while the first try held the slot: six 1 s waits outlast the 5 s
+    // HeartbeatSeconds, so only its heartbeats kept its token alive.
+    expect(waitsDuring(first)).toBeGreaterThanOrEqual(6);
+    expect(log.filter((line) => line === `waiting ${first}`)).toEqual([]);
+    const slots = new PoolSlots(dynamo, tables.poolSlots, {});
+    expect(await slots.used(dagSlotsItem('fargate_capped'))).toBe(0);
+  }, 180_000);
+
+  it('runs one Fargate try at a time in a one-slot pool, and the pool and the DAG slots are free afterwards', async () => {
+    const { described, results, log } = await runOnMoto('test/fixtures/lambdas/fargate_pooled.ts', fargatePooled, [
+      'c',
+      'd',
+    ]);
+
+    expect(described.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(results).toEqual(['answered', 'answered']);
+    const { order, waitsDuring } = tries(log);
+    const [first, second] = [order[0]!.split(' ')[1]!, order[2]!.split(' ')[1]!];
+    expect(order).toEqual([`start ${first}`, `end ${first}`, `start ${second}`, `end ${second}`]);
+    expect(new Set([first, second])).toEqual(new Set(['run_c', 'run_d']));
+    expect(waitsDuring(first)).toBeGreaterThanOrEqual(1);
+    const slots = new PoolSlots(dynamo, tables.poolSlots, { warehouse: 1 });
+    expect(await slots.used('warehouse')).toBe(0);
+    expect(await slots.used(dagSlotsItem('fargate_pooled'))).toBe(0);
+  }, 180_000);
+});
