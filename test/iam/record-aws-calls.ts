@@ -64,6 +64,13 @@ afterAll(async () => {
   if (calls.length === 0) return;
   const check = new IamCheck(await readStackFacts(inject('iamStackFacts')));
   const denials = await check.denials(calls);
+  // AIRSTEP_IAM_REPORT=1 prints what each file's check covered (the closing figures of issue 10 come from it).
+  if (process.env.AIRSTEP_IAM_REPORT === '1') {
+    const byRole = new Map<string, number>();
+    for (const call of calls) byRole.set(call.role, (byRole.get(call.role) ?? 0) + 1);
+    const summary = [...byRole].map(([role, made]) => `${role} ${made}`);
+    console.log(`IAM check: ${calls.length} calls (${summary.join(', ')}), ${denials.length} denied`);
+  }
   if (denials.length > 0) throw new IamDenied(describeDenials(denials));
 });
 

@@ -26,6 +26,7 @@ import fargatePooled from '../fixtures/lambdas/fargate_pooled.ts';
 import { containerEnvironment, ecsRunTaskOnSqs, type RunTaskRequest } from '../helpers/ecs-run-task-on-sqs.ts';
 import { manualContext } from '../helpers/run-context.ts';
 import { storeDagVersion } from '../helpers/stored-dag-version.ts';
+import { asRole } from '../iam/stack-role.ts';
 
 /**
  * The Fargate worker's entry (`runFargateTry`, what the container's main runs) on moto, which enforces
@@ -128,7 +129,13 @@ async function runOnMoto(file: string, dag: Dag, runNames: string[]) {
         writeFileSync(events, `waiting ${runId}\n`, { flag: 'a' });
         await new Promise((resolve) => setTimeout(resolve, ms));
       };
-      containers.push(runFargateTry(env, { sleep }));
+      // The container's Airstep variables name the test's resources for the IAM check (the Fargate task role).
+      const standIns = Object.fromEntries(
+        Object.entries(STACK_ENV)
+          .filter(([, variable]) => env[variable] !== undefined)
+          .map(([key, variable]) => [key, env[variable]]),
+      );
+      containers.push(asRole('fargateWorker', runFargateTry, standIns)(env, { sleep }));
       await sqs.send(new DeleteMessageCommand({ QueueUrl: runTaskQueue, ReceiptHandle: message.ReceiptHandle! }));
     }
     described = await Promise.all(
