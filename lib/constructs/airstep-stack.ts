@@ -1,16 +1,37 @@
-import { App, type AppProps, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { App, type AppProps, ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../stack-contract/stack-outputs.ts';
 import { Airstep, type AirstepProps } from './airstep.ts';
 
 export interface AirstepStackProps extends StackProps {
-  /** Settings of the Airstep in the stack. @default - the defaults of `AirstepProps`, and the example DAGs' buckets */
+  /** Settings of the Airstep in the stack. @default - the defaults of `AirstepProps`, and the example DAGs' data */
   readonly airstep?: AirstepProps;
 }
 
-/** Buckets the example DAGs in `dags/` read and write with native S3 steps and sensors. */
+/** Buckets the example DAGs in `dags/` read and write, from task code, native S3 steps and sensors. */
 export const EXAMPLE_DATA_BUCKETS = ['airstep-raw', 'airstep-processed', 'airstep-analytics'] as const;
+
+/**
+ * What the example DAGs reach besides the buckets (`dags/examples/native_steps.ts`): the `airstep-audit` table, the
+ * `airstep-alerts` topic of the stack's account and region, and its default event bus. Create the table and the
+ * topic to run that example; pass your own props to grant your data instead.
+ */
+function exampleData(stack: Stack): AirstepProps {
+  return {
+    dataBuckets: [...EXAMPLE_DATA_BUCKETS],
+    dataTables: ['airstep-audit'],
+    messageTargets: [stack.formatArn({ service: 'sns', resource: 'airstep-alerts' })],
+    eventBuses: [
+      stack.formatArn({
+        service: 'events',
+        resource: 'event-bus',
+        resourceName: 'default',
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    ],
+  };
+}
 
 /** The stack `npx cdk deploy` creates: one Airstep, and the names you need next as outputs. */
 export class AirstepStack extends Stack {
@@ -18,7 +39,7 @@ export class AirstepStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AirstepStackProps = {}) {
     super(scope, id, props);
-    this.airstep = new Airstep(this, 'Airstep', props.airstep ?? { dataBuckets: [...EXAMPLE_DATA_BUCKETS] });
+    this.airstep = new Airstep(this, 'Airstep', props.airstep ?? exampleData(this));
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('BucketName', this.airstep.bucket.bucket.bucketName, 'Sync DAG files to s3://<this>/dags/');
     output('AlertsTopicArn', this.airstep.alerts.topic.topicArn, 'Failed runs and alarms are published here');

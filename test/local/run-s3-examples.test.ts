@@ -11,10 +11,12 @@ import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher
 import { AwsServiceResources } from '../../lib/local/aws-service-resources.ts';
 import { Clock } from '../../lib/local/clock.ts';
 import { seedExampleBuckets } from '../../lib/local/example-buckets.ts';
+import type { TaskCall, TaskResources } from '../../lib/local/interpreter.ts';
 import { runDagLocally, type TaskInstance } from '../../lib/local/run-dag.ts';
 import type { Dag } from '../../lib/sdk/dag.ts';
 import { expectPromptStarts } from '../helpers/prompt-starts.ts';
 import { manualContext } from '../helpers/run-context.ts';
+import { asRole } from '../iam/stack-role.ts';
 
 /**
  * The example DAGs that read and write AWS services, run in the local engine against MiniStack (S3, DynamoDB,
@@ -41,11 +43,20 @@ const states = (tasks: TaskInstance[]) =>
 const readJson = async (bucket: string, key: string) =>
   JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
 
+/**
+ * The engine's native steps are what a deployed state machine calls itself: they run as the state machines' role,
+ * so the IAM check proves the default stack allows the examples' service integrations.
+ */
+function nativeSteps(): TaskResources {
+  const resources = AwsServiceResources.fromEnvironment();
+  return { invoke: asRole('stateMachine', (call: TaskCall) => resources.invoke(call)) };
+}
+
 async function run(dag: Dag, clock?: Clock) {
   return runDagLocally({
     dag,
     ctx: manualContext(dag),
-    native: AwsServiceResources.fromEnvironment(),
+    native: nativeSteps(),
     ...(clock !== undefined ? { clock } : {}),
   });
 }
