@@ -1,0 +1,101 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
+import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
+import type { Json } from '../constructs/stack-template.ts';
+import containers from '../fixtures/dag-sync/containers.ts';
+import { compileExamples } from '../helpers/example-dags.ts';
+import { IamCheck } from './check-calls.ts';
+import type { RecordedCall } from './iam-requests.ts';
+import { readStackFacts } from './stack-facts-file.ts';
+import { TemplateValues } from './template-values.ts';
+
+/**
+ * The integrations every compiled example calls with the stack's own resources — sending work to its task and
+ * control queues, running the Fargate worker — checked against the state machines' role, with the placeholders
+ * filled as dag-sync fills them from its variables in the template. (Native steps on the user's data are checked
+ * where the local engine runs them: test/local/run-s3-examples.test.ts.)
+ */
+let check: IamCheck;
+let placeholders: Parameters<typeof fillPlaceholders>[1];
+beforeAll(async () => {
+  const facts = await readStackFacts(inject('iamStackFacts'));
+  check = new IamCheck(facts);
+  const env = new TemplateValues(facts.resources).resolve(facts.environments.dagSync) as Record<string, string>;
+  placeholders = {
+    dagVersion: 'v1',
+    controlQueueUrl: env[STACK_ENV.controlQueueUrl]!,
+    taskQueueUrls: JSON.parse(env[STACK_ENV.taskQueueUrls]!),
+    ecsClusterArn: env[STACK_ENV.ecsClusterArn]!,
+    workerTaskDefinition: env[STACK_ENV.workerTaskDefinition]!,
+    subnetIds: env[STACK_ENV.subnetIds]!,
+    securityGroupIds: env[STACK_ENV.securityGroupIds]!,
+    assignPublicIp: env[STACK_ENV.assignPublicIp]!,
+  };
+});
+
+/** Every Task state of a definition, in Parallel branches and Map item processors too. */
+function* taskStates(machine: Json): Generator<Json> {
+  for (const state of Object.values(machine.States as Record<string, Json>)) {
+    if (state.Type === 'Task') yield state;
+    for (const branch of state.Branches ?? []) yield* taskStates(branch);
+    if (state.ItemProcessor) yield* taskStates(state.ItemProcessor);
+  }
+}
+
+/** A Task state's call to the stack's own resources, as the SDK call it stands for. */
+function ownCall(state: Json): RecordedCall | undefined {
+  const parameters = state.Parameters ?? {};
+  const call = (service: string, command: string, input: Json): RecordedCall => ({
+    role: 'stateMachine',
+    service,
+    command,
+    input,
+    env: {},
+  });
+  if (/^arn:aws:states:::sqs:sendMessage(\.waitForTaskToken)?$/.test(state.Resource) && 'QueueUrl' in parameters)
+    return call('SQS', 'SendMessage', { QueueUrl: parameters.QueueUrl });
+  if (/^arn:aws:states:::ecs:runTask/.test(state.Resource))
+    return call('ECS', 'RunTask', {
+      cluster: parameters.Cluster,
+      taskDefinition: parameters.TaskDefinition,
+      overrides: { taskRoleArn: parameters.Overrides?.TaskRoleArn },
+    });
+  return undefined;
+}
+
+describe("IAM check of the state machines' own integrations", () => {
+  it('lets every compiled example send its work to the stack’s queues and run the Fargate worker', async () => {
+    const calls: RecordedCall[] = [];
+    // The examples, and a DAG with a Fargate worker task and a container task (no example has either).
+    const definitions = [...(await compileExamples()).map(({ compiled }) => compiled), compileDag(containers)];
+    for (const compiled of definitions) {
+      if (compiled.asl === undefined) continue;
+      const definition = JSON.parse(
+        fillPlaceholders(compiled.asl, {
+          ...placeholders,
+          // As dag-sync registers them: family `<prefix>-<dag>-<task>`.
+          containerTaskDefinitions: {
+            score: 'arn:aws:ecs:us-east-1:111122223333:task-definition/airstep-sync_scoring-score:1',
+          },
+        }),
+      );
+      for (const state of taskStates(definition)) {
+        const own = ownCall(state);
+        if (own !== undefined) calls.push(own);
+      }
+    }
+    const kinds = new Set(calls.map((call) => `${call.service}.${call.command}`));
+    expect([...kinds].sort()).toEqual(['ECS.RunTask', 'SQS.SendMessage']);
+    expect(calls.filter((call) => call.service === 'ECS')).toHaveLength(2);
+    expect(await check.denials(calls)).toEqual([]);
+  });
+
+  it('would refuse a queue the stack does not have', async () => {
+    const stray = { role: 'stateMachine', service: 'SQS', command: 'SendMessage', env: {} } as const;
+    const denials = await check.denials([
+      { ...stray, input: { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/111122223333/elsewhere' } },
+    ]);
+    expect(denials.map((denial) => denial.action)).toEqual(['sqs:SendMessage']);
+  });
+});
