@@ -2,12 +2,15 @@ import { App, type AppProps, CfnOutput, Stack, type StackProps, Validations } fr
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../stack-contract/stack-outputs.ts';
-import { Airstep, type AirstepProps } from './airstep.ts';
+import { Airstep, type AirstepProps, type EmulatorProfile } from './airstep.ts';
 
 export interface AirstepStackProps extends StackProps {
   /** Settings of the Airstep in the stack. @default - the defaults of `AirstepProps`, and the example DAGs' buckets */
   readonly airstep?: AirstepProps;
 }
+
+/** The CDK context value that deploys the stack to an emulator: `cdk deploy -c airstep:emulatorProfile=ministack`. */
+export const EMULATOR_PROFILE_CONTEXT = 'airstep:emulatorProfile';
 
 /** Buckets the example DAGs in `dags/` read and write with native S3 steps and sensors. */
 export const EXAMPLE_DATA_BUCKETS = ['airstep-raw', 'airstep-processed', 'airstep-analytics'] as const;
@@ -37,7 +40,12 @@ export class AirstepStack extends Stack {
 /** The app in `cdk.json`: the stack, checked by cdk-nag's AWS Solutions rules when it is synthesized. */
 export function buildApp(props: AppProps = {}): { app: App; stack: AirstepStack } {
   const app = new App(props);
-  const stack = new AirstepStack(app, 'AirstepStack');
+  const emulatorProfile = app.node.tryGetContext(EMULATOR_PROFILE_CONTEXT) as EmulatorProfile | undefined;
+  const stack = new AirstepStack(
+    app,
+    'AirstepStack',
+    emulatorProfile === undefined ? {} : { airstep: { dataBuckets: [...EXAMPLE_DATA_BUCKETS], emulatorProfile } },
+  );
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, stack };
 }
