@@ -22,6 +22,7 @@ import { AirstepError } from '../lib/errors/airstep-error.ts';
 import { type CloudRun, type CloudTaskInstance, findRuns, listTaskInstances } from '../lib/runs/run-history.ts';
 import type { TriggerEvent, TriggerResult } from '../lib/runs/trigger-run.ts';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../lib/stack-contract/stack-outputs.ts';
+import { EcsStandIn } from './ecs-stand-in.ts';
 
 /**
  * The synthesized `AirstepStack` deployed to MiniStack with the real `cdk bootstrap` and `cdk deploy` (the pinned
@@ -60,6 +61,8 @@ export class DeployedStack {
   readonly dynamo: DynamoDBClient = dynamoClient();
   private readonly lambda = new LambdaClient({});
   private readonly logs = new CloudWatchLogsClient({});
+  /** Carries out the Fargate worker's RunTasks as host processes (MiniStack's ECS runs no containers). */
+  readonly ecs: EcsStandIn;
 
   private constructor(
     readonly emulator: RunningEmulator,
@@ -72,7 +75,15 @@ export class DeployedStack {
     /** A queue subscribed to the alerts topic, where an email would go on AWS (made here, not in the stack). */
     readonly alertsInbox: string,
     private readonly scratch: string,
-  ) {}
+  ) {
+    const workerTaskDefinition = this.physicalId('AirstepFargateWorkerTask', 'AWS::ECS::TaskDefinition');
+    this.ecs = new EcsStandIn(
+      this.physicalId('AirstepFargateCluster', 'AWS::ECS::Cluster'),
+      workerTaskDefinition.split('/').pop()!.split(':')[0]!,
+      { ...emulator.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    );
+    this.ecs.start();
+  }
 
   get bucket(): string {
     return this.outputs.BucketName!;
@@ -192,10 +203,13 @@ export class DeployedStack {
     return Messages.map((message) => message.Body!);
   }
 
-  /** The physical id (name, URL, ARN) of a resource of the stack, by the start of its logical id. */
+  /** The physical id (name, URL, ARN) of a resource of the stack, by its logical id without CDK's hash suffix. */
   physicalId(logicalIdPrefix: string, type: string): string {
     const found = [...this.physical.values()].find(
-      (resource) => resource.ResourceType === type && resource.LogicalResourceId!.startsWith(logicalIdPrefix),
+      (resource) =>
+        resource.ResourceType === type &&
+        resource.LogicalResourceId!.startsWith(logicalIdPrefix) &&
+        /^[0-9A-F]{8}$/.test(resource.LogicalResourceId!.slice(logicalIdPrefix.length)),
     );
     if (found?.PhysicalResourceId === undefined)
       throw new StackLocalError(`no ${type} ${logicalIdPrefix}… in the deployed stack`);
@@ -226,13 +240,25 @@ export class DeployedStack {
 
   /** The last lines one of the four functions logged (for a failure's message). */
   async logTail(handler: HandlerName, lines = 40): Promise<string> {
-    const { events = [] } = await this.logs.send(
-      new FilterLogEventsCommand({ logGroupName: this.logGroupOf(handler) }),
-    );
-    return events
+    return (await this.logLines(handler))
       .slice(-lines)
-      .map((event) => event.message?.trimEnd())
+      .map((line) => line.message)
       .join('\n');
+  }
+
+  /** What one of the four functions logged (from `since`, ms since the epoch), with each line's time. */
+  async logLines(handler: HandlerName, since = 0): Promise<Array<{ at: number; message: string }>> {
+    const lines: Array<{ at: number; message: string }> = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.logs.send(
+        new FilterLogEventsCommand({ logGroupName: this.logGroupOf(handler), startTime: since, nextToken }),
+      );
+      for (const event of page.events ?? [])
+        lines.push({ at: event.timestamp ?? 0, message: (event.message ?? '').trimEnd() });
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return lines;
   }
 
   private logGroupOf(handler: HandlerName): string {
@@ -243,6 +269,7 @@ export class DeployedStack {
   }
 
   async stop(): Promise<void> {
+    await this.ecs.stop();
     await this.emulator.stop();
     await rm(this.scratch, { recursive: true, force: true });
   }

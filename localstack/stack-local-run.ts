@@ -14,6 +14,8 @@ export interface StackLocalSummary {
   readonly emulator: string;
   readonly deployment: Omit<Deployment, 'seconds'> & { readonly seconds: number };
   readonly handlers: Record<HandlerName, 'lambda' | 'not invoked'>;
+  /** How an ECS RunTask of the Fargate worker is carried out here (MiniStack's ECS runs no containers). */
+  readonly fargateWorker: string;
   readonly dagsRegistered: string[];
   readonly importErrors: string[];
   readonly uploadToRunnableSeconds: { readonly max: number; readonly perDag: number };
@@ -106,6 +108,8 @@ export async function runStackLocal(
       emulator: 'MiniStack 1.5.33 (the synthesized template, cdk deploy; every handler an emulator Lambda)',
       deployment: { ...stack.deployment, seconds: round(stack.deployment.seconds) },
       handlers: await stack.handlers(),
+      fargateWorker:
+        'host process: lambdas/fargate-worker/main.ts with the RunTask container environment (stands in for ECS)',
       dagsRegistered: registered.map((record) => record.dagId).sort(),
       importErrors: importErrors.flatMap((error) => error.errors),
       uploadToRunnableSeconds: {
