@@ -51,14 +51,17 @@ export async function runStackLocal(
     await seedExampleBuckets(stack.s3);
     const files = await dagFilesUnder('dags');
     const expected = new Set<string>();
+    /** The S3 key each expected DAG's file is uploaded under. */
+    const fileOf = new Map<string, string>();
     let mainTasks: string[] = [];
     const bundles: Array<{ key: string; body: string }> = [];
     for (const file of files) {
+      const key = `dags/${relative(resolve('dags'), resolve(file)).replace(/\.[^./]+$/, '')}.mjs`;
       for (const dag of (await loadDagFile(file)).dags) {
         expected.add(dag.id);
+        fileOf.set(dag.id, key);
         if (dag.id === MAIN_DAG) mainTasks = [...dag.declared.tasks.keys()];
       }
-      const key = `dags/${relative(resolve('dags'), resolve(file)).replace(/\.[^./]+$/, '')}.mjs`;
       bundles.push({ key, body: await bundleDagFile(file) });
     }
     for (const file of options.extra ?? []) {
@@ -75,16 +78,22 @@ export async function runStackLocal(
     const keys = new Set(bundles.map((bundle) => bundle.key));
     let records: Awaited<ReturnType<typeof listLatestDagRecords>> = [];
     let importErrors: Awaited<ReturnType<typeof listImportErrors>> = [];
-    const deadline = Date.now() + 240_000;
+    // A dag-sync batch that fails comes back after the queue's visibility timeout (5.5 min): wait past one.
+    const limitSeconds = 420;
+    const deadline = Date.now() + limitSeconds * 1000;
     for (;;) {
       records = (await listLatestDagRecords(stack.dynamo, stack.tables.dags)).filter((record) => !record.disabled);
       importErrors = await listImportErrors(stack.dynamo, stack.tables.importErrors);
       const settled = new Set([...records.map((record) => record.file), ...importErrors.map((error) => error.file)]);
       const live = new Set(records.map((record) => record.dagId));
-      if ([...expected].every((dagId) => live.has(dagId)) && [...keys].every((key) => settled.has(key))) break;
-      if (Date.now() > deadline)
+      const missing = [...expected].filter((dagId) => !live.has(dagId));
+      if (missing.length === 0 && [...keys].every((key) => settled.has(key))) break;
+      // dag-sync records a file's import error after deploying its good DAGs: a DAG still missing from a file
+      // with an import error failed to load, and will not load by waiting.
+      const failed = missing.filter((dagId) => importErrors.some((error) => error.file === fileOf.get(dagId)));
+      if (failed.length > 0 || Date.now() > deadline)
         throw new StackLocalError(
-          `dag-sync registered ${live.size} of ${expected.size} DAGs within 240 s (missing: ${[...expected].filter((id) => !live.has(id)).join(', ')}; import errors: ${JSON.stringify(importErrors)}); dag-sync's log ends:\n${await stack.logTail('dagSync')}`,
+          `dag-sync registered ${live.size} of ${expected.size} DAGs${failed.length > 0 ? '' : ` within ${limitSeconds} s`} (missing: ${missing.join(', ')}; import errors: ${JSON.stringify(importErrors)}); dag-sync's log ends:\n${await stack.logTail('dagSync')}`,
         );
       await new Promise((done) => setTimeout(done, 500));
     }
