@@ -40,6 +40,8 @@ export interface AirstepFunctionsProps {
   readonly dagEvents: sqs.IQueue;
   /** Where asynchronous invocations of trigger and recorder go after Lambda's own retries fail. */
   readonly failedEvents: sqs.IQueue;
+  /** Layers every function gets (the MiniStack profile's AWS SDK). @default - none */
+  readonly layers?: readonly lambda.ILayerVersion[];
 }
 
 /**
@@ -73,6 +75,7 @@ export class AirstepFunctions extends Construct {
         tracing: lambda.Tracing.ACTIVE,
         loggingFormat: lambda.LoggingFormat.JSON,
         logGroup,
+        ...(props.layers !== undefined ? { layers: [...props.layers] } : {}),
         ...(invokedAsync ? { deadLetterQueue: props.failedEvents } : {}),
         environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[name] },
         bundling: {

@@ -2,12 +2,17 @@ import { App, type AppProps, ArnFormat, CfnOutput, Stack, type StackProps, Valid
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../stack-contract/stack-outputs.ts';
-import { Airstep, type AirstepProps } from './airstep.ts';
+import { Airstep, type AirstepProps, type EmulatorProfile } from './airstep.ts';
 
 export interface AirstepStackProps extends StackProps {
   /** Settings of the Airstep in the stack. @default - the defaults of `AirstepProps`, and the example DAGs' data */
   readonly airstep?: AirstepProps;
+  /** Deploy to an emulator (see `AirstepProps.emulatorProfile`). @default - AWS */
+  readonly emulatorProfile?: EmulatorProfile;
 }
+
+/** The CDK context value that deploys the stack to an emulator: `cdk deploy -c airstep:emulatorProfile=ministack`. */
+export const EMULATOR_PROFILE_CONTEXT = 'airstep:emulatorProfile';
 
 /** Buckets the example DAGs in `dags/` read and write, from task code, native S3 steps and sensors. */
 export const EXAMPLE_DATA_BUCKETS = ['airstep-raw', 'airstep-processed', 'airstep-analytics'] as const;
@@ -39,7 +44,10 @@ export class AirstepStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AirstepStackProps = {}) {
     super(scope, id, props);
-    this.airstep = new Airstep(this, 'Airstep', props.airstep ?? exampleData(this));
+    this.airstep = new Airstep(this, 'Airstep', {
+      ...(props.airstep ?? exampleData(this)),
+      ...(props.emulatorProfile !== undefined && { emulatorProfile: props.emulatorProfile }),
+    });
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('BucketName', this.airstep.bucket.bucket.bucketName, 'Sync DAG files to s3://<this>/dags/');
     output('AlertsTopicArn', this.airstep.alerts.topic.topicArn, 'Failed runs and alarms are published here');
@@ -58,7 +66,8 @@ export class AirstepStack extends Stack {
 /** The app in `cdk.json`: the stack, checked by cdk-nag's AWS Solutions rules when it is synthesized. */
 export function buildApp(props: AppProps = {}): { app: App; stack: AirstepStack } {
   const app = new App(props);
-  const stack = new AirstepStack(app, 'AirstepStack');
+  const emulatorProfile = app.node.tryGetContext(EMULATOR_PROFILE_CONTEXT) as EmulatorProfile | undefined;
+  const stack = new AirstepStack(app, 'AirstepStack', emulatorProfile === undefined ? {} : { emulatorProfile });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, stack };
 }

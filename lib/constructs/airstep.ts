@@ -1,6 +1,6 @@
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
 import { AirstepPropsError } from './airstep-props-error.ts';
 import { Alerts } from './alerts.ts';
+import { AwsSdkLayer } from './aws-sdk-layer.ts';
 import { type DataAccessProps, dataResourceName, grantDataAccess } from './data-access.ts';
 import { FargateWorker } from './fargate-worker.ts';
 import { MetadataTables } from './metadata-tables.ts';
@@ -63,7 +64,34 @@ export interface AirstepProps extends DataAccessProps {
    * @default 'ERROR'
    */
   readonly stateMachineLogLevel?: 'ALL' | 'ERROR' | 'FATAL';
+  /**
+   * Deploy to an emulator instead of AWS: `'ministack'` makes the few differences MiniStack 1.5.33 needs to take
+   * the template with `cdk deploy` and run its Lambdas (`npm run stack:local`), each for a reason
+   * (see `EMULATOR_PROFILES`). Never set it for an AWS account: the template for AWS is the one without it.
+   * `bin/app.ts` reads it from the CDK context `airstep:emulatorProfile`.
+   * @default - none: the template for AWS
+   */
+  readonly emulatorProfile?: EmulatorProfile;
 }
+
+/** Emulators the construct has a profile for. */
+export type EmulatorProfile = 'ministack';
+
+/**
+ * What the MiniStack profile changes, and why (the README's stack:local section lists the same). Nothing else
+ * in the template differs from the one for AWS.
+ */
+export const EMULATOR_PROFILES: Record<EmulatorProfile, Readonly<Record<string, string>>> = {
+  ministack: {
+    flowLogs: "No VPC flow log: MiniStack's CloudFormation has no AWS::EC2::FlowLog (the changeset fails on the type)",
+    awsSdkLayer:
+      'The AWS SDK v3 as a layer on the four functions: MiniStack runs Node functions on the host’s Node, which ' +
+      'ships no SDK (AWS’s Node runtimes do); the handlers and DAG task code import it',
+    fargateWorkerImage:
+      'The Fargate worker image is a registry reference, never built: MiniStack’s ECS runs no containers ' +
+      '(stack:local carries out a worker RunTask as a host process instead), and building it would need Docker',
+  },
+};
 
 /**
  * Airstep: DAG files dropped under `s3://<bucket>/dags/` become Step Functions state machines run on their
@@ -83,6 +111,8 @@ export class Airstep extends Construct {
   readonly dataBuckets: readonly string[];
   /** Names of the tables DAGs may use (from the props). */
   readonly dataTables: readonly string[];
+  /** The emulator this construct is deployed to, if any (see `AirstepProps.emulatorProfile`). */
+  readonly emulatorProfile: EmulatorProfile | undefined;
 
   constructor(scope: Construct, id: string, props: AirstepProps = {}) {
     super(scope, id);
@@ -92,6 +122,13 @@ export class Airstep extends Construct {
     this.namePrefix = prefix;
     this.dataBuckets = (props.dataBuckets ?? []).map(dataResourceName);
     this.dataTables = (props.dataTables ?? []).map(dataResourceName);
+    if (props.emulatorProfile !== undefined && !(props.emulatorProfile in EMULATOR_PROFILES))
+      throw new AirstepPropsError(
+        'emulatorProfile',
+        `emulatorProfile '${props.emulatorProfile}' is not one of: ${Object.keys(EMULATOR_PROFILES).join(', ')}`,
+      );
+    this.emulatorProfile = props.emulatorProfile;
+    const onMiniStack = props.emulatorProfile === 'ministack';
     const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
     if (workerTimeout.toSeconds() > 900)
       throw new AirstepPropsError('workerTimeout', 'workerTimeout cannot exceed 15 minutes (the Lambda limit)');
@@ -117,6 +154,7 @@ export class Airstep extends Construct {
       workerQueues: [...taskQueues, this.queues.controlQueue],
       dagEvents: this.queues.dagEvents,
       failedEvents: this.queues.failedEvents,
+      layers: onMiniStack ? [new AwsSdkLayer(this, 'AwsSdk').layer] : undefined,
     });
     this.stateMachineRole = new StateMachineRole(this, 'StateMachines', {
       queues: [...taskQueues, this.queues.controlQueue],
@@ -130,7 +168,10 @@ export class Airstep extends Construct {
     this.fargate = new FargateWorker(this, 'Fargate', {
       vpc: props.vpc,
       subnets: props.fargateSubnets,
-      image: props.fargateWorkerImage,
+      image:
+        props.fargateWorkerImage ??
+        (onMiniStack ? ecs.ContainerImage.fromRegistry('airstep-fargate-worker:emulator') : undefined),
+      flowLogs: !onMiniStack,
       cpu: props.fargateCpu,
       memoryMiB: props.fargateMemoryMiB,
       logRetention: props.logRetention,

@@ -30,6 +30,8 @@ export interface FargateWorkerProps {
   readonly memoryMiB?: number;
   /** Days worker and VPC flow logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** Rejected-traffic flow logs for the VPC Airstep makes (off only in the MiniStack profile). @default true */
+  readonly flowLogs?: boolean;
 }
 
 /** The Docker build context: only what the Dockerfile copies, so editing docs or tests never rebuilds the image. */
@@ -70,12 +72,17 @@ export class FargateWorker extends Construct {
         maxAzs: 2,
         natGateways: 0,
         subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
-        flowLogs: {
-          rejected: {
-            trafficType: ec2.FlowLogTrafficType.REJECT,
-            destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogs', { retention })),
-          },
-        },
+        flowLogs:
+          props.flowLogs === false
+            ? {}
+            : {
+                rejected: {
+                  trafficType: ec2.FlowLogTrafficType.REJECT,
+                  destination: ec2.FlowLogDestination.toCloudWatchLogs(
+                    new logs.LogGroup(this, 'FlowLogs', { retention }),
+                  ),
+                },
+              },
       });
     const subnets = this.vpc.selectSubnets(
       props.subnets ?? (props.vpc === undefined ? { subnetType: ec2.SubnetType.PUBLIC } : {}),

@@ -28,6 +28,11 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
   }
   const iam5 = (finding: string, reason: string) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason });
 
+  if (airstep.emulatorProfile === 'ministack')
+    Validations.of(airstep).acknowledge({
+      id: 'AwsSolutions-VPC7',
+      reason: 'The MiniStack profile only: the emulator has no AWS::EC2::FlowLog (the AWS template keeps the flow log)',
+    });
   Validations.of(airstep).acknowledge(
     basicExecutionRole,
     {

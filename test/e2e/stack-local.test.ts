@@ -1,42 +1,279 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import {
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFiles } from '../../lib/cli/compile-files.ts';
+import { bundleDagFile } from '../../lib/dag-sync/bundle-dag-file.ts';
+import { readDagRecord } from '../../lib/dynamo/dag-record.ts';
+import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
+import type { DeployedStack } from '../../localstack/deployed-stack.ts';
+import { runStackLocal, type StackLocalSummary } from '../../localstack/stack-local-run.ts';
 
 /**
- * `npm run stack:local` end to end on MiniStack: every DAG under dags/ uploaded, registered by dag-sync, the
- * medallion DAG triggered and run by the worker to success with its outputs in the processed and analytics
- * buckets. The figures it prints are reported, not asserted.
+ * The end-to-end suite against one deployment per run: `npm run stack:local`'s own code (localstack/
+ * stack-local-run.ts) deploys the synthesized template to MiniStack with `cdk bootstrap` and `cdk deploy`, uploads
+ * every example DAG and the e2e fixtures (bundled, as `airstep sync` uploads them), and runs the medallion DAG;
+ * the tests below then drive the deployed stack only from outside, as a user would: S3 uploads, Invoke of the
+ * trigger Lambda, and reads of the tables, executions and the alerts topic. Every handler is an emulator Lambda
+ * fed by its real event source. The figures are printed, never asserted.
  */
-describe('stack:local on MiniStack', () => {
+let stack: DeployedStack;
+let summary: StackLocalSummary;
+const flaky = 'test/fixtures/e2e/flaky.ts';
+
+const started = (result: TriggerResult) => {
+  expect(result.outcome).toBe('started');
+  return result as Extract<TriggerResult, { outcome: 'started' }>;
+};
+const executionOutput = async (executionArn: string) =>
+  JSON.parse((await stack.sfn.send(new DescribeExecutionCommand({ executionArn }))).output ?? 'null') as {
+    tasks: Record<string, { state: string; try?: number; output?: unknown }>;
+  };
+const taskStates = (tasks: ReadonlyArray<{ taskId: string; state: string; tries?: number }>) =>
+  tasks.map((task) => [task.taskId, task.state, task.tries]);
+
+beforeAll(async () => {
+  ({ stack, summary } = await runStackLocal({
+    extra: [
+      'test/fixtures/dag-sync/cycle.ts',
+      flaky,
+      'test/fixtures/e2e/doomed.ts',
+      'test/fixtures/e2e/every_minute.ts',
+      'test/fixtures/e2e/on_fargate.ts',
+    ],
+  }));
+  console.log(
+    `stack:local: cdk deploy ${summary.deployment.seconds} s (${summary.deployment.resources} of ${summary.deployment.templateResources} resources), upload -> runnable ${summary.uploadToRunnableSeconds.max} s for ${summary.dagsRegistered.length} DAGs, trigger -> end ${summary.triggerToEndSeconds} s`,
+  );
+}, 900_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('stack:local: the synthesized template on MiniStack through cdk deploy', () => {
+  it('deploys every resource of the template, and runs each handler as a Lambda', () => {
+    expect(summary.deployment.method).toBe('cdk deploy');
+    // MiniStack lists every resource but CDK's analytics metadata (AWS::CDK::Metadata).
+    expect(summary.deployment.resources).toBe(summary.deployment.templateResources - 1);
+    expect(summary.handlers).toEqual({ dagSync: 'lambda', worker: 'lambda', trigger: 'lambda', recorder: 'lambda' });
+  });
+
   it('registers every example DAG beside a broken file, and runs the medallion pipeline to success', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['bin/run-ts.js', 'localstack/stack-local.ts', '--json', '--extra', 'test/fixtures/dag-sync/cycle.ts'],
-      {
-        env: { ...process.env, NO_COLOR: '1' },
-        timeout: 240_000,
-        maxBuffer: 10 * 1024 * 1024,
-      },
-    );
-    const summary = JSON.parse(stdout.slice(stdout.indexOf('{\n')));
     const expected = (await compileFiles(['dags'])).flatMap((file) => file.compiled.map((dag) => dag.ir.dagId)).sort();
     expect(summary.dagsRegistered).toEqual(expected);
     expect(summary.importErrors).toEqual([
-      'dags/extra/cycle.ts › dag sync_cycle › task a › upstream: dependency cycle: a -> b -> a',
+      'dags/extra/cycle.mjs › dag sync_cycle › task a › upstream: dependency cycle: a -> b -> a',
     ]);
     expect(summary.run.state).toBe('success');
-    expect(summary.run.tasks.map((task: { key: string; state: string }) => [task.key, task.state])).toEqual([
-      ['generate_analytics_summary', 'success'],
-      ['ingest_customers', 'success'],
-      ['ingest_orders', 'success'],
+    expect(summary.run.tasks).toEqual([
+      { key: 'generate_analytics_summary', state: 'success', try: 1 },
+      { key: 'ingest_customers', state: 'success', try: 1 },
+      { key: 'ingest_orders', state: 'success', try: 1 },
     ]);
     expect(summary.outputs).toHaveLength(3);
     expect(
       summary.outputs.some((uri: string) => uri.startsWith('s3://airstep-analytics/analytics/daily_summary/')),
     ).toBe(true);
-    console.log(
-      `stack:local: upload -> runnable ${summary.uploadToRunnableSeconds.max} s for ${expected.length} DAGs, trigger -> end ${summary.triggerToEndSeconds} s`,
-    );
+  });
+});
+
+describe('end to end on the deployed stack', () => {
+  it('a task that fails once succeeds on its retry', async () => {
+    const run = started(await stack.trigger({ kind: 'manual', dagId: 'e2e_flaky' }));
+    const ended = await stack.runEnded('e2e_flaky', run.runId, ['report', 'echo']);
+    expect(ended?.run.state).toBe('success');
+    expect(taskStates(ended!.tasks)).toEqual([
+      ['echo', 'success', 1],
+      ['report', 'success', 2],
+    ]);
+  }, 240_000);
+
+  it('a task that fails for good fails the run and sends an alert naming it', async () => {
+    const run = started(await stack.trigger({ kind: 'manual', dagId: 'e2e_doomed' }));
+    const ended = await stack.runEnded('e2e_doomed', run.runId, ['boom', 'after']);
+    expect(ended?.run.state).toBe('failed');
+    expect(ended!.tasks.map((task) => [task.taskId, task.state, task.error])).toEqual([
+      ['after', 'upstream_failed', undefined],
+      ['boom', 'failed', 'NonRetryableError'],
+    ]);
+    const alerts: string[] = [];
+    const deadline = Date.now() + 60_000;
+    while (!alerts.some((alert) => alert.includes(run.runId)) && Date.now() < deadline)
+      alerts.push(...(await stack.alerts()));
+    expect(alerts.find((alert) => alert.includes(run.runId))).toContain('failed tasks: boom (NonRetryableError)');
+  }, 240_000);
+
+  it('a schedule that fires twice for the same time starts one run', async () => {
+    const fire = { kind: 'scheduled', dagId: 'e2e_flaky', scheduledTime: '2026-11-20T00:00:00Z' } as const;
+    const first = started(await stack.trigger(fire));
+    const second = await stack.trigger(fire);
+    expect(first.runId).toBe('scheduled__2026-11-19T00:00:00+00:00');
+    expect(second.outcome).toBe('duplicate');
+    const record = await readDagRecord(stack.dynamo, stack.tables.dags, 'e2e_flaky');
+    const executions = await stack.sfn.send(new ListExecutionsCommand({ stateMachineArn: record!.stateMachineArn }));
+    expect(
+      executions.executions?.filter((execution) => execution.name?.startsWith('scheduled__2026-11-19')),
+    ).toHaveLength(1);
+    expect((await stack.runEnded('e2e_flaky', first.runId, ['report', 'echo']))?.run.state).toBe('success');
+  }, 240_000);
+
+  it('a run in flight when its DAG file changes finishes on the version it started with', async () => {
+    const before = await readDagRecord(stack.dynamo, stack.tables.dags, 'e2e_flaky');
+    const run = started(await stack.trigger({ kind: 'manual', dagId: 'e2e_flaky' }));
+    await stack.upload('dags/extra/flaky.mjs', (await bundleDagFile(flaky)).replace('version one', 'version two'));
+    let after = before;
+    const deadline = Date.now() + 120_000;
+    while (after?.dagVersion === before?.dagVersion && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 500));
+      after = await readDagRecord(stack.dynamo, stack.tables.dags, 'e2e_flaky');
+    }
+    expect(after!.dagVersion).not.toBe(before!.dagVersion);
+
+    const ended = await stack.runEnded('e2e_flaky', run.runId, ['report', 'echo']);
+    expect(ended?.run.dagVersion).toBe(before!.dagVersion);
+    expect((await executionOutput(run.executionArn)).tasks.report?.output).toBe('version one');
+    const next = started(await stack.trigger({ kind: 'manual', dagId: 'e2e_flaky' }));
+    const nextEnded = await stack.runEnded('e2e_flaky', next.runId, ['report', 'echo']);
+    expect(nextEnded?.run.dagVersion).toBe(after!.dagVersion);
+    expect((await executionOutput(next.executionArn)).tasks.report?.output).toBe('version two');
   }, 300_000);
+});
+
+describe('what MiniStack cannot do, and the rest proven', () => {
+  it('a Fargate try: the RunTask is carried out by the worker entry point on the host, standing in for ECS', async () => {
+    // MiniStack's ECS records the state machine's RunTask and runs no container; the stand-in (localstack/
+    // ecs-stand-in.ts) starts lambdas/fargate-worker/main.ts with the container's environment instead.
+    const run = started(await stack.trigger({ kind: 'manual', dagId: 'e2e_on_fargate' }));
+    const ended = await stack.runEnded('e2e_on_fargate', run.runId, ['measure', 'report']);
+    expect(ended?.run.state).toBe('success');
+    expect(taskStates(ended!.tasks)).toEqual([
+      ['measure', 'success', 1],
+      ['report', 'success', 1],
+    ]);
+    const ds = run.runId.slice('manual__'.length, 'manual__'.length + 10);
+    // The Fargate try's result, carried in the payload because the Lambda task downstream reads it.
+    expect((await executionOutput(run.executionArn)).tasks.measure?.output).toBe(`measured ${ds} on try 1`);
+    const tries = stack.ecs.tries.filter((one) => one.environment.AIRSTEP_EXECUTION_ARN === run.executionArn);
+    expect(tries).toHaveLength(1);
+    // The task definition's variables and the RunTask overrides', as ECS would give the container.
+    expect(tries[0]!.environment).toMatchObject({
+      AIRSTEP_BUCKET: stack.bucket,
+      AIRSTEP_TASK_INSTANCES_TABLE: stack.tables.taskInstances,
+      AIRSTEP_DAG_ID: 'e2e_on_fargate',
+      AIRSTEP_TASK_ID: 'measure',
+      AIRSTEP_RETRY_COUNT: '0',
+    });
+    expect(tries[0]!.environment.AIRSTEP_TASK_TOKEN).toMatch(/./);
+    // It answered the token before it exits: wait for the exit.
+    const deadline = Date.now() + 60_000;
+    while (tries[0]!.exitCode === undefined && Date.now() < deadline)
+      await new Promise((done) => setTimeout(done, 200));
+    expect(tries[0]!.exitCode).toBe(0);
+  }, 240_000);
+
+  it('a worker that dies before answering: its try is delivered again and the run finishes', async () => {
+    // The stack hides a taken task message for the worker's timeout plus 30 s (15.5 min): for the message this
+    // test takes and drops, the deployed queue's visibility is shortened, and the worker's event source mapping
+    // is paused while the test takes it, so the emulator's Lambda does not take it first. Both are restored.
+    const lambda = new LambdaClient({});
+    const queueUrl = stack.physicalId('AirstepQueuesTaskdefault', 'AWS::SQS::Queue');
+    const queueArn = (
+      await stack.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes!.QueueArn!;
+    const { EventSourceMappings = [] } = await lambda.send(
+      new ListEventSourceMappingsCommand({ FunctionName: stack.functionName('worker') }),
+    );
+    const mapping = EventSourceMappings.find((found) => found.EventSourceArn === queueArn)!;
+    const visibility = (
+      await stack.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }))
+    ).Attributes!.VisibilityTimeout!;
+    expect(Number(visibility)).toBe(15 * 60 + 30);
+    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID!, Enabled: false }));
+    let taken: Message | undefined;
+    let run: Extract<TriggerResult, { outcome: 'started' }>;
+    try {
+      await stack.sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: '5' } }),
+      );
+      run = started(await stack.trigger({ kind: 'manual', dagId: 'e2e_flaky' }));
+      const deadline = Date.now() + 60_000;
+      while (taken === undefined && Date.now() < deadline) {
+        const received = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }));
+        taken = received.Messages?.[0];
+      }
+    } finally {
+      await stack.sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: visibility } }),
+      );
+      await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID!, Enabled: true }));
+    }
+    // Taken and dropped: no answer, no delete.
+    expect(JSON.parse(taken!.Body!)).toMatchObject({ taskId: 'report', retryCount: 0 });
+    const ended = await stack.runEnded('e2e_flaky', run.runId, ['report', 'echo']);
+    expect(ended?.run.state).toBe('success');
+    expect(taskStates(ended!.tasks)).toContainEqual(['report', 'success', 2]);
+  }, 300_000);
+
+  // Last, so the schedule dag-sync created in beforeAll has had the other tests' time to come due.
+  it('a schedule fires the trigger Lambda; MiniStack leaves <aws.scheduler.scheduled-time> unfilled, so the fire lands on the failed-events queue with the reason, and is run as Scheduler would fill it', async () => {
+    const scheduler = new SchedulerClient({});
+    const group = stack.outputs.ScheduleGroupName!;
+    const { Schedules = [] } = await scheduler.send(new ListSchedulesCommand({ GroupName: group }));
+    const names = Schedules.map((schedule) => schedule.Name!).filter((name) => name.startsWith('e2e_every_minute'));
+    expect(names).toHaveLength(1);
+    const { Target, ScheduleExpression } = await scheduler.send(
+      new GetScheduleCommand({ GroupName: group, Name: names[0]! }),
+    );
+    // The schedule dag-sync created invokes the stack's trigger function with the fire's time as Scheduler's
+    // context attribute.
+    expect(ScheduleExpression).toBe('cron(* * * * ? *)');
+    expect(Target!.Arn).toContain(`:function:${stack.functionName('trigger')}`);
+    const input = JSON.parse(Target!.Input!);
+    expect(input).toEqual({
+      kind: 'scheduled',
+      dagId: 'e2e_every_minute',
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+    });
+
+    // MiniStack fires it (within its 10 s sweep after each minute) and invokes the trigger Lambda, with the
+    // attribute left as written: the trigger cannot read the time, and puts the fire on the failed-events queue
+    // with the reason (the queue's alarm goes off), instead of losing it.
+    const failedEvents = stack.physicalId('AirstepQueuesFailedEvents', 'AWS::SQS::Queue');
+    let fired: { at: number; body: { reason: { code: string; message: string }; event: unknown } } | undefined;
+    const deadline = Date.now() + 150_000;
+    while (fired === undefined && Date.now() < deadline) {
+      const { Messages = [] } = await stack.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: failedEvents, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+      );
+      for (const message of Messages) {
+        const body = JSON.parse(message.Body!);
+        if (body.event?.dagId === 'e2e_every_minute') fired = { at: Date.parse(body.at), body };
+      }
+    }
+    expect(fired?.body.reason.code).toBe('UNREADABLE_EVENT');
+    expect(fired?.body.reason.message).toContain('<aws.scheduler.scheduled-time>');
+    expect(fired?.body.event).toEqual(input);
+
+    // The rest, as EventBridge Scheduler fills the attribute: the minute the schedule came due.
+    const dueMinute = new Date(Math.floor(fired!.at / 60_000) * 60_000).toISOString();
+    const run = started(await stack.trigger({ ...input, scheduledTime: dueMinute }));
+    const logicalDate = new Date(Date.parse(dueMinute) - 60_000).toISOString().replace('.000Z', '+00:00');
+    expect(run.runId).toBe(`scheduled__${logicalDate}`);
+    const ended = await stack.runEnded('e2e_every_minute', run.runId, ['stamp']);
+    expect(ended?.run.state).toBe('success');
+    expect(taskStates(ended!.tasks)).toEqual([['stamp', 'success', 1]]);
+    const executionInput = (await stack.sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn })))
+      .input!;
+    expect(JSON.parse(executionInput).ctx).toMatchObject({
+      runType: 'scheduled',
+      logicalDate,
+      dataIntervalEnd: dueMinute.replace('.000Z', '+00:00'),
+    });
+  }, 240_000);
 });
