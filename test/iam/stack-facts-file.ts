@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StackFacts } from './stack-facts.ts';
 
@@ -27,6 +27,9 @@ export async function prepareStackFacts(): Promise<string> {
   if (existsSync(path)) return path;
   const { synthesizeStackFacts } = await import('./stack-facts.ts');
   await mkdir(CACHE, { recursive: true });
+  // One file is kept: those of earlier sources are stale.
+  for (const stale of await readdir(CACHE))
+    if (stale.startsWith('iam-stack-facts-')) await rm(join(CACHE, stale), { force: true });
   const partial = `${path}.${process.pid}.tmp`;
   await writeFile(partial, JSON.stringify(synthesizeStackFacts()));
   await rename(partial, path);

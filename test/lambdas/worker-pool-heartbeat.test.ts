@@ -75,7 +75,11 @@ beforeAll(async () => {
     [STACK_ENV.poolSlotsTable]: tables.poolSlots,
     [STACK_ENV.pools]: JSON.stringify({ warehouse: 1 }),
   });
-  handler = asRole('worker', (await import('../../lambdas/worker/index.ts')).handler);
+  // The worker finds the task queue of a deferred try from its event source: the test's queue stands for the
+  // stack's default task queue.
+  handler = asRole('worker', (await import('../../lambdas/worker/index.ts')).handler, {
+    taskQueueUrls: JSON.stringify({ default: taskQueue }),
+  });
 }, 60_000);
 afterAll(async () => {
   await moto?.stop();
