@@ -1,16 +1,18 @@
+import { writeSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { provideSdk } from '../runtime/dag-bundle.ts';
 import { collectDags } from '../sdk/dag.ts';
-import type { Evaluation } from './evaluate-dag-source.ts';
+import { type Evaluation, RESULT_FD } from './evaluate-dag-source.ts';
 
 /**
  * The evaluating process's side (see evaluate-dag-source.ts): imports the file named by AIRSTEP_EVALUATE, compiles
- * every DAG it exports, and sends the result to the parent. Does nothing in a process without that variable.
+ * every DAG it exports, and writes the result as JSON to the parent's answer pipe (`RESULT_FD`). Does nothing in a
+ * process without that variable.
  */
 export async function evaluateIfAsked(): Promise<boolean> {
   const file = process.env.AIRSTEP_EVALUATE;
-  if (file === undefined || process.send === undefined) return false;
+  if (file === undefined) return false;
   let evaluation: Evaluation;
   try {
     // The shim is on disk already: the parent wrote it (this process may not write).
@@ -36,8 +38,10 @@ export async function evaluateIfAsked(): Promise<boolean> {
   } catch (error) {
     evaluation = { ok: false, error: `import failed: ${(error as Error)?.message ?? String(error)}` };
   }
-  process.send(evaluation, () => process.exit(0));
-  return true;
+  // A blocking pipe: each write returns once the parent has room for it.
+  const answer = Buffer.from(JSON.stringify(evaluation));
+  for (let written = 0; written < answer.length; ) written += writeSync(RESULT_FD, answer, written);
+  process.exit(0);
 }
 
 /**

@@ -11,6 +11,7 @@ import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } f
 import { withLease } from '../dynamo/item-lease.ts';
 import { BUNDLE_ROOT, bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
 import { formatProblem } from '../sdk/errors.ts';
+import { checkCompiledDags } from './check-compiled-dag.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import type { DagFileChange } from './dag-file-change.ts';
 import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
@@ -103,6 +104,15 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
   await writeFile(path, javascript);
   const evaluation = await evaluateDagSource(path, deps.evaluator, deps.limits);
   if (!evaluation.ok) return importError(change.key, [evaluation.error], deps);
+  // DAG code ran where the answer was made: nothing of a file deploys unless all it claims is what Airstep compiles.
+  const forged = checkCompiledDags(evaluation.dags, {
+    queueUrls: [deps.placeholders.controlQueueUrl, ...Object.values(deps.placeholders.taskQueueUrls)],
+    ...(deps.placeholders.ecsClusterArn !== undefined ? { ecsClusterArn: deps.placeholders.ecsClusterArn } : {}),
+    ...(deps.placeholders.workerTaskDefinition !== undefined
+      ? { workerTaskDefinition: deps.placeholders.workerTaskDefinition }
+      : {}),
+  });
+  if (forged.length > 0) return importError(change.key, forged, deps);
   // Evaluating takes seconds: a newer event for the file may have been taken meanwhile, and it deploys.
   if (
     change.sequencer !== undefined &&

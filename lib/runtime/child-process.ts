@@ -4,8 +4,9 @@ import { AirstepError } from '../errors/airstep-error.ts';
 
 /**
  * Forked Node processes that run code Airstep does not control (a DAG file evaluated by dag-sync, a local
- * worker, a dev child): each speaks its own protocol over IPC; what they share is here. When one dies, the
- * last of its stderr says why, so that much is kept.
+ * worker, a dev child): each speaks its own protocol (the local worker and dev child over IPC, the DAG evaluator on
+ * a pipe of its own); what they share is here. When one dies, the last of its stderr says why, so that much is
+ * kept.
  */
 
 /** Enough for the last frames of a stack trace, or V8's out-of-memory report. */

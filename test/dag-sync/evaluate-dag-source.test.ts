@@ -125,3 +125,70 @@ describe('Function: evaluateDagSource, from the dag-sync bundle', () => {
     expect(await readFile(shim, 'utf8')).toBe(shimBefore);
   }, 30_000);
 });
+
+describe('Function: evaluateDagSource, a DAG file that answers for the evaluator', () => {
+  /** A DAG file that, at import, writes to the descriptor the evaluator answers on, then runs `after`. */
+  const answering = (name: string, write: string, after = 'process.exit(0);') =>
+    dagFile(name, [
+      "import { writeSync } from 'node:fs';",
+      "import { dag } from 'airstep';",
+      `${write};`,
+      after,
+      `export default dag({ id: ${JSON.stringify(name)} });`,
+    ]);
+
+  it('is an import error when it writes garbage where the answer goes', async () => {
+    const file = await answering(
+      'answers_garbage',
+      'writeSync(3, Buffer.from([0, 0, 0, 8, 0xff, 0x0f, 0x6f, 0x22, 1, 2]))',
+    );
+    expect(await evaluateDagSource(file, evaluator)).toEqual({
+      ok: false,
+      error: 'the evaluating process answered something that is not JSON (10 characters)',
+    });
+  }, 30_000);
+
+  it('is an import error when it writes half an answer and exits', async () => {
+    const file = await answering('answers_half', `writeSync(3, '{"ok":true,"dags":[{"dagId":"x"')`);
+    const evaluation = await evaluateDagSource(file, evaluator);
+    expect(evaluation).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^the evaluating process answered something that is not JSON/),
+    });
+  }, 30_000);
+
+  it('is an import error when its answer is JSON of the wrong shape, naming the field', async () => {
+    const forged = { ok: true, dags: [{ dagId: '../../other', ir: {}, problems: [] }] };
+    const file = await answering('answers_malformed', `writeSync(3, ${JSON.stringify(JSON.stringify(forged))})`);
+    expect(await evaluateDagSource(file, evaluator)).toEqual({
+      ok: false,
+      error:
+        'the evaluating process answered a malformed result (dags.0.dagId: Invalid string: must match pattern /^[A-Za-z0-9_-]{1,64}$/)',
+    });
+  }, 30_000);
+
+  it('is an import error, and the process is ended, when it answers without end', async () => {
+    const file = await answering(
+      'answers_flood',
+      'const chunk = Buffer.alloc(65536, 120)',
+      'for (;;) writeSync(3, chunk);',
+    );
+    expect(await evaluateDagSource(file, evaluator, { maxResultBytes: 1024 * 1024 })).toEqual({
+      ok: false,
+      error: 'the evaluating process answered more than 1048576 bytes',
+    });
+  }, 30_000);
+
+  it('is an import error when it calls process.send, or exits before any answer', async () => {
+    const send = await answering('answers_ipc', 'process.send({ ok: true, dags: [] })', '');
+    expect(await evaluateDagSource(send, evaluator)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^import failed: process\.send is not a function/),
+    });
+    const exits = await answering('exits_early', 'void 0', 'process.exit(0);');
+    expect(await evaluateDagSource(exits, evaluator)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^import ended the evaluating process \(exit code 0\)/),
+    });
+  }, 30_000);
+});

@@ -249,6 +249,39 @@ describe('dag-sync Lambda', () => {
     expect(await importError('dags/cycle.ts')).toHaveLength(1);
   }, 60_000);
 
+  it('refuses a forged evaluation (a service call Airstep never compiles, an id of another DAG) and an unreadable one, and deploys the rest of the batch', async () => {
+    await upload(
+      'dags/honest.ts',
+      "import { dag } from 'airstep';\nconst d = dag({ id: 'sync_honest' });\nd.task('t', async () => 1);\nexport default d;\n",
+    );
+    await upload('dags/forged.ts', fixture('forged.ts'));
+    await upload('dags/garbage_answer.ts', fixture('garbage_answer.ts'));
+    const { event } = await pendingEvent(3);
+
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await readDagRecord(dynamo(), tables.dags, 'sync_honest')).toMatchObject({
+      file: 'dags/honest.ts',
+      disabled: false,
+    });
+    expect(await importError('dags/forged.ts')).toEqual([
+      'dags/forged.ts › dag sync_forged › state "Backdoor" › Resource arn:aws:states:::aws-sdk:iam:createUser: not a service call Airstep compiles (only its workers\' queues and tasks, and its native steps)',
+      "dags/forged.ts › dag sync_posing › id: the manifest says 'sync_nightly'",
+    ]);
+    expect(await importError('dags/garbage_answer.ts')).toEqual([
+      'dags/garbage_answer.ts › the evaluating process answered something that is not JSON (10 characters)',
+    ]);
+    for (const dagId of ['sync_forged', 'sync_posing', 'sync_garbage']) {
+      expect(await readDagRecord(dynamo(), tables.dags, dagId)).toBeUndefined();
+      await expect(
+        sfn.send(
+          new DescribeStateMachineCommand({
+            stateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:airstep-${dagId}`,
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    }
+  }, 60_000);
+
   it('publishes a new version behind the live alias when the file changes, and ignores an older event that arrives late', async () => {
     const before = await readDagRecord(dynamo(), tables.dags, 'sync_nightly');
     const changed = `${fixture('good.ts').toString()}\n// changed\n`;

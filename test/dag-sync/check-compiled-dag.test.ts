@@ -1,0 +1,162 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileFiles } from '../../lib/cli/compile-files.ts';
+import { type CompiledDagClaim, checkCompiledDags, type StackTargets } from '../../lib/dag-sync/check-compiled-dag.ts';
+
+const STACK: StackTargets = {
+  queueUrls: [
+    'https://sqs.us-east-1.amazonaws.com/123456789012/control',
+    'https://sqs.us-east-1.amazonaws.com/123456789012/tasks',
+  ],
+  ecsClusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/airstep',
+  workerTaskDefinition: 'airstep-worker',
+};
+
+/** Every example DAG and the dag-sync fixture with Fargate work and a container image, as the compiler emits them. */
+let compiled: CompiledDagClaim[];
+beforeAll(async () => {
+  const files = await compileFiles(['dags', 'test/fixtures/dag-sync/containers.ts']);
+  compiled = files.flatMap((file) =>
+    file.compiled.map((dag) => ({ dagId: dag.ir.dagId, ir: dag.ir, asl: dag.asl!, manifest: dag.manifest! })),
+  );
+}, 60_000);
+
+/** A DAG claim whose definition has the given states. */
+const claim = (states: Record<string, unknown>, dagId = 'forged'): CompiledDagClaim => ({
+  dagId,
+  ir: { dagId },
+  manifest: { dagId },
+  asl: JSON.stringify({ StartAt: Object.keys(states)[0], States: states }),
+});
+const task = (Resource: string, Parameters: Record<string, unknown> = {}) => ({
+  Type: 'Task',
+  Resource,
+  Parameters,
+  End: true,
+});
+
+describe('Function: checkCompiledDags', () => {
+  it('passes every example DAG, Fargate work and container images as the compiler emits them', () => {
+    const resources = new Set(
+      compiled.flatMap((dag) => [...dag.asl!.matchAll(/"Resource": "([^"]+)"/g)].map((m) => m[1])),
+    );
+    // The examples cover the worker queues, ECS, the native steps, Parallel and Map.
+    expect(resources).toContain('arn:aws:states:::sqs:sendMessage.waitForTaskToken');
+    expect(resources).toContain('arn:aws:states:::ecs:runTask.waitForTaskToken');
+    expect(resources).toContain('arn:aws:states:::events:putEvents');
+    expect(compiled.some((dag) => dag.asl!.includes('"ItemProcessor"'))).toBe(true);
+    expect(compiled.length).toBeGreaterThanOrEqual(13);
+
+    expect(checkCompiledDags(compiled, STACK)).toEqual([]);
+  });
+
+  it('refuses a service call the compiler never emits, naming the DAG, the state and the resource', () => {
+    const problems = checkCompiledDags(
+      [
+        claim({
+          Backdoor: task('arn:aws:states:::aws-sdk:iam:createUser', { UserName: 'mallory' }),
+          Escalate: task('arn:aws:states:::states:startExecution', { StateMachineArn: 'arn:aws:states:::x' }),
+          Direct: task('arn:aws:lambda:us-east-1:123456789012:function:airstep-dag-sync'),
+        }),
+      ],
+      STACK,
+    );
+    const refused = ": not a service call Airstep compiles (only its workers' queues and tasks, and its native steps)";
+    expect(problems).toEqual([
+      `dag forged › state "Backdoor" › Resource arn:aws:states:::aws-sdk:iam:createUser${refused}`,
+      `dag forged › state "Escalate" › Resource arn:aws:states:::states:startExecution${refused}`,
+      `dag forged › state "Direct" › Resource arn:aws:lambda:us-east-1:123456789012:function:airstep-dag-sync${refused}`,
+    ]);
+  });
+
+  it('walks Parallel branches, Map item processors and the older Map Iterator', () => {
+    const hidden = (name: string) => ({
+      StartAt: name,
+      States: { [name]: task('arn:aws:states:::aws-sdk:iam:createUser') },
+    });
+    const problems = checkCompiledDags(
+      [
+        claim({
+          Fan: {
+            Type: 'Parallel',
+            Branches: [{ StartAt: 'Ok', States: { Ok: { Type: 'Pass', End: true } } }, hidden('InBranch')],
+            Next: 'Each',
+          },
+          Each: { Type: 'Map', ItemProcessor: hidden('InMap'), Next: 'Old' },
+          Old: {
+            Type: 'Map',
+            Iterator: {
+              StartAt: 'Inner',
+              States: { Inner: { Type: 'Parallel', Branches: [hidden('Deep')], End: true } },
+            },
+            End: true,
+          },
+        }),
+      ],
+      STACK,
+    );
+    expect(problems.map((problem) => problem.split(' › Resource')[0])).toEqual([
+      'dag forged › state "InBranch"',
+      'dag forged › state "InMap"',
+      'dag forged › state "Deep"',
+    ]);
+  });
+
+  it("refuses a worker wait on a queue that is not the stack's, and RunTask of another cluster or task definition", () => {
+    const wait = 'arn:aws:states:::sqs:sendMessage.waitForTaskToken';
+    const run = 'arn:aws:states:::ecs:runTask.waitForTaskToken';
+    const problems = checkCompiledDags(
+      [
+        claim({
+          OwnQueue: { ...task(wait, { QueueUrl: '${TaskQueueUrl_default}' }), End: undefined, Next: 'OwnUrl' },
+          OwnUrl: { ...task(wait, { QueueUrl: STACK.queueUrls[1] }), End: undefined, Next: 'Foreign' },
+          Foreign: {
+            ...task(wait, { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/999999999999/theirs' }),
+            End: undefined,
+            Next: 'Dynamic',
+          },
+          Dynamic: { ...task(wait, { 'QueueUrl.$': '$.queue' }), End: undefined, Next: 'OtherCluster' },
+          OtherCluster: {
+            ...task(run, {
+              Cluster: 'arn:aws:ecs:us-east-1:999999999999:cluster/x',
+              TaskDefinition: '${WorkerTaskDefinition}',
+            }),
+            End: undefined,
+            Next: 'OtherFamily',
+          },
+          OtherFamily: task(run, {
+            Cluster: '${EcsClusterArn}',
+            TaskDefinition: 'arn:aws:ecs:us-east-1:999999999999:task-definition/admin:1',
+          }),
+        }),
+      ],
+      STACK,
+    );
+    expect(problems).toEqual([
+      `dag forged › state "Foreign" › Resource ${wait}: QueueUrl 'https://sqs.us-east-1.amazonaws.com/999999999999/theirs' is not one of this stack's task or control queues`,
+      `dag forged › state "Dynamic" › Resource ${wait}: QueueUrl not a fixed value is not one of this stack's task or control queues`,
+      `dag forged › state "OtherCluster" › Resource ${run}: Cluster 'arn:aws:ecs:us-east-1:999999999999:cluster/x' is not this stack's cluster`,
+      `dag forged › state "OtherFamily" › Resource ${run}: TaskDefinition 'arn:aws:ecs:us-east-1:999999999999:task-definition/admin:1' is not the worker's or a container task's`,
+    ]);
+  });
+
+  it('refuses ids that disagree with the compiled DAG or the manifest, or repeat within the file', () => {
+    const ok = { Only: { Type: 'Pass', End: true } };
+    const problems = checkCompiledDags(
+      [
+        { ...claim(ok, 'etl'), ir: { dagId: 'billing' } },
+        { ...claim(ok, 'report'), manifest: { dagId: 'billing' } },
+        claim(ok, 'report'),
+        { ...claim(ok, 'broken'), asl: '{"States": ' },
+        { ...claim(ok, 'empty'), asl: '{}' },
+      ],
+      STACK,
+    );
+    expect(problems).toEqual([
+      "dag etl › id: the compiled DAG says 'billing'",
+      "dag report › id: the manifest says 'billing'",
+      'dag report › id: defined twice in the file',
+      'dag broken › definition: not JSON',
+      'dag empty › definition: has no States',
+    ]);
+  });
+});
