@@ -1,13 +1,6 @@
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
+import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import medallion from '../../dags/s3_medallion_ingestion.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
@@ -16,6 +9,7 @@ import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher
 import { EXAMPLE_BUCKETS, seedExampleBuckets } from '../../lib/local/example-buckets.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { driveWorker } from '../helpers/drive-worker.ts';
 import { manualContext } from '../helpers/run-context.ts';
 import { storeDagVersion } from '../helpers/stored-dag-version.ts';
 import { asRole } from '../iam/stack-role.ts';
@@ -76,25 +70,13 @@ describe('worker Lambda and the data buckets', () => {
       }),
     );
 
-    const failures: string[] = [];
-    let described: DescribeExecutionCommandOutput | undefined;
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline) {
-      for (const url of [taskQueue, controlQueue]) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-        );
-        if (Messages.length === 0) continue;
-        const event = { Records: Messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })) };
-        const response = await handler(event as unknown as SQSEvent);
-        failures.push(...response.batchItemFailures.map((failure) => failure.itemIdentifier));
-        for (const m of Messages)
-          await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
-      }
-      described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (described.status !== 'RUNNING') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const { described, failures } = await driveWorker({
+      sqs,
+      sfn,
+      handler,
+      queues: [taskQueue, controlQueue],
+      executionArn: executionArn!,
+    });
 
     expect(failures).toEqual([]);
     expect(described?.status).toBe('SUCCEEDED');

@@ -1,18 +1,6 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, type Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
@@ -23,6 +11,7 @@ import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import workerDag from '../fixtures/lambdas/worker_dag.ts';
+import { driveWorker } from '../helpers/drive-worker.ts';
 import { manualContext } from '../helpers/run-context.ts';
 import { storeDagVersion } from '../helpers/stored-dag-version.ts';
 import { asRole } from '../iam/stack-role.ts';
@@ -88,26 +77,19 @@ describe('worker Lambda', () => {
 
     const event = (messages: Message[]): SQSEvent =>
       ({ Records: messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })) }) as unknown as SQSEvent;
-    const results: string[] = [];
-    let redelivered: Message | undefined;
-    let described: DescribeExecutionCommandOutput | undefined;
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      for (const url of [taskQueue, controlQueue]) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-        );
-        if (Messages.length === 0) continue;
-        const response = await handler(event(Messages));
-        results.push(...response.batchItemFailures.map((failure) => `failed ${failure.itemIdentifier}`));
-        for (const m of Messages)
-          await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
-        redelivered ??= Messages.find((m) => JSON.parse(m.Body!).kind === 'task');
-      }
-      described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (described.status !== 'RUNNING') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const {
+      described,
+      delivered,
+      failures: results,
+    } = await driveWorker({
+      sqs,
+      sfn,
+      handler,
+      queues: [taskQueue, controlQueue],
+      executionArn: executionArn!,
+      deadlineMs: 60_000,
+    });
+    const redelivered = delivered.find((m) => JSON.parse(m.Body!).kind === 'task');
     expect(results).toEqual([]);
     expect(described?.status).toBe('SUCCEEDED');
     const { tasks } = JSON.parse(described!.output!) as { tasks: Record<string, { state: string; output?: unknown }> };
