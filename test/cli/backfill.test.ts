@@ -172,8 +172,7 @@ describe.concurrent('airstep backfill', () => {
     );
     // Skipped runs were left as they were.
     expect(byRunId(after).get(`backfill__${day('02')}`)!.startedAt).toBe(r2!.startedAt);
-  }, 30_000);
-
+  });
   it('refuses bad input with exit 2 and writes nothing', async ({ expect }) => {
     const cwd = await workdir();
     const cases = [
@@ -198,5 +197,5 @@ describe.concurrent('airstep backfill', () => {
       expect(results[index]!.stderr).toContain(message);
     }
     expect(existsSync(join(cwd, '.airstep'))).toBe(false);
-  }, 30_000);
+  });
 });

@@ -21,7 +21,7 @@ function watchOutput(child: ChildProcess) {
     get text() {
       return output;
     },
-    async waitFor(pattern: RegExp, from = 0, timeoutMs = 20_000): Promise<void> {
+    async waitFor(pattern: RegExp, from = 0, timeoutMs = 90_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(output.slice(from))) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${output}`);
@@ -144,5 +144,5 @@ describe('airstep dev', () => {
     } finally {
       child.kill('SIGKILL');
     }
-  }, 60_000);
+  });
 });

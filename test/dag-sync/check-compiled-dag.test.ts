@@ -18,8 +18,7 @@ beforeAll(async () => {
   compiled = files.flatMap((file) =>
     file.compiled.map((dag) => ({ dagId: dag.ir.dagId, ir: dag.ir, asl: dag.asl!, manifest: dag.manifest! })),
   );
-}, 60_000);
-
+});
 /** A DAG claim whose definition has the given states. */
 const claim = (states: Record<string, unknown>, dagId = 'forged'): CompiledDagClaim => ({
   dagId,

@@ -53,7 +53,7 @@ describe('Function: evaluateDagSource', () => {
     for (const name of Object.keys(CREDENTIALS)) expect(seen).not.toContain(name);
     expect(seen).toContain('AIRSTEP_EVALUATE');
     expect(seen.filter((name) => name.startsWith('AWS_') && name !== 'AWS_REGION')).toEqual([]);
-  }, 30_000);
+  });
 });
 
 /**
@@ -80,8 +80,7 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
   bundled = evaluatorOf(`file://${module}`);
-}, 60_000);
-
+});
 describe('Function: evaluateDagSource, from the dag-sync bundle', () => {
   it('evaluates a DAG file under the permission model', async () => {
     expect(bundled.sandboxed).toBe(true);
@@ -95,8 +94,7 @@ describe('Function: evaluateDagSource, from the dag-sync bundle', () => {
     const evaluation = await evaluateDagSource(good, bundled);
     expect(evaluation).toMatchObject({ ok: true, dags: [{ dagId: 'sandboxed_good', problems: [] }] });
     if (evaluation.ok) expect(evaluation.dags[0]!.ir.description).toBe('function');
-  }, 30_000);
-
+  });
   it('keeps DAG code from the parent’s environment, the shim other files import, and other processes', async () => {
     const shim = join(BUNDLE_ROOT, 'node_modules', 'airstep', 'index.mjs');
     const hostile = await dagFile('sandboxed_hostile', [
@@ -123,7 +121,7 @@ describe('Function: evaluateDagSource, from the dag-sync bundle', () => {
       startProcess: 'ERR_ACCESS_DENIED',
     });
     expect(await readFile(shim, 'utf8')).toBe(shimBefore);
-  }, 30_000);
+  });
 });
 
 describe('Function: evaluateDagSource, a DAG file that answers for the evaluator', () => {
@@ -146,8 +144,7 @@ describe('Function: evaluateDagSource, a DAG file that answers for the evaluator
       ok: false,
       error: 'the evaluating process answered something that is not JSON (10 characters)',
     });
-  }, 30_000);
-
+  });
   it('is an import error when it writes half an answer and exits', async () => {
     const file = await answering('answers_half', `writeSync(3, '{"ok":true,"dags":[{"dagId":"x"')`);
     const evaluation = await evaluateDagSource(file, evaluator);
@@ -155,8 +152,7 @@ describe('Function: evaluateDagSource, a DAG file that answers for the evaluator
       ok: false,
       error: expect.stringMatching(/^the evaluating process answered something that is not JSON/),
     });
-  }, 30_000);
-
+  });
   it('is an import error when its answer is JSON of the wrong shape, naming the field', async () => {
     const forged = { ok: true, dags: [{ dagId: '../../other', ir: {}, problems: [] }] };
     const file = await answering('answers_malformed', `writeSync(3, ${JSON.stringify(JSON.stringify(forged))})`);
@@ -165,8 +161,7 @@ describe('Function: evaluateDagSource, a DAG file that answers for the evaluator
       error:
         'the evaluating process answered a malformed result (dags.0.dagId: Invalid string: must match pattern /^[A-Za-z0-9_-]{1,64}$/)',
     });
-  }, 30_000);
-
+  });
   it('is an import error, and the process is ended, when it answers without end', async () => {
     const file = await answering(
       'answers_flood',
@@ -177,8 +172,7 @@ describe('Function: evaluateDagSource, a DAG file that answers for the evaluator
       ok: false,
       error: 'the evaluating process answered more than 1048576 bytes',
     });
-  }, 30_000);
-
+  });
   it('is an import error when it calls process.send, or exits before any answer', async () => {
     const send = await answering('answers_ipc', 'process.send({ ok: true, dags: [] })', '');
     expect(await evaluateDagSource(send, evaluator)).toMatchObject({
@@ -190,5 +184,5 @@ describe('Function: evaluateDagSource, a DAG file that answers for the evaluator
       ok: false,
       error: expect.stringMatching(/^import ended the evaluating process \(exit code 0\)/),
     });
-  }, 30_000);
+  });
 });

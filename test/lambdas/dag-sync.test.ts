@@ -147,7 +147,7 @@ beforeAll(async () => {
     [STACK_ENV.assignPublicIp]: 'ENABLED',
   });
   handler = asRole('dagSync', (await import('../../lambdas/dag-sync/index.ts')).handler, { bucket: BUCKET });
-}, 60_000);
+});
 afterAll(async () => {
   await moto?.stop();
 });
@@ -247,8 +247,7 @@ describe('dag-sync Lambda', () => {
     expect(await readDagRecord(dynamo(), tables.dags, 'sync_nightly')).toEqual(record);
     expect(await liveVersion(record!.aliasArn)).toEqual([[`${record!.stateMachineArn}:1`, 100]]);
     expect(await importError('dags/cycle.ts')).toHaveLength(1);
-  }, 60_000);
-
+  });
   it('refuses a forged evaluation (a service call Airstep never compiles, an id of another DAG) and an unreadable one, and deploys the rest of the batch', async () => {
     await upload(
       'dags/honest.ts',
@@ -280,8 +279,7 @@ describe('dag-sync Lambda', () => {
         ),
       ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
     }
-  }, 60_000);
-
+  });
   it('publishes a new version behind the live alias when the file changes, and ignores an older event that arrives late', async () => {
     const before = await readDagRecord(dynamo(), tables.dags, 'sync_nightly');
     const changed = `${fixture('good.ts').toString()}\n// changed\n`;
@@ -309,8 +307,7 @@ describe('dag-sync Lambda', () => {
     expect(await syncDagFile(change!, syncDeps())).toEqual({ file: 'dags/good.ts', outcome: 'stale', dags: [] });
     expect(await readDagRecord(dynamo(), tables.dags, 'sync_nightly')).toEqual(after);
     expect(await liveVersion(after!.aliasArn)).toEqual([[`${after!.stateMachineArn}:2`, 100]]);
-  }, 30_000);
-
+  });
   it('takes a DAG with helper modules once `airstep sync` uploaded it as one bundle', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -326,8 +323,7 @@ describe('dag-sync Lambda', () => {
       file: 'dags/s3_medallion_ingestion.mjs',
       disabled: false,
     });
-  }, 30_000);
-
+  });
   it('runs Fargate work as the DAG sizes it, registering a task definition for each container image', async () => {
     await upload('dags/containers.ts', fixture('containers.ts'));
     expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
@@ -376,8 +372,7 @@ describe('dag-sync Lambda', () => {
     const again = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'airstep-sync_scoring-score' }));
     expect(again.taskDefinition!.revision).toBe(1);
     ecs.destroy();
-  }, 30_000);
-
+  });
   it('waits while another dag-sync holds the file, and fails the event when the hold outlasts the wait', async () => {
     const file = 'dags/held.ts';
     await upload(file, fixture('good.ts').toString().replaceAll('sync_nightly', 'sync_held'));
@@ -407,8 +402,7 @@ describe('dag-sync Lambda', () => {
     const patient = { ...syncDeps(), lease: { seconds: 300, waitMs: 10_000 } };
     expect(await syncDagFile(change!, patient)).toMatchObject({ outcome: 'deployed', dags: ['sync_held'] });
     await takeLease(fileLease(dynamo(), tables.dags, file, { holder: 'next', seconds: 60, waitMs: 0 }));
-  }, 30_000);
-
+  });
   it("leaves alone the schedules of a DAG whose id starts with another's id and '--'", async () => {
     // Schedules are named `<dagId>--<n>`: listing `etl--` also lists `etl--1--0`, which belongs to `etl--1`.
     const scheduled = (id: string) => `import { dag } from 'airstep';
@@ -429,8 +423,7 @@ export default d;
     expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
     expect([await state('etl--0'), await state('etl--1--0')]).toEqual(['DISABLED', 'ENABLED']);
     expect((await readDagRecord(dynamo(), tables.dags, 'etl--1'))?.disabled).toBe(false);
-  }, 30_000);
-
+  });
   it('disables a DAG its file no longer defines, and every DAG of a deleted file, with their schedules', async () => {
     const two = `import { dag } from 'airstep';
 const a = dag({ id: 'pair_a', schedule: '@hourly', startDate: '2026-11-01' });
@@ -480,7 +473,7 @@ export { a, b };
     expect(await importError('dags/cycle.ts')).toBeUndefined();
     // The medallion DAG, from another file, is untouched.
     expect((await readDagRecord(dynamo(), tables.dags, 's3_medallion_ingestion'))?.disabled).toBe(false);
-  }, 30_000);
+  });
 });
 
 /** The handler's dependencies, for calling the sync of one change directly. */

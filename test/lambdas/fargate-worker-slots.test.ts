@@ -59,7 +59,7 @@ beforeAll(async () => {
   tables = await createStackTables(dynamo, 'fargate');
   runTaskQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'ecs-run-task' }))).QueueUrl!;
   eventsDir = mkdtempSync(join(tmpdir(), 'airstep-fargate-events-'));
-}, 60_000);
+});
 afterAll(async () => {
   await moto?.stop();
   if (eventsDir !== undefined) rmSync(eventsDir, { recursive: true, force: true });

@@ -317,8 +317,7 @@ describe('recorder Lambda', () => {
     expect(await alerts()).toEqual([]);
     expect(await startedOnLive()).toEqual([executionName(queued[0]!)]);
     expect((await runItem(queued[1]!))?.state?.S).toBe('queued');
-  }, 60_000);
-
+  });
   it('records a succeeded run from its output, without an alert, and ignores executions that are not Airstep runs', async () => {
     const runId = 'manual__2026-11-25T08:00:00+00:00';
     // A run whose state machine ends at once with its task records (the recorder reads its history too).
@@ -380,8 +379,7 @@ describe('recorder Lambda', () => {
 
     await handler(statusEvent({ ...detail, input: JSON.stringify({ some: 'other machine' }) }));
     expect(await alerts()).toEqual([]);
-  }, 30_000);
-
+  });
   it('records each item of a mapped task by map index, from a compiled DAG run on moto that failed and one that succeeded', async () => {
     // list -> each (expand over list's output, one retry) -> combine: a chain, so no Parallel state (a moto gap).
     const mapped = dag({ id: 'mapped_rows', schedule: null });
@@ -492,5 +490,5 @@ describe('recorder Lambda', () => {
       ['list#-1', '-1', 'success', '1', undefined],
     ]);
     expect(await alerts()).toEqual([]);
-  }, 90_000);
+  });
 });

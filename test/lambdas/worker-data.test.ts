@@ -25,7 +25,7 @@ const BUCKET = 'airstep-worker-data';
 beforeAll(async () => {
   emulator = await startEmulator('ministack');
   Object.assign(process.env, emulator.env);
-}, 60_000);
+});
 afterAll(async () => {
   await emulator?.stop();
 });

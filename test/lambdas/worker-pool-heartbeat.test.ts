@@ -80,7 +80,7 @@ beforeAll(async () => {
   handler = asRole('worker', (await import('../../lambdas/worker/index.ts')).handler, {
     taskQueueUrls: JSON.stringify({ default: taskQueue }),
   });
-}, 60_000);
+});
 afterAll(async () => {
   await moto?.stop();
 });
@@ -197,8 +197,7 @@ describe('worker Lambda on moto', () => {
         dynamo,
       }),
     ).toBe('duplicate');
-  }, 90_000);
-
+  });
   it('runs one task of a DAG whose maxActiveTasks is 1 at a time across its runs, the other waiting by being sent again', async () => {
     const { described, delivered, failures } = await runOnMoto('test/fixtures/lambdas/capped.ts', capped, ['c', 'd']);
 
@@ -211,5 +210,5 @@ describe('worker Lambda on moto', () => {
     expect(second!.startedAt).toBeGreaterThanOrEqual(first!.endedAt);
     expect(delivered.length).toBeGreaterThan(2);
     expect(await new PoolSlots(dynamo, tables.poolSlots, {}).used(dagSlotsItem('capped'))).toBe(0);
-  }, 90_000);
+  });
 });

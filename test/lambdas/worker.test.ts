@@ -27,7 +27,7 @@ const BUCKET = 'airstep-worker-test';
 beforeAll(async () => {
   emulator = await startEmulator('ministack');
   Object.assign(process.env, emulator.env);
-}, 60_000);
+});
 afterAll(async () => {
   await emulator?.stop();
 });
@@ -124,5 +124,5 @@ describe('worker Lambda', () => {
       dynamo: dynamoFor(emulator.endpoint),
     });
     expect(direct).toBe('duplicate');
-  }, 90_000);
+  });
 });

@@ -65,5 +65,5 @@ describe('a branch into a task group, in the local engine', () => {
     } finally {
       await pool.close();
     }
-  }, 60_000);
+  });
 });

@@ -90,5 +90,5 @@ describe('Local engine: container tasks', () => {
     expect(partial.code, partial.stderr).toBe(0);
     expect(partial.stdout).toMatch(/extract\s+success/);
     expect(existsSync(join(cwd, '.airstep'))).toBe(true);
-  }, 60_000);
+  });
 });

@@ -36,7 +36,7 @@ describe('Local engine: worker processes', () => {
     } finally {
       await pool.close();
     }
-  }, 60_000);
+  });
 });
 
 describe('Class: ProcessWorkerPool, warm workers', () => {

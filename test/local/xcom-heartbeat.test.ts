@@ -109,5 +109,5 @@ describe('Local engine: heartbeats from worker processes', () => {
     } finally {
       await pool.close();
     }
-  }, 30_000);
+  });
 });
