@@ -70,7 +70,9 @@ export function unlistedRunAsProblems(
   file: string,
   config: Pick<ProjectConfig, 'assumableRoleArns'>,
 ): Problem[] {
-  return unlistedRunAsRoles(compiled.tasks, config.assumableRoleArns).map(({ taskId, runAs }) => ({
+  // A runAs that is no role ARN is already a problem of the DAG itself.
+  const roles = compiled.tasks.filter((task) => task.runAs === undefined || ROLE_ARN.test(task.runAs));
+  return unlistedRunAsRoles(roles, config.assumableRoleArns).map(({ taskId, runAs }) => ({
     file,
     dagId: compiled.dagId,
     taskId,
