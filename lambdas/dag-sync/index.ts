@@ -42,6 +42,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     'subnetIds',
     'securityGroupIds',
     'assignPublicIp',
+    'assumableRoleArns',
   ]);
   const ecs = new ECSClient({});
   return {
@@ -63,6 +64,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     },
     schedules: { group: env.scheduleGroup, roleArn: env.schedulerRoleArn, triggerArn: env.triggerFunctionArn },
     evaluator: evaluatorOf(import.meta.url),
+    assumableRoleArns: JSON.parse(env.assumableRoleArns) as string[],
     stateMachineLogs: {
       logGroupArn: env.stateMachineLogGroupArn,
       level: env.stateMachineLogLevel as 'ALL' | 'ERROR' | 'FATAL',

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { STSClient } from '@aws-sdk/client-sts';
 import { taskMessageFromEnvironment } from '../../lib/runtime/fargate-task-environment.ts';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
@@ -35,6 +36,7 @@ export async function runFargateTry(env: NodeJS.ProcessEnv, options: FargateTryO
     sfn: new SFNClient({}),
     s3: new S3Client({}),
     dynamo: new DynamoDBClient({}),
+    sts: new STSClient({}),
     log: (line) =>
       console.log(JSON.stringify({ level: 'INFO', dagId: message.dagId, taskId: message.taskId, message: line })),
     pools: { table: stack.poolSlotsTable, capacities: JSON.parse(stack.pools) as Record<string, number> },

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 import { SqsRedelivery } from '../../lib/worker/sqs-redelivery.ts';
@@ -12,7 +13,12 @@ const logger = new Logger();
 const env = readStackEnv(['bucket', 'taskInstancesTable', 'poolSlotsTable', 'pools']);
 const redelivery = new SqsRedelivery(new SQSClient({}));
 // Clients live as long as the Lambda container: one connection pool for every message it handles.
-const clients = { sfn: new SFNClient({}), s3: new S3Client({}), dynamo: new DynamoDBClient({}) };
+const clients = {
+  sfn: new SFNClient({}),
+  s3: new S3Client({}),
+  dynamo: new DynamoDBClient({}),
+  sts: new STSClient({}),
+};
 
 /**
  * Task queues and the control queue: each message is one task try (or a gate or signal). A message whose

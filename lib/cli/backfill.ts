@@ -3,7 +3,7 @@ import { compileDag } from '../compiler/compile-dag.ts';
 import type { RunState } from '../compiler/run-states.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
-import { loadProjectConfig } from '../local/project-config.ts';
+import { loadProjectConfig, type ProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { resolveParams } from '../runtime/params.ts';
@@ -96,12 +96,15 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
       `${picked.value.file} › dag ${dag.id} › ${(error as { field?: string }).field ?? 'schedule'}: ${(error as Error).message}`,
     );
   }
-  let limits: LocalLimits;
+  let config: ProjectConfig;
   try {
-    limits = new LocalLimits((await loadProjectConfig()).pools);
+    config = await loadProjectConfig();
   } catch (error) {
     return refuse((error as Error).message);
   }
+  const unlisted = unlistedRunAsProblems(compiled.ir, picked.value.file, config);
+  if (unlisted.length > 0) return refuse(unlisted.map(formatProblem).join('\n'));
+  const limits = new LocalLimits(config.pools);
 
   const runs: BackfillRun[] = intervals.map((interval) => ({
     runId: runId('backfill', interval.logicalDate),

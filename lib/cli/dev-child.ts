@@ -7,6 +7,7 @@
 import { compileDag } from '../compiler/compile-dag.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
+import { loadProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { LocalLimits, type SlotRequest, SlotsOverCapacityError } from '../local/slot-limits.ts';
@@ -102,6 +103,8 @@ class ParentLimits extends LocalLimits {
 }
 
 function check(files: readonly string[]): void {
+  // `dev` itself read and checked the config before it started this process.
+  const config = loadProjectConfig().catch(() => ({ assumableRoleArns: [] }));
   const next = async (index: number): Promise<void> => {
     if (index >= files.length) return finish();
     const loaded = await loadDagFile(files[index]!);
@@ -122,6 +125,11 @@ function check(files: readonly string[]): void {
             (p) => `${loaded.file} › dag ${dag.id} › ${p.field}: ${p.message} (scheduled runs take the defaults)`,
           ),
         );
+        continue;
+      }
+      const unlisted = scheduled ? unlistedRunAsProblems(compiled.ir, loaded.file, await config) : [];
+      if (unlisted.length > 0) {
+        problems.push(...unlisted.map((p) => `${formatProblem(p)} (its scheduled runs are not run here)`));
         continue;
       }
       const unsupported = scheduled ? localRunProblems(compiled.ir, loaded.file) : [];

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
-import { loadProjectConfig } from '../local/project-config.ts';
+import { loadProjectConfig, type ProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { subDag } from '../local/sub-dag.ts';
@@ -69,6 +69,14 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   if (compiled.problems.length > 0) return refuse(compiled.problems.map(formatProblem).join('\n'));
   const unsupported = localRunProblems(compiled.ir, loaded.file);
   if (unsupported.length > 0) return refuse(unsupported.map(formatProblem).join('\n'));
+  let config: ProjectConfig;
+  try {
+    config = await loadProjectConfig();
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+  const unlisted = unlistedRunAsProblems(compiled.ir, loaded.file, config);
+  if (unlisted.length > 0) return refuse(unlisted.map(formatProblem).join('\n'));
 
   const confInput = await readConf(options.conf);
   if (!confInput.ok) return refuse(confInput.message);
@@ -90,12 +98,7 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     params: params.params,
     conf,
   });
-  let limits: LocalLimits;
-  try {
-    limits = new LocalLimits((await loadProjectConfig()).pools);
-  } catch (error) {
-    return refuse((error as Error).message);
-  }
+  const limits = new LocalLimits(config.pools);
   const store = new LocalStore();
   await store.recoverInterrupted();
   const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -11,7 +12,14 @@ export function registerValidateCommand(program: Command): void {
     .argument('[paths...]', 'DAG files or folders', ['dags'])
     .option('--json', 'print one JSON document')
     .action(async (paths: string[], options: { json?: boolean }) => {
-      const files = await compileFiles(paths);
+      const config = await loadProjectConfig();
+      const files = (await compileFiles(paths)).map((file) => ({
+        ...file,
+        problems: [
+          ...file.problems,
+          ...file.compiled.flatMap((dag) => unlistedRunAsProblems(dag.ir, file.file, config)),
+        ],
+      }));
       const problems = files.flatMap((file) => file.problems);
       if (options.json === true) {
         printJson({

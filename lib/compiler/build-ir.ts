@@ -103,7 +103,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const tasks = ids.map((id) => {
     const task = declared.tasks.get(id)!;
     const upstream = [...upstreamOf.get(id)!].sort();
-    return buildTask(task, upstream, keys.get(id)!, params, consumed, (problem) => {
+    return buildTask(task, upstream, keys.get(id)!, params, consumed, options.defaultArgs?.runAs, (problem) => {
       if (!inheritsBadDefault(task, problem.field)) at({ taskId: id, ...problem });
     });
   });
@@ -139,6 +139,7 @@ function buildTask(
   key: string,
   params: Record<string, ParamSpec>,
   consumed: Set<string>,
+  dagRunAs: string | undefined,
   at: (problem: { field?: string; message: string }) => void,
 ): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
@@ -190,6 +191,14 @@ function buildTask(
   if (options.pool !== undefined && !isWorker) {
     at({ field: 'pool', message: `pools hold worker slots; a ${spec.kind} step runs without a worker` });
   }
+  // Only code an Airstep worker runs can take a role; the DAG's defaultArgs may name one for its code tasks.
+  const runsCode = spec.kind === 'code' || spec.kind === 'poll_sensor';
+  if (options.runAs !== undefined && !runsCode && options.runAs !== dagRunAs) {
+    at({
+      field: 'runAs',
+      message: `a ${spec.kind} step runs no task code on a worker (it runs as ${spec.kind === 'container' ? 'the container task role' : "the state machine's role"}); runAs is for code tasks and poll sensors`,
+    });
+  }
   const executionTimeout = seconds(options.executionTimeout);
   const heartbeat = seconds(options.heartbeat);
   const sla = seconds(options.sla);
@@ -211,6 +220,7 @@ function buildTask(
     callbacks,
     ...(sla !== undefined ? { slaSeconds: sla } : {}),
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
+    ...(runsCode && options.runAs !== undefined ? { runAs: options.runAs } : {}),
   };
 }
 

@@ -74,6 +74,8 @@ export interface TaskCommonIR {
   readonly callbacks: readonly ('onFailure' | 'onSuccess' | 'onRetry')[];
   readonly slaSeconds?: number;
   readonly doc?: string;
+  /** The IAM role the task's code runs under (code tasks and poll sensors); unset: the worker's own role. */
+  readonly runAs?: string;
   /** Whether some downstream task reads this task's result, so the result must travel in the payload. */
   readonly xcomConsumed: boolean;
 }

@@ -77,6 +77,8 @@ export interface DagManifest {
     readonly slaSeconds?: number;
     readonly mapped: boolean;
     readonly groups: readonly string[];
+    /** The IAM role the worker assumes for the task's code; unset: the worker's own role. */
+    readonly runAs?: string;
   }>;
   readonly stats: {
     readonly states: number;
@@ -209,6 +211,7 @@ export function buildManifest(input: {
       ...(task.slaSeconds !== undefined ? { slaSeconds: task.slaSeconds } : {}),
       mapped: task.kind === 'code' && task.mapping !== undefined,
       groups: task.groups,
+      ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),
     })),
     stats: { states: input.states, definitionBytes: input.definitionBytes, transitions: input.transitions },
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { tryParseDuration } from '../sdk/duration.ts';
 import { PARAM_TYPES } from '../sdk/params.ts';
 import { TRIGGER_RULES } from '../sdk/trigger-rule.ts';
+import { ROLE_ARN } from './role-arn.ts';
 
 /**
  * zod schemas for what authors pass to the SDK. The SDK records options as given; these schemas check them all
@@ -50,6 +51,9 @@ export const taskOptionsSchema = z
     onRetry: callback,
     sla: duration,
     doc: z.string(),
+    runAs: z
+      .string({ error: (issue) => `must be an IAM role ARN, got ${JSON.stringify(issue.input)}` })
+      .regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)'),
   })
   .partial()
   .strict();

@@ -26,7 +26,7 @@ export interface TaskMessage {
 }
 
 /** The run-level part of the task context; it travels in the state payload as `$.ctx`. */
-export type RunContext = Omit<TaskContext, 'taskId' | 'mapIndex' | 'tryNumber' | 'log'>;
+export type RunContext = Omit<TaskContext, 'taskId' | 'mapIndex' | 'tryNumber' | 'log' | 'aws'>;
 
 /** The worker's answer: SendTaskSuccess with `{ output, try }`, or SendTaskFailure with an error name. */
 export type TaskOutcome =
@@ -112,6 +112,8 @@ export interface WorkerTask {
   readonly keepList: boolean;
   /** A branch's downstream tasks, each with the groups it is in (a branch may name a group). */
   readonly branchTargets?: ReadonlyArray<{ readonly id: string; readonly groups: readonly string[] }>;
+  /** The IAM role the worker assumes for the task's code (its credentials reach the code as `ctx.aws`). */
+  readonly runAs?: string;
 }
 
 /** The manifest's facts of each task, by task id, as a worker runs them (build it once per DAG version). */
@@ -135,6 +137,7 @@ export function workerTasksOf(manifest: DagManifest): ReadonlyMap<string, Worker
         ...(task.branchTargets !== undefined
           ? { branchTargets: task.branchTargets.map((id) => ({ id, groups: groups.get(id) ?? [] })) }
           : {}),
+        ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),
       },
     ]),
   );

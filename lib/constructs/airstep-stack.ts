@@ -17,6 +17,9 @@ export const EMULATOR_PROFILE_CONTEXT = 'airstep:emulatorProfile';
 /** Buckets the example DAGs in `dags/` read and write, from task code, native S3 steps and sensors. */
 export const EXAMPLE_DATA_BUCKETS = ['airstep-raw', 'airstep-processed', 'airstep-analytics'] as const;
 
+/** The role the default stack lets task code run under (`runAs`), in the stack's own account. */
+export const EXAMPLE_RUN_AS_ROLE = 'airstep-example-reader';
+
 /**
  * What the example DAGs reach besides the buckets (`dags/examples/native_steps.ts`): the `airstep-audit` table, the
  * `airstep-alerts` topic of the stack's account and region, and its default event bus. Create the table and the
@@ -26,6 +29,10 @@ function exampleData(stack: Stack): AirstepProps {
   return {
     dataBuckets: [...EXAMPLE_DATA_BUCKETS],
     dataTables: ['airstep-audit'],
+    // A role task code may run under (`runAs`): create it, trusting the worker roles, to use it.
+    assumableRoleArns: [
+      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: EXAMPLE_RUN_AS_ROLE }),
+    ],
     messageTargets: [stack.formatArn({ service: 'sns', resource: 'airstep-alerts' })],
     eventBuses: [
       stack.formatArn({

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROLE_ARN } from '../compiler/role-arn.ts';
 import { STACK_ENV } from '../stack-contract/stack-env.ts';
 import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
@@ -65,6 +66,15 @@ export interface AirstepProps extends DataAccessProps {
    */
   readonly stateMachineLogLevel?: 'ALL' | 'ERROR' | 'FATAL';
   /**
+   * IAM roles task code may run under (the `runAs` task option), e.g. roles in another account that reach its data:
+   * the Lambda and Fargate workers may `sts:AssumeRole` exactly these, and dag-sync refuses a DAG whose task names
+   * another (an import error naming the task and the role). Each role's trust policy must let the worker roles
+   * assume it.
+   * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+   * @default [] - no task may use `runAs`
+   */
+  readonly assumableRoleArns?: readonly string[];
+  /**
    * Deploy to an emulator instead of AWS: `'ministack'` makes the few differences MiniStack 1.5.33 needs to take
    * the template with `cdk deploy` and run its Lambdas (`npm run stack:local`), each for a reason
    * (see `EMULATOR_PROFILES`). Never set it for an AWS account: the template for AWS is the one without it.
@@ -122,6 +132,9 @@ export class Airstep extends Construct {
     this.namePrefix = prefix;
     this.dataBuckets = (props.dataBuckets ?? []).map(dataResourceName);
     this.dataTables = (props.dataTables ?? []).map(dataResourceName);
+    for (const arn of props.assumableRoleArns ?? [])
+      if (!Token.isUnresolved(arn) && !ROLE_ARN.test(arn))
+        throw new AirstepPropsError('assumableRoleArns', `assumableRoleArns: '${arn}' is not an IAM role ARN`);
     if (props.emulatorProfile !== undefined && !(props.emulatorProfile in EMULATOR_PROFILES))
       throw new AirstepPropsError(
         'emulatorProfile',
@@ -238,6 +251,8 @@ export class Airstep extends Construct {
     env('subnetIds', this.fargate.subnetIds.join(','), ['dagSync']);
     env('assignPublicIp', this.fargate.assignPublicIp ? 'ENABLED' : 'DISABLED', ['dagSync']);
     env('securityGroupIds', this.fargate.securityGroup.securityGroupId, ['dagSync']);
+    const assumable = props.assumableRoleArns ?? [];
+    env('assumableRoleArns', Stack.of(this).toJsonString(assumable), ['dagSync']);
 
     // dag-sync: reads DAG files, writes bundles, creates state machines and schedules, records DAGs and errors.
     bucket.grantRead(fns.dagSync, `${BUCKET_PREFIXES.dags}*`);
@@ -305,6 +320,11 @@ export class Airstep extends Construct {
     // A Fargate try takes and gives back its DAG's and its pool's slots (conditional updates of one item, and
     // consistent reads of it); it never scans the table (the recorder frees an ended run's slots).
     tables.poolSlots.grant(fargateTask.taskRole, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // runAs: both workers may assume exactly the roles the props list (dag-sync refuses any other).
+    if (assumable.length > 0) {
+      allow(fns.worker, ['sts:AssumeRole'], [...assumable]);
+      allow(fargateTask.taskRole, ['sts:AssumeRole'], [...assumable]);
+    }
     this.fargate.container.addEnvironment(STACK_ENV.bucket, bucket.bucketName);
     this.fargate.container.addEnvironment(STACK_ENV.taskInstancesTable, tables.taskInstances.tableName);
     this.fargate.container.addEnvironment(STACK_ENV.poolSlotsTable, tables.poolSlots.tableName);

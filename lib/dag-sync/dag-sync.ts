@@ -7,6 +7,7 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
 import { MANIFEST_VERSION } from '../compiler/manifest.ts';
+import { unlistedRunAsRoles } from '../compiler/role-arn.ts';
 import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { BUNDLE_ROOT, bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
@@ -40,6 +41,8 @@ export interface DagSyncDeps {
   readonly lease?: { readonly seconds: number; readonly waitMs: number };
   /** Roles and logs for the task definitions of `container` tasks; without them such DAGs are refused. */
   readonly containers?: ContainerTaskSettings;
+  /** The IAM roles the stack's workers may assume (`runAs`); a DAG naming another is refused. @default [] */
+  readonly assumableRoleArns?: readonly string[];
   readonly now?: () => Date;
 }
 
@@ -140,6 +143,17 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
         ...containers.map(
           (container) =>
             `${change.key} › dag ${compiled.dagId} › task ${container.taskKey} › image: this stack cannot run container images (no container task settings)`,
+        ),
+      );
+      continue;
+    }
+    // A role the workers may not assume would fail every try of the task: refuse it before anything is deployed.
+    const unlisted = unlistedRunAsRoles(compiled.manifest?.tasks ?? [], deps.assumableRoleArns ?? []);
+    if (unlisted.length > 0) {
+      errors.push(
+        ...unlisted.map(
+          ({ taskId, runAs }) =>
+            `${change.key} › dag ${compiled.dagId} › task ${taskId} › runAs: this stack's workers may not assume ${runAs} (list it in the Airstep construct's assumableRoleArns)`,
         ),
       );
       continue;

@@ -1,19 +1,25 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ROLE_ARN, unlistedRunAsRoles } from '../compiler/role-arn.ts';
 import { AirstepError } from '../errors/airstep-error.ts';
+import type { Problem } from '../sdk/errors.ts';
 
 /**
- * `airstep.config.json` at the project root: settings that belong to no single DAG. Today: pool sizes
- * (`{ "pools": { "warehouse": 3 } }`), shared by every DAG that names the pool.
+ * `airstep.config.json` at the project root: settings that belong to no single DAG. Pool sizes
+ * (`{ "pools": { "warehouse": 3 } }`), shared by every DAG that names the pool, and the IAM roles tasks may run
+ * under (`"assumableRoleArns": ["arn:aws:iam::…:role/…"]`, the construct's prop of the same name).
  */
-const CONFIG_FILE = 'airstep.config.json';
+export const CONFIG_FILE = 'airstep.config.json';
 
 const configSchema = z.strictObject({
   $schema: z.string().optional(),
   pools: z
     .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'pool names are 1-64 letters, digits, _ or -'), z.int().min(1))
     .default({}),
+  assumableRoleArns: z
+    .array(z.string().regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)'))
+    .default([]),
 });
 
 export type ProjectConfig = z.infer<typeof configSchema>;
@@ -36,7 +42,7 @@ export async function loadProjectConfig(dir = '.'): Promise<ProjectConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { pools: {} };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { pools: {}, assumableRoleArns: [] };
     throw error;
   }
   let json: unknown;
@@ -53,4 +59,24 @@ export async function loadProjectConfig(dir = '.'): Promise<ProjectConfig> {
     );
   }
   return parsed.data;
+}
+
+/**
+ * A task whose `runAs` role the project does not list: locally the task runs with the default credentials, so
+ * nothing would fail here that fails in the cloud; the list keeps the two the same.
+ */
+export function unlistedRunAsProblems(
+  compiled: { readonly dagId: string; readonly tasks: ReadonlyArray<{ readonly id: string; readonly runAs?: string }> },
+  file: string,
+  config: Pick<ProjectConfig, 'assumableRoleArns'>,
+): Problem[] {
+  // A runAs that is no role ARN is already a problem of the DAG itself.
+  const roles = compiled.tasks.filter((task) => task.runAs === undefined || ROLE_ARN.test(task.runAs));
+  return unlistedRunAsRoles(roles, config.assumableRoleArns).map(({ taskId, runAs }) => ({
+    file,
+    dagId: compiled.dagId,
+    taskId,
+    field: 'runAs',
+    message: `${runAs} is not a role this project may assume: list it in ${CONFIG_FILE} "assumableRoleArns" (and in the Airstep construct's assumableRoleArns for the cloud)`,
+  }));
 }

@@ -1,6 +1,8 @@
 import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
+import type { AwsCredentials } from '../sdk/context.ts';
 import { type Dag, taskFunctionOf } from '../sdk/dag.ts';
 import { NonRetryableError } from '../sdk/errors.ts';
+import { taskAws } from './task-aws.ts';
 import { offloadResult, resolveRefs, type XComStore } from './xcom.ts';
 
 export interface TaskTryOptions {
@@ -12,6 +14,11 @@ export interface TaskTryOptions {
    * timer shares the task's event loop, so a task that blocks it stops heartbeating and times out, as on AWS.
    */
   readonly heartbeat?: { readonly everyMs: number; readonly send: () => unknown };
+  /**
+   * The credentials of the task's `runAs` role for this try (the cloud workers assume it with STS). Without it, or
+   * for a task without `runAs`, `ctx.aws` uses the default credentials (the local engine). A failure fails the try.
+   */
+  readonly assumeRole?: (roleArn: string) => Promise<AwsCredentials>;
 }
 
 /**
@@ -36,7 +43,7 @@ export async function runTaskTry(
       : fail('NonRetryableError', `task '${message.taskId}' is a ${task.kind} step, not worker code`);
   }
   const log = options.log ?? (() => undefined);
-  const ctx = {
+  const context = {
     ...message.ctx,
     taskId: message.taskId,
     mapIndex: message.mapIndex,
@@ -51,6 +58,15 @@ export async function runTaskTry(
         )
       : undefined;
   try {
+    const { runAs } = task;
+    const ctx = {
+      ...context,
+      aws: taskAws(
+        runAs !== undefined && options.assumeRole !== undefined
+          ? { roleArn: runAs, credentials: await options.assumeRole(runAs) }
+          : undefined,
+      ),
+    };
     const store = options.xcom?.store;
     const resolve = async <T>(value: T): Promise<T> =>
       store === undefined ? value : ((await resolveRefs(value, store)) as T);

@@ -31,4 +31,31 @@ export interface TaskContext<P = Record<string, unknown>> {
   readonly tryNumber: number;
   /** Writes a line to this try's log. */
   log(...values: unknown[]): void;
+  /**
+   * AWS clients for the task's code: with the credentials of the task's `runAs` role when it has one (the worker
+   * assumed it for this try), the worker's own otherwise. Locally, always the default credentials.
+   */
+  readonly aws: TaskAws;
+}
+
+/** Temporary credentials of an assumed role, as AWS SDK v3 clients take them. */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** What `ctx.aws` gives task code. */
+export interface TaskAws {
+  /** The role the try runs under (`runAs`); undefined: the worker's own credentials. */
+  readonly roleArn?: string;
+  /** The assumed role's credentials; undefined: the default credential chain. */
+  readonly credentials?: AwsCredentials;
+  /**
+   * An AWS SDK v3 client with these credentials (and `AWS_ENDPOINT_URL`, path-style, when set): `ctx.aws.client(S3Client)`.
+   * `config` is passed on and wins over both.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: each SDK client class takes its own config type
+  client<C>(ClientClass: new (config: any) => C, config?: Record<string, unknown>): C;
 }

@@ -1,4 +1,4 @@
-export type { RunType, TaskContext } from './context.ts';
+export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
 export { type Duration, parseDuration, tryParseDuration } from './duration.ts';
 export {

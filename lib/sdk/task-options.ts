@@ -43,6 +43,14 @@ export interface TaskOptions {
   readonly sla?: Duration;
   /** Markdown shown with the task. */
   readonly doc?: string;
+  /**
+   * An IAM role the task's code runs under (`arn:aws:iam::<account>:role/<name>`), e.g. for data in another
+   * account: the worker assumes it and `ctx.aws` makes clients with its credentials. The stack (the construct's
+   * `assumableRoleArns`) or, locally, `airstep.config.json` must list it. Applies to tasks that run code on a
+   * worker (code tasks and poll sensors); in the DAG's `defaultArgs` other steps ignore it.
+   * @default the worker's own role
+   */
+  readonly runAs?: string;
 }
 
 /** Where a code task's function runs. */

@@ -39,6 +39,8 @@ export const STACK_ENV = {
   stateMachineLogLevel: 'AIRSTEP_STATE_MACHINE_LOG_LEVEL',
   /** JSON object: pool name -> slots. */
   pools: 'AIRSTEP_POOLS',
+  /** JSON array: the IAM roles task code may run under (`runAs`); dag-sync refuses a DAG naming another. */
+  assumableRoleArns: 'AIRSTEP_ASSUMABLE_ROLE_ARNS',
 } as const;
 
 export type StackEnvKey = keyof typeof STACK_ENV;

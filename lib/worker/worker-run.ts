@@ -7,6 +7,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { DagManifest } from '../compiler/manifest.ts';
 import { type TaskMessage, type WorkerTask, workerTasksOf } from '../compiler/worker-contract.ts';
 import { bundleKey, DagNotInBundleError, loadBundle, manifestKey } from '../runtime/dag-bundle.ts';
@@ -14,6 +15,7 @@ import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
 import { PoolTooSmallError } from './pool-slots.ts';
+import { assumeRunAs, RunAsError } from './run-as.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
 import { releaseAll, slotClaimsOf, takeAll } from './slot-claims.ts';
 
@@ -25,6 +27,8 @@ export interface WorkerDeps {
   readonly sfn: SFNClient;
   readonly s3: S3Client;
   readonly dynamo: DynamoDBClient;
+  /** Assumes a task's `runAs` role for each of its tries; without it such a try fails. */
+  readonly sts?: STSClient;
   readonly log?: (line: string) => void;
   /** Pool slots (table and sizes); without it neither pools nor the DAG's maxActiveTasks are enforced. */
   readonly pools?: { readonly table: string; readonly capacities: Readonly<Record<string, number>> };
@@ -163,6 +167,10 @@ async function runAndAnswer(
   const outcome = await runTaskTry(dag, task, message, {
     ...(deps.log !== undefined ? { log: deps.log } : {}),
     xcom: { store: new S3XComStore(s3, deps.bucket) },
+    assumeRole: async (roleArn) => {
+      if (deps.sts === undefined) throw new RunAsError(roleArn, 'this worker has no STS client');
+      return assumeRunAs(deps.sts, roleArn, { dagId: message.dagId, taskId: message.taskId, runId: message.ctx.runId });
+    },
     ...(heartbeatSeconds !== undefined
       ? {
           heartbeat: {

@@ -2,11 +2,13 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Airstep, type AirstepProps } from '../../lib/constructs/airstep.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { actionsOf, CDK_CONTEXT, type Json, resourcesOf, StackTemplate, synthOutdir } from './stack-template.ts';
 
+const READER = 'arn:aws:iam::999988887777:role/data-reader';
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/example/airstep-worker:1');
 
 /**
@@ -44,6 +46,7 @@ describe('Construct: Airstep — props', () => {
         messageTargets: ['arn:aws:sns:eu-west-1:111122223333:done'],
         eventBuses: ['arn:aws:events:eu-west-1:111122223333:event-bus/data'],
         pools: { warehouse: 3 },
+        assumableRoleArns: [READER, 'arn:aws:iam::444455556666:role/etl/writer'],
       },
       (stack) =>
         new ec2.Vpc(stack, 'Own', {
@@ -135,6 +138,29 @@ describe('Construct: Airstep — props', () => {
     }
   });
 
+  it('lets exactly the two workers assume exactly the roles runAs may name, and tells dag-sync which they are', () => {
+    const { airstep, t } = custom;
+    const fns = airstep.functions.functions;
+    const assumable = (role: IConstruct) =>
+      t
+        .statementsOf(role)
+        .filter((statement) => actionsOf(statement).some((action) => action.startsWith('sts:')))
+        .map((statement) => ({ actions: actionsOf(statement), resources: resourcesOf(statement) }));
+    const listed = { actions: ['sts:AssumeRole'], resources: [READER, 'arn:aws:iam::444455556666:role/etl/writer'] };
+    expect(assumable(fns.worker.role!)).toEqual([listed]);
+    expect(assumable(airstep.fargate.taskDefinition.taskRole)).toEqual([listed]);
+    for (const role of [
+      fns.dagSync.role!,
+      fns.trigger.role!,
+      fns.recorder.role!,
+      airstep.stateMachineRole.role,
+      airstep.fargate.containerTaskRole,
+    ])
+      expect(assumable(role), role.node.path).toEqual([]);
+    const dagSyncEnv = t.resource(fns.dagSync).Properties.Environment.Variables;
+    expect(JSON.parse(dagSyncEnv[STACK_ENV.assumableRoleArns])).toEqual(listed.resources);
+  });
+
   it('runs Fargate tasks in the private subnets of a VPC you bring, without a public IP', () => {
     const { airstep, t } = custom;
     t.template.resourceCountIs('AWS::EC2::VPC', 1);
@@ -171,5 +197,8 @@ describe('Construct: Airstep — props', () => {
       'workerTimeout cannot exceed 15 minutes (the Lambda limit)',
     );
     expect(airstep({ namePrefix: 'team_a' })).toThrow("namePrefix 'team_a' must be 1-20 letters, digits or -");
+    expect(airstep({ assumableRoleArns: ['arn:aws:iam::999988887777:user/someone'] })).toThrow(
+      "assumableRoleArns: 'arn:aws:iam::999988887777:user/someone' is not an IAM role ARN",
+    );
   });
 });

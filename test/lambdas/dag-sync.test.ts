@@ -77,6 +77,7 @@ async function pendingEvent(expected: number): Promise<{ event: SQSEvent; messag
   expect(messages).toHaveLength(expected);
   return { event: sqsEvent(messages.map((message) => message.Body!)), messages };
 }
+const stateMachineArn = (dagId: string) => `arn:aws:states:${region}:123456789012:stateMachine:airstep-${dagId}`;
 const sqsEvent = (bodies: string[]): SQSEvent =>
   ({
     Records: bodies.map((body, index) => ({
@@ -145,6 +146,7 @@ beforeAll(async () => {
     [STACK_ENV.subnetIds]: 'subnet-1,subnet-2',
     [STACK_ENV.securityGroupIds]: 'sg-1',
     [STACK_ENV.assignPublicIp]: 'ENABLED',
+    [STACK_ENV.assumableRoleArns]: JSON.stringify(['arn:aws:iam::444455556666:role/data-reader']),
   });
   handler = asRole('dagSync', (await import('../../lambdas/dag-sync/index.ts')).handler, { bucket: BUCKET });
 });
@@ -403,6 +405,32 @@ describe('dag-sync Lambda', () => {
     expect(await syncDagFile(change!, patient)).toMatchObject({ outcome: 'deployed', dags: ['sync_held'] });
     await takeLease(fileLease(dynamo(), tables.dags, file, { holder: 'next', seconds: 60, waitMs: 0 }));
   });
+
+  it("refuses a DAG whose task runs as a role the stack's workers may not assume, and deploys the one that names a listed role", async () => {
+    await upload(
+      'dags/run_as.ts',
+      `import { dag } from 'airstep';
+const listed = dag({ id: 'run_as_listed', defaultArgs: { runAs: 'arn:aws:iam::444455556666:role/data-reader' } });
+listed.task('read', async () => 1);
+const unlisted = dag({ id: 'run_as_unlisted' });
+unlisted.task('fine', async () => 1);
+unlisted.task('write', { runAs: 'arn:aws:iam::444455556666:role/data-writer' }, async () => 2);
+export { listed, unlisted };
+`,
+    );
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect(await importError('dags/run_as.ts')).toEqual([
+      "dags/run_as.ts › dag run_as_unlisted › task write › runAs: this stack's workers may not assume arn:aws:iam::444455556666:role/data-writer (list it in the Airstep construct's assumableRoleArns)",
+    ]);
+    expect(await readDagRecord(dynamo(), tables.dags, 'run_as_unlisted')).toBeUndefined();
+    expect(
+      await sfn
+        .send(new DescribeStateMachineCommand({ stateMachineArn: stateMachineArn('run_as_unlisted') }))
+        .catch((error: Error) => error.name),
+    ).toBe('StateMachineDoesNotExist');
+    expect(await readDagRecord(dynamo(), tables.dags, 'run_as_listed')).toMatchObject({ disabled: false });
+  });
+
   it("leaves alone the schedules of a DAG whose id starts with another's id and '--'", async () => {
     // Schedules are named `<dagId>--<n>`: listing `etl--` also lists `etl--1--0`, which belongs to `etl--1`.
     const scheduled = (id: string) => `import { dag } from 'airstep';

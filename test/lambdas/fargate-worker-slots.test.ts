@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -23,6 +23,7 @@ import { dagSlotsItem } from '../../lib/worker/slot-claims.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import fargateCapped from '../fixtures/lambdas/fargate_capped.ts';
 import fargatePooled from '../fixtures/lambdas/fargate_pooled.ts';
+import fargateRunAs from '../fixtures/lambdas/fargate_run_as.ts';
 import { containerEnvironment, ecsRunTaskOnSqs, type RunTaskRequest } from '../helpers/ecs-run-task-on-sqs.ts';
 import { manualContext } from '../helpers/run-context.ts';
 import { storeDagVersion } from '../helpers/stored-dag-version.ts';
@@ -199,4 +200,21 @@ describe('Fargate worker on moto: slots', () => {
     expect(await slots.used('warehouse')).toBe(0);
     expect(await slots.used(dagSlotsItem('fargate_pooled'))).toBe(0);
   }, 180_000);
+
+  it('runs a Fargate try under its runAs role: the container assumes it, as the Fargate task role may, and its code reads a data bucket with those credentials', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'airstep-raw' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'airstep-raw', Key: 'weather/2026-11-22.json', Body: '{}' }));
+    const { described, results, log } = await runOnMoto('test/fixtures/lambdas/fargate_run_as.ts', fargateRunAs, ['a']);
+
+    expect(described.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    expect(results).toEqual(['answered']);
+    const seen = log.filter((line) => line.startsWith('seen ')).map((line) => JSON.parse(line.slice(5)));
+    expect(seen).toEqual([
+      {
+        roleArn: 'arn:aws:iam::111122223333:role/airstep-example-reader',
+        accessKeyId: expect.stringMatching(/^ASIA/),
+        keys: ['weather/2026-11-22.json'],
+      },
+    ]);
+  }, 150_000);
 });
