@@ -1,24 +1,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { evaluateIfAsked, evaluatorOf } from '../../lib/dag-sync/dag-evaluator.ts';
 import type { DagSyncDeps } from '../../lib/dag-sync/dag-sync.ts';
 import { syncDagBatch } from '../../lib/dag-sync/dag-sync-batch.ts';
+import { lambdaEvaluator } from '../../lib/dag-sync/evaluator-client.ts';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
-
-// This bundle is also the evaluating child process dag-sync starts for each DAG file (AIRSTEP_EVALUATE set).
-const evaluating = await evaluateIfAsked();
 
 const logger = new Logger();
 
-/**
- * The handler's clients and settings, made once per Lambda container at its first event (not at import: this
- * bundle is also the evaluating child, which has no environment and makes no AWS call).
- */
+/** The handler's clients and settings, made once per Lambda container at its first event. */
 let dependencies: Promise<DagSyncDeps> | undefined;
 
 async function makeDependencies(): Promise<DagSyncDeps> {
@@ -43,6 +38,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     'securityGroupIds',
     'assignPublicIp',
     'assumableRoleArns',
+    'evaluatorFunction',
   ]);
   const ecs = new ECSClient({});
   return {
@@ -63,7 +59,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
       assignPublicIp: env.assignPublicIp,
     },
     schedules: { group: env.scheduleGroup, roleArn: env.schedulerRoleArn, triggerArn: env.triggerFunctionArn },
-    evaluator: evaluatorOf(import.meta.url),
+    evaluate: lambdaEvaluator(new LambdaClient({}), env.evaluatorFunction),
     assumableRoleArns: JSON.parse(env.assumableRoleArns) as string[],
     stateMachineLogs: {
       logGroupArn: env.stateMachineLogGroupArn,
@@ -81,7 +77,6 @@ async function makeDependencies(): Promise<DagSyncDeps> {
 
 /** S3 events for `dags/` (through SQS): each changed DAG file is synced; a message that failed is retried by SQS. */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  if (evaluating) return { batchItemFailures: [] };
   dependencies ??= makeDependencies();
   const deps = await dependencies;
   const failed = await syncDagBatch(

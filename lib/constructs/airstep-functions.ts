@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -45,67 +46,109 @@ export interface AirstepFunctionsProps {
 }
 
 /**
- * The four Lambdas, each a thin handler in `lambdas/<name>/index.ts` bundled by esbuild (never Docker): Node 24
+ * The four Lambdas and dag-sync's evaluator, each a thin handler in `lambdas/<name>/index.ts` bundled by esbuild (never Docker): Node 24
  * on ARM, X-Ray tracing, JSON logs. dag-sync reads the dag events queue; the worker reads the task queues and
  * the control queue and reports partial batch failures; trigger (invoked by schedules) and recorder (invoked by an
  * EventBridge rule) run asynchronously, so an event they fail on three times is kept in the failed-events queue.
- * Environment is set by the `Airstep` construct.
+ * Environment is set by the `Airstep` construct. The evaluator runs DAG code for dag-sync: it has no Airstep
+ * variables, no tracing and a role that may only write its own logs.
  */
 export class AirstepFunctions extends Construct {
   readonly functions: Record<FunctionName, NodejsFunction>;
   readonly logGroups: Record<FunctionName, logs.LogGroup>;
+  /** Evaluates and compiles one DAG file per synchronous invocation from dag-sync (lambdas/dag-evaluator). */
+  readonly evaluator: NodejsFunction;
+  readonly evaluatorLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: AirstepFunctionsProps) {
     super(scope, id);
     const logGroups: Partial<Record<FunctionName, logs.LogGroup>> = {};
+    const logGroupOf = (name: string) =>
+      new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
     const make = (name: FunctionName, timeout: Duration, memorySize: number, invokedAsync = false) => {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      });
+      const logGroup = logGroupOf(name);
       logGroups[name] = logGroup;
-      return new NodejsFunction(this, name[0]!.toUpperCase() + name.slice(1), {
-        entry: join(ROOT, 'lambdas', ENTRY_FOLDER[name], 'index.ts'),
-        handler: 'handler',
-        projectRoot: ROOT,
-        depsLockFilePath: join(ROOT, 'package-lock.json'),
-        runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.ARM_64,
+      return this.makeFunction(name[0]!.toUpperCase() + name.slice(1), ENTRY_FOLDER[name], props, {
         timeout,
         memorySize,
         tracing: lambda.Tracing.ACTIVE,
-        loggingFormat: lambda.LoggingFormat.JSON,
         logGroup,
-        ...(props.layers !== undefined ? { layers: [...props.layers] } : {}),
         ...(invokedAsync ? { deadLetterQueue: props.failedEvents } : {}),
         environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[name] },
-        bundling: {
-          format: OutputFormat.ESM,
-          minify: true,
-          sourceMap: true,
-          target: 'node22',
-          // The Node runtime ships AWS SDK v3; ESM bundles still need `require` for CommonJS dependencies.
-          // esbuild is only the Node 20 fallback for type stripping (strip-types.ts); Node 24 strips types itself.
-          externalModules: ['@aws-sdk/*', 'esbuild'],
-          banner:
-            "import { createRequire as __airstepRequire } from 'module'; const require = __airstepRequire(import.meta.url);",
-        },
       });
     };
     const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
     this.functions = {
-      // 1769 MB is one full vCPU: evaluating and bundling a DAG file is CPU-bound.
+      // 1769 MB is one full vCPU: stripping types of (and, on Node 20, bundling) a DAG file is CPU-bound.
       dagSync: make('dagSync', props.dagSyncTimeout ?? Duration.minutes(5), 1769),
       worker: make('worker', workerTimeout, props.workerMemoryMb ?? 1024),
       trigger: make('trigger', Duration.seconds(30), 512, true),
       recorder: make('recorder', Duration.minutes(1), 512, true),
     };
     this.logGroups = logGroups as Record<FunctionName, logs.LogGroup>;
+
+    // DAG code runs in the evaluator: its role may write its own log streams and nothing else (no X-Ray either).
+    this.evaluatorLogs = logGroupOf('dagEvaluator');
+    const evaluatorRole = new iam.Role(this, 'DagEvaluatorRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Airstep DAG evaluator: writes its own logs, nothing else (DAG code runs under it)',
+    });
+    evaluatorRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.evaluatorLogs.logGroupArn],
+      }),
+    );
+    this.evaluator = this.makeFunction('DagEvaluator', 'dag-evaluator', props, {
+      // The evaluating process has 10 s to import and compile a file; the rest is its start and the answer.
+      timeout: Duration.minutes(1),
+      // One full vCPU: compiling a big DAG is CPU-bound.
+      memorySize: 1769,
+      role: evaluatorRole,
+      logGroup: this.evaluatorLogs,
+      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'airstep-dag-evaluator' },
+    });
+
     this.functions.dagSync.addEventSource(
       new SqsEventSource(props.dagEvents, { batchSize: 10, reportBatchItemFailures: true }),
     );
     for (const queue of props.workerQueues) {
       this.functions.worker.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }));
     }
+  }
+
+  /** One of the stack's functions: `lambdas/<folder>/index.ts`, bundled by esbuild, Node 24 on ARM, JSON logs. */
+  private makeFunction(
+    id: string,
+    folder: string,
+    props: AirstepFunctionsProps,
+    options: Pick<
+      lambda.FunctionOptions,
+      'timeout' | 'memorySize' | 'tracing' | 'role' | 'deadLetterQueue' | 'environment'
+    > & { logGroup: logs.ILogGroup },
+  ): NodejsFunction {
+    return new NodejsFunction(this, id, {
+      entry: join(ROOT, 'lambdas', folder, 'index.ts'),
+      handler: 'handler',
+      projectRoot: ROOT,
+      depsLockFilePath: join(ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      ...options,
+      ...(props.layers !== undefined ? { layers: [...props.layers] } : {}),
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        // The Node runtime ships AWS SDK v3; ESM bundles still need `require` for CommonJS dependencies.
+        // esbuild is only the Node 20 fallback for type stripping (strip-types.ts); Node 24 strips types itself.
+        externalModules: ['@aws-sdk/*', 'esbuild'],
+        banner:
+          "import { createRequire as __airstepRequire } from 'module'; const require = __airstepRequire(import.meta.url);",
+      },
+    });
   }
 
   /** Sets an Airstep variable on the named functions (see `lib/stack-contract/stack-env.ts`). */

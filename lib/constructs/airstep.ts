@@ -241,6 +241,7 @@ export class Airstep extends Construct {
     env('scheduleGroup', this.schedules.group.name!, ['dagSync']);
     env('schedulerRoleArn', this.schedules.invokeRole.roleArn, ['dagSync']);
     env('triggerFunctionArn', fns.trigger.functionArn, ['dagSync']);
+    env('evaluatorFunction', this.functions.evaluator.functionName, ['dagSync']);
     env('alertsTopicArn', this.alerts.topic.topicArn, ['recorder']);
     env('ecsClusterArn', this.fargate.cluster.clusterArn, ['dagSync']);
     // The family, not a revision: a stack update that registers a new revision needs no DAG re-synced.
@@ -259,6 +260,8 @@ export class Airstep extends Construct {
     bucket.grantPut(fns.dagSync, `${BUCKET_PREFIXES.artifacts}*`);
     tables.dags.grantReadWriteData(fns.dagSync);
     tables.importErrors.grantReadWriteData(fns.dagSync);
+    // DAG code runs in the evaluator, never in dag-sync: dag-sync only invokes it and checks its answer.
+    allow(fns.dagSync, ['lambda:InvokeFunction'], [this.functions.evaluator.functionArn]);
     allow(
       fns.dagSync,
       [

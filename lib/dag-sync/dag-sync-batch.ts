@@ -8,7 +8,7 @@ export interface DagEventMessage {
 }
 
 export interface DagSyncBatchOptions {
-  /** Files synced at once (each evaluation is a child process). @default 4 */
+  /** Files synced at once (each evaluation is an invocation of the evaluator Lambda). @default 4 */
   readonly concurrency?: number;
   readonly onResult?: (result: SyncResult) => void;
   readonly onError?: (messageId: string, change: DagFileChange | undefined, error: unknown) => void;

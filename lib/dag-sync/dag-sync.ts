@@ -1,6 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -10,7 +8,7 @@ import { MANIFEST_VERSION } from '../compiler/manifest.ts';
 import { unlistedRunAsRoles } from '../compiler/role-arn.ts';
 import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
-import { BUNDLE_ROOT, bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
+import { bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { checkCompiledDags } from './check-compiled-dag.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
@@ -18,7 +16,7 @@ import type { DagFileChange } from './dag-file-change.ts';
 import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
 import { disableSchedules, setSchedules } from './dag-schedules.ts';
-import { type EvaluateLimits, evaluateDagSource } from './evaluate-dag-source.ts';
+import type { DagEvaluator } from './evaluator-client.ts';
 import { deployStateMachine } from './state-machine-deploy.ts';
 import { stripTypes } from './strip-types.ts';
 
@@ -32,9 +30,8 @@ export interface DagSyncDeps {
   readonly stateMachineRoleArn: string;
   readonly placeholders: Omit<PlaceholderValues, 'dagVersion'>;
   readonly schedules: { readonly group: string; readonly roleArn: string; readonly triggerArn: string };
-  /** The module that evaluates DAG files in a child process (see dag-evaluator.ts). */
-  readonly evaluator: { readonly module: string; readonly execArgv?: readonly string[] };
-  readonly limits?: EvaluateLimits;
+  /** Where DAG code runs: the evaluator Lambda (evaluator-client.ts), never dag-sync's own process. */
+  readonly evaluate: DagEvaluator;
   /** Where state machines log (CloudWatch Logs) and how much; without it they do not log. */
   readonly stateMachineLogs?: { readonly logGroupArn: string; readonly level: 'ALL' | 'ERROR' | 'FATAL' };
   /** How long a sync holds its file, and how long it waits for another's hold (see leaseFile). */
@@ -59,7 +56,8 @@ export type SyncResult =
   | { readonly file: string; readonly outcome: 'stale'; readonly dags: string[] };
 
 /**
- * Makes one DAG file live: checks its imports, evaluates it in a child process with limits, compiles, stores the
+ * Makes one DAG file live: checks its imports, has it evaluated and compiled by the evaluator (a Lambda whose role
+ * may only write its logs), checks what that claims, stores the
  * bundle under `artifacts/<dag>/<version>/`, creates or updates the state machine (a new published version behind
  * the `live` alias, so running executions finish on theirs), sets its schedules and records the DAG. A file that
  * fails is recorded as an import error and leaves every other DAG — and its own last good version — untouched.
@@ -102,10 +100,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
   } catch (error) {
     return importError(change.key, [`cannot read it as TypeScript: ${(error as Error).message.split('\n')[0]}`], deps);
   }
-  const path = join(BUNDLE_ROOT, 'sources', version, `${basename(change.key).replace(/\.[^.]+$/, '')}.mjs`);
-  await mkdir(join(path, '..'), { recursive: true });
-  await writeFile(path, javascript);
-  const evaluation = await evaluateDagSource(path, deps.evaluator, deps.limits);
+  const evaluation = await deps.evaluate({ file: change.key, source: javascript });
   if (!evaluation.ok) return importError(change.key, [evaluation.error], deps);
   // DAG code ran where the answer was made: nothing of a file deploys unless all it claims is what Airstep compiles.
   const forged = checkCompiledDags(evaluation.dags, {

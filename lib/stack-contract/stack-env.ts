@@ -23,6 +23,8 @@ export const STACK_ENV = {
   scheduleGroup: 'AIRSTEP_SCHEDULE_GROUP',
   schedulerRoleArn: 'AIRSTEP_SCHEDULER_ROLE_ARN',
   triggerFunctionArn: 'AIRSTEP_TRIGGER_FUNCTION_ARN',
+  /** The Lambda dag-sync hands each DAG file to for evaluation (name or ARN); its role may only write its logs. */
+  evaluatorFunction: 'AIRSTEP_EVALUATOR_FUNCTION',
   alertsTopicArn: 'AIRSTEP_ALERTS_TOPIC_ARN',
   ecsClusterArn: 'AIRSTEP_ECS_CLUSTER_ARN',
   workerTaskDefinition: 'AIRSTEP_WORKER_TASK_DEFINITION',

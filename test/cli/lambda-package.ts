@@ -14,8 +14,10 @@ export async function lambdaPackage(entry: string): Promise<Uint8Array> {
     format: 'esm',
     write: false,
     logLevel: 'silent',
-    // CommonJS dependencies bundled into an ES module still call `require`.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    // CommonJS dependencies bundled into an ES module still call `require` (under a name the code cannot be using).
+    banner: {
+      js: "import { createRequire as __airstepRequire } from 'node:module'; const require = __airstepRequire(import.meta.url);",
+    },
   });
   return zipPackage({ 'index.mjs': Buffer.from(bundled.outputFiles[0]!.contents) });
 }

@@ -305,9 +305,50 @@ describe('Construct: Airstep — Lambdas', () => {
       expect(zipped, `${name} zipped package`).toBeLessThanOrEqual(1_000_000);
       expect(readFileSync(join(folder, 'index.mjs'), 'utf8'), name).toContain('sourceMappingURL=index.mjs.map');
     }
-    // Four distinct bundles, not one asset shared by all.
-    expect(new Set(FUNCTION_NAMES.map((name) => fnResource(name).Properties.Code.S3Key)).size).toBe(4);
+    // Four distinct bundles, not one asset shared by all, and the evaluator's apart from them.
+    const keys = new Set(FUNCTION_NAMES.map((name) => fnResource(name).Properties.Code.S3Key));
+    expect(keys.size).toBe(4);
+    expect(keys).not.toContain(t.resource(airstep().functions.evaluator).Properties.Code.S3Key);
     expect(Object.keys(sizes)).toHaveLength(4);
+  });
+
+  it('runs DAG code in an evaluator whose role may write its own logs and nothing else; only dag-sync invokes it', () => {
+    const { evaluator, evaluatorLogs } = airstep().functions;
+    const { Properties: p } = t.resource(evaluator);
+    expect(p.Handler).toBe('index.handler');
+    expect(p.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: t.id(evaluatorLogs) } });
+    // No X-Ray (its role could not write traces) and no Airstep variables: it is told nothing about the stack.
+    expect(p.TracingConfig).toBeUndefined();
+    expect(Object.keys(p.Environment.Variables).filter((key) => key.startsWith('AIRSTEP_'))).toEqual([]);
+    const role = t.resource(evaluator.role!);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+    expect(t.statementsOf(evaluator.role!)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [t.id(evaluatorLogs), 'Arn'] },
+      },
+    ]);
+    // dag-sync is the one role that may invoke it, on the function itself (no version, no other function).
+    const invokers = t
+      .resources('AWS::IAM::Policy')
+      .filter(([, policy]) =>
+        (policy.Properties.PolicyDocument.Statement as Json[]).some(
+          (statement) =>
+            actionsOf(statement).some((action) => action.startsWith('lambda:')) &&
+            JSON.stringify(statement.Resource).includes(t.id(evaluator)),
+        ),
+      )
+      .map(([, policy]) => policy.Properties.Roles);
+    expect(invokers).toEqual([[{ Ref: t.id(fn('dagSync').role!) }]]);
+    const invoke = statementsOfFunction('dagSync').filter((statement) =>
+      actionsOf(statement).includes('lambda:InvokeFunction'),
+    );
+    expect(invoke).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(t.id(evaluator)) }]);
+    expect(fnResource('dagSync').Properties.Environment.Variables[STACK_ENV.evaluatorFunction]).toEqual({
+      Ref: t.id(evaluator),
+    });
   });
 });
 
@@ -735,8 +776,8 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
 
   it('keeps every log for the configured retention', () => {
     const groups = t.resources('AWS::Logs::LogGroup');
-    // Four functions, the state machines, the Fargate worker, its containers, VPC flow logs.
-    expect(groups).toHaveLength(8);
+    // Four functions and the DAG evaluator, the state machines, the Fargate worker, its containers, VPC flow logs.
+    expect(groups).toHaveLength(9);
     for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(30);
   });
 

@@ -50,10 +50,11 @@ describe('Construct: Airstep — the MiniStack profile', () => {
     expect(typesOf(onlyMiniStack, ministack)).toEqual(['AWS::Lambda::LayerVersion']);
   });
 
-  it('gives the four Airstep functions the layer, and changes nothing else but the worker image', () => {
+  it('gives the Airstep functions the layer, and changes nothing else but the worker image', () => {
     const [layerId] = Object.keys(ministack).filter((id) => ministack[id].Type === 'AWS::Lambda::LayerVersion');
     const withLayer = Object.keys(ministack).filter((id) => ministack[id].Properties?.Layers !== undefined);
     expect(withLayer.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'AirstepFunctionsDagEvaluator',
       'AirstepFunctionsDagSync',
       'AirstepFunctionsRecorder',
       'AirstepFunctionsTrigger',

@@ -57,7 +57,7 @@ describe('Function: evaluateDagSource', () => {
 });
 
 /**
- * The dag-sync bundle as the construct builds it (one ES module, the AWS SDK left as imports; here resolved from
+ * The evaluator Lambda's bundle as the construct builds it (one ES module, the AWS SDK left as imports; here resolved from
  * the project's node_modules, on Lambda from the runtime's), evaluating as it does on AWS: under the permission
  * model.
  */
@@ -67,7 +67,7 @@ beforeAll(async () => {
   await mkdir(folder, { recursive: true });
   const module = join(folder, 'index.mjs');
   await build({
-    entryPoints: ['lambdas/dag-sync/index.ts'],
+    entryPoints: ['lambdas/dag-evaluator/index.ts'],
     outfile: module,
     bundle: true,
     platform: 'node',
@@ -81,7 +81,7 @@ beforeAll(async () => {
   });
   bundled = evaluatorOf(`file://${module}`);
 });
-describe('Function: evaluateDagSource, from the dag-sync bundle', () => {
+describe('Function: evaluateDagSource, from the evaluator Lambda bundle', () => {
   it('evaluates a DAG file under the permission model', async () => {
     expect(bundled.sandboxed).toBe(true);
     const good = await dagFile('sandboxed_good', [

@@ -3,16 +3,20 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { IamCheck } from './check-calls.ts';
 import type { RecordedCall } from './iam-requests.ts';
+import type { StackFacts } from './stack-facts.ts';
 import { readStackFacts } from './stack-facts-file.ts';
 import { asRole, type StackRole } from './stack-role.ts';
+import { TemplateValues } from './template-values.ts';
 
 /**
  * The IAM check itself: calls evaluated against the synthesized default stack's policies, with a test's resource
  * names mapped to the template's through the role's Airstep variables.
  */
 let check: IamCheck;
+let facts: StackFacts;
 beforeAll(async () => {
-  check = new IamCheck(await readStackFacts(inject('iamStackFacts')));
+  facts = await readStackFacts(inject('iamStackFacts'));
+  check = new IamCheck(facts);
 });
 
 const env = {
@@ -65,6 +69,39 @@ describe('IAM check', () => {
     expect(await allowed(call('dagSync', 'Scheduler', 'DeleteSchedule', { Name: 'etl--1', GroupName: 'other' }))).toBe(
       false,
     );
+  });
+
+  it("lets the DAG evaluator's role write its own logs and nothing else (DAG code runs under it)", async () => {
+    const values = new TemplateValues(facts.resources);
+    const logGroupOf = (role: StackRole) => {
+      const fn = Object.values(facts.resources).find(
+        (resource) =>
+          resource.Type === 'AWS::Lambda::Function' &&
+          resource.Properties.Role?.['Fn::GetAtt']?.[0] === facts.roles[role],
+      );
+      return values.resolve({ 'Fn::GetAtt': [fn!.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] }) as string;
+    };
+    const own = logGroupOf('dagEvaluator');
+    const stream = `${own.replace(/:\*$/, '')}:log-stream:2026/12/06/[$LATEST]abc`;
+    expect(await check.decide('dagEvaluator', { action: 'logs:PutLogEvents', resource: stream })).toBe('Allowed');
+    expect(await check.decide('dagEvaluator', { action: 'logs:CreateLogStream', resource: stream })).toBe('Allowed');
+    const dagSyncStream = `${logGroupOf('dagSync').replace(/:\*$/, '')}:log-stream:s`;
+    const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:111122223333:${resource}`;
+    const refused: Array<[string, string]> = [
+      ['logs:PutLogEvents', dagSyncStream],
+      ['s3:GetObject', 'arn:aws:s3:::any-bucket/dags/x.ts'],
+      ['s3:PutObject', 'arn:aws:s3:::any-bucket/artifacts/x/bundle.mjs'],
+      ['states:CreateStateMachine', arn('states', 'stateMachine:airstep-x')],
+      ['dynamodb:PutItem', arn('dynamodb', 'table/any')],
+      ['lambda:InvokeFunction', arn('lambda', 'function:any')],
+      ['sqs:SendMessage', arn('sqs', 'any')],
+      ['iam:PassRole', 'arn:aws:iam::111122223333:role/any'],
+      ['sts:AssumeRole', 'arn:aws:iam::111122223333:role/any'],
+      ['xray:PutTraceSegments', '*'],
+    ];
+    for (const [action, resource] of refused) {
+      expect(await check.decide('dagEvaluator', { action, resource }), action).toBe('ImplicitlyDenied');
+    }
   });
 
   it('refuses a call it does not know how to authorize, saying where to teach it', () => {

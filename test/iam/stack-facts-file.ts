@@ -11,8 +11,11 @@ declare module 'vitest' {
   }
 }
 
-/** What the template depends on: the constructs, the names they share with the code, the CDK context and versions. */
-const INPUTS = ['lib/constructs', 'lib/stack-contract', 'cdk.json', 'package-lock.json'];
+/**
+ * What the facts depend on: the constructs, the names they share with the code, the CDK context and versions, and
+ * what is read of the template.
+ */
+const INPUTS = ['lib/constructs', 'lib/stack-contract', 'cdk.json', 'package-lock.json', 'test/iam/stack-facts.ts'];
 const CACHE = join('node_modules', '.cache', 'airstep');
 
 /**

@@ -31,6 +31,7 @@ export function synthesizeStackFacts(): StackFacts {
     resources,
     roles: {
       dagSync: roleOf(fns.dagSync.role!),
+      dagEvaluator: roleOf(airstep.functions.evaluator.role!),
       worker: roleOf(fns.worker.role!),
       trigger: roleOf(fns.trigger.role!),
       recorder: roleOf(fns.recorder.role!),

@@ -3,10 +3,12 @@ import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 
 /**
  * The IAM principals of the synthesized stack whose AWS calls the IAM check evaluates: each Lambda's execution
- * role, the Fargate worker's task role, the role of `container` tasks, and the state machines' role.
+ * role (the DAG evaluator's too), the Fargate worker's task role, the role of `container` tasks, and the state
+ * machines' role.
  */
 export const STACK_ROLES = [
   'dagSync',
+  'dagEvaluator',
   'worker',
   'trigger',
   'recorder',

@@ -28,22 +28,26 @@ import { dagFileChanges } from '../../lib/dag-sync/dag-file-change.ts';
 import { fileLease } from '../../lib/dag-sync/dag-file-events.ts';
 import { type DagSyncDeps, syncDagFile } from '../../lib/dag-sync/dag-sync.ts';
 import { syncDagBatch } from '../../lib/dag-sync/dag-sync-batch.ts';
+import { lambdaEvaluator } from '../../lib/dag-sync/evaluator-client.ts';
 import { readDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { releaseLease, takeLease } from '../../lib/dynamo/item-lease.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { deployEvaluatorLambda } from '../helpers/evaluator-lambda.ts';
 import { asRole } from '../iam/stack-role.ts';
 
 /**
  * The dag-sync Lambda on moto (S3 with its event notifications to SQS, Step Functions, EventBridge Scheduler,
  * DynamoDB): files are uploaded, S3's own notifications are read from the queue and handed to the handler as the
- * Lambda event source would. DAG files are evaluated in a child process as on Lambda (tsx stands in for Node
- * 24's own type stripping).
+ * Lambda event source would. DAG files are evaluated by the evaluator Lambda, its bundle deployed on MiniStack
+ * (moto runs no Lambda code): the handler's Lambda client goes there (`AWS_ENDPOINT_URL_LAMBDA`), the rest to moto.
  */
 const BUCKET = 'airstep-sync-test';
 const region = 'us-east-1';
 let moto: RunningEmulator;
+let ministack: RunningEmulator;
+let evaluator: Awaited<ReturnType<typeof deployEvaluatorLambda>>;
 let s3: S3Client;
 let sqs: SQSClient;
 let sfn: SFNClient;
@@ -97,8 +101,9 @@ const liveVersion = async (aliasArn: string) =>
   );
 
 beforeAll(async () => {
-  moto = await startEmulator('moto');
-  Object.assign(process.env, moto.env);
+  [moto, ministack] = await Promise.all([startEmulator('moto'), startEmulator('ministack')]);
+  evaluator = await deployEvaluatorLambda(ministack);
+  Object.assign(process.env, moto.env, { AWS_ENDPOINT_URL_LAMBDA: ministack.endpoint });
   const clientConfig = { endpoint: moto.endpoint, region, credentials: emulatorCredentials };
   s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
   sqs = new SQSClient(clientConfig);
@@ -147,11 +152,13 @@ beforeAll(async () => {
     [STACK_ENV.securityGroupIds]: 'sg-1',
     [STACK_ENV.assignPublicIp]: 'ENABLED',
     [STACK_ENV.assumableRoleArns]: JSON.stringify(['arn:aws:iam::444455556666:role/data-reader']),
+    [STACK_ENV.evaluatorFunction]: evaluator.functionName,
   });
   handler = asRole('dagSync', (await import('../../lambdas/dag-sync/index.ts')).handler, { bucket: BUCKET });
 });
 afterAll(async () => {
-  await moto?.stop();
+  delete process.env.AWS_ENDPOINT_URL_LAMBDA;
+  await Promise.all([moto?.stop(), ministack?.stop()]);
 });
 
 describe('dag-sync Lambda', () => {
@@ -281,6 +288,30 @@ describe('dag-sync Lambda', () => {
         ),
       ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
     }
+  });
+  it('records a file that kills its evaluator as an import error of that file only; dag-sync and the next files go on', async () => {
+    await upload(
+      'dags/bystander.ts',
+      "import { dag } from 'airstep';\nconst d = dag({ id: 'sync_bystander' });\nd.task('t', async () => 1);\nexport default d;\n",
+    );
+    await upload('dags/kills_evaluator.ts', fixture('kills_evaluator.ts'));
+    const { event } = await pendingEvent(2);
+
+    // The signal reaches the evaluator Lambda's process, not dag-sync's (this test's own process, here).
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await readDagRecord(dynamo(), tables.dags, 'sync_bystander')).toMatchObject({ disabled: false });
+    const [error, ...more] = (await importError('dags/kills_evaluator.ts')) ?? [];
+    expect(more).toEqual([]);
+    expect(error).toMatch(/^dags\/kills_evaluator\.ts › the evaluator failed: \S/);
+    expect(await readDagRecord(dynamo(), tables.dags, 'sync_killer')).toBeUndefined();
+
+    // The evaluator serves the next file (Lambda starts a new environment for it).
+    await upload(
+      'dags/after_kill.ts',
+      "import { dag } from 'airstep';\nconst d = dag({ id: 'sync_after_kill' });\nd.task('t', async () => 1);\nexport default d;\n",
+    );
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect(await readDagRecord(dynamo(), tables.dags, 'sync_after_kill')).toMatchObject({ disabled: false });
   });
   it('publishes a new version behind the live alias when the file changes, and ignores an older event that arrives late', async () => {
     const before = await readDagRecord(dynamo(), tables.dags, 'sync_nightly');
@@ -524,6 +555,6 @@ function syncDeps(): DagSyncDeps {
       roleArn: 'arn:aws:iam::123456789012:role/airstep-scheduler',
       triggerArn: 'arn:aws:lambda:us-east-1:123456789012:function:airstep-trigger',
     },
-    evaluator: { module: 'lib/dag-sync/dag-evaluator-main.ts', execArgv: ['--import', 'tsx/esm'] },
+    evaluate: lambdaEvaluator(evaluator.lambda, evaluator.functionName),
   };
 }
