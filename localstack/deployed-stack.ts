@@ -40,8 +40,17 @@ export class StackLocalError extends AirstepError {
   }
 }
 
-/** The four functions by construct id (`Airstep/Functions/<Id>`), as `handlers` in the summary names them. */
-const FUNCTIONS = { dagSync: 'DagSync', worker: 'Worker', trigger: 'Trigger', recorder: 'Recorder' } as const;
+/**
+ * The functions by construct id (`Airstep/Functions/<Id>`), as `handlers` in the summary names them: the four
+ * handlers and the evaluator dag-sync invokes for each DAG file.
+ */
+const FUNCTIONS = {
+  dagSync: 'DagSync',
+  dagEvaluator: 'DagEvaluator',
+  worker: 'Worker',
+  trigger: 'Trigger',
+  recorder: 'Recorder',
+} as const;
 export type HandlerName = keyof typeof FUNCTIONS;
 
 export interface Deployment {
@@ -216,7 +225,7 @@ export class DeployedStack {
     return found.PhysicalResourceId;
   }
 
-  /** The name of one of the four functions. */
+  /** The name of one of the stack's functions. */
   functionName(handler: HandlerName): string {
     return this.physicalId(`AirstepFunctions${FUNCTIONS[handler]}`, 'AWS::Lambda::Function');
   }
@@ -238,7 +247,7 @@ export class DeployedStack {
     return Object.fromEntries(entries) as Record<HandlerName, 'lambda' | 'not invoked'>;
   }
 
-  /** The last lines one of the four functions logged (for a failure's message). */
+  /** The last lines one of the stack's functions logged (for a failure's message). */
   async logTail(handler: HandlerName, lines = 40): Promise<string> {
     return (await this.logLines(handler))
       .slice(-lines)
@@ -246,7 +255,7 @@ export class DeployedStack {
       .join('\n');
   }
 
-  /** What one of the four functions logged (from `since`, ms since the epoch), with each line's time. */
+  /** What one of the stack's functions logged (from `since`, ms since the epoch), with each line's time. */
   async logLines(handler: HandlerName, since = 0): Promise<Array<{ at: number; message: string }>> {
     const lines: Array<{ at: number; message: string }> = [];
     let nextToken: string | undefined;

@@ -42,6 +42,7 @@ beforeAll(async () => {
   ({ stack, summary } = await runStackLocal({
     extra: [
       'test/fixtures/dag-sync/cycle.ts',
+      'test/fixtures/dag-sync/kills_evaluator.ts',
       flaky,
       'test/fixtures/e2e/doomed.ts',
       'test/fixtures/e2e/every_minute.ts',
@@ -61,14 +62,22 @@ describe('stack:local: the synthesized template on MiniStack through cdk deploy'
     expect(summary.deployment.method).toBe('cdk deploy');
     // MiniStack lists every resource but CDK's analytics metadata (AWS::CDK::Metadata).
     expect(summary.deployment.resources).toBe(summary.deployment.templateResources - 1);
-    expect(summary.handlers).toEqual({ dagSync: 'lambda', worker: 'lambda', trigger: 'lambda', recorder: 'lambda' });
+    expect(summary.handlers).toEqual({
+      dagSync: 'lambda',
+      dagEvaluator: 'lambda',
+      worker: 'lambda',
+      trigger: 'lambda',
+      recorder: 'lambda',
+    });
   });
 
-  it('registers every example DAG beside a broken file, and runs the medallion pipeline to success', async () => {
+  it('registers every example DAG beside broken files, and runs the medallion pipeline to success', async () => {
     const expected = (await compileFiles(['dags'])).flatMap((file) => file.compiled.map((dag) => dag.ir.dagId)).sort();
     expect(summary.dagsRegistered).toEqual(expected);
+    // A file that kills the process evaluating it fails alone, in the evaluator Lambda, not in dag-sync.
     expect(summary.importErrors).toEqual([
       'dags/extra/cycle.mjs › dag sync_cycle › task a › upstream: dependency cycle: a -> b -> a',
+      expect.stringMatching(/^dags\/extra\/kills_evaluator\.mjs › the evaluator failed: \S/),
     ]);
     expect(summary.run.state).toBe('success');
     expect(summary.run.tasks).toEqual([
