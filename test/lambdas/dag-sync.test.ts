@@ -313,6 +313,18 @@ describe('dag-sync Lambda', () => {
     expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
     expect(await readDagRecord(dynamo(), tables.dags, 'sync_after_kill')).toMatchObject({ disabled: false });
   });
+  it('refuses a file larger than a synchronous Invoke takes, as an import error of that file', async () => {
+    const padding = 'x'.repeat(6 * 1024 * 1024);
+    await upload(
+      'dags/huge.ts',
+      `import { dag } from 'airstep';\nconst pad = '${padding}';\nconst d = dag({ id: 'sync_huge', description: pad.slice(0, 1) });\nd.task('t', async () => 1);\nexport default d;\n`,
+    );
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect(await importError('dags/huge.ts')).toEqual([
+      'dags/huge.ts › the file is larger than the evaluator takes (6143 KiB of JavaScript)',
+    ]);
+    expect(await readDagRecord(dynamo(), tables.dags, 'sync_huge')).toBeUndefined();
+  });
   it('publishes a new version behind the live alias when the file changes, and ignores an older event that arrives late', async () => {
     const before = await readDagRecord(dynamo(), tables.dags, 'sync_nightly');
     const changed = `${fixture('good.ts').toString()}\n// changed\n`;
