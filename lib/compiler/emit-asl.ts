@@ -4,7 +4,7 @@ import type { DagIR, TaskIR } from './ir.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
 import { stateNames } from './state-names.ts';
-import { emitRunStates } from './task-states.ts';
+import { canSkipItself, emitRunStates } from './task-states.ts';
 import { CONTEXT_PATHS, splitXcomReference, type TemplateRef } from './templates.ts';
 import {
   type Decision,
@@ -211,6 +211,7 @@ class AslEmitter {
   private emitRun(emission: TaskEmission): void {
     const { task, name } = emission;
     const caught = `${name}${STATE_SUFFIX.failed}`;
+    const selfSkipped = `${name}${STATE_SUFFIX.selfSkipped}`;
     this.running = emission;
     emitRunStates(
       {
@@ -224,8 +225,24 @@ class AslEmitter {
         add: this.addState,
         end: this.endAt,
       },
-      { success: this.exitFor(emission, 'success'), caught, failed: this.runningFailed, skipped: this.runningSkipped },
+      {
+        success: this.exitFor(emission, 'success'),
+        caught,
+        failed: this.runningFailed,
+        skipped: this.runningSkipped,
+        afterSkipped: this.runningAfterSkipped,
+        selfSkipped,
+      },
     );
+    if (canSkipItself(task)) {
+      // The task's code threw SkipError: its record keeps the caught error (`Cause` is the reason).
+      this.states.set(selfSkipped, {
+        Type: 'Pass',
+        Parameters: { state: 'skipped', output: null, 'skip.$': `$.tasks.${task.key}` },
+        ResultPath: `$.tasks.${task.key}`,
+        ...this.end(this.exitFor(emission, 'skipped')),
+      });
+    }
     if (this.canFail(task)) {
       this.states.set(caught, {
         Type: 'Pass',
@@ -265,6 +282,7 @@ class AslEmitter {
   private readonly runningResolve = (ref: TemplateRef): string => this.resolve(this.running.task.id, ref);
   private readonly runningFailed = (): string => this.exitFor(this.running, 'failed');
   private readonly runningSkipped = (): string => this.notRun(this.running, 'skipped');
+  private readonly runningAfterSkipped = (): string => this.exitFor(this.running, 'skipped');
 
   private emitStep(step: Step, next: Entry, previous: Step | undefined): Entry {
     if (step.kind === 'parallel') return { kind: 'uniform', target: this.emitParallel(step.branches, uniform(next)) };
