@@ -6,6 +6,7 @@ import {
   fail,
   failTimes,
   nonRetryable,
+  skip,
   sleepThen,
   succeed,
   succeedWith,
@@ -36,6 +37,12 @@ function retries(): DifferentialCase[] {
 
   const doomed = dag({ id: 'diff_non_retryable' });
   doomed.task('doomed', { retries: 3, retryDelay: 1 }, noop).then(doomed.task('after', noop));
+
+  const skipping = dag({ id: 'diff_skip_error' });
+  skipping
+    .task('check', { retries: 3, retryDelay: 1 }, noop)
+    .then(skipping.task('load', noop))
+    .then(skipping.task('report', { triggerRule: 'none_failed' }, noop));
 
   const typed = dag({ id: 'diff_error_name' });
   typed.task('typo', noop).then(typed.task('after', { triggerRule: 'all_failed' }, noop));
@@ -84,6 +91,20 @@ function retries(): DifferentialCase[] {
         error: 'DagRunFailed',
         tasks: { doomed: { state: 'failed', error: 'NonRetryableError' }, after: { state: 'upstream_failed' } },
         tries: { doomed: 1 },
+      },
+    },
+    {
+      name: 'SkipError skips at once, whatever retries says; all_success below skips, none_failed below that runs',
+      dag: skipping,
+      behaviours: { check: skip('no new files') },
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: {
+          check: { state: 'skipped', output: null, skip: 'SkipError' },
+          load: { state: 'skipped' },
+          report: { state: 'success', try: 1 },
+        },
+        tries: { check: 1, report: 1 },
       },
     },
     {
@@ -380,6 +401,20 @@ function mapping(): DifferentialCase[] {
           combine: { state: 'success', try: 1 },
         },
         tries: { list: 1, 'each[0]': 1, 'each[1]': 3, 'each[2]': 1, combine: 1 },
+      },
+    },
+    {
+      name: 'mapping: an item that throws SkipError is skipped at once; the mapped task is skipped, so is all_success below',
+      dag: build('diff_map_item_skips', { retries: 2 }),
+      behaviours: { list: succeed(['a', 'b', 'c']), each: byItem({ 1: skip('empty partition') }, shout) },
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: {
+          list: { state: 'success', try: 1, output: ['a', 'b', 'c'] },
+          each: { state: 'skipped', output: ['a!', null, 'c!'] },
+          combine: { state: 'skipped' },
+        },
+        tries: { list: 1, 'each[0]': 1, 'each[1]': 1, 'each[2]': 1 },
       },
     },
     {
