@@ -9,7 +9,7 @@ import {
   compileTemplateField,
   type ReferenceResolver,
 } from './templates.ts';
-import { FARGATE_ENV, STATE_SUFFIX, WORKER_ERROR } from './worker-contract.ts';
+import { FARGATE_ENV, SOME_ITEMS_SUCCEEDED, STATE_SUFFIX, WORKER_ERROR } from './worker-contract.ts';
 
 /** Where a task's run states go when it ends: the state names its success and non-success paths lead to. */
 export interface RunExits {
@@ -23,6 +23,8 @@ export interface RunExits {
   readonly skipped: () => string;
   /** Where a task goes once its record already says `skipped` (lazy: only a mapped task needs it). */
   readonly afterSkipped: () => string;
+  /** Where a mapped task goes once its record says some items succeeded and the others skipped themselves. */
+  readonly afterSomeSucceeded: () => string;
   /**
    * The Pass state that records a `SkipError` the task's code threw (`<task>:self_skipped`); its Catch leads here.
    * Only tasks whose code an Airstep worker runs (`canSkipItself`) have one.
@@ -269,6 +271,7 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
   const itemFailed = `${c.name}${STATE_SUFFIX.itemFailed}`;
   const itemSkipped = `${c.name}${STATE_SUFFIX.itemSkipped}`;
   const itemsSkippedName = `${c.name}${STATE_SUFFIX.itemsSkipped}`;
+  const itemsMixedName = `${c.name}${STATE_SUFFIX.itemsMixed}`;
   const resultName = `${c.name}${STATE_SUFFIX.result}`;
   const doneName = `${c.name}${STATE_SUFFIX.done}`;
   const itemsFailedName = `${c.name}${STATE_SUFFIX.itemsFailed}`;
@@ -317,6 +320,7 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
       'count.$': 'States.ArrayLength($)',
       'anyFailed.$': "States.ArrayContains($[*].state, 'failed')",
       'anySkipped.$': "States.ArrayContains($[*].state, 'skipped')",
+      'anySucceeded.$': "States.ArrayContains($[*].state, 'success')",
       'output.$': '$[*].output',
     },
     ResultPath: record,
@@ -329,7 +333,14 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
       // Mapping over an empty list skips the task, as in Airflow.
       { Variable: `${record}.count`, NumericEquals: 0, Next: exits.skipped() },
       { Variable: `${record}.anyFailed`, BooleanEquals: true, Next: itemsFailedName },
-      // An item that skipped itself skips the task as a whole (see itemsSkipped below).
+      // Items that skipped themselves: all of them, or some beside items that succeeded (see below).
+      {
+        And: [
+          { Variable: `${record}.anySkipped`, BooleanEquals: true },
+          { Variable: `${record}.anySucceeded`, BooleanEquals: true },
+        ],
+        Next: itemsMixedName,
+      },
       { Variable: `${record}.anySkipped`, BooleanEquals: true, Next: itemsSkippedName },
     ],
     Default: doneName,
@@ -341,9 +352,16 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
     ResultPath: record,
     ...c.end(exits.failed()),
   });
-  // Airflow decides a downstream task's trigger rule over every item's state; one record stands for them here:
-  // `skipped` when some item skipped itself and none failed, which is Airflow's answer for the rules that a
-  // skipped upstream decides (all_success and none_skipped skip, none_failed and all_done run).
+  // Airflow decides a downstream task's trigger rule over every item's state. One record stands for the items:
+  // `skipped` when items skipped themselves and none failed, flagged when others succeeded; the trigger-rule
+  // Choice reads the flag as "some item succeeded" (emit-asl.ts, formulaRule), so all_success skips, one_success
+  // runs, all_skipped skips, as Airflow counts the items.
+  c.add(itemsMixedName, {
+    Type: 'Pass',
+    Parameters: { state: 'skipped', [SOME_ITEMS_SUCCEEDED]: true, ...output },
+    ResultPath: record,
+    ...c.end(exits.afterSomeSucceeded()),
+  });
   c.add(itemsSkippedName, {
     Type: 'Pass',
     Parameters: { state: 'skipped', ...output },

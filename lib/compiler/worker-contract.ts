@@ -43,6 +43,12 @@ export const WORKER_ERROR = {
   skip: 'SkipError',
 } as const;
 
+/**
+ * A mapped task some of whose items succeeded and the others skipped themselves: its record says `skipped`
+ * with this flag set, and trigger rules that count successes see the items that succeeded (see emitMapped).
+ */
+export const SOME_ITEMS_SUCCEEDED = 'someSucceeded';
+
 /** The reason a `skipped` record gives, when its task's code skipped it with `SkipError`. */
 export function skipReasonOf(record: unknown): string | undefined {
   const cause = (record as { skip?: { Cause?: unknown } | null } | null | undefined)?.skip?.Cause;
@@ -97,6 +103,7 @@ export const STATE_SUFFIX = {
   itemSkipped: ':item_skipped',
   itemsFailed: ':items_failed',
   itemsSkipped: ':items_skipped',
+  itemsMixed: ':items_mixed',
   result: ':result',
   done: ':done',
   check: ':check',

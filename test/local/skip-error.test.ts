@@ -18,7 +18,7 @@ const run = async (d: ReturnType<typeof dag>) => runDagLocally({ dag: d, ctx: ma
 const own = (tasks: readonly TaskInstance[]) => tasks.filter((task) => task.mapIndex < 0);
 const stateOf = (tasks: readonly TaskInstance[]) => Object.fromEntries(own(tasks).map((t) => [t.taskId, t.state]));
 
-type Outcome = 'success' | 'failed' | 'skipped';
+type Outcome = 'success' | 'failed' | 'skipped' | 'upstream_failed';
 
 /** Upstream tasks ending as given: a skipped one by throwing SkipError (with retries left), a failed one at once. */
 function dagWithUpstreams(rule: TriggerRule, outcomes: Outcome[]) {
@@ -139,6 +139,54 @@ describe('Local engine: SkipError in a mapped item', () => {
     expect(tries.filter((attempt) => attempt.taskId === 'each')).toHaveLength(3);
     expect(stateOf(tasks)).toEqual({ each: 'skipped', after_each: 'skipped', collect: 'success', done: 'success' });
     expect(own(tasks).find((task) => task.taskId === 'collect')!.output).toEqual([10, null, 30]);
+  });
+
+  /**
+   * Airflow counts each item of a mapped upstream task as an upstream task instance: with items that succeeded and
+   * one that skipped, all_success skips but one_success runs. `alone`: the mapped task is the only upstream (the
+   * compiler routes by its outcome); `beside`: with a second upstream that skipped itself, a Choice over both
+   * records (there the items that succeeded decide one_success, one_done and none_failed_min_one_success).
+   */
+  const MIXED: Array<[TriggerRule, Outcome]> = [
+    ['all_success', 'skipped'],
+    ['all_skipped', 'skipped'],
+    ['one_success', 'success'],
+    ['one_done', 'success'],
+    ['none_failed', 'success'],
+    ['none_failed_min_one_success', 'success'],
+    ['none_skipped', 'skipped'],
+    ['all_failed', 'skipped'],
+  ];
+  it.each(MIXED)(
+    '%s below items that succeeded and skipped ends %s, alone or beside a skipped task',
+    async (rule, expected) => {
+      const d = dag({ id: `mixed_${rule}` });
+      const each = d.expand('each', { over: [1, 2, 3] }, async (_ctx, item: number) => {
+        if (item === 2) throw new SkipError('item 2 is empty');
+        return item;
+      });
+      const other = d.task('other', async () => Promise.reject(new SkipError('nothing')));
+      d.task('alone', { upstream: each, triggerRule: rule }, async () => 'ran');
+      d.task('beside', { upstream: [each, other], triggerRule: rule }, async () => 'ran');
+      const states = stateOf((await run(d)).tasks);
+      expect([states.each, states.other, states.alone, states.beside]).toEqual([
+        'skipped',
+        'skipped',
+        expected,
+        expected,
+      ]);
+    },
+  );
+
+  it('with every item skipped, all_skipped runs and one_success skips', async () => {
+    const d = dag({ id: 'all_items_skipped' });
+    const each = d.expand('each', { over: [1, 2] }, async () => {
+      throw new SkipError('empty');
+    });
+    d.task('all_skipped', { upstream: each, triggerRule: 'all_skipped' }, async () => 'ran');
+    d.task('one_success', { upstream: each, triggerRule: 'one_success' }, async () => 'ran');
+    const states = stateOf((await run(d)).tasks);
+    expect(states).toEqual({ each: 'skipped', all_skipped: 'success', one_success: 'skipped' });
   });
 
   it('is failed, not skipped, when another item failed', async () => {

@@ -384,6 +384,12 @@ function mapping(): DifferentialCase[] {
   const shout = succeedWith((message) => `${message.item}${(message.partial as { suffix: string }).suffix}`);
   const joined = succeedWith((message) => (message.inputs.each as unknown[]).join(','));
 
+  // A chain: gate skips itself; each (all_done) maps over a literal list; after reads both records in a Choice.
+  const mixed = dag({ id: 'diff_map_items_mixed' });
+  const gate = mixed.task('gate', noop);
+  const items = mixed.expand('each', { over: ['a', 'b', 'c'], upstream: gate, triggerRule: 'all_done' }, noop);
+  mixed.task('after', { upstream: [gate, items], triggerRule: 'one_success' }, noop);
+
   const literal = dag({ id: 'diff_map_literal' });
   const doubled = literal.expand('double', { over: [{ n: 1 }, { n: 2 }, { n: 3 }] }, async (_ctx, item) => item.n * 2);
   literal.task('total', { inputs: { doubled } }, noop);
@@ -415,6 +421,20 @@ function mapping(): DifferentialCase[] {
           combine: { state: 'skipped' },
         },
         tries: { list: 1, 'each[0]': 1, 'each[1]': 1, 'each[2]': 1 },
+      },
+    },
+    {
+      name: 'mapping: items that succeeded beside one that skipped itself count for one_success, as Airflow counts items',
+      dag: mixed,
+      behaviours: { gate: skip('closed'), each: byItem({ 1: skip('empty') }) },
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: {
+          gate: { state: 'skipped', skip: 'SkipError' },
+          each: { state: 'skipped', someSucceeded: true },
+          after: { state: 'success', try: 1 },
+        },
+        tries: { gate: 1, 'each[0]': 1, 'each[1]': 1, 'each[2]': 1, after: 1 },
       },
     },
     {
