@@ -1,4 +1,4 @@
-import { dag, NonRetryableError } from 'airstep';
+import { dag, NonRetryableError, SkipError } from 'airstep';
 import { readText, writeJson } from '../_shared/s3-io.ts';
 
 /** Weather ETL: extract observations, transform them into daily statistics per station, load the result. */
@@ -22,6 +22,8 @@ interface Observation {
 const extract = weather.task('extract', { executionTimeout: '2 minutes' }, async (ctx) => {
   const observations = JSON.parse(await readText(ctx.params.bucket, 'raw/weather/observations.json')) as Observation[];
   if (!Array.isArray(observations)) throw new NonRetryableError('observations.json is not a list');
+  // Nothing observed: skip this task (no retry), and transform and load with it (all_success), as Airflow does.
+  if (observations.length === 0) throw new SkipError(`no observations for ${ctx.ds}`);
   return observations;
 });
 

@@ -21,7 +21,8 @@ export function paintState(c: Colours, state: string, text = state): string {
 export function taskChangeLine(c: Colours, task: TaskInstance): string {
   const name = task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId;
   const tries = task.tries > 1 ? c.dim(` (try ${task.tries})`) : '';
-  return `  ${paintState(c, task.state, task.state.padEnd(15))} ${name}${tries}`;
+  const reason = task.reason !== undefined ? c.dim(`: ${task.reason}`) : '';
+  return `  ${paintState(c, task.state, task.state.padEnd(15))} ${name}${tries}${reason}`;
 }
 
 /** The grid of task instances, in the order they started (tasks that never started last). */

@@ -52,6 +52,7 @@ async function showTasks(runId: string, options: TasksOptions): Promise<number> 
   for (const task of tasks) {
     const name = task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId;
     if (task.error !== undefined) console.log(c.red(`${name}: ${task.error}`));
+    if (task.reason !== undefined) console.log(c.dim(`${name}: skipped: ${task.reason}`));
   }
   // The recorder writes a deployed run's task instances when it ends; until then the execution shows them.
   if (tasks.length === 0 && run.executionArn !== undefined) {

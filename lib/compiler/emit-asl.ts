@@ -4,7 +4,7 @@ import type { DagIR, TaskIR } from './ir.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
 import { stateNames } from './state-names.ts';
-import { emitRunStates } from './task-states.ts';
+import { canSkipItself, emitRunStates } from './task-states.ts';
 import { CONTEXT_PATHS, splitXcomReference, type TemplateRef } from './templates.ts';
 import {
   type Decision,
@@ -13,7 +13,7 @@ import {
   type Formula,
   triggerRuleFormulas,
 } from './trigger-rule-decision.ts';
-import { STATE_SUFFIX } from './worker-contract.ts';
+import { SOME_ITEMS_SUCCEEDED, STATE_SUFFIX } from './worker-contract.ts';
 
 /**
  * The state payload every state reads and writes:
@@ -61,6 +61,9 @@ interface TaskEmission {
   /** Whether some path leads to the task's run states (then they are queued, once). */
   runRequested: boolean;
 }
+
+/** A mapped task whose items succeeded and skipped themselves, as its downstream task's trigger rule counts them. */
+const SOME_SUCCEEDED: readonly FinalState[] = ['success', 'skipped'];
 
 /** The Pass states recording that a task did not run, by name suffix: the record, and how the task ended. */
 const NOT_RUN = {
@@ -211,6 +214,7 @@ class AslEmitter {
   private emitRun(emission: TaskEmission): void {
     const { task, name } = emission;
     const caught = `${name}${STATE_SUFFIX.failed}`;
+    const selfSkipped = `${name}${STATE_SUFFIX.selfSkipped}`;
     this.running = emission;
     emitRunStates(
       {
@@ -224,8 +228,25 @@ class AslEmitter {
         add: this.addState,
         end: this.endAt,
       },
-      { success: this.exitFor(emission, 'success'), caught, failed: this.runningFailed, skipped: this.runningSkipped },
+      {
+        success: this.exitFor(emission, 'success'),
+        caught,
+        failed: this.runningFailed,
+        skipped: this.runningSkipped,
+        afterSkipped: this.runningAfterSkipped,
+        afterSomeSucceeded: this.runningAfterSomeSucceeded,
+        selfSkipped,
+      },
     );
+    if (canSkipItself(task)) {
+      // The task's code threw SkipError: its record keeps the caught error (`Cause` is the reason).
+      this.states.set(selfSkipped, {
+        Type: 'Pass',
+        Parameters: { state: 'skipped', output: null, 'skip.$': `$.tasks.${task.key}` },
+        ResultPath: `$.tasks.${task.key}`,
+        ...this.end(this.exitFor(emission, 'skipped')),
+      });
+    }
     if (this.canFail(task)) {
       this.states.set(caught, {
         Type: 'Pass',
@@ -236,12 +257,16 @@ class AslEmitter {
     }
   }
 
-  /** Where a task goes after ending in `state`: its signal first, then the next step. */
-  private exitFor(emission: TaskEmission, state: FinalState): string {
+  /**
+   * Where a task goes after ending in `state` (a mapped task: its items' states): its signal first, then the
+   * next step.
+   */
+  private exitFor(emission: TaskEmission, state: FinalState | readonly FinalState[]): string {
     if (emission.signal !== undefined) return emission.signal;
     const { next } = emission;
     if (next.kind === 'uniform') return next.target;
-    return this.target(next.next, decideTriggerRule(next.next.task.triggerRule, [state]));
+    const states = typeof state === 'string' ? [state] : state;
+    return this.target(next.next, decideTriggerRule(next.next.task.triggerRule, states));
   }
 
   /** The state a task enters once its trigger rule is decided. */
@@ -265,6 +290,8 @@ class AslEmitter {
   private readonly runningResolve = (ref: TemplateRef): string => this.resolve(this.running.task.id, ref);
   private readonly runningFailed = (): string => this.exitFor(this.running, 'failed');
   private readonly runningSkipped = (): string => this.notRun(this.running, 'skipped');
+  private readonly runningAfterSkipped = (): string => this.exitFor(this.running, 'skipped');
+  private readonly runningAfterSomeSucceeded = (): string => this.exitFor(this.running, SOME_SUCCEEDED);
 
   private emitStep(step: Step, next: Entry, previous: Step | undefined): Entry {
     if (step.kind === 'parallel') return { kind: 'uniform', target: this.emitParallel(step.branches, uniform(next)) };
@@ -419,9 +446,20 @@ class AslEmitter {
   /** A trigger-rule formula as a Choice rule over the upstream records `reader` sees. */
   private formulaRule(formula: Formula, reader: string): ChoiceRule {
     if (formula.kind === 'atom') {
-      const { upstream, states } = formula.atom;
-      const variable = `${this.recordPath(reader, upstream)}.state`;
-      const tests = states.map((state) => ({ Variable: variable, StringEquals: state }));
+      const { upstream, states, quantifier } = formula.atom;
+      const record = this.recordPath(reader, upstream);
+      const variable = `${record}.state`;
+      const tests: ChoiceRule[] = states.map((state) => ({ Variable: variable, StringEquals: state }));
+      const up = this.tasks.get(upstream)!;
+      if (up.kind === 'code' && up.mapping !== undefined) {
+        // A mapped task whose items succeeded and skipped says `skipped` with a flag: "some item" matches it when
+        // success is asked for, "every item" does not when only skipped is (see emitMapped).
+        const mixed = { Variable: `${record}.${SOME_ITEMS_SUCCEEDED}`, IsPresent: true };
+        if (quantifier === 'some' && states.includes('success') && !states.includes('skipped')) tests.push(mixed);
+        if (quantifier === 'every' && states.includes('skipped') && !states.includes('success')) {
+          return { And: [tests.length === 1 ? tests[0]! : { Or: tests }, { Not: mixed }] };
+        }
+      }
       return tests.length === 1 ? tests[0]! : { Or: tests };
     }
     // Flatten `Or` of `Or`s (and `And` of `And`s) so the Choice reads as the rule does.

@@ -9,7 +9,7 @@ import {
   compileTemplateField,
   type ReferenceResolver,
 } from './templates.ts';
-import { FARGATE_ENV, STATE_SUFFIX } from './worker-contract.ts';
+import { FARGATE_ENV, SOME_ITEMS_SUCCEEDED, STATE_SUFFIX, WORKER_ERROR } from './worker-contract.ts';
 
 /** Where a task's run states go when it ends: the state names its success and non-success paths lead to. */
 export interface RunExits {
@@ -21,6 +21,15 @@ export interface RunExits {
   readonly failed: () => string;
   /** The Pass state that records `skipped` (a soft-failed sensor). */
   readonly skipped: () => string;
+  /** Where a task goes once its record already says `skipped` (lazy: only a mapped task needs it). */
+  readonly afterSkipped: () => string;
+  /** Where a mapped task goes once its record says some items succeeded and the others skipped themselves. */
+  readonly afterSomeSucceeded: () => string;
+  /**
+   * The Pass state that records a `SkipError` the task's code threw (`<task>:self_skipped`); its Catch leads here.
+   * Only tasks whose code an Airstep worker runs (`canSkipItself`) have one.
+   */
+  readonly selfSkipped: string;
 }
 
 export interface TaskEmitContext {
@@ -71,7 +80,18 @@ function recordOf(task: TaskIR): string {
   return `$.tasks.${task.key}`;
 }
 
-/** Retry for a task: NonRetryableError first (never retried), then everything else per the task's options. */
+/**
+ * Whether task code an Airstep worker runs may throw `SkipError` (a code task, a poll sensor's poke) and so needs
+ * a `<task>:self_skipped` state. A mapped task skips per item, inside its Map.
+ */
+export function canSkipItself(task: TaskIR): boolean {
+  return (task.kind === 'code' && task.mapping === undefined) || task.kind === 'poll_sensor';
+}
+
+/**
+ * Retry for a task: NonRetryableError and SkipError first (never retried), then everything else per the task's
+ * options.
+ */
 export function retryOf(task: TaskIR, worker: boolean): Pick<TaskState, 'Retry'> {
   const { retry } = task;
   if (retry.retries === 0) return {};
@@ -83,13 +103,18 @@ export function retryOf(task: TaskIR, worker: boolean): Pick<TaskState, 'Retry'>
     ...(retry.maxDelaySeconds !== undefined ? { MaxDelaySeconds: retry.maxDelaySeconds } : {}),
     ...(retry.jitter ? { JitterStrategy: 'FULL' } : {}),
   };
-  const nonRetryable: Retrier = { ErrorEquals: ['NonRetryableError'], MaxAttempts: 0 };
+  const nonRetryable: Retrier = { ErrorEquals: [WORKER_ERROR.nonRetryable, WORKER_ERROR.skip], MaxAttempts: 0 };
   return { Retry: worker ? [nonRetryable, everything] : [everything] };
 }
 
-/** Every error is caught, so a failed task never fails the Parallel around it and cancels its siblings. */
-function catchAll(task: TaskIR, failed: string): Pick<TaskState, 'Catch'> {
-  return { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: recordOf(task), Next: failed }] };
+/**
+ * Every error is caught, so a failed task never fails the Parallel around it and cancels its siblings. A task
+ * whose code can skip itself has its `SkipError` caught first, into its `skipped` record.
+ */
+function catchAll(task: TaskIR, exits: Pick<RunExits, 'caught' | 'selfSkipped'>): Pick<TaskState, 'Catch'> {
+  const all = { ErrorEquals: ['States.ALL'], ResultPath: recordOf(task), Next: exits.caught };
+  if (!canSkipItself(task)) return { Catch: [all] };
+  return { Catch: [{ ErrorEquals: [WORKER_ERROR.skip], ResultPath: recordOf(task), Next: exits.selfSkipped }, all] };
 }
 
 function timeouts(task: TaskIR, withHeartbeat: boolean): Pick<TaskState, 'TimeoutSeconds' | 'HeartbeatSeconds'> {
@@ -229,7 +254,7 @@ function emitWorkerTask(c: TaskEmitContext, exits: RunExits): string {
     ResultSelector: successSelector(c, ours, ours ? '$.output' : '$'),
     ResultPath: recordOf(c.task),
     ...retryOf(c.task, true),
-    ...catchAll(c.task, exits.caught),
+    ...catchAll(c.task, exits),
     ...c.end(exits.success),
   });
   return c.name;
@@ -244,6 +269,9 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
   const record = recordOf(task);
   const itemName = `${c.name}${STATE_SUFFIX.item}`;
   const itemFailed = `${c.name}${STATE_SUFFIX.itemFailed}`;
+  const itemSkipped = `${c.name}${STATE_SUFFIX.itemSkipped}`;
+  const itemsSkippedName = `${c.name}${STATE_SUFFIX.itemsSkipped}`;
+  const itemsMixedName = `${c.name}${STATE_SUFFIX.itemsMixed}`;
   const resultName = `${c.name}${STATE_SUFFIX.result}`;
   const doneName = `${c.name}${STATE_SUFFIX.done}`;
   const itemsFailedName = `${c.name}${STATE_SUFFIX.itemsFailed}`;
@@ -259,12 +287,20 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
       ...workerTaskState(c, 'task', mapping),
       ResultSelector: { state: 'success', 'try.$': '$.try', 'output.$': '$.output' },
       ...retryOf(task, true),
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: itemFailed }],
+      Catch: [
+        { ErrorEquals: [WORKER_ERROR.skip], ResultPath: '$.error', Next: itemSkipped },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: itemFailed },
+      ],
       End: true,
     },
     [itemFailed]: {
       Type: 'Pass',
       Parameters: { state: 'failed', output: null, 'error.$': '$.error' },
+      End: true,
+    },
+    [itemSkipped]: {
+      Type: 'Pass',
+      Parameters: { state: 'skipped', output: null, 'skip.$': '$.error' },
       End: true,
     },
   };
@@ -283,10 +319,12 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
     ResultSelector: {
       'count.$': 'States.ArrayLength($)',
       'anyFailed.$': "States.ArrayContains($[*].state, 'failed')",
+      'anySkipped.$': "States.ArrayContains($[*].state, 'skipped')",
+      'anySucceeded.$': "States.ArrayContains($[*].state, 'success')",
       'output.$': '$[*].output',
     },
     ResultPath: record,
-    ...catchAll(task, exits.caught),
+    ...catchAll(task, exits),
     Next: resultName,
   });
   c.add(resultName, {
@@ -295,6 +333,15 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
       // Mapping over an empty list skips the task, as in Airflow.
       { Variable: `${record}.count`, NumericEquals: 0, Next: exits.skipped() },
       { Variable: `${record}.anyFailed`, BooleanEquals: true, Next: itemsFailedName },
+      // Items that skipped themselves: all of them, or some beside items that succeeded (see below).
+      {
+        And: [
+          { Variable: `${record}.anySkipped`, BooleanEquals: true },
+          { Variable: `${record}.anySucceeded`, BooleanEquals: true },
+        ],
+        Next: itemsMixedName,
+      },
+      { Variable: `${record}.anySkipped`, BooleanEquals: true, Next: itemsSkippedName },
     ],
     Default: doneName,
   });
@@ -304,6 +351,22 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
     Parameters: { state: 'failed', ...output, error: { Error: 'MappedItemFailed', Cause: 'one or more items failed' } },
     ResultPath: record,
     ...c.end(exits.failed()),
+  });
+  // Airflow decides a downstream task's trigger rule over every item's state. One record stands for the items:
+  // `skipped` when items skipped themselves and none failed, flagged when others succeeded; the trigger-rule
+  // Choice reads the flag as "some item succeeded" (emit-asl.ts, formulaRule), so all_success skips, one_success
+  // runs, all_skipped skips, as Airflow counts the items.
+  c.add(itemsMixedName, {
+    Type: 'Pass',
+    Parameters: { state: 'skipped', [SOME_ITEMS_SUCCEEDED]: true, ...output },
+    ResultPath: record,
+    ...c.end(exits.afterSomeSucceeded()),
+  });
+  c.add(itemsSkippedName, {
+    Type: 'Pass',
+    Parameters: { state: 'skipped', ...output },
+    ResultPath: record,
+    ...c.end(exits.afterSkipped()),
   });
   c.add(doneName, {
     Type: 'Pass',
@@ -329,7 +392,7 @@ function emitServiceTask(
     ResultSelector: successSelector(c, false, outputPath),
     ResultPath: recordOf(task),
     ...retryOf(task, false),
-    ...catchAll(task, exits.caught),
+    ...catchAll(task, exits),
     ...c.end(exits.success),
   });
   return c.name;
@@ -479,7 +542,7 @@ function emitSensor(c: TaskEmitContext, task: TaskOfKind<'s3_sensor' | 'poll_sen
       },
       ResultPath: pokePath,
       ...retryOf(task, false),
-      ...catchAll(task, exits.caught),
+      ...catchAll(task, exits),
       Next: n('check'),
     });
   } else {
@@ -488,7 +551,7 @@ function emitSensor(c: TaskEmitContext, task: TaskOfKind<'s3_sensor' | 'poll_sen
       ResultSelector: { 'done.$': '$.output.done', 'value.$': '$.output.value', 'try.$': '$.try' },
       ResultPath: pokePath,
       ...retryOf(task, true),
-      ...catchAll(task, exits.caught),
+      ...catchAll(task, exits),
       Next: n('check'),
     });
   }

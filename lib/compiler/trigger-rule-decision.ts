@@ -45,9 +45,16 @@ export function decideTriggerRule(rule: TriggerRule, upstream: readonly FinalSta
 
 /**
  * The same decision as a list of conditions, in the order a Choice state tests them, each a boolean formula
- * over "upstream u is in state s". The last entry has no condition (the Choice default).
+ * over "upstream u is in state s". The last entry has no condition (the Choice default). `quantifier` says
+ * whether the atom comes from "some upstream task" or "every upstream task": Airflow counts each item of a
+ * mapped upstream task as an upstream task instance, so for a mapped upstream the atom means "some item" or
+ * "every item" is in one of the states.
  */
-export type Atom = { readonly upstream: string; readonly states: readonly FinalState[] };
+export type Atom = {
+  readonly upstream: string;
+  readonly states: readonly FinalState[];
+  readonly quantifier: 'some' | 'every';
+};
 export type Formula =
   | { readonly kind: 'atom'; readonly atom: Atom }
   | { readonly kind: 'and' | 'or'; readonly terms: readonly Formula[] };
@@ -104,12 +111,12 @@ function countOf(upstream: readonly FinalState[], state: FinalState): number {
 
 /** Some upstream task ended in one of `states`. */
 function anyOf(upstream: readonly string[], states: readonly FinalState[]): Formula {
-  return or(upstream.map((id) => ({ kind: 'atom', atom: { upstream: id, states } })));
+  return or(upstream.map((id) => ({ kind: 'atom', atom: { upstream: id, states, quantifier: 'some' } })));
 }
 
 /** Every upstream task ended in one of `states`. */
 function everyOf(upstream: readonly string[], states: readonly FinalState[]): Formula {
-  return and(upstream.map((id) => ({ kind: 'atom', atom: { upstream: id, states } })));
+  return and(upstream.map((id) => ({ kind: 'atom', atom: { upstream: id, states, quantifier: 'every' } })));
 }
 
 function or(terms: Formula[]): Formula {

@@ -33,6 +33,28 @@ export type TaskOutcome =
   | { readonly ok: true; readonly result: { readonly output: unknown; readonly try: number } }
   | { readonly ok: false; readonly error: string; readonly cause: string; readonly try: number };
 
+/**
+ * The error names a worker answers SendTaskFailure with that the compiled ASL treats specially: neither is
+ * retried; `skip` is caught into a `skipped` record (`{ state: 'skipped', skip: { Error, Cause: reason } }`).
+ * Task code throws `NonRetryableError` / `SkipError` (lib/sdk/errors.ts), whose names these are.
+ */
+export const WORKER_ERROR = {
+  nonRetryable: 'NonRetryableError',
+  skip: 'SkipError',
+} as const;
+
+/**
+ * A mapped task some of whose items succeeded and the others skipped themselves: its record says `skipped`
+ * with this flag set, and trigger rules that count successes see the items that succeeded (see emitMapped).
+ */
+export const SOME_ITEMS_SUCCEEDED = 'someSucceeded';
+
+/** The reason a `skipped` record gives, when its task's code skipped it with `SkipError`. */
+export function skipReasonOf(record: unknown): string | undefined {
+  const cause = (record as { skip?: { Cause?: unknown } | null } | null | undefined)?.skip?.Cause;
+  return typeof cause === 'string' ? cause : undefined;
+}
+
 /** The payload a run's execution starts with: the run context, no task records, no gates. */
 export interface RunPayload {
   readonly ctx: RunContext;
@@ -78,13 +100,17 @@ export const STATE_SUFFIX = {
   items: ':items',
   item: ':item',
   itemFailed: ':item_failed',
+  itemSkipped: ':item_skipped',
   itemsFailed: ':items_failed',
+  itemsSkipped: ':items_skipped',
+  itemsMixed: ':items_mixed',
   result: ':result',
   done: ':done',
   check: ':check',
   match: ':match',
   found: ':found',
   failed: ':failed',
+  selfSkipped: ':self_skipped',
   decide: ':decide',
   gate: ':gate',
   signal: ':signal',

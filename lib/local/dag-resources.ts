@@ -1,6 +1,12 @@
 import { fillPlaceholders } from '../compiler/fill-placeholders.ts';
 import type { DagManifest } from '../compiler/manifest.ts';
-import { FARGATE_ENV, type TaskMessage, type TaskOutcome, type WorkerTask } from '../compiler/worker-contract.ts';
+import {
+  FARGATE_ENV,
+  type TaskMessage,
+  type TaskOutcome,
+  WORKER_ERROR,
+  type WorkerTask,
+} from '../compiler/worker-contract.ts';
 import { taskMessageFromEnvironment } from '../runtime/fargate-task-environment.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
@@ -107,7 +113,7 @@ export class DagResources implements TaskResources {
       const task = this.tasks.get(environment[FARGATE_ENV.taskId] ?? '');
       // A library caller that skipped localRunProblems: fail the try at once, saying why and what to do.
       if (task?.kind === 'container') {
-        throw new StatesError('NonRetryableError', containerTaskMessage(this.dag.id));
+        throw new StatesError(WORKER_ERROR.nonRetryable, containerTaskMessage(this.dag.id));
       }
       // The token travels in the environment too; the local engine's own is the one it waits on.
       this.work(call.token!, { ...taskMessageFromEnvironment(environment), token: call.token! }, call.signal);
@@ -155,7 +161,7 @@ export class DagResources implements TaskResources {
         release = await this.slots(message.taskId);
       } catch (error) {
         if (this.tokens.isWaiting(token))
-          this.tokens.sendTaskFailure(token, 'NonRetryableError', (error as Error).message);
+          this.tokens.sendTaskFailure(token, WORKER_ERROR.nonRetryable, (error as Error).message);
         return;
       } finally {
         clearInterval(waiting);

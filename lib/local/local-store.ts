@@ -35,6 +35,8 @@ export interface TaskRecord {
   readonly durationMs?: number;
   readonly output?: unknown;
   readonly error?: string;
+  /** Why the task skipped itself (`SkipError`'s message). */
+  readonly reason?: string;
 }
 
 export class LocalStore {

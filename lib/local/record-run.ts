@@ -108,5 +108,6 @@ function toTaskRecord(task: TaskInstance): TaskRecord {
       : {}),
     ...(task.output !== undefined ? { output: task.output } : {}),
     ...(task.error !== undefined ? { error: task.error } : {}),
+    ...(task.reason !== undefined ? { reason: task.reason } : {}),
   };
 }

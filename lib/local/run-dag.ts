@@ -1,6 +1,13 @@
 import { compileDag } from '../compiler/compile-dag.ts';
 import { isEndedTaskState, type TaskState } from '../compiler/run-states.ts';
-import { entryStateNames, initialPayload, type RunContext, workerTasksOf } from '../compiler/worker-contract.ts';
+import {
+  entryStateNames,
+  initialPayload,
+  type RunContext,
+  skipReasonOf,
+  WORKER_ERROR,
+  workerTasksOf,
+} from '../compiler/worker-contract.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { DagValidationError } from '../sdk/errors.ts';
@@ -24,6 +31,8 @@ export interface TaskInstance {
   endedAt?: number;
   output?: unknown;
   error?: string;
+  /** Why the task skipped itself (`SkipError`'s message). */
+  reason?: string;
 }
 
 export interface LocalRunResult {
@@ -114,6 +123,8 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
           task.endedAt = event.timestamp;
           if (record?.output !== undefined) task.output = record.output;
           if (record?.error?.Error !== undefined) task.error = record.error.Error;
+          const reason = skipReasonOf(record);
+          if (reason !== undefined) task.reason = reason;
           changed(task);
         }
       }
@@ -132,9 +143,18 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
       if (attempt.mapIndex >= 0) {
         task.startedAt ??= attempt.startedAt;
         task.endedAt = attempt.endedAt;
-        task.state = attempt.outcome.ok ? 'success' : 'failed';
-        if (attempt.outcome.ok) task.output = attempt.outcome.result.output;
-        else task.error = attempt.outcome.error;
+        const { outcome } = attempt;
+        if (outcome.ok) {
+          task.state = 'success';
+          task.output = outcome.result.output;
+        } else if (outcome.error === WORKER_ERROR.skip) {
+          // The item skipped itself (the compiled Map catches SkipError into a skipped item record).
+          task.state = 'skipped';
+          task.reason = outcome.cause;
+        } else {
+          task.state = 'failed';
+          task.error = outcome.error;
+        }
         changed(task);
       } else if (attempt.outcome.ok) {
         task.output = attempt.outcome.result.output;

@@ -1,5 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { asTaskState, type TaskState } from '../compiler/run-states.ts';
+import { skipReasonOf } from '../compiler/worker-contract.ts';
 
 /**
  * The task instances of mapped tasks (`expand`), read from an execution's history. The compiled Map state keeps
@@ -12,12 +13,14 @@ import { asTaskState, type TaskState } from '../compiler/run-states.ts';
 export interface MappedTaskInstance {
   readonly taskId: string;
   readonly mapIndex: number;
-  /** success or failed. */
+  /** success, failed, or skipped (the item threw SkipError). */
   readonly state: TaskState;
   /** The try the item ended on. */
   readonly try?: number;
   /** The error name of a failed item. */
   readonly error?: string;
+  /** Why the item skipped itself. */
+  readonly reason?: string;
 }
 
 interface Iteration {
@@ -89,6 +92,7 @@ export function mappedTaskInstances(events: readonly HistoryEvent[]): MappedTask
     const record = iteration.record?.value;
     if (taskId === undefined || record === undefined) continue;
     const error = (record.error as { Error?: unknown } | null | undefined)?.Error;
+    const reason = skipReasonOf(record);
     const tryNumber = typeof record.try === 'number' ? record.try : iteration.scheduled;
     instances.push({
       taskId,
@@ -96,6 +100,7 @@ export function mappedTaskInstances(events: readonly HistoryEvent[]): MappedTask
       state: asTaskState(record.state),
       ...(tryNumber > 0 ? { try: tryNumber } : {}),
       ...(typeof error === 'string' ? { error } : {}),
+      ...(reason !== undefined ? { reason } : {}),
     });
   }
   return instances.sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex));

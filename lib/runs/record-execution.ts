@@ -125,6 +125,7 @@ export async function recordExecution(
           state: { S: task.state },
           ...(task.try !== undefined ? { tries: { N: String(task.try) } } : {}),
           ...(task.error !== undefined ? { error: { S: task.error } } : {}),
+          ...(task.reason !== undefined ? { reason: { S: task.reason } } : {}),
         },
       }),
     );

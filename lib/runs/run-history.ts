@@ -36,6 +36,8 @@ export interface CloudTaskInstance {
   readonly tries?: number;
   /** The error name of a failed task. */
   readonly error?: string;
+  /** Why the task skipped itself (`SkipError`'s message). */
+  readonly reason?: string;
 }
 
 /** The runs of one DAG, newest first (every page, strongly consistent). */
@@ -91,6 +93,7 @@ export async function listTaskInstances(
       state: asTaskState(item.state!.S),
       ...(item.tries?.N !== undefined ? { tries: Number(item.tries.N) } : {}),
       ...(item.error?.S !== undefined ? { error: item.error.S } : {}),
+      ...(item.reason?.S !== undefined ? { reason: item.reason.S } : {}),
     }))
     .sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex));
 }

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { asTaskState, type RunState, type TaskState } from '../compiler/run-states.ts';
-import type { RunContext } from '../compiler/worker-contract.ts';
+import { type RunContext, skipReasonOf } from '../compiler/worker-contract.ts';
 import type { MappedTaskInstance } from './mapped-task-instances.ts';
 
 /**
@@ -24,6 +24,8 @@ export interface TaskRecordSummary {
   readonly state: TaskState;
   readonly try?: number;
   readonly error?: string;
+  /** Why the task skipped itself (`SkipError`'s message). */
+  readonly reason?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export function taskRecords(payload: unknown, taskIds: Readonly<Record<string, s
     .filter((entry): entry is [string, Record<string, unknown>] => typeof entry[1] === 'object' && entry[1] !== null)
     .map(([key, record]) => {
       const error = (record.error as { Error?: unknown } | undefined)?.Error;
+      const reason = skipReasonOf(record);
       const taskId = taskIds[key];
       return {
         key,
@@ -43,6 +46,7 @@ export function taskRecords(payload: unknown, taskIds: Readonly<Record<string, s
         state: asTaskState(record.state),
         ...(typeof record.try === 'number' ? { try: record.try } : {}),
         ...(typeof error === 'string' ? { error } : {}),
+        ...(reason !== undefined ? { reason } : {}),
       };
     })
     .sort((a, b) => (taskIdOf(a) < taskIdOf(b) ? -1 : taskIdOf(a) > taskIdOf(b) ? 1 : 0));
@@ -77,6 +81,7 @@ export function withMappedInstances(
       state: instance.state,
       ...(instance.try !== undefined ? { try: instance.try } : {}),
       ...(instance.error !== undefined ? { error: instance.error } : {}),
+      ...(instance.reason !== undefined ? { reason: instance.reason } : {}),
     };
   });
   return [...tasks, ...mapped].sort(

@@ -1,7 +1,7 @@
-import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
+import { type TaskMessage, type TaskOutcome, WORKER_ERROR, type WorkerTask } from '../compiler/worker-contract.ts';
 import type { AwsCredentials } from '../sdk/context.ts';
 import { type Dag, taskFunctionOf } from '../sdk/dag.ts';
-import { NonRetryableError } from '../sdk/errors.ts';
+import { NonRetryableError, SkipError } from '../sdk/errors.ts';
 import { taskAws } from './task-aws.ts';
 import { offloadResult, resolveRefs, type XComStore } from './xcom.ts';
 
@@ -25,7 +25,7 @@ export interface TaskTryOptions {
  * Runs one try of a task, the same way on every worker: builds the context, calls the task's function (the only
  * thing taken from the DAG module) with its inputs, shapes the result as the compiled task says (branch ids,
  * short-circuit boolean, poke answer, XCom offload) and turns errors into Step Functions error names
- * (`NonRetryableError` stays non-retryable). `task` is the task's entry of the compiled manifest, or undefined
+ * (`NonRetryableError` stays non-retryable; a `SkipError` answers its name with the reason as the cause). `task` is the task's entry of the compiled manifest, or undefined
  * when the DAG version has no such task.
  */
 export async function runTaskTry(
@@ -39,8 +39,8 @@ export async function runTaskTry(
   const fn = taskFunctionOf(dag, message.taskId);
   if (task === undefined || fn === undefined) {
     return task === undefined || task.kind === 'code' || task.kind === 'poll_sensor'
-      ? fail('NonRetryableError', `DAG ${dag.id} has no task '${message.taskId}'`)
-      : fail('NonRetryableError', `task '${message.taskId}' is a ${task.kind} step, not worker code`);
+      ? fail(WORKER_ERROR.nonRetryable, `DAG ${dag.id} has no task '${message.taskId}'`)
+      : fail(WORKER_ERROR.nonRetryable, `task '${message.taskId}' is a ${task.kind} step, not worker code`);
   }
   const log = options.log ?? (() => undefined);
   const context = {
@@ -101,9 +101,13 @@ export async function runTaskTry(
     return { ok: true, result: { output, try: tryNumber } };
   } catch (error) {
     const err = error as Error;
+    // By class, or by name for a copy of the SDK the DAG bundled itself.
+    if (err instanceof SkipError || err?.name === WORKER_ERROR.skip) {
+      return fail(WORKER_ERROR.skip, String(err.message ?? '').slice(0, 32_768));
+    }
     const name =
-      err instanceof NonRetryableError || err?.name === 'NonRetryableError'
-        ? 'NonRetryableError'
+      err instanceof NonRetryableError || err?.name === WORKER_ERROR.nonRetryable
+        ? WORKER_ERROR.nonRetryable
         : (err?.name ?? 'Error');
     return fail(name.slice(0, 256), (err?.stack ?? String(error)).slice(0, 32_768));
   } finally {

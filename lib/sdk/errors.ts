@@ -1,6 +1,7 @@
 /**
  * The errors DAG authors meet. Every error Airstep raises is an `AirstepError` (lib/errors) with a stable
- * `code`; task code throws `NonRetryableError` to fail a task at once, skipping its remaining retries.
+ * `code`; task code throws `NonRetryableError` to fail a task at once, skipping its remaining retries, and
+ * `SkipError` to end it as skipped.
  */
 import { AirstepError } from '../errors/airstep-error.ts';
 
@@ -75,5 +76,18 @@ export class NonRetryableError extends AirstepError {
 
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { code: 'NON_RETRYABLE', ...options });
+  }
+}
+
+/**
+ * Thrown by task code to end the task as `skipped` (Airflow's `AirflowSkipException`): no retry is attempted,
+ * and downstream tasks apply their trigger rules to a skipped upstream. The message is the reason, kept with the
+ * task's record. In a mapped task it skips that item only.
+ */
+export class SkipError extends AirstepError {
+  override readonly name = 'SkipError';
+
+  constructor(reason: string, options: { cause?: unknown } = {}) {
+    super(reason, { code: 'SKIPPED', ...options });
   }
 }

@@ -10,6 +10,7 @@ export {
   NonRetryableError,
   type Problem,
   type ProblemLocation,
+  SkipError,
 } from './errors.ts';
 export type { ParamSpec, ParamsSpec, ParamValues } from './params.ts';
 export { chain, crossDownstream, fanIn, fanOut } from './structure.ts';

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DagManifest } from '../compiler/manifest.ts';
-import { type TaskMessage, type WorkerTask, workerTasksOf } from '../compiler/worker-contract.ts';
+import { type TaskMessage, WORKER_ERROR, type WorkerTask, workerTasksOf } from '../compiler/worker-contract.ts';
 import { bundleKey, DagNotInBundleError, loadBundle, manifestKey } from '../runtime/dag-bundle.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
@@ -124,7 +124,11 @@ export async function handleWorkerMessage(
     // It could never run: fail the try now rather than let it wait for a slot forever.
     const result = await answer(() =>
       sfn.send(
-        new SendTaskFailureCommand({ taskToken: message.token, error: 'NonRetryableError', cause: error.message }),
+        new SendTaskFailureCommand({
+          taskToken: message.token,
+          error: WORKER_ERROR.nonRetryable,
+          cause: error.message,
+        }),
       ),
     );
     await rememberAnswered(dynamo, deps.gatesTable, answered);

@@ -5,7 +5,7 @@ import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { dag } from '../../lib/sdk/dag.ts';
 
 describe('Compiler: rendered ASL', () => {
-  it('renders a two-task chain exactly: retries, timeouts, catch, static routing, final result', () => {
+  it('renders a two-task chain exactly: retries, timeouts, catch, skip, static routing, final result', () => {
     const d = dag({ id: 'pair' });
     const extract = d.task(
       'extract',
@@ -49,11 +49,20 @@ describe('Compiler: rendered ASL', () => {
           ResultSelector: { state: 'success', 'try.$': '$.try', 'output.$': '$.output' },
           ResultPath: '$.tasks.extract',
           Retry: [
-            { ErrorEquals: ['NonRetryableError'], MaxAttempts: 0 },
+            { ErrorEquals: ['NonRetryableError', 'SkipError'], MaxAttempts: 0 },
             { ErrorEquals: ['States.ALL'], IntervalSeconds: 10, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 60 },
           ],
-          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.tasks.extract', Next: 'extract:failed' }],
+          Catch: [
+            { ErrorEquals: ['SkipError'], ResultPath: '$.tasks.extract', Next: 'extract:self_skipped' },
+            { ErrorEquals: ['States.ALL'], ResultPath: '$.tasks.extract', Next: 'extract:failed' },
+          ],
           Next: 'load',
+        },
+        'extract:self_skipped': {
+          Type: 'Pass',
+          Parameters: { state: 'skipped', output: null, 'skip.$': '$.tasks.extract' },
+          ResultPath: '$.tasks.extract',
+          Next: 'load:skipped',
         },
         'extract:failed': {
           Type: 'Pass',
@@ -82,12 +91,21 @@ describe('Compiler: rendered ASL', () => {
           HeartbeatSeconds: 120,
           ResultSelector: { state: 'success', 'try.$': '$.try' },
           ResultPath: '$.tasks.load',
-          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.tasks.load', Next: 'load:failed' }],
+          Catch: [
+            { ErrorEquals: ['SkipError'], ResultPath: '$.tasks.load', Next: 'load:self_skipped' },
+            { ErrorEquals: ['States.ALL'], ResultPath: '$.tasks.load', Next: 'load:failed' },
+          ],
           Next: 'run:result',
         },
         'load:upstream_failed': {
           Type: 'Pass',
           Result: { state: 'upstream_failed', output: null },
+          ResultPath: '$.tasks.load',
+          Next: 'run:result',
+        },
+        'load:skipped': {
+          Type: 'Pass',
+          Result: { state: 'skipped', output: null },
           ResultPath: '$.tasks.load',
           Next: 'run:result',
         },
@@ -103,6 +121,12 @@ describe('Compiler: rendered ASL', () => {
             },
           ],
           Default: 'run:succeeded',
+        },
+        'load:self_skipped': {
+          Type: 'Pass',
+          Parameters: { state: 'skipped', output: null, 'skip.$': '$.tasks.load' },
+          ResultPath: '$.tasks.load',
+          Next: 'run:result',
         },
         'load:failed': {
           Type: 'Pass',

@@ -24,6 +24,7 @@ import { createStackTables, dynamoFor, emulatorCredentials } from '../../localst
 import fargateCapped from '../fixtures/lambdas/fargate_capped.ts';
 import fargatePooled from '../fixtures/lambdas/fargate_pooled.ts';
 import fargateRunAs from '../fixtures/lambdas/fargate_run_as.ts';
+import fargateSkip from '../fixtures/lambdas/fargate_skip.ts';
 import { containerEnvironment, ecsRunTaskOnSqs, type RunTaskRequest } from '../helpers/ecs-run-task-on-sqs.ts';
 import { manualContext } from '../helpers/run-context.ts';
 import { storeDagVersion } from '../helpers/stored-dag-version.ts';
@@ -216,5 +217,17 @@ describe('Fargate worker on moto: slots', () => {
         keys: ['weather/2026-11-22.json'],
       },
     ]);
+  }, 150_000);
+
+  it('ends a Fargate try that throws SkipError as skipped: one container, no retry, the all_success downstream skipped without one', async () => {
+    const { described, results, log } = await runOnMoto('test/fixtures/lambdas/fargate_skip.ts', fargateSkip, ['s']);
+
+    expect(described.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    expect(results).toEqual(['answered']);
+    expect(log).toEqual(['try 1']);
+    const { tasks } = JSON.parse(described[0]!.output!) as { tasks: Record<string, Record<string, unknown>> };
+    // moto drops SendTaskFailure's cause (MOTO_GAPS.Cause): the reason is checked on MiniStack and locally.
+    expect(tasks.check).toMatchObject({ state: 'skipped', output: null, skip: { Error: 'SkipError' } });
+    expect(tasks.after).toEqual({ state: 'skipped', output: null });
   }, 150_000);
 });

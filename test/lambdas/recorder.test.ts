@@ -26,7 +26,15 @@ import { dag } from '../../lib/sdk/index.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { PoolSlots } from '../../lib/worker/pool-slots.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
-import { type Behaviour, byItem, failTimes, nonRetryable, play, succeed } from '../differential/harness/behaviour.ts';
+import {
+  type Behaviour,
+  byItem,
+  failTimes,
+  nonRetryable,
+  play,
+  skip,
+  succeed,
+} from '../differential/harness/behaviour.ts';
 import { TestWorker } from '../differential/harness/test-worker.ts';
 import { asRole } from '../iam/stack-role.ts';
 
@@ -330,7 +338,11 @@ describe('recorder Lambda', () => {
           States: {
             record: {
               Type: 'Pass',
-              Result: { extract_customers: { state: 'success', output: 3, try: 1 }, load: { state: 'skipped' } },
+              // `load` skipped itself: its record as AWS writes it (moto drops the cause of a real SkipError).
+              Result: {
+                extract_customers: { state: 'success', output: 3, try: 1 },
+                load: { state: 'skipped', output: null, skip: { Error: 'SkipError', Cause: 'no new customers' } },
+              },
               ResultPath: '$.tasks',
               End: true,
             },
@@ -375,12 +387,23 @@ describe('recorder Lambda', () => {
       }),
     );
     expect(task.Item?.state?.S).toBe('success');
+    const skipped = await dynamo().send(
+      new GetItemCommand({
+        TableName: tables.taskInstances,
+        Key: { runKey: { S: `nightly#${runId}` }, taskKey: { S: 'load#-1' } },
+      }),
+    );
+    expect([skipped.Item?.state?.S, skipped.Item?.reason?.S, skipped.Item?.error]).toEqual([
+      'skipped',
+      'no new customers',
+      undefined,
+    ]);
     expect(await alerts()).toEqual([]);
 
     await handler(statusEvent({ ...detail, input: JSON.stringify({ some: 'other machine' }) }));
     expect(await alerts()).toEqual([]);
   });
-  it('records each item of a mapped task by map index, from a compiled DAG run on moto that failed and one that succeeded', async () => {
+  it('records each item of a mapped task by map index, from a compiled DAG run on moto that failed, one that succeeded and one where an item skipped itself', async () => {
     // list -> each (expand over list's output, one retry) -> combine: a chain, so no Parallel state (a moto gap).
     const mapped = dag({ id: 'mapped_rows', schedule: null });
     const list = mapped.task('list', async () => [] as string[]);
@@ -416,10 +439,13 @@ describe('recorder Lambda', () => {
     });
     const failingRun = 'manual__2026-11-26T00:00:00+00:00';
     const passingRun = 'manual__2026-11-27T00:00:00+00:00';
+    const skippingRun = 'manual__2026-11-28T00:00:00+00:00';
     // In the failing run item 1 fails for good; in both, item 2 fails its first try and succeeds on its second.
     const behaviours: Record<string, Record<string, Behaviour>> = {
       [failingRun]: { list: succeed(['a', 'b', 'c']), each: byItem({ 1: nonRetryable(), 2: failTimes(1) }) },
       [passingRun]: { list: succeed(['a', 'b', 'c']), each: byItem({ 2: failTimes(1) }) },
+      // Item 0 throws SkipError: skipped on its first try, never retried.
+      [skippingRun]: { list: succeed(['a', 'b', 'c']), each: byItem({ 0: skip('empty partition') }) },
     };
     const calls = new Map<string, number>();
     const worker = new TestWorker({
@@ -443,7 +469,7 @@ describe('recorder Lambda', () => {
     });
     const ran: Record<string, ReturnType<typeof statusEvent>> = {};
     try {
-      for (const runId of [failingRun, passingRun]) {
+      for (const runId of [failingRun, passingRun, skippingRun]) {
         const input = JSON.stringify({ ctx: { ...ctx, dagId: 'mapped_rows', runId }, tasks: {}, gates: {} });
         const { executionArn } = await sfn.send(
           new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn!, name: executionName(runId), input }),
@@ -465,7 +491,11 @@ describe('recorder Lambda', () => {
     } finally {
       await worker.stop();
     }
-    expect([ran[failingRun]!.detail.status, ran[passingRun]!.detail.status]).toEqual(['FAILED', 'SUCCEEDED']);
+    expect([failingRun, passingRun, skippingRun].map((runId) => ran[runId]!.detail.status)).toEqual([
+      'FAILED',
+      'SUCCEEDED',
+      'SUCCEEDED',
+    ]);
 
     await handler(ran[failingRun]!);
     // The mapped task's own record sums up its items; each item has its state, its try and its error.
@@ -490,5 +520,18 @@ describe('recorder Lambda', () => {
       ['list#-1', '-1', 'success', '1', undefined],
     ]);
     expect(await alerts()).toEqual([]);
+
+    await handler(ran[skippingRun]!);
+    // The skipped item and the mapped task it skips (no item failed), and combine (all_success) skipped below it.
+    expect((await taskItems('mapped_rows', skippingRun)).sort()).toEqual([
+      ['combine#-1', '-1', 'skipped', undefined, undefined],
+      ['each#-1', '-1', 'skipped', undefined, undefined],
+      ['each#0', '0', 'skipped', '1', undefined],
+      ['each#1', '1', 'success', '1', undefined],
+      ['each#2', '2', 'success', '1', undefined],
+      ['list#-1', '-1', 'success', '1', undefined],
+    ]);
+    expect(await alerts()).toEqual([]);
+    expect(calls.get(`${skippingRun} each#0`)).toBe(1);
   });
 });

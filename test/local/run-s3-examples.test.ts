@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import convert from '../../dags/examples/csv_to_json.ts';
@@ -101,6 +101,21 @@ describe('Local engine on MiniStack: example DAGs that use AWS', () => {
     const daily = await readJson('airstep-raw', 'processed/weather/ds=2026-11-22/daily.json');
     expect(daily).toContainEqual({ station: 'BER', minTempC: 3.1, maxTempC: 7.4, meanWindKmh: 15 });
     expectPromptStarts(weather, tasks);
+  });
+
+  it('weather_etl: with no observations, extract skips itself (SkipError, no retry) and transform and load skip', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'airstep-weather-empty' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'airstep-weather-empty', Key: 'raw/weather/observations.json', Body: '[]' }),
+    );
+    const { execution, tasks } = await runDagLocally({
+      dag: weather,
+      ctx: manualContext(weather, { bucket: 'airstep-weather-empty' }),
+      native: nativeSteps(),
+    });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(states(tasks)).toEqual({ extract: 'skipped', transform: 'skipped', load: 'skipped' });
+    expect(byId(tasks).extract).toMatchObject({ tries: 1, reason: 'no observations for 2026-11-22' });
   });
 
   it('s3_key_sensor_ingestion: pokes (a Wait loop) until the export lands, then ingests it', async () => {

@@ -93,6 +93,23 @@ describe('mappedTaskInstances', () => {
     ]);
   });
 
+  it('reads an item that skipped itself (SkipError) as skipped on its one try, with the reason', () => {
+    const h = new History();
+    const first = h.iteration(0, 'each', 0);
+    const tried = h.workerTry(first, 'each', 0, 'TaskFailed');
+    const caught = h.exit(tried, 'each:item', { ...itemInput(0), error: { Error: 'SkipError' } });
+    const skipped = h.exit(caught, 'each:item_skipped', {
+      state: 'skipped',
+      output: null,
+      skip: { Error: 'SkipError', Cause: 'empty partition' },
+    });
+    h.ended(skipped, 'each', 0);
+
+    expect(mappedTaskInstances(h.events)).toEqual([
+      { taskId: 'each', mapIndex: 0, state: 'skipped', try: 1, reason: 'empty partition' },
+    ]);
+  });
+
   it('reads the events in any order (pages newest first), and several mapped tasks apart', () => {
     const h = new History();
     const a = h.iteration(0, 'extract.rows', 0);

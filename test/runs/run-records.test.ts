@@ -47,6 +47,24 @@ describe('taskRecords', () => {
     ]);
   });
 
+  it('reads the reason of a task that skipped itself (SkipError) from its record', () => {
+    const tasks = taskRecords({
+      ctx,
+      tasks: {
+        check: { state: 'skipped', output: null, skip: { Error: 'SkipError', Cause: 'no new files' } },
+        load: { state: 'skipped', output: null },
+        // moto drops SendTaskFailure's cause: no reason, still skipped.
+        other: { state: 'skipped', output: null, skip: { Error: 'SkipError', Cause: null } },
+      },
+      gates: {},
+    });
+    expect(tasks).toEqual([
+      { key: 'check', state: 'skipped', reason: 'no new files' },
+      { key: 'load', state: 'skipped' },
+      { key: 'other', state: 'skipped' },
+    ]);
+  });
+
   it('reads nothing from a payload without task records', () => {
     expect(taskRecords(null)).toEqual([]);
     expect(taskRecords({ ctx })).toEqual([]);

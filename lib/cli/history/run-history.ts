@@ -35,6 +35,8 @@ export interface TaskInstanceSummary {
   readonly startedAt?: string;
   readonly durationMs?: number;
   readonly error?: string;
+  /** Why the task skipped itself (`SkipError`'s message). */
+  readonly reason?: string;
 }
 
 /** The one run `runId` names, or why it names none or several. */

@@ -6,6 +6,7 @@ import {
   fail,
   failTimes,
   nonRetryable,
+  skip,
   sleepThen,
   succeed,
   succeedWith,
@@ -36,6 +37,12 @@ function retries(): DifferentialCase[] {
 
   const doomed = dag({ id: 'diff_non_retryable' });
   doomed.task('doomed', { retries: 3, retryDelay: 1 }, noop).then(doomed.task('after', noop));
+
+  const skipping = dag({ id: 'diff_skip_error' });
+  skipping
+    .task('check', { retries: 3, retryDelay: 1 }, noop)
+    .then(skipping.task('load', noop))
+    .then(skipping.task('report', { triggerRule: 'none_failed' }, noop));
 
   const typed = dag({ id: 'diff_error_name' });
   typed.task('typo', noop).then(typed.task('after', { triggerRule: 'all_failed' }, noop));
@@ -84,6 +91,20 @@ function retries(): DifferentialCase[] {
         error: 'DagRunFailed',
         tasks: { doomed: { state: 'failed', error: 'NonRetryableError' }, after: { state: 'upstream_failed' } },
         tries: { doomed: 1 },
+      },
+    },
+    {
+      name: 'SkipError skips at once, whatever retries says; all_success below skips, none_failed below that runs',
+      dag: skipping,
+      behaviours: { check: skip('no new files') },
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: {
+          check: { state: 'skipped', output: null, skip: 'SkipError' },
+          load: { state: 'skipped' },
+          report: { state: 'success', try: 1 },
+        },
+        tries: { check: 1, report: 1 },
       },
     },
     {
@@ -363,6 +384,12 @@ function mapping(): DifferentialCase[] {
   const shout = succeedWith((message) => `${message.item}${(message.partial as { suffix: string }).suffix}`);
   const joined = succeedWith((message) => (message.inputs.each as unknown[]).join(','));
 
+  // A chain: gate skips itself; each (all_done) maps over a literal list; after reads both records in a Choice.
+  const mixed = dag({ id: 'diff_map_items_mixed' });
+  const gate = mixed.task('gate', noop);
+  const items = mixed.expand('each', { over: ['a', 'b', 'c'], upstream: gate, triggerRule: 'all_done' }, noop);
+  mixed.task('after', { upstream: [gate, items], triggerRule: 'one_success' }, noop);
+
   const literal = dag({ id: 'diff_map_literal' });
   const doubled = literal.expand('double', { over: [{ n: 1 }, { n: 2 }, { n: 3 }] }, async (_ctx, item) => item.n * 2);
   literal.task('total', { inputs: { doubled } }, noop);
@@ -380,6 +407,34 @@ function mapping(): DifferentialCase[] {
           combine: { state: 'success', try: 1 },
         },
         tries: { list: 1, 'each[0]': 1, 'each[1]': 3, 'each[2]': 1, combine: 1 },
+      },
+    },
+    {
+      name: 'mapping: an item that throws SkipError is skipped at once; the mapped task is skipped, so is all_success below',
+      dag: build('diff_map_item_skips', { retries: 2 }),
+      behaviours: { list: succeed(['a', 'b', 'c']), each: byItem({ 1: skip('empty partition') }, shout) },
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: {
+          list: { state: 'success', try: 1, output: ['a', 'b', 'c'] },
+          each: { state: 'skipped', output: ['a!', null, 'c!'] },
+          combine: { state: 'skipped' },
+        },
+        tries: { list: 1, 'each[0]': 1, 'each[1]': 1, 'each[2]': 1 },
+      },
+    },
+    {
+      name: 'mapping: items that succeeded beside one that skipped itself count for one_success, as Airflow counts items',
+      dag: mixed,
+      behaviours: { gate: skip('closed'), each: byItem({ 1: skip('empty') }) },
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: {
+          gate: { state: 'skipped', skip: 'SkipError' },
+          each: { state: 'skipped', someSucceeded: true },
+          after: { state: 'success', try: 1 },
+        },
+        tries: { gate: 1, 'each[0]': 1, 'each[1]': 1, 'each[2]': 1, after: 1 },
       },
     },
     {

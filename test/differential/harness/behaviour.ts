@@ -42,6 +42,8 @@ export const succeed = (output?: unknown): Behaviour =>
 export const succeedWith = (outputOf: (message: TaskMessage) => unknown): Behaviour => ({ kind: 'succeed', outputOf });
 export const fail = (error = 'Error'): Behaviour => ({ kind: 'fail', error, cause: `${error}: raised by the test` });
 export const nonRetryable = (): Behaviour => fail('NonRetryableError');
+/** Answers as the worker does for a thrown SkipError: its name, the reason as the cause. */
+export const skip = (reason = 'nothing to do'): Behaviour => ({ kind: 'fail', error: 'SkipError', cause: reason });
 export const failTimes = (times: number, then: Behaviour = succeed()): Behaviour => ({
   kind: 'byTry',
   tries: [...Array.from({ length: times }, () => fail()), then],

@@ -79,16 +79,24 @@ export class CallLog {
   }
 }
 
-/** Each task's record in a payload, by task id: the error object reduced to its name. */
+/**
+ * Each task's record in a payload, by task id: the error object (and a SkipError's, `skip`) reduced to its name;
+ * the reason is its cause, which moto drops.
+ */
 export function taskViews(payload: unknown, ir: DagIR): Record<string, TaskView> {
   const records = (payload as { tasks?: Record<string, Record<string, unknown>> } | undefined)?.tasks ?? {};
   const views: Record<string, TaskView> = {};
   for (const task of ir.tasks) {
     const record = records[task.key];
     if (record === undefined) continue;
-    const { error, ...rest } = record;
+    const { error, skip, ...rest } = record;
     const name = (error as { Error?: unknown } | undefined)?.Error;
-    views[task.id] = { ...(rest as { state: string }), ...(name !== undefined ? { error: String(name) } : {}) };
+    const skipped = (skip as { Error?: unknown } | undefined)?.Error;
+    views[task.id] = {
+      ...(rest as { state: string }),
+      ...(name !== undefined ? { error: String(name) } : {}),
+      ...(skipped !== undefined ? { skip: String(skipped) } : {}),
+    };
   }
   return views;
 }
