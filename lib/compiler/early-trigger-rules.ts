@@ -8,17 +8,20 @@ import type { FinalState } from './trigger-rule-decision.ts';
  * one of which starts it (Airflow's trigger_rule_dep: `one_success` once one upstream succeeded, `one_failed`
  * once one failed or is upstream_failed, `one_done` once one succeeded or failed). When every upstream task
  * ends without one of them, the rule is decided on all of them as before (skipped, or upstream_failed).
+ * `always` has no dependency at all in Airflow (the task may run at any time): it starts with the run, and the
+ * empty list means no gate.
  */
 export const EARLY_TRIGGER_RULES: Partial<Record<TriggerRule, readonly FinalState[]>> = {
   one_success: ['success'],
   one_failed: ['failed', 'upstream_failed'],
   one_done: ['success', 'failed'],
+  always: [],
 };
 
 /**
  * The tasks compiled to start early, with the upstream states that open their gate. The planner cuts every
  * upstream edge of these tasks, so each waits at a gate in a branch of its own beside its upstream tasks' branches.
- * Left to wait for all upstream tasks (exact, later than Airflow): a task with one upstream (nothing to gain),
+ * Left to wait for all upstream tasks (exact, later than Airflow): a `one_*` task with one upstream (nothing to gain),
  * one reading an upstream's XCom (an upstream that has not ended has none; Airflow's TaskFlow argument would fail
  * the task), one below a branch or short-circuit task (whose choice may skip it after it started), and one below
  * a short-circuit that skips everything downstream.
@@ -29,7 +32,8 @@ export function earlyStartingTasks(ir: DagIR): Map<string, readonly FinalState[]
   const early = new Map<string, readonly FinalState[]>();
   for (const task of ir.tasks) {
     const openWhen = EARLY_TRIGGER_RULES[task.triggerRule];
-    if (openWhen === undefined || task.upstream.length < 2 || skippedFromAbove.has(task.id)) continue;
+    if (openWhen === undefined || skippedFromAbove.has(task.id)) continue;
+    if (task.upstream.length < (openWhen.length === 0 ? 1 : 2)) continue;
     const choosing = task.upstream.some((id) => {
       const up = byId.get(id)!;
       return up.kind === 'code' && up.role !== 'task';

@@ -115,6 +115,8 @@ class AslEmitter {
     for (const name of this.names.values()) this.usedNames.add(name);
     this.locate(plan.root, { depth: 0 });
     for (const [id, cut] of plan.cutEdges) {
+      // `always`: starts with the run, waiting for none of its upstream tasks.
+      if (plan.openEarly.get(id)?.length === 0) continue;
       const missing = cut.filter((up) => !this.ranBefore(up, id));
       if (missing.length === 0) continue;
       this.gated.set(id, missing);

@@ -20,7 +20,10 @@ export interface StructurePlan {
   readonly root: Block;
   /** Task id -> upstream ids whose edge was cut from the nesting (waited for at a gate unless already done). */
   readonly cutEdges: ReadonlyMap<string, readonly string[]>;
-  /** Task id -> upstream states any one of which opens its gate early (every upstream edge of these is cut). */
+  /**
+   * Task id -> upstream states any one of which opens its gate early (every upstream edge of these is cut); an
+   * empty list: no gate, the task starts with its branch (`always`).
+   */
   readonly openEarly: ReadonlyMap<string, readonly string[]>;
 }
 

@@ -63,7 +63,9 @@ function certainlyEnded(
   for (const [id, ups] of upstreamOf) {
     const implied = ups.map((up) => new Set([up, ...ended.get(up)!]));
     let set = new Set<string>();
-    if (implied.length > 0 && early.has(id)) {
+    if ((early.get(id) as unknown[] | undefined)?.length === 0) {
+      // `always`: waits for nothing.
+    } else if (implied.length > 0 && early.has(id)) {
       set = implied[0]!;
       for (const other of implied.slice(1)) set = new Set([...set].filter((x) => other.has(x)));
     } else {

@@ -113,6 +113,22 @@ describe('Local engine: trigger rules Airflow decides before every upstream task
     },
   );
 
+  it('starts an always join with the run, before either upstream task has ended (Airflow: no dependency at all)', async () => {
+    const h = harness();
+    const { execution, tasks, changes } = await run(joinDag('always', 'failed', 'failed', h));
+    expect(h.events.indexOf('join:start')).toBeLessThan(h.events.indexOf('slow:end'));
+    expect(changes.indexOf('join:running')).toBeLessThan(changes.indexOf('slow:failed'));
+    expect(stateOf(tasks)).toEqual({
+      fast: 'failed',
+      slow: 'failed',
+      join: 'success',
+      after_slow: 'upstream_failed',
+      after_join: 'success',
+    });
+    // after_slow (a leaf) is upstream_failed: the run fails by its leaves, as before.
+    expect(execution.status).toBe('FAILED');
+  });
+
   it('keeps a one_success join waiting when the first upstream to end failed, and starts it when the other succeeds', async () => {
     const h = harness();
     h.startJoin(); // the slow task does not wait here: the join cannot start before it ends

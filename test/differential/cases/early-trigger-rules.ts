@@ -4,7 +4,8 @@ import { afterStartOf, type Behaviour, fail, succeed } from '../harness/behaviou
 import type { DifferentialCase } from '../harness/case.ts';
 
 /**
- * Trigger rules Airflow decides before every upstream task has ended (`one_success`, `one_failed`, `one_done`):
+ * Trigger rules Airflow decides before every upstream task has ended (`one_success`, `one_failed`, `one_done`,
+ * and `always`, which waits for nothing):
  * `join` waits for `fast` and `slow`; `slow` is answered only once `join`'s try has started (or after 30 s, when
  * the order of events then shows the join waited). `after_slow` keeps following `slow` by its own rule. Each side
  * must show the same order: fast ends, join starts, slow ends, after_slow starts.
@@ -20,7 +21,7 @@ function joinCase(rule: TriggerRule, fast: Ends, slow: Ends, join: string, statu
   d.task('after_slow', { upstream: s }, noop);
   d.task('after_join', { upstream: j }, noop);
   const answer = (ends: Ends): Behaviour => (ends === 'success' ? succeed() : fail());
-  const early = join === 'success' && (rule === 'one_failed') === (fast === 'failed');
+  const early = rule === 'always' || (join === 'success' && (rule === 'one_failed') === (fast === 'failed'));
   const ran = (ends: Ends) => (ends === 'success' ? { state: 'success', try: 1 } : { state: 'failed', error: 'Error' });
   const afterJoin = join === 'success' ? 'success' : join;
   return {
@@ -34,9 +35,10 @@ function joinCase(rule: TriggerRule, fast: Ends, slow: Ends, join: string, statu
     motoGaps: ['parallel-merge'],
     before: early
       ? [
-          ['fast:end', 'join:start'],
-          ['join:start', 'slow:end'],
-          ['slow:end', 'after_slow:start'],
+          // `always` waits for neither upstream task: only the slow one is held until it has started.
+          ...(rule === 'always' ? [] : [['fast:end', 'join:start'] as const]),
+          ['join:start', 'slow:end'] as const,
+          ...(slow === 'success' ? [['slow:end', 'after_slow:start'] as const] : []),
         ]
       : join === 'success'
         ? [['slow:end', 'join:start']]
@@ -61,6 +63,8 @@ export function earlyTriggerRuleCases(): DifferentialCase[] {
     joinCase('one_failed', 'failed', 'success', 'success', 'SUCCEEDED'),
     joinCase('one_done', 'success', 'success', 'success', 'SUCCEEDED'),
     joinCase('one_done', 'failed', 'success', 'success', 'SUCCEEDED'),
+    // Airflow's `always` has no dependency: the join starts with the run.
+    joinCase('always', 'failed', 'failed', 'success', 'FAILED'),
     // Not decided by the first to end: the join waits for the second.
     joinCase('one_success', 'failed', 'success', 'success', 'SUCCEEDED'),
     // Decided by neither: Airflow's outcome once both have ended.
