@@ -44,6 +44,7 @@ const WORKER_COMPILER_MODULES = new Set(
     'placeholders.ts',
     'fill-placeholders.ts',
     'xcom-default.ts',
+    'gate-opening.ts',
   ].map((name) => `lib/compiler/${name}`),
 );
 /** The entry points of processes that run task tries. */

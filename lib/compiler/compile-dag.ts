@@ -4,6 +4,7 @@ import type { StateMachineDefinition } from './asl-types.ts';
 import { buildIr } from './build-ir.ts';
 import { checkGraph } from './check-graph.ts';
 import { measureDefinition } from './definition-size.ts';
+import { earlyStartingTasks } from './early-trigger-rules.ts';
 import { emitAsl } from './emit-asl.ts';
 import { type DagIR, IR_VERSION } from './ir.ts';
 import { checkLimits, countStates } from './limits.ts';
@@ -71,7 +72,7 @@ function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
 
   const ids = ir.tasks.map((task) => task.id);
   const upstreamOf = new Map(ir.tasks.map((task) => [task.id, task.upstream]));
-  const plan = planStructure(ids, upstreamOf);
+  const plan = planStructure(ids, upstreamOf, earlyStartingTasks(ir));
   const definition = emitAsl(ir, plan);
   // Measured, not written: the compact text would only be counted (the deployed text is indented).
   const { bytes: definitionBytes, placeholders } = measureDefinition(definition);

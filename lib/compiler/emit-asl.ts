@@ -118,6 +118,8 @@ class AslEmitter {
     for (const name of this.names.values()) this.usedNames.add(name);
     this.locate(plan.root, { depth: 0 });
     for (const [id, cut] of plan.cutEdges) {
+      // `always`: starts with the run, waiting for none of its upstream tasks.
+      if (plan.openEarly.get(id)?.length === 0) continue;
       const missing = cut.filter((up) => !this.ranBefore(up, id));
       if (missing.length === 0) continue;
       this.gated.set(id, missing);
@@ -373,6 +375,8 @@ class AslEmitter {
     const waitFor = this.gated.get(task.id);
     if (waitFor !== undefined) {
       const gate = `${name}${STATE_SUFFIX.gate}`;
+      // Opened early only when it waits for every upstream task: the trigger rule then reads them all from it.
+      const openWhen = waitFor.length === task.upstream.length ? this.plan.openEarly.get(task.id) : undefined;
       this.states.set(gate, {
         Type: 'Task',
         Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
@@ -386,6 +390,8 @@ class AslEmitter {
             waitFor,
             // The payload key of each task waited for: whoever opens the gate answers with records under them.
             keys: Object.fromEntries(waitFor.map((id) => [id, this.tasks.get(id)!.key])),
+            // Open as soon as one of them ends in one of these states (tasks not ended yet: state `none`).
+            ...(openWhen !== undefined ? { openWhen } : {}),
             'token.$': '$$.Task.Token',
           },
         },

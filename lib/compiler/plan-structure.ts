@@ -3,7 +3,9 @@
  * states. Where the DAG is not series-parallel (the "N" shape: a -> c, b -> c, b -> d), some edges are cut from
  * the nesting and kept as gates: the downstream task's branch waits at a gate that opens when the cut upstream
  * task signals its end. Every place a task waits is one of its real ancestors, so no false edge is added and a
- * task starts as soon as its own upstream tasks end.
+ * task starts as soon as its own upstream tasks end. A task that starts early (`one_success` and its kin, see
+ * early-trigger-rules.ts) has every upstream edge cut: it waits at a gate in a branch beside its upstream tasks,
+ * which opens as soon as its trigger rule can be decided.
  */
 
 import { CycleError } from '../sdk/errors.ts';
@@ -18,6 +20,11 @@ export interface StructurePlan {
   readonly root: Block;
   /** Task id -> upstream ids whose edge was cut from the nesting (waited for at a gate unless already done). */
   readonly cutEdges: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Task id -> upstream states any one of which opens its gate early (every upstream edge of these is cut); an
+   * empty list: no gate, the task starts with its branch (`always`).
+   */
+  readonly openEarly: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Components this large skip the exact series-split search and cut every extra parent edge at once. */
@@ -31,6 +38,7 @@ const LARGE_COMPONENT = 400;
 export function planStructure(
   ids: readonly string[],
   upstreamOf: ReadonlyMap<string, readonly string[]>,
+  openEarly: ReadonlyMap<string, readonly string[]> = new Map(),
 ): StructurePlan {
   const order = topologicalOrder(ids, upstreamOf);
   const index = new Map(order.map((id, i) => [id, i]));
@@ -40,6 +48,16 @@ export function planStructure(
     for (const parent of ps) children[parent]!.add(child);
   });
   const cut = new Map<number, number[]>();
+  for (const id of openEarly.keys()) {
+    const child = index.get(id)!;
+    if (parents[child]!.size === 0) continue;
+    cut.set(
+      child,
+      [...parents[child]!].sort((a, b) => a - b),
+    );
+    for (const parent of parents[child]!) children[parent]!.delete(child);
+    parents[child]!.clear();
+  }
   const graph: Graph = { parents, children, cut };
   const root = decompose(
     graph,
@@ -53,7 +71,7 @@ export function planStructure(
     block.map((step) =>
       typeof step === 'number' ? { kind: 'task', id: order[step]! } : { kind: 'parallel', branches: step.map(named) },
     );
-  return { root: named(root), cutEdges };
+  return { root: named(root), cutEdges, openEarly };
 }
 
 /** Kahn's algorithm, taking ready tasks in id order; a cycle throws a `CycleError` naming it. */

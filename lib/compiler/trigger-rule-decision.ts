@@ -8,9 +8,10 @@ export type FinalState = (typeof FINAL_STATES)[number];
 export type Decision = 'run' | 'skipped' | 'upstream_failed';
 
 /**
- * Airflow's trigger rules, decided once every direct upstream task has ended. A task without upstream tasks
- * always runs. (Airflow may start `one_*` rules before all upstream tasks end; Airstep decides them when all
- * are done, which gives the same decision.)
+ * Airflow's trigger rules, decided on the final states of the direct upstream tasks. A task without upstream
+ * tasks always runs. Rules Airflow decides earlier (`one_*` at the first deciding upstream state, `always` at
+ * once) wait at a gate that opens then (early-trigger-rules.ts); the records not there yet read as state `none`,
+ * which no condition here matches, so the same formulas decide them.
  */
 export function decideTriggerRule(rule: TriggerRule, upstream: readonly FinalState[]): Decision {
   if (upstream.length === 0) return 'run';

@@ -133,9 +133,14 @@ export class DagResources implements TaskResources {
       this.gates.signal(message.executionArn as string, message.taskId as string, message.record);
     } else if (message.kind === 'gate') {
       const token = call.token!;
-      this.gates.gate(message.executionArn as string, message.waitFor as string[], (records) => {
-        if (this.tokens.isWaiting(token)) this.tokens.sendTaskSuccess(token, records);
-      });
+      this.gates.gate(
+        message.executionArn as string,
+        message.waitFor as string[],
+        (records) => {
+          if (this.tokens.isWaiting(token)) this.tokens.sendTaskSuccess(token, records);
+        },
+        message.openWhen as string[] | undefined,
+      );
     }
     return undefined;
   }

@@ -1,14 +1,21 @@
+import { gateRecords } from '../compiler/gate-opening.ts';
+
 /**
  * Opens gates: a task whose branch waits for upstream tasks in other branches sends a gate message with a
  * token; each of those upstream tasks sends a signal with its record when it ends. When every task a gate waits
  * for has signalled, the gate is answered with their records keyed by payload key. Signals may arrive before
- * or after the gate. One coordinator per engine; state is kept per execution.
+ * or after the gate; a gate with `openWhen` opens as soon as one record is in one of those states (see
+ * gate-opening.ts). One coordinator per engine; state is kept per execution.
  */
 export class GateCoordinator {
   private readonly records = new Map<string, Map<string, unknown>>();
   private readonly gates = new Map<
     string,
-    Array<{ waitFor: readonly string[]; open: (records: Record<string, unknown>) => void }>
+    Array<{
+      waitFor: readonly string[];
+      openWhen: readonly string[] | undefined;
+      open: (records: Record<string, unknown>) => void;
+    }>
   >();
 
   constructor(private readonly keyOf: (taskId: string) => string) {}
@@ -20,9 +27,14 @@ export class GateCoordinator {
     this.release(executionArn);
   }
 
-  gate(executionArn: string, waitFor: readonly string[], open: (records: Record<string, unknown>) => void): void {
+  gate(
+    executionArn: string,
+    waitFor: readonly string[],
+    open: (records: Record<string, unknown>) => void,
+    openWhen?: readonly string[],
+  ): void {
     const gates = this.gates.get(executionArn) ?? [];
-    gates.push({ waitFor, open });
+    gates.push({ waitFor, openWhen, open });
     this.gates.set(executionArn, gates);
     this.release(executionArn);
   }
@@ -37,8 +49,9 @@ export class GateCoordinator {
     const records = this.records.get(executionArn) ?? new Map<string, unknown>();
     const gates = this.gates.get(executionArn) ?? [];
     const waiting = gates.filter((gate) => {
-      if (!gate.waitFor.every((id) => records.has(id))) return true;
-      gate.open(Object.fromEntries(gate.waitFor.map((id) => [this.keyOf(id), records.get(id)])));
+      const opened = gateRecords(gate.waitFor, gate.openWhen, records);
+      if (opened === undefined) return true;
+      gate.open(Object.fromEntries(gate.waitFor.map((id) => [this.keyOf(id), opened[id]])));
       return false;
     });
     this.gates.set(executionArn, waiting);

@@ -1,4 +1,5 @@
 import { DeleteItemCommand, type DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { gateRecords } from '../compiler/gate-opening.ts';
 
 /**
  * Gates between branches on AWS, kept in DynamoDB (the task-instances table, under `gates#<execution>`): a task
@@ -6,6 +7,8 @@ import { DeleteItemCommand, type DynamoDBClient, PutItemCommand, QueryCommand } 
  * task token. Whichever arrives last opens the gate: answers its token with the records keyed by payload key, then
  * deletes the gate item. Signals may come before or after the gate; every write is idempotent (same item, same
  * values), so a redelivered message changes nothing, and a token answered twice is refused by Step Functions.
+ * A gate with `openWhen` opens at the first signal in one of those states (see gate-opening.ts); later signals
+ * find it gone.
  */
 export interface GateMessage {
   readonly kind: 'gate';
@@ -13,6 +16,7 @@ export interface GateMessage {
   readonly taskId: string;
   readonly waitFor: readonly string[];
   readonly keys: Readonly<Record<string, string>>;
+  readonly openWhen?: readonly string[];
   readonly token: string;
 }
 
@@ -49,6 +53,7 @@ export class GateStore {
             taskKey: { S: `gate#${message.taskId}` },
             waitFor: { S: JSON.stringify(message.waitFor) },
             keys: { S: JSON.stringify(message.keys) },
+            ...(message.openWhen !== undefined ? { openWhen: { S: JSON.stringify(message.openWhen) } } : {}),
             token: { S: message.token },
           },
         }),
@@ -82,6 +87,7 @@ export class GateStore {
         token: item.token!.S!,
         waitFor: JSON.parse(item.waitFor!.S!) as string[],
         keys: JSON.parse(item.keys!.S!) as Record<string, string>,
+        ...(item.openWhen?.S !== undefined ? { openWhen: JSON.parse(item.openWhen.S) as string[] } : {}),
       }));
     for (const ready of gatesToOpen(gates, signals)) {
       // Answer first, then forget the gate: if answering fails, the message comes back and finds the gate still
@@ -101,21 +107,26 @@ export interface StoredGate {
   readonly token: string;
   readonly waitFor: readonly string[];
   readonly keys: Readonly<Record<string, string>>;
+  readonly openWhen?: readonly string[];
 }
 
 /**
- * The gates every awaited task has signalled, each with the records to answer it with (keyed by payload key,
+ * The gates every awaited task has signalled (or, with `openWhen`, one has in one of those states), each with the records to answer it with (keyed by payload key,
  * as the state machine reads them). Pure: the store then opens each under a condition, once.
  */
 export function gatesToOpen(
   gates: readonly StoredGate[],
   signals: ReadonlyMap<string, unknown>,
 ): Array<{ taskKey: string; token: string; records: Record<string, unknown> }> {
-  return gates
-    .filter((gate) => gate.waitFor.every((id) => signals.has(id)))
-    .map((gate) => ({
-      taskKey: gate.taskKey,
-      token: gate.token,
-      records: Object.fromEntries(gate.waitFor.map((id) => [gate.keys[id] ?? id, signals.get(id)])),
-    }));
+  return gates.flatMap((gate) => {
+    const opened = gateRecords(gate.waitFor, gate.openWhen, signals);
+    if (opened === undefined) return [];
+    return [
+      {
+        taskKey: gate.taskKey,
+        token: gate.token,
+        records: Object.fromEntries(gate.waitFor.map((id) => [gate.keys[id] ?? id, opened[id]])),
+      },
+    ];
+  });
 }

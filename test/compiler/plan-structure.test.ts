@@ -36,6 +36,21 @@ describe('Function: planStructure', () => {
     ]);
   });
 
+  it('cuts every upstream edge of a task that starts early, so it waits at a gate beside its upstream tasks', () => {
+    const edges: Record<string, string[]> = { start: [], fast: ['start'], slow: ['start'], join: ['fast', 'slow'] };
+    const ids = Object.keys(edges).sort();
+    const result = planStructure(ids, new Map(ids.map((id) => [id, edges[id]!])), new Map([['join', ['success']]]));
+    // The join has no upstream edge left: its branch starts with the run and waits at its gate.
+    expect(result.root).toEqual([
+      {
+        kind: 'parallel',
+        branches: [[t('start'), { kind: 'parallel', branches: [[t('fast')], [t('slow')]] }], [t('join')]],
+      },
+    ]);
+    expect(result.cutEdges).toEqual(new Map([['join', ['fast', 'slow']]]));
+    expect(result.openEarly).toEqual(new Map([['join', ['success']]]));
+  });
+
   it('cuts one edge of the N shape into a gate, and only that one', () => {
     const result = plan({ slow: [], fast: [], join: ['fast', 'slow'], after_fast: ['fast'] });
     expect([...result.cutEdges]).toEqual([['join', ['slow']]]);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import { earlyTriggerRuleCases } from './cases/early-trigger-rules.ts';
 import { chainExampleCases, parallelExampleCases } from './cases/examples.ts';
 import { generatedCases } from './cases/generated.ts';
 import { parallelCases } from './cases/parallel.ts';
@@ -22,6 +23,7 @@ const MOTO_TOPIC = 'arn:aws:sns:us-east-1:123456789012:airstep-alerts';
 const cases: DifferentialCase[] = [
   ...generatedCases(),
   ...triggerRuleCases(),
+  ...earlyTriggerRuleCases(),
   ...chainExampleCases(),
   ...parallelExampleCases({ topicArn: MOTO_TOPIC }),
   ...parallelCases(),

@@ -37,13 +37,17 @@ export function tasksEndedBeforeStart(
         }
       }
       const message = (state.Type === 'Task' ? state.Parameters : undefined)?.MessageBody as
-        | { kind?: string; waitFor?: string[] }
+        | { kind?: string; waitFor?: string[]; openWhen?: string[] }
         | undefined;
       if (message?.kind === 'gate') {
-        for (const id of message.waitFor ?? []) {
-          after.add(id);
-          for (const earlier of previousEndedWith.get(id) ?? []) after.add(earlier);
-        }
+        // A gate opens once every task it waits for has ended; one with `openWhen` may open at the first of them
+        // to end, so only what any one of them ending implies is certain.
+        const implied = (message.waitFor ?? []).map((id) => new Set([id, ...(previousEndedWith.get(id) ?? [])]));
+        const certain =
+          message.openWhen === undefined
+            ? implied
+            : implied.slice(0, 1).map((first) => implied.reduce(intersect, first));
+        for (const set of certain) for (const id of set) after.add(id);
       }
       const targets = nextStates(state);
       if (('End' in state && state.End === true) || state.Type === 'Succeed' || state.Type === 'Fail') {

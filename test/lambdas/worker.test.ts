@@ -90,6 +90,8 @@ describe('worker Lambda', () => {
       deadlineMs: 60_000,
     });
     const redelivered = delivered.find((m) => JSON.parse(m.Body!).kind === 'task');
+    const earlyGate = delivered.map((m) => JSON.parse(m.Body!)).find((body) => body.taskId === 'first_of_two');
+    expect(earlyGate).toMatchObject({ kind: 'gate', openWhen: ['success'] });
     expect(results).toEqual([]);
     expect(described?.status).toBe('SUCCEEDED');
     const { tasks } = JSON.parse(described!.output!) as { tasks: Record<string, { state: string; output?: unknown }> };
@@ -98,6 +100,7 @@ describe('worker Lambda', () => {
       fast: 'success',
       join: 'success',
       after_fast: 'success',
+      first_of_two: 'success',
       big: 'success',
       count: 'success',
       double: 'success',

@@ -15,4 +15,28 @@ describe('Class: GateCoordinator', () => {
     gates.signal('run-1', 'a', { state: 'success' });
     expect(opened).toHaveLength(1);
   });
+
+  it('opens a gate with openWhen as soon as one task signals one of those states, once', () => {
+    const gates = new GateCoordinator((id) => id);
+    const opened: unknown[] = [];
+    gates.gate('run-1', ['fast', 'slow', 'other'], (records) => opened.push(records), ['failed', 'upstream_failed']);
+    gates.signal('run-1', 'fast', { state: 'success' });
+    expect(opened).toEqual([]);
+    gates.signal('run-1', 'other', { state: 'upstream_failed' });
+    expect(opened).toEqual([
+      { fast: { state: 'success' }, slow: { state: 'none', output: null }, other: { state: 'upstream_failed' } },
+    ]);
+    gates.signal('run-1', 'slow', { state: 'failed' });
+    expect(opened).toHaveLength(1);
+  });
+
+  it('opens a gate with openWhen once all have signalled, when none was in one of those states', () => {
+    const gates = new GateCoordinator((id) => id);
+    const opened: unknown[] = [];
+    gates.gate('run-1', ['a', 'b'], (records) => opened.push(records), ['success']);
+    gates.signal('run-1', 'a', { state: 'skipped' });
+    expect(opened).toEqual([]);
+    gates.signal('run-1', 'b', { state: 'failed' });
+    expect(opened).toEqual([{ a: { state: 'skipped' }, b: { state: 'failed' } }]);
+  });
 });

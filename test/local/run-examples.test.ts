@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import branching from '../../dags/examples/branching.ts';
 import mapping from '../../dags/examples/dynamic_mapping.ts';
+import firstToFinish from '../../dags/examples/first_to_finish.ts';
 import { generated } from '../../dags/examples/generated_dags.ts';
 import nonSeriesParallel from '../../dags/examples/non_series_parallel.ts';
 import pools from '../../dags/examples/pools.ts';
@@ -38,6 +39,19 @@ describe('Local engine: example DAGs (the compiled ASL, interpreted)', () => {
     });
     expect(tasks.find((task) => task.taskId === 'report')!.output).toBe('full');
     expectPromptStarts(branching, tasks);
+  });
+
+  it('publishes from whichever mirror answers first (one_success) and skips the page when neither failed', async () => {
+    const { execution, tasks } = await runDagLocally({ dag: firstToFinish, ctx: manualContext(firstToFinish) });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(states(tasks)).toEqual({
+      fetch_primary: 'success',
+      fetch_backup: 'success',
+      publish: 'success',
+      page_on_call: 'skipped',
+      verify_backup: 'success',
+    });
+    // The order of starts is proven in test/local/early-trigger-rules.test.ts, without a sleep.
   });
 
   it('maps over an upstream list and a literal list, and combines the items in order', async () => {

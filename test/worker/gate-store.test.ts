@@ -23,6 +23,18 @@ describe('gatesToOpen', () => {
     ]);
   });
 
+  it('opens a gate with openWhen at the first signal in one of those states; the others are answered as not ended', () => {
+    const early = { ...gate('gate#join', ['fast', 'slow']), openWhen: ['success'] };
+    expect(gatesToOpen([early], new Map([['fast', { state: 'failed', output: null }]]))).toEqual([]);
+    expect(gatesToOpen([early], new Map([['fast', { state: 'success', output: 1 }]]))).toEqual([
+      {
+        taskKey: 'gate#join',
+        token: 'token-gate#join',
+        records: { fast: { state: 'success', output: 1 }, slow: { state: 'none', output: null } },
+      },
+    ]);
+  });
+
   it('opens nothing before the last signal, whichever order signals and gates came in', () => {
     expect(gatesToOpen([gate('gate#join', ['a', 'b'])], new Map([['a', {}]]))).toEqual([]);
     expect(gatesToOpen([], new Map([['a', {}]]))).toEqual([]);

@@ -1,6 +1,7 @@
 import branching from '../../../dags/examples/branching.ts';
 import csvToJson from '../../../dags/examples/csv_to_json.ts';
 import mapping from '../../../dags/examples/dynamic_mapping.ts';
+import firstToFinish from '../../../dags/examples/first_to_finish.ts';
 import { generated } from '../../../dags/examples/generated_dags.ts';
 import nativeSteps from '../../../dags/examples/native_steps.ts';
 import nonSeriesParallel from '../../../dags/examples/non_series_parallel.ts';
@@ -184,6 +185,23 @@ export function parallelExampleCases(services: { topicArn: string }): Differenti
           after_fast: ok,
         },
         tries: { slow: 1, fast: 1, join: 1, after_fast: 1 },
+      },
+    },
+    {
+      name: 'example first_to_finish (one_success / one_failed joins decided early)',
+      dag: firstToFinish,
+      defaultBehaviour: runFunction(),
+      motoGaps: parallel,
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: {
+          fetch_primary: ok,
+          fetch_backup: ok,
+          publish: ok,
+          page_on_call: { state: 'skipped' },
+          verify_backup: ok,
+        },
+        tries: { fetch_primary: 1, fetch_backup: 1, publish: 1, verify_backup: 1 },
       },
     },
     {

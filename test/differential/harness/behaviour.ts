@@ -26,6 +26,11 @@ export type Behaviour =
   | { readonly kind: 'byCall'; readonly calls: readonly Behaviour[] }
   /** Try n plays `tries[n - 1]`; the last one repeats. */
   | { readonly kind: 'byTry'; readonly tries: readonly Behaviour[] }
+  /**
+   * Wait until a try of `taskId` has started (at most `limitSeconds` of real time, so a join that never starts
+   * early shows up as an order of events, not a hang), then go on.
+   */
+  | { readonly kind: 'afterStartOf'; readonly taskId: string; readonly limitSeconds: number; readonly then: Behaviour }
   /** A mapped item plays its own behaviour by map index. */
   | { readonly kind: 'byItem'; readonly items: Readonly<Record<number, Behaviour>>; readonly otherwise: Behaviour };
 
@@ -61,6 +66,12 @@ export const sleepThen = (
 });
 export const byCall = (...calls: Behaviour[]): Behaviour => ({ kind: 'byCall', calls });
 export const runFunction = (): Behaviour => ({ kind: 'function' });
+export const afterStartOf = (taskId: string, then: Behaviour, limitSeconds = 30): Behaviour => ({
+  kind: 'afterStartOf',
+  taskId,
+  limitSeconds,
+  then,
+});
 export const byItem = (items: Record<number, Behaviour>, otherwise: Behaviour = succeed()): Behaviour => ({
   kind: 'byItem',
   items,
@@ -77,6 +88,8 @@ export interface Side {
   /** Milliseconds of this side's clock. */
   sleep(ms: number): Promise<void>;
   heartbeat(): void;
+  /** Resolves once a try of `taskId` has started on this side (the `afterStartOf` behaviour needs it). */
+  started?(taskId: string): Promise<void>;
   /** How often the real worker heartbeats this task, in real milliseconds (a third of HeartbeatSeconds). */
   heartbeatEveryMs(taskId: string): number | undefined;
 }
@@ -110,6 +123,16 @@ export async function play(behaviour: Behaviour, message: TaskMessage, side: Sid
         await side.sleep(step * 1000);
         elapsed += step;
       }
+      return play(behaviour.then, message, side);
+    }
+    case 'afterStartOf': {
+      if (side.started === undefined) throw new Error('the afterStartOf behaviour needs Side.started');
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, behaviour.limitSeconds * 1000);
+      });
+      await Promise.race([side.started(behaviour.taskId), limit]);
+      clearTimeout(timer);
       return play(behaviour.then, message, side);
     }
     case 'byCall':

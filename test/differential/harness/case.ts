@@ -29,6 +29,11 @@ export interface DifferentialCase {
   readonly motoFieldGaps?: readonly MotoFieldGap[];
   /** Why MiniStack cannot run it either (MINISTACK_GAPS); cases moto cannot run are compared on MiniStack. */
   readonly ministackGaps?: readonly MiniStackGap[];
+  /**
+   * Pairs of worker events (`<task>:start` when a try is asked for, `<task>:end` when it is answered) whose order
+   * both sides must show: the first before the second.
+   */
+  readonly before?: ReadonlyArray<readonly [string, string]>;
   /** Services the local engine's native steps use (the emulator's): set for cases with native steps. */
   readonly native?: boolean;
 }

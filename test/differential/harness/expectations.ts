@@ -12,6 +12,7 @@ export function expectAirflowOutcome(observed: Observed, expected: Expected): vo
   expect(Object.keys(observed.tasks).sort()).toEqual(Object.keys(expected.tasks).sort());
   for (const [id, task] of Object.entries(expected.tasks)) expect(observed.tasks[id], id).toMatchObject(task);
   if (expected.tries !== undefined) expect(triesOf(observed)).toEqual(expected.tries);
+  for (const [pair, held] of Object.entries(observed.order ?? {})) expect(held, `order: ${pair}`).toBe(true);
   for (const [key, calls] of Object.entries(observed.calls)) {
     for (const call of calls) expect(call.answer, `${key} never answered`).not.toBe('pending');
   }

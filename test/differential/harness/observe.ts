@@ -14,6 +14,8 @@ export interface Observed {
   readonly tasks: Readonly<Record<string, TaskView>>;
   /** By `task` or `task[mapIndex]`, in the order the worker got them. */
   readonly calls: Readonly<Record<string, readonly CallRecord[]>>;
+  /** For each pair a case asks about (`before`), whether the first event came first on this side. */
+  readonly order?: Readonly<Record<string, boolean>>;
 }
 
 export interface TaskView {
@@ -44,6 +46,28 @@ export const callKey = (message: Pick<TaskMessage, 'taskId' | 'mapIndex'>) =>
 export class CallLog {
   private readonly calls: Record<string, CallRecord[]> = {};
   private readonly running = new Set<Promise<unknown>>();
+  /** `<key>:start` when a try is asked for, `<key>:end` when it is answered, in the order they happened. */
+  readonly events: string[] = [];
+  private readonly waiters = new Map<string, Array<() => void>>();
+
+  /** Resolves once a try of `key` (a task id, or `task[i]`) has started. */
+  started(key: string): Promise<void> {
+    if (this.calls[key] !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]);
+    });
+  }
+
+  /** Whether each event named first in a pair happened before the second (both must have happened). */
+  orderOf(pairs: ReadonlyArray<readonly [string, string]>): Record<string, boolean> {
+    return Object.fromEntries(
+      pairs.map(([first, second]) => {
+        const a = this.events.indexOf(first);
+        const b = this.events.indexOf(second);
+        return [`${first} < ${second}`, a >= 0 && b >= 0 && a < b];
+      }),
+    );
+  }
 
   /** Logs a message, plays it, logs the answer; returns the answer for the side to send. */
   async track(message: TaskMessage, play: (callIndex: number) => Promise<Answer>): Promise<Answer> {
@@ -60,8 +84,12 @@ export class CallLog {
     this.calls[key] ??= [];
     const calls = this.calls[key];
     calls.push(record);
+    this.events.push(`${key}:start`);
+    for (const wake of this.waiters.get(key) ?? []) wake();
+    this.waiters.delete(key);
     const running = play(calls.length - 1).then((answer) => {
       record.answer = answer.ok ? { ok: true, output: answer.output } : { ok: false, error: answer.error };
+      this.events.push(`${key}:end`);
       return answer;
     });
     this.running.add(running);

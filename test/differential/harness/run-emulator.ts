@@ -69,6 +69,7 @@ export async function runOnEmulator(
             callIndex,
             sleep,
             heartbeat,
+            started: (taskId) => log.started(taskId),
             heartbeatEveryMs: (taskId) => {
               const seconds = heartbeatSeconds.get(taskId);
               return seconds === undefined ? undefined : (seconds * 1000) / 3;
@@ -109,6 +110,7 @@ export async function runOnEmulator(
       ...(described.error !== undefined ? { error: described.error } : {}),
       tasks: taskViews(finalPayload(entered, topLevel), compiled.ir),
       calls,
+      ...(test.before !== undefined ? { order: log.orderOf(test.before) } : {}),
     };
   } finally {
     sqs.destroy();

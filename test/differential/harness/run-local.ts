@@ -44,6 +44,7 @@ export async function runLocal(test: DifferentialCase, native?: TaskResources): 
           callIndex,
           sleep: (ms) => clock.sleep(ms),
           heartbeat: hooks.onHeartbeat,
+          started: (taskId) => log.started(taskId),
           heartbeatEveryMs: (taskId) => {
             const seconds = heartbeatSeconds.get(taskId);
             return seconds === undefined ? undefined : (seconds * 1000) / 3 / clock.speed;
@@ -69,6 +70,7 @@ export async function runLocal(test: DifferentialCase, native?: TaskResources): 
       ...(execution.error !== undefined ? { error: execution.error } : {}),
       tasks: taskViews(finalPayload(entered, topLevel), compiled.ir),
       calls,
+      ...(test.before !== undefined ? { order: log.orderOf(test.before) } : {}),
     },
     instances: tasks,
   };

@@ -31,6 +31,7 @@ interface ControlMessage {
   readonly executionArn: string;
   readonly taskId: string;
   readonly waitFor: string[];
+  readonly openWhen?: string[];
   readonly token: string;
   readonly record: unknown;
 }
@@ -110,11 +111,16 @@ export class TestWorker {
     if (message.kind === 'signal') {
       this.gates.signal(message.executionArn, message.taskId, message.record);
     } else if (message.kind === 'gate') {
-      this.gates.gate(message.executionArn, message.waitFor, (records) => {
-        void this.options.sfn
-          .send(new SendTaskSuccessCommand({ taskToken: message.token, output: JSON.stringify(records) }))
-          .catch((error) => this.late(error));
-      });
+      this.gates.gate(
+        message.executionArn,
+        message.waitFor,
+        (records) => {
+          void this.options.sfn
+            .send(new SendTaskSuccessCommand({ taskToken: message.token, output: JSON.stringify(records) }))
+            .catch((error) => this.late(error));
+        },
+        message.openWhen,
+      );
     }
   }
 
