@@ -170,10 +170,10 @@ describe('worker Lambda on moto', () => {
     expect(described.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     type Tasks = { hold: Ran; report: { state: string } };
     const outputs = described.map((execution) => (JSON.parse(execution.output!) as { tasks: Tasks }).tasks);
-    // Each `hold` ran 4 s against a 3 s HeartbeatSeconds: only the worker's heartbeats kept it alive.
+    // Each `hold` ran 10 s against a 9 s HeartbeatSeconds: only the worker's heartbeats kept it alive.
     for (const tasks of outputs) {
       expect([tasks.hold.state, tasks.report.state]).toEqual(['success', 'success']);
-      expect(tasks.hold.output.endedAt - tasks.hold.output.startedAt).toBeGreaterThan(3500);
+      expect(tasks.hold.output.endedAt - tasks.hold.output.startedAt).toBeGreaterThan(9500);
     }
     // One slot: the second run's `hold` started after the first one's ended, and waited by being sent again.
     const [first, second] = outputs.map((tasks) => tasks.hold.output).sort((a, b) => a.startedAt - b.startedAt);
@@ -184,10 +184,8 @@ describe('worker Lambda on moto', () => {
 
     // The first `hold` message again (SQS may deliver a message twice): its try was answered, so nothing runs.
     const again = holdDeliveries[0]!;
-    const started = Date.now();
     await invoke({ ...again, ReceiptHandle: again.ReceiptHandle! }, failures);
     expect(failures).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(
       await handleWorkerMessage(JSON.parse(again.Body!), {
         bucket: BUCKET,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { StateMachineDefinition } from '../../lib/compiler/asl-types.ts';
 import { Clock } from '../../lib/local/clock.ts';
 import { type ExecutionEvent, runExecution, type TaskCall, type TaskResources } from '../../lib/local/interpreter.ts';
@@ -219,22 +219,31 @@ describe('Interpreter: retries, catch and timeouts', () => {
       },
     };
     let token = '';
-    const clock = new Clock({ speed: 100 });
-    const result = await runExecution({
-      definition,
-      input: {},
-      clock,
-      tokens,
-      resources: resources(async (call) => {
-        token = call.token!;
-        // Heartbeat every half second of engine time, for three seconds, then answer.
-        for (let i = 0; i < 6; i++) {
-          await clock.sleep(500);
-          tokens.sendTaskHeartbeat(token);
-        }
-        setTimeout(() => tokens.sendTaskSuccess(token, { done: true }), 0);
-      }),
-    });
+    // Fake timers: engine time moves only as the test advances it, so a heartbeat is never late on a busy machine.
+    vi.useFakeTimers();
+    let result: Awaited<ReturnType<typeof runExecution>>;
+    try {
+      const clock = new Clock();
+      const running = runExecution({
+        definition,
+        input: {},
+        clock,
+        tokens,
+        resources: resources(async (call) => {
+          token = call.token!;
+          // Heartbeat every half second of engine time, for three seconds, then answer.
+          for (let i = 0; i < 6; i++) {
+            await clock.sleep(500);
+            tokens.sendTaskHeartbeat(token);
+          }
+          setTimeout(() => tokens.sendTaskSuccess(token, { done: true }), 0);
+        }),
+      });
+      await vi.advanceTimersByTimeAsync(4000);
+      result = await running;
+    } finally {
+      vi.useRealTimers();
+    }
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { done: true } });
     expect(() => tokens.sendTaskSuccess(token, {})).toThrow(/is not waiting/);
   });
@@ -304,7 +313,8 @@ describe('Interpreter: Parallel and Map', () => {
     };
     const started = Date.now();
     const result = await runExecution({ definition, input: {}, resources: resources(() => null) });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Far less than the hour the other branch would wait: it was cancelled, not waited for.
+    expect(Date.now() - started).toBeLessThan(60_000);
     expect(result.output).toEqual({ err: { Error: 'Broken', Cause: 'on purpose' } });
   });
 
