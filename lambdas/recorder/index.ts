@@ -1,7 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoClient } from '../../lib/dynamo/dag-record.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runs/record-execution.ts';
@@ -20,11 +22,15 @@ const env = readStackEnv([
   'alertsTopicArn',
   'poolSlotsTable',
   'pools',
+  'bucket',
+  'controlQueueUrl',
 ]);
 // Made once per Lambda container: one connection pool for every event it records.
 const dynamo = dynamoClient();
 const sfn = new SFNClient({});
 const sns = new SNSClient({});
+// Callbacks of ended runs and timed-out tries: the manifest says which exist, the control queue's worker calls them.
+const callbacks = { s3: new S3Client({}), sqs: new SQSClient({}), bucket: env.bucket, queueUrl: env.controlQueueUrl };
 const pools = new PoolSlots(dynamo, env.poolSlotsTable, JSON.parse(env.pools) as Record<string, number>);
 
 /** Step Functions status changes of Airstep runs: records, metrics, alerts, the next queued run. */
@@ -44,6 +50,7 @@ export const handler = async (
     pools,
     sfn,
     sns,
+    callbacks,
   });
   if (recorded === undefined || recorded.stale === true) return;
   // One series per metric (dimension `service` only), so one alarm covers every DAG; the DAG id is metadata.

@@ -103,9 +103,18 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const tasks = ids.map((id) => {
     const task = declared.tasks.get(id)!;
     const upstream = [...upstreamOf.get(id)!].sort();
-    return buildTask(task, upstream, keys.get(id)!, params, consumed, options.defaultArgs?.runAs, (problem) => {
-      if (!inheritsBadDefault(task, problem.field)) at({ taskId: id, ...problem });
-    });
+    return buildTask(
+      task,
+      upstream,
+      keys.get(id)!,
+      params,
+      consumed,
+      options.defaultArgs?.runAs,
+      options.defaultArgs,
+      (problem) => {
+        if (!inheritsBadDefault(task, problem.field)) at({ taskId: id, ...problem });
+      },
+    );
   });
   const finalTasks = tasks.map((task) => ({ ...task, xcomConsumed: consumed.has(task.id) }));
 
@@ -123,6 +132,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     maxActiveRuns: options.maxActiveRuns ?? DEFAULTS.maxActiveRuns,
     maxActiveTasks: options.maxActiveTasks ?? DEFAULTS.maxActiveTasks,
     ...(dagrunTimeout !== undefined ? { dagrunTimeoutSeconds: dagrunTimeout } : {}),
+    callbacks: (['onFailure', 'onSuccess'] as const).filter((name) => typeof options[name] === 'function'),
     xcomOffloadBytes: options.xcomOffloadBytes ?? DEFAULTS.xcomOffloadBytes,
     params,
     groups,
@@ -140,6 +150,7 @@ function buildTask(
   params: Record<string, ParamSpec>,
   consumed: Set<string>,
   dagRunAs: string | undefined,
+  dagDefaults: TaskOptions | undefined,
   at: (problem: { field?: string; message: string }) => void,
 ): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
@@ -202,7 +213,19 @@ function buildTask(
   const executionTimeout = seconds(options.executionTimeout);
   const heartbeat = seconds(options.heartbeat);
   const sla = seconds(options.sla);
-  const callbacks = (['onFailure', 'onRetry', 'onSuccess'] as const).filter((name) => options[name] !== undefined);
+  // Callbacks run on the worker that ran the try (or are sent to it): only code tasks have one. A callback the
+  // DAG's defaultArgs give every task applies to its code tasks; one set on another step is refused.
+  const callbackNames = (['onFailure', 'onRetry', 'onSuccess'] as const).filter((name) => options[name] !== undefined);
+  if (spec.kind !== 'code') {
+    for (const name of callbackNames) {
+      if (options[name] === dagDefaults?.[name]) continue;
+      at({
+        field: name,
+        message: `a ${spec.kind} step runs no task code on an Airstep worker, so nothing could call its ${name}; task callbacks are for code tasks (use the DAG's onFailure / onSuccess for the run)`,
+      });
+    }
+  }
+  const callbacks = spec.kind === 'code' ? callbackNames : [];
   return {
     id: task.id,
     key,

@@ -21,6 +21,8 @@ export interface DagIR {
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
+  /** Which run callbacks the DAG has (sorted); the recorder (or the local engine) calls them from the bundle. */
+  readonly callbacks: readonly ('onFailure' | 'onSuccess')[];
   readonly xcomOffloadBytes: number;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly groups: readonly GroupIR[];

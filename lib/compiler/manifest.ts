@@ -25,6 +25,11 @@ export interface DagManifest {
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
+  /**
+   * The run callbacks the DAG has (absent: none): the recorder sends a callback message for a run that ended
+   * only when the DAG has the callback, without loading its code.
+   */
+  readonly callbacks?: readonly ('onFailure' | 'onSuccess')[];
   readonly xcomOffloadBytes: number;
   /** JSON Schema of the conf a trigger may pass. */
   readonly paramsSchema: Record<string, unknown>;
@@ -73,7 +78,8 @@ export interface DagManifest {
     /** A Fargate task reads this task's result (an input or the list it maps over): it travels in RunTask's 8 KiB. */
     readonly feedsFargate: boolean;
     readonly retries: number;
-    readonly callbacks: readonly string[];
+    /** The task's callbacks (code tasks only), sorted: which tries' ends the worker calls back for. */
+    readonly callbacks: readonly ('onFailure' | 'onRetry' | 'onSuccess')[];
     readonly slaSeconds?: number;
     readonly mapped: boolean;
     readonly groups: readonly string[];
@@ -160,6 +166,7 @@ export function buildManifest(input: {
     maxActiveRuns: ir.maxActiveRuns,
     maxActiveTasks: ir.maxActiveTasks,
     ...(ir.dagrunTimeoutSeconds !== undefined ? { dagrunTimeoutSeconds: ir.dagrunTimeoutSeconds } : {}),
+    ...(ir.callbacks.length > 0 ? { callbacks: ir.callbacks } : {}),
     xcomOffloadBytes: ir.xcomOffloadBytes,
     paramsSchema: paramsJsonSchema(ir.params),
     placeholders: input.placeholders,

@@ -115,6 +115,8 @@ export const dagOptionsSchema = z
       .min(256, 'must be 256 to 131072 bytes')
       .max(131_072, 'must be 256 to 131072 bytes'),
     doc: z.string(),
+    onSuccess: callback,
+    onFailure: callback,
   })
   .partial({
     description: true,
@@ -132,6 +134,8 @@ export const dagOptionsSchema = z
     dagrunTimeout: true,
     xcomOffloadBytes: true,
     doc: true,
+    onSuccess: true,
+    onFailure: true,
   })
   .strict();
 

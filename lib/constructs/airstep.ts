@@ -217,7 +217,7 @@ export class Airstep extends Construct {
     const allow = (fn: iam.IGrantable, actions: string[], resources: string[]) =>
       fn.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
 
-    env('bucket', bucket.bucketName, ['worker']);
+    env('bucket', bucket.bucketName, ['worker', 'recorder']);
     env('namePrefix', prefix, ['dagSync']);
     env('dagsTable', tables.dags.tableName, ['dagSync', 'trigger', 'recorder']);
     env('runsTable', tables.runs.tableName, ['trigger', 'recorder']);
@@ -233,7 +233,7 @@ export class Airstep extends Construct {
       ),
       ['dagSync'],
     );
-    env('controlQueueUrl', this.queues.controlQueue.queueUrl, ['dagSync']);
+    env('controlQueueUrl', this.queues.controlQueue.queueUrl, ['dagSync', 'recorder']);
     env('failedEventsQueueUrl', this.queues.failedEvents.queueUrl, ['trigger']);
     env('stateMachineRoleArn', this.stateMachineRole.role.roleArn, ['dagSync']);
     env('stateMachineLogGroupArn', this.stateMachineRole.logGroup.logGroupArn, ['dagSync']);
@@ -377,6 +377,10 @@ export class Airstep extends Construct {
     this.alerts.topic.grantPublish(fns.recorder);
     allow(fns.recorder, ['states:GetExecutionHistory'], [executionArns]);
     allow(fns.recorder, ['states:StartExecution'], [stateMachineArns, versionArns]);
+    // Callbacks no worker calls by itself (a run's, a timed-out try's): which exist is in the run's manifest; the
+    // message goes to the control queue, whose worker calls them.
+    allow(fns.recorder, ['s3:GetObject'], [bucket.arnForObjects(`${BUCKET_PREFIXES.artifacts}*/manifest.json`)]);
+    allow(fns.recorder, ['sqs:SendMessage'], [this.queues.controlQueue.queueArn]);
     new events.Rule(this, 'ExecutionStatusChanges', {
       description: 'Airstep DAG runs changing status',
       eventPattern: {

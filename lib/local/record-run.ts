@@ -7,7 +7,7 @@ import { AwsServiceResources } from './aws-service-resources.ts';
 import { Clock } from './clock.ts';
 import type { ExecutionResult } from './interpreter.ts';
 import type { LocalStore, RunRecord, TaskRecord } from './local-store.ts';
-import { runDagLocally, type TaskInstance } from './run-dag.ts';
+import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance } from './run-dag.ts';
 import type { LocalLimits } from './slot-limits.ts';
 import { ProcessWorkerPool } from './worker-pool.ts';
 
@@ -65,34 +65,62 @@ export async function runAndRecord(input: {
     pool.observe(task);
     input.onTaskChange?.(task);
   };
-  let result: Awaited<ReturnType<typeof runDagLocally>>;
+  let tasks: TaskRecord[] = [];
+  // The run is recorded before the DAG's callback runs (and task callbacks have ended by then).
+  const recordEnded = async (ended: Omit<LocalRunResult, 'callbacks'>) => {
+    for (const attempt of ended.tries) {
+      const lines = [
+        ...attempt.logs,
+        ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
+      ];
+      await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
+    }
+    tasks = ended.tasks.map(toTaskRecord);
+    await store.saveTasks(dag.id, ctx.runId, tasks);
+    run.state = RUN_STATE[ended.execution.status];
+    run.endedAt = new Date().toISOString();
+    await store.saveRun(run);
+  };
+  let result: LocalRunResult;
   try {
     result = await runDagLocally({
       dag,
       ctx,
       clock: new Clock({ speed }),
       runTry: pool.run,
+      runCallback: pool.callback,
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
       ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
       ...(input.signal !== undefined ? { signal: input.signal } : {}),
       onTaskChange,
+      recordEnded,
     });
   } finally {
     await pool.close();
   }
-  for (const attempt of result.tries) {
-    const lines = [
-      ...attempt.logs,
-      ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
-    ];
-    await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
-  }
-  const tasks = result.tasks.map(toTaskRecord);
-  await store.saveTasks(dag.id, ctx.runId, tasks);
-  run.state = RUN_STATE[result.execution.status];
-  run.endedAt = new Date().toISOString();
-  await store.saveRun(run);
+  await logCallbacks(store, result.callbacks);
   return { run, tasks, execution: result.execution };
+}
+
+/**
+ * A task callback's log lines go to the log of the try it was called for; a callback that did not end well is
+ * also written to stderr with its DAG, run and task (it changed no state).
+ */
+async function logCallbacks(store: LocalStore, called: readonly CalledBack[]): Promise<void> {
+  for (const { message, result, logs } of called) {
+    if (result.status !== 'called') console.error(`airstep: callback ${message.callback.name}: ${result.message}`);
+    const { callback } = message;
+    if (callback.of !== 'task') continue;
+    const lines = [...logs, `callback ${callback.name}: ${result.status}`];
+    await store.appendLog(
+      message.dagId,
+      message.ctx.runId,
+      callback.taskId,
+      callback.mapIndex,
+      callback.tryNumber,
+      lines,
+    );
+  }
 }
 
 function toTaskRecord(task: TaskInstance): TaskRecord {

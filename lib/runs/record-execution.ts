@@ -15,6 +15,13 @@ import { readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import type { PoolSlots } from '../worker/pool-slots.ts';
 import { admissionLease } from './admission-lease.ts';
+import {
+  type CallbackDispatch,
+  dispatchDagCallback,
+  readManifest,
+  sendCallback,
+  workerlessTaskCallbacks,
+} from './callback-dispatch.ts';
 import { executionName } from './execution-name.ts';
 import { mappedTaskInstances } from './mapped-task-instances.ts';
 import { queuedRunsToStart } from './run-admission.ts';
@@ -58,6 +65,11 @@ export interface RecorderDeps {
   readonly sns: SNSClient;
   /** Pool slots to give back when a run ends (what a dead worker or a timed-out try still held). */
   readonly pools?: PoolSlots;
+  /**
+   * Where callbacks of an ended run go (the control queue) and where the manifest that says which it has is read
+   * from; without it no callback is sent.
+   */
+  readonly callbacks?: CallbackDispatch;
   readonly now?: () => Date;
 }
 
@@ -74,6 +86,8 @@ export interface Recorded {
   readonly slotsFreed?: number;
   /** A RUNNING event that arrived after the run had ended: nothing was changed. */
   readonly stale?: boolean;
+  /** Ids of the callback messages sent to the worker (the run's, and those of tries that timed out). */
+  readonly callbacksSent?: string[];
 }
 
 /**
@@ -130,6 +144,17 @@ export async function recordExecution(
       }),
     );
   }
+  // After the records: callbacks run once the states they are called for are recorded.
+  const callbacksSent =
+    deps.callbacks !== undefined
+      ? await sendCallbacks(
+          deps.callbacks,
+          change,
+          ctx,
+          status.dagVersion ?? (await liveVersion(ctx.dagId, deps)),
+          tasks,
+        )
+      : [];
   let alerted = false;
   // Sent before it is noted: a recorder that dies in between sends it again rather than never.
   if (change.status !== 'SUCCEEDED' && status.alertedAt === undefined) {
@@ -153,7 +178,38 @@ export async function recordExecution(
     alerted,
     ...(started.length > 0 ? { startedQueued: started[0]!, startedQueuedRuns: started } : {}),
     ...(deps.pools !== undefined ? { slotsFreed } : {}),
+    ...(callbacksSent.length > 0 ? { callbacksSent } : {}),
   };
+}
+
+/**
+ * The callbacks of an ended run that no worker calls by itself: the DAG's, and `onFailure` of tasks whose last
+ * try timed out. A redelivered event sends them again; the worker calls each once (its idempotence record).
+ */
+async function sendCallbacks(
+  dispatch: CallbackDispatch,
+  change: ExecutionStatusChange,
+  ctx: RunContext,
+  dagVersion: string | undefined,
+  tasks: readonly TaskRecordSummary[],
+): Promise<string[]> {
+  if (dagVersion === undefined) return [];
+  const manifest = await readManifest(dispatch, ctx.dagId, dagVersion);
+  if (manifest === undefined) return [];
+  const run = { dagVersion, executionArn: change.executionArn, ctx };
+  const messages = workerlessTaskCallbacks(run, tasks, manifest);
+  for (const message of messages) await sendCallback(dispatch, message);
+  const dagMessage = await dispatchDagCallback(
+    dispatch,
+    { ...run, callbacks: manifest.callbacks },
+    change.status,
+    change,
+  );
+  return [...messages, ...(dagMessage !== undefined ? [dagMessage] : [])].map((message) => message.id);
+}
+
+async function liveVersion(dagId: string, deps: RecorderDeps): Promise<string | undefined> {
+  return (await readDagRecord(deps.dynamo, deps.tables.dags, dagId))?.dagVersion;
 }
 
 /** Payload key -> task id from the record of the version the run ran (else the live one). */

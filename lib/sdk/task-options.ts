@@ -1,12 +1,6 @@
-import type { TaskContext } from './context.ts';
+import type { TaskCallback } from './callbacks.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './trigger-rule.ts';
-
-/**
- * A task callback (`onFailure`, `onSuccess`, `onRetry`). The options are validated (each must be a function) but
- * not yet called: neither the local engine nor the workers run callbacks today.
- */
-export type TaskCallback = (ctx: TaskContext, event: { readonly state: string; readonly error?: string }) => unknown;
 
 /**
  * Options every task accepts. Unset options come from the task group's and then the DAG's `defaultArgs`.
@@ -36,8 +30,14 @@ export interface TaskOptions {
   readonly queue?: string;
   /** Higher runs first when tasks wait for a pool or a concurrency limit. @default 1 */
   readonly priorityWeight?: number;
+  /**
+   * Called once the task has failed for good: its last try failed (an error, `NonRetryableError`, a timeout, a
+   * lost heartbeat). Code tasks only (see README, "Callbacks"); not for `upstream_failed` or `skipped`.
+   */
   readonly onFailure?: TaskCallback;
+  /** Called once a try of the task has succeeded. Code tasks only. */
   readonly onSuccess?: TaskCallback;
+  /** Called when a try failed and another try follows (the task is `up_for_retry`). Code tasks only. */
   readonly onRetry?: TaskCallback;
   /** The task should have ended this long after the run's data interval end; a miss is recorded and alerted. */
   readonly sla?: Duration;

@@ -9,8 +9,17 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DagManifest } from '../compiler/manifest.ts';
-import { type TaskMessage, WORKER_ERROR, type WorkerTask, workerTasksOf } from '../compiler/worker-contract.ts';
+import {
+  type CallbackMessage,
+  type TaskMessage,
+  WORKER_ERROR,
+  type WorkerTask,
+  workerTasksOf,
+} from '../compiler/worker-contract.ts';
+import { taskCallbackFor } from '../runtime/callback-decision.ts';
+import { taskCallbackMessage } from '../runtime/callback-messages.ts';
 import { bundleKey, DagNotInBundleError, loadBundle, manifestKey } from '../runtime/dag-bundle.ts';
+import { runCallback } from '../runtime/run-callback.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
@@ -37,6 +46,8 @@ export interface WorkerDeps {
    * caller gets `deferred` and must do so itself.
    */
   readonly defer?: (seconds: number) => Promise<void>;
+  /** A callback's time limit (milliseconds). @default CALLBACK_TIME_LIMIT_MS */
+  readonly callbackTimeLimitMs?: number;
   /**
    * Waits in place for a try's slots instead of handing its message back: the Fargate worker, whose container is
    * the try (there is no message to hand back). Called with the milliseconds to wait before asking again; the
@@ -73,9 +84,9 @@ const ALREADY_ANSWERED = /TaskTimedOut|InvalidToken|TaskDoesNotExist/;
  * again, and its answer is the first.
  */
 export async function handleWorkerMessage(
-  body: TaskMessage | GateMessage | SignalMessage,
+  body: TaskMessage | GateMessage | SignalMessage | CallbackMessage,
   deps: WorkerDeps,
-): Promise<'answered' | 'already-answered' | 'duplicate' | 'gate' | 'deferred'> {
+): Promise<'answered' | 'already-answered' | 'duplicate' | 'gate' | 'deferred' | 'callback'> {
   const { sfn, s3, dynamo } = deps;
   const answer = async (send: () => Promise<unknown>) => {
     try {
@@ -93,6 +104,7 @@ export async function handleWorkerMessage(
     await store.handle(body);
     return 'gate';
   }
+  if (body.kind === 'callback') return handleCallbackMessage(body, deps);
   const message = body;
   const answered = answeredKey(message);
   const seen = await dynamo.send(
@@ -198,7 +210,46 @@ async function runAndAnswer(
         ),
       ));
   await rememberAnswered(dynamo, deps.gatesTable, answered);
+  // After the answer (the state is recorded): the try's own callback, here, in the DAG's code. A try whose token
+  // had given up (it timed out, lost its heartbeat) is not the one that ended: the recorder sends its callback.
+  const tryNumber = message.retryCount + 1;
+  const call = result === 'answered' && task !== undefined ? taskCallbackFor(task, tryNumber, outcome) : undefined;
+  if (call !== undefined) {
+    await runCallback(dag, taskCallbackMessage(message, tryNumber, call), callbackOptions(deps));
+  }
   return result;
+}
+
+/**
+ * A callback message (the recorder's, for a run that ended or a try no worker saw end): calls it from the bundle
+ * of the run's version, once. The record is written after the call ended (well or not), so a redelivery of a
+ * message whose call finished calls nothing; one whose worker died mid-call calls it again.
+ */
+async function handleCallbackMessage(message: CallbackMessage, deps: WorkerDeps): Promise<'callback' | 'duplicate'> {
+  const key = {
+    runKey: { S: `callbacks#${message.executionArn}` },
+    taskKey: { S: createHash('sha256').update(message.id).digest('hex') },
+  };
+  const seen = await deps.dynamo.send(
+    new GetItemCommand({ TableName: deps.gatesTable, Key: key, ConsistentRead: true }),
+  );
+  if (seen.Item !== undefined) return 'duplicate';
+  const { dag } = await dagVersionOf(message, deps.s3, deps.bucket);
+  const result = await runCallback(dag, message, callbackOptions(deps));
+  await deps.dynamo.send(
+    new PutItemCommand({
+      TableName: deps.gatesTable,
+      Item: { ...key, callback: { S: message.id }, status: { S: result.status }, at: { S: new Date().toISOString() } },
+    }),
+  );
+  return 'callback';
+}
+
+function callbackOptions(deps: WorkerDeps) {
+  return {
+    ...(deps.log !== undefined ? { log: deps.log } : {}),
+    ...(deps.callbackTimeLimitMs !== undefined ? { timeLimitMs: deps.callbackTimeLimitMs } : {}),
+  };
 }
 
 async function rememberAnswered(
@@ -230,7 +281,11 @@ interface DagVersion {
 const versions = new Map<string, Promise<{ tasks: ReadonlyMap<string, WorkerTask>; maxActiveTasks: number }>>();
 
 /** The bundle and the manifest dag-sync stored for the message's DAG version, each read once per container. */
-async function dagVersionOf(message: TaskMessage, s3: S3Client, bucket: string): Promise<DagVersion> {
+async function dagVersionOf(
+  message: Pick<TaskMessage, 'dagId' | 'dagVersion'>,
+  s3: S3Client,
+  bucket: string,
+): Promise<DagVersion> {
   const read = async (key: string) =>
     (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString('utf-8');
   const versionKey = `${message.dagId}@${message.dagVersion}`;
