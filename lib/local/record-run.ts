@@ -37,6 +37,8 @@ export async function runAndRecord(input: {
   readonly onTaskChange?: (task: TaskInstance) => void;
   /** The compiled DAG's manifest: worker processes are started ahead of the tasks that will use them. */
   readonly manifest?: DagManifest;
+  /** A callback's time limit. @default CALLBACK_TIME_LIMIT_MS */
+  readonly callbackTimeLimitMs?: number;
 }): Promise<RecordedRun> {
   const { dag, ctx, store } = input;
   const speed = input.speed ?? 1;
@@ -59,6 +61,7 @@ export async function runAndRecord(input: {
     size: input.maxActiveTasks,
     xcomRoot: resolve(store.root),
     ...(input.manifest !== undefined ? { tasks: input.manifest.tasks } : {}),
+    ...(input.callbackTimeLimitMs !== undefined ? { callbackTimeLimitMs: input.callbackTimeLimitMs } : {}),
   });
   pool.warm();
   const onTaskChange = (task: TaskInstance) => {
