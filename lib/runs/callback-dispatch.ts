@@ -1,4 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DagManifest } from '../compiler/manifest.ts';
 import type { ExecutionStatus } from '../compiler/run-states.ts';
@@ -76,8 +77,35 @@ export async function dispatchDagCallback(
 export const WORKERLESS_ENDS: readonly string[] = ['States.Timeout', 'States.HeartbeatTimeout'];
 
 /**
+ * Failed task records an execution's history holds whose error is a timeout, as each task's Catch wrote them
+ * (`$.tasks.<key>` in a state's output). The run's last payload is not enough: a failed run's last payload is one
+ * branch's, and a timed-out task in another branch of a Parallel is only in its own branch's outputs.
+ */
+export function timedOutRecords(
+  events: readonly HistoryEvent[],
+  manifest: Pick<DagManifest, 'tasks'>,
+): TaskRecordSummary[] {
+  const idOf = new Map(manifest.tasks.map((task) => [task.key, task.id]));
+  const found = new Map<string, TaskRecordSummary>();
+  for (const event of events) {
+    const output = event.stateExitedEventDetails?.output;
+    if (output === undefined || !WORKERLESS_ENDS.some((name) => output.includes(name))) continue;
+    const tasks = (
+      JSON.parse(output) as { tasks?: Record<string, { state?: unknown; error?: { Error?: unknown } }> } | null
+    )?.tasks;
+    for (const [key, record] of Object.entries(tasks ?? {})) {
+      const error = record?.error?.Error;
+      if (record?.state !== 'failed' || typeof error !== 'string' || !WORKERLESS_ENDS.includes(error)) continue;
+      const taskId = idOf.get(key) ?? key;
+      found.set(key, { key, ...(taskId !== key ? { taskId } : {}), state: 'failed', error });
+    }
+  }
+  return [...found.values()];
+}
+
+/**
  * The task callbacks of a run's task instances whose last try ended by a timeout (the worker never answered that
- * try, so it called nothing): `onFailure` of each such failed instance whose task has it.
+ * try, so it called nothing): `onFailure` of each such failed instance whose task has it, once per instance.
  */
 export function workerlessTaskCallbacks(
   run: { readonly dagVersion: string; readonly executionArn: string; readonly ctx: RunContext },
@@ -85,7 +113,11 @@ export function workerlessTaskCallbacks(
   manifest: Pick<DagManifest, 'tasks'>,
 ): CallbackMessage[] {
   const byId = new Map(manifest.tasks.map((task) => [task.id, task]));
+  const seen = new Set<string>();
   return tasks.flatMap((record) => {
+    const instance = `${taskIdOf(record)}#${record.mapIndex ?? -1}`;
+    if (seen.has(instance)) return [];
+    seen.add(instance);
     const task = byId.get(taskIdOf(record));
     if (task === undefined || record.state !== 'failed' || !WORKERLESS_ENDS.includes(record.error ?? '')) return [];
     // The record is the task's last state: failed for good, so onFailure (the try number, when the record has

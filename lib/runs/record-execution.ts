@@ -20,6 +20,7 @@ import {
   dispatchDagCallback,
   readManifest,
   sendCallback,
+  timedOutRecords,
   workerlessTaskCallbacks,
 } from './callback-dispatch.ts';
 import { executionName } from './execution-name.ts';
@@ -147,13 +148,10 @@ export async function recordExecution(
   // After the records: callbacks run once the states they are called for are recorded.
   const callbacksSent =
     deps.callbacks !== undefined
-      ? await sendCallbacks(
-          deps.callbacks,
-          change,
-          ctx,
-          status.dagVersion ?? (await liveVersion(ctx.dagId, deps)),
+      ? await sendCallbacks(deps.callbacks, change, ctx, status.dagVersion ?? (await liveVersion(ctx.dagId, deps)), {
           tasks,
-        )
+          history,
+        })
       : [];
   let alerted = false;
   // Sent before it is noted: a recorder that dies in between sends it again rather than never.
@@ -191,13 +189,14 @@ async function sendCallbacks(
   change: ExecutionStatusChange,
   ctx: RunContext,
   dagVersion: string | undefined,
-  tasks: readonly TaskRecordSummary[],
+  ended: { readonly tasks: readonly TaskRecordSummary[]; readonly history: readonly HistoryEvent[] },
 ): Promise<string[]> {
   if (dagVersion === undefined) return [];
   const manifest = await readManifest(dispatch, ctx.dagId, dagVersion);
   if (manifest === undefined) return [];
   const run = { dagVersion, executionArn: change.executionArn, ctx };
-  const messages = workerlessTaskCallbacks(run, tasks, manifest);
+  const records = [...ended.tasks, ...timedOutRecords(ended.history, manifest)];
+  const messages = workerlessTaskCallbacks(run, records, manifest);
   for (const message of messages) await sendCallback(dispatch, message);
   const dagMessage = await dispatchDagCallback(
     dispatch,
