@@ -3,11 +3,10 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DagManifest } from '../compiler/manifest.ts';
 import type { ExecutionStatus } from '../compiler/run-states.ts';
-import type { CallbackMessage, RunContext } from '../compiler/worker-contract.ts';
-import { dagCallbackFor } from '../runtime/callback-decision.ts';
+import { type CallbackMessage, FARGATE_ENV, type RunContext } from '../compiler/worker-contract.ts';
+import { dagCallbackFor, taskCallbackFor } from '../runtime/callback-decision.ts';
 import { dagCallbackMessage, taskCallbackMessage } from '../runtime/callback-messages.ts';
 import { manifestKey } from '../runtime/dag-bundle.ts';
-import { type TaskRecordSummary, taskIdOf } from './run-records.ts';
 
 /**
  * Callbacks the recorder starts: those of what no worker saw end. It sends each as a callback message to the
@@ -76,67 +75,106 @@ export async function dispatchDagCallback(
 /** Error names of a try that ended without its worker: it ran out of `executionTimeout` or lost its heartbeat. */
 export const WORKERLESS_ENDS: readonly string[] = ['States.Timeout', 'States.HeartbeatTimeout'];
 
-/**
- * Failed task records an execution's history holds whose error is a timeout, as each task's Catch wrote them
- * (`$.tasks.<key>` in a state's output). The run's last payload is not enough: a failed run's last payload is one
- * branch's, and a timed-out task in another branch of a Parallel is only in its own branch's outputs.
- */
-export function timedOutRecords(
-  events: readonly HistoryEvent[],
-  manifest: Pick<DagManifest, 'tasks'>,
-): TaskRecordSummary[] {
-  const idOf = new Map(manifest.tasks.map((task) => [task.key, task.id]));
-  const found = new Map<string, TaskRecordSummary>();
-  for (const event of events) {
-    const output = event.stateExitedEventDetails?.output;
-    if (output === undefined || !WORKERLESS_ENDS.some((name) => output.includes(name))) continue;
-    const tasks = (
-      JSON.parse(output) as { tasks?: Record<string, { state?: unknown; error?: { Error?: unknown } }> } | null
-    )?.tasks;
-    for (const [key, record] of Object.entries(tasks ?? {})) {
-      const error = record?.error?.Error;
-      if (record?.state !== 'failed' || typeof error !== 'string' || !WORKERLESS_ENDS.includes(error)) continue;
-      const taskId = idOf.get(key) ?? key;
-      found.set(key, { key, ...(taskId !== key ? { taskId } : {}), state: 'failed', error });
-    }
-  }
-  return [...found.values()];
+/** A try that ended by a timeout, as the execution's history tells it. */
+export interface TimedOutTry {
+  readonly taskId: string;
+  readonly mapIndex: number;
+  readonly tryNumber: number;
+  /** `States.Timeout` or `States.HeartbeatTimeout`. */
+  readonly error: string;
 }
 
 /**
- * The task callbacks of a run's task instances whose last try ended by a timeout (the worker never answered that
- * try, so it called nothing): `onFailure` of each such failed instance whose task has it, once per instance.
+ * The worker tries an execution's history shows ended by a timeout: each `TaskTimedOut` event chains back
+ * (`previousEventId`) to the `TaskScheduled` of its try, whose parameters are the worker message (the SQS body,
+ * or a Fargate try's container environment) naming the task, the item and the retry count.
  */
-export function workerlessTaskCallbacks(
+export function timedOutTries(events: readonly HistoryEvent[]): TimedOutTry[] {
+  const byId = new Map(events.map((event) => [event.id ?? 0, event]));
+  const tries: TimedOutTry[] = [];
+  for (const event of events) {
+    if (event.type !== 'TaskTimedOut') continue;
+    let scheduled = byId.get(event.previousEventId ?? 0);
+    for (let hops = 0; scheduled !== undefined && scheduled.type !== 'TaskScheduled' && hops < 10; hops++) {
+      scheduled = byId.get(scheduled.previousEventId ?? 0);
+    }
+    const call = workerCallOf(scheduled?.taskScheduledEventDetails?.parameters);
+    if (call === undefined) continue;
+    const error = event.taskTimedOutEventDetails?.error;
+    tries.push({ ...call, error: error !== undefined && WORKERLESS_ENDS.includes(error) ? error : 'States.Timeout' });
+  }
+  return tries;
+}
+
+/** The task, item and try a worker call (SQS message body or Fargate container environment) names. */
+function workerCallOf(parameters: string | undefined): Omit<TimedOutTry, 'error'> | undefined {
+  const call = parseJson(parameters) as {
+    MessageBody?: unknown;
+    Overrides?: { ContainerOverrides?: Array<{ Environment?: Array<{ Name?: unknown; Value?: unknown }> }> };
+  } | null;
+  const body = (typeof call?.MessageBody === 'string' ? parseJson(call.MessageBody) : call?.MessageBody) as {
+    kind?: unknown;
+    taskId?: unknown;
+    mapIndex?: unknown;
+    retryCount?: unknown;
+  } | null;
+  if (typeof body?.taskId === 'string' && typeof body.retryCount === 'number') {
+    return {
+      taskId: body.taskId,
+      mapIndex: typeof body.mapIndex === 'number' ? body.mapIndex : -1,
+      tryNumber: body.retryCount + 1,
+    };
+  }
+  const variables = new Map(
+    (call?.Overrides?.ContainerOverrides ?? []).flatMap((container) =>
+      (container.Environment ?? []).map((entry) => [entry.Name, entry.Value] as const),
+    ),
+  );
+  const taskId = variables.get(FARGATE_ENV.taskId);
+  const retryCount = Number(variables.get(FARGATE_ENV.retryCount));
+  if (typeof taskId !== 'string' || !Number.isInteger(retryCount)) return undefined;
+  const mapIndex = Number(variables.get(FARGATE_ENV.mapIndex) ?? -1);
+  return { taskId, mapIndex: Number.isInteger(mapIndex) ? mapIndex : -1, tryNumber: retryCount + 1 };
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The callbacks of tries that ended by a timeout (their worker never answered, so it called nothing): `onRetry`
+ * when another try followed, `onFailure` for the task's last try, each once, for a task that has it.
+ */
+export function timedOutTryCallbacks(
   run: { readonly dagVersion: string; readonly executionArn: string; readonly ctx: RunContext },
-  tasks: readonly TaskRecordSummary[],
+  tries: readonly TimedOutTry[],
   manifest: Pick<DagManifest, 'tasks'>,
 ): CallbackMessage[] {
   const byId = new Map(manifest.tasks.map((task) => [task.id, task]));
-  const seen = new Set<string>();
-  return tasks.flatMap((record) => {
-    const instance = `${taskIdOf(record)}#${record.mapIndex ?? -1}`;
-    if (seen.has(instance)) return [];
-    seen.add(instance);
-    const task = byId.get(taskIdOf(record));
-    if (task === undefined || record.state !== 'failed' || !WORKERLESS_ENDS.includes(record.error ?? '')) return [];
-    // The record is the task's last state: failed for good, so onFailure (the try number, when the record has
-    // none, is its last: the Catch output keeps none).
-    if (!task.callbacks.includes('onFailure')) return [];
-    const tryNumber = record.try ?? task.retries + 1;
+  const messages = new Map<string, CallbackMessage>();
+  for (const timedOut of tries) {
+    const task = byId.get(timedOut.taskId);
+    if (task === undefined) continue;
+    const call = taskCallbackFor(task, timedOut.tryNumber, { ok: false, error: timedOut.error });
+    if (call === undefined) continue;
     const error = {
-      name: record.error!,
+      name: timedOut.error,
       message:
-        record.error === 'States.Timeout'
+        timedOut.error === 'States.Timeout'
           ? 'the try ran longer than its executionTimeout'
           : 'the worker sent no heartbeat within the heartbeat interval',
     };
-    return [
-      taskCallbackMessage(
-        { ...run, dagId: run.ctx.dagId, taskId: task.id, mapIndex: record.mapIndex ?? -1 },
-        tryNumber,
-        { name: 'onFailure', state: 'failed', error },
-      ),
-    ];
-  });
+    const message = taskCallbackMessage(
+      { ...run, dagId: run.ctx.dagId, taskId: task.id, mapIndex: timedOut.mapIndex },
+      timedOut.tryNumber,
+      { ...call, error },
+    );
+    messages.set(message.id, message);
+  }
+  return [...messages.values()];
 }

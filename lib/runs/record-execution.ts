@@ -20,8 +20,8 @@ import {
   dispatchDagCallback,
   readManifest,
   sendCallback,
-  timedOutRecords,
-  workerlessTaskCallbacks,
+  timedOutTries,
+  timedOutTryCallbacks,
 } from './callback-dispatch.ts';
 import { executionName } from './execution-name.ts';
 import { mappedTaskInstances } from './mapped-task-instances.ts';
@@ -148,10 +148,13 @@ export async function recordExecution(
   // After the records: callbacks run once the states they are called for are recorded.
   const callbacksSent =
     deps.callbacks !== undefined
-      ? await sendCallbacks(deps.callbacks, change, ctx, status.dagVersion ?? (await liveVersion(ctx.dagId, deps)), {
-          tasks,
+      ? await sendCallbacks(
+          deps.callbacks,
+          change,
+          ctx,
+          status.dagVersion ?? (await liveVersion(ctx.dagId, deps)),
           history,
-        })
+        )
       : [];
   let alerted = false;
   // Sent before it is noted: a recorder that dies in between sends it again rather than never.
@@ -181,22 +184,21 @@ export async function recordExecution(
 }
 
 /**
- * The callbacks of an ended run that no worker calls by itself: the DAG's, and `onFailure` of tasks whose last
- * try timed out. A redelivered event sends them again; the worker calls each once (its idempotence record).
+ * The callbacks of an ended run that no worker calls by itself: the DAG's, and those of tries that timed out
+ * (`onRetry`, or `onFailure` for a task's last try). A redelivered event sends them again; the worker calls each once (its idempotence record).
  */
 async function sendCallbacks(
   dispatch: CallbackDispatch,
   change: ExecutionStatusChange,
   ctx: RunContext,
   dagVersion: string | undefined,
-  ended: { readonly tasks: readonly TaskRecordSummary[]; readonly history: readonly HistoryEvent[] },
+  history: readonly HistoryEvent[],
 ): Promise<string[]> {
   if (dagVersion === undefined) return [];
   const manifest = await readManifest(dispatch, ctx.dagId, dagVersion);
   if (manifest === undefined) return [];
   const run = { dagVersion, executionArn: change.executionArn, ctx };
-  const records = [...ended.tasks, ...timedOutRecords(ended.history, manifest)];
-  const messages = workerlessTaskCallbacks(run, records, manifest);
+  const messages = timedOutTryCallbacks(run, timedOutTries(history), manifest);
   for (const message of messages) await sendCallback(dispatch, message);
   const dagMessage = await dispatchDagCallback(
     dispatch,
@@ -254,6 +256,10 @@ async function executionHistory(sfn: SFNClient, executionArn: string): Promise<H
           : {}),
         ...(event.stateExitedEventDetails !== undefined
           ? { stateExitedEventDetails: event.stateExitedEventDetails }
+          : {}),
+        // A try that timed out: its callback is the recorder's to send (see timedOutTries).
+        ...(event.taskTimedOutEventDetails !== undefined
+          ? { taskTimedOutEventDetails: event.taskTimedOutEventDetails }
           : {}),
       });
     }
