@@ -144,6 +144,13 @@ export async function handleWorkerMessage(
       ),
     );
     await rememberAnswered(dynamo, deps.gatesTable, answered);
+    // Failed for good, as a try that threw NonRetryableError: its onFailure.
+    const tryNumber = message.retryCount + 1;
+    const outcome = { ok: false, error: WORKER_ERROR.nonRetryable, cause: error.message } as const;
+    const call = result === 'answered' && task !== undefined ? taskCallbackFor(task, tryNumber, outcome) : undefined;
+    if (call !== undefined) {
+      await runCallback(dag, taskCallbackMessage(message, tryNumber, call), callbackOptions(deps));
+    }
     return result;
   }
   for (let round = 0; !taken; round++) {
@@ -158,11 +165,16 @@ export async function handleWorkerMessage(
     await deps.waitForSlots(slotWaitMs(round, heartbeatSeconds));
     taken = await takeAll(claims, holder);
   }
+  let ended: Awaited<ReturnType<typeof runAndAnswer>>;
   try {
-    return await runAndAnswer(message, dag, task, { sfn, s3, dynamo, answered, answer, deps });
+    ended = await runAndAnswer(message, dag, task, { sfn, s3, dynamo, answered, answer, deps });
   } finally {
     await releaseAll(claims, holder);
   }
+  // After the answer (the state is recorded) and with the slots given back (a callback holds no pool slot): the
+  // try's own callback, here, in the DAG's code.
+  if (ended.callback !== undefined) await runCallback(dag, ended.callback, callbackOptions(deps));
+  return ended.result;
 }
 
 async function runAndAnswer(
@@ -177,7 +189,7 @@ async function runAndAnswer(
     answer: (send: () => Promise<unknown>) => Promise<'answered' | 'already-answered'>;
     deps: WorkerDeps;
   },
-): Promise<'answered' | 'already-answered'> {
+): Promise<{ result: 'answered' | 'already-answered'; callback?: CallbackMessage }> {
   const { sfn, s3, dynamo, answered, answer, deps } = io;
   const heartbeatSeconds = task?.heartbeatSeconds;
   const outcome = await runTaskTry(dag, task, message, {
@@ -210,14 +222,11 @@ async function runAndAnswer(
         ),
       ));
   await rememberAnswered(dynamo, deps.gatesTable, answered);
-  // After the answer (the state is recorded): the try's own callback, here, in the DAG's code. A try whose token
-  // had given up (it timed out, lost its heartbeat) is not the one that ended: the recorder sends its callback.
+  // The callback this try's end calls. A try whose token had given up (it timed out, lost its heartbeat) is not
+  // the one that ended: the recorder sends its callback.
   const tryNumber = message.retryCount + 1;
   const call = result === 'answered' && task !== undefined ? taskCallbackFor(task, tryNumber, outcome) : undefined;
-  if (call !== undefined) {
-    await runCallback(dag, taskCallbackMessage(message, tryNumber, call), callbackOptions(deps));
-  }
-  return result;
+  return { result, ...(call !== undefined ? { callback: taskCallbackMessage(message, tryNumber, call) } : {}) };
 }
 
 /**
