@@ -13,7 +13,8 @@ import { manualContext } from '../helpers/run-context.ts';
 
 /**
  * Task and DAG callbacks in the local engine, run in the worker pool's processes from the DAG file itself: each
- * callback of the fixture appends what it was called with to a file.
+ * callback of the fixture appends what it was called with to a file. The runs go at real speed: a faster clock
+ * shrinks the default 2-minute heartbeat to where a busy machine misses it (the fixture's waits are 1-2 s).
  */
 const FILE = 'test/fixtures/local/calling_back.ts';
 type Entry = Record<string, unknown> & { name: string; taskId?: string; mapIndex?: number; tryNumber?: number };
@@ -58,7 +59,7 @@ describe('Local engine: callbacks in worker processes', () => {
       ctx: manualContext(failing),
       store: new LocalStore(root),
       maxActiveTasks: 4,
-      speed: 1000,
+      speed: 1,
       callbackTimeLimitMs: 3000,
     });
     failedEntries = (await entries()).filter((entry) => entry.dagId === undefined || entry.dagId === 'calling_back');
@@ -156,7 +157,7 @@ describe('Local engine: callbacks in worker processes', () => {
       ctx: manualContext(succeeding),
       store: new LocalStore(root),
       maxActiveTasks: 2,
-      speed: 1000,
+      speed: 1,
     });
     expect(ok.run.state).toBe('success');
     const own = (await entries()).filter((entry) => entry.dagId === 'calling_back_ok');
@@ -188,7 +189,7 @@ describe('Local engine: callbacks in-process', () => {
         throw new Error('no');
       },
     );
-    const result = await runDagLocally({ dag: d, ctx: manualContext(d), clock: new Clock({ speed: 1000 }) });
+    const result = await runDagLocally({ dag: d, ctx: manualContext(d), clock: new Clock({ speed: 10 }) });
     expect(result.execution.status).toBe('FAILED');
     expect(calls).toEqual(['retry:1', 'dag:failed']);
     expect(result.callbacks.map(({ message, result: r }) => [message.callback.name, r.status])).toEqual([
