@@ -189,8 +189,10 @@ export class DagResources implements TaskResources {
       try {
         release = await this.slots(message.taskId);
       } catch (error) {
-        if (this.tokens.isWaiting(token))
+        if (this.tokens.isWaiting(token)) {
           this.tokens.sendTaskFailure(token, WORKER_ERROR.nonRetryable, (error as Error).message);
+          this.callBack(message, { ok: false, error: WORKER_ERROR.nonRetryable, cause: (error as Error).message });
+        }
         return;
       } finally {
         clearInterval(waiting);
