@@ -106,46 +106,37 @@ afterAll(async () => {
   await ministack?.stop();
 });
 
-describe('dag-sync Lambda: catchup (MiniStack runs the trigger Lambda)', () => {
-  it('starts the intervals a catchup DAG owes on its first deployment, oldest first, maxActiveRuns at once and the rest queued; a redelivered event starts nothing; a startDate moved back owes the intervals before it', async () => {
-    // Dates relative to today (UTC), so the DAG owes a known number of daily intervals whenever the test runs.
-    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
-    const day = (offset: number) => new Date(today + offset * 86_400_000).toISOString().slice(0, 10);
-    const source = (startDate: string) => `import { dag } from 'airstep';
-const d = dag({ id: 'sync_catchup', schedule: '@daily', startDate: '${startDate}', catchup: true, maxActiveRuns: 2 });
+// Dates relative to today (UTC), so a DAG owes a known number of daily intervals whenever the test runs.
+const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+const day = (offset: number) => new Date(today + offset * 86_400_000).toISOString().slice(0, 10);
+const scheduledId = (offset: number) => runId('scheduled', `${day(offset)}T00:00:00+00:00`);
+const dagSource = (dagId: string, startDate: string, maxActiveRuns: number) => `import { dag } from 'airstep';
+const d = dag({ id: '${dagId}', schedule: '@daily', startDate: '${startDate}', catchup: true, maxActiveRuns: ${maxActiveRuns} });
 d.task('t', async () => 1);
 export default d;
 `;
-    const scheduledId = (offset: number) => runId('scheduled', `${day(offset)}T00:00:00+00:00`);
-    const runs = async () =>
-      Object.fromEntries(
-        (
-          (
-            await dynamo().send(
-              new QueryCommand({
-                TableName: tables.runs,
-                KeyConditionExpression: 'dagId = :d',
-                ExpressionAttributeValues: { ':d': { S: 'sync_catchup' } },
-                ConsistentRead: true,
-              }),
-            )
-          ).Items ?? []
-        ).map((item) => [item.runId!.S!, item.state!.S!]),
-      );
-    /** The queued runs in the order the recorder starts them (oldest `queuedAt` first). */
-    const queue = async () =>
-      (
-        (
-          await dynamo().send(
-            new QueryCommand({
-              TableName: tables.queuedRuns,
-              KeyConditionExpression: 'dagId = :d',
-              ExpressionAttributeValues: { ':d': { S: 'sync_catchup' } },
-              ConsistentRead: true,
-            }),
-          )
-        ).Items ?? []
-      ).map((item) => item.runId!.S!);
+const itemsOf = async (table: string, dagId: string) =>
+  (
+    await dynamo().send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'dagId = :d',
+        ExpressionAttributeValues: { ':d': { S: dagId } },
+        ConsistentRead: true,
+      }),
+    )
+  ).Items ?? [];
+/** The DAG's runs: run id -> state. */
+const runsOf = async (dagId: string) =>
+  Object.fromEntries((await itemsOf(tables.runs, dagId)).map((item) => [item.runId!.S!, item.state!.S!]));
+/** The DAG's queued runs in the order the recorder starts them (oldest `queuedAt` first). */
+const queueOf = async (dagId: string) => (await itemsOf(tables.queuedRuns, dagId)).map((item) => item.runId!.S!);
+
+describe('dag-sync Lambda: catchup (MiniStack runs the trigger Lambda)', () => {
+  it('starts the intervals a catchup DAG owes on its first deployment, oldest first, maxActiveRuns at once and the rest queued; a redelivered event starts nothing; a startDate moved back owes the intervals before it', async () => {
+    const source = (startDate: string) => dagSource('sync_catchup', startDate, 2);
+    const runs = () => runsOf('sync_catchup');
+    const queue = () => queueOf('sync_catchup');
 
     const event = await uploaded('dags/catchup.ts', source(day(-5)));
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
@@ -196,6 +187,51 @@ export default d;
     ]);
     expect((await readDagRecord(dynamo(), tables.dags, 'sync_catchup'))!.catchup).toMatchObject({
       from: day(-7),
+      through: `${day(-1)}T00:00:00+00:00`,
+    });
+  });
+
+  it('sends the same fires again after a sync that died midway; the trigger answers those it already started as duplicates', async () => {
+    const event = await uploaded('dags/interrupted.ts', dagSource('sync_interrupted', day(-4), 16));
+    const [change] = dagFileChanges(event.Records[0]!.body);
+    const real = lambdaTrigger(trigger.lambda, trigger.functionArn);
+    const answers: string[] = [];
+    const dying = {
+      ...(await syncDeps()),
+      trigger: async (fire: ScheduledFire) => {
+        if (answers.length === 2) throw new Error('dag-sync died');
+        const answer = await real(fire);
+        answers.push(answer.outcome);
+        return answer;
+      },
+    };
+    await expect(syncDagFile(change!, dying)).rejects.toThrow('dag-sync died');
+    expect(await runsOf('sync_interrupted')).toEqual({ [scheduledId(-4)]: 'running', [scheduledId(-3)]: 'running' });
+    // What was owed is recorded, nothing as handed over.
+    const owed = (await readDagRecord(dynamo(), tables.dags, 'sync_interrupted'))!.catchup;
+    expect(owed).toMatchObject({ from: day(-4) });
+    expect(owed!.through).toBeUndefined();
+
+    // SQS delivers the event again: the same content, the same fires, oldest first (each dated by its interval's
+    // end, as a schedule fires).
+    const again: Array<[string, string]> = [];
+    const recording = {
+      ...(await syncDeps()),
+      trigger: async (fire: ScheduledFire) => {
+        const answer = await real(fire);
+        again.push([fire.scheduledTime.slice(0, 10), answer.outcome]);
+        return answer;
+      },
+    };
+    expect(await syncDagFile(change!, recording)).toMatchObject({ outcome: 'unchanged', dags: ['sync_interrupted'] });
+    expect(again).toEqual([
+      [day(-3), 'duplicate'],
+      [day(-2), 'duplicate'],
+      [day(-1), 'started'],
+      [day(0), 'started'],
+    ]);
+    expect(Object.values(await runsOf('sync_interrupted'))).toEqual(['running', 'running', 'running', 'running']);
+    expect((await readDagRecord(dynamo(), tables.dags, 'sync_interrupted'))!.catchup).toMatchObject({
       through: `${day(-1)}T00:00:00+00:00`,
     });
   });
