@@ -86,7 +86,13 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     event.Records.map((record) => ({ id: record.messageId, body: record.body })),
     deps,
     {
-      onResult: (result) => logger.info('synced', { ...result }),
+      onResult: (result) => {
+        logger.info('synced', { ...result });
+        // More runs owed than one sync hands over: the next sync of the file goes on (README, catchup).
+        for (const capped of ('catchup' in result ? (result.catchup ?? []) : []).filter((dag) => dag.capped)) {
+          logger.warn('catchup capped', { file: result.file, ...capped });
+        }
+      },
       onError: (messageId, change, error) =>
         logger.error('sync failed', { messageId, file: change?.key, error: error as Error }),
     },
