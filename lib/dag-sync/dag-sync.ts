@@ -71,7 +71,8 @@ export type SyncResult =
  * Makes one DAG file live: checks its imports, has it evaluated and compiled by the evaluator (a Lambda whose role
  * may only write its logs), checks what that claims, stores the
  * bundle under `artifacts/<dag>/<version>/`, creates or updates the state machine (a new published version behind
- * the `live` alias, so running executions finish on theirs), sets its schedules and records the DAG. A file that
+ * the `live` alias, so running executions finish on theirs), sets its schedules, records the DAG and hands the
+ * trigger the scheduled runs the deployment owes (catchup, see catch-up.ts). A file that
  * fails is recorded as an import error and leaves every other DAG — and its own last good version — untouched.
  * The same content again (a redelivered event) changes nothing. One sync at a time holds the file (a lease on
  * its item), so two Lambdas never deploy it at once.
