@@ -42,7 +42,9 @@ function joinCase(rule: TriggerRule, fast: Ends, slow: Ends, join: string, statu
         ]
       : join === 'success'
         ? [['slow:end', 'join:start']]
-        : [['fast:end', 'slow:end']],
+        : // The join never starts, and nothing holds either upstream task: their order is the machine's, so only the
+          // outcome once both ended is compared (the property test proves such a join waits for both).
+          [],
     expected: {
       status,
       ...(status === 'FAILED' ? { error: 'DagRunFailed' } : {}),
