@@ -1,4 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { AirstepError } from '../errors/airstep-error.ts';
 
 /** A schedule's fire as the trigger reads it: what EventBridge Scheduler sends, with the time filled in. */
 export interface ScheduledFire {
@@ -38,8 +39,21 @@ export function lambdaTrigger(lambda: LambdaClient, functionName: string): RunTr
     );
     const text = answer.Payload === undefined ? '' : Buffer.from(answer.Payload).toString('utf8');
     if (answer.FunctionError !== undefined) {
-      throw new Error(`the trigger failed on ${fire.dagId} at ${fire.scheduledTime}: ${text.slice(0, 1000)}`);
+      throw new TriggerFailedError(fire, text.slice(0, 1000));
     }
     return JSON.parse(text) as TriggerAnswer;
   };
+}
+
+/** The trigger Lambda answered a catchup fire with a function error: the sync fails and SQS delivers it again. */
+export class TriggerFailedError extends AirstepError {
+  override readonly name = 'TriggerFailedError';
+  readonly dagId: string;
+  readonly scheduledTime: string;
+
+  constructor(fire: ScheduledFire, answer: string) {
+    super(`the trigger failed on ${fire.dagId} at ${fire.scheduledTime}: ${answer}`, { code: 'TRIGGER_FAILED' });
+    this.dagId = fire.dagId;
+    this.scheduledTime = fire.scheduledTime;
+  }
 }
