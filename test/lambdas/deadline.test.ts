@@ -16,7 +16,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { CloudRunHistory } from '../../lib/runs/cloud-run-history.ts';
@@ -120,6 +120,27 @@ const ended = (described: DescribeExecutionCommandOutput, stopDate = described.s
     input: described.input!,
     output: described.output ?? '{"tasks":{}}',
   });
+/**
+ * How many `DeadlineMissed` the recorder published while `fn` ran: Powertools writes each flush as one EMF
+ * document on stdout, which CloudWatch reads as metrics.
+ */
+async function deadlineMissesCounted(fn: () => Promise<unknown>): Promise<number> {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return written
+    .flatMap((text) => text.split('\n'))
+    .filter((line) => line.startsWith('{"_aws"'))
+    .map((line) => JSON.parse(line) as { DeadlineMissed?: number })
+    .reduce((sum, document) => sum + (document.DeadlineMissed ?? 0), 0);
+}
 /** The event a run's deadline schedule would send its target. */
 const firedEvent = (schedule: GetScheduleCommandOutput) => JSON.parse(schedule.Target!.Input!) as DeadlineMissEvent;
 
@@ -208,10 +229,14 @@ describe('Deadlines in the cloud (trigger and recorder on moto)', () => {
     const described = await untilEnded(started.executionArn);
     expect(described.status).toBe('SUCCEEDED');
     const fired = firedEvent((await scheduleOf('quick_deadline', started.runId))!);
-    await recorder(ended(described));
-    expect(await scheduleOf('quick_deadline', started.runId)).toBeUndefined();
-    // Had the schedule fired anyway (deleted a moment too late), the run that ended in time is not a miss.
-    await recorder(fired);
+    expect(
+      await deadlineMissesCounted(async () => {
+        await recorder(ended(described));
+        expect(await scheduleOf('quick_deadline', started.runId)).toBeUndefined();
+        // Had the schedule fired anyway (deleted a moment too late), the run that ended in time is not a miss.
+        await recorder(fired);
+      }),
+    ).toBe(0);
     const run = await runItem('quick_deadline', started.runId);
     expect(run?.state?.S).toBe('success');
     expect(run?.deadlineMissedAt).toBeUndefined();
@@ -222,8 +247,11 @@ describe('Deadlines in the cloud (trigger and recorder on moto)', () => {
     const started = (await trigger({ kind: 'manual', dagId: 'slow_deadline' })) as { runId: string };
     const fired = firedEvent((await scheduleOf('slow_deadline', started.runId))!);
     await alerts(); // earlier tests' messages, if any
-    await recorder(fired);
-    await recorder(fired); // Scheduler's retry of the same fire: no second alert
+    const counted = await deadlineMissesCounted(async () => {
+      await recorder(fired);
+      await recorder(fired); // Scheduler's retry of the same fire: no second alert, not counted again
+    });
+    expect(counted).toBe(1);
     const run = await runItem('slow_deadline', started.runId);
     expect(run?.deadline?.S).toBe(new Date(fired.deadline).toISOString());
     expect(run?.deadlineMissedAt?.S).toEqual(expect.any(String));
@@ -253,7 +281,7 @@ describe('Deadlines in the cloud (trigger and recorder on moto)', () => {
     const described = await untilEnded(started.executionArn);
     await alerts();
     // The status change says the run stopped two minutes after its deadline (Scheduler may fire late).
-    await recorder(ended(described, Date.parse(fired.deadline) + 120_000));
+    expect(await deadlineMissesCounted(() => recorder(ended(described, Date.parse(fired.deadline) + 120_000)))).toBe(1);
     const run = await runItem('late_deadline', started.runId);
     expect(run?.deadlineMissedAt?.S).toEqual(expect.any(String));
     expect(run?.deadlineAlertedAt).toBeUndefined();
