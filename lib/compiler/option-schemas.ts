@@ -122,7 +122,9 @@ export const dagOptionsSchema = z
       .object({
         reference: z.enum(DEADLINE_REFERENCES, {
           error: (issue) =>
-            `unknown deadline reference ${JSON.stringify(issue.input)} (one of: ${DEADLINE_REFERENCES.join(', ')})`,
+            issue.input === undefined
+              ? `is required: what the deadline counts from (one of: ${DEADLINE_REFERENCES.join(', ')})`
+              : `unknown deadline reference ${JSON.stringify(issue.input)} (one of: ${DEADLINE_REFERENCES.join(', ')})`,
         }),
         interval: duration,
         alert: z.boolean().optional(),
