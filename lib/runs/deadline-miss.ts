@@ -25,7 +25,7 @@ export interface DeadlineMissResult {
  * ended by then, the miss is recorded on the run (`deadlineMissedAt`, `deadline`) and, if asked, published. The
  * decision is one conditional write, so a run that ends at the same moment is either in time or missed, never
  * both. The alert is noted (`deadlineAlertedAt`) after it is sent: a retried call sends one that was not.
- * A run-level callback on a miss (DAG `onDeadlineMiss`, when callbacks land) is one more call where the alert is.
+ * A run-level callback on a miss (when DAG callbacks land) is one more call beside the alert, when `recorded`.
  */
 export async function recordDeadlineMiss(miss: DeadlineMissEvent, deps: DeadlineMissDeps): Promise<DeadlineMissResult> {
   const now = deps.now?.() ?? new Date();
