@@ -1,6 +1,7 @@
-import type { ScheduleSpec } from '../schedule/index.ts';
+import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import type { NodeKey } from '../sdk/dag-graph.ts';
+import { DEADLINE_REFERENCES } from '../sdk/deadline.ts';
 import { tryParseDuration } from '../sdk/duration.ts';
 import type { Problem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
@@ -114,6 +115,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     .sort((a, b) => compare(a.id, b.id));
 
   const dagrunTimeout = seconds(options.dagrunTimeout);
+  const deadline = deadlineOf(options.deadline);
   const ir: DagIR = {
     irVersion: IR_VERSION,
     dagId: typeof options.id === 'string' && DAG_ID.test(options.id) ? options.id : String(options.id),
@@ -123,6 +125,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     maxActiveRuns: options.maxActiveRuns ?? DEFAULTS.maxActiveRuns,
     maxActiveTasks: options.maxActiveTasks ?? DEFAULTS.maxActiveTasks,
     ...(dagrunTimeout !== undefined ? { dagrunTimeoutSeconds: dagrunTimeout } : {}),
+    ...(deadline !== undefined ? { deadline } : {}),
     xcomOffloadBytes: options.xcomOffloadBytes ?? DEFAULTS.xcomOffloadBytes,
     params,
     groups,
@@ -201,7 +204,6 @@ function buildTask(
   }
   const executionTimeout = seconds(options.executionTimeout);
   const heartbeat = seconds(options.heartbeat);
-  const sla = seconds(options.sla);
   const callbacks = (['onFailure', 'onRetry', 'onSuccess'] as const).filter((name) => options[name] !== undefined);
   return {
     id: task.id,
@@ -218,7 +220,6 @@ function buildTask(
     queue: options.queue ?? 'default',
     priorityWeight: options.priorityWeight ?? 1,
     callbacks,
-    ...(sla !== undefined ? { slaSeconds: sla } : {}),
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
     ...(runsCode && options.runAs !== undefined ? { runAs: options.runAs } : {}),
   };
@@ -375,6 +376,14 @@ function retryOf(options: TaskOptions, at: (problem: { field?: string; message: 
 }
 
 /** A duration in whole seconds (rounded up), or undefined when unset or invalid (the schema reports it). */
+/** The DAG's deadline as compiled; undefined when unset (or malformed: the schema reported it). */
+function deadlineOf(value: Dag['options']['deadline']): DeadlineSpec | undefined {
+  if (value === undefined || !DEADLINE_REFERENCES.includes(value.reference)) return undefined;
+  const intervalSeconds = seconds(value.interval);
+  if (intervalSeconds === undefined) return undefined;
+  return { reference: value.reference, intervalSeconds, alert: value.alert !== false };
+}
+
 function seconds(value: unknown, onError?: (message: string) => void): number | undefined {
   if (value === undefined) return undefined;
   const parsed = tryParseDuration(value);

@@ -1,4 +1,4 @@
-import type { ScheduleSpec } from '../schedule/index.ts';
+import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import type { FargateOptions } from '../sdk/task-options.ts';
 import type { NativeAction } from '../sdk/task-spec.ts';
@@ -21,6 +21,8 @@ export interface DagIR {
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
+  /** When a run must have ended by (Airflow 3.1's deadline alert). */
+  readonly deadline?: DeadlineSpec;
   readonly xcomOffloadBytes: number;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly groups: readonly GroupIR[];
@@ -72,7 +74,6 @@ export interface TaskCommonIR {
   readonly priorityWeight: number;
   /** Which callbacks the task has; the runtime calls them from the DAG bundle. */
   readonly callbacks: readonly ('onFailure' | 'onSuccess' | 'onRetry')[];
-  readonly slaSeconds?: number;
   readonly doc?: string;
   /** The IAM role the task's code runs under (code tasks and poll sensors); unset: the worker's own role. */
   readonly runAs?: string;

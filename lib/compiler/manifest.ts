@@ -1,4 +1,4 @@
-import type { EventBridgeSchedule } from '../schedule/index.ts';
+import type { DeadlineSpec, EventBridgeSchedule } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
@@ -25,6 +25,8 @@ export interface DagManifest {
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
+  /** When a run must have ended by; the local engine watches it (the cloud reads it from the DAG record). */
+  readonly deadline?: DeadlineSpec;
   readonly xcomOffloadBytes: number;
   /** JSON Schema of the conf a trigger may pass. */
   readonly paramsSchema: Record<string, unknown>;
@@ -74,7 +76,6 @@ export interface DagManifest {
     readonly feedsFargate: boolean;
     readonly retries: number;
     readonly callbacks: readonly string[];
-    readonly slaSeconds?: number;
     readonly mapped: boolean;
     readonly groups: readonly string[];
     /** The IAM role the worker assumes for the task's code; unset: the worker's own role. */
@@ -160,6 +161,7 @@ export function buildManifest(input: {
     maxActiveRuns: ir.maxActiveRuns,
     maxActiveTasks: ir.maxActiveTasks,
     ...(ir.dagrunTimeoutSeconds !== undefined ? { dagrunTimeoutSeconds: ir.dagrunTimeoutSeconds } : {}),
+    ...(ir.deadline !== undefined ? { deadline: ir.deadline } : {}),
     xcomOffloadBytes: ir.xcomOffloadBytes,
     paramsSchema: paramsJsonSchema(ir.params),
     placeholders: input.placeholders,
@@ -208,7 +210,6 @@ export function buildManifest(input: {
       feedsFargate: readByFargate.has(task.id),
       retries: task.retry.retries,
       callbacks: task.callbacks,
-      ...(task.slaSeconds !== undefined ? { slaSeconds: task.slaSeconds } : {}),
       mapped: task.kind === 'code' && task.mapping !== undefined,
       groups: task.groups,
       ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEADLINE_REFERENCES } from '../sdk/deadline.ts';
 import { tryParseDuration } from '../sdk/duration.ts';
 import { PARAM_TYPES } from '../sdk/params.ts';
 import { TRIGGER_RULES } from '../sdk/trigger-rule.ts';
@@ -49,7 +50,14 @@ export const taskOptionsSchema = z
     onFailure: callback,
     onSuccess: callback,
     onRetry: callback,
-    sla: duration,
+    // Airflow 3 removed SLAs; Airstep never checked them. Refused rather than accepted and ignored.
+    sla: z.unknown().superRefine((_, ctx) =>
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          "SLAs were removed in Airflow 3 and are not checked: declare a deadline on the DAG instead (deadline: { reference: 'dataIntervalEnd', interval: '2 hours' })",
+      }),
+    ),
     doc: z.string(),
     runAs: z
       .string({ error: (issue) => `must be an IAM role ARN, got ${JSON.stringify(issue.input)}` })
@@ -110,6 +118,18 @@ export const dagOptionsSchema = z
     maxActiveRuns: z.int({ error: wholeNumber(' of runs') }).min(1, 'must be at least 1'),
     maxActiveTasks: z.int({ error: wholeNumber(' of tasks') }).min(1, 'must be at least 1'),
     dagrunTimeout: timeout,
+    deadline: z
+      .object({
+        reference: z.enum(DEADLINE_REFERENCES, {
+          error: (issue) =>
+            issue.input === undefined
+              ? `is required: what the deadline counts from (one of: ${DEADLINE_REFERENCES.join(', ')})`
+              : `unknown deadline reference ${JSON.stringify(issue.input)} (one of: ${DEADLINE_REFERENCES.join(', ')})`,
+        }),
+        interval: duration,
+        alert: z.boolean().optional(),
+      })
+      .strict(),
     xcomOffloadBytes: z
       .int({ error: wholeNumber(' of bytes') })
       .min(256, 'must be 256 to 131072 bytes')
@@ -130,6 +150,7 @@ export const dagOptionsSchema = z
     maxActiveRuns: true,
     maxActiveTasks: true,
     dagrunTimeout: true,
+    deadline: true,
     xcomOffloadBytes: true,
     doc: true,
   })

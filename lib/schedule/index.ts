@@ -10,6 +10,13 @@ import type { ScheduleSpec } from './types.ts';
 import { TimeZone, timeZoneProblem } from './zoned-time.ts';
 
 export { type RunContextDates, runContextDates, runId } from './context-dates.ts';
+export {
+  type DeadlineReferenceName,
+  type DeadlineReferenceTimes,
+  type DeadlineSpec,
+  deadlineAt,
+  deadlinePassed,
+} from './deadline.ts';
 export { ScheduleError, type ScheduleField, type ScheduleProblem } from './errors.ts';
 export { toEventBridgeSchedules } from './eventbridge.ts';
 export { backfillIntervals, catchupIntervals, manualRunInterval, nextRuns, scheduledInterval } from './intervals.ts';

@@ -1,5 +1,6 @@
 export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
+export { DEADLINE_REFERENCES, type DeadlineAlert, type DeadlineReference } from './deadline.ts';
 export { type Duration, parseDuration, tryParseDuration } from './duration.ts';
 export {
   AirstepError,

@@ -39,7 +39,10 @@ export interface TaskOptions {
   readonly onFailure?: TaskCallback;
   readonly onSuccess?: TaskCallback;
   readonly onRetry?: TaskCallback;
-  /** The task should have ended this long after the run's data interval end; a miss is recorded and alerted. */
+  /**
+   * @deprecated Airflow 3 removed SLAs and so does Airstep: `validate` refuses `sla`. Declare a deadline on the DAG
+   * instead (`deadline: { reference: 'dataIntervalEnd', interval: '2 hours' }`).
+   */
   readonly sla?: Duration;
   /** Markdown shown with the task. */
   readonly doc?: string;

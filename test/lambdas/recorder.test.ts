@@ -153,6 +153,8 @@ beforeAll(async () => {
     [STACK_ENV.alertsTopicArn]: topicArn,
     [STACK_ENV.poolSlotsTable]: tables.poolSlots,
     [STACK_ENV.pools]: JSON.stringify({ warehouse: 2 }),
+    // No DAG here declares a deadline (test/lambdas/deadline.test.ts covers them); the handler reads it.
+    [STACK_ENV.deadlineScheduleGroup]: 'recorder-deadlines',
   });
   handler = asRole('recorder', (await import('../../lambdas/recorder/index.ts')).handler);
 });
