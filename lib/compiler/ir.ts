@@ -88,6 +88,7 @@ export type TaskKindIR =
   | NativeKindIR
   | WaitKindIR
   | EmptyKindIR
+  | LatestOnlyKindIR
   | S3SensorKindIR
   | PollSensorKindIR;
 
@@ -129,6 +130,11 @@ export interface WaitKindIR {
 
 export interface EmptyKindIR {
   readonly kind: 'empty';
+}
+
+/** Airflow's LatestOnlyOperator: Pass and Choice states comparing now with the run's `latestWindow`. */
+export interface LatestOnlyKindIR {
+  readonly kind: 'latest_only';
 }
 
 export interface S3SensorKindIR {

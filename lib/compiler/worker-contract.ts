@@ -26,7 +26,19 @@ export interface TaskMessage {
 }
 
 /** The run-level part of the task context; it travels in the state payload as `$.ctx`. */
-export type RunContext = Omit<TaskContext, 'taskId' | 'mapIndex' | 'tryNumber' | 'log' | 'aws'>;
+export type RunContext = Omit<TaskContext, 'taskId' | 'mapIndex' | 'tryNumber' | 'log' | 'aws'> & {
+  /**
+   * Scheduled and backfill runs whose schedule has a next interval: the times (UTC) at which the run is its DAG's
+   * latest, `after < now <= until` (Airflow's LatestOnlyOperator window). `latestOnly` tasks compare with it.
+   */
+  readonly latestWindow?: LatestWindow;
+};
+
+/** When a run is its DAG's latest: after its data interval's start, up to the end of the next interval (UTC ISO). */
+export interface LatestWindow {
+  readonly after: string;
+  readonly until: string;
+}
 
 /** The worker's answer: SendTaskSuccess with `{ output, try }`, or SendTaskFailure with an error name. */
 export type TaskOutcome =

@@ -13,6 +13,7 @@ export { type RunContextDates, runContextDates, runId } from './context-dates.ts
 export { ScheduleError, type ScheduleField, type ScheduleProblem } from './errors.ts';
 export { toEventBridgeSchedules } from './eventbridge.ts';
 export { backfillIntervals, catchupIntervals, manualRunInterval, nextRuns, scheduledInterval } from './intervals.ts';
+export { latestWindow } from './latest-window.ts';
 export { PRESET_NAMES } from './presets.ts';
 export type { EventBridgeSchedule, RunInterval, RunType, ScheduleSpec } from './types.ts';
 

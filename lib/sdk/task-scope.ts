@@ -303,6 +303,16 @@ export class TaskScope<P = Record<string, unknown>> {
     return this.declare(id, { kind: 'empty' }, options) as TaskRef<null>;
   }
 
+  /**
+   * Airflow's `LatestOnlyOperator`: in a scheduled or backfill run that is not the latest (its data interval
+   * started before now, and now is past the end of the next interval), it skips its direct downstream tasks, whatever
+   * their trigger rules; their own downstream tasks then apply their trigger rules. Manual and event runs, and runs
+   * with no next interval, always go on. The task itself always succeeds. Decided in the state machine, no worker.
+   */
+  latestOnly(id: string, options: CommonTaskOptions = {}): TaskRef<null> {
+    return this.declare(id, { kind: 'latest_only' }, options) as TaskRef<null>;
+  }
+
   /** Declares tasks inside a group: ids get the group id as prefix and the group's `defaultArgs`. */
   group(id: string, build: (group: TaskGroup<P>) => void): TaskGroup<P>;
   group(id: string, options: TaskGroupOptions, build: (group: TaskGroup<P>) => void): TaskGroup<P>;

@@ -1,0 +1,23 @@
+import { nextRuns } from './intervals.ts';
+import { formatUtc } from './iso-time.ts';
+import type { RunInterval, ScheduleSpec } from './types.ts';
+
+/**
+ * When a scheduled (or backfill) run over `interval` is its DAG's latest, as Airflow's LatestOnlyOperator decides
+ * it: from its data interval's start (exclusive) to the end of the schedule's next interval (inclusive), in UTC.
+ * Undefined when every run is the latest in Airflow's eyes: no schedule, no next interval (`@once`), or a
+ * point-in-time interval. The next interval is looked for past the DAG's end date, as Airflow does (its window
+ * ignores `end_date`).
+ */
+export function latestWindow(
+  spec: ScheduleSpec,
+  interval: RunInterval,
+): { readonly after: string; readonly until: string } | undefined {
+  if (spec.expression === null) return undefined;
+  const start = Date.parse(interval.dataIntervalStart);
+  if (start === Date.parse(interval.dataIntervalEnd)) return undefined;
+  const { endDate: _notALimitHere, ...unbounded } = spec;
+  const [next] = nextRuns(unbounded, new Date(interval.runAfter), 1);
+  if (next === undefined) return undefined;
+  return { after: formatUtc(start), until: formatUtc(Date.parse(next.dataIntervalEnd)) };
+}
