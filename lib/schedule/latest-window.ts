@@ -7,7 +7,7 @@ import type { RunInterval, ScheduleSpec } from './types.ts';
  * it: from its data interval's start (exclusive) to the end of the schedule's next interval (inclusive), in UTC.
  * Undefined when every run is the latest in Airflow's eyes: no schedule, no next interval (`@once`), or a
  * point-in-time interval. The next interval is looked for past the DAG's end date, as Airflow does (its window
- * ignores `end_date`).
+ * ignores `end_date` and `start_date`).
  */
 export function latestWindow(
   spec: ScheduleSpec,
@@ -16,8 +16,11 @@ export function latestWindow(
   if (spec.expression === null) return undefined;
   const start = Date.parse(interval.dataIntervalStart);
   if (start === Date.parse(interval.dataIntervalEnd)) return undefined;
+  // The next interval is the schedule's, whatever the DAG's start and end dates say (a backfill may run before the
+  // start date); starting the schedule at this interval keeps a rate's grid, which counts from the start date.
   const { endDate: _notALimitHere, ...unbounded } = spec;
-  const [next] = nextRuns(unbounded, new Date(interval.runAfter), 1);
+  const from = { ...unbounded, startDate: interval.dataIntervalStart };
+  const [next] = nextRuns(from, new Date(interval.runAfter), 1);
   if (next === undefined) return undefined;
   return { after: formatUtc(start), until: formatUtc(Date.parse(next.dataIntervalEnd)) };
 }
