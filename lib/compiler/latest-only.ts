@@ -11,6 +11,10 @@ import type { RunExits, TaskEmitContext } from './task-states.ts';
  *
  * The window is Airflow's: the run is the latest when `after < now <= until` (its data interval's start, and the
  * end of the schedule's next interval). A run without one (manual, event, no next interval) always goes on.
+ *
+ * The times are compared as strings, not with `Timestamp…Path` rules: both sides are UTC ISO timestamps of one
+ * shape (`2026-11-23T00:05:00.123Z`, as AWS writes `EnteredTime` and `latestWindow` is written), so their order is
+ * the strings' order, and moto 5.2.5's Timestamp rules read no fractional seconds (every comparison is false).
  */
 
 /** The payload field the trigger fills for scheduled and backfill runs (see `RunContext.latestWindow`). */
@@ -43,8 +47,8 @@ export function emitLatestOnly(c: TaskEmitContext, exits: Pick<RunExits, 'succes
       { Variable: WINDOW, IsPresent: false, Next: latest },
       {
         Or: [
-          { Variable: now, TimestampLessThanEqualsPath: `${WINDOW}.after` },
-          { Variable: now, TimestampGreaterThanPath: `${WINDOW}.until` },
+          { Variable: now, StringLessThanEqualsPath: `${WINDOW}.after` },
+          { Variable: now, StringGreaterThanPath: `${WINDOW}.until` },
         ],
         Next: notLatest,
       },

@@ -1,10 +1,10 @@
 import { nextRuns } from './intervals.ts';
-import { formatUtc } from './iso-time.ts';
 import type { RunInterval, ScheduleSpec } from './types.ts';
 
 /**
  * When a scheduled (or backfill) run over `interval` is its DAG's latest, as Airflow's LatestOnlyOperator decides
- * it: from its data interval's start (exclusive) to the end of the schedule's next interval (inclusive), in UTC.
+ * it: from its data interval's start (exclusive) to the end of the schedule's next interval (inclusive), as UTC ISO
+ * timestamps with milliseconds.
  * Undefined when every run is the latest in Airflow's eyes: no schedule, no next interval (`@once`), or a
  * point-in-time interval. The next interval is looked for past the DAG's end date, as Airflow does (its window
  * ignores `end_date` and `start_date`).
@@ -22,5 +22,6 @@ export function latestWindow(
   const from = { ...unbounded, startDate: interval.dataIntervalStart };
   const [next] = nextRuns(from, new Date(interval.runAfter), 1);
   if (next === undefined) return undefined;
-  return { after: formatUtc(start), until: formatUtc(Date.parse(next.dataIntervalEnd)) };
+  // The shape of `$$.State.EnteredTime` (`2026-11-23T00:05:00.123Z`): the state machine compares them as strings.
+  return { after: new Date(start).toISOString(), until: new Date(Date.parse(next.dataIntervalEnd)).toISOString() };
 }

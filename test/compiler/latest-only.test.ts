@@ -34,9 +34,9 @@ describe('Compiler: latestOnly', () => {
           Or: [
             {
               Variable: '$.tasks.latest_only.checkedAt',
-              TimestampLessThanEqualsPath: '$.ctx.latestWindow.after',
+              StringLessThanEqualsPath: '$.ctx.latestWindow.after',
             },
-            { Variable: '$.tasks.latest_only.checkedAt', TimestampGreaterThanPath: '$.ctx.latestWindow.until' },
+            { Variable: '$.tasks.latest_only.checkedAt', StringGreaterThanPath: '$.ctx.latestWindow.until' },
           ],
           Next: 'latest_only:not_latest',
         },

@@ -41,33 +41,35 @@ const RAN = { latest_only: 'success', refresh: 'success', archive: 'success', pu
 describe('Local engine: latestOnly', () => {
   it('lets the latest scheduled run through (its interval ended at midnight; now is that morning)', async () => {
     const ctx = dailyContext('2026-11-22', 'scheduled');
-    expect(ctx.latestWindow).toEqual({ after: '2026-11-22T00:00:00Z', until: '2026-11-24T00:00:00Z' });
-    expect(await runDaily(ctx, '2026-11-23T00:05:00Z')).toEqual({ status: 'SUCCEEDED', states: RAN });
+    expect(ctx.latestWindow).toEqual({ after: '2026-11-22T00:00:00.000Z', until: '2026-11-24T00:00:00.000Z' });
+    expect(await runDaily(ctx, '2026-11-23T00:05:00.000Z')).toEqual({ status: 'SUCCEEDED', states: RAN });
   });
 
   it('still lets it through near the end of the next interval (the window runs to that end)', async () => {
     // The clock runs from its start at real speed: the check lands seconds after 23:50, before the bound.
     const ctx = dailyContext('2026-11-22', 'scheduled');
-    expect((await runDaily(ctx, '2026-11-23T23:50:00Z')).states).toEqual(RAN);
+    expect((await runDaily(ctx, '2026-11-23T23:50:00.000Z')).states).toEqual(RAN);
   });
 
   it('skips the direct downstream task of a run that is no longer the latest, whatever its trigger rule', async () => {
     // The run for 11-22 started late, after the run for 11-23 became due: Airflow skips `refresh` (all_done),
     // then `archive` (none_failed) runs on the skipped upstream and `publish` (all_success) is skipped.
     const ctx = dailyContext('2026-11-22', 'scheduled');
-    expect(await runDaily(ctx, '2026-11-24T00:00:01Z')).toEqual({ status: 'SUCCEEDED', states: SKIPPED });
+    expect(await runDaily(ctx, '2026-11-24T00:00:01.000Z')).toEqual({ status: 'SUCCEEDED', states: SKIPPED });
   });
 
   it('skips for a backfill of an old interval, and lets a manual run through', async () => {
-    expect((await runDaily(dailyContext('2026-11-02', 'backfill'), '2026-11-23T06:00:00Z')).states).toEqual(SKIPPED);
+    expect((await runDaily(dailyContext('2026-11-02', 'backfill'), '2026-11-23T06:00:00.000Z')).states).toEqual(
+      SKIPPED,
+    );
     const manual = manualContext(latestOnlyDaily);
     expect(manual.latestWindow).toBeUndefined();
-    expect((await runDaily(manual, '2030-01-01T00:00:00Z')).states).toEqual(RAN);
+    expect((await runDaily(manual, '2030-01-01T00:00:00.000Z')).states).toEqual(RAN);
   });
 
   it('skips a run whose data interval has not started yet (the window is open on the left)', async () => {
     const ctx = dailyContext('2026-11-22', 'backfill');
-    expect((await runDaily(ctx, '2026-11-21T12:00:00Z')).states).toEqual(SKIPPED);
+    expect((await runDaily(ctx, '2026-11-21T12:00:00.000Z')).states).toEqual(SKIPPED);
   });
 
   it('applies trigger rules below it as for any skipped task, and only skips direct downstream tasks', async () => {
@@ -78,8 +80,11 @@ describe('Local engine: latestOnly', () => {
     d.task('after_all_done', { upstream: direct, triggerRule: 'all_done' }, async () => 'x');
     d.task('after_none_skipped', { upstream: direct, triggerRule: 'none_skipped' }, async () => 'x');
     d.task('beside', { upstream: other }, async () => 'x');
-    const ctx = { ...manualContext(d), latestWindow: { after: '2026-11-01T00:00:00Z', until: '2026-11-02T00:00:00Z' } };
-    const result = await runDagLocally({ dag: d, ctx, clock: at('2026-11-23T06:00:00Z') });
+    const ctx = {
+      ...manualContext(d),
+      latestWindow: { after: '2026-11-01T00:00:00.000Z', until: '2026-11-02T00:00:00.000Z' },
+    };
+    const result = await runDagLocally({ dag: d, ctx, clock: at('2026-11-23T06:00:00.000Z') });
     expect(result.execution.status).toBe('SUCCEEDED');
     expect(stateOf(result.tasks)).toEqual({
       gate: 'success',
@@ -96,7 +101,7 @@ describe('Local engine: latestOnly', () => {
     const check = d.shortCircuit('check', async () => false);
     const gate = d.latestOnly('gate', { upstream: check, triggerRule: 'all_done' });
     d.task('work', { upstream: gate, triggerRule: 'all_done' }, async () => 'x');
-    const result = await runDagLocally({ dag: d, ctx: manualContext(d), clock: at('2026-11-23T06:00:00Z') });
+    const result = await runDagLocally({ dag: d, ctx: manualContext(d), clock: at('2026-11-23T06:00:00.000Z') });
     // A short-circuit skips everything below it (ignoreDownstreamTriggerRules): Airflow's default.
     expect(stateOf(result.tasks)).toEqual({ check: 'success', gate: 'skipped', work: 'skipped' });
   });
