@@ -27,12 +27,15 @@ export function isLatestOnly(task: TaskIR): boolean {
   return task.kind === 'latest_only';
 }
 
+/** The states of a latest-only task named `name` (its own state is the first, the Pass noting the time). */
+export function latestOnlyStateNames(name: string): { check: string; latest: string; notLatest: string } {
+  return { check: `${name}:check`, latest: `${name}:latest`, notLatest: `${name}:not_latest` };
+}
+
 /** Emits the task's states; returns the first one's name (the task's own state name). */
 export function emitLatestOnly(c: TaskEmitContext, exits: Pick<RunExits, 'success'>): string {
   const record = `$.tasks.${c.task.key}`;
-  const check = `${c.name}:check`;
-  const latest = `${c.name}:latest`;
-  const notLatest = `${c.name}:not_latest`;
+  const { check, latest, notLatest } = latestOnlyStateNames(c.name);
   c.add(c.name, {
     Type: 'Pass',
     Parameters: { 'checkedAt.$': '$$.State.EnteredTime' },

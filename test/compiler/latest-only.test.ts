@@ -62,6 +62,8 @@ describe('Compiler: latestOnly', () => {
     });
     // It never fails: no caught-error state.
     expect(states['latest_only:failed']).toBeUndefined();
+    // Three transitions on the way through (billed per transition).
+    expect(manifest!.stats.transitions.perTask.latest_only).toEqual({ transitions: 3 });
   });
 
   it('skips a direct downstream task with a trigger rule that would run it anyway (all_done)', () => {
