@@ -3,18 +3,23 @@ import type { TaskIR } from './ir.ts';
 import type { RunExits, TaskEmitContext } from './task-states.ts';
 
 /**
- * Airflow's LatestOnlyOperator compiled to three states and no worker: a Pass notes the time the task started
- * (`$$.State.EnteredTime`, the state machine's own clock, so the cloud and the local engine decide alike), a Choice
- * compares it with the run's `ctx.latestWindow`, and a Pass writes the record: `success` with `latest` true or
- * false. Direct downstream tasks of a record with `latest: false` are skipped whatever their trigger rule (see
- * `notLatestRule`), as Airflow's branch skipping marks them; their own downstream tasks apply their rules.
+ * Airflow's LatestOnlyOperator compiled to four states and no worker. Two Pass states read the time the task
+ * starts (`$$.State.EnteredTime`, the state machine's own clock, so the cloud and the local engine decide alike) and
+ * turn it into the number `1YYYYMMDDhhmmss` (UTC, whole seconds); a Choice compares it with the run's
+ * `ctx.latestWindow` keys (the same numbers, written by lib/schedule/latest-window.ts's `secondKey`); a Pass writes
+ * the record: `success` with `latest` true or false. Direct downstream tasks of a record with `latest: false` are
+ * skipped whatever their trigger rule (see `notLatestRule`), as Airflow's branch skipping marks them; their own
+ * downstream tasks apply their rules.
  *
  * The window is Airflow's: the run is the latest when `after < now <= until` (its data interval's start, and the
- * end of the schedule's next interval). A run without one (manual, event, no next interval) always goes on.
+ * end of the schedule's next interval), here to the second. A run without one (manual, event, no next interval)
+ * always goes on.
  *
- * The times are compared as strings, not with `Timestamp…Path` rules: both sides are UTC ISO timestamps of one
- * shape (`2026-11-23T00:05:00.123Z`, as AWS writes `EnteredTime` and `latestWindow` is written), so their order is
- * the strings' order, and moto 5.2.5's Timestamp rules read no fractional seconds (every comparison is false).
+ * Numbers, not strings or timestamps: ordering comparisons against a path are what every engine shares only for
+ * numbers (MiniStack 1.5.33 has no `String…Path` / `Timestamp…Path` orderings; moto 5.2.5's timestamps read no
+ * fractional seconds, and `EnteredTime` has them). Splitting on `-T:.Z+` takes the six fields from AWS's
+ * `2026-11-23T00:05:00.123Z` as from an engine that writes `+00:00`; the leading 1 keeps `States.StringToJson`
+ * from reading `06…` (a leading zero is not JSON).
  */
 
 /** The payload field the trigger fills for scheduled and backfill runs (see `RunContext.latestWindow`). */
@@ -27,22 +32,34 @@ export function isLatestOnly(task: TaskIR): boolean {
   return task.kind === 'latest_only';
 }
 
-/** The states of a latest-only task named `name` (its own state is the first, the Pass noting the time). */
-export function latestOnlyStateNames(name: string): { check: string; latest: string; notLatest: string } {
-  return { check: `${name}:check`, latest: `${name}:latest`, notLatest: `${name}:not_latest` };
+/** The states of a latest-only task named `name`, in the order a run passes them (its own state first). */
+export function latestOnlyStateNames(name: string): {
+  clock: string;
+  check: string;
+  latest: string;
+  notLatest: string;
+} {
+  return { clock: `${name}:clock`, check: `${name}:check`, latest: `${name}:latest`, notLatest: `${name}:not_latest` };
 }
 
 /** Emits the task's states; returns the first one's name (the task's own state name). */
 export function emitLatestOnly(c: TaskEmitContext, exits: Pick<RunExits, 'success'>): string {
   const record = `$.tasks.${c.task.key}`;
-  const { check, latest, notLatest } = latestOnlyStateNames(c.name);
+  const { clock, check, latest, notLatest } = latestOnlyStateNames(c.name);
   c.add(c.name, {
     Type: 'Pass',
-    Parameters: { 'checkedAt.$': '$$.State.EnteredTime' },
+    Parameters: { 'parts.$': "States.StringSplit($$.State.EnteredTime, '-T:.Z+')" },
+    ResultPath: record,
+    Next: clock,
+  });
+  const fields = [0, 1, 2, 3, 4, 5].map((i) => `${record}.parts[${i}]`).join(', ');
+  c.add(clock, {
+    Type: 'Pass',
+    Parameters: { 'now.$': `States.StringToJson(States.Format('1{}{}{}{}{}{}', ${fields}))` },
     ResultPath: record,
     Next: check,
   });
-  const now = `${record}.checkedAt`;
+  const now = `${record}.now`;
   c.add(check, {
     Type: 'Choice',
     Choices: [
@@ -50,8 +67,8 @@ export function emitLatestOnly(c: TaskEmitContext, exits: Pick<RunExits, 'succes
       { Variable: WINDOW, IsPresent: false, Next: latest },
       {
         Or: [
-          { Variable: now, StringLessThanEqualsPath: `${WINDOW}.after` },
-          { Variable: now, StringGreaterThanPath: `${WINDOW}.until` },
+          { Variable: now, NumericLessThanEqualsPath: `${WINDOW}.afterKey` },
+          { Variable: now, NumericGreaterThanPath: `${WINDOW}.untilKey` },
         ],
         Next: notLatest,
       },

@@ -73,8 +73,8 @@ function happyRunStates(task: TaskIR, n: string): string[] {
         : [n];
     case 'latest_only': {
       // Either record state is one transition: count the path through `:latest`.
-      const { check, latest } = latestOnlyStateNames(n);
-      return [n, check, latest];
+      const { clock, check, latest } = latestOnlyStateNames(n);
+      return [n, clock, check, latest];
     }
     default:
       return [n];

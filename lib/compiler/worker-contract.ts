@@ -1,3 +1,4 @@
+import type { LatestWindow } from '../schedule/index.ts';
 import type { TaskContext } from '../sdk/context.ts';
 import type { DagManifest } from './manifest.ts';
 
@@ -33,12 +34,6 @@ export type RunContext = Omit<TaskContext, 'taskId' | 'mapIndex' | 'tryNumber' |
    */
   readonly latestWindow?: LatestWindow;
 };
-
-/** When a run is its DAG's latest: after its data interval's start, up to the end of the next interval (UTC ISO). */
-export interface LatestWindow {
-  readonly after: string;
-  readonly until: string;
-}
 
 /** The worker's answer: SendTaskSuccess with `{ output, try }`, or SendTaskFailure with an error name. */
 export type TaskOutcome =

@@ -8,7 +8,7 @@ import { formatProblem } from '../../lib/sdk/errors.ts';
 const noop = async () => null;
 
 describe('Compiler: latestOnly', () => {
-  it('compiles to a Pass noting the time, a Choice over the run window and a Pass writing the record', () => {
+  it('compiles to two Pass states reading the time as a number, a Choice over the run window and a Pass writing the record', () => {
     const d = dag({ id: 'latest', schedule: '@daily', startDate: '2026-11-01' });
     d.latestOnly('latest_only').then(d.task('work', noop));
 
@@ -22,7 +22,14 @@ describe('Compiler: latestOnly', () => {
     expect(definition!.StartAt).toBe('latest_only');
     expect(states.latest_only).toEqual({
       Type: 'Pass',
-      Parameters: { 'checkedAt.$': '$$.State.EnteredTime' },
+      Parameters: { 'parts.$': "States.StringSplit($$.State.EnteredTime, '-T:.Z+')" },
+      ResultPath: '$.tasks.latest_only',
+      Next: 'latest_only:clock',
+    });
+    const parts = [0, 1, 2, 3, 4, 5].map((i) => `$.tasks.latest_only.parts[${i}]`).join(', ');
+    expect(states['latest_only:clock']).toEqual({
+      Type: 'Pass',
+      Parameters: { 'now.$': `States.StringToJson(States.Format('1{}{}{}{}{}{}', ${parts}))` },
       ResultPath: '$.tasks.latest_only',
       Next: 'latest_only:check',
     });
@@ -32,11 +39,8 @@ describe('Compiler: latestOnly', () => {
         { Variable: '$.ctx.latestWindow', IsPresent: false, Next: 'latest_only:latest' },
         {
           Or: [
-            {
-              Variable: '$.tasks.latest_only.checkedAt',
-              StringLessThanEqualsPath: '$.ctx.latestWindow.after',
-            },
-            { Variable: '$.tasks.latest_only.checkedAt', StringGreaterThanPath: '$.ctx.latestWindow.until' },
+            { Variable: '$.tasks.latest_only.now', NumericLessThanEqualsPath: '$.ctx.latestWindow.afterKey' },
+            { Variable: '$.tasks.latest_only.now', NumericGreaterThanPath: '$.ctx.latestWindow.untilKey' },
           ],
           Next: 'latest_only:not_latest',
         },
@@ -62,8 +66,8 @@ describe('Compiler: latestOnly', () => {
     });
     // It never fails: no caught-error state.
     expect(states['latest_only:failed']).toBeUndefined();
-    // Three transitions on the way through (billed per transition).
-    expect(manifest!.stats.transitions.perTask.latest_only).toEqual({ transitions: 3 });
+    // Four transitions on the way through (billed per transition).
+    expect(manifest!.stats.transitions.perTask.latest_only).toEqual({ transitions: 4 });
   });
 
   it('skips a direct downstream task with a trigger rule that would run it anyway (all_done)', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunContext } from '../../lib/compiler/worker-contract.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { intervalRunContext } from '../../lib/runtime/run-context.ts';
-import { backfillIntervals, type ScheduleSpec } from '../../lib/schedule/index.ts';
+import { backfillIntervals, type ScheduleSpec, secondKey } from '../../lib/schedule/index.ts';
 import { dag } from '../../lib/sdk/dag.ts';
 import { manualContext } from '../helpers/run-context.ts';
 import type { DifferentialCase } from './harness/case.ts';
@@ -11,7 +11,7 @@ import { runOnEmulator } from './harness/run-emulator.ts';
 import { runLocal } from './harness/run-local.ts';
 
 /**
- * latestOnly on moto 5.2.5's Step Functions and in the local engine: the same compiled ASL, the same run payload,
+ * latestOnly on moto 5.2.5's (and, for Parallel branches, MiniStack 1.5.33's) Step Functions and in the local engine: the same compiled ASL, the same run payload,
  * and both decide with their own clock (`$$.State.EnteredTime`). The windows are far from the time the tests
  * run (years), so where "now" falls never depends on the machine's speed.
  */
@@ -30,7 +30,7 @@ function latestOnlyChain(id: string) {
 const withWindow = (d: ReturnType<typeof dag>, after: string, until: string): RunContext => ({
   ...manualContext(d),
   runType: 'scheduled',
-  latestWindow: { after, until },
+  latestWindow: { after, until, afterKey: secondKey(Date.parse(after)), untilKey: secondKey(Date.parse(until)) },
 });
 
 const RAN = {
@@ -92,17 +92,54 @@ const cases: DifferentialCase[] = [
   },
 ];
 
+/** Side by side: moto 5.2.5 cannot merge Parallel branches, so this one is compared on MiniStack 1.5.33. */
+const wide = dag({ id: 'diff_latest_only_parallel', schedule: '@daily', startDate: '2026-11-01' });
+const extract = wide.task('extract', noop);
+const gate = wide.latestOnly('latest_only', { upstream: extract });
+const refresh = wide.task('refresh', { upstream: gate }, noop);
+const notify = wide.task('notify', { upstream: gate, triggerRule: 'always' }, noop);
+const load = wide.task('load', { upstream: extract }, noop);
+wide.task('report', { upstream: [refresh, notify, load], triggerRule: 'none_failed_min_one_success' }, noop);
+const parallelCases: DifferentialCase[] = [
+  {
+    name: 'an old run skips both direct downstream tasks (also `always`) beside a branch that runs',
+    dag: wide,
+    ctx: withWindow(wide, '2000-01-01T00:00:00.000Z', '2000-01-03T00:00:00.000Z'),
+    expected: {
+      status: 'SUCCEEDED',
+      tasks: {
+        extract: { state: 'success' },
+        latest_only: { state: 'success' },
+        refresh: { state: 'skipped' },
+        notify: { state: 'skipped' },
+        load: { state: 'success' },
+        report: { state: 'success' },
+      },
+    },
+  },
+];
+
 let moto: RunningEmulator;
+let ministack: RunningEmulator;
 beforeAll(async () => {
-  moto = await startEmulator('moto');
-}, 120_000);
+  [moto, ministack] = await Promise.all([startEmulator('moto'), startEmulator('ministack')]);
+}, 180_000);
 afterAll(async () => {
-  await moto?.stop();
+  await Promise.all([moto?.stop(), ministack?.stop()]);
 });
 
 describe('Differential: latestOnly, local engine = moto 5.2.5', () => {
   it.each(cases.map((test) => [test.name, test] as const))('%s', { timeout: 180_000 }, async (_name, test) => {
     const [local, remote] = await Promise.all([runLocal(test), runOnEmulator(test, moto.endpoint)]);
+    expect(remote).toEqual(local.observed);
+    expectAirflowOutcome(local.observed, test.expected);
+    expectInstancesAgree(local);
+  });
+});
+
+describe('Differential: latestOnly in Parallel branches, local engine = MiniStack 1.5.33', () => {
+  it.each(parallelCases.map((test) => [test.name, test] as const))('%s', { timeout: 180_000 }, async (_name, test) => {
+    const [local, remote] = await Promise.all([runLocal(test), runOnEmulator(test, ministack.endpoint)]);
     expect(remote).toEqual(local.observed);
     expectAirflowOutcome(local.observed, test.expected);
     expectInstancesAgree(local);

@@ -3,7 +3,7 @@ import type { RunContext } from '../../lib/compiler/worker-contract.ts';
 import { Clock } from '../../lib/local/clock.ts';
 import { runDagLocally, type TaskInstance } from '../../lib/local/run-dag.ts';
 import { intervalRunContext } from '../../lib/runtime/run-context.ts';
-import { backfillIntervals, type ScheduleSpec } from '../../lib/schedule/index.ts';
+import { backfillIntervals, type ScheduleSpec, secondKey } from '../../lib/schedule/index.ts';
 import { dag } from '../../lib/sdk/dag.ts';
 import latestOnlyDaily from '../fixtures/local/latest_only.ts';
 import { manualContext } from '../helpers/run-context.ts';
@@ -41,7 +41,12 @@ const RAN = { latest_only: 'success', refresh: 'success', archive: 'success', pu
 describe('Local engine: latestOnly', () => {
   it('lets the latest scheduled run through (its interval ended at midnight; now is that morning)', async () => {
     const ctx = dailyContext('2026-11-22', 'scheduled');
-    expect(ctx.latestWindow).toEqual({ after: '2026-11-22T00:00:00.000Z', until: '2026-11-24T00:00:00.000Z' });
+    expect(ctx.latestWindow).toEqual({
+      after: '2026-11-22T00:00:00.000Z',
+      until: '2026-11-24T00:00:00.000Z',
+      afterKey: 120261122000000,
+      untilKey: 120261124000000,
+    });
     expect(await runDaily(ctx, '2026-11-23T00:05:00.000Z')).toEqual({ status: 'SUCCEEDED', states: RAN });
   });
 
@@ -82,7 +87,12 @@ describe('Local engine: latestOnly', () => {
     d.task('beside', { upstream: other }, async () => 'x');
     const ctx = {
       ...manualContext(d),
-      latestWindow: { after: '2026-11-01T00:00:00.000Z', until: '2026-11-02T00:00:00.000Z' },
+      latestWindow: {
+        after: '2026-11-01T00:00:00.000Z',
+        until: '2026-11-02T00:00:00.000Z',
+        afterKey: secondKey(Date.parse('2026-11-01T00:00:00.000Z')),
+        untilKey: secondKey(Date.parse('2026-11-02T00:00:00.000Z')),
+      },
     };
     const result = await runDagLocally({ dag: d, ctx, clock: at('2026-11-23T06:00:00.000Z') });
     expect(result.execution.status).toBe('SUCCEEDED');

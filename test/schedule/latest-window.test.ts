@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { backfillIntervals, latestWindow, manualRunInterval, type ScheduleSpec } from '../../lib/schedule/index.ts';
+import {
+  backfillIntervals,
+  latestWindow,
+  manualRunInterval,
+  type ScheduleSpec,
+  secondKey,
+} from '../../lib/schedule/index.ts';
 
 const spec = (expression: string | null, more: Partial<ScheduleSpec> = {}): ScheduleSpec => ({
   expression,
@@ -15,6 +21,8 @@ describe('latestWindow (when a run is its DAG latest, as Airflow LatestOnlyOpera
     expect(latestWindow(spec('@daily'), only(spec('@daily'), '2026-11-22'))).toEqual({
       after: '2026-11-22T00:00:00.000Z',
       until: '2026-11-24T00:00:00.000Z',
+      afterKey: 120261122000000,
+      untilKey: 120261124000000,
     });
   });
 
@@ -24,6 +32,8 @@ describe('latestWindow (when a run is its DAG latest, as Airflow LatestOnlyOpera
     expect(latestWindow(weekdays, only(weekdays, '2026-11-27T06:00'))).toEqual({
       after: '2026-11-27T06:00:00.000Z',
       until: '2026-12-01T06:00:00.000Z',
+      afterKey: 120261127060000,
+      untilKey: 120261201060000,
     });
   });
 
@@ -32,6 +42,8 @@ describe('latestWindow (when a run is its DAG latest, as Airflow LatestOnlyOpera
     expect(latestWindow(berlin, only(berlin, '2026-10-24'))).toEqual({
       after: '2026-10-23T22:00:00.000Z',
       until: '2026-10-25T23:00:00.000Z',
+      afterKey: 120261023220000,
+      untilKey: 120261025230000,
     });
   });
 
@@ -40,6 +52,8 @@ describe('latestWindow (when a run is its DAG latest, as Airflow LatestOnlyOpera
     expect(latestWindow(rate, only(rate, '2026-11-22T07:00'))).toEqual({
       after: '2026-11-22T07:00:00.000Z',
       until: '2026-11-22T19:00:00.000Z',
+      afterKey: 120261122070000,
+      untilKey: 120261122190000,
     });
   });
 
@@ -58,5 +72,11 @@ describe('latestWindow (when a run is its DAG latest, as Airflow LatestOnlyOpera
     expect(latestWindow(spec('@daily'), manualRunInterval(new Date('2026-11-22T06:00:00.000Z')))).toBeUndefined();
     const once = spec('@once');
     expect(latestWindow(once, only(once, '2026-11-01'))).toBeUndefined();
+  });
+
+  it('writes an instant as 1YYYYMMDDhhmmss in UTC, whole seconds, so numbers order as instants do', () => {
+    expect(secondKey(Date.parse('2026-11-23T00:05:00.999Z'))).toBe(120261123000500);
+    expect(secondKey(Date.parse('2026-11-23T01:05:00+01:00'))).toBe(120261123000500);
+    expect(secondKey(Date.parse('2026-12-31T23:59:59Z'))).toBeLessThan(secondKey(Date.parse('2027-01-01T00:00:00Z')));
   });
 });
