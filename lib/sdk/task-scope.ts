@@ -53,6 +53,10 @@ export interface TaskGroupOptions {
   readonly doc?: string;
 }
 
+/** The options of `latestOnly`: the others mean nothing for a task that runs no code and never fails. */
+const LATEST_ONLY_OPTIONS = ['upstream', 'triggerRule', 'doc'] as const;
+export type LatestOnlyOptions = Pick<CommonTaskOptions, (typeof LATEST_ONLY_OPTIONS)[number]>;
+
 /** A field that may hold `{{ templates }}` (`{{ ds }}`, `{{ params.x }}`, `{{ xcom.task }}`, …). */
 export type Templated = string;
 
@@ -309,7 +313,17 @@ export class TaskScope<P = Record<string, unknown>> {
    * their trigger rules; their own downstream tasks then apply their trigger rules. Manual and event runs, and runs
    * with no next interval, always go on. The task itself always succeeds. Decided in the state machine, no worker.
    */
-  latestOnly(id: string, options: CommonTaskOptions = {}): TaskRef<null> {
+  latestOnly(id: string, options: LatestOnlyOptions = {}): TaskRef<null> {
+    // It runs no code and cannot fail: retries, timeouts, pools and the like would be accepted and do nothing.
+    for (const field of Object.keys(options)) {
+      if (!(LATEST_ONLY_OPTIONS as readonly string[]).includes(field)) {
+        this.graph.problem({
+          taskId: this.qualify(id),
+          field,
+          message: `a latestOnly task runs no code and never fails; it takes only ${LATEST_ONLY_OPTIONS.join(', ')}`,
+        });
+      }
+    }
     return this.declare(id, { kind: 'latest_only' }, options) as TaskRef<null>;
   }
 

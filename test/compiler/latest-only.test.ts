@@ -105,6 +105,26 @@ describe('Compiler: latestOnly', () => {
   });
 });
 
+describe('Validate: latestOnly options', () => {
+  it('refuses options that would do nothing on it (it runs no code, never fails), naming task and field', () => {
+    const d = dag({ id: 'latest_opts', schedule: '@daily', startDate: '2026-11-01', defaultArgs: { retries: 2 } });
+    d.latestOnly('gate', { retries: 3, pool: 'db' } as never);
+    d.latestOnly('fine', { triggerRule: 'all_done', doc: 'ok' });
+
+    const messages = compileDag(d, { file: 'dags/latest_opts.ts' }).problems.map(formatProblem);
+
+    // The DAG's defaultArgs (retries for its code tasks) are not the author's doing here: no problem for them.
+    const only = 'a latestOnly task runs no code and never fails; it takes only upstream, triggerRule, doc';
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        `dags/latest_opts.ts › dag latest_opts › task gate › retries: ${only}`,
+        `dags/latest_opts.ts › dag latest_opts › task gate › pool: ${only}`,
+      ]),
+    );
+    expect(messages.filter((m) => m.includes('task fine'))).toEqual([]);
+  });
+});
+
 describe('Validate: dependsOnPast and waitForDownstream', () => {
   it('refuses true with file, DAG, task (or defaultArgs) and field, and says why; accepts false', () => {
     const d = dag({ id: 'past', schedule: '@daily', startDate: '2026-11-01', defaultArgs: { dependsOnPast: true } });
