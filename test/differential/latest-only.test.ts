@@ -119,6 +119,9 @@ const parallelCases: DifferentialCase[] = [
   },
 ];
 
+/** A backstop only (a case ends in seconds): generous, as a loaded machine slows the emulators many times over. */
+const GIVE_UP = { deadlineSeconds: 170 };
+
 let moto: RunningEmulator;
 let ministack: RunningEmulator;
 beforeAll(async () => {
@@ -130,7 +133,7 @@ afterAll(async () => {
 
 describe('Differential: latestOnly, local engine = moto 5.2.5', () => {
   it.each(cases.map((test) => [test.name, test] as const))('%s', { timeout: 180_000 }, async (_name, test) => {
-    const [local, remote] = await Promise.all([runLocal(test), runOnEmulator(test, moto.endpoint)]);
+    const [local, remote] = await Promise.all([runLocal(test), runOnEmulator(test, moto.endpoint, GIVE_UP)]);
     expect(remote).toEqual(local.observed);
     expectAirflowOutcome(local.observed, test.expected);
     expectInstancesAgree(local);
@@ -139,7 +142,7 @@ describe('Differential: latestOnly, local engine = moto 5.2.5', () => {
 
 describe('Differential: latestOnly in Parallel branches, local engine = MiniStack 1.5.33', () => {
   it.each(parallelCases.map((test) => [test.name, test] as const))('%s', { timeout: 180_000 }, async (_name, test) => {
-    const [local, remote] = await Promise.all([runLocal(test), runOnEmulator(test, ministack.endpoint)]);
+    const [local, remote] = await Promise.all([runLocal(test), runOnEmulator(test, ministack.endpoint, GIVE_UP)]);
     expect(remote).toEqual(local.observed);
     expectAirflowOutcome(local.observed, test.expected);
     expectInstancesAgree(local);

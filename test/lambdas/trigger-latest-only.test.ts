@@ -57,7 +57,7 @@ afterAll(async () => {
 
 /** Waits for the execution to end (polling DescribeExecution; a generous give-up) and returns its task records. */
 async function taskStates(executionArn: string): Promise<{ input: unknown; states: Record<string, string> }> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 100_000; // a backstop under the 120 s test timeout; a run ends in seconds
   for (;;) {
     const run = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (run.status !== 'RUNNING' || Date.now() > deadline) {
