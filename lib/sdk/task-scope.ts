@@ -308,9 +308,9 @@ export class TaskScope<P = Record<string, unknown>> {
   }
 
   /**
-   * Airflow's `LatestOnlyOperator`: in a scheduled or backfill run that is not the latest (its data interval
-   * started before now, and now is past the end of the next interval), it skips its direct downstream tasks, whatever
-   * their trigger rules; their own downstream tasks then apply their trigger rules. Manual and event runs, and runs
+   * Airflow's `LatestOnlyOperator`: in a scheduled or backfill run that is not the latest (the latest is the run
+   * whose data interval started before now and whose schedule's next interval has not ended yet), it skips its direct
+   * downstream tasks, whatever their trigger rules; their own downstream tasks then apply their trigger rules. Manual and event runs, and runs
    * with no next interval, always go on. The task itself always succeeds. Decided in the state machine, no worker.
    */
   latestOnly(id: string, options: LatestOnlyOptions = {}): TaskRef<null> {
