@@ -173,6 +173,7 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
         timezone: compiled.ir.schedule.timezone,
         interval: intervals[index]!,
         runType: 'backfill',
+        schedule: compiled.ir.schedule,
         params: params.params,
         conf: conf.value,
       });

@@ -315,6 +315,8 @@ function buildKindFields(
     }
     case 'empty':
       return { kind: 'empty' };
+    case 'latest_only':
+      return { kind: 'latest_only' };
     case 's3_sensor': {
       if ((spec.key === undefined) === (spec.prefix === undefined)) {
         at({ field: 'key', message: 'set exactly one of key and prefix' });

@@ -1,6 +1,7 @@
 import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, TaskState } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { isLatestOnly, notLatestRule } from './latest-only.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
 import { stateNames } from './state-names.ts';
@@ -356,6 +357,7 @@ class AslEmitter {
       previous?.kind === 'task' &&
       previous.id === single.id &&
       (single.kind !== 'code' || single.role === 'task') &&
+      !isLatestOnly(single) &&
       !this.signaled.has(single.id) &&
       !this.gated.has(task.id) &&
       !this.shortCircuited.has(task.id)
@@ -425,6 +427,7 @@ class AslEmitter {
           Next: this.target(emission, up.ignoreDownstreamTriggerRules ? 'skipped_sc' : 'skipped'),
         });
       }
+      if (isLatestOnly(up)) rules.push({ ...notLatestRule(record), Next: this.target(emission, 'skipped') });
       if (up.kind === 'code' && up.role === 'branch') {
         // Not chosen, and not downstream of a chosen task either (Airflow keeps such joins).
         const rescuers = this.downstream.get(id)!.filter((other) => other !== task.id && this.reaches(other, task.id));
@@ -492,7 +495,7 @@ class AslEmitter {
   }
 
   private canFail(task: TaskIR): boolean {
-    return task.kind !== 'empty' && task.kind !== 'wait';
+    return task.kind !== 'empty' && task.kind !== 'wait' && !isLatestOnly(task);
   }
 
   private end(target: string): Pick<TaskState, 'Next' | 'End'> {

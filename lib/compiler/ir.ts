@@ -89,6 +89,7 @@ export type TaskKindIR =
   | NativeKindIR
   | WaitKindIR
   | EmptyKindIR
+  | LatestOnlyKindIR
   | S3SensorKindIR
   | PollSensorKindIR;
 
@@ -130,6 +131,11 @@ export interface WaitKindIR {
 
 export interface EmptyKindIR {
   readonly kind: 'empty';
+}
+
+/** Airflow's LatestOnlyOperator: Pass and Choice states comparing now with the run's `latestWindow`. */
+export interface LatestOnlyKindIR {
+  readonly kind: 'latest_only';
 }
 
 export interface S3SensorKindIR {

@@ -24,6 +24,16 @@ const timeout = duration.superRefine((value, ctx) => {
 const wholeNumber = (what: string) => (issue: { input: unknown }) =>
   `must be a whole number${what}, got ${JSON.stringify(issue.input)}`;
 
+/**
+ * An Airflow option Airstep does not support yet: `false` is accepted (it is the default), `true` is refused with
+ * the reason, so a DAG never runs as if it were honoured.
+ */
+const unsupportedFlag = (reason: string) => z.boolean().refine((value) => value === false, { message: reason });
+
+const PAST_REASON =
+  'is not supported yet: in the cloud a run writes its task records only when it ends, so a task cannot wait ' +
+  "for the previous run's task instance (see the README, 'Latest only and depending on the past')";
+
 const callback = z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
   message: 'must be a function',
 });
@@ -59,6 +69,8 @@ export const taskOptionsSchema = z
       }),
     ),
     doc: z.string(),
+    dependsOnPast: unsupportedFlag(PAST_REASON),
+    waitForDownstream: unsupportedFlag(PAST_REASON),
     runAs: z
       .string({ error: (issue) => `must be an IAM role ARN, got ${JSON.stringify(issue.input)}` })
       .regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)'),

@@ -2,6 +2,7 @@ import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRuleWithNext, PayloadTemplate, Retrier, TaskState } from './asl-types.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
+import { emitLatestOnly } from './latest-only.ts';
 import { placeholder } from './placeholders.ts';
 import {
   compileTemplatedEntry,
@@ -63,6 +64,8 @@ export function emitRunStates(c: TaskEmitContext, exits: RunExits): string {
       return c.name;
     case 'wait':
       return emitWait(c, task.wait, exits);
+    case 'latest_only':
+      return emitLatestOnly(c, exits);
     case 'code':
       return task.mapping !== undefined ? emitMapped(c, task.mapping, exits) : emitWorkerTask(c, exits);
     case 'container':

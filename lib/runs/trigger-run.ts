@@ -132,6 +132,7 @@ export async function triggerRun(
     timezone: dag.schedule.timezone,
     interval: plan.interval,
     runType: event.kind,
+    schedule: dag.schedule,
     params: plan.params,
     conf: plan.conf,
   });

@@ -24,6 +24,7 @@ export {
   type ExpandOptions,
   type Inputs,
   type InputValues,
+  type LatestOnlyOptions,
   type PokeResult,
   type ShortCircuitOptions,
   TaskGroup,

@@ -47,6 +47,13 @@ export interface TaskOptions {
   /** Markdown shown with the task. */
   readonly doc?: string;
   /**
+   * Airflow's `depends_on_past`. Not supported yet: `validate` refuses `true` (the cloud writes a run's task
+   * records only when the run ends, so a run cannot wait on the previous run's task). See the README.
+   */
+  readonly dependsOnPast?: boolean;
+  /** Airflow's `wait_for_downstream`. Not supported yet: `validate` refuses `true`, as for `dependsOnPast`. */
+  readonly waitForDownstream?: boolean;
+  /**
    * An IAM role the task's code runs under (`arn:aws:iam::<account>:role/<name>`), e.g. for data in another
    * account: the worker assumes it and `ctx.aws` makes clients with its credentials. The stack (the construct's
    * `assumableRoleArns`) or, locally, `airstep.config.json` must list it. Applies to tasks that run code on a

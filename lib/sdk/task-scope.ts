@@ -53,6 +53,10 @@ export interface TaskGroupOptions {
   readonly doc?: string;
 }
 
+/** The options of `latestOnly`: the others mean nothing for a task that runs no code and never fails. */
+const LATEST_ONLY_OPTIONS = ['upstream', 'triggerRule', 'doc'] as const;
+export type LatestOnlyOptions = Pick<CommonTaskOptions, (typeof LATEST_ONLY_OPTIONS)[number]>;
+
 /** A field that may hold `{{ templates }}` (`{{ ds }}`, `{{ params.x }}`, `{{ xcom.task }}`, …). */
 export type Templated = string;
 
@@ -301,6 +305,26 @@ export class TaskScope<P = Record<string, unknown>> {
   /** A task that does nothing: a join point or a placeholder (Airflow's `EmptyOperator`). */
   empty(id: string, options: CommonTaskOptions = {}): TaskRef<null> {
     return this.declare(id, { kind: 'empty' }, options) as TaskRef<null>;
+  }
+
+  /**
+   * Airflow's `LatestOnlyOperator`: in a scheduled or backfill run that is not the latest (the latest is the run
+   * whose data interval started before now and whose schedule's next interval has not ended yet), it skips its direct
+   * downstream tasks, whatever their trigger rules; their own downstream tasks then apply their trigger rules. Manual and event runs, and runs
+   * with no next interval, always go on. The task itself always succeeds. Decided in the state machine, no worker.
+   */
+  latestOnly(id: string, options: LatestOnlyOptions = {}): TaskRef<null> {
+    // It runs no code and cannot fail: retries, timeouts, pools and the like would be accepted and do nothing.
+    for (const field of Object.keys(options)) {
+      if (!(LATEST_ONLY_OPTIONS as readonly string[]).includes(field)) {
+        this.graph.problem({
+          taskId: this.qualify(id),
+          field,
+          message: `a latestOnly task runs no code and never fails; it takes only ${LATEST_ONLY_OPTIONS.join(', ')}`,
+        });
+      }
+    }
+    return this.declare(id, { kind: 'latest_only' }, options) as TaskRef<null>;
   }
 
   /** Declares tasks inside a group: ids get the group id as prefix and the group's `defaultArgs`. */

@@ -13,6 +13,7 @@ export type TaskSpec =
   | NativeStepSpec
   | WaitSpec
   | EmptySpec
+  | LatestOnlySpec
   | S3SensorSpec
   | PollSensorSpec;
 
@@ -77,6 +78,14 @@ export interface WaitSpec {
 
 export interface EmptySpec {
   readonly kind: 'empty';
+}
+
+/**
+ * Airflow's `LatestOnlyOperator`: succeeds, and skips its direct downstream tasks unless the run is its DAG's
+ * latest scheduled one (decided in the state machine, no worker).
+ */
+export interface LatestOnlySpec {
+  readonly kind: 'latest_only';
 }
 
 /** Options shared by sensors: poke, wait, poke again, until found or timed out. */
