@@ -34,7 +34,10 @@ export interface TaskOptions {
   readonly poolSlots?: number;
   /** The worker queue (one SQS queue each). @default 'default' */
   readonly queue?: string;
-  /** Higher runs first when tasks wait for a pool or a concurrency limit. @default 1 */
+  /**
+   * Higher runs first when tasks wait for a pool or a concurrency limit. As Airflow's default `weight_rule`
+   * (`downstream`), a task is ranked by its own weight plus the weights of all its downstream tasks. @default 1
+   */
   readonly priorityWeight?: number;
   readonly onFailure?: TaskCallback;
   readonly onSuccess?: TaskCallback;
