@@ -217,6 +217,10 @@ function buildTask(
     ...(options.pool !== undefined ? { pool: { name: options.pool, slots: options.poolSlots ?? 1 } } : {}),
     queue: options.queue ?? 'default',
     priorityWeight: options.priorityWeight ?? 1,
+    // Only when not Airflow's default, so the IR of a DAG that never sets it stays as it was.
+    ...(options.weightRule !== undefined && options.weightRule !== 'downstream'
+      ? { weightRule: options.weightRule }
+      : {}),
     callbacks,
     ...(sla !== undefined ? { slaSeconds: sla } : {}),
     ...(options.doc !== undefined ? { doc: options.doc } : {}),

@@ -40,6 +40,11 @@ export class SlotSemaphore {
     return this.used;
   }
 
+  /** How many tries wait for slots. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
   /** Waits for `slots` slots; resolves with the function that gives them back (idempotent). */
   acquire(slots: number, priority = 1): Promise<() => void> {
     if (slots > this.capacity) {

@@ -3,6 +3,7 @@ import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { effectivePriorityWeights } from '../../lib/compiler/priority-weights.ts';
 import { workerTasksOf } from '../../lib/compiler/worker-contract.ts';
 import { dag } from '../../lib/index.ts';
+import { formatProblem } from '../../lib/sdk/errors.ts';
 
 describe('Function: effectivePriorityWeights', () => {
   it("adds every downstream task's weight once, as Airflow's default weight_rule (downstream) does", () => {
@@ -21,6 +22,31 @@ describe('Function: effectivePriorityWeights', () => {
       load: 3,
       report: 100,
     });
+  });
+
+  it("adds every upstream task's weight with weightRule upstream, and none with absolute", () => {
+    const chain = (weightRule: 'upstream' | 'absolute') =>
+      Object.fromEntries(
+        effectivePriorityWeights([
+          { id: 'extract', upstream: [], priorityWeight: 1, weightRule },
+          { id: 'clean', upstream: ['extract'], priorityWeight: 2, weightRule },
+          { id: 'audit', upstream: ['extract'], priorityWeight: 10, weightRule },
+          { id: 'load', upstream: ['audit', 'clean'], priorityWeight: 3, weightRule },
+        ]),
+      );
+    expect(chain('upstream')).toEqual({ extract: 1, clean: 2 + 1, audit: 10 + 1, load: 3 + 10 + 2 + 1 });
+    expect(chain('absolute')).toEqual({ extract: 1, clean: 2, audit: 10, load: 3 });
+  });
+
+  it('refuses an unknown weightRule, naming the file, DAG, task and field', () => {
+    const d = dag({ id: 'sideways' });
+    d.task('a', { weightRule: 'sideways' as 'upstream' }, async () => 1);
+
+    const result = compileDag(d, { file: 'dags/sideways.ts' });
+
+    expect(result.problems.map(formatProblem)).toEqual([
+      "dags/sideways.ts › dag sideways › task a › weightRule: unknown weight rule 'sideways' (one of: downstream, upstream, absolute)",
+    ]);
   });
 
   it('puts the effective weight into the manifest, where the local engine and the cloud workers read it', () => {
