@@ -60,10 +60,12 @@ export function waitersOfExecution(keys: readonly string[], executionArn: string
 }
 
 /**
- * What a try asking a counter does: `take` when its slots fit and no live waiter is served before it (a waiter
- * ranked higher blocks the rest even when it does not fit yet, as the local engine's semaphore does, so a big
- * request is never starved by small ones); `wait` otherwise, registering (or renewing) itself as a waiter.
- * A try not yet registered ranks after every live waiter of its priority (it would arrive last).
+ * What a try asking a counter does, as Airflow's scheduler decides (`_executable_task_instances_to_queued`): the
+ * live waiters are served in rank order, each one whose slots fit the slots still open taking them, and one that
+ * does not fit is passed over (so a lower-ranked, smaller request may go ahead of it, as in Airflow, where "we can
+ * execute tasks with lower priority if there's enough room"). The asking try may `take` when its slots fit what is
+ * left after every better-ranked live waiter that fits; otherwise it must `wait`, registering (or renewing)
+ * itself as a waiter. A try not yet registered ranks after every live waiter of its priority (it arrives last).
  */
 export function slotDecision(
   counter: { readonly used: number; readonly capacity: number; readonly waiters: Readonly<Record<string, SlotWaiter>> },
@@ -72,9 +74,11 @@ export function slotDecision(
 ): 'take' | 'wait' {
   const own = counter.waiters[asking.key];
   const rank = { priority: asking.priority, arrival: own?.arrival ?? Number.POSITIVE_INFINITY };
-  const blocked = Object.entries(counter.waiters).some(
-    ([key, waiter]) => key !== asking.key && isLive(waiter, now) && servedBefore(waiter, rank),
-  );
-  if (blocked) return 'wait';
-  return counter.used <= counter.capacity - asking.slots ? 'take' : 'wait';
+  const ahead = Object.entries(counter.waiters)
+    .filter(([key, waiter]) => key !== asking.key && isLive(waiter, now) && servedBefore(waiter, rank))
+    .map(([, waiter]) => waiter)
+    .sort((a, b) => (servedBefore(a, b) ? -1 : 1));
+  let open = counter.capacity - counter.used;
+  for (const waiter of ahead) if (waiter.slots <= open) open -= waiter.slots;
+  return asking.slots <= open ? 'take' : 'wait';
 }

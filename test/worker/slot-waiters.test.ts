@@ -34,11 +34,20 @@ describe('slot waiters', () => {
     expect(slotDecision(counter, { key: 'new', slots: 1, priority: 6 }, NOW)).toBe('take');
   });
 
-  it('makes the best-ranked waiter wait while its slots do not fit, and blocks those behind it meanwhile', () => {
+  it('passes over a better-ranked waiter whose slots do not fit, as Airflow does, but never takes what it would', () => {
     const counter = { used: 2, capacity: 3, waiters: { big: waiter(3, 0, 2), small: waiter(1, 1, 1) } };
     expect(slotDecision(counter, { key: 'big', slots: 2, priority: 3 }, NOW)).toBe('wait');
-    expect(slotDecision(counter, { key: 'small', slots: 1, priority: 1 }, NOW)).toBe('wait');
+    expect(slotDecision(counter, { key: 'small', slots: 1, priority: 1 }, NOW)).toBe('take');
+    // Once two slots are open, `big` fits and its slots are its own: `small` waits.
+    expect(slotDecision({ ...counter, used: 1 }, { key: 'small', slots: 1, priority: 1 }, NOW)).toBe('wait');
     expect(slotDecision({ ...counter, used: 1 }, { key: 'big', slots: 2, priority: 3 }, NOW)).toBe('take');
+  });
+
+  it('keeps the open slots for every better-ranked waiter that fits, in rank order', () => {
+    const counter = { used: 0, capacity: 2, waiters: { high: waiter(5, 2), mid: waiter(3, 0), low: waiter(1, 1) } };
+    expect(slotDecision(counter, { key: 'mid', slots: 1, priority: 3 }, NOW)).toBe('take');
+    expect(slotDecision(counter, { key: 'low', slots: 1, priority: 1 }, NOW)).toBe('wait');
+    expect(slotDecision({ ...counter, capacity: 3 }, { key: 'low', slots: 1, priority: 1 }, NOW)).toBe('take');
   });
 
   it('ignores a waiter whose lease ran out, and lists it for removal', () => {
