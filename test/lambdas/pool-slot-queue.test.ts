@@ -122,4 +122,29 @@ describe('PoolSlots: tries waiting for a slot', () => {
     expect(Object.keys(await slots.waiters('q5'))).toEqual(['exec-next|next|-1|1']);
     expect(await slots.take('q5', 1, holder('next', 'exec-next'), 1)).toBe(true);
   });
+
+  it('costs one conditional write per take while nobody waits, and one read and one write more per waiting ask', async () => {
+    // A counting wrapper around the real client: moto still serves every call.
+    const sent: string[] = [];
+    const counted = dynamoFor(moto.endpoint);
+    const send = counted.send.bind(counted);
+    counted.send = ((command: { constructor: { name: string } }) => {
+      sent.push(command.constructor.name.replace(/Command$/, ''));
+      return send(command as never);
+    }) as typeof counted.send;
+    const slots = new PoolSlots(counted, table, { q6: 1 }, { now: () => now });
+
+    expect(await slots.take('q6', 1, holder('first'))).toBe(true);
+    expect(sent.splice(0)).toEqual(['UpdateItem']);
+    expect(await slots.take('q6', 1, holder('second'))).toBe(false);
+    expect(sent.splice(0)).toEqual(['UpdateItem', 'GetItem', 'UpdateItem']);
+    await slots.release('q6', 1, holder('first'));
+    expect(await slots.take('q6', 1, holder('second'))).toBe(true);
+    expect(sent.splice(0)).toEqual(['UpdateItem', 'UpdateItem', 'GetItem', 'UpdateItem']);
+    // The queue is empty again (an empty map stays behind): back to one write.
+    await slots.release('q6', 1, holder('second'));
+    sent.length = 0;
+    expect(await slots.take('q6', 1, holder('third'))).toBe(true);
+    expect(sent).toEqual(['UpdateItem']);
+  });
 });
