@@ -16,15 +16,18 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFargateTry } from '../../lambdas/fargate-worker/fargate-try.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import type { Dag } from '../../lib/sdk/dag.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
-import { PoolSlots } from '../../lib/worker/pool-slots.ts';
+import { PoolSlots, type SlotHolder } from '../../lib/worker/pool-slots.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import fargateWeightedHeavy from '../fixtures/lambdas/fargate_weighted_heavy.ts';
 import weightedHeavy from '../fixtures/lambdas/weighted_heavy.ts';
 import weightedLight from '../fixtures/lambdas/weighted_light.ts';
+import { containerEnvironment, ecsRunTaskOnSqs, type RunTaskRequest } from '../helpers/ecs-run-task-on-sqs.ts';
 import { manualContext } from '../helpers/run-context.ts';
 import { storeDagVersion } from '../helpers/stored-dag-version.ts';
 import { asRole } from '../iam/stack-role.ts';
@@ -46,6 +49,8 @@ let pools: PoolSlots;
 let taskQueue: string;
 let taskQueueArn: string;
 let controlQueue: string;
+let runTaskQueue: string;
+let tables: Awaited<ReturnType<typeof createStackTables>>;
 
 beforeAll(async () => {
   moto = await startEmulator('moto');
@@ -56,7 +61,7 @@ beforeAll(async () => {
   sfn = new SFNClient(clientConfig);
   const dynamo = dynamoFor(moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const tables = await createStackTables(dynamo, 'priority');
+  tables = await createStackTables(dynamo, 'priority');
   pools = new PoolSlots(dynamo, tables.poolSlots, { gate: 1 });
   const queue = (name: string) =>
     sqs
@@ -64,6 +69,7 @@ beforeAll(async () => {
       .then((created) => created.QueueUrl!);
   taskQueue = await queue('airstep-priority-tasks');
   controlQueue = await queue('airstep-priority-control');
+  runTaskQueue = await queue('airstep-priority-ecs-run-task');
   taskQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: taskQueue, AttributeNames: ['QueueArn'] })))
     .Attributes!.QueueArn!;
   Object.assign(process.env, {
@@ -100,69 +106,112 @@ async function invoke(message: Message, failures: string[]): Promise<void> {
 
 type Ran = { state: string; output: { startedAt: number; endedAt: number } };
 
-/** Deploys a DAG file (bundle, manifest, state machine) and starts one run of it. */
-async function startRun(file: string, dag: Dag): Promise<string> {
+const machines = new Map<string, string>();
+
+/** Starts a run of a DAG file, deploying it first (once per DAG). */
+async function startRun(file: string, dag: Dag, runName: string): Promise<string> {
   const version = 'v1';
-  await storeDagVersion(s3, BUCKET, file, dag, version);
-  const machine = await sfn.send(
-    new CreateStateMachineCommand({
-      name: `airstep-${dag.id}`,
-      roleArn: 'arn:aws:iam::123456789012:role/sm',
-      definition: fillPlaceholders(compileDag(dag).asl!, {
-        dagVersion: version,
-        controlQueueUrl: controlQueue,
-        taskQueueUrls: { default: taskQueue },
-      }),
-    }),
-  );
+  let machineArn = machines.get(dag.id);
+  if (machineArn === undefined) {
+    machineArn = await deploy(file, dag, version);
+    machines.set(dag.id, machineArn);
+  }
   const run = await sfn.send(
     new StartExecutionCommand({
-      stateMachineArn: machine.stateMachineArn!,
-      name: 'weighted',
-      input: JSON.stringify({ ctx: manualContext(dag), tasks: {}, gates: {} }),
+      stateMachineArn: machineArn,
+      name: runName,
+      input: JSON.stringify({ ctx: { ...manualContext(dag), runId: `manual__${runName}` }, tasks: {}, gates: {} }),
     }),
   );
   return run.executionArn!;
 }
 
-describe('worker Lambda on moto: priority weight', () => {
+/**
+ * Deploys a DAG file as dag-sync does (bundle, manifest, state machine). Its Fargate tasks' RunTask requests go to
+ * `runTaskQueue` (moto has no ECS: test/helpers/ecs-run-task-on-sqs.ts).
+ */
+async function deploy(file: string, dag: Dag, version: string): Promise<string> {
+  await storeDagVersion(s3, BUCKET, file, dag, version);
+  const definition = fillPlaceholders(compileDag(dag).asl!, {
+    dagVersion: version,
+    controlQueueUrl: controlQueue,
+    taskQueueUrls: { default: taskQueue },
+    ecsClusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/airstep',
+    workerTaskDefinition: 'airstep-worker',
+    subnetIds: 'subnet-1,subnet-2',
+    securityGroupIds: 'sg-1',
+    assignPublicIp: 'ENABLED',
+  });
+  const machine = await sfn.send(
+    new CreateStateMachineCommand({
+      name: `airstep-${dag.id}`,
+      roleArn: 'arn:aws:iam::123456789012:role/sm',
+      definition: ecsRunTaskOnSqs(definition, runTaskQueue),
+    }),
+  );
+  return machine.stateMachineArn!;
+}
+
+/**
+ * Hands every task message to the worker Lambda (one per invocation, concurrently) and starts an in-process Fargate
+ * container for every RunTask request, until the runs end. Gives the held slot back once two tries wait for it.
+ */
+async function driveUntilEnded(executionArns: readonly string[], held: SlotHolder) {
+  const failures: string[] = [];
+  const workers: Promise<unknown>[] = [];
+  let released = false;
+  let described: DescribeExecutionCommandOutput[] = [];
+  // A backstop only: the loop ends when the executions do.
+  const giveUpAt = Date.now() + 120_000;
+  while (Date.now() < giveUpAt) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: taskQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    for (const message of Messages) workers.push(invoke(message, failures));
+    const { Messages: runTasks = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: runTaskQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    for (const request of runTasks) {
+      const env = containerEnvironment(JSON.parse(request.Body!) as RunTaskRequest, {
+        [STACK_ENV.bucket]: BUCKET,
+        [STACK_ENV.taskInstancesTable]: tables.taskInstances,
+        [STACK_ENV.poolSlotsTable]: tables.poolSlots,
+        [STACK_ENV.pools]: JSON.stringify({ gate: 1 }),
+      });
+      const standIns = Object.fromEntries(
+        Object.entries(STACK_ENV)
+          .filter(([, variable]) => env[variable] !== undefined)
+          .map(([key, variable]) => [key, env[variable]]),
+      );
+      workers.push(asRole('fargateWorker', runFargateTry, standIns)(env));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: runTaskQueue, ReceiptHandle: request.ReceiptHandle! }));
+    }
+    // Give the slot back only once both tries wait for it: the queue, not delivery order, decides.
+    if (!released && Object.keys(await pools.waiters('gate')).length === 2) {
+      await pools.release('gate', 1, held);
+      released = true;
+    }
+    described = await Promise.all(
+      executionArns.map((executionArn) => sfn.send(new DescribeExecutionCommand({ executionArn }))),
+    );
+    if (described.every((execution) => execution.status !== 'RUNNING')) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await Promise.all(workers);
+  return { failures, released, described };
+}
+
+describe('workers on moto: priority weight', () => {
   it('starts the heavier of two tries queued behind a held pool slot first, whichever was delivered first', async () => {
     const held = { executionArn: 'test-holder', taskId: 'hold', mapIndex: -1, tryNumber: 1 };
     expect(await pools.take('gate', 1, held)).toBe(true);
     // The light DAG's run starts first, so its try is the first to ask for the pool.
     const runs = {
-      light: await startRun('test/fixtures/lambdas/weighted_light.ts', weightedLight),
-      heavy: await startRun('test/fixtures/lambdas/weighted_heavy.ts', weightedHeavy),
+      light: await startRun('test/fixtures/lambdas/weighted_light.ts', weightedLight, 'lambda_pair'),
+      heavy: await startRun('test/fixtures/lambdas/weighted_heavy.ts', weightedHeavy, 'lambda_pair'),
     };
 
-    const failures: string[] = [];
-    const invocations: Promise<void>[] = [];
-    const deliveredFirst: string[] = [];
-    let released = false;
-    let described: DescribeExecutionCommandOutput[] = [];
-    // A backstop only: the loop ends when both executions do.
-    const giveUpAt = Date.now() + 120_000;
-    while (Date.now() < giveUpAt) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: taskQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-      );
-      for (const message of Messages) {
-        const dagId = (JSON.parse(message.Body!) as { dagId: string }).dagId;
-        if (!deliveredFirst.includes(dagId)) deliveredFirst.push(dagId);
-        invocations.push(invoke(message, failures));
-      }
-      // Give the slot back only once both tries wait for it: the queue, not delivery order, decides.
-      if (!released && Object.keys(await pools.waiters('gate')).length === 2) {
-        await pools.release('gate', 1, held);
-        released = true;
-      }
-      described = await Promise.all(
-        [runs.heavy, runs.light].map((executionArn) => sfn.send(new DescribeExecutionCommand({ executionArn }))),
-      );
-      if (described.every((execution) => execution.status !== 'RUNNING')) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    await Promise.all(invocations);
+    const { failures, released, described } = await driveUntilEnded([runs.heavy, runs.light], held);
 
     expect(failures).toEqual([]);
     expect(released).toBe(true);
@@ -173,7 +222,27 @@ describe('worker Lambda on moto: priority weight', () => {
     expect([heavy!.state, light!.state]).toEqual(['success', 'success']);
     // One slot: `light` started only after `heavy` had ended, although both waited for the same release.
     expect(light!.output.startedAt).toBeGreaterThanOrEqual(heavy!.output.endedAt);
-    expect(deliveredFirst).toHaveLength(2);
+    expect(await pools.used('gate')).toBe(0);
+    expect(await pools.waiters('gate')).toEqual({});
+  });
+
+  it('serves a Fargate try and a Lambda try waiting for the same slot by weight too: the heavier Fargate try first', async () => {
+    const held = { executionArn: 'test-holder-2', taskId: 'hold', mapIndex: -1, tryNumber: 1 };
+    expect(await pools.take('gate', 1, held)).toBe(true);
+    const runs = {
+      light: await startRun('test/fixtures/lambdas/weighted_light.ts', weightedLight, 'mixed_pair'),
+      heavy: await startRun('test/fixtures/lambdas/fargate_weighted_heavy.ts', fargateWeightedHeavy, 'mixed_pair'),
+    };
+
+    const { failures, released, described } = await driveUntilEnded([runs.heavy, runs.light], held);
+
+    expect(failures).toEqual([]);
+    expect(released).toBe(true);
+    expect(described.map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const [heavy, light] = described.map(
+      (execution) => (JSON.parse(execution.output!) as { tasks: { work: Ran } }).tasks.work,
+    );
+    expect(light!.output.startedAt).toBeGreaterThanOrEqual(heavy!.output.endedAt);
     expect(await pools.used('gate')).toBe(0);
     expect(await pools.waiters('gate')).toEqual({});
   });
