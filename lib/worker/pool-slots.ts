@@ -85,6 +85,9 @@ export interface PoolSlotsOptions {
 /** How many times an ask re-reads the counter when another writer changed it in between, before it waits. */
 const ASK_ATTEMPTS = 8;
 
+/** Expired waiters one write drops at most: keeps the update expression far below DynamoDB's 4 KB. */
+const EXPIRED_PER_WRITE = 50;
+
 /** A counter item as read: its slots in use, holders, waiters and the version its conditional writes check. */
 interface CounterItem {
   readonly used: number;
@@ -101,8 +104,9 @@ interface CounterItem {
  * try runs and given back when it ends; the recorder gives back what a try of a finished execution still holds
  * (a worker that died, a timeout, an abort).
  *
- * Tries that find the counter full, or find a better-ranked try waiting, register in the item's `waiters` map
- * (priority, arrival number, lease) and are served by priority weight, then arrival (`slot-waiters.ts`). Every
+ * Tries that cannot take their slots yet (the counter is full, or better-ranked waiters that fit come first)
+ * register in the item's `waiters` map (priority, arrival number, lease) and are served by priority weight, then
+ * arrival, as Airflow's scheduler serves them (`slot-waiters.ts`). Every
  * write that reads the queue first is conditioned on the item's `version`, so two asks never both act on the
  * same view of it; a take when nobody waits is one conditional update, as before.
  */
@@ -125,9 +129,10 @@ export class PoolSlots {
   }
 
   /**
-   * Takes `slots` of `pool` for the holder; false when it must wait (the pool is full, or a try served before it
-   * by priority weight, then arrival, is waiting): it is then registered as a waiter, its lease renewed, and the
-   * caller asks again later. Slots an earlier try of the same task instance still holds are given back first.
+   * Takes `slots` of `pool` for the holder, ranked by `priority` (its effective priority weight); false when it
+   * must wait (the pool is full, or better-ranked waiters that fit come first): it is then registered as a
+   * waiter, or its lease renewed, and the caller asks again later. Slots an earlier try of the same task instance
+   * still holds are given back first.
    */
   async take(pool: string, slots: number, holder: SlotHolder, priority = 1): Promise<boolean> {
     const capacity = this.capacity(pool);
@@ -161,7 +166,7 @@ export class PoolSlots {
     return false;
   }
 
-  /** Removes the holder's waiter entry (its try gave up, or took its slots elsewhere in vain); idempotent. */
+  /** Removes the holder's waiter entry (its try gave up: token timed out, run stopped); idempotent. */
   async withdraw(pool: string, holder: SlotHolder): Promise<void> {
     await this.removeWaiters(pool, [waiterKey(holder)]);
   }
@@ -208,7 +213,9 @@ export class PoolSlots {
     counter: CounterItem,
     now: number,
   ): Promise<boolean> {
-    const gone = expiredWaiters(counter.waiters, now).filter((expired) => expired !== key);
+    const gone = expiredWaiters(counter.waiters, now)
+      .filter((expired) => expired !== key)
+      .slice(0, EXPIRED_PER_WRITE);
     const removed = [...(counter.waiters[key] !== undefined ? [key] : []), ...gone];
     const names = Object.fromEntries(removed.map((name, index) => [`#w${index}`, name]));
     return this.writeIfUnchanged(pool, counter, {
@@ -253,7 +260,9 @@ export class PoolSlots {
         ExpressionAttributeValues: { ':arrivals': arrivals, ':waiters': { M: { [key]: entry } } },
       });
     }
-    const gone = expiredWaiters(counter.waiters, now).filter((expired) => expired !== key);
+    const gone = expiredWaiters(counter.waiters, now)
+      .filter((expired) => expired !== key)
+      .slice(0, EXPIRED_PER_WRITE);
     const names: Record<string, string> = { '#me': key };
     gone.forEach((name, index) => {
       names[`#w${index}`] = name;
