@@ -103,7 +103,8 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const tasks = ids.map((id) => {
     const task = declared.tasks.get(id)!;
     const upstream = [...upstreamOf.get(id)!].sort();
-    return buildTask(task, upstream, keys.get(id)!, params, consumed, options.defaultArgs?.runAs, (problem) => {
+    const dagDefaults = { runAs: options.defaultArgs?.runAs, weightRule: options.defaultArgs?.weightRule };
+    return buildTask(task, upstream, keys.get(id)!, params, consumed, dagDefaults, (problem) => {
       if (!inheritsBadDefault(task, problem.field)) at({ taskId: id, ...problem });
     });
   });
@@ -139,7 +140,7 @@ function buildTask(
   key: string,
   params: Record<string, ParamSpec>,
   consumed: Set<string>,
-  dagRunAs: string | undefined,
+  dagDefaults: { readonly runAs: string | undefined; readonly weightRule: string | undefined },
   at: (problem: { field?: string; message: string }) => void,
 ): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
@@ -191,9 +192,17 @@ function buildTask(
   if (options.pool !== undefined && !isWorker) {
     at({ field: 'pool', message: `pools hold worker slots; a ${spec.kind} step runs without a worker` });
   }
+  // Only a worker's try ever waits for a slot, so only its own effective weight is ever read (the DAG's
+  // defaultArgs may set the rule for every task).
+  if (options.weightRule !== undefined && !isWorker && options.weightRule !== dagDefaults.weightRule) {
+    at({
+      field: 'weightRule',
+      message: `${/^[aeiou]/.test(spec.kind) ? 'an' : 'a'} ${spec.kind} step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)`,
+    });
+  }
   // Only code an Airstep worker runs can take a role; the DAG's defaultArgs may name one for its code tasks.
   const runsCode = spec.kind === 'code' || spec.kind === 'poll_sensor';
-  if (options.runAs !== undefined && !runsCode && options.runAs !== dagRunAs) {
+  if (options.runAs !== undefined && !runsCode && options.runAs !== dagDefaults.runAs) {
     at({
       field: 'runAs',
       message: `a ${spec.kind} step runs no task code on a worker (it runs as ${spec.kind === 'container' ? 'the container task role' : "the state machine's role"}); runAs is for code tasks and poll sensors`,

@@ -49,6 +49,24 @@ describe('Function: effectivePriorityWeights', () => {
     ]);
   });
 
+  it('refuses a weightRule on a step that never waits for a slot, but not one the DAG gives every task', () => {
+    const d = dag({ id: 'joins' });
+    const work = d.task('work', { pool: 'p' }, async () => 1);
+    d.empty('join', { upstream: work, weightRule: 'absolute', priorityWeight: 3 });
+
+    expect(compileDag(d, { file: 'dags/joins.ts' }).problems.map(formatProblem)).toEqual([
+      "dags/joins.ts › dag joins › task join › weightRule: an empty step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)",
+    ]);
+
+    const all = dag({ id: 'all_upstream', defaultArgs: { weightRule: 'upstream' } });
+    const first = all.task('first', async () => 1);
+    all.empty('join', { upstream: first });
+    const compiled = compileDag(all);
+    expect(compiled.problems).toEqual([]);
+    // By the upstream rule `first`, which has no upstream task, is ranked by its own weight alone.
+    expect(workerTasksOf(compiled.manifest!).get('first')!.priorityWeight).toBe(1);
+  });
+
   it('puts the effective weight into the manifest, where the local engine and the cloud workers read it', () => {
     const d = dag({ id: 'weighted' });
     const first = d.task('first', async () => 1);
