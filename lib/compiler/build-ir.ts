@@ -192,9 +192,18 @@ function buildTask(
   if (options.pool !== undefined && !isWorker) {
     at({ field: 'pool', message: `pools hold worker slots; a ${spec.kind} step runs without a worker` });
   }
+  // A container task runs the author's image, which answers its own token: no Airstep worker takes slots for it.
+  if (options.pool !== undefined && spec.kind === 'container') {
+    at({
+      field: 'pool',
+      message:
+        'pools hold Airstep worker slots; a container task runs its own image, which takes none (use a code task with compute: fargate)',
+    });
+  }
   // Only a worker's try ever waits for a slot, so only its own effective weight is ever read (the DAG's
   // defaultArgs may set the rule for every task).
-  if (options.weightRule !== undefined && !isWorker && options.weightRule !== dagDefaults.weightRule) {
+  const waitsForSlots = spec.kind === 'code' || spec.kind === 'poll_sensor';
+  if (options.weightRule !== undefined && !waitsForSlots && options.weightRule !== dagDefaults.weightRule) {
     at({
       field: 'weightRule',
       message: `${/^[aeiou]/.test(spec.kind) ? 'an' : 'a'} ${spec.kind} step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)`,

@@ -67,6 +67,16 @@ describe('Function: effectivePriorityWeights', () => {
     expect(workerTasksOf(compiled.manifest!).get('first')!.priorityWeight).toBe(1);
   });
 
+  it('refuses a pool or weightRule on a container task: its own image answers its token, no worker takes slots for it', () => {
+    const d = dag({ id: 'images' });
+    d.container('score', { image: 'public.ecr.aws/acme/score:1', pool: 'p', weightRule: 'absolute' });
+
+    expect(compileDag(d, { file: 'dags/images.ts' }).problems.map(formatProblem)).toEqual([
+      'dags/images.ts › dag images › task score › pool: pools hold Airstep worker slots; a container task runs its own image, which takes none (use a code task with compute: fargate)',
+      "dags/images.ts › dag images › task score › weightRule: a container step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)",
+    ]);
+  });
+
   it('puts the effective weight into the manifest, where the local engine and the cloud workers read it', () => {
     const d = dag({ id: 'weighted' });
     const first = d.task('first', async () => 1);
