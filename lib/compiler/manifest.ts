@@ -65,8 +65,9 @@ export interface DagManifest {
     readonly queue: string;
     readonly pool?: { readonly name: string; readonly slots: number };
     /**
-     * The effective priority weight: the task's own plus its downstream tasks' (Airflow's default `weight_rule`,
-     * `downstream`). Tries waiting for a pool or maxActiveTasks slot are served by it, locally and in the cloud.
+     * The effective priority weight its `weightRule` gives (by default, Airflow's `downstream`: the task's own plus
+     * its downstream tasks'). Tries waiting for a pool or maxActiveTasks slot are served by it, locally and in the
+     * cloud.
      */
     readonly priorityWeight: number;
     /** HeartbeatSeconds of its worker state: the worker heartbeats three times as often. */

@@ -23,6 +23,7 @@ import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher
 import type { Dag } from '../../lib/sdk/dag.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { PoolSlots, type SlotHolder } from '../../lib/worker/pool-slots.ts';
+import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import fargateWeightedHeavy from '../fixtures/lambdas/fargate_weighted_heavy.ts';
 import weightedHeavy from '../fixtures/lambdas/weighted_heavy.ts';
@@ -245,5 +246,43 @@ describe('workers on moto: priority weight', () => {
     expect(light!.output.startedAt).toBeGreaterThanOrEqual(heavy!.output.endedAt);
     expect(await pools.used('gate')).toBe(0);
     expect(await pools.waiters('gate')).toEqual({});
+  });
+
+  it('takes a try whose token gave up out of the queue at its next ask, so it blocks no one until its lease ends', async () => {
+    await storeDagVersion(s3, BUCKET, 'test/fixtures/lambdas/weighted_light.ts', weightedLight, 'v1');
+    const held = { executionArn: 'test-holder-3', taskId: 'hold', mapIndex: -1, tryNumber: 1 };
+    expect(await pools.take('gate', 1, held)).toBe(true);
+    const gone = {
+      kind: 'task' as const,
+      dagId: weightedLight.id,
+      dagVersion: 'v1',
+      taskId: 'work',
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:airstep-weighted_light:stopped',
+      retryCount: 0,
+      // No such token: Step Functions answers its heartbeat as it does once a try timed out or its run stopped.
+      token: 'a-token-that-gave-up',
+      ctx: manualContext(weightedLight),
+      inputs: {},
+      mapIndex: -1,
+    };
+    const deferred: number[] = [];
+    const handle = asRole('worker', handleWorkerMessage);
+
+    const outcome = await handle(gone, {
+      bucket: BUCKET,
+      gatesTable: tables.taskInstances,
+      sfn,
+      s3,
+      dynamo: dynamoFor(moto.endpoint),
+      pools: { table: tables.poolSlots, capacities: { gate: 1 } },
+      defer: async (seconds) => {
+        deferred.push(seconds);
+      },
+    });
+
+    expect(outcome).toBe('already-answered');
+    expect(deferred).toEqual([]);
+    expect(await pools.waiters('gate')).toEqual({});
+    await pools.release('gate', 1, held);
   });
 });
