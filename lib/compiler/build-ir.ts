@@ -104,7 +104,8 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const tasks = ids.map((id) => {
     const task = declared.tasks.get(id)!;
     const upstream = [...upstreamOf.get(id)!].sort();
-    return buildTask(task, upstream, keys.get(id)!, params, consumed, options.defaultArgs?.runAs, (problem) => {
+    const dagDefaults = { runAs: options.defaultArgs?.runAs, weightRule: options.defaultArgs?.weightRule };
+    return buildTask(task, upstream, keys.get(id)!, params, consumed, dagDefaults, (problem) => {
       if (!inheritsBadDefault(task, problem.field)) at({ taskId: id, ...problem });
     });
   });
@@ -142,7 +143,7 @@ function buildTask(
   key: string,
   params: Record<string, ParamSpec>,
   consumed: Set<string>,
-  dagRunAs: string | undefined,
+  dagDefaults: { readonly runAs: string | undefined; readonly weightRule: string | undefined },
   at: (problem: { field?: string; message: string }) => void,
 ): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
@@ -194,9 +195,26 @@ function buildTask(
   if (options.pool !== undefined && !isWorker) {
     at({ field: 'pool', message: `pools hold worker slots; a ${spec.kind} step runs without a worker` });
   }
+  // A container task runs the author's image, which answers its own token: no Airstep worker takes slots for it.
+  if (options.pool !== undefined && spec.kind === 'container') {
+    at({
+      field: 'pool',
+      message:
+        'pools hold Airstep worker slots; a container task runs its own image, which takes none (use a code task with compute: fargate)',
+    });
+  }
+  // Only a worker's try ever waits for a slot, so only its own effective weight is ever read (the DAG's
+  // defaultArgs may set the rule for every task).
+  const waitsForSlots = spec.kind === 'code' || spec.kind === 'poll_sensor';
+  if (options.weightRule !== undefined && !waitsForSlots && options.weightRule !== dagDefaults.weightRule) {
+    at({
+      field: 'weightRule',
+      message: `${/^[aeiou]/.test(spec.kind) ? 'an' : 'a'} ${spec.kind} step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)`,
+    });
+  }
   // Only code an Airstep worker runs can take a role; the DAG's defaultArgs may name one for its code tasks.
   const runsCode = spec.kind === 'code' || spec.kind === 'poll_sensor';
-  if (options.runAs !== undefined && !runsCode && options.runAs !== dagRunAs) {
+  if (options.runAs !== undefined && !runsCode && options.runAs !== dagDefaults.runAs) {
     at({
       field: 'runAs',
       message: `a ${spec.kind} step runs no task code on a worker (it runs as ${spec.kind === 'container' ? 'the container task role' : "the state machine's role"}); runAs is for code tasks and poll sensors`,
@@ -219,6 +237,10 @@ function buildTask(
     ...(options.pool !== undefined ? { pool: { name: options.pool, slots: options.poolSlots ?? 1 } } : {}),
     queue: options.queue ?? 'default',
     priorityWeight: options.priorityWeight ?? 1,
+    // Only when not Airflow's default, so the IR of a DAG that never sets it stays as it was.
+    ...(options.weightRule !== undefined && options.weightRule !== 'downstream'
+      ? { weightRule: options.weightRule }
+      : {}),
     callbacks,
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
     ...(runsCode && options.runAs !== undefined ? { runAs: options.runAs } : {}),

@@ -72,6 +72,8 @@ export interface TaskCommonIR {
   readonly pool?: { readonly name: string; readonly slots: number };
   readonly queue: string;
   readonly priorityWeight: number;
+  /** How the effective weight is computed (`priority-weights.ts`); unset: `downstream`. */
+  readonly weightRule?: 'upstream' | 'absolute';
   /** Which callbacks the task has; the runtime calls them from the DAG bundle. */
   readonly callbacks: readonly ('onFailure' | 'onSuccess' | 'onRetry')[];
   readonly doc?: string;

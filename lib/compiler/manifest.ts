@@ -2,6 +2,7 @@ import type { DeadlineSpec, EventBridgeSchedule } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { effectivePriorityWeights } from './priority-weights.ts';
 import type { TransitionStats } from './transition-stats.ts';
 
 /**
@@ -65,6 +66,11 @@ export interface DagManifest {
     readonly triggerRule: string;
     readonly queue: string;
     readonly pool?: { readonly name: string; readonly slots: number };
+    /**
+     * The effective priority weight its `weightRule` gives (by default, Airflow's `downstream`: the task's own plus
+     * its downstream tasks'). Tries waiting for a pool or maxActiveTasks slot are served by it, locally and in the
+     * cloud.
+     */
     readonly priorityWeight: number;
     /** HeartbeatSeconds of its worker state: the worker heartbeats three times as often. */
     readonly heartbeatSeconds?: number;
@@ -102,6 +108,7 @@ export function buildManifest(input: {
   const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
   const downstream = new Map<string, string[]>(ir.tasks.map((task) => [task.id, []]));
   for (const task of ir.tasks) for (const up of task.upstream) downstream.get(up)!.push(task.id);
+  const weights = effectivePriorityWeights(ir.tasks);
   const mappedOver = new Set(
     ir.tasks.flatMap((task) =>
       task.kind === 'code' && task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : [],
@@ -203,7 +210,7 @@ export function buildManifest(input: {
       triggerRule: task.triggerRule,
       queue: task.queue,
       ...(task.pool !== undefined ? { pool: task.pool } : {}),
-      priorityWeight: task.priorityWeight,
+      priorityWeight: weights.get(task.id)!,
       ...(task.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
       ...(task.kind === 'code' && task.role === 'branch' ? { branchTargets: sorted(downstream.get(task.id)!) } : {}),
       feedsMap: mappedOver.has(task.id),

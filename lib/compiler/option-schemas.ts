@@ -3,6 +3,7 @@ import { DEADLINE_REFERENCES } from '../sdk/deadline.ts';
 import { tryParseDuration } from '../sdk/duration.ts';
 import { PARAM_TYPES } from '../sdk/params.ts';
 import { TRIGGER_RULES } from '../sdk/trigger-rule.ts';
+import { WEIGHT_RULES } from '../sdk/weight-rule.ts';
 import { ROLE_ARN } from './role-arn.ts';
 
 /**
@@ -57,6 +58,9 @@ export const taskOptionsSchema = z
     poolSlots: z.int().min(1, 'must be at least 1 (a pool task holds slots)'),
     queue: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or -'),
     priorityWeight: z.int({ error: (issue) => `must be a whole number, got ${JSON.stringify(issue.input)}` }),
+    weightRule: z.enum(WEIGHT_RULES, {
+      error: (issue) => `unknown weight rule '${String(issue.input)}' (one of: ${WEIGHT_RULES.join(', ')})`,
+    }),
     onFailure: callback,
     onSuccess: callback,
     onRetry: callback,

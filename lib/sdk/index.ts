@@ -33,3 +33,4 @@ export {
 } from './task-scope.ts';
 export type { SensorOptions, TaskSpec } from './task-spec.ts';
 export { isTriggerRule, TRIGGER_RULES, type TriggerRule } from './trigger-rule.ts';
+export { WEIGHT_RULES, type WeightRule } from './weight-rule.ts';

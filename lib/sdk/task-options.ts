@@ -1,6 +1,7 @@
 import type { TaskContext } from './context.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './trigger-rule.ts';
+import type { WeightRule } from './weight-rule.ts';
 
 /**
  * A task callback (`onFailure`, `onSuccess`, `onRetry`). The options are validated (each must be a function) but
@@ -34,8 +35,16 @@ export interface TaskOptions {
   readonly poolSlots?: number;
   /** The worker queue (one SQS queue each). @default 'default' */
   readonly queue?: string;
-  /** Higher runs first when tasks wait for a pool or a concurrency limit. @default 1 */
+  /**
+   * Higher runs first when tasks wait for a pool or a concurrency limit, locally and in the cloud. The rank is the
+   * effective weight `weightRule` computes (by default the task's own plus all its downstream tasks'). @default 1
+   */
   readonly priorityWeight?: number;
+  /**
+   * How the effective priority weight is computed, as Airflow's `weight_rule`: `downstream` (own + every
+   * downstream task's), `upstream` (own + every upstream task's) or `absolute` (own only). @default 'downstream'
+   */
+  readonly weightRule?: WeightRule;
   readonly onFailure?: TaskCallback;
   readonly onSuccess?: TaskCallback;
   readonly onRetry?: TaskCallback;

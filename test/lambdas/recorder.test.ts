@@ -264,6 +264,9 @@ describe('recorder Lambda', () => {
     expect(
       await pools.take('warehouse', 2, { executionArn: executionArn!, taskId: 'load', mapIndex: -1, tryNumber: 1 }),
     ).toBe(true);
+    // Another of its tries still waits in the pool's queue: it will never ask again.
+    const waiting = { executionArn: executionArn!, taskId: 'report', mapIndex: -1, tryNumber: 1 };
+    expect(await pools.take('warehouse', 1, waiting)).toBe(false);
 
     let described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     for (let i = 0; i < 100 && described.status === 'RUNNING'; i++) {
@@ -311,6 +314,7 @@ describe('recorder Lambda', () => {
       `execution: https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`,
     ]);
     expect(await pools.used('warehouse')).toBe(0);
+    expect(await pools.waiters('warehouse')).toEqual({});
     const startedOnLive = async () =>
       ((await sfn.send(new ListExecutionsCommand({ stateMachineArn: live.stateMachineArn! }))).executions ?? []).map(
         (execution) => execution.name,
