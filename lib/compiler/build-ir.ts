@@ -29,6 +29,7 @@ import {
 } from './option-schemas.ts';
 import { paramProblems } from './param-checks.ts';
 import { checkSchedule } from './schedule-check.ts';
+import { groupLastTasks, setupTeardownProblems } from './setup-teardown.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
 import { DEFAULT_XCOM_OFFLOAD_BYTES } from './xcom-default.ts';
 
@@ -108,6 +109,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     });
   });
   const finalTasks = tasks.map((task) => ({ ...task, xcomConsumed: consumed.has(task.id) }));
+  for (const problem of setupTeardownProblems(finalTasks)) at(problem);
 
   const groups: GroupIR[] = [...declared.groups.values()]
     .map((group) => ({ id: group.id, ...pick(group, ['parent', 'doc']) }))
@@ -221,6 +223,10 @@ function buildTask(
     ...(sla !== undefined ? { slaSeconds: sla } : {}),
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
     ...(runsCode && options.runAs !== undefined ? { runAs: options.runAs } : {}),
+    ...(task.setup === true ? { setup: true as const } : {}),
+    ...(task.teardown !== undefined
+      ? { teardown: { setups: task.teardown.setups, failsRun: task.teardown.onFailureFailDagrun } }
+      : {}),
   };
 }
 
@@ -429,10 +435,9 @@ function resolveEdges(
     const side = (node: NodeKey, end: 'first' | 'last') => {
       if (node.kind === 'task') return [node.id];
       const inside = new Set(members(node.id));
-      const linked = new Set<string>();
-      for (const [from, to] of pairs.values()) {
-        if (inside.has(from) && inside.has(to)) linked.add(end === 'first' ? to : from);
-      }
+      const internal = [...pairs.values()].filter(([from, to]) => inside.has(from) && inside.has(to));
+      if (end === 'last') return groupLastTasks(inside, internal, (id) => tasks.get(id)!);
+      const linked = new Set(internal.map(([, to]) => to));
       return [...inside].filter((id) => !linked.has(id));
     };
     const froms = side(edge.from, 'last');

@@ -3,6 +3,7 @@ import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, 
 import type { DagIR, TaskIR } from './ir.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
+import { decideTeardown, runStateLeaves, teardownFormulas } from './setup-teardown.ts';
 import { stateNames } from './state-names.ts';
 import { canSkipItself, emitRunStates } from './task-states.ts';
 import { CONTEXT_PATHS, splitXcomReference, type TemplateRef } from './templates.ts';
@@ -134,7 +135,7 @@ class AslEmitter {
   emit(): StateMachineDefinition {
     const root = new Map<string, AslState>();
     this.states = root;
-    const leaves = this.ir.tasks.filter((task) => this.downstream.get(task.id)!.length === 0);
+    const leaves = runStateLeaves(this.ir.tasks, this.downstream);
     const start = this.emitBlock(this.plan.root, RUN_RESULT);
     const failedLeaf: ChoiceRule[] = leaves.map((task) => ({
       Or: [
@@ -268,7 +269,12 @@ class AslEmitter {
     const { next } = emission;
     if (next.kind === 'uniform') return next.target;
     const states = typeof state === 'string' ? [state] : state;
-    return this.target(next.next, decideTriggerRule(next.next.task.triggerRule, states));
+    const { task } = next.next;
+    if (task.teardown !== undefined) {
+      // This task is the teardown's only upstream task: a setup decides it, any other task lets it run.
+      return this.target(next.next, decideTeardown(task.teardown.setups.length > 0 ? states : []));
+    }
+    return this.target(next.next, decideTriggerRule(task.triggerRule, states));
   }
 
   /** The state a task enters once its trigger rule is decided. */
@@ -440,7 +446,10 @@ class AslEmitter {
         });
       }
     }
-    const formulas = triggerRuleFormulas(task.triggerRule, task.upstream);
+    const formulas =
+      task.teardown !== undefined
+        ? teardownFormulas(task.teardown.setups)
+        : triggerRuleFormulas(task.triggerRule, task.upstream);
     const fallback = this.target(emission, formulas.at(-1)!.decision);
     for (let i = 0; i < formulas.length - 1; i++) {
       const formula = formulas[i]!;

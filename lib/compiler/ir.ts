@@ -78,6 +78,13 @@ export interface TaskCommonIR {
   readonly runAs?: string;
   /** Whether some downstream task reads this task's result, so the result must travel in the payload. */
   readonly xcomConsumed: boolean;
+  /** A setup task (Airflow's `as_setup`): teardowns naming it run when it succeeded. */
+  readonly setup?: true;
+  /**
+   * A teardown task (Airflow's `as_teardown`): its trigger rule is `all_done` decided on `setups`
+   * (Airflow's `all_done_setup_success`), and the run's state ignores it unless `failsRun`.
+   */
+  readonly teardown?: { readonly setups: readonly string[]; readonly failsRun: boolean };
 }
 
 /** The per-kind part of a task. */

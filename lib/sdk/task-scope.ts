@@ -2,6 +2,7 @@ import type { TaskContext } from './context.ts';
 import type { DagGraph } from './dag-graph.ts';
 import type { Duration } from './duration.ts';
 import { DagDefinitionError } from './errors.ts';
+import { setupTeardownMarks } from './setup-teardown.ts';
 import type { Compute, FargateOptions, TaskOptions } from './task-options.ts';
 import { type Dependency, DependencyNode, flatten, TaskRef } from './task-ref.ts';
 import type { AnyTaskFunction, NativeAction, SensorOptions, TaskSpec } from './task-spec.ts';
@@ -16,6 +17,26 @@ export type InputValues<I extends Inputs> = { [K in keyof I]: I[K] extends TaskR
 export interface CommonTaskOptions extends TaskOptions {
   /** Tasks or groups this task runs after, besides its inputs; a string names a task by its full id. */
   readonly upstream?: Dependency | string | ReadonlyArray<Dependency | string>;
+  /**
+   * Marks a setup task (Airflow's `as_setup()`): it creates something the work below it uses, and the teardowns
+   * that name it in `teardown.setups` run whenever it succeeded. Its direct downstream tasks other than teardowns
+   * must keep the `all_success` trigger rule (as Airflow requires).
+   */
+  readonly setup?: boolean;
+  /**
+   * Marks a teardown task (Airflow's `as_teardown(setups=…)`): it runs once all its upstream tasks ended, if one of
+   * its setups succeeded, whatever the work between did (its trigger rule is Airflow's `all_done_setup_success`,
+   * so `triggerRule` cannot be set). Its state does not count for the run's unless `onFailureFailDagrun`.
+   */
+  readonly teardown?: boolean | TeardownOptions;
+}
+
+/** The setups a teardown tears down, and whether its failure fails the run. */
+export interface TeardownOptions {
+  /** The setup tasks it cleans up after; each becomes an upstream task of the teardown. */
+  readonly setups?: TaskRef<unknown> | ReadonlyArray<TaskRef<unknown>>;
+  /** A failed teardown fails the run, as a failed leaf task does (Airflow's `on_failure_fail_dagrun`). @default false */
+  readonly onFailureFailDagrun?: boolean;
 }
 
 /** Options of a code task (a TypeScript function run by an Airstep worker). */
@@ -358,7 +379,7 @@ export class TaskScope<P = Record<string, unknown>> {
   protected declare(id: string, spec: TaskSpec, options: CommonTaskOptions, inputs?: Inputs): TaskRef {
     const taskId = this.qualify(id);
     const ref = new TaskRef(this.graph, taskId);
-    const { upstream, ...taskOptions } = options;
+    const { upstream, setup, teardown, ...taskOptions } = options;
     const inputIds: Record<string, string> = {};
     const inputRefs: TaskRef[] = [];
     for (const [name, input] of Object.entries(inputs ?? {})) {
@@ -386,15 +407,21 @@ export class TaskScope<P = Record<string, unknown>> {
       this.graph.problem({ taskId, field: 'id', message: `duplicate task id '${taskId}'`, ...where() });
       return ref;
     }
+    const { marks, setupRefs } = setupTeardownMarks(taskId, { setup, teardown }, taskOptions.triggerRule, this.graph);
+    // A teardown waits for all its upstream tasks (all_done, then its setups decide): a DAG-wide or group default
+    // trigger rule does not apply to it, as in Airflow.
+    const fixedRule = marks.teardown !== undefined ? { triggerRule: 'all_done' as const } : {};
     this.graph.tasks.set(taskId, {
       id: taskId,
       spec,
-      options: { ...this.scopeDefaults, ...taskOptions },
+      options: { ...this.scopeDefaults, ...taskOptions, ...fixedRule },
       inputs: inputIds,
       groups: this.groupPath,
+      ...marks,
       ...where(),
     });
     for (const input of inputRefs) this.graph.addEdge(input, ref);
+    for (const setupRef of setupRefs) this.graph.addEdge(setupRef, ref);
     for (const entry of upstream === undefined ? [] : Array.isArray(upstream) ? upstream : [upstream]) {
       if (typeof entry === 'string') {
         this.graph.edges.push({ from: { kind: 'task', id: entry }, to: { kind: 'task', id: taskId } });

@@ -119,4 +119,8 @@ export interface DeclaredTask {
   readonly groups: readonly string[];
   /** `file:line` of the call that declared it, for error messages. */
   readonly declaredAt?: string;
+  /** Set on a setup task (`setup: true`). */
+  readonly setup?: true;
+  /** Set on a teardown task: the ids of its setups, and whether its failure fails the run. */
+  readonly teardown?: { readonly setups: readonly string[]; readonly onFailureFailDagrun: boolean };
 }
