@@ -18,6 +18,7 @@ import {
   type TaskKindIR,
 } from './ir.ts';
 import { nonJsonPart } from './json-values.ts';
+import { mappingIr } from './mapping-ir.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
 import {
   DAG_ID,
@@ -259,30 +260,7 @@ function buildKindFields(
           : {}),
       };
       if (spec.mapping === undefined) return fields;
-      const { over, partial, maxMapConcurrency } = spec.mapping;
-      if ('task' in over) {
-        consumed.add(over.task);
-        if (!upstream.includes(over.task)) at({ field: 'over', message: `'${over.task}' is not a task of this DAG` });
-      } else if (!Array.isArray(over.items)) {
-        at({
-          field: 'over',
-          message: `must be a list or a task whose result is a list, got ${over.items === null ? 'null' : typeof over.items}`,
-        });
-      } else {
-        json(over.items, 'over');
-      }
-      if (partial !== undefined) json(partial, 'partial');
-      if (maxMapConcurrency !== undefined && (!Number.isInteger(maxMapConcurrency) || maxMapConcurrency < 0)) {
-        at({ field: 'maxMapConcurrency', message: `must be a whole number >= 0, got ${maxMapConcurrency}` });
-      }
-      return {
-        ...fields,
-        mapping: {
-          over: 'task' in over ? { task: over.task } : { items: Array.isArray(over.items) ? over.items : [] },
-          ...(partial !== undefined ? { partial } : {}),
-          maxConcurrency: maxMapConcurrency ?? 0,
-        },
-      };
+      return { ...fields, mapping: mappingIr(spec.mapping, upstream, consumed, at, json) };
     }
     case 'lambda_invoke':
       if (typeof spec.functionName !== 'string' || spec.functionName === '') {

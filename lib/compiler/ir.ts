@@ -150,8 +150,14 @@ export interface PollSensorKindIR {
   readonly sensor: SensorIR;
 }
 
+/** One list mapped over: an upstream task's result, or a literal list. */
+export type MappedListIR = { readonly task: string } | { readonly items: readonly unknown[] };
+
 export interface MappingIR {
-  readonly over: { readonly task: string } | { readonly items: readonly unknown[] };
+  /** One list, or named lists whose cross product is mapped over (first name outermost, as Airflow orders it). */
+  readonly over:
+    | MappedListIR
+    | { readonly product: ReadonlyArray<{ readonly name: string; readonly over: MappedListIR }> };
   readonly partial?: Readonly<Record<string, unknown>>;
   /** 0 means no limit. */
   readonly maxConcurrency: number;

@@ -2,6 +2,7 @@ import type { TaskContext } from './context.ts';
 import type { DagGraph } from './dag-graph.ts';
 import type { Duration } from './duration.ts';
 import { DagDefinitionError } from './errors.ts';
+import { describe, isPlainObject, kwargsCaller, mappedTaskRefs, mappingSource } from './mapping-sources.ts';
 import { setupTeardownMarks } from './setup-teardown.ts';
 import type { Compute, FargateOptions, TaskOptions } from './task-options.ts';
 import { type Dependency, DependencyNode, flatten, TaskRef } from './task-ref.ts';
@@ -58,6 +59,40 @@ export interface ExpandOptions<I extends Inputs, Item> extends CodeTaskOptions<I
   readonly maxMapConcurrency?: number;
 }
 
+/** Named lists to map over together: each a list, or an upstream task whose result is one. */
+export type MappedLists = Readonly<Record<string, TaskRef<readonly unknown[]> | readonly unknown[]>>;
+
+/** One combination of `MappedLists`: a value of each list, under the list's name. */
+export type ProductItem<L extends MappedLists> = {
+  readonly [K in keyof L]: L[K] extends TaskRef<readonly (infer T)[]>
+    ? T
+    : L[K] extends readonly (infer T)[]
+      ? T
+      : never;
+};
+
+export interface ExpandProductOptions<I extends Inputs, L extends MappedLists> extends CodeTaskOptions<I> {
+  /** Named lists: the task runs once per combination of their values (their cross product). */
+  readonly over: L;
+  /** Fixed arguments given to every mapped item (Airflow's `partial`); a name cannot be both mapped and partial. */
+  readonly partial?: Readonly<Record<string, unknown>>;
+  /** At most this many items run at once. @default 0 (no limit beyond the DAG's) */
+  readonly maxMapConcurrency?: number;
+}
+
+export interface ExpandKwargsOptions<
+  I extends Inputs,
+  K extends Readonly<Record<string, unknown>>,
+  F extends Readonly<Record<string, unknown>>,
+> extends CodeTaskOptions<I> {
+  /** The argument objects, one per mapped item: a literal list or an upstream task whose result is one. */
+  readonly over: TaskRef<readonly K[]> | readonly K[];
+  /** Arguments every item gets; an item's own field of the same name wins. */
+  readonly partial?: F;
+  /** At most this many items run at once. @default 0 (no limit beyond the DAG's) */
+  readonly maxMapConcurrency?: number;
+}
+
 export interface ShortCircuitOptions<I extends Inputs> extends CodeTaskOptions<I> {
   /** When false is returned, skip every downstream task whatever its trigger rule (Airflow's default). @default true */
   readonly ignoreDownstreamTriggerRules?: boolean;
@@ -110,20 +145,79 @@ export class TaskScope<P = Record<string, unknown>> {
     return this.declareCode(id, 'task', options, fn);
   }
 
-  /** Dynamic task mapping: runs `fn` once per item of `over`, in parallel, as one Map state. */
+  /**
+   * Dynamic task mapping: runs `fn` once per item of `over`, in parallel, as one Map state. With named lists
+   * (`over: { x: [1, 2], y: task }`) it runs once per combination, the cross product Airflow's
+   * `.expand(x=…, y=…)` makes, and the item is `{ x, y }`; map indexes go in Airflow's order (the last list varies
+   * fastest).
+   */
   expand<I extends Inputs, Item, R>(
     id: string,
     options: ExpandOptions<I, Item>,
     fn: (ctx: TaskContext<P>, item: Item, inputs: InputValues<I> & Readonly<Record<string, unknown>>) => R,
-  ): TaskRef<Awaited<R>[]> {
+  ): TaskRef<Awaited<R>[]>;
+  expand<I extends Inputs, L extends MappedLists, R>(
+    id: string,
+    options: ExpandProductOptions<I, L>,
+    fn: (ctx: TaskContext<P>, item: ProductItem<L>, inputs: InputValues<I> & Readonly<Record<string, unknown>>) => R,
+  ): TaskRef<Awaited<R>[]>;
+  expand(
+    id: string,
+    options: ExpandOptions<Inputs, unknown> | ExpandProductOptions<Inputs, MappedLists>,
+    fn: AnyTaskFunction,
+  ): TaskRef<unknown[]> {
     const { over, partial, maxMapConcurrency, ...rest } = options;
-    const source =
-      over instanceof TaskRef ? { task: over.id } : { items: Array.isArray(over) ? over : (over as never) };
-    const ref = this.declareCode(id, 'task', rest, fn as AnyTaskFunction, {
+    const source = mappingSource(over, (field, message) =>
+      this.graph.problem({ taskId: this.qualify(id), field, message }),
+    );
+    const ref = this.declareCode(id, 'task', rest, fn, {
       over: source,
       ...(partial !== undefined ? { partial } : {}),
       ...(maxMapConcurrency !== undefined ? { maxMapConcurrency } : {}),
     });
+    for (const list of mappedTaskRefs(over)) this.graph.addEdge(list, ref);
+    return ref as TaskRef<unknown[]>;
+  }
+
+  /**
+   * Maps over a list of argument objects (Airflow's `expand_kwargs`): runs `fn` once per object, in list order,
+   * with that object's fields over the `partial` ones as its second argument.
+   */
+  expandKwargs<
+    I extends Inputs,
+    K extends Readonly<Record<string, unknown>>,
+    F extends Readonly<Record<string, unknown>>,
+    R,
+  >(
+    id: string,
+    options: ExpandKwargsOptions<I, K, F>,
+    fn: (ctx: TaskContext<P>, kwargs: F & K, inputs: InputValues<I>) => R,
+  ): TaskRef<Awaited<R>[]> {
+    const { over, partial, maxMapConcurrency, ...rest } = options;
+    const taskId = this.qualify(id);
+    if (!(over instanceof TaskRef) && Array.isArray(over)) {
+      for (const [index, item] of over.entries()) {
+        if (!isPlainObject(item)) {
+          this.graph.problem({
+            taskId,
+            field: `over[${index}]`,
+            message: `must be an object of arguments, got ${describe(item)}`,
+          });
+        }
+      }
+    }
+    const inputNames = Object.keys(rest.inputs ?? {});
+    const ref = this.declareCode(
+      id,
+      'task',
+      rest,
+      kwargsCaller(taskId, partial ?? {}, inputNames, fn as AnyTaskFunction),
+      {
+        over: over instanceof TaskRef ? { task: over.id } : { items: Array.isArray(over) ? over : (over as never) },
+        ...(partial !== undefined ? { partial } : {}),
+        ...(maxMapConcurrency !== undefined ? { maxMapConcurrency } : {}),
+      },
+    );
     if (over instanceof TaskRef) this.graph.addEdge(over, ref);
     return ref as TaskRef<Awaited<R>[]>;
   }

@@ -31,9 +31,17 @@ export interface CodeTaskSpec {
   readonly ignoreDownstreamTriggerRules?: boolean;
 }
 
+/** One list a mapped task maps over: an upstream task's result, or a literal list. */
+export type MappedListSpec = { readonly task: string } | { readonly items: readonly unknown[] };
+
 export interface MappingSpec {
-  /** An upstream task id whose result is the list, or a literal list. */
-  readonly over: { readonly task: string } | { readonly items: readonly unknown[] };
+  /**
+   * An upstream task id whose result is the list, a literal list, or named lists whose cross product is mapped
+   * over (in the order written).
+   */
+  readonly over:
+    | MappedListSpec
+    | { readonly product: ReadonlyArray<{ readonly name: string; readonly over: MappedListSpec }> };
   readonly partial?: Readonly<Record<string, unknown>>;
   readonly maxMapConcurrency?: number;
 }
