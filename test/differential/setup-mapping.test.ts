@@ -51,6 +51,7 @@ describe('Differential: setup/teardown and mapping kinds, local engine = emulato
 
   it('runs some cases on each emulator', () => {
     expect(onMoto.length).toBeGreaterThan(0);
+    expect(onMiniStack.map((test) => test.dag.id)).toEqual(['diff_teardown_parallel_work']);
     expect(onMiniStack.length + onMoto.length).toBe(cases.length);
   });
 });

@@ -22,6 +22,12 @@ export function setupMappingCases(): DifferentialCase[] {
   const use = setupFails.task('use', { upstream: provision }, async () => 'used');
   setupFails.task('release', { upstream: use, teardown: { setups: provision } }, async () => 'released');
 
+  const sideBySide = dag({ id: 'diff_teardown_parallel_work' });
+  const bucket = sideBySide.task('make_bucket', { setup: true }, async () => 'bucket');
+  const copy = sideBySide.task('copy', { upstream: bucket }, async () => 'copied');
+  const index = sideBySide.task('index', { upstream: bucket }, async () => 'indexed');
+  sideBySide.task('drop_bucket', { upstream: [copy, index], teardown: { setups: bucket } }, async () => 'dropped');
+
   const cross = dag({ id: 'diff_cross_product' });
   const regions = cross.task('regions', async () => ['eu', 'us']);
   const pair = cross.expand(
@@ -77,6 +83,25 @@ export function setupMappingCases(): DifferentialCase[] {
           release: { state: 'upstream_failed' },
         },
       },
+    },
+    {
+      name: 'setup/teardown: the teardown waits for work running side by side, one of which fails',
+      dag: sideBySide,
+      behaviours: { copy: fail() },
+      expected: {
+        status: 'FAILED',
+        error: 'DagRunFailed',
+        tasks: {
+          make_bucket: { state: 'success' },
+          copy: { state: 'failed', error: 'Error' },
+          index: { state: 'success' },
+          drop_bucket: { state: 'success' },
+        },
+      },
+      before: [
+        ['copy:end', 'drop_bucket:start'],
+        ['index:end', 'drop_bucket:start'],
+      ],
     },
     {
       name: 'expand over named lists: the cross product, in Airflow map index order',
