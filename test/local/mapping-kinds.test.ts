@@ -1,6 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Clock } from '../../lib/local/clock.ts';
+import { LocalXComStore } from '../../lib/local/local-xcom-store.ts';
 import { runDagLocally, type TaskInstance } from '../../lib/local/run-dag.ts';
+import { isXComRef } from '../../lib/runtime/xcom.ts';
 import { dag } from '../../lib/sdk/dag.ts';
 import { manualContext } from '../helpers/run-context.ts';
 
@@ -118,5 +123,28 @@ describe('Local engine: expandKwargs', () => {
       [1, 'failed'],
     ]);
     expect(tries.filter((t) => t.taskId === 'load' && t.mapIndex === 1)).toHaveLength(1);
+  });
+});
+
+describe('Local engine: cross product over offloaded items', () => {
+  it('gives the function the values of large list items the upstream task offloaded to the XCom store', async () => {
+    const d = dag({ id: 'cross_offloaded', xcomOffloadBytes: 1024 });
+    const big = (n: number) => `${n}`.padEnd(2000, '.');
+    const blobs = d.task('blobs', async () => [big(1), big(2)]);
+    const sizes = d.expand('sizes', { over: { blob: blobs, factor: [1, 10] } }, async (_ctx, { blob, factor }) => {
+      return `${blob[0]}:${blob.length * factor}`;
+    });
+    const all = d.task('all', { inputs: { sizes } }, async (_ctx, { sizes }) => sizes);
+    const root = await mkdtemp(join(tmpdir(), 'airstep-xcom-'));
+    try {
+      const xcom = new LocalXComStore(root);
+      const { tasks } = await runDagLocally({ dag: d, ctx: manualContext(d), clock: new Clock({ speed: 1000 }), xcom });
+      // The items really travelled as references: the list the Map read holds them.
+      const listed = tasks.find((t) => t.taskId === blobs.id)?.output as unknown[];
+      expect(listed.every(isXComRef)).toBe(true);
+      expect(tasks.find((t) => t.taskId === all.id)?.output).toEqual(['1:2000', '1:20000', '2:2000', '2:20000']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
