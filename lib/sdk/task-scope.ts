@@ -429,6 +429,15 @@ export class TaskScope<P = Record<string, unknown>> {
     const options = typeof optionsOrBuild === 'function' ? {} : optionsOrBuild;
     const build = typeof optionsOrBuild === 'function' ? optionsOrBuild : maybeBuild;
     const groupId = this.qualify(id);
+    for (const field of ['expand', 'expandKwargs'].filter((name) => Object.hasOwn(options, name))) {
+      // Airflow's mapped task groups: not built (README, "Mapped task groups"); say so rather than ignore it.
+      this.graph.problem({
+        taskId: groupId,
+        field,
+        message:
+          'mapped task groups are not supported (each item would need the whole group as a Map sub-graph); map a single task with expand, or move the group into one mapped task',
+      });
+    }
     if (this.graph.groups.has(groupId) || this.graph.tasks.has(groupId)) {
       this.graph.problem({ taskId: groupId, field: 'id', message: `duplicate task or group id '${groupId}'` });
     }

@@ -116,3 +116,15 @@ describe('Compiler: expand over named lists and expandKwargs', () => {
     expect(problemsOf(d)).toEqual(['dag kw_bad › task load › over[1]: must be an object of arguments, got number']);
   });
 });
+
+describe('Compiler: mapped task groups', () => {
+  it('refuses expand in a task group’s options rather than ignore it', () => {
+    const d = dag({ id: 'mapped_group' });
+    d.group('per_file', { expand: { file: ['a', 'b'] } } as never, (group) => {
+      group.task('read', noop);
+    });
+    expect(problemsOf(d)).toEqual([
+      'dag mapped_group › task per_file › expand: mapped task groups are not supported (each item would need the whole group as a Map sub-graph); map a single task with expand, or move the group into one mapped task',
+    ]);
+  });
+});
