@@ -62,4 +62,43 @@ describe('Local engine: setup and teardown', () => {
     const { tasks } = await run(cluster('st_work_skips', 'success', 'skipped', 'success'));
     expect(stateOf(tasks)).toEqual({ create: 'success', query: 'skipped', delete: 'success' });
   });
+
+  it('runs a teardown without setups once its upstream tasks ended, failed or not', async () => {
+    const d = dag({ id: 'st_no_setups' });
+    const work = d.task('work', behave('failed'));
+    d.task('tidy', { upstream: work, teardown: true }, behave('success'));
+    const { execution, tasks } = await run(d);
+    expect(stateOf(tasks)).toEqual({ work: 'failed', tidy: 'success' });
+    expect(execution.status).toBe('FAILED');
+  });
+
+  it("hangs a group's downstream task on the group's work, so it does not wait on or count the teardown", async () => {
+    const d = dag({ id: 'st_group_downstream' });
+    const group = d.group('cluster', (g) => {
+      const made = g.task('create', { setup: true }, behave('success'));
+      const query = g.task('query', { upstream: made }, behave('success'));
+      g.task('delete', { upstream: query, teardown: { setups: made } }, behave('failed'));
+    });
+    group.then(d.task('report', behave('success')));
+    const { execution, tasks } = await run(d);
+    expect(stateOf(tasks)).toEqual({
+      'cluster.create': 'success',
+      'cluster.query': 'success',
+      'cluster.delete': 'failed',
+      report: 'success',
+    });
+    expect(execution.status).toBe('SUCCEEDED');
+  });
+
+  it('counts a mapped setup whose items partly failed as failed for its teardown (README: differs from Airflow)', async () => {
+    const d = dag({ id: 'st_mapped_setup' });
+    const made = d.expand('create', { over: [1, 2], setup: true }, async (_ctx, item: number) => {
+      if (item === 2) throw new NonRetryableError('one item failed');
+      return item;
+    });
+    const query = d.task('query', { upstream: made }, behave('success'));
+    d.task('delete', { upstream: query, teardown: { setups: made } }, behave('success'));
+    const { tasks } = await run(d);
+    expect(stateOf(tasks)).toEqual({ create: 'failed', query: 'upstream_failed', delete: 'upstream_failed' });
+  });
 });
