@@ -19,6 +19,7 @@ import {
   type TaskKindIR,
 } from './ir.ts';
 import { nonJsonPart } from './json-values.ts';
+import { mappingIr } from './mapping-ir.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
 import {
   DAG_ID,
@@ -30,6 +31,7 @@ import {
 } from './option-schemas.ts';
 import { paramProblems } from './param-checks.ts';
 import { checkSchedule } from './schedule-check.ts';
+import { groupLastTasks, setupTeardownProblems } from './setup-teardown.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
 import { DEFAULT_XCOM_OFFLOAD_BYTES } from './xcom-default.ts';
 
@@ -110,6 +112,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     });
   });
   const finalTasks = tasks.map((task) => ({ ...task, xcomConsumed: consumed.has(task.id) }));
+  for (const problem of setupTeardownProblems(finalTasks)) at(problem);
 
   const groups: GroupIR[] = [...declared.groups.values()]
     .map((group) => ({ id: group.id, ...pick(group, ['parent', 'doc']) }))
@@ -244,6 +247,10 @@ function buildTask(
     callbacks,
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
     ...(runsCode && options.runAs !== undefined ? { runAs: options.runAs } : {}),
+    ...(task.setup === true ? { setup: true as const } : {}),
+    ...(task.teardown !== undefined
+      ? { teardown: { setups: task.teardown.setups, failsRun: task.teardown.onFailureFailDagrun } }
+      : {}),
   };
 }
 
@@ -276,30 +283,7 @@ function buildKindFields(
           : {}),
       };
       if (spec.mapping === undefined) return fields;
-      const { over, partial, maxMapConcurrency } = spec.mapping;
-      if ('task' in over) {
-        consumed.add(over.task);
-        if (!upstream.includes(over.task)) at({ field: 'over', message: `'${over.task}' is not a task of this DAG` });
-      } else if (!Array.isArray(over.items)) {
-        at({
-          field: 'over',
-          message: `must be a list or a task whose result is a list, got ${over.items === null ? 'null' : typeof over.items}`,
-        });
-      } else {
-        json(over.items, 'over');
-      }
-      if (partial !== undefined) json(partial, 'partial');
-      if (maxMapConcurrency !== undefined && (!Number.isInteger(maxMapConcurrency) || maxMapConcurrency < 0)) {
-        at({ field: 'maxMapConcurrency', message: `must be a whole number >= 0, got ${maxMapConcurrency}` });
-      }
-      return {
-        ...fields,
-        mapping: {
-          over: 'task' in over ? { task: over.task } : { items: Array.isArray(over.items) ? over.items : [] },
-          ...(partial !== undefined ? { partial } : {}),
-          maxConcurrency: maxMapConcurrency ?? 0,
-        },
-      };
+      return { ...fields, mapping: mappingIr(spec.mapping, upstream, consumed, at, json) };
     }
     case 'lambda_invoke':
       if (typeof spec.functionName !== 'string' || spec.functionName === '') {
@@ -462,10 +446,9 @@ function resolveEdges(
     const side = (node: NodeKey, end: 'first' | 'last') => {
       if (node.kind === 'task') return [node.id];
       const inside = new Set(members(node.id));
-      const linked = new Set<string>();
-      for (const [from, to] of pairs.values()) {
-        if (inside.has(from) && inside.has(to)) linked.add(end === 'first' ? to : from);
-      }
+      const internal = [...pairs.values()].filter(([from, to]) => inside.has(from) && inside.has(to));
+      if (end === 'last') return groupLastTasks(inside, internal, (id) => tasks.get(id)!);
+      const linked = new Set(internal.map(([, to]) => to));
       return [...inside].filter((id) => !linked.has(id));
     };
     const froms = side(edge.from, 'last');

@@ -1,5 +1,6 @@
 import type { TriggerRule } from '../sdk/trigger-rule.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { mappedOverTasks } from './mapping-ir.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
 import type { FinalState } from './trigger-rule-decision.ts';
 
@@ -46,7 +47,7 @@ export function earlyStartingTasks(ir: DagIR): Map<string, readonly FinalState[]
 
 function readsUpstreamXcom(task: TaskIR): boolean {
   if (Object.keys(task.inputs).length > 0) return true;
-  if (task.kind === 'code' && task.mapping !== undefined && 'task' in task.mapping.over) return true;
+  if (task.kind === 'code' && mappedOverTasks(task.mapping).length > 0) return true;
   for (const found of templateStrings(task, '')) {
     const parsed = parseTemplate(found.value);
     if ('error' in parsed) continue;

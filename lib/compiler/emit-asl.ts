@@ -4,6 +4,7 @@ import type { DagIR, TaskIR } from './ir.ts';
 import { isLatestOnly, notLatestRule } from './latest-only.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
+import { decideTeardown, runStateLeaves, teardownFormulas } from './setup-teardown.ts';
 import { stateNames } from './state-names.ts';
 import { canSkipItself, emitRunStates } from './task-states.ts';
 import { CONTEXT_PATHS, splitXcomReference, type TemplateRef } from './templates.ts';
@@ -135,7 +136,7 @@ class AslEmitter {
   emit(): StateMachineDefinition {
     const root = new Map<string, AslState>();
     this.states = root;
-    const leaves = this.ir.tasks.filter((task) => this.downstream.get(task.id)!.length === 0);
+    const leaves = runStateLeaves(this.ir.tasks, this.downstream);
     const start = this.emitBlock(this.plan.root, RUN_RESULT);
     const failedLeaf: ChoiceRule[] = leaves.map((task) => ({
       Or: [
@@ -269,7 +270,12 @@ class AslEmitter {
     const { next } = emission;
     if (next.kind === 'uniform') return next.target;
     const states = typeof state === 'string' ? [state] : state;
-    return this.target(next.next, decideTriggerRule(next.next.task.triggerRule, states));
+    const { task } = next.next;
+    if (task.teardown !== undefined) {
+      // This task is the teardown's only upstream task: a setup decides it, any other task lets it run.
+      return this.target(next.next, decideTeardown(task.teardown.setups.length > 0 ? states : []));
+    }
+    return this.target(next.next, decideTriggerRule(task.triggerRule, states));
   }
 
   /** The state a task enters once its trigger rule is decided. */
@@ -443,7 +449,10 @@ class AslEmitter {
         });
       }
     }
-    const formulas = triggerRuleFormulas(task.triggerRule, task.upstream);
+    const formulas =
+      task.teardown !== undefined
+        ? teardownFormulas(task.teardown.setups)
+        : triggerRuleFormulas(task.triggerRule, task.upstream);
     const fallback = this.target(emission, formulas.at(-1)!.decision);
     for (let i = 0; i < formulas.length - 1; i++) {
       const formula = formulas[i]!;
@@ -561,7 +570,7 @@ class AslEmitter {
 /** The first state a task runs: sensors start by initialising their poke count, literal maps their items. */
 function runEntryName(task: TaskIR, name: string): string {
   if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}${STATE_SUFFIX.start}`;
-  if (task.kind === 'code' && task.mapping !== undefined && 'items' in task.mapping.over)
+  if (task.kind === 'code' && task.mapping !== undefined && !('task' in task.mapping.over))
     return `${name}${STATE_SUFFIX.items}`;
   return name;
 }

@@ -81,6 +81,13 @@ export interface TaskCommonIR {
   readonly runAs?: string;
   /** Whether some downstream task reads this task's result, so the result must travel in the payload. */
   readonly xcomConsumed: boolean;
+  /** A setup task (Airflow's `as_setup`): teardowns naming it run when it succeeded. */
+  readonly setup?: true;
+  /**
+   * A teardown task (Airflow's `as_teardown`): its trigger rule is `all_done` decided on `setups`
+   * (Airflow's `all_done_setup_success`), and the run's state ignores it unless `failsRun`.
+   */
+  readonly teardown?: { readonly setups: readonly string[]; readonly failsRun: boolean };
 }
 
 /** The per-kind part of a task. */
@@ -152,8 +159,14 @@ export interface PollSensorKindIR {
   readonly sensor: SensorIR;
 }
 
+/** One list mapped over: an upstream task's result, or a literal list. */
+export type MappedListIR = { readonly task: string } | { readonly items: readonly unknown[] };
+
 export interface MappingIR {
-  readonly over: { readonly task: string } | { readonly items: readonly unknown[] };
+  /** One list, or named lists whose cross product is mapped over (first name outermost, as Airflow orders it). */
+  readonly over:
+    | MappedListIR
+    | { readonly product: ReadonlyArray<{ readonly name: string; readonly over: MappedListIR }> };
   readonly partial?: Readonly<Record<string, unknown>>;
   /** 0 means no limit. */
   readonly maxConcurrency: number;

@@ -2,6 +2,7 @@ import type { DeadlineSpec, EventBridgeSchedule } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { mappedOverTasks } from './mapping-ir.ts';
 import { effectivePriorityWeights } from './priority-weights.ts';
 import type { TransitionStats } from './transition-stats.ts';
 
@@ -109,18 +110,11 @@ export function buildManifest(input: {
   const downstream = new Map<string, string[]>(ir.tasks.map((task) => [task.id, []]));
   for (const task of ir.tasks) for (const up of task.upstream) downstream.get(up)!.push(task.id);
   const weights = effectivePriorityWeights(ir.tasks);
-  const mappedOver = new Set(
-    ir.tasks.flatMap((task) =>
-      task.kind === 'code' && task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : [],
-    ),
-  );
+  const mappedOver = new Set(ir.tasks.flatMap((task) => (task.kind === 'code' ? mappedOverTasks(task.mapping) : [])));
   const readByFargate = new Set(
     ir.tasks.flatMap((task) =>
       task.kind === 'code' && task.compute === 'fargate'
-        ? [
-            ...Object.values(task.inputs),
-            ...(task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : []),
-          ]
+        ? [...Object.values(task.inputs), ...mappedOverTasks(task.mapping)]
         : [],
     ),
   );

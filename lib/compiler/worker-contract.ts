@@ -105,6 +105,8 @@ export const FARGATE_INPUT_LIMIT_BYTES = 1024;
 export const STATE_SUFFIX = {
   start: ':start',
   items: ':items',
+  product: ':product',
+  combination: ':combination',
   item: ':item',
   itemFailed: ':item_failed',
   itemSkipped: ':item_skipped',

@@ -32,9 +32,17 @@ export interface CodeTaskSpec {
   readonly ignoreDownstreamTriggerRules?: boolean;
 }
 
+/** One list a mapped task maps over: an upstream task's result, or a literal list. */
+export type MappedListSpec = { readonly task: string } | { readonly items: readonly unknown[] };
+
 export interface MappingSpec {
-  /** An upstream task id whose result is the list, or a literal list. */
-  readonly over: { readonly task: string } | { readonly items: readonly unknown[] };
+  /**
+   * An upstream task id whose result is the list, a literal list, or named lists whose cross product is mapped
+   * over (in the order written).
+   */
+  readonly over:
+    | MappedListSpec
+    | { readonly product: ReadonlyArray<{ readonly name: string; readonly over: MappedListSpec }> };
   readonly partial?: Readonly<Record<string, unknown>>;
   readonly maxMapConcurrency?: number;
 }
@@ -128,4 +136,8 @@ export interface DeclaredTask {
   readonly groups: readonly string[];
   /** `file:line` of the call that declared it, for error messages. */
   readonly declaredAt?: string;
+  /** Set on a setup task (`setup: true`). */
+  readonly setup?: true;
+  /** Set on a teardown task: the ids of its setups, and whether its failure fails the run. */
+  readonly teardown?: { readonly setups: readonly string[]; readonly onFailureFailDagrun: boolean };
 }
