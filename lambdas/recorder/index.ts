@@ -1,11 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoClient } from '../../lib/dynamo/dag-record.ts';
+import { recordDeadlineMiss } from '../../lib/runs/deadline-miss.ts';
+import { type DeadlineMissEvent, isDeadlineMissEvent } from '../../lib/runs/deadline-schedule.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runs/record-execution.ts';
 import { failedTaskInstances } from '../../lib/runs/run-records.ts';
 import { METRICS_NAMESPACE } from '../../lib/stack-contract/metrics.ts';
@@ -24,6 +27,7 @@ const env = readStackEnv([
   'pools',
   'bucket',
   'controlQueueUrl',
+  'deadlineScheduleGroup',
 ]);
 // Made once per Lambda container: one connection pool for every event it records.
 const dynamo = dynamoClient();
@@ -32,11 +36,19 @@ const sns = new SNSClient({});
 // Callbacks of ended runs and timed-out tries: the manifest says which exist, the control queue's worker calls them.
 const callbacks = { s3: new S3Client({}), sqs: new SQSClient({}), bucket: env.bucket, queueUrl: env.controlQueueUrl };
 const pools = new PoolSlots(dynamo, env.poolSlotsTable, JSON.parse(env.pools) as Record<string, number>);
+const deadlines = { scheduler: new SchedulerClient({}), group: env.deadlineScheduleGroup };
 
-/** Step Functions status changes of Airstep runs: records, metrics, alerts, the next queued run. */
+/**
+ * Step Functions status changes of Airstep runs (records, metrics, alerts, the next queued run), and runs'
+ * deadlines as their schedules fire (or the trigger hands over one already past).
+ */
 export const handler = async (
-  event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>,
+  event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange> | DeadlineMissEvent,
 ) => {
+  if (isDeadlineMissEvent(event)) {
+    await deadlineCame(event);
+    return;
+  }
   const recorded = await recordExecution(event.detail, {
     dynamo,
     tables: {
@@ -48,6 +60,7 @@ export const handler = async (
     alertsTopicArn: env.alertsTopicArn,
     region: event.region,
     pools,
+    deadlines,
     sfn,
     sns,
     callbacks,
@@ -61,8 +74,25 @@ export const handler = async (
   // Task instances, as Airflow counts them: a mapped task's failed items, not also the task they sum up in.
   const failedTasks = failedTaskInstances(recorded.tasks).length;
   if (failedTasks > 0) metrics.addMetric('TasksFailed', MetricUnit.Count, failedTasks);
+  if (recorded.deadlineMissed === true) metrics.addMetric('DeadlineMissed', MetricUnit.Count, 1);
   if (event.detail.stopDate)
     metrics.addMetric('RunDuration', MetricUnit.Milliseconds, event.detail.stopDate - event.detail.startDate);
   metrics.publishStoredMetrics();
   logger.info('recorded', { ...recorded, tasks: recorded.tasks.length });
 };
+
+/** A run's deadline came: the miss recorded, counted and alerted unless the run ended in time. */
+async function deadlineCame(event: DeadlineMissEvent): Promise<void> {
+  const result = await recordDeadlineMiss(event, {
+    dynamo,
+    runsTable: env.runsTable,
+    sns,
+    alertsTopicArn: env.alertsTopicArn,
+  });
+  if (result.recorded) {
+    metrics.addMetadata('dagId', event.dagId);
+    metrics.addMetric('DeadlineMissed', MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+  }
+  logger.info('deadline', { ...event, ...result });
+}

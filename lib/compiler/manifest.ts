@@ -1,7 +1,9 @@
-import type { EventBridgeSchedule } from '../schedule/index.ts';
+import type { DeadlineSpec, EventBridgeSchedule } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { mappedOverTasks } from './mapping-ir.ts';
+import { effectivePriorityWeights } from './priority-weights.ts';
 import type { TransitionStats } from './transition-stats.ts';
 
 /**
@@ -30,6 +32,8 @@ export interface DagManifest {
    * only when the DAG has the callback, without loading its code.
    */
   readonly callbacks?: readonly ('onFailure' | 'onSuccess')[];
+  /** When a run must have ended by; the local engine watches it (the cloud reads it from the DAG record). */
+  readonly deadline?: DeadlineSpec;
   readonly xcomOffloadBytes: number;
   /** JSON Schema of the conf a trigger may pass. */
   readonly paramsSchema: Record<string, unknown>;
@@ -68,6 +72,11 @@ export interface DagManifest {
     readonly triggerRule: string;
     readonly queue: string;
     readonly pool?: { readonly name: string; readonly slots: number };
+    /**
+     * The effective priority weight its `weightRule` gives (by default, Airflow's `downstream`: the task's own plus
+     * its downstream tasks'). Tries waiting for a pool or maxActiveTasks slot are served by it, locally and in the
+     * cloud.
+     */
     readonly priorityWeight: number;
     /** HeartbeatSeconds of its worker state: the worker heartbeats three times as often. */
     readonly heartbeatSeconds?: number;
@@ -80,7 +89,6 @@ export interface DagManifest {
     readonly retries: number;
     /** The task's callbacks (code tasks only), sorted: which tries' ends the worker calls back for. */
     readonly callbacks: readonly ('onFailure' | 'onRetry' | 'onSuccess')[];
-    readonly slaSeconds?: number;
     readonly mapped: boolean;
     readonly groups: readonly string[];
     /** The IAM role the worker assumes for the task's code; unset: the worker's own role. */
@@ -107,18 +115,12 @@ export function buildManifest(input: {
   const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
   const downstream = new Map<string, string[]>(ir.tasks.map((task) => [task.id, []]));
   for (const task of ir.tasks) for (const up of task.upstream) downstream.get(up)!.push(task.id);
-  const mappedOver = new Set(
-    ir.tasks.flatMap((task) =>
-      task.kind === 'code' && task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : [],
-    ),
-  );
+  const weights = effectivePriorityWeights(ir.tasks);
+  const mappedOver = new Set(ir.tasks.flatMap((task) => (task.kind === 'code' ? mappedOverTasks(task.mapping) : [])));
   const readByFargate = new Set(
     ir.tasks.flatMap((task) =>
       task.kind === 'code' && task.compute === 'fargate'
-        ? [
-            ...Object.values(task.inputs),
-            ...(task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : []),
-          ]
+        ? [...Object.values(task.inputs), ...mappedOverTasks(task.mapping)]
         : [],
     ),
   );
@@ -167,6 +169,7 @@ export function buildManifest(input: {
     maxActiveTasks: ir.maxActiveTasks,
     ...(ir.dagrunTimeoutSeconds !== undefined ? { dagrunTimeoutSeconds: ir.dagrunTimeoutSeconds } : {}),
     ...(ir.callbacks.length > 0 ? { callbacks: ir.callbacks } : {}),
+    ...(ir.deadline !== undefined ? { deadline: ir.deadline } : {}),
     xcomOffloadBytes: ir.xcomOffloadBytes,
     paramsSchema: paramsJsonSchema(ir.params),
     placeholders: input.placeholders,
@@ -208,14 +211,13 @@ export function buildManifest(input: {
       triggerRule: task.triggerRule,
       queue: task.queue,
       ...(task.pool !== undefined ? { pool: task.pool } : {}),
-      priorityWeight: task.priorityWeight,
+      priorityWeight: weights.get(task.id)!,
       ...(task.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
       ...(task.kind === 'code' && task.role === 'branch' ? { branchTargets: sorted(downstream.get(task.id)!) } : {}),
       feedsMap: mappedOver.has(task.id),
       feedsFargate: readByFargate.has(task.id),
       retries: task.retry.retries,
       callbacks: task.callbacks,
-      ...(task.slaSeconds !== undefined ? { slaSeconds: task.slaSeconds } : {}),
       mapped: task.kind === 'code' && task.mapping !== undefined,
       groups: task.groups,
       ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),

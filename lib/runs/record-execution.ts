@@ -11,7 +11,7 @@ import {
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type ExecutionStatus, RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
-import { readDagRecord } from '../dynamo/dag-record.ts';
+import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import type { PoolSlots } from '../worker/pool-slots.ts';
 import { admissionLease } from './admission-lease.ts';
@@ -23,9 +23,11 @@ import {
   timedOutTries,
   timedOutTryCallbacks,
 } from './callback-dispatch.ts';
+import type { DeadlineScheduling } from './deadline-schedule.ts';
 import { executionName } from './execution-name.ts';
 import { mappedTaskInstances } from './mapped-task-instances.ts';
 import { queuedRunsToStart } from './run-admission.ts';
+import { settleRunDeadline } from './run-deadline.ts';
 import {
   alertText,
   lastPayload,
@@ -71,6 +73,8 @@ export interface RecorderDeps {
    * from; without it no callback is sent.
    */
   readonly callbacks?: CallbackDispatch;
+  /** The deadline schedule group: an ended run's deadline schedule is deleted there. */
+  readonly deadlines?: Pick<DeadlineScheduling, 'scheduler' | 'group'>;
   readonly now?: () => Date;
 }
 
@@ -89,6 +93,8 @@ export interface Recorded {
   readonly stale?: boolean;
   /** Ids of the callback messages sent to the worker (the run's, and those of tries that timed out). */
   readonly callbacksSent?: string[];
+  /** The run ended after its deadline and this call recorded the miss (the schedule had not fired yet). */
+  readonly deadlineMissed?: boolean;
 }
 
 /**
@@ -122,10 +128,8 @@ export async function recordExecution(
 
   const history = await executionHistory(sfn, change.executionArn);
   const payload = change.status === 'SUCCEEDED' ? JSON.parse(change.output ?? 'null') : lastPayload(history);
-  const tasks = withMappedInstances(
-    taskRecords(payload, await taskIdsOf(ctx.dagId, status.dagVersion, deps)),
-    mappedTaskInstances(history),
-  );
+  const dag = await dagRecordOf(ctx.dagId, status.dagVersion, deps);
+  const tasks = withMappedInstances(taskRecords(payload, dag?.taskIds ?? {}), mappedTaskInstances(history));
   for (const task of tasks) {
     const taskId = taskIdOf(task);
     const mapIndex = String(task.mapIndex ?? -1);
@@ -148,13 +152,7 @@ export async function recordExecution(
   // After the records: callbacks run once the states they are called for are recorded.
   const callbacksSent =
     deps.callbacks !== undefined
-      ? await sendCallbacks(
-          deps.callbacks,
-          change,
-          ctx,
-          status.dagVersion ?? (await liveVersion(ctx.dagId, deps)),
-          history,
-        )
+      ? await sendCallbacks(deps.callbacks, change, ctx, status.dagVersion ?? dag?.dagVersion, history)
       : [];
   let alerted = false;
   // Sent before it is noted: a recorder that dies in between sends it again rather than never.
@@ -171,6 +169,16 @@ export async function recordExecution(
     await runs.markAlerted(ctx.dagId, ctx.runId, deps.now?.() ?? new Date());
     alerted = true;
   }
+  const endedAt = new Date(change.stopDate ?? (deps.now?.() ?? new Date()).getTime());
+  const deadline = await settleRunDeadline(
+    {
+      dag,
+      ctx,
+      endedAt,
+      queuedAt: status.triggeredAt !== undefined ? new Date(status.triggeredAt) : new Date(change.startDate),
+    },
+    { ...deps, runsTable: deps.tables.runs },
+  );
   const slotsFreed = (await deps.pools?.releaseExecution(change.executionArn)) ?? 0;
   const started = await startQueuedRuns(ctx.dagId, { runs, sfn, deps });
   return {
@@ -180,6 +188,7 @@ export async function recordExecution(
     ...(started.length > 0 ? { startedQueued: started[0]!, startedQueuedRuns: started } : {}),
     ...(deps.pools !== undefined ? { slotsFreed } : {}),
     ...(callbacksSent.length > 0 ? { callbacksSent } : {}),
+    ...(deadline?.recorded === true ? { deadlineMissed: true } : {}),
   };
 }
 
@@ -209,20 +218,18 @@ async function sendCallbacks(
   return [...messages, ...(dagMessage !== undefined ? [dagMessage] : [])].map((message) => message.id);
 }
 
-async function liveVersion(dagId: string, deps: RecorderDeps): Promise<string | undefined> {
-  return (await readDagRecord(deps.dynamo, deps.tables.dags, dagId))?.dagVersion;
-}
-
-/** Payload key -> task id from the record of the version the run ran (else the live one). */
-async function taskIdsOf(
+/**
+ * The record of the DAG version the run ran (else the live one): its payload key -> task id map and its deadline.
+ */
+async function dagRecordOf(
   dagId: string,
   version: string | undefined,
   deps: RecorderDeps,
-): Promise<Readonly<Record<string, string>>> {
-  const record =
+): Promise<DagRecord | undefined> {
+  return (
     (version !== undefined ? await readDagRecord(deps.dynamo, deps.tables.dags, dagId, version) : undefined) ??
-    (await readDagRecord(deps.dynamo, deps.tables.dags, dagId));
-  return record?.taskIds ?? {};
+    (await readDagRecord(deps.dynamo, deps.tables.dags, dagId))
+  );
 }
 
 /**

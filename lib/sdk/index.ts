@@ -13,6 +13,7 @@ export {
 } from './callbacks.ts';
 export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
+export { DEADLINE_REFERENCES, type DeadlineAlert, type DeadlineReference } from './deadline.ts';
 export { type Duration, parseDuration, tryParseDuration } from './duration.ts';
 export {
   AirstepError,
@@ -36,6 +37,7 @@ export {
   type ExpandOptions,
   type Inputs,
   type InputValues,
+  type LatestOnlyOptions,
   type PokeResult,
   type ShortCircuitOptions,
   TaskGroup,
@@ -44,3 +46,4 @@ export {
 } from './task-scope.ts';
 export type { SensorOptions, TaskSpec } from './task-spec.ts';
 export { isTriggerRule, TRIGGER_RULES, type TriggerRule } from './trigger-rule.ts';
+export { WEIGHT_RULES, type WeightRule } from './weight-rule.ts';

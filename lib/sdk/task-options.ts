@@ -1,6 +1,7 @@
 import type { TaskCallback } from './callbacks.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './trigger-rule.ts';
+import type { WeightRule } from './weight-rule.ts';
 
 /**
  * Options every task accepts. Unset options come from the task group's and then the DAG's `defaultArgs`.
@@ -28,8 +29,16 @@ export interface TaskOptions {
   readonly poolSlots?: number;
   /** The worker queue (one SQS queue each). @default 'default' */
   readonly queue?: string;
-  /** Higher runs first when tasks wait for a pool or a concurrency limit. @default 1 */
+  /**
+   * Higher runs first when tasks wait for a pool or a concurrency limit, locally and in the cloud. The rank is the
+   * effective weight `weightRule` computes (by default the task's own plus all its downstream tasks'). @default 1
+   */
   readonly priorityWeight?: number;
+  /**
+   * How the effective priority weight is computed, as Airflow's `weight_rule`: `downstream` (own + every
+   * downstream task's), `upstream` (own + every upstream task's) or `absolute` (own only). @default 'downstream'
+   */
+  readonly weightRule?: WeightRule;
   /**
    * Called once the task has failed for good: its last try failed (an error, `NonRetryableError`, a timeout, a
    * lost heartbeat). Code tasks only (see README, "Callbacks"); not for `upstream_failed` or `skipped`.
@@ -39,10 +48,20 @@ export interface TaskOptions {
   readonly onSuccess?: TaskCallback;
   /** Called when a try failed and another try follows (the task is `up_for_retry`). Code tasks only. */
   readonly onRetry?: TaskCallback;
-  /** The task should have ended this long after the run's data interval end; a miss is recorded and alerted. */
+  /**
+   * @deprecated Airflow 3 removed SLAs and so does Airstep: `validate` refuses `sla`. Declare a deadline on the DAG
+   * instead (`deadline: { reference: 'dataIntervalEnd', interval: '2 hours' }`).
+   */
   readonly sla?: Duration;
   /** Markdown shown with the task. */
   readonly doc?: string;
+  /**
+   * Airflow's `depends_on_past`. Not supported yet: `validate` refuses `true` (the cloud writes a run's task
+   * records only when the run ends, so a run cannot wait on the previous run's task). See the README.
+   */
+  readonly dependsOnPast?: boolean;
+  /** Airflow's `wait_for_downstream`. Not supported yet: `validate` refuses `true`, as for `dependsOnPast`. */
+  readonly waitForDownstream?: boolean;
   /**
    * An IAM role the task's code runs under (`arn:aws:iam::<account>:role/<name>`), e.g. for data in another
    * account: the worker assumes it and `ctx.aws` makes clients with its credentials. The stack (the construct's
