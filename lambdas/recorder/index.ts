@@ -88,6 +88,8 @@ async function deadlineCame(event: DeadlineMissEvent): Promise<void> {
     runsTable: env.runsTable,
     sns,
     alertsTopicArn: env.alertsTopicArn,
+    callbacks,
+    sfn,
   });
   if (result.recorded) {
     metrics.addMetadata('dagId', event.dagId);

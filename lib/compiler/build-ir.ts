@@ -130,6 +130,9 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     ...(dagrunTimeout !== undefined ? { dagrunTimeoutSeconds: dagrunTimeout } : {}),
     callbacks: (['onFailure', 'onSuccess'] as const).filter((name) => typeof options[name] === 'function'),
     ...(deadline !== undefined ? { deadline } : {}),
+    ...(deadline !== undefined && typeof options.deadline?.callback === 'function'
+      ? { deadlineCallback: true as const }
+      : {}),
     xcomOffloadBytes: options.xcomOffloadBytes ?? DEFAULTS.xcomOffloadBytes,
     params,
     groups,

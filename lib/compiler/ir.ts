@@ -25,6 +25,8 @@ export interface DagIR {
   readonly callbacks: readonly ('onFailure' | 'onSuccess')[];
   /** When a run must have ended by (Airflow 3.1's deadline alert). */
   readonly deadline?: DeadlineSpec;
+  /** The deadline has a `callback` (called from the bundle on a miss). */
+  readonly deadlineCallback?: true;
   readonly xcomOffloadBytes: number;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly groups: readonly GroupIR[];

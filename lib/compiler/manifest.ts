@@ -34,6 +34,8 @@ export interface DagManifest {
   readonly callbacks?: readonly ('onFailure' | 'onSuccess')[];
   /** When a run must have ended by; the local engine watches it (the cloud reads it from the DAG record). */
   readonly deadline?: DeadlineSpec;
+  /** The deadline has a `callback`: the recorder sends a callback message on a miss only then. */
+  readonly deadlineCallback?: true;
   readonly xcomOffloadBytes: number;
   /** JSON Schema of the conf a trigger may pass. */
   readonly paramsSchema: Record<string, unknown>;
@@ -170,6 +172,7 @@ export function buildManifest(input: {
     ...(ir.dagrunTimeoutSeconds !== undefined ? { dagrunTimeoutSeconds: ir.dagrunTimeoutSeconds } : {}),
     ...(ir.callbacks.length > 0 ? { callbacks: ir.callbacks } : {}),
     ...(ir.deadline !== undefined ? { deadline: ir.deadline } : {}),
+    ...(ir.deadlineCallback === true ? { deadlineCallback: true } : {}),
     xcomOffloadBytes: ir.xcomOffloadBytes,
     paramsSchema: paramsJsonSchema(ir.params),
     placeholders: input.placeholders,

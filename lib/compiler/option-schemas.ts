@@ -144,6 +144,7 @@ export const dagOptionsSchema = z
         }),
         interval: duration,
         alert: z.boolean().optional(),
+        callback: callback.optional(),
       })
       .strict(),
     xcomOffloadBytes: z

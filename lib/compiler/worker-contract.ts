@@ -44,6 +44,13 @@ export interface CallbackMessage {
   readonly callback:
     | { readonly of: 'dag'; readonly name: DagCallbackName; readonly state: 'success' | 'failed' }
     | {
+        readonly of: 'deadline';
+        readonly name: 'deadline.callback';
+        readonly state: 'deadline_missed';
+        /** ISO instant the run had to end by. */
+        readonly deadline: string;
+      }
+    | {
         readonly of: 'task';
         readonly name: TaskCallbackName;
         readonly state: TaskCallbackState;

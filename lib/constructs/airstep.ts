@@ -399,7 +399,8 @@ export class Airstep extends Construct {
     tables.queuedRuns.grantReadWriteData(fns.recorder);
     tables.poolSlots.grantReadWriteData(fns.recorder);
     this.alerts.topic.grantPublish(fns.recorder);
-    allow(fns.recorder, ['states:GetExecutionHistory'], [executionArns]);
+    // The history of an ended run; a run's context (its execution's input) for its deadline callback.
+    allow(fns.recorder, ['states:GetExecutionHistory', 'states:DescribeExecution'], [executionArns]);
     allow(fns.recorder, ['states:StartExecution'], [stateMachineArns, versionArns]);
     // Callbacks no worker calls by itself (a run's, a timed-out try's): which exist is in the run's manifest; the
     // message goes to the control queue, whose worker calls them.

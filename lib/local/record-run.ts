@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { DagManifest } from '../compiler/manifest.ts';
 import { RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
+import { deadlineCallbackMessage } from '../runtime/callback-messages.ts';
 import { deadlineAt } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
@@ -66,17 +67,6 @@ export async function runAndRecord(input: {
   await store.saveRun(run);
   const spec = input.manifest?.deadline;
   const deadline = spec !== undefined ? deadlineAt(spec, { ...ctx, queuedAt: new Date(clock.now()) }) : undefined;
-  // Saved when found (a run killed later still shows the miss); chained so saves never overlap.
-  let saving: Promise<void> = Promise.resolve();
-  const watch =
-    deadline === undefined
-      ? undefined
-      : watchDeadline(deadline, clock, (at) => {
-          run.deadline = deadline.toISOString();
-          run.deadlineMissedAt = at.toISOString();
-          input.onDeadlineMiss?.({ deadline, at });
-          saving = saving.then(() => store.saveRun(run));
-        });
   const pool = new ProcessWorkerPool({
     file: resolve(input.file),
     dagId: dag.id,
@@ -86,6 +76,27 @@ export async function runAndRecord(input: {
     ...(input.callbackTimeLimitMs !== undefined ? { callbackTimeLimitMs: input.callbackTimeLimitMs } : {}),
   });
   pool.warm();
+  // Saved when found (a run killed later still shows the miss); chained so saves never overlap.
+  let saving: Promise<void> = Promise.resolve();
+  let deadlineCalled: Promise<CalledBack> | undefined;
+  const watch =
+    deadline === undefined
+      ? undefined
+      : watchDeadline(deadline, clock, (at) => {
+          run.deadline = deadline.toISOString();
+          run.deadlineMissedAt = at.toISOString();
+          input.onDeadlineMiss?.({ deadline, at });
+          saving = saving.then(() => store.saveRun(run));
+          // The DAG's deadline callback runs in the callback worker process, as the cloud's runs on a worker;
+          // the run goes on meanwhile (the pool is closed only after it ended).
+          if (input.manifest?.deadlineCallback === true) {
+            const message = deadlineCallbackMessage(
+              { dagVersion: 'local', executionArn: `local:${dag.id}:${ctx.runId}`, ctx },
+              deadline.toISOString(),
+            );
+            deadlineCalled = pool.callback(message).then((called) => ({ message, ...called }));
+          }
+        });
   const onTaskChange = (task: TaskInstance) => {
     pool.observe(task);
     input.onTaskChange?.(task);
@@ -125,7 +136,9 @@ export async function runAndRecord(input: {
     });
   } finally {
     watch?.end();
+    const deadlineCall = await deadlineCalled?.catch(() => undefined);
     await pool.close();
+    if (deadlineCall !== undefined) await logCallbacks(store, [deadlineCall]);
   }
   await saving;
   await logCallbacks(store, result.callbacks);

@@ -284,7 +284,7 @@ export class ProcessWorkerPool {
   };
 
   private async runCallback(message: CallbackMessage): Promise<{ result: CallbackResult; logs: string[] }> {
-    const where = `DAG ${message.dagId} run ${message.ctx.runId}${message.callback.of === 'task' ? ` task ${message.callback.taskId}` : ''}`;
+    const where = `DAG ${message.dagId} run ${message.ctx.runId}${message.callback.of === 'task' ? ` task ${message.callback.taskId}` : ''}${message.callback.of === 'deadline' ? ' deadline' : ''}`;
     if (this.closed) {
       return { result: { status: 'threw', message: `${where}: the run's workers stopped first` }, logs: [] };
     }

@@ -33,6 +33,22 @@ export function taskCallbackMessage(
   };
 }
 
+/** The DAG's deadline callback for a run that missed its deadline (one per run). */
+export function deadlineCallbackMessage(
+  run: { readonly dagVersion: string; readonly executionArn: string; readonly ctx: RunContext },
+  deadline: string,
+): CallbackMessage {
+  return {
+    kind: 'callback',
+    id: `${run.executionArn}#deadline.callback`,
+    dagId: run.ctx.dagId,
+    dagVersion: run.dagVersion,
+    executionArn: run.executionArn,
+    ctx: run.ctx,
+    callback: { of: 'deadline', name: 'deadline.callback', state: 'deadline_missed', deadline },
+  };
+}
+
 /** The DAG callback of a run that ended. */
 export function dagCallbackMessage(
   run: { readonly dagVersion: string; readonly executionArn: string; readonly ctx: RunContext },

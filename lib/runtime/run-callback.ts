@@ -3,6 +3,7 @@ import {
   CALLBACK_TIME_LIMIT_MS,
   type DagCallback,
   type DagCallbackContext,
+  type DeadlineCallback,
   type TaskCallback,
   type TaskCallbackContext,
 } from '../sdk/callbacks.ts';
@@ -36,7 +37,7 @@ export async function runCallback(
   const taskId = callback.of === 'task' ? callback.taskId : undefined;
   const where = `DAG ${message.dagId} run ${message.ctx.runId}${taskId !== undefined ? ` task ${taskId}${callback.of === 'task' && callback.mapIndex >= 0 ? `[${callback.mapIndex}]` : ''}` : ''}`;
   const log = options.log ?? (() => undefined);
-  const fn = callbackOf(dag, taskId, callback.name);
+  const fn = callback.of === 'deadline' ? dag.options.deadline?.callback : callbackOf(dag, taskId, callback.name);
   if (fn === undefined) {
     const result = { status: 'missing', message: `${where}: ${callback.name} is not in this DAG version` } as const;
     log(`callback ${callback.name} not called: ${result.message}`);
@@ -52,9 +53,10 @@ export async function runCallback(
   });
   const called = (async (): Promise<CallbackResult> => {
     try {
-      await (callback.of === 'task'
-        ? (fn as TaskCallback)(taskContext(message, callback))
-        : (fn as DagCallback)(dagContext(message, callback)));
+      if (callback.of === 'task') await (fn as TaskCallback)(taskContext(message, callback));
+      else if (callback.of === 'dag') await (fn as DagCallback)(dagContext(message, callback));
+      else
+        await (fn as DeadlineCallback)({ ...runFields(message), state: callback.state, deadline: callback.deadline });
       return { status: 'called' };
     } catch (error) {
       const err = error as Error;

@@ -56,6 +56,19 @@ export interface DagCallbackContext<P = Record<string, unknown>> extends Callbac
   readonly error?: CallbackError;
 }
 
+/**
+ * What a DAG's `deadline.callback` receives when a run missed its deadline (Airflow 3.1's DeadlineAlert callback):
+ * the run, and the instant it had to end by. The run may still be going, or have ended late.
+ */
+export interface DeadlineCallbackContext<P = Record<string, unknown>> extends CallbackRun<P> {
+  readonly state: 'deadline_missed';
+  /** ISO instant the run had to end by. */
+  readonly deadline: string;
+}
+
+/** A DAG's `deadline.callback`, called once per run that missed its deadline. */
+export type DeadlineCallback<P = Record<string, unknown>> = (context: DeadlineCallbackContext<P>) => unknown;
+
 /** A task's `onSuccess`, `onRetry` or `onFailure`. */
 export type TaskCallback<P = Record<string, unknown>> = (context: TaskCallbackContext<P>) => unknown;
 

@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
@@ -22,6 +23,7 @@ import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import type { CallbackMessage } from '../../lib/compiler/worker-contract.ts';
 import { writeDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import { DEADLINE_EVENT_SOURCE, type DeadlineMissEvent } from '../../lib/runs/deadline-schedule.ts';
 import type { ExecutionStatusChange } from '../../lib/runs/record-execution.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
@@ -50,8 +52,9 @@ let controlQueue: string;
 let machineArn: string;
 let worker: (event: SQSEvent) => Promise<SQSBatchResponse>;
 let recorder: (
-  event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>,
+  event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange> | DeadlineMissEvent,
 ) => Promise<void>;
+let runsTable: string;
 
 const entries = async (): Promise<Entry[]> =>
   (await readFile(notes, 'utf8').catch(() => ''))
@@ -100,7 +103,9 @@ beforeAll(async () => {
     [STACK_ENV.poolSlotsTable]: tables.poolSlots,
     [STACK_ENV.alertsTopicArn]: topicArn,
     [STACK_ENV.pools]: JSON.stringify({}),
+    [STACK_ENV.deadlineScheduleGroup]: 'callbacks-deadlines',
   });
+  runsTable = tables.runs;
   worker = asRole('worker', (await import('../../lambdas/worker/index.ts')).handler);
   recorder = asRole('recorder', (await import('../../lambdas/recorder/index.ts')).handler);
 
@@ -278,5 +283,41 @@ describe('callbacks on the Lambda worker and from the recorder', () => {
     // A task message delivered again after its try was answered runs nothing, so calls no callback either.
     await worker(asEvent(taskBodies.filter((body) => JSON.parse(body).taskId === 'fine')));
     expect(await entries()).toEqual(once);
+  });
+
+  it("sends a missed deadline's callback to the control queue; the worker calls it from the bundle, once", async () => {
+    // The trigger records the version a run runs; the run ended (recorded above) after this deadline.
+    await dynamoFor(moto.endpoint).send(
+      new UpdateItemCommand({
+        TableName: runsTable,
+        Key: { dagId: { S: cloud.id }, runId: { S: ctx.runId } },
+        UpdateExpression: 'SET dagVersion = :v',
+        ExpressionAttributeValues: { ':v': { S: 'v1' } },
+      }),
+    );
+    const deadline = new Date(statusChange.startDate).toISOString();
+    const miss: DeadlineMissEvent = {
+      source: DEADLINE_EVENT_SOURCE,
+      dagId: cloud.id,
+      runId: ctx.runId,
+      deadline,
+      alert: false,
+    };
+    await recorder(miss);
+    const sent = await receive(controlQueue, 1);
+    const message = JSON.parse(sent[0]!.Body!) as CallbackMessage;
+    expect(message).toMatchObject({
+      kind: 'callback',
+      dagId: cloud.id,
+      dagVersion: 'v1',
+      executionArn,
+      ctx: { runId: ctx.runId },
+      callback: { of: 'deadline', name: 'deadline.callback', state: 'deadline_missed', deadline },
+    });
+    const before = await entries();
+    await worker(asEvent([sent[0]!.Body!]));
+    await worker(asEvent([sent[0]!.Body!]));
+    const called = (await entries()).slice(before.length);
+    expect(called).toEqual([{ name: 'deadline.callback', runId: ctx.runId, state: 'deadline_missed', deadline }]);
   });
 });
