@@ -22,7 +22,9 @@ export function watchDeadline(deadline: Date, clock: DeadlineClock, onMiss: (at:
   const miss = () => {
     if (ended || missed) return;
     missed = true;
-    onMiss(new Date(clock.now()));
+    // The timer fires when the clock reaches the deadline; a sped-up clock read a millisecond of real time early
+    // can still say a little before it (600 ms at speed 600).
+    onMiss(new Date(Math.max(clock.now(), deadline.getTime())));
   };
   const timer = clock.timer(Math.max(0, deadline.getTime() - clock.now()), miss);
   return {

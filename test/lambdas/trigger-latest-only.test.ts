@@ -40,6 +40,10 @@ beforeAll(async () => {
     [STACK_ENV.dagsTable]: tables.dags,
     [STACK_ENV.runsTable]: tables.runs,
     [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
+    // The DAGs here declare no deadline: nothing is scheduled or invoked with these.
+    [STACK_ENV.deadlineScheduleGroup]: 'airstep-deadlines',
+    [STACK_ENV.deadlineRoleArn]: 'arn:aws:iam::000000000000:role/airstep-deadlines',
+    [STACK_ENV.recorderFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:airstep-recorder',
   });
   const compiled = compileDag(latest);
   const definition = JSON.parse(
