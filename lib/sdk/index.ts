@@ -6,6 +6,8 @@ export {
   type DagCallbackContext,
   type DagCallbackName,
   type DagCallbackState,
+  type DeadlineCallback,
+  type DeadlineCallbackContext,
   type TaskCallback,
   type TaskCallbackContext,
   type TaskCallbackName,
