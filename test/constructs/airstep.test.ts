@@ -599,7 +599,10 @@ describe('Construct: Airstep — IAM bounds', () => {
           .filter((action) => action.startsWith('states:')),
       );
     expect(states('trigger')).toEqual(new Set(['states:StartExecution']));
-    expect(states('recorder')).toEqual(new Set(['states:StartExecution', 'states:GetExecutionHistory']));
+    // DescribeExecution: a missed deadline's callback reads the run's context from its execution's input.
+    expect(states('recorder')).toEqual(
+      new Set(['states:StartExecution', 'states:GetExecutionHistory', 'states:DescribeExecution']),
+    );
     expect(states('worker')).toEqual(
       new Set(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']),
     );
