@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoClient } from '../../lib/dynamo/dag-record.ts';
 import { recordDeadlineMiss } from '../../lib/runs/deadline-miss.ts';
@@ -23,12 +25,16 @@ const env = readStackEnv([
   'alertsTopicArn',
   'poolSlotsTable',
   'pools',
+  'bucket',
+  'controlQueueUrl',
   'deadlineScheduleGroup',
 ]);
 // Made once per Lambda container: one connection pool for every event it records.
 const dynamo = dynamoClient();
 const sfn = new SFNClient({});
 const sns = new SNSClient({});
+// Callbacks of ended runs and timed-out tries: the manifest says which exist, the control queue's worker calls them.
+const callbacks = { s3: new S3Client({}), sqs: new SQSClient({}), bucket: env.bucket, queueUrl: env.controlQueueUrl };
 const pools = new PoolSlots(dynamo, env.poolSlotsTable, JSON.parse(env.pools) as Record<string, number>);
 const deadlines = { scheduler: new SchedulerClient({}), group: env.deadlineScheduleGroup };
 
@@ -57,6 +63,7 @@ export const handler = async (
     deadlines,
     sfn,
     sns,
+    callbacks,
   });
   if (recorded === undefined || recorded.stale === true) return;
   // One series per metric (dimension `service` only), so one alarm covers every DAG; the DAG id is metadata.
@@ -81,6 +88,8 @@ async function deadlineCame(event: DeadlineMissEvent): Promise<void> {
     runsTable: env.runsTable,
     sns,
     alertsTopicArn: env.alertsTopicArn,
+    callbacks,
+    sfn,
   });
   if (result.recorded) {
     metrics.addMetadata('dagId', event.dagId);

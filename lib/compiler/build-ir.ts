@@ -106,8 +106,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const tasks = ids.map((id) => {
     const task = declared.tasks.get(id)!;
     const upstream = [...upstreamOf.get(id)!].sort();
-    const dagDefaults = { runAs: options.defaultArgs?.runAs, weightRule: options.defaultArgs?.weightRule };
-    return buildTask(task, upstream, keys.get(id)!, params, consumed, dagDefaults, (problem) => {
+    return buildTask(task, upstream, keys.get(id)!, params, consumed, options.defaultArgs ?? {}, (problem) => {
       if (!inheritsBadDefault(task, problem.field)) at({ taskId: id, ...problem });
     });
   });
@@ -129,7 +128,11 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     maxActiveRuns: options.maxActiveRuns ?? DEFAULTS.maxActiveRuns,
     maxActiveTasks: options.maxActiveTasks ?? DEFAULTS.maxActiveTasks,
     ...(dagrunTimeout !== undefined ? { dagrunTimeoutSeconds: dagrunTimeout } : {}),
+    callbacks: (['onFailure', 'onSuccess'] as const).filter((name) => typeof options[name] === 'function'),
     ...(deadline !== undefined ? { deadline } : {}),
+    ...(deadline !== undefined && typeof options.deadline?.callback === 'function'
+      ? { deadlineCallback: true as const }
+      : {}),
     xcomOffloadBytes: options.xcomOffloadBytes ?? DEFAULTS.xcomOffloadBytes,
     params,
     groups,
@@ -146,7 +149,7 @@ function buildTask(
   key: string,
   params: Record<string, ParamSpec>,
   consumed: Set<string>,
-  dagDefaults: { readonly runAs: string | undefined; readonly weightRule: string | undefined },
+  dagDefaults: TaskOptions,
   at: (problem: { field?: string; message: string }) => void,
 ): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
@@ -225,7 +228,19 @@ function buildTask(
   }
   const executionTimeout = seconds(options.executionTimeout);
   const heartbeat = seconds(options.heartbeat);
-  const callbacks = (['onFailure', 'onRetry', 'onSuccess'] as const).filter((name) => options[name] !== undefined);
+  // Callbacks run on the worker that ran the try (or are sent to it): only code tasks have one. A callback the
+  // DAG's defaultArgs give every task applies to its code tasks; one set on another step is refused.
+  const callbackNames = (['onFailure', 'onRetry', 'onSuccess'] as const).filter((name) => options[name] !== undefined);
+  if (spec.kind !== 'code') {
+    for (const name of callbackNames) {
+      if (options[name] === dagDefaults[name]) continue;
+      at({
+        field: name,
+        message: `a ${spec.kind} step runs no task code on an Airstep worker, so nothing could call its ${name}; task callbacks are for code tasks (use the DAG's onFailure / onSuccess for the run)`,
+      });
+    }
+  }
+  const callbacks = spec.kind === 'code' ? callbackNames : [];
   return {
     id: task.id,
     key,

@@ -108,6 +108,7 @@ function emptyIr(dagId: string): DagIR {
     schedule: { expression: null, timezone: 'UTC', catchup: false },
     maxActiveRuns: 1,
     maxActiveTasks: 1,
+    callbacks: [],
     xcomOffloadBytes: DEFAULT_XCOM_OFFLOAD_BYTES,
     params: {},
     groups: [],

@@ -21,8 +21,12 @@ export interface DagIR {
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
+  /** Which run callbacks the DAG has (sorted); the recorder (or the local engine) calls them from the bundle. */
+  readonly callbacks: readonly ('onFailure' | 'onSuccess')[];
   /** When a run must have ended by (Airflow 3.1's deadline alert). */
   readonly deadline?: DeadlineSpec;
+  /** The deadline has a `callback` (called from the bundle on a miss). */
+  readonly deadlineCallback?: true;
   readonly xcomOffloadBytes: number;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly groups: readonly GroupIR[];

@@ -27,8 +27,15 @@ export interface DagManifest {
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
+  /**
+   * The run callbacks the DAG has (absent: none): the recorder sends a callback message for a run that ended
+   * only when the DAG has the callback, without loading its code.
+   */
+  readonly callbacks?: readonly ('onFailure' | 'onSuccess')[];
   /** When a run must have ended by; the local engine watches it (the cloud reads it from the DAG record). */
   readonly deadline?: DeadlineSpec;
+  /** The deadline has a `callback`: the recorder sends a callback message on a miss only then. */
+  readonly deadlineCallback?: true;
   readonly xcomOffloadBytes: number;
   /** JSON Schema of the conf a trigger may pass. */
   readonly paramsSchema: Record<string, unknown>;
@@ -82,7 +89,8 @@ export interface DagManifest {
     /** A Fargate task reads this task's result (an input or the list it maps over): it travels in RunTask's 8 KiB. */
     readonly feedsFargate: boolean;
     readonly retries: number;
-    readonly callbacks: readonly string[];
+    /** The task's callbacks (code tasks only), sorted: which tries' ends the worker calls back for. */
+    readonly callbacks: readonly ('onFailure' | 'onRetry' | 'onSuccess')[];
     readonly mapped: boolean;
     readonly groups: readonly string[];
     /** The IAM role the worker assumes for the task's code; unset: the worker's own role. */
@@ -162,7 +170,9 @@ export function buildManifest(input: {
     maxActiveRuns: ir.maxActiveRuns,
     maxActiveTasks: ir.maxActiveTasks,
     ...(ir.dagrunTimeoutSeconds !== undefined ? { dagrunTimeoutSeconds: ir.dagrunTimeoutSeconds } : {}),
+    ...(ir.callbacks.length > 0 ? { callbacks: ir.callbacks } : {}),
     ...(ir.deadline !== undefined ? { deadline: ir.deadline } : {}),
+    ...(ir.deadlineCallback === true ? { deadlineCallback: true } : {}),
     xcomOffloadBytes: ir.xcomOffloadBytes,
     paramsSchema: paramsJsonSchema(ir.params),
     placeholders: input.placeholders,

@@ -144,6 +144,7 @@ export const dagOptionsSchema = z
         }),
         interval: duration,
         alert: z.boolean().optional(),
+        callback: callback.optional(),
       })
       .strict(),
     xcomOffloadBytes: z
@@ -151,6 +152,8 @@ export const dagOptionsSchema = z
       .min(256, 'must be 256 to 131072 bytes')
       .max(131_072, 'must be 256 to 131072 bytes'),
     doc: z.string(),
+    onSuccess: callback,
+    onFailure: callback,
   })
   .partial({
     description: true,
@@ -169,6 +172,8 @@ export const dagOptionsSchema = z
     deadline: true,
     xcomOffloadBytes: true,
     doc: true,
+    onSuccess: true,
+    onFailure: true,
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import type { LatestWindow } from '../schedule/index.ts';
+import type { CallbackError, DagCallbackName, TaskCallbackName, TaskCallbackState } from '../sdk/callbacks.ts';
 import type { TaskContext } from '../sdk/context.ts';
 import type { DagManifest } from './manifest.ts';
 
@@ -24,6 +25,40 @@ export interface TaskMessage {
   readonly mapIndex: number;
   readonly item?: unknown;
   readonly partial?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A callback for the worker to call, sent by the recorder for what no worker saw end: a run that ended (the
+ * DAG's `onSuccess` / `onFailure`) and a try that timed out or lost its heartbeat (the task's `onFailure`). The
+ * worker loads the bundle of `dagVersion`, calls the function and keeps a record under `id`, so a redelivered
+ * message does not call it again once it ran to the end.
+ */
+export interface CallbackMessage {
+  readonly kind: 'callback';
+  /** Names this call for the idempotence record: one per run, task instance, try and callback. */
+  readonly id: string;
+  readonly dagId: string;
+  readonly dagVersion: string;
+  readonly executionArn: string;
+  readonly ctx: RunContext;
+  readonly callback:
+    | { readonly of: 'dag'; readonly name: DagCallbackName; readonly state: 'success' | 'failed' }
+    | {
+        readonly of: 'deadline';
+        readonly name: 'deadline.callback';
+        readonly state: 'deadline_missed';
+        /** ISO instant the run had to end by. */
+        readonly deadline: string;
+      }
+    | {
+        readonly of: 'task';
+        readonly name: TaskCallbackName;
+        readonly state: TaskCallbackState;
+        readonly taskId: string;
+        readonly mapIndex: number;
+        readonly tryNumber: number;
+      };
+  readonly error?: CallbackError;
 }
 
 /** The run-level part of the task context; it travels in the state payload as `$.ctx`. */
@@ -149,6 +184,10 @@ export interface WorkerTask {
   readonly branchTargets?: ReadonlyArray<{ readonly id: string; readonly groups: readonly string[] }>;
   /** The IAM role the worker assumes for the task's code (its credentials reach the code as `ctx.aws`). */
   readonly runAs?: string;
+  /** Retries after the first try: which failed try is followed by another (onRetry) and which is the last. */
+  readonly retries: number;
+  /** The task's callbacks: the worker calls one after answering a try only when the task has it. */
+  readonly callbacks: readonly TaskCallbackName[];
 }
 
 /** The manifest's facts of each task, by task id, as a worker runs them (build it once per DAG version). */
@@ -173,6 +212,8 @@ export function workerTasksOf(manifest: DagManifest): ReadonlyMap<string, Worker
           ? { branchTargets: task.branchTargets.map((id) => ({ id, groups: groups.get(id) ?? [] })) }
           : {}),
         ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),
+        retries: task.retries,
+        callbacks: task.callbacks,
       },
     ]),
   );

@@ -224,7 +224,7 @@ export class Airstep extends Construct {
     const allow = (fn: iam.IGrantable, actions: string[], resources: string[]) =>
       fn.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
 
-    env('bucket', bucket.bucketName, ['worker']);
+    env('bucket', bucket.bucketName, ['worker', 'recorder']);
     env('namePrefix', prefix, ['dagSync']);
     env('dagsTable', tables.dags.tableName, ['dagSync', 'trigger', 'recorder']);
     env('runsTable', tables.runs.tableName, ['trigger', 'recorder']);
@@ -240,7 +240,7 @@ export class Airstep extends Construct {
       ),
       ['dagSync'],
     );
-    env('controlQueueUrl', this.queues.controlQueue.queueUrl, ['dagSync']);
+    env('controlQueueUrl', this.queues.controlQueue.queueUrl, ['dagSync', 'recorder']);
     env('failedEventsQueueUrl', this.queues.failedEvents.queueUrl, ['trigger']);
     env('stateMachineRoleArn', this.stateMachineRole.role.roleArn, ['dagSync']);
     env('stateMachineLogGroupArn', this.stateMachineRole.logGroup.logGroupArn, ['dagSync']);
@@ -399,8 +399,13 @@ export class Airstep extends Construct {
     tables.queuedRuns.grantReadWriteData(fns.recorder);
     tables.poolSlots.grantReadWriteData(fns.recorder);
     this.alerts.topic.grantPublish(fns.recorder);
-    allow(fns.recorder, ['states:GetExecutionHistory'], [executionArns]);
+    // The history of an ended run; a run's context (its execution's input) for its deadline callback.
+    allow(fns.recorder, ['states:GetExecutionHistory', 'states:DescribeExecution'], [executionArns]);
     allow(fns.recorder, ['states:StartExecution'], [stateMachineArns, versionArns]);
+    // Callbacks no worker calls by itself (a run's, a timed-out try's): which exist is in the run's manifest; the
+    // message goes to the control queue, whose worker calls them.
+    allow(fns.recorder, ['s3:GetObject'], [bucket.arnForObjects(`${BUCKET_PREFIXES.artifacts}*/manifest.json`)]);
+    allow(fns.recorder, ['sqs:SendMessage'], [this.queues.controlQueue.queueArn]);
     // A run that ended in time has its deadline schedule deleted.
     allow(fns.recorder, ['scheduler:DeleteSchedule'], [deadlineSchedules]);
     new events.Rule(this, 'ExecutionStatusChanges', {

@@ -48,6 +48,10 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
       iam5(`Resource::${bucketArn}/${folder}/*`, `Objects under ${folder}/ only, the prefix this role works on`),
     ),
     iam5(
+      `Resource::${bucketArn}/artifacts/*/manifest.json`,
+      'The recorder reads only the compiled manifests of DAG versions (which callbacks a run has)',
+    ),
+    iam5(
       'Resource::*',
       'Only actions without resource-level permissions: SendTask* (task tokens are not resources), X-Ray, ' +
         'scheduler:ListSchedules, ecr:GetAuthorizationToken (pulling the worker image); a test holds the list',

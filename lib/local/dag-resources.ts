@@ -1,12 +1,15 @@
 import { fillPlaceholders } from '../compiler/fill-placeholders.ts';
 import type { DagManifest } from '../compiler/manifest.ts';
 import {
+  type CallbackMessage,
   FARGATE_ENV,
   type TaskMessage,
   type TaskOutcome,
   WORKER_ERROR,
   type WorkerTask,
 } from '../compiler/worker-contract.ts';
+import { taskCallbackFor } from '../runtime/callback-decision.ts';
+import { taskCallbackMessage } from '../runtime/callback-messages.ts';
 import { taskMessageFromEnvironment } from '../runtime/fargate-task-environment.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
@@ -84,6 +87,8 @@ export class DagResources implements TaskResources {
     private readonly xcom?: XComStore,
     /** DAG and pool slots a try takes before it runs (none: no limit). */
     private readonly slots?: (taskId: string) => Promise<() => void>,
+    /** Where a try's callback goes once its end is answered (or its time ran out); none: callbacks are not run. */
+    private readonly onCallback?: (message: CallbackMessage) => void,
   ) {}
 
   async invoke(call: TaskCall): Promise<unknown> {
@@ -95,7 +100,7 @@ export class DagResources implements TaskResources {
       if (parameters.QueueUrl === LOCAL_CONTROL_QUEUE)
         return this.control(call, parameters.MessageBody as Record<string, unknown>);
       if (typeof parameters.QueueUrl === 'string' && parameters.QueueUrl.startsWith('local://airstep/queue/')) {
-        this.work(call.token!, parameters.MessageBody as TaskMessage, call.signal);
+        this.work(call.token!, parameters.MessageBody as TaskMessage, call);
         return undefined;
       }
     }
@@ -116,7 +121,7 @@ export class DagResources implements TaskResources {
         throw new StatesError(WORKER_ERROR.nonRetryable, containerTaskMessage(this.dag.id));
       }
       // The token travels in the environment too; the local engine's own is the one it waits on.
-      this.work(call.token!, { ...taskMessageFromEnvironment(environment), token: call.token! }, call.signal);
+      this.work(call.token!, { ...taskMessageFromEnvironment(environment), token: call.token! }, call);
       return undefined;
     }
     if (this.native === undefined) {
@@ -149,8 +154,27 @@ export class DagResources implements TaskResources {
    * Runs one try in the background and answers its token: first takes its DAG and pool slots (waiting as long as
    * they are short), then runs, then gives them back. A try whose state gave up meanwhile is not answered.
    */
-  private work(token: string, message: TaskMessage, signal: AbortSignal): void {
-    void this.runWithSlots(token, message, signal);
+  private work(token: string, message: TaskMessage, call: TaskCall): void {
+    // A try that ran out of its time ended without its worker's answer: its callback is called from here, as
+    // the recorder does in the cloud (the worker's late answer calls none).
+    call.timedOut?.addEventListener(
+      'abort',
+      () => {
+        const reason = call.timedOut!.reason as StatesError;
+        this.callBack(message, { ok: false, error: reason.error, cause: reason.cause_ });
+      },
+      { once: true },
+    );
+    void this.runWithSlots(token, message, call.signal);
+  }
+
+  /** Sends the callback the end of `message`'s try calls, if its task has one. */
+  private callBack(message: TaskMessage, outcome: Pick<TaskOutcome, 'ok'> & { error?: string; cause?: string }) {
+    const task = this.tasks.get(message.taskId);
+    if (this.onCallback === undefined || task === undefined) return;
+    const tryNumber = message.retryCount + 1;
+    const call = taskCallbackFor(task, tryNumber, outcome);
+    if (call !== undefined) this.onCallback(taskCallbackMessage(message, tryNumber, call));
   }
 
   private async runWithSlots(token: string, message: TaskMessage, signal: AbortSignal): Promise<void> {
@@ -165,8 +189,10 @@ export class DagResources implements TaskResources {
       try {
         release = await this.slots(message.taskId);
       } catch (error) {
-        if (this.tokens.isWaiting(token))
+        if (this.tokens.isWaiting(token)) {
           this.tokens.sendTaskFailure(token, WORKER_ERROR.nonRetryable, (error as Error).message);
+          this.callBack(message, { ok: false, error: WORKER_ERROR.nonRetryable, cause: (error as Error).message });
+        }
         return;
       } finally {
         clearInterval(waiting);
@@ -193,6 +219,7 @@ export class DagResources implements TaskResources {
       if (signal.aborted || !this.tokens.isWaiting(token)) return;
       if (outcome.ok) this.tokens.sendTaskSuccess(token, outcome.result);
       else this.tokens.sendTaskFailure(token, outcome.error, outcome.cause);
+      this.callBack(message, outcome);
     } finally {
       release();
     }

@@ -43,6 +43,11 @@ export interface TaskCall {
   readonly token?: string;
   /** Aborted when the state times out, its branch is cancelled, or the execution stops. */
   readonly signal: AbortSignal;
+  /**
+   * Aborted only when this try ran out of its own time (`TimeoutSeconds`, `HeartbeatSeconds`), with the
+   * `States.Timeout` / `States.HeartbeatTimeout` error as reason: the try ended without its worker's answer.
+   */
+  readonly timedOut?: AbortSignal;
 }
 
 export interface TaskResources {
@@ -372,6 +377,7 @@ class Interpreter {
     const resource = state.Resource;
     const callback = resource.endsWith('.waitForTaskToken');
     const local = new AbortController();
+    const ownTimeout = new AbortController();
     const onOuterAbort = () => local.abort(scope.signal.reason);
     scope.signal.addEventListener('abort', onOuterAbort, { once: true });
     const timers: Array<{ cancel(): void }> = [];
@@ -390,6 +396,7 @@ class Interpreter {
       const heartbeatSeconds = state.HeartbeatSeconds;
       const stopped = new Promise<never>((_, reject) => {
         const fail = (error: StatesError) => {
+          ownTimeout.abort(error);
           local.abort(error);
           reject(error);
         };
@@ -418,6 +425,7 @@ class Interpreter {
         retryCount,
         ...(registration !== undefined ? { token: registration.token } : {}),
         signal: local.signal,
+        timedOut: ownTimeout.signal,
       };
       const invoked = this.options.resources.invoke(call);
       const result = await Promise.race([

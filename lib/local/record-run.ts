@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { DagManifest } from '../compiler/manifest.ts';
 import { RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
+import { deadlineCallbackMessage } from '../runtime/callback-messages.ts';
 import { deadlineAt } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
@@ -9,7 +10,7 @@ import { Clock } from './clock.ts';
 import { watchDeadline } from './deadline-watch.ts';
 import type { ExecutionResult } from './interpreter.ts';
 import type { LocalStore, RunRecord, TaskRecord } from './local-store.ts';
-import { runDagLocally, type TaskInstance } from './run-dag.ts';
+import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance } from './run-dag.ts';
 import type { LocalLimits } from './slot-limits.ts';
 import { ProcessWorkerPool } from './worker-pool.ts';
 
@@ -42,6 +43,8 @@ export async function runAndRecord(input: {
    * DAG's deadline is watched (without a manifest, no deadline is).
    */
   readonly manifest?: DagManifest;
+  /** A callback's time limit. @default CALLBACK_TIME_LIMIT_MS */
+  readonly callbackTimeLimitMs?: number;
   /** The run had not ended by its DAG's deadline (called once, as it is found; the run record holds it too). */
   readonly onDeadlineMiss?: (miss: { readonly deadline: Date; readonly at: Date }) => void;
 }): Promise<RecordedRun> {
@@ -64,8 +67,18 @@ export async function runAndRecord(input: {
   await store.saveRun(run);
   const spec = input.manifest?.deadline;
   const deadline = spec !== undefined ? deadlineAt(spec, { ...ctx, queuedAt: new Date(clock.now()) }) : undefined;
+  const pool = new ProcessWorkerPool({
+    file: resolve(input.file),
+    dagId: dag.id,
+    size: input.maxActiveTasks,
+    xcomRoot: resolve(store.root),
+    ...(input.manifest !== undefined ? { tasks: input.manifest.tasks } : {}),
+    ...(input.callbackTimeLimitMs !== undefined ? { callbackTimeLimitMs: input.callbackTimeLimitMs } : {}),
+  });
+  pool.warm();
   // Saved when found (a run killed later still shows the miss); chained so saves never overlap.
   let saving: Promise<void> = Promise.resolve();
+  let deadlineCalled: Promise<CalledBack> | undefined;
   const watch =
     deadline === undefined
       ? undefined
@@ -74,49 +87,83 @@ export async function runAndRecord(input: {
           run.deadlineMissedAt = at.toISOString();
           input.onDeadlineMiss?.({ deadline, at });
           saving = saving.then(() => store.saveRun(run));
+          // The DAG's deadline callback runs in the callback worker process, as the cloud's runs on a worker;
+          // the run goes on meanwhile (the pool is closed only after it ended).
+          if (input.manifest?.deadlineCallback === true) {
+            const message = deadlineCallbackMessage(
+              { dagVersion: 'local', executionArn: `local:${dag.id}:${ctx.runId}`, ctx },
+              deadline.toISOString(),
+            );
+            deadlineCalled = pool.callback(message).then((called) => ({ message, ...called }));
+          }
         });
-  const pool = new ProcessWorkerPool({
-    file: resolve(input.file),
-    dagId: dag.id,
-    size: input.maxActiveTasks,
-    xcomRoot: resolve(store.root),
-    ...(input.manifest !== undefined ? { tasks: input.manifest.tasks } : {}),
-  });
-  pool.warm();
   const onTaskChange = (task: TaskInstance) => {
     pool.observe(task);
     input.onTaskChange?.(task);
   };
-  let result: Awaited<ReturnType<typeof runDagLocally>>;
+  let tasks: TaskRecord[] = [];
+  // The run is recorded before the DAG's callback runs (and task callbacks have ended by then).
+  const recordEnded = async (ended: Omit<LocalRunResult, 'callbacks'>) => {
+    // The run has ended: a deadline passing while the DAG's callback runs is no miss; a miss's save goes first.
+    watch?.end();
+    await saving;
+    for (const attempt of ended.tries) {
+      const lines = [
+        ...attempt.logs,
+        ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
+      ];
+      await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
+    }
+    tasks = ended.tasks.map(toTaskRecord);
+    await store.saveTasks(dag.id, ctx.runId, tasks);
+    run.state = RUN_STATE[ended.execution.status];
+    run.endedAt = new Date().toISOString();
+    await store.saveRun(run);
+  };
+  let result: LocalRunResult;
   try {
     result = await runDagLocally({
       dag,
       ctx,
       clock,
       runTry: pool.run,
+      runCallback: pool.callback,
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
       ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
       ...(input.signal !== undefined ? { signal: input.signal } : {}),
       onTaskChange,
+      recordEnded,
     });
   } finally {
     watch?.end();
+    const deadlineCall = await deadlineCalled?.catch(() => undefined);
     await pool.close();
+    if (deadlineCall !== undefined) await logCallbacks(store, [deadlineCall]);
   }
   await saving;
-  for (const attempt of result.tries) {
-    const lines = [
-      ...attempt.logs,
-      ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
-    ];
-    await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
-  }
-  const tasks = result.tasks.map(toTaskRecord);
-  await store.saveTasks(dag.id, ctx.runId, tasks);
-  run.state = RUN_STATE[result.execution.status];
-  run.endedAt = new Date().toISOString();
-  await store.saveRun(run);
+  await logCallbacks(store, result.callbacks);
   return { run, tasks, execution: result.execution };
+}
+
+/**
+ * A task callback's log lines go to the log of the try it was called for; a callback that did not end well is
+ * also written to stderr with its DAG, run and task (it changed no state).
+ */
+async function logCallbacks(store: LocalStore, called: readonly CalledBack[]): Promise<void> {
+  for (const { message, result, logs } of called) {
+    if (result.status !== 'called') console.error(`airstep: callback ${message.callback.name}: ${result.message}`);
+    const { callback } = message;
+    if (callback.of !== 'task') continue;
+    const lines = [...logs, `callback ${callback.name}: ${result.status}`];
+    await store.appendLog(
+      message.dagId,
+      message.ctx.runId,
+      callback.taskId,
+      callback.mapIndex,
+      callback.tryNumber,
+      lines,
+    );
+  }
 }
 
 function toTaskRecord(task: TaskInstance): TaskRecord {

@@ -1,6 +1,7 @@
 import { compileDag } from '../compiler/compile-dag.ts';
 import { isEndedTaskState, type TaskState } from '../compiler/run-states.ts';
 import {
+  type CallbackMessage,
   entryStateNames,
   initialPayload,
   type RunContext,
@@ -8,6 +9,9 @@ import {
   WORKER_ERROR,
   workerTasksOf,
 } from '../compiler/worker-contract.ts';
+import { dagCallbackFor } from '../runtime/callback-decision.ts';
+import { dagCallbackMessage } from '../runtime/callback-messages.ts';
+import { type CallbackResult, runCallback } from '../runtime/run-callback.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { DagValidationError } from '../sdk/errors.ts';
@@ -18,7 +22,7 @@ import { type ExecutionEvent, type ExecutionResult, runExecution, type TaskResou
 import { parseDefinition } from './parse-definition.ts';
 import { LocalLimits } from './slot-limits.ts';
 import { TaskTokens } from './task-tokens.ts';
-import type { TryRunner } from './worker-pool.ts';
+import type { CallbackRunner, TryRunner } from './worker-pool.ts';
 
 /** One task (or one mapped item) of a local run, as the grid and `--json` show it. */
 export interface TaskInstance {
@@ -35,10 +39,19 @@ export interface TaskInstance {
   reason?: string;
 }
 
+/** A callback the run called, and how that ended (it changed no state either way). */
+export interface CalledBack {
+  readonly message: CallbackMessage;
+  readonly result: CallbackResult;
+  readonly logs: readonly string[];
+}
+
 export interface LocalRunResult {
   readonly execution: ExecutionResult;
   readonly tasks: TaskInstance[];
   readonly tries: WorkerTry[];
+  /** In the order they ended: the tasks' callbacks, then the DAG's. */
+  readonly callbacks: CalledBack[];
 }
 
 export interface LocalRunOptions {
@@ -56,6 +69,15 @@ export interface LocalRunOptions {
   readonly xcom?: XComStore;
   /** DAG and pool slots shared with other runs of this process (default: this run's own). */
   readonly limits?: LocalLimits;
+  /** Run callbacks in worker processes (ProcessWorkerPool's `callback`) instead of in this process. */
+  readonly runCallback?: CallbackRunner;
+  /** A callback's time limit, in-process. @default CALLBACK_TIME_LIMIT_MS */
+  readonly callbackTimeLimitMs?: number;
+  /**
+   * Records the ended run (the local store) before the DAG's callback is called: callbacks run after the state
+   * they are called for is recorded.
+   */
+  readonly recordEnded?: (ended: Omit<LocalRunResult, 'callbacks'>) => Promise<void>;
 }
 
 /**
@@ -87,6 +109,22 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
   for (const task of compiled.ir.tasks) instance(task.id);
   const changed = (task: TaskInstance) => options.onTaskChange?.(task);
   const tries: WorkerTry[] = [];
+  const callbacks: CalledBack[] = [];
+  const pendingCallbacks: Promise<void>[] = [];
+  const callbackRunner: CallbackRunner =
+    options.runCallback ??
+    (async (message) => {
+      const logs: string[] = [];
+      const result = await runCallback(options.dag, message, {
+        log: (line) => logs.push(line),
+        ...(options.callbackTimeLimitMs !== undefined ? { timeLimitMs: options.callbackTimeLimitMs } : {}),
+      });
+      return { result, logs };
+    });
+  const callBack = (message: CallbackMessage) =>
+    callbackRunner(message).then(({ result, logs }) => {
+      callbacks.push({ message, result, logs });
+    });
 
   const ownerOf = (stateName: string) =>
     owners.get(stateName) ?? owners.get(stateName.slice(0, Math.max(0, stateName.lastIndexOf(':'))));
@@ -177,6 +215,10 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
         priorityWeight: task.priorityWeight,
       });
     },
+    // After the engine took the try's answer (its state goes on from there), as the cloud worker does.
+    (message) => {
+      pendingCallbacks.push(callBack(message));
+    },
   );
 
   const execution = await runExecution({
@@ -194,5 +236,13 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
   const tasks = [...instances.values()].sort((a, b) =>
     a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex,
   );
-  return { execution, tasks, tries };
+  await Promise.all(pendingCallbacks);
+  await options.recordEnded?.({ execution, tasks, tries });
+  const dagCall = dagCallbackFor(manifest.callbacks, execution.status, execution);
+  if (dagCall !== undefined) {
+    await callBack(
+      dagCallbackMessage({ dagVersion: 'local', executionArn: execution.executionArn, ctx: options.ctx }, dagCall),
+    );
+  }
+  return { execution, tasks, tries, callbacks };
 }

@@ -1,12 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
 import type { TaskState } from '../compiler/run-states.ts';
-import type { TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
+import type { CallbackMessage, TaskMessage, TaskOutcome, WorkerTask } from '../compiler/worker-contract.ts';
 import { ChildProcessError, forkWithStderrTail, type StderrTail } from '../runtime/child-process.ts';
+import type { CallbackResult } from '../runtime/run-callback.ts';
 import { childExecArgv, isTypeScriptFile, siblingModule } from '../runtime/typescript-loader.ts';
+import { CALLBACK_TIME_LIMIT_MS } from '../sdk/callbacks.ts';
 import { type PlannedTask, WorkerDemand } from './worker-demand.ts';
 
 const WORKER_ENTRY = siblingModule(import.meta.url, 'worker-standby');
 const DEFAULT_MAX_OLD_SPACE_MB = 1024;
+/** How long past its time limit a callback may block its process before the process is killed. */
+const CALLBACK_KILL_GRACE_MS = 5000;
 
 /** How one try is run: its task's compiled facts, heartbeat cadence (real milliseconds) and where heartbeats go. */
 export interface TryHooks {
@@ -18,10 +22,20 @@ export interface TryHooks {
 /** Runs one task try somewhere and reports its outcome and log lines. */
 export type TryRunner = (message: TaskMessage, hooks: TryHooks) => Promise<{ outcome: TaskOutcome; logs: string[] }>;
 
+/** Runs one callback somewhere (never throwing: a callback's failure is only logged) and reports its log lines. */
+export type CallbackRunner = (message: CallbackMessage) => Promise<{ result: CallbackResult; logs: string[] }>;
+
+/** What a worker process answers a request with, or how it ended instead. */
+type WorkReply =
+  | { readonly type: 'result'; readonly outcome: TaskOutcome; readonly logs: string[] }
+  | { readonly type: 'callback-done'; readonly result: CallbackResult; readonly logs: string[] }
+  | { readonly type: 'crashed'; readonly cause: string; readonly logs: string[] };
+
 interface CurrentTry {
   readonly id: number;
-  readonly hooks: TryHooks;
-  readonly resolve: (result: { outcome: TaskOutcome; logs: string[] }) => void;
+  /** A try's hooks (heartbeats); a callback has none. */
+  readonly hooks?: TryHooks;
+  readonly resolve: (reply: WorkReply) => void;
 }
 
 /**
@@ -59,7 +73,7 @@ class WorkerProcess {
       },
     ));
     this.ready = new Promise<void>((resolve, reject) => {
-      this.child.on('message', (reply: { type: string; id?: number; outcome?: TaskOutcome; logs?: string[] }) => {
+      this.child.on('message', (reply: { type: string; id?: number } & Partial<Omit<WorkReply, 'type'>>) => {
         if (reply.type === 'standby') {
           this.standing = true;
           this.tell();
@@ -68,8 +82,8 @@ class WorkerProcess {
         } else {
           const current = this.current;
           if (current === undefined || current.id !== reply.id) return;
-          if (reply.type === 'heartbeat') current.hooks.onHeartbeat();
-          if (reply.type === 'result') current.resolve({ outcome: reply.outcome!, logs: reply.logs ?? [] });
+          if (reply.type === 'heartbeat') current.hooks?.onHeartbeat();
+          if (reply.type === 'result' || reply.type === 'callback-done') current.resolve(reply as WorkReply);
         }
       });
       this.child.once('exit', (code, signal) => {
@@ -189,6 +203,8 @@ export class ProcessWorkerPool {
       readonly xcomRoot?: string;
       /** The compiled DAG's tasks (its manifest's index): the pool starts workers ahead of what they can use. */
       readonly tasks?: readonly PlannedTask[];
+      /** A callback's time limit. @default CALLBACK_TIME_LIMIT_MS */
+      readonly callbackTimeLimitMs?: number;
     },
   ) {
     if (options.tasks !== undefined) this.demand = new WorkerDemand(options.tasks);
@@ -232,7 +248,7 @@ export class ProcessWorkerPool {
     }
     const id = this.nextId++;
     try {
-      return await new Promise((resolve) => {
+      const reply = await new Promise<WorkReply>((resolve) => {
         worker.current = { id, hooks, resolve };
         worker.child.send({
           type: 'run',
@@ -243,16 +259,91 @@ export class ProcessWorkerPool {
           xcomRoot: this.options.xcomRoot,
         });
       });
+      if (reply.type === 'result') return { outcome: reply.outcome, logs: reply.logs };
+      const cause = reply.type === 'crashed' ? reply.cause : 'the worker answered a try with a callback result';
+      return { outcome: { ok: false, error: 'Airstep.WorkerCrashed', cause, try: 0 }, logs: reply.logs };
     } finally {
       worker.current = undefined;
       this.release(worker);
     }
   };
 
+  private callbackWorker?: WorkerProcess;
+  private callbacks: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs a callback in a worker process of its own, one callback after another, so callbacks never wait for a
+   * try's worker (a hung try holds one until its run ends) nor take one from the tries. A callback that blocks
+   * its process past its time limit (a busy loop the in-process limit cannot interrupt) gets its process killed
+   * a few seconds later; the next callback starts a fresh one.
+   */
+  readonly callback: CallbackRunner = (message) => {
+    const next = this.callbacks.then(() => this.runCallback(message));
+    this.callbacks = next.catch(() => undefined);
+    return next;
+  };
+
+  private async runCallback(message: CallbackMessage): Promise<{ result: CallbackResult; logs: string[] }> {
+    const where = `DAG ${message.dagId} run ${message.ctx.runId}${message.callback.of === 'task' ? ` task ${message.callback.taskId}` : ''}${message.callback.of === 'deadline' ? ' deadline' : ''}`;
+    if (this.closed) {
+      return { result: { status: 'threw', message: `${where}: the run's workers stopped first` }, logs: [] };
+    }
+    const limitMs = this.options.callbackTimeLimitMs ?? CALLBACK_TIME_LIMIT_MS;
+    let worker = this.callbackWorker;
+    if (worker === undefined || !worker.alive) {
+      const started = new WorkerProcess(
+        this.options.file,
+        this.options.maxOldSpaceMb ?? DEFAULT_MAX_OLD_SPACE_MB,
+        this.options.dagId,
+      );
+      started.onExit = (code, signal) => {
+        const how = signal !== null ? `signal ${signal}` : `exit code ${code}`;
+        started.current?.resolve({
+          type: 'crashed',
+          cause: `the callback's worker process died (${how}): ${started.stderr.text.slice(-1000)}`,
+          logs: [],
+        });
+      };
+      worker = started;
+      this.callbackWorker = worker;
+    }
+    try {
+      await worker.ready;
+    } catch (error) {
+      return { result: { status: 'threw', message: `${where}: ${(error as Error).message}` }, logs: [] };
+    }
+    const id = this.nextId++;
+    let blocked = false;
+    const reply = await new Promise<WorkReply>((resolve) => {
+      const stuck = setTimeout(() => {
+        blocked = true;
+        void worker.stop();
+      }, limitMs + CALLBACK_KILL_GRACE_MS);
+      worker.current = {
+        id,
+        resolve: (answer) => {
+          clearTimeout(stuck);
+          resolve(answer);
+        },
+      };
+      worker.child.send({ type: 'callback', id, message, timeLimitMs: limitMs });
+    });
+    worker.current = undefined;
+    if (reply.type === 'callback-done') return { result: reply.result, logs: reply.logs };
+    if (blocked) {
+      const cause = `${message.callback.name} blocked its worker process past ${limitMs} ms; the process was stopped`;
+      return { result: { status: 'timed-out', message: `${where}: ${cause}` }, logs: [] };
+    }
+    const cause = reply.type === 'crashed' ? reply.cause : 'the worker answered a callback with a try result';
+    return { result: { status: 'threw', message: `${where}: ${cause}` }, logs: reply.logs };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const waiter of this.queue.splice(0)) waiter.resolve();
-    await Promise.all([...this.all].map((worker) => worker.stop()));
+    await Promise.all(
+      [...this.all, ...(this.callbackWorker !== undefined ? [this.callbackWorker] : [])].map((worker) => worker.stop()),
+    );
   }
 
   /** A ready worker for one try; undefined once the pool is closed. */
@@ -333,12 +424,8 @@ export class ProcessWorkerPool {
       const stderr = worker.stderr;
       const how = signal !== null ? `signal ${signal}` : `exit code ${code}`;
       current.resolve({
-        outcome: {
-          ok: false,
-          error: 'Airstep.WorkerCrashed',
-          cause: `the worker process died (${how})${stderr.outOfMemoryNote()}: ${stderr.text.slice(-1000)}`,
-          try: 0,
-        },
+        type: 'crashed',
+        cause: `the worker process died (${how})${stderr.outOfMemoryNote()}: ${stderr.text.slice(-1000)}`,
         logs: stderr.text === '' ? [] : stderr.text.split('\n'),
       });
     };

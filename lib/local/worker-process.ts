@@ -1,15 +1,19 @@
 /**
- * A local worker process: loads one DAG file, then runs task tries sent over IPC with the shared task runner.
+ * A local worker process: loads one DAG file, then runs task tries (and callbacks) sent over IPC with the shared
+ * task runner.
  * If a task kills this process (process.exit, an uncaught exception, running out of memory), only this try
  * fails; the engine starts a fresh worker.
  */
 import { pathToFileURL } from 'node:url';
-import type { TaskMessage, WorkerTask } from '../compiler/worker-contract.ts';
+import type { CallbackMessage, TaskMessage, WorkerTask } from '../compiler/worker-contract.ts';
+import { runCallback } from '../runtime/run-callback.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import { collectDags } from '../sdk/dag.ts';
 import { LocalXComStore } from './local-xcom-store.ts';
 
-type Request = {
+type Request = RunRequest | { type: 'callback'; id: number; message: CallbackMessage; timeLimitMs?: number };
+
+type RunRequest = {
   type: 'run';
   id: number;
   message: TaskMessage;
@@ -28,6 +32,15 @@ if (dag === undefined) {
 }
 
 process.on('message', async (request: Request) => {
+  if (request.type === 'callback') {
+    const logs: string[] = [];
+    const result = await runCallback(dag, request.message, {
+      log: (line) => logs.push(line),
+      ...(request.timeLimitMs !== undefined ? { timeLimitMs: request.timeLimitMs } : {}),
+    });
+    process.send?.({ type: 'callback-done', id: request.id, result, logs });
+    return;
+  }
   if (request.type !== 'run') return;
   const logs: string[] = [];
   const outcome = await runTaskTry(dag, request.task, request.message, {

@@ -15,6 +15,14 @@ import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import type { PoolSlots } from '../worker/pool-slots.ts';
 import { admissionLease } from './admission-lease.ts';
+import {
+  type CallbackDispatch,
+  dispatchDagCallback,
+  readManifest,
+  sendCallback,
+  timedOutTries,
+  timedOutTryCallbacks,
+} from './callback-dispatch.ts';
 import type { DeadlineScheduling } from './deadline-schedule.ts';
 import { executionName } from './execution-name.ts';
 import { mappedTaskInstances } from './mapped-task-instances.ts';
@@ -60,6 +68,11 @@ export interface RecorderDeps {
   readonly sns: SNSClient;
   /** Pool slots to give back when a run ends (what a dead worker or a timed-out try still held). */
   readonly pools?: PoolSlots;
+  /**
+   * Where callbacks of an ended run go (the control queue) and where the manifest that says which it has is read
+   * from; without it no callback is sent.
+   */
+  readonly callbacks?: CallbackDispatch;
   /** The deadline schedule group: an ended run's deadline schedule is deleted there. */
   readonly deadlines?: Pick<DeadlineScheduling, 'scheduler' | 'group'>;
   readonly now?: () => Date;
@@ -78,6 +91,8 @@ export interface Recorded {
   readonly slotsFreed?: number;
   /** A RUNNING event that arrived after the run had ended: nothing was changed. */
   readonly stale?: boolean;
+  /** Ids of the callback messages sent to the worker (the run's, and those of tries that timed out). */
+  readonly callbacksSent?: string[];
   /** The run ended after its deadline and this call recorded the miss (the schedule had not fired yet). */
   readonly deadlineMissed?: boolean;
 }
@@ -134,6 +149,11 @@ export async function recordExecution(
       }),
     );
   }
+  // After the records: callbacks run once the states they are called for are recorded.
+  const callbacksSent =
+    deps.callbacks !== undefined
+      ? await sendCallbacks(deps.callbacks, change, ctx, status.dagVersion ?? dag?.dagVersion, history)
+      : [];
   let alerted = false;
   // Sent before it is noted: a recorder that dies in between sends it again rather than never.
   if (change.status !== 'SUCCEEDED' && status.alertedAt === undefined) {
@@ -167,8 +187,35 @@ export async function recordExecution(
     alerted,
     ...(started.length > 0 ? { startedQueued: started[0]!, startedQueuedRuns: started } : {}),
     ...(deps.pools !== undefined ? { slotsFreed } : {}),
+    ...(callbacksSent.length > 0 ? { callbacksSent } : {}),
     ...(deadline?.recorded === true ? { deadlineMissed: true } : {}),
   };
+}
+
+/**
+ * The callbacks of an ended run that no worker calls by itself: the DAG's, and those of tries that timed out
+ * (`onRetry`, or `onFailure` for a task's last try). A redelivered event sends them again; the worker calls each once (its idempotence record).
+ */
+async function sendCallbacks(
+  dispatch: CallbackDispatch,
+  change: ExecutionStatusChange,
+  ctx: RunContext,
+  dagVersion: string | undefined,
+  history: readonly HistoryEvent[],
+): Promise<string[]> {
+  if (dagVersion === undefined) return [];
+  const manifest = await readManifest(dispatch, ctx.dagId, dagVersion);
+  if (manifest === undefined) return [];
+  const run = { dagVersion, executionArn: change.executionArn, ctx };
+  const messages = timedOutTryCallbacks(run, timedOutTries(history), manifest);
+  for (const message of messages) await sendCallback(dispatch, message);
+  const dagMessage = await dispatchDagCallback(
+    dispatch,
+    { ...run, callbacks: manifest.callbacks },
+    change.status,
+    change,
+  );
+  return [...messages, ...(dagMessage !== undefined ? [dagMessage] : [])].map((message) => message.id);
 }
 
 /**
@@ -216,6 +263,10 @@ async function executionHistory(sfn: SFNClient, executionArn: string): Promise<H
           : {}),
         ...(event.stateExitedEventDetails !== undefined
           ? { stateExitedEventDetails: event.stateExitedEventDetails }
+          : {}),
+        // A try that timed out: its callback is the recorder's to send (see timedOutTries).
+        ...(event.taskTimedOutEventDetails !== undefined
+          ? { taskTimedOutEventDetails: event.taskTimedOutEventDetails }
           : {}),
       });
     }

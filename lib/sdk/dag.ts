@@ -1,3 +1,4 @@
+import type { DagCallback, DagCallbackName, TaskCallback, TaskCallbackName } from './callbacks.ts';
 import { DagGraph } from './dag-graph.ts';
 import type { DeadlineAlert } from './deadline.ts';
 import type { Duration } from './duration.ts';
@@ -47,6 +48,10 @@ export interface DagOptions<S extends ParamsSpec = ParamsSpec> {
   readonly xcomOffloadBytes?: number;
   /** Markdown shown with the DAG. */
   readonly doc?: string;
+  /** Called once a run has ended `success` (after its state is recorded). */
+  readonly onSuccess?: DagCallback<ParamValues<S>>;
+  /** Called once a run has ended `failed` (a task failed, or `dagrunTimeout` ran out). */
+  readonly onFailure?: DagCallback<ParamValues<S>>;
 }
 
 /**
@@ -80,7 +85,8 @@ export class Dag<P = Record<string, unknown>> extends TaskScope<P> {
 
 /** Declares a DAG; `ctx.params` is typed from `params`. */
 export function dag<const S extends ParamsSpec = Record<never, never>>(options: DagOptions<S>): Dag<ParamValues<S>> {
-  return new Dag<ParamValues<S>>(options);
+  // The callbacks' params type is what `params` declares; the stored options are read untyped by the compiler.
+  return new Dag<ParamValues<S>>(options as unknown as DagOptions);
 }
 
 /** True for a `Dag`, also one made by another copy of the SDK module (a bundled DAG file may carry its own). */
@@ -113,4 +119,18 @@ export function collectDags(module: Record<string, unknown>): Dag[] {
 export function taskFunctionOf(dag: Dag, taskId: string): AnyTaskFunction | undefined {
   const spec = dag.declared.tasks.get(taskId)?.spec;
   return spec?.kind === 'code' || spec?.kind === 'poll_sensor' ? spec.fn : undefined;
+}
+
+/**
+ * @internal The callback a worker calls: the DAG's own (`taskId` undefined) or a task's, from its resolved
+ * options (`defaultArgs` applied). Which callbacks exist is in the compiled manifest; the module gives the code.
+ */
+export function callbackOf(
+  dag: Dag,
+  taskId: string | undefined,
+  name: TaskCallbackName | DagCallbackName,
+): TaskCallback | DagCallback | undefined {
+  if (taskId === undefined) return name === 'onRetry' ? undefined : (dag.options[name] as DagCallback | undefined);
+  const fn = (dag.declared.tasks.get(taskId)?.options as Record<string, unknown> | undefined)?.[name];
+  return typeof fn === 'function' ? (fn as TaskCallback) : undefined;
 }

@@ -1,3 +1,4 @@
+import type { DeadlineCallback } from './callbacks.ts';
 import type { Duration } from './duration.ts';
 
 /**
@@ -22,4 +23,10 @@ export interface DeadlineAlert {
   readonly interval: Duration;
   /** Publish a message naming the DAG and run to the stack's alerts topic on a miss. @default true */
   readonly alert?: boolean;
+  /**
+   * Called once when a run misses its deadline (Airflow's DeadlineAlert `callback`; optional here, as the miss is
+   * also recorded, counted and alerted), with the run and the deadline; run like a DAG callback (see README,
+   * "Callbacks"): from the run's bundle on a worker, its throw or timeout logged, no state changed.
+   */
+  readonly callback?: DeadlineCallback;
 }

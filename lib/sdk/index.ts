@@ -1,3 +1,18 @@
+export {
+  CALLBACK_TIME_LIMIT_MS,
+  type CallbackError,
+  type CallbackRun,
+  type DagCallback,
+  type DagCallbackContext,
+  type DagCallbackName,
+  type DagCallbackState,
+  type DeadlineCallback,
+  type DeadlineCallbackContext,
+  type TaskCallback,
+  type TaskCallbackContext,
+  type TaskCallbackName,
+  type TaskCallbackState,
+} from './callbacks.ts';
 export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
 export { DEADLINE_REFERENCES, type DeadlineAlert, type DeadlineReference } from './deadline.ts';
@@ -15,7 +30,7 @@ export {
 } from './errors.ts';
 export type { ParamSpec, ParamsSpec, ParamValues } from './params.ts';
 export { chain, crossDownstream, fanIn, fanOut } from './structure.ts';
-export type { Compute, DefaultArgs, FargateOptions, TaskCallback, TaskOptions } from './task-options.ts';
+export type { Compute, DefaultArgs, FargateOptions, TaskOptions } from './task-options.ts';
 export { type Dependency, DependencyNode, TaskRef } from './task-ref.ts';
 export {
   type BranchChoice,

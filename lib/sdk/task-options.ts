@@ -1,13 +1,7 @@
-import type { TaskContext } from './context.ts';
+import type { TaskCallback } from './callbacks.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './trigger-rule.ts';
 import type { WeightRule } from './weight-rule.ts';
-
-/**
- * A task callback (`onFailure`, `onSuccess`, `onRetry`). The options are validated (each must be a function) but
- * not yet called: neither the local engine nor the workers run callbacks today.
- */
-export type TaskCallback = (ctx: TaskContext, event: { readonly state: string; readonly error?: string }) => unknown;
 
 /**
  * Options every task accepts. Unset options come from the task group's and then the DAG's `defaultArgs`.
@@ -45,8 +39,14 @@ export interface TaskOptions {
    * downstream task's), `upstream` (own + every upstream task's) or `absolute` (own only). @default 'downstream'
    */
   readonly weightRule?: WeightRule;
+  /**
+   * Called once the task has failed for good: its last try failed (an error, `NonRetryableError`, a timeout, a
+   * lost heartbeat). Code tasks only (see README, "Callbacks"); not for `upstream_failed` or `skipped`.
+   */
   readonly onFailure?: TaskCallback;
+  /** Called once a try of the task has succeeded. Code tasks only. */
   readonly onSuccess?: TaskCallback;
+  /** Called when a try failed and another try follows (the task is `up_for_retry`). Code tasks only. */
   readonly onRetry?: TaskCallback;
   /**
    * @deprecated Airflow 3 removed SLAs and so does Airstep: `validate` refuses `sla`. Declare a deadline on the DAG

@@ -9,8 +9,17 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DagManifest } from '../compiler/manifest.ts';
-import { type TaskMessage, WORKER_ERROR, type WorkerTask, workerTasksOf } from '../compiler/worker-contract.ts';
+import {
+  type CallbackMessage,
+  type TaskMessage,
+  WORKER_ERROR,
+  type WorkerTask,
+  workerTasksOf,
+} from '../compiler/worker-contract.ts';
+import { taskCallbackFor } from '../runtime/callback-decision.ts';
+import { taskCallbackMessage } from '../runtime/callback-messages.ts';
 import { bundleKey, DagNotInBundleError, loadBundle, manifestKey } from '../runtime/dag-bundle.ts';
+import { runCallback } from '../runtime/run-callback.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
@@ -37,6 +46,8 @@ export interface WorkerDeps {
    * caller gets `deferred` and must do so itself.
    */
   readonly defer?: (seconds: number) => Promise<void>;
+  /** A callback's time limit (milliseconds). @default CALLBACK_TIME_LIMIT_MS */
+  readonly callbackTimeLimitMs?: number;
   /**
    * Waits in place for a try's slots instead of handing its message back: the Fargate worker, whose container is
    * the try (there is no message to hand back). Called with the milliseconds to wait before asking again; the
@@ -73,9 +84,9 @@ const ALREADY_ANSWERED = /TaskTimedOut|InvalidToken|TaskDoesNotExist/;
  * again, and its answer is the first.
  */
 export async function handleWorkerMessage(
-  body: TaskMessage | GateMessage | SignalMessage,
+  body: TaskMessage | GateMessage | SignalMessage | CallbackMessage,
   deps: WorkerDeps,
-): Promise<'answered' | 'already-answered' | 'duplicate' | 'gate' | 'deferred'> {
+): Promise<'answered' | 'already-answered' | 'duplicate' | 'gate' | 'deferred' | 'callback'> {
   const { sfn, s3, dynamo } = deps;
   const answer = async (send: () => Promise<unknown>) => {
     try {
@@ -93,6 +104,7 @@ export async function handleWorkerMessage(
     await store.handle(body);
     return 'gate';
   }
+  if (body.kind === 'callback') return handleCallbackMessage(body, deps);
   const message = body;
   const answered = answeredKey(message);
   const seen = await dynamo.send(
@@ -134,6 +146,13 @@ export async function handleWorkerMessage(
       ),
     );
     await rememberAnswered(dynamo, deps.gatesTable, answered);
+    // Failed for good, as a try that threw NonRetryableError: its onFailure.
+    const tryNumber = message.retryCount + 1;
+    const outcome = { ok: false, error: WORKER_ERROR.nonRetryable, cause: error.message } as const;
+    const call = result === 'answered' && task !== undefined ? taskCallbackFor(task, tryNumber, outcome) : undefined;
+    if (call !== undefined) {
+      await runCallback(dag, taskCallbackMessage(message, tryNumber, call), callbackOptions(deps));
+    }
     return result;
   }
   for (let round = 0; !taken; round++) {
@@ -152,11 +171,16 @@ export async function handleWorkerMessage(
     await deps.waitForSlots(slotWaitMs(round, heartbeatSeconds));
     taken = await takeAll(claims, holder, priority);
   }
+  let ended: Awaited<ReturnType<typeof runAndAnswer>>;
   try {
-    return await runAndAnswer(message, dag, task, { sfn, s3, dynamo, answered, answer, deps });
+    ended = await runAndAnswer(message, dag, task, { sfn, s3, dynamo, answered, answer, deps });
   } finally {
     await releaseAll(claims, holder);
   }
+  // After the answer (the state is recorded) and with the slots given back (a callback holds no pool slot): the
+  // try's own callback, here, in the DAG's code.
+  if (ended.callback !== undefined) await runCallback(dag, ended.callback, callbackOptions(deps));
+  return ended.result;
 }
 
 async function runAndAnswer(
@@ -171,7 +195,7 @@ async function runAndAnswer(
     answer: (send: () => Promise<unknown>) => Promise<'answered' | 'already-answered'>;
     deps: WorkerDeps;
   },
-): Promise<'answered' | 'already-answered'> {
+): Promise<{ result: 'answered' | 'already-answered'; callback?: CallbackMessage }> {
   const { sfn, s3, dynamo, answered, answer, deps } = io;
   const heartbeatSeconds = task?.heartbeatSeconds;
   const outcome = await runTaskTry(dag, task, message, {
@@ -204,7 +228,43 @@ async function runAndAnswer(
         ),
       ));
   await rememberAnswered(dynamo, deps.gatesTable, answered);
-  return result;
+  // The callback this try's end calls. A try whose token had given up (it timed out, lost its heartbeat) is not
+  // the one that ended: the recorder sends its callback.
+  const tryNumber = message.retryCount + 1;
+  const call = result === 'answered' && task !== undefined ? taskCallbackFor(task, tryNumber, outcome) : undefined;
+  return { result, ...(call !== undefined ? { callback: taskCallbackMessage(message, tryNumber, call) } : {}) };
+}
+
+/**
+ * A callback message (the recorder's, for a run that ended or a try no worker saw end): calls it from the bundle
+ * of the run's version, once. The record is written after the call ended (well or not), so a redelivery of a
+ * message whose call finished calls nothing; one whose worker died mid-call calls it again.
+ */
+async function handleCallbackMessage(message: CallbackMessage, deps: WorkerDeps): Promise<'callback' | 'duplicate'> {
+  const key = {
+    runKey: { S: `callbacks#${message.executionArn}` },
+    taskKey: { S: createHash('sha256').update(message.id).digest('hex') },
+  };
+  const seen = await deps.dynamo.send(
+    new GetItemCommand({ TableName: deps.gatesTable, Key: key, ConsistentRead: true }),
+  );
+  if (seen.Item !== undefined) return 'duplicate';
+  const { dag } = await dagVersionOf(message, deps.s3, deps.bucket);
+  const result = await runCallback(dag, message, callbackOptions(deps));
+  await deps.dynamo.send(
+    new PutItemCommand({
+      TableName: deps.gatesTable,
+      Item: { ...key, callback: { S: message.id }, status: { S: result.status }, at: { S: new Date().toISOString() } },
+    }),
+  );
+  return 'callback';
+}
+
+function callbackOptions(deps: WorkerDeps) {
+  return {
+    ...(deps.log !== undefined ? { log: deps.log } : {}),
+    ...(deps.callbackTimeLimitMs !== undefined ? { timeLimitMs: deps.callbackTimeLimitMs } : {}),
+  };
 }
 
 async function rememberAnswered(
@@ -236,7 +296,11 @@ interface DagVersion {
 const versions = new Map<string, Promise<{ tasks: ReadonlyMap<string, WorkerTask>; maxActiveTasks: number }>>();
 
 /** The bundle and the manifest dag-sync stored for the message's DAG version, each read once per container. */
-async function dagVersionOf(message: TaskMessage, s3: S3Client, bucket: string): Promise<DagVersion> {
+async function dagVersionOf(
+  message: Pick<TaskMessage, 'dagId' | 'dagVersion'>,
+  s3: S3Client,
+  bucket: string,
+): Promise<DagVersion> {
   const read = async (key: string) =>
     (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString('utf-8');
   const versionKey = `${message.dagId}@${message.dagVersion}`;

@@ -40,4 +40,17 @@ describe('Compiler: deadline', () => {
     ]);
     expect(result.ir).not.toHaveProperty('deadline');
   });
+
+  it('marks a deadline with a callback in the IR and manifest (the recorder sends only then); refuses one that is not a function', () => {
+    const called = compiled({ reference: 'queuedAt', interval: '1h', callback: () => undefined });
+    expect(called.problems).toEqual([]);
+    expect(called.ir.deadlineCallback).toBe(true);
+    expect(called.manifest?.deadlineCallback).toBe(true);
+    expect(compiled({ reference: 'queuedAt', interval: '1h' }).manifest).not.toHaveProperty('deadlineCallback');
+    // @ts-expect-error: a callback is a function
+    const wrong = compiled({ reference: 'queuedAt', interval: '1h', callback: 'notify' });
+    expect(wrong.problems.map((problem) => [problem.field, problem.message])).toEqual([
+      ['deadline.callback', 'must be a function'],
+    ]);
+  });
 });

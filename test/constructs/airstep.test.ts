@@ -546,6 +546,12 @@ describe('Construct: Airstep — IAM bounds', () => {
     expect(new Set(objectAccess('worker'))).toEqual(new Set(['artifacts:read', 'xcom:read', 'xcom:write']));
     expect(objectAccess('trigger')).toEqual([]);
     expect(objectAccess('recorder')).toEqual([]);
+    // The recorder reads compiled manifests only (which callbacks a run has), nothing else of the bucket.
+    const recorderS3 = statementsOfFunction('recorder').filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('s3:')),
+    );
+    expect(recorderS3.flatMap(actionsOf)).toEqual(['s3:GetObject']);
+    expect(JSON.stringify(recorderS3.flatMap(resourcesOf))).toContain('/artifacts/*/manifest.json');
     // Nothing deletes from the Airstep bucket (the data buckets task code may write are another matter).
     for (const name of FUNCTION_NAMES) {
       const actions = statementsOfFunction(name)
@@ -558,7 +564,8 @@ describe('Construct: Airstep — IAM bounds', () => {
     }
 
     // The worker sends a try deferred for a pool slot back onto its task queue; the asynchronously invoked
-    // trigger and recorder send only their failed events (Lambda's dead-letter queue); dag-sync sends nothing.
+    // trigger and recorder send only their failed events (Lambda's dead-letter queue), the recorder callbacks to
+    // the control queue; dag-sync sends nothing.
     const sendTo = (name: FunctionName) =>
       statementsOfFunction(name)
         .filter(
@@ -568,7 +575,9 @@ describe('Construct: Airstep — IAM bounds', () => {
         .flatMap(resourcesOf);
     expect(sendTo('worker')).toEqual([arnOf(t.id(airstep().queues.taskQueues.default!))]);
     expect(sendTo('trigger')).toEqual([arnOf(t.id(airstep().queues.failedEvents))]);
-    expect(sendTo('recorder')).toEqual([arnOf(t.id(airstep().queues.failedEvents))]);
+    expect(new Set(sendTo('recorder'))).toEqual(
+      new Set([arnOf(t.id(airstep().queues.failedEvents)), arnOf(t.id(airstep().queues.controlQueue))]),
+    );
     expect(sendTo('dagSync')).toEqual([]);
     // The trigger writes refused fires to the failed-events queue itself: SendMessage there and no other SQS action.
     const failedEventsId = t.id(airstep().queues.failedEvents);
@@ -590,7 +599,10 @@ describe('Construct: Airstep — IAM bounds', () => {
           .filter((action) => action.startsWith('states:')),
       );
     expect(states('trigger')).toEqual(new Set(['states:StartExecution']));
-    expect(states('recorder')).toEqual(new Set(['states:StartExecution', 'states:GetExecutionHistory']));
+    // DescribeExecution: a missed deadline's callback reads the run's context from its execution's input.
+    expect(states('recorder')).toEqual(
+      new Set(['states:StartExecution', 'states:GetExecutionHistory', 'states:DescribeExecution']),
+    );
     expect(states('worker')).toEqual(
       new Set(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']),
     );

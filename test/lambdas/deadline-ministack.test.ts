@@ -1,8 +1,10 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateFunctionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { triggerRun } from '../../lib/runs/trigger-run.ts';
@@ -34,6 +36,12 @@ beforeAll(async () => {
   tables = await createStackTables(dynamo(), 'deadline-ms');
   await scheduler.send(new CreateScheduleGroupCommand({ Name: GROUP }));
   const topicArn = (await new SNSClient(clientConfig).send(new CreateTopicCommand({ Name: 'ms-alerts' }))).TopicArn!;
+  // The recorder reads a started run's manifest for a deadline callback (none stored here: none is sent).
+  await new S3Client({ ...clientConfig, forcePathStyle: true }).send(
+    new CreateBucketCommand({ Bucket: 'ms-deadline' }),
+  );
+  const controlQueue = (await new SQSClient(clientConfig).send(new CreateQueueCommand({ QueueName: 'ms-control' })))
+    .QueueUrl!;
   const lambda = new LambdaClient(clientConfig);
   await lambda.send(
     new CreateFunctionCommand({
@@ -53,6 +61,8 @@ beforeAll(async () => {
           [STACK_ENV.pools]: '{}',
           [STACK_ENV.alertsTopicArn]: topicArn,
           [STACK_ENV.deadlineScheduleGroup]: GROUP,
+          [STACK_ENV.bucket]: 'ms-deadline',
+          [STACK_ENV.controlQueueUrl]: controlQueue,
         },
       },
     }),

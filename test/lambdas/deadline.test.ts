@@ -1,4 +1,5 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateScheduleGroupCommand,
   GetScheduleCommand,
@@ -37,6 +38,7 @@ import { asRole } from '../iam/stack-role.ts';
  */
 const region = 'us-east-1';
 const GROUP = 'test-deadlines';
+const BUCKET = 'airstep-deadline-test';
 const RECORDER_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:test-recorder';
 const DEADLINE_ROLE = 'arn:aws:iam::000000000000:role/test-deadline-schedules';
 const PASS = { StartAt: 'done', States: { done: { Type: 'Pass', Result: { tasks: {} }, End: true } } };
@@ -167,6 +169,9 @@ beforeAll(async () => {
     }),
   );
   const failedEvents = (await sqs.send(new CreateQueueCommand({ QueueName: 'deadline-failed-events' }))).QueueUrl!;
+  // The recorder reads a run's manifest for its callbacks (these DAG versions have none stored: none are sent).
+  await new S3Client({ ...clientConfig, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+  const controlQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'deadline-control' }))).QueueUrl!;
   Object.assign(process.env, {
     [STACK_ENV.dagsTable]: tables.dags,
     [STACK_ENV.runsTable]: tables.runs,
@@ -177,6 +182,8 @@ beforeAll(async () => {
     [STACK_ENV.alertsTopicArn]: topicArn,
     [STACK_ENV.failedEventsQueueUrl]: failedEvents,
     [STACK_ENV.deadlineScheduleGroup]: GROUP,
+    [STACK_ENV.bucket]: BUCKET,
+    [STACK_ENV.controlQueueUrl]: controlQueue,
     [STACK_ENV.deadlineRoleArn]: DEADLINE_ROLE,
     [STACK_ENV.recorderFunctionArn]: RECORDER_ARN,
   });

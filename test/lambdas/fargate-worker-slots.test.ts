@@ -21,6 +21,7 @@ import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { PoolSlots } from '../../lib/worker/pool-slots.ts';
 import { dagSlotsItem } from '../../lib/worker/slot-claims.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import fargateCallbacks from '../fixtures/lambdas/fargate_callbacks.ts';
 import fargateCapped from '../fixtures/lambdas/fargate_capped.ts';
 import fargatePooled from '../fixtures/lambdas/fargate_pooled.ts';
 import fargateRunAs from '../fixtures/lambdas/fargate_run_as.ts';
@@ -229,5 +230,22 @@ describe('Fargate worker on moto: slots', () => {
     // moto drops SendTaskFailure's cause (MOTO_GAPS.Cause): the reason is checked on MiniStack and locally.
     expect(tasks.check).toMatchObject({ state: 'skipped', output: null, skip: { Error: 'SkipError' } });
     expect(tasks.after).toEqual({ state: 'skipped', output: null });
+  }, 150_000);
+
+  it("calls a Fargate try's own callbacks in its container after answering: onRetry after the failed first try, onSuccess after the second", async () => {
+    const { described, results, log } = await runOnMoto(
+      'test/fixtures/lambdas/fargate_callbacks.ts',
+      fargateCallbacks,
+      ['c'],
+    );
+
+    expect(described.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    expect(results).toEqual(['answered', 'answered']);
+    // Each container writes its try, then its callback; the two containers' lines may interleave.
+    expect([...log].sort()).toEqual(
+      ['onRetry 1 up_for_retry RangeError: warehouse busy', 'onSuccess 2 success', 'try 1', 'try 2'].sort(),
+    );
+    expect(log.indexOf('try 1')).toBeLessThan(log.indexOf('onRetry 1 up_for_retry RangeError: warehouse busy'));
+    expect(log.indexOf('try 2')).toBeLessThan(log.indexOf('onSuccess 2 success'));
   }, 150_000);
 });

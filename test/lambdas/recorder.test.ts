@@ -1,4 +1,5 @@
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -145,7 +146,14 @@ beforeAll(async () => {
       Attributes: { RawMessageDelivery: 'true' },
     }),
   );
+  // Where the recorder reads a run's manifest and sends its callbacks (these DAG versions store none: no callbacks).
+  await new S3Client({ ...clientConfig, forcePathStyle: true }).send(
+    new CreateBucketCommand({ Bucket: 'recorder-artifacts' }),
+  );
+  const control = (await sqs.send(new CreateQueueCommand({ QueueName: 'recorder-control' }))).QueueUrl!;
   Object.assign(process.env, {
+    [STACK_ENV.bucket]: 'recorder-artifacts',
+    [STACK_ENV.controlQueueUrl]: control,
     [STACK_ENV.dagsTable]: tables.dags,
     [STACK_ENV.runsTable]: tables.runs,
     [STACK_ENV.taskInstancesTable]: tables.taskInstances,

@@ -7,7 +7,7 @@ import { type DeadlineClock, watchDeadline } from '../../lib/local/deadline-watc
 import { LocalStore } from '../../lib/local/local-store.ts';
 import { runAndRecord } from '../../lib/local/record-run.ts';
 import type { Dag } from '../../lib/sdk/dag.ts';
-import { fast, past, slow } from '../fixtures/local/deadlines.ts';
+import { calledBack, fast, past, slow } from '../fixtures/local/deadlines.ts';
 import { manualContext } from '../helpers/run-context.ts';
 
 /** A clock a test moves by hand: timers fire when `advance` passes them, in order. */
@@ -134,6 +134,20 @@ describe('Local engine: deadlines', () => {
     // The task returned the time it saw the miss recorded: the miss came first, then the run ended.
     const [task] = recorded.tasks;
     expect(task).toMatchObject({ taskId: 'wait_for_miss', state: 'success', output: miss!.at });
+  });
+
+  it("calls the deadline's callback (in the callback worker process) while the run is still going", async () => {
+    const { recorded, saved, misses } = await runOf(calledBack, 600);
+    expect(misses).toHaveLength(1);
+    expect(saved).toMatchObject({ state: 'success', deadline: misses[0]!.deadline });
+    // The task ended only once the callback had written what it was called with: the callback came first.
+    const [task] = recorded.tasks;
+    expect(task).toMatchObject({ taskId: 'wait_for_callback', state: 'success' });
+    expect(JSON.parse(String(task!.output))).toEqual({
+      runId: recorded.run.runId,
+      state: 'deadline_missed',
+      deadline: misses[0]!.deadline,
+    });
   });
 
   it('misses at once a deadline already past when the run starts (one minute after a logical date in 2026-11)', async () => {
