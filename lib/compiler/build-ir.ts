@@ -19,6 +19,7 @@ import {
 } from './ir.ts';
 import { nonJsonPart } from './json-values.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
+import { inapplicableOptions, optionApplies } from './option-applicability.ts';
 import {
   DAG_ID,
   dagOptionsSchema,
@@ -188,9 +189,9 @@ function buildTask(
   };
 
   const kindFields = buildKindFields(spec, task.id, upstream, consumed, at, checkTemplates);
-  if (options.pool !== undefined && !isWorker) {
-    at({ field: 'pool', message: `pools hold worker slots; a ${spec.kind} step runs without a worker` });
-  }
+  for (const problem of inapplicableOptions(spec, task.ownOptions ?? [], options)) at(problem);
+  // Options from defaultArgs apply to the tasks they fit (option-applicability.ts) and are left off the others.
+  const applies = (option: keyof TaskOptions) => optionApplies(option, spec);
   // Only code an Airstep worker runs can take a role; the DAG's defaultArgs may name one for its code tasks.
   const runsCode = spec.kind === 'code' || spec.kind === 'poll_sensor';
   if (options.runAs !== undefined && !runsCode && options.runAs !== dagRunAs) {
@@ -211,12 +212,16 @@ function buildTask(
     inputs: sortedRecord(task.inputs),
     groups: task.groups,
     triggerRule: options.triggerRule ?? 'all_success',
-    retry: retryOf(options, at),
-    ...(executionTimeout !== undefined ? { executionTimeoutSeconds: executionTimeout } : {}),
+    retry: applies('retries') ? retryOf(options, at) : retryOf({}, at),
+    ...(executionTimeout !== undefined && applies('executionTimeout')
+      ? { executionTimeoutSeconds: executionTimeout }
+      : {}),
     ...(isWorker ? { heartbeatSeconds: heartbeat ?? DEFAULTS.workerHeartbeatSeconds } : {}),
-    ...(options.pool !== undefined ? { pool: { name: options.pool, slots: options.poolSlots ?? 1 } } : {}),
-    queue: options.queue ?? 'default',
-    priorityWeight: options.priorityWeight ?? 1,
+    ...(options.pool !== undefined && applies('pool')
+      ? { pool: { name: options.pool, slots: options.poolSlots ?? 1 } }
+      : {}),
+    queue: applies('queue') ? (options.queue ?? 'default') : 'default',
+    priorityWeight: applies('priorityWeight') ? (options.priorityWeight ?? 1) : 1,
     callbacks,
     ...(sla !== undefined ? { slaSeconds: sla } : {}),
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
