@@ -108,10 +108,17 @@ export async function runStackLocal(
     say(`triggered ${MAIN_DAG}: ${triggered.runId}`);
     const ended = await stack.runEnded(MAIN_DAG, triggered.runId, mainTasks);
     const triggerToEnd = (Date.now() - triggeredAt) / 1000;
+    // The run's own outputs, under its `ds`: the scheduled run dag-sync started at registration (the latest
+    // ended interval, catchup off) writes under its own.
+    const ds = `/ds=${triggered.runId.slice('manual__'.length, 'manual__'.length + 10)}/`;
     const outputs: string[] = [];
     for (const target of [EXAMPLE_BUCKETS.processed, EXAMPLE_BUCKETS.analytics]) {
       const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: target }));
-      outputs.push(...(listed.Contents ?? []).map((object) => `s3://${target}/${object.Key}`));
+      outputs.push(
+        ...(listed.Contents ?? [])
+          .filter((object) => object.Key!.includes(ds))
+          .map((object) => `s3://${target}/${object.Key}`),
+      );
     }
     const summary: StackLocalSummary = {
       emulator: 'MiniStack 1.5.33 (the synthesized template, cdk deploy; every handler an emulator Lambda)',

@@ -9,6 +9,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { DagSyncDeps } from '../../lib/dag-sync/dag-sync.ts';
 import { syncDagBatch } from '../../lib/dag-sync/dag-sync-batch.ts';
 import { lambdaEvaluator } from '../../lib/dag-sync/evaluator-client.ts';
+import { lambdaTrigger } from '../../lib/dag-sync/trigger-client.ts';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 
 const logger = new Logger();
@@ -41,6 +42,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     'evaluatorFunction',
   ]);
   const ecs = new ECSClient({});
+  const lambda = new LambdaClient({});
   return {
     s3: new S3Client({}),
     sfn: new SFNClient({}),
@@ -59,7 +61,8 @@ async function makeDependencies(): Promise<DagSyncDeps> {
       assignPublicIp: env.assignPublicIp,
     },
     schedules: { group: env.scheduleGroup, roleArn: env.schedulerRoleArn, triggerArn: env.triggerFunctionArn },
-    evaluate: lambdaEvaluator(new LambdaClient({}), env.evaluatorFunction),
+    evaluate: lambdaEvaluator(lambda, env.evaluatorFunction),
+    trigger: lambdaTrigger(lambda, env.triggerFunctionArn),
     assumableRoleArns: JSON.parse(env.assumableRoleArns) as string[],
     stateMachineLogs: {
       logGroupArn: env.stateMachineLogGroupArn,
@@ -83,7 +86,13 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     event.Records.map((record) => ({ id: record.messageId, body: record.body })),
     deps,
     {
-      onResult: (result) => logger.info('synced', { ...result }),
+      onResult: (result) => {
+        logger.info('synced', { ...result });
+        // More runs owed than one sync hands over: the next sync of the file goes on (README, catchup).
+        for (const capped of ('catchup' in result ? (result.catchup ?? []) : []).filter((dag) => dag.capped)) {
+          logger.warn('catchup capped', { file: result.file, ...capped });
+        }
+      },
       onError: (messageId, change, error) =>
         logger.error('sync failed', { messageId, file: change?.key, error: error as Error }),
     },

@@ -262,6 +262,8 @@ export class Airstep extends Construct {
     tables.importErrors.grantReadWriteData(fns.dagSync);
     // DAG code runs in the evaluator, never in dag-sync: dag-sync only invokes it and checks its answer.
     allow(fns.dagSync, ['lambda:InvokeFunction'], [this.functions.evaluator.functionArn]);
+    // A deployment's owed scheduled runs (catchup) go to the trigger as its schedules' fires do.
+    allow(fns.dagSync, ['lambda:InvokeFunction'], [fns.trigger.functionArn]);
     allow(
       fns.dagSync,
       [

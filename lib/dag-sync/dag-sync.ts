@@ -10,6 +10,8 @@ import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } f
 import { withLease } from '../dynamo/item-lease.ts';
 import { bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
 import { formatProblem } from '../sdk/errors.ts';
+import { type CatchupOutcome, catchUp } from './catch-up.ts';
+import { pausedCatchup } from './catchup-runs.ts';
 import { checkCompiledDags } from './check-compiled-dag.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import type { DagFileChange } from './dag-file-change.ts';
@@ -19,6 +21,7 @@ import { disableSchedules, setSchedules } from './dag-schedules.ts';
 import type { DagEvaluator } from './evaluator-client.ts';
 import { deployStateMachine } from './state-machine-deploy.ts';
 import { stripTypes } from './strip-types.ts';
+import type { RunTrigger } from './trigger-client.ts';
 
 export interface DagSyncDeps {
   readonly s3: S3Client;
@@ -40,6 +43,13 @@ export interface DagSyncDeps {
   readonly containers?: ContainerTaskSettings;
   /** The IAM roles the stack's workers may assume (`runAs`); a DAG naming another is refused. @default [] */
   readonly assumableRoleArns?: readonly string[];
+  /**
+   * Where the scheduled runs a deployment owes go (catchup, see catch-up.ts): the trigger Lambda
+   * (trigger-client.ts). Without it no catchup run is started.
+   */
+  readonly trigger?: RunTrigger;
+  /** Intervals one sync hands the trigger per DAG. @default CATCHUP_LIMIT_PER_SYNC (500) */
+  readonly catchupLimit?: number;
   readonly now?: () => Date;
 }
 
@@ -49,6 +59,8 @@ export type SyncResult =
       readonly outcome: 'deployed' | 'unchanged';
       readonly dags: string[];
       readonly errors: string[];
+      /** The DAGs whose owed scheduled runs this sync handed to the trigger (catchup). */
+      readonly catchup?: CatchupOutcome[];
     }
   | { readonly file: string; readonly outcome: 'import-error'; readonly errors: string[] }
   | { readonly file: string; readonly outcome: 'disabled'; readonly dags: string[] }
@@ -59,7 +71,8 @@ export type SyncResult =
  * Makes one DAG file live: checks its imports, has it evaluated and compiled by the evaluator (a Lambda whose role
  * may only write its logs), checks what that claims, stores the
  * bundle under `artifacts/<dag>/<version>/`, creates or updates the state machine (a new published version behind
- * the `live` alias, so running executions finish on theirs), sets its schedules and records the DAG. A file that
+ * the `live` alias, so running executions finish on theirs), sets its schedules, records the DAG and hands the
+ * trigger the scheduled runs the deployment owes (catchup, see catch-up.ts). A file that
  * fails is recorded as an import error and leaves every other DAG — and its own last good version — untouched.
  * The same content again (a redelivered event) changes nothing. One sync at a time holds the file (a lease on
  * its item), so two Lambdas never deploy it at once.
@@ -121,6 +134,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
 
   const deployed: string[] = [];
   const errors: string[] = [];
+  const caughtUp: CatchupOutcome[] = [];
   let changed = false;
   for (const compiled of evaluation.dags) {
     if (compiled.problems.length > 0 || compiled.asl === undefined) {
@@ -154,7 +168,12 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       continue;
     }
     deployed.push(compiled.dagId);
-    if (current?.dagVersion === version && !current.disabled) continue;
+    if (current?.dagVersion === version && !current.disabled) {
+      // The same content again: a sync that stopped midway (or at its limit) still owes runs.
+      const outcome = await catchUpDag(current, current, deps);
+      if (outcome !== undefined) caughtUp.push(outcome);
+      continue;
+    }
     changed = true;
     await deps.s3.send(
       new PutObjectCommand({ Bucket: change.bucket, Key: bundleKey(compiled.dagId, version), Body: javascript }),
@@ -200,8 +219,11 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       ...(Object.keys(taskIds).length > 0 ? { taskIds } : {}),
       disabled: false,
       updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+      ...(current?.catchup !== undefined ? { catchup: current.catchup } : {}),
     };
-    await writeDagRecord(deps.dynamo, deps.tables.dags, record);
+    // Records the DAG (the trigger reads it), then hands over the runs it owes.
+    const outcome = await catchUpDag(record, current, deps);
+    if (outcome !== undefined) caughtUp.push(outcome);
   }
   // A DAG the file no longer defines at all goes, as if its own file was deleted (one that fails to compile
   // stays live on its last good version, with the import error recorded).
@@ -222,7 +244,27 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
     outcome: changed || gone.dags.length > 0 ? 'deployed' : 'unchanged',
     dags: deployed,
     errors,
+    ...(caughtUp.length > 0 ? { catchup: caughtUp } : {}),
   };
+}
+
+/** `catchUp` with dag-sync's dependencies; without a trigger the record is written and nothing is started. */
+async function catchUpDag(
+  record: DagRecord,
+  previous: DagRecord | undefined,
+  deps: DagSyncDeps,
+): Promise<CatchupOutcome | undefined> {
+  if (deps.trigger === undefined) {
+    if (record !== previous) await writeDagRecord(deps.dynamo, deps.tables.dags, record);
+    return undefined;
+  }
+  return catchUp(record, previous, {
+    dynamo: deps.dynamo,
+    table: deps.tables.dags,
+    trigger: deps.trigger,
+    now: deps.now?.() ?? new Date(),
+    ...(deps.catchupLimit !== undefined ? { limit: deps.catchupLimit } : {}),
+  });
 }
 
 /** The file's text at the event's version; undefined when that version (or the file) no longer exists. */
@@ -277,10 +319,15 @@ async function disableDagsOf(
   for (const record of await listLatestDagRecords(deps.dynamo, deps.tables.dags)) {
     if (record.file !== file || record.disabled || keep.includes(record.dagId)) continue;
     await disableSchedules(record.dagId, deps);
+    const now = deps.now?.() ?? new Date();
+    // Its schedules stop: what ended by now counts as handed over, so an upload that brings it back owes only
+    // what was missed meanwhile.
+    const catchup = pausedCatchup(record.schedule, record.catchup, now);
     await writeDagRecord(deps.dynamo, deps.tables.dags, {
       ...record,
       disabled: true,
-      updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+      updatedAt: now.toISOString(),
+      ...(catchup !== undefined ? { catchup } : {}),
     });
     disabled.push(record.dagId);
   }

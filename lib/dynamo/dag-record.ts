@@ -25,7 +25,31 @@ export interface DagRecord {
   readonly taskIds?: Readonly<Record<string, string>>;
   /** A deleted DAG file disables its DAG: no schedules fire, triggers are refused. */
   readonly disabled: boolean;
+  /** How far dag-sync's catchup got (lib/dag-sync/catchup-runs.ts); absent before its first sync that looked. */
+  readonly catchup?: CatchupMark;
   readonly updatedAt: string;
+}
+
+/**
+ * How far catchup got for a DAG, kept on its DAG record: which intervals dag-sync owes the trigger (those that
+ * ended by `until`, from `from` on) and the newest one it handed over. Intervals that end after `until` are the
+ * EventBridge schedules' to fire. A redelivered event or a redeploy reads it and starts nothing twice.
+ */
+export interface CatchupMark {
+  /** The schedule the mark counts intervals of; another expression or zone starts a new mark. */
+  readonly expression: string | null;
+  readonly timezone: string;
+  /** The start date the owed intervals count from (the DAG's `startDate` when they were owed). */
+  readonly from?: string;
+  /** Logical date of the newest interval handed to the trigger (or, without catchup, found owed). */
+  readonly through?: string;
+  /**
+   * While the intervals before `from` (a `startDate` moved back) are handed over in several syncs: the newest
+   * of them handed over so far.
+   */
+  readonly earlierThrough?: string;
+  /** ISO instant: intervals that ended by then are owed by catchup; later ones by the schedules. */
+  readonly until: string;
 }
 
 export const LATEST = 'LATEST';

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPORT_LIMIT_ENV } from '../../lib/runtime/import-limit.ts';
@@ -51,6 +51,8 @@ async function expectNoProcessLeft(): Promise<void> {
 
 let out: string;
 beforeAll(async () => {
+  // out/ is git-ignored and absent in a fresh clone until some test makes it.
+  await mkdir('out', { recursive: true });
   out = await mkdtemp(join('out', 'import-limit-'));
 });
 afterAll(async () => {

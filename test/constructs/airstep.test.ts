@@ -345,7 +345,11 @@ describe('Construct: Airstep — Lambdas', () => {
     const invoke = statementsOfFunction('dagSync').filter((statement) =>
       actionsOf(statement).includes('lambda:InvokeFunction'),
     );
-    expect(invoke).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(t.id(evaluator)) }]);
+    // Besides the evaluator, the trigger: a deployment's catchup fires.
+    expect(invoke).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(t.id(evaluator)) },
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(t.id(fn('trigger'))) },
+    ]);
     expect(fnResource('dagSync').Properties.Environment.Variables[STACK_ENV.evaluatorFunction]).toEqual({
       Ref: t.id(evaluator),
     });

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
@@ -29,12 +32,14 @@ import { fileLease } from '../../lib/dag-sync/dag-file-events.ts';
 import { type DagSyncDeps, syncDagFile } from '../../lib/dag-sync/dag-sync.ts';
 import { syncDagBatch } from '../../lib/dag-sync/dag-sync-batch.ts';
 import { lambdaEvaluator } from '../../lib/dag-sync/evaluator-client.ts';
+import { lambdaTrigger, type ScheduledFire } from '../../lib/dag-sync/trigger-client.ts';
 import { readDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { releaseLease, takeLease } from '../../lib/dynamo/item-lease.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployEvaluatorLambda } from '../helpers/evaluator-lambda.ts';
+import { deployRecordingTrigger } from '../helpers/trigger-lambda.ts';
 import { asRole } from '../iam/stack-role.ts';
 
 /**
@@ -42,12 +47,16 @@ import { asRole } from '../iam/stack-role.ts';
  * DynamoDB): files are uploaded, S3's own notifications are read from the queue and handed to the handler as the
  * Lambda event source would. DAG files are evaluated by the evaluator Lambda, its bundle deployed on MiniStack
  * (moto runs no Lambda code): the handler's Lambda client goes there (`AWS_ENDPOINT_URL_LAMBDA`), the rest to moto.
+ * The fires a deployment owes the trigger (catchup) go to a MiniStack function that records them (moto cannot
+ * start an execution on the `live` alias; dag-sync-catchup.test.ts runs the real trigger on MiniStack).
  */
 const BUCKET = 'airstep-sync-test';
 const region = 'us-east-1';
 let moto: RunningEmulator;
 let ministack: RunningEmulator;
 let evaluator: Awaited<ReturnType<typeof deployEvaluatorLambda>>;
+let trigger: Awaited<ReturnType<typeof deployRecordingTrigger>>;
+let scratch: string;
 let s3: S3Client;
 let sqs: SQSClient;
 let sfn: SFNClient;
@@ -130,6 +139,8 @@ beforeAll(async () => {
     }),
   );
   tables = await createStackTables(dynamo(), 'sync');
+  scratch = await mkdtemp(join(tmpdir(), 'airstep-dag-sync-'));
+  trigger = await deployRecordingTrigger(ministack, join(scratch, 'fires.jsonl'));
   await scheduler.send(new CreateScheduleGroupCommand({ Name: 'airstep-dags' }));
   Object.assign(process.env, {
     [STACK_ENV.dagsTable]: tables.dags,
@@ -140,7 +151,7 @@ beforeAll(async () => {
     [STACK_ENV.controlQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/control',
     [STACK_ENV.scheduleGroup]: 'airstep-dags',
     [STACK_ENV.schedulerRoleArn]: 'arn:aws:iam::123456789012:role/airstep-scheduler',
-    [STACK_ENV.triggerFunctionArn]: 'arn:aws:lambda:us-east-1:123456789012:function:airstep-trigger',
+    [STACK_ENV.triggerFunctionArn]: trigger.functionArn,
     [STACK_ENV.ecsClusterArn]: 'arn:aws:ecs:us-east-1:123456789012:cluster/airstep',
     [STACK_ENV.workerTaskDefinition]: 'airstep-worker',
     [STACK_ENV.containerTaskRoleArn]: 'arn:aws:iam::123456789012:role/airstep-container-task',
@@ -159,6 +170,7 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_LAMBDA;
   await Promise.all([moto?.stop(), ministack?.stop()]);
+  if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
 });
 
 describe('dag-sync Lambda', () => {
@@ -573,6 +585,35 @@ export { a, b };
     // The medallion DAG, from another file, is untouched.
     expect((await readDagRecord(dynamo(), tables.dags, 's3_medallion_ingestion'))?.disabled).toBe(false);
   });
+  it('sends the trigger the latest ended interval of a DAG without catchup on its first deployment, and nothing when the event comes again', async () => {
+    await upload(
+      'dags/no_catchup.ts',
+      `import { dag } from 'airstep';
+const d = dag({ id: 'sync_latest_only', schedule: '@hourly', startDate: '2026-11-01' });
+d.task('t', async () => 1);
+export default d;
+`,
+    );
+    const firesOf = async () =>
+      (await trigger.received()).filter((fire) => (fire as ScheduledFire).dagId === 'sync_latest_only');
+    const { event } = await pendingEvent(1);
+    const before = Date.now();
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    const after = Date.now();
+    // The hour that ended last before the sync: the schedule's fire at its end, as EventBridge Scheduler sends it.
+    const hour = 3_600_000;
+    const lastFire = (at: number) => new Date(Math.floor(at / hour) * hour).toISOString().replace('.000Z', '+00:00');
+    const fires = await firesOf();
+    expect(fires).toHaveLength(1);
+    expect([lastFire(before), lastFire(after)]).toContain((fires[0] as ScheduledFire).scheduledTime);
+    expect(fires[0]).toMatchObject({ kind: 'scheduled', dagId: 'sync_latest_only' });
+    const record = await readDagRecord(dynamo(), tables.dags, 'sync_latest_only');
+    expect(record!.catchup).toMatchObject({ expression: '@hourly', from: '2026-11-01' });
+
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await firesOf()).toEqual(fires);
+    expect(await readDagRecord(dynamo(), tables.dags, 'sync_latest_only')).toEqual(record);
+  });
 });
 
 /** The handler's dependencies, for calling the sync of one change directly. */
@@ -596,5 +637,6 @@ function syncDeps(): DagSyncDeps {
       triggerArn: 'arn:aws:lambda:us-east-1:123456789012:function:airstep-trigger',
     },
     evaluate: lambdaEvaluator(evaluator.lambda, evaluator.functionName),
+    trigger: lambdaTrigger(trigger.lambda, trigger.functionArn),
   };
 }

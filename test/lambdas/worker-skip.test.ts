@@ -1,17 +1,8 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
-import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
-import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import skipping from '../fixtures/local/skipping.ts';
 import { driveWorker } from '../helpers/drive-worker.ts';
-import { manualContext } from '../helpers/run-context.ts';
-import { storeDagVersion } from '../helpers/stored-dag-version.ts';
-import { asRole } from '../iam/stack-role.ts';
+import { startRunOnEmulator, workerOnEmulator } from '../helpers/worker-on-emulator.ts';
 
 /**
  * The worker Lambda's handler on MiniStack (Parallel and Map states, and it keeps SendTaskFailure's cause): task
@@ -30,42 +21,11 @@ afterAll(async () => {
 
 describe('worker Lambda: SkipError', () => {
   it('answers SkipError with the reason; the try is not retried, the task and the item are skipped, downstream tasks follow their trigger rules', async () => {
-    const region = 'us-east-1';
-    const clientConfig = { endpoint: emulator.endpoint, region, credentials: emulatorCredentials };
-    const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
-    const sqs = new SQSClient(clientConfig);
-    const sfn = new SFNClient(clientConfig);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const tables = await createStackTables(dynamoFor(emulator.endpoint), 'skip');
-    const taskQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'skip-tasks' }))).QueueUrl!;
-    const controlQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'skip-control' }))).QueueUrl!;
-    process.env[STACK_ENV.bucket] = BUCKET;
-    process.env[STACK_ENV.taskInstancesTable] = tables.taskInstances;
-    process.env[STACK_ENV.poolSlotsTable] = tables.poolSlots;
-    process.env[STACK_ENV.pools] = JSON.stringify({});
-    const handler = asRole('worker', (await import('../../lambdas/worker/index.ts')).handler);
-
-    const version = 'v1';
-    await storeDagVersion(s3, BUCKET, 'test/fixtures/local/skipping.ts', skipping, version);
-    const definition = fillPlaceholders(compileDag(skipping).asl!, {
-      dagVersion: version,
-      controlQueueUrl: controlQueue,
-      taskQueueUrls: { default: taskQueue },
+    const stack = await workerOnEmulator(emulator, { bucket: BUCKET, prefix: 'skip' });
+    const { sqs, sfn, handler, taskQueue, controlQueue } = stack;
+    const { executionArn } = await startRunOnEmulator(stack, 'test/fixtures/local/skipping.ts', skipping, {
+      machineName: 'airstep-skipping',
     });
-    const machine = await sfn.send(
-      new CreateStateMachineCommand({
-        name: 'airstep-skipping',
-        definition,
-        roleArn: 'arn:aws:iam::000000000000:role/sm',
-      }),
-    );
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: machine.stateMachineArn!,
-        name: 'run',
-        input: JSON.stringify({ ctx: manualContext(skipping), tasks: {}, gates: {} }),
-      }),
-    );
 
     const { described, delivered, failures } = await driveWorker({
       sqs,

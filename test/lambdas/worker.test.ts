@@ -1,20 +1,13 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, type Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { isXComRef } from '../../lib/runtime/xcom.ts';
-import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
-import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { dynamoFor } from '../../localstack/stack-tables.ts';
 import workerDag from '../fixtures/lambdas/worker_dag.ts';
 import { driveWorker } from '../helpers/drive-worker.ts';
-import { manualContext } from '../helpers/run-context.ts';
-import { storeDagVersion } from '../helpers/stored-dag-version.ts';
-import { asRole } from '../iam/stack-role.ts';
+import { startRunOnEmulator, workerOnEmulator } from '../helpers/worker-on-emulator.ts';
 
 /**
  * The worker Lambda's handler on MiniStack's Step Functions (which runs the Parallel states and gates moto
@@ -34,46 +27,11 @@ afterAll(async () => {
 
 describe('worker Lambda', () => {
   it('runs every task of a bundled DAG (a branch into a task group too), opens gates, offloads large results, and answers a redelivery once', async () => {
-    const region = 'us-east-1';
-    const s3 = new S3Client({
-      endpoint: emulator.endpoint,
-      region,
-      forcePathStyle: true,
-      credentials: emulatorCredentials,
+    const stack = await workerOnEmulator(emulator, { bucket: BUCKET, prefix: 'worker' });
+    const { s3, sqs, sfn, handler, taskQueue, controlQueue, tables } = stack;
+    const { executionArn } = await startRunOnEmulator(stack, 'test/fixtures/lambdas/worker_dag.ts', workerDag, {
+      machineName: 'airstep-worker_dag',
     });
-    const sqs = new SQSClient({ endpoint: emulator.endpoint, region, credentials: emulatorCredentials });
-    const sfn = new SFNClient({ endpoint: emulator.endpoint, region, credentials: emulatorCredentials });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    const tables = await createStackTables(dynamoFor(emulator.endpoint), 'worker');
-    const taskQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'worker-tasks' }))).QueueUrl!;
-    const controlQueue = (await sqs.send(new CreateQueueCommand({ QueueName: 'worker-control' }))).QueueUrl!;
-    process.env[STACK_ENV.bucket] = BUCKET;
-    process.env[STACK_ENV.taskInstancesTable] = tables.taskInstances;
-    process.env[STACK_ENV.poolSlotsTable] = tables.poolSlots;
-    process.env[STACK_ENV.pools] = JSON.stringify({});
-    const handler = asRole('worker', (await import('../../lambdas/worker/index.ts')).handler);
-
-    const version = 'v1';
-    await storeDagVersion(s3, BUCKET, 'test/fixtures/lambdas/worker_dag.ts', workerDag, version);
-    const definition = fillPlaceholders(compileDag(workerDag).asl!, {
-      dagVersion: version,
-      controlQueueUrl: controlQueue,
-      taskQueueUrls: { default: taskQueue },
-    });
-    const machine = await sfn.send(
-      new CreateStateMachineCommand({
-        name: 'airstep-worker_dag',
-        definition,
-        roleArn: 'arn:aws:iam::000000000000:role/sm',
-      }),
-    );
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: machine.stateMachineArn!,
-        name: 'run',
-        input: JSON.stringify({ ctx: manualContext(workerDag), tasks: {}, gates: {} }),
-      }),
-    );
 
     const event = (messages: Message[]): SQSEvent =>
       ({ Records: messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })) }) as unknown as SQSEvent;

@@ -124,8 +124,9 @@ function timeouts(): DifferentialCase[] {
   const timeout = dag({ id: 'diff_timeout' });
   timeout.task('slow', { executionTimeout: '1 second' }, noop).then(timeout.task('after', noop));
 
+  // 4 s, not 1: the retry's prompt answer must arrive within it, through the emulator's queue on a loaded machine.
   const retried = dag({ id: 'diff_timeout_retried' });
-  const slow = retried.task('slow', { executionTimeout: '1 second', retries: 1, retryDelay: 1 }, noop);
+  const slow = retried.task('slow', { executionTimeout: '4 seconds', retries: 1, retryDelay: 1 }, noop);
   retried.task('after', { inputs: { slow } }, noop);
 
   // Heartbeats of 2 s, not 1: a message may wait in the queue a while on a loaded machine, and on AWS as here the
@@ -168,8 +169,8 @@ function timeouts(): DifferentialCase[] {
     {
       name: 'executionTimeout, then a retry that succeeds',
       dag: retried,
-      speed: 5,
-      behaviours: { slow: { kind: 'byTry', tries: [tooLate, succeed('second try')] } },
+      speed: 2,
+      behaviours: { slow: { kind: 'byTry', tries: [sleepThen(12, succeed('too late')), succeed('second try')] } },
       // moto 5.2.5: the retry reuses the timed-out attempt's token and times out at once (no HeartbeatSeconds,
       // since executionTimeout 1 s is shorter than the 2-minute heartbeat).
       motoGaps: ['retry-reuses-token'],

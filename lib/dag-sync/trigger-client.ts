@@ -1,0 +1,59 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { AirstepError } from '../errors/airstep-error.ts';
+
+/** A schedule's fire as the trigger reads it: what EventBridge Scheduler sends, with the time filled in. */
+export interface ScheduledFire {
+  readonly kind: 'scheduled';
+  readonly dagId: string;
+  /** ISO instant the fire stands for: the end of the interval whose run it starts. */
+  readonly scheduledTime: string;
+}
+
+/** The trigger's answer, as far as dag-sync reads it: `started`, `queued`, `duplicate`, `refused`, `skipped`. */
+export interface TriggerAnswer {
+  readonly outcome: string;
+  readonly runId?: string;
+}
+
+/** Hands one fire to the trigger and answers what it did with it. */
+export type RunTrigger = (fire: ScheduledFire) => Promise<TriggerAnswer>;
+
+export function scheduledFire(dagId: string, scheduledTime: string): ScheduledFire {
+  return { kind: 'scheduled', dagId, scheduledTime };
+}
+
+/**
+ * The trigger Lambda, invoked synchronously, one fire after another: a run is started or queued before the next
+ * fire is sent, so the oldest intervals take the `maxActiveRuns` places and the rest queue in order (fires sent
+ * asynchronously would be admitted in whatever order Lambda ran them). A function error or a failed Invoke is
+ * thrown: the sync fails, SQS delivers its event again, and the fires go again (the trigger refuses duplicates).
+ */
+export function lambdaTrigger(lambda: LambdaClient, functionName: string): RunTrigger {
+  return async (fire) => {
+    const answer = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: JSON.stringify(fire),
+      }),
+    );
+    const text = answer.Payload === undefined ? '' : Buffer.from(answer.Payload).toString('utf8');
+    if (answer.FunctionError !== undefined) {
+      throw new TriggerFailedError(fire, text.slice(0, 1000));
+    }
+    return JSON.parse(text) as TriggerAnswer;
+  };
+}
+
+/** The trigger Lambda answered a catchup fire with a function error: the sync fails and SQS delivers it again. */
+export class TriggerFailedError extends AirstepError {
+  override readonly name = 'TriggerFailedError';
+  readonly dagId: string;
+  readonly scheduledTime: string;
+
+  constructor(fire: ScheduledFire, answer: string) {
+    super(`the trigger failed on ${fire.dagId} at ${fire.scheduledTime}: ${answer}`, { code: 'TRIGGER_FAILED' });
+    this.dagId = fire.dagId;
+    this.scheduledTime = fire.scheduledTime;
+  }
+}
