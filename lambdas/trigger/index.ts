@@ -1,14 +1,45 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { answerTrigger } from '../../lib/runs/trigger-invocation.ts';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 
 const logger = new Logger();
-const env = readStackEnv(['dagsTable', 'runsTable', 'queuedRunsTable', 'failedEventsQueueUrl']);
+const env = readStackEnv([
+  'dagsTable',
+  'runsTable',
+  'queuedRunsTable',
+  'failedEventsQueueUrl',
+  'deadlineScheduleGroup',
+  'deadlineRoleArn',
+  'recorderFunctionArn',
+]);
 // Made once per Lambda container: one connection pool for every invocation it serves.
-const clients = { dynamo: new DynamoDBClient({}), sfn: new SFNClient({}), sqs: new SQSClient({}) };
+const lambda = new LambdaClient({});
+const clients = {
+  dynamo: new DynamoDBClient({}),
+  sfn: new SFNClient({}),
+  sqs: new SQSClient({}),
+  deadlines: {
+    scheduler: new SchedulerClient({}),
+    group: env.deadlineScheduleGroup,
+    roleArn: env.deadlineRoleArn,
+    targetArn: env.recorderFunctionArn,
+    // A deadline already past: the recorder gets the event the schedule would have sent, asynchronously.
+    fireNow: async (event: unknown) => {
+      await lambda.send(
+        new InvokeCommand({
+          FunctionName: env.recorderFunctionArn,
+          InvocationType: 'Event',
+          Payload: JSON.stringify(event),
+        }),
+      );
+    },
+  },
+};
 
 /**
  * Target of DAG schedules and of `airstep trigger`: starts (or queues, or refuses) one run. A fire it refuses or

@@ -15,7 +15,7 @@ import { colours, EXIT, printJson } from './output.ts';
 import { formatDuration } from './render-grid.ts';
 import { renderTable } from './render-table.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
-import { paintState } from './run-output.ts';
+import { deadlineMissLine, paintState } from './run-output.ts';
 
 interface BackfillOptions {
   from?: string;
@@ -173,6 +173,7 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
         timezone: compiled.ir.schedule.timezone,
         interval: intervals[index]!,
         runType: 'backfill',
+        schedule: compiled.ir.schedule,
         params: params.params,
         conf: conf.value,
       });
@@ -190,7 +191,11 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
       });
       run.state = recorded.run.state;
       run.durationMs = Math.round(performance.now() - started);
-      say(`  ${paintState(c, run.state)} ${run.runId} ${c.dim(formatDuration(run.durationMs))}`);
+      const missed = recorded.run.deadline !== undefined && recorded.run.deadlineMissedAt !== undefined;
+      say(
+        `  ${paintState(c, run.state)} ${run.runId} ${c.dim(formatDuration(run.durationMs))}` +
+          (missed ? `  ${c.red(deadlineMissLine(recorded.run.deadline!))}` : ''),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(compiled.ir.maxActiveRuns, runs.length)) }, worker));

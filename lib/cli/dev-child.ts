@@ -172,6 +172,7 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
     timezone: compiled.ir.schedule.timezone,
     interval: request.interval,
     runType: 'scheduled',
+    schedule: compiled.ir.schedule,
     params: params.params,
     conf: {},
   });

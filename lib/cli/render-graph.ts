@@ -23,7 +23,15 @@ export function renderText(ir: DagIR): string {
           : task.role !== 'task'
             ? task.role
             : 'code';
-    const rule = task.triggerRule !== 'all_success' ? ` [${task.triggerRule}]` : '';
+    // A teardown's rule is Airflow's all_done_setup_success (compiled as all_done decided on its setups).
+    const rule =
+      task.teardown !== undefined
+        ? ` [teardown${task.teardown.setups.length > 0 ? ` of ${task.teardown.setups.join(', ')}` : ''}]`
+        : task.setup === true
+          ? ' [setup]'
+          : task.triggerRule !== 'all_success'
+            ? ` [${task.triggerRule}]`
+            : '';
     const extra = task.upstream.length > 1 ? ` ↑ after ${task.upstream.join(', ')}` : '';
     const doc = firstLine(task.doc);
     return `${task.id} (${kind})${rule}${extra}${doc !== undefined ? `  — ${doc}` : ''}`;

@@ -46,7 +46,14 @@ export function runGrid(c: Colours, tasks: readonly TaskRecord[]): string {
 }
 
 export function runOutcomeLine(c: Colours, run: RunRecord, execution: ExecutionResult): string {
-  return run.state === 'success'
-    ? c.green(`run ${run.state}`)
-    : c.red(`run ${run.state}${execution.error ? ` (${execution.error})` : ''}`);
+  const outcome =
+    run.state === 'success'
+      ? c.green(`run ${run.state}`)
+      : c.red(`run ${run.state}${execution.error ? ` (${execution.error})` : ''}`);
+  return run.deadlineMissedAt !== undefined ? `${outcome}  ${c.red(deadlineMissLine(run.deadline ?? '?'))}` : outcome;
+}
+
+/** How a missed deadline reads, live and in the outcome line. */
+export function deadlineMissLine(deadline: string): string {
+  return `deadline missed: not ended by ${deadline}`;
 }

@@ -16,7 +16,7 @@ import type { ParamSpec } from '../sdk/params.ts';
 import { LiveProgress } from './live-progress.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
-import { runGrid, runOutcomeLine } from './run-output.ts';
+import { deadlineMissLine, runGrid, runOutcomeLine } from './run-output.ts';
 
 interface RunOptions {
   dag?: string;
@@ -120,6 +120,9 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     signal: abort.signal,
     ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
     ...(live !== undefined ? { onTaskChange: live.onTaskChange } : {}),
+    ...(options.json !== true
+      ? { onDeadlineMiss: ({ deadline }) => console.log(c.red(deadlineMissLine(deadline.toISOString()))) }
+      : {}),
   });
   live?.stop();
   process.off('SIGINT', onSignal);

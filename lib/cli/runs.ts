@@ -47,7 +47,10 @@ async function listRuns(dagId: string | undefined, options: CloudStackOptions & 
   return EXIT.ok;
 }
 
-/** `<dag>  <run id>  <state>  <started>`, the same for local and deployed runs (`-`: not started yet). */
+/**
+ * `<dag>  <run id>  <state>  <started>`, the same for local and deployed runs (`-`: not started yet), and
+ * `deadline missed (<deadline>)` for a run that had not ended by its DAG's deadline.
+ */
 function runLine(c: Colours, run: RunSummary): string {
   const state =
     run.state === 'success'
@@ -55,5 +58,6 @@ function runLine(c: Colours, run: RunSummary): string {
       : run.state === 'running' || run.state === 'queued'
         ? c.yellow(run.state)
         : c.red(run.state);
-  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}`;
+  const missed = run.deadlineMissedAt !== undefined ? `  ${c.red(`deadline missed (${run.deadline ?? '?'})`)}` : '';
+  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}`;
 }

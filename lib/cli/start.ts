@@ -106,6 +106,7 @@ async function start(options: StartOptions): Promise<number> {
       limits,
       signal: abort.signal,
       onTaskChange: live.onTaskChange,
+      ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
     });
     live.stop();
     process.stdout.write(`\n${runGrid(c, tasks)}`);

@@ -1,6 +1,7 @@
-import type { ScheduleSpec } from '../schedule/index.ts';
+import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import type { NodeKey } from '../sdk/dag-graph.ts';
+import { DEADLINE_REFERENCES } from '../sdk/deadline.ts';
 import { tryParseDuration } from '../sdk/duration.ts';
 import type { Problem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
@@ -18,6 +19,7 @@ import {
   type TaskKindIR,
 } from './ir.ts';
 import { nonJsonPart } from './json-values.ts';
+import { mappingIr } from './mapping-ir.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
 import { inapplicableOptions, optionApplies } from './option-applicability.ts';
 import {
@@ -30,6 +32,7 @@ import {
 } from './option-schemas.ts';
 import { paramProblems } from './param-checks.ts';
 import { checkSchedule } from './schedule-check.ts';
+import { groupLastTasks, setupTeardownProblems } from './setup-teardown.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
 import { DEFAULT_XCOM_OFFLOAD_BYTES } from './xcom-default.ts';
 
@@ -104,17 +107,20 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const tasks = ids.map((id) => {
     const task = declared.tasks.get(id)!;
     const upstream = [...upstreamOf.get(id)!].sort();
-    return buildTask(task, upstream, keys.get(id)!, params, consumed, options.defaultArgs?.runAs, (problem) => {
+    const dagDefaults = { runAs: options.defaultArgs?.runAs, weightRule: options.defaultArgs?.weightRule };
+    return buildTask(task, upstream, keys.get(id)!, params, consumed, dagDefaults, (problem) => {
       if (!inheritsBadDefault(task, problem.field)) at({ taskId: id, ...problem });
     });
   });
   const finalTasks = tasks.map((task) => ({ ...task, xcomConsumed: consumed.has(task.id) }));
+  for (const problem of setupTeardownProblems(finalTasks)) at(problem);
 
   const groups: GroupIR[] = [...declared.groups.values()]
     .map((group) => ({ id: group.id, ...pick(group, ['parent', 'doc']) }))
     .sort((a, b) => compare(a.id, b.id));
 
   const dagrunTimeout = seconds(options.dagrunTimeout);
+  const deadline = deadlineOf(options.deadline);
   const ir: DagIR = {
     irVersion: IR_VERSION,
     dagId: typeof options.id === 'string' && DAG_ID.test(options.id) ? options.id : String(options.id),
@@ -124,6 +130,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     maxActiveRuns: options.maxActiveRuns ?? DEFAULTS.maxActiveRuns,
     maxActiveTasks: options.maxActiveTasks ?? DEFAULTS.maxActiveTasks,
     ...(dagrunTimeout !== undefined ? { dagrunTimeoutSeconds: dagrunTimeout } : {}),
+    ...(deadline !== undefined ? { deadline } : {}),
     xcomOffloadBytes: options.xcomOffloadBytes ?? DEFAULTS.xcomOffloadBytes,
     params,
     groups,
@@ -140,7 +147,7 @@ function buildTask(
   key: string,
   params: Record<string, ParamSpec>,
   consumed: Set<string>,
-  dagRunAs: string | undefined,
+  dagDefaults: { readonly runAs: string | undefined; readonly weightRule: string | undefined },
   at: (problem: { field?: string; message: string }) => void,
 ): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
@@ -192,9 +199,18 @@ function buildTask(
   for (const problem of inapplicableOptions(spec, task.ownOptions ?? [], options)) at(problem);
   // Options from defaultArgs apply to the tasks they fit (option-applicability.ts) and are left off the others.
   const applies = (option: keyof TaskOptions) => optionApplies(option, spec);
+  // Only a worker's try ever waits for a slot, so only its own effective weight is ever read (the DAG's
+  // defaultArgs may set the rule for every task).
+  const waitsForSlots = spec.kind === 'code' || spec.kind === 'poll_sensor';
+  if (options.weightRule !== undefined && !waitsForSlots && options.weightRule !== dagDefaults.weightRule) {
+    at({
+      field: 'weightRule',
+      message: `${/^[aeiou]/.test(spec.kind) ? 'an' : 'a'} ${spec.kind} step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)`,
+    });
+  }
   // Only code an Airstep worker runs can take a role; the DAG's defaultArgs may name one for its code tasks.
   const runsCode = spec.kind === 'code' || spec.kind === 'poll_sensor';
-  if (options.runAs !== undefined && !runsCode && options.runAs !== dagRunAs) {
+  if (options.runAs !== undefined && !runsCode && options.runAs !== dagDefaults.runAs) {
     at({
       field: 'runAs',
       message: `a ${spec.kind} step runs no task code on a worker (it runs as ${spec.kind === 'container' ? 'the container task role' : "the state machine's role"}); runAs is for code tasks and poll sensors`,
@@ -202,7 +218,6 @@ function buildTask(
   }
   const executionTimeout = seconds(options.executionTimeout);
   const heartbeat = seconds(options.heartbeat);
-  const sla = seconds(options.sla);
   const callbacks = (['onFailure', 'onRetry', 'onSuccess'] as const).filter((name) => options[name] !== undefined);
   return {
     id: task.id,
@@ -221,11 +236,19 @@ function buildTask(
       ? { pool: { name: options.pool, slots: options.poolSlots ?? 1 } }
       : {}),
     queue: applies('queue') ? (options.queue ?? 'default') : 'default',
-    priorityWeight: applies('priorityWeight') ? (options.priorityWeight ?? 1) : 1,
+    // Every task's weight counts towards its upstream tasks' effective weights, worker or not.
+    priorityWeight: options.priorityWeight ?? 1,
+    // Only when not Airflow's default, so the IR of a DAG that never sets it stays as it was.
+    ...(options.weightRule !== undefined && options.weightRule !== 'downstream'
+      ? { weightRule: options.weightRule }
+      : {}),
     callbacks,
-    ...(sla !== undefined ? { slaSeconds: sla } : {}),
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
     ...(runsCode && options.runAs !== undefined ? { runAs: options.runAs } : {}),
+    ...(task.setup === true ? { setup: true as const } : {}),
+    ...(task.teardown !== undefined
+      ? { teardown: { setups: task.teardown.setups, failsRun: task.teardown.onFailureFailDagrun } }
+      : {}),
   };
 }
 
@@ -258,30 +281,7 @@ function buildKindFields(
           : {}),
       };
       if (spec.mapping === undefined) return fields;
-      const { over, partial, maxMapConcurrency } = spec.mapping;
-      if ('task' in over) {
-        consumed.add(over.task);
-        if (!upstream.includes(over.task)) at({ field: 'over', message: `'${over.task}' is not a task of this DAG` });
-      } else if (!Array.isArray(over.items)) {
-        at({
-          field: 'over',
-          message: `must be a list or a task whose result is a list, got ${over.items === null ? 'null' : typeof over.items}`,
-        });
-      } else {
-        json(over.items, 'over');
-      }
-      if (partial !== undefined) json(partial, 'partial');
-      if (maxMapConcurrency !== undefined && (!Number.isInteger(maxMapConcurrency) || maxMapConcurrency < 0)) {
-        at({ field: 'maxMapConcurrency', message: `must be a whole number >= 0, got ${maxMapConcurrency}` });
-      }
-      return {
-        ...fields,
-        mapping: {
-          over: 'task' in over ? { task: over.task } : { items: Array.isArray(over.items) ? over.items : [] },
-          ...(partial !== undefined ? { partial } : {}),
-          maxConcurrency: maxMapConcurrency ?? 0,
-        },
-      };
+      return { ...fields, mapping: mappingIr(spec.mapping, upstream, consumed, at, json) };
     }
     case 'lambda_invoke':
       if (typeof spec.functionName !== 'string' || spec.functionName === '') {
@@ -319,6 +319,8 @@ function buildKindFields(
     }
     case 'empty':
       return { kind: 'empty' };
+    case 'latest_only':
+      return { kind: 'latest_only' };
     case 's3_sensor': {
       if ((spec.key === undefined) === (spec.prefix === undefined)) {
         at({ field: 'key', message: 'set exactly one of key and prefix' });
@@ -380,6 +382,14 @@ function retryOf(options: TaskOptions, at: (problem: { field?: string; message: 
 }
 
 /** A duration in whole seconds (rounded up), or undefined when unset or invalid (the schema reports it). */
+/** The DAG's deadline as compiled; undefined when unset (or malformed: the schema reported it). */
+function deadlineOf(value: Dag['options']['deadline']): DeadlineSpec | undefined {
+  if (value === undefined || !DEADLINE_REFERENCES.includes(value.reference)) return undefined;
+  const intervalSeconds = seconds(value.interval);
+  if (intervalSeconds === undefined) return undefined;
+  return { reference: value.reference, intervalSeconds, alert: value.alert !== false };
+}
+
 function seconds(value: unknown, onError?: (message: string) => void): number | undefined {
   if (value === undefined) return undefined;
   const parsed = tryParseDuration(value);
@@ -434,10 +444,9 @@ function resolveEdges(
     const side = (node: NodeKey, end: 'first' | 'last') => {
       if (node.kind === 'task') return [node.id];
       const inside = new Set(members(node.id));
-      const linked = new Set<string>();
-      for (const [from, to] of pairs.values()) {
-        if (inside.has(from) && inside.has(to)) linked.add(end === 'first' ? to : from);
-      }
+      const internal = [...pairs.values()].filter(([from, to]) => inside.has(from) && inside.has(to));
+      if (end === 'last') return groupLastTasks(inside, internal, (id) => tasks.get(id)!);
+      const linked = new Set(internal.map(([, to]) => to));
       return [...inside].filter((id) => !linked.has(id));
     };
     const froms = side(edge.from, 'last');

@@ -1,5 +1,6 @@
 import { CycleError } from '../sdk/errors.ts';
 import type { DagIR } from './ir.ts';
+import { mappedOverTasks } from './mapping-ir.ts';
 
 export interface GraphProblem {
   readonly taskId?: string;
@@ -20,22 +21,23 @@ export function checkGraph(ir: DagIR): GraphProblem[] {
   }
   const byId = new Map(ir.tasks.map((task) => [task.id, task]));
   for (const task of ir.tasks) {
-    if (task.kind !== 'code' || task.mapping === undefined || !('task' in task.mapping.over)) continue;
-    const over = task.mapping.over.task;
-    const source = byId.get(over);
-    if (source?.kind === 'code' && source.role === 'branch' && task.upstream.includes(over)) {
-      problems.push({
-        taskId: task.id,
-        field: 'over',
-        message: `cannot map over branch '${over}' (its result is the ids to follow)`,
-      });
-    }
-    if (source !== undefined && (source.kind === 'empty' || source.kind === 'wait')) {
-      problems.push({
-        taskId: task.id,
-        field: 'over',
-        message: `'${source.id}' is ${source.kind === 'empty' ? 'an empty' : 'a wait'} task; its result is null, not a list`,
-      });
+    if (task.kind !== 'code') continue;
+    for (const over of mappedOverTasks(task.mapping)) {
+      const source = byId.get(over);
+      if (source?.kind === 'code' && source.role === 'branch' && task.upstream.includes(over)) {
+        problems.push({
+          taskId: task.id,
+          field: 'over',
+          message: `cannot map over branch '${over}' (its result is the ids to follow)`,
+        });
+      }
+      if (source !== undefined && (source.kind === 'empty' || source.kind === 'wait')) {
+        problems.push({
+          taskId: task.id,
+          field: 'over',
+          message: `'${source.id}' is ${source.kind === 'empty' ? 'an empty' : 'a wait'} task; its result is null, not a list`,
+        });
+      }
     }
   }
   return problems;

@@ -1,5 +1,6 @@
 import type { TriggerRule } from '../sdk/trigger-rule.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { mappedOverTasks } from './mapping-ir.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
 import type { FinalState } from './trigger-rule-decision.ts';
 
@@ -23,7 +24,7 @@ export const EARLY_TRIGGER_RULES: Partial<Record<TriggerRule, readonly FinalStat
  * upstream edge of these tasks, so each waits at a gate in a branch of its own beside its upstream tasks' branches.
  * Left to wait for all upstream tasks (exact, later than Airflow): a `one_*` task with one upstream (nothing to gain),
  * one reading an upstream's XCom (an upstream that has not ended has none; Airflow's TaskFlow argument would fail
- * the task), one below a branch or short-circuit task (whose choice may skip it after it started), and one below
+ * the task), one below a branch, short-circuit or latest-only task (whose choice may skip it after it started), and one below
  * a short-circuit that skips everything downstream.
  */
 export function earlyStartingTasks(ir: DagIR): Map<string, readonly FinalState[]> {
@@ -36,7 +37,7 @@ export function earlyStartingTasks(ir: DagIR): Map<string, readonly FinalState[]
     if (task.upstream.length < (openWhen.length === 0 ? 1 : 2)) continue;
     const choosing = task.upstream.some((id) => {
       const up = byId.get(id)!;
-      return up.kind === 'code' && up.role !== 'task';
+      return (up.kind === 'code' && up.role !== 'task') || up.kind === 'latest_only';
     });
     if (choosing || readsUpstreamXcom(task)) continue;
     early.set(task.id, openWhen);
@@ -46,7 +47,7 @@ export function earlyStartingTasks(ir: DagIR): Map<string, readonly FinalState[]
 
 function readsUpstreamXcom(task: TaskIR): boolean {
   if (Object.keys(task.inputs).length > 0) return true;
-  if (task.kind === 'code' && task.mapping !== undefined && 'task' in task.mapping.over) return true;
+  if (task.kind === 'code' && mappedOverTasks(task.mapping).length > 0) return true;
   for (const found of templateStrings(task, '')) {
     const parsed = parseTemplate(found.value);
     if ('error' in parsed) continue;

@@ -1,8 +1,10 @@
 import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, TaskState } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { isLatestOnly, notLatestRule } from './latest-only.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
+import { decideTeardown, runStateLeaves, teardownFormulas } from './setup-teardown.ts';
 import { stateNames } from './state-names.ts';
 import { canSkipItself, emitRunStates } from './task-states.ts';
 import { CONTEXT_PATHS, splitXcomReference, type TemplateRef } from './templates.ts';
@@ -134,7 +136,7 @@ class AslEmitter {
   emit(): StateMachineDefinition {
     const root = new Map<string, AslState>();
     this.states = root;
-    const leaves = this.ir.tasks.filter((task) => this.downstream.get(task.id)!.length === 0);
+    const leaves = runStateLeaves(this.ir.tasks, this.downstream);
     const start = this.emitBlock(this.plan.root, RUN_RESULT);
     const failedLeaf: ChoiceRule[] = leaves.map((task) => ({
       Or: [
@@ -272,7 +274,12 @@ class AslEmitter {
     const { next } = emission;
     if (next.kind === 'uniform') return next.target;
     const states = typeof state === 'string' ? [state] : state;
-    return this.target(next.next, decideTriggerRule(next.next.task.triggerRule, states));
+    const { task } = next.next;
+    if (task.teardown !== undefined) {
+      // This task is the teardown's only upstream task: a setup decides it, any other task lets it run.
+      return this.target(next.next, decideTeardown(task.teardown.setups.length > 0 ? states : []));
+    }
+    return this.target(next.next, decideTriggerRule(task.triggerRule, states));
   }
 
   /** The state a task enters once its trigger rule is decided. */
@@ -360,6 +367,7 @@ class AslEmitter {
       previous?.kind === 'task' &&
       previous.id === single.id &&
       (single.kind !== 'code' || single.role === 'task') &&
+      !isLatestOnly(single) &&
       !this.signaled.has(single.id) &&
       !this.gated.has(task.id) &&
       !this.shortCircuited.has(task.id)
@@ -429,6 +437,7 @@ class AslEmitter {
           Next: this.target(emission, up.ignoreDownstreamTriggerRules ? 'skipped_sc' : 'skipped'),
         });
       }
+      if (isLatestOnly(up)) rules.push({ ...notLatestRule(record), Next: this.target(emission, 'skipped') });
       if (up.kind === 'code' && up.role === 'branch') {
         // Not chosen, and not downstream of a chosen task either (Airflow keeps such joins).
         const rescuers = this.downstream.get(id)!.filter((other) => other !== task.id && this.reaches(other, task.id));
@@ -444,7 +453,10 @@ class AslEmitter {
         });
       }
     }
-    const formulas = triggerRuleFormulas(task.triggerRule, task.upstream);
+    const formulas =
+      task.teardown !== undefined
+        ? teardownFormulas(task.teardown.setups)
+        : triggerRuleFormulas(task.triggerRule, task.upstream);
     const fallback = this.target(emission, formulas.at(-1)!.decision);
     for (let i = 0; i < formulas.length - 1; i++) {
       const formula = formulas[i]!;
@@ -496,7 +508,7 @@ class AslEmitter {
   }
 
   private canFail(task: TaskIR): boolean {
-    return task.kind !== 'empty' && task.kind !== 'wait';
+    return task.kind !== 'empty' && task.kind !== 'wait' && !isLatestOnly(task);
   }
 
   private end(target: string): Pick<TaskState, 'Next' | 'End'> {
@@ -562,7 +574,7 @@ class AslEmitter {
 /** The first state a task runs: sensors start by initialising their poke count, literal maps their items. */
 function runEntryName(task: TaskIR, name: string): string {
   if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}${STATE_SUFFIX.start}`;
-  if (task.kind === 'code' && task.mapping !== undefined && 'items' in task.mapping.over)
+  if (task.kind === 'code' && task.mapping !== undefined && !('task' in task.mapping.over))
     return `${name}${STATE_SUFFIX.items}`;
   return name;
 }

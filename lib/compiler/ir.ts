@@ -1,4 +1,4 @@
-import type { ScheduleSpec } from '../schedule/index.ts';
+import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import type { FargateOptions } from '../sdk/task-options.ts';
 import type { NativeAction } from '../sdk/task-spec.ts';
@@ -21,6 +21,8 @@ export interface DagIR {
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
+  /** When a run must have ended by (Airflow 3.1's deadline alert). */
+  readonly deadline?: DeadlineSpec;
   readonly xcomOffloadBytes: number;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly groups: readonly GroupIR[];
@@ -70,14 +72,22 @@ export interface TaskCommonIR {
   readonly pool?: { readonly name: string; readonly slots: number };
   readonly queue: string;
   readonly priorityWeight: number;
+  /** How the effective weight is computed (`priority-weights.ts`); unset: `downstream`. */
+  readonly weightRule?: 'upstream' | 'absolute';
   /** Which callbacks the task has; the runtime calls them from the DAG bundle. */
   readonly callbacks: readonly ('onFailure' | 'onSuccess' | 'onRetry')[];
-  readonly slaSeconds?: number;
   readonly doc?: string;
   /** The IAM role the task's code runs under (code tasks and poll sensors); unset: the worker's own role. */
   readonly runAs?: string;
   /** Whether some downstream task reads this task's result, so the result must travel in the payload. */
   readonly xcomConsumed: boolean;
+  /** A setup task (Airflow's `as_setup`): teardowns naming it run when it succeeded. */
+  readonly setup?: true;
+  /**
+   * A teardown task (Airflow's `as_teardown`): its trigger rule is `all_done` decided on `setups`
+   * (Airflow's `all_done_setup_success`), and the run's state ignores it unless `failsRun`.
+   */
+  readonly teardown?: { readonly setups: readonly string[]; readonly failsRun: boolean };
 }
 
 /** The per-kind part of a task. */
@@ -88,6 +98,7 @@ export type TaskKindIR =
   | NativeKindIR
   | WaitKindIR
   | EmptyKindIR
+  | LatestOnlyKindIR
   | S3SensorKindIR
   | PollSensorKindIR;
 
@@ -131,6 +142,11 @@ export interface EmptyKindIR {
   readonly kind: 'empty';
 }
 
+/** Airflow's LatestOnlyOperator: Pass and Choice states comparing now with the run's `latestWindow`. */
+export interface LatestOnlyKindIR {
+  readonly kind: 'latest_only';
+}
+
 export interface S3SensorKindIR {
   readonly kind: 's3_sensor';
   readonly sensor: S3SensorIR;
@@ -143,8 +159,14 @@ export interface PollSensorKindIR {
   readonly sensor: SensorIR;
 }
 
+/** One list mapped over: an upstream task's result, or a literal list. */
+export type MappedListIR = { readonly task: string } | { readonly items: readonly unknown[] };
+
 export interface MappingIR {
-  readonly over: { readonly task: string } | { readonly items: readonly unknown[] };
+  /** One list, or named lists whose cross product is mapped over (first name outermost, as Airflow orders it). */
+  readonly over:
+    | MappedListIR
+    | { readonly product: ReadonlyArray<{ readonly name: string; readonly over: MappedListIR }> };
   readonly partial?: Readonly<Record<string, unknown>>;
   /** 0 means no limit. */
   readonly maxConcurrency: number;

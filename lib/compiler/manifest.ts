@@ -1,7 +1,9 @@
-import type { EventBridgeSchedule } from '../schedule/index.ts';
+import type { DeadlineSpec, EventBridgeSchedule } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { mappedOverTasks } from './mapping-ir.ts';
+import { effectivePriorityWeights } from './priority-weights.ts';
 import type { TransitionStats } from './transition-stats.ts';
 
 /**
@@ -23,12 +25,14 @@ export interface DagManifest {
   /** The DAG's `doc` (Markdown), for whatever shows the DAG. */
   readonly doc?: string;
   /** Task groups with their parent group and `doc`. */
-  readonly taskGroups: ReadonlyArray<{ readonly id: string; readonly parent?: string; readonly doc?: string }>;
+  readonly taskGroups?: ReadonlyArray<{ readonly id: string; readonly parent?: string; readonly doc?: string }>;
   readonly tags: readonly string[];
   readonly schedule: DagIR['schedule'] & { readonly eventbridge: readonly EventBridgeSchedule[] };
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
+  /** When a run must have ended by; the local engine watches it (the cloud reads it from the DAG record). */
+  readonly deadline?: DeadlineSpec;
   readonly xcomOffloadBytes: number;
   /** JSON Schema of the conf a trigger may pass. */
   readonly paramsSchema: Record<string, unknown>;
@@ -67,6 +71,11 @@ export interface DagManifest {
     readonly triggerRule: string;
     readonly queue: string;
     readonly pool?: { readonly name: string; readonly slots: number };
+    /**
+     * The effective priority weight its `weightRule` gives (by default, Airflow's `downstream`: the task's own plus
+     * its downstream tasks'). Tries waiting for a pool or maxActiveTasks slot are served by it, locally and in the
+     * cloud.
+     */
     readonly priorityWeight: number;
     /** HeartbeatSeconds of its worker state: the worker heartbeats three times as often. */
     readonly heartbeatSeconds?: number;
@@ -78,7 +87,6 @@ export interface DagManifest {
     readonly feedsFargate: boolean;
     readonly retries: number;
     readonly callbacks: readonly string[];
-    readonly slaSeconds?: number;
     readonly mapped: boolean;
     readonly groups: readonly string[];
     /** The IAM role the worker assumes for the task's code; unset: the worker's own role. */
@@ -107,18 +115,12 @@ export function buildManifest(input: {
   const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
   const downstream = new Map<string, string[]>(ir.tasks.map((task) => [task.id, []]));
   for (const task of ir.tasks) for (const up of task.upstream) downstream.get(up)!.push(task.id);
-  const mappedOver = new Set(
-    ir.tasks.flatMap((task) =>
-      task.kind === 'code' && task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : [],
-    ),
-  );
+  const weights = effectivePriorityWeights(ir.tasks);
+  const mappedOver = new Set(ir.tasks.flatMap((task) => (task.kind === 'code' ? mappedOverTasks(task.mapping) : [])));
   const readByFargate = new Set(
     ir.tasks.flatMap((task) =>
       task.kind === 'code' && task.compute === 'fargate'
-        ? [
-            ...Object.values(task.inputs),
-            ...(task.mapping !== undefined && 'task' in task.mapping.over ? [task.mapping.over.task] : []),
-          ]
+        ? [...Object.values(task.inputs), ...mappedOverTasks(task.mapping)]
         : [],
     ),
   );
@@ -162,12 +164,13 @@ export function buildManifest(input: {
     ...(ir.description !== undefined ? { description: ir.description } : {}),
     ...(ir.owner !== undefined ? { owner: ir.owner } : {}),
     ...(ir.doc !== undefined ? { doc: ir.doc } : {}),
-    taskGroups: ir.groups,
+    ...(ir.groups.length > 0 ? { taskGroups: ir.groups } : {}),
     tags: ir.tags,
     schedule: { ...ir.schedule, eventbridge: input.eventbridge },
     maxActiveRuns: ir.maxActiveRuns,
     maxActiveTasks: ir.maxActiveTasks,
     ...(ir.dagrunTimeoutSeconds !== undefined ? { dagrunTimeoutSeconds: ir.dagrunTimeoutSeconds } : {}),
+    ...(ir.deadline !== undefined ? { deadline: ir.deadline } : {}),
     xcomOffloadBytes: ir.xcomOffloadBytes,
     paramsSchema: paramsJsonSchema(ir.params),
     placeholders: input.placeholders,
@@ -209,14 +212,13 @@ export function buildManifest(input: {
       triggerRule: task.triggerRule,
       queue: task.queue,
       ...(task.pool !== undefined ? { pool: task.pool } : {}),
-      priorityWeight: task.priorityWeight,
+      priorityWeight: weights.get(task.id)!,
       ...(task.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
       ...(task.kind === 'code' && task.role === 'branch' ? { branchTargets: sorted(downstream.get(task.id)!) } : {}),
       feedsMap: mappedOver.has(task.id),
       feedsFargate: readByFargate.has(task.id),
       retries: task.retry.retries,
       callbacks: task.callbacks,
-      ...(task.slaSeconds !== undefined ? { slaSeconds: task.slaSeconds } : {}),
       mapped: task.kind === 'code' && task.mapping !== undefined,
       groups: task.groups,
       ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),

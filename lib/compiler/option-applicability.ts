@@ -20,7 +20,8 @@ type Shape =
   | 'native'
   | 's3_sensor'
   | 'wait'
-  | 'empty';
+  | 'empty'
+  | 'latest_only';
 
 export function shapeOf(spec: TaskSpec): Shape {
   if (spec.kind === 'code') return spec.compute === 'fargate' ? 'fargate_code' : 'lambda_code';
@@ -41,6 +42,7 @@ const describe: Record<Shape, string> = {
   s3_sensor: 'an s3Sensor',
   wait: 'a wait step',
   empty: 'an empty task',
+  latest_only: 'a latestOnly task',
 };
 
 interface Rule {
@@ -59,6 +61,11 @@ const noWorker = (what: string) => (shape: Shape) =>
   shape === 'container'
     ? `your own image runs without an Airstep worker, so nothing ${what}`
     : `it runs without an Airstep worker, so nothing ${what}`;
+
+const slotsNeedAWorker = (shape: Shape) =>
+  shape === 'container'
+    ? "your own image answers its own token and no Airstep worker holds pool slots for it (use a code task with compute: 'fargate')"
+    : noWorker('holds pool slots')(shape);
 
 /**
  * The rules, one per task option that does not apply everywhere. Options absent here (`triggerRule`, `doc`, the
@@ -82,12 +89,8 @@ export const OPTION_RULES: Partial<Record<keyof TaskOptions, Rule>> = {
     appliesTo: [...RUNS_CODE, 'container'],
     because: noWorker('heartbeats'),
   },
-  pool: { appliesTo: RUNS_CODE, because: noWorker('holds pool slots') },
-  poolSlots: { appliesTo: RUNS_CODE, because: noWorker('holds pool slots') },
-  priorityWeight: {
-    appliesTo: RUNS_CODE,
-    because: noWorker('waits for a pool or maxActiveTasks slot, which is what the weight orders'),
-  },
+  pool: { appliesTo: RUNS_CODE, because: slotsNeedAWorker },
+  poolSlots: { appliesTo: RUNS_CODE, because: slotsNeedAWorker },
   queue: {
     appliesTo: ['lambda_code', 'poll_sensor'],
     because: (shape) =>

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { DEADLINE_REFERENCES } from '../sdk/deadline.ts';
 import { tryParseDuration } from '../sdk/duration.ts';
 import { PARAM_TYPES } from '../sdk/params.ts';
 import { TRIGGER_RULES } from '../sdk/trigger-rule.ts';
+import { WEIGHT_RULES } from '../sdk/weight-rule.ts';
 import { ROLE_ARN } from './role-arn.ts';
 
 /**
@@ -22,6 +24,16 @@ const timeout = duration.superRefine((value, ctx) => {
 
 const wholeNumber = (what: string) => (issue: { input: unknown }) =>
   `must be a whole number${what}, got ${JSON.stringify(issue.input)}`;
+
+/**
+ * An Airflow option Airstep does not support yet: `false` is accepted (it is the default), `true` is refused with
+ * the reason, so a DAG never runs as if it were honoured.
+ */
+const unsupportedFlag = (reason: string) => z.boolean().refine((value) => value === false, { message: reason });
+
+const PAST_REASON =
+  'is not supported yet: in the cloud a run writes its task records only when it ends, so a task cannot wait ' +
+  "for the previous run's task instance (see the README, 'Latest only and depending on the past')";
 
 const callback = z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', {
   message: 'must be a function',
@@ -46,11 +58,23 @@ export const taskOptionsSchema = z
     poolSlots: z.int().min(1, 'must be at least 1 (a pool task holds slots)'),
     queue: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or -'),
     priorityWeight: z.int({ error: (issue) => `must be a whole number, got ${JSON.stringify(issue.input)}` }),
+    weightRule: z.enum(WEIGHT_RULES, {
+      error: (issue) => `unknown weight rule '${String(issue.input)}' (one of: ${WEIGHT_RULES.join(', ')})`,
+    }),
     onFailure: callback,
     onSuccess: callback,
     onRetry: callback,
-    sla: duration,
+    // Airflow 3 removed SLAs; Airstep never checked them. Refused rather than accepted and ignored.
+    sla: z.unknown().superRefine((_, ctx) =>
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          "SLAs were removed in Airflow 3 and are not checked: declare a deadline on the DAG instead (deadline: { reference: 'dataIntervalEnd', interval: '2 hours' })",
+      }),
+    ),
     doc: z.string(),
+    dependsOnPast: unsupportedFlag(PAST_REASON),
+    waitForDownstream: unsupportedFlag(PAST_REASON),
     runAs: z
       .string({ error: (issue) => `must be an IAM role ARN, got ${JSON.stringify(issue.input)}` })
       .regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)'),
@@ -110,6 +134,18 @@ export const dagOptionsSchema = z
     maxActiveRuns: z.int({ error: wholeNumber(' of runs') }).min(1, 'must be at least 1'),
     maxActiveTasks: z.int({ error: wholeNumber(' of tasks') }).min(1, 'must be at least 1'),
     dagrunTimeout: timeout,
+    deadline: z
+      .object({
+        reference: z.enum(DEADLINE_REFERENCES, {
+          error: (issue) =>
+            issue.input === undefined
+              ? `is required: what the deadline counts from (one of: ${DEADLINE_REFERENCES.join(', ')})`
+              : `unknown deadline reference ${JSON.stringify(issue.input)} (one of: ${DEADLINE_REFERENCES.join(', ')})`,
+        }),
+        interval: duration,
+        alert: z.boolean().optional(),
+      })
+      .strict(),
     xcomOffloadBytes: z
       .int({ error: wholeNumber(' of bytes') })
       .min(256, 'must be 256 to 131072 bytes')
@@ -130,6 +166,7 @@ export const dagOptionsSchema = z
     maxActiveRuns: true,
     maxActiveTasks: true,
     dagrunTimeout: true,
+    deadline: true,
     xcomOffloadBytes: true,
     doc: true,
   })

@@ -1,7 +1,9 @@
 import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRuleWithNext, PayloadTemplate, Retrier, TaskState } from './asl-types.ts';
+import { crossProductStates } from './cross-product-states.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
+import { emitLatestOnly } from './latest-only.ts';
 import { placeholder } from './placeholders.ts';
 import {
   compileTemplatedEntry,
@@ -63,6 +65,8 @@ export function emitRunStates(c: TaskEmitContext, exits: RunExits): string {
       return c.name;
     case 'wait':
       return emitWait(c, task.wait, exits);
+    case 'latest_only':
+      return emitLatestOnly(c, exits);
     case 'code':
       return task.mapping !== undefined ? emitMapped(c, task.mapping, exits) : emitWorkerTask(c, exits);
     case 'container':
@@ -275,12 +279,19 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
   const resultName = `${c.name}${STATE_SUFFIX.result}`;
   const doneName = `${c.name}${STATE_SUFFIX.done}`;
   const itemsFailedName = `${c.name}${STATE_SUFFIX.itemsFailed}`;
-  const literal = 'items' in mapping.over;
-  const itemsPath = literal ? `${record}.items` : `${c.recordPath(mapping.over.task)}.output`;
-  let first = c.name;
-  if (literal) {
-    first = `${c.name}${STATE_SUFFIX.items}`;
-    c.add(first, { Type: 'Pass', Result: { items: mapping.over.items }, ResultPath: record, Next: c.name });
+  const { over } = mapping;
+  const itemsPath = 'task' in over ? `${c.recordPath(over.task)}.output` : `${record}.items`;
+  if ('items' in over) {
+    c.add(`${c.name}${STATE_SUFFIX.items}`, {
+      Type: 'Pass',
+      Result: { items: over.items },
+      ResultPath: record,
+      Next: c.name,
+    });
+  } else if ('product' in over) {
+    // The combinations are made first, then mapped over as one list, so items and indexes are those of any map.
+    for (const [name, state] of crossProductStates(c.name, over.product, record, c.recordPath, catchAll(task, exits)))
+      c.add(name, state);
   }
   const itemStates: Record<string, AslState> = {
     [itemName]: {
@@ -374,7 +385,7 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
     ResultPath: record,
     ...c.end(exits.success),
   });
-  return first;
+  return 'task' in over ? c.name : `${c.name}${STATE_SUFFIX.items}`;
 }
 
 /** Native integrations and existing Lambdas: Step Functions calls the service itself, no worker. */

@@ -1,5 +1,6 @@
 import type { AslState, StateGraph, StateMachineDefinition } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { latestOnlyStateNames } from './latest-only.ts';
 import { STATE_SUFFIX } from './worker-contract.ts';
 
 /**
@@ -70,6 +71,11 @@ function happyRunStates(task: TaskIR, n: string): string[] {
       return task.mapping !== undefined
         ? [`${n}${STATE_SUFFIX.items}`, n, `${n}${STATE_SUFFIX.result}`, `${n}${STATE_SUFFIX.done}`]
         : [n];
+    case 'latest_only': {
+      // Either record state is one transition: count the path through `:latest`.
+      const { clock, check, latest } = latestOnlyStateNames(n);
+      return [n, clock, check, latest];
+    }
     default:
       return [n];
   }

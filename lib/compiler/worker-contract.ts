@@ -1,3 +1,4 @@
+import type { LatestWindow } from '../schedule/index.ts';
 import type { TaskContext } from '../sdk/context.ts';
 import type { DagManifest } from './manifest.ts';
 
@@ -26,7 +27,13 @@ export interface TaskMessage {
 }
 
 /** The run-level part of the task context; it travels in the state payload as `$.ctx`. */
-export type RunContext = Omit<TaskContext, 'taskId' | 'mapIndex' | 'tryNumber' | 'log' | 'aws'>;
+export type RunContext = Omit<TaskContext, 'taskId' | 'mapIndex' | 'tryNumber' | 'log' | 'aws'> & {
+  /**
+   * Scheduled and backfill runs whose schedule has a next interval: the times (UTC) at which the run is its DAG's
+   * latest, `after < now <= until` (Airflow's LatestOnlyOperator window). `latestOnly` tasks compare with it.
+   */
+  readonly latestWindow?: LatestWindow;
+};
 
 /** The worker's answer: SendTaskSuccess with `{ output, try }`, or SendTaskFailure with an error name. */
 export type TaskOutcome =
@@ -98,6 +105,8 @@ export const FARGATE_INPUT_LIMIT_BYTES = 1024;
 export const STATE_SUFFIX = {
   start: ':start',
   items: ':items',
+  product: ':product',
+  combination: ':combination',
   item: ':item',
   itemFailed: ':item_failed',
   itemSkipped: ':item_skipped',

@@ -114,6 +114,8 @@ export class Airstep extends Construct {
   readonly functions: AirstepFunctions;
   readonly stateMachineRole: StateMachineRole;
   readonly schedules: ScheduleGroup;
+  /** Runs' deadline schedules (one-time, created by the trigger, invoking the recorder). */
+  readonly deadlineSchedules: ScheduleGroup;
   readonly fargate: FargateWorker;
   readonly alerts: Alerts;
   readonly namePrefix: string;
@@ -176,7 +178,12 @@ export class Airstep extends Construct {
     });
     this.schedules = new ScheduleGroup(this, 'Schedules', {
       name: `${prefix}-dags`,
-      trigger: this.functions.functions.trigger,
+      target: this.functions.functions.trigger,
+    });
+    this.deadlineSchedules = new ScheduleGroup(this, 'DeadlineSchedules', {
+      name: `${prefix}-deadlines`,
+      target: this.functions.functions.recorder,
+      purpose: 'run deadline schedules',
     });
     this.fargate = new FargateWorker(this, 'Fargate', {
       vpc: props.vpc,
@@ -243,6 +250,9 @@ export class Airstep extends Construct {
     env('triggerFunctionArn', fns.trigger.functionArn, ['dagSync']);
     env('evaluatorFunction', this.functions.evaluator.functionName, ['dagSync']);
     env('alertsTopicArn', this.alerts.topic.topicArn, ['recorder']);
+    env('deadlineScheduleGroup', this.deadlineSchedules.group.name!, ['trigger', 'recorder']);
+    env('deadlineRoleArn', this.deadlineSchedules.invokeRole.roleArn, ['trigger']);
+    env('recorderFunctionArn', fns.recorder.functionArn, ['trigger']);
     env('ecsClusterArn', this.fargate.cluster.clusterArn, ['dagSync']);
     // The family, not a revision: a stack update that registers a new revision needs no DAG re-synced.
     env('workerTaskDefinition', this.fargate.taskDefinition.family, ['dagSync']);
@@ -368,6 +378,18 @@ export class Airstep extends Construct {
     allow(fns.trigger, ['states:StartExecution'], [stateMachineArns, versionArns]);
     // A fire it refuses or cannot read, with the reason (the same grant its dead-letter queue needs).
     allow(fns.trigger, ['sqs:SendMessage'], [this.queues.failedEvents.queueArn]);
+    // Deadlines: a one-time schedule per accepted run in the deadline group, passing that group's role; a deadline
+    // already past goes to the recorder at once (an asynchronous invoke with the schedule's event).
+    const deadlineSchedules = `arn:${partition}:scheduler:${region}:${account}:schedule/${this.deadlineSchedules.group.name}/*`;
+    allow(fns.trigger, ['scheduler:CreateSchedule'], [deadlineSchedules]);
+    fns.trigger.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.deadlineSchedules.invokeRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    allow(fns.trigger, ['lambda:InvokeFunction'], [fns.recorder.functionArn]);
 
     // recorder: execution status changes -> records, metrics, alerts, next queued run, pool slots given back.
     tables.dags.grantReadData(fns.recorder);
@@ -379,6 +401,8 @@ export class Airstep extends Construct {
     this.alerts.topic.grantPublish(fns.recorder);
     allow(fns.recorder, ['states:GetExecutionHistory'], [executionArns]);
     allow(fns.recorder, ['states:StartExecution'], [stateMachineArns, versionArns]);
+    // A run that ended in time has its deadline schedule deleted.
+    allow(fns.recorder, ['scheduler:DeleteSchedule'], [deadlineSchedules]);
     new events.Rule(this, 'ExecutionStatusChanges', {
       description: 'Airstep DAG runs changing status',
       eventPattern: {

@@ -81,6 +81,11 @@ export class Alerts extends Construct {
     });
 
     alarm('FailedRuns', run('RunsFailed'), 'An Airstep DAG run failed (the alert on the topic names the DAG)');
+    alarm(
+      'DeadlineMisses',
+      run('DeadlineMissed'),
+      'An Airstep DAG run had not ended by its deadline (a DAG with deadline.alert publishes a message naming the run)',
+    );
     props.deadLetterQueues.forEach((queue, index) => {
       if (queue === props.failedEvents) return;
       alarm(
@@ -108,6 +113,7 @@ export class Alerts extends Construct {
         left: [run('RunsStarted'), run('RunsSucceeded'), run('RunsFailed')],
       }),
       new cloudwatch.GraphWidget({ title: 'Task failures', left: [run('TasksFailed')] }),
+      new cloudwatch.GraphWidget({ title: 'Deadline misses', left: [run('DeadlineMissed')] }),
       new cloudwatch.GraphWidget({
         title: 'Durations (ms)',
         left: [

@@ -12,6 +12,7 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
   const bucketArn = `<${logicalId(airstep.bucket.bucket.node.defaultChild)}.Arn>`;
   const runsArn = `<${logicalId(airstep.tables.tables.runs.node.defaultChild)}.Arn>`;
   const triggerArn = `<${logicalId(airstep.functions.functions.trigger.node.defaultChild)}.Arn>`;
+  const recorderArn = `<${logicalId(airstep.functions.functions.recorder.node.defaultChild)}.Arn>`;
   const prefix = airstep.namePrefix;
   // cdk-nag renders the stack's region and account as written: pseudo parameters, or the literals of a stack
   // with an explicit environment.
@@ -67,7 +68,12 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
       `Resource::${arn('scheduler', `schedule/${airstep.schedules.group.name}/*`)}`,
       'Schedules are created per DAG at sync time, all in this Airstep’s schedule group',
     ),
+    iam5(
+      `Resource::${arn('scheduler', `schedule/${airstep.deadlineSchedules.group.name}/*`)}`,
+      'Deadline schedules are created per run (named from it) by the trigger and deleted by the recorder, all in this Airstep’s deadline group',
+    ),
     iam5(`Resource::${runsArn}/index/*`, 'The runs table’s own index (byState)'),
+    iam5(`Resource::${recorderArn}:*`, 'Versions of the recorder function, which deadline schedules invoke'),
     iam5(`Resource::${triggerArn}:*`, 'Versions of the trigger function, which schedules invoke'),
     iam5(
       `Resource::${arn('ecs', `task-definition/${prefix}-*:*`)}`,

@@ -7,13 +7,16 @@ import { Construct } from 'constructs';
 export interface ScheduleGroupProps {
   /** The schedule group's name (unique per account and region). */
   readonly name: string;
-  /** The trigger Lambda every DAG schedule invokes. */
-  readonly trigger: lambda.IFunction;
+  /** The Lambda every schedule of the group invokes. */
+  readonly target: lambda.IFunction;
+  /** What the schedules are, for the role's description. @default 'DAG schedules' */
+  readonly purpose?: string;
 }
 
 /**
- * The EventBridge Scheduler group DAG schedules live in (dag-sync creates one or more per DAG at sync time, not
- * in CloudFormation) and the role those schedules use to invoke the trigger Lambda.
+ * An EventBridge Scheduler group and the role its schedules use to invoke their one target: the group DAG
+ * schedules live in (dag-sync creates one or more per DAG at sync time, not in CloudFormation; they invoke the
+ * trigger), and the group of runs' deadline schedules (the trigger creates one per run; they invoke the recorder).
  */
 export class ScheduleGroup extends Construct {
   readonly group: scheduler.CfnScheduleGroup;
@@ -30,8 +33,8 @@ export class ScheduleGroup extends Construct {
           ArnEquals: { 'aws:SourceArn': this.group.attrArn },
         },
       }),
-      description: 'Lets Airstep DAG schedules invoke the trigger function',
+      description: `Lets Airstep ${props.purpose ?? 'DAG schedules'} invoke their target function`,
     });
-    props.trigger.grantInvoke(this.invokeRole);
+    props.target.grantInvoke(this.invokeRole);
   }
 }

@@ -216,6 +216,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       schedule: compiled.ir.schedule,
       params: compiled.ir.params,
       maxActiveRuns: compiled.ir.maxActiveRuns,
+      ...(compiled.ir.deadline !== undefined ? { deadline: compiled.ir.deadline } : {}),
       ...(Object.keys(taskIds).length > 0 ? { taskIds } : {}),
       disabled: false,
       updatedAt: (deps.now?.() ?? new Date()).toISOString(),

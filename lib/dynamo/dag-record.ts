@@ -1,5 +1,5 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { ScheduleSpec } from '../schedule/index.ts';
+import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { scanAll } from './dynamo-pages.ts';
 
@@ -18,6 +18,8 @@ export interface DagRecord {
   readonly schedule: ScheduleSpec;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly maxActiveRuns: number;
+  /** The DAG's deadline: the trigger arms one for each run it accepts. */
+  readonly deadline?: DeadlineSpec;
   /**
    * Payload key -> task id, for the tasks whose payload key is not their id (ids with characters JSONPath
    * cannot read); the recorder names task records by id.

@@ -72,15 +72,13 @@ function walk(value: unknown, segments: readonly Segment[], from: number): unkno
   for (let i = from; i < segments.length; i++) {
     const segment = segments[i]!;
     if (segment.kind === 'wildcard') {
-      if (Array.isArray(current)) {
-        return current.map((item) => walk(item, segments, i + 1)).filter((item) => item !== MISSING);
-      }
-      if (typeof current === 'object' && current !== null) {
-        return Object.values(current)
-          .map((item) => walk(item, segments, i + 1))
-          .filter((item) => item !== MISSING);
-      }
-      return MISSING;
+      if (typeof current !== 'object' || current === null) return MISSING;
+      const found = (Array.isArray(current) ? current : Object.values(current))
+        .map((item) => walk(item, segments, i + 1))
+        .filter((item) => item !== MISSING);
+      // A JSONPath with several wildcards selects one flat list of nodes (`$[*][*]` on [[1, 2], [3]] is
+      // [1, 2, 3]), as AWS's JSONPath does: each deeper wildcard's matches are spliced in, not nested.
+      return segments.some((later, j) => j > i && later.kind === 'wildcard') ? (found as unknown[][]).flat() : found;
     }
     if (segment.kind === 'index') {
       if (!Array.isArray(current) || segment.index >= current.length) return MISSING;

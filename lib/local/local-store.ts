@@ -23,6 +23,9 @@ export interface RunRecord {
   /** The engine process, to tell a live run from one that was killed. */
   readonly pid: number;
   clockSpeed: number;
+  /** The DAG's deadline for this run and, if the run had not ended by then, when the engine found it (its clock). */
+  deadline?: string;
+  deadlineMissedAt?: string;
 }
 
 export interface TaskRecord {

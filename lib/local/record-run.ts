@@ -2,9 +2,11 @@ import { resolve } from 'node:path';
 import type { DagManifest } from '../compiler/manifest.ts';
 import { RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
+import { deadlineAt } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
 import { Clock } from './clock.ts';
+import { watchDeadline } from './deadline-watch.ts';
 import type { ExecutionResult } from './interpreter.ts';
 import type { LocalStore, RunRecord, TaskRecord } from './local-store.ts';
 import { runDagLocally, type TaskInstance } from './run-dag.ts';
@@ -35,11 +37,18 @@ export async function runAndRecord(input: {
   readonly speed?: number;
   readonly signal?: AbortSignal;
   readonly onTaskChange?: (task: TaskInstance) => void;
-  /** The compiled DAG's manifest: worker processes are started ahead of the tasks that will use them. */
+  /**
+   * The compiled DAG's manifest: worker processes are started ahead of the tasks that will use them, and the
+   * DAG's deadline is watched (without a manifest, no deadline is).
+   */
   readonly manifest?: DagManifest;
+  /** The run had not ended by its DAG's deadline (called once, as it is found; the run record holds it too). */
+  readonly onDeadlineMiss?: (miss: { readonly deadline: Date; readonly at: Date }) => void;
 }): Promise<RecordedRun> {
   const { dag, ctx, store } = input;
   const speed = input.speed ?? 1;
+  // One clock for the run and its deadline; the engine accepts the run now (the `queuedAt` reference).
+  const clock = new Clock({ speed });
   const run: RunRecord = {
     dagId: dag.id,
     runId: ctx.runId,
@@ -53,6 +62,19 @@ export async function runAndRecord(input: {
     clockSpeed: speed,
   };
   await store.saveRun(run);
+  const spec = input.manifest?.deadline;
+  const deadline = spec !== undefined ? deadlineAt(spec, { ...ctx, queuedAt: new Date(clock.now()) }) : undefined;
+  // Saved when found (a run killed later still shows the miss); chained so saves never overlap.
+  let saving: Promise<void> = Promise.resolve();
+  const watch =
+    deadline === undefined
+      ? undefined
+      : watchDeadline(deadline, clock, (at) => {
+          run.deadline = deadline.toISOString();
+          run.deadlineMissedAt = at.toISOString();
+          input.onDeadlineMiss?.({ deadline, at });
+          saving = saving.then(() => store.saveRun(run));
+        });
   const pool = new ProcessWorkerPool({
     file: resolve(input.file),
     dagId: dag.id,
@@ -70,7 +92,7 @@ export async function runAndRecord(input: {
     result = await runDagLocally({
       dag,
       ctx,
-      clock: new Clock({ speed }),
+      clock,
       runTry: pool.run,
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
       ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
@@ -78,8 +100,10 @@ export async function runAndRecord(input: {
       onTaskChange,
     });
   } finally {
+    watch?.end();
     await pool.close();
   }
+  await saving;
   for (const attempt of result.tries) {
     const lines = [
       ...attempt.logs,

@@ -40,6 +40,11 @@ export class SlotSemaphore {
     return this.used;
   }
 
+  /** How many tries wait for slots. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
   /** Waits for `slots` slots; resolves with the function that gives them back (idempotent). */
   acquire(slots: number, priority = 1): Promise<() => void> {
     if (slots > this.capacity) {
@@ -64,10 +69,19 @@ export class SlotSemaphore {
     };
   }
 
-  /** Grants in priority order; the first waiter that does not fit blocks the rest, so big requests never starve. */
+  /**
+   * Grants in priority order, as Airflow's scheduler does: each waiter whose slots fit what is still free gets
+   * them; one that does not fit is passed over (a smaller, lower-ranked request may go ahead of it) and keeps its
+   * place for the next release. The cloud workers decide the same way (`lib/worker/slot-waiters.ts`).
+   */
   private grantWaiting(): void {
-    while (this.waiters.length > 0 && this.used + this.waiters[0]!.slots <= this.capacity) {
-      const next = this.waiters.shift()!;
+    for (let index = 0; index < this.waiters.length; ) {
+      const next = this.waiters[index]!;
+      if (this.used + next.slots > this.capacity) {
+        index++;
+        continue;
+      }
+      this.waiters.splice(index, 1);
       this.used += next.slots;
       next.grant();
     }

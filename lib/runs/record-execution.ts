@@ -11,13 +11,15 @@ import {
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type ExecutionStatus, RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
-import { readDagRecord } from '../dynamo/dag-record.ts';
+import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import type { PoolSlots } from '../worker/pool-slots.ts';
 import { admissionLease } from './admission-lease.ts';
+import type { DeadlineScheduling } from './deadline-schedule.ts';
 import { executionName } from './execution-name.ts';
 import { mappedTaskInstances } from './mapped-task-instances.ts';
 import { queuedRunsToStart } from './run-admission.ts';
+import { settleRunDeadline } from './run-deadline.ts';
 import {
   alertText,
   lastPayload,
@@ -58,6 +60,8 @@ export interface RecorderDeps {
   readonly sns: SNSClient;
   /** Pool slots to give back when a run ends (what a dead worker or a timed-out try still held). */
   readonly pools?: PoolSlots;
+  /** The deadline schedule group: an ended run's deadline schedule is deleted there. */
+  readonly deadlines?: Pick<DeadlineScheduling, 'scheduler' | 'group'>;
   readonly now?: () => Date;
 }
 
@@ -74,6 +78,8 @@ export interface Recorded {
   readonly slotsFreed?: number;
   /** A RUNNING event that arrived after the run had ended: nothing was changed. */
   readonly stale?: boolean;
+  /** The run ended after its deadline and this call recorded the miss (the schedule had not fired yet). */
+  readonly deadlineMissed?: boolean;
 }
 
 /**
@@ -107,10 +113,8 @@ export async function recordExecution(
 
   const history = await executionHistory(sfn, change.executionArn);
   const payload = change.status === 'SUCCEEDED' ? JSON.parse(change.output ?? 'null') : lastPayload(history);
-  const tasks = withMappedInstances(
-    taskRecords(payload, await taskIdsOf(ctx.dagId, status.dagVersion, deps)),
-    mappedTaskInstances(history),
-  );
+  const dag = await dagRecordOf(ctx.dagId, status.dagVersion, deps);
+  const tasks = withMappedInstances(taskRecords(payload, dag?.taskIds ?? {}), mappedTaskInstances(history));
   for (const task of tasks) {
     const taskId = taskIdOf(task);
     const mapIndex = String(task.mapIndex ?? -1);
@@ -145,6 +149,16 @@ export async function recordExecution(
     await runs.markAlerted(ctx.dagId, ctx.runId, deps.now?.() ?? new Date());
     alerted = true;
   }
+  const endedAt = new Date(change.stopDate ?? (deps.now?.() ?? new Date()).getTime());
+  const deadline = await settleRunDeadline(
+    {
+      dag,
+      ctx,
+      endedAt,
+      queuedAt: status.triggeredAt !== undefined ? new Date(status.triggeredAt) : new Date(change.startDate),
+    },
+    { ...deps, runsTable: deps.tables.runs },
+  );
   const slotsFreed = (await deps.pools?.releaseExecution(change.executionArn)) ?? 0;
   const started = await startQueuedRuns(ctx.dagId, { runs, sfn, deps });
   return {
@@ -153,19 +167,22 @@ export async function recordExecution(
     alerted,
     ...(started.length > 0 ? { startedQueued: started[0]!, startedQueuedRuns: started } : {}),
     ...(deps.pools !== undefined ? { slotsFreed } : {}),
+    ...(deadline?.recorded === true ? { deadlineMissed: true } : {}),
   };
 }
 
-/** Payload key -> task id from the record of the version the run ran (else the live one). */
-async function taskIdsOf(
+/**
+ * The record of the DAG version the run ran (else the live one): its payload key -> task id map and its deadline.
+ */
+async function dagRecordOf(
   dagId: string,
   version: string | undefined,
   deps: RecorderDeps,
-): Promise<Readonly<Record<string, string>>> {
-  const record =
+): Promise<DagRecord | undefined> {
+  return (
     (version !== undefined ? await readDagRecord(deps.dynamo, deps.tables.dags, dagId, version) : undefined) ??
-    (await readDagRecord(deps.dynamo, deps.tables.dags, dagId));
-  return record?.taskIds ?? {};
+    (await readDagRecord(deps.dynamo, deps.tables.dags, dagId))
+  );
 }
 
 /**

@@ -22,6 +22,9 @@ export interface CloudRun {
   /** When a trigger started or queued the run (absent on a run only the recorder has seen). */
   readonly triggeredAt?: string;
   readonly queuedAt?: string;
+  /** The deadline the run missed and when that was found (see deadline-miss.ts); absent for a run in time. */
+  readonly deadline?: string;
+  readonly deadlineMissedAt?: string;
 }
 
 export interface CloudTaskInstance {
@@ -122,5 +125,7 @@ function runOf(item: Record<string, AttributeValue>): CloudRun {
     ...text('endedAt'),
     ...text('triggeredAt'),
     ...text('queuedAt'),
+    ...text('deadline'),
+    ...text('deadlineMissedAt'),
   };
 }

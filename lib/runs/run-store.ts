@@ -17,7 +17,8 @@ import { STATES_BEFORE_RUNNING } from './run-records.ts';
  * Runs and queued runs in DynamoDB, as the trigger and the recorder share them.
  *
  * - runs (`dagId`, `runId`): `state` (queued, running, success, failed, interrupted), `runType`, `logicalDate`,
- *   `dagVersion`, `executionArn`, `startedAt`, `endedAt`, `queuedAt`, `alertedAt` (the failure alert went out), and
+ *   `dagVersion`, `executionArn`, `startedAt`, `endedAt`, `queuedAt`, `alertedAt` (the failure alert went out),
+ *   `deadline`, `deadlineMissedAt`, `deadlineAlertedAt` (a missed deadline, see deadline-miss.ts), and
  *   `triggeredAt`, which only the trigger
  *   (or the recorder starting a queued run) sets, under `attribute_not_exists`: the one caller that sets it
  *   started the run; any other is a duplicate.
@@ -266,7 +267,7 @@ export class RunStore {
     readonly executionArn: string;
     readonly startedAt: Date;
     readonly endedAt?: Date;
-  }): Promise<{ stale: boolean; dagVersion?: string; alertedAt?: string }> {
+  }): Promise<{ stale: boolean; dagVersion?: string; alertedAt?: string; triggeredAt?: string }> {
     const values: Record<string, AttributeValue> = {
       ':state': { S: input.state },
       ':arn': { S: input.executionArn },
@@ -294,10 +295,12 @@ export class RunStore {
       );
       const version = updated.Attributes?.dagVersion?.S;
       const alertedAt = updated.Attributes?.alertedAt?.S;
+      const triggeredAt = updated.Attributes?.triggeredAt?.S;
       return {
         stale: false,
         ...(version !== undefined ? { dagVersion: version } : {}),
         ...(alertedAt !== undefined ? { alertedAt } : {}),
+        ...(triggeredAt !== undefined ? { triggeredAt } : {}),
       };
     } catch (error) {
       if (isConditionalCheckFailure(error)) return { stale: true };

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DeadlineScheduling } from './deadline-schedule.ts';
 import { type FailedEventMessage, reportFailedEvent } from './failed-events.ts';
 import { isManualTrigger } from './trigger-event.ts';
 import { type TriggerResult, type TriggerTables, triggerRun } from './trigger-run.ts';
@@ -9,7 +10,12 @@ export interface TriggerInvocationDeps {
   readonly tables: TriggerTables;
   /** The stack's failed-events queue. */
   readonly failedEventsQueueUrl: string;
-  readonly clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient; readonly sqs: SQSClient };
+  readonly clients: {
+    readonly dynamo: DynamoDBClient;
+    readonly sfn: SFNClient;
+    readonly sqs: SQSClient;
+    readonly deadlines?: DeadlineScheduling;
+  };
 }
 
 /**

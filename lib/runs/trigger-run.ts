@@ -6,9 +6,15 @@ import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
-import { manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
+import { deadlineAt, manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
 import type { RunType } from '../schedule/types.ts';
 import { admissionLease } from './admission-lease.ts';
+import {
+  armDeadline,
+  DEADLINE_EVENT_SOURCE,
+  type DeadlineScheduling,
+  DeadlineSchedulingMissingError,
+} from './deadline-schedule.ts';
 import { executionName } from './execution-name.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
 import { RunStore } from './run-store.ts';
@@ -105,7 +111,12 @@ export async function triggerRun(
   raw: unknown,
   tables: TriggerTables,
   now: Date,
-  clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient },
+  clients: {
+    readonly dynamo: DynamoDBClient;
+    readonly sfn: SFNClient;
+    /** Where runs' deadlines are scheduled; needed for DAGs that declare one. */
+    readonly deadlines?: DeadlineScheduling;
+  },
 ): Promise<TriggerResult> {
   const { dynamo } = clients;
   const read = readTriggerEvent(raw);
@@ -121,6 +132,7 @@ export async function triggerRun(
     timezone: dag.schedule.timezone,
     interval: plan.interval,
     runType: event.kind,
+    schedule: dag.schedule,
     params: plan.params,
     conf: plan.conf,
   });
@@ -141,7 +153,35 @@ export async function triggerRun(
       runs: new RunStore(dynamo, tables),
       sfn: clients.sfn,
       now,
+      arm: () => armRunDeadline(dag, ctx, now, clients.deadlines),
     }),
+  );
+}
+
+/**
+ * Arms the deadline of a run the trigger accepts (started or queued: a queued run's deadline counts too, as
+ * Airflow's deadline is created with the run). Armed before the run starts, so a run never goes without it; a
+ * run that then fails to start has nothing to miss (the miss needs its run record).
+ */
+async function armRunDeadline(
+  dag: DagRecord,
+  ctx: { readonly runId: string; readonly logicalDate: string; readonly dataIntervalEnd: string },
+  now: Date,
+  deadlines: DeadlineScheduling | undefined,
+): Promise<void> {
+  if (dag.deadline === undefined) return;
+  if (deadlines === undefined) throw new DeadlineSchedulingMissingError(dag.dagId, 'trigger');
+  const deadline = deadlineAt(dag.deadline, { ...ctx, queuedAt: now });
+  await armDeadline(
+    {
+      source: DEADLINE_EVENT_SOURCE,
+      dagId: dag.dagId,
+      runId: ctx.runId,
+      deadline: deadline.toISOString(),
+      alert: dag.deadline.alert,
+    },
+    now,
+    deadlines,
   );
 }
 
@@ -153,6 +193,7 @@ async function startOrQueue(a: {
   runs: RunStore;
   sfn: SFNClient;
   now: Date;
+  arm: () => Promise<void>;
 }): Promise<TriggerResult> {
   const { dag, run, input, runs, now } = a;
   const name = executionName(run.runId);
@@ -167,6 +208,7 @@ async function startOrQueue(a: {
   const activeRuns = known === undefined ? await runs.countRunning(dag.dagId, run.runId) : 0;
   const admission = admitRun(known, activeRuns, dag.maxActiveRuns);
   if (admission.action === 'duplicate') return duplicate(known);
+  await a.arm();
   if (admission.action === 'queue') {
     if (!(await runs.queue(run, input, now))) return duplicate(await runs.read(dag.dagId, run.runId));
     return { outcome: 'queued', runId: run.runId, activeRuns: admission.activeRuns };

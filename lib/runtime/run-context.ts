@@ -1,10 +1,18 @@
 import type { RunContext } from '../compiler/worker-contract.ts';
-import { manualRunInterval, type RunInterval, runContextDates, runId } from '../schedule/index.ts';
+import {
+  latestWindow,
+  manualRunInterval,
+  type RunInterval,
+  runContextDates,
+  runId,
+  type ScheduleSpec,
+} from '../schedule/index.ts';
 import type { RunType } from '../sdk/context.ts';
 
 /**
  * The context of a run over a data interval: scheduled and backfill runs take the interval the schedule gives;
- * the run id says how the run started and names its logical date.
+ * the run id says how the run started and names its logical date. Given the DAG's schedule, a scheduled or backfill
+ * run also carries the window in which it is the DAG's latest run (read by `latestOnly` tasks).
  */
 export function intervalRunContext(input: {
   readonly dagId: string;
@@ -13,8 +21,13 @@ export function intervalRunContext(input: {
   readonly runType: RunType;
   readonly params: Record<string, unknown>;
   readonly conf: Record<string, unknown>;
+  readonly schedule?: ScheduleSpec;
 }): RunContext {
   const dates = runContextDates(input.interval, input.timezone);
+  const window =
+    input.schedule !== undefined && (input.runType === 'scheduled' || input.runType === 'backfill')
+      ? latestWindow(input.schedule, input.interval)
+      : undefined;
   return {
     dagId: input.dagId,
     runId: runId(input.runType, dates.logicalDate),
@@ -27,6 +40,7 @@ export function intervalRunContext(input: {
     dataIntervalEnd: dates.dataIntervalEnd,
     params: input.params,
     conf: input.conf,
+    ...(window !== undefined ? { latestWindow: window } : {}),
   };
 }
 

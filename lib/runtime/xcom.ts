@@ -75,6 +75,11 @@ export async function offloadResult(
 export async function resolveRefs(value: unknown, store: XComStore): Promise<unknown> {
   if (isXComRef(value)) return JSON.parse(await store.get(value.xcomRef));
   if (Array.isArray(value) && value.some(isXComRef)) return Promise.all(value.map((item) => resolveRefs(item, store)));
+  // An item of a cross product (`expand` over named lists) holds one value of each list, offloaded or not.
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).some(isXComRef)) {
+    const entries = Object.entries(value);
+    return Object.fromEntries(await Promise.all(entries.map(async ([k, v]) => [k, await resolveRefs(v, store)])));
+  }
   return value;
 }
 

@@ -10,11 +10,19 @@ import type { ScheduleSpec } from './types.ts';
 import { TimeZone, timeZoneProblem } from './zoned-time.ts';
 
 export { type RunContextDates, runContextDates, runId } from './context-dates.ts';
+export {
+  type DeadlineReferenceName,
+  type DeadlineReferenceTimes,
+  type DeadlineSpec,
+  deadlineAt,
+  deadlinePassed,
+} from './deadline.ts';
 export { ScheduleError, type ScheduleField, type ScheduleProblem } from './errors.ts';
 export { toEventBridgeSchedules } from './eventbridge.ts';
 export { backfillIntervals, catchupIntervals, manualRunInterval, nextRuns, scheduledInterval } from './intervals.ts';
+export { latestWindow, secondKey } from './latest-window.ts';
 export { PRESET_NAMES } from './presets.ts';
-export type { EventBridgeSchedule, RunInterval, RunType, ScheduleSpec } from './types.ts';
+export type { EventBridgeSchedule, LatestWindow, RunInterval, RunType, ScheduleSpec } from './types.ts';
 
 /** Every problem with a DAG's schedule options (expression, zone, start and end dates) at once; never throws. */
 export function validateSchedule(spec: ScheduleSpec): ScheduleProblem[] {

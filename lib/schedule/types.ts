@@ -40,3 +40,15 @@ export interface RunInterval {
 
 /** How a run started; the prefix of its run id. */
 export type RunType = 'scheduled' | 'manual' | 'backfill' | 'event';
+
+/** When a run is its DAG's latest: `after < now <= until`, UTC, in the two forms below. */
+export interface LatestWindow {
+  /** The run's data interval start, ISO UTC with milliseconds (for people and logs). */
+  readonly after: string;
+  /** The end of the schedule's next interval, ISO UTC with milliseconds. */
+  readonly until: string;
+  /** `after` as the number `1YYYYMMDDhhmmss` (UTC, whole seconds): the form the state machine compares. */
+  readonly afterKey: number;
+  /** `until` as the number `1YYYYMMDDhhmmss`. */
+  readonly untilKey: number;
+}

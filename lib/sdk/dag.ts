@@ -1,4 +1,5 @@
 import { DagGraph } from './dag-graph.ts';
+import type { DeadlineAlert } from './deadline.ts';
 import type { Duration } from './duration.ts';
 import type { ParamsSpec, ParamValues } from './params.ts';
 import type { TaskOptions } from './task-options.ts';
@@ -37,6 +38,11 @@ export interface DagOptions<S extends ParamsSpec = ParamsSpec> {
   readonly maxActiveTasks?: number;
   /** A run that takes longer fails (the state machine's `TimeoutSeconds`). */
   readonly dagrunTimeout?: Duration;
+  /**
+   * A run that has not ended this long after a reference (its logical date, data interval end, or when it was
+   * queued) has missed its deadline: recorded on the run, counted and alerted (Airflow 3.1's Deadline Alerts).
+   */
+  readonly deadline?: DeadlineAlert;
   /** Task results larger than this many bytes are stored in S3 and passed by reference. @default 8192 */
   readonly xcomOffloadBytes?: number;
   /** Markdown shown with the DAG. */

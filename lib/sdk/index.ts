@@ -1,5 +1,6 @@
 export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
+export { DEADLINE_REFERENCES, type DeadlineAlert, type DeadlineReference } from './deadline.ts';
 export { type Duration, parseDuration, tryParseDuration } from './duration.ts';
 export {
   AirstepError,
@@ -23,6 +24,7 @@ export {
   type ExpandOptions,
   type Inputs,
   type InputValues,
+  type LatestOnlyOptions,
   type PokeResult,
   type ShortCircuitOptions,
   TaskGroup,
@@ -31,3 +33,4 @@ export {
 } from './task-scope.ts';
 export type { SensorOptions, TaskSpec } from './task-spec.ts';
 export { isTriggerRule, TRIGGER_RULES, type TriggerRule } from './trigger-rule.ts';
+export { WEIGHT_RULES, type WeightRule } from './weight-rule.ts';

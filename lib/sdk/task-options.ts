@@ -1,6 +1,7 @@
 import type { TaskContext } from './context.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './trigger-rule.ts';
+import type { WeightRule } from './weight-rule.ts';
 
 /**
  * A task callback (`onFailure`, `onSuccess`, `onRetry`). The options are validated (each must be a function) but
@@ -34,15 +35,33 @@ export interface TaskOptions {
   readonly poolSlots?: number;
   /** The worker queue (one SQS queue each). @default 'default' */
   readonly queue?: string;
-  /** Higher runs first when tasks wait for a pool or a concurrency limit. @default 1 */
+  /**
+   * Higher runs first when tasks wait for a pool or a concurrency limit, locally and in the cloud. The rank is the
+   * effective weight `weightRule` computes (by default the task's own plus all its downstream tasks'). @default 1
+   */
   readonly priorityWeight?: number;
+  /**
+   * How the effective priority weight is computed, as Airflow's `weight_rule`: `downstream` (own + every
+   * downstream task's), `upstream` (own + every upstream task's) or `absolute` (own only). @default 'downstream'
+   */
+  readonly weightRule?: WeightRule;
   readonly onFailure?: TaskCallback;
   readonly onSuccess?: TaskCallback;
   readonly onRetry?: TaskCallback;
-  /** The task should have ended this long after the run's data interval end; a miss is recorded and alerted. */
+  /**
+   * @deprecated Airflow 3 removed SLAs and so does Airstep: `validate` refuses `sla`. Declare a deadline on the DAG
+   * instead (`deadline: { reference: 'dataIntervalEnd', interval: '2 hours' }`).
+   */
   readonly sla?: Duration;
   /** Markdown shown with the task. */
   readonly doc?: string;
+  /**
+   * Airflow's `depends_on_past`. Not supported yet: `validate` refuses `true` (the cloud writes a run's task
+   * records only when the run ends, so a run cannot wait on the previous run's task). See the README.
+   */
+  readonly dependsOnPast?: boolean;
+  /** Airflow's `wait_for_downstream`. Not supported yet: `validate` refuses `true`, as for `dependsOnPast`. */
+  readonly waitForDownstream?: boolean;
   /**
    * An IAM role the task's code runs under (`arn:aws:iam::<account>:role/<name>`), e.g. for data in another
    * account: the worker assumes it and `ctx.aws` makes clients with its credentials. The stack (the construct's

@@ -2,6 +2,8 @@ import type { TaskContext } from './context.ts';
 import type { DagGraph } from './dag-graph.ts';
 import type { Duration } from './duration.ts';
 import { DagDefinitionError } from './errors.ts';
+import { describe, isPlainObject, kwargsCaller, mappedTaskRefs, mappingSource } from './mapping-sources.ts';
+import { setupTeardownMarks } from './setup-teardown.ts';
 import type { Compute, FargateOptions, TaskOptions } from './task-options.ts';
 import { type Dependency, DependencyNode, flatten, TaskRef } from './task-ref.ts';
 import type { AnyTaskFunction, NativeAction, SensorOptions, TaskSpec } from './task-spec.ts';
@@ -16,6 +18,26 @@ export type InputValues<I extends Inputs> = { [K in keyof I]: I[K] extends TaskR
 export interface CommonTaskOptions extends TaskOptions {
   /** Tasks or groups this task runs after, besides its inputs; a string names a task by its full id. */
   readonly upstream?: Dependency | string | ReadonlyArray<Dependency | string>;
+  /**
+   * Marks a setup task (Airflow's `as_setup()`): it creates something the work below it uses, and the teardowns
+   * that name it in `teardown.setups` run whenever it succeeded. Its direct downstream tasks other than teardowns
+   * must keep the `all_success` trigger rule (as Airflow requires).
+   */
+  readonly setup?: boolean;
+  /**
+   * Marks a teardown task (Airflow's `as_teardown(setups=…)`): it runs once all its upstream tasks ended, if one of
+   * its setups succeeded, whatever the work between did (its trigger rule is Airflow's `all_done_setup_success`,
+   * so `triggerRule` cannot be set). Its state does not count for the run's unless `onFailureFailDagrun`.
+   */
+  readonly teardown?: boolean | TeardownOptions;
+}
+
+/** The setups a teardown tears down, and whether its failure fails the run. */
+export interface TeardownOptions {
+  /** The setup tasks it cleans up after; each becomes an upstream task of the teardown. */
+  readonly setups?: TaskRef<unknown> | ReadonlyArray<TaskRef<unknown>>;
+  /** A failed teardown fails the run, as a failed leaf task does (Airflow's `on_failure_fail_dagrun`). @default false */
+  readonly onFailureFailDagrun?: boolean;
 }
 
 /** Options of a code task (a TypeScript function run by an Airstep worker). */
@@ -37,6 +59,40 @@ export interface ExpandOptions<I extends Inputs, Item> extends CodeTaskOptions<I
   readonly maxMapConcurrency?: number;
 }
 
+/** Named lists to map over together: each a list, or an upstream task whose result is one. */
+export type MappedLists = Readonly<Record<string, TaskRef<readonly unknown[]> | readonly unknown[]>>;
+
+/** One combination of `MappedLists`: a value of each list, under the list's name. */
+export type ProductItem<L extends MappedLists> = {
+  readonly [K in keyof L]: L[K] extends TaskRef<readonly (infer T)[]>
+    ? T
+    : L[K] extends readonly (infer T)[]
+      ? T
+      : never;
+};
+
+export interface ExpandProductOptions<I extends Inputs, L extends MappedLists> extends CodeTaskOptions<I> {
+  /** Named lists: the task runs once per combination of their values (their cross product). */
+  readonly over: L;
+  /** Fixed arguments given to every mapped item (Airflow's `partial`); a name cannot be both mapped and partial. */
+  readonly partial?: Readonly<Record<string, unknown>>;
+  /** At most this many items run at once. @default 0 (no limit beyond the DAG's) */
+  readonly maxMapConcurrency?: number;
+}
+
+export interface ExpandKwargsOptions<
+  I extends Inputs,
+  K extends Readonly<Record<string, unknown>>,
+  F extends Readonly<Record<string, unknown>>,
+> extends CodeTaskOptions<I> {
+  /** The argument objects, one per mapped item: a literal list or an upstream task whose result is one. */
+  readonly over: TaskRef<readonly K[]> | readonly K[];
+  /** Arguments every item gets; an item's own field of the same name wins. */
+  readonly partial?: F;
+  /** At most this many items run at once. @default 0 (no limit beyond the DAG's) */
+  readonly maxMapConcurrency?: number;
+}
+
 export interface ShortCircuitOptions<I extends Inputs> extends CodeTaskOptions<I> {
   /** When false is returned, skip every downstream task whatever its trigger rule (Airflow's default). @default true */
   readonly ignoreDownstreamTriggerRules?: boolean;
@@ -52,6 +108,10 @@ export interface TaskGroupOptions {
   readonly prefixGroupId?: boolean;
   readonly doc?: string;
 }
+
+/** The options of `latestOnly`: the others mean nothing for a task that runs no code and never fails. */
+const LATEST_ONLY_OPTIONS = ['upstream', 'triggerRule', 'doc'] as const;
+export type LatestOnlyOptions = Pick<CommonTaskOptions, (typeof LATEST_ONLY_OPTIONS)[number]>;
 
 /** A field that may hold `{{ templates }}` (`{{ ds }}`, `{{ params.x }}`, `{{ xcom.task }}`, …). */
 export type Templated = string;
@@ -89,20 +149,79 @@ export class TaskScope<P = Record<string, unknown>> {
     return this.declareCode(id, 'task', options, fn);
   }
 
-  /** Dynamic task mapping: runs `fn` once per item of `over`, in parallel, as one Map state. */
+  /**
+   * Dynamic task mapping: runs `fn` once per item of `over`, in parallel, as one Map state. With named lists
+   * (`over: { x: [1, 2], y: task }`) it runs once per combination, the cross product Airflow's
+   * `.expand(x=…, y=…)` makes, and the item is `{ x, y }`; map indexes go in Airflow's order (the last list varies
+   * fastest).
+   */
   expand<I extends Inputs, Item, R>(
     id: string,
     options: ExpandOptions<I, Item>,
     fn: (ctx: TaskContext<P>, item: Item, inputs: InputValues<I> & Readonly<Record<string, unknown>>) => R,
-  ): TaskRef<Awaited<R>[]> {
+  ): TaskRef<Awaited<R>[]>;
+  expand<I extends Inputs, L extends MappedLists, R>(
+    id: string,
+    options: ExpandProductOptions<I, L>,
+    fn: (ctx: TaskContext<P>, item: ProductItem<L>, inputs: InputValues<I> & Readonly<Record<string, unknown>>) => R,
+  ): TaskRef<Awaited<R>[]>;
+  expand(
+    id: string,
+    options: ExpandOptions<Inputs, unknown> | ExpandProductOptions<Inputs, MappedLists>,
+    fn: AnyTaskFunction,
+  ): TaskRef<unknown[]> {
     const { over, partial, maxMapConcurrency, ...rest } = options;
-    const source =
-      over instanceof TaskRef ? { task: over.id } : { items: Array.isArray(over) ? over : (over as never) };
-    const ref = this.declareCode(id, 'task', rest, fn as AnyTaskFunction, {
+    const source = mappingSource(over, (field, message) =>
+      this.graph.problem({ taskId: this.qualify(id), field, message }),
+    );
+    const ref = this.declareCode(id, 'task', rest, fn, {
       over: source,
       ...(partial !== undefined ? { partial } : {}),
       ...(maxMapConcurrency !== undefined ? { maxMapConcurrency } : {}),
     });
+    for (const list of mappedTaskRefs(over)) this.graph.addEdge(list, ref);
+    return ref as TaskRef<unknown[]>;
+  }
+
+  /**
+   * Maps over a list of argument objects (Airflow's `expand_kwargs`): runs `fn` once per object, in list order,
+   * with that object's fields over the `partial` ones as its second argument.
+   */
+  expandKwargs<
+    I extends Inputs,
+    K extends Readonly<Record<string, unknown>>,
+    F extends Readonly<Record<string, unknown>>,
+    R,
+  >(
+    id: string,
+    options: ExpandKwargsOptions<I, K, F>,
+    fn: (ctx: TaskContext<P>, kwargs: F & K, inputs: InputValues<I>) => R,
+  ): TaskRef<Awaited<R>[]> {
+    const { over, partial, maxMapConcurrency, ...rest } = options;
+    const taskId = this.qualify(id);
+    if (!(over instanceof TaskRef) && Array.isArray(over)) {
+      for (const [index, item] of over.entries()) {
+        if (!isPlainObject(item)) {
+          this.graph.problem({
+            taskId,
+            field: `over[${index}]`,
+            message: `must be an object of arguments, got ${describe(item)}`,
+          });
+        }
+      }
+    }
+    const inputNames = Object.keys(rest.inputs ?? {});
+    const ref = this.declareCode(
+      id,
+      'task',
+      rest,
+      kwargsCaller(taskId, partial ?? {}, inputNames, fn as AnyTaskFunction),
+      {
+        over: over instanceof TaskRef ? { task: over.id } : { items: Array.isArray(over) ? over : (over as never) },
+        ...(partial !== undefined ? { partial } : {}),
+        ...(maxMapConcurrency !== undefined ? { maxMapConcurrency } : {}),
+      },
+    );
     if (over instanceof TaskRef) this.graph.addEdge(over, ref);
     return ref as TaskRef<Awaited<R>[]>;
   }
@@ -306,6 +425,26 @@ export class TaskScope<P = Record<string, unknown>> {
     return this.declare(id, { kind: 'empty' }, options) as TaskRef<null>;
   }
 
+  /**
+   * Airflow's `LatestOnlyOperator`: in a scheduled or backfill run that is not the latest (the latest is the run
+   * whose data interval started before now and whose schedule's next interval has not ended yet), it skips its direct
+   * downstream tasks, whatever their trigger rules; their own downstream tasks then apply their trigger rules. Manual and event runs, and runs
+   * with no next interval, always go on. The task itself always succeeds. Decided in the state machine, no worker.
+   */
+  latestOnly(id: string, options: LatestOnlyOptions = {}): TaskRef<null> {
+    // It runs no code and cannot fail: retries, timeouts, pools and the like would be accepted and do nothing.
+    for (const field of Object.keys(options)) {
+      if (!(LATEST_ONLY_OPTIONS as readonly string[]).includes(field)) {
+        this.graph.problem({
+          taskId: this.qualify(id),
+          field,
+          message: `a latestOnly task runs no code and never fails; it takes only ${LATEST_ONLY_OPTIONS.join(', ')}`,
+        });
+      }
+    }
+    return this.declare(id, { kind: 'latest_only' }, options) as TaskRef<null>;
+  }
+
   /** Declares tasks inside a group: ids get the group id as prefix and the group's `defaultArgs`. */
   group(id: string, build: (group: TaskGroup<P>) => void): TaskGroup<P>;
   group(id: string, options: TaskGroupOptions, build: (group: TaskGroup<P>) => void): TaskGroup<P>;
@@ -317,6 +456,15 @@ export class TaskScope<P = Record<string, unknown>> {
     const options = typeof optionsOrBuild === 'function' ? {} : optionsOrBuild;
     const build = typeof optionsOrBuild === 'function' ? optionsOrBuild : maybeBuild;
     const groupId = this.qualify(id);
+    for (const field of ['expand', 'expandKwargs'].filter((name) => Object.hasOwn(options, name))) {
+      // Airflow's mapped task groups: not built (README, "Mapped task groups"); say so rather than ignore it.
+      this.graph.problem({
+        taskId: groupId,
+        field,
+        message:
+          'mapped task groups are not supported (each item would need the whole group as a Map sub-graph); map a single task with expand, or move the group into one mapped task',
+      });
+    }
     if (this.graph.groups.has(groupId) || this.graph.tasks.has(groupId)) {
       this.graph.problem({ taskId: groupId, field: 'id', message: `duplicate task or group id '${groupId}'` });
     }
@@ -361,7 +509,7 @@ export class TaskScope<P = Record<string, unknown>> {
   protected declare(id: string, spec: TaskSpec, options: CommonTaskOptions, inputs?: Inputs): TaskRef {
     const taskId = this.qualify(id);
     const ref = new TaskRef(this.graph, taskId);
-    const { upstream, ...taskOptions } = options;
+    const { upstream, setup, teardown, ...taskOptions } = options;
     const inputIds: Record<string, string> = {};
     const inputRefs: TaskRef[] = [];
     for (const [name, input] of Object.entries(inputs ?? {})) {
@@ -389,18 +537,24 @@ export class TaskScope<P = Record<string, unknown>> {
       this.graph.problem({ taskId, field: 'id', message: `duplicate task id '${taskId}'`, ...where() });
       return ref;
     }
+    const { marks, setupRefs } = setupTeardownMarks(taskId, { setup, teardown }, taskOptions.triggerRule, this.graph);
+    // A teardown waits for all its upstream tasks (all_done, then its setups decide): a DAG-wide or group default
+    // trigger rule does not apply to it, as in Airflow.
+    const fixedRule = marks.teardown !== undefined ? { triggerRule: 'all_done' as const } : {};
     this.graph.tasks.set(taskId, {
       id: taskId,
       spec,
-      options: { ...this.scopeDefaults, ...taskOptions },
+      options: { ...this.scopeDefaults, ...taskOptions, ...fixedRule },
       ownOptions: Object.keys(taskOptions).filter(
         (name) => (taskOptions as Record<string, unknown>)[name] !== undefined,
       ),
       inputs: inputIds,
       groups: this.groupPath,
+      ...marks,
       ...where(),
     });
     for (const input of inputRefs) this.graph.addEdge(input, ref);
+    for (const setupRef of setupRefs) this.graph.addEdge(setupRef, ref);
     for (const entry of upstream === undefined ? [] : Array.isArray(upstream) ? upstream : [upstream]) {
       if (typeof entry === 'string') {
         this.graph.edges.push({ from: { kind: 'task', id: entry }, to: { kind: 'task', id: taskId } });

@@ -13,6 +13,7 @@ export type TaskSpec =
   | NativeStepSpec
   | WaitSpec
   | EmptySpec
+  | LatestOnlySpec
   | S3SensorSpec
   | PollSensorSpec;
 
@@ -31,9 +32,17 @@ export interface CodeTaskSpec {
   readonly ignoreDownstreamTriggerRules?: boolean;
 }
 
+/** One list a mapped task maps over: an upstream task's result, or a literal list. */
+export type MappedListSpec = { readonly task: string } | { readonly items: readonly unknown[] };
+
 export interface MappingSpec {
-  /** An upstream task id whose result is the list, or a literal list. */
-  readonly over: { readonly task: string } | { readonly items: readonly unknown[] };
+  /**
+   * An upstream task id whose result is the list, a literal list, or named lists whose cross product is mapped
+   * over (in the order written).
+   */
+  readonly over:
+    | MappedListSpec
+    | { readonly product: ReadonlyArray<{ readonly name: string; readonly over: MappedListSpec }> };
   readonly partial?: Readonly<Record<string, unknown>>;
   readonly maxMapConcurrency?: number;
 }
@@ -79,6 +88,14 @@ export interface EmptySpec {
   readonly kind: 'empty';
 }
 
+/**
+ * Airflow's `LatestOnlyOperator`: succeeds, and skips its direct downstream tasks unless the run is its DAG's
+ * latest scheduled one (decided in the state machine, no worker).
+ */
+export interface LatestOnlySpec {
+  readonly kind: 'latest_only';
+}
+
 /** Options shared by sensors: poke, wait, poke again, until found or timed out. */
 export interface SensorOptions {
   /** Time between pokes. @default '60 seconds' */
@@ -121,4 +138,8 @@ export interface DeclaredTask {
   readonly groups: readonly string[];
   /** `file:line` of the call that declared it, for error messages. */
   readonly declaredAt?: string;
+  /** Set on a setup task (`setup: true`). */
+  readonly setup?: true;
+  /** Set on a teardown task: the ids of its setups, and whether its failure fails the run. */
+  readonly teardown?: { readonly setups: readonly string[]; readonly onFailureFailDagrun: boolean };
 }

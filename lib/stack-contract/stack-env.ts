@@ -23,6 +23,11 @@ export const STACK_ENV = {
   scheduleGroup: 'AIRSTEP_SCHEDULE_GROUP',
   schedulerRoleArn: 'AIRSTEP_SCHEDULER_ROLE_ARN',
   triggerFunctionArn: 'AIRSTEP_TRIGGER_FUNCTION_ARN',
+  /** The schedule group of runs' deadline schedules, and the role those schedules invoke the recorder with. */
+  deadlineScheduleGroup: 'AIRSTEP_DEADLINE_SCHEDULE_GROUP',
+  deadlineRoleArn: 'AIRSTEP_DEADLINE_ROLE_ARN',
+  /** The recorder: deadline schedules invoke it, and the trigger hands it a deadline already past. */
+  recorderFunctionArn: 'AIRSTEP_RECORDER_FUNCTION_ARN',
   /** The Lambda dag-sync hands each DAG file to for evaluation (name or ARN); its role may only write its logs. */
   evaluatorFunction: 'AIRSTEP_EVALUATOR_FUNCTION',
   alertsTopicArn: 'AIRSTEP_ALERTS_TOPIC_ARN',

@@ -38,14 +38,15 @@ export function slotClaimsOf(
 
 /**
  * Takes every claim in order, or none: when one is full, those already taken are given back (a try that holds
- * its DAG's slot while it waits for a pool would keep its DAG's other tasks from running). Throws what `take`
- * throws (a pool too small for the task).
+ * its DAG's slot while it waits for a pool would keep its DAG's other tasks from running). The try waits in the
+ * queue of the counter it could not take, ranked by `priority` (its effective priority weight). Throws what
+ * `take` throws (a pool too small for the task).
  */
-export async function takeAll(claims: readonly SlotClaim[], holder: SlotHolder): Promise<boolean> {
+export async function takeAll(claims: readonly SlotClaim[], holder: SlotHolder, priority = 1): Promise<boolean> {
   const taken: SlotClaim[] = [];
   try {
     for (const claim of claims) {
-      if (!(await claim.counters.take(claim.pool, claim.slots, holder))) {
+      if (!(await claim.counters.take(claim.pool, claim.slots, holder, priority))) {
         await releaseAll(taken, holder);
         return false;
       }
@@ -60,4 +61,9 @@ export async function takeAll(claims: readonly SlotClaim[], holder: SlotHolder):
 
 export async function releaseAll(claims: readonly SlotClaim[], holder: SlotHolder): Promise<void> {
   for (const claim of [...claims].reverse()) await claim.counters.release(claim.pool, claim.slots, holder);
+}
+
+/** Takes the try out of every counter's queue: it gave up (its token timed out, its run stopped). */
+export async function withdrawAll(claims: readonly SlotClaim[], holder: SlotHolder): Promise<void> {
+  for (const claim of claims) await claim.counters.withdraw(claim.pool, holder);
 }

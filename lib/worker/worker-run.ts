@@ -17,7 +17,7 @@ import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts
 import { PoolTooSmallError } from './pool-slots.ts';
 import { assumeRunAs, RunAsError } from './run-as.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
-import { releaseAll, slotClaimsOf, takeAll } from './slot-claims.ts';
+import { releaseAll, slotClaimsOf, takeAll, withdrawAll } from './slot-claims.ts';
 
 /** What the worker works with; the clients are made once per Lambda container (or Fargate task) by the caller. */
 export interface WorkerDeps {
@@ -116,9 +116,11 @@ export async function handleWorkerMessage(
     mapIndex: message.mapIndex,
     tryNumber: message.retryCount + 1,
   };
+  // Waiting tries are served by their effective priority weight (the manifest's), then arrival.
+  const priority = task?.priorityWeight ?? 1;
   let taken: boolean;
   try {
-    taken = await takeAll(claims, holder);
+    taken = await takeAll(claims, holder, priority);
   } catch (error) {
     if (!(error instanceof PoolTooSmallError)) throw error;
     // It could never run: fail the try now rather than let it wait for a slot forever.
@@ -138,13 +140,17 @@ export async function handleWorkerMessage(
     // Its DAG's maxActiveTasks or its pool is full: keep the try alive (a try that gave up meanwhile, by its
     // timeout or a stopped run, is dropped) and ask again shortly.
     const alive = await answer(() => sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.token })));
-    if (alive === 'already-answered') return 'already-answered';
+    if (alive === 'already-answered') {
+      // It will never ask again: leave the queue now rather than block others until its lease runs out.
+      await withdrawAll(claims, holder);
+      return 'already-answered';
+    }
     if (deps.waitForSlots === undefined) {
       await deps.defer?.(poolRetrySeconds(heartbeatSeconds));
       return 'deferred';
     }
     await deps.waitForSlots(slotWaitMs(round, heartbeatSeconds));
-    taken = await takeAll(claims, holder);
+    taken = await takeAll(claims, holder, priority);
   }
   try {
     return await runAndAnswer(message, dag, task, { sfn, s3, dynamo, answered, answer, deps });

@@ -13,7 +13,7 @@ import { ancestorsOf, tasksEndedBeforeStart } from '../helpers/asl-dependencies.
  * early-trigger-rules.ts), exactly what Airflow makes certain (`certainlyEnded`): such a task waits for any one of
  * its upstream tasks (the gate decides which upstream states open it; unit tests cover that).
  */
-const KINDS = ['code', 'empty', 'wait', 'sensor', 'mapped', 'branch'] as const;
+const KINDS = ['code', 'empty', 'wait', 'sensor', 'mapped', 'branch', 'latest'] as const;
 
 const randomDag = fc.integer({ min: 1, max: 14 }).chain((size) =>
   fc.tuple(
@@ -45,6 +45,7 @@ function build([size, links, kinds, rules, density]: [number, number[][], string
       refs.push(d.s3Sensor(id, { ...options, bucket: 'b', prefix: 'p/', pokeInterval: 1, timeout: 5000 }) as never);
     else if (kind === 'mapped') refs.push(d.expand(id, { ...options, over: [1, 2] }, async () => 1) as never);
     else if (kind === 'branch') refs.push(d.branch(id, options, async () => []) as never);
+    else if (kind === 'latest') refs.push(d.latestOnly(id, options) as never);
     else refs.push(d.task(id, options, async () => i) as never);
   }
   return { d, upstreamOf };

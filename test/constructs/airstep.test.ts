@@ -649,6 +649,43 @@ describe('Construct: Airstep — IAM bounds', () => {
     expect(statements.flatMap(actionsOf)).toEqual(['lambda:InvokeFunction']);
     expect(referencedIds(statements.flatMap(resourcesOf))).toEqual(new Set([t.id(fn('trigger'))]));
   });
+
+  it('creates the deadline schedule group, whose role may only invoke the recorder; only the trigger passes it', () => {
+    const { deadlineSchedules } = airstep();
+    t.template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'airstep-deadlines' });
+    expect(t.resource(deadlineSchedules.invokeRole).Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': arnOf(t.id(deadlineSchedules.group)) },
+        },
+      }),
+    ]);
+    const statements = t.statementsOf(deadlineSchedules.invokeRole);
+    expect(statements.flatMap(actionsOf)).toEqual(['lambda:InvokeFunction']);
+    expect(referencedIds(statements.flatMap(resourcesOf))).toEqual(new Set([t.id(fn('recorder'))]));
+    // Only the trigger may pass the role (to Scheduler); only it creates deadline schedules, only the recorder
+    // deletes them.
+    const passers = FUNCTION_NAMES.filter((name) =>
+      statementsOfFunction(name).some(
+        (statement) =>
+          actionsOf(statement).includes('iam:PassRole') &&
+          referencedIds(resourcesOf(statement)).has(t.id(deadlineSchedules.invokeRole)),
+      ),
+    );
+    expect(passers).toEqual(['trigger']);
+    const scheduleActions = (name: (typeof FUNCTION_NAMES)[number]) =>
+      statementsOfFunction(name)
+        .filter((statement) => JSON.stringify(resourcesOf(statement)).includes('schedule/airstep-deadlines/*'))
+        .flatMap(actionsOf);
+    expect(FUNCTION_NAMES.map((name) => [name, scheduleActions(name)])).toEqual(
+      FUNCTION_NAMES.map((name) => [
+        name,
+        name === 'trigger' ? ['scheduler:CreateSchedule'] : name === 'recorder' ? ['scheduler:DeleteSchedule'] : [],
+      ]),
+    );
+  });
 });
 
 describe('Construct: Airstep — Fargate, alerts and outputs', () => {
@@ -718,17 +755,15 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
     expect(new Set(functionAlarms.flatMap((alarm) => [...referencedIds(alarm.Dimensions)]))).toEqual(
       new Set(FUNCTION_NAMES.map((name) => t.id(fn(name)))),
     );
-    // The failed-runs alarm watches the series the recorder publishes: namespace, name and its only dimension.
+    // The failed-runs and deadline alarms watch series the recorder publishes: namespace, name and only dimension.
+    const recorderService = [
+      { Name: 'service', Value: fnResource('recorder').Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME },
+    ];
     expect(alarms.filter((alarm) => alarm.Namespace === METRICS_NAMESPACE)).toEqual([
-      expect.objectContaining({
-        MetricName: 'RunsFailed',
-        Dimensions: [
-          { Name: 'service', Value: fnResource('recorder').Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME },
-        ],
-        Statistic: 'Sum',
-      }),
+      expect.objectContaining({ MetricName: 'RunsFailed', Dimensions: recorderService, Statistic: 'Sum' }),
+      expect.objectContaining({ MetricName: 'DeadlineMissed', Dimensions: recorderService, Statistic: 'Sum' }),
     ]);
-    expect(alarms).toHaveLength(1 + deadLetterIds.length + FUNCTION_NAMES.length);
+    expect(alarms).toHaveLength(2 + deadLetterIds.length + FUNCTION_NAMES.length);
     // The failed-events queue (a refused or unreadable schedule fire, an invocation that kept failing) has its own
     // alarm, whose description (in the alert) says what landed there and where the reason is.
     const failedEventsId = t.id(airstep().queues.failedEvents);
@@ -762,6 +797,7 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
     for (const title of [
       'Runs',
       'Task failures',
+      'Deadline misses',
       'Durations (ms)',
       'Queue depth',
       'Dead letters',

@@ -39,6 +39,10 @@ export async function deployTriggerLambda(
           [STACK_ENV.runsTable]: settings.tables.runs,
           [STACK_ENV.queuedRunsTable]: settings.tables.queuedRuns,
           [STACK_ENV.failedEventsQueueUrl]: settings.failedEventsQueueUrl,
+          // Deadlines: the DAGs these tests trigger declare none, so nothing is scheduled or invoked with these.
+          [STACK_ENV.deadlineScheduleGroup]: 'airstep-deadlines',
+          [STACK_ENV.deadlineRoleArn]: 'arn:aws:iam::000000000000:role/airstep-deadlines',
+          [STACK_ENV.recorderFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:airstep-recorder',
           // Service endpoints win over the AWS_ENDPOINT_URL MiniStack gives its functions.
           AWS_ENDPOINT_URL_DYNAMODB: settings.services,
           AWS_ENDPOINT_URL_SFN: settings.services,

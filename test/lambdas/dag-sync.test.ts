@@ -184,7 +184,13 @@ describe('dag-sync Lambda', () => {
 
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
     const record = await readDagRecord(dynamo(), tables.dags, 'sync_nightly');
-    expect(record).toMatchObject({ dagId: 'sync_nightly', file: 'dags/good.ts', disabled: false, maxActiveRuns: 16 });
+    expect(record).toMatchObject({
+      dagId: 'sync_nightly',
+      file: 'dags/good.ts',
+      disabled: false,
+      maxActiveRuns: 16,
+      deadline: { reference: 'dataIntervalEnd', intervalSeconds: 10_800, alert: true },
+    });
     const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: record!.stateMachineArn }));
     expect(machine.name).toBe('airstep-sync_nightly');
     expect(machine.definition).toContain('https://sqs.us-east-1.amazonaws.com/123456789012/tasks');

@@ -153,6 +153,8 @@ beforeAll(async () => {
     [STACK_ENV.alertsTopicArn]: topicArn,
     [STACK_ENV.poolSlotsTable]: tables.poolSlots,
     [STACK_ENV.pools]: JSON.stringify({ warehouse: 2 }),
+    // No DAG here declares a deadline (test/lambdas/deadline.test.ts covers them); the handler reads it.
+    [STACK_ENV.deadlineScheduleGroup]: 'recorder-deadlines',
   });
   handler = asRole('recorder', (await import('../../lambdas/recorder/index.ts')).handler);
 });
@@ -262,6 +264,9 @@ describe('recorder Lambda', () => {
     expect(
       await pools.take('warehouse', 2, { executionArn: executionArn!, taskId: 'load', mapIndex: -1, tryNumber: 1 }),
     ).toBe(true);
+    // Another of its tries still waits in the pool's queue: it will never ask again.
+    const waiting = { executionArn: executionArn!, taskId: 'report', mapIndex: -1, tryNumber: 1 };
+    expect(await pools.take('warehouse', 1, waiting)).toBe(false);
 
     let described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     for (let i = 0; i < 100 && described.status === 'RUNNING'; i++) {
@@ -309,6 +314,7 @@ describe('recorder Lambda', () => {
       `execution: https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`,
     ]);
     expect(await pools.used('warehouse')).toBe(0);
+    expect(await pools.waiters('warehouse')).toEqual({});
     const startedOnLive = async () =>
       ((await sfn.send(new ListExecutionsCommand({ stateMachineArn: live.stateMachineArn! }))).executions ?? []).map(
         (execution) => execution.name,

@@ -118,6 +118,10 @@ beforeAll(async () => {
     [STACK_ENV.runsTable]: tables.runs,
     [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
     [STACK_ENV.failedEventsQueueUrl]: failedEventsUrl,
+    // No DAG here declares a deadline (test/lambdas/deadline.test.ts covers them); the handler reads these.
+    [STACK_ENV.deadlineScheduleGroup]: 'trigger-deadlines',
+    [STACK_ENV.deadlineRoleArn]: 'arn:aws:iam::000000000000:role/trigger-deadlines',
+    [STACK_ENV.recorderFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:trigger-recorder',
   });
   handler = asRole('trigger', (await import('../../lambdas/trigger/index.ts')).handler);
 });

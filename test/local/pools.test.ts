@@ -50,6 +50,24 @@ describe('SlotSemaphore', () => {
     expect(pool.inUse).toBe(0);
   });
 
+  it('passes over a better-ranked waiter whose slots do not fit, as Airflow does, and serves it once they do', async () => {
+    const pool = new SlotSemaphore('pool', 2);
+    const releaseFirst = await pool.acquire(1);
+    const granted: string[] = [];
+    const big = pool.acquire(2, 9).then((release) => {
+      granted.push('big');
+      return release;
+    });
+    const releaseSmall = await pool.acquire(1, 1);
+    granted.push('small');
+    expect([granted, pool.inUse, pool.waiting]).toEqual([['small'], 2, 1]);
+    releaseFirst();
+    releaseSmall();
+    (await big)();
+    expect(granted).toEqual(['small', 'big']);
+    expect(pool.inUse).toBe(0);
+  });
+
   it('refuses a request larger than the pool', async () => {
     await expect(new SlotSemaphore("pool 'tiny'", 1).acquire(2)).rejects.toThrow(
       "pool 'tiny' has 1 slots; the task asks for 2",

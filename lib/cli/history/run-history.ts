@@ -24,6 +24,9 @@ export interface RunSummary {
   readonly state: RunState | 'unknown';
   readonly startedAt?: string;
   readonly executionArn?: string;
+  /** When the run was found not ended by its DAG's deadline (`deadline`), if it was. */
+  readonly deadlineMissedAt?: string;
+  readonly deadline?: string;
 }
 
 export interface TaskInstanceSummary {

@@ -1,0 +1,68 @@
+import type { MappedListSpec, MappingSpec } from '../sdk/task-spec.ts';
+import type { MappedListIR, MappingIR } from './ir.ts';
+
+type At = (problem: { field?: string; message: string }) => void;
+
+/** A name a cross product's item carries: an identifier, as Airflow's keyword arguments are. */
+const LIST_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * A mapped task's mapping checked and turned into the IR: each list is an upstream task (now also read by this
+ * task) or a literal JSON list; named lists (a cross product) have identifier names, none also in `partial`.
+ */
+export function mappingIr(
+  mapping: MappingSpec,
+  upstream: readonly string[],
+  consumed: Set<string>,
+  at: At,
+  json: (value: unknown, field: string) => boolean,
+): MappingIR {
+  const { over, partial, maxMapConcurrency } = mapping;
+  const list = (source: MappedListSpec, field: string): MappedListIR => {
+    if ('task' in source) {
+      consumed.add(source.task);
+      if (!upstream.includes(source.task)) at({ field, message: `'${source.task}' is not a task of this DAG` });
+      return { task: source.task };
+    }
+    if (!Array.isArray(source.items)) {
+      const got = source.items === null ? 'null' : typeof source.items;
+      at({ field, message: `must be a list or a task whose result is a list, got ${got}` });
+      return { items: [] };
+    }
+    json(source.items, field);
+    return { items: source.items };
+  };
+  let overIr: MappingIR['over'];
+  if ('product' in over) {
+    overIr = {
+      product: over.product.map(({ name, over: source }) => {
+        if (!LIST_NAME.test(name)) {
+          at({ field: `over.${name}`, message: `'${name}' must be an identifier (letters, digits, _; at most 64)` });
+        }
+        if (partial !== undefined && Object.hasOwn(partial, name)) {
+          at({ field: `over.${name}`, message: `'${name}' is both mapped and partial; give it in one of them` });
+        }
+        return { name, over: list(source, `over.${name}`) };
+      }),
+    };
+  } else {
+    overIr = list(over, 'over');
+  }
+  if (partial !== undefined) json(partial, 'partial');
+  if (maxMapConcurrency !== undefined && (!Number.isInteger(maxMapConcurrency) || maxMapConcurrency < 0)) {
+    at({ field: 'maxMapConcurrency', message: `must be a whole number >= 0, got ${maxMapConcurrency}` });
+  }
+  return {
+    over: overIr,
+    ...(partial !== undefined ? { partial } : {}),
+    maxConcurrency: maxMapConcurrency ?? 0,
+  };
+}
+
+/** The upstream tasks whose results a mapping reads as its lists. */
+export function mappedOverTasks(mapping: MappingIR | undefined): string[] {
+  if (mapping === undefined) return [];
+  if ('task' in mapping.over) return [mapping.over.task];
+  if ('items' in mapping.over) return [];
+  return mapping.over.product.flatMap(({ over }) => ('task' in over ? [over.task] : []));
+}
