@@ -76,7 +76,13 @@ export const OPTION_RULES: Partial<Record<keyof TaskOptions, Rule>> = {
   retries: retry,
   retryDelay: retry,
   exponentialBackoff: retry,
-  maxRetryDelay: retry,
+  maxRetryDelay: {
+    appliesTo: [...SERVICE_CALLS, 'lambda_code', 'fargate_code'],
+    because: (shape) =>
+      shape === 'poll_sensor' || shape === 's3_sensor'
+        ? "a sensor's `exponentialBackoff` is its poke backoff, so its retries never back off toward a maximum"
+        : cannotFail(shape),
+  },
   retryJitter: retry,
   executionTimeout: {
     appliesTo: [...RUNS_CODE, ...SERVICE_CALLS],
@@ -132,13 +138,14 @@ export function inapplicableOptions(
   const retried = typeof options.retries === 'number' && options.retries > 0;
   for (const option of RETRY_SHAPING) {
     if (!ownOptions.includes(option) || retried || !retry.appliesTo.includes(shape)) continue;
+    if (problems.some((problem) => problem.field === option)) continue;
     problems.push({ field: option, message: 'shapes retries, but the task has `retries: 0`' });
   }
   if (
     ownOptions.includes('maxRetryDelay') &&
     retried &&
     options.exponentialBackoff !== true &&
-    retry.appliesTo.includes(shape)
+    OPTION_RULES.maxRetryDelay!.appliesTo.includes(shape)
   ) {
     problems.push({
       field: 'maxRetryDelay',
