@@ -37,6 +37,10 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
       timezone: dag.ir.schedule.timezone,
       tasks: dag.ir.tasks.length,
       tags: dag.ir.tags,
+      ...(dag.ir.owner !== undefined ? { owner: dag.ir.owner } : {}),
+      ...(dag.ir.description !== undefined ? { description: dag.ir.description } : {}),
+      // What a trigger's conf may set, with the author's descriptions (the manifest's params schema has them too).
+      params: dag.ir.params,
       problems: dag.problems.length,
     })),
   );

@@ -11,6 +11,8 @@ export function renderText(ir: DagIR): string {
   const lines = [
     `${ir.dagId}${ir.schedule.expression !== null ? `  (${ir.schedule.expression}, ${ir.schedule.timezone})` : '  (manual)'}`,
   ];
+  const about = firstLine(ir.doc ?? ir.description);
+  if (about !== undefined) lines.push(`  ${about}`);
   const drawn = new Set<string>();
   const label = (task: TaskIR) => {
     const kind =
@@ -31,7 +33,8 @@ export function renderText(ir: DagIR): string {
             ? ` [${task.triggerRule}]`
             : '';
     const extra = task.upstream.length > 1 ? ` ↑ after ${task.upstream.join(', ')}` : '';
-    return `${task.id} (${kind})${rule}${extra}`;
+    const doc = firstLine(task.doc);
+    return `${task.id} (${kind})${rule}${extra}${doc !== undefined ? `  — ${doc}` : ''}`;
   };
   const draw = (id: string, indent: string, last: boolean, root: boolean) => {
     const task = byId.get(id)!;
@@ -51,6 +54,15 @@ export function renderText(ir: DagIR): string {
   };
   for (const task of ir.tasks.filter((t) => t.upstream.length === 0)) draw(task.id, '', true, true);
   return `${lines.join('\n')}\n`;
+}
+
+/** The first non-empty line of a Markdown doc, without heading marks: what fits beside a task in a tree. */
+function firstLine(doc: string | undefined): string | undefined {
+  const line = doc
+    ?.split('\n')
+    .map((text) => text.replace(/^#+\s*/, '').trim())
+    .find((text) => text !== '');
+  return line === undefined ? undefined : line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
 
 /** Mermaid `flowchart`, with task groups as subgraphs. */
@@ -77,16 +89,23 @@ export function renderMermaid(ir: DagIR): string {
 
 /** Graphviz DOT, with task groups as clusters. */
 export function renderDot(ir: DagIR): string {
-  const quote = (text: string) => `"${text.replace(/"/g, '\\"')}"`;
+  const quote = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  // Docs become tooltips (SVG output shows them on hover).
+  const tooltip = (doc: string | undefined) => (doc !== undefined ? ` [tooltip=${quote(doc)}]` : '');
   const lines = [`digraph ${quote(ir.dagId)} {`, '  rankdir=LR;', '  node [shape=box, style=rounded];'];
   const emitGroup = (groupId: string, indent: string) => {
     lines.push(`${indent}subgraph ${quote(`cluster_${groupId}`)} {`, `${indent}  label=${quote(groupId)};`);
+    const doc = ir.groups.find((group) => group.id === groupId)?.doc;
+    if (doc !== undefined) lines.push(`${indent}  tooltip=${quote(doc)};`);
     for (const child of ir.groups.filter((group) => group.parent === groupId)) emitGroup(child.id, `${indent}  `);
-    for (const task of ir.tasks.filter((t) => t.groups.at(-1) === groupId)) lines.push(`${indent}  ${quote(task.id)};`);
+    for (const task of ir.tasks.filter((t) => t.groups.at(-1) === groupId)) {
+      lines.push(`${indent}  ${quote(task.id)}${tooltip(task.doc)};`);
+    }
     lines.push(`${indent}}`);
   };
   for (const group of ir.groups.filter((g) => g.parent === undefined)) emitGroup(group.id, '  ');
-  for (const task of ir.tasks.filter((t) => t.groups.length === 0)) lines.push(`  ${quote(task.id)};`);
+  for (const task of ir.tasks.filter((t) => t.groups.length === 0))
+    lines.push(`  ${quote(task.id)}${tooltip(task.doc)};`);
   for (const task of ir.tasks) for (const up of task.upstream) lines.push(`  ${quote(up)} -> ${quote(task.id)};`);
   lines.push('}');
   return `${lines.join('\n')}\n`;

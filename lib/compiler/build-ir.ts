@@ -21,6 +21,7 @@ import {
 import { nonJsonPart } from './json-values.ts';
 import { mappingIr } from './mapping-ir.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
+import { inapplicableOptions, optionApplies } from './option-applicability.ts';
 import {
   DAG_ID,
   dagOptionsSchema,
@@ -198,17 +199,9 @@ function buildTask(
   };
 
   const kindFields = buildKindFields(spec, task.id, upstream, consumed, at, checkTemplates);
-  if (options.pool !== undefined && !isWorker) {
-    at({ field: 'pool', message: `pools hold worker slots; a ${spec.kind} step runs without a worker` });
-  }
-  // A container task runs the author's image, which answers its own token: no Airstep worker takes slots for it.
-  if (options.pool !== undefined && spec.kind === 'container') {
-    at({
-      field: 'pool',
-      message:
-        'pools hold Airstep worker slots; a container task runs its own image, which takes none (use a code task with compute: fargate)',
-    });
-  }
+  for (const problem of inapplicableOptions(spec, task.ownOptions ?? [], options)) at(problem);
+  // Options from defaultArgs apply to the tasks they fit (option-applicability.ts) and are left off the others.
+  const applies = (option: keyof TaskOptions) => optionApplies(option, spec);
   // Only a worker's try ever waits for a slot, so only its own effective weight is ever read (the DAG's
   // defaultArgs may set the rule for every task).
   const waitsForSlots = spec.kind === 'code' || spec.kind === 'poll_sensor';
@@ -249,11 +242,16 @@ function buildTask(
     inputs: sortedRecord(task.inputs),
     groups: task.groups,
     triggerRule: options.triggerRule ?? 'all_success',
-    retry: retryOf(options, at),
-    ...(executionTimeout !== undefined ? { executionTimeoutSeconds: executionTimeout } : {}),
+    retry: applies('retries') ? retryOf(options, at) : retryOf({}, at),
+    ...(executionTimeout !== undefined && applies('executionTimeout')
+      ? { executionTimeoutSeconds: executionTimeout }
+      : {}),
     ...(isWorker ? { heartbeatSeconds: heartbeat ?? DEFAULTS.workerHeartbeatSeconds } : {}),
-    ...(options.pool !== undefined ? { pool: { name: options.pool, slots: options.poolSlots ?? 1 } } : {}),
-    queue: options.queue ?? 'default',
+    ...(options.pool !== undefined && applies('pool')
+      ? { pool: { name: options.pool, slots: options.poolSlots ?? 1 } }
+      : {}),
+    queue: applies('queue') ? (options.queue ?? 'default') : 'default',
+    // Every task's weight counts towards its upstream tasks' effective weights, worker or not.
     priorityWeight: options.priorityWeight ?? 1,
     // Only when not Airflow's default, so the IR of a DAG that never sets it stays as it was.
     ...(options.weightRule !== undefined && options.weightRule !== 'downstream'

@@ -220,7 +220,7 @@ class AslEmitter {
     const caught = `${name}${STATE_SUFFIX.failed}`;
     const selfSkipped = `${name}${STATE_SUFFIX.selfSkipped}`;
     this.running = emission;
-    emitRunStates(
+    const first = emitRunStates(
       {
         ir: this.ir,
         task,
@@ -242,6 +242,10 @@ class AslEmitter {
         selfSkipped,
       },
     );
+    // The task's doc is the Comment of its first state: the Step Functions console shows it with the state.
+    const firstState = this.states.get(first);
+    if (task.doc !== undefined && firstState !== undefined)
+      this.states.set(first, { ...firstState, Comment: task.doc });
     if (canSkipItself(task)) {
       // The task's code threw SkipError: its record keeps the caught error (`Cause` is the reason).
       this.states.set(selfSkipped, {

@@ -22,6 +22,10 @@ export interface DagManifest {
   readonly bundleEntry?: string;
   readonly description?: string;
   readonly owner?: string;
+  /** The DAG's `doc` (Markdown), for whatever shows the DAG. */
+  readonly doc?: string;
+  /** Task groups with their parent group and `doc`. */
+  readonly taskGroups?: ReadonlyArray<{ readonly id: string; readonly parent?: string; readonly doc?: string }>;
   readonly tags: readonly string[];
   readonly schedule: DagIR['schedule'] & { readonly eventbridge: readonly EventBridgeSchedule[] };
   readonly maxActiveRuns: number;
@@ -95,6 +99,8 @@ export interface DagManifest {
     readonly groups: readonly string[];
     /** The IAM role the worker assumes for the task's code; unset: the worker's own role. */
     readonly runAs?: string;
+    /** The task's `doc` (Markdown); also the Comment of its first state. */
+    readonly doc?: string;
   }>;
   readonly stats: {
     readonly states: number;
@@ -165,6 +171,8 @@ export function buildManifest(input: {
     ...(input.bundleEntry !== undefined ? { bundleEntry: input.bundleEntry } : {}),
     ...(ir.description !== undefined ? { description: ir.description } : {}),
     ...(ir.owner !== undefined ? { owner: ir.owner } : {}),
+    ...(ir.doc !== undefined ? { doc: ir.doc } : {}),
+    ...(ir.groups.length > 0 ? { taskGroups: ir.groups } : {}),
     tags: ir.tags,
     schedule: { ...ir.schedule, eventbridge: input.eventbridge },
     maxActiveRuns: ir.maxActiveRuns,
@@ -224,6 +232,7 @@ export function buildManifest(input: {
       mapped: task.kind === 'code' && task.mapping !== undefined,
       groups: task.groups,
       ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),
+      ...(task.doc !== undefined ? { doc: task.doc } : {}),
     })),
     stats: { states: input.states, definitionBytes: input.definitionBytes, transitions: input.transitions },
   };

@@ -4,7 +4,7 @@
  */
 
 interface ParamBase<T> {
-  /** Shown in `airstep list` and in the manifest's JSON schema. */
+  /** Shown in `airstep list --json` and in the manifest's params JSON Schema (what a trigger form is built from). */
   readonly description?: string;
   /** Used when the trigger's conf does not set this param. */
   readonly default?: T;

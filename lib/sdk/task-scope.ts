@@ -262,10 +262,13 @@ export class TaskScope<P = Record<string, unknown>> {
     ) as TaskRef<boolean>;
   }
 
-  /** A sensor that calls `fn` every `pokeInterval` until it reports done; no worker is held between pokes. */
+  /**
+   * A sensor that calls `fn` every `pokeInterval` until it reports done; no worker is held between pokes. Pokes run
+   * on the Lambda worker (a poke is short; the waits between pokes are the state machine's).
+   */
   sensor<I extends Inputs>(
     id: string,
-    options: CodeTaskOptions<I> & SensorOptions,
+    options: CommonTaskOptions & SensorOptions & { readonly inputs?: I },
     fn: (ctx: TaskContext<P>, inputs: InputValues<I>) => PokeResult | Promise<PokeResult>,
   ): TaskRef<unknown> {
     const { pokeInterval, timeout, softFail, exponentialBackoff, maxWait, inputs, ...rest } = options;
@@ -542,6 +545,9 @@ export class TaskScope<P = Record<string, unknown>> {
       id: taskId,
       spec,
       options: { ...this.scopeDefaults, ...taskOptions, ...fixedRule },
+      ownOptions: Object.keys(taskOptions).filter(
+        (name) => (taskOptions as Record<string, unknown>)[name] !== undefined,
+      ),
       inputs: inputIds,
       groups: this.groupPath,
       ...marks,

@@ -130,6 +130,8 @@ export interface DeclaredTask {
   readonly id: string;
   readonly spec: TaskSpec;
   readonly options: TaskOptions;
+  /** The options set on the task itself (not inherited from `defaultArgs`): only these are refused where they do nothing. */
+  readonly ownOptions: readonly string[];
   /** Named inputs: argument name -> upstream task id. Each is also an upstream dependency. */
   readonly inputs: Readonly<Record<string, string>>;
   /** The group the task was declared in, outermost first. */

@@ -72,7 +72,7 @@ describe('Function: effectivePriorityWeights', () => {
     d.container('score', { image: 'public.ecr.aws/acme/score:1', pool: 'p', weightRule: 'absolute' });
 
     expect(compileDag(d, { file: 'dags/images.ts' }).problems.map(formatProblem)).toEqual([
-      'dags/images.ts › dag images › task score › pool: pools hold Airstep worker slots; a container task runs its own image, which takes none (use a code task with compute: fargate)',
+      "dags/images.ts › dag images › task score › pool: does nothing for a container step: your own image answers its own token and no Airstep worker holds pool slots for it (use a code task with compute: 'fargate')",
       "dags/images.ts › dag images › task score › weightRule: a container step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)",
     ]);
   });

@@ -10,6 +10,7 @@ import sensorIngestion from '../../../dags/examples/s3_key_sensor_ingestion.ts';
 import groups from '../../../dags/examples/task_groups.ts';
 import weather from '../../../dags/examples/weather_etl.ts';
 import medallion from '../../../dags/s3_medallion_ingestion.ts';
+import { dag } from '../../../lib/sdk/dag.ts';
 import { manualContext } from '../../helpers/run-context.ts';
 import { runFunction } from '../harness/behaviour.ts';
 import type { DifferentialCase } from '../harness/case.ts';
@@ -78,6 +79,18 @@ export function chainExampleCases(): DifferentialCase[] {
         status: 'SUCCEEDED',
         tasks: { convert: ok, archive_source: { state: 'success' } },
         tries: { convert: 1 },
+      },
+    },
+    {
+      name: 's3Sensor with a prefix: any object under it will do (the export is there at the first poke)',
+      dag: prefixSensor(),
+      defaultBehaviour: runFunction(),
+      native: true,
+      motoGaps: ['s3-result-timestamps'],
+      ministackGaps: ['sdk-numbers-as-strings'],
+      expected: {
+        status: 'SUCCEEDED',
+        tasks: { wait_for_any: { state: 'success', output: { key: EXPORT_KEY } } },
       },
     },
     {
@@ -275,4 +288,11 @@ export function parallelExampleCases(services: { topicArn: string }): Differenti
       },
     },
   ];
+}
+
+/** An s3Sensor that waits for any object under the day's export prefix (the seeded export is one). */
+function prefixSensor() {
+  const d = dag({ id: 'diff_prefix_sensor' });
+  d.s3Sensor('wait_for_any', { bucket: 'airstep-raw', prefix: 'exports/{{ ds }}/', pokeInterval: 1, timeout: 5 });
+  return d;
 }

@@ -376,7 +376,7 @@ function mapping(): DifferentialCase[] {
     const list = d.task('list', async () => [] as string[]);
     const each = d.expand(
       'each',
-      { over: list, partial: { suffix: '!' }, retryDelay: 1, ...options },
+      { over: list, partial: { suffix: '!' }, ...(options.retries !== undefined ? { retryDelay: 1 } : {}), ...options },
       async (_ctx, item: string) => item,
     );
     d.task('combine', { inputs: { each } }, noop);
