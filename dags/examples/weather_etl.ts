@@ -1,15 +1,34 @@
 import { dag, NonRetryableError, SkipError } from 'airstep';
 import { readText, writeJson } from '../_shared/s3-io.ts';
 
-/** Weather ETL: extract observations, transform them into daily statistics per station, load the result. */
+/**
+ * Weather ETL: extract observations, transform them into daily statistics per station, load the result. It also
+ * shows what a run tells its owners: task and run callbacks, a deadline (Airflow 3.1's deadline alert), and a task
+ * that skips itself when there is nothing to do.
+ */
 const weather = dag({
   id: 'weather_etl',
   schedule: '0 7 * * *',
   startDate: '2026-11-01',
   timezone: 'Europe/Berlin',
   tags: ['example', 'etl'],
-  defaultArgs: { retries: 3, retryDelay: '20 seconds', exponentialBackoff: true, maxRetryDelay: '2 minutes' },
+  defaultArgs: {
+    retries: 3,
+    retryDelay: '20 seconds',
+    exponentialBackoff: true,
+    maxRetryDelay: '2 minutes',
+    // Callbacks run on the worker after the state is recorded; what they print goes to the try's log.
+    onRetry: ({ taskId, tryNumber, error }) => console.warn(`${taskId}: try ${tryNumber} failed (${error?.message})`),
+    onFailure: ({ taskId, error }) => console.error(`${taskId} failed for good: ${error?.message}`),
+  },
   params: { bucket: { type: 'string', default: 'airstep-raw' } },
+  // The day's statistics are due within a day of the interval's end; a late run alerts and calls back.
+  deadline: {
+    reference: 'dataIntervalEnd',
+    interval: '1 day',
+    callback: ({ runId, deadline }) => console.error(`weather_etl ${runId} is late: due by ${deadline}`),
+  },
+  onFailure: ({ runId, error }) => console.error(`weather_etl ${runId} failed: ${error?.message}`),
 });
 
 interface Observation {

@@ -74,6 +74,8 @@ export const OPTION_BEHAVIOUR: Readonly<Record<string, OptionBehaviour>> = {
     local: ['test/local/xcom-heartbeat.test.ts'],
     cloud: { none: 'the Lambda worker offloads through the same task runner (test/runtime), tested locally' },
   },
+  'DagOptions.onSuccess': { local: ['test/local/callbacks.test.ts'], cloud: ['test/lambdas/callbacks.test.ts'] },
+  'DagOptions.onFailure': { local: ['test/local/callbacks.test.ts'], cloud: ['test/lambdas/callbacks.test.ts'] },
   'DagOptions.deadline': {
     local: ['test/local/deadlines.test.ts'],
     cloud: ['test/lambdas/deadline.test.ts', 'test/lambdas/deadline-ministack.test.ts'],
