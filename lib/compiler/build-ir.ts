@@ -107,7 +107,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const tasks = ids.map((id) => {
     const task = declared.tasks.get(id)!;
     const upstream = [...upstreamOf.get(id)!].sort();
-    return buildTask(task, upstream, keys.get(id)!, params, consumed, options.defaultArgs ?? {}, (problem) => {
+    return buildTask(task, upstream, keys.get(id)!, params, consumed, (problem) => {
       if (!inheritsBadDefault(task, problem.field)) at({ taskId: id, ...problem });
     });
   });
@@ -150,7 +150,6 @@ function buildTask(
   key: string,
   params: Record<string, ParamSpec>,
   consumed: Set<string>,
-  dagDefaults: TaskOptions,
   at: (problem: { field?: string; message: string }) => void,
 ): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
@@ -202,38 +201,11 @@ function buildTask(
   for (const problem of inapplicableOptions(spec, task.ownOptions ?? [], options)) at(problem);
   // Options from defaultArgs apply to the tasks they fit (option-applicability.ts) and are left off the others.
   const applies = (option: keyof TaskOptions) => optionApplies(option, spec);
-  // Only a worker's try ever waits for a slot, so only its own effective weight is ever read (the DAG's
-  // defaultArgs may set the rule for every task).
-  const waitsForSlots = spec.kind === 'code' || spec.kind === 'poll_sensor';
-  if (options.weightRule !== undefined && !waitsForSlots && options.weightRule !== dagDefaults.weightRule) {
-    at({
-      field: 'weightRule',
-      message: `${/^[aeiou]/.test(spec.kind) ? 'an' : 'a'} ${spec.kind} step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)`,
-    });
-  }
-  // Only code an Airstep worker runs can take a role; the DAG's defaultArgs may name one for its code tasks.
-  const runsCode = spec.kind === 'code' || spec.kind === 'poll_sensor';
-  if (options.runAs !== undefined && !runsCode && options.runAs !== dagDefaults.runAs) {
-    at({
-      field: 'runAs',
-      message: `a ${spec.kind} step runs no task code on a worker (it runs as ${spec.kind === 'container' ? 'the container task role' : "the state machine's role"}); runAs is for code tasks and poll sensors`,
-    });
-  }
   const executionTimeout = seconds(options.executionTimeout);
   const heartbeat = seconds(options.heartbeat);
-  // Callbacks run on the worker that ran the try (or are sent to it): only code tasks have one. A callback the
-  // DAG's defaultArgs give every task applies to its code tasks; one set on another step is refused.
-  const callbackNames = (['onFailure', 'onRetry', 'onSuccess'] as const).filter((name) => options[name] !== undefined);
-  if (spec.kind !== 'code') {
-    for (const name of callbackNames) {
-      if (options[name] === dagDefaults[name]) continue;
-      at({
-        field: name,
-        message: `a ${spec.kind} step runs no task code on an Airstep worker, so nothing could call its ${name}; task callbacks are for code tasks (use the DAG's onFailure / onSuccess for the run)`,
-      });
-    }
-  }
-  const callbacks = spec.kind === 'code' ? callbackNames : [];
+  const callbacks = (['onFailure', 'onRetry', 'onSuccess'] as const).filter(
+    (name) => options[name] !== undefined && applies(name),
+  );
   return {
     id: task.id,
     key,
@@ -254,12 +226,12 @@ function buildTask(
     // Every task's weight counts towards its upstream tasks' effective weights, worker or not.
     priorityWeight: options.priorityWeight ?? 1,
     // Only when not Airflow's default, so the IR of a DAG that never sets it stays as it was.
-    ...(options.weightRule !== undefined && options.weightRule !== 'downstream'
+    ...(applies('weightRule') && options.weightRule !== undefined && options.weightRule !== 'downstream'
       ? { weightRule: options.weightRule }
       : {}),
     callbacks,
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
-    ...(runsCode && options.runAs !== undefined ? { runAs: options.runAs } : {}),
+    ...(applies('runAs') && options.runAs !== undefined ? { runAs: options.runAs } : {}),
     ...(task.setup === true ? { setup: true as const } : {}),
     ...(task.teardown !== undefined
       ? { teardown: { setups: task.teardown.setups, failsRun: task.teardown.onFailureFailDagrun } }

@@ -62,15 +62,20 @@ const noWorker = (what: string) => (shape: Shape) =>
     ? `your own image runs without an Airstep worker, so nothing ${what}`
     : `it runs without an Airstep worker, so nothing ${what}`;
 
+// Callbacks run on the worker that ran the try (or are sent to it), from the task's own code module.
+const RUNS_TASK_CODE: readonly Shape[] = ['lambda_code', 'fargate_code'];
+const noTaskCallbacks = (shape: Shape) =>
+  `${shape === 'poll_sensor' ? 'its pokes call' : 'no Airstep worker runs task code for it, so nothing calls'} task callbacks; they are for code tasks (use the DAG's onFailure / onSuccess for the run)`;
+
 const slotsNeedAWorker = (shape: Shape) =>
   shape === 'container'
     ? "your own image answers its own token and no Airstep worker holds pool slots for it (use a code task with compute: 'fargate')"
     : noWorker('holds pool slots')(shape);
 
 /**
- * The rules, one per task option that does not apply everywhere. Options absent here (`triggerRule`, `doc`, the
- * callbacks, `runAs` — checked on its own in build-ir with the DAG's default role) are checked elsewhere or apply
- * to every task.
+ * The rules, one per task option that does not apply everywhere. Options absent here apply to every task
+ * (`triggerRule`, `doc`, `priorityWeight`, which counts towards other tasks' weights) or are refused outright
+ * elsewhere (`sla`, `dependsOnPast`, `waitForDownstream`).
  */
 export const OPTION_RULES: Partial<Record<keyof TaskOptions, Rule>> = {
   retries: retry,
@@ -97,6 +102,19 @@ export const OPTION_RULES: Partial<Record<keyof TaskOptions, Rule>> = {
   },
   pool: { appliesTo: RUNS_CODE, because: slotsNeedAWorker },
   poolSlots: { appliesTo: RUNS_CODE, because: slotsNeedAWorker },
+  weightRule: {
+    appliesTo: RUNS_CODE,
+    because: () =>
+      "it never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)",
+  },
+  runAs: {
+    appliesTo: RUNS_CODE,
+    because: (shape) =>
+      `it runs no task code on a worker (it runs as ${shape === 'container' ? 'the container task role' : "the state machine's role"}); runAs is for code tasks and poll sensors`,
+  },
+  onFailure: { appliesTo: RUNS_TASK_CODE, because: noTaskCallbacks },
+  onRetry: { appliesTo: RUNS_TASK_CODE, because: noTaskCallbacks },
+  onSuccess: { appliesTo: RUNS_TASK_CODE, because: noTaskCallbacks },
   queue: {
     appliesTo: ['lambda_code', 'poll_sensor'],
     because: (shape) =>

@@ -1,4 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DagManifest } from '../compiler/manifest.ts';
@@ -6,7 +6,7 @@ import type { ExecutionStatus } from '../compiler/run-states.ts';
 import { type CallbackMessage, FARGATE_ENV, type RunContext } from '../compiler/worker-contract.ts';
 import { dagCallbackFor, taskCallbackFor } from '../runtime/callback-decision.ts';
 import { dagCallbackMessage, taskCallbackMessage } from '../runtime/callback-messages.ts';
-import { manifestKey } from '../runtime/dag-bundle.ts';
+import { readStoredManifest } from '../runtime/stored-manifest.ts';
 
 /**
  * Callbacks the recorder starts: those of what no worker saw end. It sends each as a callback message to the
@@ -33,15 +33,7 @@ export async function readManifest(
   dagId: string,
   dagVersion: string,
 ): Promise<DagManifest | undefined> {
-  try {
-    const object = await dispatch.s3.send(
-      new GetObjectCommand({ Bucket: dispatch.bucket, Key: manifestKey(dagId, dagVersion) }),
-    );
-    return JSON.parse(await object.Body!.transformToString('utf-8')) as DagManifest;
-  } catch (error) {
-    if ((error as Error).name === 'NoSuchKey') return undefined;
-    throw error;
-  }
+  return readStoredManifest(dispatch.s3, dispatch.bucket, dagId, dagVersion);
 }
 
 export async function sendCallback(dispatch: CallbackDispatch, message: CallbackMessage): Promise<void> {

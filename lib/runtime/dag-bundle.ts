@@ -128,3 +128,18 @@ export class DagNotInBundleError extends AirstepError {
     this.dagVersion = dagVersion;
   }
 }
+
+/** A DAG version dag-sync stored a bundle for but no manifest: its tasks cannot be run (nothing says how). */
+export class ManifestMissingError extends AirstepError {
+  override readonly name = 'ManifestMissingError';
+  readonly dagId: string;
+  readonly dagVersion: string;
+
+  constructor(dagId: string, dagVersion: string) {
+    super(`no manifest stored for ${dagId}@${dagVersion} (${manifestKey(dagId, dagVersion)})`, {
+      code: 'MANIFEST_MISSING',
+    });
+    this.dagId = dagId;
+    this.dagVersion = dagVersion;
+  }
+}

@@ -109,7 +109,10 @@ export interface TaskGroupOptions {
   readonly doc?: string;
 }
 
-/** The options of `latestOnly`: the others mean nothing for a task that runs no code and never fails. */
+/**
+ * The options of `latestOnly`: the others mean nothing for a task that runs no code and never fails (validate
+ * refuses them with the reason, see option-applicability.ts).
+ */
 const LATEST_ONLY_OPTIONS = ['upstream', 'triggerRule', 'doc'] as const;
 export type LatestOnlyOptions = Pick<CommonTaskOptions, (typeof LATEST_ONLY_OPTIONS)[number]>;
 
@@ -432,16 +435,7 @@ export class TaskScope<P = Record<string, unknown>> {
    * with no next interval, always go on. The task itself always succeeds. Decided in the state machine, no worker.
    */
   latestOnly(id: string, options: LatestOnlyOptions = {}): TaskRef<null> {
-    // It runs no code and cannot fail: retries, timeouts, pools and the like would be accepted and do nothing.
-    for (const field of Object.keys(options)) {
-      if (!(LATEST_ONLY_OPTIONS as readonly string[]).includes(field)) {
-        this.graph.problem({
-          taskId: this.qualify(id),
-          field,
-          message: `a latestOnly task runs no code and never fails; it takes only ${LATEST_ONLY_OPTIONS.join(', ')}`,
-        });
-      }
-    }
+    // Options a JavaScript caller passes beyond the type are refused by validate (option-applicability.ts).
     return this.declare(id, { kind: 'latest_only' }, options) as TaskRef<null>;
   }
 

@@ -18,8 +18,9 @@ import {
 } from '../compiler/worker-contract.ts';
 import { taskCallbackFor } from '../runtime/callback-decision.ts';
 import { taskCallbackMessage } from '../runtime/callback-messages.ts';
-import { bundleKey, DagNotInBundleError, loadBundle, manifestKey } from '../runtime/dag-bundle.ts';
+import { bundleKey, DagNotInBundleError, loadBundle, ManifestMissingError } from '../runtime/dag-bundle.ts';
 import { runCallback } from '../runtime/run-callback.ts';
+import { readStoredManifest } from '../runtime/stored-manifest.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
@@ -293,7 +294,8 @@ interface DagVersion {
   readonly maxActiveTasks: number;
 }
 
-const versions = new Map<string, Promise<{ tasks: ReadonlyMap<string, WorkerTask>; maxActiveTasks: number }>>();
+/** Each stored manifest's task facts, worked out once (the manifest itself is kept by readStoredManifest). */
+const taskFacts = new WeakMap<DagManifest, ReadonlyMap<string, WorkerTask>>();
 
 /** The bundle and the manifest dag-sync stored for the message's DAG version, each read once per container. */
 async function dagVersionOf(
@@ -303,20 +305,17 @@ async function dagVersionOf(
 ): Promise<DagVersion> {
   const read = async (key: string) =>
     (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString('utf-8');
-  const versionKey = `${message.dagId}@${message.dagVersion}`;
-  let compiled = versions.get(versionKey);
-  if (compiled === undefined) {
-    compiled = read(manifestKey(message.dagId, message.dagVersion)).then((text) => {
-      const manifest = JSON.parse(text) as DagManifest;
-      return { tasks: workerTasksOf(manifest), maxActiveTasks: manifest.maxActiveTasks };
-    });
-    compiled.catch(() => versions.delete(versionKey));
-    versions.set(versionKey, compiled);
-  }
-  const [dags, { tasks, maxActiveTasks }] = await Promise.all([
+  const [dags, manifest] = await Promise.all([
     loadBundle(message.dagId, message.dagVersion, () => read(bundleKey(message.dagId, message.dagVersion))),
-    compiled,
+    readStoredManifest(s3, bucket, message.dagId, message.dagVersion),
   ]);
+  if (manifest === undefined) throw new ManifestMissingError(message.dagId, message.dagVersion);
+  let tasks = taskFacts.get(manifest);
+  if (tasks === undefined) {
+    tasks = workerTasksOf(manifest);
+    taskFacts.set(manifest, tasks);
+  }
+  const maxActiveTasks = manifest.maxActiveTasks;
   const dag = dags.find((candidate) => candidate.id === message.dagId);
   if (dag === undefined) throw new DagNotInBundleError(message.dagId, message.dagVersion);
   return { dag, tasks, maxActiveTasks };

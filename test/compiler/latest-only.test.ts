@@ -114,13 +114,10 @@ describe('Validate: latestOnly options', () => {
     const messages = compileDag(d, { file: 'dags/latest_opts.ts' }).problems.map(formatProblem);
 
     // The DAG's defaultArgs (retries for its code tasks) are not the author's doing here: no problem for them.
-    const only = 'a latestOnly task runs no code and never fails; it takes only upstream, triggerRule, doc';
-    expect(messages).toEqual(
-      expect.arrayContaining([
-        `dags/latest_opts.ts › dag latest_opts › task gate › retries: ${only}`,
-        `dags/latest_opts.ts › dag latest_opts › task gate › pool: ${only}`,
-      ]),
-    );
+    expect(messages.filter((m) => m.includes('task gate'))).toEqual([
+      'dags/latest_opts.ts › dag latest_opts › task gate › retries: does nothing for a latestOnly task: it cannot fail, so nothing is retried (it does no work)',
+      'dags/latest_opts.ts › dag latest_opts › task gate › pool: does nothing for a latestOnly task: it runs without an Airstep worker, so nothing holds pool slots',
+    ]);
     expect(messages.filter((m) => m.includes('task fine'))).toEqual([]);
   });
 });

@@ -55,7 +55,7 @@ describe('Function: effectivePriorityWeights', () => {
     d.empty('join', { upstream: work, weightRule: 'absolute', priorityWeight: 3 });
 
     expect(compileDag(d, { file: 'dags/joins.ts' }).problems.map(formatProblem)).toEqual([
-      "dags/joins.ts › dag joins › task join › weightRule: an empty step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)",
+      "dags/joins.ts › dag joins › task join › weightRule: does nothing for an empty task: it never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)",
     ]);
 
     const all = dag({ id: 'all_upstream', defaultArgs: { weightRule: 'upstream' } });
@@ -73,7 +73,7 @@ describe('Function: effectivePriorityWeights', () => {
 
     expect(compileDag(d, { file: 'dags/images.ts' }).problems.map(formatProblem)).toEqual([
       "dags/images.ts › dag images › task score › pool: does nothing for a container step: your own image answers its own token and no Airstep worker holds pool slots for it (use a code task with compute: 'fargate')",
-      "dags/images.ts › dag images › task score › weightRule: a container step never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)",
+      "dags/images.ts › dag images › task score › weightRule: does nothing for a container step: it never waits for a pool or maxActiveTasks slot, so its own weight rule is never used (its priorityWeight still counts towards other tasks' weights)",
     ]);
   });
 

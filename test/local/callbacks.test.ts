@@ -208,7 +208,8 @@ describe('validate: callbacks', () => {
       expect.objectContaining({
         taskId: 'put',
         field: 'onFailure',
-        message: expect.stringContaining('runs no task code on an Airstep worker'),
+        message:
+          "does nothing for a native AWS step: no Airstep worker runs task code for it, so nothing calls task callbacks; they are for code tasks (use the DAG's onFailure / onSuccess for the run)",
       }),
     ]);
   });

@@ -88,6 +88,8 @@ const KINDS: Record<string, (d: ReturnType<typeof dag>, options: TaskOptions) =>
   s3Sensor: (d, o) => d.s3Sensor('t', { ...o, bucket: 'b', key: 'k' }),
   wait: (d, o) => d.wait('t', { ...o, duration: '1 second' }),
   empty: (d, o) => d.empty('t', o),
+  // Its type takes upstream, triggerRule and doc only; a JavaScript caller can pass more, which validate refuses.
+  latestOnly: (d, o) => d.latestOnly('t', o as never),
 };
 const SHAPE_OF_KIND: Record<string, string> = {
   task: 'lambda_code',
@@ -100,6 +102,7 @@ const SHAPE_OF_KIND: Record<string, string> = {
   s3Sensor: 's3_sensor',
   wait: 'wait',
   empty: 'empty',
+  latestOnly: 'latest_only',
 };
 /** A value for each option, and the options it needs beside it to mean something. */
 const SAMPLE: Partial<Record<keyof TaskOptions, TaskOptions>> = {
@@ -113,6 +116,11 @@ const SAMPLE: Partial<Record<keyof TaskOptions, TaskOptions>> = {
   pool: { pool: 'warehouse' },
   poolSlots: { poolSlots: 2, pool: 'warehouse' },
   queue: { queue: 'big' },
+  weightRule: { weightRule: 'absolute' },
+  runAs: { runAs: 'arn:aws:iam::123456789012:role/reader' },
+  onFailure: { onFailure: () => {} },
+  onRetry: { onRetry: () => {}, retries: 1 },
+  onSuccess: { onSuccess: () => {} },
 };
 
 describe('Task options that work for some kinds of task only', () => {
