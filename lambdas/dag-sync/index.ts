@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -40,6 +41,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     'assignPublicIp',
     'assumableRoleArns',
     'evaluatorFunction',
+    'alertsTopicArn',
   ]);
   const ecs = new ECSClient({});
   const lambda = new LambdaClient({});
@@ -64,6 +66,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     evaluate: lambdaEvaluator(lambda, env.evaluatorFunction),
     trigger: lambdaTrigger(lambda, env.triggerFunctionArn),
     assumableRoleArns: JSON.parse(env.assumableRoleArns) as string[],
+    alarms: { cloudwatch: new CloudWatchClient({}), namePrefix: env.namePrefix, alertsTopicArn: env.alertsTopicArn },
     stateMachineLogs: {
       logGroupArn: env.stateMachineLogGroupArn,
       level: env.stateMachineLogLevel as 'ALL' | 'ERROR' | 'FATAL',

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -10,13 +10,12 @@ import { dynamoClient } from '../../lib/dynamo/dag-record.ts';
 import { recordDeadlineMiss } from '../../lib/runs/deadline-miss.ts';
 import { type DeadlineMissEvent, isDeadlineMissEvent } from '../../lib/runs/deadline-schedule.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runs/record-execution.ts';
+import { publishRunMetrics, type RunCounts, runMetricData } from '../../lib/runs/run-metrics.ts';
 import { failedTaskInstances } from '../../lib/runs/run-records.ts';
-import { METRICS_NAMESPACE } from '../../lib/stack-contract/metrics.ts';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 import { PoolSlots } from '../../lib/worker/pool-slots.ts';
 
 const logger = new Logger();
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 const env = readStackEnv([
   'dagsTable',
   'runsTable',
@@ -33,6 +32,9 @@ const env = readStackEnv([
 const dynamo = dynamoClient();
 const sfn = new SFNClient({});
 const sns = new SNSClient({});
+const cloudwatch = new CloudWatchClient({});
+// The stack-wide copy of each run metric carries the recorder's service name (the construct sets it).
+const service = process.env.POWERTOOLS_SERVICE_NAME ?? 'airstep-recorder';
 // Callbacks of ended runs and timed-out tries: the manifest says which exist, the control queue's worker calls them.
 const callbacks = { s3: new S3Client({}), sqs: new SQSClient({}), bucket: env.bucket, queueUrl: env.controlQueueUrl };
 const pools = new PoolSlots(dynamo, env.poolSlotsTable, JSON.parse(env.pools) as Record<string, number>);
@@ -66,18 +68,17 @@ export const handler = async (
     callbacks,
   });
   if (recorded === undefined || recorded.stale === true) return;
-  // One series per metric (dimension `service` only), so one alarm covers every DAG; the DAG id is metadata.
-  metrics.addMetadata('dagId', recorded.dagId);
-  if (event.detail.status === 'RUNNING') metrics.addMetric('RunsStarted', MetricUnit.Count, 1);
-  if (event.detail.status === 'SUCCEEDED') metrics.addMetric('RunsSucceeded', MetricUnit.Count, 1);
-  if (recorded.state === 'failed') metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
   // Task instances, as Airflow counts them: a mapped task's failed items, not also the task they sum up in.
   const failedTasks = failedTaskInstances(recorded.tasks).length;
-  if (failedTasks > 0) metrics.addMetric('TasksFailed', MetricUnit.Count, failedTasks);
-  if (recorded.deadlineMissed === true) metrics.addMetric('DeadlineMissed', MetricUnit.Count, 1);
-  if (event.detail.stopDate)
-    metrics.addMetric('RunDuration', MetricUnit.Milliseconds, event.detail.stopDate - event.detail.startDate);
-  metrics.publishStoredMetrics();
+  const counts: RunCounts = {
+    ...(event.detail.status === 'RUNNING' ? { RunsStarted: 1 } : {}),
+    ...(event.detail.status === 'SUCCEEDED' ? { RunsSucceeded: 1 } : {}),
+    ...(recorded.state === 'failed' ? { RunsFailed: 1 } : {}),
+    ...(failedTasks > 0 ? { TasksFailed: failedTasks } : {}),
+    ...(recorded.deadlineMissed === true ? { DeadlineMissed: 1 } : {}),
+    ...(event.detail.stopDate ? { RunDuration: event.detail.stopDate - event.detail.startDate } : {}),
+  };
+  await countRun(recorded.dagId, counts);
   logger.info('recorded', { ...recorded, tasks: recorded.tasks.length });
 };
 
@@ -91,10 +92,18 @@ async function deadlineCame(event: DeadlineMissEvent): Promise<void> {
     callbacks,
     sfn,
   });
-  if (result.recorded) {
-    metrics.addMetadata('dagId', event.dagId);
-    metrics.addMetric('DeadlineMissed', MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
-  }
+  if (result.recorded) await countRun(event.dagId, { DeadlineMissed: 1 });
   logger.info('deadline', { ...event, ...result });
+}
+
+/**
+ * Publishes an event's run metrics. The event is recorded by then: a failed publish is logged, never thrown, so a
+ * metrics hiccup neither fails the recorder (its error alarm) nor has EventBridge deliver the event again.
+ */
+async function countRun(dagId: string, counts: RunCounts): Promise<void> {
+  try {
+    await publishRunMetrics(cloudwatch, runMetricData(dagId, service, counts, new Date()));
+  } catch (error) {
+    logger.warn('run metrics not published', { dagId, counts, error: (error as Error).message });
+  }
 }

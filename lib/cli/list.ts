@@ -41,6 +41,8 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
       ...(dag.ir.description !== undefined ? { description: dag.ir.description } : {}),
       // What a trigger's conf may set, with the author's descriptions (the manifest's params schema has them too).
       params: dag.ir.params,
+      // The CloudWatch alarms dag-sync makes for it when deployed (none locally).
+      ...(dag.ir.alarms !== undefined ? { alarms: dag.ir.alarms } : {}),
       problems: dag.problems.length,
     })),
   );

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CloudStackOptions } from './cloud-stack.ts';
 import { cloudStackOptions } from './cloud-stack.ts';
+import { executionConsoleUrl, withConsoleUrl } from './console-url.ts';
 import { openRunHistory } from './history/open-run-history.ts';
 import type { RunSummary } from './history/run-history.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -30,7 +31,7 @@ async function listRuns(dagId: string | undefined, options: CloudStackOptions & 
   if (!history.ok) return refuser(options.json, colours(process.stderr).red)(history.message);
   const runs = await history.value.runs(dagId);
   if (options.json === true) {
-    printJson({ runs });
+    printJson({ runs: runs.map(withConsoleUrl) });
     return EXIT.ok;
   }
   const c = colours();
@@ -48,8 +49,9 @@ async function listRuns(dagId: string | undefined, options: CloudStackOptions & 
 }
 
 /**
- * `<dag>  <run id>  <state>  <started>`, the same for local and deployed runs (`-`: not started yet), and
- * `deadline missed (<deadline>)` for a run that had not ended by its DAG's deadline.
+ * `<dag>  <run id>  <state>  <started>`, the same for local and deployed runs (`-`: not started yet),
+ * `deadline missed (<deadline>)` for a run that had not ended by its DAG's deadline, and a deployed run's Step
+ * Functions console link.
  */
 function runLine(c: Colours, run: RunSummary): string {
   const state =
@@ -59,5 +61,7 @@ function runLine(c: Colours, run: RunSummary): string {
         ? c.yellow(run.state)
         : c.red(run.state);
   const missed = run.deadlineMissedAt !== undefined ? `  ${c.red(`deadline missed (${run.deadline ?? '?'})`)}` : '';
-  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}`;
+  const url = run.executionArn !== undefined ? executionConsoleUrl(run.executionArn) : undefined;
+  const link = url !== undefined ? `  ${c.dim(url)}` : '';
+  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}${link}`;
 }

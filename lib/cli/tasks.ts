@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { executionConsoleLink } from '../runs/run-records.ts';
 import { type CloudStackOptions, cloudStackOptions } from './cloud-stack.ts';
+import { executionConsoleUrl, withConsoleUrl } from './console-url.ts';
 import { openRunHistory } from './history/open-run-history.ts';
 import { pickRun } from './history/run-history.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -38,11 +38,13 @@ async function showTasks(runId: string, options: TasksOptions): Promise<number> 
   const { run } = picked;
   const tasks = await history.value.tasks(run);
   if (options.json === true) {
-    printJson({ run, tasks });
+    printJson({ run: withConsoleUrl(run), tasks });
     return EXIT.ok;
   }
   const c = colours();
   console.log(`${run.dagId} › ${run.runId} (${run.state})`);
+  const url = run.executionArn !== undefined ? executionConsoleUrl(run.executionArn) : undefined;
+  if (url !== undefined) console.log(`  console ${url}`);
   process.stdout.write(
     runGrid(
       c,
@@ -55,9 +57,7 @@ async function showTasks(runId: string, options: TasksOptions): Promise<number> 
     if (task.reason !== undefined) console.log(c.dim(`${name}: skipped: ${task.reason}`));
   }
   // The recorder writes a deployed run's task instances when it ends; until then the execution shows them.
-  if (tasks.length === 0 && run.executionArn !== undefined) {
-    const region = run.executionArn.split(':')[3] ?? '';
-    console.log(c.dim(`no task records until the run ends; see ${executionConsoleLink(region, run.executionArn)}`));
-  }
+  if (tasks.length === 0 && url !== undefined)
+    console.log(c.dim('no task records until the run ends; see its console page'));
   return EXIT.ok;
 }

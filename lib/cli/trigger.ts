@@ -2,6 +2,7 @@ import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { Command } from 'commander';
 import type { TriggerEvent, TriggerResult } from '../runs/trigger-run.ts';
 import { cloudStackOptions, resolveCloudStack } from './cloud-stack.ts';
+import { executionConsoleUrl, withConsoleUrl } from './console-url.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { readConf, refuser } from './run-input.ts';
 
@@ -61,7 +62,7 @@ async function trigger(dagId: string, options: TriggerOptions): Promise<number> 
   const result = invoked.value;
   const code = result.outcome === 'refused' ? EXIT.usage : EXIT.ok;
   if (options.json === true) {
-    printJson({ dagId, ...result });
+    printJson(withConsoleUrl({ dagId, ...result }));
     return code;
   }
   const c = colours();
@@ -69,12 +70,16 @@ async function trigger(dagId: string, options: TriggerOptions): Promise<number> 
     case 'started':
       console.log(`${c.green('started')} ${dagId} › ${result.runId}`);
       console.log(`  execution ${result.executionArn}`);
+      printConsoleLine(result.executionArn);
       break;
     case 'duplicate':
       console.log(
         `${c.yellow('duplicate')} ${dagId} › ${result.runId} already exists (${result.state}); nothing started`,
       );
-      if (result.executionArn !== undefined) console.log(`  execution ${result.executionArn}`);
+      if (result.executionArn !== undefined) {
+        console.log(`  execution ${result.executionArn}`);
+        printConsoleLine(result.executionArn);
+      }
       break;
     case 'queued':
       console.log(
@@ -93,6 +98,12 @@ async function trigger(dagId: string, options: TriggerOptions): Promise<number> 
       break;
   }
   return code;
+}
+
+/** `  console <url>`: the execution's Step Functions console page. */
+function printConsoleLine(executionArn: string): void {
+  const url = executionConsoleUrl(executionArn);
+  if (url !== undefined) console.log(`  console ${url}`);
 }
 
 /** RequestResponse Invoke of the trigger function; its answer, or why there is none. */

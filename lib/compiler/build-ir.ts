@@ -1,4 +1,5 @@
 import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
+import { DAG_ALARM_KINDS, type DagAlarmKind } from '../sdk/alarms.ts';
 import type { Dag } from '../sdk/dag.ts';
 import type { NodeKey } from '../sdk/dag-graph.ts';
 import { DEADLINE_REFERENCES } from '../sdk/deadline.ts';
@@ -120,6 +121,13 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
 
   const dagrunTimeout = seconds(options.dagrunTimeout);
   const deadline = deadlineOf(options.deadline);
+  const alarms = dagAlarmsOf(options.alarms);
+  if (alarms.includes('onDeadlineMiss') && options.deadline === undefined)
+    at({
+      field: 'alarms.onDeadlineMiss',
+      message:
+        "the DAG has no deadline to miss: declare one (deadline: { reference: 'dataIntervalEnd', interval: '2 hours' }) or drop onDeadlineMiss",
+    });
   const ir: DagIR = {
     irVersion: IR_VERSION,
     dagId: typeof options.id === 'string' && DAG_ID.test(options.id) ? options.id : String(options.id),
@@ -134,6 +142,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     ...(deadline !== undefined && typeof options.deadline?.callback === 'function'
       ? { deadlineCallback: true as const }
       : {}),
+    ...(alarms.length > 0 ? { alarms } : {}),
     xcomOffloadBytes: options.xcomOffloadBytes ?? DEFAULTS.xcomOffloadBytes,
     params,
     groups,
@@ -369,6 +378,12 @@ function retryOf(options: TaskOptions, at: (problem: { field?: string; message: 
 }
 
 /** A duration in whole seconds (rounded up), or undefined when unset or invalid (the schema reports it). */
+/** The alarm kinds a DAG asks for, sorted (a malformed value: none; the schema reported it). */
+function dagAlarmsOf(value: Dag['options']['alarms']): DagAlarmKind[] {
+  if (typeof value !== 'object' || value === null) return [];
+  return DAG_ALARM_KINDS.filter((kind) => value[kind] === true);
+}
+
 /** The DAG's deadline as compiled; undefined when unset (or malformed: the schema reported it). */
 function deadlineOf(value: Dag['options']['deadline']): DeadlineSpec | undefined {
   if (value === undefined || !DEADLINE_REFERENCES.includes(value.reference)) return undefined;

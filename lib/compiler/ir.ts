@@ -1,4 +1,5 @@
 import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
+import type { DagAlarmKind } from '../sdk/alarms.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import type { FargateOptions } from '../sdk/task-options.ts';
 import type { NativeAction } from '../sdk/task-spec.ts';
@@ -27,6 +28,8 @@ export interface DagIR {
   readonly deadline?: DeadlineSpec;
   /** The deadline has a `callback` (called from the bundle on a miss). */
   readonly deadlineCallback?: true;
+  /** The CloudWatch alarms of its own the DAG asks for (sorted; absent: none), made by dag-sync. */
+  readonly alarms?: readonly DagAlarmKind[];
   readonly xcomOffloadBytes: number;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly groups: readonly GroupIR[];

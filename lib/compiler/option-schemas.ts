@@ -147,6 +147,7 @@ export const dagOptionsSchema = z
         callback: callback.optional(),
       })
       .strict(),
+    alarms: z.object({ onFailure: z.boolean(), onDeadlineMiss: z.boolean() }).partial().strict(),
     xcomOffloadBytes: z
       .int({ error: wholeNumber(' of bytes') })
       .min(256, 'must be 256 to 131072 bytes')
@@ -170,6 +171,7 @@ export const dagOptionsSchema = z
     maxActiveTasks: true,
     dagrunTimeout: true,
     deadline: true,
+    alarms: true,
     xcomOffloadBytes: true,
     doc: true,
     onSuccess: true,

@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROLE_ARN } from '../compiler/role-arn.ts';
+import { dagAlarmNamePrefix, METRICS_NAMESPACE } from '../stack-contract/metrics.ts';
 import { STACK_ENV } from '../stack-contract/stack-env.ts';
 import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
@@ -249,7 +250,7 @@ export class Airstep extends Construct {
     env('schedulerRoleArn', this.schedules.invokeRole.roleArn, ['dagSync']);
     env('triggerFunctionArn', fns.trigger.functionArn, ['dagSync']);
     env('evaluatorFunction', this.functions.evaluator.functionName, ['dagSync']);
-    env('alertsTopicArn', this.alerts.topic.topicArn, ['recorder']);
+    env('alertsTopicArn', this.alerts.topic.topicArn, ['dagSync', 'recorder']);
     env('deadlineScheduleGroup', this.deadlineSchedules.group.name!, ['trigger', 'recorder']);
     env('deadlineRoleArn', this.deadlineSchedules.invokeRole.roleArn, ['trigger']);
     env('recorderFunctionArn', fns.recorder.functionArn, ['trigger']);
@@ -296,6 +297,12 @@ export class Airstep extends Construct {
     // ListSchedules supports no resource-level permissions.
     allow(fns.dagSync, ['scheduler:ListSchedules'], ['*']);
     allow(fns.dagSync, ['iam:PassRole'], [this.stateMachineRole.role.roleArn, this.schedules.invokeRole.roleArn]);
+    // Per-DAG alarms a DAG asks for (`alarms`), on the recorder's per-DAG metrics, named under one prefix.
+    allow(
+      fns.dagSync,
+      ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+      [`arn:${partition}:cloudwatch:${region}:${account}:alarm:${dagAlarmNamePrefix(prefix)}*`],
+    );
     // Task definitions for `container` tasks (RegisterTaskDefinition supports no resource-level permissions),
     // with the two container roles, which only ECS tasks may be given.
     allow(fns.dagSync, ['ecs:RegisterTaskDefinition'], ['*']);
@@ -406,6 +413,14 @@ export class Airstep extends Construct {
     // message goes to the control queue, whose worker calls them.
     allow(fns.recorder, ['s3:GetObject'], [bucket.arnForObjects(`${BUCKET_PREFIXES.artifacts}*/manifest.json`)]);
     allow(fns.recorder, ['sqs:SendMessage'], [this.queues.controlQueue.queueArn]);
+    // Run metrics: PutMetricData takes no resource; the namespace condition keeps it to Airstep's.
+    fns.recorder.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+      }),
+    );
     // A run that ended in time has its deadline schedule deleted.
     allow(fns.recorder, ['scheduler:DeleteSchedule'], [deadlineSchedules]);
     new events.Rule(this, 'ExecutionStatusChanges', {

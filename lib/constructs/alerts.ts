@@ -8,7 +8,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { IMPORT_ERRORS_METRIC, METRICS_NAMESPACE, type RECORDER_METRICS } from '../stack-contract/metrics.ts';
+import { IMPORT_ERRORS_METRIC, METRICS_NAMESPACE, type RecorderMetric } from '../stack-contract/metrics.ts';
+import { dagMetricWidgets } from './dag-metric-widgets.ts';
 
 export interface AlertsProps {
   /** The four functions, for error alarms and the dashboard. */
@@ -27,8 +28,9 @@ export interface AlertsProps {
 
 /**
  * Alerts and the dashboard: an encrypted, TLS-only SNS topic (the recorder publishes failed runs to it; alarms
- * too), a dashboard of runs, task failures, durations, queue depth, dead letters, import errors and Lambda errors,
- * and alarms on dead letters, failed events, Lambda errors and failed runs.
+ * too), a dashboard of runs, task failures, durations, queue depth, dead letters, import errors and Lambda errors
+ * (stack-wide), then the same per DAG (dag-metric-widgets.ts), and alarms on dead letters, failed events, Lambda
+ * errors and failed runs. Per-DAG alarms are dag-sync's (a DAG's `alarms` option, lib/dag-sync/dag-alarms.ts).
  */
 export class Alerts extends Construct {
   readonly topic: sns.Topic;
@@ -55,7 +57,7 @@ export class Alerts extends Construct {
         alarmDescription,
       }).addAlarmAction(toTopic);
 
-    const run = (metricName: (typeof RECORDER_METRICS)[number], statistic = 'Sum') =>
+    const run = (metricName: RecorderMetric, statistic = 'Sum') =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
@@ -144,5 +146,6 @@ export class Alerts extends Construct {
         left: Object.entries(props.functions).map(([name, fn]) => fn.metricErrors({ period, label: name })),
       }),
     );
+    for (const row of dagMetricWidgets(period)) this.dashboard.addWidgets(...row);
   }
 }

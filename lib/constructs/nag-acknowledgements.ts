@@ -1,4 +1,5 @@
 import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
+import { dagAlarmNamePrefix } from '../stack-contract/metrics.ts';
 import type { Airstep } from './airstep.ts';
 
 /**
@@ -54,7 +55,8 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
     iam5(
       'Resource::*',
       'Only actions without resource-level permissions: SendTask* (task tokens are not resources), X-Ray, ' +
-        'scheduler:ListSchedules, ecr:GetAuthorizationToken (pulling the worker image); a test holds the list',
+        'scheduler:ListSchedules, ecr:GetAuthorizationToken (pulling the worker image), cloudwatch:PutMetricData ' +
+        '(held to the Airstep namespace by a condition); a test holds the list',
     ),
     iam5(
       `Resource::${arn('states', `stateMachine:${prefix}-*`)}`,
@@ -75,6 +77,10 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
     iam5(
       `Resource::${arn('scheduler', `schedule/${airstep.deadlineSchedules.group.name}/*`)}`,
       'Deadline schedules are created per run (named from it) by the trigger and deleted by the recorder, all in this Airstep’s deadline group',
+    ),
+    iam5(
+      `Resource::${arn('cloudwatch', `alarm:${dagAlarmNamePrefix(prefix)}*`)}`,
+      'Per-DAG alarms (a DAG’s `alarms` option) are created and deleted by dag-sync, all under this Airstep’s prefix',
     ),
     iam5(`Resource::${runsArn}/index/*`, 'The runs table’s own index (byState)'),
     iam5(`Resource::${recorderArn}:*`, 'Versions of the recorder function, which deadline schedules invoke'),

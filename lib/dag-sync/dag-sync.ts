@@ -14,6 +14,7 @@ import { type CatchupOutcome, catchUp } from './catch-up.ts';
 import { pausedCatchup } from './catchup-runs.ts';
 import { checkCompiledDags } from './check-compiled-dag.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
+import { type DagAlarmSettings, syncDagAlarms } from './dag-alarms.ts';
 import type { DagFileChange } from './dag-file-change.ts';
 import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
@@ -50,6 +51,8 @@ export interface DagSyncDeps {
   readonly trigger?: RunTrigger;
   /** Intervals one sync hands the trigger per DAG. @default CATCHUP_LIMIT_PER_SYNC (500) */
   readonly catchupLimit?: number;
+  /** Where a DAG's own alarms (its `alarms` option) are made; without it a DAG asking for them is refused. */
+  readonly alarms?: DagAlarmSettings;
   readonly now?: () => Date;
 }
 
@@ -167,6 +170,12 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       );
       continue;
     }
+    if ((compiled.ir.alarms ?? []).length > 0 && deps.alarms === undefined) {
+      errors.push(
+        `${change.key} › dag ${compiled.dagId} › alarms: this stack's dag-sync cannot make CloudWatch alarms (no alerts topic)`,
+      );
+      continue;
+    }
     deployed.push(compiled.dagId);
     if (current?.dagVersion === version && !current.disabled) {
       // The same content again: a sync that stopped midway (or at its limit) still owes runs.
@@ -204,6 +213,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       deps,
     );
     await setSchedules(compiled.dagId, compiled.ir.schedule, deps);
+    if (deps.alarms !== undefined) await syncDagAlarms(compiled.dagId, compiled.ir.alarms ?? [], deps.alarms);
     const taskIds = Object.fromEntries(
       compiled.ir.tasks.filter((task) => task.key !== task.id).map((task) => [task.key, task.id]),
     );
@@ -320,6 +330,8 @@ async function disableDagsOf(
   for (const record of await listLatestDagRecords(deps.dynamo, deps.tables.dags)) {
     if (record.file !== file || record.disabled || keep.includes(record.dagId)) continue;
     await disableSchedules(record.dagId, deps);
+    // A DAG that went away alarms no more (an upload that brings it back makes what it asks for again).
+    if (deps.alarms !== undefined) await syncDagAlarms(record.dagId, [], deps.alarms);
     const now = deps.now?.() ?? new Date();
     // Its schedules stop: what ended by now counts as handed over, so an upload that brings it back owes only
     // what was missed meanwhile.

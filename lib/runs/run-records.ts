@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { asTaskState, type RunState, type TaskState } from '../compiler/run-states.ts';
 import { type RunContext, skipReasonOf } from '../compiler/worker-contract.ts';
+import { executionConsoleUrl } from '../stack-contract/console-url.ts';
 import type { MappedTaskInstance } from './mapped-task-instances.ts';
 
 /**
@@ -116,9 +117,12 @@ export function lastPayload(events: readonly HistoryEvent[]): unknown {
   return newest?.payload ?? null;
 }
 
-/** The Step Functions console page of an execution. */
+/** The Step Functions console page of an execution (see executionConsoleUrl; `region` when the ARN is not one). */
 export function executionConsoleLink(region: string, executionArn: string): string {
-  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+  return (
+    executionConsoleUrl(executionArn) ??
+    `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`
+  );
 }
 
 /** The alert a run that did not succeed sends: what failed, and where to look. */

@@ -1,3 +1,4 @@
+import type { DagAlarms } from './alarms.ts';
 import type { DagCallback, DagCallbackName, TaskCallback, TaskCallbackName } from './callbacks.ts';
 import { DagGraph } from './dag-graph.ts';
 import type { DeadlineAlert } from './deadline.ts';
@@ -44,6 +45,11 @@ export interface DagOptions<S extends ParamsSpec = ParamsSpec> {
    * queued) has missed its deadline: recorded on the run, counted and alerted (Airflow 3.1's Deadline Alerts).
    */
   readonly deadline?: DeadlineAlert;
+  /**
+   * CloudWatch alarms on this DAG's own metrics (failed runs, deadline misses), made by dag-sync and wired to the
+   * stack's alerts topic; none locally (see `DagAlarms`). @default no alarm of its own
+   */
+  readonly alarms?: DagAlarms;
   /** Task results larger than this many bytes are stored in S3 and passed by reference. @default 8192 */
   readonly xcomOffloadBytes?: number;
   /** Markdown shown with the DAG. */

@@ -1,3 +1,4 @@
+export { DAG_ALARM_KINDS, type DagAlarmKind, type DagAlarms } from './alarms.ts';
 export {
   CALLBACK_TIME_LIMIT_MS,
   type CallbackError,

@@ -266,20 +266,35 @@ afterAll(async () => {
   if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
 });
 
+/**
+ * A Step Functions console link (`  https://…/executions/details/<execution ARN>` ending a run line, or the
+ * `  console <url>` line of `tasks`) as `  <console <execution name>>`: the account in the ARN is the emulator's.
+ * The link's full form is asserted on its own.
+ */
+const CONSOLE_LINK =
+  / {2}(?:console )?https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\/home\?region=us-east-1#\/v2\/executions\/details\/arn:aws:states:us-east-1:\d{12}:execution:[^:\s]+:(\S+)/g;
+const linksNamed = (stdout: string) => stdout.replace(CONSOLE_LINK, '  <console $1>');
+
 const RUN_LINES = {
-  nightly: 'nightly  scheduled__2026-11-23T00:00:00+00:00  failed  2026-11-24T00:00:05.000Z',
+  nightly:
+    'nightly  scheduled__2026-11-23T00:00:00+00:00  failed  2026-11-24T00:00:05.000Z  <console scheduled__2026-11-23T00_00_00_00_00>',
+  // A queued run has no execution yet, so no link.
   queued: 'one_at_a_time  manual__2026-11-21T00:00:00+00:00  queued  -',
-  oneRunning: 'one_at_a_time  manual__2026-11-20T00:00:00+00:00  running  2026-11-22T10:00:00.000Z',
-  dailyRunning: 'daily_report  manual__2026-11-21T00:00:00+00:00  running  2026-11-22T09:00:00.000Z',
-  dailySucceeded: 'daily_report  manual__2026-11-20T00:00:00+00:00  success  2026-11-22T08:00:00.000Z',
-  mapped: 'mapped_rows  manual__2026-11-19T00:00:00+00:00  failed  2026-11-22T07:00:00.000Z',
+  oneRunning:
+    'one_at_a_time  manual__2026-11-20T00:00:00+00:00  running  2026-11-22T10:00:00.000Z  <console manual__2026-11-20T00_00_00_00_00>',
+  dailyRunning:
+    'daily_report  manual__2026-11-21T00:00:00+00:00  running  2026-11-22T09:00:00.000Z  <console manual__2026-11-21T00_00_00_00_00>',
+  dailySucceeded:
+    'daily_report  manual__2026-11-20T00:00:00+00:00  success  2026-11-22T08:00:00.000Z  <console manual__2026-11-20T00_00_00_00_00>',
+  mapped:
+    'mapped_rows  manual__2026-11-19T00:00:00+00:00  failed  2026-11-22T07:00:00.000Z  <console manual__2026-11-19T00_00_00_00_00>',
 };
 
 describe('Command: airstep runs --outputs / --stack', () => {
   it('lists the runs of every deployed DAG, newest first, a queued run without a start', () => {
     const { code, stdout, stderr } = results.runs!;
     expect([code, stderr]).toEqual([0, '']);
-    expect(stdout.split('\n')).toEqual([
+    expect(linksNamed(stdout).split('\n')).toEqual([
       RUN_LINES.nightly,
       RUN_LINES.queued,
       RUN_LINES.oneRunning,
@@ -291,36 +306,45 @@ describe('Command: airstep runs --outputs / --stack', () => {
   });
 
   it('lists the runs of one DAG; --json prints the run items', () => {
-    expect(results.runsOfDag!.stdout).toBe(`${RUN_LINES.dailyRunning}\n${RUN_LINES.dailySucceeded}\n`);
+    expect(linksNamed(results.runsOfDag!.stdout)).toBe(`${RUN_LINES.dailyRunning}\n${RUN_LINES.dailySucceeded}\n`);
     expect(results.runsJson!.code).toBe(0);
     const { runs } = JSON.parse(results.runsJson!.stdout) as { runs: Array<Record<string, string>> };
-    expect(runs.map(({ executionArn, ...run }) => ({ ...run, executionArn: executionArn!.split(':').at(-1) }))).toEqual(
-      [
-        {
-          dagId: 'daily_report',
-          runId: 'manual__2026-11-21T00:00:00+00:00',
-          state: 'running',
-          runType: 'manual',
-          logicalDate: '2026-11-21T00:00:00+00:00',
-          dagVersion: 'v1',
-          executionArn: 'manual__2026-11-21T00_00_00_00_00',
-          startedAt: '2026-11-22T09:00:00.000Z',
-          triggeredAt: '2026-11-22T09:00:00.000Z',
-        },
-        {
-          dagId: 'daily_report',
-          runId: 'manual__2026-11-20T00:00:00+00:00',
-          state: 'success',
-          runType: 'manual',
-          logicalDate: '2026-11-20T00:00:00+00:00',
-          dagVersion: 'v1',
-          executionArn: 'manual__2026-11-20T00_00_00_00_00',
-          startedAt: '2026-11-22T08:00:00.000Z',
-          endedAt: '2026-11-22T08:03:10.000Z',
-          triggeredAt: '2026-11-22T08:00:00.000Z',
-        },
-      ],
-    );
+    // Each run's console page is its execution's (the AWS form, also for an emulator's ARN).
+    for (const run of runs) {
+      expect(run.consoleUrl).toBe(
+        `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${run.executionArn}`,
+      );
+    }
+    expect(
+      runs.map(({ executionArn, consoleUrl: _, ...run }) => ({
+        ...run,
+        executionArn: executionArn!.split(':').at(-1),
+      })),
+    ).toEqual([
+      {
+        dagId: 'daily_report',
+        runId: 'manual__2026-11-21T00:00:00+00:00',
+        state: 'running',
+        runType: 'manual',
+        logicalDate: '2026-11-21T00:00:00+00:00',
+        dagVersion: 'v1',
+        executionArn: 'manual__2026-11-21T00_00_00_00_00',
+        startedAt: '2026-11-22T09:00:00.000Z',
+        triggeredAt: '2026-11-22T09:00:00.000Z',
+      },
+      {
+        dagId: 'daily_report',
+        runId: 'manual__2026-11-20T00:00:00+00:00',
+        state: 'success',
+        runType: 'manual',
+        logicalDate: '2026-11-20T00:00:00+00:00',
+        dagVersion: 'v1',
+        executionArn: 'manual__2026-11-20T00_00_00_00_00',
+        startedAt: '2026-11-22T08:00:00.000Z',
+        endedAt: '2026-11-22T08:03:10.000Z',
+        triggeredAt: '2026-11-22T08:00:00.000Z',
+      },
+    ]);
   });
 
   it('--stack reads the table names from the CloudFormation stack; an unknown stack is named', () => {
@@ -346,9 +370,10 @@ describe('Command: airstep tasks --outputs', () => {
   it('prints the grid of a run the recorder recorded (found by a prefix of its id within --dag)', () => {
     const { code, stdout, stderr } = results.tasksSucceeded!;
     expect([code, stderr]).toEqual([0, '']);
-    expect(stdout).toBe(
+    expect(linksNamed(stdout)).toBe(
       [
         'daily_report › manual__2026-11-20T00:00:00+00:00 (success)',
+        '  <console manual__2026-11-20T00_00_00_00_00>',
         'task       state    tries  start  duration',
         'extract    success  1      -      -',
         'load       skipped  0      -      -',
@@ -360,9 +385,10 @@ describe('Command: airstep tasks --outputs', () => {
 
   it('finds a run id across the deployed DAGs and names each failed task with its error', () => {
     expect(results.tasksFailed!.code).toBe(0);
-    expect(results.tasksFailed!.stdout).toBe(
+    expect(linksNamed(results.tasksFailed!.stdout)).toBe(
       [
         'nightly › scheduled__2026-11-23T00:00:00+00:00 (failed)',
+        '  <console scheduled__2026-11-23T00_00_00_00_00>',
         'task     state            tries  start  duration',
         'extract  failed           2      -      -',
         'load     upstream_failed  0      -      -',
@@ -384,9 +410,10 @@ describe('Command: airstep tasks --outputs', () => {
   it('shows each instance of a mapped task with its map index after the task, and names the item that failed', () => {
     const { code, stdout, stderr } = results.tasksMapped!;
     expect([code, stderr]).toEqual([0, '']);
-    expect(stdout).toBe(
+    expect(linksNamed(stdout)).toBe(
       [
         'mapped_rows › manual__2026-11-19T00:00:00+00:00 (failed)',
+        '  <console manual__2026-11-19T00_00_00_00_00>',
         'task     state            tries  start  duration',
         'combine  upstream_failed  0      -      -',
         'each     failed           0      -      -',
@@ -410,15 +437,17 @@ describe('Command: airstep tasks --outputs', () => {
     ]);
   });
 
-  it('says where to look while a run has no task records yet', () => {
+  it('prints the run’s console link under its name, and says where to look while it has no task records yet', () => {
     const lines = results.tasksRunning!.stdout.split('\n');
-    expect(lines.slice(0, 2)).toEqual([
-      'daily_report › manual__2026-11-21T00:00:00+00:00 (running)',
-      'task  state  tries  start  duration',
-    ]);
-    expect(lines[2]).toMatch(
-      /^no task records until the run ends; see https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\/home\?region=us-east-1#\/v2\/executions\/details\/arn:aws:states:us-east-1:\d+:execution:airstep-daily_report:manual__2026-11-21T00_00_00_00_00$/,
+    expect(lines[0]).toBe('daily_report › manual__2026-11-21T00:00:00+00:00 (running)');
+    expect(lines[1]).toMatch(
+      /^ {2}console https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\/home\?region=us-east-1#\/v2\/executions\/details\/arn:aws:states:us-east-1:\d+:execution:airstep-daily_report:manual__2026-11-21T00_00_00_00_00$/,
     );
+    expect(lines.slice(2)).toEqual([
+      'task  state  tries  start  duration',
+      'no task records until the run ends; see its console page',
+      '',
+    ]);
   });
 
   it('refuses a prefix that several runs share, and a run that does not exist (exit 2)', () => {

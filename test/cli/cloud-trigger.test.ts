@@ -146,8 +146,12 @@ describe('Command: airstep trigger --outputs (MiniStack runs the trigger Lambda)
     expect(lines[1]).toMatch(
       /^ {2}execution arn:aws:states:us-east-1:\d+:execution:airstep-daily_report:manual__2026-11-20T00_00_00_00_00$/,
     );
-    expect(lines.slice(2)).toEqual(['']);
     const executionArn = lines[1]!.slice('  execution '.length);
+    // Its Step Functions console page: the AWS form, from the ARN's region (harmless with an emulator's ARN).
+    expect(lines.slice(2)).toEqual([
+      `  console https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${executionArn}`,
+      '',
+    ]);
 
     const again = await cli(
       'trigger',
@@ -166,6 +170,7 @@ describe('Command: airstep trigger --outputs (MiniStack runs the trigger Lambda)
       executionName: 'manual__2026-11-20T00_00_00_00_00',
       state: 'running',
       executionArn,
+      consoleUrl: `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${executionArn}`,
     });
     expect(await executionNames(report)).toEqual(['manual__2026-11-20T00_00_00_00_00']);
     const run = await runItem('daily_report', runId);

@@ -6,7 +6,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET_PREFIXES } from '../../lib/constructs/airstep-bucket.ts';
 import { FUNCTION_NAMES, type FunctionName, SERVICE_NAMES } from '../../lib/constructs/airstep-functions.ts';
 import { type AirstepStack, buildApp, EXAMPLE_DATA_BUCKETS } from '../../lib/constructs/airstep-stack.ts';
-import { IMPORT_ERRORS_METRIC, METRICS_NAMESPACE, RECORDER_METRICS } from '../../lib/stack-contract/metrics.ts';
+import { TOP_DAGS } from '../../lib/constructs/dag-metric-widgets.ts';
+import {
+  DAG_DIMENSION,
+  IMPORT_ERRORS_METRIC,
+  METRICS_NAMESPACE,
+  RECORDER_METRICS,
+} from '../../lib/stack-contract/metrics.ts';
 import { STACK_ENV, type StackEnvKey } from '../../lib/stack-contract/stack-env.ts';
 import { RUNS_BY_STATE, TABLE_KEYS, type TableName } from '../../lib/stack-contract/tables.ts';
 import {
@@ -44,6 +50,12 @@ const airstep = () => stack.airstep;
 const fn = (name: FunctionName) => airstep().functions.functions[name];
 const fnResource = (name: FunctionName) => t.resource(fn(name));
 const statementsOfFunction = (name: FunctionName) => t.statementsOf(fn(name).role!);
+/** The dashboard's widgets, parsed from its body (CloudFormation tokens in it read as `TOKEN`). */
+const dashboardWidgets = (): Json[] => {
+  const [[, dashboard]] = t.resources('AWS::CloudWatch::Dashboard') as [[string, Json]];
+  const parts = dashboard.Properties.DashboardBody['Fn::Join'][1] as Json[];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('')).widgets;
+};
 const tableIds = () =>
   Object.fromEntries(
     (Object.keys(TABLE_KEYS) as TableName[]).map((name) => [name, t.id(airstep().tables.tables[name])]),
@@ -477,6 +489,8 @@ describe('Construct: Airstep — IAM bounds', () => {
       'states:SendTaskHeartbeat',
       'scheduler:ListSchedules',
       'ecr:GetAuthorizationToken',
+      // Held to the Airstep namespace by a condition (the recorder's run metrics).
+      'cloudwatch:PutMetricData',
       'ecs:RegisterTaskDefinition',
       'logs:CreateLogDelivery',
       'logs:GetLogDelivery',
@@ -795,11 +809,15 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
 
   it('charts only metrics something publishes: the recorder’s run metrics and the import-error log filter', () => {
     const recorder = readFileSync('lambdas/recorder/index.ts', 'utf8');
-    // The recorder publishes in the namespace the dashboard charts (both read it from the stack contract).
-    expect(recorder).toContain('new Metrics({ namespace: METRICS_NAMESPACE })');
+    // The recorder publishes through run-metrics.ts (namespace and dimensions from the stack contract): every
+    // metric it counts is one the dashboard charts.
+    expect(recorder).toContain('publishRunMetrics(cloudwatch, runMetricData(');
     expect(METRICS_NAMESPACE).toBe('Airstep');
-    expect(recorder).not.toMatch(/addDimensions?\(/);
-    const published = new Set([...recorder.matchAll(/addMetric\('(\w+)'/g)].map((match) => match[1]));
+    const published = new Set(
+      [...recorder.matchAll(/\b(RunsStarted|RunsSucceeded|RunsFailed|TasksFailed|RunDuration|DeadlineMissed): /g)].map(
+        (match) => match[1],
+      ),
+    );
     expect(published).toEqual(new Set(RECORDER_METRICS));
 
     const [[, dashboard]] = t.resources('AWS::CloudWatch::Dashboard') as [[string, Json]];
@@ -824,6 +842,75 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
     expect(filter.Properties.MetricTransformations).toEqual([
       { MetricNamespace: METRICS_NAMESPACE, MetricName: IMPORT_ERRORS_METRIC, MetricValue: '1' },
     ]);
+  });
+
+  it('draws every DAG’s run metrics in one graph each (SEARCH over DagId), with top-10 bars, naming no DAG', () => {
+    const perDag = dashboardWidgets().filter((widget) => JSON.stringify(widget).includes('SEARCH('));
+    const expressions = perDag.map((widget) => [
+      widget.properties.title,
+      widget.properties.view,
+      widget.properties.metrics.map((metric: Json[]) => (metric[0] as Json).expression),
+    ]);
+    const search = (metric: string, stat: string) =>
+      `SEARCH('{${METRICS_NAMESPACE},${DAG_DIMENSION}} MetricName="${metric}"', '${stat}', 300)`;
+    expect(expressions).toEqual([
+      [`Top ${TOP_DAGS} failing DAGs (failed runs)`, 'bar', [`SORT(${search('RunsFailed', 'Sum')}, SUM, DESC, 10)`]],
+      ['Failed runs per DAG', 'timeSeries', [search('RunsFailed', 'Sum')]],
+      ['Task failures per DAG', 'timeSeries', [search('TasksFailed', 'Sum')]],
+      ['Deadline misses per DAG', 'timeSeries', [search('DeadlineMissed', 'Sum')]],
+      [
+        `Top ${TOP_DAGS} slowest DAGs (longest run, ms)`,
+        'bar',
+        [`SORT(${search('RunDuration', 'Maximum')}, MAX, DESC, 10)`],
+      ],
+      ['Run duration per DAG (average, ms)', 'timeSeries', [search('RunDuration', 'Average')]],
+      ['Succeeded runs per DAG', 'timeSeries', [search('RunsSucceeded', 'Sum')]],
+      ['Started runs per DAG', 'timeSeries', [search('RunsStarted', 'Sum')]],
+    ]);
+    // Each series is labelled with its DAG id; a bar is the whole time range shown, not one period.
+    for (const widget of perDag) expect((widget.properties.metrics[0][0] as Json).label).toBe("${PROP('Dim.DagId')}");
+    for (const widget of perDag.filter((w) => w.properties.view === 'bar'))
+      expect(widget.properties.setPeriodToTimeRange).toBe(true);
+  });
+
+  it('keeps the dashboard body the same size for 1 DAG or 100 (nothing per DAG in it), far under the 1 MB limit', () => {
+    const widgets = dashboardWidgets();
+    // Nothing in the body names a DAG: no metric with a DagId value, so deploying DAGs never changes it.
+    const metrics = widgets.flatMap((widget) => (widget.properties.metrics ?? []) as Json[][]);
+    expect(metrics.filter((metric) => metric.includes(DAG_DIMENSION))).toEqual([]);
+    expect(widgets.length).toBeLessThanOrEqual(20);
+    expect(JSON.stringify(widgets).length).toBeLessThan(20_000);
+  });
+
+  it('lets dag-sync put and delete only alarms under the stack’s per-DAG prefix, and the recorder put metrics only in Airstep', () => {
+    const cloudwatchStatements = FUNCTION_NAMES.flatMap((name) =>
+      statementsOfFunction(name)
+        .filter((statement) => actionsOf(statement).some((action) => action.startsWith('cloudwatch:')))
+        .map((statement) => ({
+          name,
+          actions: actionsOf(statement),
+          resources: JSON.stringify(resourcesOf(statement)),
+          condition: statement.Condition,
+        })),
+    );
+    expect(cloudwatchStatements).toEqual([
+      {
+        name: 'dagSync',
+        actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+        resources: expect.stringContaining(':alarm:airstep-dag-*'),
+        condition: undefined,
+      },
+      {
+        name: 'recorder',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: '["*"]',
+        condition: { StringEquals: { 'cloudwatch:namespace': 'Airstep' } },
+      },
+    ]);
+    // dag-sync sends per-DAG alarms to the stack's alerts topic: it is told which.
+    expect(fnResource('dagSync').Properties.Environment.Variables[STACK_ENV.alertsTopicArn]).toEqual({
+      Ref: t.id(airstep().alerts.topic),
+    });
   });
 
   it('keeps every log for the configured retention', () => {

@@ -286,3 +286,92 @@ describe('what MiniStack cannot do, and the rest proven', () => {
     });
   }, 240_000);
 });
+
+/**
+ * Issue 12 item 7, the console and CloudWatch as the monitoring surface, on the deployed stack: a DAG asking for
+ * its own failed-runs alarm is synced (dag-sync makes the alarm on MiniStack's CloudWatch), `airstep trigger`
+ * prints the run's console link, the run fails, the recorder counts it under the DAG's own series, and `airstep
+ * runs --json` gives the console link. MiniStack evaluates an alarm against every series of its metric name
+ * whatever the dimensions, so the alarm's state proves only that it is live and wired; the DagId series it
+ * watches is proven here by GetMetricData and on moto (test/lambdas/recorder.test.ts, dag-sync.test.ts).
+ */
+describe('metrics: per-DAG metrics, alarms and console links on the deployed stack', () => {
+  const dagId = 'e2e_metrics_alarmed';
+  const cli = async (...args: string[]) => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    return promisify(execFile)(process.execPath, ['bin/airstep.js', ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+  };
+  let cloudwatch: import('@aws-sdk/client-cloudwatch').CloudWatchClient;
+  let runId: string;
+
+  beforeAll(async () => {
+    const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+    cloudwatch = new CloudWatchClient({});
+    await stack.upload('dags/extra/metrics_alarmed.mjs', await bundleDagFile('test/fixtures/e2e/metrics_alarmed.ts'));
+    const deadline = Date.now() + 120_000;
+    while ((await readDagRecord(stack.dynamo, stack.tables.dags, dagId)) === undefined && Date.now() < deadline)
+      await new Promise((done) => setTimeout(done, 500));
+  }, 180_000);
+
+  it('dag-sync made the alarm the DAG asks for, on its own series, to the stack’s alerts topic', async () => {
+    const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
+    const { MetricAlarms = [] } = await cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: `airstep-dag-${dagId}-` }),
+    );
+    expect(
+      MetricAlarms.map((alarm) => [alarm.AlarmName, alarm.MetricName, alarm.Dimensions, alarm.AlarmActions]),
+    ).toEqual([
+      [
+        `airstep-dag-${dagId}-failed-runs`,
+        'RunsFailed',
+        [{ Name: 'DagId', Value: dagId }],
+        [stack.outputs.AlertsTopicArn],
+      ],
+    ]);
+  });
+
+  it('`airstep trigger` prints the run’s Step Functions console link (the AWS form, from the ARN)', async () => {
+    const { stdout } = await cli('trigger', dagId, '--outputs', stack.outputsFile);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^started ${dagId} › manual__`));
+    runId = lines[0]!.split(' › ')[1]!;
+    const executionArn = lines[1]!.replace(/^ {2}execution /, '');
+    expect(executionArn).toMatch(/^arn:aws:states:[a-z0-9-]+:\d{12}:execution:airstep-e2e_metrics_alarmed:manual__/);
+    const region = executionArn.split(':')[3];
+    expect(lines[2]).toBe(
+      `  console https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`,
+    );
+  }, 120_000);
+
+  it('the failed run is counted under its DAG, the alarm is live, and `airstep runs --json` links its console page', async () => {
+    const ended = await stack.runEnded(dagId, runId, ['breaks']);
+    expect(ended?.run.state).toBe('failed');
+    const { metricTotal } = await import('../helpers/metric-sums.ts');
+    // The recorder publishes after it writes the records: wait for the count, with a generous give-up.
+    let failed = 0;
+    const deadline = Date.now() + 60_000;
+    while (failed < 1 && Date.now() < deadline) {
+      failed = await metricTotal(cloudwatch, 'RunsFailed', { DagId: dagId });
+      if (failed < 1) await new Promise((done) => setTimeout(done, 500));
+    }
+    expect(failed).toBe(1);
+    expect(await metricTotal(cloudwatch, 'TasksFailed', { DagId: dagId })).toBe(1);
+    expect(await metricTotal(cloudwatch, 'RunsSucceeded', { DagId: dagId })).toBe(0);
+
+    const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
+    const [alarm] =
+      (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [`airstep-dag-${dagId}-failed-runs`] })))
+        .MetricAlarms ?? [];
+    expect(alarm?.StateValue).toBe('ALARM');
+
+    const { stdout } = await cli('runs', dagId, '--outputs', stack.outputsFile, '--json');
+    const [run] = (JSON.parse(stdout) as { runs: Array<{ runId: string; executionArn: string; consoleUrl: string }> })
+      .runs;
+    expect(run?.runId).toBe(runId);
+    expect(run?.consoleUrl).toMatch(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/states\/home\?region=/);
+    expect(run?.consoleUrl.endsWith(`#/v2/executions/details/${run.executionArn}`)).toBe(true);
+  }, 300_000);
+});

@@ -234,6 +234,28 @@ export function iamRequestsOf(call: RecordedCall, aliases: Aliases, prefixAlias?
           resource: bus.startsWith('arn:') ? anArn(bus) : arn('events', `event-bus/${bus}`),
         };
       });
+    case 'CloudWatch': {
+      // Alarm names start with the stack's name prefix: the test's prefix maps to the template's.
+      const alarm = (alarmName: string) =>
+        arn(
+          'cloudwatch',
+          `alarm:${prefixAlias !== undefined && alarmName.startsWith(`${prefixAlias[0]}-`) ? `${prefixAlias[1]}-${alarmName.slice(prefixAlias[0].length + 1)}` : alarmName}`,
+        );
+      switch (call.command) {
+        case 'PutMetricData':
+          // PutMetricData takes no resource; the namespace is its condition key.
+          return single('cloudwatch:PutMetricData', '*', { 'cloudwatch:namespace': String(input.Namespace) });
+        case 'PutMetricAlarm':
+          return single('cloudwatch:PutMetricAlarm', alarm(String(input.AlarmName)));
+        case 'DeleteAlarms':
+          return (input.AlarmNames as string[]).map((alarmName) => ({
+            action: 'cloudwatch:DeleteAlarms',
+            resource: alarm(alarmName),
+          }));
+        default:
+          return unknown();
+      }
+    }
     case 'STS':
       if (call.command !== 'AssumeRole') return unknown();
       return single('sts:AssumeRole', anArn(input.RoleArn));

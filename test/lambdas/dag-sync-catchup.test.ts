@@ -98,6 +98,7 @@ beforeAll(async () => {
     [STACK_ENV.securityGroupIds]: 'sg-1',
     [STACK_ENV.assignPublicIp]: 'ENABLED',
     [STACK_ENV.assumableRoleArns]: JSON.stringify([]),
+    [STACK_ENV.alertsTopicArn]: 'arn:aws:sns:us-east-1:000000000000:airstep-alerts',
     [STACK_ENV.evaluatorFunction]: evaluator.functionName,
   });
   handler = asRole('dagSync', (await import('../../lambdas/dag-sync/index.ts')).handler, { bucket: BUCKET });

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import {
@@ -52,6 +53,8 @@ import { asRole } from '../iam/stack-role.ts';
  */
 const BUCKET = 'airstep-sync-test';
 const region = 'us-east-1';
+/** Where per-DAG alarms send (moto keeps the alarm's actions without checking the topic). */
+const ALERTS_TOPIC = 'arn:aws:sns:us-east-1:123456789012:airstep-alerts';
 let moto: RunningEmulator;
 let ministack: RunningEmulator;
 let evaluator: Awaited<ReturnType<typeof deployEvaluatorLambda>>;
@@ -164,6 +167,7 @@ beforeAll(async () => {
     [STACK_ENV.assignPublicIp]: 'ENABLED',
     [STACK_ENV.assumableRoleArns]: JSON.stringify(['arn:aws:iam::444455556666:role/data-reader']),
     [STACK_ENV.evaluatorFunction]: evaluator.functionName,
+    [STACK_ENV.alertsTopicArn]: ALERTS_TOPIC,
   });
   handler = asRole('dagSync', (await import('../../lambdas/dag-sync/index.ts')).handler, { bucket: BUCKET });
 });
@@ -619,6 +623,99 @@ export default d;
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
     expect(await firesOf()).toEqual(fires);
     expect(await readDagRecord(dynamo(), tables.dags, 'sync_latest_only')).toEqual(record);
+  });
+
+  it('makes the CloudWatch alarms a DAG asks for on its own metrics, deletes those it drops and all when it goes', async () => {
+    const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint, region, credentials: emulatorCredentials });
+    const alarmsOf = async () =>
+      (
+        (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'airstep-dag-sync_alarmed-' })))
+          .MetricAlarms ?? []
+      ).map((alarm) => ({
+        name: alarm.AlarmName,
+        metric: alarm.MetricName,
+        namespace: alarm.Namespace,
+        dimensions: alarm.Dimensions,
+        rule: [alarm.Statistic, alarm.Period, alarm.ComparisonOperator, alarm.Threshold, alarm.TreatMissingData],
+        actions: alarm.AlarmActions,
+      }));
+    const source = (alarms: string) => `import { dag } from 'airstep';
+const d = dag({
+  id: 'sync_alarmed',
+  schedule: '@daily',
+  startDate: '2026-11-01',
+  deadline: { reference: 'dataIntervalEnd', interval: '2 hours' },
+  ${alarms}
+});
+d.task('t', async () => 1);
+export default d;
+`;
+    const rule = ['Sum', 300, 'GreaterThanOrEqualToThreshold', 1, 'notBreaching'];
+    const dimensions = [{ Name: 'DagId', Value: 'sync_alarmed' }];
+    await upload('dags/alarmed.ts', source('alarms: { onFailure: true, onDeadlineMiss: true },'));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect(await alarmsOf()).toEqual([
+      {
+        name: 'airstep-dag-sync_alarmed-deadline-misses',
+        metric: 'DeadlineMissed',
+        namespace: 'Airstep',
+        dimensions,
+        rule,
+        actions: [ALERTS_TOPIC],
+      },
+      {
+        name: 'airstep-dag-sync_alarmed-failed-runs',
+        metric: 'RunsFailed',
+        namespace: 'Airstep',
+        dimensions,
+        rule,
+        actions: [ALERTS_TOPIC],
+      },
+    ]);
+
+    // Dropping one kind deletes its alarm and keeps the other.
+    await upload('dags/alarmed.ts', source('alarms: { onFailure: true },'));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect((await alarmsOf()).map((alarm) => alarm.name)).toEqual(['airstep-dag-sync_alarmed-failed-runs']);
+
+    // A dag-sync that cannot make alarms refuses the DAG that asks for them (nothing accepted and ignored).
+    const version = await upload('dags/alarmed.ts', source('alarms: { onFailure: true, onDeadlineMiss: true },'));
+    await pendingEvent(1);
+    const refused = await syncDagFile(
+      {
+        kind: 'created',
+        bucket: BUCKET,
+        key: 'dags/alarmed.ts',
+        ...(version !== undefined ? { versionId: version } : {}),
+      },
+      syncDeps(),
+    );
+    expect(refused).toMatchObject({
+      outcome: 'import-error',
+      errors: [
+        "dags/alarmed.ts › dag sync_alarmed › alarms: this stack's dag-sync cannot make CloudWatch alarms (no alerts topic)",
+      ],
+    });
+    expect((await alarmsOf()).map((alarm) => alarm.name)).toEqual(['airstep-dag-sync_alarmed-failed-runs']);
+
+    // The DAG's file goes: its alarms go with it.
+    const deleted = await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'dags/alarmed.ts' }));
+    const removed = {
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          eventName: 'ObjectRemoved:DeleteMarkerCreated',
+          s3: {
+            bucket: { name: BUCKET },
+            object: { key: 'dags/alarmed.ts', versionId: deleted.VersionId, sequencer: 'FF55AED6DCD90281F0' },
+          },
+        },
+      ],
+    };
+    expect(await handler(sqsEvent([JSON.stringify(removed)]))).toEqual({ batchItemFailures: [] });
+    expect((await readDagRecord(dynamo(), tables.dags, 'sync_alarmed'))?.disabled).toBe(true);
+    expect(await alarmsOf()).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -17,7 +18,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { CloudRunHistory } from '../../lib/runs/cloud-run-history.ts';
@@ -25,9 +26,11 @@ import { type DeadlineMissEvent, deadlineScheduleName } from '../../lib/runs/dea
 import type { ExecutionStatusChange } from '../../lib/runs/record-execution.ts';
 import { answerTrigger } from '../../lib/runs/trigger-invocation.ts';
 import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
+import { DAG_DIMENSION } from '../../lib/stack-contract/metrics.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployDagRecord } from '../helpers/deployed-dag.ts';
+import { metricTotal } from '../helpers/metric-sums.ts';
 import { asRole } from '../iam/stack-role.ts';
 
 /**
@@ -45,6 +48,7 @@ const PASS = { StartAt: 'done', States: { done: { Type: 'Pass', Result: { tasks:
 
 let moto: RunningEmulator;
 let sfn: SFNClient;
+let cloudwatch: CloudWatchClient;
 let sqs: SQSClient;
 let scheduler: SchedulerClient;
 let inbox: string;
@@ -123,25 +127,13 @@ const ended = (described: DescribeExecutionCommandOutput, stopDate = described.s
     output: described.output ?? '{"tasks":{}}',
   });
 /**
- * How many `DeadlineMissed` the recorder published while `fn` ran: Powertools writes each flush as one EMF
- * document on stdout, which CloudWatch reads as metrics.
+ * How many `DeadlineMissed` the recorder published for a DAG while `fn` ran, read back from moto (which stores
+ * PutMetricData): the series with the DAG as its dimension.
  */
-async function deadlineMissesCounted(fn: () => Promise<unknown>): Promise<number> {
-  const written: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-  try {
-    await fn();
-  } finally {
-    spy.mockRestore();
-  }
-  return written
-    .flatMap((text) => text.split('\n'))
-    .filter((line) => line.startsWith('{"_aws"'))
-    .map((line) => JSON.parse(line) as { DeadlineMissed?: number })
-    .reduce((sum, document) => sum + (document.DeadlineMissed ?? 0), 0);
+async function deadlineMissesCounted(dagId: string, fn: () => Promise<unknown>): Promise<number> {
+  const before = await metricTotal(cloudwatch, 'DeadlineMissed', { [DAG_DIMENSION]: dagId });
+  await fn();
+  return (await metricTotal(cloudwatch, 'DeadlineMissed', { [DAG_DIMENSION]: dagId })) - before;
 }
 /** The event a run's deadline schedule would send its target. */
 const firedEvent = (schedule: GetScheduleCommandOutput) => JSON.parse(schedule.Target!.Input!) as DeadlineMissEvent;
@@ -151,6 +143,7 @@ beforeAll(async () => {
   Object.assign(process.env, moto.env);
   const clientConfig = { endpoint: moto.endpoint, region, credentials: emulatorCredentials };
   sfn = new SFNClient(clientConfig);
+  cloudwatch = new CloudWatchClient(clientConfig);
   sqs = new SQSClient(clientConfig);
   scheduler = new SchedulerClient(clientConfig);
   const sns = new SNSClient(clientConfig);
@@ -237,7 +230,7 @@ describe('Deadlines in the cloud (trigger and recorder on moto)', () => {
     expect(described.status).toBe('SUCCEEDED');
     const fired = firedEvent((await scheduleOf('quick_deadline', started.runId))!);
     expect(
-      await deadlineMissesCounted(async () => {
+      await deadlineMissesCounted('quick_deadline', async () => {
         await recorder(ended(described));
         expect(await scheduleOf('quick_deadline', started.runId)).toBeUndefined();
         // Had the schedule fired anyway (deleted a moment too late), the run that ended in time is not a miss.
@@ -254,7 +247,7 @@ describe('Deadlines in the cloud (trigger and recorder on moto)', () => {
     const started = (await trigger({ kind: 'manual', dagId: 'slow_deadline' })) as { runId: string };
     const fired = firedEvent((await scheduleOf('slow_deadline', started.runId))!);
     await alerts(); // earlier tests' messages, if any
-    const counted = await deadlineMissesCounted(async () => {
+    const counted = await deadlineMissesCounted('slow_deadline', async () => {
       await recorder(fired);
       await recorder(fired); // Scheduler's retry of the same fire: no second alert, not counted again
     });
@@ -288,7 +281,11 @@ describe('Deadlines in the cloud (trigger and recorder on moto)', () => {
     const described = await untilEnded(started.executionArn);
     await alerts();
     // The status change says the run stopped two minutes after its deadline (Scheduler may fire late).
-    expect(await deadlineMissesCounted(() => recorder(ended(described, Date.parse(fired.deadline) + 120_000)))).toBe(1);
+    expect(
+      await deadlineMissesCounted('late_deadline', () =>
+        recorder(ended(described, Date.parse(fired.deadline) + 120_000)),
+      ),
+    ).toBe(1);
     const run = await runItem('late_deadline', started.runId);
     expect(run?.deadlineMissedAt?.S).toEqual(expect.any(String));
     expect(run?.deadlineAlertedAt).toBeUndefined();

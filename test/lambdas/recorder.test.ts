@@ -1,3 +1,4 @@
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -24,6 +25,7 @@ import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher
 import { executionName } from '../../lib/runs/execution-name.ts';
 import type { ExecutionStatusChange } from '../../lib/runs/record-execution.ts';
 import { dag } from '../../lib/sdk/index.ts';
+import { DAG_DIMENSION, METRICS_NAMESPACE, STACK_WIDE_DIMENSION } from '../../lib/stack-contract/metrics.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { PoolSlots } from '../../lib/worker/pool-slots.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
@@ -37,6 +39,7 @@ import {
   succeed,
 } from '../differential/harness/behaviour.ts';
 import { TestWorker } from '../differential/harness/test-worker.ts';
+import { metricTotal } from '../helpers/metric-sums.ts';
 import { asRole } from '../iam/stack-role.ts';
 
 /**
@@ -547,5 +550,32 @@ describe('recorder Lambda', () => {
     ]);
     expect(await alerts()).toEqual([]);
     expect(calls.get(`${skippingRun} each#0`)).toBe(1);
+  });
+
+  it('publishes the mapped_rows runs above with the DAG as dimension (moto stores PutMetricData), and a stack-wide copy', async () => {
+    const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint, region, credentials: emulatorCredentials });
+    const ofDag = { [DAG_DIMENSION]: 'mapped_rows' };
+    // One failed run and two that succeeded; one failed task instance (the item each[1], not also the mapped task
+    // each that sums it up, as Airflow counts); a duration for each of the three ended runs.
+    expect(await metricTotal(cloudwatch, 'RunsFailed', ofDag)).toBe(1);
+    expect(await metricTotal(cloudwatch, 'RunsSucceeded', ofDag)).toBe(2);
+    expect(await metricTotal(cloudwatch, 'TasksFailed', ofDag)).toBe(1);
+    expect(await metricTotal(cloudwatch, 'RunDuration', ofDag, 'SampleCount')).toBe(3);
+    expect(await metricTotal(cloudwatch, 'DeadlineMissed', ofDag)).toBe(0);
+    // The same datums under the stack-wide dimension the stack's own alarms watch (other DAGs' runs in it too).
+    const { Metrics = [] } = await cloudwatch.send(
+      new ListMetricsCommand({ Namespace: METRICS_NAMESPACE, MetricName: 'RunsFailed' }),
+    );
+    expect(Metrics.map((metric) => metric.Dimensions).sort((a, b) => (a![0]!.Value! < b![0]!.Value! ? -1 : 1))).toEqual(
+      [
+        [{ Name: STACK_WIDE_DIMENSION, Value: 'airstep-recorder' }],
+        [{ Name: DAG_DIMENSION, Value: 'mapped_rows' }],
+        [{ Name: DAG_DIMENSION, Value: 'nightly' }],
+      ],
+    );
+    expect(await metricTotal(cloudwatch, 'RunsFailed', { [STACK_WIDE_DIMENSION]: 'airstep-recorder' })).toBe(
+      (await metricTotal(cloudwatch, 'RunsFailed', ofDag)) +
+        (await metricTotal(cloudwatch, 'RunsFailed', { [DAG_DIMENSION]: 'nightly' })),
+    );
   });
 });

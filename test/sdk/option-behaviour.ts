@@ -80,6 +80,11 @@ export const OPTION_BEHAVIOUR: Readonly<Record<string, OptionBehaviour>> = {
     local: ['test/local/deadlines.test.ts'],
     cloud: ['test/lambdas/deadline.test.ts', 'test/lambdas/deadline-ministack.test.ts'],
   },
+  // Locally there is no CloudWatch to alarm in: the test shows where the option is shown (list --json, validate).
+  'DagOptions.alarms': {
+    local: ['test/cli/dag-alarms-option.test.ts'],
+    cloud: ['test/lambdas/dag-sync.test.ts', 'test/e2e/stack-local.test.ts'],
+  },
 
   // Options of every task
   'TaskOptions.retries': { local: [SEMANTICS], cloud: [DIFF] },
