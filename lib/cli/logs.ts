@@ -91,6 +91,9 @@ async function showLogs(runId: string, taskId: string, options: LogsOptions): Pr
     return EXIT.ok;
   }
 
+  // On stderr, so stdout is the log alone.
+  if (options.json !== true)
+    console.error(colours(process.stderr).dim(`following try ${tryNumber} of ${name} of ${run.runId} until it ends`));
   const text = await follow(history.value, run, tags, logs, intervalSeconds * 1000, (chunk) => {
     if (options.json !== true) process.stdout.write(chunk);
   });

@@ -1,5 +1,13 @@
-import type { TaskLogQuery, TaskLogTags } from '../stack-contract/task-log-line.ts';
 import type { LocalStore } from './local-store.ts';
+
+/** One try of a task instance (the shape of the stack contract's TaskLogTags, which lib/local does not import). */
+interface TryKey {
+  readonly dagId: string;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly mapIndex: number;
+  readonly tryNumber: number;
+}
 
 /**
  * The local store's log files as `airstep logs` reads them (the `TaskLogSource` port of lib/cli/history): one file
@@ -12,13 +20,13 @@ export class LocalTaskLogs {
     this.where = store.root;
   }
 
-  async read(tags: TaskLogTags, after = 0): Promise<{ text: string; cursor: number } | undefined> {
+  async read(tags: TryKey, after = 0): Promise<{ text: string; cursor: number } | undefined> {
     const log = await this.store.readLog(tags.dagId, tags.runId, tags.taskId, tags.mapIndex, tags.tryNumber);
     return log === undefined ? undefined : { text: log.slice(after), cursor: log.length };
   }
 
   /** Every local try has a record (the run's tasks.json), so the CLI never needs to ask the logs. */
-  async latestTry(_query: TaskLogQuery): Promise<number | undefined> {
+  async latestTry(_query: Omit<TryKey, 'tryNumber'>): Promise<number | undefined> {
     return undefined;
   }
 }

@@ -306,7 +306,7 @@ describe('Command: airstep logs --outputs', () => {
     await write(32, 'last');
     await recordEnd(run, { extract: { state: 'success', try: 1 } });
     expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    expect(stderr).toBe(`following try 1 of extract of ${FOLLOWED_RUN} until it ends\n`);
     expect(stdout).toBe(printed(30, 'first') + printed(31, 'second') + printed(32, 'last'));
   }, 120_000);
 });
