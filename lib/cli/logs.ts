@@ -15,7 +15,7 @@ type LogsOptions = CloudStackOptions & {
   dag?: string;
   json?: boolean;
   follow?: boolean;
-  interval: string;
+  interval?: string;
 };
 
 /**
@@ -34,7 +34,10 @@ export function registerLogsCommand(program: Command): void {
       .option('--map-index <i>', 'item of a mapped task', '-1')
       .option('--dag <id>', 'the DAG of the run')
       .option('--follow', 'print new lines as they come, until the try ends')
-      .option('--interval <seconds>', 'with --follow: how often to look for new lines and for the try’s end', '2'),
+      .option(
+        '--interval <seconds>',
+        'with --follow: how often to look for new lines and for the try’s end (default 2)',
+      ),
   )
     .option('--json', 'print one JSON document')
     .action(async (runId: string, taskId: string, options: LogsOptions) => {
@@ -52,7 +55,8 @@ async function showLogs(runId: string, taskId: string, options: LogsOptions): Pr
   const wantedTry = options.try === undefined ? undefined : wholeNumber(options.try, 1);
   if (options.try !== undefined && wantedTry === undefined)
     return refuse(`--try ${options.try}: expected a try number (1, 2, …)`);
-  const intervalSeconds = Number(options.interval);
+  if (options.interval !== undefined && options.follow !== true) return refuse('--interval works only with --follow');
+  const intervalSeconds = Number(options.interval ?? 2);
   if (!(intervalSeconds > 0)) return refuse(`--interval ${options.interval}: expected a number of seconds above 0`);
 
   const history = await openRunHistory(options);

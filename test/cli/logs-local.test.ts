@@ -73,16 +73,20 @@ describe('Command: airstep logs (local store)', () => {
     });
   });
 
-  it('refuses an unknown task, a try it does not have, and a native step’s log, with exit 2', async () => {
+  it('refuses an unknown task, a try it does not have, a native step’s log and a stray --interval, with exit 2', async () => {
     const refused = await Promise.all([
       airstep('logs', 'manual__2026-11-20', 'nope'),
       airstep('logs', 'manual__2026-11-20', 'extract', '--try', '3'),
       airstep('logs', 'manual__2026-11-20', 'check'),
+      airstep('logs', 'manual__2026-11-20', 'extract', '--interval', '1'),
+      airstep('logs', 'manual__2026-11-20', 'extract', '--follow', '--interval', '0'),
     ]);
     expect(refused.map((r) => [r.code, r.stdout, r.stderr.trim()])).toEqual([
       [2, '', "run manual__2026-11-20T00:00:00+00:00 has no task 'nope'"],
       [2, '', 'extract of run manual__2026-11-20T00:00:00+00:00 has 2 tries, not 3'],
       [2, '', 'no log for try 1 of check in .airstep (it has 1 tries; native steps log nothing)'],
+      [2, '', '--interval works only with --follow'],
+      [2, '', '--interval 0: expected a number of seconds above 0'],
     ]);
   });
 
