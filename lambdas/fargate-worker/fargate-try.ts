@@ -4,6 +4,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { taskMessageFromEnvironment } from '../../lib/runtime/fargate-task-environment.ts';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
+import { type TaskLogTags, taskLogLine } from '../../lib/stack-contract/task-log-line.ts';
+import { taskLogTagsOf } from '../../lib/worker/task-log-tags.ts';
 import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 
 export interface FargateTryOptions {
@@ -29,6 +31,7 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
  */
 export async function runFargateTry(env: NodeJS.ProcessEnv, options: FargateTryOptions = {}) {
   const message = taskMessageFromEnvironment(env);
+  const tags = taskLogTagsOf(message) as TaskLogTags;
   const stack = readStackEnv(['bucket', 'taskInstancesTable', 'poolSlotsTable', 'pools'], env);
   return handleWorkerMessage(message, {
     bucket: stack.bucket,
@@ -37,8 +40,8 @@ export async function runFargateTry(env: NodeJS.ProcessEnv, options: FargateTryO
     s3: new S3Client({}),
     dynamo: new DynamoDBClient({}),
     sts: new STSClient({}),
-    log: (line) =>
-      console.log(JSON.stringify({ level: 'INFO', dagId: message.dagId, taskId: message.taskId, message: line })),
+    // One JSON object per line naming the try (the awslogs driver sends each stdout line as one event).
+    log: (line) => console.log(taskLogLine(tags, line)),
     pools: { table: stack.poolSlotsTable, capacities: JSON.parse(stack.pools) as Record<string, number> },
     waitForSlots: options.sleep ?? sleepFor,
   });

@@ -7,6 +7,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 import { SqsRedelivery } from '../../lib/worker/sqs-redelivery.ts';
+import { taskLogTagsOf } from '../../lib/worker/task-log-tags.ts';
 import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 
 const logger = new Logger();
@@ -30,11 +31,13 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   for (const record of event.Records) {
     try {
       const body = JSON.parse(record.body);
+      // Each line names its try, so `airstep logs --stack` and Logs Insights select one try's lines.
+      const tags = taskLogTagsOf(body);
       const result = await handleWorkerMessage(body, {
         bucket: env.bucket,
         gatesTable: env.taskInstancesTable,
         ...clients,
-        log: (line) => logger.info(line, { dagId: body.dagId, taskId: body.taskId }),
+        log: (line) => logger.info(line, { ...tags }),
         pools: { table: env.poolSlotsTable, capacities: JSON.parse(env.pools) as Record<string, number> },
         defer: (seconds) => redelivery.sendAgain(record.eventSourceARN, record.body, seconds),
       });

@@ -67,6 +67,11 @@ export class AirstepStack extends Stack {
     output(STACK_OUTPUTS.runsTable, tables.runs.tableName, 'One item per run');
     output(STACK_OUTPUTS.taskInstancesTable, tables.taskInstances.tableName, 'Task states and tries of each run');
     output(STACK_OUTPUTS.importErrorsTable, tables.importErrors.tableName, 'Why a DAG file did not load');
+    // What `airstep logs --stack` reads: each try's lines, tagged with DAG, run, task, map index and try.
+    const { functions, fargate } = this.airstep;
+    output(STACK_OUTPUTS.workerLogGroup, functions.logGroups.worker.logGroupName, 'Lambda worker task logs');
+    output(STACK_OUTPUTS.fargateWorkerLogGroup, fargate.workerLogs.logGroupName, 'Fargate worker task logs');
+    output(STACK_OUTPUTS.containerLogGroup, fargate.containerLogs.logGroupName, 'Container tasks’ output');
   }
 }
 

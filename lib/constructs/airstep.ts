@@ -21,6 +21,7 @@ import { acknowledgeReviewedFindings } from './nag-acknowledgements.ts';
 import { ScheduleGroup } from './schedule-group.ts';
 import { StateMachineRole } from './state-machine-role.ts';
 import { TaskQueues } from './task-queues.ts';
+import { TryLogQuery } from './try-log-query.ts';
 
 /**
  * The user's data DAGs may reach (`dataBuckets`, `dataTables`, `messageTargets`, `eventBuses`,
@@ -101,6 +102,9 @@ export const EMULATOR_PROFILES: Record<EmulatorProfile, Readonly<Record<string, 
     fargateWorkerImage:
       'The Fargate worker image is a registry reference, never built: MiniStack’s ECS runs no containers ' +
       '(stack:local carries out a worker RunTask as a host process instead), and building it would need Docker',
+    tryLogQuery:
+      'No saved Logs Insights query: MiniStack’s CloudFormation has no AWS::Logs::QueryDefinition (the changeset ' +
+      'fails on the type); the dashboard still shows the query text',
   },
 };
 
@@ -119,6 +123,8 @@ export class Airstep extends Construct {
   readonly deadlineSchedules: ScheduleGroup;
   readonly fargate: FargateWorker;
   readonly alerts: Alerts;
+  /** The saved Logs Insights query "the log of one try" and its dashboard link. */
+  readonly tryLogQuery: TryLogQuery;
   readonly namePrefix: string;
   /** Names of the buckets DAGs may use (from the props). */
   readonly dataBuckets: readonly string[];
@@ -205,6 +211,12 @@ export class Airstep extends Construct {
       deadLetterQueues: this.queues.deadLetterQueues,
       failedEvents: this.queues.failedEvents,
       alarmEmail: props.alarmEmail,
+    });
+    this.tryLogQuery = new TryLogQuery(this, 'TryLogQuery', {
+      namePrefix: prefix,
+      logGroups: [this.functions.logGroups.worker, this.fargate.workerLogs],
+      dashboard: this.alerts.dashboard,
+      saveQuery: !onMiniStack,
     });
     this.wire(prefix, props);
     acknowledgeReviewedFindings(this);

@@ -62,6 +62,8 @@ export class FargateWorker extends Construct {
   readonly containerTaskRole: iam.Role;
   readonly containerExecutionRole: iam.Role;
   readonly containerLogs: logs.LogGroup;
+  /** The Fargate worker's log group (awslogs driver): its tries' lines, tagged as the Lambda worker's are. */
+  readonly workerLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: FargateWorkerProps = {}) {
     super(scope, id);
@@ -131,6 +133,7 @@ export class FargateWorker extends Construct {
     this.containerExecutionRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
     );
+    this.workerLogs = new logs.LogGroup(this, 'WorkerLogs', { retention });
     this.container = this.taskDefinition.addContainer('worker', {
       image:
         props.image ??
@@ -143,7 +146,7 @@ export class FargateWorker extends Construct {
         }),
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: 'worker',
-        logGroup: new logs.LogGroup(this, 'WorkerLogs', { retention }),
+        logGroup: this.workerLogs,
       }),
     });
   }

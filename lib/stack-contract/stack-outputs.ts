@@ -9,6 +9,11 @@ export const STACK_OUTPUTS = {
   taskInstancesTable: 'TaskInstancesTableName',
   importErrorsTable: 'ImportErrorsTableName',
   triggerFunction: 'TriggerFunctionName',
+  /** Where task tries log (`airstep logs --stack`): the Lambda worker's and the Fargate worker's log groups. */
+  workerLogGroup: 'WorkerLogGroupName',
+  fargateWorkerLogGroup: 'FargateWorkerLogGroupName',
+  /** `container` tasks' own output (the awslogs driver, stream prefix `<prefix>-<dag>-<task>`; lines untagged). */
+  containerLogGroup: 'ContainerLogGroupName',
 } as const;
 
 export type StackOutputKey = keyof typeof STACK_OUTPUTS;

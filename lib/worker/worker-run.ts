@@ -215,6 +215,8 @@ async function runAndAnswer(
         }
       : {}),
   });
+  // The try's error ends its log, as the local engine's does (`airstep logs` shows why it failed).
+  if (!outcome.ok) deps.log?.(`${outcome.error}: ${outcome.cause}`);
   const result = await (outcome.ok
     ? answer(() =>
         sfn.send(new SendTaskSuccessCommand({ taskToken: message.token, output: JSON.stringify(outcome.result) })),

@@ -35,5 +35,8 @@ export function stackOutputs(
     [STACK_OUTPUTS.taskInstancesTable]: tables.taskInstances,
     [STACK_OUTPUTS.importErrorsTable]: tables.importErrors,
     [STACK_OUTPUTS.triggerFunction]: triggerFunction,
+    [STACK_OUTPUTS.workerLogGroup]: 'airstep-worker-logs',
+    [STACK_OUTPUTS.fargateWorkerLogGroup]: 'airstep-fargate-worker-logs',
+    [STACK_OUTPUTS.containerLogGroup]: 'airstep-container-logs',
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '../../lib/stack-contract/metrics.ts';
 import { STACK_ENV, type StackEnvKey } from '../../lib/stack-contract/stack-env.ts';
 import { RUNS_BY_STATE, TABLE_KEYS, type TableName } from '../../lib/stack-contract/tables.ts';
+import { TRY_LOG_INSIGHTS_QUERY, taskLogLine } from '../../lib/stack-contract/task-log-line.ts';
 import {
   actionsOf,
   CDK_CONTEXT,
@@ -920,6 +921,38 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
     for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(30);
   });
 
+  it('saves "the log of one try" as a Logs Insights query over both workers’ log groups, linked from the dashboard', () => {
+    const [[, query], ...others] = t.resources('AWS::Logs::QueryDefinition') as [[string, Json]];
+    expect(others).toEqual([]);
+    expect(query.Properties).toEqual({
+      Name: 'airstep/Log of one try',
+      QueryString: TRY_LOG_INSIGHTS_QUERY,
+      LogGroupNames: [{ Ref: t.id(airstep().functions.logGroups.worker) }, { Ref: t.id(airstep().fargate.workerLogs) }],
+    });
+    // The query filters on exactly the fields a worker's line carries (lib/stack-contract/task-log-line.ts).
+    const tags = { dagId: 'd', runId: 'r', taskId: 't', mapIndex: -1, tryNumber: 1 };
+    for (const field of Object.keys(JSON.parse(taskLogLine(tags, 'hello')))) {
+      expect(TRY_LOG_INSIGHTS_QUERY).toContain(field);
+    }
+    // The Fargate worker's container logs to the group the query reads.
+    const [[, taskDefinition]] = t
+      .resources('AWS::ECS::TaskDefinition')
+      .filter(([id]) => id.includes('WorkerTask')) as [[string, Json]];
+    expect(taskDefinition.Properties.ContainerDefinitions[0].LogConfiguration.Options['awslogs-group']).toEqual({
+      Ref: t.id(airstep().fargate.workerLogs),
+    });
+    // The worker Lambda logs JSON to its own group (with retention), the first of the query's groups.
+    expect(fnResource('worker').Properties.LoggingConfig).toEqual({
+      LogFormat: 'JSON',
+      LogGroup: { Ref: t.id(airstep().functions.logGroups.worker) },
+    });
+    const [[, dashboard]] = t.resources('AWS::CloudWatch::Dashboard') as [[string, Json]];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    expect(body).toContain('## Task logs');
+    expect(body).toContain('run the saved query **airstep/Log of one try**');
+    expect(body).toContain('#logsV2:logs-insights');
+  });
+
   it('outputs the names a user needs after deploying', () => {
     expect(Object.keys(t.json.Outputs).sort()).toEqual(
       [
@@ -932,6 +965,9 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
         'ScheduleGroupName',
         'TaskInstancesTableName',
         'TriggerFunctionName',
+        'WorkerLogGroupName',
+        'FargateWorkerLogGroupName',
+        'ContainerLogGroupName',
       ].sort(),
     );
     expect(t.json.Outputs.BucketName.Value).toEqual({ Ref: t.id(airstep().bucket.bucket) });
@@ -941,6 +977,10 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
     expect(t.json.Outputs.TaskInstancesTableName.Value).toEqual({ Ref: t.id(tables.taskInstances) });
     expect(t.json.Outputs.DagsTableName.Value).toEqual({ Ref: t.id(tables.dags) });
     expect(t.json.Outputs.ImportErrorsTableName.Value).toEqual({ Ref: t.id(tables.importErrors) });
+    // `airstep logs --stack` reads the workers' log groups (and names the containers').
+    expect(t.json.Outputs.WorkerLogGroupName.Value).toEqual({ Ref: t.id(airstep().functions.logGroups.worker) });
+    expect(t.json.Outputs.FargateWorkerLogGroupName.Value).toEqual({ Ref: t.id(airstep().fargate.workerLogs) });
+    expect(t.json.Outputs.ContainerLogGroupName.Value).toEqual({ Ref: t.id(airstep().fargate.containerLogs) });
   });
 });
 

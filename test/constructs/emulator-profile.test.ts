@@ -32,10 +32,15 @@ describe('Construct: Airstep — the MiniStack profile', () => {
   }, 240_000);
 
   it('lists a reason for each difference it makes', () => {
-    expect(Object.keys(EMULATOR_PROFILES.ministack).sort()).toEqual(['awsSdkLayer', 'fargateWorkerImage', 'flowLogs']);
+    expect(Object.keys(EMULATOR_PROFILES.ministack).sort()).toEqual([
+      'awsSdkLayer',
+      'fargateWorkerImage',
+      'flowLogs',
+      'tryLogQuery',
+    ]);
   });
 
-  it('drops the VPC flow log (MiniStack has no AWS::EC2::FlowLog) and adds only the AWS SDK layer', () => {
+  it('drops the VPC flow log and the saved query (MiniStack has neither type) and adds only the AWS SDK layer', () => {
     const typesOf = (ids: string[], from: Record<string, Json>) => ids.map((id) => from[id].Type).sort();
     const onlyAws = Object.keys(aws).filter((id) => !(id in ministack));
     const onlyMiniStack = Object.keys(ministack).filter((id) => !(id in aws));
@@ -44,9 +49,10 @@ describe('Construct: Airstep — the MiniStack profile', () => {
       'AWS::IAM::Policy',
       'AWS::IAM::Role',
       'AWS::Logs::LogGroup',
+      'AWS::Logs::QueryDefinition',
     ]);
-    // The flow log, its log group, and the role (with its policy) it delivers to the log group with.
-    expect(onlyAws.filter((id) => !/FlowLog|Vpcrejected/i.test(id))).toEqual([]);
+    // The flow log, its log group, and the role (with its policy) it delivers to the log group with; the query.
+    expect(onlyAws.filter((id) => !/FlowLog|Vpcrejected|TryLogQuery/i.test(id))).toEqual([]);
     expect(typesOf(onlyMiniStack, ministack)).toEqual(['AWS::Lambda::LayerVersion']);
   });
 

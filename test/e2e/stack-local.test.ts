@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
@@ -373,5 +374,54 @@ describe('metrics: per-DAG metrics, alarms and console links on the deployed sta
     expect(run?.runId).toBe(runId);
     expect(run?.consoleUrl).toMatch(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/states\/home\?region=/);
     expect(run?.consoleUrl.endsWith(`#/v2/executions/details/${run.executionArn}`)).toBe(true);
+  }, 300_000);
+});
+
+describe('issue 12 item 5, task logs in CloudWatch: airstep logs --outputs on the deployed stack', () => {
+  // MiniStack writes a Lambda's output to the log group its LoggingConfig names (the worker's explicit group, a
+  // stack output) and evaluates no JSON filter pattern (it matches every line): the reader's client-side check
+  // of the fields selects the try here; on AWS the pattern does. The Fargate worker's lines are not covered here:
+  // MiniStack runs no container (the ECS stand-in's process writes to no log group); test/cli/cloud-logs.test.ts
+  // proves the reader on its line shape.
+  const fixture = 'test/fixtures/e2e/cloudlogs_retry_logs.ts';
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['bin/airstep.js', ...args, '--outputs', stack.outputsFile],
+        { env: { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+        (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
+      );
+    });
+
+  it('each try of a Lambda task logs its own tagged lines, and the failed try ends with its error', async () => {
+    await stack.upload('dags/extra/cloudlogs_retry_logs.mjs', await bundleDagFile(fixture));
+    const deadline = Date.now() + 120_000;
+    while ((await readDagRecord(stack.dynamo, stack.tables.dags, 'e2e_cloudlogs')) === undefined) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((done) => setTimeout(done, 500));
+    }
+    const run = started(await stack.trigger({ kind: 'manual', dagId: 'e2e_cloudlogs' }));
+    const ended = await stack.runEnded('e2e_cloudlogs', run.runId, ['say']);
+    expect(taskStates(ended!.tasks)).toEqual([['say', 'success', 2]]);
+
+    const line = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO /;
+    const last = await cli('logs', run.runId, 'say');
+    expect([last.code, last.stderr]).toEqual([0, '']);
+    expect(last.stdout.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(
+        new RegExp(`${line.source}try 2 of ${run.runId.replace(/[+.]/g, '\\$&')} \\{"mapIndex":-1\\}$`),
+      ),
+    ]);
+    const first = await cli('logs', run.runId, 'say', '--try', '1');
+    expect(first.code).toBe(0);
+    const firstLines = first.stdout.split('\n').filter(Boolean);
+    expect(firstLines[0]).toMatch(new RegExp(`${line.source}try 1 of `));
+    expect(firstLines[1]).toMatch(new RegExp(`${line.source}Error: Error: first try fails`));
+    // The error's stack follows; no line of the other try.
+    expect(first.stdout).not.toContain('try 2 of');
+    // The try has ended: --follow prints the same lines and returns.
+    const followed = await cli('logs', run.runId, 'say', '--try', '1', '--follow', '--interval', '0.5');
+    expect([followed.code, followed.stdout]).toEqual([0, first.stdout]);
   }, 300_000);
 });
