@@ -87,10 +87,14 @@ export interface ClearedRun {
   readonly priorTries: Readonly<Record<string, number>>;
 }
 
-/** A kept instance's answer: its output (success) or the reason it skipped itself, with its last try number. */
+/**
+ * A kept instance's answer, with its last try number: its output (success), the reason it skipped itself, or the
+ * error it failed with (a failed instance the clear did not choose stays failed, as in Airflow).
+ */
 export type KeptAnswer =
   | { readonly state: 'success'; readonly output: unknown; readonly try: number }
-  | { readonly state: 'skipped'; readonly reason: string; readonly try: number };
+  | { readonly state: 'skipped'; readonly reason: string; readonly try: number }
+  | { readonly state: 'failed'; readonly error: string; readonly try: number };
 
 /** One task instance's key in a `ClearedRun`: the task id, and the map index of a mapped task's item. */
 export function instanceKey(taskId: string, mapIndex: number): string {

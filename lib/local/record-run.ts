@@ -175,8 +175,14 @@ async function logCallbacks(store: LocalStore, called: readonly CalledBack[]): P
 
 /** A cleared run's kept instances keep their records; the others take the new execution's. */
 function keepRecords(records: readonly TaskRecord[], kept: readonly TaskRecord[]): TaskRecord[] {
-  const keep = new Map(kept.map((record) => [`${record.taskId}\u0000${record.mapIndex}`, record]));
-  return records.map((record) => keep.get(`${record.taskId}\u0000${record.mapIndex}`) ?? record);
+  const key = (record: TaskRecord) => `${record.taskId}\u0000${record.mapIndex}`;
+  const keep = new Map(kept.map((record) => [key(record), record]));
+  const merged = records.map((record) => keep.get(key(record)) ?? record);
+  // A kept item of a mapped task took no try in the new execution, so the engine has no instance of it.
+  const present = new Set(merged.map(key));
+  return [...merged, ...kept.filter((record) => !present.has(key(record)))].sort(
+    (a, b) => a.taskId.localeCompare(b.taskId) || a.mapIndex - b.mapIndex,
+  );
 }
 
 function toTaskRecord(task: TaskInstance): TaskRecord {

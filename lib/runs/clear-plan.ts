@@ -10,6 +10,7 @@ export interface ClearedInstance {
   readonly tries?: number;
   readonly output?: unknown;
   readonly reason?: string;
+  readonly error?: string;
 }
 
 export interface ClearChoice {
@@ -41,8 +42,9 @@ const KEEPABLE_KINDS: ReadonlySet<string> = new Set(['code', 'empty']);
 /**
  * Airflow's Clear, as a pure decision over an ended run's task instances: which instances run again (the chosen
  * ones and, with `downstream`, everything downstream of them) and what the new execution keeps (every other
- * instance that succeeded or skipped itself, with its result). Instances that failed or never ran and are not
- * chosen are not kept either: the state machine decides them again when it reaches them.
+ * instance that succeeded, skipped itself or failed, with its result). Instances that were never run by a worker
+ * (upstream_failed, skipped by a branch or trigger rule, never reached) have nothing to keep: the state machine
+ * decides them again when it reaches them.
  */
 export function clearPlan(input: {
   readonly manifest: Pick<DagManifest, 'dagId' | 'tasks'>;
@@ -69,7 +71,10 @@ export function clearPlan(input: {
   const cleared = instances.filter((instance) => chosen(instance) || downstreamTasks.has(instance.taskId));
   if (cleared.length === 0) {
     const which = choice.onlyFailed ? 'failed ' : choice.task === undefined ? 'failed or upstream_failed ' : '';
-    return { ok: false, message: `${where}: no ${which}task instance to clear${choice.task !== undefined ? ` among tasks matching ${choice.task}` : ''}` };
+    return {
+      ok: false,
+      message: `${where}: no ${which}task instance to clear${choice.task !== undefined ? ` among tasks matching ${choice.task}` : ''}`,
+    };
   }
   const clearedKeys = new Set(cleared.map((instance) => instanceKey(instance.taskId, instance.mapIndex)));
   // A mapped task's own record (map index -1) is its items' summary: it is cleared when one of its items is.
@@ -86,7 +91,10 @@ export function clearPlan(input: {
     if (answer === undefined) continue;
     const kind = kinds.get(instance.taskId);
     if (kind === undefined) {
-      return { ok: false, message: `${where} › task ${instance.taskId}: the DAG no longer has this task; clear the run whole (--task '.*')` };
+      return {
+        ok: false,
+        message: `${where} › task ${instance.taskId}: the DAG no longer has this task; clear the run whole (--task '.*')`,
+      };
     }
     if (instance.state === 'success' && !KEEPABLE_KINDS.has(kind)) {
       return {
@@ -113,6 +121,7 @@ function keptAnswer(instance: ClearedInstance): KeptAnswer | undefined {
   if (instance.state === 'skipped' && instance.reason !== undefined) {
     return { state: 'skipped', reason: instance.reason, try: tries };
   }
+  if (instance.state === 'failed') return { state: 'failed', error: instance.error ?? 'failed', try: tries };
   return undefined;
 }
 

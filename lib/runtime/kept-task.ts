@@ -10,9 +10,10 @@ export function keptOutcome(message: TaskMessage): TaskOutcome | undefined {
   if (message.kind !== 'task') return undefined;
   const kept = message.ctx.clear?.kept[instanceKey(message.taskId, message.mapIndex)];
   if (kept === undefined) return undefined;
-  return kept.state === 'success'
-    ? { ok: true, result: { output: kept.output, try: kept.try } }
-    : { ok: false, error: WORKER_ERROR.skip, cause: kept.reason, try: kept.try };
+  if (kept.state === 'success') return { ok: true, result: { output: kept.output, try: kept.try } };
+  if (kept.state === 'skipped') return { ok: false, error: WORKER_ERROR.skip, cause: kept.reason, try: kept.try };
+  // Not retryable: the kept failure must not take the task's retries (each would be answered the same).
+  return { ok: false, error: WORKER_ERROR.nonRetryable, cause: `kept by airstep clear: ${kept.error}`, try: kept.try };
 }
 
 /**
