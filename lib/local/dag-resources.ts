@@ -10,8 +10,8 @@ import {
 } from '../compiler/worker-contract.ts';
 import { taskCallbackFor } from '../runtime/callback-decision.ts';
 import { taskCallbackMessage } from '../runtime/callback-messages.ts';
-import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
 import { taskMessageFromEnvironment } from '../runtime/fargate-task-environment.ts';
+import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
