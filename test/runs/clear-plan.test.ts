@@ -3,7 +3,8 @@ import type { DagManifest } from '../../lib/compiler/manifest.ts';
 import { type ClearedInstance, clearPlan } from '../../lib/runs/clear-plan.ts';
 
 type Task = DagManifest['tasks'][number];
-const task = (id: string, upstream: string[] = [], kind: Task['kind'] = 'code') => ({ id, upstream, kind }) as Task;
+const task = (id: string, upstream: string[] = [], kind: Task['kind'] = 'code') =>
+  ({ id, upstream, kind }) as unknown as Task;
 
 // extract -> transform -> load; list -> each (mapped, 3 items) -> collect; side alone.
 const manifest = {
