@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   trigger: async () => (await import('../lib/cli/trigger.ts')).registerTriggerCommand,
   next: async () => (await import('../lib/cli/next.ts')).registerNextCommand,
   backfill: async () => (await import('../lib/cli/backfill.ts')).registerBackfillCommand,
+  clear: async () => (await import('../lib/cli/clear.ts')).registerClearCommand,
   dev: async () => (await import('../lib/cli/dev.ts')).registerDevCommand,
   sync: async () => (await import('../lib/cli/sync.ts')).registerSyncCommand,
   start: async () => (await import('../lib/cli/start.ts')).registerStartCommand,

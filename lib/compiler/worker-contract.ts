@@ -68,7 +68,38 @@ export type RunContext = Omit<TaskContext, 'taskId' | 'mapIndex' | 'tryNumber' |
    * latest, `after < now <= until` (Airflow's LatestOnlyOperator window). `latestOnly` tasks compare with it.
    */
   readonly latestWindow?: LatestWindow;
+  /**
+   * A cleared run (`airstep clear`): what its new execution keeps of the ended one. Task code never sees it
+   * (the task runner takes it out of the context).
+   */
+  readonly clear?: ClearedRun;
 };
+
+/**
+ * What a cleared run's new execution keeps: each kept task instance's answer (its worker answers it at once,
+ * without running the code) and the tries every instance already made, so try numbers go on (Airflow's
+ * `try_number` keeps counting after a clear while the task gets its retries again). Keys are `instanceKey`s.
+ */
+export interface ClearedRun {
+  /** 1 for the first clear of the run, 2 for the next, … */
+  readonly attempt: number;
+  readonly kept: Readonly<Record<string, KeptAnswer>>;
+  readonly priorTries: Readonly<Record<string, number>>;
+}
+
+/**
+ * A kept instance's answer, with its last try number: its output (success), the reason it skipped itself, or the
+ * error it failed with (a failed instance the clear did not choose stays failed, as in Airflow).
+ */
+export type KeptAnswer =
+  | { readonly state: 'success'; readonly output: unknown; readonly try: number }
+  | { readonly state: 'skipped'; readonly reason: string; readonly try: number }
+  | { readonly state: 'failed'; readonly error: string; readonly try: number };
+
+/** One task instance's key in a `ClearedRun`: the task id, and the map index of a mapped task's item. */
+export function instanceKey(taskId: string, mapIndex: number): string {
+  return mapIndex >= 0 ? `${taskId}[${mapIndex}]` : taskId;
+}
 
 /** The worker's answer: SendTaskSuccess with `{ output, try }`, or SendTaskFailure with an error name. */
 export type TaskOutcome =

@@ -11,6 +11,7 @@ import {
 import { taskCallbackFor } from '../runtime/callback-decision.ts';
 import { taskCallbackMessage } from '../runtime/callback-messages.ts';
 import { taskMessageFromEnvironment } from '../runtime/fargate-task-environment.ts';
+import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
@@ -172,12 +173,19 @@ export class DagResources implements TaskResources {
   private callBack(message: TaskMessage, outcome: Pick<TaskOutcome, 'ok'> & { error?: string; cause?: string }) {
     const task = this.tasks.get(message.taskId);
     if (this.onCallback === undefined || task === undefined) return;
-    const tryNumber = message.retryCount + 1;
-    const call = taskCallbackFor(task, tryNumber, outcome);
-    if (call !== undefined) this.onCallback(taskCallbackMessage(message, tryNumber, call));
+    // Whether the try was the last is counted in this execution (a cleared task gets its retries again).
+    const call = taskCallbackFor(task, message.retryCount + 1, outcome);
+    if (call !== undefined) this.onCallback(taskCallbackMessage(message, tryNumberOf(message), call));
   }
 
   private async runWithSlots(token: string, message: TaskMessage, signal: AbortSignal): Promise<void> {
+    const kept = keptOutcome(message);
+    if (kept !== undefined) {
+      // A cleared run's kept instance: answered at once, no slot, no try, no callback.
+      if (kept.ok) this.tokens.sendTaskSuccess(token, kept.result);
+      else this.tokens.sendTaskFailure(token, kept.error, kept.cause);
+      return;
+    }
     const heartbeatEveryMs = this.heartbeatEveryMs(message.taskId);
     const heartbeat = () => {
       if (this.tokens.isWaiting(token)) this.tokens.sendTaskHeartbeat(token);
@@ -210,7 +218,7 @@ export class DagResources implements TaskResources {
       this.onTry({
         taskId: message.taskId,
         mapIndex: message.mapIndex,
-        tryNumber: message.retryCount + 1,
+        tryNumber: tryNumberOf(message),
         startedAt,
         endedAt: this.now(),
         outcome,

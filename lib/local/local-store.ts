@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunState, TaskState } from '../compiler/run-states.ts';
+import type { RunContext } from '../compiler/worker-contract.ts';
 import type { RunType } from '../schedule/types.ts';
 
 /**
@@ -26,6 +27,10 @@ export interface RunRecord {
   /** The DAG's deadline for this run and, if the run had not ended by then, when the engine found it (its clock). */
   deadline?: string;
   deadlineMissedAt?: string;
+  /** The run's context, so `airstep clear` can run it again as the same run (absent in runs recorded before). */
+  readonly ctx?: RunContext;
+  /** How many times the run was cleared (`airstep clear`); absent: never. */
+  readonly clears?: number;
 }
 
 export interface TaskRecord {

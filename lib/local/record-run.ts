@@ -47,6 +47,11 @@ export async function runAndRecord(input: {
   readonly callbackTimeLimitMs?: number;
   /** The run had not ended by its DAG's deadline (called once, as it is found; the run record holds it too). */
   readonly onDeadlineMiss?: (miss: { readonly deadline: Date; readonly at: Date }) => void;
+  /**
+   * A cleared run (`airstep clear`, `ctx.clear` says what it keeps): the records of the instances it keeps, which
+   * stay as they were (times, tries, output) instead of the new execution's instant answers.
+   */
+  readonly keptRecords?: readonly TaskRecord[];
 }): Promise<RecordedRun> {
   const { dag, ctx, store } = input;
   const speed = input.speed ?? 1;
@@ -63,6 +68,8 @@ export async function runAndRecord(input: {
     conf: ctx.conf,
     pid: process.pid,
     clockSpeed: speed,
+    ctx,
+    ...(ctx.clear !== undefined ? { clears: ctx.clear.attempt } : {}),
   };
   await store.saveRun(run);
   const spec = input.manifest?.deadline;
@@ -114,7 +121,7 @@ export async function runAndRecord(input: {
       ];
       await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
     }
-    tasks = ended.tasks.map(toTaskRecord);
+    tasks = keepRecords(ended.tasks.map(toTaskRecord), input.keptRecords ?? []);
     await store.saveTasks(dag.id, ctx.runId, tasks);
     run.state = RUN_STATE[ended.execution.status];
     run.endedAt = new Date().toISOString();
@@ -164,6 +171,18 @@ async function logCallbacks(store: LocalStore, called: readonly CalledBack[]): P
       lines,
     );
   }
+}
+
+/** A cleared run's kept instances keep their records; the others take the new execution's. */
+function keepRecords(records: readonly TaskRecord[], kept: readonly TaskRecord[]): TaskRecord[] {
+  const key = (record: TaskRecord) => `${record.taskId}\u0000${record.mapIndex}`;
+  const keep = new Map(kept.map((record) => [key(record), record]));
+  const merged = records.map((record) => keep.get(key(record)) ?? record);
+  // A kept item of a mapped task took no try in the new execution, so the engine has no instance of it.
+  const present = new Set(merged.map(key));
+  return [...merged, ...kept.filter((record) => !present.has(key(record)))].sort(
+    (a, b) => a.taskId.localeCompare(b.taskId) || a.mapIndex - b.mapIndex,
+  );
 }
 
 function toTaskRecord(task: TaskInstance): TaskRecord {

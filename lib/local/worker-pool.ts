@@ -367,8 +367,9 @@ export class ProcessWorkerPool {
 
   private release(worker: WorkerProcess): void {
     if (this.all.has(worker) && worker.alive && !this.closed) this.idle.push(worker);
-    this.queue.shift()?.resolve();
+    // Rebalanced while the waiter this worker goes to is still counted, or its worker is stopped as idle extra.
     this.rebalance(0);
+    this.queue.shift()?.resolve();
   }
 
   /** Starts workers up to what the forecast needs (at least `atLeast`), and stops idle ones beyond it. */

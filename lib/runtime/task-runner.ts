@@ -2,6 +2,7 @@ import { type TaskMessage, type TaskOutcome, WORKER_ERROR, type WorkerTask } fro
 import type { AwsCredentials } from '../sdk/context.ts';
 import { type Dag, taskFunctionOf } from '../sdk/dag.ts';
 import { NonRetryableError, SkipError } from '../sdk/errors.ts';
+import { tryNumberOf } from './kept-task.ts';
 import { taskAws } from './task-aws.ts';
 import { offloadResult, resolveRefs, type XComStore } from './xcom.ts';
 
@@ -34,7 +35,7 @@ export async function runTaskTry(
   message: TaskMessage,
   options: TaskTryOptions = {},
 ): Promise<TaskOutcome> {
-  const tryNumber = message.retryCount + 1;
+  const tryNumber = tryNumberOf(message);
   const fail = (error: string, cause: string): TaskOutcome => ({ ok: false, error, cause, try: tryNumber });
   const fn = taskFunctionOf(dag, message.taskId);
   if (task === undefined || fn === undefined) {
@@ -43,8 +44,10 @@ export async function runTaskTry(
       : fail(WORKER_ERROR.nonRetryable, `task '${message.taskId}' is a ${task.kind} step, not worker code`);
   }
   const log = options.log ?? (() => undefined);
+  // A cleared run's keep list is the workers' business, not the task's.
+  const { clear: _clear, ...runContext } = message.ctx;
   const context = {
-    ...message.ctx,
+    ...runContext,
     taskId: message.taskId,
     mapIndex: message.mapIndex,
     tryNumber,

@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { workerTasksOf } from '../../lib/compiler/worker-contract.ts';
 import { runDagLocally } from '../../lib/local/run-dag.ts';
 import { ProcessWorkerPool } from '../../lib/local/worker-pool.ts';
 import crashing from '../fixtures/local/crashing.ts';
+import workerPids from '../fixtures/local/worker_pids.ts';
 import { manualContext } from '../helpers/run-context.ts';
 
 describe('Local engine: worker processes', () => {
@@ -78,6 +81,46 @@ describe('Class: ProcessWorkerPool, warm workers', () => {
       pool.warm();
       for (const taskId of ['start', 'a', 'b', 'c']) pool.observe({ taskId, mapIndex: -1, state: 'success' });
       expect(pool.workers).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('Class: ProcessWorkerPool, handing a worker on', () => {
+  it('gives a worker that ends a try to the try waiting for one, even when no more workers are forecast', async () => {
+    const pool = new ProcessWorkerPool({
+      file: resolve('test/fixtures/local/worker_pids.ts'),
+      dagId: 'worker_pids',
+      size: 1,
+      tasks: [{ id: 'pid', kind: 'code', upstream: [] }],
+    });
+    // The forecast says no task needs a worker any more; the two tries below still wait for the one worker.
+    pool.observe({ taskId: 'pid', mapIndex: -1, state: 'success' });
+    const message = (retryCount: number) =>
+      ({
+        kind: 'task',
+        dagId: 'worker_pids',
+        dagVersion: 'local',
+        taskId: 'pid',
+        executionArn: 'local:worker_pids',
+        retryCount,
+        token: `token-${retryCount}`,
+        ctx: manualContext(workerPids),
+        inputs: {},
+        mapIndex: -1,
+      }) as const;
+    const hooks = {
+      task: workerTasksOf(compileDag(workerPids).manifest!).get('pid'),
+      onHeartbeat: () => undefined,
+    };
+    try {
+      const [first, second] = await Promise.all([pool.run(message(0), hooks), pool.run(message(1), hooks)]);
+      expect(first.outcome.ok && second.outcome.ok).toBe(true);
+      // One process ran both: the second try did not wait for a fresh worker while the first one was stopped.
+      const pids = [first, second].map(({ outcome }) => (outcome.ok ? outcome.result.output : undefined));
+      expect(typeof pids[0]).toBe('number');
+      expect(pids[1]).toBe(pids[0]);
     } finally {
       await pool.close();
     }

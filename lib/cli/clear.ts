@@ -1,0 +1,162 @@
+import type { Command } from 'commander';
+import { compileDag } from '../compiler/compile-dag.ts';
+import { instanceKey } from '../compiler/worker-contract.ts';
+import { localRunProblems } from '../local/container-tasks.ts';
+import { LocalRunHistory } from '../local/local-run-history.ts';
+import { LocalStore } from '../local/local-store.ts';
+import { loadProjectConfig, type ProjectConfig } from '../local/project-config.ts';
+import { runAndRecord } from '../local/record-run.ts';
+import { LocalLimits } from '../local/slot-limits.ts';
+import { clearPlan } from '../runs/clear-plan.ts';
+import { formatProblem } from '../sdk/errors.ts';
+import { type CloudStackOptions, cloudStackOptions, wantsCloud } from './cloud-stack.ts';
+import { pickRun } from './history/run-history.ts';
+import { LiveProgress } from './live-progress.ts';
+import { colours, EXIT, printJson } from './output.ts';
+import { loadOneDag, readSpeed, refuser } from './run-input.ts';
+import { runGrid, runOutcomeLine } from './run-output.ts';
+
+type ClearOptions = CloudStackOptions & {
+  dag?: string;
+  task?: string;
+  downstream?: boolean;
+  failed?: boolean;
+  dryRun?: boolean;
+  speed?: string;
+  json?: boolean;
+};
+
+/**
+ * `airstep clear <run>`: Airflow's Clear. Runs an ended run again as the same run, re-running the chosen task
+ * instances (by default the failed and upstream_failed ones; `--failed` only the failed; `--task` by id; with
+ * `--downstream` everything downstream of them) and keeping what succeeded: kept instances are answered at once
+ * with their recorded results (lib/runtime/kept-task.ts), so their code does not run again. Try numbers go on.
+ * Exit 0 when the run ends success, 1 when it ends failed, 2 for bad input (nothing changed).
+ */
+export function registerClearCommand(program: Command): void {
+  cloudStackOptions(
+    program
+      .command('clear')
+      .description('re-run the failed (or chosen) task instances of an ended run, keeping what succeeded')
+      .argument('<run>', 'run id, or a unique prefix of it')
+      .option('--dag <id>', 'the DAG of the run')
+      .option('--task <regex>', 'clear the tasks whose ids match (any state; with --failed only failed ones)')
+      .option('--downstream', 'also clear every task downstream of the cleared ones')
+      .option('--failed', 'clear only failed instances (default: failed and upstream_failed)')
+      .option('--dry-run', 'show what would be cleared and kept; change nothing')
+      .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster'),
+  )
+    .option('--json', 'print one JSON document')
+    .action(async (runId: string, options: ClearOptions) => {
+      process.exitCode = await clearCommand(runId, options);
+    });
+}
+
+async function clearCommand(runId: string, options: ClearOptions): Promise<number> {
+  const c = colours();
+  const refuse = refuser(options.json, colours(process.stderr).red);
+  if (wantsCloud(options)) {
+    return refuse(
+      'airstep clear works on the local store only for now: clearing a deployed run (a new execution that keeps ' +
+        'what succeeded, or RedriveExecution) is not built yet; re-run it whole with airstep trigger --stack',
+    );
+  }
+  let task: RegExp | undefined;
+  if (options.task !== undefined) {
+    try {
+      task = new RegExp(options.task);
+    } catch (error) {
+      return refuse(`--task: ${(error as Error).message}`);
+    }
+  }
+  const speed = readSpeed(options.speed);
+  if (!speed.ok) return refuse(speed.message);
+
+  const store = new LocalStore();
+  const history = await LocalRunHistory.open(store);
+  const picked = await pickRun(history, runId, options.dag);
+  if (!picked.ok) return refuse(picked.message);
+  const run = (await history.findRuns(picked.run.runId, picked.run.dagId))[0]!;
+  const name = `${run.dagId} › ${run.runId}`;
+  if (run.state === 'running' || run.state === 'queued') {
+    return refuse(`${name} is still ${run.state}: clear an ended run (wait for it, or stop it with Ctrl-C)`);
+  }
+  if (run.ctx === undefined) {
+    return refuse(`${name} was recorded before airstep clear kept a run's context; run it again with airstep run`);
+  }
+  const loaded = await loadOneDag(run.file, run.dagId);
+  if (!loaded.ok) return refuse(`${name}: ${loaded.message}`);
+  const { dag, file } = loaded.value;
+  const compiled = compileDag(dag, { file });
+  if (compiled.problems.length > 0 || compiled.manifest === undefined) {
+    return refuse(compiled.problems.map(formatProblem).join('\n'));
+  }
+  const unsupported = localRunProblems(compiled.ir, file);
+  if (unsupported.length > 0) return refuse(unsupported.map(formatProblem).join('\n'));
+  let config: ProjectConfig;
+  try {
+    config = await loadProjectConfig();
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+
+  const records = await history.tasks(run);
+  const plan = clearPlan({
+    manifest: compiled.manifest,
+    instances: records,
+    choice: {
+      ...(task !== undefined ? { task } : {}),
+      downstream: options.downstream === true,
+      onlyFailed: options.failed === true,
+    },
+    previousClears: run.clears ?? 0,
+  });
+  if (!plan.ok) return refuse(`${file} › ${plan.message}`);
+  const keptKeys = Object.keys(plan.clear.kept).sort();
+  if (options.dryRun === true) {
+    if (options.json === true) printJson({ run, dryRun: true, cleared: plan.cleared, kept: keptKeys });
+    else {
+      console.log(`${name} (${run.state}): would clear ${plan.cleared.join(', ')}`);
+      console.log(c.dim(`keeps ${keptKeys.length > 0 ? keptKeys.join(', ') : 'nothing'}`));
+    }
+    return EXIT.ok;
+  }
+
+  const keptRecords = records.filter((record) => instanceKey(record.taskId, record.mapIndex) in plan.clear.kept);
+  const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;
+  if (options.json !== true) {
+    console.log(c.bold(`${name}: clearing ${plan.cleared.join(', ')} (clear ${plan.clear.attempt})`));
+  }
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const recorded = await runAndRecord({
+    dag,
+    file,
+    ctx: { ...run.ctx, clear: plan.clear },
+    store,
+    maxActiveTasks: compiled.ir.maxActiveTasks,
+    limits: new LocalLimits(config.pools),
+    speed: speed.value,
+    signal: abort.signal,
+    manifest: compiled.manifest,
+    keptRecords,
+    ...(live !== undefined ? { onTaskChange: live.onTaskChange } : {}),
+  });
+  live?.stop();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (options.json === true) {
+    printJson({
+      run: { ...recorded.run, status: recorded.execution.status, error: recorded.execution.error },
+      cleared: plan.cleared,
+      kept: keptKeys,
+      tasks: recorded.tasks,
+    });
+  } else {
+    process.stdout.write(`\n${runGrid(c, recorded.tasks)}`);
+    console.log(runOutcomeLine(c, recorded.run, recorded.execution));
+  }
+  return recorded.run.state === 'success' ? EXIT.ok : EXIT.problems;
+}

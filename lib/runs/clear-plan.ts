@@ -1,0 +1,144 @@
+import type { DagManifest } from '../compiler/manifest.ts';
+import type { TaskState } from '../compiler/run-states.ts';
+import { type ClearedRun, instanceKey, type KeptAnswer } from '../compiler/worker-contract.ts';
+
+/** A task instance of the ended run, as the local store or the task-instances table keeps it. */
+export interface ClearedInstance {
+  readonly taskId: string;
+  readonly mapIndex: number;
+  readonly state: TaskState;
+  readonly tries?: number;
+  readonly output?: unknown;
+  readonly reason?: string;
+  readonly error?: string;
+}
+
+export interface ClearChoice {
+  /** `--task`: the tasks whose ids match (any state, as `airflow tasks clear -t`); unset: every task. */
+  readonly task?: RegExp;
+  /** `--downstream`: every task downstream of a chosen one too (any state). */
+  readonly downstream?: boolean;
+  /** `--failed`: only chosen instances that failed (default: failed and upstream_failed without `--task`). */
+  readonly onlyFailed?: boolean;
+}
+
+export type ClearPlan =
+  | {
+      readonly ok: true;
+      /** The instances cleared, by key (`task` or `task[i]`), sorted. */
+      readonly cleared: readonly string[];
+      /** The keep list the new execution carries in its context. */
+      readonly clear: ClearedRun;
+    }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Task kinds a new execution can keep: a code task's worker answers it with its kept result; an empty task does
+ * nothing when it runs again. Every other kind (native AWS calls, sensors, waits, latest-only, containers) would
+ * run again, so a clear that keeps one that succeeded is refused rather than silently repeating its effect.
+ */
+const KEEPABLE_KINDS: ReadonlySet<string> = new Set(['code', 'empty']);
+
+/**
+ * Airflow's Clear, as a pure decision over an ended run's task instances: which instances run again (the chosen
+ * ones and, with `downstream`, everything downstream of them) and what the new execution keeps (every other
+ * instance that succeeded, skipped itself or failed, with its result). Instances that were never run by a worker
+ * (upstream_failed, skipped by a branch or trigger rule, never reached) have nothing to keep: the state machine
+ * decides them again when it reaches them.
+ */
+export function clearPlan(input: {
+  readonly manifest: Pick<DagManifest, 'dagId' | 'tasks'>;
+  readonly instances: readonly ClearedInstance[];
+  readonly choice: ClearChoice;
+  /** How many clears the run had before this one. */
+  readonly previousClears: number;
+}): ClearPlan {
+  const { manifest, instances, choice } = input;
+  const where = `dag ${manifest.dagId}`;
+  const chosenTasks = new Set(
+    manifest.tasks.filter((task) => choice.task === undefined || choice.task.test(task.id)).map((task) => task.id),
+  );
+  if (chosenTasks.size === 0) return { ok: false, message: `${where}: --task ${choice.task} matches no task` };
+  const wanted: readonly TaskState[] = choice.onlyFailed
+    ? ['failed']
+    : choice.task === undefined
+      ? ['failed', 'upstream_failed']
+      : [];
+  const chosen = (instance: ClearedInstance) =>
+    chosenTasks.has(instance.taskId) && (wanted.length === 0 || wanted.includes(instance.state));
+  const clearedTasks = new Set(instances.filter(chosen).map((instance) => instance.taskId));
+  const downstreamTasks = choice.downstream === true ? downstreamOf(manifest, clearedTasks) : new Set<string>();
+  const cleared = instances.filter((instance) => chosen(instance) || downstreamTasks.has(instance.taskId));
+  if (cleared.length === 0) {
+    const which = choice.onlyFailed ? 'failed ' : choice.task === undefined ? 'failed or upstream_failed ' : '';
+    return {
+      ok: false,
+      message: `${where}: no ${which}task instance to clear${choice.task !== undefined ? ` among tasks matching ${choice.task}` : ''}`,
+    };
+  }
+  const clearedKeys = new Set(cleared.map((instance) => instanceKey(instance.taskId, instance.mapIndex)));
+  // A mapped task's own record (map index -1) is its items' summary: it is cleared when one of its items is.
+  for (const instance of cleared) if (instance.mapIndex >= 0) clearedKeys.add(instance.taskId);
+
+  const kinds = new Map(manifest.tasks.map((task) => [task.id, task.kind]));
+  const kept: Record<string, KeptAnswer> = {};
+  const priorTries: Record<string, number> = {};
+  for (const instance of instances) {
+    const key = instanceKey(instance.taskId, instance.mapIndex);
+    if ((instance.tries ?? 0) > 0) priorTries[key] = instance.tries!;
+    if (clearedKeys.has(key)) continue;
+    const answer = keptAnswer(instance);
+    if (answer === undefined) continue;
+    const kind = kinds.get(instance.taskId);
+    if (kind === undefined) {
+      return {
+        ok: false,
+        message: `${where} › task ${instance.taskId}: the DAG no longer has this task; clear the run whole (--task '.*')`,
+      };
+    }
+    if (instance.state === 'success' && !KEEPABLE_KINDS.has(kind)) {
+      return {
+        ok: false,
+        message:
+          `${where} › task ${instance.taskId}: a ${kind} step that succeeded cannot be kept (a new execution would ` +
+          `run it again); clear it too, e.g. --task '^${instance.taskId}$' --downstream`,
+      };
+    }
+    if (kind === 'code') kept[key] = answer;
+  }
+  return {
+    ok: true,
+    cleared: [...clearedKeys].filter((key) => instances.some((i) => instanceKey(i.taskId, i.mapIndex) === key)).sort(),
+    clear: { attempt: input.previousClears + 1, kept, priorTries },
+  };
+}
+
+/** What a kept instance answers: its result, or the reason it skipped itself; undefined: nothing to keep. */
+function keptAnswer(instance: ClearedInstance): KeptAnswer | undefined {
+  const tries = Math.max(1, instance.tries ?? 1);
+  if (instance.state === 'success') return { state: 'success', output: instance.output ?? null, try: tries };
+  // A task skipped by a branch or a trigger rule never ran: the state machine skips it again on the same path.
+  if (instance.state === 'skipped' && instance.reason !== undefined) {
+    return { state: 'skipped', reason: instance.reason, try: tries };
+  }
+  if (instance.state === 'failed') return { state: 'failed', error: instance.error ?? 'failed', try: tries };
+  return undefined;
+}
+
+/** Every task downstream of `from` (not `from` itself), through the manifest's upstream edges. */
+function downstreamOf(manifest: Pick<DagManifest, 'tasks'>, from: ReadonlySet<string>): Set<string> {
+  const children = new Map<string, string[]>();
+  for (const task of manifest.tasks) {
+    for (const parent of task.upstream) children.set(parent, [...(children.get(parent) ?? []), task.id]);
+  }
+  const found = new Set<string>();
+  const queue = [...from];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.pop()!) ?? []) {
+      if (found.has(child)) continue;
+      found.add(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}

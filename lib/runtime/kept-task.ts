@@ -1,0 +1,26 @@
+import { instanceKey, type TaskMessage, type TaskOutcome, WORKER_ERROR } from '../compiler/worker-contract.ts';
+
+/**
+ * The keep decision of a cleared run, one for every worker (Lambda, Fargate, the local engine): a message for a
+ * task instance the clear kept is answered at once with what it answered before (its output, or the skip with its
+ * reason), so the state machine writes the same record and takes the same paths without running the code again.
+ * Undefined: run the try.
+ */
+export function keptOutcome(message: TaskMessage): TaskOutcome | undefined {
+  if (message.kind !== 'task') return undefined;
+  const kept = message.ctx.clear?.kept[instanceKey(message.taskId, message.mapIndex)];
+  if (kept === undefined) return undefined;
+  if (kept.state === 'success') return { ok: true, result: { output: kept.output, try: kept.try } };
+  if (kept.state === 'skipped') return { ok: false, error: WORKER_ERROR.skip, cause: kept.reason, try: kept.try };
+  // Not retryable: the kept failure must not take the task's retries (each would be answered the same).
+  return { ok: false, error: WORKER_ERROR.nonRetryable, cause: `kept by airstep clear: ${kept.error}`, try: kept.try };
+}
+
+/**
+ * The try number of a message: `$$.State.RetryCount + 1` in this execution, after the tries a cleared instance
+ * made in the executions before it.
+ */
+export function tryNumberOf(message: Pick<TaskMessage, 'ctx' | 'taskId' | 'mapIndex' | 'retryCount'>): number {
+  const prior = message.ctx.clear?.priorTries[instanceKey(message.taskId, message.mapIndex)] ?? 0;
+  return prior + message.retryCount + 1;
+}
