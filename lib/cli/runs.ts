@@ -49,7 +49,7 @@ async function listRuns(dagId: string | undefined, options: CloudStackOptions & 
 
 /**
  * `<dag>  <run id>  <state>  <started>`, the same for local and deployed runs (`-`: not started yet), and
- * `deadline missed (<deadline>)` for a run that had not ended by its DAG's deadline.
+ * `deadline missed (<deadline>)` for a run that had not ended by its DAG's deadline, then its note, if any.
  */
 function runLine(c: Colours, run: RunSummary): string {
   const state =
@@ -59,5 +59,12 @@ function runLine(c: Colours, run: RunSummary): string {
         ? c.yellow(run.state)
         : c.red(run.state);
   const missed = run.deadlineMissedAt !== undefined ? `  ${c.red(`deadline missed (${run.deadline ?? '?'})`)}` : '';
-  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}`;
+  const note = run.note !== undefined ? `  ${c.dim(`note: ${shortNote(run.note)}`)}` : '';
+  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}${note}`;
+}
+
+/** A note on one line, cut to 40 characters (`--json` and `tasks` show it whole). */
+function shortNote(note: string): string {
+  const line = note.replace(/\s+/g, ' ').trim();
+  return line.length > 40 ? `${line.slice(0, 39)}…` : line;
 }

@@ -9,6 +9,8 @@ export const STACK_OUTPUTS = {
   taskInstancesTable: 'TaskInstancesTableName',
   importErrorsTable: 'ImportErrorsTableName',
   triggerFunction: 'TriggerFunctionName',
+  /** The EventBridge Scheduler group of DAG schedules (`airstep pause` / `unpause`). */
+  scheduleGroup: 'ScheduleGroupName',
 } as const;
 
 export type StackOutputKey = keyof typeof STACK_OUTPUTS;

@@ -337,7 +337,7 @@ describe('Command: airstep runs --outputs / --stack', () => {
     expect(code).toBe(2);
     expect(stderr).toBe(
       `${join(scratch, 'old-outputs.json')} › AirstepStack: no output DagsTableName, TaskInstancesTableName, ` +
-        'ImportErrorsTableName, TriggerFunctionName (a stack deployed before these outputs existed: run cdk deploy again)\n',
+        'ImportErrorsTableName, TriggerFunctionName, ScheduleGroupName (a stack deployed before these outputs existed: run cdk deploy again)\n',
     );
   });
 });

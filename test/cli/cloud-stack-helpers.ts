@@ -27,6 +27,7 @@ export function airstep(env: Record<string, string>, ...args: string[]): Promise
 export function stackOutputs(
   tables: { dags: string; runs: string; taskInstances: string; importErrors: string },
   triggerFunction: string,
+  scheduleGroup = 'airstep-dags',
 ): Record<string, string> {
   return {
     BucketName: 'airstep-bucket',
@@ -35,5 +36,6 @@ export function stackOutputs(
     [STACK_OUTPUTS.taskInstancesTable]: tables.taskInstances,
     [STACK_OUTPUTS.importErrorsTable]: tables.importErrors,
     [STACK_OUTPUTS.triggerFunction]: triggerFunction,
+    [STACK_OUTPUTS.scheduleGroup]: scheduleGroup,
   };
 }
