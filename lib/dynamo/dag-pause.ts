@@ -38,14 +38,14 @@ export async function markPaused(
   );
 }
 
-/** Clears the pause mark; false when the DAG is not deployed. */
+/** Clears the pause mark and the count of skipped fires; false when the DAG is not deployed. */
 export async function markUnpaused(dynamo: DynamoDBClient, table: string, dagId: string): Promise<boolean> {
   return conditionally(() =>
     dynamo.send(
       new UpdateItemCommand({
         TableName: table,
         Key: latestKey(dagId),
-        UpdateExpression: 'REMOVE pausedAt',
+        UpdateExpression: 'REMOVE pausedAt, pausedFires, lastPausedFire',
         ConditionExpression: 'attribute_exists(#record)',
         ExpressionAttributeNames: { '#record': 'record' },
       }),
