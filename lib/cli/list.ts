@@ -69,13 +69,13 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
     const c = colours();
     const width = Math.max(6, ...dags.map((dag) => dag.dagId.length));
     const head = ['dag_id'.padEnd(width), 'schedule'.padEnd(18), 'tasks', 'paused', 'last_run'.padEnd(15)];
-    console.log(c.bold(`${head.join('  ')}  ${'next_run'.padEnd(24)}  file`));
+    console.log(c.bold(`${head.join('  ')}  ${'next_run'.padEnd(25)}  file`));
     for (const dag of dags) {
       const schedule = (dag.schedule ?? 'manual').padEnd(18);
       const flag = dag.problems > 0 ? c.red(` (${dag.problems} problem(s))`) : '';
       const paused = (dag.paused ? 'yes' : 'no').padEnd(6);
       const last = (dag.lastRun?.state ?? '-').padEnd(15);
-      const next = (dag.nextRun?.runAfter ?? '-').padEnd(24);
+      const next = (dag.nextRun?.runAfter ?? '-').padEnd(25);
       console.log(
         `${dag.dagId.padEnd(width)}  ${schedule}  ${String(dag.tasks).padStart(5)}  ${paused}  ${last}  ${next}  ${dag.file}${flag}`,
       );
