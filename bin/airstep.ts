@@ -28,6 +28,9 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   dev: async () => (await import('../lib/cli/dev.ts')).registerDevCommand,
   sync: async () => (await import('../lib/cli/sync.ts')).registerSyncCommand,
   start: async () => (await import('../lib/cli/start.ts')).registerStartCommand,
+  pause: async () => (await import('../lib/cli/pause.ts')).registerPauseCommand,
+  unpause: async () => (await import('../lib/cli/pause.ts')).registerUnpauseCommand,
+  note: async () => (await import('../lib/cli/note.ts')).registerNoteCommand,
 };
 
 // `airstep runs --json | head`: a reader that stops early is not an error.

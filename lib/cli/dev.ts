@@ -90,7 +90,12 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   const store = new LocalStore();
   await store.recoverInterrupted();
   const children = new DevChildren(limits);
-  const scheduler = new LocalScheduler();
+  // A paused DAG (`airstep pause`) starts nothing; an unpause is seen at the next pass (within a minute).
+  const scheduler = new LocalScheduler({
+    isPaused: (dagId) => store.isPaused(dagId),
+    held: (dagId, interval) =>
+      console.log(c.dim(`${dagId} is paused: run ${interval.logicalDate} not started (airstep unpause ${dagId})`)),
+  });
   const loop = new SchedulerLoop(scheduler, (due) => startRun(due));
 
   // What each file last gave, and which file each DAG id belongs to.

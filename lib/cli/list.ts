@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { LocalStore } from '../local/local-store.ts';
+import { nextRuns, type ScheduleSpec } from '../schedule/index.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -8,9 +10,11 @@ import { refuser } from './run-input.ts';
 type ListOptions = CloudStackOptions & { json?: boolean };
 
 /**
- * `airstep list [paths…]`: DAG ids, schedules, task counts and import errors of DAG files; with `--stack` /
- * `--outputs`, the deployed DAGs (the LATEST record of each in the dags table) and the import errors dag-sync
- * recorded. Exit 1 when there is an import error.
+ * `airstep list [paths…]`: DAG ids, schedules, task counts and import errors of DAG files, with whether each is
+ * paused, the state of its newest run and when its next scheduled run is created (none while paused), from the
+ * local store; with `--stack` / `--outputs`, the deployed DAGs (the LATEST record of each in the dags table, one
+ * Query of the runs table per DAG for its newest run) and the import errors dag-sync recorded. Exit 1 when there
+ * is an import error.
  */
 export function registerListCommand(program: Command): void {
   cloudStackOptions(
@@ -29,6 +33,17 @@ export function registerListCommand(program: Command): void {
 
 async function listFiles(paths: string[], options: ListOptions): Promise<number> {
   const files = await compileFiles(paths);
+  const store = new LocalStore();
+  const now = new Date();
+  const local = new Map<string, { paused: boolean; lastRun?: { runId: string; state: string } }>();
+  for (const dag of files.flatMap((file) => file.compiled)) {
+    const paused = (await store.dagState(dag.ir.dagId)).pausedAt !== undefined;
+    const last = (await store.runs(dag.ir.dagId))[0];
+    local.set(dag.ir.dagId, {
+      paused,
+      ...(last !== undefined ? { lastRun: { runId: last.runId, state: last.state } } : {}),
+    });
+  }
   const dags = files.flatMap((file) =>
     file.compiled.map((dag) => ({
       dagId: dag.ir.dagId,
@@ -44,6 +59,9 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
       // The CloudWatch alarms dag-sync makes for it when deployed (none locally).
       ...(dag.ir.alarms !== undefined ? { alarms: dag.ir.alarms } : {}),
       problems: dag.problems.length,
+      paused: local.get(dag.ir.dagId)!.paused,
+      lastRun: local.get(dag.ir.dagId)!.lastRun ?? null,
+      nextRun: local.get(dag.ir.dagId)!.paused ? null : nextRunOf(dag.ir.schedule, now),
     })),
   );
   const importErrors = files.flatMap((file) => file.loaded.errors);
@@ -52,11 +70,17 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
   } else {
     const c = colours();
     const width = Math.max(6, ...dags.map((dag) => dag.dagId.length));
-    console.log(c.bold(`${'dag_id'.padEnd(width)}  ${'schedule'.padEnd(18)}  tasks  file`));
+    const head = ['dag_id'.padEnd(width), 'schedule'.padEnd(18), 'tasks', 'paused', 'last_run'.padEnd(15)];
+    console.log(c.bold(`${head.join('  ')}  ${'next_run'.padEnd(25)}  file`));
     for (const dag of dags) {
       const schedule = (dag.schedule ?? 'manual').padEnd(18);
       const flag = dag.problems > 0 ? c.red(` (${dag.problems} problem(s))`) : '';
-      console.log(`${dag.dagId.padEnd(width)}  ${schedule}  ${String(dag.tasks).padStart(5)}  ${dag.file}${flag}`);
+      const paused = (dag.paused ? 'yes' : 'no').padEnd(6);
+      const last = (dag.lastRun?.state ?? '-').padEnd(15);
+      const next = (dag.nextRun?.runAfter ?? '-').padEnd(25);
+      console.log(
+        `${dag.dagId.padEnd(width)}  ${schedule}  ${String(dag.tasks).padStart(5)}  ${paused}  ${last}  ${next}  ${dag.file}${flag}`,
+      );
     }
     for (const error of importErrors) {
       console.log(
@@ -75,22 +99,33 @@ async function listDeployed(paths: string[], options: ListOptions): Promise<numb
   const stack = await resolveCloudStack(options);
   if (!stack.ok) return refuse(stack.message);
   // The DynamoDB client loads only when the deployed DAGs are listed.
-  const [{ dynamoClient, listLatestDagRecords }, { listImportErrors }] = await Promise.all([
+  const [{ dynamoClient, listLatestDagRecords }, { listImportErrors }, { listRuns }] = await Promise.all([
     import('../dynamo/dag-record.ts'),
     import('../dynamo/import-error-records.ts'),
+    import('../runs/run-history.ts'),
   ]);
   const dynamo = dynamoClient();
   const [records, importErrors] = await Promise.all([
     listLatestDagRecords(dynamo, stack.value.dagsTable),
     listImportErrors(dynamo, stack.value.importErrorsTable),
   ]);
-  const dags = records.map((record) => ({
+  const now = new Date();
+  const lastRuns = await Promise.all(
+    records.map(async (record) => (await listRuns(dynamo, stack.value.runsTable, record.dagId))[0]),
+  );
+  const dags = records.map((record, index) => ({
     dagId: record.dagId,
     file: record.file,
     schedule: record.schedule.expression,
     timezone: record.schedule.timezone,
     version: record.dagVersion,
     disabled: record.disabled,
+    paused: record.pausedAt !== undefined,
+    ...(record.pausedAt !== undefined ? { pausedAt: record.pausedAt } : {}),
+    // Schedule fires the trigger skipped while paused (counted since the DAG was last paused).
+    ...(record.pausedFires !== undefined ? { pausedFires: record.pausedFires } : {}),
+    lastRun: lastRuns[index] !== undefined ? { runId: lastRuns[index].runId, state: lastRuns[index].state } : null,
+    nextRun: record.disabled || record.pausedAt !== undefined ? null : nextRunOf(record.schedule, now),
     updatedAt: record.updatedAt,
   }));
   if (options.json === true) {
@@ -99,15 +134,18 @@ async function listDeployed(paths: string[], options: ListOptions): Promise<numb
     const c = colours();
     process.stdout.write(
       renderTable(
-        ['dag_id', 'schedule', 'version', 'state', 'file'],
+        ['dag_id', 'schedule', 'version', 'state', 'last_run', 'next_run', 'file'],
         dags.map((dag) => [
           dag.dagId,
           dag.schedule ?? 'manual',
           dag.version,
-          dag.disabled ? 'disabled' : 'live',
+          dag.disabled ? 'disabled' : dag.paused ? pausedText(dag.pausedFires?.count) : 'live',
+          dag.lastRun?.state ?? '-',
+          dag.nextRun?.runAfter ?? '-',
           dag.file,
         ]),
-        (row, column, text) => (column === 3 && dags[row]!.disabled ? c.dim(text) : text),
+        (row, column, text) =>
+          column === 3 && dags[row]!.disabled ? c.dim(text) : column === 3 && dags[row]!.paused ? c.yellow(text) : text,
       ),
     );
     if (dags.length === 0) console.log(c.dim(`no DAGs deployed in ${stack.value.source} yet (airstep sync)`));
@@ -117,4 +155,15 @@ async function listDeployed(paths: string[], options: ListOptions): Promise<numb
     }
   }
   return importErrors.length === 0 ? EXIT.ok : EXIT.problems;
+}
+
+/** When the DAG's next scheduled run is created (as `airstep next` shows); null for a DAG run only by hand. */
+function nextRunOf(spec: ScheduleSpec, now: Date): { logicalDate: string; runAfter: string } | null {
+  const next = spec.expression === null ? undefined : nextRuns(spec, now, 1)[0];
+  return next !== undefined ? { logicalDate: next.logicalDate, runAfter: next.runAfter } : null;
+}
+
+/** `paused`, with the schedule fires skipped since the pause when there were any. */
+function pausedText(skipped: number | undefined): string {
+  return skipped !== undefined && skipped > 0 ? `paused (${skipped} fire(s) skipped)` : 'paused';
 }

@@ -50,8 +50,8 @@ async function listRuns(dagId: string | undefined, options: CloudStackOptions & 
 
 /**
  * `<dag>  <run id>  <state>  <started>`, the same for local and deployed runs (`-`: not started yet),
- * `deadline missed (<deadline>)` for a run that had not ended by its DAG's deadline, and a deployed run's Step
- * Functions console link.
+ * `deadline missed (<deadline>)` for a run that had not ended by its DAG's deadline, a deployed run's Step
+ * Functions console link, then its note, if any.
  */
 function runLine(c: Colours, run: RunSummary): string {
   const state =
@@ -63,5 +63,12 @@ function runLine(c: Colours, run: RunSummary): string {
   const missed = run.deadlineMissedAt !== undefined ? `  ${c.red(`deadline missed (${run.deadline ?? '?'})`)}` : '';
   const url = run.executionArn !== undefined ? executionConsoleUrl(run.executionArn) : undefined;
   const link = url !== undefined ? `  ${c.dim(url)}` : '';
-  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}${link}`;
+  const note = run.note !== undefined ? `  ${c.dim(`note: ${shortNote(run.note)}`)}` : '';
+  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}${link}${note}`;
+}
+
+/** A note on one line, cut to 40 characters (`--json` and `tasks` show it whole). */
+function shortNote(note: string): string {
+  const line = note.replace(/\s+/g, ' ').trim();
+  return line.length > 40 ? `${line.slice(0, 39)}…` : line;
 }

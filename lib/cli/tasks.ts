@@ -43,6 +43,7 @@ async function showTasks(runId: string, options: TasksOptions): Promise<number> 
   }
   const c = colours();
   console.log(`${run.dagId} › ${run.runId} (${run.state})`);
+  if (run.note !== undefined) console.log(`note: ${run.note}`);
   const url = run.executionArn !== undefined ? executionConsoleUrl(run.executionArn) : undefined;
   if (url !== undefined) console.log(`  console ${url}`);
   process.stdout.write(

@@ -9,6 +9,7 @@ import { readConf, refuser } from './run-input.ts';
 interface TriggerOptions {
   conf?: string;
   date?: string;
+  force?: boolean;
   stack?: string;
   outputs?: string;
   json?: boolean;
@@ -17,8 +18,9 @@ interface TriggerOptions {
 /**
  * `airstep trigger <dag>`: starts a run of a deployed DAG by invoking the stack's trigger Lambda with a `manual`
  * event, the same function the schedules invoke, so params checks, run ids, `maxActiveRuns` and duplicates are
- * decided in one place. Exit 0 when the run started, was queued or already existed; 2 when it was refused or the
- * input is bad (nothing invoked); 1 when the function could not be invoked or failed.
+ * decided in one place; a paused DAG is refused there unless `--force`. Exit 0 when the run started, was queued
+ * or already existed; 2 when it was refused or the input is bad (nothing invoked); 1 when the function could not
+ * be invoked or failed.
  */
 export function registerTriggerCommand(program: Command): void {
   cloudStackOptions(
@@ -27,7 +29,8 @@ export function registerTriggerCommand(program: Command): void {
       .description("start a run of a deployed DAG (invokes the stack's trigger Lambda; default --stack AirstepStack)")
       .argument('<dag>', 'DAG id')
       .option('--conf <json>', 'run conf: JSON object or @file.json (checked against the DAG params)')
-      .option('--date <iso>', 'logical date (default: now)'),
+      .option('--date <iso>', 'logical date (default: now)')
+      .option('--force', 'start the run even if the DAG is paused'),
   )
     .option('--json', 'print one JSON document')
     .action(async (dagId: string, options: TriggerOptions) => {
@@ -52,6 +55,7 @@ async function trigger(dagId: string, options: TriggerOptions): Promise<number> 
     dagId,
     ...(options.conf !== undefined ? { conf: conf.value } : {}),
     ...(at !== undefined ? { logicalDate: at.toISOString() } : {}),
+    ...(options.force === true ? { force: true } : {}),
   };
   const invoked = await invokeTrigger(stack.value.triggerFunction, event);
   if (!invoked.ok) {
@@ -95,6 +99,9 @@ async function trigger(dagId: string, options: TriggerOptions): Promise<number> 
     }
     case 'skipped':
       console.log(`${c.dim('skipped')} ${dagId}: ${result.reason}`);
+      break;
+    case 'paused':
+      console.log(`${c.dim('paused')} ${dagId}: no run created`);
       break;
   }
   return code;

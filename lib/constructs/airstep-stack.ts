@@ -59,7 +59,11 @@ export class AirstepStack extends Stack {
     output('BucketName', this.airstep.bucket.bucket.bucketName, 'Sync DAG files to s3://<this>/dags/');
     output('AlertsTopicArn', this.airstep.alerts.topic.topicArn, 'Failed runs and alarms are published here');
     output('DashboardName', this.airstep.alerts.dashboard.dashboardName, 'CloudWatch dashboard');
-    output('ScheduleGroupName', this.airstep.schedules.group.name!, 'EventBridge Scheduler group of DAG schedules');
+    output(
+      STACK_OUTPUTS.scheduleGroup,
+      this.airstep.schedules.group.name!,
+      'EventBridge Scheduler group of DAG schedules',
+    );
     // What `airstep trigger | runs | tasks | list --stack` read (lib/stack-contract/stack-outputs.ts).
     const tables = this.airstep.tables.tables;
     output(STACK_OUTPUTS.triggerFunction, this.airstep.functions.functions.trigger.functionName, 'Starts a run');

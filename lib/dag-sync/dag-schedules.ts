@@ -3,6 +3,7 @@ import {
   DeleteScheduleCommand,
   GetScheduleCommand,
   ListSchedulesCommand,
+  type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { type ScheduleSpec, toEventBridgeSchedules } from '../schedule/index.ts';
@@ -11,8 +12,16 @@ import type { DagSyncDeps } from './dag-sync.ts';
 /** What managing a DAG's schedules uses of dag-sync's dependencies. */
 export type ScheduleDeps = Pick<DagSyncDeps, 'scheduler' | 'schedules' | 'now'>;
 
-/** The DAG's EventBridge Scheduler schedules, named `<dag>--<n>`; ones no longer needed are deleted. */
-export async function setSchedules(dagId: string, spec: ScheduleSpec, deps: ScheduleDeps): Promise<void> {
+/**
+ * The DAG's EventBridge Scheduler schedules, named `<dag>--<n>`; ones no longer needed are deleted. A paused
+ * DAG's schedules are written DISABLED (`state`), so uploading its file again never resumes it.
+ */
+export async function setSchedules(
+  dagId: string,
+  spec: ScheduleSpec,
+  deps: ScheduleDeps,
+  state: ScheduleState = 'ENABLED',
+): Promise<void> {
   const now = deps.now?.() ?? new Date();
   const wanted = toEventBridgeSchedules(spec, { now });
   // EventBridge refuses a StartDate in the past (more than 5 minutes ago); one that near is no bound anyway.
@@ -28,7 +37,7 @@ export async function setSchedules(dagId: string, spec: ScheduleSpec, deps: Sche
       ...startDate(schedule.startDate),
       ...(schedule.endDate !== undefined ? { EndDate: new Date(schedule.endDate) } : {}),
       FlexibleTimeWindow: { Mode: 'OFF' as const },
-      State: 'ENABLED' as const,
+      State: state,
       Target: {
         Arn: deps.schedules.triggerArn,
         RoleArn: deps.schedules.roleArn,
@@ -57,7 +66,7 @@ export function scheduleFireInput(dagId: string): string {
  * The DAG's own schedules: `<dagId>--<n>` exactly. The prefix also lists the schedules of a DAG whose id starts
  * with `<dagId>--` (`etl--1` beside `etl`), which must be left alone.
  */
-async function scheduleNames(dagId: string, deps: ScheduleDeps): Promise<Set<string>> {
+async function scheduleNames(dagId: string, deps: ScheduleGroupDeps): Promise<Set<string>> {
   const prefix = `${dagId}--`;
   const names = new Set<string>();
   let nextToken: string | undefined;
@@ -73,11 +82,37 @@ async function scheduleNames(dagId: string, deps: ScheduleDeps): Promise<Set<str
   return names;
 }
 
-/** Every schedule of the DAG set to DISABLED, as it is (UpdateSchedule replaces the whole schedule). */
-export async function disableSchedules(dagId: string, deps: ScheduleDeps): Promise<void> {
-  for (const name of await scheduleNames(dagId, deps)) {
+export type ScheduleState = 'ENABLED' | 'DISABLED';
+
+/** What changing the state of a DAG's schedules needs: the client and the group (the CLI has no more). */
+export interface ScheduleGroupDeps {
+  readonly scheduler: SchedulerClient;
+  readonly schedules: { readonly group: string };
+  readonly now?: () => Date;
+}
+
+/** Every schedule of the DAG set to DISABLED, as it is (see setSchedulesState). */
+export async function disableSchedules(dagId: string, deps: ScheduleGroupDeps): Promise<string[]> {
+  return setSchedulesState(dagId, 'DISABLED', deps);
+}
+
+/**
+ * Every schedule of the DAG set to `state` and otherwise kept as it is: UpdateSchedule replaces the whole
+ * schedule, so each is read first (GetSchedule) and written back with every field it had. A start date already
+ * past is left out (EventBridge refuses one more than 5 minutes old; it bounds nothing any more). Answers the
+ * names of the schedules it changed (one already in that state is left alone).
+ */
+export async function setSchedulesState(
+  dagId: string,
+  state: ScheduleState,
+  deps: ScheduleGroupDeps,
+): Promise<string[]> {
+  const now = deps.now?.() ?? new Date();
+  const changed: string[] = [];
+  for (const name of [...(await scheduleNames(dagId, deps))].sort()) {
     const schedule = await deps.scheduler.send(new GetScheduleCommand({ Name: name, GroupName: deps.schedules.group }));
-    if (schedule.State === 'DISABLED') continue;
+    if (schedule.State === state) continue;
+    const future = (date: Date | undefined) => date !== undefined && date.getTime() > now.getTime() + 5 * 60_000;
     await deps.scheduler.send(
       new UpdateScheduleCommand({
         Name: name,
@@ -86,11 +121,19 @@ export async function disableSchedules(dagId: string, deps: ScheduleDeps): Promi
         ...(schedule.ScheduleExpressionTimezone !== undefined
           ? { ScheduleExpressionTimezone: schedule.ScheduleExpressionTimezone }
           : {}),
+        ...(future(schedule.StartDate) ? { StartDate: schedule.StartDate } : {}),
         ...(schedule.EndDate !== undefined ? { EndDate: schedule.EndDate } : {}),
+        ...(schedule.Description !== undefined ? { Description: schedule.Description } : {}),
+        ...(schedule.KmsKeyArn !== undefined ? { KmsKeyArn: schedule.KmsKeyArn } : {}),
+        ...(schedule.ActionAfterCompletion !== undefined
+          ? { ActionAfterCompletion: schedule.ActionAfterCompletion }
+          : {}),
         FlexibleTimeWindow: schedule.FlexibleTimeWindow ?? { Mode: 'OFF' },
         Target: schedule.Target!,
-        State: 'DISABLED',
+        State: state,
       }),
     );
+    changed.push(name);
   }
+  return changed;
 }

@@ -18,7 +18,7 @@ import { type DagAlarmSettings, syncDagAlarms } from './dag-alarms.ts';
 import type { DagFileChange } from './dag-file-change.ts';
 import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.ts';
 import { refusedImports } from './dag-file-imports.ts';
-import { disableSchedules, setSchedules } from './dag-schedules.ts';
+import { disableSchedules, setSchedules, setSchedulesState } from './dag-schedules.ts';
 import type { DagEvaluator } from './evaluator-client.ts';
 import { deployStateMachine } from './state-machine-deploy.ts';
 import { stripTypes } from './strip-types.ts';
@@ -212,7 +212,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       version,
       deps,
     );
-    await setSchedules(compiled.dagId, compiled.ir.schedule, deps);
+    await keepPauseOnSchedules(compiled.dagId, compiled.ir.schedule, current?.pausedAt !== undefined, deps);
     if (deps.alarms !== undefined) await syncDagAlarms(compiled.dagId, compiled.ir.alarms ?? [], deps.alarms);
     const taskIds = Object.fromEntries(
       compiled.ir.tasks.filter((task) => task.key !== task.id).map((task) => [task.key, task.id]),
@@ -265,7 +265,9 @@ async function catchUpDag(
   previous: DagRecord | undefined,
   deps: DagSyncDeps,
 ): Promise<CatchupOutcome | undefined> {
-  if (deps.trigger === undefined) {
+  // A paused DAG creates no runs: its mark stays where the pause left it, and `airstep unpause` hands over what
+  // is owed then (as Airflow's scheduler does when a DAG is unpaused).
+  if (deps.trigger === undefined || previous?.pausedAt !== undefined) {
     if (record !== previous) await writeDagRecord(deps.dynamo, deps.tables.dags, record);
     return undefined;
   }
@@ -348,4 +350,20 @@ async function disableDagsOf(
     await deps.dynamo.send(new DeleteItemCommand({ TableName: deps.tables.importErrors, Key: { file: { S: file } } }));
   }
   return { file, outcome: 'disabled', dags: disabled.sort() };
+}
+
+/**
+ * Sets the DAG's schedules, DISABLED while it is paused, so an upload never resumes a paused DAG. A pause or
+ * unpause may land between the record read and this write: the mark is read again after, and the schedules
+ * follow it (the pause command marks the record before it changes schedules, so one of the two sees the other).
+ */
+async function keepPauseOnSchedules(
+  dagId: string,
+  spec: DagRecord['schedule'],
+  paused: boolean,
+  deps: DagSyncDeps,
+): Promise<void> {
+  await setSchedules(dagId, spec, deps, paused ? 'DISABLED' : 'ENABLED');
+  const now = (await readDagRecord(deps.dynamo, deps.tables.dags, dagId))?.pausedAt !== undefined;
+  if (now !== paused) await setSchedulesState(dagId, now ? 'DISABLED' : 'ENABLED', deps);
 }

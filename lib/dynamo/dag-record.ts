@@ -1,4 +1,10 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { scanAll } from './dynamo-pages.ts';
@@ -30,7 +36,18 @@ export interface DagRecord {
   /** How far dag-sync's catchup got (lib/dag-sync/catchup-runs.ts); absent before its first sync that looked. */
   readonly catchup?: CatchupMark;
   readonly updatedAt: string;
+  /**
+   * Set while the DAG is paused (`airstep pause`, lib/dynamo/dag-pause.ts): no scheduled run is created, a manual
+   * trigger is refused unless forced. Kept in its own attribute of the LATEST item, beside the JSON, so a
+   * dag-sync writing the record meanwhile never loses it (see `writeDagRecord`).
+   */
+  readonly pausedAt?: string;
+  /** Schedule fires the trigger skipped because the DAG was paused, since it was last paused. */
+  readonly pausedFires?: { readonly count: number; readonly lastScheduledTime: string };
 }
+
+/** The fields of a DagRecord kept in attributes of their own, never in its JSON. */
+type PauseFields = 'pausedAt' | 'pausedFires';
 
 /**
  * How far catchup got for a DAG, kept on its DAG record: which intervals dag-sync owes the trigger (those that
@@ -69,8 +86,20 @@ export async function readDagRecord(
       ConsistentRead: true,
     }),
   );
-  const json = item.Item?.record?.S;
-  return json === undefined ? undefined : (JSON.parse(json) as DagRecord);
+  return item.Item === undefined ? undefined : recordOf(item.Item);
+}
+
+/** The record of a dags-table item: its JSON with the pause attributes over it; undefined for other items. */
+function recordOf(item: Record<string, AttributeValue>): DagRecord | undefined {
+  const json = item.record?.S;
+  if (json === undefined) return undefined;
+  const { pausedAt: _a, pausedFires: _f, ...record } = JSON.parse(json) as DagRecord;
+  const count = item.pausedFires?.N !== undefined ? Number(item.pausedFires.N) : 0;
+  return {
+    ...record,
+    ...(item.pausedAt?.S !== undefined ? { pausedAt: item.pausedAt.S } : {}),
+    ...(count > 0 ? { pausedFires: { count, lastScheduledTime: item.lastPausedFire?.S ?? '' } } : {}),
+  };
 }
 
 /**
@@ -84,22 +113,39 @@ export async function listLatestDagRecords(dynamo: DynamoDBClient, table: string
     ExpressionAttributeNames: { '#version': 'version' },
     ExpressionAttributeValues: { ':latest': { S: LATEST } },
   });
-  const records = items.flatMap((item) =>
-    item.record?.S !== undefined ? [JSON.parse(item.record.S) as DagRecord] : [],
-  );
+  const records = items.flatMap((item) => {
+    const record = recordOf(item);
+    return record !== undefined ? [record] : [];
+  });
   return records.sort((a, b) => (a.dagId < b.dagId ? -1 : a.dagId > b.dagId ? 1 : 0));
 }
 
-/** Writes the record as LATEST and under its own version. */
+/**
+ * Writes the record as LATEST and under its own version. LATEST is updated, not replaced: its pause attributes
+ * (set by `airstep pause` at any time) stay as they are, whatever the record read before said.
+ */
 export async function writeDagRecord(dynamo: DynamoDBClient, table: string, record: DagRecord): Promise<void> {
-  for (const version of [LATEST, record.dagVersion]) {
-    await dynamo.send(
-      new PutItemCommand({
-        TableName: table,
-        Item: { dagId: { S: record.dagId }, version: { S: version }, record: { S: JSON.stringify(record) } },
-      }),
-    );
-  }
+  const json = JSON.stringify(withoutPause(record));
+  await dynamo.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: { dagId: { S: record.dagId }, version: { S: LATEST } },
+      UpdateExpression: 'SET #record = :record',
+      ExpressionAttributeNames: { '#record': 'record' },
+      ExpressionAttributeValues: { ':record': { S: json } },
+    }),
+  );
+  await dynamo.send(
+    new PutItemCommand({
+      TableName: table,
+      Item: { dagId: { S: record.dagId }, version: { S: record.dagVersion }, record: { S: json } },
+    }),
+  );
+}
+
+export function withoutPause(record: DagRecord): Omit<DagRecord, PauseFields> {
+  const { pausedAt: _a, pausedFires: _f, ...rest } = record;
+  return rest;
 }
 
 export function dynamoClient(): DynamoDBClient {

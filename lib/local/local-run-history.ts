@@ -25,6 +25,10 @@ export class LocalRunHistory {
     return exact.length > 0 ? exact : runs.filter((run) => run.runId.startsWith(runId));
   }
 
+  setNote(run: { readonly dagId: string; readonly runId: string }, note: string): Promise<boolean> {
+    return this.store.setNote(run.dagId, run.runId, note);
+  }
+
   tasks(run: { readonly dagId: string; readonly runId: string }): Promise<TaskRecord[]> {
     return this.store.tasks(run.dagId, run.runId);
   }

@@ -14,6 +14,12 @@ export interface RunBook {
   readonly active: number;
 }
 
+/** Which DAGs are paused, and who hears of a run a pause holds back (`airstep dev` prints it). */
+export interface SchedulerPause {
+  isPaused(dagId: string): boolean;
+  held?(dagId: string, interval: RunInterval): void;
+}
+
 /** A scheduled run to start: its interval and run id. */
 export interface DueRun {
   readonly dagId: string;
@@ -67,6 +73,15 @@ const later = (a: string | undefined, b: string | undefined): string | undefined
 export class LocalScheduler {
   private readonly dags = new Map<string, ScheduledDag>();
   private readonly books = new Map<string, { lastLogicalDate?: string; active: number }>();
+  /** The newest logical date reported held for each paused DAG, so each is said once. */
+  private readonly held = new Map<string, string>();
+
+  /**
+   * `pause` says which DAGs are paused (`airstep pause`, asked on every pass): a paused DAG starts nothing and
+   * keeps its place, so when it is unpaused the runs it missed are due as catchup says (all of them with
+   * catchup, the latest without), as Airflow's scheduler does. `held` hears of each run a pause holds back.
+   */
+  constructor(private readonly pause: SchedulerPause = { isPaused: () => false }) {}
 
   /**
    * Adds or replaces a DAG. `lastLogicalDate` is where the store says it got to (see `resumePoint`); a date
@@ -93,6 +108,14 @@ export class LocalScheduler {
     const due: DueRun[] = [];
     for (const dag of this.dags.values()) {
       const book = this.books.get(dag.dagId)!;
+      if (this.pause.isPaused(dag.dagId)) {
+        const newest = dueRuns({ ...dag, maxActiveRuns: Number.MAX_SAFE_INTEGER }, book, now).at(-1);
+        if (newest !== undefined && this.held.get(dag.dagId) !== newest.logicalDate) {
+          this.held.set(dag.dagId, newest.logicalDate);
+          this.pause.held?.(dag.dagId, newest);
+        }
+        continue;
+      }
       for (const interval of dueRuns(dag, book, now)) {
         book.active++;
         book.lastLogicalDate = interval.logicalDate;
@@ -115,7 +138,7 @@ export class LocalScheduler {
     let earliest: number | undefined;
     for (const dag of this.dags.values()) {
       const book = this.books.get(dag.dagId)!;
-      if (book.active >= dag.maxActiveRuns) continue;
+      if (book.active >= dag.maxActiveRuns || this.pause.isPaused(dag.dagId)) continue;
       const next = nextRuns(dag.spec, now, 1)[0];
       if (next === undefined) continue;
       const at = Date.parse(next.runAfter);

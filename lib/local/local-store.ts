@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunState, TaskState } from '../compiler/run-states.ts';
@@ -31,6 +31,14 @@ export interface RunRecord {
   readonly ctx?: RunContext;
   /** How many times the run was cleared (`airstep clear`); absent: never. */
   readonly clears?: number;
+  /** The run's note (`airstep note`), as Airflow 3's DAG run note; only `setNote` writes it. */
+  note?: string;
+}
+
+/** What the local store keeps about a DAG itself: whether it is paused (`airstep pause`). */
+export interface LocalDagState {
+  readonly dagId: string;
+  readonly pausedAt?: string;
 }
 
 export interface TaskRecord {
@@ -63,8 +71,53 @@ export class LocalStore {
     return recovered;
   }
 
+  /**
+   * Writes the run as the engine sees it. Its note is the one on disk: `airstep note` may write one while the run
+   * runs, and the engine's copy of the record never has it.
+   */
   async saveRun(run: RunRecord): Promise<void> {
-    await this.writeJson(join(this.runDir(run.dagId, run.runId), 'run.json'), run);
+    const path = join(this.runDir(run.dagId, run.runId), 'run.json');
+    const { note: _ignored, ...fields } = run;
+    const note = (await this.readJson<RunRecord>(path))?.note;
+    await this.writeJson(path, { ...fields, ...(note !== undefined ? { note } : {}) });
+  }
+
+  /** Sets (or, with an empty text, removes) the run's note; false when there is no such run. */
+  async setNote(dagId: string, runId: string, note: string): Promise<boolean> {
+    const path = join(this.runDir(dagId, runId), 'run.json');
+    const run = await this.readJson<RunRecord>(path);
+    if (run === undefined) return false;
+    const { note: _old, ...fields } = run;
+    await this.writeJson(path, { ...fields, ...(note !== '' ? { note } : {}) });
+    return true;
+  }
+
+  /** The DAG's local state; a DAG never paused has none stored. */
+  async dagState(dagId: string): Promise<LocalDagState> {
+    return (await this.readJson<LocalDagState>(this.dagStatePath(dagId))) ?? { dagId };
+  }
+
+  async saveDagState(state: LocalDagState): Promise<void> {
+    await this.writeJson(this.dagStatePath(state.dagId), state);
+  }
+
+  /**
+   * Whether the DAG is paused, read synchronously: the local scheduler asks on every pass, and another process
+   * (`airstep pause`) may have changed it since the last.
+   */
+  isPaused(dagId: string): boolean {
+    const path = this.dagStatePath(dagId);
+    if (!existsSync(path)) return false;
+    try {
+      return (JSON.parse(readFileSync(path, 'utf8')) as LocalDagState).pausedAt !== undefined;
+    } catch {
+      // Renamed into place, so never half written; a file someone broke by hand counts as not paused.
+      return false;
+    }
+  }
+
+  private dagStatePath(dagId: string): string {
+    return join(this.root, 'dags', `${safe(dagId)}.json`);
   }
 
   async saveTasks(dagId: string, runId: string, tasks: readonly TaskRecord[]): Promise<void> {

@@ -8,6 +8,7 @@ import {
   listTaskInstances,
   newestFirst,
 } from './run-history.ts';
+import { setRunNote } from './run-note.ts';
 
 /**
  * The deployed stack's runs and taskInstances tables as the CLI reads runs (the `RunHistory` port of
@@ -32,6 +33,10 @@ export class CloudRunHistory {
     const found = (await Promise.all(dagIds.map((id) => findRuns(this.dynamo, this.tables.runs, id, runId)))).flat();
     const exact = found.filter((run) => run.runId === runId);
     return exact.length > 0 ? exact : found;
+  }
+
+  setNote(run: { readonly dagId: string; readonly runId: string }, note: string): Promise<boolean> {
+    return setRunNote(this.dynamo, this.tables.runs, run, note);
   }
 
   tasks(run: { readonly dagId: string; readonly runId: string }): Promise<CloudTaskInstance[]> {

@@ -25,6 +25,8 @@ export interface CloudRun {
   /** The deadline the run missed and when that was found (see deadline-miss.ts); absent for a run in time. */
   readonly deadline?: string;
   readonly deadlineMissedAt?: string;
+  /** The run's note (`airstep note`). */
+  readonly note?: string;
 }
 
 export interface CloudTaskInstance {
@@ -127,5 +129,6 @@ function runOf(item: Record<string, AttributeValue>): CloudRun {
     ...text('queuedAt'),
     ...text('deadline'),
     ...text('deadlineMissedAt'),
+    ...text('note'),
   };
 }

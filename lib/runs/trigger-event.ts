@@ -7,6 +7,8 @@ export type TriggerEvent =
       readonly conf?: Record<string, unknown>;
       /** The logical date asked for; default the trigger time. */
       readonly logicalDate?: string;
+      /** Start the run even if the DAG is paused (`airstep trigger --force`). */
+      readonly force?: boolean;
     };
 
 /** A context attribute of EventBridge Scheduler (`<aws.scheduler.scheduled-time>`) that was never filled in. */
@@ -35,7 +37,9 @@ export function readTriggerEvent(
       problems.push(`scheduledTime ${describe(scheduledTime)} is not an ISO date`);
     }
   } else if (kind === 'manual') {
-    const { conf, logicalDate } = raw;
+    const { conf, logicalDate, force } = raw;
+    if (force !== undefined && typeof force !== 'boolean')
+      problems.push(`force must be true or false, got ${describe(force)}`);
     if (conf !== undefined && !isObject(conf)) problems.push(`conf must be a JSON object, got ${describe(conf)}`);
     if (logicalDate !== undefined && (typeof logicalDate !== 'string' || Number.isNaN(Date.parse(logicalDate))))
       problems.push(`logicalDate ${describe(logicalDate)} is not an ISO date`);

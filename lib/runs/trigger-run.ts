@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { initialPayload } from '../compiler/worker-contract.ts';
+import { countPausedFire } from '../dynamo/dag-pause.ts';
 import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { resolveParams } from '../runtime/params.ts';
@@ -16,6 +17,7 @@ import {
   DeadlineSchedulingMissingError,
 } from './deadline-schedule.ts';
 import { executionName } from './execution-name.ts';
+import { pausedDecision } from './paused-dag-fire.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
 import { RunStore } from './run-store.ts';
 import { readTriggerEvent, type TriggerEvent } from './trigger-event.ts';
@@ -26,9 +28,10 @@ export type { TriggerEvent } from './trigger-event.ts';
  * Why a trigger started no run. Codes are stable (a failed-events message carries them); messages may be reworded.
  * `UNREADABLE_EVENT`: a field of the event is missing or malformed (an unfilled scheduler placeholder included);
  * `UNKNOWN_DAG`: no DAG of that id is deployed; `DAG_DISABLED`: its file was deleted; `INVALID_CONF`: the conf
- * (for a schedule: no conf, only the defaults) fails the DAG's params schema.
+ * (for a schedule: no conf, only the defaults) fails the DAG's params schema; `DAG_PAUSED`: a manual trigger of a
+ * paused DAG without `force` (a schedule's fire of a paused DAG is answered `paused`, see paused-dag-fire.ts).
  */
-export type TriggerRefusal = 'UNREADABLE_EVENT' | 'UNKNOWN_DAG' | 'DAG_DISABLED' | 'INVALID_CONF';
+export type TriggerRefusal = 'UNREADABLE_EVENT' | 'UNKNOWN_DAG' | 'DAG_DISABLED' | 'DAG_PAUSED' | 'INVALID_CONF';
 
 export type TriggerResult =
   | { readonly outcome: 'started'; readonly runId: string; readonly executionArn: string }
@@ -42,7 +45,9 @@ export type TriggerResult =
     }
   | { readonly outcome: 'queued'; readonly runId: string; readonly activeRuns: number }
   | { readonly outcome: 'refused'; readonly code: TriggerRefusal; readonly problems: string[] }
-  | { readonly outcome: 'skipped'; readonly reason: string };
+  | { readonly outcome: 'skipped'; readonly reason: string }
+  /** A schedule's fire of a paused DAG: no run, the fire counted on the DAG record. */
+  | { readonly outcome: 'paused'; readonly dagId: string; readonly scheduledTime: string; readonly pausedAt: string };
 
 export interface TriggerTables {
   readonly dags: string;
@@ -125,6 +130,12 @@ export async function triggerRun(
   const dag = await readDagRecord(dynamo, tables.dags, event.dagId);
   if (dag === undefined)
     return { outcome: 'refused', code: 'UNKNOWN_DAG', problems: [`no DAG '${event.dagId}' is deployed`] };
+  const paused = dag.disabled ? { action: 'run' as const } : pausedDecision(dag, event);
+  if (paused.action === 'refuse') return { outcome: 'refused', code: 'DAG_PAUSED', problems: [paused.problem] };
+  if (paused.action === 'skip') {
+    await countPausedFire(dynamo, tables.dags, dag.dagId, paused.scheduledTime);
+    return { outcome: 'paused', dagId: dag.dagId, scheduledTime: paused.scheduledTime, pausedAt: paused.pausedAt };
+  }
   const plan = planRun(dag, event, now);
   if (!plan.ok) return plan.result;
   const ctx = intervalRunContext({

@@ -14,6 +14,8 @@ export const STACK_OUTPUTS = {
   fargateWorkerLogGroup: 'FargateWorkerLogGroupName',
   /** `container` tasks' own output (the awslogs driver, stream prefix `<prefix>-<dag>-<task>`; lines untagged). */
   containerLogGroup: 'ContainerLogGroupName',
+  /** The EventBridge Scheduler group of DAG schedules (`airstep pause` / `unpause`). */
+  scheduleGroup: 'ScheduleGroupName',
 } as const;
 
 export type StackOutputKey = keyof typeof STACK_OUTPUTS;

@@ -245,15 +245,16 @@ describe('Command: airstep graph', () => {
 });
 
 describe('Command: airstep list', () => {
-  it('lists DAGs with schedule, task count and file, flags problems, and exits 1 on an import error', () => {
+  it('lists DAGs with schedule, task count, pause, last and next run and file, flags problems, and exits 1 on an import error', () => {
     const { code, stdout } = runs.list;
     expect(code).toBe(1);
-    expect(stdout).toBe(
+    // The next run depends on today: its time is replaced by one of the same width.
+    expect(stdout.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00/g, '<next run, 25 characters>')).toBe(
       [
-        'dag_id                schedule            tasks  file',
-        `mixed_daily_report    @daily                  2  ${MIXED}/daily_report.ts`,
-        `mixed_hourly_sync     @hourly                 1  ${MIXED}/hourly_sync.ts`,
-        `mixed_weekly_cleanup  @weekly                 2  ${MIXED}/weekly_cleanup.ts (1 problem(s))`,
+        'dag_id                schedule            tasks  paused  last_run         next_run                   file',
+        `mixed_daily_report    @daily                  2  no      -                <next run, 25 characters>  ${MIXED}/daily_report.ts`,
+        `mixed_hourly_sync     @hourly                 1  no      -                <next run, 25 characters>  ${MIXED}/hourly_sync.ts`,
+        `mixed_weekly_cleanup  @weekly                 2  no      -                <next run, 25 characters>  ${MIXED}/weekly_cleanup.ts (1 problem(s))`,
         `import error: ${MIXED}/misconfigured.ts:4: import failed: Unexpected token '}', "{ "tables": [ }" is not valid JSON`,
         '',
       ].join('\n'),

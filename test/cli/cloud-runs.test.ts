@@ -361,8 +361,8 @@ describe('Command: airstep runs --outputs / --stack', () => {
     expect(code).toBe(2);
     expect(stderr).toBe(
       `${join(scratch, 'old-outputs.json')} › AirstepStack: no output DagsTableName, TaskInstancesTableName, ` +
-        'ImportErrorsTableName, TriggerFunctionName, WorkerLogGroupName, FargateWorkerLogGroupName, ContainerLogGroupName ' +
-        '(a stack deployed before these outputs existed: run cdk deploy again)\n',
+        'ImportErrorsTableName, TriggerFunctionName, WorkerLogGroupName, FargateWorkerLogGroupName, ContainerLogGroupName, ' +
+        'ScheduleGroupName (a stack deployed before these outputs existed: run cdk deploy again)\n',
     );
   });
 });
@@ -466,17 +466,18 @@ describe('Command: airstep tasks --outputs', () => {
 });
 
 describe('Command: airstep list --outputs / --stack', () => {
-  it('lists the deployed DAGs (disabled ones too) and the import errors dag-sync recorded; exit 1', () => {
+  it('lists the deployed DAGs (disabled ones too) with their newest run and next run, and the import errors dag-sync recorded; exit 1', () => {
     const { code, stdout } = results.list!;
     expect(code).toBe(1);
-    expect(stdout).toBe(
+    // The next run depends on today: its time is replaced by one of the same width.
+    expect(stdout.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00/g, '<next run>               ')).toBe(
       [
-        'dag_id         schedule  version  state     file',
-        'daily_report   @daily    v1       live      dags/daily_report.ts',
-        'mapped_rows    @daily    v1       live      dags/mapped_rows.ts',
-        'nightly        @daily    v1       live      dags/nightly.ts',
-        'one_at_a_time  @daily    v1       live      dags/one_at_a_time.ts',
-        'retired        manual    c0ffee   disabled  dags/retired.ts',
+        'dag_id         schedule  version  state     last_run  next_run                   file',
+        'daily_report   @daily    v1       live      running   <next run>                 dags/daily_report.ts',
+        'mapped_rows    @daily    v1       live      failed    <next run>                 dags/mapped_rows.ts',
+        'nightly        @daily    v1       live      failed    <next run>                 dags/nightly.ts',
+        'one_at_a_time  @daily    v1       live      queued    <next run>                 dags/one_at_a_time.ts',
+        'retired        manual    c0ffee   disabled  -         -                          dags/retired.ts',
         "import error: dags/broken.ts › import failed: Unexpected token '}'",
         '',
       ].join('\n'),

@@ -27,6 +27,7 @@ export function airstep(env: Record<string, string>, ...args: string[]): Promise
 export function stackOutputs(
   tables: { dags: string; runs: string; taskInstances: string; importErrors: string },
   triggerFunction: string,
+  scheduleGroup = 'airstep-dags',
 ): Record<string, string> {
   return {
     BucketName: 'airstep-bucket',
@@ -38,5 +39,6 @@ export function stackOutputs(
     [STACK_OUTPUTS.workerLogGroup]: 'airstep-worker-logs',
     [STACK_OUTPUTS.fargateWorkerLogGroup]: 'airstep-fargate-worker-logs',
     [STACK_OUTPUTS.containerLogGroup]: 'airstep-container-logs',
+    [STACK_OUTPUTS.scheduleGroup]: scheduleGroup,
   };
 }

@@ -15,6 +15,7 @@ import { readDagRecord } from '../../lib/dynamo/dag-record.ts';
 import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
 import type { DeployedStack } from '../../localstack/deployed-stack.ts';
 import { runStackLocal, type StackLocalSummary } from '../../localstack/stack-local-run.ts';
+import { airstep } from '../cli/cloud-stack-helpers.ts';
 
 /**
  * The end-to-end suite against one deployment per run: `npm run stack:local`'s own code (localstack/
@@ -423,5 +424,87 @@ describe('issue 12 item 5, task logs in CloudWatch: airstep logs --outputs on th
     // The try has ended: --follow prints the same lines and returns.
     const followed = await cli('logs', run.runId, 'say', '--try', '1', '--follow', '--interval', '0.5');
     expect([followed.code, followed.stdout]).toEqual([0, first.stdout]);
+  }, 300_000);
+});
+
+describe('pause, unpause and notes on the deployed stack (issue 12 items 2 and 8)', () => {
+  const pauseFixture = 'test/fixtures/e2e/pause_daily.ts';
+  const dagId = 'e2e_pause_daily';
+  const cli = (...args: string[]) => airstep({}, ...args, '--outputs', stack.outputsFile);
+  const scheduleStates = async () => {
+    const scheduler = new SchedulerClient({});
+    const group = stack.outputs.ScheduleGroupName!;
+    const { Schedules = [] } = await scheduler.send(
+      new ListSchedulesCommand({ GroupName: group, NamePrefix: `${dagId}--` }),
+    );
+    return Promise.all(
+      Schedules.map(
+        async (schedule) =>
+          (await scheduler.send(new GetScheduleCommand({ GroupName: group, Name: schedule.Name! }))).State,
+      ),
+    );
+  };
+  /** Waits (a generous give-up) until dag-sync recorded a version of the DAG other than `other`. */
+  const deployedVersion = async (other?: string) => {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const record = await readDagRecord(stack.dynamo, stack.tables.dags, dagId);
+      if ((record !== undefined && record.dagVersion !== other) || Date.now() > deadline) return record;
+      await new Promise((done) => setTimeout(done, 500));
+    }
+  };
+
+  it('pause disables the schedules and the trigger skips fires; trigger needs --force; an upload keeps it paused; unpause enables; a note shows in runs and tasks', async () => {
+    await stack.upload('dags/extra/pause_daily.mjs', await bundleDagFile(pauseFixture));
+    const first = await deployedVersion();
+    expect(first).toBeDefined();
+    expect(await scheduleStates()).toEqual(['ENABLED']);
+
+    const paused = await cli('pause', dagId);
+    expect(paused).toMatchObject({
+      code: 0,
+      stdout: `paused ${dagId}: 1 schedule(s) disabled; scheduled fires are skipped\n`,
+    });
+    expect(await scheduleStates()).toEqual(['DISABLED']);
+    // A fire already on its way when the pause landed: skipped and counted, not an error.
+    const fire = await stack.trigger({ kind: 'scheduled', dagId, scheduledTime: '2026-11-20T00:00:00Z' });
+    expect(fire).toMatchObject({ outcome: 'paused', dagId });
+
+    const refused = await cli('trigger', dagId);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`DAG ${dagId} is paused (since `);
+    const forced = await cli('trigger', dagId, '--force', '--date', '2026-11-25T06:00:00Z', '--json');
+    expect(forced.code).toBe(0);
+    const forcedRun = JSON.parse(forced.stdout) as { outcome: string; runId: string };
+    expect(forcedRun).toMatchObject({ outcome: 'started', runId: 'manual__2026-11-25T06:00:00+00:00' });
+
+    // A new version of the file while paused: deployed by dag-sync, its schedule left DISABLED, the mark kept.
+    await stack.upload(
+      'dags/extra/pause_daily.mjs',
+      (await bundleDagFile(pauseFixture)).replace('version one', 'version two'),
+    );
+    const second = await deployedVersion(first!.dagVersion);
+    expect(second!.dagVersion).not.toBe(first!.dagVersion);
+    expect(second!.pausedAt).toBeDefined();
+    expect(await scheduleStates()).toEqual(['DISABLED']);
+
+    const listed = JSON.parse((await cli('list', '--json')).stdout) as { dags: Array<Record<string, unknown>> };
+    expect(listed.dags.find((dag) => dag.dagId === dagId)).toMatchObject({
+      paused: true,
+      pausedFires: { count: 1, lastScheduledTime: '2026-11-20T00:00:00Z' },
+      nextRun: null,
+    });
+
+    const unpaused = await cli('unpause', dagId);
+    expect(unpaused).toMatchObject({ code: 0, stdout: `unpaused ${dagId}: 1 schedule(s) enabled\n` });
+    expect(await scheduleStates()).toEqual(['ENABLED']);
+    expect((await readDagRecord(stack.dynamo, stack.tables.dags, dagId))?.pausedAt).toBeUndefined();
+
+    const noted = await cli('note', forcedRun.runId, 'forced while paused, for the e2e suite', '--dag', dagId);
+    expect(noted.code).toBe(0);
+    expect((await cli('runs', dagId)).stdout).toContain(`${forcedRun.runId}  `);
+    expect((await cli('runs', dagId)).stdout).toMatch(/note: forced while paused, for the e2e suite\n/);
+    const tasks = await cli('tasks', forcedRun.runId, '--dag', dagId);
+    expect(tasks.stdout.split('\n')[1]).toBe('note: forced while paused, for the e2e suite');
   }, 300_000);
 });

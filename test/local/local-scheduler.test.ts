@@ -217,6 +217,42 @@ describe('LocalScheduler', () => {
     ]);
   });
 
+  it('starts nothing for a paused DAG, says so once per newest held run, and on unpause starts what it missed as catchup says', () => {
+    const paused = new Set(['daily']);
+    const held: string[] = [];
+    const pause = {
+      isPaused: (dagId: string) => paused.has(dagId),
+      held: (dagId: string, interval: { logicalDate: string }) => held.push(`${dagId} ${interval.logicalDate}`),
+    };
+    const withCatchup = new LocalScheduler(pause);
+    withCatchup.set(daily(), '2026-11-21T00:00:00+00:00');
+    expect(withCatchup.tick(now)).toEqual([]);
+    expect(withCatchup.tick(now)).toEqual([]);
+    expect(held).toEqual(['daily 2026-11-23T00:00:00+00:00']);
+    // Paused, it is never what the loop wakes up for.
+    expect(withCatchup.nextDueAt(now)).toBeUndefined();
+    expect(withCatchup.tick(new Date('2026-11-26T00:30:00Z'))).toEqual([]);
+    expect(held).toEqual(['daily 2026-11-23T00:00:00+00:00', 'daily 2026-11-25T00:00:00+00:00']);
+    paused.delete('daily');
+    // Airflow: unpaused with catchup, every interval missed while paused is created, oldest first.
+    expect(runIds(withCatchup.tick(new Date('2026-11-26T00:30:00Z')))).toEqual([
+      'scheduled__2026-11-22T00:00:00+00:00',
+      'scheduled__2026-11-23T00:00:00+00:00',
+      'scheduled__2026-11-24T00:00:00+00:00',
+      'scheduled__2026-11-25T00:00:00+00:00',
+    ]);
+
+    paused.add('daily');
+    const withoutCatchup = new LocalScheduler(pause);
+    withoutCatchup.set(daily({ catchup: false }), '2026-11-21T00:00:00+00:00');
+    expect(withoutCatchup.tick(new Date('2026-11-26T00:30:00Z'))).toEqual([]);
+    paused.delete('daily');
+    // Without catchup, only the latest.
+    expect(runIds(withoutCatchup.tick(new Date('2026-11-26T00:30:00Z')))).toEqual([
+      'scheduled__2026-11-25T00:00:00+00:00',
+    ]);
+  });
+
   it('says when the next run is due, skipping DAGs at maxActiveRuns and schedules past their end', () => {
     const scheduler = new LocalScheduler();
     scheduler.set(daily({}, 1));

@@ -16,6 +16,8 @@ export interface RunHistory {
   findRuns(runId: string, dagId?: string): Promise<RunSummary[]>;
   /** The run's task instances, by task id then map index. */
   tasks(run: RunSummary): Promise<TaskInstanceSummary[]>;
+  /** Sets the run's note (an empty text removes it); false when the run is not there (nothing written). */
+  setNote(run: RunSummary, note: string): Promise<boolean>;
 }
 
 export interface RunSummary {
@@ -27,6 +29,8 @@ export interface RunSummary {
   /** When the run was found not ended by its DAG's deadline (`deadline`), if it was. */
   readonly deadlineMissedAt?: string;
   readonly deadline?: string;
+  /** The run's note (`airstep note`), as Airflow 3's DAG run note. */
+  readonly note?: string;
 }
 
 export interface TaskInstanceSummary {
