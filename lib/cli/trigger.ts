@@ -96,7 +96,7 @@ async function trigger(dagId: string, options: TriggerOptions): Promise<number> 
 }
 
 /** RequestResponse Invoke of the trigger function; its answer, or why there is none. */
-async function invokeTrigger(
+export async function invokeTrigger(
   functionName: string,
   event: TriggerEvent,
 ): Promise<{ ok: true; value: TriggerResult } | { ok: false; message: string }> {
