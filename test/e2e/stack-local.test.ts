@@ -331,8 +331,10 @@ describe('cloud backfill (issue 12 item 4): airstep backfill <dag> --outputs on 
       const ended = await stack.runEnded(dagId, runId, ['stamp']);
       records.push(ended!.run);
       expect([ended?.run.runType, ended?.run.state]).toEqual(['backfill', 'success']);
-      const output = await executionOutput(ended!.run.executionArn!);
-      expect(output.tasks.stamp?.output).toEqual({ ds: `2026-11-0${index + 1}`, runType: 'backfill' });
+      // Each run got its own interval's context from the trigger.
+      const input = (await stack.sfn.send(new DescribeExecutionCommand({ executionArn: ended!.run.executionArn! })))
+        .input!;
+      expect(JSON.parse(input).ctx).toMatchObject({ ds: `2026-11-0${index + 1}`, runType: 'backfill', runId });
     }
     // maxActiveRuns 2: the third run started no earlier than the first of the other two ended.
     const [first, second, third] = records;
