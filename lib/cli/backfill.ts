@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
-import type { RunState } from '../compiler/run-states.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
-import { LocalStore } from '../local/local-store.ts';
+import { LocalStore, type RunRecord } from '../local/local-store.ts';
 import { loadProjectConfig, type ProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
@@ -11,56 +10,71 @@ import { intervalRunContext } from '../runtime/run-context.ts';
 import { backfillIntervals, type RunInterval, runId } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
+import {
+  type BackfillRun,
+  backfillPlanTable,
+  backfillSucceeded,
+  backfillSummary,
+} from './backfill/backfill-summary.ts';
+import { backfillDecision, readReprocess } from './backfill/reprocess.ts';
+import { cloudStackOptions, wantsCloud } from './cloud-stack.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { formatDuration } from './render-grid.ts';
-import { renderTable } from './render-table.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, paintState } from './run-output.ts';
 
-interface BackfillOptions {
+export interface BackfillOptions {
   from?: string;
   to?: string;
   dag?: string;
   reverse?: boolean;
   dryRun?: boolean;
+  reprocess?: string;
   conf?: string;
   speed?: string;
+  /** False with `--no-wait`. */
+  wait?: boolean;
+  stack?: string;
+  outputs?: string;
   json?: boolean;
-}
-
-interface BackfillRun {
-  readonly runId: string;
-  readonly logicalDate: string;
-  readonly dataIntervalStart: string;
-  readonly dataIntervalEnd: string;
-  state: RunState | 'planned' | 'skipped' | 'not_started';
-  durationMs?: number;
-  /** Why a run was skipped. */
-  note?: 'already succeeded' | 'running in another process';
 }
 
 /**
  * `airstep backfill <file> --from DATE --to DATE`: runs every interval of the DAG's schedule whose logical date
  * falls in the range, in the local engine, at most `maxActiveRuns` at a time (oldest first, or newest first with
- * `--reverse`). A run that already succeeded under the same run id is skipped, so a backfill can be re-run after
- * a failure. `--dry-run` lists the runs. Exit 0 when every run succeeded, 1 otherwise, 2 on bad input.
+ * `--reverse`). An interval whose run exists is left alone unless `--reprocess` says otherwise (Airflow 3's
+ * `reprocess_behavior`, see backfill/reprocess.ts). `--dry-run` lists the runs. Exit 0 when every run
+ * succeeded, 1 otherwise, 2 on bad input. With `--stack` or `--outputs` the argument is a deployed DAG's id and
+ * the runs start in the cloud (cloud-backfill.ts).
  */
 export function registerBackfillCommand(program: Command): void {
-  program
-    .command('backfill')
-    .description("run a DAG's scheduled intervals over a date range in the local engine")
-    .argument('<file>', 'DAG file')
-    // Checked by the command rather than commander, so a missing date is bad input (exit 2) like a wrong one.
-    .option('--from <date>', 'first logical date (required; ISO date or date-time, read in the DAG time zone)')
-    .option('--to <date>', 'last logical date (required)')
-    .option('--dag <id>', 'the DAG to backfill, when the file has several')
-    .option('--reverse', 'newest interval first')
-    .option('--dry-run', 'list the runs without running them')
-    .option('--conf <json>', 'run conf for every run, as JSON or @file.json')
-    .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster')
+  cloudStackOptions(
+    program
+      .command('backfill')
+      .description(
+        "run a DAG's scheduled intervals over a date range (local engine; with --stack/--outputs, the deployed DAG)",
+      )
+      .argument('<file|dag>', 'DAG file (local), or the deployed DAG id (with --stack or --outputs)')
+      // Checked by the command rather than commander, so a missing date is bad input (exit 2) like a wrong one.
+      .option('--from <date>', 'first logical date (required; ISO date or date-time, read in the DAG time zone)')
+      .option('--to <date>', 'last logical date (required)')
+      .option('--dag <id>', 'the DAG to backfill, when the file has several (local)')
+      .option('--reverse', 'newest interval first')
+      .option('--dry-run', 'list the runs without running them')
+      .option(
+        '--reprocess <behavior>',
+        'an interval whose run exists: none (leave it; default, as Airflow), failed (run failed ones again), ' +
+          'completed (run every ended one again)',
+      )
+      .option('--conf <json>', 'run conf for every run, as JSON or @file.json')
+      .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster (local)')
+      .option('--no-wait', 'start the runs and print their ids without waiting for them to end (cloud)'),
+  )
     .option('--json', 'print one JSON document with every run')
-    .action(async (file: string, options: BackfillOptions) => {
-      process.exitCode = await backfill(file, options);
+    .action(async (target: string, options: BackfillOptions) => {
+      process.exitCode = wantsCloud(options)
+        ? await (await import('./cloud-backfill.ts')).cloudBackfill(target, options)
+        : await backfill(target, options);
     });
 }
 
@@ -69,6 +83,11 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   const refuse = refuser(options.json, c.red);
   const { from, to } = options;
   if (from === undefined || to === undefined) return refuse('backfill needs both --from DATE and --to DATE');
+  // The local engine runs the backfill in this process: there is nothing to leave running.
+  if (options.wait === false)
+    return refuse('--no-wait is for a deployed stack (--stack or --outputs): a local backfill runs in this process');
+  const reprocess = readReprocess(options.reprocess);
+  if (!reprocess.ok) return refuse(reprocess.message);
   const picked = await loadOneDag(file, options.dag);
   if (!picked.ok) return refuse(picked.message);
   const { dag } = picked.value;
@@ -122,24 +141,17 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
             ` (dry run: nothing runs)`,
         ),
       );
-      process.stdout.write(
-        renderTable(
-          ['run id', 'logical date', 'data interval'],
-          runs.map((run) => [run.runId, run.logicalDate, `${run.dataIntervalStart} → ${run.dataIntervalEnd}`]),
-        ),
-      );
+      process.stdout.write(backfillPlanTable(runs));
     }
     return EXIT.ok;
   }
 
   const store = new LocalStore();
   await store.recoverInterrupted();
-  // Only runs that ended well are done; a failed or interrupted one runs again under the same id. After
-  // recoverInterrupted, a run still `running` belongs to a live process (another backfill): leave it to it.
-  const already = new Map<string, 'success' | 'running'>();
-  for (const record of await store.runs(dag.id)) {
-    if (record.state === 'success' || record.state === 'running') already.set(record.runId, record.state);
-  }
+  // After recoverInterrupted, a run still `running` belongs to a live process (another backfill): it is left
+  // to it, whatever --reprocess says; an ended one runs again only when --reprocess asks for it.
+  const already = new Map<string, RunRecord['state']>();
+  for (const record of await store.runs(dag.id)) already.set(record.runId, record.state);
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -159,10 +171,10 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
     while (next < runs.length && !abort.signal.aborted) {
       const index = next++;
       const run = runs[index]!;
-      const before = already.get(run.runId);
-      if (before !== undefined) {
+      const decision = backfillDecision(already.get(run.runId), reprocess.value);
+      if (decision.action === 'skip') {
         run.state = 'skipped';
-        run.note = before === 'success' ? 'already succeeded' : 'running in another process';
+        run.note = decision.note;
         say(`  ${c.dim('skipped')} ${run.runId} ${c.dim(`(${run.note})`)}`);
         continue;
       }
@@ -204,24 +216,8 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
 
   // Runs an interrupt kept from starting.
   for (const run of runs) if (run.state === 'planned') run.state = 'not_started';
-  const ok = runs.every((run) => run.state === 'success' || run.note === 'already succeeded');
+  const ok = backfillSucceeded(runs);
   if (options.json === true) printJson({ dagId: dag.id, ok, runs });
-  else {
-    process.stdout.write(
-      `\n${renderTable(
-        ['run id', 'state', 'duration'],
-        runs.map((run) => [
-          run.runId,
-          run.state,
-          `${run.durationMs !== undefined ? formatDuration(run.durationMs) : '-'}${run.note !== undefined ? `  (${run.note})` : ''}`,
-        ]),
-        (row, column, text) => (column === 1 ? paintState(c, runs[row]!.state, text) : text),
-      )}`,
-    );
-    const counts = new Map<string, number>();
-    for (const run of runs) counts.set(run.state, (counts.get(run.state) ?? 0) + 1);
-    const summary = [...counts.entries()].map(([state, count]) => `${count} ${state}`).join(', ');
-    console.log(ok ? c.green(`backfill done: ${summary}`) : c.red(`backfill failed: ${summary}`));
-  }
+  else process.stdout.write(backfillSummary(c, runs));
   return ok ? EXIT.ok : EXIT.problems;
 }

@@ -114,7 +114,7 @@ function printConsoleLine(executionArn: string): void {
 }
 
 /** RequestResponse Invoke of the trigger function; its answer, or why there is none. */
-async function invokeTrigger(
+export async function invokeTrigger(
   functionName: string,
   event: TriggerEvent,
 ): Promise<{ ok: true; value: TriggerResult } | { ok: false; message: string }> {

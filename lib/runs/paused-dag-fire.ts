@@ -5,7 +5,7 @@ import type { TriggerEvent } from './trigger-event.ts';
  * What the trigger does with an event for a paused DAG (Airflow: a paused DAG creates no runs). A schedule's
  * fire is skipped: answered `paused` and counted on the DAG record, never written to the failed-events queue (a
  * pause is asked for, not a fault to alarm on). A manual trigger is refused unless the caller forces it
- * (`airstep trigger --force`), which starts the run as if the DAG were not paused. Pure.
+ * (`airstep trigger --force`), which starts the run as if the DAG were not paused; a backfill runs. Pure.
  */
 export type PausedDecision =
   | { readonly action: 'run' }
@@ -17,7 +17,8 @@ export function pausedDecision(dag: DagRecord, event: TriggerEvent): PausedDecis
   if (event.kind === 'scheduled') {
     return { action: 'skip', scheduledTime: event.scheduledTime, pausedAt: dag.pausedAt };
   }
-  if (event.force === true) return { action: 'run' };
+  // Airflow backfills a paused DAG: a backfill is asked for interval by interval, as a forced trigger is.
+  if (event.kind === 'backfill' || event.force === true) return { action: 'run' };
   return {
     action: 'refuse',
     problem:

@@ -1,4 +1,7 @@
-/** What starts a run: a schedule firing (with EventBridge Scheduler's scheduled time) or a person or API. */
+/**
+ * What starts a run: a schedule firing (with EventBridge Scheduler's scheduled time), a person or API, or
+ * `airstep backfill --stack` asking for one interval of the schedule (named by its logical date).
+ */
 export type TriggerEvent =
   | { readonly kind: 'scheduled'; readonly dagId: string; readonly scheduledTime: string }
   | {
@@ -9,6 +12,13 @@ export type TriggerEvent =
       readonly logicalDate?: string;
       /** Start the run even if the DAG is paused (`airstep trigger --force`). */
       readonly force?: boolean;
+    }
+  | {
+      readonly kind: 'backfill';
+      readonly dagId: string;
+      readonly conf?: Record<string, unknown>;
+      /** The logical date (interval start) of one interval of the DAG's schedule. */
+      readonly logicalDate: string;
     };
 
 /** A context attribute of EventBridge Scheduler (`<aws.scheduler.scheduled-time>`) that was never filled in. */
@@ -36,22 +46,27 @@ export function readTriggerEvent(
     } else if (typeof scheduledTime !== 'string' || Number.isNaN(Date.parse(scheduledTime))) {
       problems.push(`scheduledTime ${describe(scheduledTime)} is not an ISO date`);
     }
-  } else if (kind === 'manual') {
+  } else if (kind === 'manual' || kind === 'backfill') {
     const { conf, logicalDate, force } = raw;
-    if (force !== undefined && typeof force !== 'boolean')
+    if (kind === 'manual' && force !== undefined && typeof force !== 'boolean')
       problems.push(`force must be true or false, got ${describe(force)}`);
     if (conf !== undefined && !isObject(conf)) problems.push(`conf must be a JSON object, got ${describe(conf)}`);
-    if (logicalDate !== undefined && (typeof logicalDate !== 'string' || Number.isNaN(Date.parse(logicalDate))))
+    // A backfill names its interval; a manual run defaults to the trigger time.
+    if (kind === 'backfill' && logicalDate === undefined) problems.push('logicalDate is required for a backfill run');
+    else if (logicalDate !== undefined && (typeof logicalDate !== 'string' || Number.isNaN(Date.parse(logicalDate))))
       problems.push(`logicalDate ${describe(logicalDate)} is not an ISO date`);
   } else {
-    problems.push(`kind must be 'scheduled' or 'manual', got ${describe(kind)}`);
+    problems.push(`kind must be 'scheduled', 'manual' or 'backfill', got ${describe(kind)}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, event: raw as unknown as TriggerEvent };
 }
 
-/** Whether the event asks for a manual run: its caller (`airstep trigger`, an API) waits for the answer. */
+/**
+ * Whether the event asks for a manual or backfill run: its caller (`airstep trigger`, `airstep backfill`, an API)
+ * waits for the answer, so a refusal is answered rather than queued as a failed event.
+ */
 export function isManualTrigger(raw: unknown): boolean {
-  return isObject(raw) && raw.kind === 'manual';
+  return isObject(raw) && (raw.kind === 'manual' || raw.kind === 'backfill');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -7,7 +7,14 @@ import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
-import { deadlineAt, manualRunInterval, type RunInterval, scheduledInterval } from '../schedule/index.ts';
+import {
+  backfillIntervals,
+  deadlineAt,
+  manualRunInterval,
+  type RunInterval,
+  ScheduleError,
+  scheduledInterval,
+} from '../schedule/index.ts';
 import type { RunType } from '../schedule/types.ts';
 import { admissionLease } from './admission-lease.ts';
 import {
@@ -29,9 +36,17 @@ export type { TriggerEvent } from './trigger-event.ts';
  * `UNREADABLE_EVENT`: a field of the event is missing or malformed (an unfilled scheduler placeholder included);
  * `UNKNOWN_DAG`: no DAG of that id is deployed; `DAG_DISABLED`: its file was deleted; `INVALID_CONF`: the conf
  * (for a schedule: no conf, only the defaults) fails the DAG's params schema; `DAG_PAUSED`: a manual trigger of a
- * paused DAG without `force` (a schedule's fire of a paused DAG is answered `paused`, see paused-dag-fire.ts).
+ * paused DAG without `force` (a schedule's fire of a paused DAG is answered `paused`, see paused-dag-fire.ts;
+ * a backfill runs whether or not the DAG is paused, as Airflow's); `NO_SUCH_INTERVAL`: a backfill's logical date
+ * is not the start of an interval of the DAG's schedule (or the DAG has no schedule).
  */
-export type TriggerRefusal = 'UNREADABLE_EVENT' | 'UNKNOWN_DAG' | 'DAG_DISABLED' | 'DAG_PAUSED' | 'INVALID_CONF';
+export type TriggerRefusal =
+  | 'UNREADABLE_EVENT'
+  | 'UNKNOWN_DAG'
+  | 'DAG_DISABLED'
+  | 'DAG_PAUSED'
+  | 'INVALID_CONF'
+  | 'NO_SUCH_INTERVAL';
 
 export type TriggerResult =
   | { readonly outcome: 'started'; readonly runId: string; readonly executionArn: string }
@@ -75,7 +90,7 @@ function planRun(
         problems: [`DAG ${dag.dagId} is disabled (its file was deleted)`],
       },
     };
-  const conf = event.kind === 'manual' ? (event.conf ?? {}) : {};
+  const conf = event.kind !== 'scheduled' ? (event.conf ?? {}) : {};
   const params = resolveParams(dag.params, conf);
   if (!params.ok) {
     return {
@@ -96,12 +111,43 @@ function planRun(
         result: { outcome: 'skipped', reason: `no run of ${dag.dagId} fires at ${event.scheduledTime}` },
       };
     }
+  } else if (event.kind === 'backfill') {
+    interval = backfillInterval(dag, event.logicalDate);
+    if (interval === undefined) {
+      return {
+        ok: false,
+        result: {
+          outcome: 'refused',
+          code: 'NO_SUCH_INTERVAL',
+          problems: [
+            `dag ${dag.dagId} › schedule: no interval of ${JSON.stringify(dag.schedule.expression)} ` +
+              `(${dag.schedule.timezone}) starts at ${event.logicalDate}`,
+          ],
+        },
+      };
+    }
   } else {
     // readTriggerEvent made sure a logical date given is one.
     const at = event.logicalDate !== undefined ? new Date(event.logicalDate) : now;
     interval = manualRunInterval(at, dag.schedule.timezone);
   }
   return { ok: true, interval, params: params.params, conf };
+}
+
+/**
+ * The interval of the DAG's schedule whose logical date is `logicalDate` (the same enumeration as the local
+ * backfill, so run ids agree), or undefined when none starts then or the DAG has no schedule to backfill.
+ */
+function backfillInterval(dag: DagRecord, logicalDate: string): RunInterval | undefined {
+  let found: RunInterval[];
+  try {
+    found = backfillIntervals(dag.schedule, logicalDate, logicalDate, { limit: 1 });
+  } catch (error) {
+    if (error instanceof ScheduleError) return undefined;
+    throw error;
+  }
+  const [interval] = found;
+  return interval !== undefined && Date.parse(interval.logicalDate) === Date.parse(logicalDate) ? interval : undefined;
 }
 
 /**

@@ -86,7 +86,7 @@ describe.concurrent('airstep backfill', () => {
     expect(existsSync(join(cwd, '.airstep'))).toBe(false);
   });
 
-  it('runs each interval with its own ds, maxActiveRuns at a time in order; later backfills skip only what succeeded', async ({
+  it('runs each interval with its own ds, maxActiveRuns at a time in order; later backfills leave existing runs, --reprocess failed re-runs failed ones', async ({
     expect,
   }) => {
     const cwd = await workdir();
@@ -155,12 +155,35 @@ describe.concurrent('airstep backfill', () => {
     ]);
     expect(table[5]).toBe('backfill failed: 2 failed, 2 skipped');
 
-    // Failed runs are not done: the next backfill runs them again, under the same ids, with its own conf.
-    const retried = await airstep(cwd, 'backfill', DAG, '--from', '2026-11-04', '--to', '2026-11-05', '--json');
+    // As Airflow 3's default reprocess behavior (none), a backfill leaves runs that exist alone, failed ones too.
+    const again = await airstep(cwd, 'backfill', DAG, '--from', '2026-11-04', '--to', '2026-11-05', '--json');
+    expect(again.code, again.stderr).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      ok: false,
+      runs: [
+        { runId: `backfill__${day('04')}`, state: 'skipped', note: 'already failed' },
+        { runId: `backfill__${day('05')}`, state: 'skipped', note: 'already failed' },
+      ],
+    });
+
+    // --reprocess failed runs them again, under the same ids, with its own conf; succeeded ones stay skipped.
+    const retried = await airstep(
+      cwd,
+      'backfill',
+      DAG,
+      '--from',
+      '2026-11-03',
+      '--to',
+      '2026-11-05',
+      '--reprocess',
+      'failed',
+      '--json',
+    );
     expect(retried.code, retried.stderr).toBe(0);
     expect(JSON.parse(retried.stdout)).toMatchObject({
       ok: true,
       runs: [
+        { runId: `backfill__${day('03')}`, state: 'skipped', note: 'already succeeded' },
         { runId: `backfill__${day('04')}`, state: 'success' },
         { runId: `backfill__${day('05')}`, state: 'success' },
       ],
@@ -185,6 +208,14 @@ describe.concurrent('airstep backfill', () => {
       {
         args: [DAG, '--from', '2026-11-01', '--to', '2026-11-02', '--dag', 'nope'],
         message: "no DAG 'nope' (found: daily_ds)",
+      },
+      {
+        args: [DAG, '--from', '2026-11-01', '--to', '2026-11-02', '--reprocess', 'all'],
+        message: "--reprocess: 'all' is not one of none, failed, completed",
+      },
+      {
+        args: [DAG, '--from', '2026-11-01', '--to', '2026-11-02', '--no-wait'],
+        message: '--no-wait is for a deployed stack (--stack or --outputs)',
       },
       {
         args: [resolve('dags/examples/csv_to_json.ts'), '--from', '2026-11-01', '--to', '2026-11-02'],

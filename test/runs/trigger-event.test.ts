@@ -13,6 +13,19 @@ describe('Function: readTriggerEvent', () => {
     });
   });
 
+  it('takes a backfill request for one interval, and refuses one without its logical date', () => {
+    const backfill = { kind: 'backfill', dagId: 'etl', logicalDate: '2026-11-20T00:00:00+00:00', conf: { limit: 3 } };
+    expect(readTriggerEvent(backfill)).toEqual({ ok: true, event: backfill });
+    expect(readTriggerEvent({ kind: 'backfill', dagId: 'etl' })).toEqual({
+      ok: false,
+      problems: ['logicalDate is required for a backfill run'],
+    });
+    expect(readTriggerEvent({ kind: 'backfill', dagId: 'etl', logicalDate: 'soon' })).toEqual({
+      ok: false,
+      problems: ["logicalDate 'soon' is not an ISO date"],
+    });
+  });
+
   it("names a scheduler context attribute left unfilled, which MiniStack's Scheduler sends", () => {
     expect(
       readTriggerEvent({ kind: 'scheduled', dagId: 'etl', scheduledTime: '<aws.scheduler.scheduled-time>' }),
@@ -47,7 +60,7 @@ describe('Function: readTriggerEvent', () => {
     });
     expect(readTriggerEvent({ dagId: 'etl' })).toEqual({
       ok: false,
-      problems: ["kind must be 'scheduled' or 'manual', got nothing"],
+      problems: ["kind must be 'scheduled', 'manual' or 'backfill', got nothing"],
     });
   });
 
@@ -58,7 +71,7 @@ describe('Function: readTriggerEvent', () => {
     const long = 'x'.repeat(200);
     expect(readTriggerEvent({ kind: long, dagId: 'etl' })).toEqual({
       ok: false,
-      problems: [`kind must be 'scheduled' or 'manual', got '${'x'.repeat(77)}...'`],
+      problems: [`kind must be 'scheduled', 'manual' or 'backfill', got '${'x'.repeat(77)}...'`],
     });
   });
 });
@@ -67,6 +80,7 @@ describe('Function: isManualTrigger', () => {
   it('is true for a manual event only, readable or not', () => {
     expect(isManualTrigger({ kind: 'manual', dagId: 'etl' })).toBe(true);
     expect(isManualTrigger({ kind: 'manual', conf: 'bad' })).toBe(true);
+    expect(isManualTrigger({ kind: 'backfill', dagId: 'etl', logicalDate: '2026-11-20' })).toBe(true);
     expect(isManualTrigger({ kind: 'scheduled', dagId: 'etl', scheduledTime: 'x' })).toBe(false);
     expect(isManualTrigger({ dagId: 'etl' })).toBe(false);
     expect(isManualTrigger('manual')).toBe(false);
