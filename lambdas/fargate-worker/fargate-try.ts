@@ -30,6 +30,7 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
 export async function runFargateTry(env: NodeJS.ProcessEnv, options: FargateTryOptions = {}) {
   const message = taskMessageFromEnvironment(env);
   const stack = readStackEnv(['bucket', 'taskInstancesTable', 'poolSlotsTable', 'pools'], env);
+  const host = await fargateTaskId(env);
   return handleWorkerMessage(message, {
     bucket: stack.bucket,
     gatesTable: stack.taskInstancesTable,
@@ -41,5 +42,22 @@ export async function runFargateTry(env: NodeJS.ProcessEnv, options: FargateTryO
       console.log(JSON.stringify({ level: 'INFO', dagId: message.dagId, taskId: message.taskId, message: line })),
     pools: { table: stack.poolSlotsTable, capacities: JSON.parse(stack.pools) as Record<string, number> },
     waitForSlots: options.sleep ?? sleepFor,
+    ...(host !== undefined ? { host } : {}),
   });
+}
+
+/**
+ * The Fargate task this container is, for the try's live record: its id from the ECS task metadata endpoint
+ * (Fargate sets `ECS_CONTAINER_METADATA_URI_V4`); the host name where there is none (or it does not answer).
+ */
+async function fargateTaskId(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const uri = env.ECS_CONTAINER_METADATA_URI_V4;
+  if (uri === undefined) return env.HOSTNAME;
+  try {
+    const response = await fetch(`${uri}/task`, { signal: AbortSignal.timeout(2_000) });
+    const { TaskARN } = (await response.json()) as { TaskARN?: string };
+    return TaskARN?.split('/').pop() ?? env.HOSTNAME;
+  } catch {
+    return env.HOSTNAME;
+  }
 }

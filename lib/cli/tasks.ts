@@ -54,10 +54,10 @@ async function showTasks(runId: string, options: TasksOptions): Promise<number> 
     if (task.error !== undefined) console.log(c.red(`${name}: ${task.error}`));
     if (task.reason !== undefined) console.log(c.dim(`${name}: skipped: ${task.reason}`));
   }
-  // The recorder writes a deployed run's task instances when it ends; until then the execution shows them.
+  // Workers record their tries as they run; steps no worker runs are recorded when the run ends.
   if (tasks.length === 0 && run.executionArn !== undefined) {
     const region = run.executionArn.split(':')[3] ?? '';
-    console.log(c.dim(`no task records until the run ends; see ${executionConsoleLink(region, run.executionArn)}`));
+    console.log(c.dim(`no task has started on a worker yet; see ${executionConsoleLink(region, run.executionArn)}`));
   }
   return EXIT.ok;
 }
