@@ -46,6 +46,30 @@ export function endedTryState(
   return tryNumber <= retries ? 'up_for_retry' : 'failed';
 }
 
+/** Which try a write is about (a task message names one; `airstep mark` reads one from the record). */
+export interface TryIdentity {
+  readonly dagId: string;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly mapIndex: number;
+  readonly tryNumber: number;
+  readonly token?: string;
+  readonly executionArn?: string;
+}
+
+/** The try a task message carries. */
+export function tryOf(message: TaskMessage): TryIdentity {
+  return {
+    dagId: message.ctx.dagId,
+    runId: message.ctx.runId,
+    taskId: message.taskId,
+    mapIndex: message.mapIndex,
+    tryNumber: message.retryCount + 1,
+    token: message.token,
+    executionArn: message.executionArn,
+  };
+}
+
 export interface TryRecordChange {
   readonly phase: TryPhase;
   readonly state: TaskState;
@@ -60,8 +84,8 @@ export interface TryRecordChange {
  * The UpdateItem input of one live write (pure: tests read the condition it carries). Queued and running keep
  * the token; the end removes it.
  */
-export function tryRecordUpdate(table: string, message: TaskMessage, change: TryRecordChange) {
-  const tryNumber = message.retryCount + 1;
+export function tryRecordUpdate(table: string, message: TryIdentity, change: TryRecordChange) {
+  const { tryNumber } = message;
   const at = change.at.toISOString();
   const set = ['#state = :state', 'taskId = :taskId', 'mapIndex = :mapIndex', 'tries = :try', 'liveOrder = :order'];
   const remove: string[] = [];
@@ -87,8 +111,8 @@ export function tryRecordUpdate(table: string, message: TaskMessage, change: Try
       'executionArn = :arn',
     );
     remove.push('endedAt', '#error', ...(change.phase === 'queued' ? ['startedAt'] : []));
-    values[':token'] = { S: message.token };
-    values[':arn'] = { S: message.executionArn };
+    values[':token'] = { S: message.token ?? '' };
+    values[':arn'] = { S: message.executionArn ?? '' };
     if (change.answer !== undefined) {
       set.push('answerShape = :answer');
       values[':answer'] = { S: change.answer };
@@ -101,7 +125,7 @@ export function tryRecordUpdate(table: string, message: TaskMessage, change: Try
   }
   return {
     TableName: table,
-    Key: taskInstanceKey(message.ctx.dagId, message.ctx.runId, message.taskId, message.mapIndex),
+    Key: taskInstanceKey(message.dagId, message.runId, message.taskId, message.mapIndex),
     UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
     ConditionExpression: 'attribute_not_exists(#final) AND (attribute_not_exists(liveOrder) OR liveOrder < :order)',
     // Every phase sets or removes both the token and the error.
@@ -118,7 +142,7 @@ export function tryRecordUpdate(table: string, message: TaskMessage, change: Try
 export async function recordTry(
   dynamo: DynamoDBClient,
   table: string,
-  message: TaskMessage,
+  message: TryIdentity,
   change: TryRecordChange,
   log?: (line: string) => void,
 ): Promise<boolean> {

@@ -27,7 +27,7 @@ import { PoolTooSmallError } from './pool-slots.ts';
 import { assumeRunAs, RunAsError } from './run-as.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
 import { releaseAll, slotClaimsOf, takeAll, withdrawAll } from './slot-claims.ts';
-import { type AnswerShape, endedTryState, recordTry, type TryRecordChange } from './try-records.ts';
+import { type AnswerShape, endedTryState, recordTry, type TryRecordChange, tryOf } from './try-records.ts';
 
 /** What the worker works with; the clients are made once per Lambda container (or Fargate task) by the caller. */
 export interface WorkerDeps {
@@ -135,7 +135,7 @@ export async function handleWorkerMessage(
   const priority = task?.priorityWeight ?? 1;
   // Each try's live record (lib/worker/try-records.ts): queued while it waits for a slot, running, then its end.
   const live = (change: Omit<TryRecordChange, 'at' | 'host'>) =>
-    recordTry(dynamo, deps.gatesTable, message, { ...change, at: new Date(), ...hostOf(deps) }, deps.log);
+    recordTry(dynamo, deps.gatesTable, tryOf(message), { ...change, at: new Date(), ...hostOf(deps) }, deps.log);
   let taken: boolean;
   try {
     taken = await takeAll(claims, holder, priority);
