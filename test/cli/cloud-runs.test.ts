@@ -376,8 +376,8 @@ describe('Command: airstep tasks --outputs', () => {
     };
     expect([run.dagId, run.runId, run.state]).toEqual(['nightly', 'scheduled__2026-11-23T00:00:00+00:00', 'failed']);
     expect(tasks).toEqual([
-      { taskId: 'extract', mapIndex: -1, state: 'failed', tries: 2, error: 'Boom' },
-      { taskId: 'load', mapIndex: -1, state: 'upstream_failed' },
+      { taskId: 'extract', mapIndex: -1, state: 'failed', tries: 2, error: 'Boom', final: true },
+      { taskId: 'load', mapIndex: -1, state: 'upstream_failed', final: true },
     ]);
   });
 
@@ -401,12 +401,12 @@ describe('Command: airstep tasks --outputs', () => {
     );
     const { tasks } = JSON.parse(results.tasksMappedJson!.stdout) as { tasks: unknown[] };
     expect(tasks).toEqual([
-      { taskId: 'combine', mapIndex: -1, state: 'upstream_failed' },
-      { taskId: 'each', mapIndex: -1, state: 'failed', error: 'MappedItemFailed' },
-      { taskId: 'each', mapIndex: 0, state: 'success', tries: 1 },
-      { taskId: 'each', mapIndex: 1, state: 'failed', tries: 1, error: 'NonRetryableError' },
-      { taskId: 'each', mapIndex: 2, state: 'success', tries: 1 },
-      { taskId: 'list', mapIndex: -1, state: 'success', tries: 1 },
+      { taskId: 'combine', mapIndex: -1, state: 'upstream_failed', final: true },
+      { taskId: 'each', mapIndex: -1, state: 'failed', error: 'MappedItemFailed', final: true },
+      { taskId: 'each', mapIndex: 0, state: 'success', tries: 1, final: true },
+      { taskId: 'each', mapIndex: 1, state: 'failed', tries: 1, error: 'NonRetryableError', final: true },
+      { taskId: 'each', mapIndex: 2, state: 'success', tries: 1, final: true },
+      { taskId: 'list', mapIndex: -1, state: 'success', tries: 1, final: true },
     ]);
   });
 
@@ -417,7 +417,7 @@ describe('Command: airstep tasks --outputs', () => {
       'task  state  tries  start  duration',
     ]);
     expect(lines[2]).toMatch(
-      /^no task records until the run ends; see https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\/home\?region=us-east-1#\/v2\/executions\/details\/arn:aws:states:us-east-1:\d+:execution:airstep-daily_report:manual__2026-11-21T00_00_00_00_00$/,
+      /^no task has started on a worker yet; see https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\/home\?region=us-east-1#\/v2\/executions\/details\/arn:aws:states:us-east-1:\d+:execution:airstep-daily_report:manual__2026-11-21T00_00_00_00_00$/,
     );
   });
 
