@@ -25,7 +25,11 @@ export function finalTaskRecord(table: string, ctx: Pick<RunContext, 'dagId' | '
       values[placeholder] = value;
     } else remove.push(name);
   };
-  optional('tries', ':tries', task.try !== undefined ? { N: String(task.try) } : undefined);
+  // A payload record without a try (a failure caught before the record took it) keeps the worker's live try.
+  if (task.try !== undefined) {
+    set.push('tries = :tries');
+    values[':tries'] = { N: String(task.try) };
+  }
   optional('#error', ':error', task.error !== undefined ? { S: task.error } : undefined);
   optional('reason', ':reason', task.reason !== undefined ? { S: task.reason } : undefined);
   return {
