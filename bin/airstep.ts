@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   run: async () => (await import('../lib/cli/run.ts')).registerRunCommand,
   runs: async () => (await import('../lib/cli/runs.ts')).registerRunsCommand,
   tasks: async () => (await import('../lib/cli/tasks.ts')).registerTasksCommand,
+  mark: async () => (await import('../lib/cli/mark.ts')).registerMarkCommand,
   logs: async () => (await import('../lib/cli/logs.ts')).registerLogsCommand,
   trigger: async () => (await import('../lib/cli/trigger.ts')).registerTriggerCommand,
   next: async () => (await import('../lib/cli/next.ts')).registerNextCommand,

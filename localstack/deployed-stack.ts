@@ -182,7 +182,8 @@ export class DeployedStack {
   /**
    * The run as the recorder wrote it, once it has ended (success or failed) and the records of `taskIds` are
    * written (the recorder writes the run's state first, then one record per task); polls the runs and
-   * taskInstances tables, which only the recorder Lambda writes, from the execution's status events. Undefined
+   * taskInstances tables (a task record counts once the recorder made it `final`: workers write live ones while
+   * the run runs). Undefined
    * at the deadline.
    */
   async runEnded(
@@ -196,7 +197,8 @@ export class DeployedStack {
       const run = (await findRuns(this.dynamo, this.tables.runs, dagId, runId)).find((found) => found.runId === runId);
       if (run !== undefined && (run.state === 'success' || run.state === 'failed')) {
         const tasks = await listTaskInstances(this.dynamo, this.tables.taskInstances, dagId, runId);
-        const recorded = new Set(tasks.map((task) => task.taskId));
+        // The recorder's end-of-run records (workers write live ones while the run runs).
+        const recorded = new Set(tasks.filter((task) => task.final === true).map((task) => task.taskId));
         if (taskIds.every((taskId) => recorded.has(taskId))) return { run, tasks };
       }
       await new Promise((done) => setTimeout(done, 250));

@@ -33,6 +33,7 @@ export async function runFargateTry(env: NodeJS.ProcessEnv, options: FargateTryO
   const message = taskMessageFromEnvironment(env);
   const tags = taskLogTagsOf(message) as TaskLogTags;
   const stack = readStackEnv(['bucket', 'taskInstancesTable', 'poolSlotsTable', 'pools'], env);
+  const host = await fargateTaskId(env);
   return handleWorkerMessage(message, {
     bucket: stack.bucket,
     gatesTable: stack.taskInstancesTable,
@@ -44,5 +45,22 @@ export async function runFargateTry(env: NodeJS.ProcessEnv, options: FargateTryO
     log: (line) => console.log(taskLogLine(tags, line)),
     pools: { table: stack.poolSlotsTable, capacities: JSON.parse(stack.pools) as Record<string, number> },
     waitForSlots: options.sleep ?? sleepFor,
+    ...(host !== undefined ? { host } : {}),
   });
+}
+
+/**
+ * The Fargate task this container is, for the try's live record: its id from the ECS task metadata endpoint
+ * (Fargate sets `ECS_CONTAINER_METADATA_URI_V4`); the host name where there is none (or it does not answer).
+ */
+async function fargateTaskId(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const uri = env.ECS_CONTAINER_METADATA_URI_V4;
+  if (uri === undefined) return env.HOSTNAME;
+  try {
+    const response = await fetch(`${uri}/task`, { signal: AbortSignal.timeout(2_000) });
+    const { TaskARN } = (await response.json()) as { TaskARN?: string };
+    return TaskARN?.split('/').pop() ?? env.HOSTNAME;
+  } catch {
+    return env.HOSTNAME;
+  }
 }

@@ -40,6 +40,10 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
         log: (line) => logger.info(line, { ...tags }),
         pools: { table: env.poolSlotsTable, capacities: JSON.parse(env.pools) as Record<string, number> },
         defer: (seconds) => redelivery.sendAgain(record.eventSourceARN, record.body, seconds),
+        // The try's live record names where its log is.
+        ...(process.env.AWS_LAMBDA_LOG_STREAM_NAME !== undefined
+          ? { host: process.env.AWS_LAMBDA_LOG_STREAM_NAME }
+          : {}),
       });
       logger.info('message done', { kind: body.kind, dagId: body.dagId, taskId: body.taskId, result });
     } catch (error) {

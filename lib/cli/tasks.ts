@@ -57,8 +57,8 @@ async function showTasks(runId: string, options: TasksOptions): Promise<number> 
     if (task.error !== undefined) console.log(c.red(`${name}: ${task.error}`));
     if (task.reason !== undefined) console.log(c.dim(`${name}: skipped: ${task.reason}`));
   }
-  // The recorder writes a deployed run's task instances when it ends; until then the execution shows them.
+  // Workers record their tries as they run; steps no worker runs are recorded when the run ends.
   if (tasks.length === 0 && url !== undefined)
-    console.log(c.dim('no task records until the run ends; see its console page'));
+    console.log(c.dim('no task has started on a worker yet; see its console page'));
   return EXIT.ok;
 }

@@ -104,9 +104,15 @@ export async function runAndRecord(input: {
             deadlineCalled = pool.callback(message).then((called) => ({ message, ...called }));
           }
         });
+  // Live states for `airstep tasks` on a running run: every change saved (chained after the saves before it;
+  // the end's save waits for them, so it is the last).
+  const live = new Map<string, TaskInstance>();
   const onTaskChange = (task: TaskInstance) => {
     pool.observe(task);
     input.onTaskChange?.(task);
+    live.set(`${task.taskId}#${task.mapIndex}`, task);
+    const snapshot = [...live.values()].map(toTaskRecord);
+    saving = saving.then(() => store.saveTasks(dag.id, ctx.runId, snapshot));
   };
   let tasks: TaskRecord[] = [];
   // The run is recorded before the DAG's callback runs (and task callbacks have ended by then).

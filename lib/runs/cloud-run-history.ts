@@ -1,5 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { listLatestDagRecords } from '../dynamo/dag-record.ts';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { listLatestDagRecords, readDagRecord } from '../dynamo/dag-record.ts';
+import { readExecutionHistory, taskStatesFromHistory } from './history-task-states.ts';
 import {
   type CloudRun,
   type CloudTaskInstance,
@@ -21,6 +23,8 @@ export class CloudRunHistory {
     private readonly dynamo: DynamoDBClient,
     private readonly tables: { readonly dags: string; readonly runs: string; readonly taskInstances: string },
     readonly where: string,
+    /** Reads a running run's execution history, for the steps no worker records live; without it they wait. */
+    private readonly sfn?: SFNClient,
   ) {}
 
   async runs(dagId?: string): Promise<CloudRun[]> {
@@ -39,8 +43,34 @@ export class CloudRunHistory {
     return setRunNote(this.dynamo, this.tables.runs, run, note);
   }
 
-  tasks(run: { readonly dagId: string; readonly runId: string }): Promise<CloudTaskInstance[]> {
-    return listTaskInstances(this.dynamo, this.tables.taskInstances, run.dagId, run.runId);
+  async tasks(run: {
+    readonly dagId: string;
+    readonly runId: string;
+    readonly state?: string;
+    readonly executionArn?: string;
+    readonly dagVersion?: string;
+  }): Promise<CloudTaskInstance[]> {
+    const recorded = await listTaskInstances(this.dynamo, this.tables.taskInstances, run.dagId, run.runId);
+    if (run.state !== 'running' || run.executionArn === undefined || this.sfn === undefined) return recorded;
+    // A running run: the steps no worker runs are read from the execution's history (only the task's own record;
+    // the instances of a mapped task show once the run ended).
+    const dag = await readDagRecord(this.dynamo, this.tables.dags, run.dagId, run.dagVersion);
+    const seen = new Set(recorded.map((task) => `${task.taskId}#${task.mapIndex}`));
+    const fromHistory = taskStatesFromHistory(await readExecutionHistory(this.sfn, run.executionArn), dag?.taskIds)
+      .filter((task) => !seen.has(`${task.taskId ?? task.key}#-1`))
+      .map(
+        (task): CloudTaskInstance => ({
+          taskId: task.taskId ?? task.key,
+          mapIndex: -1,
+          state: task.state,
+          ...(task.try !== undefined ? { tries: task.try } : {}),
+          ...(task.error !== undefined ? { error: task.error } : {}),
+          ...(task.reason !== undefined ? { reason: task.reason } : {}),
+        }),
+      );
+    return [...recorded, ...fromHistory].sort((a, b) =>
+      a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex,
+    );
   }
 
   private async dagIds(dagId: string | undefined): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   ExecutionAlreadyExists,
   GetExecutionHistoryCommand,
@@ -25,17 +25,11 @@ import {
 } from './callback-dispatch.ts';
 import type { DeadlineScheduling } from './deadline-schedule.ts';
 import { executionName } from './execution-name.ts';
+import { finalTaskRecord } from './final-task-record.ts';
 import { mappedTaskInstances } from './mapped-task-instances.ts';
 import { queuedRunsToStart } from './run-admission.ts';
 import { settleRunDeadline } from './run-deadline.ts';
-import {
-  alertText,
-  lastPayload,
-  type TaskRecordSummary,
-  taskIdOf,
-  taskRecords,
-  withMappedInstances,
-} from './run-records.ts';
+import { alertText, lastPayload, type TaskRecordSummary, taskRecords, withMappedInstances } from './run-records.ts';
 import { RunStore } from './run-store.ts';
 
 export type { TaskRecordSummary } from './run-records.ts';
@@ -131,23 +125,7 @@ export async function recordExecution(
   const dag = await dagRecordOf(ctx.dagId, status.dagVersion, deps);
   const tasks = withMappedInstances(taskRecords(payload, dag?.taskIds ?? {}), mappedTaskInstances(history));
   for (const task of tasks) {
-    const taskId = taskIdOf(task);
-    const mapIndex = String(task.mapIndex ?? -1);
-    await deps.dynamo.send(
-      new PutItemCommand({
-        TableName: deps.tables.taskInstances,
-        Item: {
-          runKey: { S: `${ctx.dagId}#${ctx.runId}` },
-          taskKey: { S: `${taskId}#${mapIndex}` },
-          taskId: { S: taskId },
-          mapIndex: { N: mapIndex },
-          state: { S: task.state },
-          ...(task.try !== undefined ? { tries: { N: String(task.try) } } : {}),
-          ...(task.error !== undefined ? { error: { S: task.error } } : {}),
-          ...(task.reason !== undefined ? { reason: { S: task.reason } } : {}),
-        },
-      }),
-    );
+    await deps.dynamo.send(new UpdateItemCommand(finalTaskRecord(deps.tables.taskInstances, ctx, task)));
   }
   // After the records: callbacks run once the states they are called for are recorded.
   const callbacksSent =

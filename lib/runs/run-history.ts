@@ -43,6 +43,18 @@ export interface CloudTaskInstance {
   readonly error?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   readonly reason?: string;
+  /**
+   * The live record's facts (lib/worker/try-records.ts): when the current try started (or began waiting for a
+   * slot) and ended, and where it ran. Tasks no worker runs have none.
+   */
+  readonly queuedAt?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly host?: string;
+  /** Start to end; for a try still running, start to now. */
+  readonly durationMs?: number;
+  /** The recorder wrote this record when the run ended: no live write changes it any more. */
+  readonly final?: boolean;
 }
 
 /** The runs of one DAG, newest first (every page, strongly consistent). */
@@ -84,6 +96,7 @@ export async function listTaskInstances(
   taskInstancesTable: string,
   dagId: string,
   runId: string,
+  now: Date = new Date(),
 ): Promise<CloudTaskInstance[]> {
   const items = await queryAll(dynamo, {
     TableName: taskInstancesTable,
@@ -92,15 +105,32 @@ export async function listTaskInstances(
   });
   return items
     .filter((item) => item.taskId?.S !== undefined && item.state?.S !== undefined)
-    .map((item) => ({
-      taskId: item.taskId!.S!,
-      mapIndex: item.mapIndex?.N !== undefined ? Number(item.mapIndex.N) : -1,
-      state: asTaskState(item.state!.S),
-      ...(item.tries?.N !== undefined ? { tries: Number(item.tries.N) } : {}),
-      ...(item.error?.S !== undefined ? { error: item.error.S } : {}),
-      ...(item.reason?.S !== undefined ? { reason: item.reason.S } : {}),
-    }))
+    .map((item) => taskInstanceOf(item, now))
     .sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex));
+}
+
+/** A taskInstances item as the CLI shows it (pure; `now` gives a running try its duration so far). */
+export function taskInstanceOf(item: Record<string, AttributeValue>, now: Date): CloudTaskInstance {
+  const text = (name: string) => (item[name]?.S !== undefined ? { [name]: item[name].S } : {});
+  const state = asTaskState(item.state!.S);
+  const startedAt = item.startedAt?.S;
+  const endedAt = item.endedAt?.S ?? (state === 'running' ? now.toISOString() : undefined);
+  return {
+    taskId: item.taskId!.S!,
+    mapIndex: item.mapIndex?.N !== undefined ? Number(item.mapIndex.N) : -1,
+    state,
+    ...(item.tries?.N !== undefined ? { tries: Number(item.tries.N) } : {}),
+    ...text('error'),
+    ...text('reason'),
+    ...text('queuedAt'),
+    ...text('startedAt'),
+    ...text('endedAt'),
+    ...text('host'),
+    ...(startedAt !== undefined && endedAt !== undefined
+      ? { durationMs: Math.max(0, Date.parse(endedAt) - Date.parse(startedAt)) }
+      : {}),
+    ...(item.final?.BOOL === true ? { final: true } : {}),
+  } as CloudTaskInstance;
 }
 
 /**

@@ -28,6 +28,7 @@ import { PoolTooSmallError } from './pool-slots.ts';
 import { assumeRunAs, RunAsError } from './run-as.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
 import { releaseAll, slotClaimsOf, takeAll, withdrawAll } from './slot-claims.ts';
+import { type AnswerShape, endedTryState, recordTry, type TryRecordChange, tryOf } from './try-records.ts';
 
 /** What the worker works with; the clients are made once per Lambda container (or Fargate task) by the caller. */
 export interface WorkerDeps {
@@ -55,6 +56,8 @@ export interface WorkerDeps {
    * try heartbeats before each wait, so its token stays alive. Takes precedence over `defer`.
    */
   readonly waitForSlots?: (ms: number) => Promise<void>;
+  /** Where the try runs, for its live record: the Lambda log stream, or the Fargate task. */
+  readonly host?: string;
 }
 
 /** How long a try whose pool is full waits before it asks again (shorter when its heartbeat needs it). */
@@ -131,6 +134,9 @@ export async function handleWorkerMessage(
   };
   // Waiting tries are served by their effective priority weight (the manifest's), then arrival.
   const priority = task?.priorityWeight ?? 1;
+  // Each try's live record (lib/worker/try-records.ts): queued while it waits for a slot, running, then its end.
+  const live = (change: Omit<TryRecordChange, 'at' | 'host'>) =>
+    recordTry(dynamo, deps.gatesTable, tryOf(message), { ...change, at: new Date(), ...hostOf(deps) }, deps.log);
   let taken: boolean;
   try {
     taken = await takeAll(claims, holder, priority);
@@ -147,6 +153,7 @@ export async function handleWorkerMessage(
       ),
     );
     await rememberAnswered(dynamo, deps.gatesTable, answered);
+    if (result === 'answered') await live({ phase: 'ended', state: 'failed', error: WORKER_ERROR.nonRetryable });
     // Failed for good, as a try that threw NonRetryableError: its onFailure.
     const tryNumber = message.retryCount + 1;
     const outcome = { ok: false, error: WORKER_ERROR.nonRetryable, cause: error.message } as const;
@@ -156,6 +163,7 @@ export async function handleWorkerMessage(
     }
     return result;
   }
+  if (!taken) await live({ phase: 'queued', state: 'queued', answer: answerShapeOf(message, task) });
   for (let round = 0; !taken; round++) {
     // Its DAG's maxActiveTasks or its pool is full: keep the try alive (a try that gave up meanwhile, by its
     // timeout or a stopped run, is dropped) and ask again shortly.
@@ -172,11 +180,22 @@ export async function handleWorkerMessage(
     await deps.waitForSlots(slotWaitMs(round, heartbeatSeconds));
     taken = await takeAll(claims, holder, priority);
   }
+  await live({ phase: 'running', state: 'running', answer: answerShapeOf(message, task) });
   let ended: Awaited<ReturnType<typeof runAndAnswer>>;
   try {
     ended = await runAndAnswer(message, dag, task, { sfn, s3, dynamo, answered, answer, deps });
   } finally {
     await releaseAll(claims, holder);
+  }
+  // Only an answer that counted is this try's end: a token answered meanwhile (`airstep mark`, a timeout) has
+  // its record written by whoever ended it.
+  if (ended.result === 'answered') {
+    const { outcome } = ended;
+    await live({
+      phase: 'ended',
+      state: endedTryState(outcome, message.retryCount + 1, task?.retries ?? 0),
+      ...(!outcome.ok ? { error: outcome.error } : {}),
+    });
   }
   // After the answer (the state is recorded) and with the slots given back (a callback holds no pool slot): the
   // try's own callback, here, in the DAG's code.
@@ -196,7 +215,11 @@ async function runAndAnswer(
     answer: (send: () => Promise<unknown>) => Promise<'answered' | 'already-answered'>;
     deps: WorkerDeps;
   },
-): Promise<{ result: 'answered' | 'already-answered'; callback?: CallbackMessage }> {
+): Promise<{
+  result: 'answered' | 'already-answered';
+  outcome: Awaited<ReturnType<typeof runTaskTry>>;
+  callback?: CallbackMessage;
+}> {
   const { sfn, s3, dynamo, answered, answer, deps } = io;
   const heartbeatSeconds = task?.heartbeatSeconds;
   const outcome = await runTaskTry(dag, task, message, {
@@ -235,7 +258,11 @@ async function runAndAnswer(
   // the one that ended: the recorder sends its callback.
   const tryNumber = message.retryCount + 1;
   const call = result === 'answered' && task !== undefined ? taskCallbackFor(task, tryNumber, outcome) : undefined;
-  return { result, ...(call !== undefined ? { callback: taskCallbackMessage(message, tryNumber, call) } : {}) };
+  return {
+    result,
+    outcome,
+    ...(call !== undefined ? { callback: taskCallbackMessage(message, tryNumber, call) } : {}),
+  };
 }
 
 /**
@@ -261,6 +288,14 @@ async function handleCallbackMessage(message: CallbackMessage, deps: WorkerDeps)
     }),
   );
   return 'callback';
+}
+
+const hostOf = (deps: WorkerDeps) => (deps.host !== undefined ? { host: deps.host } : {});
+
+/** What the state machine reads from this try's answer: `airstep mark success` answers in the same shape. */
+function answerShapeOf(message: TaskMessage, task: WorkerTask | undefined): AnswerShape {
+  if (message.kind === 'poke') return 'poke';
+  return task?.role === 'branch' ? 'branch' : task?.role === 'short_circuit' ? 'short_circuit' : 'plain';
 }
 
 function callbackOptions(deps: WorkerDeps) {

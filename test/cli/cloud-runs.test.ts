@@ -403,8 +403,8 @@ describe('Command: airstep tasks --outputs', () => {
     };
     expect([run.dagId, run.runId, run.state]).toEqual(['nightly', 'scheduled__2026-11-23T00:00:00+00:00', 'failed']);
     expect(tasks).toEqual([
-      { taskId: 'extract', mapIndex: -1, state: 'failed', tries: 2, error: 'Boom' },
-      { taskId: 'load', mapIndex: -1, state: 'upstream_failed' },
+      { taskId: 'extract', mapIndex: -1, state: 'failed', tries: 2, error: 'Boom', final: true },
+      { taskId: 'load', mapIndex: -1, state: 'upstream_failed', final: true },
     ]);
   });
 
@@ -429,12 +429,12 @@ describe('Command: airstep tasks --outputs', () => {
     );
     const { tasks } = JSON.parse(results.tasksMappedJson!.stdout) as { tasks: unknown[] };
     expect(tasks).toEqual([
-      { taskId: 'combine', mapIndex: -1, state: 'upstream_failed' },
-      { taskId: 'each', mapIndex: -1, state: 'failed', error: 'MappedItemFailed' },
-      { taskId: 'each', mapIndex: 0, state: 'success', tries: 1 },
-      { taskId: 'each', mapIndex: 1, state: 'failed', tries: 1, error: 'NonRetryableError' },
-      { taskId: 'each', mapIndex: 2, state: 'success', tries: 1 },
-      { taskId: 'list', mapIndex: -1, state: 'success', tries: 1 },
+      { taskId: 'combine', mapIndex: -1, state: 'upstream_failed', final: true },
+      { taskId: 'each', mapIndex: -1, state: 'failed', error: 'MappedItemFailed', final: true },
+      { taskId: 'each', mapIndex: 0, state: 'success', tries: 1, final: true },
+      { taskId: 'each', mapIndex: 1, state: 'failed', tries: 1, error: 'NonRetryableError', final: true },
+      { taskId: 'each', mapIndex: 2, state: 'success', tries: 1, final: true },
+      { taskId: 'list', mapIndex: -1, state: 'success', tries: 1, final: true },
     ]);
   });
 
@@ -446,7 +446,7 @@ describe('Command: airstep tasks --outputs', () => {
     );
     expect(lines.slice(2)).toEqual([
       'task  state  tries  start  duration',
-      'no task records until the run ends; see its console page',
+      'no task has started on a worker yet; see its console page',
       '',
     ]);
   });

@@ -583,3 +583,55 @@ describe('cloud backfill (issue 12 item 4): airstep backfill <dag> --outputs on 
     ]);
   }, 420_000);
 });
+
+describe('live task state and airstep mark on the deployed stack (issue 12 items 6 and 3)', () => {
+  // The CLI as a user runs it against the deployed stack: its outputs file, the emulator's endpoint.
+  const cli = async (...args: string[]) => {
+    const { airstep } = await import('../cli/cloud-stack-helpers.ts');
+    return airstep(stack.emulator.env, ...args, '--outputs', stack.outputsFile);
+  };
+
+  it('the deployed worker Lambda records each try live; the recorder then marks the records final, keeping their times', async () => {
+    const run = started(await stack.trigger({ kind: 'manual', dagId: 'e2e_flaky' }));
+    const ended = await stack.runEnded('e2e_flaky', run.runId, ['report', 'echo']);
+    expect(ended?.run.state).toBe('success');
+    const report = ended!.tasks.find((task) => task.taskId === 'report');
+    // startedAt/endedAt are only written by the worker's live writes (the recorder's update keeps them).
+    expect(report).toMatchObject({ state: 'success', tries: 2, final: true });
+    expect(Date.parse(report!.endedAt!)).toBeGreaterThanOrEqual(Date.parse(report!.startedAt!));
+    const shown = await cli('tasks', run.runId, '--dag', 'e2e_flaky');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/report\s+success\s+2\s+\d\d:\d\d:\d\d\.\d+\s+\S+/);
+  }, 240_000);
+
+  // Marking a try that waits on its token needs a worker Lambda held open by the test; MiniStack runs it in its
+  // own process, so that path (SendTaskSuccess/Failure with the stored token, the worker ending quietly) is proven
+  // on moto with the worker's handler in the test's process: test/lambdas/worker-live-state.test.ts.
+  it('marks a task and then the whole of an ended, failed run; bad input changes nothing (exit 2)', async () => {
+    const run = started(await stack.trigger({ kind: 'manual', dagId: 'e2e_doomed' }));
+    expect((await stack.runEnded('e2e_doomed', run.runId, ['boom', 'after']))?.run.state).toBe('failed');
+
+    const unknown = await cli('mark', run.runId, 'nope', 'success', '--dag', 'e2e_doomed');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("has no task instance 'nope'");
+
+    const task = await cli('mark', run.runId, 'boom', 'success', '--dag', 'e2e_doomed', '--json');
+    expect(task.code).toBe(0);
+    // Airflow would clear `after` (upstream_failed) and run it; Airstep leaves that to `airstep clear`.
+    expect(JSON.parse(task.stdout)).toMatchObject({ changed: ['boom: failed -> success'], runState: 'failed' });
+
+    const whole = await cli('mark', run.runId, 'success', '--dag', 'e2e_doomed', '--json');
+    expect(JSON.parse(whole.stdout)).toMatchObject({
+      changed: ['after: upstream_failed -> success'],
+      runState: 'success',
+    });
+    const { listTaskInstances, findRuns } = await import('../../lib/runs/run-history.ts');
+    const [recorded] = await findRuns(stack.dynamo, stack.tables.runs, 'e2e_doomed', run.runId);
+    expect(recorded?.state).toBe('success');
+    const tasks = await listTaskInstances(stack.dynamo, stack.tables.taskInstances, 'e2e_doomed', run.runId);
+    expect(taskStates(tasks)).toEqual([
+      ['after', 'success', undefined],
+      ['boom', 'success', 1],
+    ]);
+  }, 240_000);
+});

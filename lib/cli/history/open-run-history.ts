@@ -11,9 +11,11 @@ export async function openRunHistory(options: CloudStackOptions): Promise<Checke
   const { dagsTable, runsTable, taskInstancesTable, source } = stack.value;
   const tables = { dags: dagsTable, runs: runsTable, taskInstances: taskInstancesTable };
   // The DynamoDB client loads only when a command reads the deployed tables.
-  const [{ dynamoClient }, { CloudRunHistory }] = await Promise.all([
+  const [{ dynamoClient }, { CloudRunHistory }, { SFNClient }] = await Promise.all([
     import('../../dynamo/dag-record.ts'),
     import('../../runs/cloud-run-history.ts'),
+    import('@aws-sdk/client-sfn'),
   ]);
-  return { ok: true, value: new CloudRunHistory(dynamoClient(), tables, source) satisfies RunHistory };
+  const history = new CloudRunHistory(dynamoClient(), tables, source, new SFNClient({}));
+  return { ok: true, value: history satisfies RunHistory };
 }
