@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -34,15 +35,51 @@ export interface AlertsProps {
  */
 export class Alerts extends Construct {
   readonly topic: sns.Topic;
+  /** The topic's key (the recorder's publish grant includes it; CloudWatch alarms may use it). */
+  readonly topicKey: kms.Key;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
+    // A key of the stack's own, not the AWS-managed `aws/sns`: CloudWatch alarm actions can publish to an encrypted
+    // topic only when the key's policy lets the CloudWatch service use it, and an AWS-managed key's policy cannot
+    // be changed (alarms on such a topic deploy and then deliver nothing).
+    this.topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'Airstep alerts topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'Airstep alerts',
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      masterKey: this.topicKey,
       enforceSSL: true,
     });
+    const { account, region, partition } = Stack.of(this);
+    // Only alarms of this account and region, on the service's behalf (no confused deputy).
+    const fromThisAccountsAlarms = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    };
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    this.topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsEncryptAlerts',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromThisAccountsAlarms,
+      }),
+    );
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromThisAccountsAlarms,
+      }),
+    );
     if (props.alarmEmail !== undefined)
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const toTopic = new actions.SnsAction(this.topic);

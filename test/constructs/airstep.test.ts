@@ -758,6 +758,70 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
     expect(group.Properties.SecurityGroupIngress).toBeUndefined();
   });
 
+  it('encrypts the alerts topic with a key of its own that CloudWatch alarms of this account may use, so alarms deliver', () => {
+    // CloudWatch alarm actions cannot publish to a topic under the AWS-managed aws/sns key (its policy cannot grant
+    // the service); the stack's key and topic policies let this account's alarms, and nothing else, use them.
+    const keyId = t.id(airstep().alerts.topicKey);
+    t.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    const onlyThisAccountsAlarms = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:*',
+            ],
+          ],
+        },
+      },
+    };
+    const [[, key]] = t.resources('AWS::KMS::Key') as [[string, Json]];
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.Properties.KeyPolicy.Statement).toEqual(
+      expect.arrayContaining([
+        {
+          Sid: 'CloudWatchAlarmsEncryptAlerts',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: onlyThisAccountsAlarms,
+        },
+      ]),
+    );
+    t.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'CloudWatchAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: t.id(airstep().alerts.topic) },
+            Condition: onlyThisAccountsAlarms,
+          },
+        ]),
+      },
+    });
+    // The recorder publishes failed runs and deadline misses to the topic: it may use the key for that.
+    expect(statementsOfFunction('recorder')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+          Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        }),
+      ]),
+    );
+  });
+
   it('sends every alarm to the encrypted, TLS-only alerts topic: failed runs, each dead-letter queue, each Lambda', () => {
     const topic = { Ref: t.id(airstep().alerts.topic) };
     t.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
