@@ -2,6 +2,7 @@ import { type AttributeValue, type DynamoDBClient, UpdateItemCommand } from '@aw
 import type { TaskState } from '../compiler/run-states.ts';
 import type { TaskMessage } from '../compiler/worker-contract.ts';
 import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
+import { tryNumberOf } from '../runtime/kept-task.ts';
 
 /**
  * Live task-instance records: the worker writes each try's state as it happens (queued for a slot, running,
@@ -64,7 +65,8 @@ export function tryOf(message: TaskMessage): TryIdentity {
     runId: message.ctx.runId,
     taskId: message.taskId,
     mapIndex: message.mapIndex,
-    tryNumber: message.retryCount + 1,
+    // After a clear, the run's earlier tries count too (so the live order grows past the old final record's).
+    tryNumber: tryNumberOf(message),
     token: message.token,
     executionArn: message.executionArn,
   };
