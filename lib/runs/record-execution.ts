@@ -125,7 +125,9 @@ export async function recordExecution(
   const dag = await dagRecordOf(ctx.dagId, status.dagVersion, deps);
   const tasks = withMappedInstances(taskRecords(payload, dag?.taskIds ?? {}), mappedTaskInstances(history));
   for (const task of tasks) {
-    await deps.dynamo.send(new UpdateItemCommand(finalTaskRecord(deps.tables.taskInstances, ctx, task)));
+    await deps.dynamo.send(
+      new UpdateItemCommand(finalTaskRecord(deps.tables.taskInstances, ctx, task, change.executionArn)),
+    );
   }
   // After the records: callbacks run once the states they are called for are recorded.
   const callbacksSent =

@@ -97,7 +97,8 @@ export function isManualTrigger(raw: unknown): boolean {
 function clearEventProblems(raw: Record<string, unknown>): string[] {
   const problems: string[] = [];
   const { runId, previousExecutionArn, ctx, clear, dagId } = raw;
-  if (typeof runId !== 'string' || runId === '') problems.push(`runId must be a non-empty string, got ${describe(runId)}`);
+  if (typeof runId !== 'string' || runId === '')
+    problems.push(`runId must be a non-empty string, got ${describe(runId)}`);
   if (typeof previousExecutionArn !== 'string' || previousExecutionArn === '')
     problems.push(`previousExecutionArn must be an execution ARN, got ${describe(previousExecutionArn)}`);
   if (!isObject(ctx) || ctx.dagId !== dagId || ctx.runId !== runId || ctx.clear !== undefined)

@@ -17,6 +17,7 @@ import {
 } from '../schedule/index.ts';
 import type { RunType } from '../schedule/types.ts';
 import { admissionLease } from './admission-lease.ts';
+import { type ClearRefusal, clearRun } from './clear-run.ts';
 import {
   armDeadline,
   DEADLINE_EVENT_SOURCE,
@@ -27,7 +28,6 @@ import { executionName } from './execution-name.ts';
 import { pausedDecision } from './paused-dag-fire.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
 import { RunStore } from './run-store.ts';
-import { type ClearRefusal, clearRun } from './clear-run.ts';
 import { type NewRunEvent, readTriggerEvent } from './trigger-event.ts';
 
 export type { TriggerEvent } from './trigger-event.ts';

@@ -18,8 +18,8 @@ import {
 } from '../compiler/worker-contract.ts';
 import { taskCallbackFor } from '../runtime/callback-decision.ts';
 import { taskCallbackMessage } from '../runtime/callback-messages.ts';
-import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
 import { bundleKey, DagNotInBundleError, loadBundle, ManifestMissingError } from '../runtime/dag-bundle.ts';
+import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
 import { runCallback } from '../runtime/run-callback.ts';
 import { readStoredManifest } from '../runtime/stored-manifest.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
