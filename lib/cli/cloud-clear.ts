@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { RunContext } from '../compiler/worker-contract.ts';
@@ -11,10 +12,11 @@ import { lastPayload } from '../runs/run-records.ts';
 import type { ClearEvent } from '../runs/trigger-event.ts';
 import { readStoredManifest } from '../runtime/stored-manifest.ts';
 import { isEndedRun } from './backfill/wait-for-runs.ts';
-import { type CloudStackOptions, resolveCloudStack } from './cloud-stack.ts';
+import { type CloudStack, type CloudStackOptions, resolveCloudStack } from './cloud-stack.ts';
 import { executionConsoleUrl } from './console-url.ts';
 import { pickRun } from './history/run-history.ts';
 import { colours, EXIT, printJson } from './output.ts';
+import type { Checked } from './run-input.ts';
 import { runGrid } from './run-output.ts';
 import { invokeTrigger } from './trigger.ts';
 
@@ -47,12 +49,85 @@ export async function cloudClear(
   const c = colours();
   const stack = await resolveCloudStack(options);
   if (!stack.ok) return refuse(stack.message);
-  const { bucket, dagsTable, runsTable, taskInstancesTable, source, triggerFunction } = stack.value;
+  const clients = { dynamo: dynamoClient(), sfn: new SFNClient({}), s3: new S3Client({}) };
+  const planned = await planCloudClear(runId, options, stack.value, clients);
+  if (!planned.ok) return refuse(planned.message);
+  const { run, name, event, cleared, kept, history } = planned.value;
+  if (options.dryRun === true) {
+    if (options.json === true) printJson({ run, dryRun: true, cleared, kept });
+    else {
+      console.log(`${name} (${run.state}): would clear ${cleared.join(', ')}`);
+      console.log(c.dim(`keeps ${kept.length > 0 ? kept.join(', ') : 'nothing'}`));
+    }
+    return EXIT.ok;
+  }
+  const invoked = await invokeTrigger(stack.value.triggerFunction, event);
+  if (!invoked.ok) return refuse(invoked.message);
+  const result = invoked.value;
+  if (result.outcome === 'refused') return refuse(result.problems.join('\n'));
+  if (result.outcome === 'duplicate') {
+    return refuse(`${name} was started again meanwhile (now ${result.state}): nothing cleared; see airstep tasks`);
+  }
+  if (result.outcome !== 'started') return refuse(`${name}: the trigger answered ${result.outcome}`);
+  const { executionArn } = result;
+  if (options.json !== true) {
+    console.log(c.bold(`${name}: clearing ${cleared.join(', ')} (clear ${event.clear.attempt})`));
+    console.log(c.dim(`keeps ${kept.length > 0 ? kept.join(', ') : 'nothing'}`));
+    const url = executionConsoleUrl(executionArn);
+    if (url !== undefined) console.log(`  console ${url}`);
+  }
+  if (options.wait === false) {
+    if (options.json === true) printJson({ run: { ...run, state: 'running', executionArn }, cleared, kept });
+    return EXIT.ok;
+  }
+  const ended = await waitForEnd(history, run, executionArn);
+  if (ended === undefined) {
+    if (options.json !== true) console.log(c.dim(`stopped waiting: the run goes on; see airstep tasks ${run.runId}`));
+    return EXIT.ok;
+  }
+  const tasks = await history.tasks(ended);
+  if (options.json === true) printJson({ run: ended, cleared, kept, tasks });
+  else {
+    process.stdout.write(
+      `\n${runGrid(
+        c,
+        tasks.map((task) => ({ ...task, tries: task.tries ?? 0 })),
+      )}`,
+    );
+    console.log(`${ended.state === 'success' ? c.green('run success') : c.red(`run ${ended.state}`)}`);
+  }
+  return ended.state === 'success' ? EXIT.ok : EXIT.problems;
+}
+
+/** A deployed run's clear, planned: the trigger event that starts it, and what it clears and keeps. */
+export interface CloudClearPlan {
+  readonly run: CloudRun;
+  /** `<dag> › <run>`, for messages. */
+  readonly name: string;
+  readonly event: ClearEvent;
+  /** Instance keys cleared and kept, sorted. */
+  readonly cleared: readonly string[];
+  readonly kept: readonly string[];
+  readonly history: CloudRunHistory;
+}
+
+/**
+ * Reads the ended run and plans its clear (nothing is written): the run (unique by id or prefix), ended success
+ * or failed, its DAG deployed, live and not paused, the manifest of its live version, the ended execution's
+ * context and payload, the run's final task records; then the local clear's plan. Why not, as a message.
+ */
+export async function planCloudClear(
+  runId: string,
+  options: Omit<CloudClearOptions, keyof CloudStackOptions>,
+  stack: CloudStack,
+  clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient; readonly s3: S3Client },
+): Promise<Checked<CloudClearPlan>> {
+  const refuse = (message: string) => ({ ok: false as const, message });
+  const { dynamo, sfn } = clients;
+  const { bucket, dagsTable, runsTable, taskInstancesTable, source } = stack;
   if (bucket === undefined) {
     return refuse(`${source}: no output BucketName (where the DAG versions' manifests are); run cdk deploy again`);
   }
-  const dynamo = dynamoClient();
-  const sfn = new SFNClient({});
   const history = new CloudRunHistory(
     dynamo,
     { dags: dagsTable, runs: runsTable, taskInstances: taskInstancesTable },
@@ -76,7 +151,7 @@ export async function cloudClear(
   if (dag.pausedAt !== undefined) {
     return refuse(`${name}: DAG ${run.dagId} is paused (since ${dag.pausedAt}); unpause it first (airstep unpause)`);
   }
-  const manifest = await readStoredManifest(new S3Client({}), bucket, dag.dagId, dag.dagVersion);
+  const manifest = await readStoredManifest(clients.s3, bucket, dag.dagId, dag.dagVersion);
   if (manifest === undefined) return refuse(`${name}: no manifest of DAG version ${dag.dagVersion} in ${bucket}`);
 
   const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
@@ -107,16 +182,7 @@ export async function cloudClear(
         'the execution keeps no result per item; clear the mapped task too (--task with its id, --downstream)',
     );
   }
-  const keptKeys = Object.keys(plan.clear.kept).sort();
-  if (options.dryRun === true) {
-    if (options.json === true) printJson({ run, dryRun: true, cleared: plan.cleared, kept: keptKeys });
-    else {
-      console.log(`${name} (${run.state}): would clear ${plan.cleared.join(', ')}`);
-      console.log(c.dim(`keeps ${keptKeys.length > 0 ? keptKeys.join(', ') : 'nothing'}`));
-    }
-    return EXIT.ok;
-  }
-
+  // The context of the run as it was first triggered: a clear of a clear starts from the run, not the keep list.
   const { clear: _previous, ...runCtx } = ctx;
   const event: ClearEvent = {
     kind: 'clear',
@@ -126,43 +192,10 @@ export async function cloudClear(
     ctx: runCtx,
     clear: plan.clear,
   };
-  const invoked = await invokeTrigger(triggerFunction, event);
-  if (!invoked.ok) return refuse(invoked.message);
-  const result = invoked.value;
-  if (result.outcome === 'refused') return refuse(result.problems.join('\n'));
-  if (result.outcome === 'duplicate') {
-    return refuse(`${name} was started again meanwhile (now ${result.state}): nothing cleared; see airstep tasks`);
-  }
-  if (result.outcome !== 'started') return refuse(`${name}: the trigger answered ${result.outcome}`);
-  const { executionArn } = result;
-  if (options.json !== true) {
-    console.log(c.bold(`${name}: clearing ${plan.cleared.join(', ')} (clear ${plan.clear.attempt})`));
-    const url = executionConsoleUrl(executionArn);
-    if (url !== undefined) console.log(`  console ${url}`);
-  }
-  if (options.wait === false) {
-    if (options.json === true) {
-      printJson({ run: { ...run, state: 'running', executionArn }, cleared: plan.cleared, kept: keptKeys });
-    }
-    return EXIT.ok;
-  }
-  const ended = await waitForEnd(history, run, executionArn);
-  if (ended === undefined) {
-    if (options.json !== true) console.log(c.dim(`stopped waiting: the run goes on; see airstep tasks ${run.runId}`));
-    return EXIT.ok;
-  }
-  const tasks = await history.tasks(ended);
-  if (options.json === true) printJson({ run: ended, cleared: plan.cleared, kept: keptKeys, tasks });
-  else {
-    process.stdout.write(
-      `\n${runGrid(
-        c,
-        tasks.map((task) => ({ ...task, tries: task.tries ?? 0 })),
-      )}`,
-    );
-    console.log(`${ended.state === 'success' ? c.green('run success') : c.red(`run ${ended.state}`)}`);
-  }
-  return ended.state === 'success' ? EXIT.ok : EXIT.problems;
+  return {
+    ok: true,
+    value: { run, name, event, cleared: plan.cleared, kept: Object.keys(plan.clear.kept).sort(), history },
+  };
 }
 
 /**
