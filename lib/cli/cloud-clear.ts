@@ -137,13 +137,10 @@ export async function planCloudClear(
   if (!picked.ok) return refuse(picked.message);
   const run = picked.run as CloudRun;
   const name = `${run.dagId} › ${run.runId}`;
-  if (run.state !== 'success' && run.state !== 'failed') {
-    return refuse(
-      run.state === 'running' || run.state === 'queued'
-        ? `${name} is still ${run.state}: clear an ended run (wait for it, or stop its execution)`
-        : `${name} is ${run.state}: only a run that ended success or failed can be cleared; trigger it again`,
-    );
+  if (run.state === 'running' || run.state === 'queued') {
+    return refuse(`${name} is still ${run.state}: clear an ended run (wait for it, or stop its execution)`);
   }
+  if (run.state === 'unknown') return refuse(`${name} has no state Airstep knows: nothing to clear`);
   if (run.executionArn === undefined) return refuse(`${name} has no execution recorded: nothing to clear`);
   const dag = await readDagRecord(dynamo, dagsTable, run.dagId);
   if (dag === undefined) return refuse(`${name}: no DAG '${run.dagId}' is deployed`);

@@ -19,8 +19,8 @@ import type { TriggerResult, TriggerTables } from './trigger-run.ts';
  */
 export type ClearRefusal = 'RUN_NOT_CLEARABLE' | 'MAX_ACTIVE_RUNS';
 
-/** Run states a clear starts from: the recorder's ends of an execution that stopped. */
-const CLEARABLE = ['success', 'failed'] as const;
+/** Run states a clear starts from: the recorder's ends of an execution that stopped (ABORTED is interrupted). */
+const CLEARABLE = ['success', 'failed', 'interrupted'] as const;
 
 /**
  * Starts the new execution of a cleared run (`airstep clear --stack`), under the DAG's admission lease like any
