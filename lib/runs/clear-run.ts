@@ -109,9 +109,9 @@ export async function clearRun(
 const runKey = (event: ClearEvent) => ({ dagId: { S: event.dagId }, runId: { S: event.runId } });
 
 /**
- * Moves the ended run back to `running` for this clear: `clears` counts it, and the end, the alert mark (a clear
- * that fails again alerts again) and the deadline miss of the execution before are removed. False when the run
- * is no longer the ended one the clear was planned from.
+ * Moves the ended run back to `running` for this clear: `clears` counts it, and the end and the alert mark (a
+ * clear that fails again alerts again) of the execution before are removed. False when the run is no longer the
+ * ended one the clear was planned from.
  */
 async function claim(dynamo: DynamoDBClient, table: string, event: ClearEvent, state: string, now: Date) {
   try {
