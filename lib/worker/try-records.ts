@@ -133,7 +133,7 @@ export function tryRecordUpdate(table: string, message: TryIdentity, change: Try
     // A record final for an earlier execution of the run (a cleared run's next execution is running) takes this
     // execution's tries again; one final for this execution (or for every one) takes nothing more.
     ConditionExpression:
-      '(attribute_not_exists(#final) OR finalExecutionArn <> :arn) AND ' +
+      '(attribute_not_exists(#final) OR (attribute_exists(finalExecutionArn) AND finalExecutionArn <> :arn)) AND ' +
       '(attribute_not_exists(liveOrder) OR liveOrder < :order)',
     // Every phase sets or removes both the token and the error.
     ExpressionAttributeNames: { '#state': 'state', '#final': 'final', '#token': 'token', '#error': 'error' },

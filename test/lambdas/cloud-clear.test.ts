@@ -23,6 +23,7 @@ import { listTaskInstances } from '../../lib/runs/run-history.ts';
 import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { STACK_OUTPUTS } from '../../lib/stack-contract/stack-outputs.ts';
+import { recordTry } from '../../lib/worker/try-records.ts';
 import { dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { airstep, type CliRun, stackOutputs } from '../cli/cloud-stack-helpers.ts';
 import clearDag from '../fixtures/lambdas/cloud_clear_dag.ts';
@@ -320,6 +321,17 @@ describe('airstep clear --stack (moto)', () => {
       transform: { state: 'success', tries: 3 },
       load: { state: 'success', tries: 1 },
     });
+    // The recorder's records are final for the new execution: a late write of its own (a redelivered try) or of
+    // the first execution (an earlier try) lands on none of them.
+    const late = (executionArn: string, tryNumber: number) =>
+      recordTry(
+        dynamo(),
+        stack.tables.taskInstances,
+        { dagId: DAG, runId: RUN, taskId: 'transform', mapIndex: -1, tryNumber, executionArn, token: 't' },
+        { phase: 'running', state: 'running', at: new Date() },
+      );
+    expect([await late(clearArn, 4), await late(firstArn, 2)]).toEqual([false, false]);
+    expect((await records()).transform).toEqual({ state: 'success', tries: 3 });
   });
 
   it('refuses to clear the succeeded run by default (nothing failed) and a stale clear of the first execution', async () => {

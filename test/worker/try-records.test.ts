@@ -21,7 +21,7 @@ describe('live try records', () => {
   it('writes only over an earlier phase and never over the recorder’s final record', () => {
     const update = tryRecordUpdate('ti', identity, { phase: 'running', state: 'running', at: new Date(0), host: 'h' });
     expect(update.ConditionExpression).toBe(
-      '(attribute_not_exists(#final) OR finalExecutionArn <> :arn) AND ' +
+      '(attribute_not_exists(#final) OR (attribute_exists(finalExecutionArn) AND finalExecutionArn <> :arn)) AND ' +
         '(attribute_not_exists(liveOrder) OR liveOrder < :order)',
     );
     // The execution the write is from, for every phase (an end too): a record final for it takes nothing more.
