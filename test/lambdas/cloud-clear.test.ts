@@ -12,10 +12,12 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFargateTry } from '../../lambdas/fargate-worker/fargate-try.ts';
 import { planCloudClear } from '../../lib/cli/cloud-clear.ts';
 import type { CloudStack } from '../../lib/cli/cloud-stack.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
+import { FARGATE_ENV, type TaskMessage } from '../../lib/compiler/worker-contract.ts';
 import { dynamoClient, writeDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import type { ExecutionStatusChange } from '../../lib/runs/record-execution.ts';
@@ -142,7 +144,11 @@ async function until<T>(look: () => Promise<T | undefined>, what: string, deadli
  * Hands every task message of the execution to the worker handler until the execution stops; returns its end
  * and the task ids of the messages, in order.
  */
-async function runToEnd(executionArn: string): Promise<{ end: DescribeExecutionCommandOutput; messages: string[] }> {
+async function runToEnd(
+  executionArn: string,
+  /** Tasks whose message goes to the Fargate worker's entry instead (as a container's environment). */
+  onFargate: readonly string[] = [],
+): Promise<{ end: DescribeExecutionCommandOutput; messages: string[] }> {
   const messages: string[] = [];
   const end = await until(async () => {
     const described = await stack.sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -154,7 +160,12 @@ async function runToEnd(executionArn: string): Promise<{ end: DescribeExecutionC
       await stack.sqs.send(
         new DeleteMessageCommand({ QueueUrl: stack.taskQueue, ReceiptHandle: message.ReceiptHandle! }),
       );
-      messages.push(JSON.parse(message.Body!).taskId as string);
+      const body = JSON.parse(message.Body!) as TaskMessage;
+      messages.push(body.taskId);
+      if (onFargate.includes(body.taskId)) {
+        expect(await fargateTry(body)).toBe('answered');
+        continue;
+      }
       const answered: SQSBatchResponse = await stack.handler({
         Records: [{ messageId: message.MessageId!, body: message.Body! }],
       } as unknown as SQSEvent);
@@ -163,6 +174,34 @@ async function runToEnd(executionArn: string): Promise<{ end: DescribeExecutionC
     return undefined;
   }, `the end of ${executionArn}`);
   return { end, messages };
+}
+
+/**
+ * The Fargate worker's entry (`runFargateTry`, what the container runs) for a task message, its IAM calls checked
+ * as the Fargate task role: the message in the `AIRSTEP_*` variables `ecs:runTask.waitForTaskToken` sets.
+ */
+async function fargateTry(message: TaskMessage) {
+  const stackVariables = Object.fromEntries(
+    Object.values(STACK_ENV)
+      .filter((variable) => process.env[variable] !== undefined)
+      .map((variable) => [variable, process.env[variable]!]),
+  );
+  const env: Record<string, string> = {
+    ...stackVariables,
+    [FARGATE_ENV.taskToken]: message.token,
+    [FARGATE_ENV.dagId]: message.dagId,
+    [FARGATE_ENV.dagVersion]: message.dagVersion,
+    [FARGATE_ENV.taskId]: message.taskId,
+    [FARGATE_ENV.executionArn]: message.executionArn,
+    [FARGATE_ENV.retryCount]: String(message.retryCount),
+    [FARGATE_ENV.ctx]: JSON.stringify(message.ctx),
+  };
+  const standIns = Object.fromEntries(
+    Object.entries(STACK_ENV)
+      .filter(([, variable]) => env[variable] !== undefined)
+      .map(([key, variable]) => [key, env[variable]]),
+  );
+  return asRole('fargateWorker', runFargateTry, standIns)(env);
 }
 
 /** The recorder's event for an execution that stopped, as EventBridge delivers it. */
@@ -296,7 +335,8 @@ describe('airstep clear --stack (moto)', () => {
     });
     expect((await runItem()).endedAt).toBeUndefined();
 
-    const { end, messages } = await runToEnd(clearArn);
+    // extract's message goes to the Fargate worker's entry, the others to the Lambda worker: both keep alike.
+    const { end, messages } = await runToEnd(clearArn, ['extract']);
     expect(end.status).toBe('SUCCEEDED');
     // extract's message came and was answered with its kept result: its code did not run again.
     expect(messages).toEqual(['extract', 'transform', 'load']);
