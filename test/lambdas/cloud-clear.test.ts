@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -18,7 +18,8 @@ import type { CloudStack } from '../../lib/cli/cloud-stack.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { FARGATE_ENV, type TaskMessage } from '../../lib/compiler/worker-contract.ts';
-import { dynamoClient, writeDagRecord } from '../../lib/dynamo/dag-record.ts';
+import { markPaused, markUnpaused } from '../../lib/dynamo/dag-pause.ts';
+import { dynamoClient, readDagRecord, writeDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import type { ExecutionStatusChange } from '../../lib/runs/record-execution.ts';
 import { listTaskInstances } from '../../lib/runs/run-history.ts';
@@ -295,6 +296,37 @@ describe('airstep clear --stack (moto)', () => {
     expect(noFailed.stderr).toContain('no failed task instance to clear among tasks matching /^extract$/');
     expect(badRegex.code).toBe(2);
     expect(badRegex.stderr).toContain('--task: Invalid regular expression');
+
+    // The trigger refuses what the CLI checked when the world changed in between: a paused DAG, a full DAG.
+    const planned = await planCloudClear(RUN, {}, cloud, { dynamo: dynamoClient(), sfn: stack.sfn, s3: stack.s3 });
+    if (!planned.ok) throw new Error(planned.message);
+    const live = (await readDagRecord(dynamo(), stack.tables.dags, DAG))!;
+    expect(await markPaused(dynamo(), stack.tables.dags, live, live, new Date('2026-11-25T00:00:00Z'))).toBe(true);
+    const paused = await cli('clear', RUN);
+    expect(paused.code).toBe(2);
+    expect(paused.stderr).toContain(`${DAG} › ${RUN}: DAG ${DAG} is paused (since 2026-11-25T00:00:00.000Z)`);
+    expect(await trigger(planned.value.event)).toMatchObject({ outcome: 'refused', code: 'DAG_PAUSED' });
+    await markUnpaused(dynamo(), stack.tables.dags, DAG);
+    // maxActiveRuns is 1: another running run of the DAG leaves no place.
+    await dynamo().send(
+      new PutItemCommand({
+        TableName: stack.tables.runs,
+        Item: { dagId: { S: DAG }, runId: { S: 'manual__other' }, state: { S: 'running' } },
+      }),
+    );
+    expect(await trigger(planned.value.event)).toMatchObject({
+      outcome: 'refused',
+      code: 'MAX_ACTIVE_RUNS',
+      problems: [
+        `dag ${DAG} › run ${RUN}: 1 run(s) of the DAG are running (maxActiveRuns 1); clear it when one has ended`,
+      ],
+    });
+    await dynamo().send(
+      new DeleteItemCommand({
+        TableName: stack.tables.runs,
+        Key: { dagId: { S: DAG }, runId: { S: 'manual__other' } },
+      }),
+    );
 
     const dry = await cli('clear', RUN, '--dry-run', '--json');
     expect(dry.code).toBe(0);
