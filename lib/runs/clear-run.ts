@@ -109,9 +109,10 @@ export async function clearRun(
 const runKey = (event: ClearEvent) => ({ dagId: { S: event.dagId }, runId: { S: event.runId } });
 
 /**
- * Moves the ended run back to `running` for this clear: `clears` counts it, and the end and the alert mark (a
- * clear that fails again alerts again) of the execution before are removed. False when the run is no longer the
- * ended one the clear was planned from.
+ * Moves the ended run back to `running` for this clear: `clears` counts it, the end and the alert mark (a clear
+ * that fails again alerts again) of the execution before are removed, and that execution joins `endedExecutions`,
+ * whose late events the recorder then ignores (run-store.ts). False when the run is no longer the ended one the
+ * clear was planned from.
  */
 async function claim(dynamo: DynamoDBClient, table: string, event: ClearEvent, state: string, now: Date) {
   try {
@@ -120,7 +121,8 @@ async function claim(dynamo: DynamoDBClient, table: string, event: ClearEvent, s
         TableName: table,
         Key: runKey(event),
         UpdateExpression:
-          'SET #state = :running, clears = :attempt, clearedAt = :now, clearedFrom = :state REMOVE endedAt, alertedAt',
+          'SET #state = :running, clears = :attempt, clearedAt = :now, clearedFrom = :state ' +
+          'REMOVE endedAt, alertedAt ADD endedExecutions :previousSet',
         ConditionExpression:
           '#state = :state AND executionArn = :previous AND (attribute_not_exists(clears) OR clears < :attempt)',
         ExpressionAttributeNames: { '#state': 'state' },
@@ -129,6 +131,7 @@ async function claim(dynamo: DynamoDBClient, table: string, event: ClearEvent, s
           ':state': { S: state },
           ':attempt': { N: String(event.clear.attempt) },
           ':previous': { S: event.previousExecutionArn },
+          ':previousSet': { SS: [event.previousExecutionArn] },
           ':now': { S: now.toISOString() },
         },
       }),
@@ -147,13 +150,14 @@ async function unclaim(dynamo: DynamoDBClient, table: string, event: ClearEvent,
     new UpdateItemCommand({
       TableName: table,
       Key: runKey(event),
-      UpdateExpression: `SET #state = :state${attempt > 1 ? ', clears = :before' : ''} REMOVE clearedAt, clearedFrom${attempt > 1 ? '' : ', clears'}`,
+      UpdateExpression: `SET #state = :state${attempt > 1 ? ', clears = :before' : ''} REMOVE clearedAt, clearedFrom${attempt > 1 ? '' : ', clears'} DELETE endedExecutions :previousSet`,
       ConditionExpression: 'executionArn = :previous AND clears = :attempt',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: {
         ':state': { S: state },
         ':previous': { S: event.previousExecutionArn },
         ':attempt': { N: String(attempt) },
+        ':previousSet': { SS: [event.previousExecutionArn] },
         ...(attempt > 1 ? { ':before': { N: String(attempt - 1) } } : {}),
       },
     }),

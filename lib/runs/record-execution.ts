@@ -118,7 +118,8 @@ export async function recordExecution(
     ...(change.stopDate ? { endedAt: new Date(change.stopDate) } : {}),
   });
   const base = { dagId: ctx.dagId, runId: ctx.runId, state, tasks: [] as TaskRecordSummary[], alerted: false };
-  if (!ended) return status.stale ? { ...base, stale: true } : base;
+  // A stale end (of an execution a clear replaced) changes nothing: the run's records are the new execution's.
+  if (!ended || status.stale) return status.stale ? { ...base, stale: true } : base;
 
   const history = await executionHistory(sfn, change.executionArn);
   const payload = change.status === 'SUCCEEDED' ? JSON.parse(change.output ?? 'null') : lastPayload(history);

@@ -404,6 +404,16 @@ describe('airstep clear --stack (moto)', () => {
       );
     expect([await late(clearArn, 4), await late(firstArn, 2)]).toEqual([false, false]);
     expect((await records()).transform).toEqual({ state: 'success', tries: 3 });
+    // The first execution's end, delivered again late (EventBridge may): stale, the run and records stay.
+    const runBefore = await runItem();
+    await recordEnd(await stack.sfn.send(new DescribeExecutionCommand({ executionArn: firstArn })));
+    expect(await runItem()).toEqual(runBefore);
+    expect(runBefore.endedExecutions).toEqual({ SS: [firstArn] });
+    expect(await records()).toEqual({
+      extract: { state: 'success', tries: 1 },
+      transform: { state: 'success', tries: 3 },
+      load: { state: 'success', tries: 1 },
+    });
   });
 
   it('refuses to clear the succeeded run by default (nothing failed) and a stale clear of the first execution', async () => {
