@@ -24,6 +24,8 @@ type ClearOptions = CloudStackOptions & {
   dryRun?: boolean;
   speed?: string;
   json?: boolean;
+  /** `--no-wait` (deployed runs): return once the new execution started. */
+  wait?: boolean;
 };
 
 /**
@@ -31,7 +33,8 @@ type ClearOptions = CloudStackOptions & {
  * instances (by default the failed and upstream_failed ones; `--failed` only the failed; `--task` by id; with
  * `--downstream` everything downstream of them) and keeping what succeeded: kept instances are answered at once
  * with their recorded results (lib/runtime/kept-task.ts), so their code does not run again. Try numbers go on.
- * Exit 0 when the run ends success, 1 when it ends failed, 2 for bad input (nothing changed).
+ * Exit 0 when the run ends success, 1 when it ends failed, 2 for bad input (nothing changed). With `--stack` /
+ * `--outputs` the same plan runs on the deployed stack (lib/cli/cloud-clear.ts).
  */
 export function registerClearCommand(program: Command): void {
   cloudStackOptions(
@@ -44,7 +47,8 @@ export function registerClearCommand(program: Command): void {
       .option('--downstream', 'also clear every task downstream of the cleared ones')
       .option('--failed', 'clear only failed instances (default: failed and upstream_failed)')
       .option('--dry-run', 'show what would be cleared and kept; change nothing')
-      .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster'),
+      .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster (local runs)')
+      .option('--no-wait', 'with --stack: return once the new execution started, without waiting for its end'),
   )
     .option('--json', 'print one JSON document')
     .action(async (runId: string, options: ClearOptions) => {
@@ -55,12 +59,6 @@ export function registerClearCommand(program: Command): void {
 async function clearCommand(runId: string, options: ClearOptions): Promise<number> {
   const c = colours();
   const refuse = refuser(options.json, colours(process.stderr).red);
-  if (wantsCloud(options)) {
-    return refuse(
-      'airstep clear works on the local store only for now: clearing a deployed run (a new execution that keeps ' +
-        'what succeeded, or RedriveExecution) is not built yet; re-run it whole with airstep trigger --stack',
-    );
-  }
   let task: RegExp | undefined;
   if (options.task !== undefined) {
     try {
@@ -69,6 +67,14 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
       return refuse(`--task: ${(error as Error).message}`);
     }
   }
+  if (wantsCloud(options)) {
+    if (options.speed !== undefined) return refuse('--speed applies to the local engine only');
+    // The AWS SDK clients load only when a command works on the deployed stack.
+    const { cloudClear } = await import('./cloud-clear.ts');
+    const { task: _pattern, speed: _speed, ...rest } = options;
+    return cloudClear(runId, { ...rest, ...(task !== undefined ? { task } : {}) }, refuse);
+  }
+  if (options.wait === false) return refuse('--no-wait applies to a deployed run (--stack / --outputs) only');
   const speed = readSpeed(options.speed);
   if (!speed.ok) return refuse(speed.message);
 

@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { DEFAULT_STACK_NAME, STACK_OUTPUTS, type StackOutputKey } from '../stack-contract/stack-outputs.ts';
+import {
+  BUCKET_OUTPUT,
+  DEFAULT_STACK_NAME,
+  STACK_OUTPUTS,
+  type StackOutputKey,
+} from '../stack-contract/stack-outputs.ts';
 import type { Checked } from './run-input.ts';
 
 /**
@@ -13,6 +18,8 @@ import type { Checked } from './run-input.ts';
 export type CloudStack = Readonly<Record<StackOutputKey, string>> & {
   /** Where the outputs came from, for messages: `stack AirstepStack` or `cdk-outputs.json › AirstepStack`. */
   readonly source: string;
+  /** The stack's bucket (`BucketName`), where dag-sync keeps each DAG version's manifest; read where present. */
+  readonly bucket?: string;
 };
 
 export interface CloudStackOptions {
@@ -88,7 +95,8 @@ function stackOf(source: string, outputs: Record<string, unknown>): Checked<Clou
   const values = Object.fromEntries(
     (Object.entries(STACK_OUTPUTS) as Array<[StackOutputKey, string]>).map(([key, output]) => [key, outputs[output]]),
   ) as Record<StackOutputKey, string>;
-  return { ok: true, value: { ...values, source } };
+  const bucket = outputs[BUCKET_OUTPUT];
+  return { ok: true, value: { ...values, source, ...(typeof bucket === 'string' && bucket !== '' ? { bucket } : {}) } };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

@@ -1,7 +1,7 @@
 import { App, type AppProps, ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { STACK_OUTPUTS } from '../stack-contract/stack-outputs.ts';
+import { BUCKET_OUTPUT, STACK_OUTPUTS } from '../stack-contract/stack-outputs.ts';
 import { Airstep, type AirstepProps, type EmulatorProfile } from './airstep.ts';
 
 export interface AirstepStackProps extends StackProps {
@@ -56,7 +56,7 @@ export class AirstepStack extends Stack {
       ...(props.emulatorProfile !== undefined && { emulatorProfile: props.emulatorProfile }),
     });
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    output('BucketName', this.airstep.bucket.bucket.bucketName, 'Sync DAG files to s3://<this>/dags/');
+    output(BUCKET_OUTPUT, this.airstep.bucket.bucket.bucketName, 'Sync DAG files to s3://<this>/dags/');
     output('AlertsTopicArn', this.airstep.alerts.topic.topicArn, 'Failed runs and alarms are published here');
     output('DashboardName', this.airstep.alerts.dashboard.dashboardName, 'CloudWatch dashboard');
     output(

@@ -12,3 +12,20 @@ export function executionName(runId: string): string {
   for (const char of runId) hash = Math.imul(hash ^ char.codePointAt(0)!, 0x01000193) >>> 0;
   return `${name.slice(0, 71)}_${hash.toString(16).padStart(8, '0')}`;
 }
+
+/**
+ * The execution name of a run's `attempt`-th clear (`airstep clear --stack`): the run's execution name plus
+ * `__clear<attempt>`, the run's part cut (and hashed as `executionName` does) so the whole stays within 80
+ * characters. Deterministic, so a repeated request for the same clear of a run cannot start a second execution
+ * (ExecutionAlreadyExists); attempt 0 is the run's first execution, whose name never changes.
+ */
+export function clearExecutionName(runId: string, attempt: number): string {
+  const first = executionName(runId);
+  if (attempt === 0) return first;
+  const suffix = `__clear${attempt}`;
+  if (first.length + suffix.length <= 80) return `${first}${suffix}`;
+  let hash = 0x811c9dc5;
+  for (const char of runId) hash = Math.imul(hash ^ char.codePointAt(0)!, 0x01000193) >>> 0;
+  const hashed = `_${hash.toString(16).padStart(8, '0')}`;
+  return `${first.slice(0, 80 - suffix.length - hashed.length)}${hashed}${suffix}`;
+}

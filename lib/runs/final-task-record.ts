@@ -8,7 +8,16 @@ import { type TaskRecordSummary, taskIdOf } from './run-records.ts';
  * record's times and host stay; the token of a try that never ended is removed (the run is over, it answers
  * nothing).
  */
-export function finalTaskRecord(table: string, ctx: Pick<RunContext, 'dagId' | 'runId'>, task: TaskRecordSummary) {
+export function finalTaskRecord(
+  table: string,
+  ctx: Pick<RunContext, 'dagId' | 'runId'>,
+  task: TaskRecordSummary,
+  /**
+   * The execution the record is final for: a cleared run's next execution (`airstep clear --stack`) may write
+   * live records over it again (see tryRecordUpdate); without it the record is final for every execution.
+   */
+  executionArn?: string,
+) {
   const taskId = taskIdOf(task);
   const mapIndex = String(task.mapIndex ?? -1);
   const set = ['#state = :state', 'taskId = :taskId', 'mapIndex = :mapIndex', '#final = :final'];
@@ -30,6 +39,7 @@ export function finalTaskRecord(table: string, ctx: Pick<RunContext, 'dagId' | '
     set.push('tries = :tries');
     values[':tries'] = { N: String(task.try) };
   }
+  optional('finalExecutionArn', ':finalArn', executionArn !== undefined ? { S: executionArn } : undefined);
   optional('#error', ':error', task.error !== undefined ? { S: task.error } : undefined);
   optional('reason', ':reason', task.reason !== undefined ? { S: task.reason } : undefined);
   return {

@@ -1,5 +1,5 @@
 import type { DagRecord } from '../dynamo/dag-record.ts';
-import type { TriggerEvent } from './trigger-event.ts';
+import type { NewRunEvent } from './trigger-event.ts';
 
 /**
  * What the trigger does with an event for a paused DAG (Airflow: a paused DAG creates no runs). A schedule's
@@ -12,7 +12,7 @@ export type PausedDecision =
   | { readonly action: 'skip'; readonly scheduledTime: string; readonly pausedAt: string }
   | { readonly action: 'refuse'; readonly problem: string };
 
-export function pausedDecision(dag: DagRecord, event: TriggerEvent): PausedDecision {
+export function pausedDecision(dag: DagRecord, event: NewRunEvent): PausedDecision {
   if (dag.pausedAt === undefined) return { action: 'run' };
   if (event.kind === 'scheduled') {
     return { action: 'skip', scheduledTime: event.scheduledTime, pausedAt: dag.pausedAt };

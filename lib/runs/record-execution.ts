@@ -118,14 +118,17 @@ export async function recordExecution(
     ...(change.stopDate ? { endedAt: new Date(change.stopDate) } : {}),
   });
   const base = { dagId: ctx.dagId, runId: ctx.runId, state, tasks: [] as TaskRecordSummary[], alerted: false };
-  if (!ended) return status.stale ? { ...base, stale: true } : base;
+  // A stale end (of an execution a clear replaced) changes nothing: the run's records are the new execution's.
+  if (!ended || status.stale) return status.stale ? { ...base, stale: true } : base;
 
   const history = await executionHistory(sfn, change.executionArn);
   const payload = change.status === 'SUCCEEDED' ? JSON.parse(change.output ?? 'null') : lastPayload(history);
   const dag = await dagRecordOf(ctx.dagId, status.dagVersion, deps);
   const tasks = withMappedInstances(taskRecords(payload, dag?.taskIds ?? {}), mappedTaskInstances(history));
   for (const task of tasks) {
-    await deps.dynamo.send(new UpdateItemCommand(finalTaskRecord(deps.tables.taskInstances, ctx, task)));
+    await deps.dynamo.send(
+      new UpdateItemCommand(finalTaskRecord(deps.tables.taskInstances, ctx, task, change.executionArn)),
+    );
   }
   // After the records: callbacks run once the states they are called for are recorded.
   const callbacksSent =

@@ -27,6 +27,8 @@ export interface CloudRun {
   readonly deadlineMissedAt?: string;
   /** The run's note (`airstep note`). */
   readonly note?: string;
+  /** How many times `airstep clear` ran the run again. */
+  readonly clears?: number;
 }
 
 export interface CloudTaskInstance {
@@ -160,5 +162,6 @@ function runOf(item: Record<string, AttributeValue>): CloudRun {
     ...text('deadline'),
     ...text('deadlineMissedAt'),
     ...text('note'),
+    ...(item.clears?.N !== undefined ? { clears: Number(item.clears.N) } : {}),
   };
 }

@@ -256,7 +256,7 @@ export class RunStore {
 
   /**
    * The recorder's view of a status change. A RUNNING event only moves a run that is not further along (events
-   * arrive out of order); an end always wins. Returns the run's `dagVersion` when known, or `stale` for a RUNNING
+   * arrive out of order); an end always wins, unless its execution is one a clear replaced (`stale`). Returns the run's `dagVersion` when known, or `stale` for a RUNNING
    * event that came after the end.
    */
   async recordStatus(input: {
@@ -283,11 +283,11 @@ export class RunStore {
           UpdateExpression:
             'SET #state = :state, executionArn = :arn, startedAt = if_not_exists(startedAt, :started)' +
             (input.endedAt !== undefined ? ', endedAt = :ended' : ''),
-          ...(input.ended
-            ? {}
-            : {
-                ConditionExpression: `attribute_not_exists(#state) OR #state IN (${STATES_BEFORE_RUNNING.map((state) => `:${state}`).join(', ')})`,
-              }),
+          // An execution a clear replaced (`endedExecutions`, see clear-run.ts) no longer speaks for the run: its
+          // late events are stale.
+          ConditionExpression: input.ended
+            ? 'NOT contains(endedExecutions, :arn)'
+            : `(attribute_not_exists(#state) OR #state IN (${STATES_BEFORE_RUNNING.map((state) => `:${state}`).join(', ')})) AND NOT contains(endedExecutions, :arn)`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',

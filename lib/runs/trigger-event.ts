@@ -1,8 +1,27 @@
+import type { ClearedRun, RunContext } from '../compiler/worker-contract.ts';
+
+/**
+ * `airstep clear --stack`: run an ended run again as the same run, in a new execution whose context is the
+ * ended one's plus the clear's keep list (lib/runs/clear-plan.ts decided it). `previousExecutionArn` is the
+ * execution the plan was made from: the trigger refuses when the run has moved on since.
+ */
+export interface ClearEvent {
+  readonly kind: 'clear';
+  readonly dagId: string;
+  readonly runId: string;
+  readonly previousExecutionArn: string;
+  /** The ended execution's context (its input's `ctx`), without a `clear`. */
+  readonly ctx: RunContext;
+  readonly clear: ClearedRun;
+}
+
 /**
  * What starts a run: a schedule firing (with EventBridge Scheduler's scheduled time), a person or API, or
- * `airstep backfill --stack` asking for one interval of the schedule (named by its logical date).
+ * `airstep backfill --stack` asking for one interval of the schedule (named by its logical date); or what runs
+ * an ended run again (`airstep clear --stack`).
  */
 export type TriggerEvent =
+  | ClearEvent
   | { readonly kind: 'scheduled'; readonly dagId: string; readonly scheduledTime: string }
   | {
       readonly kind: 'manual';
@@ -20,6 +39,9 @@ export type TriggerEvent =
       /** The logical date (interval start) of one interval of the DAG's schedule. */
       readonly logicalDate: string;
     };
+
+/** The events that ask for a new run (every kind but `clear`). */
+export type NewRunEvent = Exclude<TriggerEvent, ClearEvent>;
 
 /** A context attribute of EventBridge Scheduler (`<aws.scheduler.scheduled-time>`) that was never filled in. */
 const SCHEDULER_PLACEHOLDER = /^<aws\.scheduler\.[a-z-]+>$/;
@@ -55,8 +77,10 @@ export function readTriggerEvent(
     if (kind === 'backfill' && logicalDate === undefined) problems.push('logicalDate is required for a backfill run');
     else if (logicalDate !== undefined && (typeof logicalDate !== 'string' || Number.isNaN(Date.parse(logicalDate))))
       problems.push(`logicalDate ${describe(logicalDate)} is not an ISO date`);
+  } else if (kind === 'clear') {
+    problems.push(...clearEventProblems(raw));
   } else {
-    problems.push(`kind must be 'scheduled', 'manual' or 'backfill', got ${describe(kind)}`);
+    problems.push(`kind must be 'scheduled', 'manual', 'backfill' or 'clear', got ${describe(kind)}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, event: raw as unknown as TriggerEvent };
 }
@@ -66,7 +90,29 @@ export function readTriggerEvent(
  * waits for the answer, so a refusal is answered rather than queued as a failed event.
  */
 export function isManualTrigger(raw: unknown): boolean {
-  return isObject(raw) && (raw.kind === 'manual' || raw.kind === 'backfill');
+  return isObject(raw) && (raw.kind === 'manual' || raw.kind === 'backfill' || raw.kind === 'clear');
+}
+
+/** What is wrong with a clear event's own fields (the run it names, its context and keep list). */
+function clearEventProblems(raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const { runId, previousExecutionArn, ctx, clear, dagId } = raw;
+  if (typeof runId !== 'string' || runId === '')
+    problems.push(`runId must be a non-empty string, got ${describe(runId)}`);
+  if (typeof previousExecutionArn !== 'string' || previousExecutionArn === '')
+    problems.push(`previousExecutionArn must be an execution ARN, got ${describe(previousExecutionArn)}`);
+  if (!isObject(ctx) || ctx.dagId !== dagId || ctx.runId !== runId || ctx.clear !== undefined)
+    problems.push('ctx must be the context of the run named by dagId and runId, without a clear');
+  if (
+    !isObject(clear) ||
+    typeof clear.attempt !== 'number' ||
+    !Number.isInteger(clear.attempt) ||
+    clear.attempt < 1 ||
+    !isObject(clear.kept) ||
+    !isObject(clear.priorTries)
+  )
+    problems.push('clear must be { attempt (1, 2, …), kept, priorTries }');
+  return problems;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

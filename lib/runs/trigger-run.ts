@@ -17,6 +17,7 @@ import {
 } from '../schedule/index.ts';
 import type { RunType } from '../schedule/types.ts';
 import { admissionLease } from './admission-lease.ts';
+import { type ClearRefusal, clearRun } from './clear-run.ts';
 import {
   armDeadline,
   DEADLINE_EVENT_SOURCE,
@@ -27,7 +28,7 @@ import { executionName } from './execution-name.ts';
 import { pausedDecision } from './paused-dag-fire.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
 import { RunStore } from './run-store.ts';
-import { readTriggerEvent, type TriggerEvent } from './trigger-event.ts';
+import { type NewRunEvent, readTriggerEvent } from './trigger-event.ts';
 
 export type { TriggerEvent } from './trigger-event.ts';
 
@@ -38,7 +39,8 @@ export type { TriggerEvent } from './trigger-event.ts';
  * (for a schedule: no conf, only the defaults) fails the DAG's params schema; `DAG_PAUSED`: a manual trigger of a
  * paused DAG without `force` (a schedule's fire of a paused DAG is answered `paused`, see paused-dag-fire.ts;
  * a backfill runs whether or not the DAG is paused, as Airflow's); `NO_SUCH_INTERVAL`: a backfill's logical date
- * is not the start of an interval of the DAG's schedule (or the DAG has no schedule).
+ * is not the start of an interval of the DAG's schedule (or the DAG has no schedule). A clear's refusals: see
+ * clear-run.ts.
  */
 export type TriggerRefusal =
   | 'UNREADABLE_EVENT'
@@ -46,7 +48,8 @@ export type TriggerRefusal =
   | 'DAG_DISABLED'
   | 'DAG_PAUSED'
   | 'INVALID_CONF'
-  | 'NO_SUCH_INTERVAL';
+  | 'NO_SUCH_INTERVAL'
+  | ClearRefusal;
 
 export type TriggerResult =
   | { readonly outcome: 'started'; readonly runId: string; readonly executionArn: string }
@@ -76,7 +79,7 @@ export interface TriggerTables {
  */
 function planRun(
   dag: DagRecord,
-  event: TriggerEvent,
+  event: NewRunEvent,
   now: Date,
 ):
   | { ok: true; interval: RunInterval; params: Record<string, unknown>; conf: Record<string, unknown> }
@@ -176,6 +179,7 @@ export async function triggerRun(
   const dag = await readDagRecord(dynamo, tables.dags, event.dagId);
   if (dag === undefined)
     return { outcome: 'refused', code: 'UNKNOWN_DAG', problems: [`no DAG '${event.dagId}' is deployed`] };
+  if (event.kind === 'clear') return clearRun(event, dag, tables, now, clients);
   const paused = dag.disabled ? { action: 'run' as const } : pausedDecision(dag, event);
   if (paused.action === 'refuse') return { outcome: 'refused', code: 'DAG_PAUSED', problems: [paused.problem] };
   if (paused.action === 'skip') {

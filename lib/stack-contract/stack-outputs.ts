@@ -20,5 +20,11 @@ export const STACK_OUTPUTS = {
 
 export type StackOutputKey = keyof typeof STACK_OUTPUTS;
 
+/**
+ * The stack's bucket, an output since the first stack (`airstep sync` users read it). Only `airstep clear --stack`
+ * needs it (each DAG version's manifest), so it is read where present rather than required of every command.
+ */
+export const BUCKET_OUTPUT = 'BucketName';
+
 /** The name `AirstepStack` is deployed under by `bin/app.ts`. */
 export const DEFAULT_STACK_NAME = 'AirstepStack';

@@ -1,4 +1,5 @@
 import type { CallbackMessage, TaskMessage } from '../compiler/worker-contract.ts';
+import { tryNumberOf } from '../runtime/kept-task.ts';
 import type { TaskLogTags } from '../stack-contract/task-log-line.ts';
 
 /**
@@ -17,7 +18,8 @@ export function taskLogTagsOf(body: unknown): TaskLogTags | Partial<TaskLogTags>
       runId: task.ctx.runId,
       taskId: task.taskId,
       mapIndex: task.mapIndex,
-      tryNumber: task.retryCount + 1,
+      // A cleared run's tries go on after its earlier executions' (`airstep logs --try 3`).
+      tryNumber: tryNumberOf(task),
     };
   }
   if (message.kind === 'callback') {

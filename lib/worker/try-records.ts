@@ -2,6 +2,7 @@ import { type AttributeValue, type DynamoDBClient, UpdateItemCommand } from '@aw
 import type { TaskState } from '../compiler/run-states.ts';
 import type { TaskMessage } from '../compiler/worker-contract.ts';
 import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
+import { tryNumberOf } from '../runtime/kept-task.ts';
 
 /**
  * Live task-instance records: the worker writes each try's state as it happens (queued for a slot, running,
@@ -11,8 +12,9 @@ import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
  *
  * - `liveOrder` = try × 4 + phase (queued 1, running 2, ended 3): a write lands only over a smaller order, so a
  *   late "running" never hides the same try's end, and try 1's end never hides try 2.
- * - `final`: the recorder's end-of-run write sets it; no worker write lands on an item that has it, so the
- *   recorder's record stays the final word.
+ * - `final`: the recorder's end-of-run write sets it; no worker write of the same execution lands on an item that
+ *   has it, so the recorder's record stays the final word. The record names the execution it is final for
+ *   (`finalExecutionArn`): a cleared run's next execution writes its cleared instances' tries over it.
  *
  * The try's task token is kept on the item while the try is queued or running (removed when it ends): it is what
  * `airstep mark` answers a waiting task with. The table is only readable by the stack's worker, recorder and
@@ -64,7 +66,8 @@ export function tryOf(message: TaskMessage): TryIdentity {
     runId: message.ctx.runId,
     taskId: message.taskId,
     mapIndex: message.mapIndex,
-    tryNumber: message.retryCount + 1,
+    // After a clear, the run's earlier tries count too (so the live order grows past the old final record's).
+    tryNumber: tryNumberOf(message),
     token: message.token,
     executionArn: message.executionArn,
   };
@@ -112,13 +115,13 @@ export function tryRecordUpdate(table: string, message: TryIdentity, change: Try
     );
     remove.push('endedAt', '#error', ...(change.phase === 'queued' ? ['startedAt'] : []));
     values[':token'] = { S: message.token ?? '' };
-    values[':arn'] = { S: message.executionArn ?? '' };
     if (change.answer !== undefined) {
       set.push('answerShape = :answer');
       values[':answer'] = { S: change.answer };
     }
   }
   values[':at'] = { S: at };
+  values[':arn'] = { S: message.executionArn ?? '' };
   if (change.host !== undefined) {
     set.push('host = :host');
     values[':host'] = { S: change.host };
@@ -127,7 +130,11 @@ export function tryRecordUpdate(table: string, message: TryIdentity, change: Try
     TableName: table,
     Key: taskInstanceKey(message.dagId, message.runId, message.taskId, message.mapIndex),
     UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
-    ConditionExpression: 'attribute_not_exists(#final) AND (attribute_not_exists(liveOrder) OR liveOrder < :order)',
+    // A record final for an earlier execution of the run (a cleared run's next execution is running) takes this
+    // execution's tries again; one final for this execution (or for every one) takes nothing more.
+    ConditionExpression:
+      '(attribute_not_exists(#final) OR (attribute_exists(finalExecutionArn) AND finalExecutionArn <> :arn)) AND ' +
+      '(attribute_not_exists(liveOrder) OR liveOrder < :order)',
     // Every phase sets or removes both the token and the error.
     ExpressionAttributeNames: { '#state': 'state', '#final': 'final', '#token': 'token', '#error': 'error' },
     ExpressionAttributeValues: values,

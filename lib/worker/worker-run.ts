@@ -19,6 +19,7 @@ import {
 import { taskCallbackFor } from '../runtime/callback-decision.ts';
 import { taskCallbackMessage } from '../runtime/callback-messages.ts';
 import { bundleKey, DagNotInBundleError, loadBundle, ManifestMissingError } from '../runtime/dag-bundle.ts';
+import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
 import { runCallback } from '../runtime/run-callback.ts';
 import { readStoredManifest } from '../runtime/stored-manifest.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
@@ -116,6 +117,18 @@ export async function handleWorkerMessage(
   );
   // A redelivered message of a try that was already answered: do not run the task a second time.
   if (seen.Item !== undefined) return 'duplicate';
+  const kept = keptOutcome(message);
+  if (kept !== undefined) {
+    // A cleared run's kept instance (lib/runtime/kept-task.ts): answered at once with its recorded result, as
+    // the local worker pool does: no slot, no try, no live record (the recorder writes the kept one), no callback.
+    const result = await answer(() =>
+      kept.ok
+        ? sfn.send(new SendTaskSuccessCommand({ taskToken: message.token, output: JSON.stringify(kept.result) }))
+        : sfn.send(new SendTaskFailureCommand({ taskToken: message.token, error: kept.error, cause: kept.cause })),
+    );
+    await rememberAnswered(dynamo, deps.gatesTable, answered);
+    return result;
+  }
   const { dag, tasks, maxActiveTasks } = await dagVersionOf(message, s3, deps.bucket);
   const task = tasks.get(message.taskId);
   const heartbeatSeconds = task?.heartbeatSeconds;
@@ -130,7 +143,7 @@ export async function handleWorkerMessage(
     executionArn: message.executionArn,
     taskId: message.taskId,
     mapIndex: message.mapIndex,
-    tryNumber: message.retryCount + 1,
+    tryNumber: tryNumberOf(message),
   };
   // Waiting tries are served by their effective priority weight (the manifest's), then arrival.
   const priority = task?.priorityWeight ?? 1;
@@ -155,11 +168,11 @@ export async function handleWorkerMessage(
     await rememberAnswered(dynamo, deps.gatesTable, answered);
     if (result === 'answered') await live({ phase: 'ended', state: 'failed', error: WORKER_ERROR.nonRetryable });
     // Failed for good, as a try that threw NonRetryableError: its onFailure.
-    const tryNumber = message.retryCount + 1;
     const outcome = { ok: false, error: WORKER_ERROR.nonRetryable, cause: error.message } as const;
-    const call = result === 'answered' && task !== undefined ? taskCallbackFor(task, tryNumber, outcome) : undefined;
+    const call =
+      result === 'answered' && task !== undefined ? taskCallbackFor(task, message.retryCount + 1, outcome) : undefined;
     if (call !== undefined) {
-      await runCallback(dag, taskCallbackMessage(message, tryNumber, call), callbackOptions(deps));
+      await runCallback(dag, taskCallbackMessage(message, tryNumberOf(message), call), callbackOptions(deps));
     }
     return result;
   }
@@ -255,13 +268,14 @@ async function runAndAnswer(
       ));
   await rememberAnswered(dynamo, deps.gatesTable, answered);
   // The callback this try's end calls. A try whose token had given up (it timed out, lost its heartbeat) is not
-  // the one that ended: the recorder sends its callback.
-  const tryNumber = message.retryCount + 1;
-  const call = result === 'answered' && task !== undefined ? taskCallbackFor(task, tryNumber, outcome) : undefined;
+  // the one that ended: the recorder sends its callback. Whether the try was the last is counted in this
+  // execution (a cleared task gets its retries again); the try number goes on after a clear's earlier tries.
+  const call =
+    result === 'answered' && task !== undefined ? taskCallbackFor(task, message.retryCount + 1, outcome) : undefined;
   return {
     result,
     outcome,
-    ...(call !== undefined ? { callback: taskCallbackMessage(message, tryNumber, call) } : {}),
+    ...(call !== undefined ? { callback: taskCallbackMessage(message, tryNumberOf(message), call) } : {}),
   };
 }
 

@@ -635,3 +635,86 @@ describe('live task state and airstep mark on the deployed stack (issue 12 items
     ]);
   }, 240_000);
 });
+
+describe('cloud clear (issue 12 item 1): airstep clear <run> --outputs on the deployed stack', () => {
+  const fixture = 'test/fixtures/e2e/cloudclear_retry.ts';
+  const dagId = 'e2e_cloudclear';
+  const cli = async (...args: string[]) => {
+    const { airstep } = await import('../cli/cloud-stack-helpers.ts');
+    return airstep(stack.emulator.env, ...args, '--dag', dagId, '--outputs', stack.outputsFile);
+  };
+
+  // RedriveExecution is not used (a caught failure ends at the Fail state a redrive would repeat; see the README),
+  // and neither MiniStack 1.5.33 nor moto 5.2.5 implements it: the new-execution clear is what is proven here.
+  it('clears a failed run through the trigger Lambda: transform and load run again, extract is kept, tries go on', async () => {
+    // Shipped here rather than in beforeAll, so this block stands alone: the DAG is live once dag-sync wrote its record.
+    await stack.upload('dags/extra/cloudclear_retry.mjs', await bundleDagFile(fixture));
+    const deadline = Date.now() + 120_000;
+    while ((await readDagRecord(stack.dynamo, stack.tables.dags, dagId)) === undefined && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 500));
+    }
+    const run = started(await stack.trigger({ kind: 'manual', dagId }));
+    const failed = await stack.runEnded(dagId, run.runId, ['extract', 'transform', 'load']);
+    expect(failed?.run.state).toBe('failed');
+    expect(taskStates(failed!.tasks)).toEqual([
+      ['extract', 'success', 1],
+      ['load', 'upstream_failed', undefined],
+      ['transform', 'failed', 2],
+    ]);
+    const extractBefore = failed!.tasks.find((task) => task.taskId === 'extract')!;
+    const { readExecutionHistory } = await import('../../lib/runs/history-task-states.ts');
+    const { lastPayload } = await import('../../lib/runs/run-records.ts');
+    const firstPayload = lastPayload(await readExecutionHistory(stack.sfn, failed!.run.executionArn!)) as {
+      tasks: { extract: { output: { id: string } } };
+    };
+
+    // Bad input changes nothing (exit 2): an unknown task, an unknown run; --dry-run shows the plan.
+    const before = await listExecutions();
+    expect((await cli('clear', run.runId, '--task', '^nope$')).code).toBe(2);
+    expect((await cli('clear', 'manual__1999')).code).toBe(2);
+    const dry = await cli('clear', run.runId, '--dry-run', '--json');
+    expect(JSON.parse(dry.stdout)).toMatchObject({ cleared: ['load', 'transform'], kept: ['extract'] });
+    expect(await listExecutions()).toEqual(before);
+
+    const cleared = await cli('clear', run.runId);
+    console.log(`airstep clear on the deployed stack:\n${cleared.stdout}${cleared.stderr}`);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toContain(`${dagId} › ${run.runId}: clearing load, transform (clear 1)`);
+    expect(cleared.stdout).toMatch(/transform\s+success\s+3/);
+    expect(cleared.stdout).toContain('run success');
+
+    const [record] = await (await import('../../lib/runs/run-history.ts')).findRuns(
+      stack.dynamo,
+      stack.tables.runs,
+      dagId,
+      run.runId,
+    );
+    expect(record).toMatchObject({ state: 'success', clears: 1 });
+    expect(record!.executionArn).toMatch(/__clear1$/);
+    const output = await executionOutput(record!.executionArn!);
+    // The kept extract answered with the first execution's result (its code would have made a new id).
+    expect(output.tasks.extract).toMatchObject({ state: 'success', try: 1, output: firstPayload.tasks.extract.output });
+    expect(output.tasks.transform).toMatchObject({ state: 'success', try: 3 });
+    const { listTaskInstances } = await import('../../lib/runs/run-history.ts');
+    const tasks = await listTaskInstances(stack.dynamo, stack.tables.taskInstances, dagId, run.runId);
+    expect(taskStates(tasks)).toEqual([
+      ['extract', 'success', 1],
+      ['load', 'success', 1],
+      ['transform', 'success', 3],
+    ]);
+    // No try of extract ran in the new execution: its live record still has the first try's start.
+    expect(tasks.find((task) => task.taskId === 'extract')?.startedAt).toBe(extractBefore.startedAt);
+
+    // The succeeded run has nothing failed to clear.
+    const again = await cli('clear', run.runId);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('no failed or upstream_failed task instance to clear');
+  }, 420_000);
+
+  const listExecutions = async () => {
+    const dag = await readDagRecord(stack.dynamo, stack.tables.dags, dagId);
+    return (
+      (await stack.sfn.send(new ListExecutionsCommand({ stateMachineArn: dag!.stateMachineArn }))).executions ?? []
+    ).map((execution) => execution.name);
+  };
+});

@@ -60,7 +60,7 @@ describe('Function: readTriggerEvent', () => {
     });
     expect(readTriggerEvent({ dagId: 'etl' })).toEqual({
       ok: false,
-      problems: ["kind must be 'scheduled', 'manual' or 'backfill', got nothing"],
+      problems: ["kind must be 'scheduled', 'manual', 'backfill' or 'clear', got nothing"],
     });
   });
 
@@ -71,7 +71,7 @@ describe('Function: readTriggerEvent', () => {
     const long = 'x'.repeat(200);
     expect(readTriggerEvent({ kind: long, dagId: 'etl' })).toEqual({
       ok: false,
-      problems: [`kind must be 'scheduled', 'manual' or 'backfill', got '${'x'.repeat(77)}...'`],
+      problems: [`kind must be 'scheduled', 'manual', 'backfill' or 'clear', got '${'x'.repeat(77)}...'`],
     });
   });
 });
@@ -81,6 +81,8 @@ describe('Function: isManualTrigger', () => {
     expect(isManualTrigger({ kind: 'manual', dagId: 'etl' })).toBe(true);
     expect(isManualTrigger({ kind: 'manual', conf: 'bad' })).toBe(true);
     expect(isManualTrigger({ kind: 'backfill', dagId: 'etl', logicalDate: '2026-11-20' })).toBe(true);
+    // `airstep clear --stack` waits for the answer too: a refused clear is answered, not queued as a failed event.
+    expect(isManualTrigger({ kind: 'clear', dagId: 'etl', runId: 'manual__x' })).toBe(true);
     expect(isManualTrigger({ kind: 'scheduled', dagId: 'etl', scheduledTime: 'x' })).toBe(false);
     expect(isManualTrigger({ dagId: 'etl' })).toBe(false);
     expect(isManualTrigger('manual')).toBe(false);

@@ -21,12 +21,16 @@ describe('live try records', () => {
   it('writes only over an earlier phase and never over the recorder’s final record', () => {
     const update = tryRecordUpdate('ti', identity, { phase: 'running', state: 'running', at: new Date(0), host: 'h' });
     expect(update.ConditionExpression).toBe(
-      'attribute_not_exists(#final) AND (attribute_not_exists(liveOrder) OR liveOrder < :order)',
+      '(attribute_not_exists(#final) OR (attribute_exists(finalExecutionArn) AND finalExecutionArn <> :arn)) AND ' +
+        '(attribute_not_exists(liveOrder) OR liveOrder < :order)',
     );
+    // The execution the write is from, for every phase (an end too): a record final for it takes nothing more.
+    expect(update.ExpressionAttributeValues[':arn']).toEqual({ S: 'arn' });
     expect(update.ExpressionAttributeValues[':order']).toEqual({ N: String(liveOrder(2, 'running')) });
     expect(update.Key).toEqual({ runKey: { S: 'd#r' }, taskKey: { S: 't#-1' } });
     expect(update.UpdateExpression).toContain('#token = :token');
     const ended = tryRecordUpdate('ti', identity, { phase: 'ended', state: 'success', at: new Date(0) });
     expect(ended.UpdateExpression).toMatch(/REMOVE #token, #error$/);
+    expect(ended.ExpressionAttributeValues[':arn']).toEqual({ S: 'arn' });
   });
 });
