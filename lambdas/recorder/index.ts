@@ -60,7 +60,6 @@ export const handler = async (
       queuedRuns: env.queuedRunsTable,
     },
     alertsTopicArn: env.alertsTopicArn,
-    region: event.region,
     pools,
     deadlines,
     sfn,

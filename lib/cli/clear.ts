@@ -14,7 +14,7 @@ import { pickRun } from './history/run-history.ts';
 import { LiveProgress } from './live-progress.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { loadOneDag, readSpeed, refuser } from './run-input.ts';
-import { runGrid, runOutcomeLine } from './run-output.ts';
+import { printRunEnd } from './run-output.ts';
 
 type ClearOptions = CloudStackOptions & {
   dag?: string;
@@ -153,16 +153,5 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
   live?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  if (options.json === true) {
-    printJson({
-      run: { ...recorded.run, status: recorded.execution.status, error: recorded.execution.error },
-      cleared: plan.cleared,
-      kept: keptKeys,
-      tasks: recorded.tasks,
-    });
-  } else {
-    process.stdout.write(`\n${runGrid(c, recorded.tasks)}`);
-    console.log(runOutcomeLine(c, recorded.run, recorded.execution));
-  }
-  return recorded.run.state === 'success' ? EXIT.ok : EXIT.problems;
+  return printRunEnd(c, recorded, options.json, { cleared: plan.cleared, kept: keptKeys });
 }

@@ -1,7 +1,7 @@
 import type { ExecutionResult } from '../local/interpreter.ts';
 import type { RunRecord, TaskRecord } from '../local/local-store.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
-import type { colours } from './output.ts';
+import { type colours, EXIT, printJson } from './output.ts';
 import { renderGrid } from './render-grid.ts';
 
 type Colours = ReturnType<typeof colours>;
@@ -56,4 +56,24 @@ export function runOutcomeLine(c: Colours, run: RunRecord, execution: ExecutionR
 /** How a missed deadline reads, live and in the outcome line. */
 export function deadlineMissLine(deadline: string): string {
   return `deadline missed: not ended by ${deadline}`;
+}
+
+/**
+ * How a local run ends on the terminal, for `run` and `clear` alike: the grid and the outcome line, or one JSON
+ * object (`extra` goes between the run and its tasks). Returns the exit code: 0 when the run succeeded, else 1.
+ */
+export function printRunEnd(
+  c: Colours,
+  ended: { readonly run: RunRecord; readonly execution: ExecutionResult; readonly tasks: readonly TaskRecord[] },
+  json: boolean | undefined,
+  extra: Record<string, unknown> = {},
+): number {
+  const { run, execution, tasks } = ended;
+  if (json === true) {
+    printJson({ run: { ...run, status: execution.status, error: execution.error }, ...extra, tasks });
+  } else {
+    process.stdout.write(`\n${runGrid(c, tasks)}`);
+    console.log(runOutcomeLine(c, run, execution));
+  }
+  return run.state === 'success' ? EXIT.ok : EXIT.problems;
 }

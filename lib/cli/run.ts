@@ -14,9 +14,9 @@ import type { Dag } from '../sdk/dag.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { LiveProgress } from './live-progress.ts';
-import { colours, EXIT, printJson } from './output.ts';
+import { colours } from './output.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
-import { deadlineMissLine, runGrid, runOutcomeLine } from './run-output.ts';
+import { deadlineMissLine, printRunEnd } from './run-output.ts';
 
 interface RunOptions {
   dag?: string;
@@ -127,16 +127,5 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   live?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  const state = run.state;
-
-  if (options.json === true) {
-    printJson({
-      run: { ...run, status: execution.status, error: execution.error },
-      tasks,
-    });
-  } else {
-    process.stdout.write(`\n${runGrid(c, tasks)}`);
-    console.log(runOutcomeLine(c, run, execution));
-  }
-  return state === 'success' ? EXIT.ok : EXIT.problems;
+  return printRunEnd(c, { run, execution, tasks }, options.json);
 }

@@ -57,7 +57,6 @@ export interface RecorderDeps {
     readonly queuedRuns: string;
   };
   readonly alertsTopicArn: string;
-  readonly region: string;
   readonly sfn: SFNClient;
   readonly sns: SNSClient;
   /** Pool slots to give back when a run ends (what a dead worker or a timed-out try still held). */
@@ -142,7 +141,6 @@ export async function recordExecution(
       ctx,
       status: change.status,
       executionArn: change.executionArn,
-      region: deps.region,
       tasks,
       error: change.error,
     });

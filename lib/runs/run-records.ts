@@ -117,20 +117,11 @@ export function lastPayload(events: readonly HistoryEvent[]): unknown {
   return newest?.payload ?? null;
 }
 
-/** The Step Functions console page of an execution (see executionConsoleUrl; `region` when the ARN is not one). */
-export function executionConsoleLink(region: string, executionArn: string): string {
-  return (
-    executionConsoleUrl(executionArn) ??
-    `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`
-  );
-}
-
 /** The alert a run that did not succeed sends: what failed, and where to look. */
 export function alertText(input: {
   readonly ctx: RunContext;
   readonly status: string;
   readonly executionArn: string;
-  readonly region: string;
   readonly tasks: readonly TaskRecordSummary[];
   readonly error?: string | null;
 }): { subject: string; message: string } {
@@ -143,7 +134,7 @@ export function alertText(input: {
       ? `failed tasks: ${failed.map((task) => `${taskLabel(task)}${task.error ? ` (${task.error})` : ''}`).join(', ')}`
       : 'no task failed (the run itself ended early)',
     ...(upstreamFailed.length > 0 ? [`not run (upstream failed): ${upstreamFailed.map(taskIdOf).join(', ')}`] : []),
-    `execution: ${executionConsoleLink(input.region, input.executionArn)}`,
+    `execution: ${executionConsoleUrl(input.executionArn) ?? input.executionArn}`,
   ];
   // SNS subjects are at most 100 printable ASCII characters, on one line.
   const subject = `Airstep: ${input.ctx.dagId} run ${input.status.toLowerCase()}`

@@ -88,7 +88,6 @@ function deliverEndsToRecorder(record: DagRecord): { stop: () => Promise<void>; 
             dynamo: dynamo(),
             tables,
             alertsTopicArn,
-            region,
             sfn,
             sns,
           },

@@ -129,7 +129,7 @@ beforeAll(async () => {
   const sns = new SNSClient(clientConfig);
   const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'alerts' }))).TopicArn!;
   tables = await createStackTables(dynamo(), 'logs');
-  recorder = { dynamo: dynamo(), tables, alertsTopicArn: topicArn, region: 'us-east-1', sfn, sns };
+  recorder = { dynamo: dynamo(), tables, alertsTopicArn: topicArn, sfn, sns };
   await deployDagRecord({ sfn, dynamo: dynamo(), dagsTable: tables.dags }, 'etl', { definition: HOLD });
   for (const group of [WORKER_GROUP, FARGATE_GROUP])
     await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
