@@ -85,12 +85,14 @@ export async function cloudBackfill(dagId: string, options: BackfillOptions): Pr
       run.note = decision.note;
     } else if (decision.rerun) reruns.push(`${run.runId} (${existing.get(run.runId)!.state})`);
   }
-  // A run id names its Step Functions execution, so the same run cannot start a second time in the cloud yet.
+  // A run id names its Step Functions execution: an existing run runs again only as a clear, which the trigger
+  // does not queue behind maxActiveRuns as it queues backfill runs; so the user clears each one.
   if (reruns.length > 0) {
     return refuse(
       `--reprocess ${reprocess.value}: ${reruns.length} run(s) of ${dagId} exist and would run again: ` +
-        `${reruns.join(', ')}. In the cloud a backfill cannot start an existing run id again (its execution ` +
-        'name is taken); nothing started. Backfill without --reprocess to leave them, or re-run them with `airstep clear`.',
+        `${reruns.join(', ')}. In the cloud an existing run runs again only as a clear; nothing started. ` +
+        `Backfill without --reprocess to leave them, or re-run each whole with \`airstep clear <run> --task '.*' ` +
+        `--dag ${dagId} ${cloudArgs(options)}\`.`,
     );
   }
 

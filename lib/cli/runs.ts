@@ -51,7 +51,7 @@ async function listRuns(dagId: string | undefined, options: CloudStackOptions & 
 /**
  * `<dag>  <run id>  <state>  <started>`, the same for local and deployed runs (`-`: not started yet),
  * `deadline missed (<deadline>)` for a run that had not ended by its DAG's deadline, a deployed run's Step
- * Functions console link, then its note, if any.
+ * Functions console link, how many times it was cleared, then its note, if any.
  */
 function runLine(c: Colours, run: RunSummary): string {
   const state =
@@ -63,8 +63,10 @@ function runLine(c: Colours, run: RunSummary): string {
   const missed = run.deadlineMissedAt !== undefined ? `  ${c.red(`deadline missed (${run.deadline ?? '?'})`)}` : '';
   const url = run.executionArn !== undefined ? executionConsoleUrl(run.executionArn) : undefined;
   const link = url !== undefined ? `  ${c.dim(url)}` : '';
+  const clears = run.clears ?? 0;
+  const cleared = clears > 0 ? `  ${c.dim(`cleared ${clears} time${clears === 1 ? '' : 's'}`)}` : '';
   const note = run.note !== undefined ? `  ${c.dim(`note: ${shortNote(run.note)}`)}` : '';
-  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}${link}${note}`;
+  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}${link}${cleared}${note}`;
 }
 
 /** A note on one line, cut to 40 characters (`--json` and `tasks` show it whole). */

@@ -101,6 +101,10 @@ export interface DagManifest {
     readonly runAs?: string;
     /** The task's `doc` (Markdown); also the Comment of its first state. */
     readonly doc?: string;
+    /** A setup task (Airflow's `as_setup`). */
+    readonly setup?: true;
+    /** A teardown task: the setups it tears down (Airflow's `as_teardown(setups=…)`). */
+    readonly teardownOf?: readonly string[];
   }>;
   readonly stats: {
     readonly states: number;
@@ -233,6 +237,8 @@ export function buildManifest(input: {
       groups: task.groups,
       ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),
       ...(task.doc !== undefined ? { doc: task.doc } : {}),
+      ...(task.setup === true ? { setup: true as const } : {}),
+      ...(task.teardown !== undefined ? { teardownOf: task.teardown.setups } : {}),
     })),
     stats: { states: input.states, definitionBytes: input.definitionBytes, transitions: input.transitions },
   };

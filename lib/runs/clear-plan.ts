@@ -68,7 +68,10 @@ export function clearPlan(input: {
     chosenTasks.has(instance.taskId) && (wanted.length === 0 || wanted.includes(instance.state));
   const clearedTasks = new Set(instances.filter(chosen).map((instance) => instance.taskId));
   const downstreamTasks = choice.downstream === true ? downstreamOf(manifest, clearedTasks) : new Set<string>();
-  const cleared = instances.filter((instance) => chosen(instance) || downstreamTasks.has(instance.taskId));
+  const brought = setupsAndTeardownsOf(manifest, new Set([...clearedTasks, ...downstreamTasks]));
+  const cleared = instances.filter(
+    (instance) => chosen(instance) || downstreamTasks.has(instance.taskId) || brought.has(instance.taskId),
+  );
   if (cleared.length === 0) {
     const which = choice.onlyFailed ? 'failed ' : choice.task === undefined ? 'failed or upstream_failed ' : '';
     return {
@@ -123,6 +126,57 @@ function keptAnswer(instance: ClearedInstance): KeptAnswer | undefined {
   }
   if (instance.state === 'failed') return { state: 'failed', error: instance.error ?? 'failed', try: tries };
   return undefined;
+}
+
+/**
+ * The setups and teardowns a clear of `tasks` re-runs too, by Airflow's rule for setups and teardowns ("if you clear a task, its
+ * setups and teardowns will be cleared"): a cleared work task brings the setups upstream of it whose resource it
+ * uses (a setup with a teardown downstream of the task, or with no teardown at all) and those setups' teardowns;
+ * a cleared setup brings its teardowns; a cleared teardown brings nothing. So a re-run task finds its resource
+ * made again, and the resource is torn down again after it.
+ */
+export function setupsAndTeardownsOf(
+  manifest: Pick<DagManifest, 'tasks'>,
+  tasks: ReadonlySet<string>,
+): Set<string> {
+  const teardownsOf = new Map<string, string[]>();
+  for (const task of manifest.tasks) {
+    for (const setup of task.teardownOf ?? []) teardownsOf.set(setup, [...(teardownsOf.get(setup) ?? []), task.id]);
+  }
+  const byId = new Map(manifest.tasks.map((task) => [task.id, task]));
+  const result = new Set<string>();
+  for (const id of tasks) {
+    const task = byId.get(id);
+    if (task === undefined || task.teardownOf !== undefined) continue;
+    if (task.setup === true) {
+      for (const teardown of teardownsOf.get(id) ?? []) result.add(teardown);
+      continue;
+    }
+    const below = downstreamOf(manifest, new Set([id]));
+    for (const ancestor of upstreamOf(manifest, id)) {
+      if (byId.get(ancestor)?.setup !== true) continue;
+      const teardowns = teardownsOf.get(ancestor) ?? [];
+      if (teardowns.length > 0 && !teardowns.some((teardown) => below.has(teardown))) continue;
+      result.add(ancestor);
+      for (const teardown of teardowns) result.add(teardown);
+    }
+  }
+  return result;
+}
+
+/** Every task upstream of `id` (not `id` itself). */
+function upstreamOf(manifest: Pick<DagManifest, 'tasks'>, id: string): Set<string> {
+  const parents = new Map(manifest.tasks.map((task) => [task.id, task.upstream]));
+  const found = new Set<string>();
+  const queue = [id];
+  while (queue.length > 0) {
+    for (const parent of parents.get(queue.pop()!) ?? []) {
+      if (found.has(parent)) continue;
+      found.add(parent);
+      queue.push(parent);
+    }
+  }
+  return found;
 }
 
 /** Every task downstream of `from` (not `from` itself), through the manifest's upstream edges. */

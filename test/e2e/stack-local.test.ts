@@ -705,6 +705,10 @@ describe('cloud clear (issue 12 item 1): airstep clear <run> --outputs on the de
     // No try of extract ran in the new execution: its live record still has the first try's start.
     expect(tasks.find((task) => task.taskId === 'extract')?.startedAt).toBe(extractBefore.startedAt);
 
+    // `airstep runs` says the run was cleared once.
+    const listed = await cli('runs');
+    expect(listed.stdout.split('\n').find((line) => line.includes(run.runId))).toContain('cleared 1 time');
+
     // The succeeded run has nothing failed to clear.
     const again = await cli('clear', run.runId);
     expect(again.code).toBe(2);

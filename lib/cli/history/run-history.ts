@@ -31,6 +31,8 @@ export interface RunSummary {
   readonly deadline?: string;
   /** The run's note (`airstep note`), as Airflow 3's DAG run note. */
   readonly note?: string;
+  /** How many times `airstep clear` ran the run again (unset: never). */
+  readonly clears?: number;
 }
 
 export interface TaskInstanceSummary {
