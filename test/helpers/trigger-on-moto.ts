@@ -34,6 +34,16 @@ export interface TriggerOnMoto {
  */
 export async function triggerOnMoto(prefix: string): Promise<TriggerOnMoto> {
   const moto = await startEmulator('moto');
+  try {
+    return await prepare(moto, prefix);
+  } catch (error) {
+    // The caller never gets `moto` to stop: a failed setup must not leave it running.
+    await moto.stop();
+    throw error;
+  }
+}
+
+async function prepare(moto: RunningEmulator, prefix: string): Promise<TriggerOnMoto> {
   Object.assign(process.env, moto.env);
   const clientConfig = { endpoint: moto.endpoint, region: 'us-east-1', credentials: emulatorCredentials };
   const sfn = new SFNClient(clientConfig);
