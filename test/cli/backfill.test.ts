@@ -1,37 +1,20 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { resolve } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { LocalStore, type RunRecord } from '../../lib/local/local-store.ts';
+import type { RunRecord } from '../../lib/local/local-store.ts';
+import { type ScratchProject, scratchProject } from '../helpers/scratch-project.ts';
 
-const exec = promisify(execFile);
-const CLI = resolve('bin/airstep.js');
 const DAG = resolve('test/fixtures/schedule/daily_ds.ts');
-const dirs: string[] = [];
+const projects: ScratchProject[] = [];
 afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  for (const project of projects) await project.remove();
 });
 
-/** Runs the CLI in a working directory (its own `.airstep`); resolves with the exit code and output. */
-async function airstep(cwd: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-async function workdir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'airstep-backfill-'));
-  dirs.push(dir);
-  return dir;
+/** A project of its own for one test (its own `.airstep`), removed after the file. */
+async function ownProject(): Promise<ScratchProject> {
+  const project = await scratchProject('backfill');
+  projects.push(project);
+  return project;
 }
 const day = (d: string) => `2026-11-${d}T00:00:00+00:00`;
 const byRunId = (runs: RunRecord[]) => new Map(runs.map((run) => [run.runId, run]));
@@ -55,11 +38,11 @@ function mostAtOnce(runs: readonly RunRecord[]): number {
 // Each test has its own working directory, so they run side by side.
 describe.concurrent('airstep backfill', () => {
   it('--dry-run lists logical date, data interval and run id of each run, and writes nothing', async ({ expect }) => {
-    const cwd = await workdir();
+    const project = await ownProject();
     const range = ['--from', '2026-11-01', '--to', '2026-11-03', '--dry-run'];
     const [text, json] = await Promise.all([
-      airstep(cwd, 'backfill', DAG, ...range),
-      airstep(cwd, 'backfill', DAG, ...range, '--json'),
+      project.airstep('backfill', DAG, ...range),
+      project.airstep('backfill', DAG, ...range, '--json'),
     ]);
     expect(text.code).toBe(0);
     expect(text.stdout).toBe(
@@ -83,16 +66,15 @@ describe.concurrent('airstep backfill', () => {
         state: 'planned',
       })),
     });
-    expect(existsSync(join(cwd, '.airstep'))).toBe(false);
+    expect(existsSync(project.storeDir)).toBe(false);
   });
 
   it('runs each interval with its own ds, maxActiveRuns at a time in order; later backfills leave existing runs, --reprocess failed re-runs failed ones', async ({
     expect,
   }) => {
-    const cwd = await workdir();
-    const store = new LocalStore(join(cwd, '.airstep'));
-    const first = await airstep(
-      cwd,
+    const project = await ownProject();
+    const { store } = project;
+    const first = await project.airstep(
       'backfill',
       DAG,
       '--from',
@@ -126,8 +108,7 @@ describe.concurrent('airstep backfill', () => {
     expect(r3!.startedAt >= [r1!.endedAt!, r2!.endedAt!].sort()[0]!).toBe(true);
 
     // Newest first, with a conf that makes the task fail: 05 and 04 run (05 first) and fail, 03 and 02 are skipped.
-    const failing = await airstep(
-      cwd,
+    const failing = await project.airstep(
       'backfill',
       DAG,
       '--from',
@@ -156,7 +137,7 @@ describe.concurrent('airstep backfill', () => {
     expect(table[5]).toBe('backfill failed: 2 failed, 2 skipped');
 
     // As Airflow 3's default reprocess behavior (none), a backfill leaves runs that exist alone, failed ones too.
-    const again = await airstep(cwd, 'backfill', DAG, '--from', '2026-11-04', '--to', '2026-11-05', '--json');
+    const again = await project.airstep('backfill', DAG, '--from', '2026-11-04', '--to', '2026-11-05', '--json');
     expect(again.code, again.stderr).toBe(1);
     expect(JSON.parse(again.stdout)).toMatchObject({
       ok: false,
@@ -167,8 +148,7 @@ describe.concurrent('airstep backfill', () => {
     });
 
     // --reprocess failed runs them again, under the same ids, with its own conf; succeeded ones stay skipped.
-    const retried = await airstep(
-      cwd,
+    const retried = await project.airstep(
       'backfill',
       DAG,
       '--from',
@@ -197,7 +177,7 @@ describe.concurrent('airstep backfill', () => {
     expect(byRunId(after).get(`backfill__${day('02')}`)!.startedAt).toBe(r2!.startedAt);
   });
   it('refuses bad input with exit 2 and writes nothing', async ({ expect }) => {
-    const cwd = await workdir();
+    const project = await ownProject();
     const cases = [
       {
         args: [DAG, '--from', '2026-11-05', '--to', '2026-11-01'],
@@ -222,11 +202,11 @@ describe.concurrent('airstep backfill', () => {
         message: 'schedule null has no intervals to backfill',
       },
     ];
-    const results = await Promise.all(cases.map(({ args }) => airstep(cwd, 'backfill', ...args)));
+    const results = await Promise.all(cases.map(({ args }) => project.airstep('backfill', ...args)));
     for (const [index, { args, message }] of cases.entries()) {
       expect(results[index]!.code, args.join(' ')).toBe(2);
       expect(results[index]!.stderr).toContain(message);
     }
-    expect(existsSync(join(cwd, '.airstep'))).toBe(false);
+    expect(existsSync(project.storeDir)).toBe(false);
   });
 });

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ScratchProject, scratchProject } from '../helpers/scratch-project.ts';
 
-const exec = promisify(execFile);
-const CLI = resolve('bin/airstep.js');
 const DAG = resolve('test/fixtures/local/clear_counting.ts');
 const RUN = 'manual__2026-11-22T00:00:00+00:00';
 const OTHER = 'manual__2026-11-23T00:00:00+00:00';
@@ -20,21 +16,10 @@ interface TaskRecord {
   output?: unknown;
 }
 
+let project: ScratchProject;
 let cwd: string;
-
-/** Runs the CLI in the test's working directory (its own `.airstep`, its own `executions.log`). */
-async function airstep(...args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** Runs the CLI in the test's project (its own `.airstep`, its own `executions.log`). */
+const airstep = (...args: string[]) => project.airstep(...args);
 
 /** How many times each task instance's code ran (the fixture appends one line per run). */
 async function executions(): Promise<Record<string, number>> {
@@ -45,27 +30,14 @@ async function executions(): Promise<Record<string, number>> {
   return counts;
 }
 
-/** Every file of the local store with its text: what "nothing changed" compares. */
-async function storeFiles(): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else files[path] = await readFile(path, 'utf8');
-    }
-  };
-  await walk(join(cwd, '.airstep'));
-  return files;
-}
-
 const byKey = (tasks: TaskRecord[]) =>
   Object.fromEntries(
     tasks.map((task) => [task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId, task]),
   );
 
 beforeAll(async () => {
-  cwd = await mkdtemp(join(tmpdir(), 'airstep-clear-cli-'));
+  project = await scratchProject('clear-cli');
+  cwd = project.dir;
   await writeFile(join(cwd, 'broken'), '');
   await writeFile(join(cwd, 'broken-item'), '');
   // Two failed runs: `transform` (after its retry) and item 1 of `each` fail.
@@ -79,12 +51,12 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await rm(cwd, { recursive: true, force: true });
+  await project?.remove();
 });
 
 describe('Command: airstep clear (local store)', () => {
   it('refuses bad input with exit 2 and changes nothing', async () => {
-    const before = await storeFiles();
+    const before = await project.storeFiles();
     // A run still running: a copy of a run whose engine process (this test's) is alive.
     const running = join(cwd, '.airstep/runs/clear_counting/manual__2026-11-24T00_00_00_00_00');
     const record = JSON.parse(
@@ -93,12 +65,12 @@ describe('Command: airstep clear (local store)', () => {
         'utf8',
       ),
     );
-    await exec('mkdir', ['-p', running]);
+    await mkdir(running, { recursive: true });
     await writeFile(
       join(running, 'run.json'),
       JSON.stringify({ ...record, runId: 'manual__2026-11-24T00:00:00+00:00', state: 'running', pid: process.pid }),
     );
-    const withRunning = await storeFiles();
+    const withRunning = await project.storeFiles();
 
     const [unknownRun, unknownTask, ambiguous, stillRunning, badRegex, cloud] = await Promise.all([
       airstep('clear', 'nope'),
@@ -121,9 +93,9 @@ describe('Command: airstep clear (local store)', () => {
     // The deployed side reads the stack's outputs first (test/lambdas/cloud-clear.test.ts clears on moto).
     expect(cloud.stderr).toContain('--outputs no-such-file.json: no such file');
 
-    expect(await storeFiles()).toEqual(withRunning);
+    expect(await project.storeFiles()).toEqual(withRunning);
     await rm(running, { recursive: true });
-    expect(await storeFiles()).toEqual(before);
+    expect(await project.storeFiles()).toEqual(before);
   });
 
   it('--dry-run shows what would be cleared and kept and runs nothing', async () => {

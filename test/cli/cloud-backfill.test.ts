@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateFunctionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -12,11 +11,10 @@ import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { recordExecution } from '../../lib/runs/record-execution.ts';
 import { type CloudRun, listRuns } from '../../lib/runs/run-history.ts';
-import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployDagRecord } from '../helpers/deployed-dag.ts';
+import { deployTriggerLambda } from '../helpers/trigger-lambda.ts';
 import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
-import { lambdaPackage } from './lambda-package.ts';
 
 /**
  * `airstep backfill <dag> --outputs` as a child process against MiniStack, which runs the trigger Lambda
@@ -140,33 +138,7 @@ beforeAll(async () => {
   const failedEventsUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'cbackfill-failed-events' }))).QueueUrl!;
   alertsTopicArn = (await new SNSClient(clientConfig).send(new CreateTopicCommand({ Name: 'cbackfill-alerts' })))
     .TopicArn!;
-  const lambda = new LambdaClient(clientConfig);
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: FUNCTION,
-      Runtime: 'nodejs22.x',
-      Handler: 'index.handler',
-      Role: 'arn:aws:iam::000000000000:role/airstep-trigger',
-      Code: { ZipFile: await lambdaPackage('lambdas/trigger/index.ts') },
-      Timeout: 30,
-      Environment: {
-        Variables: {
-          [STACK_ENV.dagsTable]: tables.dags,
-          [STACK_ENV.runsTable]: tables.runs,
-          [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
-          [STACK_ENV.failedEventsQueueUrl]: failedEventsUrl,
-          [STACK_ENV.deadlineScheduleGroup]: 'cbackfill-deadlines',
-          [STACK_ENV.deadlineRoleArn]: 'arn:aws:iam::000000000000:role/cbackfill-deadlines',
-          [STACK_ENV.recorderFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:cbackfill-recorder',
-        },
-      },
-    }),
-  );
-  for (let i = 0; i < 100; i++) {
-    const { Configuration } = await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION }));
-    if (Configuration?.State === 'Active') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await deployTriggerLambda(ministack, { tables, failedEventsQueueUrl: failedEventsUrl, functionName: FUNCTION });
   scratch = await mkdtemp(join(tmpdir(), 'airstep-cli-cbackfill-'));
   outputsFile = join(scratch, 'cdk-outputs.json');
   await writeFile(outputsFile, JSON.stringify({ AirstepStack: stackOutputs(tables, FUNCTION) }, null, 2));

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateFunctionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -11,11 +11,11 @@ import { scheduleFireInput } from '../../lib/dag-sync/dag-schedules.ts';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import type { FailedEventMessage } from '../../lib/runs/failed-events.ts';
-import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployDagRecord } from '../helpers/deployed-dag.ts';
+import { deployTriggerLambda } from '../helpers/trigger-lambda.ts';
 import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
-import { lambdaPackage, zipPackage } from './lambda-package.ts';
+import { zipPackage } from './lambda-package.ts';
 
 /**
  * `airstep trigger` as a child process against MiniStack, which runs Node Lambda code: the trigger Lambda is
@@ -71,28 +71,12 @@ beforeAll(async () => {
   queue = await deployDag('one_at_a_time', { maxActiveRuns: 1 });
   await deployDag('retired', { disabled: true });
 
-  const lambda = new LambdaClient(clientConfig);
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: FUNCTION,
-      Runtime: 'nodejs22.x',
-      Handler: 'index.handler',
-      Role: 'arn:aws:iam::000000000000:role/airstep-trigger',
-      Code: { ZipFile: await lambdaPackage('lambdas/trigger/index.ts') },
-      Timeout: 30,
-      Environment: {
-        Variables: {
-          [STACK_ENV.dagsTable]: tables.dags,
-          [STACK_ENV.runsTable]: tables.runs,
-          [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
-          [STACK_ENV.failedEventsQueueUrl]: failedEventsUrl,
-          [STACK_ENV.deadlineScheduleGroup]: 'cli-deadlines',
-          [STACK_ENV.deadlineRoleArn]: 'arn:aws:iam::000000000000:role/cli-deadlines',
-          [STACK_ENV.recorderFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:cli-recorder',
-        },
-      },
-    }),
-  );
+  const { functionArn, lambda } = await deployTriggerLambda(ministack, {
+    tables,
+    failedEventsQueueUrl: failedEventsUrl,
+    functionName: FUNCTION,
+  });
+  triggerArn = functionArn;
   // A function that fails, for what the CLI says when the trigger itself breaks.
   await lambda.send(
     new CreateFunctionCommand({
@@ -107,12 +91,6 @@ beforeAll(async () => {
       },
     }),
   );
-  for (let i = 0; i < 50; i++) {
-    const { Configuration } = await lambda.send(new GetFunctionCommand({ FunctionName: FUNCTION }));
-    triggerArn = Configuration!.FunctionArn!;
-    if (Configuration?.State === 'Active') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 
   scratch = await mkdtemp(join(tmpdir(), 'airstep-cli-trigger-'));
   outputsFile = join(scratch, 'cdk-outputs.json');

@@ -1,39 +1,23 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStore } from '../../lib/local/local-store.ts';
+import { type ScratchProject, scratchProject } from '../helpers/scratch-project.ts';
 
-const exec = promisify(execFile);
-const CLI = resolve('bin/airstep.js');
 const DAG = resolve('test/fixtures/local/mark_failing.ts');
-let cwd: string;
+let project: ScratchProject;
 beforeAll(async () => {
-  cwd = await mkdtemp(join(tmpdir(), 'airstep-mark-local-'));
+  project = await scratchProject('mark-local');
 });
 afterAll(async () => {
-  if (cwd !== undefined) await rm(cwd, { recursive: true, force: true });
+  await project?.remove();
 });
 
-/** The CLI in the test's working directory (its own `.airstep`): exit code and output. */
-async function airstep(...args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** The CLI in the test's project (its own `.airstep`): exit code and output. */
+const airstep = (...args: string[]) => project.airstep(...args);
 
 /** Every run's `run.json` and `tasks.json`, byte for byte: "nothing changed" is checked on them. */
 async function storeFiles(): Promise<Record<string, string>> {
-  const dir = join(cwd, '.airstep', 'runs', 'mark_failing');
+  const dir = join(project.storeDir, 'runs', 'mark_failing');
   const files: Record<string, string> = {};
   for (const run of await readdir(dir)) {
     for (const name of ['run.json', 'tasks.json'])
@@ -43,11 +27,9 @@ async function storeFiles(): Promise<Record<string, string>> {
 }
 
 const states = async (runId: string) =>
-  Object.fromEntries(
-    (await new LocalStore(join(cwd, '.airstep')).tasks('mark_failing', runId)).map((task) => [task.taskId, task.state]),
-  );
+  Object.fromEntries((await project.store.tasks('mark_failing', runId)).map((task) => [task.taskId, task.state]));
 const runState = async (runId: string) =>
-  (await new LocalStore(join(cwd, '.airstep')).runs('mark_failing')).find((run) => run.runId === runId)?.state;
+  (await project.store.runs('mark_failing')).find((run) => run.runId === runId)?.state;
 
 describe('airstep mark on the local store', () => {
   let runId: string;
@@ -109,7 +91,7 @@ describe('airstep mark on the local store', () => {
   });
 
   it('refuses a running local run: its task tokens live in the engine process', async () => {
-    const store = new LocalStore(join(cwd, '.airstep'));
+    const store = project.store;
     const [ended] = (await store.runs('mark_failing')).filter((run) => run.runId === runId);
     // A run whose engine process is alive (this one) stays `running` when the store is opened.
     await store.saveRun({ ...ended!, state: 'running', pid: process.pid });

@@ -1,21 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { CreateFunctionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { RunningEmulator } from '../../lib/emulator/launcher.ts';
-import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { lambdaPackage, zipPackage } from '../cli/lambda-package.ts';
+import { triggerEnv } from './trigger-env.ts';
 
 /**
  * The trigger Lambda (`lambdas/trigger`, bundled as the construct bundles it) deployed on MiniStack, which runs
- * Node Lambda code, with its DynamoDB, Step Functions and SQS calls sent to `services` (moto, say): a caller's
- * Invoke reaches the very handler the schedules invoke. Resolves once the function is Active, with its ARN.
+ * Node Lambda code, with its DynamoDB, Step Functions and SQS calls sent to `services` (moto, say) or to MiniStack
+ * itself: a caller's Invoke reaches the very handler the schedules invoke. Resolves once the function is Active,
+ * with its ARN; rejects, naming the function, when it fails or does not become Active (activeFunctionArn).
  */
 export async function deployTriggerLambda(
   ministack: RunningEmulator,
   settings: {
     readonly tables: { readonly dags: string; readonly runs: string; readonly queuedRuns: string };
     readonly failedEventsQueueUrl: string;
-    readonly services: string;
+    /** Where the function's DynamoDB, Step Functions and SQS calls go; MiniStack itself when omitted. */
+    readonly services?: string;
     readonly functionName?: string;
   },
 ): Promise<{ functionArn: string; lambda: LambdaClient }> {
@@ -35,28 +37,24 @@ export async function deployTriggerLambda(
       Timeout: 30,
       Environment: {
         Variables: {
-          [STACK_ENV.dagsTable]: settings.tables.dags,
-          [STACK_ENV.runsTable]: settings.tables.runs,
-          [STACK_ENV.queuedRunsTable]: settings.tables.queuedRuns,
-          [STACK_ENV.failedEventsQueueUrl]: settings.failedEventsQueueUrl,
-          // Deadlines: the DAGs these tests trigger declare none, so nothing is scheduled or invoked with these.
-          [STACK_ENV.deadlineScheduleGroup]: 'airstep-deadlines',
-          [STACK_ENV.deadlineRoleArn]: 'arn:aws:iam::000000000000:role/airstep-deadlines',
-          [STACK_ENV.recorderFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:airstep-recorder',
+          ...triggerEnv({
+            tables: settings.tables,
+            failedEventsQueueUrl: settings.failedEventsQueueUrl,
+            prefix: 'airstep',
+          }),
           // Service endpoints win over the AWS_ENDPOINT_URL MiniStack gives its functions.
-          AWS_ENDPOINT_URL_DYNAMODB: settings.services,
-          AWS_ENDPOINT_URL_SFN: settings.services,
-          AWS_ENDPOINT_URL_SQS: settings.services,
+          ...(settings.services === undefined
+            ? {}
+            : {
+                AWS_ENDPOINT_URL_DYNAMODB: settings.services,
+                AWS_ENDPOINT_URL_SFN: settings.services,
+                AWS_ENDPOINT_URL_SQS: settings.services,
+              }),
         },
       },
     }),
   );
-  for (;;) {
-    const { Configuration } = await lambda.send(new GetFunctionCommand({ FunctionName: functionName }));
-    if (Configuration?.State === 'Active') return { functionArn: Configuration.FunctionArn!, lambda };
-    if (Configuration?.State === 'Failed') throw new Error(`the trigger function failed: ${Configuration.StateReason}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return { functionArn: await activeFunctionArn(lambda, functionName), lambda };
 }
 
 /**
@@ -97,11 +95,26 @@ export const handler = async (event) => {
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as unknown);
   };
+  return { functionArn: await activeFunctionArn(lambda, functionName), lambda, received };
+}
+
+/** How long a function may stay Pending before a test gives up: a backstop far above what MiniStack takes. */
+const ACTIVE_GIVE_UP_MS = 120_000;
+
+/**
+ * Polls the function's state until it is Active and resolves with its ARN; throws, naming the function and its
+ * last state, when it fails or is still not Active after ACTIVE_GIVE_UP_MS.
+ */
+async function activeFunctionArn(lambda: LambdaClient, functionName: string): Promise<string> {
+  const giveUpAt = Date.now() + ACTIVE_GIVE_UP_MS;
   for (;;) {
     const { Configuration } = await lambda.send(new GetFunctionCommand({ FunctionName: functionName }));
-    if (Configuration?.State === 'Active') return { functionArn: Configuration.FunctionArn!, lambda, received };
-    if (Configuration?.State === 'Failed')
-      throw new Error(`the recording function failed: ${Configuration.StateReason}`);
+    if (Configuration?.State === 'Active') return Configuration.FunctionArn!;
+    if (Configuration?.State === 'Failed') throw new Error(`${functionName} failed: ${Configuration.StateReason}`);
+    if (Date.now() > giveUpAt)
+      throw new Error(
+        `${functionName} is not Active after ${ACTIVE_GIVE_UP_MS / 1000} s (state ${Configuration?.State ?? 'unknown'})`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -31,6 +31,7 @@ import { dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts
 import { airstep, type CliRun, stackOutputs } from '../cli/cloud-stack-helpers.ts';
 import clearDag from '../fixtures/lambdas/cloud_clear_dag.ts';
 import { storeDagVersion } from '../helpers/stored-dag-version.ts';
+import { triggerEnv } from '../helpers/trigger-env.ts';
 import { type WorkerOnEmulator, workerOnEmulator } from '../helpers/worker-on-emulator.ts';
 import { asRole } from '../iam/stack-role.ts';
 
@@ -100,17 +101,15 @@ beforeAll(async () => {
     disabled: false,
     updatedAt: '2026-11-24T00:00:00.000Z',
   });
-  Object.assign(process.env, {
-    [STACK_ENV.dagsTable]: stack.tables.dags,
-    [STACK_ENV.runsTable]: stack.tables.runs,
-    [STACK_ENV.queuedRunsTable]: stack.tables.queuedRuns,
-    [STACK_ENV.failedEventsQueueUrl]: failedEvents,
-    [STACK_ENV.alertsTopicArn]: topicArn,
-    [STACK_ENV.controlQueueUrl]: stack.controlQueue,
-    [STACK_ENV.deadlineScheduleGroup]: 'cclear-deadlines',
-    [STACK_ENV.deadlineRoleArn]: 'arn:aws:iam::000000000000:role/cclear-deadlines',
-    [STACK_ENV.recorderFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:cclear-recorder',
-  });
+  Object.assign(
+    process.env,
+    triggerEnv({ tables: stack.tables, failedEventsQueueUrl: failedEvents, prefix: 'cclear' }),
+    {
+      // What the recorder reads besides what the trigger reads.
+      [STACK_ENV.alertsTopicArn]: topicArn,
+      [STACK_ENV.controlQueueUrl]: stack.controlQueue,
+    },
+  );
   trigger = asRole('trigger', (await import('../../lambdas/trigger/index.ts')).handler);
   recorder = asRole('recorder', (await import('../../lambdas/recorder/index.ts')).handler);
   scratch = await mkdtemp(join(tmpdir(), 'airstep-cloud-clear-'));

@@ -1,14 +1,10 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
-import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
-import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
-import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
-import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
-import { deployDagRecord } from '../helpers/deployed-dag.ts';
-import { asRole } from '../iam/stack-role.ts';
+import type { RunningEmulator } from '../../lib/emulator/launcher.ts';
+import { type TriggerOnMoto, triggerOnMoto } from '../helpers/trigger-on-moto.ts';
 
 /**
  * The trigger Lambda's handler answering `airstep backfill --stack`'s `backfill` events, against moto's Step
@@ -16,17 +12,13 @@ import { asRole } from '../iam/stack-role.ts';
  * event, run id `backfill__<logical date>`, admission as any other run.
  */
 let moto: RunningEmulator;
-let tables: Awaited<ReturnType<typeof createStackTables>>;
+let tables: TriggerOnMoto['tables'];
 let sfn: SFNClient;
 let sqs: SQSClient;
 let failedEventsUrl: string;
-let handler: (event: unknown) => Promise<TriggerResult>;
-const dynamo = () => dynamoFor(moto.endpoint);
-const deployDag = (dagId: string, options: Partial<DagRecord> = {}) =>
-  deployDagRecord({ sfn, dynamo: dynamo(), dagsTable: tables.dags }, dagId, {
-    params: { limit: { type: 'integer', default: 10, minimum: 1 } },
-    ...options,
-  });
+let handler: TriggerOnMoto['handler'];
+let dynamo: TriggerOnMoto['dynamo'];
+let deployDag: TriggerOnMoto['deployDag'];
 const executions = async (record: DagRecord) =>
   (await sfn.send(new ListExecutionsCommand({ stateMachineArn: record.stateMachineArn }))).executions ?? [];
 const runRecord = async (dagId: string, runId: string) =>
@@ -41,23 +33,7 @@ const runRecord = async (dagId: string, runId: string) =>
   ).Item;
 
 beforeAll(async () => {
-  moto = await startEmulator('moto');
-  Object.assign(process.env, moto.env);
-  const clientConfig = { endpoint: moto.endpoint, region: 'us-east-1', credentials: emulatorCredentials };
-  sfn = new SFNClient(clientConfig);
-  sqs = new SQSClient(clientConfig);
-  tables = await createStackTables(dynamo(), 'tbackfill');
-  failedEventsUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'tbackfill-failed-events' }))).QueueUrl!;
-  Object.assign(process.env, {
-    [STACK_ENV.dagsTable]: tables.dags,
-    [STACK_ENV.runsTable]: tables.runs,
-    [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
-    [STACK_ENV.failedEventsQueueUrl]: failedEventsUrl,
-    [STACK_ENV.deadlineScheduleGroup]: 'tbackfill-deadlines',
-    [STACK_ENV.deadlineRoleArn]: 'arn:aws:iam::000000000000:role/tbackfill-deadlines',
-    [STACK_ENV.recorderFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:tbackfill-recorder',
-  });
-  handler = asRole('trigger', (await import('../../lambdas/trigger/index.ts')).handler);
+  ({ moto, tables, sfn, sqs, failedEventsUrl, handler, dynamo, deployDag } = await triggerOnMoto('tbackfill'));
 });
 afterAll(async () => {
   await moto?.stop();

@@ -1,19 +1,15 @@
 import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
 import { releaseLease, takeLease } from '../../lib/dynamo/item-lease.ts';
-import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import type { RunningEmulator } from '../../lib/emulator/launcher.ts';
 import { admissionLease } from '../../lib/runs/admission-lease.ts';
 import { executionName } from '../../lib/runs/execution-name.ts';
 import { type FailedEventMessage, reportFailedEvent } from '../../lib/runs/failed-events.ts';
 import { answerTrigger } from '../../lib/runs/trigger-invocation.ts';
-import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
-import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
-import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
-import { deployDagRecord } from '../helpers/deployed-dag.ts';
-import { asRole } from '../iam/stack-role.ts';
+import { type TriggerOnMoto, triggerOnMoto } from '../helpers/trigger-on-moto.ts';
 
 /**
  * The trigger Lambda's handler against moto's Step Functions, DynamoDB and SQS (real StartExecution with its name
@@ -21,12 +17,13 @@ import { asRole } from '../iam/stack-role.ts';
  * and `airstep trigger` send.
  */
 let moto: RunningEmulator;
-let tables: Awaited<ReturnType<typeof createStackTables>>;
+let tables: TriggerOnMoto['tables'];
 let sfn: SFNClient;
 let sqs: SQSClient;
 let failedEventsUrl: string;
-let handler: (event: unknown) => Promise<TriggerResult>;
-const dynamo = () => dynamoFor(moto.endpoint);
+let handler: TriggerOnMoto['handler'];
+let dynamo: TriggerOnMoto['dynamo'];
+let deployDag: TriggerOnMoto['deployDag'];
 
 interface ReceivedFailedEvent {
   readonly body: FailedEventMessage;
@@ -87,11 +84,6 @@ const runsOf = async (dagId: string) =>
     )
   ).Items ?? [];
 
-const deployDag = (dagId: string, options: Partial<DagRecord> = {}) =>
-  deployDagRecord({ sfn, dynamo: dynamo(), dagsTable: tables.dags }, dagId, {
-    params: { limit: { type: 'integer', default: 10, minimum: 1 } },
-    ...options,
-  });
 const executions = async (record: DagRecord) =>
   (await sfn.send(new ListExecutionsCommand({ stateMachineArn: record.stateMachineArn }))).executions ?? [];
 const runRecord = async (dagId: string, runId: string) =>
@@ -106,24 +98,7 @@ const queuedRuns = async (dagId: string) =>
     .map((item) => item.runId?.S);
 
 beforeAll(async () => {
-  moto = await startEmulator('moto');
-  Object.assign(process.env, moto.env);
-  const clientConfig = { endpoint: moto.endpoint, region: 'us-east-1', credentials: emulatorCredentials };
-  sfn = new SFNClient(clientConfig);
-  sqs = new SQSClient(clientConfig);
-  tables = await createStackTables(dynamo(), 'trigger');
-  failedEventsUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'trigger-failed-events' }))).QueueUrl!;
-  Object.assign(process.env, {
-    [STACK_ENV.dagsTable]: tables.dags,
-    [STACK_ENV.runsTable]: tables.runs,
-    [STACK_ENV.queuedRunsTable]: tables.queuedRuns,
-    [STACK_ENV.failedEventsQueueUrl]: failedEventsUrl,
-    // No DAG here declares a deadline (test/lambdas/deadline.test.ts covers them); the handler reads these.
-    [STACK_ENV.deadlineScheduleGroup]: 'trigger-deadlines',
-    [STACK_ENV.deadlineRoleArn]: 'arn:aws:iam::000000000000:role/trigger-deadlines',
-    [STACK_ENV.recorderFunctionArn]: 'arn:aws:lambda:us-east-1:000000000000:function:trigger-recorder',
-  });
-  handler = asRole('trigger', (await import('../../lambdas/trigger/index.ts')).handler);
+  ({ moto, tables, sfn, sqs, failedEventsUrl, handler, dynamo, deployDag } = await triggerOnMoto('trigger'));
 });
 afterAll(async () => {
   await moto?.stop();
