@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { type CloudRun, listRuns } from '../runs/run-history.ts';
+import type { ClearEvent } from '../runs/trigger-event.ts';
 import type { TriggerEvent } from '../runs/trigger-run.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { backfillIntervals, type RunInterval, runId } from '../schedule/index.ts';
@@ -13,6 +14,7 @@ import {
 import { backfillDecision, readReprocess } from './backfill/reprocess.ts';
 import { waitForRuns } from './backfill/wait-for-runs.ts';
 import type { BackfillOptions } from './backfill.ts';
+import { planCloudClear } from './cloud-clear.ts';
 import { type CloudStack, resolveCloudStack } from './cloud-stack.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { formatDuration } from './render-grid.ts';
@@ -77,23 +79,26 @@ export async function cloudBackfill(dagId: string, options: BackfillOptions): Pr
     dataIntervalEnd: interval.dataIntervalEnd,
     state: 'planned',
   }));
-  const reruns: string[] = [];
+  const reruns: BackfillRun[] = [];
   for (const run of runs) {
     const decision = backfillDecision(existing.get(run.runId)?.state, reprocess.value);
     if (decision.action === 'skip') {
       run.state = 'skipped';
       run.note = decision.note;
-    } else if (decision.rerun) reruns.push(`${run.runId} (${existing.get(run.runId)!.state})`);
+    } else if (decision.rerun) reruns.push(run);
   }
-  // A run id names its Step Functions execution: an existing run runs again only as a clear, which the trigger
-  // does not queue behind maxActiveRuns as it queues backfill runs; so the user clears each one.
+  // A run id names its Step Functions execution: an existing run runs again as a clear of all its tasks (as
+  // Airflow's reprocessing clears the run), planned here so that one that cannot be cleared starts nothing at all.
+  const clears = new Map<string, ClearEvent>();
   if (reruns.length > 0) {
-    return refuse(
-      `--reprocess ${reprocess.value}: ${reruns.length} run(s) of ${dagId} exist and would run again: ` +
-        `${reruns.join(', ')}. In the cloud an existing run runs again only as a clear; nothing started. ` +
-        `Backfill without --reprocess to leave them, or re-run each whole with \`airstep clear <run> --task '.*' ` +
-        `--dag ${dagId} ${cloudArgs(options)}\`.`,
-    );
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const { SFNClient } = await import('@aws-sdk/client-sfn');
+    const clients = { dynamo, sfn: new SFNClient({}), s3: new S3Client({}) };
+    for (const run of reruns) {
+      const planned = await planCloudClear(run.runId, { wholeRun: true, dag: dagId }, stack.value, clients);
+      if (!planned.ok) return refuse(`--reprocess ${reprocess.value}: ${planned.message}; nothing started`);
+      clears.set(run.runId, planned.value.event);
+    }
   }
 
   const say = (line: string) => {
@@ -109,6 +114,8 @@ export async function cloudBackfill(dagId: string, options: BackfillOptions): Pr
         ),
       );
       process.stdout.write(backfillPlanTable(toStart));
+      for (const run of reruns)
+        say(`  ${c.dim('again')}   ${run.runId} ${c.dim(`(${existing.get(run.runId)!.state}; cleared whole)`)}`);
       for (const run of runs)
         if (run.state === 'skipped') say(`  ${c.dim('skipped')} ${run.runId} ${c.dim(`(${run.note})`)}`);
     }
@@ -130,6 +137,7 @@ export async function cloudBackfill(dagId: string, options: BackfillOptions): Pr
       stack.value,
       dag,
       runs,
+      clears,
       conf.value,
       options.conf !== undefined,
       interrupt.signal,
@@ -219,6 +227,8 @@ async function startRuns(
   stack: CloudStack,
   dag: DagRecord,
   runs: BackfillRun[],
+  /** The clears that run existing runs again (`--reprocess`), by run id. */
+  clears: ReadonlyMap<string, ClearEvent>,
   conf: Record<string, unknown>,
   hasConf: boolean,
   signal: AbortSignal,
@@ -232,7 +242,8 @@ async function startRuns(
       continue;
     }
     if (signal.aborted) return 'interrupted';
-    const event: TriggerEvent = {
+    const again = clears.get(run.runId);
+    const event: TriggerEvent = again ?? {
       kind: 'backfill',
       dagId: dag.dagId,
       logicalDate: run.logicalDate,
@@ -248,11 +259,13 @@ async function startRuns(
       case 'started':
         run.state = 'running';
         run.executionArn = result.executionArn;
-        say(`  ${c.yellow('started')} ${run.runId}`);
+        say(`  ${c.yellow('started')} ${run.runId}${again !== undefined ? c.dim(' (again, as a clear)') : ''}`);
         break;
       case 'queued':
         run.state = 'queued';
-        say(`  ${c.yellow('queued ')} ${run.runId} ${c.dim(`(${result.activeRuns} active)`)}`);
+        say(
+          `  ${c.yellow('queued ')} ${run.runId} ${c.dim(`(${result.activeRuns} active${again !== undefined ? '; again, as a clear' : ''})`)}`,
+        );
         break;
       case 'duplicate': {
         // Created by someone else since the runs were read.

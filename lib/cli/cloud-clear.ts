@@ -25,6 +25,8 @@ export type CloudClearOptions = CloudStackOptions & {
   readonly task?: RegExp;
   readonly downstream?: boolean;
   readonly failed?: boolean;
+  /** The run whole (a backfill's `--reprocess`): every instance, nothing kept. */
+  readonly wholeRun?: boolean;
   readonly dryRun?: boolean;
   readonly json?: boolean;
   /** `--no-wait`: false. */
@@ -68,19 +70,36 @@ export async function cloudClear(
   if (result.outcome === 'duplicate') {
     return refuse(`${name} was started again meanwhile (now ${result.state}): nothing cleared; see airstep tasks`);
   }
-  if (result.outcome !== 'started') return refuse(`${name}: the trigger answered ${result.outcome}`);
-  const { executionArn } = result;
+  if (result.outcome !== 'started' && result.outcome !== 'queued') {
+    return refuse(`${name}: the trigger answered ${result.outcome}`);
+  }
+  const executionArn = result.outcome === 'started' ? result.executionArn : undefined;
   if (options.json !== true) {
     console.log(c.bold(`${name}: clearing ${cleared.join(', ')} (clear ${event.clear.attempt})`));
     console.log(c.dim(`keeps ${kept.length > 0 ? kept.join(', ') : 'nothing'}`));
-    const url = executionConsoleUrl(executionArn);
+    if (result.outcome === 'queued') {
+      console.log(
+        c.yellow(
+          `queued: ${result.activeRuns} run(s) of ${run.dagId} are running (maxActiveRuns); it starts when one ends`,
+        ),
+      );
+    }
+    const url = executionArn !== undefined ? executionConsoleUrl(executionArn) : undefined;
     if (url !== undefined) console.log(`  console ${url}`);
   }
   if (options.wait === false) {
-    if (options.json === true) printJson({ run: { ...run, state: 'running', executionArn }, cleared, kept });
+    if (options.json === true) {
+      const now = executionArn !== undefined ? { state: 'running', executionArn } : { state: 'queued' };
+      printJson({ run: { ...run, ...now }, cleared, kept });
+    }
     return EXIT.ok;
   }
-  const ended = await waitForEnd(history, run, executionArn);
+  // This clear's execution: the one the trigger started, or the one the recorder starts for the queued clear.
+  const ended = await waitForEnd(history, run, (now) =>
+    executionArn !== undefined
+      ? now.executionArn === executionArn
+      : now.clears === event.clear.attempt && now.executionArn !== event.previousExecutionArn,
+  );
   if (ended === undefined) {
     if (options.json !== true) console.log(c.dim(`stopped waiting: the run goes on; see airstep tasks ${run.runId}`));
     return EXIT.ok;
@@ -168,6 +187,7 @@ export async function planCloudClear(
       ...(options.task !== undefined ? { task: options.task } : {}),
       downstream: options.downstream === true,
       onlyFailed: options.failed === true,
+      wholeRun: options.wholeRun === true,
     },
     previousClears: run.clears ?? 0,
   });
@@ -196,17 +216,17 @@ export async function planCloudClear(
 }
 
 /**
- * Reads the run until the recorder has written the end of `executionArn` (the run's record names it, ended).
+ * Reads the run until the recorder has written the end of the clear's execution (`isClear` of the record, ended).
  * Undefined when Ctrl-C stopped the waiting (the run goes on).
  */
-async function waitForEnd(history: CloudRunHistory, run: CloudRun, executionArn: string) {
+async function waitForEnd(history: CloudRunHistory, run: CloudRun, isClear: (now: CloudRun) => boolean) {
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
   try {
     while (!abort.signal.aborted) {
       const now = (await history.findRuns(run.runId, run.dagId)).find((found) => found.runId === run.runId);
-      if (now?.executionArn === executionArn && isEndedRun(now)) return now;
+      if (now !== undefined && isClear(now as CloudRun) && isEndedRun(now)) return now;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, POLL_MS);
         const early = () => {

@@ -20,6 +20,11 @@ export interface ClearChoice {
   readonly downstream?: boolean;
   /** `--failed`: only chosen instances that failed (default: failed and upstream_failed without `--task`). */
   readonly onlyFailed?: boolean;
+  /**
+   * The run whole, kept nothing (a backfill's `--reprocess`, as Airflow's reprocessing clears the run): every
+   * instance, and no refusal when the run has none (it failed before any task ran). The other choices are unused.
+   */
+  readonly wholeRun?: boolean;
 }
 
 export type ClearPlan =
@@ -55,6 +60,13 @@ export function clearPlan(input: {
 }): ClearPlan {
   const { manifest, instances, choice } = input;
   const where = `dag ${manifest.dagId}`;
+  if (choice.wholeRun === true) {
+    return {
+      ok: true,
+      cleared: [...new Set(instances.map((instance) => instanceKey(instance.taskId, instance.mapIndex)))].sort(),
+      clear: { attempt: input.previousClears + 1, kept: {}, priorTries: priorTriesOf(instances) },
+    };
+  }
   const chosenTasks = new Set(
     manifest.tasks.filter((task) => choice.task === undefined || choice.task.test(task.id)).map((task) => task.id),
   );
@@ -85,10 +97,8 @@ export function clearPlan(input: {
 
   const kinds = new Map(manifest.tasks.map((task) => [task.id, task.kind]));
   const kept: Record<string, KeptAnswer> = {};
-  const priorTries: Record<string, number> = {};
   for (const instance of instances) {
     const key = instanceKey(instance.taskId, instance.mapIndex);
-    if ((instance.tries ?? 0) > 0) priorTries[key] = instance.tries!;
     if (clearedKeys.has(key)) continue;
     const answer = keptAnswer(instance);
     if (answer === undefined) continue;
@@ -112,8 +122,17 @@ export function clearPlan(input: {
   return {
     ok: true,
     cleared: [...clearedKeys].filter((key) => instances.some((i) => instanceKey(i.taskId, i.mapIndex) === key)).sort(),
-    clear: { attempt: input.previousClears + 1, kept, priorTries },
+    clear: { attempt: input.previousClears + 1, kept, priorTries: priorTriesOf(instances) },
   };
+}
+
+/** Each instance's tries so far, by instance key, so that try numbers go on after a clear. */
+function priorTriesOf(instances: readonly ClearedInstance[]): Record<string, number> {
+  const priorTries: Record<string, number> = {};
+  for (const instance of instances) {
+    if ((instance.tries ?? 0) > 0) priorTries[instanceKey(instance.taskId, instance.mapIndex)] = instance.tries!;
+  }
+  return priorTries;
 }
 
 /** What a kept instance answers: its result, or the reason it skipped itself; undefined: nothing to keep. */
@@ -135,10 +154,7 @@ function keptAnswer(instance: ClearedInstance): KeptAnswer | undefined {
  * a cleared setup brings its teardowns; a cleared teardown brings nothing. So a re-run task finds its resource
  * made again, and the resource is torn down again after it.
  */
-export function setupsAndTeardownsOf(
-  manifest: Pick<DagManifest, 'tasks'>,
-  tasks: ReadonlySet<string>,
-): Set<string> {
+export function setupsAndTeardownsOf(manifest: Pick<DagManifest, 'tasks'>, tasks: ReadonlySet<string>): Set<string> {
   const teardownsOf = new Map<string, string[]>();
   for (const task of manifest.tasks) {
     for (const setup of task.teardownOf ?? []) teardownsOf.set(setup, [...(teardownsOf.get(setup) ?? []), task.id]);

@@ -13,11 +13,10 @@ import type { TriggerResult, TriggerTables } from './trigger-run.ts';
 
 /**
  * Why the trigger started no clear. `RUN_NOT_CLEARABLE`: the run is unknown, still queued or running, or moved on
- * since the CLI planned the clear (another clear started it again); `MAX_ACTIVE_RUNS`: the DAG already runs its
- * `maxActiveRuns` runs (a clear is not queued: ask again when one ended). A paused or disabled DAG is refused
- * with the trigger's own codes.
+ * since the CLI planned the clear (another clear started it again). A paused or disabled DAG is refused with the
+ * trigger's own codes. A DAG already running its `maxActiveRuns` runs is no refusal: the clear is queued.
  */
-export type ClearRefusal = 'RUN_NOT_CLEARABLE' | 'MAX_ACTIVE_RUNS';
+export type ClearRefusal = 'RUN_NOT_CLEARABLE';
 
 /** Run states a clear starts from: the recorder's ends of an execution that stopped (ABORTED is interrupted). */
 const CLEARABLE = ['success', 'failed', 'interrupted'] as const;
@@ -26,7 +25,9 @@ const CLEARABLE = ['success', 'failed', 'interrupted'] as const;
  * Starts the new execution of a cleared run (`airstep clear --stack`), under the DAG's admission lease like any
  * other run, so `maxActiveRuns` counts it. The run record is claimed first, under a condition (still ended, still
  * on the execution the clear was planned from, not yet at this clear's attempt): the one caller whose claim lands
- * starts the execution, a repeated request is answered `duplicate`. The execution is named by the run and the
+ * starts the execution, a repeated request is answered `duplicate`. When the DAG already runs `maxActiveRuns`
+ * runs the clear is queued instead, as Airflow queues a cleared run: the record is claimed to `queued` and the
+ * recorder starts the execution, under the same name, when a place frees (record-execution.ts). The execution is named by the run and the
  * attempt (`clearExecutionName`), so even a claim replayed after a crash cannot start a second one; its input is
  * the run's context plus the keep list. The record then names the new execution; the recorder maps its events
  * to the same run by the context's run id, and writes its end and final task records as for any execution.
@@ -57,8 +58,8 @@ export async function clearRun(
     const known = await runs.read(dag.dagId, event.runId);
     const name = clearExecutionName(event.runId, event.clear.attempt);
     if (known === undefined) return refuse('RUN_NOT_CLEARABLE', 'no such run');
-    if (known.executionArn !== event.previousExecutionArn) {
-      // Started again since the plan was made: this very clear (a repeated request), or another.
+    if (known.executionArn !== event.previousExecutionArn || (known.clears ?? 0) >= event.clear.attempt) {
+      // Started (or queued) again since the plan was made: this very clear (a repeated request), or another.
       return {
         outcome: 'duplicate',
         runId: event.runId,
@@ -70,14 +71,7 @@ export async function clearRun(
     if (!CLEARABLE.includes(known.state as (typeof CLEARABLE)[number])) {
       return refuse('RUN_NOT_CLEARABLE', `the run is ${known.state ?? 'not recorded'}: clear an ended run`);
     }
-    const active = await runs.countRunning(dag.dagId, event.runId);
-    if (active >= dag.maxActiveRuns) {
-      return refuse(
-        'MAX_ACTIVE_RUNS',
-        `${active} run(s) of the DAG are running (maxActiveRuns ${dag.maxActiveRuns}); clear it when one has ended`,
-      );
-    }
-    if (!(await claim(dynamo, tables.runs, event, known.state!, now))) {
+    const duplicate = async (): Promise<TriggerResult> => {
       const after = await runs.read(dag.dagId, event.runId);
       return {
         outcome: 'duplicate',
@@ -86,10 +80,21 @@ export async function clearRun(
         state: after?.state ?? 'running',
         ...(after?.executionArn !== undefined ? { executionArn: after.executionArn } : {}),
       };
+    };
+    const input = JSON.stringify(initialPayload({ ...event.ctx, clear: event.clear }));
+    const active = await runs.countRunning(dag.dagId, event.runId);
+    if (active >= dag.maxActiveRuns) {
+      // The queue item first: a claim without one would leave the run queued for good.
+      const queued = await runs.queueClear(event, input, name, now);
+      if (!(await claim(dynamo, tables.runs, event, known.state!, now, 'queued'))) {
+        await runs.take(queued);
+        return duplicate();
+      }
+      return { outcome: 'queued', runId: event.runId, activeRuns: active };
     }
+    if (!(await claim(dynamo, tables.runs, event, known.state!, now, 'running'))) return duplicate();
     let executionArn: string;
     try {
-      const input = JSON.stringify(initialPayload({ ...event.ctx, clear: event.clear }));
       const started = await clients.sfn.send(new StartExecutionCommand({ stateMachineArn: dag.aliasArn, name, input }));
       executionArn = started.executionArn!;
     } catch (error) {
@@ -109,25 +114,32 @@ export async function clearRun(
 const runKey = (event: ClearEvent) => ({ dagId: { S: event.dagId }, runId: { S: event.runId } });
 
 /**
- * Moves the ended run back to `running` for this clear: `clears` counts it, the end and the alert mark (a clear
+ * Moves the ended run back to `running` (or `queued`) for this clear: `clears` counts it, the end and the alert mark (a clear
  * that fails again alerts again) of the execution before are removed, and that execution joins `endedExecutions`,
  * whose late events the recorder then ignores (run-store.ts). False when the run is no longer the ended one the
  * clear was planned from.
  */
-async function claim(dynamo: DynamoDBClient, table: string, event: ClearEvent, state: string, now: Date) {
+async function claim(
+  dynamo: DynamoDBClient,
+  table: string,
+  event: ClearEvent,
+  state: string,
+  now: Date,
+  to: 'running' | 'queued',
+) {
   try {
     await dynamo.send(
       new UpdateItemCommand({
         TableName: table,
         Key: runKey(event),
         UpdateExpression:
-          'SET #state = :running, clears = :attempt, clearedAt = :now, clearedFrom = :state ' +
+          'SET #state = :to, clears = :attempt, clearedAt = :now, clearedFrom = :state ' +
           'REMOVE endedAt, alertedAt ADD endedExecutions :previousSet',
         ConditionExpression:
           '#state = :state AND executionArn = :previous AND (attribute_not_exists(clears) OR clears < :attempt)',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: {
-          ':running': { S: 'running' },
+          ':to': { S: to },
           ':state': { S: state },
           ':attempt': { N: String(event.clear.attempt) },
           ':previous': { S: event.previousExecutionArn },

@@ -279,7 +279,7 @@ async function startQueuedRuns(
         const execution = await io.sfn.send(
           new StartExecutionCommand({
             stateMachineArn: dag.aliasArn,
-            name: executionName(queued.runId),
+            name: queued.executionName ?? executionName(queued.runId),
             input: queued.input,
           }),
         );

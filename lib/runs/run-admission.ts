@@ -9,6 +9,8 @@ export interface KnownRun {
   readonly executionArn?: string;
   /** Set by the trigger that started (or queued) the run; the recorder never sets it. */
   readonly triggeredAt?: string;
+  /** How many clears the run has had (`airstep clear --stack`), queued ones included. */
+  readonly clears?: number;
 }
 
 export type Admission =

@@ -23,7 +23,7 @@ import { STATES_BEFORE_RUNNING } from './run-records.ts';
  *   (or the recorder starting a queued run) sets, under `attribute_not_exists`: the one caller that sets it
  *   started the run; any other is a duplicate.
  * - queuedRuns (`dagId`, `queuedAt` = `<ISO time>#<runId>`, so a Query reads the oldest first): `runId` and the
- *   execution `input`, waiting for a `maxActiveRuns` place.
+ *   execution `input`, waiting for a `maxActiveRuns` place; a queued clear also its `executionName`.
  */
 export interface RunTables {
   readonly runs: string;
@@ -55,6 +55,7 @@ export class RunStore {
       ...(item.state?.S !== undefined ? { state: item.state.S } : {}),
       ...(item.executionArn?.S !== undefined ? { executionArn: item.executionArn.S } : {}),
       ...(item.triggeredAt?.S !== undefined ? { triggeredAt: item.triggeredAt.S } : {}),
+      ...(item.clears?.N !== undefined ? { clears: Number(item.clears.N) } : {}),
     };
   }
 
@@ -165,6 +166,28 @@ export class RunStore {
     }
   }
 
+  /**
+   * Queues a clear of an ended run (its record is claimed to `queued` by the caller): the queue item carries the
+   * clear's own execution name, which the recorder starts it under. Returns the item, to take back when the claim
+   * does not land.
+   */
+  async queueClear(
+    run: { readonly dagId: string; readonly runId: string },
+    input: string,
+    executionName: string,
+    now: Date,
+  ): Promise<QueuedRun> {
+    const queued: QueuedRun = {
+      dagId: run.dagId,
+      queuedAt: `${now.toISOString()}#${run.runId}`,
+      runId: run.runId,
+      input,
+      executionName,
+    };
+    await this.dynamo.send(new PutItemCommand({ TableName: this.tables.queuedRuns, Item: queueItem(queued) }));
+    return queued;
+  }
+
   /** Up to `limit` queued runs of the DAG, oldest first. */
   async oldestQueued(dagId: string, limit: number): Promise<QueuedRun[]> {
     if (limit <= 0) return [];
@@ -182,6 +205,7 @@ export class RunStore {
       queuedAt: item.queuedAt!.S!,
       runId: item.runId!.S!,
       input: item.input!.S!,
+      ...(item.executionName?.S !== undefined ? { executionName: item.executionName.S } : {}),
     }));
   }
 
@@ -219,12 +243,7 @@ export class RunStore {
     await this.dynamo.send(
       new PutItemCommand({
         TableName: this.tables.queuedRuns,
-        Item: {
-          dagId: { S: queued.dagId },
-          queuedAt: { S: queued.queuedAt },
-          runId: { S: queued.runId },
-          input: { S: queued.input },
-        },
+        Item: queueItem(queued),
       }),
     );
   }
@@ -314,6 +333,16 @@ export interface QueuedRun {
   readonly queuedAt: string;
   readonly runId: string;
   readonly input: string;
+  /** A queued clear's execution name (`<run>__clear<n>`); unset: the run's own (`executionName`). */
+  readonly executionName?: string;
 }
+
+const queueItem = (queued: QueuedRun) => ({
+  dagId: { S: queued.dagId },
+  queuedAt: { S: queued.queuedAt },
+  runId: { S: queued.runId },
+  input: { S: queued.input },
+  ...(queued.executionName !== undefined ? { executionName: { S: queued.executionName } } : {}),
+});
 
 const runKey = (dagId: string, runId: string) => ({ dagId: { S: dagId }, runId: { S: runId } });

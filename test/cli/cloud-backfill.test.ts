@@ -2,15 +2,19 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import type { ExecutionStatus } from '../../lib/compiler/run-states.ts';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { recordExecution } from '../../lib/runs/record-execution.ts';
 import { type CloudRun, listRuns } from '../../lib/runs/run-history.ts';
+import { manifestKey } from '../../lib/runtime/dag-bundle.ts';
+import { dag } from '../../lib/sdk/index.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployDagRecord } from '../helpers/deployed-dag.ts';
 import { deployTriggerLambda } from '../helpers/trigger-lambda.ts';
@@ -236,24 +240,47 @@ describe('Command: airstep backfill <dag> --outputs (MiniStack runs the trigger 
     const names = (await executionsOf(record)).map((execution) => execution.name).sort();
     expect(names).toEqual(['01', '02', '03', '04', '05', '06'].map((d) => `backfill__2026-11-${d}T00_00_00_00_00`));
 
-    // --reprocess failed would start the failed run's id again, which the cloud cannot do yet: refused, nothing starts.
-    const reprocess = await cli(
-      'backfill',
-      'daily_sales',
-      '--from',
-      '2026-11-03',
-      '--to',
-      '2026-11-07',
-      '--reprocess',
-      'failed',
-      '--outputs',
-      outputsFile,
+    // --reprocess failed runs the failed 3rd again as a clear of the whole run (its execution name is taken), and
+    // starts the new 7th; the 5th and 6th still run (no recorder heard their ends yet) and are left alone. The
+    // clear's plan reads the DAG version's manifest, as dag-sync stores it.
+    const s3 = new S3Client({
+      endpoint: ministack.endpoint,
+      region,
+      credentials: emulatorCredentials,
+      forcePathStyle: true,
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: 'airstep-bucket' }));
+    const sales = dag({ id: 'daily_sales', schedule: '@daily', startDate: '2026-11-01' });
+    sales.task('sell', async () => 1);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'airstep-bucket',
+        Key: manifestKey('daily_sales', record.dagVersion),
+        Body: JSON.stringify(compileDag(sales).manifest),
+      }),
     );
-    expect([reprocess.code, reprocess.stdout]).toEqual([2, '']);
-    expect(reprocess.stderr).toContain(
-      `--reprocess failed: 1 run(s) of daily_sales exist and would run again: ${day('03')} (failed).`,
-    );
-    expect((await runsOf('daily_sales')).has(day('07'))).toBe(false);
+    const range = ['daily_sales', '--from', '2026-11-03', '--to', '2026-11-07', '--reprocess', 'failed'];
+    const dry = await cli('backfill', ...range, '--dry-run', '--outputs', outputsFile);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`  again   ${day('03')} (failed; cleared whole)`);
+    const reprocess = startCli('backfill', ...range, '--outputs', outputsFile);
+    await reprocess.printed('waiting for');
+    const recorder2 = deliverEndsToRecorder(record);
+    const reprocessed = { code: await reprocess.exited, ...reprocess.out };
+    await recorder2.stop();
+    expect(reprocessed.code, reprocessed.stderr).toBe(1);
+    expect(reprocessed.stdout.split('\n').slice(1, 6)).toEqual([
+      `  queued  ${day('03')} (2 active; again, as a clear)`,
+      `  skipped ${day('04')} (already succeeded)`,
+      `  skipped ${day('05')} (running)`,
+      `  skipped ${day('06')} (running)`,
+      `  queued  ${day('07')} (2 active)`,
+    ]);
+    const after = await runsOf('daily_sales');
+    // The 3rd fails again (its state machine fails on the 3rd), now as its first clear; the 7th succeeds.
+    expect(after.get(day('03'))).toMatchObject({ state: 'failed', clears: 1 });
+    expect(after.get(day('03'))!.executionArn).toMatch(/:backfill__2026-11-03T00_00_00_00_00__clear1$/);
+    expect(after.get(day('07'))).toMatchObject({ state: 'success', runType: 'backfill' });
   }, 240_000);
 
   it('--dry-run lists the runs it would start (newest first with --reverse) and those it skips, and starts nothing', async () => {

@@ -706,7 +706,8 @@ describe('cloud clear (issue 12 item 1): airstep clear <run> --outputs on the de
     expect(tasks.find((task) => task.taskId === 'extract')?.startedAt).toBe(extractBefore.startedAt);
 
     // `airstep runs` says the run was cleared once.
-    const listed = await cli('runs');
+    const { airstep } = await import('../cli/cloud-stack-helpers.ts');
+    const listed = await airstep(stack.emulator.env, 'runs', dagId, '--outputs', stack.outputsFile);
     expect(listed.stdout.split('\n').find((line) => line.includes(run.runId))).toContain('cleared 1 time');
 
     // The succeeded run has nothing failed to clear.

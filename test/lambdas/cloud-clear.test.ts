@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -296,7 +296,7 @@ describe('airstep clear --stack (moto)', () => {
     expect(badRegex.code).toBe(2);
     expect(badRegex.stderr).toContain('--task: Invalid regular expression');
 
-    // The trigger refuses what the CLI checked when the world changed in between: a paused DAG, a full DAG.
+    // The trigger refuses what the CLI checked when the world changed in between: a paused DAG.
     const planned = await planCloudClear(RUN, {}, cloud, { dynamo: dynamoClient(), sfn: stack.sfn, s3: stack.s3 });
     if (!planned.ok) throw new Error(planned.message);
     const live = (await readDagRecord(dynamo(), stack.tables.dags, DAG))!;
@@ -306,26 +306,6 @@ describe('airstep clear --stack (moto)', () => {
     expect(paused.stderr).toContain(`${DAG} › ${RUN}: DAG ${DAG} is paused (since 2026-11-25T00:00:00.000Z)`);
     expect(await trigger(planned.value.event)).toMatchObject({ outcome: 'refused', code: 'DAG_PAUSED' });
     await markUnpaused(dynamo(), stack.tables.dags, DAG);
-    // maxActiveRuns is 1: another running run of the DAG leaves no place.
-    await dynamo().send(
-      new PutItemCommand({
-        TableName: stack.tables.runs,
-        Item: { dagId: { S: DAG }, runId: { S: 'manual__other' }, state: { S: 'running' } },
-      }),
-    );
-    expect(await trigger(planned.value.event)).toMatchObject({
-      outcome: 'refused',
-      code: 'MAX_ACTIVE_RUNS',
-      problems: [
-        `dag ${DAG} › run ${RUN}: 1 run(s) of the DAG are running (maxActiveRuns 1); clear it when one has ended`,
-      ],
-    });
-    await dynamo().send(
-      new DeleteItemCommand({
-        TableName: stack.tables.runs,
-        Key: { dagId: { S: DAG }, runId: { S: 'manual__other' } },
-      }),
-    );
 
     const dry = await cli('clear', RUN, '--dry-run', '--json');
     expect(dry.code).toBe(0);
@@ -431,5 +411,66 @@ describe('airstep clear --stack (moto)', () => {
     expect(stale).toMatchObject({ outcome: 'duplicate', state: 'success' });
     expect(await executionsOfDag()).toHaveLength(2);
     expect(await runItem()).toMatchObject({ state: { S: 'success' } });
+  });
+
+  it('queues a clear while the DAG runs maxActiveRuns runs, as Airflow queues a cleared run; the recorder starts it when a place frees', async () => {
+    // Another run of the DAG takes its one place (maxActiveRuns 1).
+    const other = await trigger({ kind: 'manual', dagId: DAG, logicalDate: '2026-11-25T00:00:00Z' });
+    expect(other).toMatchObject({ outcome: 'started' });
+    const otherArn = (other as { executionArn: string }).executionArn;
+    const clearedBefore = (await runItem()).executionArn!.S!;
+
+    // The whole run again (as a backfill's --reprocess asks for): nothing kept, try numbers go on.
+    const planned = await planCloudClear(RUN, { task: /.*/ }, cloud, {
+      dynamo: dynamoClient(),
+      sfn: stack.sfn,
+      s3: stack.s3,
+    });
+    if (!planned.ok) throw new Error(planned.message);
+    expect(planned.value.cleared).toEqual(['extract', 'load', 'transform']);
+    expect(planned.value.event.clear).toMatchObject({ attempt: 2, kept: {} });
+    expect(await trigger(planned.value.event)).toEqual({ outcome: 'queued', runId: RUN, activeRuns: 1 });
+    // Asked again while it waits: the same clear, nothing more queued.
+    expect(await trigger(planned.value.event)).toMatchObject({ outcome: 'duplicate', state: 'queued' });
+    expect(await runItem()).toMatchObject({
+      state: { S: 'queued' },
+      clears: { N: '2' },
+      executionArn: { S: clearedBefore },
+      endedExecutions: { SS: expect.arrayContaining([firstArn, clearedBefore]) },
+    });
+    // Queued, it is not running: nothing of it started, and the CLI refuses another clear of it.
+    const execution = `${RUN.replace(/[^A-Za-z0-9_-]/g, '_')}__clear2`;
+    expect(await executionsOfDag()).not.toContain(execution);
+    const queued = await cli('clear', RUN, '--task', '.*');
+    expect(queued.code).toBe(2);
+    expect(queued.stderr).toContain(`${DAG} › ${RUN} is still queued: clear an ended run`);
+
+    // The other run ends: the recorder starts the queued clear under its own name.
+    const otherEnd = await runToEnd(otherArn);
+    expect(otherEnd.end.status).toBe('SUCCEEDED');
+    await recordEnd(otherEnd.end);
+    expect(await executionsOfDag()).toContain(execution);
+    const running = await runItem();
+    expect(running).toMatchObject({ state: { S: 'running' }, clears: { N: '2' } });
+    const clearArn = running.executionArn!.S!;
+    expect(clearArn.endsWith(`:${execution}`)).toBe(true);
+
+    const runsBefore = { ...shared.cloudClearRuns };
+    const { end, messages } = await runToEnd(clearArn);
+    expect(end.status).toBe('SUCCEEDED');
+    expect(messages).toEqual(['extract', 'transform', 'load']);
+    // Every task's code ran again (nothing kept), extract too.
+    expect(shared.cloudClearRuns).toEqual({
+      extract: runsBefore.extract! + 1,
+      transform: runsBefore.transform! + 1,
+      load: runsBefore.load! + 1,
+    });
+    await recordEnd(end);
+    expect(await runItem()).toMatchObject({ state: { S: 'success' }, executionArn: { S: clearArn } });
+    expect(await records()).toEqual({
+      extract: { state: 'success', tries: 2 },
+      transform: { state: 'success', tries: 4 },
+      load: { state: 'success', tries: 2 },
+    });
   });
 });
