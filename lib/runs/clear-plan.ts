@@ -182,17 +182,7 @@ export function setupsAndTeardownsOf(manifest: Pick<DagManifest, 'tasks'>, tasks
 
 /** Every task upstream of `id` (not `id` itself). */
 function upstreamOf(manifest: Pick<DagManifest, 'tasks'>, id: string): Set<string> {
-  const parents = new Map(manifest.tasks.map((task) => [task.id, task.upstream]));
-  const found = new Set<string>();
-  const queue = [id];
-  while (queue.length > 0) {
-    for (const parent of parents.get(queue.pop()!) ?? []) {
-      if (found.has(parent)) continue;
-      found.add(parent);
-      queue.push(parent);
-    }
-  }
-  return found;
+  return reachable(new Map(manifest.tasks.map((task) => [task.id, task.upstream])), [id]);
 }
 
 /** Every task downstream of `from` (not `from` itself), through the manifest's upstream edges. */
@@ -201,13 +191,18 @@ function downstreamOf(manifest: Pick<DagManifest, 'tasks'>, from: ReadonlySet<st
   for (const task of manifest.tasks) {
     for (const parent of task.upstream) children.set(parent, [...(children.get(parent) ?? []), task.id]);
   }
+  return reachable(children, from);
+}
+
+/** Every node reached from `from` along `edges` (not `from` itself, unless a cycle leads back). */
+function reachable(edges: ReadonlyMap<string, readonly string[]>, from: Iterable<string>): Set<string> {
   const found = new Set<string>();
   const queue = [...from];
   while (queue.length > 0) {
-    for (const child of children.get(queue.pop()!) ?? []) {
-      if (found.has(child)) continue;
-      found.add(child);
-      queue.push(child);
+    for (const next of edges.get(queue.pop()!) ?? []) {
+      if (found.has(next)) continue;
+      found.add(next);
+      queue.push(next);
     }
   }
   return found;
