@@ -152,7 +152,9 @@ function timeouts(): DifferentialCase[] {
   const quick = runTimeout.task('quick', noop);
   runTimeout.task('endless', { inputs: { quick } }, noop);
 
-  const tooLate = sleepThen(2.5, succeed('too late'));
+  // 8 s past a 1 s executionTimeout: under load an emulator's timeout can fire seconds late, and the late answer
+  // must still come after it (once, a 2.5 s answer lost that race on a loaded machine).
+  const tooLate = sleepThen(8, succeed('too late'));
   return [
     {
       name: 'executionTimeout: the try fails with States.Timeout',
