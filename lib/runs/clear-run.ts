@@ -27,9 +27,9 @@ const CLEARABLE = ['success', 'failed', 'interrupted'] as const;
  * on the execution the clear was planned from, not yet at this clear's attempt): the one caller whose claim lands
  * starts the execution, a repeated request is answered `duplicate`. When the DAG already runs `maxActiveRuns`
  * runs the clear is queued instead, as Airflow queues a cleared run: the record is claimed to `queued` and the
- * recorder starts the execution, under the same name, when a place frees (record-execution.ts). The execution is named by the run and the
- * attempt (`clearExecutionName`), so even a claim replayed after a crash cannot start a second one; its input is
- * the run's context plus the keep list. The record then names the new execution; the recorder maps its events
+ * recorder starts the execution, under the same name, when a place frees (record-execution.ts). The execution is
+ * named by the run and the attempt (`clearExecutionName`), so even a claim replayed after a crash cannot start a
+ * second one; its input is the run's context plus the keep list. The record then names the new execution; the recorder maps its events
  * to the same run by the context's run id, and writes its end and final task records as for any execution.
  */
 export async function clearRun(
