@@ -7,6 +7,7 @@ import type { DagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { admissionLease } from './admission-lease.ts';
 import { clearExecutionName } from './execution-name.ts';
+import type { KnownRun } from './run-admission.ts';
 import { RunStore } from './run-store.ts';
 import type { ClearEvent } from './trigger-event.ts';
 import type { TriggerResult, TriggerTables } from './trigger-run.ts';
@@ -58,29 +59,21 @@ export async function clearRun(
     const known = await runs.read(dag.dagId, event.runId);
     const name = clearExecutionName(event.runId, event.clear.attempt);
     if (known === undefined) return refuse('RUN_NOT_CLEARABLE', 'no such run');
+    // The answer to a request that finds the run started (or queued) again: by this very clear, or another.
+    const duplicateOf = (run: KnownRun | undefined): TriggerResult => ({
+      outcome: 'duplicate',
+      runId: event.runId,
+      executionName: name,
+      state: run?.state ?? 'running',
+      ...(run?.executionArn !== undefined ? { executionArn: run.executionArn } : {}),
+    });
     if (known.executionArn !== event.previousExecutionArn || (known.clears ?? 0) >= event.clear.attempt) {
-      // Started (or queued) again since the plan was made: this very clear (a repeated request), or another.
-      return {
-        outcome: 'duplicate',
-        runId: event.runId,
-        executionName: name,
-        state: known.state ?? 'running',
-        ...(known.executionArn !== undefined ? { executionArn: known.executionArn } : {}),
-      };
+      return duplicateOf(known);
     }
     if (!CLEARABLE.includes(known.state as (typeof CLEARABLE)[number])) {
       return refuse('RUN_NOT_CLEARABLE', `the run is ${known.state ?? 'not recorded'}: clear an ended run`);
     }
-    const duplicate = async (): Promise<TriggerResult> => {
-      const after = await runs.read(dag.dagId, event.runId);
-      return {
-        outcome: 'duplicate',
-        runId: event.runId,
-        executionName: name,
-        state: after?.state ?? 'running',
-        ...(after?.executionArn !== undefined ? { executionArn: after.executionArn } : {}),
-      };
-    };
+    const duplicate = async () => duplicateOf(await runs.read(dag.dagId, event.runId));
     const input = JSON.stringify(initialPayload({ ...event.ctx, clear: event.clear }));
     const active = await runs.countRunning(dag.dagId, event.runId);
     if (active >= dag.maxActiveRuns) {
