@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dagFilesUnder } from '../../lib/cli/load-dags.ts';
@@ -49,9 +50,8 @@ let runs: Record<
 >;
 
 beforeAll(async () => {
-  // In the project's git-ignored out/ folder: the written files are compared, then removed.
-  await mkdir('out', { recursive: true });
-  out = await mkdtemp(join('out', 'cli-test-'));
+  // In a temporary folder: the written files are compared, then removed.
+  out = await mkdtemp(join(tmpdir(), 'airstep-cli-test-'));
   const commands = {
     validateDags: ['validate', '--json'],
     validateMixed: ['validate', MIXED],

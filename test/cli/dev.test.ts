@@ -123,13 +123,19 @@ describe('airstep dev', () => {
       // The slow run is in flight: its process and the worker running its task are below dev.
       const below = descendants(child.pid!);
       // (`dev` runs the compiled CLI: dist/…/dev-child.js; a worker is worker-standby.js <file> <dagId>.)
-      expect(below.filter((p) => /worker-standby\.[jt]s/.test(p.args) && p.args.includes('slow_dev'))).toHaveLength(1);
-      expect(below.filter((p) => /dev-child\.[jt]s/.test(p.args)).length).toBeGreaterThanOrEqual(2);
+      // (At least: the pool may have a second worker starting or stopping; what matters is that none survives.)
+      const listing = below.map((p) => `${p.pid} ${p.args}`).join('\n');
+      expect(
+        below.filter((p) => /worker-standby\.[jt]s/.test(p.args) && p.args.includes('slow_dev')).length,
+        listing,
+      ).toBeGreaterThanOrEqual(1);
+      expect(below.filter((p) => /dev-child\.[jt]s/.test(p.args)).length, listing).toBeGreaterThanOrEqual(2);
       const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(out.text).toMatch(/slow_dev › scheduled__\S+ interrupted/);
-      for (let waited = 0; below.some((p) => alive(p.pid)) && waited < 5000; waited += 100) {
+      // Killed processes take a moment to go (longer on a loaded machine): wait for it, 60 s at most.
+      for (const giveUp = Date.now() + 60_000; below.some((p) => alive(p.pid)) && Date.now() < giveUp; ) {
         await new Promise((done) => setTimeout(done, 100));
       }
       expect(below.filter((p) => alive(p.pid))).toEqual([]);
@@ -141,6 +147,10 @@ describe('airstep dev', () => {
         ['slow_dev', 'scheduled', 'interrupted'],
       ]);
       expect(out.text.match(/hello_dev › scheduled__\S+ success/g)).toHaveLength(1);
+    } catch (error) {
+      // Whatever failed, what `dev` printed is what explains it.
+      console.log(`airstep dev printed:\n${out.text}`);
+      throw error;
     } finally {
       child.kill('SIGKILL');
     }

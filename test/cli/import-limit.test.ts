@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPORT_LIMIT_ENV } from '../../lib/runtime/import-limit.ts';
@@ -9,7 +10,8 @@ import { IMPORT_LIMIT_ENV } from '../../lib/runtime/import-limit.ts';
  * good one: the stuck file is an import error of its own, the good one is handled, the command exits as for any
  * import error and leaves no process behind. The limit is set to 5 s here (a loop never finishes, so the outcome
  * does not depend on the machine's speed; the good file imports in a fraction of that even under load). Commands
- * run one after another: each stuck import holds a CPU for the whole limit.
+ * run one after another: each stuck import holds a CPU for the whole limit. `run` runs in a scratch folder (its
+ * `test/` links to this checkout's, so files are named as in the repository), so it records in a store of its own.
  */
 const FOLDER = 'test/fixtures/import-limit';
 const HANGS = `${FOLDER}/hangs.ts`;
@@ -23,11 +25,15 @@ interface Run {
 }
 
 function airstep(...args: string[]): Promise<Run> {
+  return airstepIn(process.cwd(), ...args);
+}
+
+function airstepIn(cwd: string, ...args: string[]): Promise<Run> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ['bin/airstep.js', ...args],
-      { env: { ...process.env, NO_COLOR: '1', [IMPORT_LIMIT_ENV]: '5' } },
+      [resolve('bin/airstep.js'), ...args],
+      { cwd, env: { ...process.env, NO_COLOR: '1', [IMPORT_LIMIT_ENV]: '5' } },
       (error, stdout, stderr) => done({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
     );
   });
@@ -36,9 +42,10 @@ function airstep(...args: string[]): Promise<Run> {
 /** Processes whose command line names the stuck fixture (a worker `run` started for it, say). */
 function processesOf(file: string): string[] {
   const absolute = resolve(file);
+  const viaProject = join(project, file);
   return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
     .split('\n')
-    .filter((line) => line.includes(absolute) || line.includes(` ${file}`))
+    .filter((line) => line.includes(absolute) || line.includes(viaProject) || line.includes(` ${file}`))
     .filter((line) => !line.includes(' ps -eo'));
 }
 
@@ -49,14 +56,15 @@ async function expectNoProcessLeft(): Promise<void> {
   expect(processesOf(HANGS)).toEqual([]);
 }
 
+let project: string;
 let out: string;
 beforeAll(async () => {
-  // out/ is git-ignored and absent in a fresh clone until some test makes it.
-  await mkdir('out', { recursive: true });
-  out = await mkdtemp(join('out', 'import-limit-'));
+  project = await mkdtemp(join(tmpdir(), 'airstep-import-limit-'));
+  await symlink(resolve('test'), join(project, 'test'), 'dir');
+  out = join(project, 'out');
 });
 afterAll(async () => {
-  await rm(out, { recursive: true, force: true });
+  await rm(project, { recursive: true, force: true });
 });
 
 describe('The import limit, in every command that loads DAG files', () => {
@@ -92,12 +100,12 @@ describe('The import limit, in every command that loads DAG files', () => {
   });
 
   it('run: refuses the stuck file (exit 2) and kills the worker it had started for it; runs the good one', async () => {
-    const stuck = await airstep('run', HANGS);
+    const stuck = await airstepIn(project, 'run', HANGS);
     expect(stuck.stderr.trim()).toBe(`${HANGS}: ${TIMED_OUT}`);
     expect(stuck.code).toBe(2);
     await expectNoProcessLeft();
 
-    const good = await airstep('run', GOOD, '--json');
+    const good = await airstepIn(project, 'run', GOOD, '--json');
     expect((JSON.parse(good.stdout) as { run: { state: string } }).run.state).toBe('success');
     expect(good.code).toBe(0);
   });

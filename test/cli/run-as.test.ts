@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkAirstep } from '../helpers/scratch-project.ts';
 
 /**
  * `runAs` locally: a project lists the roles its tasks may run under in airstep.config.json (as the construct's
@@ -25,8 +27,8 @@ function airstep(cwd: string, ...args: string[]): Promise<{ code: number; stdout
 }
 
 beforeAll(async () => {
-  await mkdir('out', { recursive: true });
-  project = resolve(await mkdtemp(join('out', 'run-as-')));
+  project = await mkdtemp(join(tmpdir(), 'airstep-run-as-'));
+  await linkAirstep(project);
   dagFile = join(project, 'reader.ts');
   await writeFile(
     dagFile,

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LocalStore } from '../../lib/local/local-store.ts';
 
 const run = promisify(execFile);
 
@@ -14,9 +15,13 @@ describe('npm start (airstep start)', () => {
   });
 
   it('runs the medallion DAG on MiniStack, copies its outputs, and leaves no emulator behind', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'airstep-start-'));
-    dirs.push(out);
-    const { stdout } = await run(process.execPath, ['bin/airstep.js', 'start', '--out', out], {
+    // In a folder of its own, as a clone is, so the run's store (.airstep/) is not the developer's.
+    const project = await mkdtemp(join(tmpdir(), 'airstep-start-'));
+    dirs.push(project);
+    await symlink(resolve('dags'), join(project, 'dags'), 'dir');
+    const out = join(project, 'out');
+    const { stdout } = await run(process.execPath, [resolve('bin/airstep.js'), 'start', '--out', out], {
+      cwd: project,
       env: { ...process.env, NO_COLOR: '1' },
       timeout: 120_000,
     });
@@ -47,5 +52,9 @@ describe('npm start (airstep start)', () => {
     const endpoint = /MiniStack ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
     expect(endpoint).toBeDefined();
     await expect(fetch(`${endpoint}/_ministack/health`)).rejects.toThrow();
+    // The run is recorded where the command ran.
+    expect(stdout).toContain('run record, task instances and logs: .airstep/');
+    const runs = await new LocalStore(join(project, '.airstep')).runs();
+    expect(runs.map((r) => [r.dagId, r.state])).toEqual([['s3_medallion_ingestion', 'success']]);
   }, 150_000);
 });

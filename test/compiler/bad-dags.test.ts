@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { isDagFileName } from '../../lib/cli/load-dags.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { dag } from '../../lib/index.ts';
 import { formatProblem, type Problem } from '../../lib/sdk/errors.ts';
+import { linkAirstep } from '../helpers/scratch-project.ts';
 
 const run = promisify(execFile);
 
@@ -26,9 +28,8 @@ const SYNTAX_ERROR =
  * One process for all of it, plus a syntax error written to a scratch folder (a fixture would break tsc and lint).
  */
 async function validateCorpus(): Promise<{ code: number; byFile: Map<string, string[]>; syntaxFile: string }> {
-  // Inside the project (its package.json makes .ts files ES modules), in the git- and lint-ignored out/ folder.
-  await mkdir('out', { recursive: true });
-  const dir = await mkdtemp(join('out', 'bad-dag-'));
+  const dir = await mkdtemp(join(tmpdir(), 'airstep-bad-dag-'));
+  await linkAirstep(dir);
   try {
     const syntaxFile = join(dir, 'unclosed.ts');
     await writeFile(syntaxFile, SYNTAX_ERROR);

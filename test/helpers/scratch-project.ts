@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalStore } from '../../lib/local/local-store.ts';
@@ -62,4 +62,14 @@ async function filesUnder(dir: string): Promise<Record<string, string>> {
     else files[path] = await readFile(path, 'utf8');
   }
   return files;
+}
+
+/**
+ * Makes `dir` a project whose DAG files import Airstep as users' do: a package.json that makes `.ts` files ES
+ * modules, and `node_modules/airstep` linked to this checkout. For DAG files a test writes at run time.
+ */
+export async function linkAirstep(dir: string): Promise<void> {
+  await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+  await mkdir(join(dir, 'node_modules'), { recursive: true });
+  await symlink(resolve('.'), join(dir, 'node_modules', 'airstep'), 'dir');
 }
