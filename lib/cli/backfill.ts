@@ -20,6 +20,7 @@ import { backfillDecision, readReprocess } from './backfill/reprocess.ts';
 import { cloudStackOptions, wantsCloud } from './cloud-stack.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { formatDuration } from './render-grid.ts';
+import { RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, paintState } from './run-output.ts';
 
@@ -32,6 +33,8 @@ export interface BackfillOptions {
   reprocess?: string;
   conf?: string;
   speed?: string;
+  /** `--emulator` / `--no-emulator` (local); neither: auto. */
+  emulator?: boolean;
   /** False with `--no-wait`. */
   wait?: boolean;
   stack?: string;
@@ -68,6 +71,8 @@ export function registerBackfillCommand(program: Command): void {
       )
       .option('--conf <json>', 'run conf for every run, as JSON or @file.json')
       .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster (local)')
+      .option('--emulator', 'start the embedded AWS emulator even when AWS is configured (local)')
+      .option('--no-emulator', 'never start the embedded AWS emulator (local)')
       .option('--no-wait', 'start the runs and print their ids without waiting for them to end (cloud)'),
   )
     .option('--json', 'print one JSON document with every run')
@@ -147,6 +152,17 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   }
 
   const store = new LocalStore();
+  // Task code and native steps that use AWS get the embedded emulator when no AWS is configured, as `run` does.
+  const aws = new RunAws(options.emulator, store.root, (line) =>
+    options.json === true ? console.error(line) : console.log(c.dim(line)),
+  );
+  try {
+    const started = await aws.prepare(picked.value.file, compiled.ir.tasks);
+    if (started !== undefined) options.json === true ? console.error(started) : console.log(c.dim(started));
+  } catch (error) {
+    await aws.stop();
+    return refuse((error as Error).message);
+  }
   await store.recoverInterrupted();
   // After recoverInterrupted, a run still `running` belongs to a live process (another backfill): it is left
   // to it, whatever --reprocess says; an ended one runs again only when --reprocess asks for it.
@@ -210,7 +226,9 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
       );
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(compiled.ir.maxActiveRuns, runs.length)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(compiled.ir.maxActiveRuns, runs.length)) }, worker),
+  ).finally(() => aws.stop());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 

@@ -13,6 +13,7 @@ import { type CloudStackOptions, cloudStackOptions, wantsCloud } from './cloud-s
 import { pickRun } from './history/run-history.ts';
 import { LiveProgress } from './live-progress.ts';
 import { colours, EXIT, printJson } from './output.ts';
+import { RunAws } from './run-aws.ts';
 import { loadOneDag, readSpeed, refuser } from './run-input.ts';
 import { printRunEnd } from './run-output.ts';
 
@@ -24,6 +25,8 @@ type ClearOptions = CloudStackOptions & {
   dryRun?: boolean;
   speed?: string;
   json?: boolean;
+  /** `--emulator` / `--no-emulator` (local runs); neither: auto. */
+  emulator?: boolean;
   /** `--no-wait` (deployed runs): return once the new execution started. */
   wait?: boolean;
 };
@@ -48,6 +51,8 @@ export function registerClearCommand(program: Command): void {
       .option('--failed', 'clear only failed instances (default: failed and upstream_failed)')
       .option('--dry-run', 'show what would be cleared and kept; change nothing')
       .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster (local runs)')
+      .option('--emulator', 'start the embedded AWS emulator even when AWS is configured (local runs)')
+      .option('--no-emulator', 'never start the embedded AWS emulator (local runs)')
       .option('--no-wait', 'with --stack: return once the new execution started, without waiting for its end'),
   )
     .option('--json', 'print one JSON document')
@@ -69,6 +74,7 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
   }
   if (wantsCloud(options)) {
     if (options.speed !== undefined) return refuse('--speed applies to the local engine only');
+    if (options.emulator !== undefined) return refuse('--emulator / --no-emulator apply to the local engine only');
     // The AWS SDK clients load only when a command works on the deployed stack.
     const { cloudClear } = await import('./cloud-clear.ts');
     const { task: _pattern, speed: _speed, ...rest } = options;
@@ -128,6 +134,18 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
     return EXIT.ok;
   }
 
+  // Task code and native steps that use AWS get the embedded emulator when no AWS is configured, as `run` does;
+  // its state under .airstep/emulator/ still holds what the kept tasks wrote.
+  const aws = new RunAws(options.emulator, store.root, (line) =>
+    options.json === true ? console.error(line) : console.log(c.dim(line)),
+  );
+  try {
+    const started = await aws.prepare(file, compiled.ir.tasks);
+    if (started !== undefined) options.json === true ? console.error(started) : console.log(c.dim(started));
+  } catch (error) {
+    await aws.stop();
+    return refuse((error as Error).message);
+  }
   const keptRecords = records.filter((record) => instanceKey(record.taskId, record.mapIndex) in plan.clear.kept);
   const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;
   if (options.json !== true) {
@@ -149,7 +167,7 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
     manifest: compiled.manifest,
     keptRecords,
     ...(live !== undefined ? { onTaskChange: live.onTaskChange } : {}),
-  });
+  }).finally(() => aws.stop());
   live?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

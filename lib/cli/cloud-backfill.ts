@@ -47,6 +47,7 @@ export async function cloudBackfill(dagId: string, options: BackfillOptions): Pr
   if (from === undefined || to === undefined) return refuse('backfill needs both --from DATE and --to DATE');
   if (options.speed !== undefined)
     return refuse('--speed is for the local engine; a deployed DAG runs at its own pace');
+  if (options.emulator !== undefined) return refuse('--emulator / --no-emulator are for the local engine');
   if (options.dag !== undefined) {
     return refuse(
       `--dag is for a file holding several DAGs; with --stack or --outputs name the DAG: backfill ${options.dag}`,

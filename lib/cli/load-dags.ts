@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImportTimeoutError, importWithinLimit } from '../runtime/import-limit.ts';
 import { ensureTypeScriptLoader, isTypeScriptFile } from '../runtime/typescript-loader.ts';
@@ -83,12 +83,50 @@ function importError(file: string, absolute: string, error: unknown): DagLoadErr
   if (err?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(absolute)) {
     return { file, message: 'file not found' };
   }
-  const line = lineIn(err?.stack ?? '', absolute);
+  if (err?.code === 'ERR_REQUIRE_CYCLE_MODULE' || err?.code === 'ERR_REQUIRE_ESM') {
+    const scope = commonJsScope(absolute);
+    if (scope !== undefined) {
+      return {
+        file,
+        message:
+          `import failed: DAG files are ES modules, and ${displayPath(scope)} makes ${extname(absolute)} files ` +
+          `CommonJS (no "type": "module"): add "type": "module" to it, or name the file .m${extname(absolute).slice(1)}`,
+      };
+    }
+  }
+  // Frames name the file by its real path when it lies under a symbolic link.
+  const line = lineIn(err?.stack ?? '', absolute) ?? lineIn(err?.stack ?? '', realPath(absolute));
   return {
     file,
     ...(line !== undefined ? { line } : {}),
     message: `import failed: ${firstLine(err?.message ?? String(error))}`,
   };
+}
+
+/** The package.json that makes `file` CommonJS (its nearest one, without `"type": "module"`), if any. */
+function commonJsScope(file: string): string | undefined {
+  if (!/\.(ts|tsx|js)$/.test(file)) return undefined;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type === 'module'
+          ? undefined
+          : manifest;
+      } catch {
+        return undefined;
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /**

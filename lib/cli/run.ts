@@ -15,6 +15,7 @@ import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { LiveProgress } from './live-progress.ts';
 import { colours } from './output.ts';
+import { emulatorOptions, RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, printRunEnd } from './run-output.ts';
 
@@ -25,12 +26,13 @@ interface RunOptions {
   taskRegex?: string;
   json?: boolean;
   speed?: string;
+  /** `--emulator` true, `--no-emulator` false, neither undefined (auto). */
+  emulator?: boolean;
 }
 
 /** `airstep run <file>`: runs a DAG once in the local engine; exit 0 success, 1 failed, 2 bad input. */
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run')
+  emulatorOptions(program.command('run'))
     .description('run a DAG once in the local engine (the same ASL as on AWS)')
     .argument('<file>', 'DAG file')
     .option('--dag <id>', 'the DAG to run, when the file has several')
@@ -45,6 +47,20 @@ export function registerRunCommand(program: Command): void {
 }
 
 async function runCommand(file: string, options: RunOptions): Promise<number> {
+  const store = new LocalStore();
+  const c = colours();
+  // In --json mode stdout carries one JSON document: the emulator's lines go to stderr.
+  const say = (line: string) => (options.json === true ? console.error(line) : console.log(c.dim(line)));
+  const aws = new RunAws(options.emulator, store.root, say);
+  try {
+    await aws.beforeWorkers(file);
+    return await runInEngine(file, options, store, aws);
+  } finally {
+    await aws.stop();
+  }
+}
+
+async function runInEngine(file: string, options: RunOptions, store: LocalStore, aws: RunAws): Promise<number> {
   const c = colours();
   const refuse = refuser(options.json, c.red);
   // A worker process starts loading the file now, beside this process loading and compiling it.
@@ -99,7 +115,12 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
     conf,
   });
   const limits = new LocalLimits(config.pools);
-  const store = new LocalStore();
+  try {
+    const started = await aws.beforeRun(compiled.ir.tasks);
+    if (started !== undefined) options.json === true ? console.error(started) : console.log(c.dim(started));
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
   await store.recoverInterrupted();
   const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;
   if (options.json !== true) {

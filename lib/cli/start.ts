@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { type RunningEmulator, startEmulator } from '../emulator/launcher.ts';
 import { EXAMPLE_BUCKETS, seedExampleBuckets } from '../local/example-buckets.ts';
+import { emulatorStateDir, emulatorStateEnv } from '../local/local-aws.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
@@ -67,7 +68,12 @@ async function start(options: StartOptions): Promise<number> {
     let endpoint = options.endpoint;
     if (endpoint === undefined) {
       const began = performance.now();
-      emulator = await startEmulator('ministack', { log: (line) => console.log(c.dim(line)) });
+      // Its state is kept where `airstep run` and `clear` keep theirs, so clearing this run later finds the
+      // objects its kept tasks wrote.
+      emulator = await startEmulator('ministack', {
+        log: (line) => console.log(c.dim(line)),
+        env: emulatorStateEnv(emulatorStateDir(new LocalStore().root)),
+      });
       endpoint = emulator.endpoint;
       console.log(c.dim(`MiniStack ready on ${endpoint} in ${Math.round(performance.now() - began)} ms`));
       Object.assign(process.env, emulator.env);

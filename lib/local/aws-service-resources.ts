@@ -1,3 +1,4 @@
+import { configuredAws } from './configured-aws.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
 import { StatesError } from './states-error.ts';
 
@@ -35,13 +36,7 @@ export class AwsServiceResources implements TaskResources {
 
   /** True when this environment can reach AWS or an emulator (else native steps say what to set). */
   static configured(env: NodeJS.ProcessEnv = process.env): boolean {
-    return [
-      env.AWS_ENDPOINT_URL,
-      env.AWS_ACCESS_KEY_ID,
-      env.AWS_PROFILE,
-      env.AWS_WEB_IDENTITY_TOKEN_FILE,
-      env.AWS_CONTAINER_CREDENTIALS_FULL_URI,
-    ].some((value) => value !== undefined && value !== '');
+    return configuredAws(env) !== undefined;
   }
 
   /** Resources for this process's environment: an emulator when AWS_ENDPOINT_URL is set, else AWS. */

@@ -128,7 +128,7 @@ export class DagResources implements TaskResources {
     if (this.native === undefined) {
       throw new StatesError(
         'Airstep.NoServiceEndpoint',
-        `state ${call.stateName} calls ${call.resource}, which needs AWS: set AWS_ENDPOINT_URL to an emulator (for example MiniStack) or AWS credentials`,
+        `state ${call.stateName} calls ${call.resource}, which needs AWS: set AWS_ENDPOINT_URL to an emulator (for example MiniStack) or AWS credentials, or leave out --no-emulator so the CLI starts its own`,
       );
     }
     return this.native.invoke(call);

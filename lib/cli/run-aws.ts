@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import type { TaskIR } from '../compiler/ir.ts';
+import { awsSdkImportsOf } from '../local/aws-sdk-imports.ts';
+import { configuredAws } from '../local/configured-aws.ts';
+import { awsUseOf, EmbeddedAws, type EmulatorChoice, wantsEmbeddedAws } from '../local/local-aws.ts';
+
+/** `--emulator` / `--no-emulator` (neither: start it when the DAG uses AWS and none is configured). */
+export function emulatorOptions(command: Command): Command {
+  return command
+    .option('--emulator', 'start the embedded AWS emulator even when AWS is configured (local runs)')
+    .option('--no-emulator', 'never start the embedded AWS emulator (local runs)');
+}
+
+/**
+ * The embedded emulator for one command that runs task code locally (`run`, `clear`, `backfill`), decided in two
+ * steps: from the DAG file's imports before any worker process starts (workers inherit the environment they start
+ * with), then from the compiled tasks' native steps, which the engine calls itself. See local-aws.ts.
+ */
+export class RunAws {
+  private aws: EmbeddedAws | undefined;
+  private uses: string[] = [];
+
+  constructor(
+    private readonly choice: EmulatorChoice,
+    private readonly storeRoot: string,
+    /** Where the emulator's own lines go (its first-time install takes ~30 s and says so). */
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Before workers start: reserves (and begins starting) the emulator when the file's code imports the AWS SDK. */
+  async beforeWorkers(file: string): Promise<void> {
+    if (this.choice === false) return;
+    this.uses = awsUseOf(await awsSdkImportsOf(file));
+    if (wantsEmbeddedAws(this.choice, this.uses, configuredAws())) await this.reserve();
+  }
+
+  /**
+   * Before the run: also when only the compiled DAG's native steps need AWS; waits until the emulator is ready.
+   * Returns the line to show the user (undefined when no emulator runs), or throws EmulatorSetupError.
+   */
+  async beforeRun(tasks: readonly TaskIR[]): Promise<string | undefined> {
+    if (this.aws === undefined) {
+      const uses = awsUseOf([], tasks);
+      if (this.choice === false || !wantsEmbeddedAws(this.choice, uses, configuredAws())) return undefined;
+      this.uses = uses;
+      await this.reserve();
+    }
+    const started = Date.now();
+    await this.aws!.start();
+    const why =
+      this.choice === true
+        ? '--emulator'
+        : `no AWS endpoint or credentials are configured and it uses ${this.uses.join(', ')}`;
+    return (
+      `started MiniStack on ${this.aws!.endpoint} in ${Date.now() - started} ms for this run (${why}); ` +
+      `its state is kept in ${this.storeRoot}/emulator/ (--no-emulator turns this off)`
+    );
+  }
+
+  /** Both steps at once, for commands that start no worker early (`clear`, `backfill`). */
+  async prepare(file: string, tasks: readonly TaskIR[]): Promise<string | undefined> {
+    await this.beforeWorkers(file);
+    return this.beforeRun(tasks);
+  }
+
+  async stop(): Promise<void> {
+    await this.aws?.stop();
+  }
+
+  private async reserve(): Promise<void> {
+    this.aws = await EmbeddedAws.reserve(this.storeRoot, this.log);
+    // Starting (~1 s) overlaps with loading and compiling the DAG; beforeRun waits for it (and sees its failure).
+    this.aws.start().catch(() => undefined);
+  }
+}

@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalStore } from '../../lib/local/local-store.ts';
+import type { CliRun } from './cloud-stack-helpers.ts';
+
+/**
+ * A new user's machine: no AWS endpoint, credentials, profile or ~/.aws (HOME is an empty folder), in a project
+ * with the example DAGs and their data (`dags/` linked to this checkout's). The examples that use S3 run as shipped
+ * because `airstep run` starts the embedded MiniStack itself, and keeps its state in `.airstep/emulator/`, so a
+ * later `clear` finds what the kept tasks wrote.
+ */
+let project: string;
+let env: NodeJS.ProcessEnv;
+
+function airstep(...args: string[]): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile(process.execPath, [resolve('bin/airstep.js'), ...args], { cwd: project, env }, (error, stdout, stderr) =>
+      done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  project = await mkdtemp(join(tmpdir(), 'airstep-embedded-aws-'));
+  await symlink(resolve('dags'), join(project, 'dags'), 'dir');
+  env = { PATH: process.env.PATH, HOME: project, NO_COLOR: '1' };
+});
+afterAll(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+describe('airstep run with no AWS configured', () => {
+  it('starts the embedded emulator for a DAG that uses S3, and clear finds what the first run wrote', async () => {
+    const first = await airstep('run', 'dags/s3_medallion_ingestion.ts');
+    expect(first.stdout).toMatch(
+      /started MiniStack on http:\/\/127\.0\.0\.1:\d+ in \d+ ms for this run \(no AWS endpoint or credentials are configured and it uses @aws-sdk\/client-s3\); its state is kept in \.airstep\/emulator\//,
+    );
+    expect(first.stdout).toContain(
+      'created airstep-raw, airstep-processed, airstep-analytics; uploaded dags/_data/raw/',
+    );
+    expect(first.stdout).toMatch(/generate_analytics_summary\s+success\s+1 /);
+    expect(first.code).toBe(0);
+    const [run] = await new LocalStore(join(project, '.airstep')).runs();
+    const ds = run!.ctx!.ds;
+    // The emulator saved the objects under the store (MiniStack's S3 files: <account>/<bucket>/<key>).
+    const summary = join(project, '.airstep/emulator/s3/000000000000/airstep-analytics');
+    const written = JSON.parse(await readFile(join(summary, `analytics/daily_summary/ds=${ds}/summary.json`), 'utf8'));
+    expect(written).toMatchObject({ ds, customers: 5, orders: 5 });
+
+    // The summary task reads what the two kept ingest tasks wrote in the first run's emulator.
+    const cleared = await airstep('clear', run!.runId, '--task', '^generate_analytics_summary$');
+    expect(cleared.stdout).toMatch(/started MiniStack on http:\/\/127\.0\.0\.1:\d+/);
+    expect(cleared.stdout).toMatch(/generate_analytics_summary\s+success\s+2 /);
+    expect(cleared.code).toBe(0);
+  });
+
+  it('starts no emulator for a DAG that does not use AWS, or with --no-emulator', async () => {
+    const plain = await airstep('run', 'dags/examples/branching.ts');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toContain('MiniStack');
+
+    const refused = await airstep('run', 'dags/examples/native_steps.ts', '--no-emulator', '--json');
+    expect(refused.stderr).not.toContain('MiniStack');
+    const { tasks } = JSON.parse(refused.stdout) as { tasks: Array<{ taskId: string; state: string; error?: string }> };
+    // With no AWS at all, the native step says what to configure instead of calling nowhere.
+    expect(tasks.find((task) => task.taskId === 'list_exports')).toMatchObject({
+      state: 'failed',
+      error: 'Airstep.NoServiceEndpoint',
+    });
+    expect(refused.code).toBe(1);
+  });
+});
