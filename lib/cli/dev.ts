@@ -15,12 +15,15 @@ import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-chil
 import { dagFilesUnder, displayPath, isDagFileName } from './load-dags.ts';
 import { colours, EXIT } from './output.ts';
 import { formatDuration } from './render-grid.ts';
+import { emulatorOptions, RunAws } from './run-aws.ts';
 import { readSpeed } from './run-input.ts';
 import { paintState, taskChangeLine } from './run-output.ts';
 
 interface DevOptions {
   speed?: string;
   schedule: boolean;
+  /** `--emulator` / `--no-emulator`; neither: auto. */
+  emulator?: boolean;
 }
 
 /** How long a file must stay quiet after a change before it is checked again (editors write in bursts). */
@@ -50,8 +53,7 @@ const SOURCE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs',
  * with the engine loaded, so a save is checked in about 100 ms rather than a Node start-up.
  */
 export function registerDevCommand(program: Command): void {
-  program
-    .command('dev')
+  emulatorOptions(program.command('dev'))
     .description('watch DAG files, validate them on save, and run scheduled DAGs locally on their schedule')
     .argument('[paths...]', 'DAG files or folders', ['dags'])
     .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster (not the schedule)')
@@ -272,8 +274,21 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     const rootIsFolder = statSync(root).isDirectory();
     watchTree(rootIsFolder ? root : dirname(root), root, rootIsFolder);
   }
+  // The embedded emulator, when the DAG files' code uses AWS and none is configured: its environment is set before
+  // the first dev child starts (they inherit it), and it is ready before the first scheduled run. Native steps
+  // alone do not start it here (dev learns of them only in its children): --emulator does.
+  const aws = new RunAws(options.schedule ? options.emulator : false, store.root, (line) => console.log(c.dim(line)));
+  await aws.beforeWorkers(...files);
   await checkFiles(files, startedAt, true);
   await applying;
+  try {
+    const started = await aws.beforeRun([]);
+    if (started !== undefined) console.log(c.dim(started));
+  } catch (error) {
+    console.error(c.red((error as Error).message));
+    await children.close(STOP_GRACE_MS);
+    return EXIT.usage;
+  }
   console.log(
     c.dim(
       `watching ${roots.map((root) => displayPath(root) || '.').join(', ')}` +
@@ -290,6 +305,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   for (const watcher of watchers.values()) watcher.close();
   await children.close(STOP_GRACE_MS);
   await applying;
+  await aws.stop();
   return EXIT.ok;
 }
 

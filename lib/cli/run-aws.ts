@@ -12,9 +12,9 @@ export function emulatorOptions(command: Command): Command {
 }
 
 /**
- * The embedded emulator for one command that runs task code locally (`run`, `clear`, `backfill`), decided in two
- * steps: from the DAG file's imports before any worker process starts (workers inherit the environment they start
- * with), then from the compiled tasks' native steps, which the engine calls itself. See local-aws.ts.
+ * The embedded emulator for one command that runs task code locally (`run`, `clear`, `backfill`, `dev`), decided
+ * in two steps: from the DAG files' imports before any worker process starts (workers inherit the environment they
+ * start with), then from the compiled tasks' native steps, which the engine calls itself. See local-aws.ts.
  */
 export class RunAws {
   private aws: EmbeddedAws | undefined;
@@ -27,10 +27,11 @@ export class RunAws {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Before workers start: reserves (and begins starting) the emulator when the file's code imports the AWS SDK. */
-  async beforeWorkers(file: string): Promise<void> {
+  /** Before workers start: reserves (and begins starting) the emulator when the files' code imports the AWS SDK. */
+  async beforeWorkers(...files: string[]): Promise<void> {
     if (this.choice === false) return;
-    this.uses = awsUseOf(await awsSdkImportsOf(file));
+    const imports = await Promise.all(files.map((file) => awsSdkImportsOf(file)));
+    this.uses = awsUseOf([...new Set(imports.flat())].sort());
     if (wantsEmbeddedAws(this.choice, this.uses, configuredAws())) await this.reserve();
   }
 

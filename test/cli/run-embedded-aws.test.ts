@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,5 +71,42 @@ describe('airstep run with no AWS configured', () => {
       error: 'Airstep.NoServiceEndpoint',
     });
     expect(refused.code).toBe(1);
+  });
+
+  it('airstep dev starts it too, before the first scheduled run, and stops it on Ctrl-C', async () => {
+    const dev = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev', resolve('test/fixtures/aws-imports')], {
+      cwd: project,
+      env,
+    });
+    let output = '';
+    dev.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    dev.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((done) => dev.once('exit', (code) => done(code)));
+    try {
+      // A readiness wait on the output (each check is 200 ms apart; the backstop is generous).
+      for (
+        const giveUp = Date.now() + 90_000;
+        !/aws_imports_daily_buckets › scheduled__\S+ (success|failed)/.test(output);
+      ) {
+        if (Date.now() > giveUp) throw new Error(`dev did not finish its run; it printed:\n${output}`);
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      expect(output).toMatch(/aws_imports_daily_buckets › scheduled__\S+ success/);
+      const endpoint = /started MiniStack on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      expect(endpoint, output).toBeDefined();
+      // Started before the run: its line comes first.
+      expect(output.indexOf('started MiniStack')).toBeLessThan(
+        output.indexOf('aws_imports_daily_buckets › scheduled__'),
+      );
+      dev.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await expect(fetch(`${endpoint}/_ministack/health`)).rejects.toThrow();
+    } finally {
+      dev.kill('SIGKILL');
+    }
   });
 });
