@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { instanceKey } from '../compiler/worker-contract.ts';
+import { claimRun } from '../local/claim-run.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalRunHistory } from '../local/local-run-history.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig, type ProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
+import { type RunLock, RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { clearPlan } from '../runs/clear-plan.ts';
 import { formatProblem } from '../sdk/errors.ts';
@@ -128,6 +130,14 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
     return EXIT.ok;
   }
 
+  // The lock is taken before anything is printed: a run another process is running again is refused.
+  let claim: RunLock;
+  try {
+    claim = await claimRun(store, run, 'keep');
+  } catch (error) {
+    if (error instanceof RunLockedError) return refuse(error.message);
+    throw error;
+  }
   const keptRecords = records.filter((record) => instanceKey(record.taskId, record.mapIndex) in plan.clear.kept);
   const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;
   if (options.json !== true) {
@@ -142,6 +152,7 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
     file,
     ctx: { ...run.ctx, clear: plan.clear },
     store,
+    claim,
     maxActiveTasks: compiled.ir.maxActiveTasks,
     limits: new LocalLimits(config.pools),
     speed: speed.value,
