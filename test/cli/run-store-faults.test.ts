@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../lib/local/local-store.ts';
@@ -139,3 +139,34 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe('airstep backfill and the run lock', () => {
+  it('leaves a run another live process holds the lock of to it (skipped, running), and runs the others', async () => {
+    const backfill = await scratchProject('backfill-lock');
+    try {
+      // This test process stands for the other engine: alive, and not the backfill's own.
+      const locked = join(backfill.storeDir, 'runs', 'hello_dev', 'backfill__2026-11-10T00_00_00_00_00');
+      await mkdir(locked, { recursive: true });
+      await writeFile(join(locked, 'run.lock'), `${process.pid}\n`);
+      const result = await backfill.airstep(
+        'backfill',
+        resolve('test/fixtures/schedule/hello_dev.ts'),
+        '--from',
+        '2026-11-10',
+        '--to',
+        '2026-11-11',
+        '--json',
+      );
+      expect(result.code).toBe(1);
+      expect(JSON.parse(result.stdout).runs).toEqual([
+        expect.objectContaining({ runId: 'backfill__2026-11-10T00:00:00+00:00', state: 'skipped', note: 'running' }),
+        expect.objectContaining({ runId: 'backfill__2026-11-11T00:00:00+00:00', state: 'success' }),
+      ]);
+      // The lock is still the other process's, and no record was written under it.
+      expect((await readFile(join(locked, 'run.lock'), 'utf8')).trim()).toBe(String(process.pid));
+      expect(existsSync(join(locked, 'run.json'))).toBe(false);
+    } finally {
+      await backfill.remove();
+    }
+  });
+});
