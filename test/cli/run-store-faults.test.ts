@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../lib/local/local-store.ts';
@@ -167,6 +167,45 @@ describe('airstep backfill and the run lock', () => {
       expect(existsSync(join(locked, 'run.json'))).toBe(false);
     } finally {
       await backfill.remove();
+    }
+  });
+});
+
+describe('airstep dev and the run lock', () => {
+  it('reports a scheduled run whose run id another live process holds, and does not run it', async () => {
+    const dev = await scratchProject('dev-lock');
+    await mkdir(join(dev.dir, 'dags'));
+    await mkdir(join(dev.dir, 'node_modules'));
+    await symlink(resolve('.'), join(dev.dir, 'node_modules', 'airstep'), 'dir');
+    await writeFile(join(dev.dir, 'package.json'), '{ "type": "module" }\n');
+    await copyFile(resolve('test/fixtures/schedule/hello_dev.ts'), join(dev.dir, 'dags', 'hello.ts'));
+    // hello_dev runs its latest daily interval at once: yesterday's (or, just after midnight, the day before's).
+    // Both run ids are locked by this test process, which stands for another engine.
+    const day = 24 * 3600 * 1000;
+    const midnight = Math.floor(Date.now() / day) * day;
+    for (const start of [midnight - day, midnight - 2 * day]) {
+      const runId = `scheduled__${new Date(start).toISOString().slice(0, 19)}+00:00`;
+      const folder = join(dev.storeDir, 'runs', 'hello_dev', runId.replace(/[^A-Za-z0-9_.-]/g, '_'));
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, 'run.lock'), `${process.pid}\n`);
+    }
+    const child = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev'], {
+      cwd: dev.dir,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      const refused = new RegExp(
+        `hello_dev › (scheduled__\\S+): not run: run \\1 of hello_dev is running in process ${process.pid}`,
+      );
+      await waitFor('dev to report the locked run', async () => (refused.test(output) ? true : undefined));
+      expect(await dev.store.runs('hello_dev')).toEqual([]);
+    } finally {
+      child.kill('SIGINT');
+      await exitOf(child);
+      await dev.remove();
     }
   });
 });
