@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
-import { claimRun, RunExistsError } from '../local/claim-run.ts';
+import { claimRun, RunExistsError, StoreUnwritableError } from '../local/claim-run.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig, type ProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
@@ -110,7 +110,8 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   try {
     claim = await claimRun(store, { dagId: dag.id, runId: ctx.runId }, options.rerun === true ? 'replace' : 'refuse');
   } catch (error) {
-    if (error instanceof RunLockedError || error instanceof RunExistsError) return refuse(error.message);
+    if (error instanceof RunLockedError || error instanceof RunExistsError || error instanceof StoreUnwritableError)
+      return refuse(error.message);
     throw error;
   }
   const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;

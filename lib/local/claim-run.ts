@@ -1,6 +1,6 @@
 import { AirstepError } from '../errors/airstep-error.ts';
 import type { LocalStore } from './local-store.ts';
-import { lockRun, type RunLock } from './run-lock.ts';
+import { lockRun, type RunLock, RunLockedError } from './run-lock.ts';
 
 /**
  * What a new run does about an earlier run of the same DAG and run id: `refuse` it (`airstep run` without
@@ -25,16 +25,33 @@ export class RunExistsError extends AirstepError {
   }
 }
 
+/** The store cannot be written where the run goes (a file where its folder belongs, no permission, a full disk). */
+export class StoreUnwritableError extends AirstepError {
+  override readonly name = 'StoreUnwritableError';
+
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    super(`cannot write the local store at ${path}: ${reason}`, { code: 'STORE_UNWRITABLE', cause });
+  }
+}
+
 /**
  * Takes the run id's lock and settles the earlier run: throws `RunLockedError` while another process runs it,
- * `RunExistsError` when an earlier one is refused (nothing in the store changed then).
+ * `RunExistsError` when an earlier one is refused (nothing in the store changed then), `StoreUnwritableError` when
+ * the run's folder cannot be made.
  */
 export async function claimRun(
   store: LocalStore,
   run: { readonly dagId: string; readonly runId: string },
   earlier: EarlierRun,
 ): Promise<RunLock> {
-  const lock = await lockRun(store.runDir(run.dagId, run.runId), run);
+  const dir = store.runDir(run.dagId, run.runId);
+  const lock = await lockRun(dir, run).catch((error: unknown) => {
+    throw error instanceof RunLockedError ? error : new StoreUnwritableError(dir, error);
+  });
   try {
     if (earlier === 'refuse' && store.hasRun(run.dagId, run.runId)) {
       const found = (await store.runs(run.dagId)).find((candidate) => candidate.runId === run.runId);

@@ -148,3 +148,26 @@ describe('the local store with broken files in it', () => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('a store that cannot be written', () => {
+  it('run: refuses in one line naming the folder (exit 2), no stack; runs still answers', async () => {
+    const blocked = await scratchProject('unwritable-store');
+    try {
+      // A file where the store's runs folder belongs.
+      await mkdir(blocked.storeDir);
+      await writeFile(join(blocked.storeDir, 'runs'), 'not a folder');
+      const run = await blocked.airstep('run', resolve('test/fixtures/schedule/hello_dev.ts'), '--date', '2026-11-22');
+      expect(run.code).toBe(2);
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(run.stderr).toMatch(
+        /^cannot write the local store at \.airstep\/runs\/hello_dev\/manual__2026-11-22T00_00_00_00_00: ENOTDIR/m,
+      );
+      expect(run.stdout).toBe('');
+      const runs = await blocked.airstep('runs');
+      expect(runs.code).toBe(0);
+      expect(runs.stderr).toBe('airstep: skipped .airstep/runs: a file where a directory belongs\n');
+    } finally {
+      await blocked.remove();
+    }
+  });
+});
