@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
+import { RunExistsError } from '../local/claim-run.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore, type RunRecord } from '../local/local-store.ts';
 import { loadProjectConfig, type ProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
+import { RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
@@ -206,17 +208,28 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
         conf: conf.value,
       });
       const started = performance.now();
-      const recorded = await runAndRecord({
-        dag,
-        file: picked.value.file,
-        ctx,
-        store,
-        maxActiveTasks: compiled.ir.maxActiveTasks,
-        limits,
-        speed: speed.value,
-        signal: abort.signal,
-        ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
-      });
+      let recorded: Awaited<ReturnType<typeof runAndRecord>>;
+      try {
+        recorded = await runAndRecord({
+          dag,
+          file: picked.value.file,
+          ctx,
+          store,
+          // The plan above chose to run it again (--reprocess); a run another process made since is left to it.
+          earlier: already.has(run.runId) ? 'replace' : 'refuse',
+          maxActiveTasks: compiled.ir.maxActiveTasks,
+          limits,
+          speed: speed.value,
+          signal: abort.signal,
+          ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof RunLockedError || error instanceof RunExistsError)) throw error;
+        run.state = 'skipped';
+        run.note = error instanceof RunLockedError ? 'running' : 'state unknown';
+        say(`  ${c.dim('skipped')} ${run.runId} ${c.dim(`(${run.note})`)}`);
+        continue;
+      }
       run.state = recorded.run.state;
       run.durationMs = Math.round(performance.now() - started);
       const missed = recorded.run.deadline !== undefined && recorded.run.deadlineMissedAt !== undefined;

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { instanceKey } from '../compiler/worker-contract.ts';
+import { claimRun } from '../local/claim-run.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalRunHistory } from '../local/local-run-history.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig, type ProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
+import { type RunLock, RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { clearPlan } from '../runs/clear-plan.ts';
 import { formatProblem } from '../sdk/errors.ts';
@@ -134,6 +136,14 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
     return EXIT.ok;
   }
 
+  // The lock is taken before anything is printed: a run another process is running again is refused.
+  let claim: RunLock;
+  try {
+    claim = await claimRun(store, run, 'keep');
+  } catch (error) {
+    if (error instanceof RunLockedError) return refuse(error.message);
+    throw error;
+  }
   // Task code and native steps that use AWS get the embedded emulator when no AWS is configured, as `run` does;
   // its state under .airstep/emulator/ still holds what the kept tasks wrote.
   const aws = new RunAws(options.emulator, store.root, (line) =>
@@ -144,6 +154,7 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
     if (started !== undefined) options.json === true ? console.error(started) : console.log(c.dim(started));
   } catch (error) {
     await aws.stop();
+    await claim.release();
     return refuse((error as Error).message);
   }
   const keptRecords = records.filter((record) => instanceKey(record.taskId, record.mapIndex) in plan.clear.kept);
@@ -160,6 +171,7 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
     file,
     ctx: { ...run.ctx, clear: plan.clear },
     store,
+    claim,
     maxActiveTasks: compiled.ir.maxActiveTasks,
     limits: new LocalLimits(config.pools),
     speed: speed.value,

@@ -5,11 +5,13 @@
  * file is checked without paying Node's and tsx's start-up.
  */
 import { compileDag } from '../compiler/compile-dag.ts';
+import { claimRun, RunExistsError } from '../local/claim-run.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
+import { type RunLock, RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits, type SlotRequest, SlotsOverCapacityError } from '../local/slot-limits.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
@@ -176,12 +178,23 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
     params: params.params,
     conf: {},
   });
+  const store = new LocalStore();
+  // The run id's lock before the run is announced: another process running it (an `airstep run` of the same
+  // date), or a run of it made since the schedule looked, is reported instead.
+  let claim: RunLock;
+  try {
+    claim = await claimRun(store, { dagId: dag.id, runId: ctx.runId }, 'refuse');
+  } catch (error) {
+    if (!(error instanceof RunLockedError || error instanceof RunExistsError)) throw error;
+    return send({ type: 'error', message: error.message }, finish);
+  }
   send({ type: 'started', runId: ctx.runId });
   const { run } = await runAndRecord({
     dag,
     file: loaded.file,
     ctx,
-    store: new LocalStore(),
+    store,
+    claim,
     maxActiveTasks: compiled.ir.maxActiveTasks,
     limits,
     speed: request.speed,

@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
+import { claimRun, RunExistsError, StoreUnwritableError } from '../local/claim-run.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig, type ProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
+import { RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { subDag } from '../local/sub-dag.ts';
 import { startWorkerEarly } from '../local/worker-pool.ts';
@@ -28,6 +30,7 @@ interface RunOptions {
   speed?: string;
   /** `--emulator` true, `--no-emulator` false, neither undefined (auto). */
   emulator?: boolean;
+  rerun?: boolean;
 }
 
 /** `airstep run <file>`: runs a DAG once in the local engine; exit 0 success, 1 failed, 2 bad input. */
@@ -40,6 +43,7 @@ export function registerRunCommand(program: Command): void {
     .option('--conf <json>', 'run conf as JSON, or @file.json')
     .option('--task-regex <re>', 'run only the tasks whose ids match')
     .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster (shown in the output)')
+    .option('--rerun', 'replace an ended run of the same DAG and run id (same --date); without it, it is refused')
     .option('--json', 'print one JSON document with the run and every task instance')
     .action(async (file: string, options: RunOptions) => {
       process.exitCode = await runCommand(file, options);
@@ -115,13 +119,23 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
     conf,
   });
   const limits = new LocalLimits(config.pools);
+  await store.recoverInterrupted();
+  // Before anything is printed: a run id another process runs, or an ended one without --rerun, is refused.
+  let claim: Awaited<ReturnType<typeof claimRun>>;
+  try {
+    claim = await claimRun(store, { dagId: dag.id, runId: ctx.runId }, options.rerun === true ? 'replace' : 'refuse');
+  } catch (error) {
+    if (error instanceof RunLockedError || error instanceof RunExistsError || error instanceof StoreUnwritableError)
+      return refuse(error.message);
+    throw error;
+  }
   try {
     const started = await aws.beforeRun(compiled.ir.tasks);
     if (started !== undefined) options.json === true ? console.error(started) : console.log(c.dim(started));
   } catch (error) {
+    await claim.release();
     return refuse((error as Error).message);
   }
-  await store.recoverInterrupted();
   const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;
   if (options.json !== true) {
     console.log(c.bold(`${dag.id} › ${ctx.runId}${speed !== 1 ? c.yellow(`  (clock ×${speed})`) : ''}`));
@@ -135,6 +149,7 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
     file: loaded.file,
     ctx,
     store,
+    claim,
     maxActiveTasks: compiled.ir.maxActiveTasks,
     limits,
     speed,

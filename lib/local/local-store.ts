@@ -1,15 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunState, TaskState } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
 import type { RunType } from '../schedule/types.ts';
+import { dagStateProblem, runRecordProblem, taskRecordsProblem } from './store-record-shapes.ts';
+import { reportUnreadableStoreFile, unreadableReason } from './unreadable-store-file.ts';
 
 /**
  * The local engine's durable record under `.airstep/`: one folder per run with `run.json`, `tasks.json` and
- * one log file per task try. Every JSON file is written to a temporary name and renamed, so a reader never sees
+ * one log file per task try. Every file is written to a temporary name and renamed, so a reader never sees
  * half a file. A run left `running` by a process that no longer exists is marked `interrupted` when the store
- * is next opened.
+ * is next opened. A file that is not what it should be anyway (emptied or edited by hand, a directory in its
+ * place) is reported once with its path and skipped: the other runs stay usable.
  */
 export interface RunRecord {
   readonly dagId: string;
@@ -78,14 +81,14 @@ export class LocalStore {
   async saveRun(run: RunRecord): Promise<void> {
     const path = join(this.runDir(run.dagId, run.runId), 'run.json');
     const { note: _ignored, ...fields } = run;
-    const note = (await this.readJson<RunRecord>(path))?.note;
+    const note = (await this.readJson<RunRecord>(path, runRecordProblem))?.note;
     await this.writeJson(path, { ...fields, ...(note !== undefined ? { note } : {}) });
   }
 
   /** Sets (or, with an empty text, removes) the run's note; false when there is no such run. */
   async setNote(dagId: string, runId: string, note: string): Promise<boolean> {
     const path = join(this.runDir(dagId, runId), 'run.json');
-    const run = await this.readJson<RunRecord>(path);
+    const run = await this.readJson<RunRecord>(path, runRecordProblem);
     if (run === undefined) return false;
     const { note: _old, ...fields } = run;
     await this.writeJson(path, { ...fields, ...(note !== '' ? { note } : {}) });
@@ -94,7 +97,7 @@ export class LocalStore {
 
   /** The DAG's local state; a DAG never paused has none stored. */
   async dagState(dagId: string): Promise<LocalDagState> {
-    return (await this.readJson<LocalDagState>(this.dagStatePath(dagId))) ?? { dagId };
+    return (await this.readJson<LocalDagState>(this.dagStatePath(dagId), dagStateProblem)) ?? { dagId };
   }
 
   async saveDagState(state: LocalDagState): Promise<void> {
@@ -109,11 +112,15 @@ export class LocalStore {
     const path = this.dagStatePath(dagId);
     if (!existsSync(path)) return false;
     try {
-      return (JSON.parse(readFileSync(path, 'utf8')) as LocalDagState).pausedAt !== undefined;
-    } catch {
-      // Renamed into place, so never half written; a file someone broke by hand counts as not paused.
-      return false;
+      const state: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      const problem = dagStateProblem(state);
+      if (problem === undefined) return (state as LocalDagState).pausedAt !== undefined;
+      reportUnreadableStoreFile(path, problem);
+    } catch (error) {
+      reportUnreadableStoreFile(path, unreadableReason(error));
     }
+    // Renamed into place, so never half written: a file someone broke by hand counts as not paused.
+    return false;
   }
 
   private dagStatePath(dagId: string): string {
@@ -132,9 +139,11 @@ export class LocalStore {
     tryNumber: number,
     lines: readonly string[],
   ): Promise<void> {
-    const dir = join(this.runDir(dagId, runId), 'logs');
-    await mkdir(dir, { recursive: true });
-    await appendFile(join(dir, logName(taskId, mapIndex, tryNumber)), lines.map((line) => `${line}\n`).join(''));
+    const path = join(this.runDir(dagId, runId), 'logs', logName(taskId, mapIndex, tryNumber));
+    // Written whole and renamed, as the JSON files are: a process killed mid-write leaves the lines before, never
+    // half a line. A try's log is written once when the try ends, a callback's lines after it (a few, rarely).
+    const before = existsSync(path) ? await this.readText(path) : undefined;
+    await this.writeText(path, `${before ?? ''}${lines.map((line) => `${line}\n`).join('')}`);
   }
 
   async readLog(
@@ -145,20 +154,24 @@ export class LocalStore {
     tryNumber: number,
   ): Promise<string | undefined> {
     const path = join(this.runDir(dagId, runId), 'logs', logName(taskId, mapIndex, tryNumber));
-    return existsSync(path) ? readFile(path, 'utf8') : undefined;
+    return existsSync(path) ? this.readText(path) : undefined;
   }
 
   /** Every run, newest first; `dagId` narrows to one DAG. */
   async runs(dagId?: string): Promise<RunRecord[]> {
     const base = join(this.root, 'runs');
     if (!existsSync(base)) return [];
-    const dags = dagId !== undefined ? [dagId] : await readdir(base);
+    const dags = dagId !== undefined ? [safe(dagId)] : await this.listDir(base);
     const runs: RunRecord[] = [];
     for (const dag of dags) {
-      const dir = join(base, safe(dag));
+      const dir = join(base, dag);
       if (!existsSync(dir)) continue;
-      for (const run of await readdir(dir)) {
-        const record = await this.readJson<RunRecord>(join(dir, run, 'run.json'));
+      for (const run of await this.listDir(dir)) {
+        const path = join(dir, run, 'run.json');
+        // A run folder holds its run.json from the run's start; one without (a file here, a claim being made)
+        // is no run.
+        if (!isDirectory(join(dir, run))) continue;
+        const record = await this.readJson<RunRecord>(path, runRecordProblem);
         if (record !== undefined) runs.push(record);
       }
     }
@@ -166,23 +179,86 @@ export class LocalStore {
   }
 
   async tasks(dagId: string, runId: string): Promise<TaskRecord[]> {
-    return (await this.readJson<TaskRecord[]>(join(this.runDir(dagId, runId), 'tasks.json'))) ?? [];
+    return (await this.readJson<TaskRecord[]>(join(this.runDir(dagId, runId), 'tasks.json'), taskRecordsProblem)) ?? [];
   }
 
-  private runDir(dagId: string, runId: string): string {
+  /** Whether the run has a record (a run.json, even one that cannot be read): a rerun of it must say so. */
+  hasRun(dagId: string, runId: string): boolean {
+    return existsSync(join(this.runDir(dagId, runId), 'run.json'));
+  }
+
+  /** Removes a run's record, task instances and logs, for `airstep run --rerun` (which replaces the run). */
+  async removeRun(dagId: string, runId: string): Promise<void> {
+    const dir = this.runDir(dagId, runId);
+    for (const name of ['run.json', 'tasks.json', 'logs']) await rm(join(dir, name), { recursive: true, force: true });
+  }
+
+  /** The folder of one run (its lock is kept there too). */
+  runDir(dagId: string, runId: string): string {
     return join(this.root, 'runs', safe(dagId), safe(runId));
   }
 
   private async writeJson(path: string, value: unknown): Promise<void> {
+    await this.writeText(path, `${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  private async writeText(path: string, text: string): Promise<void> {
     await mkdir(join(path, '..'), { recursive: true });
     const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
+    await writeFile(temporary, text);
     await rename(temporary, path);
   }
 
-  private async readJson<T>(path: string): Promise<T | undefined> {
+  /** The file's text, or undefined (reported once) when it cannot be read. */
+  private async readText(path: string): Promise<string | undefined> {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      reportUnreadableStoreFile(path, unreadableReason(error));
+      return undefined;
+    }
+  }
+
+  /** The file's value when it is what `problem` accepts; otherwise undefined, reported once with the reason. */
+  private async readJson<T>(path: string, problem: (value: unknown) => string | undefined): Promise<T | undefined> {
     if (!existsSync(path)) return undefined;
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    const text = await this.readText(path);
+    if (text === undefined) return undefined;
+    if (text.trim() === '') {
+      reportUnreadableStoreFile(path, 'an empty file');
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      reportUnreadableStoreFile(path, unreadableReason(error));
+      return undefined;
+    }
+    const wrong = problem(value);
+    if (wrong !== undefined) {
+      reportUnreadableStoreFile(path, wrong);
+      return undefined;
+    }
+    return value as T;
+  }
+
+  /** A folder's entries; a file in its place is reported once and lists nothing. */
+  private async listDir(path: string): Promise<string[]> {
+    try {
+      return await readdir(path);
+    } catch (error) {
+      reportUnreadableStoreFile(path, unreadableReason(error));
+      return [];
+    }
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

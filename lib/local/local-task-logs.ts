@@ -11,7 +11,8 @@ interface TryKey {
 
 /**
  * The local store's log files as `airstep logs` reads them (the `TaskLogSource` port of lib/cli/history): one file
- * per try, written when its run ends; the cursor is how many characters were read.
+ * per try, written when the try ends and before the task's record says so (one chain of writes), so a try its
+ * record shows ended has its whole log; the cursor is how many characters were read.
  */
 export class LocalTaskLogs {
   readonly where: string;

@@ -6,11 +6,14 @@ import { deadlineCallbackMessage } from '../runtime/callback-messages.ts';
 import { deadlineAt } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
+import { claimRun, type EarlierRun } from './claim-run.ts';
 import { Clock } from './clock.ts';
+import type { WorkerTry } from './dag-resources.ts';
 import { watchDeadline } from './deadline-watch.ts';
 import type { ExecutionResult } from './interpreter.ts';
 import type { LocalStore, RunRecord, TaskRecord } from './local-store.ts';
 import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance } from './run-dag.ts';
+import type { RunLock } from './run-lock.ts';
 import type { LocalLimits } from './slot-limits.ts';
 import { ProcessWorkerPool } from './worker-pool.ts';
 
@@ -21,8 +24,9 @@ export interface RecordedRun {
 }
 
 /**
- * Runs one DAG run in the local engine and keeps it in the local store: the run record first (so a killed
- * process leaves a run that is marked interrupted), then every try's log, the task instances and the final state.
+ * Runs one DAG run in the local engine and keeps it in the local store: the run id's lock first (one process per
+ * run id), the run record (so a killed process leaves a run that is marked interrupted), then as they change the
+ * task instances and, as each try ends, its log, and at the end the final state.
  * Tries run in worker processes loaded from `file`, so a task that crashes its process fails only that try.
  * Shared by `airstep run`, `backfill` and `dev`.
  */
@@ -52,7 +56,21 @@ export async function runAndRecord(input: {
    * stay as they were (times, tries, output) instead of the new execution's instant answers.
    */
   readonly keptRecords?: readonly TaskRecord[];
+  /** An earlier run of the same run id: refused (`RunExistsError`), replaced or kept. @default 'refuse' */
+  readonly earlier?: EarlierRun;
+  /** The run id's lock, when the caller took it already (`claimRun`, to refuse before it prints anything). */
+  readonly claim?: RunLock;
 }): Promise<RecordedRun> {
+  const { dag, ctx, store } = input;
+  const claim = input.claim ?? (await claimRun(store, { dagId: dag.id, runId: ctx.runId }, input.earlier ?? 'refuse'));
+  try {
+    return await recordClaimedRun(input);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Promise<RecordedRun> {
   const { dag, ctx, store } = input;
   const speed = input.speed ?? 1;
   // One clock for the run and its deadline; the engine accepts the run now (the `queuedAt` reference).
@@ -114,19 +132,22 @@ export async function runAndRecord(input: {
     const snapshot = [...live.values()].map(toTaskRecord);
     saving = saving.then(() => store.saveTasks(dag.id, ctx.runId, snapshot));
   };
+  // Each try's log as the try ends (a killed engine keeps the logs of every try that had ended), in the chain.
+  const onTryEnded = (attempt: WorkerTry) => {
+    const lines = [
+      ...attempt.logs,
+      ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
+    ];
+    saving = saving.then(() =>
+      store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines),
+    );
+  };
   let tasks: TaskRecord[] = [];
   // The run is recorded before the DAG's callback runs (and task callbacks have ended by then).
   const recordEnded = async (ended: Omit<LocalRunResult, 'callbacks'>) => {
     // The run has ended: a deadline passing while the DAG's callback runs is no miss; a miss's save goes first.
     watch?.end();
     await saving;
-    for (const attempt of ended.tries) {
-      const lines = [
-        ...attempt.logs,
-        ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
-      ];
-      await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
-    }
     tasks = keepRecords(ended.tasks.map(toTaskRecord), input.keptRecords ?? []);
     await store.saveTasks(dag.id, ctx.runId, tasks);
     run.state = RUN_STATE[ended.execution.status];
@@ -145,6 +166,7 @@ export async function runAndRecord(input: {
       ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
       ...(input.signal !== undefined ? { signal: input.signal } : {}),
       onTaskChange,
+      onTryEnded,
       recordEnded,
     });
   } finally {

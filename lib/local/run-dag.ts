@@ -63,6 +63,8 @@ export interface LocalRunOptions {
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ExecutionEvent) => void;
   readonly onTaskChange?: (task: TaskInstance) => void;
+  /** A worker try ended (its log and outcome), as it ends: the local store writes its log then. */
+  readonly onTryEnded?: (attempt: WorkerTry) => void;
   /** Run tries in worker processes (crash isolation) instead of in this process. */
   readonly runTry?: TryRunner;
   /** Where results above the inline limit go (in-process tries; worker processes get the store root). */
@@ -176,6 +178,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     () => clock.now(),
     (attempt) => {
       tries.push(attempt);
+      options.onTryEnded?.(attempt);
       const task = instance(attempt.taskId, attempt.mapIndex);
       task.tries = Math.max(task.tries, attempt.tryNumber);
       if (attempt.mapIndex >= 0) {
