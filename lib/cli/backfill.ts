@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compileDag } from '../compiler/compile-dag.ts';
-import { RunExistsError } from '../local/claim-run.ts';
+import { claimRun, RunExistsError } from '../local/claim-run.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore, type RunRecord } from '../local/local-store.ts';
 import { loadProjectConfig, type ProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
@@ -185,6 +185,7 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
 
   // Runs start in order; at most maxActiveRuns are in flight, like the scheduler's own runs.
   let next = 0;
+  let claims: Promise<void> = Promise.resolve();
   const worker = async () => {
     while (next < runs.length && !abort.signal.aborted) {
       const index = next++;
@@ -210,13 +211,20 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
       const started = performance.now();
       let recorded: Awaited<ReturnType<typeof runAndRecord>>;
       try {
+        // Runs are claimed one after the other, so they also start (and record their start) in backfill order.
+        // The plan above chose to run it again (--reprocess); a run another process made since is left to it.
+        const claiming = claims.then(() => claimRun(store, ctx, already.has(run.runId) ? 'replace' : 'refuse'));
+        claims = claiming.then(
+          () => undefined,
+          () => undefined,
+        );
+        const claim = await claiming;
         recorded = await runAndRecord({
           dag,
           file: picked.value.file,
           ctx,
           store,
-          // The plan above chose to run it again (--reprocess); a run another process made since is left to it.
-          earlier: already.has(run.runId) ? 'replace' : 'refuse',
+          claim,
           maxActiveTasks: compiled.ir.maxActiveTasks,
           limits,
           speed: speed.value,
