@@ -7,6 +7,7 @@
 import { compileDag } from '../compiler/compile-dag.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
+import { dieWithParent } from '../local/parent-watchdog.ts';
 import { loadProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
@@ -197,6 +198,8 @@ function finish(): void {
 }
 
 if (process.env[DEV_CHILD_ENV] === '1' && process.send !== undefined) {
+  // `dev` killed outright: this child (and, through their own watchdogs, its workers) ends too.
+  dieWithParent();
   const abort = new AbortController();
   const limits = new ParentLimits();
   let busy = false;

@@ -72,6 +72,11 @@ class WorkerProcess {
         stdout: 'inherit',
       },
     ));
+    running.add(this);
+    this.child.once('exit', () => running.delete(this));
+    // A request sent to a worker that just died fails (EPIPE, ERR_IPC_CHANNEL_CLOSED); its 'exit' says what
+    // happened to the try, so the failed send itself is not an error of the engine.
+    this.child.on('error', () => undefined);
     this.ready = new Promise<void>((resolve, reject) => {
       this.child.on('message', (reply: { type: string; id?: number } & Partial<Omit<WorkReply, 'type'>>) => {
         if (reply.type === 'standby') {
@@ -139,6 +144,17 @@ class WorkerProcess {
     this.told = true;
     this.child.send({ type: 'dag', dagId: this.dagId });
   }
+}
+
+/** Every worker process of this engine that has not exited, so a stop signal can end them all at once. */
+const running = new Set<WorkerProcess>();
+
+/**
+ * Kills every worker process of this engine now (SIGKILL: a CPU-bound task never runs a handler). `airstep run`
+ * calls it on SIGINT/SIGTERM, before the run unwinds: the tries they ran end as interrupted, not as answers.
+ */
+export function killAllWorkers(): void {
+  for (const worker of running) if (worker.alive) worker.child.kill('SIGKILL');
 }
 
 /** Workers started by `startWorkerEarly`, by DAG file, until a pool for that file takes them. */

@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalStore } from '../../lib/local/local-store.ts';
+import { processGone, type SpawnedCli, spawnCli, waitFor } from '../helpers/spawned-cli.ts';
+
+const SPINNING = resolve('test/fixtures/signals/spinning.ts');
+const BIG_MAP = resolve('test/fixtures/signals/big_map.ts');
+
+/** Each test's project folder and the engine it started (killed at the end if a test failed half-way). */
+let dir: string | undefined;
+let engine: SpawnedCli | undefined;
+afterEach(async () => {
+  if (engine !== undefined && !processGone(engine.pid)) process.kill(engine.pid, 'SIGKILL');
+  engine = undefined;
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function project(name: string): Promise<string> {
+  dir = await mkdtemp(join(tmpdir(), `airstep-signals-${name}-`));
+  return dir;
+}
+
+/** The pids the fixture's tasks wrote, once every one of `files` exists. */
+function pidsIn(folder: string, files: readonly string[]): number[] | undefined {
+  if (!files.every((file) => existsSync(join(folder, file)))) return undefined;
+  return files.map((file) => Number(readFileSync(join(folder, file), 'utf8')));
+}
+
+/** The worker processes of an engine: its children, as Linux lists them (`/proc/<pid>/task/*\/children`). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const threads = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  return threads.flatMap((thread) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('airstep run: workers die with their engine', () => {
+  it('leaves no worker behind after kill -9 of the engine, CPU-bound ones included', async () => {
+    const cwd = await project('kill9');
+    engine = spawnCli(cwd, { SIGNALS_DIR: cwd }, 'run', SPINNING);
+    const spinning = await waitFor(() => pidsIn(cwd, ['spin_a.pid', 'spin_b.pid']), 'both tasks spinning');
+    const workers = await childrenOf(engine.pid);
+    expect(workers).toEqual(expect.arrayContaining(spinning));
+    expect(spinning.every((pid) => !processGone(pid))).toBe(true);
+
+    process.kill(engine.pid, 'SIGKILL');
+    await engine.exited;
+    // Every worker the engine had (the spinning two and any idle or still-starting one) ends on its own.
+    await waitFor(() => workers.every(processGone), `workers ${workers.join(', ')} gone`);
+  });
+});
