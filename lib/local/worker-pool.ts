@@ -154,8 +154,16 @@ const running = new Set<WorkerProcess>();
  * calls it on SIGINT/SIGTERM, before the run unwinds: the tries they ran end as interrupted, not as answers.
  */
 export function killAllWorkers(): void {
-  for (const worker of running) if (worker.alive) worker.child.kill('SIGKILL');
+  enginesStopped = true;
+  for (const worker of running) {
+    // Stopped, not failed: a worker killed while still starting is no error of the run.
+    worker.stopped = true;
+    if (worker.alive) worker.child.kill('SIGKILL');
+  }
 }
+
+/** Set by `killAllWorkers`: no pool of this process starts a worker again. */
+let enginesStopped = false;
 
 /** Workers started by `startWorkerEarly`, by DAG file, until a pool for that file takes them. */
 const early = new Map<string, WorkerProcess[]>();
@@ -255,6 +263,10 @@ export class ProcessWorkerPool {
     let worker: WorkerProcess | undefined;
     try {
       worker = await this.acquire();
+    } catch (error) {
+      // The worker meant for this try died while starting (its DAG file threw at import, a kill): the try fails.
+      const cause = (error as Error).message;
+      return { outcome: { ok: false, error: 'Airstep.WorkerCrashed', cause, try: 0 }, logs: [] };
     } finally {
       clearInterval(starting);
     }
@@ -301,7 +313,7 @@ export class ProcessWorkerPool {
 
   private async runCallback(message: CallbackMessage): Promise<{ result: CallbackResult; logs: string[] }> {
     const where = `DAG ${message.dagId} run ${message.ctx.runId}${message.callback.of === 'task' ? ` task ${message.callback.taskId}` : ''}${message.callback.of === 'deadline' ? ' deadline' : ''}`;
-    if (this.closed) {
+    if (this.closed || enginesStopped) {
       return { result: { status: 'threw', message: `${where}: the run's workers stopped first` }, logs: [] };
     }
     const limitMs = this.options.callbackTimeLimitMs ?? CALLBACK_TIME_LIMIT_MS;
@@ -365,7 +377,7 @@ export class ProcessWorkerPool {
   /** A ready worker for one try; undefined once the pool is closed. */
   private async acquire(): Promise<WorkerProcess | undefined> {
     for (;;) {
-      if (this.closed) return undefined;
+      if (this.closed || enginesStopped) return undefined;
       const idle = this.takeIdle();
       if (idle !== undefined) return idle;
       // Each waiter counts on one starting worker; start one more when there are fewer than waiters.
@@ -390,7 +402,7 @@ export class ProcessWorkerPool {
 
   /** Starts workers up to what the forecast needs (at least `atLeast`), and stops idle ones beyond it. */
   private rebalance(atLeast: number): void {
-    if (this.closed) return;
+    if (this.closed || enginesStopped) return;
     const busy = this.all.size - this.idle.length - this.starting.size;
     const forecast = this.demand?.workers() ?? 0;
     const need = Math.min(this.options.size, Math.max(atLeast, busy + this.queue.length, forecast));

@@ -57,3 +57,36 @@ describe('airstep run: workers die with their engine', () => {
     await waitFor(() => workers.every(processGone), `workers ${workers.join(', ')} gone`);
   });
 });
+
+describe('airstep run: a stop signal during a large map', () => {
+  for (const { signal, to, code } of [
+    { signal: 'SIGTERM', to: 'the engine', code: 143 },
+    { signal: 'SIGINT', to: 'its whole process group, as Ctrl-C', code: 130 },
+  ] as const) {
+    it(`${signal} sent to ${to} records the run and its unfinished tasks interrupted, exits ${code} with one line and no worker left`, async () => {
+      const cwd = await project(signal.toLowerCase());
+      engine = spawnCli(cwd, { SIGNALS_DIR: cwd, BIG_MAP_ITEMS: '5000' }, 'run', BIG_MAP);
+      await waitFor(() => existsSync(join(cwd, 'item-0')), 'the first item running', 120_000);
+      const workers = await childrenOf(engine.pid);
+      expect(workers.length).toBeGreaterThan(0);
+
+      process.kill(signal === 'SIGINT' ? -engine.pid : engine.pid, signal);
+      const end = await engine.exited;
+
+      expect(end).toEqual({ code, signal: null });
+      expect(engine.stderr()).toBe('');
+      const lines = engine.stdout().trim().split('\n');
+      expect(lines.at(-1)).toMatch(
+        new RegExp(`^run interrupted by ${signal}.*: 1 task instance ended, \\d+ interrupted`),
+      );
+      const store = new LocalStore(join(cwd, '.airstep'));
+      const [run] = await store.runs('big_map');
+      expect(run?.state).toBe('interrupted');
+      const tasks = await store.tasks('big_map', run!.runId);
+      expect(tasks.find((task) => task.taskId === 'items')?.state).toBe('success');
+      expect(tasks.find((task) => task.taskId === 'each' && task.mapIndex === -1)?.state).toBe('interrupted');
+      expect(tasks.filter((task) => task.state === 'running')).toEqual([]);
+      await waitFor(() => workers.every(processGone), `workers ${workers.join(', ')} gone`);
+    });
+  }
+});
