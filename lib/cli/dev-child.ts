@@ -12,6 +12,7 @@ import { loadProjectConfig, unlistedRunAsProblems } from '../local/project-confi
 import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { LocalLimits, type SlotRequest, SlotsOverCapacityError } from '../local/slot-limits.ts';
+import { killAllWorkers } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
 import type { RunInterval, ScheduleSpec } from '../schedule/index.ts';
@@ -206,6 +207,8 @@ if (process.env[DEV_CHILD_ENV] === '1' && process.send !== undefined) {
   // Ctrl-C reaches every process of the terminal's group, and `dev` also asks each child to stop: a run ends
   // as interrupted and is recorded so; a child with nothing to do just leaves.
   const stop = () => {
+    // The run's workers go at once (a CPU-bound task would spin on); the run ends interrupted and is recorded.
+    killAllWorkers();
     abort.abort();
     if (!busy) finish();
   };

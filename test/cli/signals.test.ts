@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { processGone, type SpawnedCli, spawnCli, waitFor } from '../helpers/spaw
 
 const SPINNING = resolve('test/fixtures/signals/spinning.ts');
 const BIG_MAP = resolve('test/fixtures/signals/big_map.ts');
+const SPINNING_DAILY = resolve('test/fixtures/signals/dev/spinning_daily.ts');
 
 /** Each test's project folder and the engine it started (killed at the end if a test failed half-way). */
 let dir: string | undefined;
@@ -89,4 +90,56 @@ describe('airstep run: a stop signal during a large map', () => {
       await waitFor(() => workers.every(processGone), `workers ${workers.join(', ')} gone`);
     });
   }
+});
+
+/** Every process below `pid` (children, their children…), as Linux lists them. */
+async function descendantsOf(pid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const child of await childrenOf(pid)) found.push(child, ...(await descendantsOf(child)));
+  return found;
+}
+
+/** A project as a user has it for `airstep dev`: `dags/` with the spinning daily DAG, `airstep` installed. */
+async function devProject(name: string): Promise<string> {
+  const cwd = await project(name);
+  await mkdir(join(cwd, 'dags'));
+  await mkdir(join(cwd, 'node_modules'));
+  await symlink(resolve('.'), join(cwd, 'node_modules', 'airstep'), 'dir');
+  await writeFile(join(cwd, 'package.json'), '{ "type": "module" }\n');
+  await copyFile(SPINNING_DAILY, join(cwd, 'dags', 'spinning_daily.ts'));
+  return cwd;
+}
+
+describe('airstep dev: its children and workers end with it', () => {
+  it('Ctrl-C ends every child and worker (a CPU-bound one included) and records the run interrupted', async () => {
+    const cwd = await devProject('dev-sigint');
+    engine = spawnCli(cwd, { SIGNALS_DIR: cwd }, 'dev');
+    await waitFor(() => existsSync(join(cwd, 'spin.pid')), 'the scheduled task spinning', 120_000);
+    const below = await descendantsOf(engine.pid);
+    expect(below).toContain(Number(readFileSync(join(cwd, 'spin.pid'), 'utf8')));
+
+    process.kill(-engine.pid, 'SIGINT');
+    await engine.exited;
+
+    await waitFor(() => below.every(processGone), `processes ${below.join(', ')} gone`);
+    const store = new LocalStore(join(cwd, '.airstep'));
+    const [run] = await store.runs('spinning_daily');
+    expect(run?.state).toBe('interrupted');
+    expect((await store.tasks('spinning_daily', run!.runId)).map((task) => [task.taskId, task.state])).toEqual([
+      ['spin', 'interrupted'],
+    ]);
+  });
+
+  it('kill -9 of dev ends every child and worker, a CPU-bound one included', async () => {
+    const cwd = await devProject('dev-kill9');
+    engine = spawnCli(cwd, { SIGNALS_DIR: cwd }, 'dev');
+    await waitFor(() => existsSync(join(cwd, 'spin.pid')), 'the scheduled task spinning', 120_000);
+    const below = await descendantsOf(engine.pid);
+    expect(below).toContain(Number(readFileSync(join(cwd, 'spin.pid'), 'utf8')));
+
+    process.kill(engine.pid, 'SIGKILL');
+    await engine.exited;
+
+    await waitFor(() => below.every(processGone), `processes ${below.join(', ')} gone`);
+  });
 });
