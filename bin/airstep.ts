@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { stopForClosedOutput } from '../lib/cli/stop-signals.ts';
 import { abandonedImports } from '../lib/runtime/import-limit.ts';
 
 // The package's own manifest by name, the same from the sources and from dist/ (a JSON import would be copied
@@ -34,11 +35,14 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   note: async () => (await import('../lib/cli/note.ts')).registerNoteCommand,
 };
 
-// `airstep runs --json | head`: a reader that stops early is not an error.
+// `airstep runs --json | head`: a reader that stops early is not an error. A command running DAG runs is stopped
+// instead (its runs recorded interrupted; see lib/cli/stop-signals.ts).
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
+  if (!stopForClosedOutput()) process.exit(0);
 });
+// A closed stderr has no reader to tell: losing the line is all that can happen, never a crash.
+process.stderr.on('error', () => undefined);
 
 const program = new Command('airstep')
   .description('Airflow-style DAGs in TypeScript, compiled to AWS Step Functions')

@@ -7,6 +7,7 @@ import { loadProjectConfig, type ProjectConfig, unlistedRunAsProblems } from '..
 import { runAndRecord } from '../local/record-run.ts';
 import { RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
+import { killAllWorkers } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
 import { backfillIntervals, type RunInterval, runId } from '../schedule/index.ts';
@@ -25,6 +26,7 @@ import { formatDuration } from './render-grid.ts';
 import { RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, paintState } from './run-output.ts';
+import { listenForStops } from './stop-signals.ts';
 
 export interface BackfillOptions {
   from?: string;
@@ -170,10 +172,9 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   // to it, whatever --reprocess says; an ended one runs again only when --reprocess asks for it.
   const already = new Map<string, RunRecord['state']>();
   for (const record of await store.runs(dag.id)) already.set(record.runId, record.state);
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // As `airstep run`: the first SIGINT/SIGTERM kills the workers and ends the running runs interrupted.
+  const stops = listenForStops(killAllWorkers);
+  const abort = { signal: stops.signal };
   const say = (line: string) => {
     if (options.json !== true) console.log(line);
   };
@@ -250,13 +251,12 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(compiled.ir.maxActiveRuns, runs.length)) }, worker),
   ).finally(() => aws.stop());
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  stops.dispose();
 
   // Runs an interrupt kept from starting.
   for (const run of runs) if (run.state === 'planned') run.state = 'not_started';
   const ok = backfillSucceeded(runs);
   if (options.json === true) printJson({ dagId: dag.id, ok, runs });
   else process.stdout.write(backfillSummary(c, runs));
-  return ok ? EXIT.ok : EXIT.problems;
+  return stops.exitCode(ok ? EXIT.ok : EXIT.problems);
 }

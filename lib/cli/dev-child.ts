@@ -8,11 +8,13 @@ import { compileDag } from '../compiler/compile-dag.ts';
 import { claimRun, RunExistsError } from '../local/claim-run.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
+import { dieWithParent } from '../local/parent-watchdog.ts';
 import { loadProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { type RunLock, RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits, type SlotRequest, SlotsOverCapacityError } from '../local/slot-limits.ts';
+import { killAllWorkers } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
 import type { RunInterval, ScheduleSpec } from '../schedule/index.ts';
@@ -210,12 +212,16 @@ function finish(): void {
 }
 
 if (process.env[DEV_CHILD_ENV] === '1' && process.send !== undefined) {
+  // `dev` killed outright: this child (and, through their own watchdogs, its workers) ends too.
+  dieWithParent();
   const abort = new AbortController();
   const limits = new ParentLimits();
   let busy = false;
   // Ctrl-C reaches every process of the terminal's group, and `dev` also asks each child to stop: a run ends
   // as interrupted and is recorded so; a child with nothing to do just leaves.
   const stop = () => {
+    // The run's workers go at once (a CPU-bound task would spin on); the run ends interrupted and is recorded.
+    killAllWorkers();
     abort.abort();
     if (!busy) finish();
   };

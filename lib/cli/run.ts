@@ -9,17 +9,19 @@ import { runAndRecord } from '../local/record-run.ts';
 import { RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { subDag } from '../local/sub-dag.ts';
-import { startWorkerEarly } from '../local/worker-pool.ts';
+import { killAllWorkers, startWorkerEarly } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
+import { interruptedLine } from './interrupted-line.ts';
 import { LiveProgress } from './live-progress.ts';
 import { colours } from './output.ts';
 import { emulatorOptions, RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, printRunEnd } from './run-output.ts';
+import { listenForStops } from './stop-signals.ts';
 
 interface RunOptions {
   dag?: string;
@@ -140,10 +142,8 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
   if (options.json !== true) {
     console.log(c.bold(`${dag.id} › ${ctx.runId}${speed !== 1 ? c.yellow(`  (clock ×${speed})`) : ''}`));
   }
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The workers go at once (a CPU-bound task would spin on while the run unwinds); the run ends interrupted.
+  const stops = listenForStops(killAllWorkers);
   const { run, tasks, execution } = await runAndRecord({
     dag,
     file: loaded.file,
@@ -153,7 +153,7 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
     maxActiveTasks: compiled.ir.maxActiveTasks,
     limits,
     speed,
-    signal: abort.signal,
+    signal: stops.signal,
     ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
     ...(live !== undefined ? { onTaskChange: live.onTaskChange } : {}),
     ...(options.json !== true
@@ -161,7 +161,11 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
       : {}),
   });
   live?.stop();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  return printRunEnd(c, { run, execution, tasks }, options.json);
+  stops.dispose();
+  if (stops.cause !== undefined && options.json !== true) {
+    // One line, not the grid: a stopped map may have thousands of instances (`airstep tasks` shows them).
+    console.log(c.red(interruptedLine(stops.cause, run.runId, tasks)));
+    return stops.exitCode(1);
+  }
+  return stops.exitCode(printRunEnd(c, { run, execution, tasks }, options.json));
 }

@@ -9,6 +9,7 @@ import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
+import { killAllWorkers } from '../local/worker-pool.ts';
 import { ParamsError, resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
 import { formatProblem } from '../sdk/errors.ts';
@@ -18,6 +19,7 @@ import { LiveProgress } from './live-progress.ts';
 import { colours, EXIT } from './output.ts';
 import { renderText } from './render-graph.ts';
 import { runGrid, runOutcomeLine } from './run-output.ts';
+import { listenForStops } from './stop-signals.ts';
 
 export const MAIN_PIPELINE = 'dags/s3_medallion_ingestion.ts';
 
@@ -60,10 +62,8 @@ async function start(options: StartOptions): Promise<number> {
   );
 
   let emulator: RunningEmulator | undefined;
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // As `airstep run`: the first SIGINT/SIGTERM kills the workers and ends the run interrupted (exit 130/143).
+  const stops = listenForStops(killAllWorkers);
   try {
     let endpoint = options.endpoint;
     if (endpoint === undefined) {
@@ -110,7 +110,7 @@ async function start(options: StartOptions): Promise<number> {
       store,
       maxActiveTasks: compiled.ir.maxActiveTasks,
       limits,
-      signal: abort.signal,
+      signal: stops.signal,
       onTaskChange: live.onTaskChange,
       ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
     });
@@ -124,13 +124,12 @@ async function start(options: StartOptions): Promise<number> {
       for (const { uri, path } of copied) console.log(`  ${uri}\n    ${c.dim(`copied to ${path}`)}`);
     }
     console.log(c.dim(`\nrun record, task instances and logs: .airstep/ (airstep runs, airstep tasks ${run.runId})`));
-    return run.state === 'success' ? EXIT.ok : EXIT.problems;
+    return stops.exitCode(run.state === 'success' ? EXIT.ok : EXIT.problems);
   } catch (error) {
     console.error(c.red((error as Error).message));
-    return EXIT.problems;
+    return stops.exitCode(EXIT.problems);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stops.dispose();
     await emulator?.stop();
   }
 }

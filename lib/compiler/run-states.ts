@@ -13,7 +13,9 @@ export type TaskState =
   | 'failed'
   | 'up_for_retry'
   | 'skipped'
-  | 'upstream_failed';
+  | 'upstream_failed'
+  /** Locally: had not ended when its run was stopped (SIGINT/SIGTERM); the run is `interrupted` too. */
+  | 'interrupted';
 
 /** The states a task's record in the run payload ends in (the compiled ASL writes them; see emit-asl.ts). */
 export type EndedTaskState = Extract<TaskState, 'success' | 'failed' | 'skipped' | 'upstream_failed'>;
@@ -49,6 +51,7 @@ const TASK_STATES: readonly TaskState[] = [
   'up_for_retry',
   'skipped',
   'upstream_failed',
+  'interrupted',
 ];
 const RUN_STATES: readonly RunState[] = ['queued', 'running', 'success', 'failed', 'interrupted'];
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type {
   AslState,
   FailState,
@@ -100,6 +101,8 @@ export interface ExecutionResult {
 }
 
 const CANCELLED = Symbol('cancelled');
+/** How many children of a Map or Parallel state start in one turn of the event loop. */
+const LAUNCH_BATCH = 200;
 
 export async function runExecution(options: ExecutionOptions): Promise<ExecutionResult> {
   return new Interpreter(options).run();
@@ -134,6 +137,8 @@ class Interpreter {
     const name = options.name ?? randomUUID();
     const machine = options.stateMachineName ?? 'local';
     this.executionArn = `arn:aws:states:local:000000000000:execution:${machine}:${name}`;
+    // Each running task state listens for the execution's stop.
+    setMaxListeners(0, this.abort.signal);
   }
 
   async run(): Promise<ExecutionResult> {
@@ -519,6 +524,8 @@ class Interpreter {
     tolerance: { count: number; percent: number },
   ): Promise<unknown[]> {
     const controller = new AbortController();
+    // Every running child (a map's items: thousands) listens for the cancel: that is no leak.
+    setMaxListeners(0, controller.signal);
     const onAbort = () => controller.abort(scope.signal.reason);
     scope.signal.addEventListener('abort', onAbort, { once: true });
     const results: unknown[] = new Array(children.length).fill(null);
@@ -537,8 +544,23 @@ class Interpreter {
           reject(error);
         } else resolve(results);
       };
+      let resuming = false;
       const launch = () => {
+        let launched = 0;
         while (!settled && next < children.length && (limit <= 0 || running < limit)) {
+          // A large map starts its items in batches, one turn of the event loop each: started all at once, tens
+          // of thousands of items hold the loop for minutes, and a Ctrl-C or SIGTERM is not even seen.
+          if (launched === LAUNCH_BATCH) {
+            if (!resuming) {
+              resuming = true;
+              setImmediate(() => {
+                resuming = false;
+                launch();
+              });
+            }
+            return;
+          }
+          launched++;
           const index = next++;
           running++;
           children[index]!(controller.signal).then(

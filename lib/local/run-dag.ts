@@ -177,6 +177,19 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     gates,
     () => clock.now(),
     (attempt) => {
+      if (options.signal?.aborted) {
+        // The run was stopped under this try (its worker killed): it did not fail, it was interrupted.
+        tries.push({ ...attempt, outcome: { ok: false, error: 'Interrupted', cause: 'the run was stopped', try: 0 } });
+        const task = instance(attempt.taskId, attempt.mapIndex);
+        task.tries = Math.max(task.tries, attempt.tryNumber);
+        task.startedAt ??= attempt.startedAt;
+        // An unmapped task is marked with the others once the execution has stopped; an item has no state before.
+        if (attempt.mapIndex >= 0) {
+          task.state = 'interrupted';
+          task.endedAt = attempt.endedAt;
+        }
+        return;
+      }
       tries.push(attempt);
       options.onTryEnded?.(attempt);
       const task = instance(attempt.taskId, attempt.mapIndex);
@@ -236,6 +249,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     onEvent,
   });
   gates.forget(execution.executionArn);
+  if (execution.status === 'ABORTED') markUnfinishedInterrupted(instances.values(), clock.now());
   const tasks = [...instances.values()].sort((a, b) =>
     a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex,
   );
@@ -248,4 +262,16 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     );
   }
   return { execution, tasks, tries, callbacks };
+}
+
+/** States of an instance that has not ended (nor never begun: `none` stays, as Airflow leaves it). */
+const UNFINISHED: ReadonlySet<TaskState> = new Set(['scheduled', 'queued', 'running', 'up_for_retry']);
+
+/** A stopped run's instances that had begun and not ended are recorded `interrupted`, as the run is. */
+function markUnfinishedInterrupted(instances: Iterable<TaskInstance>, now: number): void {
+  for (const task of instances) {
+    if (!UNFINISHED.has(task.state)) continue;
+    task.state = 'interrupted';
+    task.endedAt = now;
+  }
 }

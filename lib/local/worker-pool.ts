@@ -72,6 +72,11 @@ class WorkerProcess {
         stdout: 'inherit',
       },
     ));
+    running.add(this);
+    this.child.once('exit', () => running.delete(this));
+    // A request sent to a worker that just died fails (EPIPE, ERR_IPC_CHANNEL_CLOSED); its 'exit' says what
+    // happened to the try, so the failed send itself is not an error of the engine.
+    this.child.on('error', () => undefined);
     this.ready = new Promise<void>((resolve, reject) => {
       this.child.on('message', (reply: { type: string; id?: number } & Partial<Omit<WorkReply, 'type'>>) => {
         if (reply.type === 'standby') {
@@ -140,6 +145,25 @@ class WorkerProcess {
     this.child.send({ type: 'dag', dagId: this.dagId });
   }
 }
+
+/** Every worker process of this engine that has not exited, so a stop signal can end them all at once. */
+const running = new Set<WorkerProcess>();
+
+/**
+ * Kills every worker process of this engine now (SIGKILL: a CPU-bound task never runs a handler). `airstep run`
+ * calls it on SIGINT/SIGTERM, before the run unwinds: the tries they ran end as interrupted, not as answers.
+ */
+export function killAllWorkers(): void {
+  enginesStopped = true;
+  for (const worker of running) {
+    // Stopped, not failed: a worker killed while still starting is no error of the run.
+    worker.stopped = true;
+    if (worker.alive) worker.child.kill('SIGKILL');
+  }
+}
+
+/** Set by `killAllWorkers`: no pool of this process starts a worker again. */
+let enginesStopped = false;
 
 /** Workers started by `startWorkerEarly`, by DAG file, until a pool for that file takes them. */
 const early = new Map<string, WorkerProcess[]>();
@@ -239,6 +263,10 @@ export class ProcessWorkerPool {
     let worker: WorkerProcess | undefined;
     try {
       worker = await this.acquire();
+    } catch (error) {
+      // The worker meant for this try died while starting (its DAG file threw at import, a kill): the try fails.
+      const cause = (error as Error).message;
+      return { outcome: { ok: false, error: 'Airstep.WorkerCrashed', cause, try: 0 }, logs: [] };
     } finally {
       clearInterval(starting);
     }
@@ -285,7 +313,7 @@ export class ProcessWorkerPool {
 
   private async runCallback(message: CallbackMessage): Promise<{ result: CallbackResult; logs: string[] }> {
     const where = `DAG ${message.dagId} run ${message.ctx.runId}${message.callback.of === 'task' ? ` task ${message.callback.taskId}` : ''}${message.callback.of === 'deadline' ? ' deadline' : ''}`;
-    if (this.closed) {
+    if (this.closed || enginesStopped) {
       return { result: { status: 'threw', message: `${where}: the run's workers stopped first` }, logs: [] };
     }
     const limitMs = this.options.callbackTimeLimitMs ?? CALLBACK_TIME_LIMIT_MS;
@@ -349,7 +377,7 @@ export class ProcessWorkerPool {
   /** A ready worker for one try; undefined once the pool is closed. */
   private async acquire(): Promise<WorkerProcess | undefined> {
     for (;;) {
-      if (this.closed) return undefined;
+      if (this.closed || enginesStopped) return undefined;
       const idle = this.takeIdle();
       if (idle !== undefined) return idle;
       // Each waiter counts on one starting worker; start one more when there are fewer than waiters.
@@ -374,7 +402,7 @@ export class ProcessWorkerPool {
 
   /** Starts workers up to what the forecast needs (at least `atLeast`), and stops idle ones beyond it. */
   private rebalance(atLeast: number): void {
-    if (this.closed) return;
+    if (this.closed || enginesStopped) return;
     const busy = this.all.size - this.idle.length - this.starting.size;
     const forecast = this.demand?.workers() ?? 0;
     const need = Math.min(this.options.size, Math.max(atLeast, busy + this.queue.length, forecast));

@@ -8,6 +8,13 @@
 import { pathToFileURL } from 'node:url';
 import '../runtime/task-runner.ts';
 import './local-xcom-store.ts';
+import { dieWithParent } from './parent-watchdog.ts';
+
+// Before the DAG file is imported: its top level may already spin. A killed engine leaves no worker behind.
+dieWithParent();
+// Ctrl-C reaches every process of the terminal's group: the engine decides what stops (it records the run
+// interrupted and stops its workers), so a worker does not die under a try it is still answering for.
+process.on('SIGINT', () => undefined);
 
 const [file, given] = process.argv.slice(2);
 const told =
