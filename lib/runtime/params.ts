@@ -19,7 +19,6 @@ export function resolveParams(
   // Object.prototype (it could never take its default), and one named `__proto__` is a key like any other rather
   // than the prototype setter (it was dropped).
   const params: Record<string, unknown> = Object.create(null);
-  for (const [name, value] of Object.entries(conf)) Object.defineProperty(params, name, dataProperty(value));
   const problems: Array<{ readonly field: string; readonly message: string }> = [];
   for (const [name, spec] of Object.entries(schema)) {
     const given = Object.hasOwn(conf, name) ? conf[name] : undefined;
@@ -31,6 +30,10 @@ export function resolveParams(
     for (const issue of parsed.error.issues) {
       problems.push({ field: ['params', name, ...issue.path.map(String)].join('.'), message: issue.message });
     }
+  }
+  // Conf keys the schema does not declare are kept, as Airflow keeps them (after the declared ones).
+  for (const [name, value] of Object.entries(conf)) {
+    if (!Object.hasOwn(schema, name)) Object.defineProperty(params, name, dataProperty(value));
   }
   return problems.length === 0 ? { ok: true, params } : { ok: false, problems };
 }
