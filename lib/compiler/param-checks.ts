@@ -8,7 +8,7 @@ import { compileParamPattern } from './param-pattern.ts';
  * without validating it, so a bad default would reach every run that does not set the param.
  */
 /** RE2's reasons for syntax that needs backtracking (backreferences `\\1`, lookahead `(?=`, lookbehind `(?<!`). */
-const UNSUPPORTED_SYNTAX = /unsupported Perl syntax|invalid escape sequence|invalid named capture/;
+const UNSUPPORTED_SYNTAX = /unsupported Perl syntax|invalid named capture|invalid escape sequence: `\\[1-9]/;
 
 export function paramProblems(spec: ParamSpec): string[] {
   // The options schema reports a spec that is not an object.
