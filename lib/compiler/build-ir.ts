@@ -32,6 +32,7 @@ import {
   zodProblems,
 } from './option-schemas.ts';
 import { paramProblems } from './param-checks.ts';
+import { PROTOTYPE_KEY, reservedNameMessage } from './reserved-names.ts';
 import { checkSchedule } from './schedule-check.ts';
 import { groupLastTasks, setupTeardownProblems } from './setup-teardown.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
@@ -93,6 +94,14 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   };
   for (const problem of checkSchedule(schedule)) at(problem);
 
+  // zod's record (the options schema) skips a `__proto__` key, and a literal `{ __proto__: … }` is no key at all.
+  const declaredParams: unknown = options.params;
+  if (typeof declaredParams === 'object' && declaredParams !== null) {
+    const prototype: unknown = Object.getPrototypeOf(declaredParams);
+    if (Object.hasOwn(declaredParams, PROTOTYPE_KEY) || (prototype !== Object.prototype && prototype !== null)) {
+      at({ field: `params.${PROTOTYPE_KEY}`, message: reservedNameMessage('param name') });
+    }
+  }
   const params = sortedRecord((options.params ?? {}) as Record<string, ParamSpec>);
   for (const [name, spec] of Object.entries(params))
     for (const message of paramProblems(spec)) at({ field: `params.${name}`, message });
@@ -115,6 +124,11 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const finalTasks = tasks.map((task) => ({ ...task, xcomConsumed: consumed.has(task.id) }));
   for (const problem of setupTeardownProblems(finalTasks)) at(problem);
 
+  for (const group of declared.groups.values()) {
+    if (group.id === PROTOTYPE_KEY || group.id.endsWith(`.${PROTOTYPE_KEY}`)) {
+      at({ taskId: group.id, field: 'id', message: reservedNameMessage('group id') });
+    }
+  }
   const groups: GroupIR[] = [...declared.groups.values()]
     .map((group) => ({ id: group.id, ...pick(group, ['parent', 'doc']) }))
     .sort((a, b) => compare(a.id, b.id));
@@ -163,6 +177,8 @@ function buildTask(
 ): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
     at({ field: 'id', message: `must be at most 200 characters, got ${task.id.length}` });
+  } else if (task.id === PROTOTYPE_KEY || task.id.endsWith(`.${PROTOTYPE_KEY}`)) {
+    at({ field: 'id', message: reservedNameMessage('task id') });
   } else if (!TASK_ID.test(task.id)) {
     at({
       field: 'id',

@@ -4,6 +4,7 @@ import { tryParseDuration } from '../sdk/duration.ts';
 import { PARAM_TYPES } from '../sdk/params.ts';
 import { TRIGGER_RULES } from '../sdk/trigger-rule.ts';
 import { WEIGHT_RULES } from '../sdk/weight-rule.ts';
+import { PROTOTYPE_KEY, reservedNameMessage } from './reserved-names.ts';
 import { ROLE_ARN } from './role-arn.ts';
 
 /**
@@ -54,7 +55,10 @@ export const taskOptionsSchema = z
     triggerRule: z.enum(TRIGGER_RULES, {
       error: (issue) => `unknown trigger rule '${String(issue.input)}' (one of: ${TRIGGER_RULES.join(', ')})`,
     }),
-    pool: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
+    pool: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
+      .refine((name) => name !== PROTOTYPE_KEY, reservedNameMessage('pool name')),
     poolSlots: z.int().min(1, 'must be at least 1 (a pool task holds slots)'),
     queue: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or -'),
     priorityWeight: z.int({ error: (issue) => `must be a whole number, got ${JSON.stringify(issue.input)}` }),

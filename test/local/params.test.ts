@@ -43,7 +43,7 @@ describe('Function: resolveParams, patterns', () => {
 describe('Function: resolveParams, names Object.prototype also has', () => {
   it('gives params named constructor and toString their defaults', () => {
     const result = resolveParams(
-      { constructor: { type: 'string', default: 'built' }, toString: { type: 'integer', default: 3 } },
+      { constructor: { type: 'string', default: 'built' }, toString: { type: 'integer', default: 3 } } as const,
       {},
     );
     expect(result.ok && [result.params.constructor, result.params.toString]).toEqual(['built', 3]);
@@ -62,7 +62,7 @@ describe('Function: resolveParams, names Object.prototype also has', () => {
   });
 
   it('refuses a conf value that only Object.prototype has, rather than reading the prototype', () => {
-    const result = resolveParams({ constructor: { type: 'string', required: true } }, {});
+    const result = resolveParams({ constructor: { type: 'string', required: true } } as const, {});
     expect(result).toEqual({ ok: false, problems: [{ field: 'params.constructor', message: expect.any(String) }] });
   });
 });
