@@ -20,6 +20,7 @@ import {
   type TaskKindIR,
 } from './ir.ts';
 import { nonJsonPart } from './json-values.ts';
+import { durationLimitProblem } from './limits.ts';
 import { mappingIr } from './mapping-ir.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
 import { inapplicableOptions, optionApplies } from './option-applicability.ts';
@@ -413,6 +414,12 @@ function seconds(value: unknown, onError?: (message: string) => void): number | 
   const parsed = tryParseDuration(value);
   if ('error' in parsed) {
     onError?.(parsed.error);
+    return undefined;
+  }
+  // Options checked by the options schema report this there; a wait's duration is checked here only.
+  const tooLong = durationLimitProblem(parsed.ms);
+  if (tooLong !== undefined && onError !== undefined) {
+    onError(tooLong);
     return undefined;
   }
   return Math.ceil(parsed.ms / 1000);
