@@ -33,6 +33,7 @@ import {
   zodProblems,
 } from './option-schemas.ts';
 import { paramProblems } from './param-checks.ts';
+import { paramsPayloadProblem } from './params-payload.ts';
 import { PROTOTYPE_KEY, reservedNameMessage } from './reserved-names.ts';
 import { checkSchedule } from './schedule-check.ts';
 import { groupLastTasks, setupTeardownProblems } from './setup-teardown.ts';
@@ -106,6 +107,9 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const params = sortedRecord((options.params ?? {}) as Record<string, ParamSpec>);
   for (const [name, spec] of Object.entries(params))
     for (const message of paramProblems(spec)) at({ field: `params.${name}`, message });
+  const defaults = Object.entries(params).filter(([, spec]) => typeof spec === 'object' && spec?.default !== undefined);
+  const tooLarge = paramsPayloadProblem(Object.fromEntries(defaults.map(([name, spec]) => [name, spec.default])));
+  if (tooLarge !== undefined) at({ field: 'params', message: tooLarge });
 
   const edges = resolveEdges(declared.edges, declared.tasks, declared.groups, at);
   const upstreamOf = new Map<string, Set<string>>();
