@@ -362,7 +362,7 @@ class Interpreter {
     stateContext: (retryCount: number, extra?: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<unknown> {
     if (state.Type === 'Parallel') return this.runParallel(state, input, scope, stateContext(retryCount));
-    if (state.Type === 'Map') return this.runMap(state, input, scope, stateContext(retryCount));
+    if (state.Type === 'Map') return this.runMap(name, state, input, scope, stateContext(retryCount));
     return this.runTask(name, state, input, scope, retryCount, stateContext);
   }
 
@@ -485,6 +485,7 @@ class Interpreter {
   }
 
   private async runMap(
+    name: string,
     state: MapState,
     input: unknown,
     scope: Scope,
@@ -492,7 +493,9 @@ class Interpreter {
   ): Promise<unknown> {
     const items = readPath(state.ItemsPath ?? '$', input, scope.context);
     if (!Array.isArray(items))
-      throw runtimeError(`Map ItemsPath ${String(state.ItemsPath ?? '$')} does not point to an array`);
+      throw runtimeError(
+        `Map state '${name}': ItemsPath ${String(state.ItemsPath ?? '$')} does not point to an array (got ${jsonTypeOf(items)})`,
+      );
     const processor = state.ItemProcessor;
     const selector = state.ItemSelector ?? state.Parameters;
     const tolerance = { count: state.ToleratedFailureCount ?? 0, percent: state.ToleratedFailurePercentage ?? 0 };
@@ -577,4 +580,11 @@ class Interpreter {
       else launch();
     });
   }
+}
+
+/** A JSON value's type in words, for an error that says what came instead of a list. */
+function jsonTypeOf(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
