@@ -20,6 +20,7 @@ import {
   type TaskKindIR,
 } from './ir.ts';
 import { nonJsonPart } from './json-values.ts';
+import { durationLimitProblem } from './limits.ts';
 import { mappingIr } from './mapping-ir.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
 import { inapplicableOptions, optionApplies } from './option-applicability.ts';
@@ -32,6 +33,8 @@ import {
   zodProblems,
 } from './option-schemas.ts';
 import { paramProblems } from './param-checks.ts';
+import { paramsPayloadProblem } from './params-payload.ts';
+import { PROTOTYPE_KEY, reservedNameMessage } from './reserved-names.ts';
 import { checkSchedule } from './schedule-check.ts';
 import { groupLastTasks, setupTeardownProblems } from './setup-teardown.ts';
 import { parseTemplate, splitXcomReference, templateStrings } from './templates.ts';
@@ -93,9 +96,20 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   };
   for (const problem of checkSchedule(schedule)) at(problem);
 
+  // zod's record (the options schema) skips a `__proto__` key, and a literal `{ __proto__: … }` is no key at all.
+  const declaredParams: unknown = options.params;
+  if (typeof declaredParams === 'object' && declaredParams !== null) {
+    const prototype: unknown = Object.getPrototypeOf(declaredParams);
+    if (Object.hasOwn(declaredParams, PROTOTYPE_KEY) || (prototype !== Object.prototype && prototype !== null)) {
+      at({ field: `params.${PROTOTYPE_KEY}`, message: reservedNameMessage('param name') });
+    }
+  }
   const params = sortedRecord((options.params ?? {}) as Record<string, ParamSpec>);
   for (const [name, spec] of Object.entries(params))
     for (const message of paramProblems(spec)) at({ field: `params.${name}`, message });
+  const defaults = Object.entries(params).filter(([, spec]) => typeof spec === 'object' && spec?.default !== undefined);
+  const tooLarge = paramsPayloadProblem(Object.fromEntries(defaults.map(([name, spec]) => [name, spec.default])));
+  if (tooLarge !== undefined) at({ field: 'params', message: tooLarge });
 
   const edges = resolveEdges(declared.edges, declared.tasks, declared.groups, at);
   const upstreamOf = new Map<string, Set<string>>();
@@ -115,6 +129,11 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   const finalTasks = tasks.map((task) => ({ ...task, xcomConsumed: consumed.has(task.id) }));
   for (const problem of setupTeardownProblems(finalTasks)) at(problem);
 
+  for (const group of declared.groups.values()) {
+    if (group.id === PROTOTYPE_KEY || group.id.endsWith(`.${PROTOTYPE_KEY}`)) {
+      at({ taskId: group.id, field: 'id', message: reservedNameMessage('group id') });
+    }
+  }
   const groups: GroupIR[] = [...declared.groups.values()]
     .map((group) => ({ id: group.id, ...pick(group, ['parent', 'doc']) }))
     .sort((a, b) => compare(a.id, b.id));
@@ -163,6 +182,8 @@ function buildTask(
 ): Omit<TaskCommonIR, 'xcomConsumed'> & TaskKindIR {
   if (task.id.length > 200) {
     at({ field: 'id', message: `must be at most 200 characters, got ${task.id.length}` });
+  } else if (task.id === PROTOTYPE_KEY || task.id.endsWith(`.${PROTOTYPE_KEY}`)) {
+    at({ field: 'id', message: reservedNameMessage('task id') });
   } else if (!TASK_ID.test(task.id)) {
     at({
       field: 'id',
@@ -397,6 +418,12 @@ function seconds(value: unknown, onError?: (message: string) => void): number | 
   const parsed = tryParseDuration(value);
   if ('error' in parsed) {
     onError?.(parsed.error);
+    return undefined;
+  }
+  // Options checked by the options schema report this there; a wait's duration is checked here only.
+  const tooLong = durationLimitProblem(parsed.ms);
+  if (tooLong !== undefined && onError !== undefined) {
+    onError(tooLong);
     return undefined;
   }
   return Math.ceil(parsed.ms / 1000);

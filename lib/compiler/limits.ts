@@ -9,7 +9,19 @@ export const LIMITS = {
   definitionBytes: 1_048_576,
   /** A Standard workflow execution's history holds at most this many events. */
   historyEvents: 25_000,
+  /**
+   * A Standard workflow execution runs at most one year, so no timeout, heartbeat, retry delay or wait can be
+   * longer (`TimeoutSeconds`, `HeartbeatSeconds`, `IntervalSeconds`, `MaxDelaySeconds`, a Wait's `Seconds`).
+   */
+  executionSeconds: 365 * 24 * 3600,
 } as const;
+
+/** Why a duration of `ms` cannot be compiled, or undefined when it fits a Standard execution. */
+export function durationLimitProblem(ms: number): string | undefined {
+  if (ms <= LIMITS.executionSeconds * 1000) return undefined;
+  const days = Math.round((ms / 86_400_000) * 10) / 10;
+  return `must be at most 365 days (a Step Functions Standard execution runs at most one year), got ${days} days`;
+}
 
 export function checkLimits(definitionBytes: number, historyEvents: number, taskCount: number): string[] {
   const problems: string[] = [];

@@ -4,6 +4,8 @@ import { tryParseDuration } from '../sdk/duration.ts';
 import { PARAM_TYPES } from '../sdk/params.ts';
 import { TRIGGER_RULES } from '../sdk/trigger-rule.ts';
 import { WEIGHT_RULES } from '../sdk/weight-rule.ts';
+import { durationLimitProblem } from './limits.ts';
+import { PROTOTYPE_KEY, reservedNameMessage } from './reserved-names.ts';
 import { ROLE_ARN } from './role-arn.ts';
 
 /**
@@ -14,6 +16,10 @@ import { ROLE_ARN } from './role-arn.ts';
 const duration = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
   const parsed = tryParseDuration(value);
   if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+  else {
+    const tooLong = durationLimitProblem(parsed.ms);
+    if (tooLong !== undefined) ctx.addIssue({ code: 'custom', message: tooLong });
+  }
 });
 
 /** A timeout: Step Functions counts whole seconds and refuses 0 (`TimeoutSeconds`, `HeartbeatSeconds`). */
@@ -54,7 +60,10 @@ export const taskOptionsSchema = z
     triggerRule: z.enum(TRIGGER_RULES, {
       error: (issue) => `unknown trigger rule '${String(issue.input)}' (one of: ${TRIGGER_RULES.join(', ')})`,
     }),
-    pool: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
+    pool: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
+      .refine((name) => name !== PROTOTYPE_KEY, reservedNameMessage('pool name')),
     poolSlots: z.int().min(1, 'must be at least 1 (a pool task holds slots)'),
     queue: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or -'),
     priorityWeight: z.int({ error: (issue) => `must be a whole number, got ${JSON.stringify(issue.input)}` }),
@@ -104,14 +113,23 @@ const date = z.union([z.string(), z.date()], { error: 'must be an ISO date or da
 
 export const DAG_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * The longest DAG id every name built from it fits: the state machine is `<namePrefix>-<dagId>` (a namePrefix has up
+ * to 20 characters; Step Functions allows 80), and each schedule `<dagId>--<n>` (n is 0 or 1; EventBridge Scheduler
+ * allows 64). The tighter of the two is the state machine's: 80 - 21 = 59.
+ */
+export const DAG_ID_MAX_LENGTH = 59;
+const DAG_ID_LENGTH_REASON = (length: number) =>
+  `must be at most ${DAG_ID_MAX_LENGTH} characters, got ${length}: it names the state machine '<namePrefix>-<dagId>' (Step Functions allows 80 characters, namePrefix up to 20) and the schedules '<dagId>--<n>' (EventBridge Scheduler allows 64)`;
+
 export const dagOptionsSchema = z
   .object({
     id: z.string().superRefine((id, ctx) => {
-      const message =
-        id.length > 64
-          ? `must be at most 64 characters (it names the state machine), got ${id.length}`
-          : 'must be 1-64 letters, digits, _ or - (it names the state machine)';
-      if (!DAG_ID.test(id)) ctx.addIssue({ code: 'custom', message });
+      if (id.length > DAG_ID_MAX_LENGTH) {
+        ctx.addIssue({ code: 'custom', message: DAG_ID_LENGTH_REASON(id.length) });
+      } else if (!DAG_ID.test(id)) {
+        ctx.addIssue({ code: 'custom', message: 'must be 1-64 letters, digits, _ or - (it names the state machine)' });
+      }
     }),
     description: z.string(),
     schedule: z.string().nullable(),

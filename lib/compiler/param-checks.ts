@@ -1,11 +1,15 @@
 import type { ParamSpec } from '../sdk/params.ts';
 import { nonJsonPart } from './json-values.ts';
+import { compileParamPattern } from './param-pattern.ts';
 
 /**
  * A param's schema checked against itself: bounds that leave no valid value, a pattern that is not a regular
- * expression (the trigger would throw on it), and a default its own schema refuses. The trigger applies a default
+ * expression RE2 takes (the trigger would throw on it), and a default its own schema refuses. The trigger applies a default
  * without validating it, so a bad default would reach every run that does not set the param.
  */
+/** RE2's reasons for syntax that needs backtracking (backreferences `\\1`, lookahead `(?=`, lookbehind `(?<!`). */
+const UNSUPPORTED_SYNTAX = /unsupported Perl syntax|invalid named capture|invalid escape sequence: `\\[1-9]/;
+
 export function paramProblems(spec: ParamSpec): string[] {
   // The options schema reports a spec that is not an object.
   if (typeof spec !== 'object' || spec === null) return [];
@@ -22,13 +26,14 @@ export function paramProblems(spec: ParamSpec): string[] {
   ) {
     problems.push(`minLength ${spec.minLength} is above maxLength ${spec.maxLength}`);
   }
-  let pattern: RegExp | undefined;
+  let pattern: ((value: string) => boolean) | undefined;
   if (spec.type === 'string' && typeof spec.pattern === 'string') {
-    try {
-      pattern = new RegExp(spec.pattern);
-    } catch (error) {
-      const reason = (error as Error).message.split(': ').at(-1);
-      problems.push(`pattern ${JSON.stringify(spec.pattern)} is not a regular expression (${reason})`);
+    const compiled = compileParamPattern(spec.pattern);
+    if (compiled.ok) pattern = compiled.test;
+    else {
+      problems.push(
+        `pattern ${JSON.stringify(spec.pattern)} is not a regular expression RE2 accepts (${compiled.reason})${UNSUPPORTED_SYNTAX.test(compiled.reason) ? '; RE2 matches in linear time, so it has no backreferences or lookaround' : ''}`,
+      );
     }
   }
   const value = spec.default;
@@ -57,7 +62,7 @@ export function paramProblems(spec: ParamSpec): string[] {
     if (spec.maxLength !== undefined && value.length > spec.maxLength) {
       problems.push(`default ${shown} is longer than maxLength ${spec.maxLength}`);
     }
-    if (pattern !== undefined && !pattern.test(value)) {
+    if (pattern !== undefined && !pattern(value)) {
       problems.push(`default ${shown} does not match pattern ${JSON.stringify(spec.pattern)}`);
     }
   }

@@ -367,7 +367,7 @@ class Interpreter {
     stateContext: (retryCount: number, extra?: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<unknown> {
     if (state.Type === 'Parallel') return this.runParallel(state, input, scope, stateContext(retryCount));
-    if (state.Type === 'Map') return this.runMap(state, input, scope, stateContext(retryCount));
+    if (state.Type === 'Map') return this.runMap(name, state, input, scope, stateContext(retryCount));
     return this.runTask(name, state, input, scope, retryCount, stateContext);
   }
 
@@ -490,6 +490,7 @@ class Interpreter {
   }
 
   private async runMap(
+    name: string,
     state: MapState,
     input: unknown,
     scope: Scope,
@@ -497,7 +498,9 @@ class Interpreter {
   ): Promise<unknown> {
     const items = readPath(state.ItemsPath ?? '$', input, scope.context);
     if (!Array.isArray(items))
-      throw runtimeError(`Map ItemsPath ${String(state.ItemsPath ?? '$')} does not point to an array`);
+      throw runtimeError(
+        `Map state '${name}': ItemsPath ${String(state.ItemsPath ?? '$')} does not point to an array (got ${jsonTypeOf(items)})`,
+      );
     const processor = state.ItemProcessor;
     const selector = state.ItemSelector ?? state.Parameters;
     const tolerance = { count: state.ToleratedFailureCount ?? 0, percent: state.ToleratedFailurePercentage ?? 0 };
@@ -599,4 +602,11 @@ class Interpreter {
       else launch();
     });
   }
+}
+
+/** A JSON value's type in words, for an error that says what came instead of a list. */
+function jsonTypeOf(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -35,7 +35,7 @@ export interface TaskInstance {
   endedAt?: number;
   output?: unknown;
   error?: string;
-  /** Why the task skipped itself (`SkipError`'s message). */
+  /** Why the task skipped itself (`SkipError`'s message), or why the run failed around it while it ran. */
   reason?: string;
 }
 
@@ -250,6 +250,18 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
   });
   gates.forget(execution.executionArn);
   if (execution.status === 'ABORTED') markUnfinishedInterrupted(instances.values(), clock.now());
+  if (execution.status === 'FAILED') {
+    // An error no Catch takes (States.Runtime, e.g. `expand` over an upstream that returned no list) ends the
+    // execution at once, as on AWS; the task whose state raised it was still `running`: it failed, with the reason.
+    for (const task of instances.values()) {
+      if (task.state !== 'running') continue;
+      task.state = 'failed';
+      task.endedAt = clock.now();
+      task.error = execution.error ?? 'States.Runtime';
+      task.reason = `the run failed while it ran: ${execution.cause ?? task.error}`;
+      changed(task);
+    }
+  }
   const tasks = [...instances.values()].sort((a, b) =>
     a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : a.mapIndex - b.mapIndex,
   );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileParamPattern } from '../compiler/param-pattern.ts';
 import { AirstepError } from '../errors/airstep-error.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 
@@ -14,17 +15,31 @@ export function resolveParams(
   schema: Readonly<Record<string, ParamSpec>>,
   conf: Readonly<Record<string, unknown>>,
 ): ParamsResult {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [name, spec] of Object.entries(schema)) shape[name] = paramSchema(spec);
-  const parsed = z.object(shape).loose().safeParse(conf);
-  if (parsed.success) return { ok: true, params: parsed.data as Record<string, unknown> };
-  return {
-    ok: false,
-    problems: parsed.error.issues.map((issue) => ({
-      field: ['params', ...issue.path.map(String)].join('.'),
-      message: issue.message,
-    })),
-  };
+  // Null-prototype maps, read by own keys only: a param named `constructor` or `toString` is not found on
+  // Object.prototype (it could never take its default), and one named `__proto__` is a key like any other rather
+  // than the prototype setter (it was dropped).
+  const params: Record<string, unknown> = Object.create(null);
+  const problems: Array<{ readonly field: string; readonly message: string }> = [];
+  for (const [name, spec] of Object.entries(schema)) {
+    const given = Object.hasOwn(conf, name) ? conf[name] : undefined;
+    const parsed = paramSchema(spec).safeParse(given);
+    if (parsed.success) {
+      if (parsed.data !== undefined) Object.defineProperty(params, name, dataProperty(parsed.data));
+      continue;
+    }
+    for (const issue of parsed.error.issues) {
+      problems.push({ field: ['params', name, ...issue.path.map(String)].join('.'), message: issue.message });
+    }
+  }
+  // Conf keys the schema does not declare are kept, as Airflow keeps them (after the declared ones).
+  for (const [name, value] of Object.entries(conf)) {
+    if (!Object.hasOwn(schema, name)) Object.defineProperty(params, name, dataProperty(value));
+  }
+  return problems.length === 0 ? { ok: true, params } : { ok: false, problems };
+}
+
+function dataProperty(value: unknown): PropertyDescriptor {
+  return { value, enumerable: true, writable: true, configurable: true };
 }
 
 /** Params that do not validate; every problem names its param (`params.limit: …`). */
@@ -45,7 +60,16 @@ function paramSchema(spec: ParamSpec): z.ZodType {
       let text = z.string();
       if (spec.minLength !== undefined) text = text.min(spec.minLength);
       if (spec.maxLength !== undefined) text = text.max(spec.maxLength);
-      if (spec.pattern !== undefined) text = text.regex(new RegExp(spec.pattern), `must match /${spec.pattern}/`);
+      if (spec.pattern !== undefined) {
+        // RE2 (linear time): a pattern like `^(a+)+$` must not hang the trigger on a long value.
+        const pattern = compileParamPattern(spec.pattern);
+        text = text.refine(
+          (value) => pattern.ok && pattern.test(value),
+          pattern.ok
+            ? `must match /${spec.pattern}/`
+            : `pattern /${spec.pattern}/ is not a regular expression RE2 accepts (${pattern.reason})`,
+        );
+      }
       schema = spec.enum !== undefined ? z.enum(spec.enum as [string, ...string[]]) : text;
       break;
     }

@@ -8,6 +8,7 @@ import {
   type TaskCallbackContext,
 } from '../sdk/callbacks.ts';
 import { callbackOf, type Dag } from '../sdk/dag.ts';
+import { readThrownValue } from './thrown-value.ts';
 
 /** How a callback call ended; it never fails anything, so this is only logged (and kept for idempotence). */
 export type CallbackResult =
@@ -59,11 +60,8 @@ export async function runCallback(
         await (fn as DeadlineCallback)({ ...runFields(message), state: callback.state, deadline: callback.deadline });
       return { status: 'called' };
     } catch (error) {
-      const err = error as Error;
-      return {
-        status: 'threw',
-        message: `${where}: ${callback.name} threw ${err?.name ?? 'Error'}: ${err?.message ?? String(error)}`,
-      };
+      const thrown = readThrownValue(error);
+      return { status: 'threw', message: `${where}: ${callback.name} threw ${thrown.name}: ${thrown.message}` };
     }
   })();
   const result = await Promise.race([called, timedOut]);

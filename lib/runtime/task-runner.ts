@@ -4,6 +4,7 @@ import { type Dag, taskFunctionOf } from '../sdk/dag.ts';
 import { NonRetryableError, SkipError } from '../sdk/errors.ts';
 import { tryNumberOf } from './kept-task.ts';
 import { taskAws } from './task-aws.ts';
+import { isThrownInstance, readThrownValue } from './thrown-value.ts';
 import { offloadResult, resolveRefs, type XComStore } from './xcom.ts';
 
 export interface TaskTryOptions {
@@ -103,16 +104,17 @@ export async function runTaskTry(
     }
     return { ok: true, result: { output, try: tryNumber } };
   } catch (error) {
-    const err = error as Error;
+    // Any value may be thrown; reading it must not throw again (lib/runtime/thrown-value.ts).
+    const thrown = readThrownValue(error);
     // By class, or by name for a copy of the SDK the DAG bundled itself.
-    if (err instanceof SkipError || err?.name === WORKER_ERROR.skip) {
-      return fail(WORKER_ERROR.skip, String(err.message ?? '').slice(0, 32_768));
+    if (isThrownInstance(error, SkipError) || thrown.name === WORKER_ERROR.skip) {
+      return fail(WORKER_ERROR.skip, thrown.message.slice(0, 32_768));
     }
     const name =
-      err instanceof NonRetryableError || err?.name === WORKER_ERROR.nonRetryable
+      isThrownInstance(error, NonRetryableError) || thrown.name === WORKER_ERROR.nonRetryable
         ? WORKER_ERROR.nonRetryable
-        : (err?.name ?? 'Error');
-    return fail(name.slice(0, 256), (err?.stack ?? String(error)).slice(0, 32_768));
+        : thrown.name;
+    return fail(name.slice(0, 256), thrown.stack.slice(0, 32_768));
   } finally {
     if (heartbeat !== undefined) clearInterval(heartbeat);
   }

@@ -503,6 +503,13 @@ export class TaskScope<P = Record<string, unknown>> {
   protected declare(id: string, spec: TaskSpec, options: CommonTaskOptions, inputs?: Inputs): TaskRef {
     const taskId = this.qualify(id);
     const ref = new TaskRef(this.graph, taskId);
+    if (typeof id !== 'string') {
+      // From JavaScript or a cast: 42 or null would become the task '42' or 'null' here, and collide with it.
+      const given: unknown = id;
+      const shown = given === null ? 'null' : `${typeof given} ${String(given)}`;
+      this.graph.problem({ taskId, field: 'id', message: `must be a string, got ${shown}` });
+      return ref;
+    }
     const { upstream, setup, teardown, ...taskOptions } = options;
     const inputIds: Record<string, string> = {};
     const inputRefs: TaskRef[] = [];
