@@ -25,8 +25,28 @@ export function taskChangeLine(c: Colours, task: TaskInstance): string {
   return `  ${paintState(c, task.state, task.state.padEnd(15))} ${name}${tries}${reason}`;
 }
 
+/** A grid row's reason: why a task failed (its error's one-line summary, or its name alone) or skipped itself. */
+export function gridReason(task: {
+  readonly state: string;
+  readonly error?: string;
+  readonly errorMessage?: string;
+  readonly reason?: string;
+}): string | undefined {
+  if (task.errorMessage !== undefined || task.error !== undefined) return task.errorMessage ?? task.error;
+  return task.state === 'skipped' ? task.reason : undefined;
+}
+
+/** The terminal's width, to cut grid rows to; none when stdout is not a terminal (a log file keeps whole lines). */
+export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number | undefined {
+  return stream.isTTY === true && stream.columns > 0 ? stream.columns : undefined;
+}
+
 /** The grid of task instances, in the order they started (tasks that never started last). */
-export function runGrid(c: Colours, tasks: readonly TaskRecord[]): string {
+export function runGrid(
+  c: Colours,
+  tasks: readonly (TaskRecord & { readonly errorMessage?: string })[],
+  width = terminalWidth(),
+): string {
   const ordered = [...tasks].sort(
     (a, b) =>
       (a.startedAt ?? '\uffff').localeCompare(b.startedAt ?? '\uffff') ||
@@ -40,8 +60,10 @@ export function runGrid(c: Colours, tasks: readonly TaskRecord[]): string {
       tries: task.tries,
       ...(task.startedAt !== undefined ? { start: task.startedAt } : {}),
       ...(task.durationMs !== undefined ? { durationMs: task.durationMs } : {}),
+      ...(gridReason(task) !== undefined ? { reason: gridReason(task) } : {}),
     })),
     (state, text) => paintState(c, state, text),
+    width,
   );
 }
 

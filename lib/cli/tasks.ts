@@ -54,7 +54,7 @@ async function showTasks(runId: string, options: TasksOptions): Promise<number> 
   );
   for (const task of tasks) {
     const name = task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId;
-    if (task.error !== undefined) console.log(c.red(`${name}: ${task.error}`));
+    if (task.error !== undefined) console.log(c.red(`${name}: ${task.errorMessage ?? task.error}`));
     if (task.reason !== undefined) console.log(c.dim(`${name}: skipped: ${task.reason}`));
   }
   // Workers record their tries as they run; steps no worker runs are recorded when the run ends.

@@ -51,6 +51,8 @@ export interface TaskRecord {
   readonly durationMs?: number;
   readonly output?: unknown;
   readonly error?: string;
+  /** The error's one-line summary (`Error: the warehouse refused the rows`), as the grid shows it. */
+  readonly errorMessage?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   readonly reason?: string;
 }

@@ -3,6 +3,7 @@ import type { DagManifest } from '../compiler/manifest.ts';
 import { RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
 import { deadlineCallbackMessage } from '../runtime/callback-messages.ts';
+import { errorLogText } from '../runtime/readable-error.ts';
 import { deadlineAt } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
@@ -120,12 +121,21 @@ export async function runAndRecord(input: {
     // The run has ended: a deadline passing while the DAG's callback runs is no miss; a miss's save goes first.
     watch?.end();
     await saving;
+    const logged = new Set<string>();
     for (const attempt of ended.tries) {
       const lines = [
         ...attempt.logs,
-        ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
+        ...(attempt.outcome.ok ? [] : [errorLogText(attempt.outcome.error, attempt.outcome.cause)]),
       ];
       await store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines);
+      logged.add(`${attempt.taskId}#${attempt.mapIndex}`);
+    }
+    // A native step (S3, DynamoDB, SQS… called by the engine itself) has no worker to log: its error is its log,
+    // so `airstep logs` says why it failed.
+    for (const task of ended.tasks) {
+      if (task.error === undefined || logged.has(`${task.taskId}#${task.mapIndex}`)) continue;
+      const lines = [errorLogText(task.error, task.cause)];
+      await store.appendLog(dag.id, ctx.runId, task.taskId, task.mapIndex, Math.max(task.tries, 1), lines);
     }
     tasks = keepRecords(ended.tasks.map(toTaskRecord), input.keptRecords ?? []);
     await store.saveTasks(dag.id, ctx.runId, tasks);
@@ -204,6 +214,7 @@ function toTaskRecord(task: TaskInstance): TaskRecord {
       : {}),
     ...(task.output !== undefined ? { output: task.output } : {}),
     ...(task.error !== undefined ? { error: task.error } : {}),
+    ...(task.errorMessage !== undefined ? { errorMessage: task.errorMessage } : {}),
     ...(task.reason !== undefined ? { reason: task.reason } : {}),
   };
 }

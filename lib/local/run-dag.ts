@@ -11,6 +11,7 @@ import {
 } from '../compiler/worker-contract.ts';
 import { dagCallbackFor } from '../runtime/callback-decision.ts';
 import { dagCallbackMessage } from '../runtime/callback-messages.ts';
+import { errorSummary } from '../runtime/readable-error.ts';
 import { type CallbackResult, runCallback } from '../runtime/run-callback.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
@@ -35,6 +36,10 @@ export interface TaskInstance {
   endedAt?: number;
   output?: unknown;
   error?: string;
+  /** The error's one-line summary (`Error: the warehouse refused the rows`), as the grid shows it. */
+  errorMessage?: string;
+  /** The error's whole cause as the step answered it: a native step's log (no worker writes one). */
+  cause?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   reason?: string;
 }
@@ -152,7 +157,9 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     }
     if (event.type === 'StateExited') {
       const record = (
-        event.output as { tasks?: Record<string, { state?: string; output?: unknown; error?: { Error?: string } }> }
+        event.output as {
+          tasks?: Record<string, { state?: string; output?: unknown; error?: { Error?: string; Cause?: string } }>;
+        }
       )?.tasks?.[owner.key];
       const state = record?.state;
       if (isEndedTaskState(state)) {
@@ -160,7 +167,11 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
           task.state = state;
           task.endedAt = event.timestamp;
           if (record?.output !== undefined) task.output = record.output;
-          if (record?.error?.Error !== undefined) task.error = record.error.Error;
+          if (record?.error?.Error !== undefined) {
+            task.error = record.error.Error;
+            task.errorMessage = errorSummary(record.error.Error, record.error.Cause);
+            if (typeof record.error.Cause === 'string') task.cause = record.error.Cause;
+          }
           const reason = skipReasonOf(record);
           if (reason !== undefined) task.reason = reason;
           changed(task);
@@ -192,6 +203,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
         } else {
           task.state = 'failed';
           task.error = outcome.error;
+          task.errorMessage = errorSummary(outcome.error, outcome.cause);
         }
         changed(task);
       } else if (attempt.outcome.ok) {

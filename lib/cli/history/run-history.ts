@@ -44,6 +44,8 @@ export interface TaskInstanceSummary {
   readonly startedAt?: string;
   readonly durationMs?: number;
   readonly error?: string;
+  /** The error's one-line summary (`Error: the warehouse refused the rows`). */
+  readonly errorMessage?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   readonly reason?: string;
 }

@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ScratchProject, scratchProject } from '../helpers/scratch-project.ts';
+
+const CLI = resolve('bin/airstep.js');
+const FAILING = resolve('test/fixtures/output/failing.ts');
+const NATIVE = resolve('test/fixtures/output/native_failing.ts');
+const REASON =
+  'Error: the warehouse refused the rows: connection reset by peer while writing batch 7 of 12 to table analytics.orders_daily_rollup';
+
+let project: ScratchProject;
+beforeAll(async () => {
+  project = await scratchProject('readable-output');
+});
+afterAll(async () => {
+  await project?.remove();
+});
+
+/** The CLI in the test's project, stdout a pipe (not a terminal), with `env` over the test's environment. */
+function airstep(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: project.dir, env: { ...process.env, NO_COLOR: '1', ...env } },
+      (error, stdout, stderr) =>
+        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+    );
+  });
+}
+
+/** The grid row of a task: its line, split on the runs of spaces between cells. */
+const row = (output: string, task: string) =>
+  output
+    .split('\n')
+    .find((line) => line.startsWith(`${task} `))
+    ?.split(/ {2,}/);
+
+describe('readable output of a failed run', () => {
+  it('shows why each failed task failed, one line, in the grid of run and of tasks', async () => {
+    const run = await airstep(['run', FAILING, '--date', '2026-11-22']);
+    expect(run.code).toBe(1);
+    expect(run.stdout.split('\n')).toContain('task     state            tries  start         duration  reason');
+    expect(row(run.stdout, 'load')?.slice(1, 3)).toEqual(['failed', '1']);
+    expect(row(run.stdout, 'load')?.at(-1)).toBe(REASON);
+    // A task that never ran has no reason of its own: upstream_failed says it.
+    expect(row(run.stdout, 'publish')).toEqual(['publish', 'upstream_failed', '0', '-', '-']);
+
+    const tasks = await airstep(['tasks', 'manual__']);
+    expect(tasks.code).toBe(0);
+    expect(row(tasks.stdout, 'load')?.at(-1)).toBe(REASON);
+    expect(tasks.stdout.split('\n')).toContain(`load: ${REASON}`);
+  });
+
+  it("logs a thrown error with one 'Error:' prefix and the user's frames only", async () => {
+    const logs = await airstep(['logs', 'manual__', 'load']);
+    expect(logs.code).toBe(0);
+    const lines = logs.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(REASON);
+    expect(logs.stdout).not.toContain('Error: Error:');
+    const frames = lines.slice(1);
+    // The task function's own frame stays; the runner's, the worker process's and Node's internals go.
+    expect(frames).toEqual([expect.stringContaining(`${FAILING}:`)]);
+  });
+
+  it('records a native step’s error as its log and shows it in the grid', async () => {
+    // An endpoint where nothing listens: the engine's own S3 call fails (connection refused), as a real one can.
+    const env = {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    };
+    const run = await airstep(['run', NATIVE, '--date', '2026-11-22'], env);
+    expect(run.code).toBe(1);
+    const reason = row(run.stdout, 'list_exports')?.at(-1);
+    expect(reason).toMatch(/^S3\.\S+: .*ECONNREFUSED/);
+
+    const logs = await airstep(['logs', 'manual__', 'list_exports', '--dag', 'native_failing']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout.trimEnd().split('\n')[0]).toBe(reason);
+  });
+});
