@@ -21,7 +21,8 @@ export function paintState(c: Colours, state: string, text = state): string {
 export function taskChangeLine(c: Colours, task: TaskInstance): string {
   const name = task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId;
   const tries = task.tries > 1 ? c.dim(` (try ${task.tries})`) : '';
-  const reason = task.reason !== undefined ? c.dim(`: ${task.reason}`) : '';
+  const why = task.state === 'failed' ? (task.errorMessage ?? task.error) : task.reason;
+  const reason = why !== undefined ? c.dim(`: ${why}`) : '';
   return `  ${paintState(c, task.state, task.state.padEnd(15))} ${name}${tries}${reason}`;
 }
 

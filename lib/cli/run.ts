@@ -101,7 +101,8 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   const limits = new LocalLimits(config.pools);
   const store = new LocalStore();
   await store.recoverInterrupted();
-  const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;
+  // A line per task state change everywhere (CI logs, files); the spinner under them only on a terminal.
+  const live = options.json !== true ? new LiveProgress(c) : undefined;
   if (options.json !== true) {
     console.log(c.bold(`${dag.id} › ${ctx.runId}${speed !== 1 ? c.yellow(`  (clock ×${speed})`) : ''}`));
   }

@@ -38,7 +38,7 @@ const row = (output: string, task: string) =>
     ?.split(/ {2,}/);
 
 describe('readable output of a failed run', () => {
-  it('shows why each failed task failed, one line, in the grid of run and of tasks', async () => {
+  it('prints a line per state change when not on a terminal, and why each failed task failed in the grid of run and of tasks', async () => {
     const run = await airstep(['run', FAILING, '--date', '2026-11-22']);
     expect(run.code).toBe(1);
     expect(run.stdout.split('\n')).toContain('task     state            tries  start         duration  reason');
@@ -46,6 +46,15 @@ describe('readable output of a failed run', () => {
     expect(row(run.stdout, 'load')?.at(-1)).toBe(REASON);
     // A task that never ran has no reason of its own: upstream_failed says it.
     expect(row(run.stdout, 'publish')).toEqual(['publish', 'upstream_failed', '0', '-', '-']);
+    // stdout is a pipe (CI, a log file): a line per task state change, in the order they happened, before the grid.
+    const changes = run.stdout.slice(0, run.stdout.indexOf('\n\ntask ')).split('\n').slice(1);
+    expect(changes).toEqual([
+      '  running         extract',
+      '  success         extract',
+      '  running         load',
+      `  failed          load: ${REASON}`,
+      '  upstream_failed publish',
+    ]);
 
     const tasks = await airstep(['tasks', 'manual__']);
     expect(tasks.code).toBe(0);
