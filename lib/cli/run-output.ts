@@ -76,6 +76,15 @@ export function runOutcomeLine(c: Colours, run: RunRecord, execution: ExecutionR
   return run.deadlineMissedAt !== undefined ? `${outcome}  ${c.red(deadlineMissLine(run.deadline ?? '?'))}` : outcome;
 }
 
+/**
+ * Under `--speed` the grid's times are still the wall clock's (a run of 3 s shows tasks of at most 3 s): this says
+ * what was sped up. Undefined for a run in real time.
+ */
+export function speedNote(clockSpeed: number | undefined): string | undefined {
+  if (clockSpeed === undefined || clockSpeed === 1) return undefined;
+  return `waits, retry delays and sensor intervals ran ×${clockSpeed} faster (--speed); times are wall-clock`;
+}
+
 /** How a missed deadline reads, live and in the outcome line. */
 export function deadlineMissLine(deadline: string): string {
   return `deadline missed: not ended by ${deadline}`;
@@ -96,6 +105,8 @@ export function printRunEnd(
     printJson({ run: { ...run, status: execution.status, error: execution.error }, ...extra, tasks });
   } else {
     process.stdout.write(`\n${runGrid(c, tasks)}`);
+    const sped = speedNote(run.clockSpeed);
+    if (sped !== undefined) console.log(c.yellow(sped));
     console.log(runOutcomeLine(c, run, execution));
   }
   return run.state === 'success' ? EXIT.ok : EXIT.problems;

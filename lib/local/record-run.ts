@@ -112,7 +112,7 @@ export async function runAndRecord(input: {
     pool.observe(task);
     input.onTaskChange?.(task);
     live.set(`${task.taskId}#${task.mapIndex}`, task);
-    const snapshot = [...live.values()].map(toTaskRecord);
+    const snapshot = [...live.values()].map((task) => toTaskRecord(task, clock));
     saving = saving.then(() => store.saveTasks(dag.id, ctx.runId, snapshot));
   };
   let tasks: TaskRecord[] = [];
@@ -137,7 +137,10 @@ export async function runAndRecord(input: {
       const lines = [errorLogText(task.error, task.cause)];
       await store.appendLog(dag.id, ctx.runId, task.taskId, task.mapIndex, Math.max(task.tries, 1), lines);
     }
-    tasks = keepRecords(ended.tasks.map(toTaskRecord), input.keptRecords ?? []);
+    tasks = keepRecords(
+      ended.tasks.map((task) => toTaskRecord(task, clock)),
+      input.keptRecords ?? [],
+    );
     await store.saveTasks(dag.id, ctx.runId, tasks);
     run.state = RUN_STATE[ended.execution.status];
     run.endedAt = new Date().toISOString();
@@ -201,17 +204,21 @@ function keepRecords(records: readonly TaskRecord[], kept: readonly TaskRecord[]
   );
 }
 
-function toTaskRecord(task: TaskInstance): TaskRecord {
+/**
+ * A task instance as the store keeps it, its times on the wall clock: under `--speed` the engine's clock runs
+ * ahead, and a record on it would show a 3 s run with a task of minutes that ends after its run.
+ */
+function toTaskRecord(task: TaskInstance, clock: Clock): TaskRecord {
+  const startedAt = task.startedAt !== undefined ? clock.wallTime(task.startedAt) : undefined;
+  const endedAt = task.endedAt !== undefined ? clock.wallTime(task.endedAt) : undefined;
   return {
     taskId: task.taskId,
     mapIndex: task.mapIndex,
     state: task.state,
     tries: task.tries,
-    ...(task.startedAt !== undefined ? { startedAt: new Date(task.startedAt).toISOString() } : {}),
-    ...(task.endedAt !== undefined ? { endedAt: new Date(task.endedAt).toISOString() } : {}),
-    ...(task.startedAt !== undefined && task.endedAt !== undefined
-      ? { durationMs: Math.round(task.endedAt - task.startedAt) }
-      : {}),
+    ...(startedAt !== undefined ? { startedAt: new Date(startedAt).toISOString() } : {}),
+    ...(endedAt !== undefined ? { endedAt: new Date(endedAt).toISOString() } : {}),
+    ...(startedAt !== undefined && endedAt !== undefined ? { durationMs: Math.round(endedAt - startedAt) } : {}),
     ...(task.output !== undefined ? { output: task.output } : {}),
     ...(task.error !== undefined ? { error: task.error } : {}),
     ...(task.errorMessage !== undefined ? { errorMessage: task.errorMessage } : {}),

@@ -91,3 +91,38 @@ describe('readable output of a failed run', () => {
     expect(logs.stdout.trimEnd().split('\n')[0]).toBe(reason);
   });
 });
+
+describe('readable output of a run under --speed', () => {
+  const SPED_UP = resolve('test/fixtures/output/sped_up.ts');
+
+  it('records wall-clock times: every task starts and ends within its run', async () => {
+    const run = await airstep(['run', SPED_UP, '--date', '2026-11-22', '--speed', '1000', '--json']);
+    expect(run.code).toBe(0);
+    const { run: record, tasks } = JSON.parse(run.stdout) as {
+      run: { startedAt: string; endedAt: string; clockSpeed: number };
+      tasks: Array<{ taskId: string; startedAt: string; endedAt: string; durationMs: number }>;
+    };
+    expect(record.clockSpeed).toBe(1000);
+    expect(tasks.map((task) => task.taskId).sort()).toEqual(['after', 'before', 'pause']);
+    // The ten-minute wait took a sped-up fraction of the run: on the engine's clock it would end minutes after it.
+    const runMs = Date.parse(record.endedAt) - Date.parse(record.startedAt);
+    for (const task of tasks) {
+      expect(Date.parse(task.startedAt)).toBeGreaterThanOrEqual(Date.parse(record.startedAt));
+      expect(Date.parse(task.endedAt)).toBeLessThanOrEqual(Date.parse(record.endedAt));
+      expect(task.durationMs).toBeLessThanOrEqual(runMs);
+    }
+    // In the order they ran: before, the wait, after.
+    const byStart = [...tasks].sort((a, b) => a.startedAt.localeCompare(b.startedAt)).map((task) => task.taskId);
+    expect(byStart).toEqual(['before', 'pause', 'after']);
+  });
+
+  it('says the waits were sped up under the grid of run and of tasks', async () => {
+    const note = 'waits, retry delays and sensor intervals ran ×1000 faster (--speed); times are wall-clock';
+    const run = await airstep(['run', SPED_UP, '--date', '2026-11-23', '--speed', '1000']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')).toContain(note);
+    const tasks = await airstep(['tasks', 'manual__2026-11-23', '--dag', 'sped_up']);
+    expect(tasks.code).toBe(0);
+    expect(tasks.stdout.split('\n')).toContain(note);
+  });
+});

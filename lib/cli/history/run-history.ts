@@ -33,6 +33,8 @@ export interface RunSummary {
   readonly note?: string;
   /** How many times `airstep clear` ran the run again (unset: never). */
   readonly clears?: number;
+  /** A local run under `--speed`: how many times faster its waits ran (unset or 1: real time). */
+  readonly clockSpeed?: number;
 }
 
 export interface TaskInstanceSummary {
