@@ -46,6 +46,8 @@ export interface TaskRecord {
   readonly mapIndex: number;
   readonly state: TaskState;
   readonly tries: number;
+  /** When its first try began waiting for a DAG or pool slot (worker tasks); the wait is not in its duration. */
+  readonly queuedAt?: string;
   readonly startedAt?: string;
   readonly endedAt?: string;
   readonly durationMs?: number;

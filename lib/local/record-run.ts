@@ -211,11 +211,13 @@ function keepRecords(records: readonly TaskRecord[], kept: readonly TaskRecord[]
 function toTaskRecord(task: TaskInstance, clock: Clock): TaskRecord {
   const startedAt = task.startedAt !== undefined ? clock.wallTime(task.startedAt) : undefined;
   const endedAt = task.endedAt !== undefined ? clock.wallTime(task.endedAt) : undefined;
+  const queuedAt = task.queuedAt !== undefined ? clock.wallTime(task.queuedAt) : undefined;
   return {
     taskId: task.taskId,
     mapIndex: task.mapIndex,
     state: task.state,
     tries: task.tries,
+    ...(queuedAt !== undefined ? { queuedAt: new Date(queuedAt).toISOString() } : {}),
     ...(startedAt !== undefined ? { startedAt: new Date(startedAt).toISOString() } : {}),
     ...(endedAt !== undefined ? { endedAt: new Date(endedAt).toISOString() } : {}),
     ...(startedAt !== undefined && endedAt !== undefined ? { durationMs: Math.round(endedAt - startedAt) } : {}),

@@ -32,6 +32,8 @@ export interface TaskInstance {
   readonly mapIndex: number;
   state: TaskState;
   tries: number;
+  /** When its first try began waiting for a DAG or pool slot (worker tasks); `startedAt` is when it ran. */
+  queuedAt?: number;
   startedAt?: number;
   endedAt?: number;
   output?: unknown;
@@ -141,7 +143,14 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     const task = instance(owner.id);
     // A task starts when its run states are entered (not at its decision or gate).
     const runEntry = entryStateNames(owner.stateName);
-    if (event.type === 'StateEntered' && runEntry.includes(event.stateName) && task.startedAt === undefined) {
+    // A worker's task starts when its try has its slots (onTryPhase); a mapped task's row when its Map starts.
+    const byWorker = (owner.kind === 'code' || owner.kind === 'poll_sensor') && !owner.mapped;
+    if (
+      event.type === 'StateEntered' &&
+      runEntry.includes(event.stateName) &&
+      task.startedAt === undefined &&
+      !byWorker
+    ) {
       task.startedAt = event.timestamp;
       task.state = 'running';
       changed(task);
@@ -230,6 +239,21 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     // After the engine took the try's answer (its state goes on from there), as the cloud worker does.
     (message) => {
       pendingCallbacks.push(callBack(message));
+    },
+    (message, phase, at) => {
+      const task = instance(message.taskId, message.mapIndex);
+      if (isEndedTaskState(task.state)) return;
+      if (phase === 'queued') {
+        // A sensor's pokes each take a slot, but the sensor runs from its first poke to its answer, as in Airflow.
+        if (message.kind === 'poke' && task.startedAt !== undefined) return;
+        task.queuedAt ??= at;
+        if (task.state === 'queued') return;
+        task.state = 'queued';
+      } else {
+        task.startedAt ??= at;
+        task.state = 'running';
+      }
+      changed(task);
     },
   );
 

@@ -49,8 +49,10 @@ describe('readable output of a failed run', () => {
     // stdout is a pipe (CI, a log file): a line per task state change, in the order they happened, before the grid.
     const changes = run.stdout.slice(0, run.stdout.indexOf('\n\ntask ')).split('\n').slice(1);
     expect(changes).toEqual([
+      '  queued          extract',
       '  running         extract',
       '  success         extract',
+      '  queued          load',
       '  running         load',
       `  failed          load: ${REASON}`,
       '  upstream_failed publish',
@@ -124,5 +126,31 @@ describe('readable output of a run under --speed', () => {
     const tasks = await airstep(['tasks', 'manual__2026-11-23', '--dag', 'sped_up']);
     expect(tasks.code).toBe(0);
     expect(tasks.stdout.split('\n')).toContain(note);
+  });
+});
+
+describe('readable output of a task waiting for a slot', () => {
+  const ONE_SLOT = resolve('test/fixtures/output/one_slot.ts');
+
+  it('shows queued as its own state: the task that waited starts when the slot is free, not when it was queued', async () => {
+    const run = await airstep(['run', ONE_SLOT, '--date', '2026-11-22', '--json']);
+    expect(run.code).toBe(0);
+    const { tasks } = JSON.parse(run.stdout) as {
+      tasks: Array<{ taskId: string; queuedAt: string; startedAt: string; endedAt: string }>;
+    };
+    const [first, second] = [...tasks].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    // The second was queued while the first ran, and started only once the first had held the one slot for its
+    // 300 ms (1 ms for the ISO times' rounding): its start is not when it was queued.
+    expect(Date.parse(second!.queuedAt)).toBeLessThan(Date.parse(first!.endedAt));
+    expect(Date.parse(second!.startedAt) - Date.parse(first!.startedAt)).toBeGreaterThanOrEqual(299);
+    expect(Date.parse(second!.startedAt)).toBeGreaterThan(Date.parse(second!.queuedAt));
+
+    const lines = (await airstep(['run', ONE_SLOT, '--date', '2026-11-23'])).stdout.split('\n');
+    for (const task of ['left', 'right']) {
+      const queued = lines.indexOf(`  queued          ${task}`);
+      const running = lines.indexOf(`  running         ${task}`);
+      expect(queued).toBeGreaterThan(0);
+      expect(running).toBeGreaterThan(queued);
+    }
   });
 });
