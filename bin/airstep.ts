@@ -34,6 +34,11 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   note: async () => (await import('../lib/cli/note.ts')).registerNoteCommand,
 };
 
+// The AWS SDK's notice that its future versions need a newer Node (9 lines on stderr, in the middle of a command's
+// output) is switched off the way the SDK offers (@aws-sdk/core reads this variable before warning); set before any
+// command module loads the SDK, and inherited by worker processes. A user who sets it keeps their value.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // `airstep runs --json | head`: a reader that stops early is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
