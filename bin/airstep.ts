@@ -12,6 +12,9 @@ const packageJson = createRequire(import.meta.url)('airstep/package.json') as { 
  * pay). Help and unknown commands load them all.
  */
 type Register = (program: Command) => void;
+/** lib/cli/output.ts's `EXIT.usage`, without loading it before the command that is run. */
+const USAGE_EXIT = 2;
+
 const COMMANDS: Record<string, () => Promise<Register>> = {
   validate: async () => (await import('../lib/cli/validate.ts')).registerValidateCommand,
   compile: async () => (await import('../lib/cli/compile.ts')).registerCompileCommand,
@@ -48,6 +51,18 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const program = new Command('airstep')
   .description('Airflow-style DAGs in TypeScript, compiled to AWS Step Functions')
   .version(packageJson.version);
+// Usage errors (an unknown option or command, a missing argument) are bad input: exit 2, as every command's own
+// refusals, not commander's 1 (a failed run's code). Help and --version stay 0. Set before the commands are
+// registered, so each inherits it.
+program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_EXIT));
+// With --json, a usage error is JSON on stdout too, as every command's own refusals are.
+const wantsJson = process.argv.includes('--json');
+program.configureOutput({
+  writeErr: (text) =>
+    wantsJson
+      ? process.stdout.write(`${JSON.stringify({ ok: false, error: text.trim() }, null, 2)}\n`)
+      : process.stderr.write(text),
+});
 
 const asked = process.argv[2];
 const needed = asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(COMMANDS);
