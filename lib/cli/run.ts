@@ -17,6 +17,7 @@ import { LiveProgress } from './live-progress.ts';
 import { colours } from './output.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, printRunEnd } from './run-output.ts';
+import { unknownConfKeys, unknownConfKeysWarning } from './unknown-conf-keys.ts';
 
 interface RunOptions {
   dag?: string;
@@ -82,6 +83,8 @@ async function runCommand(file: string, options: RunOptions): Promise<number> {
   if (!confInput.ok) return refuse(confInput.message);
   const conf = confInput.value;
   const params = resolveParams(compiled.ir.params as Record<string, ParamSpec>, conf);
+  const unknownKeys = unknownConfKeys(conf, compiled.ir.params);
+  if (unknownKeys.length > 0) console.error(c.yellow(unknownConfKeysWarning(dag.id, unknownKeys, compiled.ir.params)));
   if (!params.ok) {
     return refuse(params.problems.map((p) => `${loaded.file} › dag ${dag.id} › ${p.field}: ${p.message}`).join('\n'));
   }

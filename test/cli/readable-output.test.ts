@@ -159,3 +159,17 @@ describe('readable output of a task waiting for a slot', () => {
     }
   });
 });
+
+describe('a conf key the DAG has no param for', () => {
+  it('runs (as Airflow accepts extra conf) but warns on stderr, naming the key and the known params', async () => {
+    const file = resolve('test/fixtures/output/with_params.ts');
+    const run = await airstep(['run', file, '--date', '2026-11-22', '--conf', '{"limt": 5}', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      "warning: dag with_params › conf: 'limt' is not a param of the DAG (its params: limit); the run gets it in ctx.conf only, as Airflow does",
+    );
+    // The param kept its default: the misspelt key did not set it.
+    const { tasks } = JSON.parse(run.stdout) as { tasks: Array<{ taskId: string; output: unknown }> };
+    expect(tasks.find((task) => task.taskId === 'use')?.output).toBe(10);
+  });
+});
