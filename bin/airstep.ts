@@ -13,6 +13,9 @@ const packageJson = createRequire(import.meta.url)('airstep/package.json') as { 
  * pay). Help and unknown commands load them all.
  */
 type Register = (program: Command) => void;
+/** lib/cli/output.ts's `EXIT.usage`, without loading it before the command that is run. */
+const USAGE_EXIT = 2;
+
 const COMMANDS: Record<string, () => Promise<Register>> = {
   validate: async () => (await import('../lib/cli/validate.ts')).registerValidateCommand,
   compile: async () => (await import('../lib/cli/compile.ts')).registerCompileCommand,
@@ -35,6 +38,11 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   note: async () => (await import('../lib/cli/note.ts')).registerNoteCommand,
 };
 
+// The AWS SDK's notice that its future versions need a newer Node (9 lines on stderr, in the middle of a command's
+// output) is switched off the way the SDK offers (@aws-sdk/core reads this variable before warning); set before any
+// command module loads the SDK, and inherited by worker processes. A user who sets it keeps their value.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // `airstep runs --json | head`: a reader that stops early is not an error. A command running DAG runs is stopped
 // instead (its runs recorded interrupted; see lib/cli/stop-signals.ts).
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -47,6 +55,18 @@ process.stderr.on('error', () => undefined);
 const program = new Command('airstep')
   .description('Airflow-style DAGs in TypeScript, compiled to AWS Step Functions')
   .version(packageJson.version);
+// Usage errors (an unknown option or command, a missing argument) are bad input: exit 2, as every command's own
+// refusals, not commander's 1 (a failed run's code). Help and --version stay 0. Set before the commands are
+// registered, so each inherits it.
+program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_EXIT));
+// With --json, a usage error is JSON on stdout too, as every command's own refusals are.
+const wantsJson = process.argv.includes('--json');
+program.configureOutput({
+  writeErr: (text) =>
+    wantsJson
+      ? process.stdout.write(`${JSON.stringify({ ok: false, error: text.trim() }, null, 2)}\n`)
+      : process.stderr.write(text),
+});
 
 const asked = process.argv[2];
 const needed = asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(COMMANDS);

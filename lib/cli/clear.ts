@@ -158,7 +158,8 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
     return refuse((error as Error).message);
   }
   const keptRecords = records.filter((record) => instanceKey(record.taskId, record.mapIndex) in plan.clear.kept);
-  const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;
+  // A line per task state change everywhere (CI logs, files); the spinner under them only on a terminal.
+  const live = options.json !== true ? new LiveProgress(c) : undefined;
   if (options.json !== true) {
     console.log(c.bold(`${name}: clearing ${plan.cleared.join(', ')} (clear ${plan.clear.attempt})`));
   }

@@ -31,6 +31,16 @@ export function registerGraphCommand(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
+      // A broken DAG is not drawn: a cycle or an unknown upstream would be drawn silently wrong (edges dropped).
+      const broken = compiled!.problems.filter(
+        (problem) => options.dag === undefined || problem.dagId === undefined || problem.dagId === options.dag,
+      );
+      if (broken.length > 0) {
+        if (options.json === true) printJson({ problems: broken.map((problem) => formatProblem(problem)) });
+        else for (const problem of broken) console.error(formatProblem(problem));
+        process.exitCode = EXIT.problems;
+        return;
+      }
       if (options.json === true) {
         printJson(
           dags.map((dag) => ({

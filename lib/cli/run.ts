@@ -22,6 +22,7 @@ import { emulatorOptions, RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, printRunEnd } from './run-output.ts';
 import { listenForStops } from './stop-signals.ts';
+import { unknownConfKeys, unknownConfKeysWarning } from './unknown-conf-keys.ts';
 
 interface RunOptions {
   dag?: string;
@@ -104,6 +105,8 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
   if (!confInput.ok) return refuse(confInput.message);
   const conf = confInput.value;
   const params = resolveParams(compiled.ir.params as Record<string, ParamSpec>, conf);
+  const unknownKeys = unknownConfKeys(conf, compiled.ir.params);
+  if (unknownKeys.length > 0) console.error(c.yellow(unknownConfKeysWarning(dag.id, unknownKeys, compiled.ir.params)));
   if (!params.ok) {
     return refuse(params.problems.map((p) => `${loaded.file} › dag ${dag.id} › ${p.field}: ${p.message}`).join('\n'));
   }
@@ -138,7 +141,8 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
     await claim.release();
     return refuse((error as Error).message);
   }
-  const live = options.json !== true && process.stdout.isTTY === true ? new LiveProgress(c) : undefined;
+  // A line per task state change everywhere (CI logs, files); the spinner under them only on a terminal.
+  const live = options.json !== true ? new LiveProgress(c) : undefined;
   if (options.json !== true) {
     console.log(c.bold(`${dag.id} › ${ctx.runId}${speed !== 1 ? c.yellow(`  (clock ×${speed})`) : ''}`));
   }

@@ -5,7 +5,7 @@ import { openRunHistory } from './history/open-run-history.ts';
 import { pickRun } from './history/run-history.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { refuser } from './run-input.ts';
-import { runGrid } from './run-output.ts';
+import { runGrid, speedNote } from './run-output.ts';
 
 type TasksOptions = CloudStackOptions & { dag?: string; json?: boolean };
 
@@ -52,9 +52,11 @@ async function showTasks(runId: string, options: TasksOptions): Promise<number> 
       tasks.map((task) => ({ ...task, tries: task.tries ?? 0 })),
     ),
   );
+  const sped = speedNote(run.clockSpeed);
+  if (sped !== undefined) console.log(c.yellow(sped));
   for (const task of tasks) {
     const name = task.mapIndex >= 0 ? `${task.taskId}[${task.mapIndex}]` : task.taskId;
-    if (task.error !== undefined) console.log(c.red(`${name}: ${task.error}`));
+    if (task.error !== undefined) console.log(c.red(`${name}: ${task.errorMessage ?? task.error}`));
     if (task.reason !== undefined) console.log(c.dim(`${name}: skipped: ${task.reason}`));
   }
   // Workers record their tries as they run; steps no worker runs are recorded when the run ends.

@@ -21,6 +21,14 @@ export class Clock {
     return this.virtualStart + (performance.now() - this.realStart) * this.speed;
   }
 
+  /**
+   * The wall-clock time at which this clock read `clockTime`: what a person's watch showed. A sped-up clock runs
+   * ahead of it, so the times shown to people (the grid, `tasks`) are converted back, never mixed with real ones.
+   */
+  wallTime(clockTime: number): number {
+    return this.virtualStart + (clockTime - this.virtualStart) / this.speed;
+  }
+
   /** Resolves after `ms` of this clock's time; rejects with the signal's reason if aborted first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -90,6 +90,11 @@ export class DagResources implements TaskResources {
     private readonly slots?: (taskId: string) => Promise<() => void>,
     /** Where a try's callback goes once its end is answered (or its time ran out); none: callbacks are not run. */
     private readonly onCallback?: (message: CallbackMessage) => void,
+    /**
+     * A try waits for its DAG and pool slots (`queued`), then runs (`running`, once it has them): the task's state
+     * and start say which, so a start never includes the wait for a slot.
+     */
+    private readonly onTryPhase?: (message: TaskMessage, phase: 'queued' | 'running', at: number) => void,
   ) {}
 
   async invoke(call: TaskCall): Promise<unknown> {
@@ -191,6 +196,7 @@ export class DagResources implements TaskResources {
       if (this.tokens.isWaiting(token)) this.tokens.sendTaskHeartbeat(token);
     };
     let release: () => void = () => undefined;
+    this.onTryPhase?.(message, 'queued', this.now());
     if (this.slots !== undefined) {
       // A worker waiting for a slot is alive: it heartbeats, so HeartbeatSeconds only catches hung tries.
       const waiting = heartbeatEveryMs !== undefined ? setInterval(heartbeat, heartbeatEveryMs) : undefined;
@@ -209,6 +215,7 @@ export class DagResources implements TaskResources {
     try {
       if (signal.aborted || !this.tokens.isWaiting(token)) return;
       const startedAt = this.now();
+      this.onTryPhase?.(message, 'running', startedAt);
       const hooks: TryHooks = {
         task: this.tasks.get(message.taskId),
         ...(heartbeatEveryMs !== undefined ? { heartbeatEveryMs } : {}),

@@ -49,11 +49,15 @@ export interface TaskRecord {
   readonly mapIndex: number;
   readonly state: TaskState;
   readonly tries: number;
+  /** When its first try began waiting for a DAG or pool slot (worker tasks); the wait is not in its duration. */
+  readonly queuedAt?: string;
   readonly startedAt?: string;
   readonly endedAt?: string;
   readonly durationMs?: number;
   readonly output?: unknown;
   readonly error?: string;
+  /** The error's one-line summary (`Error: the warehouse refused the rows`), as the grid shows it. */
+  readonly errorMessage?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   readonly reason?: string;
 }

@@ -3,6 +3,7 @@ import type { DagManifest } from '../compiler/manifest.ts';
 import { RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
 import { deadlineCallbackMessage } from '../runtime/callback-messages.ts';
+import { errorLogText } from '../runtime/readable-error.ts';
 import { deadlineAt } from '../schedule/index.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
@@ -129,14 +130,16 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
     pool.observe(task);
     input.onTaskChange?.(task);
     live.set(`${task.taskId}#${task.mapIndex}`, task);
-    const snapshot = [...live.values()].map(toTaskRecord);
+    const snapshot = [...live.values()].map((task) => toTaskRecord(task, clock));
     saving = saving.then(() => store.saveTasks(dag.id, ctx.runId, snapshot));
   };
   // Each try's log as the try ends (a killed engine keeps the logs of every try that had ended), in the chain.
+  const logged = new Set<string>();
   const onTryEnded = (attempt: WorkerTry) => {
+    logged.add(`${attempt.taskId}#${attempt.mapIndex}`);
     const lines = [
       ...attempt.logs,
-      ...(attempt.outcome.ok ? [] : [`${attempt.outcome.error}: ${attempt.outcome.cause}`]),
+      ...(attempt.outcome.ok ? [] : [errorLogText(attempt.outcome.error, attempt.outcome.cause)]),
     ];
     saving = saving.then(() =>
       store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines),
@@ -148,7 +151,17 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
     // The run has ended: a deadline passing while the DAG's callback runs is no miss; a miss's save goes first.
     watch?.end();
     await saving;
-    tasks = keepRecords(ended.tasks.map(toTaskRecord), input.keptRecords ?? []);
+    // A native step (S3, DynamoDB, SQS… called by the engine itself) has no worker to log: its error is its log,
+    // so `airstep logs` says why it failed.
+    for (const task of ended.tasks) {
+      if (task.error === undefined || logged.has(`${task.taskId}#${task.mapIndex}`)) continue;
+      const lines = [errorLogText(task.error, task.cause)];
+      await store.appendLog(dag.id, ctx.runId, task.taskId, task.mapIndex, Math.max(task.tries, 1), lines);
+    }
+    tasks = keepRecords(
+      ended.tasks.map((task) => toTaskRecord(task, clock)),
+      input.keptRecords ?? [],
+    );
     await store.saveTasks(dag.id, ctx.runId, tasks);
     run.state = RUN_STATE[ended.execution.status];
     run.endedAt = new Date().toISOString();
@@ -213,19 +226,26 @@ function keepRecords(records: readonly TaskRecord[], kept: readonly TaskRecord[]
   );
 }
 
-function toTaskRecord(task: TaskInstance): TaskRecord {
+/**
+ * A task instance as the store keeps it, its times on the wall clock: under `--speed` the engine's clock runs
+ * ahead, and a record on it would show a 3 s run with a task of minutes that ends after its run.
+ */
+function toTaskRecord(task: TaskInstance, clock: Clock): TaskRecord {
+  const startedAt = task.startedAt !== undefined ? clock.wallTime(task.startedAt) : undefined;
+  const endedAt = task.endedAt !== undefined ? clock.wallTime(task.endedAt) : undefined;
+  const queuedAt = task.queuedAt !== undefined ? clock.wallTime(task.queuedAt) : undefined;
   return {
     taskId: task.taskId,
     mapIndex: task.mapIndex,
     state: task.state,
     tries: task.tries,
-    ...(task.startedAt !== undefined ? { startedAt: new Date(task.startedAt).toISOString() } : {}),
-    ...(task.endedAt !== undefined ? { endedAt: new Date(task.endedAt).toISOString() } : {}),
-    ...(task.startedAt !== undefined && task.endedAt !== undefined
-      ? { durationMs: Math.round(task.endedAt - task.startedAt) }
-      : {}),
+    ...(queuedAt !== undefined ? { queuedAt: new Date(queuedAt).toISOString() } : {}),
+    ...(startedAt !== undefined ? { startedAt: new Date(startedAt).toISOString() } : {}),
+    ...(endedAt !== undefined ? { endedAt: new Date(endedAt).toISOString() } : {}),
+    ...(startedAt !== undefined && endedAt !== undefined ? { durationMs: Math.round(endedAt - startedAt) } : {}),
     ...(task.output !== undefined ? { output: task.output } : {}),
     ...(task.error !== undefined ? { error: task.error } : {}),
+    ...(task.errorMessage !== undefined ? { errorMessage: task.errorMessage } : {}),
     ...(task.reason !== undefined ? { reason: task.reason } : {}),
   };
 }

@@ -11,6 +11,7 @@ import {
 } from '../compiler/worker-contract.ts';
 import { dagCallbackFor } from '../runtime/callback-decision.ts';
 import { dagCallbackMessage } from '../runtime/callback-messages.ts';
+import { errorSummary } from '../runtime/readable-error.ts';
 import { type CallbackResult, runCallback } from '../runtime/run-callback.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
@@ -31,10 +32,16 @@ export interface TaskInstance {
   readonly mapIndex: number;
   state: TaskState;
   tries: number;
+  /** When its first try began waiting for a DAG or pool slot (worker tasks); `startedAt` is when it ran. */
+  queuedAt?: number;
   startedAt?: number;
   endedAt?: number;
   output?: unknown;
   error?: string;
+  /** The error's one-line summary (`Error: the warehouse refused the rows`), as the grid shows it. */
+  errorMessage?: string;
+  /** The error's whole cause as the step answered it: a native step's log (no worker writes one). */
+  cause?: string;
   /** Why the task skipped itself (`SkipError`'s message), or why the run failed around it while it ran. */
   reason?: string;
 }
@@ -138,7 +145,14 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     const task = instance(owner.id);
     // A task starts when its run states are entered (not at its decision or gate).
     const runEntry = entryStateNames(owner.stateName);
-    if (event.type === 'StateEntered' && runEntry.includes(event.stateName) && task.startedAt === undefined) {
+    // A worker's task starts when its try has its slots (onTryPhase); a mapped task's row when its Map starts.
+    const byWorker = (owner.kind === 'code' || owner.kind === 'poll_sensor') && !owner.mapped;
+    if (
+      event.type === 'StateEntered' &&
+      runEntry.includes(event.stateName) &&
+      task.startedAt === undefined &&
+      !byWorker
+    ) {
       task.startedAt = event.timestamp;
       task.state = 'running';
       changed(task);
@@ -154,7 +168,9 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     }
     if (event.type === 'StateExited') {
       const record = (
-        event.output as { tasks?: Record<string, { state?: string; output?: unknown; error?: { Error?: string } }> }
+        event.output as {
+          tasks?: Record<string, { state?: string; output?: unknown; error?: { Error?: string; Cause?: string } }>;
+        }
       )?.tasks?.[owner.key];
       const state = record?.state;
       if (isEndedTaskState(state)) {
@@ -162,7 +178,11 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
           task.state = state;
           task.endedAt = event.timestamp;
           if (record?.output !== undefined) task.output = record.output;
-          if (record?.error?.Error !== undefined) task.error = record.error.Error;
+          if (record?.error?.Error !== undefined) {
+            task.error = record.error.Error;
+            task.errorMessage = errorSummary(record.error.Error, record.error.Cause);
+            if (typeof record.error.Cause === 'string') task.cause = record.error.Cause;
+          }
           const reason = skipReasonOf(record);
           if (reason !== undefined) task.reason = reason;
           changed(task);
@@ -208,6 +228,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
         } else {
           task.state = 'failed';
           task.error = outcome.error;
+          task.errorMessage = errorSummary(outcome.error, outcome.cause);
         }
         changed(task);
       } else if (attempt.outcome.ok) {
@@ -234,6 +255,21 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     // After the engine took the try's answer (its state goes on from there), as the cloud worker does.
     (message) => {
       pendingCallbacks.push(callBack(message));
+    },
+    (message, phase, at) => {
+      const task = instance(message.taskId, message.mapIndex);
+      if (isEndedTaskState(task.state)) return;
+      if (phase === 'queued') {
+        // A sensor's pokes each take a slot, but the sensor runs from its first poke to its answer, as in Airflow.
+        if (message.kind === 'poke' && task.startedAt !== undefined) return;
+        task.queuedAt ??= at;
+        if (task.state === 'queued') return;
+        task.state = 'queued';
+      } else {
+        task.startedAt ??= at;
+        task.state = 'running';
+      }
+      changed(task);
     },
   );
 

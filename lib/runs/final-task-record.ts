@@ -41,6 +41,7 @@ export function finalTaskRecord(
   }
   optional('finalExecutionArn', ':finalArn', executionArn !== undefined ? { S: executionArn } : undefined);
   optional('#error', ':error', task.error !== undefined ? { S: task.error } : undefined);
+  optional('errorMessage', ':errorMessage', task.errorMessage !== undefined ? { S: task.errorMessage } : undefined);
   optional('reason', ':reason', task.reason !== undefined ? { S: task.reason } : undefined);
   return {
     TableName: table,

@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { asTaskState, type TaskState } from '../compiler/run-states.ts';
 import { skipReasonOf } from '../compiler/worker-contract.ts';
+import { errorSummary } from '../runtime/readable-error.ts';
 
 /**
  * The task instances of mapped tasks (`expand`), read from an execution's history. The compiled Map state keeps
@@ -19,6 +20,8 @@ export interface MappedTaskInstance {
   readonly try?: number;
   /** The error name of a failed item. */
   readonly error?: string;
+  /** The error's one-line summary, from its name and cause. */
+  readonly errorMessage?: string;
   /** Why the item skipped itself. */
   readonly reason?: string;
 }
@@ -92,6 +95,7 @@ export function mappedTaskInstances(events: readonly HistoryEvent[]): MappedTask
     const record = iteration.record?.value;
     if (taskId === undefined || record === undefined) continue;
     const error = (record.error as { Error?: unknown } | null | undefined)?.Error;
+    const cause = (record.error as { Cause?: unknown } | null | undefined)?.Cause;
     const reason = skipReasonOf(record);
     const tryNumber = typeof record.try === 'number' ? record.try : iteration.scheduled;
     instances.push({
@@ -100,6 +104,9 @@ export function mappedTaskInstances(events: readonly HistoryEvent[]): MappedTask
       state: asTaskState(record.state),
       ...(tryNumber > 0 ? { try: tryNumber } : {}),
       ...(typeof error === 'string' ? { error } : {}),
+      ...(typeof error === 'string' && typeof cause === 'string' && cause !== ''
+        ? { errorMessage: errorSummary(error, cause) }
+        : {}),
       ...(reason !== undefined ? { reason } : {}),
     });
   }

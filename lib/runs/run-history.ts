@@ -43,6 +43,8 @@ export interface CloudTaskInstance {
   readonly tries?: number;
   /** The error name of a failed task. */
   readonly error?: string;
+  /** The error's one-line summary (`Error: the warehouse refused the rows`), written by the recorder at the run's end. */
+  readonly errorMessage?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   readonly reason?: string;
   /**
@@ -123,6 +125,7 @@ export function taskInstanceOf(item: Record<string, AttributeValue>, now: Date):
     state,
     ...(item.tries?.N !== undefined ? { tries: Number(item.tries.N) } : {}),
     ...text('error'),
+    ...text('errorMessage'),
     ...text('reason'),
     ...text('queuedAt'),
     ...text('startedAt'),

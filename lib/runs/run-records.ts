@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { asTaskState, type RunState, type TaskState } from '../compiler/run-states.ts';
 import { type RunContext, skipReasonOf } from '../compiler/worker-contract.ts';
+import { errorSummary } from '../runtime/readable-error.ts';
 import { executionConsoleUrl } from '../stack-contract/console-url.ts';
 import type { MappedTaskInstance } from './mapped-task-instances.ts';
 
@@ -25,6 +26,8 @@ export interface TaskRecordSummary {
   readonly state: TaskState;
   readonly try?: number;
   readonly error?: string;
+  /** The error's one-line summary, from its name and cause (`Error: the warehouse refused the rows`). */
+  readonly errorMessage?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   readonly reason?: string;
 }
@@ -39,6 +42,7 @@ export function taskRecords(payload: unknown, taskIds: Readonly<Record<string, s
     .filter((entry): entry is [string, Record<string, unknown>] => typeof entry[1] === 'object' && entry[1] !== null)
     .map(([key, record]) => {
       const error = (record.error as { Error?: unknown } | undefined)?.Error;
+      const cause = (record.error as { Cause?: unknown } | undefined)?.Cause;
       const reason = skipReasonOf(record);
       const taskId = taskIds[key];
       return {
@@ -47,6 +51,9 @@ export function taskRecords(payload: unknown, taskIds: Readonly<Record<string, s
         state: asTaskState(record.state),
         ...(typeof record.try === 'number' ? { try: record.try } : {}),
         ...(typeof error === 'string' ? { error } : {}),
+        ...(typeof error === 'string' && typeof cause === 'string' && cause !== ''
+          ? { errorMessage: errorSummary(error, cause) }
+          : {}),
         ...(reason !== undefined ? { reason } : {}),
       };
     })
@@ -82,6 +89,7 @@ export function withMappedInstances(
       state: instance.state,
       ...(instance.try !== undefined ? { try: instance.try } : {}),
       ...(instance.error !== undefined ? { error: instance.error } : {}),
+      ...(instance.errorMessage !== undefined ? { errorMessage: instance.errorMessage } : {}),
       ...(instance.reason !== undefined ? { reason: instance.reason } : {}),
     };
   });

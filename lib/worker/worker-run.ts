@@ -20,6 +20,7 @@ import { taskCallbackFor } from '../runtime/callback-decision.ts';
 import { taskCallbackMessage } from '../runtime/callback-messages.ts';
 import { bundleKey, DagNotInBundleError, loadBundle, ManifestMissingError } from '../runtime/dag-bundle.ts';
 import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
+import { errorLogText } from '../runtime/readable-error.ts';
 import { runCallback } from '../runtime/run-callback.ts';
 import { readStoredManifest } from '../runtime/stored-manifest.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
@@ -252,7 +253,7 @@ async function runAndAnswer(
       : {}),
   });
   // The try's error ends its log, as the local engine's does (`airstep logs` shows why it failed).
-  if (!outcome.ok) deps.log?.(`${outcome.error}: ${outcome.cause}`);
+  if (!outcome.ok) deps.log?.(errorLogText(outcome.error, outcome.cause));
   const result = await (outcome.ok
     ? answer(() =>
         sfn.send(new SendTaskSuccessCommand({ taskToken: message.token, output: JSON.stringify(outcome.result) })),

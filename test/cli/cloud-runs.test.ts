@@ -390,10 +390,10 @@ describe('Command: airstep tasks --outputs', () => {
       [
         'nightly › scheduled__2026-11-23T00:00:00+00:00 (failed)',
         '  <console scheduled__2026-11-23T00_00_00_00_00>',
-        'task     state            tries  start  duration',
-        'extract  failed           2      -      -',
+        'task     state            tries  start  duration  reason',
+        'extract  failed           2      -      -         Boom: bad row',
         'load     upstream_failed  0      -      -',
-        'extract: Boom',
+        'extract: Boom: bad row',
         '',
       ].join('\n'),
     );
@@ -403,7 +403,15 @@ describe('Command: airstep tasks --outputs', () => {
     };
     expect([run.dagId, run.runId, run.state]).toEqual(['nightly', 'scheduled__2026-11-23T00:00:00+00:00', 'failed']);
     expect(tasks).toEqual([
-      { taskId: 'extract', mapIndex: -1, state: 'failed', tries: 2, error: 'Boom', final: true },
+      {
+        taskId: 'extract',
+        mapIndex: -1,
+        state: 'failed',
+        tries: 2,
+        error: 'Boom',
+        errorMessage: 'Boom: bad row',
+        final: true,
+      },
       { taskId: 'load', mapIndex: -1, state: 'upstream_failed', final: true },
     ]);
   });
@@ -415,14 +423,14 @@ describe('Command: airstep tasks --outputs', () => {
       [
         'mapped_rows › manual__2026-11-19T00:00:00+00:00 (failed)',
         '  <console manual__2026-11-19T00_00_00_00_00>',
-        'task     state            tries  start  duration',
+        'task     state            tries  start  duration  reason',
         'combine  upstream_failed  0      -      -',
-        'each     failed           0      -      -',
+        'each     failed           0      -      -         MappedItemFailed: one or more items failed',
         'each[0]  success          1      -      -',
-        'each[1]  failed           1      -      -',
+        'each[1]  failed           1      -      -         NonRetryableError',
         'each[2]  success          1      -      -',
         'list     success          1      -      -',
-        'each: MappedItemFailed',
+        'each: MappedItemFailed: one or more items failed',
         'each[1]: NonRetryableError',
         '',
       ].join('\n'),
@@ -430,7 +438,14 @@ describe('Command: airstep tasks --outputs', () => {
     const { tasks } = JSON.parse(results.tasksMappedJson!.stdout) as { tasks: unknown[] };
     expect(tasks).toEqual([
       { taskId: 'combine', mapIndex: -1, state: 'upstream_failed', final: true },
-      { taskId: 'each', mapIndex: -1, state: 'failed', error: 'MappedItemFailed', final: true },
+      {
+        taskId: 'each',
+        mapIndex: -1,
+        state: 'failed',
+        error: 'MappedItemFailed',
+        errorMessage: 'MappedItemFailed: one or more items failed',
+        final: true,
+      },
       { taskId: 'each', mapIndex: 0, state: 'success', tries: 1, final: true },
       { taskId: 'each', mapIndex: 1, state: 'failed', tries: 1, error: 'NonRetryableError', final: true },
       { taskId: 'each', mapIndex: 2, state: 'success', tries: 1, final: true },

@@ -31,7 +31,12 @@ describe('taskRecords', () => {
         ctx,
         tasks: {
           load: { state: 'upstream_failed', output: null },
-          extract_customers: { state: 'failed', output: null, error: { Error: 'Boom', Cause: 'x' }, try: 3 },
+          extract_customers: {
+            state: 'failed',
+            output: null,
+            error: { Error: 'Boom', Cause: 'Boom: the rows were refused\n    at load (/p/dags/etl.ts:4:9)' },
+            try: 3,
+          },
           check: { state: 'success', try: 2, output: { rows: 3 } },
           pending: null,
         },
@@ -41,7 +46,15 @@ describe('taskRecords', () => {
     );
     expect(tasks).toEqual([
       { key: 'check', state: 'success', try: 2 },
-      { key: 'extract_customers', taskId: 'extract.customers', state: 'failed', try: 3, error: 'Boom' },
+      {
+        key: 'extract_customers',
+        taskId: 'extract.customers',
+        state: 'failed',
+        try: 3,
+        error: 'Boom',
+        // One line for the grid of `airstep tasks --stack` (the recorder writes it to the task's record).
+        errorMessage: 'Boom: the rows were refused',
+      },
       { key: 'load', state: 'upstream_failed' },
     ]);
   });

@@ -33,6 +33,8 @@ export interface RunSummary {
   readonly note?: string;
   /** How many times `airstep clear` ran the run again (unset: never). */
   readonly clears?: number;
+  /** A local run under `--speed`: how many times faster its waits ran (unset or 1: real time). */
+  readonly clockSpeed?: number;
 }
 
 export interface TaskInstanceSummary {
@@ -44,6 +46,8 @@ export interface TaskInstanceSummary {
   readonly startedAt?: string;
   readonly durationMs?: number;
   readonly error?: string;
+  /** The error's one-line summary (`Error: the warehouse refused the rows`). */
+  readonly errorMessage?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   readonly reason?: string;
 }
