@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { TaskIR } from '../compiler/ir.ts';
 import { awsSdkImportsOf } from '../local/aws-sdk-imports.ts';
 import { configuredAws } from '../local/configured-aws.ts';
-import { awsUseOf, EmbeddedAws, type EmulatorChoice, wantsEmbeddedAws } from '../local/local-aws.ts';
+import { awsUseOf, type EmulatorChoice, wantsEmbeddedAws } from '../local/local-aws.ts';
+import { EmbeddedAws } from './embedded-aws.ts';
 
 /** `--emulator` / `--no-emulator` (neither: start it when the DAG uses AWS and none is configured). */
 export function emulatorOptions(command: Command): Command {
