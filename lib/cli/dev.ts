@@ -12,18 +12,18 @@ import { importLimitMs } from '../runtime/import-limit.ts';
 import { childExecArgv, siblingModule } from '../runtime/typescript-loader.ts';
 import type { ScheduleSpec } from '../schedule/index.ts';
 import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
+import { devOutput } from './dev-output.ts';
 import { dagFilesUnder, displayPath, isDagFileName } from './load-dags.ts';
-import { colours, EXIT } from './output.ts';
-import { formatDuration } from './render-grid.ts';
+import { EXIT } from './output.ts';
 import { emulatorOptions, RunAws } from './run-aws.ts';
 import { readSpeed } from './run-input.ts';
-import { paintState, taskChangeLine } from './run-output.ts';
 
 interface DevOptions {
   speed?: string;
   schedule: boolean;
   /** `--emulator` / `--no-emulator`; neither: auto. */
   emulator?: boolean;
+  json?: boolean;
 }
 
 /** How long a file must stay quiet after a change before it is checked again (editors write in bursts). */
@@ -58,29 +58,30 @@ export function registerDevCommand(program: Command): void {
     .argument('[paths...]', 'DAG files or folders', ['dags'])
     .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster (not the schedule)')
     .option('--no-schedule', 'only validate on save; run nothing')
+    .option('--json', 'one JSON object per line (an `event` and its fields) instead of lines for a person')
     .action(async (paths: string[], options: DevOptions) => {
       process.exitCode = await dev(paths, options);
     });
 }
 
 async function dev(paths: string[], options: DevOptions): Promise<number> {
-  const c = colours();
+  const out = devOutput(options.json === true);
   const speed = readSpeed(options.speed);
   if (!speed.ok) {
-    console.error(c.red(speed.message));
+    out.refused(speed.message);
     return EXIT.usage;
   }
   let limits: LocalLimits;
   try {
     limits = new LocalLimits((await loadProjectConfig()).pools);
   } catch (error) {
-    console.error(c.red((error as Error).message));
+    out.refused((error as Error).message);
     return EXIT.usage;
   }
   const roots = paths.map((path) => resolve(path));
   const missing = roots.filter((root) => !existsSync(root));
   if (missing.length > 0) {
-    console.error(c.red(`not found: ${missing.map(displayPath).join(', ')}`));
+    out.refused(`not found: ${missing.map(displayPath).join(', ')}`);
     return EXIT.usage;
   }
 
@@ -95,8 +96,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   // A paused DAG (`airstep pause`) starts nothing; an unpause is seen at the next pass (within a minute).
   const scheduler = new LocalScheduler({
     isPaused: (dagId) => store.isPaused(dagId),
-    held: (dagId, interval) =>
-      console.log(c.dim(`${dagId} is paused: run ${interval.logicalDate} not started (airstep unpause ${dagId})`)),
+    held: (dagId, interval) => out.paused(dagId, interval.logicalDate),
   });
   const loop = new SchedulerLoop(scheduler, (due) => startRun(due));
 
@@ -109,7 +109,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   // Results are applied one at a time, in the order they arrive.
   let applying = Promise.resolve();
   const enqueue = (work: () => Promise<void> | void) => {
-    applying = applying.then(work).catch((error: Error) => console.error(c.red(error.stack ?? error.message)));
+    applying = applying.then(work).catch((error: Error) => out.failed(error));
   };
 
   const apply = async (check: FileCheck, since: number, initial: boolean): Promise<void> => {
@@ -123,14 +123,13 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
         problems.push(`${check.shown} › dag ${dag.dagId} › id: also declared in ${displayPath(other)}; ignored here`);
       } else good.push(dag);
     }
-    const ms = c.dim(`(${Math.round(performance.now() - since)} ms)`);
-    if (problems.length === 0) {
-      console.log(`${c.green('✓')} ${check.shown} ${good.map((dag) => dag.dagId).join(', ')} ${ms}`);
-    } else {
-      console.log(`${c.red('✗')} ${check.shown} ${ms}`);
-      for (const problem of problems) console.log(`    ${c.red(problem)}`);
-    }
-    if (!initial) for (const line of changes(previous, good)) console.log(`    ${c.dim(line)}`);
+    out.checked({
+      file: check.shown,
+      dagIds: good.map((dag) => dag.dagId),
+      problems,
+      ms: performance.now() - since,
+      changes: initial ? [] : changes(previous, good),
+    });
 
     // A broken file's DAGs stop being scheduled until it loads again; other files are untouched.
     const kept = new Set(good.map((dag) => dag.dagId));
@@ -160,7 +159,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
       scheduler.remove(dag.dagId);
       owners.delete(dag.dagId);
     }
-    console.log(`${c.dim('-')} ${displayPath(file)} ${c.dim('removed')}`);
+    out.removed(displayPath(file));
   };
 
   const checkFiles = async (files: readonly string[], since: number, initial = false): Promise<void> => {
@@ -189,7 +188,6 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
       queueMicrotask(() => loop.finished(due.dagId));
       return;
     }
-    const label = `${due.dagId} › ${due.runId}`;
     let started = performance.now();
     void children
       .take()
@@ -198,14 +196,11 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
         {
           started: () => {
             started = performance.now();
-            console.log(c.bold(label));
+            out.runStarted(due.dagId, due.runId);
           },
-          task: (task) => console.log(`${c.dim(`${due.dagId} ›`)}${taskChangeLine(c, task)}`),
-          ended: (state) =>
-            console.log(
-              `${paintState(c, state, `${label} ${state}`)} ${c.dim(formatDuration(performance.now() - started))}`,
-            ),
-          error: (message) => console.log(c.red(`${label}: not run: ${message}`)),
+          task: (task) => out.taskChanged(due.dagId, due.runId, task),
+          ended: (state) => out.runEnded(due.dagId, due.runId, state, performance.now() - started),
+          error: (message) => out.runNotStarted(due.dagId, due.runId, message),
         },
       )
       .finally(() => loop.finished(due.dagId));
@@ -263,7 +258,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     // A helper module (or data file) changed: every DAG file may import it, so check them all again.
     debounce('\u0000helpers', (since) => {
       const files = [...goodByFile.keys()];
-      console.log(c.dim(`${displayPath(absolute)} changed: checking ${files.length} DAG file(s) again`));
+      out.helperChanged(displayPath(absolute), files.length);
       void checkFiles(files, since);
     });
   };
@@ -277,29 +272,27 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   // The embedded emulator, when the DAG files' code uses AWS and none is configured: its environment is set before
   // the first dev child starts (they inherit it), and it is ready before the first scheduled run. Native steps
   // alone do not start it here (dev learns of them only in its children): --emulator does.
-  const aws = new RunAws(options.schedule ? options.emulator : false, store.root, (line) => console.log(c.dim(line)));
+  const aws = new RunAws(options.schedule ? options.emulator : false, store.root, (line) => out.note(line));
   await aws.beforeWorkers(...files);
   await checkFiles(files, startedAt, true);
   await applying;
   try {
     const started = await aws.beforeRun([]);
-    if (started !== undefined) console.log(c.dim(started));
+    if (started !== undefined) out.note(started);
   } catch (error) {
-    console.error(c.red((error as Error).message));
+    out.refused((error as Error).message);
     await children.close(STOP_GRACE_MS);
     return EXIT.usage;
   }
-  console.log(
-    c.dim(
-      `watching ${roots.map((root) => displayPath(root) || '.').join(', ')}` +
-        `${options.schedule ? '; scheduled DAGs run locally' : ''} (Ctrl-C to stop)`,
-    ),
+  out.watching(
+    roots.map((root) => displayPath(root) || '.'),
+    options.schedule,
   );
   if (options.schedule) loop.begin();
 
   await stopRequested;
   stopping = true;
-  console.log(c.dim('\nstopping…'));
+  out.stopping();
   loop.stop();
   for (const timer of pending.values()) clearTimeout(timer);
   for (const watcher of watchers.values()) watcher.close();

@@ -12,6 +12,7 @@ import { subDag } from '../local/sub-dag.ts';
 import { killAllWorkers, startWorkerEarly } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
+import { unknownConfKeys, unknownConfKeysWarning } from '../runtime/unknown-conf-keys.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
@@ -22,7 +23,6 @@ import { emulatorOptions, RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, printRunEnd } from './run-output.ts';
 import { listenForStops } from './stop-signals.ts';
-import { unknownConfKeys, unknownConfKeysWarning } from './unknown-conf-keys.ts';
 
 interface RunOptions {
   dag?: string;

@@ -16,9 +16,9 @@ import type { ParamSpec } from '../sdk/params.ts';
 import { compileFiles } from './compile-files.ts';
 import { emulatorStateDir, emulatorStateEnv } from './embedded-aws.ts';
 import { LiveProgress } from './live-progress.ts';
-import { colours, EXIT } from './output.ts';
+import { colours, EXIT, printJson } from './output.ts';
 import { renderText } from './render-graph.ts';
-import { runGrid, runOutcomeLine } from './run-output.ts';
+import { printRunEnd, runGrid, runOutcomeLine } from './run-output.ts';
 import { listenForStops } from './stop-signals.ts';
 
 export const MAIN_PIPELINE = 'dags/s3_medallion_ingestion.ts';
@@ -26,6 +26,7 @@ export const MAIN_PIPELINE = 'dags/s3_medallion_ingestion.ts';
 interface StartOptions {
   endpoint?: string;
   out: string;
+  json?: boolean;
 }
 
 /**
@@ -39,23 +40,28 @@ export function registerStartCommand(program: Command): void {
     .description('run the bundled medallion pipeline in the local engine against an S3 emulator')
     .option('--endpoint <url>', 'use this S3-compatible endpoint instead of starting MiniStack')
     .option('--out <dir>', 'where to copy the processed and analytics outputs', 'out')
+    .option('--json', 'print one JSON document (the run, its task instances, the copied outputs); progress on stderr')
     .action(async (options: StartOptions) => {
       process.exitCode = await start(options);
     });
 }
 
 async function start(options: StartOptions): Promise<number> {
-  const c = colours();
+  const json = options.json === true;
+  // With --json, stdout carries the one JSON document: progress goes to stderr, without colours.
+  const c = colours(json ? process.stderr : process.stdout);
+  const say = (line: string) => (json ? console.error(line) : console.log(line));
   const [file] = await compileFiles([MAIN_PIPELINE]);
   const compiled = file!.compiled[0];
   if (file!.problems.length > 0 || compiled === undefined || file!.loaded.dags[0] === undefined) {
-    for (const problem of file!.problems) console.error(formatProblem(problem));
+    if (json) printJson({ ok: false, problems: file!.problems.map(formatProblem) });
+    else for (const problem of file!.problems) console.error(formatProblem(problem));
     return EXIT.problems;
   }
   const dag = file!.loaded.dags[0];
-  process.stdout.write(renderText(compiled.ir));
+  if (!json) process.stdout.write(renderText(compiled.ir));
   const stats = compiled.manifest!.stats;
-  console.log(
+  say(
     c.dim(
       `${compiled.ir.tasks.length} tasks -> ${stats.states} states, ${stats.transitions.total} transitions per run\n`,
     ),
@@ -71,11 +77,11 @@ async function start(options: StartOptions): Promise<number> {
       // Its state is kept where `airstep run` and `clear` keep theirs, so clearing this run later finds the
       // objects its kept tasks wrote.
       emulator = await startEmulator('ministack', {
-        log: (line) => console.log(c.dim(line)),
+        log: (line) => say(c.dim(line)),
         env: emulatorStateEnv(emulatorStateDir(new LocalStore().root)),
       });
       endpoint = emulator.endpoint;
-      console.log(c.dim(`MiniStack ready on ${endpoint} in ${Math.round(performance.now() - began)} ms`));
+      say(c.dim(`MiniStack ready on ${endpoint} in ${Math.round(performance.now() - began)} ms`));
       Object.assign(process.env, emulator.env);
     } else {
       process.env.AWS_ENDPOINT_URL = endpoint;
@@ -87,7 +93,7 @@ async function start(options: StartOptions): Promise<number> {
     const { S3Client } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({ endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' });
     const seeded = await seedExampleBuckets(s3);
-    console.log(c.dim(`seeded s3://${EXAMPLE_BUCKETS.raw}/ with ${seeded.join(', ')}\n`));
+    say(c.dim(`seeded s3://${EXAMPLE_BUCKETS.raw}/ with ${seeded.join(', ')}\n`));
 
     const params = resolveParams(compiled.ir.params as Record<string, ParamSpec>, {});
     if (!params.ok) throw new ParamsError(params.problems);
@@ -98,11 +104,11 @@ async function start(options: StartOptions): Promise<number> {
       params: params.params,
       conf: {},
     });
-    console.log(c.bold(`${dag.id} › ${ctx.runId}`));
+    say(c.bold(`${dag.id} › ${ctx.runId}`));
     const limits = new LocalLimits((await loadProjectConfig()).pools);
     const store = new LocalStore();
     await store.recoverInterrupted();
-    const live = new LiveProgress(c);
+    const live = json ? undefined : new LiveProgress(c);
     const { run, tasks, execution } = await runAndRecord({
       dag,
       file: MAIN_PIPELINE,
@@ -111,14 +117,17 @@ async function start(options: StartOptions): Promise<number> {
       maxActiveTasks: compiled.ir.maxActiveTasks,
       limits,
       signal: stops.signal,
-      onTaskChange: live.onTaskChange,
+      ...(live !== undefined ? { onTaskChange: live.onTaskChange } : {}),
       ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
     });
-    live.stop();
+    live?.stop();
+    const copied = await copyOutputs(s3, [EXAMPLE_BUCKETS.processed, EXAMPLE_BUCKETS.analytics], options.out);
+    if (json) {
+      printRunEnd(c, { run, execution, tasks }, true, { outputs: copied });
+      return stops.exitCode(run.state === 'success' ? EXIT.ok : EXIT.problems);
+    }
     process.stdout.write(`\n${runGrid(c, tasks)}`);
     console.log(runOutcomeLine(c, run, execution));
-
-    const copied = await copyOutputs(s3, [EXAMPLE_BUCKETS.processed, EXAMPLE_BUCKETS.analytics], options.out);
     if (copied.length > 0) {
       console.log('\noutputs');
       for (const { uri, path } of copied) console.log(`  ${uri}\n    ${c.dim(`copied to ${path}`)}`);
@@ -126,7 +135,8 @@ async function start(options: StartOptions): Promise<number> {
     console.log(c.dim(`\nrun record, task instances and logs: .airstep/ (airstep runs, airstep tasks ${run.runId})`));
     return stops.exitCode(run.state === 'success' ? EXIT.ok : EXIT.problems);
   } catch (error) {
-    console.error(c.red((error as Error).message));
+    if (json) printJson({ ok: false, error: (error as Error).message });
+    else console.error(c.red((error as Error).message));
     return stops.exitCode(EXIT.problems);
   } finally {
     stops.dispose();

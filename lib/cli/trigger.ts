@@ -1,6 +1,7 @@
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { Command } from 'commander';
 import type { TriggerEvent, TriggerResult } from '../runs/trigger-run.ts';
+import { unknownConfKeysWarning } from '../runtime/unknown-conf-keys.ts';
 import { cloudStackOptions, resolveCloudStack } from './cloud-stack.ts';
 import { executionConsoleUrl, withConsoleUrl } from './console-url.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -70,6 +71,9 @@ async function trigger(dagId: string, options: TriggerOptions): Promise<number> 
     return code;
   }
   const c = colours();
+  if ((result.outcome === 'started' || result.outcome === 'queued') && result.confNotParams !== undefined) {
+    console.error(colours(process.stderr).yellow(unknownConfKeysWarning(dagId, result.confNotParams)));
+  }
   switch (result.outcome) {
     case 'started':
       console.log(`${c.green('started')} ${dagId} › ${result.runId}`);

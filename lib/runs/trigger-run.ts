@@ -7,6 +7,7 @@ import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
+import { unknownConfKeys } from '../runtime/unknown-conf-keys.ts';
 import {
   backfillIntervals,
   deadlineAt,
@@ -52,7 +53,13 @@ export type TriggerRefusal =
   | ClearRefusal;
 
 export type TriggerResult =
-  | { readonly outcome: 'started'; readonly runId: string; readonly executionArn: string }
+  | {
+      readonly outcome: 'started';
+      readonly runId: string;
+      readonly executionArn: string;
+      /** Conf keys the DAG declares no param for: accepted (Airflow does), said so the caller can warn. */
+      readonly confNotParams?: readonly string[];
+    }
   | {
       readonly outcome: 'duplicate';
       readonly runId: string;
@@ -61,7 +68,12 @@ export type TriggerResult =
       readonly state: string;
       readonly executionArn?: string;
     }
-  | { readonly outcome: 'queued'; readonly runId: string; readonly activeRuns: number }
+  | {
+      readonly outcome: 'queued';
+      readonly runId: string;
+      readonly activeRuns: number;
+      readonly confNotParams?: readonly string[];
+    }
   | { readonly outcome: 'refused'; readonly code: TriggerRefusal; readonly problems: string[] }
   | { readonly outcome: 'skipped'; readonly reason: string }
   /** A schedule's fire of a paused DAG: no run, the fire counted on the DAG record. */
@@ -206,7 +218,8 @@ export async function triggerRun(
   };
   // Admission lasts a few calls; 30 s is the trigger Lambda's timeout (a holder that died frees it then).
   const lease = admissionLease(dynamo, tables.dags, dag.dagId, { holder: randomUUID(), seconds: 30, waitMs: 10_000 });
-  return withLease(lease, () =>
+  const notParams = unknownConfKeys(plan.conf, dag.params);
+  const result = await withLease(lease, () =>
     startOrQueue({
       dag,
       run,
@@ -217,6 +230,9 @@ export async function triggerRun(
       arm: () => armRunDeadline(dag, ctx, now, clients.deadlines),
     }),
   );
+  return notParams.length > 0 && (result.outcome === 'started' || result.outcome === 'queued')
+    ? { ...result, confNotParams: notParams }
+    : result;
 }
 
 /**

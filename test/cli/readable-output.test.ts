@@ -166,7 +166,7 @@ describe('a conf key the DAG has no param for', () => {
     const run = await airstep(['run', file, '--date', '2026-11-22', '--conf', '{"limt": 5}', '--json']);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(
-      "warning: dag with_params › conf: 'limt' is not a param of the DAG (its params: limit); the run gets it in ctx.conf only, as Airflow does",
+      "warning: dag with_params › conf: 'limt' is not a param of the DAG (its params: limit); it reaches the run unchecked (ctx.conf, and ctx.params as Airflow merges conf into params)",
     );
     // The param kept its default: the misspelt key did not set it.
     const { tasks } = JSON.parse(run.stdout) as { tasks: Array<{ taskId: string; output: unknown }> };

@@ -1,5 +1,5 @@
 import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
@@ -171,6 +171,28 @@ describe('trigger Lambda', () => {
     expect(await handler({ kind: 'scheduled', dagId: 'strict_params', scheduledTime: '2026-10-01T00:00:00Z' })).toEqual(
       { outcome: 'skipped', reason: 'no run of strict_params fires at 2026-10-01T00:00:00Z' },
     );
+  });
+
+  it('starts a run with conf keys the DAG has no param for (as Airflow), and says which they are', async () => {
+    const record = await deployDag('conf_extras');
+    const result = await handler({
+      kind: 'manual',
+      dagId: 'conf_extras',
+      conf: { limit: 3, limt: 5, note: 'x' },
+      logicalDate: '2026-11-21T00:00:00Z',
+    });
+    expect(result).toMatchObject({ outcome: 'started', confNotParams: ['limt', 'note'] });
+    const [execution] = await executions(record);
+    const input = JSON.parse(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: execution!.executionArn! }))).input!,
+    ) as { ctx: { params: Record<string, unknown>; conf: Record<string, unknown> } };
+    // As Airflow merges a run's conf into its params, the extra keys are in both, unchecked.
+    expect(input.ctx.params).toEqual({ limit: 3, limt: 5, note: 'x' });
+    expect(input.ctx.conf).toEqual({ limit: 3, limt: 5, note: 'x' });
+    // Conf that names only params says nothing more.
+    const plain = await handler({ kind: 'manual', dagId: 'conf_extras', conf: { limit: 4 } });
+    expect(plain).toMatchObject({ outcome: 'started' });
+    expect(plain).not.toHaveProperty('confNotParams');
   });
 
   it('admits two runs triggered at the same moment one after the other: with maxActiveRuns 1, one starts and one waits', async () => {
