@@ -88,7 +88,15 @@ describe('mappedTaskInstances', () => {
 
     expect(mappedTaskInstances(h.events)).toEqual([
       { taskId: 'each', mapIndex: 0, state: 'success', try: 1 },
-      { taskId: 'each', mapIndex: 1, state: 'failed', try: 1, error: 'NonRetryableError' },
+      {
+        taskId: 'each',
+        mapIndex: 1,
+        state: 'failed',
+        try: 1,
+        error: 'NonRetryableError',
+        // The one-line reason the grid shows (issue 13 item 5).
+        errorMessage: 'NonRetryableError: no such row',
+      },
       { taskId: 'each', mapIndex: 2, state: 'success', try: 2 },
     ]);
   });
