@@ -23,7 +23,7 @@ import { backfillDecision, readReprocess } from './backfill/reprocess.ts';
 import { cloudStackOptions, wantsCloud } from './cloud-stack.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { formatDuration } from './render-grid.ts';
-import { RunAws } from './run-aws.ts';
+import { emulatorLines, RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, paintState } from './run-output.ts';
 import { listenForStops } from './stop-signals.ts';
@@ -157,12 +157,9 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
 
   const store = new LocalStore();
   // Task code and native steps that use AWS get the embedded emulator when no AWS is configured, as `run` does.
-  const aws = new RunAws(options.emulator, store.root, (line) =>
-    options.json === true ? console.error(line) : console.log(c.dim(line)),
-  );
+  const aws = new RunAws(options.emulator, store.root, emulatorLines(options.json));
   try {
-    const started = await aws.prepare(picked.value.file, compiled.ir.tasks);
-    if (started !== undefined) options.json === true ? console.error(started) : console.log(c.dim(started));
+    await aws.prepare(picked.value.file, compiled.ir.tasks);
   } catch (error) {
     await aws.stop();
     return refuse((error as Error).message);

@@ -15,7 +15,7 @@ import { type CloudStackOptions, cloudStackOptions, wantsCloud } from './cloud-s
 import { pickRun } from './history/run-history.ts';
 import { LiveProgress } from './live-progress.ts';
 import { colours, EXIT, printJson } from './output.ts';
-import { RunAws } from './run-aws.ts';
+import { emulatorLines, RunAws } from './run-aws.ts';
 import { loadOneDag, readSpeed, refuser } from './run-input.ts';
 import { printRunEnd } from './run-output.ts';
 
@@ -146,12 +146,9 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
   }
   // Task code and native steps that use AWS get the embedded emulator when no AWS is configured, as `run` does;
   // its state under .airstep/emulator/ still holds what the kept tasks wrote.
-  const aws = new RunAws(options.emulator, store.root, (line) =>
-    options.json === true ? console.error(line) : console.log(c.dim(line)),
-  );
+  const aws = new RunAws(options.emulator, store.root, emulatorLines(options.json));
   try {
-    const started = await aws.prepare(file, compiled.ir.tasks);
-    if (started !== undefined) options.json === true ? console.error(started) : console.log(c.dim(started));
+    await aws.prepare(file, compiled.ir.tasks);
   } catch (error) {
     await aws.stop();
     await claim.release();

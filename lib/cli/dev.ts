@@ -277,8 +277,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   await checkFiles(files, startedAt, true);
   await applying;
   try {
-    const started = await aws.beforeRun([]);
-    if (started !== undefined) out.note(started);
+    await aws.beforeRun([]);
   } catch (error) {
     out.refused((error as Error).message);
     await children.close(STOP_GRACE_MS);

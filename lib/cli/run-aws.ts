@@ -4,12 +4,19 @@ import { awsSdkImportsOf } from '../local/aws-sdk-imports.ts';
 import { configuredAws } from '../local/configured-aws.ts';
 import { awsUseOf, type EmulatorChoice, wantsEmbeddedAws } from '../local/local-aws.ts';
 import { EmbeddedAws } from './embedded-aws.ts';
+import { colours } from './output.ts';
 
 /** `--emulator` / `--no-emulator` (neither: start it when the DAG uses AWS and none is configured). */
 export function emulatorOptions(command: Command): Command {
   return command
     .option('--emulator', 'start the embedded AWS emulator even when AWS is configured (local runs)')
     .option('--no-emulator', 'never start the embedded AWS emulator (local runs)');
+}
+
+/** Where a run command's emulator lines go: dimmed on stdout, or on stderr when stdout carries `--json`. */
+export function emulatorLines(json: boolean | undefined): (line: string) => void {
+  const c = colours();
+  return (line) => (json === true ? console.error(line) : console.log(c.dim(line)));
 }
 
 /**
@@ -37,13 +44,13 @@ export class RunAws {
   }
 
   /**
-   * Before the run: also when only the compiled DAG's native steps need AWS; waits until the emulator is ready.
-   * Returns the line to show the user (undefined when no emulator runs), or throws EmulatorSetupError.
+   * Before the run: also when only the compiled DAG's native steps need AWS; waits until the emulator is ready and
+   * says so in one line (nothing when no emulator runs). Throws EmulatorSetupError.
    */
-  async beforeRun(tasks: readonly TaskIR[]): Promise<string | undefined> {
+  async beforeRun(tasks: readonly TaskIR[]): Promise<void> {
     if (this.aws === undefined) {
       const uses = awsUseOf([], tasks);
-      if (this.choice === false || !wantsEmbeddedAws(this.choice, uses, configuredAws())) return undefined;
+      if (this.choice === false || !wantsEmbeddedAws(this.choice, uses, configuredAws())) return;
       this.uses = uses;
       await this.reserve();
     }
@@ -53,14 +60,14 @@ export class RunAws {
       this.choice === true
         ? '--emulator'
         : `no AWS endpoint or credentials are configured and it uses ${this.uses.join(', ')}`;
-    return (
+    this.log(
       `started MiniStack on ${this.aws!.endpoint} in ${Date.now() - started} ms for this run (${why}); ` +
-      `its state is kept in ${this.storeRoot}/emulator/ (--no-emulator turns this off)`
+        `its state is kept in ${this.storeRoot}/emulator/ (--no-emulator turns this off)`,
     );
   }
 
   /** Both steps at once, for commands that start no worker early (`clear`, `backfill`). */
-  async prepare(file: string, tasks: readonly TaskIR[]): Promise<string | undefined> {
+  async prepare(file: string, tasks: readonly TaskIR[]): Promise<void> {
     await this.beforeWorkers(file);
     return this.beforeRun(tasks);
   }

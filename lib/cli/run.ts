@@ -19,7 +19,7 @@ import type { ParamSpec } from '../sdk/params.ts';
 import { interruptedLine } from './interrupted-line.ts';
 import { LiveProgress } from './live-progress.ts';
 import { colours } from './output.ts';
-import { emulatorOptions, RunAws } from './run-aws.ts';
+import { emulatorLines, emulatorOptions, RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, printRunEnd } from './run-output.ts';
 import { listenForStops } from './stop-signals.ts';
@@ -55,10 +55,7 @@ export function registerRunCommand(program: Command): void {
 
 async function runCommand(file: string, options: RunOptions): Promise<number> {
   const store = new LocalStore();
-  const c = colours();
-  // In --json mode stdout carries one JSON document: the emulator's lines go to stderr.
-  const say = (line: string) => (options.json === true ? console.error(line) : console.log(c.dim(line)));
-  const aws = new RunAws(options.emulator, store.root, say);
+  const aws = new RunAws(options.emulator, store.root, emulatorLines(options.json));
   try {
     await aws.beforeWorkers(file);
     return await runInEngine(file, options, store, aws);
@@ -135,8 +132,7 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
     throw error;
   }
   try {
-    const started = await aws.beforeRun(compiled.ir.tasks);
-    if (started !== undefined) options.json === true ? console.error(started) : console.log(c.dim(started));
+    await aws.beforeRun(compiled.ir.tasks);
   } catch (error) {
     await claim.release();
     return refuse((error as Error).message);
