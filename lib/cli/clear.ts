@@ -35,7 +35,7 @@ type ClearOptions = CloudStackOptions & {
 
 /**
  * `airstep clear <run>`: Airflow's Clear. Runs an ended run again as the same run, re-running the chosen task
- * instances (by default the failed and upstream_failed ones; `--failed` only the failed; `--task` by id; with
+ * instances (by default the failed, upstream_failed and interrupted ones; `--failed` only the failed; `--task` by id; with
  * `--downstream` everything downstream of them) and keeping what succeeded: kept instances are answered at once
  * with their recorded results (lib/runtime/kept-task.ts), so their code does not run again. Try numbers go on.
  * Exit 0 when the run ends success, 1 when it ends failed, 2 for bad input (nothing changed). With `--stack` /
@@ -50,7 +50,7 @@ export function registerClearCommand(program: Command): void {
       .option('--dag <id>', 'the DAG of the run')
       .option('--task <regex>', 'clear the tasks whose ids match (any state; with --failed only failed ones)')
       .option('--downstream', 'also clear every task downstream of the cleared ones')
-      .option('--failed', 'clear only failed instances (default: failed and upstream_failed)')
+      .option('--failed', 'clear only failed instances (default: failed, upstream_failed and interrupted)')
       .option('--dry-run', 'show what would be cleared and kept; change nothing')
       .option('--speed <n>', 'run waits, retry delays and sensor intervals n times faster (local runs)')
       .option('--emulator', 'start the embedded AWS emulator even when AWS is configured (local runs)')

@@ -1,5 +1,6 @@
 import type { MappedListSpec, MappingSpec } from '../sdk/task-spec.ts';
 import type { MappedListIR, MappingIR } from './ir.ts';
+import { mappingPayloadProblem } from './params-payload.ts';
 
 type At = (problem: { field?: string; message: string }) => void;
 
@@ -49,6 +50,8 @@ export function mappingIr(
     overIr = list(over, 'over');
   }
   if (partial !== undefined) json(partial, 'partial');
+  const tooLarge = mappingPayloadProblem(literalParts(overIr, partial));
+  if (tooLarge !== undefined) at({ field: 'over', message: tooLarge });
   if (maxMapConcurrency !== undefined && (!Number.isInteger(maxMapConcurrency) || maxMapConcurrency < 0)) {
     at({ field: 'maxMapConcurrency', message: `must be a whole number >= 0, got ${maxMapConcurrency}` });
   }
@@ -57,6 +60,17 @@ export function mappingIr(
     ...(partial !== undefined ? { partial } : {}),
     maxConcurrency: maxMapConcurrency ?? 0,
   };
+}
+
+/** The literal lists and partial arguments of a mapping, by the field that gives them. */
+function literalParts(over: MappingIR['over'], partial: unknown): Record<string, unknown> {
+  const parts: Record<string, unknown> = {};
+  if ('items' in over) parts['over'] = over.items;
+  if ('product' in over) {
+    for (const { name, over: source } of over.product) if ('items' in source) parts[`over.${name}`] = source.items;
+  }
+  if (partial !== undefined) parts['partial'] = partial;
+  return parts;
 }
 
 /** The upstream tasks whose results a mapping reads as its lists. */

@@ -18,7 +18,7 @@ export interface ClearChoice {
   readonly task?: RegExp;
   /** `--downstream`: every task downstream of a chosen one too (any state). */
   readonly downstream?: boolean;
-  /** `--failed`: only chosen instances that failed (default: failed and upstream_failed without `--task`). */
+  /** `--failed`: only chosen instances that failed (default: failed, upstream_failed and interrupted without `--task`). */
   readonly onlyFailed?: boolean;
   /**
    * The run whole, kept nothing (a backfill's `--reprocess`, as Airflow's reprocessing clears the run): every
@@ -74,7 +74,8 @@ export function clearPlan(input: {
   const wanted: readonly TaskState[] = choice.onlyFailed
     ? ['failed']
     : choice.task === undefined
-      ? ['failed', 'upstream_failed']
+      ? // `interrupted` (local only): a run stopped by a signal is cleared to finish what it began.
+        ['failed', 'upstream_failed', 'interrupted']
       : [];
   const chosen = (instance: ClearedInstance) =>
     chosenTasks.has(instance.taskId) && (wanted.length === 0 || wanted.includes(instance.state));
@@ -85,7 +86,7 @@ export function clearPlan(input: {
     (instance) => chosen(instance) || downstreamTasks.has(instance.taskId) || brought.has(instance.taskId),
   );
   if (cleared.length === 0) {
-    const which = choice.onlyFailed ? 'failed ' : choice.task === undefined ? 'failed or upstream_failed ' : '';
+    const which = choice.onlyFailed ? 'failed ' : choice.task === undefined ? 'failed, upstream_failed or interrupted ' : '';
     return {
       ok: false,
       message: `${where}: no ${which}task instance to clear${choice.task !== undefined ? ` among tasks matching ${choice.task}` : ''}`,

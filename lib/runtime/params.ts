@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { compileParamPattern } from '../compiler/param-pattern.ts';
+import { runParamsPayloadProblem } from '../compiler/params-payload.ts';
 import { AirstepError } from '../errors/airstep-error.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 
@@ -35,6 +36,10 @@ export function resolveParams(
   for (const [name, value] of Object.entries(conf)) {
     if (!Object.hasOwn(schema, name)) Object.defineProperty(params, name, dataProperty(value));
   }
+  // Every state of the run carries the params: a conf that makes them too large would fail the run at its first
+  // state (States.DataLimitExceeded), so it is refused before the run exists.
+  const tooLarge = problems.length === 0 ? runParamsPayloadProblem(params) : undefined;
+  if (tooLarge !== undefined) problems.push({ field: 'params', message: tooLarge });
   return problems.length === 0 ? { ok: true, params } : { ok: false, problems };
 }
 

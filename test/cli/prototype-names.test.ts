@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -50,6 +50,18 @@ describe('airstep run: names Object.prototype also has', () => {
     expect(run.code, run.stderr).toBe(0);
     const { tasks } = JSON.parse(run.stdout) as RunJson;
     expect(tasks.find((task) => task.taskId === 'constructor')?.output).toBe('given');
+  });
+
+  it('refuses a conf that makes the params too large for a Step Functions payload, before any run (exit 2)', async () => {
+    const conf = join(cwd, 'large-conf.json');
+    await writeFile(conf, JSON.stringify({ constructor: 'c'.repeat(300_000) }));
+    const run = await airstep('run', DAG, '--date', '2026-11-24', '--conf', `@${conf}`);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /prototype_names\.ts › dag prototype_names › params: the run's params \(conf with defaults filled in\) are 3000\d\d bytes of JSON \(largest: constructor, 300002 bytes\)/,
+    );
+    const runs = await airstep('runs', '--json');
+    expect(JSON.parse(runs.stdout)).not.toContainEqual(expect.objectContaining({ logicalDate: expect.stringContaining('2026-11-24') }));
   });
 
   it('refuses __proto__ as a task id at validate, before any run (exit 1 with the reason)', async () => {

@@ -88,6 +88,13 @@ describe('airstep run: a stop signal during a large map', () => {
       expect(tasks.find((task) => task.taskId === 'each' && task.mapIndex === -1)?.state).toBe('interrupted');
       expect(tasks.filter((task) => task.state === 'running')).toEqual([]);
       await waitFor(() => workers.every(processGone), `workers ${workers.join(', ')} gone`);
+
+      // A plain `clear` picks up what the signal stopped: the interrupted map, keeping the list it maps over.
+      const clear = spawnCli(cwd, { SIGNALS_DIR: cwd }, 'clear', run!.runId, '--dag', 'big_map', '--dry-run', '--json');
+      expect(await clear.exited).toEqual({ code: 0, signal: null });
+      const plan = JSON.parse(clear.stdout()) as { cleared: string[]; kept: string[] };
+      expect(plan.cleared).toContain('each');
+      expect(plan.kept).toContain('items');
     });
   }
 });

@@ -718,7 +718,7 @@ describe('cloud clear (issue 12 item 1): airstep clear <run> --outputs on the de
     // The succeeded run has nothing failed to clear.
     const again = await cli('clear', run.runId);
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain('no failed or upstream_failed task instance to clear');
+    expect(again.stderr).toContain('no failed, upstream_failed or interrupted task instance to clear');
   }, 420_000);
 
   const listExecutions = async () => {

@@ -398,7 +398,7 @@ describe('airstep clear --stack (moto)', () => {
   it('refuses to clear the succeeded run by default (nothing failed) and a stale clear of the first execution', async () => {
     const nothing = await cli('clear', RUN);
     expect(nothing.code).toBe(2);
-    expect(nothing.stderr).toContain('no failed or upstream_failed task instance to clear');
+    expect(nothing.stderr).toContain('no failed, upstream_failed or interrupted task instance to clear');
     // A clear planned from the first execution, asked for again after the run moved on: refused, nothing started.
     const stale = await trigger({
       kind: 'clear',

@@ -326,11 +326,18 @@ describe('trigger Lambda: a fire it refuses or cannot read is never lost', () =>
       handler({ kind: 'manual', dagId: 'manual_refusals', conf: { limit: 0 } }),
       handler({ kind: 'manual', dagId: 'manual_refusals', logicalDate: 'yesterday' }),
       handler({ kind: 'manual', dagId: 'manual_refusals', conf: [1] }),
+      // Every state would carry 300 KB of params: refused here rather than failing the run at its first state.
+      handler({ kind: 'manual', dagId: 'manual_refusals', conf: { rows: 'r'.repeat(300_000) } }),
     ]);
     expect(refusals).toEqual([
       { outcome: 'refused', code: 'INVALID_CONF', problems: [expect.stringMatching(/params\.limit/)] },
       { outcome: 'refused', code: 'UNREADABLE_EVENT', problems: ["logicalDate 'yesterday' is not an ISO date"] },
       { outcome: 'refused', code: 'UNREADABLE_EVENT', problems: ['conf must be a JSON object, got a list'] },
+      {
+        outcome: 'refused',
+        code: 'INVALID_CONF',
+        problems: [expect.stringMatching(/^dag manual_refusals › params: the run's params .* are 3000\d\d bytes of JSON \(largest: rows, 300002 bytes\)/)],
+      },
     ]);
     expect(await handler({ kind: 'manual', dagId: 'typo_dag' })).toMatchObject({ code: 'UNKNOWN_DAG' });
     expect(await failedEventsBeforeMarker('manual_refusals')).toEqual([]);

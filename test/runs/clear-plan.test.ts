@@ -52,6 +52,20 @@ describe('clearPlan', () => {
     });
   });
 
+  it('clears the interrupted instances of a run a signal stopped by default, keeping what ended', () => {
+    const interruptedRun: ClearedInstance[] = [
+      { taskId: 'list', mapIndex: -1, state: 'success', tries: 1, output: [1, 2] },
+      { taskId: 'each', mapIndex: -1, state: 'interrupted', tries: 0 },
+      { taskId: 'each', mapIndex: 0, state: 'success', tries: 1, output: 10 },
+      { taskId: 'each', mapIndex: 1, state: 'interrupted', tries: 1 },
+    ];
+    const plan = clearPlan({ manifest, instances: interruptedRun, choice: {}, previousClears: 0 });
+    expect(plan.ok && plan.cleared).toEqual(['each', 'each[1]']);
+    expect(plan.ok && Object.keys(plan.clear.kept).sort()).toEqual(['each[0]', 'list']);
+    const onlyFailed = clearPlan({ manifest, instances: interruptedRun, choice: { onlyFailed: true }, previousClears: 0 });
+    expect(onlyFailed).toEqual({ ok: false, message: 'dag clear_counting: no failed task instance to clear' });
+  });
+
   it('--failed clears only failed instances; an upstream_failed one is not kept (the state machine decides it again)', () => {
     const plan = clearPlan({ manifest, instances: failedRun, choice: { onlyFailed: true }, previousClears: 2 });
     expect(plan.ok && plan.cleared).toEqual(['each', 'each[1]', 'transform']);
@@ -80,7 +94,7 @@ describe('clearPlan', () => {
     const succeeded = failedRun.map((instance) => ({ ...instance, state: 'success' as const }));
     expect(clearPlan({ manifest, instances: succeeded, choice: {}, previousClears: 0 })).toEqual({
       ok: false,
-      message: 'dag clear_counting: no failed or upstream_failed task instance to clear',
+      message: 'dag clear_counting: no failed, upstream_failed or interrupted task instance to clear',
     });
     expect(clearPlan({ manifest, instances: failedRun, choice: { task: /^nope/ }, previousClears: 0 })).toEqual({
       ok: false,
