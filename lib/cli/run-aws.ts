@@ -26,6 +26,8 @@ export function emulatorLines(json: boolean | undefined): (line: string) => void
  */
 export class RunAws {
   private aws: EmbeddedAws | undefined;
+  /** When starting began (at reserve), for the time the line reports. */
+  private startedAt = 0;
   private uses: string[] = [];
 
   constructor(
@@ -54,14 +56,13 @@ export class RunAws {
       this.uses = uses;
       await this.reserve();
     }
-    const started = Date.now();
     await this.aws!.start();
     const why =
       this.choice === true
         ? '--emulator'
         : `no AWS endpoint or credentials are configured and it uses ${this.uses.join(', ')}`;
     this.log(
-      `started MiniStack on ${this.aws!.endpoint} in ${Date.now() - started} ms for this run (${why}); ` +
+      `started MiniStack on ${this.aws!.endpoint} in ${Date.now() - this.startedAt} ms for this run (${why}); ` +
         `its state is kept in ${this.storeRoot}/emulator/ (--no-emulator turns this off)`,
     );
   }
@@ -77,6 +78,7 @@ export class RunAws {
   }
 
   private async reserve(): Promise<void> {
+    this.startedAt = Date.now();
     this.aws = await EmbeddedAws.reserve(this.storeRoot, this.log);
     // Starting (~1 s) overlaps with loading and compiling the DAG; beforeRun waits for it (and sees its failure).
     this.aws.start().catch(() => undefined);

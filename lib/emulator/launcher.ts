@@ -18,7 +18,7 @@ export interface RunningEmulator {
   /** `http://127.0.0.1:<port>`: give it to the AWS SDK as `endpoint` or `AWS_ENDPOINT_URL`. */
   readonly endpoint: string;
   readonly port: number;
-  /** The emulator's process id, also the id of its process group. */
+  /** The id of the emulator's process group (its guard's process id). */
   readonly pid: number;
   /** Environment for child processes and SDK clients: endpoint, region and dummy credentials. */
   readonly env: Record<string, string>;
@@ -57,9 +57,11 @@ export async function startEmulator(kind: EmulatorKind, options: StartOptions = 
   if (!existsSync(command)) throw new EmulatorSetupError(`${command} is missing; run: npm run emulator -- install`);
 
   const output: string[] = [];
-  const child = spawn(command, args, {
+  // Through the guard (localstack/emulator-guard.py): it ends the emulator when this process ends without
+  // stopping it (kill -9), by end-of-file on its stdin, a pipe only this process holds.
+  const child = spawn(venvBin('python'), [projectFile('localstack', 'emulator-guard.py'), command, ...args], {
     env: { ...process.env, ...env, ...options.env, TMPDIR: scratch, PYTHONUNBUFFERED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     // Its own process group, so stop() also ends what the emulator started (MiniStack's Lambda workers).
     detached: true,
   });

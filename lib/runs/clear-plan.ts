@@ -86,7 +86,11 @@ export function clearPlan(input: {
     (instance) => chosen(instance) || downstreamTasks.has(instance.taskId) || brought.has(instance.taskId),
   );
   if (cleared.length === 0) {
-    const which = choice.onlyFailed ? 'failed ' : choice.task === undefined ? 'failed, upstream_failed or interrupted ' : '';
+    const which = choice.onlyFailed
+      ? 'failed '
+      : choice.task === undefined
+        ? 'failed, upstream_failed or interrupted '
+        : '';
     return {
       ok: false,
       message: `${where}: no ${which}task instance to clear${choice.task !== undefined ? ` among tasks matching ${choice.task}` : ''}`,

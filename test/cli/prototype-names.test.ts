@@ -61,7 +61,9 @@ describe('airstep run: names Object.prototype also has', () => {
       /prototype_names\.ts › dag prototype_names › params: the run's params \(conf with defaults filled in\) are 3000\d\d bytes of JSON \(largest: constructor, 300002 bytes\)/,
     );
     const runs = await airstep('runs', '--json');
-    expect(JSON.parse(runs.stdout)).not.toContainEqual(expect.objectContaining({ logicalDate: expect.stringContaining('2026-11-24') }));
+    expect(JSON.parse(runs.stdout)).not.toContainEqual(
+      expect.objectContaining({ logicalDate: expect.stringContaining('2026-11-24') }),
+    );
   });
 
   it('refuses __proto__ as a task id at validate, before any run (exit 1 with the reason)', async () => {

@@ -1,9 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../lib/local/local-store.ts';
+import { waitFor } from '../helpers/spawned-cli.ts';
 import type { CliRun } from './cloud-stack-helpers.ts';
 
 /**
@@ -74,39 +76,74 @@ describe('airstep run with no AWS configured', () => {
   });
 
   it('airstep dev starts it too, before the first scheduled run, and stops it on Ctrl-C', async () => {
-    const dev = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev', resolve('test/fixtures/aws-imports')], {
-      cwd: project,
-      env,
-    });
-    let output = '';
-    dev.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    dev.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((done) => dev.once('exit', (code) => done(code)));
+    const dev = startDev();
     try {
-      // A readiness wait on the output (each check is 200 ms apart; the backstop is generous).
-      for (
-        const giveUp = Date.now() + 90_000;
-        !/aws_imports_daily_buckets › scheduled__\S+ (success|failed)/.test(output);
-      ) {
-        if (Date.now() > giveUp) throw new Error(`dev did not finish its run; it printed:\n${output}`);
-        await new Promise((done) => setTimeout(done, 200));
-      }
-      expect(output).toMatch(/aws_imports_daily_buckets › scheduled__\S+ success/);
-      const endpoint = /started MiniStack on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-      expect(endpoint, output).toBeDefined();
+      await dev.printed(/aws_imports_daily_buckets › scheduled__\S+ (success|failed)/);
+      expect(dev.output()).toMatch(/aws_imports_daily_buckets › scheduled__\S+ success/);
+      const endpoint = /started MiniStack on (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.output())?.[1];
+      expect(endpoint, dev.output()).toBeDefined();
       // Started before the run: its line comes first.
-      expect(output.indexOf('started MiniStack')).toBeLessThan(
-        output.indexOf('aws_imports_daily_buckets › scheduled__'),
+      expect(dev.output().indexOf('started MiniStack')).toBeLessThan(
+        dev.output().indexOf('aws_imports_daily_buckets › scheduled__'),
       );
-      dev.kill('SIGINT');
-      expect(await exited).toBe(0);
+      dev.child.kill('SIGINT');
+      expect(await dev.exited).toBe(0);
       await expect(fetch(`${endpoint}/_ministack/health`)).rejects.toThrow();
     } finally {
-      dev.kill('SIGKILL');
+      dev.child.kill('SIGKILL');
+    }
+  });
+
+  it('the emulator does not outlive airstep dev killed with kill -9', async () => {
+    const dev = startDev();
+    try {
+      await dev.printed(/started MiniStack on http:\/\/127\.0\.0\.1:\d+/);
+      const endpoint = /started MiniStack on (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.output())![1]!;
+      expect((await fetch(`${endpoint}/_ministack/health`)).ok).toBe(true);
+      dev.child.kill('SIGKILL');
+      await dev.exited;
+      // Nothing stops it from inside the killed CLI: its guard sees the CLI's pipe close and ends it.
+      await waitFor(() => connectionRefused(new URL(endpoint).port), `MiniStack at ${endpoint} gone`, 60_000);
+    } finally {
+      dev.child.kill('SIGKILL');
     }
   });
 });
+
+/** `airstep dev` of the fixture folder that imports the S3 client, with its output collected. */
+function startDev() {
+  const child = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev', resolve('test/fixtures/aws-imports')], {
+    cwd: project,
+    env,
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return {
+    child,
+    exited,
+    output: () => output,
+    /** Waits until the output matches (a readiness wait; the backstop is generous). */
+    printed: (pattern: RegExp) =>
+      waitFor(() => pattern.test(output), `dev to print ${pattern}`, 90_000).catch((error: Error) => {
+        throw new Error(`${error.message}; it printed:\n${output}`);
+      }),
+  };
+}
+
+/** Whether nothing listens on the loopback port any more (a refused connection, not a slow answer). */
+function connectionRefused(port: string): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      done(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED'));
+  });
+}

@@ -336,7 +336,11 @@ describe('trigger Lambda: a fire it refuses or cannot read is never lost', () =>
       {
         outcome: 'refused',
         code: 'INVALID_CONF',
-        problems: [expect.stringMatching(/^dag manual_refusals › params: the run's params .* are 3000\d\d bytes of JSON \(largest: rows, 300002 bytes\)/)],
+        problems: [
+          expect.stringMatching(
+            /^dag manual_refusals › params: the run's params .* are 3000\d\d bytes of JSON \(largest: rows, 300002 bytes\)/,
+          ),
+        ],
       },
     ]);
     expect(await handler({ kind: 'manual', dagId: 'typo_dag' })).toMatchObject({ code: 'UNKNOWN_DAG' });

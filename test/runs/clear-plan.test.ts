@@ -62,7 +62,12 @@ describe('clearPlan', () => {
     const plan = clearPlan({ manifest, instances: interruptedRun, choice: {}, previousClears: 0 });
     expect(plan.ok && plan.cleared).toEqual(['each', 'each[1]']);
     expect(plan.ok && Object.keys(plan.clear.kept).sort()).toEqual(['each[0]', 'list']);
-    const onlyFailed = clearPlan({ manifest, instances: interruptedRun, choice: { onlyFailed: true }, previousClears: 0 });
+    const onlyFailed = clearPlan({
+      manifest,
+      instances: interruptedRun,
+      choice: { onlyFailed: true },
+      previousClears: 0,
+    });
     expect(onlyFailed).toEqual({ ok: false, message: 'dag clear_counting: no failed task instance to clear' });
   });
 
