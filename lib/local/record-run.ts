@@ -123,15 +123,23 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
             deadlineCalled = pool.callback(message).then((called) => ({ message, ...called }));
           }
         });
-  // Live states for `airstep tasks` on a running run: every change saved (chained after the saves before it;
-  // the end's save waits for them, so it is the last).
+  // Live states for `airstep tasks` on a running run: every change saved, chained after the saves before it (the
+  // end's save waits for them, so it is the last). Changes that come while a save is queued join it: the save
+  // takes its snapshot when its turn comes, so a map of n items writes the records as often as the disk allows,
+  // not n times (n snapshots of n records each held in memory at once).
   const live = new Map<string, TaskInstance>();
+  let tasksSaveQueued = false;
   const onTaskChange = (task: TaskInstance) => {
     pool.observe(task);
     input.onTaskChange?.(task);
     live.set(`${task.taskId}#${task.mapIndex}`, task);
-    const snapshot = [...live.values()].map((task) => toTaskRecord(task, clock));
-    saving = saving.then(() => store.saveTasks(dag.id, ctx.runId, snapshot));
+    if (tasksSaveQueued) return;
+    tasksSaveQueued = true;
+    saving = saving.then(() => {
+      tasksSaveQueued = false;
+      const snapshot = [...live.values()].map((task) => toTaskRecord(task, clock));
+      return store.saveTasks(dag.id, ctx.runId, snapshot);
+    });
   };
   // Each try's log as the try ends (a killed engine keeps the logs of every try that had ended), in the chain.
   const logged = new Set<string>();

@@ -2,7 +2,8 @@ import type { DagManifest } from '../compiler/manifest.ts';
 import type { TaskState } from '../compiler/run-states.ts';
 
 /** What the forecast reads of a compiled task (the manifest's task index). */
-export type PlannedTask = Pick<DagManifest['tasks'][number], 'id' | 'kind' | 'upstream'>;
+export type PlannedTask = Pick<DagManifest['tasks'][number], 'id' | 'kind' | 'upstream'> &
+  Partial<Pick<DagManifest['tasks'][number], 'mapped'>>;
 
 /** How many waves ahead the forecast looks: the next one, and the one after it (so a fan-out behind a task that
  * ends at once still finds its workers started). */
@@ -20,6 +21,8 @@ export class WorkerDemand {
   private readonly downstream = new Map<string, string[]>();
   private readonly started = new Set<string>();
   private readonly running = new Set<string>();
+  /** Mapped tasks running: their items come one after another, each a try of its own. */
+  private readonly mapping = new Set<string>();
   /** Not started, every upstream task started: the first wave. */
   private readonly ready = new Set<string>();
   private readonly waiting = new Map<string, number>();
@@ -44,6 +47,8 @@ export class WorkerDemand {
     if (task === undefined) return;
     if (state === 'running' && runsInWorker(task)) this.running.add(taskId);
     else this.running.delete(taskId);
+    if (state === 'running' && task.mapped === true && runsInWorker(task)) this.mapping.add(taskId);
+    else this.mapping.delete(taskId);
     if (state === 'none' || this.started.has(taskId)) return;
     this.started.add(taskId);
     this.ready.delete(taskId);
@@ -52,6 +57,15 @@ export class WorkerDemand {
       this.waiting.set(next, left);
       if (left === 0 && !this.started.has(next)) this.ready.add(next);
     }
+  }
+
+  /**
+   * Whether idle workers should be kept rather than stopped: while a mapped task runs, the try that ends and the
+   * item that starts next pass each other, so a worker idle for that moment would be stopped and another started
+   * for the next item (a process start, ~0.5 s of CPU, per item).
+   */
+  keepIdle(): boolean {
+    return this.mapping.size > 0;
   }
 
   /** Workers the next waves can keep busy at once (at least the running code tasks). */

@@ -407,7 +407,7 @@ export class ProcessWorkerPool {
     const forecast = this.demand?.workers() ?? 0;
     const need = Math.min(this.options.size, Math.max(atLeast, busy + this.queue.length, forecast));
     while (this.all.size < need) this.start();
-    if (this.demand === undefined) return;
+    if (this.demand === undefined || this.demand.keepIdle()) return;
     // Beyond the need, a worker still starting goes first (a ready one is worth keeping), then idle ones.
     while (this.all.size > need && this.starting.size > this.queue.length) {
       const extra = [...this.starting].at(-1)!;

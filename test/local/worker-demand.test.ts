@@ -32,6 +32,17 @@ describe('Class: WorkerDemand', () => {
     expect(demand.workers()).toBe(0);
   });
 
+  it('keeps idle workers while a mapped task runs, and stops keeping them when it ends', () => {
+    const demand = new WorkerDemand([code('list'), { ...code('each', 'list'), mapped: true }, code('plain')]);
+    demand.observe('plain', 'running');
+    expect(demand.keepIdle()).toBe(false);
+    demand.observe('list', 'success');
+    demand.observe('each', 'running');
+    expect(demand.keepIdle()).toBe(true);
+    demand.observe('each', 'failed');
+    expect(demand.keepIdle()).toBe(false);
+  });
+
   it('counts no worker for a task that runs without one, but looks through it', () => {
     const demand = new WorkerDemand([code('start'), native('copy', 'start'), code('x', 'copy'), code('y', 'copy')]);
     demand.observe('start', 'running');

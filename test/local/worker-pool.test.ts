@@ -5,6 +5,7 @@ import { workerTasksOf } from '../../lib/compiler/worker-contract.ts';
 import { runDagLocally } from '../../lib/local/run-dag.ts';
 import { ProcessWorkerPool } from '../../lib/local/worker-pool.ts';
 import crashing from '../fixtures/local/crashing.ts';
+import mappedPids from '../fixtures/local/mapped_pids.ts';
 import workerPids from '../fixtures/local/worker_pids.ts';
 import { manualContext } from '../helpers/run-context.ts';
 
@@ -121,6 +122,35 @@ describe('Class: ProcessWorkerPool, handing a worker on', () => {
       const pids = [first, second].map(({ outcome }) => (outcome.ok ? outcome.result.output : undefined));
       expect(typeof pids[0]).toBe('number');
       expect(pids[1]).toBe(pids[0]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('Class: ProcessWorkerPool, a mapped task', () => {
+  it("keeps its workers between one item's try and the next instead of starting a process per item", async () => {
+    const compiled = compileDag(mappedPids);
+    const pool = new ProcessWorkerPool({
+      file: resolve('test/fixtures/local/mapped_pids.ts'),
+      dagId: 'mapped_pids',
+      size: 3,
+      tasks: compiled.manifest!.tasks,
+    });
+    try {
+      const { execution, tasks } = await runDagLocally({
+        dag: mappedPids,
+        ctx: manualContext(mappedPids),
+        runTry: pool.run,
+        // As recordRun does: the pool's forecast follows the run.
+        onTaskChange: (task) => pool.observe(task),
+      });
+      expect(execution.status).toBe('SUCCEEDED');
+      const items = tasks.filter((task) => task.taskId === 'each' && task.mapIndex >= 0);
+      expect(items).toHaveLength(30);
+      // 30 tries, at most 3 at a time: 3 processes serve them all (before, an item's worker, idle for the moment
+      // between two items, was stopped and another started: 30 processes).
+      expect(new Set(items.map((task) => task.output)).size).toBeLessThanOrEqual(3);
     } finally {
       await pool.close();
     }
