@@ -36,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   pause: async () => (await import('../lib/cli/pause.ts')).registerPauseCommand,
   unpause: async () => (await import('../lib/cli/pause.ts')).registerUnpauseCommand,
   note: async () => (await import('../lib/cli/note.ts')).registerNoteCommand,
+  ui: async () => (await import('../lib/cli/ui.ts')).registerUiCommand,
 };
 
 // The AWS SDK's notice that its future versions need a newer Node (9 lines on stderr, in the middle of a command's

@@ -31,7 +31,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'lib/runs': [...CONTROL_PLANE_BASE, 'lib/worker'],
   'lib/constructs': ['lib/errors', 'lib/compiler', 'lib/stack-contract'],
   'lib/index.ts': ['lib/sdk'],
-  'lib/cli': [...CONTROL_PLANE_BASE, ...CONTROL_PLANE, 'lib/emulator', 'lib/local', 'lib/constructs'],
+  // The UI's page (a browser bundle): its own API types only.
+  'lib/web': [],
+  'lib/cli': [...CONTROL_PLANE_BASE, ...CONTROL_PLANE, 'lib/emulator', 'lib/local', 'lib/constructs', 'lib/web'],
   lambdas: [...CONTROL_PLANE_BASE, ...CONTROL_PLANE],
 };
 
@@ -66,7 +68,7 @@ function sourceFiles(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
     const path = join(folder, entry.name);
     if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+    return entry.name.endsWith('.ts') || entry.name.endsWith('.tsx') ? [path] : [];
   });
 }
 

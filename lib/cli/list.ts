@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { TaskIR } from '../compiler/ir.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { nextRuns, type ScheduleSpec } from '../schedule/index.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
@@ -58,6 +59,8 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
       params: dag.ir.params,
       // The CloudWatch alarms dag-sync makes for it when deployed (none locally).
       ...(dag.ir.alarms !== undefined ? { alarms: dag.ir.alarms } : {}),
+      // Its tasks and groups as the graph and grid show them (`airstep ui` reads these).
+      graph: { tasks: dag.ir.tasks.map(taskOutline), groups: dag.ir.groups.map((group) => group.id) },
       problems: dag.problems.length,
       paused: local.get(dag.ir.dagId)!.paused,
       lastRun: local.get(dag.ir.dagId)!.lastRun ?? null,
@@ -155,6 +158,22 @@ async function listDeployed(paths: string[], options: ListOptions): Promise<numb
     }
   }
   return importErrors.length === 0 ? EXIT.ok : EXIT.problems;
+}
+
+/** What `list --json` says of a task: its place in the graph and the options a person looks for first. */
+function taskOutline(task: TaskIR) {
+  return {
+    id: task.id,
+    kind: task.kind,
+    groups: task.groups,
+    upstream: task.upstream,
+    triggerRule: task.triggerRule,
+    retries: task.retry.retries,
+    mapped: task.kind === 'code' && task.mapping !== undefined,
+    ...(task.pool !== undefined ? { pool: task.pool.name } : {}),
+    ...('compute' in task ? { compute: task.compute } : task.kind === 'container' ? { compute: 'fargate' } : {}),
+    ...(task.doc !== undefined ? { doc: task.doc } : {}),
+  };
 }
 
 /** When the DAG's next scheduled run is created (as `airstep next` shows); null for a DAG run only by hand. */

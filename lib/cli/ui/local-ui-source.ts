@@ -1,0 +1,242 @@
+import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LocalRunHistory } from '../../local/local-run-history.ts';
+import { LocalStore, type RunRecord, type TaskRecord } from '../../local/local-store.ts';
+import { LocalTaskLogs } from '../../local/local-task-logs.ts';
+import { resolveParams } from '../../runtime/params.ts';
+import type { ParamSpec } from '../../sdk/params.ts';
+import type { UiActionAnswer, UiConfProblem, UiDag, UiDagsAnswer, UiRun, UiTaskInstance } from '../../web/api.ts';
+import { runCli } from './cli-process.ts';
+import { upstreamFirst } from './task-order.ts';
+
+/** What `airstep list --json` prints of a DAG (the fields the UI reads). */
+interface ListedDag {
+  readonly dagId: string;
+  readonly file: string;
+  readonly schedule: string | null;
+  readonly timezone: string;
+  readonly tags: readonly string[];
+  readonly owner?: string;
+  readonly description?: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly paused: boolean;
+  readonly nextRun: UiDag['nextRun'];
+  readonly graph: { readonly tasks: UiDag['tasks']; readonly groups: readonly string[] };
+}
+
+const RECENT_RUNS = 10;
+
+/**
+ * The UI's view of this machine: DAGs as `airstep list --json` lists them (run as a command, again whenever a DAG
+ * file or helper changed), runs, task instances and logs from the local store through the ports `runs`, `tasks` and
+ * `logs` read, and every action as the CLI command that does it.
+ */
+export class LocalUiSource {
+  readonly source = 'local';
+  private listed:
+    | { signature: string; answer: Promise<{ dags: ListedDag[]; importErrors: UiDagsAnswer['importErrors'] }> }
+    | undefined;
+
+  constructor(
+    /** The project folder: where `.airstep/` is and the commands run. */
+    private readonly cwd: string,
+    /** DAG files or folders, as `airstep list` takes them. */
+    private readonly paths: readonly string[],
+  ) {}
+
+  async dags(): Promise<UiDagsAnswer> {
+    const { dags, importErrors } = await this.list();
+    const history = await LocalRunHistory.open(this.store());
+    const withRuns = await Promise.all(
+      dags.map(async (dag) => {
+        const runs = (await history.runs(dag.dagId)).slice(0, RECENT_RUNS);
+        return uiDag(
+          dag,
+          runs.map((run) => ({ runId: run.runId, state: run.state })),
+        );
+      }),
+    );
+    return { source: this.source, dags: withRuns, importErrors };
+  }
+
+  async dag(dagId: string): Promise<UiDag | undefined> {
+    return (await this.dags()).dags.find((dag) => dag.dagId === dagId);
+  }
+
+  /** The DAG's newest `count` runs, newest first. */
+  async runs(dagId: string, count: number): Promise<UiRun[]> {
+    const history = await LocalRunHistory.open(this.store());
+    return (await history.runs(dagId)).slice(0, count).map(uiRun);
+  }
+
+  async run(dagId: string, runId: string): Promise<UiRun | undefined> {
+    const history = await LocalRunHistory.open(this.store());
+    const found = (await history.runs(dagId)).find((run) => run.runId === runId);
+    return found === undefined ? undefined : uiRun(found);
+  }
+
+  async instances(dagId: string, runId: string): Promise<UiTaskInstance[]> {
+    const history = await LocalRunHistory.open(this.store());
+    return (await history.tasks({ dagId, runId })).map(uiInstance);
+  }
+
+  async log(key: {
+    dagId: string;
+    runId: string;
+    taskId: string;
+    mapIndex: number;
+    tryNumber: number;
+  }): Promise<string> {
+    return (await new LocalTaskLogs(this.store()).read(key))?.text ?? '';
+  }
+
+  /** The trigger's own check of a conf against the DAG's params (defaults filled in), every problem by field. */
+  async checkConf(dagId: string, conf: Record<string, unknown>): Promise<UiConfProblem[] | undefined> {
+    const dag = (await this.list()).dags.find((listed) => listed.dagId === dagId);
+    if (dag === undefined) return undefined;
+    const checked = resolveParams(dag.params, conf);
+    return checked.ok ? [] : [...checked.problems];
+  }
+
+  /** `airstep run <file> --dag <id> [--date] [--conf]`: answers once the run has its id (or was refused). */
+  async trigger(
+    dagId: string,
+    request: { conf?: Record<string, unknown>; logicalDate?: string },
+  ): Promise<UiActionAnswer> {
+    const dag = (await this.list()).dags.find((listed) => listed.dagId === dagId);
+    if (dag === undefined) return { ok: false, error: `no DAG '${dagId}' in ${this.paths.join(', ')}` };
+    const problems = await this.checkConf(dagId, request.conf ?? {});
+    if (problems !== undefined && problems.length > 0) {
+      return { ok: false, error: problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems };
+    }
+    const args = ['run', dag.file, '--dag', dagId];
+    if (request.logicalDate !== undefined && request.logicalDate !== '') args.push('--date', request.logicalDate);
+    if (request.conf !== undefined && Object.keys(request.conf).length > 0)
+      args.push('--conf', await confArgument(request.conf));
+    return started(runCli(this.cwd, args), dagId);
+  }
+
+  /** `airstep clear <run> --dag <id> [--task ^id$] [--downstream]`: answers once the new attempt started. */
+  async clear(
+    dagId: string,
+    runId: string,
+    request: { taskId?: string; downstream?: boolean },
+  ): Promise<UiActionAnswer> {
+    const args = ['clear', runId, '--dag', dagId];
+    if (request.taskId !== undefined) args.push('--task', `^${escapeRegExp(request.taskId)}$`);
+    if (request.downstream === true) args.push('--downstream');
+    return started(runCli(this.cwd, args), dagId);
+  }
+
+  /** `airstep pause|unpause <dag>`. */
+  async pause(dagId: string, paused: boolean): Promise<UiActionAnswer> {
+    const folder = this.paths.length === 1 ? ['--dags', this.paths[0]!] : [];
+    const command = runCli(this.cwd, [paused ? 'pause' : 'unpause', dagId, ...folder]);
+    const code = await command.exited;
+    return code === 0
+      ? { ok: true, output: command.output() }
+      : { ok: false, error: command.errors().trim() || command.output().trim() };
+  }
+
+  private store(): LocalStore {
+    return new LocalStore(join(this.cwd, '.airstep'));
+  }
+
+  /** `airstep list --json` of the paths, run again only when a file under them changed since the last time. */
+  private async list(): Promise<{ dags: ListedDag[]; importErrors: UiDagsAnswer['importErrors'] }> {
+    const signature = await filesSignature(this.paths.map((path) => resolve(this.cwd, path)));
+    if (this.listed?.signature !== signature) {
+      const answer = (async () => {
+        const command = runCli(this.cwd, ['list', '--json', ...this.paths]);
+        await command.exited;
+        try {
+          return JSON.parse(command.output()) as { dags: ListedDag[]; importErrors: UiDagsAnswer['importErrors'] };
+        } catch {
+          throw new Error(`airstep list failed: ${command.errors().trim()}`);
+        }
+      })();
+      this.listed = { signature, answer };
+      answer.catch(() => {
+        if (this.listed?.answer === answer) this.listed = undefined;
+      });
+    }
+    return this.listed.answer;
+  }
+}
+
+function uiDag(dag: ListedDag, recentRuns: UiDag['recentRuns']): UiDag {
+  return {
+    dagId: dag.dagId,
+    file: dag.file,
+    schedule: dag.schedule,
+    timezone: dag.timezone,
+    tags: dag.tags,
+    ...(dag.owner !== undefined ? { owner: dag.owner } : {}),
+    ...(dag.description !== undefined ? { description: dag.description } : {}),
+    paused: dag.paused,
+    nextRun: dag.nextRun,
+    recentRuns,
+    params: dag.params as UiDag['params'],
+    tasks: upstreamFirst(dag.graph.tasks),
+    groups: dag.graph.groups,
+  };
+}
+
+function uiRun(run: RunRecord): UiRun {
+  return {
+    dagId: run.dagId,
+    runId: run.runId,
+    state: run.state,
+    logicalDate: run.logicalDate,
+    startedAt: run.startedAt,
+    ...(run.endedAt !== undefined ? { endedAt: run.endedAt } : {}),
+    ...(run.note !== undefined ? { note: run.note } : {}),
+    conf: run.conf,
+  };
+}
+
+function uiInstance(task: TaskRecord): UiTaskInstance {
+  return { ...task };
+}
+
+/** Waits for the command's first line `<dag> › <run id>` (it started a run), or its end (it refused). */
+async function started(command: ReturnType<typeof runCli>, dagId: string): Promise<UiActionAnswer> {
+  const header = await command.printed(new RegExp(`^${escapeRegExp(dagId)} › (\\S+)`, 'm'));
+  if (header !== undefined) return { ok: true, runId: header[1]!, output: command.output() };
+  return { ok: false, error: command.errors().trim() || command.output().trim() || 'the command ended without a run' };
+}
+
+/** `--conf`'s value: the JSON itself, or `@file` for a conf too long for one command-line argument (128 KiB). */
+async function confArgument(conf: Record<string, unknown>): Promise<string> {
+  const text = JSON.stringify(conf);
+  if (text.length < 100_000) return text;
+  const file = join(await mkdtemp(join(tmpdir(), 'airstep-ui-conf-')), 'conf.json');
+  await writeFile(file, text);
+  return `@${file}`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The newest modification time and the count of files under the paths: changes when a file is saved or added. */
+async function filesSignature(paths: readonly string[]): Promise<string> {
+  let newest = 0;
+  let count = 0;
+  const visit = async (path: string) => {
+    const info = await stat(path).catch(() => undefined);
+    if (info === undefined) return;
+    if (!info.isDirectory()) {
+      newest = Math.max(newest, info.mtimeMs);
+      count++;
+      return;
+    }
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      await visit(join(path, entry.name));
+    }
+  };
+  for (const path of paths) await visit(path);
+  return `${newest}:${count}`;
+}

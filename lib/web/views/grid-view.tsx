@@ -1,0 +1,112 @@
+import type { UiRun, UiTask, UiTaskInstance } from '../api.ts';
+import { api } from '../api-client.ts';
+import { StateBadge, scheduleText, when } from '../parts.tsx';
+import { href } from '../route.ts';
+import { usePolled } from '../use-polled.ts';
+
+const GRID_RUNS = 25;
+
+/**
+ * Airflow's grid: the DAG's newest runs as columns (oldest left), its tasks as rows (upstream first, inside their
+ * groups), each cell the task instance's state; a mapped task shows how many items it has. A cell opens the task
+ * instance. Polled, so a running run's cells change colour as its tasks move on.
+ */
+export function GridView({ dagId }: { dagId: string }) {
+  const { data, error } = usePolled(`grid:${dagId}`, () => api.grid(dagId, GRID_RUNS));
+  if (data === undefined) return <p class="loading">{error ?? `Loading ${dagId}…`}</p>;
+  const { dag, runs, instances } = data;
+  return (
+    <section>
+      <h1>
+        {dag.dagId} <span class="muted">{scheduleText(dag.schedule, dag.timezone)}</span>
+      </h1>
+      {dag.description !== undefined && <p class="description">{dag.description}</p>}
+      <p class="actions">
+        <a class="button" href={href.trigger(dag.dagId)}>
+          Trigger
+        </a>
+        {dag.paused && <span class="paused">paused</span>}
+      </p>
+      {runs.length === 0 ? (
+        <p>No runs yet.</p>
+      ) : (
+        <table class="grid">
+          <thead>
+            <tr>
+              <th class="task-name">Task</th>
+              {runs.map((run) => (
+                <th key={run.runId} class="run-head">
+                  <span
+                    class={`run-bar state-${run.state}`}
+                    title={`${run.runId}\n${run.state}\nstarted ${when(run.startedAt)}`}
+                  />
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {dag.tasks.map((task) => (
+              <GridRow key={task.id} task={task} dagId={dag.dagId} runs={runs} instances={instances} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      {runs.length > 0 && <RunLegend run={runs[runs.length - 1]!} />}
+    </section>
+  );
+}
+
+function GridRow(props: {
+  task: UiTask;
+  dagId: string;
+  runs: readonly UiRun[];
+  instances: Readonly<Record<string, readonly UiTaskInstance[]>>;
+}) {
+  const { task, dagId, runs, instances } = props;
+  const newest = runs[runs.length - 1];
+  const items =
+    newest === undefined
+      ? 0
+      : (instances[newest.runId] ?? []).filter((i) => i.taskId === task.id && i.mapIndex >= 0).length;
+  return (
+    <tr data-task={task.id}>
+      <th class="task-name" style={{ paddingLeft: `${0.5 + task.groups.length}em` }}>
+        {task.groups.length > 0 && <span class="group">{task.groups[task.groups.length - 1]} › </span>}
+        {task.id.slice(task.groups.length > 0 ? task.groups[task.groups.length - 1]!.length + 1 : 0)}
+        {task.mapped && (
+          <span class="mapped" title="mapped task: items in the newest run">
+            [{items}]
+          </span>
+        )}
+      </th>
+      {runs.map((run) => {
+        const instance = (instances[run.runId] ?? []).find((i) => i.taskId === task.id && i.mapIndex === -1);
+        const state = instance?.state ?? 'none';
+        return (
+          <td key={run.runId} class="cell">
+            <a
+              class={`square state-${state}`}
+              data-state={state}
+              data-run={run.runId}
+              aria-label={`${task.id} in ${run.runId}: ${state}`}
+              title={`${task.id}\n${run.runId}\n${state}`}
+              href={href.task(dagId, run.runId, task.id)}
+            >
+              <span class="sr">{state}</span>
+            </a>
+          </td>
+        );
+      })}
+    </tr>
+  );
+}
+
+function RunLegend({ run }: { run: UiRun }) {
+  return (
+    <p class="legend">
+      Newest run: <code>{run.runId}</code> <StateBadge state={run.state} /> started {when(run.startedAt)}
+      {run.endedAt !== undefined && <>, ended {when(run.endedAt)}</>}
+      {run.note !== undefined && <span class="note"> — {run.note}</span>}
+    </p>
+  );
+}

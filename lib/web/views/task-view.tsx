@@ -1,0 +1,146 @@
+import { useState } from 'preact/hooks';
+import type { UiTask, UiTaskInstance } from '../api.ts';
+import { api } from '../api-client.ts';
+import { ConfirmButton, duration, StateBadge, when } from '../parts.tsx';
+import { href } from '../route.ts';
+import { usePolled } from '../use-polled.ts';
+
+/**
+ * One task instance of a run: state, tries, times, error, result; its options; the log of each try (polled, so a
+ * running try's log grows); a mapped task's items; Clear (re-run it as Airflow's Clear does, the CLI's `clear`).
+ */
+export function TaskView(props: { dagId: string; runId: string; taskId: string; mapIndex: number }) {
+  const { dagId, runId, taskId, mapIndex } = props;
+  const { data, error, reload } = usePolled(`run:${dagId}:${runId}`, () => api.run(dagId, runId));
+  if (data === undefined) return <p class="loading">{error ?? 'Loading…'}</p>;
+  const task = data.dag.tasks.find((candidate) => candidate.id === taskId);
+  const instance = data.instances.find((i) => i.taskId === taskId && i.mapIndex === mapIndex);
+  const items = data.instances.filter((i) => i.taskId === taskId && i.mapIndex >= 0);
+  return (
+    <section>
+      <p class="crumbs">
+        <a href={href.grid(dagId)}>{dagId}</a> › <code>{runId}</code> <StateBadge state={data.run.state} />
+      </p>
+      <h1>
+        {taskId}
+        {mapIndex >= 0 && `[${mapIndex}]`} <StateBadge state={instance?.state ?? 'none'} />
+      </h1>
+      <Facts instance={instance} />
+      <p class="actions">
+        <ConfirmButton
+          label="Clear"
+          question={`Clear ${taskId} in this run and run it again?`}
+          run={() => api.clear(dagId, runId, taskId)}
+          done={reload}
+        />
+      </p>
+      {task !== undefined && <Options task={task} />}
+      {items.length > 0 && mapIndex < 0 && (
+        <>
+          <h2>Mapped items ({items.length})</h2>
+          <ul class="items">
+            {items.map((item) => (
+              <li key={item.mapIndex}>
+                <a href={href.task(dagId, runId, taskId, item.mapIndex)}>
+                  [{item.mapIndex}] <StateBadge state={item.state} />
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {instance !== undefined && (instance.tries ?? 0) > 0 && (
+        <Logs key={`${runId}:${taskId}:${mapIndex}`} {...props} tries={instance.tries ?? 0} state={instance.state} />
+      )}
+    </section>
+  );
+}
+
+function Facts({ instance }: { instance: UiTaskInstance | undefined }) {
+  if (instance === undefined) return <p>This task has not run in this run.</p>;
+  return (
+    <dl class="facts">
+      <dt>Tries</dt>
+      <dd>{instance.tries ?? 0}</dd>
+      <dt>Queued</dt>
+      <dd>{when(instance.queuedAt)}</dd>
+      <dt>Started</dt>
+      <dd>{when(instance.startedAt)}</dd>
+      <dt>Duration</dt>
+      <dd>{duration(instance.durationMs)}</dd>
+      {instance.errorMessage !== undefined && (
+        <>
+          <dt>Error</dt>
+          <dd class="error">{instance.errorMessage}</dd>
+        </>
+      )}
+      {instance.reason !== undefined && (
+        <>
+          <dt>Reason</dt>
+          <dd>{instance.reason}</dd>
+        </>
+      )}
+      {instance.output !== undefined && (
+        <>
+          <dt>Result (XCom)</dt>
+          <dd>
+            <pre class="output">{JSON.stringify(instance.output, null, 2).slice(0, 4000)}</pre>
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function Options({ task }: { task: UiTask }) {
+  return (
+    <details class="options">
+      <summary>Task options</summary>
+      <dl class="facts">
+        <dt>Kind</dt>
+        <dd>{task.kind}</dd>
+        <dt>Retries</dt>
+        <dd>{task.retries}</dd>
+        <dt>Trigger rule</dt>
+        <dd>{task.triggerRule}</dd>
+        <dt>Pool</dt>
+        <dd>{task.pool ?? 'default'}</dd>
+        <dt>Compute</dt>
+        <dd>{task.compute ?? '-'}</dd>
+        <dt>Upstream</dt>
+        <dd>{task.upstream.length > 0 ? task.upstream.join(', ') : 'none'}</dd>
+      </dl>
+      {task.doc !== undefined && <pre class="doc">{task.doc}</pre>}
+    </details>
+  );
+}
+
+function Logs(props: { dagId: string; runId: string; taskId: string; mapIndex: number; tries: number; state: string }) {
+  const [chosen, setChosen] = useState(props.tries);
+  const tryNumber = Math.min(chosen, props.tries);
+  const { data } = usePolled(`log:${props.runId}:${props.taskId}:${props.mapIndex}:${tryNumber}`, () =>
+    api.log(props.dagId, props.runId, props.taskId, props.mapIndex, tryNumber),
+  );
+  return (
+    <div class="logs">
+      <h2>Log</h2>
+      <div class="tabs" role="tablist">
+        {Array.from({ length: props.tries }, (_, index) => index + 1).map((n) => (
+          <button
+            key={n}
+            type="button"
+            role="tab"
+            aria-selected={n === tryNumber}
+            class={n === tryNumber ? 'tab chosen' : 'tab'}
+            onClick={() => setChosen(n)}
+          >
+            Try {n}
+          </button>
+        ))}
+      </div>
+      <pre class="log" role="log" aria-label={`log of try ${tryNumber}`}>
+        {data === undefined ? 'Loading…' : data.text === '' ? '(nothing logged yet)' : data.text}
+      </pre>
+    </div>
+  );
+}
