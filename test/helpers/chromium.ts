@@ -68,12 +68,18 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | und
     }
     return chosen;
   }
-  const folders = (env.PATH ?? '').split(delimiter).filter((folder) => folder !== '');
   for (const name of EXECUTABLE_NAMES) {
-    for (const folder of folders) {
-      const path = join(folder, name);
-      if (isExecutableFile(path)) return path;
-    }
+    const path = onPath(name, env);
+    if (path !== undefined) return path;
+  }
+  return undefined;
+}
+
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const folder of (env.PATH ?? '').split(delimiter)) {
+    if (folder === '') continue;
+    const path = join(folder, name);
+    if (isExecutableFile(path)) return path;
   }
   return undefined;
 }
@@ -89,11 +95,7 @@ function isExecutableFile(path: string): boolean {
 
 /** Root on a Debian-family system (`/etc/debian_version` is there on Ubuntu too) with apt-get. */
 function canInstallWithApt(): boolean {
-  return process.getuid?.() === 0 && existsSync('/etc/debian_version') && findOnPath('apt-get');
-}
-
-function findOnPath(name: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((folder) => isExecutableFile(join(folder, name)));
+  return process.getuid?.() === 0 && existsSync('/etc/debian_version') && onPath('apt-get', process.env) !== undefined;
 }
 
 /** A fresh machine (a container image) may have no package lists yet: only then is `apt-get update` worth its time. */
@@ -137,6 +139,7 @@ function apt(args: string[]): Promise<AptResult> {
 function aptFailure(what: string, result: AptResult): BrowserSetupError {
   const tail = result.stderr.trim().split('\n').slice(-15).join('\n');
   return new BrowserSetupError(
-    `apt-get ${what} for ${APT_PACKAGE} failed (exit ${result.code}); install it yourself or set ${CHROMIUM_ENV}:\n${tail}`,
+    `apt-get ${what} for ${APT_PACKAGE} failed (exit ${result.code}); install it yourself or set ` +
+      `${CHROMIUM_ENV}:\n${tail}`,
   );
 }
