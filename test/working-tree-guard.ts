@@ -8,10 +8,12 @@ import { join, relative } from 'node:path';
  * everything git does not track, and its teardown fails the run when that changed.
  *
  * Left out: what the test setup itself builds or installs on purpose (the compiled CLI, the emulators' venv,
- * node_modules with its caches) and git's own folder. Tracked files are left out too: a developer may edit them
- * while tests run.
+ * node_modules with its caches), git's own folder, and `test-output/`, where the browser tests write their
+ * screenshots on purpose for a reader to look at (gitignored; the walk below does not consult .gitignore, since
+ * `.airstep/` and `out/` are ignored too and are exactly what a stray test fills). Tracked files are left out
+ * too: a developer may edit them while tests run.
  */
-const BUILT_BY_SETUP = new Set(['.git', 'node_modules', 'dist', '.venv', '.venv.install-lock']);
+const WRITTEN_ON_PURPOSE = new Set(['.git', 'node_modules', 'dist', '.venv', '.venv.install-lock', 'test-output']);
 
 /** Path → "kind:mtime:size" of every untracked file and every folder under `root` (folders change as entries come and go). */
 export type TreeFingerprint = ReadonlyMap<string, string>;
@@ -23,7 +25,7 @@ export function fingerprintUntracked(root: string): TreeFingerprint {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       const name = relative(root, path);
-      if (BUILT_BY_SETUP.has(name)) continue;
+      if (WRITTEN_ON_PURPOSE.has(name)) continue;
       const stat = lstatSync(path);
       if (entry.isDirectory()) {
         found.set(`${name}/`, `dir:${stat.mtimeMs}`);
