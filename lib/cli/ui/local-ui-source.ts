@@ -143,9 +143,13 @@ export class LocalUiSource {
     return new LocalStore(join(this.cwd, '.airstep'));
   }
 
-  /** `airstep list --json` of the paths, run again only when a file under them changed since the last time. */
+  /** `airstep list --json` of the paths, run again only when a DAG file or a pause state changed since the last time. */
   private async list(): Promise<{ dags: ListedDag[]; importErrors: UiDagsAnswer['importErrors'] }> {
-    const signature = await filesSignature(this.paths.map((path) => resolve(this.cwd, path)));
+    // The DAG files, and the pause states (`.airstep/dags/`), which the listing reports too.
+    const signature = await filesSignature([
+      ...this.paths.map((path) => resolve(this.cwd, path)),
+      join(this.cwd, '.airstep', 'dags'),
+    ]);
     if (this.listed?.signature !== signature) {
       const answer = (async () => {
         const command = runCli(this.cwd, ['list', '--json', ...this.paths]);

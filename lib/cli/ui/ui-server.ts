@@ -50,6 +50,7 @@ export async function startUiServer(source: LocalUiSource, options: { port?: num
       }
       return sendPage(response, token);
     }
+    if (path === '/favicon.ico') return sendText(response, 404, 'no icon');
     if (request.method === 'GET' && path.startsWith('/assets/'))
       return sendAsset(response, path.slice('/assets/'.length));
     if (!path.startsWith('/api/')) return sendText(response, 404, 'not found');
@@ -189,7 +190,7 @@ function sendPage(response: ServerResponse, token: string): void {
   response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
   response.end(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-      `<meta name="airstep-token" content="${token}"><title>Airstep</title><link rel="stylesheet" href="/assets/app.css"></head>` +
+      `<meta name="airstep-token" content="${token}"><link rel="icon" href="data:,"><title>Airstep</title><link rel="stylesheet" href="/assets/app.css"></head>` +
       `<body><div id="app"></div><script type="module" src="/assets/app.js"></script></body></html>`,
   );
 }

@@ -80,7 +80,7 @@ function Facts({ instance }: { instance: UiTaskInstance | undefined }) {
           <dd>{instance.reason}</dd>
         </>
       )}
-      {instance.output !== undefined && (
+      {instance.output !== undefined && instance.output !== null && (
         <>
           <dt>Result (XCom)</dt>
           <dd>

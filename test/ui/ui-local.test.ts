@@ -1,0 +1,141 @@
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_WAIT_MS, launchBrowser, newPage, screenshot } from '../helpers/browser.ts';
+import { processGone, type SpawnedCli, spawnCli, waitFor } from '../helpers/spawned-cli.ts';
+
+/**
+ * `airstep ui` in a real browser, as a user meets it: a project with two DAGs (test/fixtures/ui/dags), the UI
+ * started on it, and the page driven through the DAGs view, the trigger form, the grid (live), a failed task's log,
+ * Clear and Pause. Every wait is for something on the page (Playwright's locators and expect.poll); the 30 s per
+ * wait is a backstop for a hang on a loaded machine, never a pace.
+ */
+let project: string;
+let ui: SpawnedCli;
+let url: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  project = await mkdtemp(join(tmpdir(), 'airstep-ui-'));
+  await mkdir(join(project, 'node_modules'));
+  await symlink(resolve('.'), join(project, 'node_modules', 'airstep'), 'dir');
+  await symlink(resolve('test/fixtures/ui/dags'), join(project, 'dags'), 'dir');
+  await writeFile(join(project, 'package.json'), '{ "type": "module" }\n');
+  ui = spawnCli(project, { UI_MARKER_DIR: project }, 'ui');
+  const printed = await waitFor(
+    () => /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(ui.stdout()) ?? undefined,
+    'the UI address',
+    60_000,
+  );
+  url = printed[1]!;
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (ui !== undefined && !processGone(ui.pid)) {
+    process.kill(ui.pid, 'SIGINT');
+    await ui.exited;
+  }
+  await rm(project, { recursive: true, force: true });
+});
+
+/** The grid cell of a task in the newest run (the rightmost column). */
+function newestCell(page: Page, taskId: string) {
+  return page.locator(`tr[data-task="${taskId}"] td.cell a`).last();
+}
+
+describe('airstep ui on a local project, in Chromium', () => {
+  it('lists the DAGs, triggers one from its params form (refusing a bad value first), shows the run live, a failed task log, Clear and Pause', async () => {
+    const { page, errors } = await newPage(browser);
+    try {
+      // DAGs: both, with schedule in words, tags, and a filter.
+      await page.goto(url);
+      const flowRow = page.locator('tr[data-dag="ui_flow"]');
+      await flowRow.waitFor();
+      expect(await flowRow.textContent()).toContain('every day at 00:00 (UTC)');
+      await expect.poll(() => page.locator('table.dags tbody tr').count(), { timeout: BROWSER_WAIT_MS }).toBe(2);
+      await page.getByLabel('Tag').selectOption('finance');
+      await expect.poll(() => page.locator('table.dags tbody tr').count(), { timeout: BROWSER_WAIT_MS }).toBe(1);
+      await page.getByLabel('Tag').selectOption('');
+      await screenshot(page, 'ui-dags');
+
+      // Trigger: the form from the params schema; a value under the minimum is named and blocks the button.
+      await flowRow.getByRole('link', { name: 'Trigger' }).click();
+      const limit = page.getByLabel('limit');
+      await limit.fill('0');
+      await page.getByText('Too small: expected number to be >=1').waitFor();
+      expect(await page.getByRole('button', { name: 'Trigger' }).isDisabled()).toBe(true);
+      await screenshot(page, 'ui-trigger');
+      await limit.fill('2');
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Trigger' }).isEnabled(), { timeout: BROWSER_WAIT_MS })
+        .toBe(true);
+      await page.getByLabel('Logical date').fill('2026-12-01');
+      await page.getByRole('button', { name: 'Trigger' }).click();
+
+      // The grid, live: the page is never reloaded; its cells change as the run goes on.
+      await page.waitForURL(/#\/dags\/ui_flow$/);
+      await expect
+        .poll(() => newestCell(page, 'extract').getAttribute('data-state'), { timeout: BROWSER_WAIT_MS })
+        .toBe('success');
+      await expect
+        .poll(() => newestCell(page, 'flaky').getAttribute('data-state'), { timeout: BROWSER_WAIT_MS })
+        .toBe('failed');
+      expect(await newestCell(page, 'load').getAttribute('data-state')).toBe('upstream_failed');
+      expect(await page.locator('tr[data-task="each"] .mapped').textContent()).toBe('[3]');
+      await screenshot(page, 'ui-grid');
+
+      // The failed task: its error and the log of its try.
+      await newestCell(page, 'flaky').click();
+      await page.getByText('the warehouse is not ready yet').first().waitFor();
+      await expect
+        .poll(() => page.getByRole('log').textContent(), { timeout: BROWSER_WAIT_MS })
+        .toContain('flaky: looking for the fixed marker');
+      await screenshot(page, 'ui-task-instance');
+
+      // Clear (asks first): with the marker in place the task runs again, to success, and `load` after it.
+      await writeFile(join(project, 'fixed'), '');
+      await page.getByRole('button', { name: 'Clear' }).click();
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await expect.poll(() => page.locator('h1 .badge').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('success');
+      await page.getByRole('link', { name: 'ui_flow' }).first().click();
+      await expect
+        .poll(() => newestCell(page, 'load').getAttribute('data-state'), { timeout: BROWSER_WAIT_MS })
+        .toBe('success');
+      expect(await page.locator('table.grid thead th.run-head').count()).toBe(1);
+
+      // Pause (asks first), through `airstep pause`: the DAGs view says so, and so does the store.
+      await page.getByRole('link', { name: 'DAGs' }).click();
+      await flowRow.getByRole('button', { name: 'Pause' }).click();
+      await flowRow.getByRole('button', { name: 'Confirm' }).click();
+      await expect.poll(() => flowRow.locator('.paused').count(), { timeout: BROWSER_WAIT_MS }).toBe(1);
+      const state = JSON.parse(await readFile(join(project, '.airstep', 'dags', 'ui_flow.json'), 'utf8')) as {
+        pausedAt?: string;
+      };
+      expect(state.pausedAt).toBeDefined();
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows what a DAG file says as text: markup in a description is never run as HTML', async () => {
+    const { page, errors } = await newPage(browser);
+    try {
+      await page.goto(`${url}#/dags/ui_other`);
+      const description = page.locator('p.description');
+      await description.waitFor();
+      expect(await description.textContent()).toBe(
+        'Finance <b>report</b> <img src=x onerror="window.injected = true">',
+      );
+      expect(await page.locator('p.description img, p.description b').count()).toBe(0);
+      expect(await page.evaluate(() => (globalThis as { injected?: boolean }).injected)).toBeUndefined();
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
