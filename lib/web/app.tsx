@@ -2,6 +2,8 @@ import './app.css';
 import { render } from 'preact';
 import { href, useRoute } from './route.ts';
 import { DagsView } from './views/dags-view.tsx';
+import { GanttView } from './views/gantt-view.tsx';
+import { GraphView } from './views/graph-view.tsx';
 import { GridView } from './views/grid-view.tsx';
 import { TaskView } from './views/task-view.tsx';
 import { TriggerView } from './views/trigger-view.tsx';
@@ -22,6 +24,8 @@ function App() {
       <main>
         {route.view === 'dags' && <DagsView />}
         {route.view === 'grid' && <GridView key={route.dagId} dagId={route.dagId} />}
+        {route.view === 'graph' && <GraphView key={route.dagId} {...route} />}
+        {route.view === 'gantt' && <GanttView key={`${route.dagId}:${route.runId}`} {...route} />}
         {route.view === 'trigger' && <TriggerView dagId={route.dagId} />}
         {route.view === 'task' && <TaskView {...route} />}
       </main>

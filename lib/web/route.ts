@@ -4,6 +4,8 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { readonly view: 'dags' }
   | { readonly view: 'grid'; readonly dagId: string }
+  | { readonly view: 'graph'; readonly dagId: string; readonly runId?: string }
+  | { readonly view: 'gantt'; readonly dagId: string; readonly runId: string }
   | { readonly view: 'trigger'; readonly dagId: string }
   | {
       readonly view: 'task';
@@ -20,6 +22,12 @@ export function readRoute(hash: string): Route {
     const dagId = parts[1];
     if (parts.length === 2) return { view: 'grid', dagId };
     if (parts.length === 3 && parts[2] === 'trigger') return { view: 'trigger', dagId };
+    if (parts.length === 3 && parts[2] === 'graph') {
+      const runId = new URLSearchParams(query).get('run');
+      return runId !== null ? { view: 'graph', dagId, runId } : { view: 'graph', dagId };
+    }
+    if (parts.length === 5 && parts[2] === 'runs' && parts[4] === 'gantt')
+      return { view: 'gantt', dagId, runId: parts[3]! };
     if (parts.length === 6 && parts[2] === 'runs' && parts[4] === 'tasks') {
       const mapIndex = Number(new URLSearchParams(query).get('mapIndex') ?? '-1');
       return {
@@ -40,6 +48,9 @@ export const href = {
   dags: () => '#/',
   grid: (dagId: string) => `#/dags/${part(dagId)}`,
   trigger: (dagId: string) => `#/dags/${part(dagId)}/trigger`,
+  graph: (dagId: string, runId?: string) =>
+    `#/dags/${part(dagId)}/graph${runId !== undefined ? `?run=${part(runId)}` : ''}`,
+  gantt: (dagId: string, runId: string) => `#/dags/${part(dagId)}/runs/${part(runId)}/gantt`,
   task: (dagId: string, runId: string, taskId: string, mapIndex = -1) =>
     `#/dags/${part(dagId)}/runs/${part(runId)}/tasks/${part(taskId)}${mapIndex >= 0 ? `?mapIndex=${mapIndex}` : ''}`,
 };

@@ -107,6 +107,17 @@ describe('airstep ui on a local project, in Chromium', () => {
         .toBe('success');
       expect(await page.locator('table.grid thead th.run-head').count()).toBe(1);
 
+      // Graph (tasks only, coloured by the run's states) and the run's Gantt chart.
+      await page.getByRole('link', { name: 'Graph' }).click();
+      await page.locator('g.graph-node[data-task="load"][data-state="success"]').waitFor();
+      expect(await page.locator('g.graph-node').count()).toBe(4);
+      expect(await page.locator('path.graph-edge').count()).toBe(3);
+      await screenshot(page, 'ui-graph');
+      await page.getByRole('link', { name: 'Gantt' }).click();
+      await page.locator('.gantt-row[data-task="flaky"]').waitFor();
+      expect(await page.locator('.gantt-row[data-task="each[2]"] .gantt-bar').count()).toBeGreaterThan(0);
+      await screenshot(page, 'ui-gantt');
+
       // Pause (asks first), through `airstep pause`: the DAGs view says so, and so does the store.
       await page.getByRole('link', { name: 'DAGs' }).click();
       await flowRow.getByRole('button', { name: 'Pause' }).click();

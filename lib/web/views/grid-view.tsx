@@ -3,6 +3,7 @@ import { api } from '../api-client.ts';
 import { StateBadge, scheduleText, when } from '../parts.tsx';
 import { href } from '../route.ts';
 import { usePolled } from '../use-polled.ts';
+import { DagTabs } from './dag-tabs.tsx';
 
 const GRID_RUNS = 25;
 
@@ -21,12 +22,8 @@ export function GridView({ dagId }: { dagId: string }) {
         {dag.dagId} <span class="muted">{scheduleText(dag.schedule, dag.timezone)}</span>
       </h1>
       {dag.description !== undefined && <p class="description">{dag.description}</p>}
-      <p class="actions">
-        <a class="button" href={href.trigger(dag.dagId)}>
-          Trigger
-        </a>
-        {dag.paused && <span class="paused">paused</span>}
-      </p>
+      <DagTabs dagId={dag.dagId} chosen="grid" {...(runs.length > 0 ? { runId: runs[runs.length - 1]!.runId } : {})} />
+      {dag.paused && <p class="paused">paused</p>}
       {runs.length === 0 ? (
         <p>No runs yet.</p>
       ) : (

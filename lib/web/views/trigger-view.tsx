@@ -4,6 +4,7 @@ import type { UiConfProblem, UiDag, UiParam } from '../api.ts';
 import { api } from '../api-client.ts';
 import { href } from '../route.ts';
 import { usePolled } from '../use-polled.ts';
+import { DagTabs } from './dag-tabs.tsx';
 
 /** What a field holds while it is edited: text for inputs and JSON areas, a flag for checkboxes. */
 type FieldValue = string | boolean;
@@ -73,6 +74,7 @@ function TriggerForm({ dag }: { dag: UiDag }) {
         <a href={href.grid(dag.dagId)}>{dag.dagId}</a> › trigger
       </p>
       <h1>Trigger {dag.dagId}</h1>
+      <DagTabs dagId={dag.dagId} chosen="trigger" />
       <form class="trigger" onSubmit={submit} noValidate>
         <label>
           Logical date <span class="muted">(ISO 8601; empty: now)</span>
