@@ -64,10 +64,14 @@ export class LocalUiSource {
     return (await this.dags()).dags.find((dag) => dag.dagId === dagId);
   }
 
-  /** The DAG's newest `count` runs, newest first. */
-  async runs(dagId: string, count: number): Promise<UiRun[]> {
+  /** The DAG's newest `count` runs, oldest first (the grid's columns), with each run's task instances. */
+  async grid(dagId: string, count: number): Promise<{ runs: UiRun[]; instances: Record<string, UiTaskInstance[]> }> {
     const history = await LocalRunHistory.open(this.store());
-    return (await history.runs(dagId)).slice(0, count).map(uiRun);
+    const runs = (await history.runs(dagId)).slice(0, count).reverse();
+    const instances = await Promise.all(
+      runs.map(async (run) => [run.runId, (await history.tasks(run)).map(uiInstance)] as const),
+    );
+    return { runs: runs.map(uiRun), instances: Object.fromEntries(instances) };
   }
 
   async run(dagId: string, runId: string): Promise<UiRun | undefined> {

@@ -76,11 +76,7 @@ export async function startUiServer(source: LocalUiSource, options: { port?: num
     // /api/dags/<dag>/grid?runs=n
     if (get && rest.length === 1 && rest[0] === 'grid') {
       const count = Math.min(GRID_RUNS.most, Math.max(1, Number(url.searchParams.get('runs')) || GRID_RUNS.default));
-      const runs = (await source.runs(dagId, count)).reverse();
-      const instances = Object.fromEntries(
-        await Promise.all(runs.map(async (run) => [run.runId, await source.instances(dagId, run.runId)] as const)),
-      );
-      return sendJson(response, 200, { dag, runs, instances } satisfies UiGridAnswer);
+      return sendJson(response, 200, { dag, ...(await source.grid(dagId, count)) } satisfies UiGridAnswer);
     }
     if (post && rest.length === 1 && rest[0] === 'check-conf') {
       const body = await jsonBody(request);

@@ -16,6 +16,7 @@ export function GridView({ dagId }: { dagId: string }) {
   const { data, error } = usePolled(`grid:${dagId}`, () => api.grid(dagId, GRID_RUNS));
   if (data === undefined) return <p class="loading">{error ?? `Loading ${dagId}…`}</p>;
   const { dag, runs, instances } = data;
+  const index = indexRuns(runs, instances);
   return (
     <section>
       <h1>
@@ -43,7 +44,14 @@ export function GridView({ dagId }: { dagId: string }) {
           </thead>
           <tbody>
             {dag.tasks.map((task) => (
-              <GridRow key={task.id} task={task} dagId={dag.dagId} runs={runs} instances={instances} />
+              <GridRow
+                key={task.id}
+                task={task}
+                dagId={dag.dagId}
+                runs={runs}
+                states={index.states}
+                items={index.items.get(task.id) ?? 0}
+              />
             ))}
           </tbody>
         </table>
@@ -57,36 +65,30 @@ function GridRow(props: {
   task: UiTask;
   dagId: string;
   runs: readonly UiRun[];
-  instances: Readonly<Record<string, readonly UiTaskInstance[]>>;
+  states: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  items: number;
 }) {
-  const { task, dagId, runs, instances } = props;
-  const newest = runs[runs.length - 1];
-  const items =
-    newest === undefined
-      ? 0
-      : (instances[newest.runId] ?? []).filter((i) => i.taskId === task.id && i.mapIndex >= 0).length;
+  const { task, dagId, runs, states } = props;
+  const group = task.groups[task.groups.length - 1];
   return (
     <tr data-task={task.id}>
       <th class="task-name" style={{ paddingLeft: `${0.5 + task.groups.length}em` }}>
-        {task.groups.length > 0 && <span class="group">{task.groups[task.groups.length - 1]} › </span>}
-        {task.id.slice(task.groups.length > 0 ? task.groups[task.groups.length - 1]!.length + 1 : 0)}
+        {group !== undefined && <span class="group">{group} › </span>}
+        {group !== undefined ? task.id.slice(group.length + 1) : task.id}
         {task.mapped && (
           <span class="mapped" title="mapped task: items in the newest run">
-            [{items}]
+            [{props.items}]
           </span>
         )}
       </th>
       {runs.map((run) => {
-        const instance = (instances[run.runId] ?? []).find((i) => i.taskId === task.id && i.mapIndex === -1);
-        const state = instance?.state ?? 'none';
+        const state = states.get(run.runId)?.get(task.id) ?? 'none';
         return (
           <td key={run.runId} class="cell">
             <a
               class={`square state-${state}`}
               data-state={state}
-              data-run={run.runId}
               aria-label={`${task.id} in ${run.runId}: ${state}`}
-              title={`${task.id}\n${run.runId}\n${state}`}
               href={href.task(dagId, run.runId, task.id)}
             >
               <span class="sr">{state}</span>
@@ -96,6 +98,23 @@ function GridRow(props: {
       })}
     </tr>
   );
+}
+
+/** Each run's task states (the tasks' own records, not their mapped items), and each mapped task's item count in the newest run. */
+function indexRuns(runs: readonly UiRun[], instances: Readonly<Record<string, readonly UiTaskInstance[]>>) {
+  const states = new Map<string, Map<string, string>>();
+  for (const run of runs) {
+    const byTask = new Map<string, string>();
+    for (const instance of instances[run.runId] ?? [])
+      if (instance.mapIndex === -1) byTask.set(instance.taskId, instance.state);
+    states.set(run.runId, byTask);
+  }
+  const items = new Map<string, number>();
+  const newest = runs[runs.length - 1];
+  for (const instance of newest !== undefined ? (instances[newest.runId] ?? []) : []) {
+    if (instance.mapIndex >= 0) items.set(instance.taskId, (items.get(instance.taskId) ?? 0) + 1);
+  }
+  return { states, items };
 }
 
 function RunLegend({ run }: { run: UiRun }) {
