@@ -60,7 +60,6 @@ describe('airstep ui on a local project, in Chromium', () => {
       await page.getByLabel('Tag').selectOption('finance');
       await expect.poll(() => page.locator('table.dags tbody tr').count(), { timeout: BROWSER_WAIT_MS }).toBe(1);
       await page.getByLabel('Tag').selectOption('');
-      await screenshot(page, 'ui-dags');
 
       // Trigger: the form from the params schema; a value under the minimum is named and blocks the button.
       await flowRow.getByRole('link', { name: 'Trigger' }).click();
@@ -127,6 +126,7 @@ describe('airstep ui on a local project, in Chromium', () => {
         pausedAt?: string;
       };
       expect(state.pausedAt).toBeDefined();
+      await screenshot(page, 'ui-dags');
       expect(errors).toEqual([]);
     } finally {
       await page.close();
