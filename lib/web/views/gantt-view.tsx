@@ -36,9 +36,9 @@ export function GanttView(props: { dagId: string; runId: string }) {
       {rows.length === 0 ? (
         <p>No task has started in this run yet.</p>
       ) : (
-        <div class="gantt" role="list">
+        <ul class="gantt">
           {rows.map((row) => (
-            <div key={row.key} class="gantt-row" role="listitem" data-task={row.key}>
+            <li key={row.key} class="gantt-row" data-task={row.key}>
               <a class="gantt-name" href={href.task(props.dagId, props.runId, row.taskId, row.mapIndex)}>
                 {row.key}
               </a>
@@ -58,9 +58,9 @@ export function GanttView(props: { dagId: string; runId: string }) {
                   />
                 )}
               </div>
-            </div>
+            </li>
           ))}
-        </div>
+        </ul>
       )}
     </section>
   );
