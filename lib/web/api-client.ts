@@ -32,5 +32,7 @@ export const api = {
     call<UiActionAnswer>(`${dagPath(dagId)}/trigger`, { conf, ...(logicalDate !== '' ? { logicalDate } : {}) }),
   clear: (dagId: string, runId: string, taskId?: string) =>
     call<UiActionAnswer>(`${runPath(dagId, runId)}/clear`, taskId !== undefined ? { taskId } : {}),
+  mark: (dagId: string, runId: string, taskId: string, mapIndex: number, state: 'success' | 'failed') =>
+    call<UiActionAnswer>(`${runPath(dagId, runId)}/mark`, { taskId, mapIndex, state }),
   pause: (dagId: string, paused: boolean) => call<UiActionAnswer>(`${dagPath(dagId)}/pause`, { paused }),
 };

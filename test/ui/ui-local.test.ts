@@ -48,7 +48,7 @@ function newestCell(page: Page, taskId: string) {
 }
 
 describe('airstep ui on a local project, in Chromium', () => {
-  it('lists the DAGs, triggers one from its params form (refusing a bad value first), shows the run live, a failed task log, Clear and Pause', async () => {
+  it('lists the DAGs, triggers one from its params form (refusing a bad value first), shows the run live, a failed task log, Clear, graph, Gantt, Mark and Pause', async () => {
     const { page, errors } = await newPage(browser);
     try {
       // DAGs: both, with schedule in words, tags, and a filter.
@@ -116,6 +116,13 @@ describe('airstep ui on a local project, in Chromium', () => {
       await page.locator('.gantt-row[data-task="flaky"]').waitFor();
       expect(await page.locator('.gantt-row[data-task="each[2]"] .gantt-bar').count()).toBeGreaterThan(0);
       await screenshot(page, 'ui-gantt');
+
+      // Mark (asks first), through `airstep mark`: the task instance says so.
+      await page.getByRole('link', { name: 'Grid' }).click();
+      await newestCell(page, 'load').click();
+      await page.getByRole('button', { name: 'Mark failed' }).click();
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await expect.poll(() => page.locator('h1 .badge').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('failed');
 
       // Pause (asks first), through `airstep pause`: the DAGs view says so, and so does the store.
       await page.getByRole('link', { name: 'DAGs' }).click();

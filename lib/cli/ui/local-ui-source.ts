@@ -133,6 +133,20 @@ export class LocalUiSource {
     return started(runCli(this.cwd, args), dagId);
   }
 
+  /** `airstep mark <run> <task>[<index>] success|failed --dag <id>`. */
+  async mark(
+    dagId: string,
+    runId: string,
+    request: { taskId: string; mapIndex: number; state: 'success' | 'failed' },
+  ): Promise<UiActionAnswer> {
+    const instance = request.mapIndex >= 0 ? `${request.taskId}[${request.mapIndex}]` : request.taskId;
+    const command = runCli(this.cwd, ['mark', runId, instance, request.state, '--dag', dagId]);
+    const code = await command.exited;
+    return code === 0
+      ? { ok: true, output: command.output() }
+      : { ok: false, error: command.errors().trim() || command.output().trim() };
+  }
+
   /** `airstep pause|unpause <dag>`. */
   async pause(dagId: string, paused: boolean): Promise<UiActionAnswer> {
     const folder = this.paths.length === 1 ? ['--dags', this.paths[0]!] : [];

@@ -134,6 +134,19 @@ export async function startUiServer(source: LocalUiSource, options: { port?: num
       });
       return sendJson(response, answer.ok ? 202 : 400, answer);
     }
+    if (post && rest.length === 3 && rest[2] === 'mark') {
+      const body = await jsonBody(request);
+      const taskId = typeof body.taskId === 'string' ? body.taskId : '';
+      const mapIndex = typeof body.mapIndex === 'number' && Number.isInteger(body.mapIndex) ? body.mapIndex : -1;
+      if (!dag.tasks.some((task) => task.id === taskId) || (body.state !== 'success' && body.state !== 'failed')) {
+        return sendJson(response, 400, {
+          ok: false,
+          error: 'mark takes a task of this DAG and a state: success or failed',
+        });
+      }
+      const answer = await source.mark(dagId, runId, { taskId, mapIndex, state: body.state });
+      return sendJson(response, answer.ok ? 200 : 400, answer);
+    }
     return sendJson(response, 404, { error: 'no such API' });
   };
 

@@ -33,6 +33,15 @@ export function TaskView(props: { dagId: string; runId: string; taskId: string; 
           run={() => api.clear(dagId, runId, taskId)}
           done={reload}
         />
+        {(['success', 'failed'] as const).map((state) => (
+          <ConfirmButton
+            key={state}
+            label={`Mark ${state}`}
+            question={`Mark ${taskId}${mapIndex >= 0 ? `[${mapIndex}]` : ''} ${state}? (downstream tasks are left as they are; Clear runs them)`}
+            run={() => api.mark(dagId, runId, taskId, mapIndex, state)}
+            done={reload}
+          />
+        ))}
       </p>
       {task !== undefined && <Options task={task} />}
       {items.length > 0 && mapIndex < 0 && (
