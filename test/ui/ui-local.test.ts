@@ -140,7 +140,7 @@ describe('airstep ui on a local project, in Chromium', () => {
     }
   });
 
-  it('shows what a DAG file says as text: markup in a description is never run as HTML', async () => {
+  it('shows what a DAG file says as text (markup in a description is never HTML), and folds task groups in the grid', async () => {
     const { page, errors } = await newPage(browser);
     try {
       await page.goto(`${url}#/dags/ui_other`);
@@ -151,6 +151,14 @@ describe('airstep ui on a local project, in Chromium', () => {
       );
       expect(await page.locator('p.description img, p.description b').count()).toBe(0);
       expect(await page.evaluate(() => (globalThis as { injected?: boolean }).injected)).toBeUndefined();
+
+      // Task groups fold: the group's row stays, its tasks' rows go, and come back.
+      expect(await page.locator('tr[data-task="reports.daily"]').count()).toBe(1);
+      await page.getByRole('button', { name: '▾ reports' }).click();
+      await expect.poll(() => page.locator('tr[data-task^="reports."]').count(), { timeout: BROWSER_WAIT_MS }).toBe(0);
+      expect(await page.locator('tr[data-group="reports"]').count()).toBe(1);
+      await page.getByRole('button', { name: '▸ reports' }).click();
+      await expect.poll(() => page.locator('tr[data-task^="reports."]').count(), { timeout: BROWSER_WAIT_MS }).toBe(2);
       expect(errors).toEqual([]);
     } finally {
       await page.close();

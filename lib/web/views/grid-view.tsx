@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import type { UiRun, UiTask, UiTaskInstance } from '../api.ts';
 import { api } from '../api-client.ts';
 import { StateBadge, scheduleText, when } from '../parts.tsx';
@@ -14,6 +15,12 @@ const GRID_RUNS = 25;
  */
 export function GridView({ dagId }: { dagId: string }) {
   const { data, error } = usePolled(`grid:${dagId}`, () => api.grid(dagId, GRID_RUNS));
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (group: string) => {
+    const next = new Set(collapsed);
+    if (!next.delete(group)) next.add(group);
+    setCollapsed(next);
+  };
   if (data === undefined) return <p class="loading">{error ?? `Loading ${dagId}…`}</p>;
   const { dag, runs, instances } = data;
   const index = indexRuns(runs, instances);
@@ -25,37 +32,47 @@ export function GridView({ dagId }: { dagId: string }) {
       {dag.description !== undefined && <p class="description">{dag.description}</p>}
       <DagTabs dagId={dag.dagId} chosen="grid" {...(runs.length > 0 ? { runId: runs[runs.length - 1]!.runId } : {})} />
       {dag.paused && <p class="paused">paused</p>}
-      {runs.length === 0 ? (
-        <p>No runs yet.</p>
-      ) : (
-        <table class="grid">
-          <thead>
-            <tr>
-              <th class="task-name">Task</th>
-              {runs.map((run) => (
-                <th key={run.runId} class="run-head">
-                  <span
-                    class={`run-bar state-${run.state}`}
-                    title={`${run.runId}\n${run.state}\nstarted ${when(run.startedAt)}`}
-                  />
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {dag.tasks.map((task) => (
+      {runs.length === 0 && <p>No runs yet.</p>}
+      <table class="grid">
+        <thead>
+          <tr>
+            <th class="task-name">Task</th>
+            {runs.map((run) => (
+              <th key={run.runId} class="run-head">
+                <span
+                  class={`run-bar state-${run.state}`}
+                  title={`${run.runId}\n${run.state}\nstarted ${when(run.startedAt)}`}
+                />
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {gridRows(dag.tasks, collapsed).map((row) =>
+            row.kind === 'group' ? (
+              <GroupRow
+                key={`group:${row.group}`}
+                group={row.group}
+                depth={row.depth}
+                collapsed={collapsed.has(row.group)}
+                toggle={() => toggle(row.group)}
+                runs={runs}
+                states={index.states}
+                taskIds={dag.tasks.filter((task) => task.groups.includes(row.group)).map((task) => task.id)}
+              />
+            ) : (
               <GridRow
-                key={task.id}
-                task={task}
+                key={row.task.id}
+                task={row.task}
                 dagId={dag.dagId}
                 runs={runs}
                 states={index.states}
-                items={index.items.get(task.id) ?? 0}
+                items={index.items.get(row.task.id) ?? 0}
               />
-            ))}
-          </tbody>
-        </table>
-      )}
+            ),
+          )}
+        </tbody>
+      </table>
       {runs.length > 0 && <RunLegend run={runs[runs.length - 1]!} />}
     </section>
   );
@@ -73,7 +90,6 @@ function GridRow(props: {
   return (
     <tr data-task={task.id}>
       <th class="task-name" style={{ paddingLeft: `${0.5 + task.groups.length}em` }}>
-        {group !== undefined && <span class="group">{group} › </span>}
         {group !== undefined ? task.id.slice(group.length + 1) : task.id}
         {task.mapped && (
           <span class="mapped" title="mapped task: items in the newest run">
@@ -93,6 +109,75 @@ function GridRow(props: {
             >
               <span class="sr">{state}</span>
             </a>
+          </td>
+        );
+      })}
+    </tr>
+  );
+}
+
+type GridLine = { kind: 'group'; group: string; depth: number } | { kind: 'task'; task: UiTask };
+
+/**
+ * The grid's rows in order: a group's row where its first task would be (then its tasks, unless it is collapsed),
+ * every task indented under its innermost group.
+ */
+function gridRows(tasks: readonly UiTask[], collapsed: ReadonlySet<string>): GridLine[] {
+  const lines: GridLine[] = [];
+  const shown = new Set<string>();
+  for (const task of tasks) {
+    let hidden = false;
+    task.groups.forEach((group, depth) => {
+      if (hidden) return;
+      if (!shown.has(group)) {
+        shown.add(group);
+        lines.push({ kind: 'group', group, depth });
+      }
+      if (collapsed.has(group)) hidden = true;
+    });
+    if (!hidden) lines.push({ kind: 'task', task });
+  }
+  return lines;
+}
+
+/** The states a group's cell takes from its tasks', the most urgent first (as Airflow sums a group up). */
+const URGENCY = [
+  'failed',
+  'upstream_failed',
+  'up_for_retry',
+  'running',
+  'queued',
+  'interrupted',
+  'scheduled',
+  'success',
+  'skipped',
+  'removed',
+];
+
+function GroupRow(props: {
+  group: string;
+  depth: number;
+  collapsed: boolean;
+  toggle: () => void;
+  runs: readonly UiRun[];
+  states: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  taskIds: readonly string[];
+}) {
+  const name = props.group.split('.').at(-1);
+  return (
+    <tr class="group-row" data-group={props.group}>
+      <th class="task-name" style={{ paddingLeft: `${0.5 + props.depth}em` }}>
+        <button type="button" class="group-toggle" aria-expanded={!props.collapsed} onClick={props.toggle}>
+          {props.collapsed ? '▸' : '▾'} {name}
+        </button>
+      </th>
+      {props.runs.map((run) => {
+        const byTask = props.states.get(run.runId);
+        const present = props.taskIds.map((id) => byTask?.get(id) ?? 'none');
+        const state = URGENCY.find((candidate) => present.includes(candidate)) ?? 'none';
+        return (
+          <td key={run.runId} class="cell">
+            <span class={`square group-square state-${state}`} data-state={state} title={`${props.group}: ${state}`} />
           </td>
         );
       })}
