@@ -55,6 +55,7 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
       tags: dag.ir.tags,
       ...(dag.ir.owner !== undefined ? { owner: dag.ir.owner } : {}),
       ...(dag.ir.description !== undefined ? { description: dag.ir.description } : {}),
+      ...(dag.ir.doc !== undefined ? { doc: dag.ir.doc } : {}),
       // What a trigger's conf may set, with the author's descriptions (the manifest's params schema has them too).
       params: dag.ir.params,
       // The CloudWatch alarms dag-sync makes for it when deployed (none locally).

@@ -14,6 +14,8 @@ export interface UiDag {
   readonly tags: readonly string[];
   readonly owner?: string;
   readonly description?: string;
+  /** Markdown shown with the DAG. */
+  readonly doc?: string;
   readonly paused: boolean;
   /** When its next scheduled run is created; null when none is (paused, manual). */
   readonly nextRun: { readonly logicalDate: string; readonly runAfter: string } | null;

@@ -85,6 +85,12 @@ describe('airstep ui on a local project, in Chromium', () => {
         .toBe('failed');
       expect(await newestCell(page, 'load').getAttribute('data-state')).toBe('upstream_failed');
       expect(await page.locator('tr[data-task="each"] .mapped').textContent()).toBe('[3]');
+      // The DAG's doc as Markdown, with the markup a sanitiser removes gone.
+      await page.getByText('About this DAG').click();
+      expect(await page.locator('.dag-doc strong').textContent()).toBe('Loads');
+      expect(await page.locator('.dag-doc li').count()).toBe(2);
+      expect(await page.locator('.dag-doc script, .dag-doc [onerror], .dag-doc a[href^="javascript"]').count()).toBe(0);
+      expect(await page.evaluate(() => (globalThis as { injected?: boolean }).injected)).toBeUndefined();
       await screenshot(page, 'ui-grid');
 
       // The failed task: its error and the log of its try.

@@ -19,6 +19,7 @@ interface ListedDag {
   readonly tags: readonly string[];
   readonly owner?: string;
   readonly description?: string;
+  readonly doc?: string;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly paused: boolean;
   readonly nextRun: UiDag['nextRun'];
@@ -196,6 +197,7 @@ function uiDag(dag: ListedDag, recentRuns: UiDag['recentRuns']): UiDag {
     tags: dag.tags,
     ...(dag.owner !== undefined ? { owner: dag.owner } : {}),
     ...(dag.description !== undefined ? { description: dag.description } : {}),
+    ...(dag.doc !== undefined ? { doc: dag.doc } : {}),
     paused: dag.paused,
     nextRun: dag.nextRun,
     recentRuns,

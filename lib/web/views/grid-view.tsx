@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { UiRun, UiTask, UiTaskInstance } from '../api.ts';
 import { api } from '../api-client.ts';
+import { Markdown } from '../markdown.tsx';
 import { StateBadge, scheduleText, when } from '../parts.tsx';
 import { href } from '../route.ts';
 import { usePolled } from '../use-polled.ts';
@@ -30,6 +31,12 @@ export function GridView({ dagId }: { dagId: string }) {
         {dag.dagId} <span class="muted">{scheduleText(dag.schedule, dag.timezone)}</span>
       </h1>
       {dag.description !== undefined && <p class="description">{dag.description}</p>}
+      {dag.doc !== undefined && (
+        <details class="dag-doc">
+          <summary>About this DAG</summary>
+          <Markdown text={dag.doc} />
+        </details>
+      )}
       <DagTabs dagId={dag.dagId} chosen="grid" {...(runs.length > 0 ? { runId: runs[runs.length - 1]!.runId } : {})} />
       {dag.paused && <p class="paused">paused</p>}
       {runs.length === 0 && <p>No runs yet.</p>}

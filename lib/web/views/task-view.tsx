@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { UiTask, UiTaskInstance } from '../api.ts';
 import { api } from '../api-client.ts';
+import { Markdown } from '../markdown.tsx';
 import { ConfirmButton, duration, StateBadge, when } from '../parts.tsx';
 import { href } from '../route.ts';
 import { usePolled } from '../use-polled.ts';
@@ -119,7 +120,7 @@ function Options({ task }: { task: UiTask }) {
         <dt>Upstream</dt>
         <dd>{task.upstream.length > 0 ? task.upstream.join(', ') : 'none'}</dd>
       </dl>
-      {task.doc !== undefined && <pre class="doc">{task.doc}</pre>}
+      {task.doc !== undefined && <Markdown text={task.doc} />}
     </details>
   );
 }
