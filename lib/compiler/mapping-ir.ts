@@ -65,11 +65,11 @@ export function mappingIr(
 /** The literal lists and partial arguments of a mapping, by the field that gives them. */
 function literalParts(over: MappingIR['over'], partial: unknown): Record<string, unknown> {
   const parts: Record<string, unknown> = {};
-  if ('items' in over) parts['over'] = over.items;
+  if ('items' in over) parts.over = over.items;
   if ('product' in over) {
     for (const { name, over: source } of over.product) if ('items' in source) parts[`over.${name}`] = source.items;
   }
-  if (partial !== undefined) parts['partial'] = partial;
+  if (partial !== undefined) parts.partial = partial;
   return parts;
 }
 

@@ -89,6 +89,13 @@ describe('airstep ui: the server', () => {
       body: '{}',
     });
     expect(posted.status).toBe(415);
+    const garbled = await call('/api/dags/ui_flow/trigger', {
+      method: 'POST',
+      headers: { 'x-airstep-token': token, 'content-type': 'application/json' },
+      body: '{"conf": ',
+    });
+    expect(garbled.status).toBe(400);
+    expect(JSON.parse(garbled.body)).toMatchObject({ ok: false, error: expect.stringContaining('not JSON') });
   });
 
   it("checks a conf with the trigger's own check, naming each bad param", async () => {

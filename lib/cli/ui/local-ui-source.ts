@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalRunHistory } from '../../local/local-run-history.ts';
@@ -117,9 +117,12 @@ export class LocalUiSource {
     }
     const args = ['run', dag.file, '--dag', dagId];
     if (request.logicalDate !== undefined && request.logicalDate !== '') args.push('--date', request.logicalDate);
-    if (request.conf !== undefined && Object.keys(request.conf).length > 0)
-      args.push('--conf', await confArgument(request.conf));
-    return started(runCli(this.cwd, args), dagId);
+    const conf =
+      request.conf !== undefined && Object.keys(request.conf).length > 0 ? await confArgument(request.conf) : undefined;
+    if (conf !== undefined) args.push('--conf', conf.argument);
+    const command = runCli(this.cwd, args);
+    if (conf !== undefined) void command.exited.then(conf.remove);
+    return started(command, dagId);
   }
 
   /** `airstep clear <run> --dag <id> [--task ^id$] [--downstream]`: answers once the new attempt started. */
@@ -231,13 +234,16 @@ async function started(command: ReturnType<typeof runCli>, dagId: string): Promi
   return { ok: false, error: command.errors().trim() || command.output().trim() || 'the command ended without a run' };
 }
 
-/** `--conf`'s value: the JSON itself, or `@file` for a conf too long for one command-line argument (128 KiB). */
-async function confArgument(conf: Record<string, unknown>): Promise<string> {
+/**
+ * `--conf`'s value: the JSON itself, or `@file` for a conf too long for one command-line argument (128 KiB), a file
+ * removed once the command has ended.
+ */
+async function confArgument(conf: Record<string, unknown>): Promise<{ argument: string; remove: () => Promise<void> }> {
   const text = JSON.stringify(conf);
-  if (text.length < 100_000) return text;
-  const file = join(await mkdtemp(join(tmpdir(), 'airstep-ui-conf-')), 'conf.json');
-  await writeFile(file, text);
-  return `@${file}`;
+  if (text.length < 100_000) return { argument: text, remove: async () => undefined };
+  const folder = await mkdtemp(join(tmpdir(), 'airstep-ui-conf-'));
+  await writeFile(join(folder, 'conf.json'), text);
+  return { argument: `@${join(folder, 'conf.json')}`, remove: () => rm(folder, { recursive: true, force: true }) };
 }
 
 function escapeRegExp(text: string): string {

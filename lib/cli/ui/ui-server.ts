@@ -34,7 +34,8 @@ export async function startUiServer(source: LocalUiSource, options: { port?: num
   let port = 0;
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: Error) => {
-      if (!response.headersSent) sendJson(response, 500, { error: error.message });
+      if (!response.headersSent)
+        sendJson(response, error instanceof BadRequest ? 400 : 500, { ok: false, error: error.message });
       else response.end();
     });
   });
@@ -218,12 +219,18 @@ async function jsonBody(request: IncomingMessage): Promise<Record<string, unknow
   const chunks: Buffer[] = [];
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MOST_BODY_BYTES) throw new Error('request body too large');
+    if (size > MOST_BODY_BYTES) throw new BadRequest(`the request body is over ${MOST_BODY_BYTES} bytes`);
     chunks.push(chunk);
   }
-  const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  return objectOf(value);
+  try {
+    return objectOf(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+  } catch (error) {
+    throw new BadRequest(`the request body is not JSON: ${(error as Error).message}`);
+  }
 }
+
+/** A request the server cannot take as sent (answered 400 with the reason). */
+class BadRequest extends Error {}
 
 function objectOf(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
