@@ -11,20 +11,13 @@ import { runCli } from './cli-process.ts';
 import { upstreamFirst } from './task-order.ts';
 
 /** What `airstep list --json` prints of a DAG (the fields the UI reads). */
-interface ListedDag {
-  readonly dagId: string;
-  readonly file: string;
-  readonly schedule: string | null;
-  readonly timezone: string;
-  readonly tags: readonly string[];
-  readonly owner?: string;
-  readonly description?: string;
-  readonly doc?: string;
+type ListedDag = Pick<
+  UiDag,
+  'dagId' | 'file' | 'schedule' | 'timezone' | 'tags' | 'owner' | 'description' | 'doc' | 'paused' | 'nextRun'
+> & {
   readonly params: Readonly<Record<string, ParamSpec>>;
-  readonly paused: boolean;
-  readonly nextRun: UiDag['nextRun'];
   readonly graph: { readonly tasks: UiDag['tasks']; readonly groups: readonly string[] };
-}
+};
 
 const RECENT_RUNS = 10;
 

@@ -9,17 +9,20 @@ import { DagTabs } from './dag-tabs.tsx';
 const NODE_HEIGHT = 34;
 const CHAR_WIDTH = 7.5;
 
+/** A box dagre placed: its centre and size. */
+interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** A task's box, with its name and (when not all_success) its trigger rule. */
+type TaskBox = Box & { readonly label: string; readonly rule?: string };
+
 interface Placed {
-  readonly nodes: ReadonlyArray<{
-    id: string;
-    x: number;
-    y: number;
-    width: number;
-    height: number;
-    label: string;
-    rule?: string;
-  }>;
-  readonly groups: ReadonlyArray<{ id: string; x: number; y: number; width: number; height: number }>;
+  readonly nodes: ReadonlyArray<TaskBox & { readonly id: string }>;
+  readonly groups: ReadonlyArray<Box & { readonly id: string }>;
   readonly edges: ReadonlyArray<{ from: string; to: string; points: ReadonlyArray<{ x: number; y: number }> }>;
   readonly width: number;
   readonly height: number;
@@ -155,18 +158,11 @@ function layout(dag: UiDag): Placed {
   const size = graph.graph();
   return {
     nodes: dag.tasks.map((task) => {
-      const node = graph.node(task.id) as {
-        x: number;
-        y: number;
-        width: number;
-        height: number;
-        label: string;
-        rule?: string;
-      };
+      const node = graph.node(task.id) as TaskBox;
       return { id: task.id, ...node };
     }),
     groups: dag.groups.map((group) => {
-      const node = graph.node(`group:${group}`) as { x: number; y: number; width: number; height: number };
+      const node = graph.node(`group:${group}`) as Box;
       return { id: group, x: node.x, y: node.y, width: node.width, height: node.height };
     }),
     edges: graph.edges().map((edge) => ({
