@@ -11,6 +11,8 @@ const ASSETS = projectFile('dist', 'web');
 const ASSET_TYPES: Readonly<Record<string, string>> = {
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  // The licences of what app.js bundles (esbuild's linked legal comments).
+  'app.js.LEGAL.txt': 'text/plain; charset=utf-8',
 };
 /** The grid's default and largest number of runs. */
 const GRID_RUNS = { default: 25, most: 100 };
