@@ -20,6 +20,8 @@ type ListedDag = Pick<
 };
 
 const RECENT_RUNS = 10;
+/** How often the store is opened afresh (runs whose engine died marked interrupted). */
+const RECOVER_MS = 10_000;
 
 /**
  * The UI's view of this machine: DAGs as `airstep list --json` lists them (run as a command, again whenever a DAG
@@ -28,6 +30,7 @@ const RECENT_RUNS = 10;
  */
 export class LocalUiSource {
   readonly source = 'local';
+  private opened: { at: number; history: Promise<LocalRunHistory> } | undefined;
   private listed:
     | { signature: string; answer: Promise<{ dags: ListedDag[]; importErrors: UiDagsAnswer['importErrors'] }> }
     | undefined;
@@ -41,26 +44,44 @@ export class LocalUiSource {
 
   async dags(): Promise<UiDagsAnswer> {
     const { dags, importErrors } = await this.list();
-    const history = await LocalRunHistory.open(this.store());
-    const withRuns = await Promise.all(
-      dags.map(async (dag) => {
-        const runs = (await history.runs(dag.dagId)).slice(0, RECENT_RUNS);
-        return uiDag(
-          dag,
-          runs.map((run) => ({ runId: run.runId, state: run.state })),
-        );
-      }),
-    );
+    const history = await this.history();
+    const withRuns = await Promise.all(dags.map((dag) => this.withRecentRuns(dag, history)));
     return { source: this.source, dags: withRuns, importErrors };
   }
 
+  /** One DAG (every API call under `/api/dags/<dag>` asks): its own runs are read, no other DAG's. */
   async dag(dagId: string): Promise<UiDag | undefined> {
-    return (await this.dags()).dags.find((dag) => dag.dagId === dagId);
+    const listed = (await this.list()).dags.find((dag) => dag.dagId === dagId);
+    return listed === undefined ? undefined : this.withRecentRuns(listed, await this.history());
+  }
+
+  private async withRecentRuns(dag: ListedDag, history: LocalRunHistory): Promise<UiDag> {
+    const runs = (await history.runs(dag.dagId)).slice(0, RECENT_RUNS);
+    return uiDag(
+      dag,
+      runs.map((run) => ({ runId: run.runId, state: run.state })),
+    );
+  }
+
+  /**
+   * The store as the CLI reads it. Opening it marks runs whose engine is gone as interrupted, which reads every run
+   * of every DAG: done at most every RECOVER_MS, not on each of the page's requests (a view asks every 2 s).
+   */
+  private history(): Promise<LocalRunHistory> {
+    const now = Date.now();
+    if (this.opened === undefined || now - this.opened.at > RECOVER_MS) {
+      const history = LocalRunHistory.open(this.store());
+      this.opened = { at: now, history };
+      history.catch(() => {
+        if (this.opened?.history === history) this.opened = undefined;
+      });
+    }
+    return this.opened.history;
   }
 
   /** The DAG's newest `count` runs, oldest first (the grid's columns), with each run's task instances. */
   async grid(dagId: string, count: number): Promise<{ runs: UiRun[]; instances: Record<string, UiTaskInstance[]> }> {
-    const history = await LocalRunHistory.open(this.store());
+    const history = await this.history();
     const runs = (await history.runs(dagId)).slice(0, count).reverse();
     const instances = await Promise.all(
       runs.map(async (run) => [run.runId, (await history.tasks(run)).map(uiInstance)] as const),
@@ -69,13 +90,13 @@ export class LocalUiSource {
   }
 
   async run(dagId: string, runId: string): Promise<UiRun | undefined> {
-    const history = await LocalRunHistory.open(this.store());
+    const history = await this.history();
     const found = (await history.runs(dagId)).find((run) => run.runId === runId);
     return found === undefined ? undefined : uiRun(found);
   }
 
   async instances(dagId: string, runId: string): Promise<UiTaskInstance[]> {
-    const history = await LocalRunHistory.open(this.store());
+    const history = await this.history();
     return (await history.tasks({ dagId, runId })).map(uiInstance);
   }
 
