@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { fargateRunSize } from '../compiler/fargate-size.ts';
 import type { TaskIR } from '../compiler/ir.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { nextRuns, type ScheduleSpec } from '../schedule/index.ts';
@@ -173,6 +174,10 @@ function taskOutline(task: TaskIR) {
     mapped: task.kind === 'code' && task.mapping !== undefined,
     ...(task.pool !== undefined ? { pool: task.pool.name } : {}),
     ...('compute' in task ? { compute: task.compute } : task.kind === 'container' ? { compute: 'fargate' } : {}),
+    // What a Fargate task runs with (the compiler's sizing: the smallest size that fits what was asked).
+    ...((task.kind === 'code' && task.compute === 'fargate') || task.kind === 'container'
+      ? { size: fargateRunSize(task.fargate) }
+      : {}),
     ...(task.doc !== undefined ? { doc: task.doc } : {}),
   };
 }

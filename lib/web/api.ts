@@ -57,6 +57,8 @@ export interface UiTask {
   readonly mapped: boolean;
   readonly pool?: string;
   readonly compute?: string;
+  /** A Fargate task's size: CPU units (1024 = 1 vCPU) and memory in MiB. */
+  readonly size?: { readonly cpu: number; readonly memory: number };
   readonly doc?: string;
 }
 

@@ -50,6 +50,28 @@ describe('Descriptive options are shown where their docs say', () => {
       description: 'Loads the daily orders',
       tags: ['daily', 'orders'],
       params: { region: { type: 'string', default: 'eu', description: 'Which region to load' } },
+      // The DAG doc, and each task with its doc (what `airstep ui` shows).
+      doc: "# Orders\nLoads yesterday's orders into the warehouse.",
+      graph: {
+        tasks: [expect.objectContaining({ id: 'load.orders', groups: ['load'], doc: 'Copies the orders table' })],
+      },
     });
+  });
+
+  it('`airstep list --json` gives each task its place in the graph and the options a person looks for', async () => {
+    const listed = JSON.parse(await airstep('list', 'test/fixtures/dag-sync/containers.ts', '--json')) as {
+      dags: Array<{ graph: { tasks: Array<Record<string, unknown>> } }>;
+    };
+    expect(listed.dags[0]!.graph.tasks).toEqual([
+      expect.objectContaining({ id: 'features', kind: 'code', compute: 'fargate', size: { cpu: 1024, memory: 2048 } }),
+      expect.objectContaining({
+        id: 'score',
+        kind: 'container',
+        compute: 'fargate',
+        size: { cpu: 512, memory: 4096 },
+        upstream: ['features'],
+        triggerRule: 'all_success',
+      }),
+    ]);
   });
 });

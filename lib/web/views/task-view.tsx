@@ -116,7 +116,10 @@ function Options({ task }: { task: UiTask }) {
         <dt>Pool</dt>
         <dd>{task.pool ?? 'default'}</dd>
         <dt>Compute</dt>
-        <dd>{task.compute ?? '-'}</dd>
+        <dd>
+          {task.compute ?? '-'}
+          {task.size !== undefined && ` (${task.size.cpu / 1024} vCPU, ${task.size.memory} MiB)`}
+        </dd>
         <dt>Upstream</dt>
         <dd>{task.upstream.length > 0 ? task.upstream.join(', ') : 'none'}</dd>
       </dl>
