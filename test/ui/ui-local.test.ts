@@ -57,6 +57,10 @@ describe('airstep ui on a local project, in Chromium', () => {
       await flowRow.waitFor();
       expect(await flowRow.textContent()).toContain('every day at 00:00 (UTC)');
       await expect.poll(() => page.locator('table.dags tbody tr').count(), { timeout: BROWSER_WAIT_MS }).toBe(2);
+      // A file that fails at import: its error with file and message; the other DAGs as usual.
+      const importError = await page.locator('.import-errors li').textContent();
+      expect(importError).toContain('ui_broken.ts');
+      expect(importError).toContain('the warehouse config is missing');
       await page.getByLabel('Tag').selectOption('finance');
       await expect.poll(() => page.locator('table.dags tbody tr').count(), { timeout: BROWSER_WAIT_MS }).toBe(1);
       await page.getByLabel('Tag').selectOption('');
