@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -114,5 +115,18 @@ describe('airstep ui: the server', () => {
     });
     expect(refused.status).toBe(400);
     expect(JSON.parse(refused.body)).toMatchObject({ ok: false, error: expect.stringContaining('params.limit') });
+  });
+
+  it('`airstep ui --port` takes a port number only (exit 2, nothing served)', async () => {
+    const refused = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      execFile(
+        process.execPath,
+        [resolve('bin/airstep.js'), 'ui', '--port', 'eighty'],
+        { cwd: project },
+        (error, _out, stderr) => done({ code: error === null ? 0 : (error.code as number), stderr }),
+      );
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--port must be a whole number from 1 to 65535, got 'eighty'");
   });
 });
