@@ -31,8 +31,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'lib/runs': [...CONTROL_PLANE_BASE, 'lib/worker'],
   'lib/constructs': ['lib/errors', 'lib/compiler', 'lib/stack-contract'],
   'lib/index.ts': ['lib/sdk'],
-  // The UI's page (a browser bundle): its own API types only.
-  'lib/web': [],
+  // The UI's page (a browser bundle): its own API types, and the error root (a leaf).
+  'lib/web': ['lib/errors'],
   'lib/cli': [...CONTROL_PLANE_BASE, ...CONTROL_PLANE, 'lib/emulator', 'lib/local', 'lib/constructs', 'lib/web'],
   lambdas: [...CONTROL_PLANE_BASE, ...CONTROL_PLANE],
 };

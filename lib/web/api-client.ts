@@ -1,3 +1,4 @@
+import { AirstepError } from '../errors/airstep-error.ts';
 import type { UiActionAnswer, UiConfProblem, UiDagsAnswer, UiGridAnswer, UiLogAnswer, UiRunAnswer } from './api.ts';
 
 /** The token this start of `airstep ui` made: the server put it in the page, every API call sends it. */
@@ -11,7 +12,9 @@ async function call<T>(path: string, body?: unknown): Promise<T> {
   });
   const answer = (await response.json()) as T & { error?: string; ok?: boolean };
   // Refused actions answer 400 with the CLI's reason: the caller shows it. Anything else not OK is an error.
-  if (!response.ok && answer.ok !== false) throw new Error(answer.error ?? `HTTP ${response.status}`);
+  if (!response.ok && answer.ok !== false) {
+    throw new AirstepError(answer.error ?? `HTTP ${response.status}`, { code: 'UI_API' });
+  }
   return answer;
 }
 

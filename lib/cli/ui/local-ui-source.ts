@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AirstepError } from '../../errors/airstep-error.ts';
 import { LocalRunHistory } from '../../local/local-run-history.ts';
 import { LocalStore, type RunRecord, type TaskRecord } from '../../local/local-store.ts';
 import { LocalTaskLogs } from '../../local/local-task-logs.ts';
@@ -193,7 +194,7 @@ export class LocalUiSource {
         try {
           return JSON.parse(command.output()) as { dags: ListedDag[]; importErrors: UiDagsAnswer['importErrors'] };
         } catch {
-          throw new Error(`airstep list failed: ${command.errors().trim()}`);
+          throw new AirstepError(`airstep list failed: ${command.errors().trim()}`, { code: 'UI_LIST_FAILED' });
         }
       })();
       this.listed = { signature, answer };

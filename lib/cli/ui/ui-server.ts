@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { projectFile } from '../../emulator/venv.ts';
+import { AirstepError } from '../../errors/airstep-error.ts';
 import type { UiGridAnswer, UiLogAnswer, UiRunAnswer } from '../../web/api.ts';
 import type { LocalUiSource } from './local-ui-source.ts';
 
@@ -232,7 +233,13 @@ async function jsonBody(request: IncomingMessage): Promise<Record<string, unknow
 }
 
 /** A request the server cannot take as sent (answered 400 with the reason). */
-class BadRequest extends Error {}
+class BadRequest extends AirstepError {
+  override readonly name = 'UiBadRequest';
+
+  constructor(message: string) {
+    super(message, { code: 'UI_BAD_REQUEST' });
+  }
+}
 
 function objectOf(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
