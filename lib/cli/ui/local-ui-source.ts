@@ -160,20 +160,14 @@ export class LocalUiSource {
   ): Promise<UiActionAnswer> {
     const instance = request.mapIndex >= 0 ? `${request.taskId}[${request.mapIndex}]` : request.taskId;
     const command = runCli(this.cwd, ['mark', runId, instance, request.state, '--dag', dagId]);
-    const code = await command.exited;
-    return code === 0
-      ? { ok: true, output: command.output() }
-      : { ok: false, error: command.errors().trim() || command.output().trim() };
+    return ended(command);
   }
 
   /** `airstep pause|unpause <dag>`. */
   async pause(dagId: string, paused: boolean): Promise<UiActionAnswer> {
     const folder = this.paths.length === 1 ? ['--dags', this.paths[0]!] : [];
     const command = runCli(this.cwd, [paused ? 'pause' : 'unpause', dagId, ...folder]);
-    const code = await command.exited;
-    return code === 0
-      ? { ok: true, output: command.output() }
-      : { ok: false, error: command.errors().trim() || command.output().trim() };
+    return ended(command);
   }
 
   private store(): LocalStore {
@@ -240,6 +234,14 @@ function uiRun(run: RunRecord): UiRun {
 
 function uiInstance(task: TaskRecord): UiTaskInstance {
   return { ...task };
+}
+
+/** Waits for the command's end: what it printed, or its refusal (exit code other than 0). */
+async function ended(command: ReturnType<typeof runCli>): Promise<UiActionAnswer> {
+  const code = await command.exited;
+  return code === 0
+    ? { ok: true, output: command.output() }
+    : { ok: false, error: command.errors().trim() || command.output().trim() };
 }
 
 /** Waits for the command's first line `<dag> › <run id>` (it started a run), or its end (it refused). */
