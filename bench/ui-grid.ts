@@ -14,8 +14,9 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { LocalUiSource } from '../lib/cli/ui/local-ui-source.ts';
+import { LocalPlace } from '../lib/cli/ui/local-place.ts';
 import { startUiServer } from '../lib/cli/ui/ui-server.ts';
+import { UiSource } from '../lib/cli/ui/ui-source.ts';
 import { LocalStore } from '../lib/local/local-store.ts';
 import { ensureDistBuilt } from '../test/build-dist.ts';
 import { ensureChromium } from '../test/helpers/chromium.ts';
@@ -78,7 +79,7 @@ async function project(): Promise<string> {
 
 await ensureDistBuilt((line) => console.error(line));
 const dir = await project();
-const ui = await startUiServer(new LocalUiSource(dir, ['dags']));
+const ui = await startUiServer(new UiSource(new LocalPlace(dir, ['dags'])));
 const browser = await chromium.launch({
   executablePath: await ensureChromium((line) => console.error(line)),
   args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { fargateRunSize } from '../compiler/fargate-size.ts';
-import type { TaskIR } from '../compiler/ir.ts';
 import { LocalStore } from '../local/local-store.ts';
-import { nextRuns, type ScheduleSpec } from '../schedule/index.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { compileFiles } from './compile-files.ts';
+import { outlineOfIr } from './dag-outline.ts';
+import { nextRunOf } from './next-run.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { renderTable } from './render-table.ts';
 import { refuser } from './run-input.ts';
@@ -14,8 +13,8 @@ type ListOptions = CloudStackOptions & { json?: boolean };
 /**
  * `airstep list [paths…]`: DAG ids, schedules, task counts and import errors of DAG files, with whether each is
  * paused, the state of its newest run and when its next scheduled run is created (none while paused), from the
- * local store; with `--stack` / `--outputs`, the deployed DAGs (the LATEST record of each in the dags table, one
- * Query of the runs table per DAG for its newest run) and the import errors dag-sync recorded. Exit 1 when there
+ * local store; with `--stack` / `--outputs`, the deployed DAGs and the import errors dag-sync recorded
+ * (lib/cli/deployed-dags.ts). Exit 1 when there
  * is an import error.
  */
 export function registerListCommand(program: Command): void {
@@ -62,7 +61,7 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
       // The CloudWatch alarms dag-sync makes for it when deployed (none locally).
       ...(dag.ir.alarms !== undefined ? { alarms: dag.ir.alarms } : {}),
       // Its tasks and groups as the graph and grid show them (`airstep ui` reads these).
-      graph: { tasks: dag.ir.tasks.map(taskOutline), groups: dag.ir.groups.map((group) => group.id) },
+      graph: outlineOfIr(dag.ir),
       problems: dag.problems.length,
       paused: local.get(dag.ir.dagId)!.paused,
       lastRun: local.get(dag.ir.dagId)!.lastRun ?? null,
@@ -103,36 +102,17 @@ async function listDeployed(paths: string[], options: ListOptions): Promise<numb
   }
   const stack = await resolveCloudStack(options);
   if (!stack.ok) return refuse(stack.message);
-  // The DynamoDB client loads only when the deployed DAGs are listed.
-  const [{ dynamoClient, listLatestDagRecords }, { listImportErrors }, { listRuns }] = await Promise.all([
+  // The AWS SDK clients load only when the deployed DAGs are listed.
+  const [{ dynamoClient }, { S3Client }, { readDeployedDags }] = await Promise.all([
     import('../dynamo/dag-record.ts'),
-    import('../dynamo/import-error-records.ts'),
-    import('../runs/run-history.ts'),
+    import('@aws-sdk/client-s3'),
+    import('./deployed-dags.ts'),
   ]);
-  const dynamo = dynamoClient();
-  const [records, importErrors] = await Promise.all([
-    listLatestDagRecords(dynamo, stack.value.dagsTable),
-    listImportErrors(dynamo, stack.value.importErrorsTable),
-  ]);
-  const now = new Date();
-  const lastRuns = await Promise.all(
-    records.map(async (record) => (await listRuns(dynamo, stack.value.runsTable, record.dagId))[0]),
+  const { dags, importErrors } = await readDeployedDags(
+    stack.value,
+    { dynamo: dynamoClient(), s3: new S3Client({}) },
+    new Date(),
   );
-  const dags = records.map((record, index) => ({
-    dagId: record.dagId,
-    file: record.file,
-    schedule: record.schedule.expression,
-    timezone: record.schedule.timezone,
-    version: record.dagVersion,
-    disabled: record.disabled,
-    paused: record.pausedAt !== undefined,
-    ...(record.pausedAt !== undefined ? { pausedAt: record.pausedAt } : {}),
-    // Schedule fires the trigger skipped while paused (counted since the DAG was last paused).
-    ...(record.pausedFires !== undefined ? { pausedFires: record.pausedFires } : {}),
-    lastRun: lastRuns[index] !== undefined ? { runId: lastRuns[index].runId, state: lastRuns[index].state } : null,
-    nextRun: record.disabled || record.pausedAt !== undefined ? null : nextRunOf(record.schedule, now),
-    updatedAt: record.updatedAt,
-  }));
   if (options.json === true) {
     printJson({ dags, importErrors });
   } else {
@@ -160,32 +140,6 @@ async function listDeployed(paths: string[], options: ListOptions): Promise<numb
     }
   }
   return importErrors.length === 0 ? EXIT.ok : EXIT.problems;
-}
-
-/** What `list --json` says of a task: its place in the graph and the options a person looks for first. */
-function taskOutline(task: TaskIR) {
-  return {
-    id: task.id,
-    kind: task.kind,
-    groups: task.groups,
-    upstream: task.upstream,
-    triggerRule: task.triggerRule,
-    retries: task.retry.retries,
-    mapped: task.kind === 'code' && task.mapping !== undefined,
-    ...(task.pool !== undefined ? { pool: task.pool.name } : {}),
-    ...('compute' in task ? { compute: task.compute } : task.kind === 'container' ? { compute: 'fargate' } : {}),
-    // What a Fargate task runs with (the compiler's sizing: the smallest size that fits what was asked).
-    ...((task.kind === 'code' && task.compute === 'fargate') || task.kind === 'container'
-      ? { size: fargateRunSize(task.fargate) }
-      : {}),
-    ...(task.doc !== undefined ? { doc: task.doc } : {}),
-  };
-}
-
-/** When the DAG's next scheduled run is created (as `airstep next` shows); null for a DAG run only by hand. */
-function nextRunOf(spec: ScheduleSpec, now: Date): { logicalDate: string; runAfter: string } | null {
-  const next = spec.expression === null ? undefined : nextRuns(spec, now, 1)[0];
-  return next !== undefined ? { logicalDate: next.logicalDate, runAfter: next.runAfter } : null;
 }
 
 /** `paused`, with the schedule fires skipped since the pause when there were any. */

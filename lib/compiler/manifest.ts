@@ -4,6 +4,7 @@ import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { mappedOverTasks } from './mapping-ir.ts';
 import { effectivePriorityWeights } from './priority-weights.ts';
+import { taskCompute } from './task-compute.ts';
 import type { TransitionStats } from './transition-stats.ts';
 
 /**
@@ -101,6 +102,10 @@ export interface DagManifest {
     readonly runAs?: string;
     /** The task's `doc` (Markdown); also the Comment of its first state. */
     readonly doc?: string;
+    /** Where the task's own work runs (unset: Step Functions runs the step itself), for whatever shows the DAG. */
+    readonly compute?: 'lambda' | 'fargate';
+    /** The Fargate size it runs with (CPU units, MiB). */
+    readonly size?: { readonly cpu: number; readonly memory: number };
     /** A setup task (Airflow's `as_setup`). */
     readonly setup?: true;
     /** A teardown task: the setups it tears down (Airflow's `as_teardown(setups=…)`). */
@@ -237,6 +242,7 @@ export function buildManifest(input: {
       groups: task.groups,
       ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),
       ...(task.doc !== undefined ? { doc: task.doc } : {}),
+      ...taskCompute(task),
       ...(task.setup === true ? { setup: true as const } : {}),
       ...(task.teardown !== undefined ? { teardownOf: task.teardown.setups } : {}),
     })),

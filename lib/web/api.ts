@@ -84,6 +84,8 @@ export interface UiRun {
   readonly endedAt?: string;
   readonly note?: string;
   readonly conf?: Readonly<Record<string, unknown>>;
+  /** A deployed run's Step Functions console page (absent locally, and for a queued run with no execution yet). */
+  readonly consoleUrl?: string;
 }
 
 export interface UiTaskInstance {

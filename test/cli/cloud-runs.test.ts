@@ -3,21 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
-import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
+import { type DagRecord, readDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { type ExecutionStatusChange, recordExecution } from '../../lib/runs/record-execution.ts';
 import { type TriggerEvent, triggerRun } from '../../lib/runs/trigger-run.ts';
+import { manifestKey } from '../../lib/runtime/dag-bundle.ts';
 import { dag } from '../../lib/sdk/index.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { byItem, nonRetryable, play, succeed } from '../differential/harness/behaviour.ts';
 import { TestWorker } from '../differential/harness/test-worker.ts';
 import { deployDagRecord } from '../helpers/deployed-dag.ts';
+import { processGone, type SpawnedCli, spawnCli, waitFor } from '../helpers/spawned-cli.ts';
 import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
 
 /**
@@ -192,6 +195,18 @@ beforeAll(async () => {
     await worker.stop();
     sqs.destroy();
   }
+  // mapped_rows' manifest where dag-sync stores it: `list --json` and `airstep ui` read its tasks from it. The
+  // other DAGs have none (a record written by hand), which `list` reports as the reason their graph is empty.
+  const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: 'airstep-bucket' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: 'airstep-bucket',
+      Key: manifestKey('mapped_rows', 'v1'),
+      Body: JSON.stringify(compileDag(mappedRows).manifest),
+    }),
+  );
+  s3.destroy();
 
   // maxActiveRuns 1: the second run waits in the queue.
   await trigger(
@@ -510,6 +525,23 @@ describe('Command: airstep list --outputs / --stack', () => {
       ['one_at_a_time', '@daily', 'v1', false],
       ['retired', null, 'c0ffee', true],
     ]);
+    // The live version's tasks, from its stored manifest; a version without one says why its graph is empty.
+    const mapped = listed.dags.find((dag) => dag.dagId === 'mapped_rows') as {
+      graph: { tasks: Array<Record<string, unknown>>; groups: string[] };
+      params: object;
+      graphProblem?: string;
+    };
+    expect(mapped.graph.tasks.map((task) => [task.id, task.upstream, task.mapped, task.compute])).toEqual([
+      ['combine', ['each'], false, 'lambda'],
+      ['each', ['list'], true, 'lambda'],
+      ['list', [], false, 'lambda'],
+    ]);
+    expect([mapped.graph.groups, mapped.params, mapped.graphProblem]).toEqual([[], {}, undefined]);
+    const daily = listed.dags.find((dag) => dag.dagId === 'daily_report')!;
+    expect([daily.graph, daily.graphProblem]).toEqual([
+      { tasks: [], groups: [] },
+      'no manifest stored for daily_report@v1 in s3://airstep-bucket',
+    ]);
     expect(listed.importErrors).toEqual([
       {
         file: 'dags/broken.ts',
@@ -524,5 +556,98 @@ describe('Command: airstep list --outputs / --stack', () => {
     expect(results.listPaths!.stderr).toBe(
       'list --stack / --outputs lists the deployed DAGs; it takes no paths (got dags)\n',
     );
+  });
+});
+
+describe('airstep ui --outputs: the deployed stack through the page API', () => {
+  // The server as a user starts it; its API read the way the page reads it (the browser flow against a deployed
+  // stack is in test/e2e/stack-local.test.ts). The AWS credentials stay in the server: no answer carries them.
+  let ui: SpawnedCli | undefined;
+  let base: URL;
+  const get = async (path: string) => {
+    const response = await fetch(new URL(path, base), {
+      headers: { 'x-airstep-token': base.searchParams.get('token')! },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    ui = spawnCli(process.cwd(), moto.env, 'ui', '--outputs', outputsFile);
+    const printed = await waitFor(
+      () => /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(ui!.stdout()) ?? undefined,
+      'the UI address',
+      60_000,
+    );
+    base = new URL(printed[1]!);
+  }, 90_000);
+
+  afterAll(async () => {
+    if (ui !== undefined && !processGone(ui.pid)) {
+      process.kill(ui.pid, 'SIGINT');
+      await ui.exited;
+    }
+  });
+
+  it('lists the live deployed DAGs (not the disabled one) with their newest runs and the import errors', async () => {
+    const { status, body } = await get('/api/dags');
+    expect(status).toBe(200);
+    expect(body.source).toBe(`${outputsFile} › AirstepStack`);
+    const dags = body.dags as Array<{ dagId: string; recentRuns: Array<{ state: string }>; tasks: unknown[] }>;
+    expect(dags.map((dag) => [dag.dagId, dag.recentRuns.map((run) => run.state)])).toEqual([
+      ['daily_report', ['running', 'success']],
+      ['mapped_rows', ['failed']],
+      ['nightly', ['failed']],
+      ['one_at_a_time', ['queued', 'running']],
+    ]);
+    expect(body.importErrors).toEqual([
+      { file: 'dags/broken.ts', message: "dags/broken.ts › import failed: Unexpected token '}'" },
+    ]);
+    expect(JSON.stringify(body)).not.toContain(emulatorCredentials.secretAccessKey);
+  });
+
+  it("answers the grid of a mapped DAG from its manifest's tasks and the recorder's records, with console links", async () => {
+    const { status, body } = await get('/api/dags/mapped_rows/grid');
+    expect(status).toBe(200);
+    const runs = body.runs as Array<{ runId: string; state: string; consoleUrl?: string }>;
+    expect(runs.map((run) => [run.runId, run.state])).toEqual([['manual__2026-11-19T00:00:00+00:00', 'failed']]);
+    expect(runs[0]!.consoleUrl).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\/home\?region=/);
+    // Upstream first, as the grid's rows go.
+    expect((body.dag as { tasks: Array<{ id: string }> }).tasks.map((task) => task.id)).toEqual([
+      'list',
+      'each',
+      'combine',
+    ]);
+    const instances = (body.instances as Record<string, Array<{ taskId: string; mapIndex: number; state: string }>>)[
+      runs[0]!.runId
+    ]!;
+    expect(instances.map((task) => [task.taskId, task.mapIndex, task.state])).toEqual([
+      ['combine', -1, 'upstream_failed'],
+      ['each', -1, 'failed'],
+      ['each', 0, 'success'],
+      ['each', 1, 'failed'],
+      ['each', 2, 'success'],
+      ['list', -1, 'success'],
+    ]);
+  });
+
+  it('answers one run by its whole id only, and 404 for a run or DAG that is not deployed', async () => {
+    const run = await get(`/api/dags/daily_report/runs/${encodeURIComponent('manual__2026-11-20T00:00:00+00:00')}`);
+    expect(run.status).toBe(200);
+    expect((run.body.run as { state: string }).state).toBe('success');
+    expect((await get('/api/dags/daily_report/runs/manual__2026-11-20')).status).toBe(404);
+    expect((await get('/api/dags/retired/grid')).status).toBe(404);
+  });
+
+  it('pauses a deployed DAG through `airstep pause --outputs`: the record says so, and the next listing too', async () => {
+    const response = await fetch(new URL('/api/dags/nightly/pause', base), {
+      method: 'POST',
+      headers: { 'x-airstep-token': base.searchParams.get('token')!, 'content-type': 'application/json' },
+      body: JSON.stringify({ paused: true }),
+    });
+    const answer = (await response.json()) as { ok: boolean; error?: string };
+    expect([response.status, answer.ok, answer.error]).toEqual([200, true, undefined]);
+    expect((await readDagRecord(dynamo(), tables.dags, 'nightly'))?.pausedAt).toBeDefined();
+    const dags = (await get('/api/dags')).body.dags as Array<{ dagId: string; paused: boolean; nextRun: unknown }>;
+    expect(dags.find((dag) => dag.dagId === 'nightly')).toMatchObject({ paused: true, nextRun: null });
   });
 });

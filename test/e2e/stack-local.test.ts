@@ -8,6 +8,7 @@ import {
   ReceiveMessageCommand,
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFiles } from '../../lib/cli/compile-files.ts';
 import { bundleDagFile } from '../../lib/dag-sync/bundle-dag-file.ts';
@@ -16,6 +17,8 @@ import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
 import type { DeployedStack } from '../../localstack/deployed-stack.ts';
 import { runStackLocal, type StackLocalSummary } from '../../localstack/stack-local-run.ts';
 import { airstep } from '../cli/cloud-stack-helpers.ts';
+import { BROWSER_WAIT_MS, launchBrowser, newPage, screenshot } from '../helpers/browser.ts';
+import { processGone, type SpawnedCli, spawnCli, waitFor } from '../helpers/spawned-cli.ts';
 
 /**
  * The end-to-end suite against one deployment per run: `npm run stack:local`'s own code (localstack/
@@ -727,4 +730,98 @@ describe('cloud clear (issue 12 item 1): airstep clear <run> --outputs on the de
       (await stack.sfn.send(new ListExecutionsCommand({ stateMachineArn: dag!.stateMachineArn }))).executions ?? []
     ).map((execution) => execution.name);
   };
+});
+
+describe('airstep ui --outputs on the deployed stack, in Chromium (issue 14)', () => {
+  // The same flow as test/ui/ui-local.test.ts, against the stack: the UI reads the tables, execution histories and
+  // CloudWatch logs with the emulator's credentials, and acts through `airstep trigger | clear | pause --outputs`.
+  // A run here goes through SQS, Lambda and the recorder on a loaded machine: each wait has a long backstop
+  // (a hang fails the test; a slow machine does not), and every wait is for something on the page.
+  const fixture = 'test/fixtures/e2e/ui_cloud.ts';
+  const dagId = 'e2e_ui';
+  const STACK_WAIT_MS = 180_000;
+  let ui: SpawnedCli | undefined;
+  let browser: Browser | undefined;
+
+  afterAll(async () => {
+    await browser?.close();
+    if (ui !== undefined && !processGone(ui.pid)) {
+      process.kill(ui.pid, 'SIGINT');
+      await ui.exited;
+    }
+  });
+
+  /** The grid cell of a task in the newest run (the rightmost column). */
+  const newestCell = (page: Page, taskId: string) => page.locator(`tr[data-task="${taskId}"] td.cell a`).last();
+  const cellState = (page: Page, taskId: string) => () => newestCell(page, taskId).getAttribute('data-state');
+
+  it('lists the deployed DAGs, triggers one from its params form, shows its grid live, the failed task log from CloudWatch, Clear and Pause', async () => {
+    await stack.upload('dags/extra/ui_cloud.mjs', await bundleDagFile(fixture));
+    const deadline = Date.now() + 120_000;
+    while ((await readDagRecord(stack.dynamo, stack.tables.dags, dagId)) === undefined) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((done) => setTimeout(done, 500));
+    }
+    ui = spawnCli(process.cwd(), stack.emulator.env, 'ui', '--outputs', stack.outputsFile);
+    const printed = await waitFor(
+      () => /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(ui!.stdout()) ?? undefined,
+      'the UI address',
+      60_000,
+    );
+    browser = await launchBrowser();
+    const { page, errors } = await newPage(browser);
+    try {
+      // DAGs: the deployed ones, where they come from, and the import errors dag-sync recorded.
+      await page.goto(printed[1]!);
+      const row = page.locator(`tr[data-dag="${dagId}"]`);
+      await row.waitFor({ timeout: STACK_WAIT_MS });
+      expect(await page.locator('p.source').textContent()).toBe(`Deployed: ${stack.outputsFile} › AirstepStack`);
+      expect(await page.locator('.import-errors').textContent()).toContain('cycle.ts');
+
+      // Trigger from the params form: a value under the minimum is refused in the page, before any run exists.
+      await row.getByRole('link', { name: 'Trigger' }).click();
+      const rows = page.getByLabel('rows');
+      await rows.fill('0');
+      await page.getByText('Too small: expected number to be >=1').waitFor();
+      expect(await page.getByRole('button', { name: 'Trigger' }).isDisabled()).toBe(true);
+      await rows.fill('2');
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Trigger' }).isEnabled(), { timeout: BROWSER_WAIT_MS })
+        .toBe(true);
+      await page.getByRole('button', { name: 'Trigger' }).click();
+
+      // The grid, live, as the deployed workers and the recorder write the records.
+      await page.waitForURL(new RegExp(`#/dags/${dagId}$`));
+      await expect.poll(cellState(page, 'extract'), { timeout: STACK_WAIT_MS }).toBe('success');
+      await expect.poll(cellState(page, 'check'), { timeout: STACK_WAIT_MS }).toBe('failed');
+      await expect.poll(cellState(page, 'load'), { timeout: STACK_WAIT_MS }).toBe('upstream_failed');
+      await screenshot(page, 'ui-stack-grid');
+
+      // The failed task: its error, and its try's log read from the worker's log group in CloudWatch.
+      await newestCell(page, 'check').click();
+      await page.getByText('the rows are not ready yet').first().waitFor({ timeout: STACK_WAIT_MS });
+      await expect
+        .poll(() => page.getByRole('log').textContent(), { timeout: STACK_WAIT_MS })
+        .toContain('check: try 1 of 2 rows');
+      await screenshot(page, 'ui-stack-task-instance');
+
+      // Clear (asks first), through `airstep clear --outputs`: a new execution runs check again (try 2), to success.
+      await page.getByRole('button', { name: 'Clear' }).click();
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await expect.poll(() => page.locator('h1 .badge').textContent(), { timeout: STACK_WAIT_MS }).toBe('success');
+      await page.getByRole('link', { name: dagId }).first().click();
+      await expect.poll(cellState(page, 'load'), { timeout: STACK_WAIT_MS }).toBe('success');
+
+      // Pause (asks first), through `airstep pause --outputs`: the page says so, and so does the DAG record.
+      await page.getByRole('link', { name: 'DAGs' }).click();
+      await row.getByRole('button', { name: 'Pause' }).click();
+      await row.getByRole('button', { name: 'Confirm' }).click();
+      await expect.poll(() => row.locator('.paused').count(), { timeout: STACK_WAIT_MS }).toBe(1);
+      expect((await readDagRecord(stack.dynamo, stack.tables.dags, dagId))?.pausedAt).toBeDefined();
+      await screenshot(page, 'ui-stack-dags');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 900_000);
 });

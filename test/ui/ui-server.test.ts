@@ -4,8 +4,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalUiSource } from '../../lib/cli/ui/local-ui-source.ts';
+import { LocalPlace } from '../../lib/cli/ui/local-place.ts';
 import { type RunningUi, startUiServer } from '../../lib/cli/ui/ui-server.ts';
+import { UiSource } from '../../lib/cli/ui/ui-source.ts';
 
 /**
  * The UI server's guard, over real HTTP: the page and every API call need this start's token, a request for another
@@ -20,7 +21,7 @@ beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'airstep-ui-server-'));
   await symlink(resolve('test/fixtures/ui/dags'), join(project, 'dags'), 'dir');
   await writeFile(join(project, 'package.json'), '{ "type": "module" }\n');
-  ui = await startUiServer(new LocalUiSource(project, ['dags']));
+  ui = await startUiServer(new UiSource(new LocalPlace(project, ['dags'])));
   token = new URL(ui.url).searchParams.get('token')!;
 });
 

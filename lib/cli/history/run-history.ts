@@ -24,7 +24,10 @@ export interface RunSummary {
   readonly dagId: string;
   readonly runId: string;
   readonly state: RunState | 'unknown';
+  /** The start of the data interval the run is for (Airflow's logical date). */
+  readonly logicalDate?: string;
   readonly startedAt?: string;
+  readonly endedAt?: string;
   readonly executionArn?: string;
   /** When the run was found not ended by its DAG's deadline (`deadline`), if it was. */
   readonly deadlineMissedAt?: string;
@@ -43,6 +46,8 @@ export interface TaskInstanceSummary {
   readonly mapIndex: number;
   readonly state: TaskState;
   readonly tries?: number;
+  /** When the current try began waiting for a worker or a slot. */
+  readonly queuedAt?: string;
   readonly startedAt?: string;
   readonly durationMs?: number;
   readonly error?: string;

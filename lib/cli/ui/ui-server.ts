@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { projectFile } from '../../emulator/venv.ts';
 import { AirstepError } from '../../errors/airstep-error.ts';
 import type { UiGridAnswer, UiLogAnswer, UiRunAnswer } from '../../web/api.ts';
-import type { LocalUiSource } from './local-ui-source.ts';
+import type { UiSource } from './ui-source.ts';
 
 /** The built page (`npm run build` bundles lib/web into dist/web). */
 const ASSETS = projectFile('dist', 'web');
@@ -32,7 +32,7 @@ export interface RunningUi {
  * can neither read runs nor trigger one (a cross-site request cannot set the header without a CORS preflight, which
  * this server never answers), and a DNS name rebound to 127.0.0.1 is refused by the Host check.
  */
-export async function startUiServer(source: LocalUiSource, options: { port?: number } = {}): Promise<RunningUi> {
+export async function startUiServer(source: UiSource, options: { port?: number } = {}): Promise<RunningUi> {
   const token = randomBytes(18).toString('base64url');
   let port = 0;
   const server: Server = createServer((request, response) => {

@@ -17,6 +17,7 @@ export function DagsView() {
   return (
     <section>
       <h1>DAGs</h1>
+      <p class="source">{data.source === 'local' ? 'Local runs (.airstep)' : `Deployed: ${data.source}`}</p>
       {data.importErrors.length > 0 && (
         <div class="import-errors" role="alert">
           <h2>Import errors ({data.importErrors.length})</h2>
