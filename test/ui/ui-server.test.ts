@@ -118,16 +118,29 @@ describe('airstep ui: the server', () => {
     expect(JSON.parse(refused.body)).toMatchObject({ ok: false, error: expect.stringContaining('params.limit') });
   });
 
-  it('`airstep ui --port` takes a port number only (exit 2, nothing served)', async () => {
-    const refused = await new Promise<{ code: number | null; stderr: string }>((done) => {
+  const refusedUi = (...args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((done) => {
       execFile(
         process.execPath,
-        [resolve('bin/airstep.js'), 'ui', '--port', 'eighty'],
+        [resolve('bin/airstep.js'), 'ui', ...args],
         { cwd: project },
         (error, _out, stderr) => done({ code: error === null ? 0 : (error.code as number), stderr }),
       );
     });
+
+  it('`airstep ui --port` takes a port number only (exit 2, nothing served)', async () => {
+    const refused = await refusedUi('--port', 'eighty');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("--port must be a whole number from 1 to 65535, got 'eighty'");
+  });
+
+  it('`airstep ui --outputs` needs a readable outputs file and takes no paths (exit 2, nothing served)', async () => {
+    const missing = await refusedUi('--outputs', 'no-such-outputs.json');
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, '--outputs no-such-outputs.json: no such file']);
+    const withPaths = await refusedUi('dags', '--outputs', 'no-such-outputs.json');
+    expect([withPaths.code, withPaths.stderr.trim()]).toEqual([
+      2,
+      'ui --stack / --outputs shows the deployed DAGs; it takes no paths (got dags)',
+    ]);
   });
 });
