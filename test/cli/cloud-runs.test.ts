@@ -600,7 +600,7 @@ describe('airstep ui --outputs: the deployed stack through the page API', () => 
       ['one_at_a_time', ['queued', 'running']],
     ]);
     expect(body.importErrors).toEqual([
-      { file: 'dags/broken.ts', message: "dags/broken.ts › import failed: Unexpected token '}'" },
+      { file: 'dags/broken.ts', message: "import failed: Unexpected token '}'" },
     ]);
     expect(JSON.stringify(body)).not.toContain(emulatorCredentials.secretAccessKey);
   });

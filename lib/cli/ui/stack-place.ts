@@ -90,7 +90,8 @@ export class StackPlace implements UiPlace {
       importErrors: importErrors.flatMap((error): UiImportError[] =>
         (error.errors.length > 0 ? error.errors : ['the file failed to import']).map((message) => ({
           file: error.file,
-          message,
+          // dag-sync's messages start with the file, which the page shows beside them.
+          message: message.startsWith(`${error.file} › `) ? message.slice(error.file.length + 3) : message,
         })),
       ),
     };
