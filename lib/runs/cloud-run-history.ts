@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { listLatestDagRecords, readDagRecord } from '../dynamo/dag-record.ts';
 import { readExecutionHistory, taskStatesFromHistory } from './history-task-states.ts';
 import {
@@ -11,6 +11,10 @@ import {
   newestFirst,
 } from './run-history.ts';
 import { setRunNote } from './run-note.ts';
+import { taskResults } from './task-results.ts';
+
+/** Ended executions whose results a process keeps (their results never change). */
+const KEPT_RESULTS = 100;
 
 /**
  * The deployed stack's runs and taskInstances tables as the CLI reads runs (the `RunHistory` port of
@@ -73,8 +77,59 @@ export class CloudRunHistory {
     );
   }
 
+  /**
+   * What each task instance of the run returned (XCom results, or references to offloaded ones), by
+   * `<task id>#<map index>`: from the execution's output when it succeeded, else from the newest payload in its
+   * history (a failed run's, or a running run's so far). An ended execution's answer is kept: it never changes.
+   */
+  async results(run: {
+    readonly dagId: string;
+    readonly state?: string;
+    readonly executionArn?: string;
+    readonly dagVersion?: string;
+  }): Promise<ReadonlyMap<string, unknown>> {
+    if (run.executionArn === undefined || this.sfn === undefined) return new Map();
+    const kept = this.keptResults.get(run.executionArn);
+    if (kept !== undefined) return kept;
+    const sfn = this.sfn;
+    const dag = await readDagRecord(this.dynamo, this.tables.dags, run.dagId, run.dagVersion);
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
+    const results =
+      execution.status === 'SUCCEEDED'
+        ? taskResults(JSON.parse(execution.output ?? 'null'), dag?.taskIds)
+        : resultsFromHistory(await readExecutionHistory(sfn, run.executionArn), dag?.taskIds);
+    if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
+      this.keptResults.set(run.executionArn, results);
+      if (this.keptResults.size > KEPT_RESULTS) this.keptResults.delete(this.keptResults.keys().next().value!);
+    }
+    return results;
+  }
+
+  private readonly keptResults = new Map<string, ReadonlyMap<string, unknown>>();
+
   private async dagIds(dagId: string | undefined): Promise<string[]> {
     if (dagId !== undefined) return [dagId];
     return (await listLatestDagRecords(this.dynamo, this.tables.dags)).map((record) => record.dagId);
   }
+}
+
+/** The newest result of each task instance over every state exit's payload, in event order. */
+function resultsFromHistory(
+  events: readonly HistoryEvent[],
+  taskIds: Readonly<Record<string, string>> | undefined,
+): ReadonlyMap<string, unknown> {
+  const results = new Map<string, unknown>();
+  const exits = events
+    .filter((event) => event.stateExitedEventDetails?.output !== undefined)
+    .sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+  for (const event of exits) {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(event.stateExitedEventDetails!.output!);
+    } catch {
+      continue; // an output the history truncated
+    }
+    for (const [key, output] of taskResults(payload, taskIds)) results.set(key, output);
+  }
+  return results;
 }

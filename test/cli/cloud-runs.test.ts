@@ -599,9 +599,7 @@ describe('airstep ui --outputs: the deployed stack through the page API', () => 
       ['nightly', ['failed']],
       ['one_at_a_time', ['queued', 'running']],
     ]);
-    expect(body.importErrors).toEqual([
-      { file: 'dags/broken.ts', message: "import failed: Unexpected token '}'" },
-    ]);
+    expect(body.importErrors).toEqual([{ file: 'dags/broken.ts', message: "import failed: Unexpected token '}'" }]);
     expect(JSON.stringify(body)).not.toContain(emulatorCredentials.secretAccessKey);
   });
 
@@ -627,6 +625,20 @@ describe('airstep ui --outputs: the deployed stack through the page API', () => 
       ['each', 1, 'failed'],
       ['each', 2, 'success'],
       ['list', -1, 'success'],
+    ]);
+  });
+
+  it("gives each task instance what it returned, from the execution's history (the tables keep no results)", async () => {
+    const { body } = await get(`/api/dags/mapped_rows/runs/${encodeURIComponent('manual__2026-11-19T00:00:00+00:00')}`);
+    const instances = body.instances as Array<{ taskId: string; mapIndex: number; output?: unknown }>;
+    expect(instances.map((task) => [task.taskId, task.mapIndex, task.output])).toEqual([
+      ['combine', -1, undefined],
+      ['each', -1, ['each[0] done', null, 'each[2] done']],
+      ['each', 0, 'each[0] done'],
+      // The failed item returned nothing.
+      ['each', 1, undefined],
+      ['each', 2, 'each[2] done'],
+      ['list', -1, ['a', 'b', 'c']],
     ]);
   });
 

@@ -16,6 +16,11 @@ export interface RunHistory {
   findRuns(runId: string, dagId?: string): Promise<RunSummary[]>;
   /** The run's task instances, by task id then map index. */
   tasks(run: RunSummary): Promise<TaskInstanceSummary[]>;
+  /**
+   * What each task instance returned, by `<task id>#<map index>`, for an adapter whose task records do not carry
+   * results (the deployed stack keeps them in the execution, not the tables); the local records have `output`.
+   */
+  results?(run: RunSummary): Promise<ReadonlyMap<string, unknown>>;
   /** Sets the run's note (an empty text removes it); false when the run is not there (nothing written). */
   setNote(run: RunSummary, note: string): Promise<boolean>;
 }

@@ -46,9 +46,16 @@ export class UiSource {
     return found === undefined ? undefined : uiRun(found);
   }
 
+  /** The run's task instances, each with what it returned (XCom) where the place keeps that apart. */
   async instances(dagId: string, runId: string): Promise<UiTaskInstance[]> {
     const run = await this.findRun(dagId, runId);
-    return run === undefined ? [] : (await (await this.place.history()).tasks(run)).map(uiInstance);
+    if (run === undefined) return [];
+    const history = await this.place.history();
+    const [tasks, results] = await Promise.all([history.tasks(run), history.results?.(run)]);
+    return tasks.map((task) => {
+      const output = results?.get(`${task.taskId}#${task.mapIndex}`);
+      return output !== undefined && !('output' in task) ? { ...uiInstance(task), output } : uiInstance(task);
+    });
   }
 
   /** The try's log so far; empty while it has logged nothing. */
