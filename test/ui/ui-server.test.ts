@@ -120,11 +120,8 @@ describe('airstep ui: the server', () => {
 
   const refusedUi = (...args: string[]) =>
     new Promise<{ code: number | null; stderr: string }>((done) => {
-      execFile(
-        process.execPath,
-        [resolve('bin/airstep.js'), 'ui', ...args],
-        { cwd: project },
-        (error, _out, stderr) => done({ code: error === null ? 0 : (error.code as number), stderr }),
+      execFile(process.execPath, [resolve('bin/airstep.js'), 'ui', ...args], { cwd: project }, (error, _out, stderr) =>
+        done({ code: error === null ? 0 : (error.code as number), stderr }),
       );
     });
 
