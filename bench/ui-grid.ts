@@ -6,7 +6,8 @@
  * asking for the grid (its data answered at once from memory, so only the page is timed) until all 5,000 cells are
  * in the document and painted. Each of 7 rounds loads the page afresh and renders the grid three times: the median of
  * the later renders (code warm) is the figure, the first ones (code cold) are printed too, with the load average
- * before and after. Figures only: nothing here asserts a time.
+ * before and after. Then 5 more renders are traced for the CPU time the page's main thread spent on them, a figure
+ * that waiting for a core does not swell. Figures only: nothing here asserts a time.
  *
  * `--against <git ref>` also builds that commit's page (its lib/web, lib/errors and bin/build-web.ts, in a temporary
  * folder) and times both in the same run, round by round in turn in one tab, so both meet the same noise; the ratio
@@ -27,6 +28,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { LocalPlace } from '../lib/cli/ui/local-place.ts';
 import { startUiServer } from '../lib/cli/ui/ui-server.ts';
 import { UiSource } from '../lib/cli/ui/ui-source.ts';
+import { InternalError } from '../lib/errors/airstep-error.ts';
 import { LocalStore } from '../lib/local/local-store.ts';
 import { ensureDistBuilt } from '../test/build-dist.ts';
 import { ensureChromium } from '../test/helpers/chromium.ts';
@@ -36,6 +38,8 @@ const TASKS = 50;
 /** Rounds, each a fresh page load and 1 + AGAIN renders (in turn with the older build's, with --against). */
 const ROUNDS = 7;
 const AGAIN = 2;
+/** Rounds whose second render is traced for its main-thread CPU time (after the timed rounds, which are not traced). */
+const CPU_ROUNDS = 5;
 
 /** A DAG of 50 tasks in five layers of ten, each task after the one above it. */
 function wideDag(): string {
@@ -142,11 +146,11 @@ async function gridTab(browser: Browser, grid: string, serving: () => Build): Pr
 async function timeGrid(tab: Page): Promise<number> {
   // A string, not a function: tsx compiles functions with helpers the page does not have.
   const ms = (await tab.evaluate(`new Promise((done) => {
-    const started = performance.now();
+    const started = performance.mark('grid-asked').startTime;
     location.hash = '#/dags/wide';
     const check = () => {
       if (document.querySelectorAll('table.grid tbody a[data-state]').length >= ${RUNS * TASKS}) {
-        requestAnimationFrame(() => done(performance.now() - started));
+        requestAnimationFrame(() => done(performance.mark('grid-painted').startTime - started));
       } else requestAnimationFrame(check);
     };
     check();
@@ -164,6 +168,44 @@ async function timeFreshPage(tab: Page, url: string): Promise<{ first: number; a
   const again: number[] = [];
   for (let render = 0; render < AGAIN; render++) again.push(await timeGrid(tab));
   return { first, again };
+}
+
+interface TraceEvent {
+  readonly name: string;
+  readonly ph: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly ts: number;
+  readonly dur?: number;
+  /** CPU time of the thread, µs. */
+  readonly tdur?: number;
+}
+
+/**
+ * The CPU time, in ms, that the page's main thread spent on one render of the grid (timeGrid's marks bound it), from
+ * a Chromium trace: the tasks of that thread between the marks, their thread time. Waiting for a core on a busy
+ * machine is not in it, so it varies less than the time on the clock (a core shared with a busy sibling still
+ * slows it).
+ */
+async function cpuOfGrid(browser: Browser, tab: Page): Promise<number> {
+  await browser.startTracing(tab, {
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'],
+  });
+  await timeGrid(tab);
+  const { traceEvents } = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] };
+  const asked = traceEvents.find((event) => event.name === 'grid-asked');
+  const painted = traceEvents.find((event) => event.name === 'grid-painted');
+  if (asked === undefined || painted === undefined) throw new InternalError('the trace has no marks of the render');
+  const tasks = traceEvents.filter(
+    (event) =>
+      event.name === 'RunTask' &&
+      event.ph === 'X' &&
+      event.pid === asked.pid &&
+      event.tid === asked.tid &&
+      event.ts + (event.dur ?? 0) > asked.ts &&
+      event.ts < painted.ts,
+  );
+  return tasks.reduce((sum, task) => sum + (task.tdur ?? 0), 0) / 1000;
 }
 
 function summary(times: readonly number[]): { median: number; text: string } {
@@ -224,6 +266,26 @@ try {
     await measure(current, times);
     if (before !== undefined && round % 2 === 0) await measure(before, beforeTimes);
   }
+  const cpu: number[] = [];
+  const beforeCpu: number[] = [];
+  for (let round = 0; round < CPU_ROUNDS; round++) {
+    for (const [build, into] of round % 2 === 0
+      ? ([
+          [current, cpu],
+          [before, beforeCpu],
+        ] as const)
+      : ([
+          [before, beforeCpu],
+          [current, cpu],
+        ] as const)) {
+      if (build === undefined) continue;
+      serving = build;
+      await tab.goto(ui.url);
+      await tab.locator('table.dags').waitFor();
+      await timeGrid(tab);
+      into.push(await cpuOfGrid(browser, tab));
+    }
+  }
   const loadAfter = load();
 
   console.log(
@@ -238,13 +300,18 @@ try {
   const now = summary(times.again);
   console.log(`grid render, ${RUNS * TASKS} cells: ${now.text} (target < 300 ms)`);
   console.log(`  the first render after the page loads: ${summary(times.first).text}`);
+  const nowCpu = summary(cpu);
+  console.log(`  its main thread's CPU time (traced, ${CPU_ROUNDS} renders): ${nowCpu.text}`);
   if (before !== undefined) {
     const then = summary(beforeTimes.again);
     const thenFirst = summary(beforeTimes.first);
+    const thenCpu = summary(beforeCpu);
     console.log(`the same at ${baseline!.commit} (${options.against}), rounds in turn: ${then.text}`);
     console.log(`  the first render after the page loads: ${thenFirst.text}`);
+    console.log(`  its main thread's CPU time (traced, ${CPU_ROUNDS} renders): ${thenCpu.text}`);
+    const ratio = (a: { median: number }, b: { median: number }) => (a.median / b.median).toFixed(2);
     console.log(
-      `this page / ${baseline!.commit}'s, medians: ${(now.median / then.median).toFixed(2)} (first renders: ${(summary(times.first).median / thenFirst.median).toFixed(2)})`,
+      `this page / ${baseline!.commit}'s, medians: ${ratio(now, then)} (first renders: ${ratio(summary(times.first), thenFirst)}; CPU: ${ratio(nowCpu, thenCpu)})`,
     );
   }
   console.log(
