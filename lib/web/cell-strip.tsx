@@ -39,13 +39,11 @@ function update(strip: HTMLElement, before: Shown | undefined, props: CellStripP
   );
   const kept = new Set(keys);
   for (const [key, { cell }] of old) if (!kept.has(key)) cell.remove();
-  let next = strip.firstElementChild;
   const cells = keys.map((key, at) => {
     const state = states[at] ?? 'none';
     const found = old.get(key);
+    // Attributes before the cell is placed: a cell not yet in the document costs no style invalidation to set.
     const cell = found?.cell ?? document.createElement(link !== undefined ? 'a' : 'span');
-    if (cell === next) next = cell.nextElementSibling;
-    else strip.insertBefore(cell, next);
     if (found === undefined && link !== undefined) cell.setAttribute('href', link(key));
     if (found?.state !== state) {
       cell.setAttribute('data-state', state);
@@ -53,5 +51,13 @@ function update(strip: HTMLElement, before: Shown | undefined, props: CellStripP
     }
     return cell;
   });
+  if (strip.firstChild === null) strip.append(...cells);
+  else {
+    let next = strip.firstElementChild;
+    for (const cell of cells) {
+      if (cell === next) next = cell.nextElementSibling;
+      else strip.insertBefore(cell, next);
+    }
+  }
   return { keys, states, cells };
 }
