@@ -4,26 +4,42 @@
  * the UI server answers it; Debian's Chromium (through playwright-core) opens the grid. Printed: the gzipped size
  * of what the first page loads; the server's answer time for the grid's data; and the page's render time: from
  * asking for the grid (its data answered at once from memory, so only the page is timed) until all 5,000 cells are
- * in the document and painted, median of 7. Figures only: nothing here asserts a time.
+ * in the document and painted. Each of 7 rounds loads the page afresh and renders the grid three times: the median of
+ * the later renders (code warm) is the figure, the first ones (code cold) are printed too, with the load average
+ * before and after. Then 5 more renders are traced for the CPU time the page's main thread spent on them, a figure
+ * that waiting for a core does not swell. Figures only: nothing here asserts a time.
+ *
+ * `--against <git ref>` also builds that commit's page (its lib/web, lib/errors and bin/build-web.ts, in a temporary
+ * folder) and times both in the same run, round by round in turn in one tab, so both meet the same noise; the ratio
+ * of their medians is the figure to compare on a busy machine.
  *
  *   npm run bench:ui
+ *   npm run bench:ui -- --against main
  */
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism as availableCores, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { LocalPlace } from '../lib/cli/ui/local-place.ts';
 import { startUiServer } from '../lib/cli/ui/ui-server.ts';
 import { UiSource } from '../lib/cli/ui/ui-source.ts';
+import { InternalError } from '../lib/errors/airstep-error.ts';
 import { LocalStore } from '../lib/local/local-store.ts';
 import { ensureDistBuilt } from '../test/build-dist.ts';
 import { ensureChromium } from '../test/helpers/chromium.ts';
 
 const RUNS = 100;
 const TASKS = 50;
+/** Rounds, each a fresh page load and 1 + AGAIN renders (in turn with the older build's, with --against). */
 const ROUNDS = 7;
+const AGAIN = 2;
+/** Rounds whose second render is traced for its main-thread CPU time (after the timed rounds, which are not traced). */
+const CPU_ROUNDS = 5;
 
 /** A DAG of 50 tasks in five layers of ten, each task after the one above it. */
 function wideDag(): string {
@@ -77,7 +93,138 @@ async function project(): Promise<string> {
   return dir;
 }
 
+/** A commit's page, built from its own sources into a temporary folder: the folder and the commit's short hash. */
+async function buildPageAt(ref: string): Promise<{ dir: string; commit: string }> {
+  const run = promisify(execFile);
+  const commit = (await run('git', ['rev-parse', '--short', `${ref}^{commit}`])).stdout.trim();
+  const dir = await mkdtemp(join(tmpdir(), `airstep-bench-ui-${commit}-`));
+  const archive = join(dir, 'sources.tar');
+  await run('git', ['archive', '-o', archive, commit, 'lib/web', 'lib/errors', 'bin/build-web.ts']);
+  await run('tar', ['-xf', archive, '-C', dir]);
+  await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+  await symlink(resolve('node_modules'), join(dir, 'node_modules'), 'dir');
+  const { buildWeb } = (await import(pathToFileURL(join(dir, 'bin', 'build-web.ts')).href)) as {
+    buildWeb: (outdir: string) => Promise<void>;
+  };
+  await buildWeb(join(dir, 'dist', 'web'));
+  return { dir, commit };
+}
+
+/** What the first page loads (HTML, script, stylesheet), gzipped, in bytes. */
+function gzippedSize(parts: readonly (string | Buffer)[]): number {
+  return parts.reduce((sum, part) => sum + gzipSync(part).length, 0);
+}
+
+interface Build {
+  readonly script: Buffer;
+  readonly style: Buffer;
+}
+
+/**
+ * A tab on the UI whose grid data is answered from memory, and whose page (script and stylesheet) is the build that
+ * `serving` names when the tab loads: the same tab serves either build, so both meet the same browser.
+ */
+async function gridTab(browser: Browser, grid: string, serving: () => Build): Promise<Page> {
+  const tab = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  await tab.route('**/api/dags/wide/grid*', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: grid }),
+  );
+  await tab.route('**/assets/app.js', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: serving().script }),
+  );
+  await tab.route('**/assets/app.css', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/css; charset=utf-8', body: serving().style }),
+  );
+  return tab;
+}
+
+/**
+ * One render of the grid, in ms: from the address naming it until every task cell (a link with its state, in the
+ * table's body: the markup every version so far has) is in the document, and the frame after that, which paints them.
+ * Then back to the DAGs view.
+ */
+async function timeGrid(tab: Page): Promise<number> {
+  // A string, not a function: tsx compiles functions with helpers the page does not have.
+  const ms = (await tab.evaluate(`new Promise((done) => {
+    const started = performance.mark('grid-asked').startTime;
+    location.hash = '#/dags/wide';
+    const check = () => {
+      if (document.querySelectorAll('table.grid tbody a[data-state]').length >= ${RUNS * TASKS}) {
+        requestAnimationFrame(() => done(performance.mark('grid-painted').startTime - started));
+      } else requestAnimationFrame(check);
+    };
+    check();
+  })`)) as number;
+  await tab.evaluate("location.hash = '#/'");
+  await tab.locator('table.dags').waitFor();
+  return ms;
+}
+
+/** A fresh load of the page, then its first render of the grid and AGAIN more (code warm, heap used): all in ms. */
+async function timeFreshPage(tab: Page, url: string): Promise<{ first: number; again: number[] }> {
+  await tab.goto(url);
+  await tab.locator('table.dags').waitFor();
+  const first = await timeGrid(tab);
+  const again: number[] = [];
+  for (let render = 0; render < AGAIN; render++) again.push(await timeGrid(tab));
+  return { first, again };
+}
+
+interface TraceEvent {
+  readonly name: string;
+  readonly ph: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly ts: number;
+  readonly dur?: number;
+  /** CPU time of the thread, µs. */
+  readonly tdur?: number;
+}
+
+/**
+ * The CPU time, in ms, that the page's main thread spent on one render of the grid (timeGrid's marks bound it), from
+ * a Chromium trace: the tasks of that thread between the marks, their thread time. Waiting for a core on a busy
+ * machine is not in it, so it varies less than the time on the clock (a core shared with a busy sibling still
+ * slows it).
+ */
+async function cpuOfGrid(browser: Browser, tab: Page): Promise<number> {
+  await browser.startTracing(tab, {
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'],
+  });
+  await timeGrid(tab);
+  const { traceEvents } = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] };
+  const asked = traceEvents.find((event) => event.name === 'grid-asked');
+  const painted = traceEvents.find((event) => event.name === 'grid-painted');
+  if (asked === undefined || painted === undefined) throw new InternalError('the trace has no marks of the render');
+  const tasks = traceEvents.filter(
+    (event) =>
+      event.name === 'RunTask' &&
+      event.ph === 'X' &&
+      event.pid === asked.pid &&
+      event.tid === asked.tid &&
+      event.ts + (event.dur ?? 0) > asked.ts &&
+      event.ts < painted.ts,
+  );
+  return tasks.reduce((sum, task) => sum + (task.tdur ?? 0), 0) / 1000;
+}
+
+function summary(times: readonly number[]): { median: number; text: string } {
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return {
+    median,
+    text: `median ${median.toFixed(0)} ms, fastest ${sorted[0]!.toFixed(0)} ms, slowest ${sorted.at(-1)!.toFixed(0)} ms`,
+  };
+}
+
+const load = () =>
+  loadavg()
+    .map((figure) => figure.toFixed(2))
+    .join(' ');
+
+const { values: options } = parseArgs({ options: { against: { type: 'string' } } });
 await ensureDistBuilt((line) => console.error(line));
+const baseline = options.against !== undefined ? await buildPageAt(options.against) : undefined;
 const dir = await project();
 const ui = await startUiServer(new UiSource(new LocalPlace(dir, ['dags'])));
 const browser = await chromium.launch({
@@ -92,48 +239,87 @@ try {
   const grid = await (await api(`/api/dags/wide/grid?runs=${RUNS}`)).text();
   const serverMs = performance.now() - asked;
 
-  const [html, script, style] = await Promise.all([
-    (await fetch(ui.url)).text(),
-    readFile('dist/web/app.js'),
-    readFile('dist/web/app.css'),
-  ]);
-  const firstPage = [Buffer.from(html), script, style].reduce((sum, part) => sum + gzipSync(part).length, 0);
+  const html = await (await fetch(ui.url)).text();
+  const current = { script: await readFile('dist/web/app.js'), style: await readFile('dist/web/app.css') };
+  const before =
+    baseline !== undefined
+      ? {
+          script: await readFile(join(baseline.dir, 'dist', 'web', 'app.js')),
+          style: await readFile(join(baseline.dir, 'dist', 'web', 'app.css')),
+        }
+      : undefined;
 
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  // The grid's data from memory: the render is timed, not the server.
-  await page.route('**/api/dags/wide/grid*', (route) =>
-    route.fulfill({ status: 200, contentType: 'application/json', body: grid }),
-  );
-  await page.goto(ui.url);
-  await page.locator('table.dags').waitFor();
-  const times: number[] = [];
+  let serving: Build = current;
+  const tab = await gridTab(browser, grid, () => serving);
+  const times = { first: [] as number[], again: [] as number[] };
+  const beforeTimes = { first: [] as number[], again: [] as number[] };
+  const measure = async (build: Build, into: typeof times) => {
+    serving = build;
+    const { first, again } = await timeFreshPage(tab, ui.url);
+    into.first.push(first);
+    into.again.push(...again);
+  };
+  const loadBefore = load();
   for (let round = 0; round < ROUNDS; round++) {
-    // A string, not a function: tsx compiles functions with helpers the page does not have.
-    const ms = (await page.evaluate(`new Promise((done) => {
-      const started = performance.now();
-      location.hash = '#/dags/wide';
-      const check = () => {
-        if (document.querySelectorAll('table.grid td.cell a').length >= ${RUNS * TASKS}) {
-          // The frame after the cells are in: they are painted by then.
-          requestAnimationFrame(() => done(performance.now() - started));
-        } else requestAnimationFrame(check);
-      };
-      check();
-    })`)) as number;
-    times.push(ms);
-    await page.evaluate("location.hash = '#/'");
-    await page.locator('table.dags').waitFor();
+    // In turn, the older page first in odd rounds, so neither always runs right after the other.
+    if (before !== undefined && round % 2 === 1) await measure(before, beforeTimes);
+    await measure(current, times);
+    if (before !== undefined && round % 2 === 0) await measure(before, beforeTimes);
   }
-  times.sort((a, b) => a - b);
-  console.log(`first page (HTML + app.js + app.css), gzipped: ${(firstPage / 1024).toFixed(1)} KB (target ≤ 300 KB)`);
+  const cpu: number[] = [];
+  const beforeCpu: number[] = [];
+  for (let round = 0; round < CPU_ROUNDS; round++) {
+    for (const [build, into] of round % 2 === 0
+      ? ([
+          [current, cpu],
+          [before, beforeCpu],
+        ] as const)
+      : ([
+          [before, beforeCpu],
+          [current, cpu],
+        ] as const)) {
+      if (build === undefined) continue;
+      serving = build;
+      await tab.goto(ui.url);
+      await tab.locator('table.dags').waitFor();
+      await timeGrid(tab);
+      into.push(await cpuOfGrid(browser, tab));
+    }
+  }
+  const loadAfter = load();
+
+  console.log(
+    `first page (HTML + app.js + app.css), gzipped: ${(gzippedSize([html, current.script, current.style]) / 1024).toFixed(1)} KB (target ≤ 300 KB)` +
+      (before !== undefined
+        ? `; ${baseline!.commit}'s: ${(gzippedSize([html, before.script, before.style]) / 1024).toFixed(1)} KB`
+        : ''),
+  );
   console.log(
     `grid data for ${RUNS} runs × ${TASKS} tasks from the server: ${serverMs.toFixed(0)} ms (${(grid.length / 1024).toFixed(0)} KB of JSON)`,
   );
+  const now = summary(times.again);
+  console.log(`grid render, ${RUNS * TASKS} cells: ${now.text} (target < 300 ms)`);
+  console.log(`  the first render after the page loads: ${summary(times.first).text}`);
+  const nowCpu = summary(cpu);
+  console.log(`  its main thread's CPU time (traced, ${CPU_ROUNDS} renders): ${nowCpu.text}`);
+  if (before !== undefined) {
+    const then = summary(beforeTimes.again);
+    const thenFirst = summary(beforeTimes.first);
+    const thenCpu = summary(beforeCpu);
+    console.log(`the same at ${baseline!.commit} (${options.against}), rounds in turn: ${then.text}`);
+    console.log(`  the first render after the page loads: ${thenFirst.text}`);
+    console.log(`  its main thread's CPU time (traced, ${CPU_ROUNDS} renders): ${thenCpu.text}`);
+    const ratio = (a: { median: number }, b: { median: number }) => (a.median / b.median).toFixed(2);
+    console.log(
+      `this page / ${baseline!.commit}'s, medians: ${ratio(now, then)} (first renders: ${ratio(summary(times.first), thenFirst)}; CPU: ${ratio(nowCpu, thenCpu)})`,
+    );
+  }
   console.log(
-    `grid render, ${RUNS * TASKS} cells: median ${times[Math.floor(ROUNDS / 2)]!.toFixed(0)} ms, fastest ${times[0]!.toFixed(0)} ms, slowest ${times[ROUNDS - 1]!.toFixed(0)} ms (target < 300 ms)`,
+    `load average (1, 5, 15 min) before the renders: ${loadBefore}; after: ${loadAfter} (${availableCores()} cores)`,
   );
 } finally {
   await browser.close();
   await ui.close();
   await rm(dir, { recursive: true, force: true });
+  if (baseline !== undefined) await rm(baseline.dir, { recursive: true, force: true });
 }

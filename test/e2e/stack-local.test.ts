@@ -752,7 +752,7 @@ describe('airstep ui --outputs on the deployed stack, in Chromium (issue 14)', (
   });
 
   /** The grid cell of a task in the newest run (the rightmost column). */
-  const newestCell = (page: Page, taskId: string) => page.locator(`tr[data-task="${taskId}"] td.cell a`).last();
+  const newestCell = (page: Page, taskId: string) => page.locator(`tr[data-task="${taskId}"] td.cells a`).last();
   const cellState = (page: Page, taskId: string) => () => newestCell(page, taskId).getAttribute('data-state');
 
   it('lists the deployed DAGs, triggers one from its params form, shows its grid live, the failed task log from CloudWatch, Clear and Pause', async () => {

@@ -44,7 +44,7 @@ afterAll(async () => {
 
 /** The grid cell of a task in the newest run (the rightmost column). */
 function newestCell(page: Page, taskId: string) {
-  return page.locator(`tr[data-task="${taskId}"] td.cell a`).last();
+  return page.locator(`tr[data-task="${taskId}"] td.cells a`).last();
 }
 
 describe('airstep ui on a local project, in Chromium', () => {
@@ -114,7 +114,7 @@ describe('airstep ui on a local project, in Chromium', () => {
       await expect
         .poll(() => newestCell(page, 'load').getAttribute('data-state'), { timeout: BROWSER_WAIT_MS })
         .toBe('success');
-      expect(await page.locator('table.grid thead th.run-head').count()).toBe(1);
+      expect(await page.locator('table.grid thead .run-head').count()).toBe(1);
 
       // Graph (tasks only, coloured by the run's states) and the run's Gantt chart.
       await page.getByRole('link', { name: 'Graph' }).click();

@@ -1,7 +1,9 @@
-import { useState } from 'preact/hooks';
+import { useCallback, useState } from 'preact/hooks';
 import type { UiRun, UiTask, UiTaskInstance } from '../api.ts';
 import { api } from '../api-client.ts';
+import { CellStrip } from '../cell-strip.tsx';
 import { Markdown } from '../markdown.tsx';
+import { memo } from '../memo.ts';
 import { StateBadge, scheduleText, when } from '../parts.tsx';
 import { href } from '../route.ts';
 import { usePolled } from '../use-polled.ts';
@@ -17,14 +19,21 @@ const GRID_RUNS = 25;
 export function GridView({ dagId }: { dagId: string }) {
   const { data, error } = usePolled(`grid:${dagId}`, () => api.grid(dagId, GRID_RUNS));
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
-  const toggle = (group: string) => {
-    const next = new Set(collapsed);
-    if (!next.delete(group)) next.add(group);
-    setCollapsed(next);
-  };
+  // One function for the grid's life, so a poll does not make every group's row render again.
+  const toggle = useCallback(
+    (group: string) =>
+      setCollapsed((before) => {
+        const next = new Set(before);
+        if (!next.delete(group)) next.add(group);
+        return next;
+      }),
+    [],
+  );
   if (data === undefined) return <p class="loading">{error ?? `Loading ${dagId}…`}</p>;
   const { dag, runs, instances } = data;
   const index = indexRuns(runs, instances);
+  const runIds = runs.map((run) => run.runId);
+  const stateRow = (taskIds: readonly string[]) => index.states.map((byTask) => mostUrgent(byTask, taskIds));
   return (
     <section>
       <h1>
@@ -40,18 +49,22 @@ export function GridView({ dagId }: { dagId: string }) {
       <DagTabs dagId={dag.dagId} chosen="grid" {...(runs.length > 0 ? { runId: runs[runs.length - 1]!.runId } : {})} />
       {dag.paused && <p class="paused">paused</p>}
       {runs.length === 0 && <p>No runs yet.</p>}
-      <table class="grid">
+      {/* The cells of a row are one strip of fixed size (see app.css): the table lays out two columns, not 100. */}
+      <table class="grid" style={`--runs: ${runs.length}`}>
         <thead>
           <tr>
             <th class="task-name">Task</th>
-            {runs.map((run) => (
-              <th key={run.runId} class="run-head">
-                <span
-                  class={`run-bar state-${run.state}`}
-                  title={`${run.runId}\n${run.state}\nstarted ${when(run.startedAt)}`}
-                />
-              </th>
-            ))}
+            <th class="runs">
+              <div class="strip">
+                {runs.map((run) => (
+                  <span
+                    key={run.runId}
+                    class={`run-head state-${run.state}`}
+                    title={`${run.runId}\n${run.state}\nstarted ${when(run.startedAt)}`}
+                  />
+                ))}
+              </div>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -62,19 +75,21 @@ export function GridView({ dagId }: { dagId: string }) {
                 group={row.group}
                 depth={row.depth}
                 collapsed={collapsed.has(row.group)}
-                toggle={() => toggle(row.group)}
-                runs={runs}
-                states={index.states}
-                taskIds={dag.tasks.filter((task) => task.groups.includes(row.group)).map((task) => task.id)}
+                toggle={toggle}
+                runIds={runIds}
+                states={stateRow(dag.tasks.filter((task) => task.groups.includes(row.group)).map((task) => task.id))}
               />
             ) : (
-              <GridRow
+              <TaskRow
                 key={row.task.id}
-                task={row.task}
                 dagId={dag.dagId}
-                runs={runs}
-                states={index.states}
+                taskId={row.task.id}
+                group={row.task.groups.at(-1)}
+                depth={row.task.groups.length}
+                mapped={row.task.mapped}
                 items={index.items.get(row.task.id) ?? 0}
+                runIds={runIds}
+                states={index.states.map((byTask) => byTask.get(row.task.id) ?? 'none')}
               />
             ),
           )}
@@ -85,42 +100,44 @@ export function GridView({ dagId }: { dagId: string }) {
   );
 }
 
-function GridRow(props: {
-  task: UiTask;
-  dagId: string;
-  runs: readonly UiRun[];
-  states: ReadonlyMap<string, ReadonlyMap<string, string>>;
-  items: number;
-}) {
-  const { task, dagId, runs, states } = props;
-  const group = task.groups[task.groups.length - 1];
-  return (
-    <tr data-task={task.id}>
-      <th class="task-name" style={{ paddingLeft: `${0.5 + task.groups.length}em` }}>
-        {group !== undefined ? task.id.slice(group.length + 1) : task.id}
-        {task.mapped && (
-          <span class="mapped" title="mapped task: items in the newest run">
-            [{props.items}]
-          </span>
-        )}
-      </th>
-      {runs.map((run) => {
-        const state = states.get(run.runId)?.get(task.id) ?? 'none';
-        return (
-          <td key={run.runId} class="cell">
-            {/* biome-ignore lint/a11y/useAnchorContent: the aria-label names the cell (a text node per cell would double the grid's nodes) */}
-            <a
-              class={`square state-${state}`}
-              data-state={state}
-              aria-label={`${task.id} in ${run.runId}: ${state}`}
-              href={href.task(dagId, run.runId, task.id)}
-            />
-          </td>
-        );
-      })}
-    </tr>
-  );
-}
+/**
+ * A task's row: its name, then one link per run (oldest first), coloured by its state. Only plain values as props,
+ * so a poll that changed none of them leaves the row alone.
+ */
+const TaskRow = memo(
+  (props: {
+    dagId: string;
+    taskId: string;
+    group: string | undefined;
+    depth: number;
+    mapped: boolean;
+    items: number;
+    runIds: readonly string[];
+    states: readonly string[];
+  }) => {
+    const { dagId, taskId } = props;
+    return (
+      <tr data-task={taskId}>
+        <th class="task-name" style={`padding-left: ${0.5 + props.depth}em`}>
+          {props.group !== undefined ? taskId.slice(props.group.length + 1) : taskId}
+          {props.mapped && (
+            <span class="mapped" title="mapped task: items in the newest run">
+              [{props.items}]
+            </span>
+          )}
+        </th>
+        <td class="cells">
+          <CellStrip
+            keys={props.runIds}
+            states={props.states}
+            name={(runId, state) => `${taskId} in ${runId}: ${state}`}
+            link={(runId) => href.task(dagId, runId, taskId)}
+          />
+        </td>
+      </tr>
+    );
+  },
+);
 
 type GridLine = { kind: 'group'; group: string; depth: number } | { kind: 'task'; task: UiTask };
 
@@ -160,46 +177,55 @@ const URGENCY = [
   'removed',
 ];
 
-function GroupRow(props: {
-  group: string;
-  depth: number;
-  collapsed: boolean;
-  toggle: () => void;
-  runs: readonly UiRun[];
-  states: ReadonlyMap<string, ReadonlyMap<string, string>>;
-  taskIds: readonly string[];
-}) {
-  const name = props.group.split('.').at(-1);
-  return (
-    <tr class="group-row" data-group={props.group}>
-      <th class="task-name" style={{ paddingLeft: `${0.5 + props.depth}em` }}>
-        <button type="button" class="group-toggle" aria-expanded={!props.collapsed} onClick={props.toggle}>
-          {props.collapsed ? '▸' : '▾'} {name}
-        </button>
-      </th>
-      {props.runs.map((run) => {
-        const byTask = props.states.get(run.runId);
-        const present = props.taskIds.map((id) => byTask?.get(id) ?? 'none');
-        const state = URGENCY.find((candidate) => present.includes(candidate)) ?? 'none';
-        return (
-          <td key={run.runId} class="cell">
-            <span class={`square group-square state-${state}`} data-state={state} title={`${props.group}: ${state}`} />
-          </td>
-        );
-      })}
-    </tr>
-  );
+/** The state a group's cell takes from its tasks' in one run: the most urgent of them, or `none`. */
+function mostUrgent(byTask: ReadonlyMap<string, string>, taskIds: readonly string[]): string {
+  let best = URGENCY.length;
+  for (const id of taskIds) {
+    const rank = URGENCY.indexOf(byTask.get(id) ?? 'none');
+    if (rank >= 0 && rank < best) best = rank;
+  }
+  return URGENCY[best] ?? 'none';
 }
 
-/** Each run's task states (the tasks' own records, not their mapped items), and each mapped task's item count in the newest run. */
+/** A group's row: a button that folds it, then its most urgent state in each run. */
+const GroupRow = memo(
+  (props: {
+    group: string;
+    depth: number;
+    collapsed: boolean;
+    toggle: (group: string) => void;
+    runIds: readonly string[];
+    states: readonly string[];
+  }) => {
+    const name = props.group.split('.').at(-1);
+    return (
+      <tr class="group-row" data-group={props.group}>
+        <th class="task-name" style={`padding-left: ${0.5 + props.depth}em`}>
+          <button
+            type="button"
+            class="group-toggle"
+            aria-expanded={!props.collapsed}
+            onClick={() => props.toggle(props.group)}
+          >
+            {props.collapsed ? '▸' : '▾'} {name}
+          </button>
+        </th>
+        <td class="cells">
+          <CellStrip keys={props.runIds} states={props.states} name={(_, state) => `${props.group}: ${state}`} />
+        </td>{' '}
+      </tr>
+    );
+  },
+);
+
+/** Each run's task states, in the runs' order (the tasks' own records, not their mapped items), and each mapped task's item count in the newest run. */
 function indexRuns(runs: readonly UiRun[], instances: Readonly<Record<string, readonly UiTaskInstance[]>>) {
-  const states = new Map<string, Map<string, string>>();
-  for (const run of runs) {
+  const states = runs.map((run) => {
     const byTask = new Map<string, string>();
     for (const instance of instances[run.runId] ?? [])
       if (instance.mapIndex === -1) byTask.set(instance.taskId, instance.state);
-    states.set(run.runId, byTask);
-  }
+    return byTask;
+  });
   const items = new Map<string, number>();
   const newest = runs[runs.length - 1];
   for (const instance of newest !== undefined ? (instances[newest.runId] ?? []) : []) {
