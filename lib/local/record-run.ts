@@ -12,10 +12,12 @@ import { Clock } from './clock.ts';
 import type { WorkerTry } from './dag-resources.ts';
 import { watchDeadline } from './deadline-watch.ts';
 import type { ExecutionResult } from './interpreter.ts';
-import type { LocalStore, RunRecord, TaskRecord } from './local-store.ts';
-import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance } from './run-dag.ts';
+import { LiveTryLogs } from './live-try-logs.ts';
+import type { LocalStore, RunRecord, TaskRecord, TryTimesRecord } from './local-store.ts';
+import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance, type TryKey } from './run-dag.ts';
 import type { RunLock } from './run-lock.ts';
 import type { LocalLimits } from './slot-limits.ts';
+import type { TryTimes } from './try-times.ts';
 import { ProcessWorkerPool } from './worker-pool.ts';
 
 export interface RecordedRun {
@@ -133,6 +135,9 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
     pool.observe(task);
     input.onTaskChange?.(task);
     live.set(`${task.taskId}#${task.mapIndex}`, task);
+    queueTasksSave();
+  };
+  const queueTasksSave = () => {
     if (tasksSaveQueued) return;
     tasksSaveQueued = true;
     saving = saving.then(() => {
@@ -141,23 +146,36 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
       return store.saveTasks(dag.id, ctx.runId, snapshot);
     });
   };
-  // Each try's log as the try ends (a killed engine keeps the logs of every try that had ended), in the chain.
+  // A running try's lines are appended to its log as they come (the log grows while it runs); as the try ends,
+  // its whole log is written over them in the chain, before the record that says it ended (a killed engine keeps
+  // the whole logs of the tries that had ended and the lines so far of those that had not).
+  const growing = new LiveTryLogs(store);
   const logged = new Set<string>();
+  const onTryLog = (attempt: TryKey, lines: readonly string[]) => {
+    growing.add({ dagId: dag.id, runId: ctx.runId, ...attempt }, lines);
+  };
   const onTryEnded = (attempt: WorkerTry) => {
     logged.add(`${attempt.taskId}#${attempt.mapIndex}`);
     const lines = [
       ...attempt.logs,
       ...(attempt.outcome.ok ? [] : [errorLogText(attempt.outcome.error, attempt.outcome.cause)]),
     ];
-    saving = saving.then(() =>
-      store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines),
-    );
+    const key = { dagId: dag.id, runId: ctx.runId, ...tryKeyOf(attempt) };
+    saving = saving.then(async () => {
+      await growing.end(key);
+      await store.writeTryLog(key, lines);
+    });
+    // The try's end (its tries count and times, set as this returns) is saved after its log, even when its
+    // instance's state does not change with it (a retry follows after a delay).
+    queueTasksSave();
   };
   let tasks: TaskRecord[] = [];
   // The run is recorded before the DAG's callback runs (and task callbacks have ended by then).
   const recordEnded = async (ended: Omit<LocalRunResult, 'callbacks'>) => {
     // The run has ended: a deadline passing while the DAG's callback runs is no miss; a miss's save goes first.
     watch?.end();
+    // Tries the run's stop interrupted keep the lines they logged.
+    await growing.endAll();
     await saving;
     // A native step (S3, DynamoDB, SQS… called by the engine itself) has no worker to log: its error is its log,
     // so `airstep logs` says why it failed.
@@ -188,6 +206,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
       ...(input.signal !== undefined ? { signal: input.signal } : {}),
       onTaskChange,
       onTryEnded,
+      onTryLog,
       recordEnded,
     });
   } finally {
@@ -255,5 +274,27 @@ function toTaskRecord(task: TaskInstance, clock: Clock): TaskRecord {
     ...(task.error !== undefined ? { error: task.error } : {}),
     ...(task.errorMessage !== undefined ? { errorMessage: task.errorMessage } : {}),
     ...(task.reason !== undefined ? { reason: task.reason } : {}),
+    ...(task.tryTimes !== undefined && task.tryTimes.length > 0
+      ? { tryTimes: task.tryTimes.map((entry) => toTryTimesRecord(entry, clock)) }
+      : {}),
   };
+}
+
+function toTryTimesRecord(entry: TryTimes, clock: Clock): TryTimesRecord {
+  const wall = (at: number | undefined) => (at !== undefined ? new Date(clock.wallTime(at)).toISOString() : undefined);
+  const queuedAt = wall(entry.queuedAt);
+  const startedAt = wall(entry.startedAt);
+  const endedAt = wall(entry.endedAt);
+  return {
+    try: entry.try,
+    state: entry.state,
+    ...(queuedAt !== undefined ? { queuedAt } : {}),
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    ...(endedAt !== undefined ? { endedAt } : {}),
+    ...(entry.errorMessage !== undefined ? { errorMessage: entry.errorMessage } : {}),
+  };
+}
+
+function tryKeyOf(attempt: WorkerTry): TryKey {
+  return { taskId: attempt.taskId, mapIndex: attempt.mapIndex, tryNumber: attempt.tryNumber };
 }
