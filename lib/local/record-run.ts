@@ -92,6 +92,19 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
     ctx,
     ...(ctx.clear !== undefined ? { clears: ctx.clear.attempt } : {}),
   };
+  // A cleared run keeps the tries its instances had before (Airflow's task instance history): the new tries add to
+  // them. Read before this execution's first save replaces the records.
+  const earlierTries =
+    ctx.clear === undefined
+      ? new Map<string, readonly TryTimesRecord[]>()
+      : new Map(
+          (await store.tasks(dag.id, ctx.runId)).map((record) => [
+            `${record.taskId}#${record.mapIndex}`,
+            record.tryTimes ?? [],
+          ]),
+        );
+  const recordOf = (task: TaskInstance) =>
+    toTaskRecord(task, clock, earlierTries.get(`${task.taskId}#${task.mapIndex}`) ?? []);
   await store.saveRun(run);
   const spec = input.manifest?.deadline;
   const deadline = spec !== undefined ? deadlineAt(spec, { ...ctx, queuedAt: new Date(clock.now()) }) : undefined;
@@ -142,7 +155,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
     tasksSaveQueued = true;
     saving = saving.then(() => {
       tasksSaveQueued = false;
-      const snapshot = [...live.values()].map((task) => toTaskRecord(task, clock));
+      const snapshot = [...live.values()].map(recordOf);
       return store.saveTasks(dag.id, ctx.runId, snapshot);
     });
   };
@@ -184,10 +197,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
       const lines = [errorLogText(task.error, task.cause)];
       await store.appendLog(dag.id, ctx.runId, task.taskId, task.mapIndex, Math.max(task.tries, 1), lines);
     }
-    tasks = keepRecords(
-      ended.tasks.map((task) => toTaskRecord(task, clock)),
-      input.keptRecords ?? [],
-    );
+    tasks = keepRecords(ended.tasks.map(recordOf), input.keptRecords ?? []);
     await store.saveTasks(dag.id, ctx.runId, tasks);
     run.state = RUN_STATE[ended.execution.status];
     run.endedAt = new Date().toISOString();
@@ -257,7 +267,7 @@ function keepRecords(records: readonly TaskRecord[], kept: readonly TaskRecord[]
  * A task instance as the store keeps it, its times on the wall clock: under `--speed` the engine's clock runs
  * ahead, and a record on it would show a 3 s run with a task of minutes that ends after its run.
  */
-function toTaskRecord(task: TaskInstance, clock: Clock): TaskRecord {
+function toTaskRecord(task: TaskInstance, clock: Clock, earlier: readonly TryTimesRecord[]): TaskRecord {
   const startedAt = task.startedAt !== undefined ? clock.wallTime(task.startedAt) : undefined;
   const endedAt = task.endedAt !== undefined ? clock.wallTime(task.endedAt) : undefined;
   const queuedAt = task.queuedAt !== undefined ? clock.wallTime(task.queuedAt) : undefined;
@@ -274,10 +284,16 @@ function toTaskRecord(task: TaskInstance, clock: Clock): TaskRecord {
     ...(task.error !== undefined ? { error: task.error } : {}),
     ...(task.errorMessage !== undefined ? { errorMessage: task.errorMessage } : {}),
     ...(task.reason !== undefined ? { reason: task.reason } : {}),
-    ...(task.tryTimes !== undefined && task.tryTimes.length > 0
-      ? { tryTimes: task.tryTimes.map((entry) => toTryTimesRecord(entry, clock)) }
-      : {}),
+    ...tryTimesOf(task, clock, earlier),
   };
+}
+
+/** The instance's tries: those it had before a clear, then this execution's. */
+function tryTimesOf(task: TaskInstance, clock: Clock, earlier: readonly TryTimesRecord[]) {
+  const now = (task.tryTimes ?? []).map((entry) => toTryTimesRecord(entry, clock));
+  const first = now[0]?.try ?? Number.POSITIVE_INFINITY;
+  const tries = [...earlier.filter((entry) => entry.try < first), ...now];
+  return tries.length > 0 ? { tryTimes: tries } : {};
 }
 
 function toTryTimesRecord(entry: TryTimes, clock: Clock): TryTimesRecord {
