@@ -25,6 +25,8 @@ interface Growing {
  */
 export class LiveTryLogs {
   private readonly growing = new Map<string, Growing>();
+  /** Tries that ended: a line that comes after (none should) must not start their log over. */
+  private readonly ended = new Set<string>();
 
   constructor(
     private readonly store: LocalStore,
@@ -34,6 +36,7 @@ export class LiveTryLogs {
   /** New lines of a running try. */
   add(key: TryLogKey, lines: readonly string[]): void {
     const id = idOf(key);
+    if (this.ended.has(id)) return;
     let log = this.growing.get(id);
     if (log === undefined) {
       log = { key, pending: [], started: false };
@@ -46,6 +49,7 @@ export class LiveTryLogs {
   /** The try ended: what was appended is final until its whole log replaces it; lines still waiting are dropped. */
   async end(key: TryLogKey): Promise<void> {
     const id = idOf(key);
+    this.ended.add(id);
     const log = this.growing.get(id);
     if (log === undefined) return;
     this.growing.delete(id);
