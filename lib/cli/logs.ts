@@ -5,7 +5,7 @@ import { openRunHistory } from './history/open-run-history.ts';
 import { openTaskLogSource } from './history/open-task-log-source.ts';
 import { pickRun, type RunHistory, type RunSummary } from './history/run-history.ts';
 import type { TaskLogSource } from './history/task-log-source.ts';
-import { tryHasEnded } from './history/try-ended.ts';
+import { latestTryOf, tryHasEnded } from './history/try-ended.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { refuser } from './run-input.ts';
 
@@ -74,15 +74,15 @@ async function showLogs(runId: string, taskId: string, options: LogsOptions): Pr
   // A deployed run's task records are written when it ends: while it runs, the logs say which tries there are.
   const recordsLater = !history.value.local && (run.state === 'running' || run.state === 'queued');
   if (record === undefined && !recordsLater) return refuse(`run ${run.runId} has no task '${name}'`);
-  if (wantedTry !== undefined && record?.tries !== undefined && wantedTry > record.tries && !recordsLater)
-    return refuse(
-      `${name} of run ${run.runId} has ${record.tries} ${record.tries === 1 ? 'try' : 'tries'}, not ${wantedTry}`,
-    );
-  const tryNumber = wantedTry ?? record?.tries ?? (await logs.latestTry(instance)) ?? 1;
+  // A running try counts: its log grows while it runs.
+  const tries = latestTryOf(record);
+  if (wantedTry !== undefined && tries !== undefined && wantedTry > tries && !recordsLater)
+    return refuse(`${name} of run ${run.runId} has ${tries} ${tries === 1 ? 'try' : 'tries'}, not ${wantedTry}`);
+  const tryNumber = wantedTry ?? tries ?? (await logs.latestTry(instance)) ?? 1;
   const tags: TaskLogTags = { ...instance, tryNumber };
   const noLog = () =>
     `no log for try ${tryNumber} of ${name} in ${logs.where} ` +
-    `(${record?.tries !== undefined ? `it has ${record.tries} tries; ` : ''}native steps log nothing)`;
+    `(${tries !== undefined ? `it has ${tries} tries; ` : ''}native steps log nothing)`;
 
   if (options.follow !== true) {
     const read = await logs.read(tags);

@@ -75,7 +75,10 @@ export class DagResources implements TaskResources {
     private readonly runTry: TryRunner = async (message, hooks) => {
       const logs: string[] = [];
       const outcome = await runTaskTry(this.dag, hooks.task, message, {
-        log: (line) => logs.push(line),
+        log: (line) => {
+          logs.push(line);
+          hooks.onLog?.([line]);
+        },
         ...(this.xcom !== undefined ? { xcom: { store: this.xcom } } : {}),
         ...(hooks.heartbeatEveryMs !== undefined
           ? { heartbeat: { everyMs: hooks.heartbeatEveryMs, send: hooks.onHeartbeat } }
@@ -95,6 +98,8 @@ export class DagResources implements TaskResources {
      * and start say which, so a start never includes the wait for a slot.
      */
     private readonly onTryPhase?: (message: TaskMessage, phase: 'queued' | 'running', at: number) => void,
+    /** Lines a running try logged, as they come (before its end gives all of them to `onTry`). */
+    private readonly onTryLog?: (message: TaskMessage, lines: readonly string[]) => void,
   ) {}
 
   async invoke(call: TaskCall): Promise<unknown> {
@@ -216,10 +221,12 @@ export class DagResources implements TaskResources {
       if (signal.aborted || !this.tokens.isWaiting(token)) return;
       const startedAt = this.now();
       this.onTryPhase?.(message, 'running', startedAt);
+      const onTryLog = this.onTryLog;
       const hooks: TryHooks = {
         task: this.tasks.get(message.taskId),
         ...(heartbeatEveryMs !== undefined ? { heartbeatEveryMs } : {}),
         onHeartbeat: heartbeat,
+        ...(onTryLog !== undefined ? { onLog: (lines: readonly string[]) => onTryLog(message, lines) } : {}),
       };
       const { outcome, logs } = await this.runTry(message, hooks);
       this.onTry({

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunState, TaskState } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
@@ -10,7 +10,9 @@ import { reportUnreadableStoreFile, unreadableReason } from './unreadable-store-
 /**
  * The local engine's durable record under `.airstep/`: one folder per run with `run.json`, `tasks.json` and
  * one log file per task try. Every file is written to a temporary name and renamed, so a reader never sees
- * half a file. A run left `running` by a process that no longer exists is marked `interrupted` when the store
+ * half a file; a running try's log is the exception: it grows by appends while the try runs (readers take its
+ * whole lines) and is replaced whole when the try ends. A file removed under a reader (`--rerun`, someone
+ * cleaning up) reads as absent. A run left `running` by a process that no longer exists is marked `interrupted` when the store
  * is next opened. A file that is not what it should be anyway (emptied or edited by hand, a directory in its
  * place) is reported once with its path and skipped: the other runs stay usable.
  */
@@ -60,6 +62,19 @@ export interface TaskRecord {
   readonly errorMessage?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   readonly reason?: string;
+  /** Each worker try's times and end, oldest first (absent in records written before, and for native steps). */
+  readonly tryTimes?: readonly TryTimesRecord[];
+}
+
+/** One try of a task instance as the store keeps it: times on the wall clock, as the record's own. */
+export interface TryTimesRecord {
+  readonly try: number;
+  /** `queued` or `running` while it is; then how the try itself ended (`success`, `failed`, `skipped`, `interrupted`). */
+  readonly state: TaskState;
+  readonly queuedAt?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly errorMessage?: string;
 }
 
 export class LocalStore {
@@ -114,13 +129,14 @@ export class LocalStore {
    */
   isPaused(dagId: string): boolean {
     const path = this.dagStatePath(dagId);
-    if (!existsSync(path)) return false;
     try {
       const state: unknown = JSON.parse(readFileSync(path, 'utf8'));
       const problem = dagStateProblem(state);
       if (problem === undefined) return (state as LocalDagState).pausedAt !== undefined;
       reportUnreadableStoreFile(path, problem);
     } catch (error) {
+      // Never paused, or unpaused and removed since: not paused either way.
+      if (isMissing(error)) return false;
       reportUnreadableStoreFile(path, unreadableReason(error));
     }
     // Renamed into place, so never half written: a file someone broke by hand counts as not paused.
@@ -143,11 +159,40 @@ export class LocalStore {
     tryNumber: number,
     lines: readonly string[],
   ): Promise<void> {
-    const path = join(this.runDir(dagId, runId), 'logs', logName(taskId, mapIndex, tryNumber));
+    const path = this.logPath(dagId, runId, taskId, mapIndex, tryNumber);
     // Written whole and renamed, as the JSON files are: a process killed mid-write leaves the lines before, never
-    // half a line. A try's log is written once when the try ends, a callback's lines after it (a few, rarely).
-    const before = existsSync(path) ? await this.readText(path) : undefined;
+    // half a line. A callback's lines come after its try's log (a few, rarely), a native step's error as its log.
+    const before = await this.readText(path);
     await this.writeText(path, `${before ?? ''}${lines.map((line) => `${line}\n`).join('')}`);
+  }
+
+  /**
+   * A running try's new lines, added to its log as they come so readers see it grow (`airstep logs --follow`, the
+   * UI). `fresh`: the try's first lines, which start the file over (a try number run again after its engine was
+   * killed mid-try). A reader may catch an append half done: `LocalTaskLogs` reads whole lines only.
+   */
+  async appendLiveLog(key: TryLogKey, lines: readonly string[], fresh: boolean): Promise<void> {
+    const path = this.logPath(key.dagId, key.runId, key.taskId, key.mapIndex, key.tryNumber);
+    const text = lines.map((line) => `${line}\n`).join('');
+    if (fresh) {
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, text);
+    } else {
+      await appendFile(path, text);
+    }
+  }
+
+  /**
+   * The ended try's whole log, written whole and renamed over what grew while it ran (the lines appended then are
+   * its first lines, so a reader's place in it stays right).
+   */
+  async writeTryLog(key: TryLogKey, lines: readonly string[]): Promise<void> {
+    const path = this.logPath(key.dagId, key.runId, key.taskId, key.mapIndex, key.tryNumber);
+    await this.writeText(path, lines.map((line) => `${line}\n`).join(''));
+  }
+
+  private logPath(dagId: string, runId: string, taskId: string, mapIndex: number, tryNumber: number): string {
+    return join(this.runDir(dagId, runId), 'logs', logName(taskId, mapIndex, tryNumber));
   }
 
   async readLog(
@@ -157,8 +202,7 @@ export class LocalStore {
     mapIndex: number,
     tryNumber: number,
   ): Promise<string | undefined> {
-    const path = join(this.runDir(dagId, runId), 'logs', logName(taskId, mapIndex, tryNumber));
-    return existsSync(path) ? this.readText(path) : undefined;
+    return this.readText(this.logPath(dagId, runId, taskId, mapIndex, tryNumber));
   }
 
   /** Every run, newest first; `dagId` narrows to one DAG. */
@@ -208,16 +252,21 @@ export class LocalStore {
 
   private async writeText(path: string, text: string): Promise<void> {
     await mkdir(join(path, '..'), { recursive: true });
-    const temporary = `${path}.${process.pid}.tmp`;
+    // One temporary name per write: two writes of one file at once in this process must not rename each other's.
+    const temporary = `${path}.${process.pid}.${++temporaries}.tmp`;
     await writeFile(temporary, text);
     await rename(temporary, path);
   }
 
-  /** The file's text, or undefined (reported once) when it cannot be read. */
+  /**
+   * The file's text; undefined when there is none, or (reported once) when it cannot be read. Read without asking
+   * first whether it exists: a file removed between the question and the read is absent, not unreadable.
+   */
   private async readText(path: string): Promise<string | undefined> {
     try {
       return await readFile(path, 'utf8');
     } catch (error) {
+      if (isMissing(error)) return undefined;
       reportUnreadableStoreFile(path, unreadableReason(error));
       return undefined;
     }
@@ -225,7 +274,6 @@ export class LocalStore {
 
   /** The file's value when it is what `problem` accepts; otherwise undefined, reported once with the reason. */
   private async readJson<T>(path: string, problem: (value: unknown) => string | undefined): Promise<T | undefined> {
-    if (!existsSync(path)) return undefined;
     const text = await this.readText(path);
     if (text === undefined) return undefined;
     if (text.trim() === '') {
@@ -252,10 +300,29 @@ export class LocalStore {
     try {
       return await readdir(path);
     } catch (error) {
+      // Removed since it was listed (a run replaced, a store cleaned): nothing in it.
+      if (isMissing(error)) return [];
       reportUnreadableStoreFile(path, unreadableReason(error));
       return [];
     }
   }
+}
+
+/** Which try of which run's task instance a log is of. */
+export interface TryLogKey {
+  readonly dagId: string;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly mapIndex: number;
+  readonly tryNumber: number;
+}
+
+/** Counts this process's temporary files, so each write has its own. */
+let temporaries = 0;
+
+/** A file or folder that is not there (never was, or removed): absent, not broken. */
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
 function isDirectory(path: string): boolean {

@@ -12,10 +12,12 @@ import { Clock } from './clock.ts';
 import type { WorkerTry } from './dag-resources.ts';
 import { watchDeadline } from './deadline-watch.ts';
 import type { ExecutionResult } from './interpreter.ts';
-import type { LocalStore, RunRecord, TaskRecord } from './local-store.ts';
-import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance } from './run-dag.ts';
+import { LiveTryLogs } from './live-try-logs.ts';
+import type { LocalStore, RunRecord, TaskRecord, TryTimesRecord } from './local-store.ts';
+import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance, type TryKey } from './run-dag.ts';
 import type { RunLock } from './run-lock.ts';
 import type { LocalLimits } from './slot-limits.ts';
+import type { TryTimes } from './try-times.ts';
 import { ProcessWorkerPool } from './worker-pool.ts';
 
 export interface RecordedRun {
@@ -90,6 +92,19 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
     ctx,
     ...(ctx.clear !== undefined ? { clears: ctx.clear.attempt } : {}),
   };
+  // A cleared run keeps the tries its instances had before (Airflow's task instance history): the new tries add to
+  // them. Read before this execution's first save replaces the records.
+  const earlierTries =
+    ctx.clear === undefined
+      ? new Map<string, readonly TryTimesRecord[]>()
+      : new Map(
+          (await store.tasks(dag.id, ctx.runId)).map((record) => [
+            `${record.taskId}#${record.mapIndex}`,
+            record.tryTimes ?? [],
+          ]),
+        );
+  const recordOf = (task: TaskInstance) =>
+    toTaskRecord(task, clock, earlierTries.get(`${task.taskId}#${task.mapIndex}`) ?? []);
   await store.saveRun(run);
   const spec = input.manifest?.deadline;
   const deadline = spec !== undefined ? deadlineAt(spec, { ...ctx, queuedAt: new Date(clock.now()) }) : undefined;
@@ -133,31 +148,47 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
     pool.observe(task);
     input.onTaskChange?.(task);
     live.set(`${task.taskId}#${task.mapIndex}`, task);
+    queueTasksSave();
+  };
+  const queueTasksSave = () => {
     if (tasksSaveQueued) return;
     tasksSaveQueued = true;
     saving = saving.then(() => {
       tasksSaveQueued = false;
-      const snapshot = [...live.values()].map((task) => toTaskRecord(task, clock));
+      const snapshot = [...live.values()].map(recordOf);
       return store.saveTasks(dag.id, ctx.runId, snapshot);
     });
   };
-  // Each try's log as the try ends (a killed engine keeps the logs of every try that had ended), in the chain.
+  // A running try's lines are appended to its log as they come (the log grows while it runs); as the try ends,
+  // its whole log is written over them in the chain, before the record that says it ended (a killed engine keeps
+  // the whole logs of the tries that had ended and the lines so far of those that had not).
+  const growing = new LiveTryLogs(store);
   const logged = new Set<string>();
+  const onTryLog = (attempt: TryKey, lines: readonly string[]) => {
+    growing.add({ dagId: dag.id, runId: ctx.runId, ...attempt }, lines);
+  };
   const onTryEnded = (attempt: WorkerTry) => {
     logged.add(`${attempt.taskId}#${attempt.mapIndex}`);
     const lines = [
       ...attempt.logs,
       ...(attempt.outcome.ok ? [] : [errorLogText(attempt.outcome.error, attempt.outcome.cause)]),
     ];
-    saving = saving.then(() =>
-      store.appendLog(dag.id, ctx.runId, attempt.taskId, attempt.mapIndex, attempt.tryNumber, lines),
-    );
+    const key = { dagId: dag.id, runId: ctx.runId, ...tryKeyOf(attempt) };
+    saving = saving.then(async () => {
+      await growing.end(key);
+      await store.writeTryLog(key, lines);
+    });
+    // The try's end (its tries count and times, set as this returns) is saved after its log, even when its
+    // instance's state does not change with it (a retry follows after a delay).
+    queueTasksSave();
   };
   let tasks: TaskRecord[] = [];
   // The run is recorded before the DAG's callback runs (and task callbacks have ended by then).
   const recordEnded = async (ended: Omit<LocalRunResult, 'callbacks'>) => {
     // The run has ended: a deadline passing while the DAG's callback runs is no miss; a miss's save goes first.
     watch?.end();
+    // Tries the run's stop interrupted keep the lines they logged.
+    await growing.endAll();
     await saving;
     // A native step (S3, DynamoDB, SQS… called by the engine itself) has no worker to log: its error is its log,
     // so `airstep logs` says why it failed.
@@ -166,10 +197,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
       const lines = [errorLogText(task.error, task.cause)];
       await store.appendLog(dag.id, ctx.runId, task.taskId, task.mapIndex, Math.max(task.tries, 1), lines);
     }
-    tasks = keepRecords(
-      ended.tasks.map((task) => toTaskRecord(task, clock)),
-      input.keptRecords ?? [],
-    );
+    tasks = keepRecords(ended.tasks.map(recordOf), input.keptRecords ?? []);
     await store.saveTasks(dag.id, ctx.runId, tasks);
     run.state = RUN_STATE[ended.execution.status];
     run.endedAt = new Date().toISOString();
@@ -188,6 +216,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
       ...(input.signal !== undefined ? { signal: input.signal } : {}),
       onTaskChange,
       onTryEnded,
+      onTryLog,
       recordEnded,
     });
   } finally {
@@ -238,7 +267,7 @@ function keepRecords(records: readonly TaskRecord[], kept: readonly TaskRecord[]
  * A task instance as the store keeps it, its times on the wall clock: under `--speed` the engine's clock runs
  * ahead, and a record on it would show a 3 s run with a task of minutes that ends after its run.
  */
-function toTaskRecord(task: TaskInstance, clock: Clock): TaskRecord {
+function toTaskRecord(task: TaskInstance, clock: Clock, earlier: readonly TryTimesRecord[]): TaskRecord {
   const startedAt = task.startedAt !== undefined ? clock.wallTime(task.startedAt) : undefined;
   const endedAt = task.endedAt !== undefined ? clock.wallTime(task.endedAt) : undefined;
   const queuedAt = task.queuedAt !== undefined ? clock.wallTime(task.queuedAt) : undefined;
@@ -255,5 +284,33 @@ function toTaskRecord(task: TaskInstance, clock: Clock): TaskRecord {
     ...(task.error !== undefined ? { error: task.error } : {}),
     ...(task.errorMessage !== undefined ? { errorMessage: task.errorMessage } : {}),
     ...(task.reason !== undefined ? { reason: task.reason } : {}),
+    ...tryTimesOf(task, clock, earlier),
   };
+}
+
+/** The instance's tries: those it had before a clear, then this execution's. */
+function tryTimesOf(task: TaskInstance, clock: Clock, earlier: readonly TryTimesRecord[]) {
+  const now = (task.tryTimes ?? []).map((entry) => toTryTimesRecord(entry, clock));
+  const first = now[0]?.try ?? Number.POSITIVE_INFINITY;
+  const tries = [...earlier.filter((entry) => entry.try < first), ...now];
+  return tries.length > 0 ? { tryTimes: tries } : {};
+}
+
+function toTryTimesRecord(entry: TryTimes, clock: Clock): TryTimesRecord {
+  const wall = (at: number | undefined) => (at !== undefined ? new Date(clock.wallTime(at)).toISOString() : undefined);
+  const queuedAt = wall(entry.queuedAt);
+  const startedAt = wall(entry.startedAt);
+  const endedAt = wall(entry.endedAt);
+  return {
+    try: entry.try,
+    state: entry.state,
+    ...(queuedAt !== undefined ? { queuedAt } : {}),
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    ...(endedAt !== undefined ? { endedAt } : {}),
+    ...(entry.errorMessage !== undefined ? { errorMessage: entry.errorMessage } : {}),
+  };
+}
+
+function tryKeyOf(attempt: WorkerTry): TryKey {
+  return { taskId: attempt.taskId, mapIndex: attempt.mapIndex, tryNumber: attempt.tryNumber };
 }

@@ -11,6 +11,7 @@ import {
 } from '../compiler/worker-contract.ts';
 import { dagCallbackFor } from '../runtime/callback-decision.ts';
 import { dagCallbackMessage } from '../runtime/callback-messages.ts';
+import { tryNumberOf } from '../runtime/kept-task.ts';
 import { errorSummary } from '../runtime/readable-error.ts';
 import { type CallbackResult, runCallback } from '../runtime/run-callback.ts';
 import type { XComStore } from '../runtime/xcom.ts';
@@ -23,6 +24,7 @@ import { type ExecutionEvent, type ExecutionResult, runExecution, type TaskResou
 import { parseDefinition } from './parse-definition.ts';
 import { LocalLimits } from './slot-limits.ts';
 import { TaskTokens } from './task-tokens.ts';
+import { type TryTimes, tryEnded, tryInterrupted, tryPhase, trySettled } from './try-times.ts';
 import type { CallbackRunner, TryRunner } from './worker-pool.ts';
 
 /** One task (or one mapped item) of a local run, as the grid and `--json` show it. */
@@ -44,6 +46,15 @@ export interface TaskInstance {
   cause?: string;
   /** Why the task skipped itself (`SkipError`'s message), or why the run failed around it while it ran. */
   reason?: string;
+  /** Each worker try's own times and end, oldest first (the fields above are the instance's as a whole). */
+  tryTimes?: TryTimes[];
+}
+
+/** Which try of which task instance. */
+export interface TryKey {
+  readonly taskId: string;
+  readonly mapIndex: number;
+  readonly tryNumber: number;
 }
 
 /** A callback the run called, and how that ended (it changed no state either way). */
@@ -72,6 +83,8 @@ export interface LocalRunOptions {
   readonly onTaskChange?: (task: TaskInstance) => void;
   /** A worker try ended (its log and outcome), as it ends: the local store writes its log then. */
   readonly onTryEnded?: (attempt: WorkerTry) => void;
+  /** Lines a worker try logged while it runs, as they come (the local store appends them to the try's log). */
+  readonly onTryLog?: (attempt: TryKey, lines: readonly string[]) => void;
   /** Run tries in worker processes (crash isolation) instead of in this process. */
   readonly runTry?: TryRunner;
   /** Where results above the inline limit go (in-process tries; worker processes get the store root). */
@@ -118,6 +131,10 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
   for (const task of compiled.ir.tasks) instance(task.id);
   const changed = (task: TaskInstance) => options.onTaskChange?.(task);
   const tries: WorkerTry[] = [];
+  /** Instances whose tries are a sensor's pokes (many answers per try). */
+  const poking = new Set<string>();
+  const instanceKey = (of: { readonly taskId: string; readonly mapIndex: number }) =>
+    `${of.taskId}\u0000${of.mapIndex}`;
   const callbacks: CalledBack[] = [];
   const pendingCallbacks: Promise<void>[] = [];
   const callbackRunner: CallbackRunner =
@@ -185,6 +202,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
           }
           const reason = skipReasonOf(record);
           if (reason !== undefined) task.reason = reason;
+          trySettled(task, state, event.timestamp, task.errorMessage);
           changed(task);
         }
       }
@@ -202,6 +220,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
         tries.push({ ...attempt, outcome: { ok: false, error: 'Interrupted', cause: 'the run was stopped', try: 0 } });
         const task = instance(attempt.taskId, attempt.mapIndex);
         task.tries = Math.max(task.tries, attempt.tryNumber);
+        tryEnded(task, attempt, 'interrupted');
         task.startedAt ??= attempt.startedAt;
         // An unmapped task is marked with the others once the execution has stopped; an item has no state before.
         if (attempt.mapIndex >= 0) {
@@ -214,6 +233,15 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
       options.onTryEnded?.(attempt);
       const task = instance(attempt.taskId, attempt.mapIndex);
       task.tries = Math.max(task.tries, attempt.tryNumber);
+      const { outcome: ended } = attempt;
+      if (ended.ok) {
+        // A sensor's poke that answered has not ended its try unless the sensor's state ends with it (trySettled).
+        tryEnded(task, attempt, poking.has(instanceKey(attempt)) ? undefined : 'success');
+      } else if (ended.error === WORKER_ERROR.skip) {
+        tryEnded(task, attempt, 'skipped');
+      } else {
+        tryEnded(task, attempt, 'failed', errorSummary(ended.error, ended.cause));
+      }
       if (attempt.mapIndex >= 0) {
         task.startedAt ??= attempt.startedAt;
         task.endedAt = attempt.endedAt;
@@ -259,6 +287,8 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     (message, phase, at) => {
       const task = instance(message.taskId, message.mapIndex);
       if (isEndedTaskState(task.state)) return;
+      if (message.kind === 'poke') poking.add(instanceKey(message));
+      tryPhase(task, tryNumberOf(message), phase, at);
       if (phase === 'queued') {
         // A sensor's pokes each take a slot, but the sensor runs from its first poke to its answer, as in Airflow.
         if (message.kind === 'poke' && task.startedAt !== undefined) return;
@@ -271,6 +301,12 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
       }
       changed(task);
     },
+    options.onTryLog === undefined
+      ? undefined
+      : (message, lines) => {
+          const key = { taskId: message.taskId, mapIndex: message.mapIndex, tryNumber: tryNumberOf(message) };
+          options.onTryLog?.(key, lines);
+        },
   );
 
   const execution = await runExecution({
@@ -295,6 +331,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
       task.endedAt = clock.now();
       task.error = execution.error ?? 'States.Runtime';
       task.reason = `the run failed while it ran: ${execution.cause ?? task.error}`;
+      trySettled(task, 'failed', task.endedAt);
       changed(task);
     }
   }
@@ -318,6 +355,7 @@ const UNFINISHED: ReadonlySet<TaskState> = new Set(['scheduled', 'queued', 'runn
 /** A stopped run's instances that had begun and not ended are recorded `interrupted`, as the run is. */
 function markUnfinishedInterrupted(instances: Iterable<TaskInstance>, now: number): void {
   for (const task of instances) {
+    tryInterrupted(task, now);
     if (!UNFINISHED.has(task.state)) continue;
     task.state = 'interrupted';
     task.endedAt = now;

@@ -17,9 +17,11 @@ export interface TryHooks {
   readonly task: WorkerTask | undefined;
   readonly heartbeatEveryMs?: number;
   readonly onHeartbeat: () => void;
+  /** Lines the try logged, as they come (its log grows while it runs); they are in its final answer's `logs` too. */
+  readonly onLog?: (lines: readonly string[]) => void;
 }
 
-/** Runs one task try somewhere and reports its outcome and log lines. */
+/** Runs one task try somewhere and reports its outcome and every line it logged. */
 export type TryRunner = (message: TaskMessage, hooks: TryHooks) => Promise<{ outcome: TaskOutcome; logs: string[] }>;
 
 /** Runs one callback somewhere (never throwing: a callback's failure is only logged) and reports its log lines. */
@@ -31,10 +33,15 @@ type WorkReply =
   | { readonly type: 'callback-done'; readonly result: CallbackResult; readonly logs: string[] }
   | { readonly type: 'crashed'; readonly cause: string; readonly logs: string[] };
 
+/** Any message of a worker process: a reply, or `ready`, `standby`, `heartbeat` and `log` (a try's new lines). */
+type WorkerMessage = { type: string; id?: number; lines?: string[] } & Partial<Omit<WorkReply, 'type'>>;
+
 interface CurrentTry {
   readonly id: number;
   /** A try's hooks (heartbeats); a callback has none. */
   readonly hooks?: TryHooks;
+  /** The try's lines as the worker sends them, ahead of its answer. */
+  readonly onLog?: (lines: readonly string[]) => void;
   readonly resolve: (reply: WorkReply) => void;
 }
 
@@ -78,7 +85,7 @@ class WorkerProcess {
     // happened to the try, so the failed send itself is not an error of the engine.
     this.child.on('error', () => undefined);
     this.ready = new Promise<void>((resolve, reject) => {
-      this.child.on('message', (reply: { type: string; id?: number } & Partial<Omit<WorkReply, 'type'>>) => {
+      this.child.on('message', (reply: WorkerMessage) => {
         if (reply.type === 'standby') {
           this.standing = true;
           this.tell();
@@ -88,6 +95,7 @@ class WorkerProcess {
           const current = this.current;
           if (current === undefined || current.id !== reply.id) return;
           if (reply.type === 'heartbeat') current.hooks?.onHeartbeat();
+          if (reply.type === 'log' && reply.lines !== undefined) current.onLog?.(reply.lines);
           if (reply.type === 'result' || reply.type === 'callback-done') current.resolve(reply as WorkReply);
         }
       });
@@ -275,9 +283,16 @@ export class ProcessWorkerPool {
       return { outcome: { ok: false, error: 'Airstep.WorkerCrashed', cause, try: 0 }, logs: [] };
     }
     const id = this.nextId++;
+    // The worker sends its lines as they are logged, not with its answer: kept here, so a worker that dies
+    // mid-try still leaves the lines it logged before.
+    const logged: string[] = [];
+    const onLog = (lines: readonly string[]) => {
+      for (const line of lines) logged.push(line);
+      hooks.onLog?.(lines);
+    };
     try {
       const reply = await new Promise<WorkReply>((resolve) => {
-        worker.current = { id, hooks, resolve };
+        worker.current = { id, hooks, onLog, resolve };
         worker.child.send({
           type: 'run',
           id,
@@ -287,9 +302,12 @@ export class ProcessWorkerPool {
           xcomRoot: this.options.xcomRoot,
         });
       });
-      if (reply.type === 'result') return { outcome: reply.outcome, logs: reply.logs };
+      if (reply.type === 'result') return { outcome: reply.outcome, logs: [...logged, ...reply.logs] };
       const cause = reply.type === 'crashed' ? reply.cause : 'the worker answered a try with a callback result';
-      return { outcome: { ok: false, error: 'Airstep.WorkerCrashed', cause, try: 0 }, logs: reply.logs };
+      return {
+        outcome: { ok: false, error: 'Airstep.WorkerCrashed', cause, try: 0 },
+        logs: [...logged, ...reply.logs],
+      };
     } finally {
       worker.current = undefined;
       this.release(worker);

@@ -9,6 +9,7 @@ import type { CallbackMessage, TaskMessage, WorkerTask } from '../compiler/worke
 import { runCallback } from '../runtime/run-callback.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import { collectDags } from '../sdk/dag.ts';
+import { LiveLines } from './live-lines.ts';
 import { LocalXComStore } from './local-xcom-store.ts';
 
 type Request = RunRequest | { type: 'callback'; id: number; message: CallbackMessage; timeLimitMs?: number };
@@ -42,9 +43,9 @@ process.on('message', async (request: Request) => {
     return;
   }
   if (request.type !== 'run') return;
-  const logs: string[] = [];
+  const lines = new LiveLines((batch) => process.send?.({ type: 'log', id: request.id, lines: batch }));
   const outcome = await runTaskTry(dag, request.task, request.message, {
-    log: (line) => logs.push(line),
+    log: (line) => lines.add(line),
     ...(request.xcomRoot !== undefined ? { xcom: { store: new LocalXComStore(request.xcomRoot) } } : {}),
     ...(request.heartbeatEveryMs !== undefined
       ? {
@@ -55,6 +56,8 @@ process.on('message', async (request: Request) => {
         }
       : {}),
   });
-  process.send?.({ type: 'result', id: request.id, outcome, logs });
+  // The lines went ahead of the answer on the same channel (in order), so the engine has them all by now.
+  lines.flush();
+  process.send?.({ type: 'result', id: request.id, outcome, logs: [] });
 });
 process.send?.({ type: 'ready' });

@@ -5,7 +5,7 @@ import { type TaskRecordSummary, taskIdOf } from './run-records.ts';
 /**
  * The recorder's end-of-run write of one task instance: the state the run's payload (or history) gives, marked
  * `final` so no later worker write lands on it (see lib/worker/try-records.ts). An update, not a put: the live
- * record's times and host stay; the token of a try that never ended is removed (the run is over, it answers
+ * record's times, host and `tryEvents` (every try's phases) stay, so the ended run keeps each try's times; the token of a try that never ended is removed (the run is over, it answers
  * nothing).
  */
 export function finalTaskRecord(

@@ -100,6 +100,18 @@ export interface UiTaskInstance {
   readonly errorMessage?: string;
   readonly reason?: string;
   readonly output?: unknown;
+  /** Each try's own times and end, oldest first, where the store keeps them (the local engine). */
+  readonly tryTimes?: readonly UiTryTimes[];
+}
+
+/** One try of a task instance: when it queued, ran and ended, and how the try itself ended. */
+export interface UiTryTimes {
+  readonly try: number;
+  readonly state: string;
+  readonly queuedAt?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly errorMessage?: string;
 }
 
 /** The grid: the DAG's newest runs (oldest first, as columns) and each run's task instances. */

@@ -16,6 +16,10 @@ import { tryNumberOf } from '../runtime/kept-task.ts';
  *   has it, so the recorder's record stays the final word. The record names the execution it is final for
  *   (`finalExecutionArn`): a cleared run's next execution writes its cleared instances' tries over it.
  *
+ * Each write also appends its phase to the item's `tryEvents` list (in the same UpdateItem, under the same
+ * condition, so a write dropped appends nothing): the item's own times are its latest try's, the events keep every
+ * try's (`tryTimesOf` reads them back), for a Gantt of every try and a task instance's history.
+ *
  * The try's task token is kept on the item while the try is queued or running (removed when it ends): it is what
  * `airstep mark` answers a waiting task with. The table is only readable by the stack's worker, recorder and
  * operators, who can already read the same token from the task queue's messages.
@@ -90,7 +94,14 @@ export interface TryRecordChange {
 export function tryRecordUpdate(table: string, message: TryIdentity, change: TryRecordChange) {
   const { tryNumber } = message;
   const at = change.at.toISOString();
-  const set = ['#state = :state', 'taskId = :taskId', 'mapIndex = :mapIndex', 'tries = :try', 'liveOrder = :order'];
+  const set = [
+    '#state = :state',
+    'taskId = :taskId',
+    'mapIndex = :mapIndex',
+    'tries = :try',
+    'liveOrder = :order',
+    'tryEvents = list_append(if_not_exists(tryEvents, :noEvents), :event)',
+  ];
   const remove: string[] = [];
   const values: Record<string, AttributeValue> = {
     ':state': { S: change.state },
@@ -122,6 +133,8 @@ export function tryRecordUpdate(table: string, message: TryIdentity, change: Try
   }
   values[':at'] = { S: at };
   values[':arn'] = { S: message.executionArn ?? '' };
+  values[':noEvents'] = { L: [] };
+  values[':event'] = { L: [{ M: tryEventItem(tryNumber, change) }] };
   if (change.host !== undefined) {
     set.push('host = :host');
     values[':host'] = { S: change.host };
@@ -139,6 +152,58 @@ export function tryRecordUpdate(table: string, message: TryIdentity, change: Try
     ExpressionAttributeNames: { '#state': 'state', '#final': 'final', '#token': 'token', '#error': 'error' },
     ExpressionAttributeValues: values,
   };
+}
+
+/** One phase of one try as `tryEvents` keeps it. */
+export interface TryEvent {
+  readonly try: number;
+  readonly phase: TryPhase;
+  readonly state: TaskState;
+  readonly at: string;
+  readonly error?: string;
+}
+
+function tryEventItem(tryNumber: number, change: TryRecordChange): Record<string, AttributeValue> {
+  return {
+    try: { N: String(tryNumber) },
+    phase: { S: change.phase },
+    state: { S: change.state },
+    at: { S: change.at.toISOString() },
+    ...(change.phase === 'ended' && change.error !== undefined ? { error: { S: change.error } } : {}),
+  };
+}
+
+/** One try's times and end, folded from its events (the local store's `tryTimes` shape). */
+export interface TryTimesOfEvents {
+  readonly try: number;
+  readonly state: TaskState;
+  readonly queuedAt?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly error?: string;
+}
+
+/**
+ * Every try's times from an item's `tryEvents` (its DynamoDB list as read), oldest try first. Events the item
+ * took are in order of their `liveOrder`, but a reader makes no use of it: each phase sets its own field.
+ */
+export function tryTimesOf(events: AttributeValue | undefined): TryTimesOfEvents[] {
+  const tries = new Map<number, { -readonly [K in keyof TryTimesOfEvents]: TryTimesOfEvents[K] }>();
+  for (const item of events?.L ?? []) {
+    const fields = item.M;
+    const tryNumber = Number(fields?.try?.N);
+    const phase = fields?.phase?.S;
+    const at = fields?.at?.S;
+    if (!Number.isInteger(tryNumber) || phase === undefined || at === undefined) continue;
+    const entry = tries.get(tryNumber) ?? { try: tryNumber, state: 'queued' };
+    tries.set(tryNumber, entry);
+    if (phase === 'queued') entry.queuedAt = at;
+    else if (phase === 'running') entry.startedAt = at;
+    else if (phase === 'ended') entry.endedAt = at;
+    if (fields?.state?.S !== undefined) entry.state = fields.state.S as TaskState;
+    if (fields?.error?.S !== undefined) entry.error = fields.error.S;
+  }
+  return [...tries.values()].sort((a, b) => a.try - b.try);
 }
 
 /**

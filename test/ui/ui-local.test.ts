@@ -110,6 +110,13 @@ describe('airstep ui on a local project, in Chromium', () => {
       await page.getByRole('button', { name: 'Clear' }).click();
       await page.getByRole('button', { name: 'Confirm' }).click();
       await expect.poll(() => page.locator('h1 .badge').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('success');
+      // Both tries, each with its own state: the first's error stays with it.
+      await expect
+        .poll(() => page.locator('table.tries tbody tr').allTextContents(), { timeout: BROWSER_WAIT_MS })
+        .toEqual([
+          expect.stringMatching(/^1failed.*the warehouse is not ready yet$/),
+          expect.stringMatching(/^2success/),
+        ]);
       await page.getByRole('link', { name: 'ui_flow' }).first().click();
       await expect
         .poll(() => newestCell(page, 'load').getAttribute('data-state'), { timeout: BROWSER_WAIT_MS })
@@ -125,6 +132,11 @@ describe('airstep ui on a local project, in Chromium', () => {
       await page.getByRole('link', { name: 'Gantt' }).click();
       await page.locator('.gantt-row[data-task="flaky"]').waitFor();
       expect(await page.locator('.gantt-row[data-task="each[2]"] .gantt-bar').count()).toBeGreaterThan(0);
+      // A bar per try: the failed first try, and the one Clear ran after it, marked as a retry.
+      expect(await page.locator('.gantt-row[data-task="flaky"] .gantt-bar.state-failed[data-try="1"]').count()).toBe(1);
+      expect(
+        await page.locator('.gantt-row[data-task="flaky"] .gantt-bar.state-success.retry[data-try="2"]').count(),
+      ).toBe(1);
       await screenshot(page, 'ui-gantt');
 
       // Mark (asks first), through `airstep mark`: the task instance says so.

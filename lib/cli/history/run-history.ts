@@ -60,6 +60,18 @@ export interface TaskInstanceSummary {
   readonly errorMessage?: string;
   /** Why the task skipped itself (`SkipError`'s message). */
   readonly reason?: string;
+  /** Each try's own end, oldest first, where the history keeps it (the local store): a running try is listed too. */
+  readonly tryTimes?: readonly TryTimesSummary[];
+}
+
+/** One try of a task instance: its times and how the try itself ended (the local store's `TryTimesRecord`). */
+export interface TryTimesSummary {
+  readonly try: number;
+  readonly state: TaskState;
+  readonly queuedAt?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly errorMessage?: string;
 }
 
 /** The one run `runId` names, or why it names none or several. */

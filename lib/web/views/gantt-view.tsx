@@ -6,21 +6,23 @@ import { usePolled } from '../use-polled.ts';
 import { DagTabs } from './dag-tabs.tsx';
 
 /**
- * A run's Gantt chart: one row per task instance (a mapped task's items too), the time it waited for a slot
- * (queued) and the time it ran, on one time axis from the run's start. A running instance grows until it ends.
+ * A run's Gantt chart: one row per task instance (a mapped task's items too) with a bar per try, each the time it
+ * waited for a slot (queued) and the time it ran, on one time axis from the run's start. A retry's bars are marked
+ * as such, so a try that failed and the try after it read apart. A running try grows until it ends. Where the
+ * store keeps no times per try (the cloud, older local runs), the instance's times make one bar.
  */
 export function GanttView(props: { dagId: string; runId: string }) {
   const { data, error } = usePolled(`run:${props.dagId}:${props.runId}`, () => api.run(props.dagId, props.runId));
   if (data === undefined) return <p class="loading">{error ?? 'Loading…'}</p>;
   const now = Date.now();
   const rows = data.instances
-    .filter((instance) => instance.startedAt !== undefined || instance.queuedAt !== undefined)
-    .map((instance) => bars(instance, now))
+    .map((instance) => row(instance, now))
+    .filter((found) => found.tries.length > 0)
     .sort((a, b) => a.from - b.from);
-  const start = Math.min(new Date(data.run.startedAt ?? now).getTime(), ...rows.map((row) => row.from));
+  const start = Math.min(new Date(data.run.startedAt ?? now).getTime(), ...rows.map((found) => found.from));
   const end = Math.max(
     data.run.endedAt !== undefined ? new Date(data.run.endedAt).getTime() : now,
-    ...rows.map((row) => row.to),
+    ...rows.map((found) => found.to),
   );
   const span = Math.max(end - start, 1);
   const percent = (at: number) => `${(((at - start) / span) * 100).toFixed(3)}%`;
@@ -37,26 +39,36 @@ export function GanttView(props: { dagId: string; runId: string }) {
         <p>No task has started in this run yet.</p>
       ) : (
         <ul class="gantt">
-          {rows.map((row) => (
-            <li key={row.key} class="gantt-row" data-task={row.key}>
-              <a class="gantt-name" href={href.task(props.dagId, props.runId, row.taskId, row.mapIndex)}>
-                {row.key}
+          {rows.map((found) => (
+            <li key={found.key} class="gantt-row" data-task={found.key}>
+              <a class="gantt-name" href={href.task(props.dagId, props.runId, found.taskId, found.mapIndex)}>
+                {found.key}
               </a>
               <div class="gantt-track">
-                {row.queued !== undefined && (
-                  <span
-                    class="gantt-bar queued"
-                    title={`queued ${duration(row.queued.to - row.queued.from)}`}
-                    style={{ left: percent(row.queued.from), width: width(row.queued.from, row.queued.to) }}
-                  />
-                )}
-                {row.ran !== undefined && (
-                  <span
-                    class={`gantt-bar state-${row.state}`}
-                    title={`${row.state} ${duration(row.ran.to - row.ran.from)}`}
-                    style={{ left: percent(row.ran.from), width: width(row.ran.from, row.ran.to) }}
-                  />
-                )}
+                {found.tries.map((bar) => {
+                  const label = bar.try !== undefined ? `try ${bar.try}: ` : '';
+                  const retry = bar.try !== undefined && bar.try > 1 ? ' retry' : '';
+                  return [
+                    bar.queued !== undefined && (
+                      <span
+                        key={`q${bar.try ?? 0}`}
+                        class={`gantt-bar queued${retry}`}
+                        data-try={bar.try}
+                        title={`${label}queued ${duration(bar.queued.to - bar.queued.from)}`}
+                        style={{ left: percent(bar.queued.from), width: width(bar.queued.from, bar.queued.to) }}
+                      />
+                    ),
+                    bar.ran !== undefined && (
+                      <span
+                        key={`r${bar.try ?? 0}`}
+                        class={`gantt-bar state-${bar.state}${retry}`}
+                        data-try={bar.try}
+                        title={`${label}${bar.state} ${duration(bar.ran.to - bar.ran.from)}${bar.error !== undefined ? ` — ${bar.error}` : ''}`}
+                        style={{ left: percent(bar.ran.from), width: width(bar.ran.from, bar.ran.to) }}
+                      />
+                    ),
+                  ];
+                })}
               </div>
             </li>
           ))}
@@ -66,20 +78,67 @@ export function GanttView(props: { dagId: string; runId: string }) {
   );
 }
 
-function bars(instance: UiTaskInstance, now: number) {
+interface Span {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** One try's bars (or, without times per try, the instance's): its wait for a slot and its run. */
+interface TryBars {
+  /** Undefined for an instance drawn whole. */
+  readonly try?: number;
+  readonly state: string;
+  readonly error?: string;
+  readonly queued?: Span;
+  readonly ran?: Span;
+}
+
+const time = (iso: string | undefined) => (iso !== undefined ? new Date(iso).getTime() : undefined);
+
+function row(instance: UiTaskInstance, now: number) {
   const key = instance.mapIndex >= 0 ? `${instance.taskId}[${instance.mapIndex}]` : instance.taskId;
-  const queuedAt = instance.queuedAt !== undefined ? new Date(instance.queuedAt).getTime() : undefined;
-  const startedAt = instance.startedAt !== undefined ? new Date(instance.startedAt).getTime() : undefined;
-  const endedAt =
-    startedAt === undefined ? undefined : instance.durationMs !== undefined ? startedAt + instance.durationMs : now;
+  const tries = (instance.tryTimes ?? []).length > 0 ? perTry(instance, now) : whole(instance, now);
+  const ends = tries.flatMap((bar) => [bar.queued, bar.ran]).filter((span) => span !== undefined);
   return {
     key,
     taskId: instance.taskId,
     mapIndex: instance.mapIndex,
-    state: instance.state,
-    from: queuedAt ?? startedAt ?? now,
-    to: endedAt ?? now,
-    queued: queuedAt !== undefined ? { from: queuedAt, to: startedAt ?? now } : undefined,
-    ran: startedAt !== undefined ? { from: startedAt, to: endedAt! } : undefined,
+    tries,
+    from: Math.min(...ends.map((span) => span.from)),
+    to: Math.max(...ends.map((span) => span.to)),
   };
+}
+
+/** A try not ended yet runs (or waits) until now; one that ended without running (stopped in the queue) has no run. */
+function perTry(instance: UiTaskInstance, now: number): TryBars[] {
+  return (instance.tryTimes ?? []).flatMap((entry) => {
+    const queuedAt = time(entry.queuedAt);
+    const startedAt = time(entry.startedAt);
+    const endedAt = time(entry.endedAt);
+    if (queuedAt === undefined && startedAt === undefined) return [];
+    return [
+      {
+        try: entry.try,
+        state: entry.state,
+        ...(entry.errorMessage !== undefined ? { error: entry.errorMessage } : {}),
+        ...(queuedAt !== undefined ? { queued: { from: queuedAt, to: startedAt ?? endedAt ?? now } } : {}),
+        ...(startedAt !== undefined ? { ran: { from: startedAt, to: endedAt ?? now } } : {}),
+      },
+    ];
+  });
+}
+
+function whole(instance: UiTaskInstance, now: number): TryBars[] {
+  const queuedAt = time(instance.queuedAt);
+  const startedAt = time(instance.startedAt);
+  if (queuedAt === undefined && startedAt === undefined) return [];
+  const endedAt =
+    startedAt === undefined ? undefined : instance.durationMs !== undefined ? startedAt + instance.durationMs : now;
+  return [
+    {
+      state: instance.state,
+      ...(queuedAt !== undefined ? { queued: { from: queuedAt, to: startedAt ?? now } } : {}),
+      ...(startedAt !== undefined ? { ran: { from: startedAt, to: endedAt! } } : {}),
+    },
+  ];
 }

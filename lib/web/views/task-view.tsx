@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { UiTask, UiTaskInstance } from '../api.ts';
+import type { UiTask, UiTaskInstance, UiTryTimes } from '../api.ts';
 import { api } from '../api-client.ts';
 import { Markdown } from '../markdown.tsx';
 import { ConfirmButton, duration, StateBadge, when } from '../parts.tsx';
@@ -7,8 +7,9 @@ import { href } from '../route.ts';
 import { usePolled } from '../use-polled.ts';
 
 /**
- * One task instance of a run: state, tries, times, error, result; its options; the log of each try (polled, so a
- * running try's log grows); a mapped task's items; Clear (re-run it as Airflow's Clear does, the CLI's `clear`).
+ * One task instance of a run: state, tries, times, error, result; each try with its state, times and error; its
+ * options; the log of each try (polled, so a running try's log grows as the engine appends to it); a mapped task's
+ * items; Clear (re-run it as Airflow's Clear does, the CLI's `clear`).
  */
 export function TaskView(props: { dagId: string; runId: string; taskId: string; mapIndex: number }) {
   const { dagId, runId, taskId, mapIndex } = props;
@@ -59,8 +60,9 @@ export function TaskView(props: { dagId: string; runId: string; taskId: string; 
           </ul>
         </>
       )}
-      {instance !== undefined && (instance.tries ?? 0) > 0 && (
-        <Logs key={`${runId}:${taskId}:${mapIndex}`} {...props} tries={instance.tries ?? 0} state={instance.state} />
+      {instance !== undefined && (instance.tryTimes ?? []).length > 0 && <Tries tries={instance.tryTimes ?? []} />}
+      {instance !== undefined && triesOf(instance) > 0 && (
+        <Logs key={`${runId}:${taskId}:${mapIndex}`} {...props} tries={triesOf(instance)} state={instance.state} />
       )}
     </section>
   );
@@ -71,7 +73,7 @@ function Facts({ instance }: { instance: UiTaskInstance | undefined }) {
   return (
     <dl class="facts">
       <dt>Tries</dt>
-      <dd>{instance.tries ?? 0}</dd>
+      <dd>{triesOf(instance)}</dd>
       <dt>Queued</dt>
       <dd>{when(instance.queuedAt)}</dd>
       <dt>Started</dt>
@@ -102,6 +104,53 @@ function Facts({ instance }: { instance: UiTaskInstance | undefined }) {
   );
 }
 
+/** The newest try: the record's count of ended tries, or a running try its times list. */
+function triesOf(instance: UiTaskInstance): number {
+  return Math.max(instance.tries ?? 0, instance.tryTimes?.at(-1)?.try ?? 0);
+}
+
+/** Each try as Airflow's task instance history shows it: state, when it queued, started and ended, its error. */
+function Tries({ tries }: { tries: readonly UiTryTimes[] }) {
+  return (
+    <>
+      <h2>Tries</h2>
+      <table class="tries">
+        <thead>
+          <tr>
+            <th>Try</th>
+            <th>State</th>
+            <th>Queued</th>
+            <th>Started</th>
+            <th>Ended</th>
+            <th>Duration</th>
+            <th>Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tries.map((entry) => (
+            <tr key={entry.try} data-try={entry.try}>
+              <td>{entry.try}</td>
+              <td>
+                <StateBadge state={entry.state} />
+              </td>
+              <td>{when(entry.queuedAt)}</td>
+              <td>{when(entry.startedAt)}</td>
+              <td>{when(entry.endedAt)}</td>
+              <td>{duration(span(entry.startedAt, entry.endedAt))}</td>
+              <td class="error">{entry.errorMessage ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function span(from: string | undefined, to: string | undefined): number | undefined {
+  if (from === undefined || to === undefined) return undefined;
+  return new Date(to).getTime() - new Date(from).getTime();
+}
+
 function Options({ task }: { task: UiTask }) {
   return (
     <details class="options">
@@ -129,8 +178,9 @@ function Options({ task }: { task: UiTask }) {
 }
 
 function Logs(props: { dagId: string; runId: string; taskId: string; mapIndex: number; tries: number; state: string }) {
-  const [chosen, setChosen] = useState(props.tries);
-  const tryNumber = Math.min(chosen, props.tries);
+  // The newest try until one is chosen: a retry that starts while the page is open is shown as it runs.
+  const [chosen, setChosen] = useState<number | undefined>(undefined);
+  const tryNumber = Math.min(chosen ?? props.tries, props.tries);
   const { data } = usePolled(`log:${props.runId}:${props.taskId}:${props.mapIndex}:${tryNumber}`, () =>
     api.log(props.dagId, props.runId, props.taskId, props.mapIndex, tryNumber),
   );
