@@ -92,3 +92,42 @@ export function dominantMapping(mapped: Readonly<Record<string, MappedHistoryEst
   }
   return best;
 }
+
+/** Why a run's history is over the quota: which mapped tasks' items must leave it, if that is enough. */
+export interface HistoryOverflow {
+  /**
+   * The mapped tasks (of known count) whose items must leave the run's own history for the run to fit, most
+   * events first: the fewest such that the run would fit with each of them at one item. Empty when the run fits,
+   * and when it would not fit even then.
+   */
+  readonly mappings: readonly string[];
+  /** The run would be over even with every mapping at one item: the DAG itself is too large for one execution. */
+  readonly withoutItems: boolean;
+}
+
+/**
+ * The choice an inline Map leaves: the mappings whose items a run's history cannot hold. Today `checkLimits`
+ * refuses them; a Distributed Map (each item a child execution with its own history) would take them instead.
+ * Mappings of unknown count are counted at one item, so they are never chosen: their count must be declared.
+ */
+export function historyOverflow(
+  history: { readonly historyEvents: number; readonly mapped?: Readonly<Record<string, MappedHistoryEstimate>> },
+  /** The events an execution's history holds (`LIMITS.historyEvents`). */
+  limit: number,
+): HistoryOverflow {
+  if (history.historyEvents <= limit) return { mappings: [], withoutItems: false };
+  const known = Object.entries(history.mapped ?? {})
+    .filter(([, m]) => m.items !== undefined && m.items > 1)
+    .sort(([a, m], [b, n]) => n.historyEvents - m.historyEvents || (a < b ? -1 : 1));
+  const extra = (m: MappedHistoryEstimate) => (m.items! - 1) * m.eventsPerItem;
+  const withOneItemEach = known.reduce((events, [, m]) => events - extra(m), history.historyEvents);
+  if (withOneItemEach > limit) return { mappings: [], withoutItems: true };
+  let remaining = history.historyEvents;
+  const mappings: string[] = [];
+  for (const [id, m] of known) {
+    if (remaining <= limit) break;
+    remaining -= extra(m);
+    mappings.push(id);
+  }
+  return { mappings, withoutItems: false };
+}

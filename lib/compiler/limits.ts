@@ -1,5 +1,5 @@
 import type { StateGraph } from './asl-types.ts';
-import type { MappedHistoryEstimate } from './history-estimate.ts';
+import { historyOverflow, type MappedHistoryEstimate } from './history-estimate.ts';
 import type { TransitionStats } from './transition-stats.ts';
 
 /**
@@ -46,28 +46,12 @@ export function checkLimits(
     });
   }
   const { historyEvents } = history;
-  if (historyEvents <= LIMITS.historyEvents) return problems;
-  // Mappings of unknown count are counted at one item already; the others could shrink to one.
-  const mapped = Object.entries(history.mapped ?? {})
-    .filter(([, m]) => m.items !== undefined && m.items > 1)
-    .sort(([a, m], [b, n]) => n.historyEvents - m.historyEvents || (a < b ? -1 : 1));
-  const extra = ([, m]: (typeof mapped)[number]) => (m.items! - 1) * m.eventsPerItem;
-  const withOneItemEach = mapped.reduce((events, entry) => events - extra(entry), historyEvents);
-  if (withOneItemEach <= LIMITS.historyEvents) {
-    // The items are what is over: refuse the mappings with the most events first, until the run would fit were
-    // each of them down to one item.
-    let remaining = historyEvents;
-    const over: string[] = [];
-    for (const entry of mapped) {
-      if (remaining <= LIMITS.historyEvents) break;
-      remaining -= extra(entry);
-      over.push(entry[0]);
-    }
-    for (const taskId of over) {
-      const others = over.filter((id) => id !== taskId);
-      problems.push({ taskId, ...mappedProblem(history.mapped![taskId]!, historyEvents, others) });
-    }
-  } else {
+  const overflow = historyOverflow(history, LIMITS.historyEvents);
+  for (const taskId of overflow.mappings) {
+    const others = overflow.mappings.filter((id) => id !== taskId);
+    problems.push({ taskId, ...mappedProblem(history.mapped![taskId]!, historyEvents, others) });
+  }
+  if (overflow.withoutItems) {
     problems.push({
       field: 'tasks',
       message:

@@ -1,6 +1,6 @@
 import type { MappedListSpec, MappingSpec } from '../sdk/task-spec.ts';
-import type { MappedListIR, MappingIR } from './ir.ts';
 import { literalItemCount } from './history-estimate.ts';
+import type { MappedListIR, MappingIR } from './ir.ts';
 import { expectedItemsSchema, zodProblems } from './option-schemas.ts';
 import { mappingPayloadProblem } from './params-payload.ts';
 

@@ -62,7 +62,7 @@ export interface ExpandOptions<I extends Inputs, Item> extends CodeTaskOptions<I
    * result (a literal list's count is known, so it is refused there). It only feeds the compile-time estimate of a
    * run's Step Functions history: `compile` counts this many items' events, and `validate` refuses a mapping whose
    * items would push a run past the 25,000 events an execution holds. It does not limit or change a run, locally
-   * or in the cloud. @default unknown: the estimate counts one item and says the count is unknown
+   * or in the cloud. @default unknown: the estimate counts one item and says so
    */
   readonly expectedItems?: number;
 }
@@ -88,10 +88,10 @@ export interface ExpandProductOptions<I extends Inputs, L extends MappedLists> e
   readonly maxMapConcurrency?: number;
   /**
    * How many combinations a run of this task is expected to map over, at most, when a list of `over` is an
-   * upstream task's result (with literal lists only, the count is known, so it is refused there). It only feeds the compile-time estimate of a
-   * run's Step Functions history: `compile` counts this many items' events, and `validate` refuses a mapping whose
-   * items would push a run past the 25,000 events an execution holds. It does not limit or change a run, locally
-   * or in the cloud. @default unknown: the estimate counts one item and says the count is unknown
+   * upstream task's result (with literal lists only, the count is known, so it is refused there). It only feeds
+   * the compile-time estimate of a run's Step Functions history: `compile` counts this many items' events, and
+   * `validate` refuses a mapping whose items would push a run past the 25,000 events an execution holds. It does
+   * not limit or change a run, locally or in the cloud. @default unknown: the estimate counts one item and says so
    */
   readonly expectedItems?: number;
 }
@@ -112,7 +112,7 @@ export interface ExpandKwargsOptions<
    * result (a literal list's count is known, so it is refused there). It only feeds the compile-time estimate of a
    * run's Step Functions history: `compile` counts this many items' events, and `validate` refuses a mapping whose
    * items would push a run past the 25,000 events an execution holds. It does not limit or change a run, locally
-   * or in the cloud. @default unknown: the estimate counts one item and says the count is unknown
+   * or in the cloud. @default unknown: the estimate counts one item and says so
    */
   readonly expectedItems?: number;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { dominantMapping } from '../../lib/compiler/history-estimate.ts';
-import { formatProblem } from '../../lib/sdk/errors.ts';
+import { dominantMapping, historyOverflow, type MappedHistoryEstimate } from '../../lib/compiler/history-estimate.ts';
 import { type Dag, dag } from '../../lib/index.ts';
+import { formatProblem } from '../../lib/sdk/errors.ts';
 
 const FILE = 'dags/mapped.ts';
 const range = (n: number) => Array.from({ length: n }, (_, index) => index);
@@ -206,6 +206,39 @@ describe('Function: checkLimits (mapped items)', () => {
     expect(found[1]!.message).toMatch(
       /^a run of these 4201 tasks writes about \d+ history events, over Step Functions' 25000 per execution; split the DAG/,
     );
+  });
+});
+
+describe('Function: historyOverflow (the choice an inline Map leaves)', () => {
+  const known = (items: number): MappedHistoryEstimate => ({
+    itemsFrom: 'expectedItems',
+    items,
+    eventsPerItem: 10,
+    historyEvents: items * 10,
+  });
+  const unknown: MappedHistoryEstimate = { itemsFrom: 'unknown', eventsPerItem: 10, historyEvents: 10 };
+
+  it('chooses nothing when the run fits', () => {
+    expect(historyOverflow({ historyEvents: 1000, mapped: { a: known(99) } }, 1000)).toEqual({
+      mappings: [],
+      withoutItems: false,
+    });
+  });
+
+  it('chooses the mappings with the most events first, until the run fits with each of them at one item', () => {
+    // 50 events besides the items: a (600) alone is not enough to leave, a and b (600 + 400) are.
+    const mapped = { a: known(60), b: known(40), c: known(5), d: unknown };
+    expect(historyOverflow({ historyEvents: 50 + 600 + 400 + 50 + 10, mapped }, 500)).toEqual({
+      mappings: ['a', 'b'],
+      withoutItems: false,
+    });
+  });
+
+  it('never chooses a mapping of unknown count, and says when no choice of mappings would be enough', () => {
+    expect(historyOverflow({ historyEvents: 2000, mapped: { a: known(60), d: unknown } }, 1000)).toEqual({
+      mappings: [],
+      withoutItems: true,
+    });
   });
 });
 
