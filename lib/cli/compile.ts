@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CompiledDag } from '../compiler/compile-dag.ts';
+import { dominantMapping, type MappedHistoryEstimate } from '../compiler/history-estimate.ts';
+import { LIMITS } from '../compiler/limits.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -59,6 +61,7 @@ function summary(dag: CompiledDag) {
     states: stats?.states,
     definitionBytes: stats?.definitionBytes,
     transitions: stats?.transitions,
+    ...(stats?.transitions.mapped !== undefined ? { dominantMapping: dominantMapping(stats.transitions.mapped) } : {}),
   };
 }
 
@@ -76,4 +79,24 @@ function printSummary(dag: CompiledDag, c: ReturnType<typeof colours>): void {
   console.log(
     c.dim(`  (run overhead: ${stats.transitions.overhead}; about ${stats.transitions.historyEvents} history events)`),
   );
+  const { mapped } = stats.transitions;
+  if (mapped === undefined) return;
+  const most = dominantMapping(mapped);
+  console.log(
+    c.dim(`  history events of mapped items (a run holds at most ${LIMITS.historyEvents}; items × events per item):`),
+  );
+  for (const id of Object.keys(mapped).sort()) {
+    const note = id === most ? ' (the most)' : '';
+    console.log(c.dim(`    ${id.padEnd(width)}  ${itemEvents(mapped[id]!)}${note}`));
+  }
+}
+
+function itemEvents(m: MappedHistoryEstimate): string {
+  if (m.items === undefined) {
+    return `unknown item count: ${m.eventsPerItem} events per item, counted for one item (set expectedItems)`;
+  }
+  const from = m.itemsFrom === 'literal' ? 'literal' : 'expectedItems';
+  const outer = m.historyEvents - m.items * m.eventsPerItem;
+  const product = outer > 0 ? ` + ${outer} building the combinations` : '';
+  return `${m.items} items (${from}) × ${m.eventsPerItem}${product} = ${m.historyEvents} events`;
 }

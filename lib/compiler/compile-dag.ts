@@ -78,11 +78,7 @@ function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
   const { bytes: definitionBytes, placeholders } = measureDefinition(definition);
   const names = stateNames(ids);
   const transitions = transitionStats(ir, definition, names);
-  problems.push(
-    ...checkLimits(definitionBytes, transitions.historyEvents, ir.tasks.length).map((message) =>
-      at({ field: 'tasks', message }),
-    ),
-  );
+  problems.push(...checkLimits(definitionBytes, transitions, ir.tasks.length).map((problem) => at(problem)));
   const manifest = buildManifest({
     ir,
     eventbridge,

@@ -177,6 +177,8 @@ export interface MappingIR {
   readonly partial?: Readonly<Record<string, unknown>>;
   /** 0 means no limit. */
   readonly maxConcurrency: number;
+  /** The author's bound on the item count (`expectedItems`), where no literal list gives it; the estimate only. */
+  readonly expectedItems?: number;
 }
 
 export interface SensorIR {

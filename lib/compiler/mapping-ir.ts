@@ -1,5 +1,7 @@
 import type { MappedListSpec, MappingSpec } from '../sdk/task-spec.ts';
+import { literalItemCount } from './history-estimate.ts';
 import type { MappedListIR, MappingIR } from './ir.ts';
+import { expectedItemsSchema, zodProblems } from './option-schemas.ts';
 import { mappingPayloadProblem } from './params-payload.ts';
 
 type At = (problem: { field?: string; message: string }) => void;
@@ -18,7 +20,7 @@ export function mappingIr(
   at: At,
   json: (value: unknown, field: string) => boolean,
 ): MappingIR {
-  const { over, partial, maxMapConcurrency } = mapping;
+  const { over, partial, maxMapConcurrency, expectedItems } = mapping;
   const list = (source: MappedListSpec, field: string): MappedListIR => {
     if ('task' in source) {
       consumed.add(source.task);
@@ -59,7 +61,28 @@ export function mappingIr(
     over: overIr,
     ...(partial !== undefined ? { partial } : {}),
     maxConcurrency: maxMapConcurrency ?? 0,
+    ...expectedItemsIr(expectedItems, overIr, at),
   };
+}
+
+/** `expectedItems` checked: a whole count, given only where no literal list already gives the count. */
+function expectedItemsIr(expectedItems: unknown, over: MappingIR['over'], at: At): { expectedItems?: number } {
+  if (expectedItems === undefined) return {};
+  const parsed = expectedItemsSchema.safeParse(expectedItems);
+  if (!parsed.success) {
+    for (const problem of zodProblems(parsed.error, 'expectedItems')) at(problem);
+    return {};
+  }
+  const known = literalItemCount(over);
+  if (known !== undefined) {
+    // Two counts for one list: the literal one is exact, and an ignored option would mislead.
+    at({
+      field: 'expectedItems',
+      message: `the literal list${'product' in over ? 's give' : ' gives'} the count (${known} items); expectedItems is for lists an upstream task returns`,
+    });
+    return {};
+  }
+  return { expectedItems: parsed.data };
 }
 
 /** The literal lists and partial arguments of a mapping, by the field that gives them. */

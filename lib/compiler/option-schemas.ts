@@ -32,6 +32,14 @@ const wholeNumber = (what: string) => (issue: { input: unknown }) =>
   `must be a whole number${what}, got ${JSON.stringify(issue.input)}`;
 
 /**
+ * A mapped task's `expectedItems`: the history estimate multiplies its per-item events by it, so only a whole
+ * count of at least one means anything.
+ */
+export const expectedItemsSchema = z
+  .int({ error: wholeNumber(' of items') })
+  .min(1, 'must be at least 1 (the most items a run of the task maps over)');
+
+/**
  * An Airflow option Airstep does not support yet: `false` is accepted (it is the default), `true` is refused with
  * the reason, so a DAG never runs as if it were honoured.
  */

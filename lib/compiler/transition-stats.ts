@@ -1,4 +1,5 @@
 import type { AslState, StateGraph, StateMachineDefinition } from './asl-types.ts';
+import { type MappedHistoryEstimate, mappedHistoryEstimate } from './history-estimate.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { latestOnlyStateNames } from './latest-only.ts';
 import { STATE_SUFFIX } from './worker-contract.ts';
@@ -13,11 +14,20 @@ export interface TransitionStats {
   /** Parallel states and the final result states. */
   readonly overhead: number;
   readonly total: number;
-  /** History events the same run writes (a Standard execution holds at most 25,000). */
+  /**
+   * History events the same run writes (a Standard execution holds at most 25,000), each mapped task's items
+   * included: as many as its literal list or `expectedItems` gives, one where the count is unknown (see `mapped`).
+   */
   readonly historyEvents: number;
+  /** Mapped task id -> its items' share of `historyEvents`; absent when the DAG maps no task. */
+  readonly mapped?: Readonly<Record<string, MappedHistoryEstimate>>;
 }
 
-/** Events per state entered: a Task writes entered, scheduled, started, submitted, succeeded and exited. */
+/**
+ * Events per state entered: a Task writes entered, scheduled, started, submitted, succeeded and exited; a Map
+ * entered, started, succeeded and exited; others (Pass, Choice, Succeed) entered and exited (history-estimate.ts
+ * has the AWS references).
+ */
 const EVENTS: Record<string, number> = { Task: 6, Parallel: 4, Map: 4 };
 /** The states around a task's run that a run passes through when they exist: its gate, decision and signal. */
 const HELPER_SUFFIXES = [STATE_SUFFIX.gate, STATE_SUFFIX.decide, STATE_SUFFIX.signal];
@@ -29,12 +39,14 @@ export function transitionStats(
 ): TransitionStats {
   const all = flatten(definition.States);
   const perTask: Record<string, { transitions: number; perItem?: number }> = {};
+  const mapped: Record<string, MappedHistoryEstimate> = {};
   let total = 0;
   let events = 0;
+  const eventsOf = (state: AslState) => EVENTS[state.Type] ?? 2;
   const visit = (name: string) => {
     const state = all.get(name);
     if (state === undefined) return 0;
-    events += EVENTS[state.Type] ?? 2;
+    events += eventsOf(state);
     return 1;
   };
   for (const task of ir.tasks) {
@@ -42,7 +54,14 @@ export function transitionStats(
     let transitions = 0;
     for (const suffix of HELPER_SUFFIXES) transitions += visit(`${n}${suffix}`);
     for (const name of happyRunStates(task, n)) transitions += visit(name);
-    const perItem = task.kind === 'code' && task.mapping !== undefined ? visit(`${n}${STATE_SUFFIX.item}`) : undefined;
+    let perItem: number | undefined;
+    if (task.kind === 'code' && task.mapping !== undefined) {
+      // An item runs its `:item` state (its catch states only when it fails); each item writes its own events.
+      const item = all.get(`${n}${STATE_SUFFIX.item}`);
+      perItem = item === undefined ? 0 : 1;
+      mapped[task.id] = mappedHistoryEstimate(task.mapping, item === undefined ? 0 : eventsOf(item));
+      events += mapped[task.id]!.historyEvents;
+    }
     perTask[task.id] = perItem !== undefined ? { transitions, perItem } : { transitions };
     total += transitions + (perItem ?? 0);
   }
@@ -51,7 +70,7 @@ export function transitionStats(
     if (state.Type === 'Parallel' || name === 'run:result' || name === 'run:succeeded') overhead += visit(name);
   }
   total += overhead;
-  return { perTask, overhead, total, historyEvents: events };
+  return { perTask, overhead, total, historyEvents: events, ...(Object.keys(mapped).length > 0 ? { mapped } : {}) };
 }
 
 function happyRunStates(task: TaskIR, n: string): string[] {

@@ -57,6 +57,14 @@ export interface ExpandOptions<I extends Inputs, Item> extends CodeTaskOptions<I
   readonly partial?: Readonly<Record<string, unknown>>;
   /** At most this many items run at once. @default 0 (no limit beyond the DAG's) */
   readonly maxMapConcurrency?: number;
+  /**
+   * How many items a run of this task is expected to map over, at most, when `over` is an upstream task's
+   * result (a literal list's count is known, so it is refused there). It only feeds the compile-time estimate of a
+   * run's Step Functions history: `compile` counts this many items' events, and `validate` refuses a mapping whose
+   * items would push a run past the 25,000 events an execution holds. It does not limit or change a run, locally
+   * or in the cloud. @default unknown: the estimate counts one item and says so
+   */
+  readonly expectedItems?: number;
 }
 
 /** Named lists to map over together: each a list, or an upstream task whose result is one. */
@@ -78,6 +86,14 @@ export interface ExpandProductOptions<I extends Inputs, L extends MappedLists> e
   readonly partial?: Readonly<Record<string, unknown>>;
   /** At most this many items run at once. @default 0 (no limit beyond the DAG's) */
   readonly maxMapConcurrency?: number;
+  /**
+   * How many combinations a run of this task is expected to map over, at most, when a list of `over` is an
+   * upstream task's result (with literal lists only, the count is known, so it is refused there). It only feeds
+   * the compile-time estimate of a run's Step Functions history: `compile` counts this many items' events, and
+   * `validate` refuses a mapping whose items would push a run past the 25,000 events an execution holds. It does
+   * not limit or change a run, locally or in the cloud. @default unknown: the estimate counts one item and says so
+   */
+  readonly expectedItems?: number;
 }
 
 export interface ExpandKwargsOptions<
@@ -91,6 +107,14 @@ export interface ExpandKwargsOptions<
   readonly partial?: F;
   /** At most this many items run at once. @default 0 (no limit beyond the DAG's) */
   readonly maxMapConcurrency?: number;
+  /**
+   * How many items a run of this task is expected to map over, at most, when `over` is an upstream task's
+   * result (a literal list's count is known, so it is refused there). It only feeds the compile-time estimate of a
+   * run's Step Functions history: `compile` counts this many items' events, and `validate` refuses a mapping whose
+   * items would push a run past the 25,000 events an execution holds. It does not limit or change a run, locally
+   * or in the cloud. @default unknown: the estimate counts one item and says so
+   */
+  readonly expectedItems?: number;
 }
 
 export interface ShortCircuitOptions<I extends Inputs> extends CodeTaskOptions<I> {
@@ -173,14 +197,14 @@ export class TaskScope<P = Record<string, unknown>> {
     options: ExpandOptions<Inputs, unknown> | ExpandProductOptions<Inputs, MappedLists>,
     fn: AnyTaskFunction,
   ): TaskRef<unknown[]> {
-    const { over, partial, maxMapConcurrency, ...rest } = options;
+    const { over, partial, maxMapConcurrency, expectedItems, ...rest } = options;
     const source = mappingSource(over, (field, message) =>
       this.graph.problem({ taskId: this.qualify(id), field, message }),
     );
     const ref = this.declareCode(id, 'task', rest, fn, {
       over: source,
       ...(partial !== undefined ? { partial } : {}),
-      ...(maxMapConcurrency !== undefined ? { maxMapConcurrency } : {}),
+      ...compact({ maxMapConcurrency, expectedItems }),
     });
     for (const list of mappedTaskRefs(over)) this.graph.addEdge(list, ref);
     return ref as TaskRef<unknown[]>;
@@ -200,7 +224,7 @@ export class TaskScope<P = Record<string, unknown>> {
     options: ExpandKwargsOptions<I, K, F>,
     fn: (ctx: TaskContext<P>, kwargs: F & K, inputs: InputValues<I>) => R,
   ): TaskRef<Awaited<R>[]> {
-    const { over, partial, maxMapConcurrency, ...rest } = options;
+    const { over, partial, maxMapConcurrency, expectedItems, ...rest } = options;
     const taskId = this.qualify(id);
     if (!(over instanceof TaskRef) && Array.isArray(over)) {
       for (const [index, item] of over.entries()) {
@@ -222,7 +246,7 @@ export class TaskScope<P = Record<string, unknown>> {
       {
         over: over instanceof TaskRef ? { task: over.id } : { items: Array.isArray(over) ? over : (over as never) },
         ...(partial !== undefined ? { partial } : {}),
-        ...(maxMapConcurrency !== undefined ? { maxMapConcurrency } : {}),
+        ...compact({ maxMapConcurrency, expectedItems }),
       },
     );
     if (over instanceof TaskRef) this.graph.addEdge(over, ref);

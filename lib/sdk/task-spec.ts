@@ -45,6 +45,8 @@ export interface MappingSpec {
     | { readonly product: ReadonlyArray<{ readonly name: string; readonly over: MappedListSpec }> };
   readonly partial?: Readonly<Record<string, unknown>>;
   readonly maxMapConcurrency?: number;
+  /** The author's bound on the item count, for the history estimate only (see `ExpandOptions.expectedItems`). */
+  readonly expectedItems?: number;
 }
 
 export interface LambdaInvokeSpec {

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dagFilesUnder } from '../../lib/cli/load-dags.ts';
 import type { DagManifest } from '../../lib/compiler/manifest.ts';
+import { linkAirstep } from '../helpers/scratch-project.ts';
 
 /**
  * The CLI as users run it: `node bin/airstep.js …` in a child process (tsx loads the DAG files). Each process costs
@@ -34,12 +35,22 @@ const MIXED_PROBLEMS = [
   `${MIXED}/weekly_cleanup.ts › dag mixed_weekly_cleanup › task list › upstream: dependency cycle: list -> remove -> list`,
 ];
 
+/** A DAG mapping one task over 10,000 literal items: an inline Map whose run would write 80,014 history events. */
+const TOO_MANY = `import { dag } from 'airstep';
+const d = dag({ id: 'too_many' });
+d.expand('each', { over: Array.from({ length: 10000 }, (_, i) => i) }, async (_ctx, item: number) => item);
+export default d;
+`;
+
 let out: string;
 let runs: Record<
   | 'validateDags'
   | 'validateMixed'
   | 'compile'
   | 'compileJson'
+  | 'compileMapped'
+  | 'compileMappedJson'
+  | 'compileTooMany'
   | 'graphText'
   | 'graphMermaid'
   | 'graphDot'
@@ -52,11 +63,16 @@ let runs: Record<
 beforeAll(async () => {
   // In a temporary folder: the written files are compared, then removed.
   out = await mkdtemp(join(tmpdir(), 'airstep-cli-test-'));
+  await linkAirstep(out);
+  await writeFile(join(out, 'too_many.ts'), TOO_MANY);
   const commands = {
     validateDags: ['validate', '--json'],
     validateMixed: ['validate', MIXED],
     compile: ['compile', 'dags/examples/weather_etl.ts', '--out', join(out, 'text')],
     compileJson: ['compile', 'dags/examples/task_groups.ts', '--out', join(out, 'json'), '--json'],
+    compileMapped: ['compile', 'dags/examples/dynamic_mapping.ts', '--out', join(out, 'mapped')],
+    compileMappedJson: ['compile', 'dags/examples/dynamic_mapping.ts', '--out', join(out, 'mapped'), '--json'],
+    compileTooMany: ['compile', join(out, 'too_many.ts'), '--out', join(out, 'refused')],
     graphText: ['graph', 'dags/examples/task_groups.ts'],
     graphMermaid: ['graph', 'dags/examples/task_groups.ts', '--format', 'mermaid'],
     graphDot: ['graph', 'dags/examples/weather_etl.ts', '--format', 'dot'],
@@ -153,6 +169,52 @@ describe('Command: airstep compile', () => {
       ],
     });
     expect(await readFile(join(dir, 'task_groups.asl.json'), 'utf8')).toBe(golden('task_groups.asl.json'));
+  });
+});
+
+describe('Command: airstep compile (mapped tasks)', () => {
+  it('prints the history events of each mapped task’s items, says which count is unknown and which task writes the most', () => {
+    const { stats } = JSON.parse(golden('dynamic_mapping.manifest.json')) as DagManifest;
+    const dir = join(out, 'mapped');
+    expect(runs.compileMapped.code).toBe(0);
+    expect(runs.compileMapped.stdout).toBe(
+      [
+        `dynamic_mapping: 4 tasks, ${stats.states} states, ${stats.definitionBytes} bytes, 14 transitions per run (3.50 per task)`,
+        '  combine            1',
+        '  list_partitions    1',
+        '  notify_channels    4 + 1 per item',
+        '  process_partition  3 + 1 per item',
+        '  (run overhead: 3; about 62 history events)',
+        '  history events of mapped items (a run holds at most 25000; items × events per item):',
+        '    notify_channels    2 items (literal) × 8 = 16 events (the most)',
+        '    process_partition  unknown item count: 8 events per item, counted for one item (set expectedItems)',
+        `wrote ${dir}/dynamic_mapping.asl.json and ${dir}/dynamic_mapping.manifest.json`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--json carries the per-item figures and the mapped task that writes the most', () => {
+    const { stats } = JSON.parse(golden('dynamic_mapping.manifest.json')) as DagManifest;
+    const [summary] = (JSON.parse(runs.compileMappedJson.stdout) as { dags: Array<Record<string, unknown>> }).dags;
+    expect(summary).toMatchObject({ dagId: 'dynamic_mapping', transitions: stats.transitions });
+    expect(summary!.dominantMapping).toBe('notify_channels');
+    expect(stats.transitions.mapped).toEqual({
+      notify_channels: { itemsFrom: 'literal', items: 2, eventsPerItem: 8, historyEvents: 16 },
+      process_partition: { itemsFrom: 'unknown', eventsPerItem: 8, historyEvents: 8 },
+    });
+  });
+
+  it('refuses a 10,000-item inline mapping with the figures, and writes nothing', async () => {
+    const { code, stdout } = runs.compileTooMany;
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      `✗ ${join(out, 'too_many.ts')} › dag too_many › task each › over: the 10000 items of its literal list write ` +
+        "about 80000 history events (8 per item), and a run about 80014, over Step Functions' 25000 per execution: " +
+        "an inline Map writes every item's events into the run's own history; map over at most 3123 items in a run " +
+        'here (put several into one item, or spread them over several runs)\n',
+    );
+    await expect(readdir(join(out, 'refused'))).rejects.toThrow();
   });
 });
 

@@ -34,6 +34,14 @@ const FARGATE_CLOUD = ['test/compiler/fargate-tasks.test.ts', 'test/fixtures/e2e
 const MAPPING_KINDS = ['test/local/mapping-kinds.test.ts'];
 const MAPPING_KINDS_CLOUD = [SETUP_MAPPING, SETUP_MAPPING_WORKER];
 const SENSOR = [SEMANTICS, DIFF];
+// `expectedItems` changes no run: it feeds the history estimate and refusal of the one compiler that `validate`,
+// `compile`, `airstep run` and the dag-sync Lambda all call.
+const ESTIMATE: OptionBehaviour = {
+  local: ['test/compiler/history-estimate.test.ts', 'test/cli/cli.test.ts'],
+  cloud: {
+    none: 'it changes no run: it feeds the compile-time history estimate and refusal, which dag-sync gets from the same compileDag (test/compiler/history-estimate.test.ts)',
+  },
+};
 const described = (what: string): OptionBehaviour => ({
   local: [METADATA, METADATA_FIXTURE],
   cloud: {
@@ -149,18 +157,21 @@ export const OPTION_BEHAVIOUR: Readonly<Record<string, OptionBehaviour>> = {
     cloud: [DIFF],
   },
   'ExpandOptions.maxMapConcurrency': { local: [DIFF], cloud: [DIFF] },
+  'ExpandOptions.expectedItems': ESTIMATE,
   'ExpandProductOptions.over': { local: MAPPING_KINDS, cloud: MAPPING_KINDS_CLOUD },
   'ExpandProductOptions.partial': { local: MAPPING_KINDS, cloud: [SETUP_MAPPING] },
   'ExpandProductOptions.maxMapConcurrency': {
     local: { none: 'compiled to the same Map MaxConcurrency as `expand` (compared locally and on moto there)' },
     cloud: { none: 'compiled to the same Map MaxConcurrency as `expand` (compared locally and on moto there)' },
   },
+  'ExpandProductOptions.expectedItems': ESTIMATE,
   'ExpandKwargsOptions.over': { local: MAPPING_KINDS, cloud: MAPPING_KINDS_CLOUD },
   'ExpandKwargsOptions.partial': { local: MAPPING_KINDS, cloud: [SETUP_MAPPING] },
   'ExpandKwargsOptions.maxMapConcurrency': {
     local: { none: 'compiled to the same Map MaxConcurrency as `expand` (compared locally and on moto there)' },
     cloud: { none: 'compiled to the same Map MaxConcurrency as `expand` (compared locally and on moto there)' },
   },
+  'ExpandKwargsOptions.expectedItems': ESTIMATE,
 
   // Sensors
   'SensorOptions.pokeInterval': { local: SENSOR, cloud: [DIFF] },

@@ -1,0 +1,133 @@
+import type { MappingIR } from './ir.ts';
+
+/**
+ * What a run's mapped tasks write into its Step Functions execution history, which holds at most 25,000 events
+ * (`LIMITS.historyEvents`). The AWS facts this counts on:
+ *
+ * - An inline Map (the only kind Airstep emits) runs each iteration in the context of the execution that holds the
+ *   Map, and adds the iterations' history to that execution's; AWS advises Inline mode only while that history stays
+ *   under 25,000 entries, and Distributed mode (child executions with histories of their own) past it.
+ *   @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-map-process-modes.html
+ * - Each iteration writes `MapIterationStarted` and `MapIterationSucceeded`, besides the events of the states it
+ *   runs: a Task `TaskStateEntered`, `TaskScheduled`, `TaskStarted`, `TaskSubmitted`, `TaskSucceeded` and
+ *   `TaskStateExited`; a Pass `PassStateEntered` and `PassStateExited`; a Map `MapStateEntered`, `MapStateStarted`,
+ *   `MapStateSucceeded` and `MapStateExited` (the `HistoryEvent` types).
+ *   @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
+ */
+export const MAP_ITERATION_EVENTS = 2;
+/** A Map state's own events, once per time it is entered (its iterations' are counted apart). */
+export const MAP_STATE_EVENTS = 4;
+/** A Pass state's events. */
+export const PASS_STATE_EVENTS = 2;
+
+/** Where a mapped task's item count comes from: its literal list(s), the author's `expectedItems`, or nowhere. */
+export type ItemsFrom = 'literal' | 'expectedItems' | 'unknown';
+
+export interface MappedHistoryEstimate {
+  readonly itemsFrom: ItemsFrom;
+  /** The item count the estimate uses; absent when it is unknown, and the estimate then counts one item. */
+  readonly items?: number;
+  /**
+   * Events one item writes on the path where it succeeds at its first try: its iteration's two and its states'
+   * (for a cross product, also those of the iteration that built its combination).
+   */
+  readonly eventsPerItem: number;
+  /**
+   * Events the mapping's items write in a run: items (or one, when unknown) × `eventsPerItem`, plus the outer
+   * levels of a cross product (six events per combination of all its lists but the last), counted where the lists
+   * are literal; where one comes from an upstream task they are left out (the count of each list is not known).
+   */
+  readonly historyEvents: number;
+}
+
+/** The number of items literal lists give (for named lists, their combinations), or undefined when one is a task's. */
+export function literalItemCount(over: MappingIR['over']): number | undefined {
+  if ('items' in over) return over.items.length;
+  if ('task' in over) return undefined;
+  let count = 1;
+  for (const { over: list } of over.product) {
+    if (!('items' in list)) return undefined;
+    count *= list.items.length;
+  }
+  return count;
+}
+
+/** The item count of a mapping, and where it comes from. */
+export function mappedItemCount(mapping: MappingIR): { readonly itemsFrom: ItemsFrom; readonly items?: number } {
+  const literal = literalItemCount(mapping.over);
+  if (literal !== undefined) return { itemsFrom: 'literal', items: literal };
+  if (mapping.expectedItems !== undefined) return { itemsFrom: 'expectedItems', items: mapping.expectedItems };
+  return { itemsFrom: 'unknown' };
+}
+
+/**
+ * The history a mapping's items write, given the events of the states one item runs (`itemStateEvents`).
+ * A cross product is built first by one nested Map per list (cross-product-states.ts): each combination is an
+ * iteration running a Pass, each combination of the lists before the last an iteration running the next Map.
+ */
+export function mappedHistoryEstimate(mapping: MappingIR, itemStateEvents: number): MappedHistoryEstimate {
+  const count = mappedItemCount(mapping);
+  const { over } = mapping;
+  let eventsPerItem = MAP_ITERATION_EVENTS + itemStateEvents;
+  let outer = 0;
+  if ('product' in over) {
+    eventsPerItem += MAP_ITERATION_EVENTS + PASS_STATE_EVENTS;
+    outer = MAP_STATE_EVENTS;
+    if (count.itemsFrom === 'literal') {
+      let prefix = 1;
+      for (const { over: list } of over.product.slice(0, -1)) {
+        prefix *= 'items' in list ? list.items.length : 0;
+        outer += prefix * (MAP_ITERATION_EVENTS + MAP_STATE_EVENTS);
+      }
+    }
+  }
+  return { ...count, eventsPerItem, historyEvents: (count.items ?? 1) * eventsPerItem + outer };
+}
+
+/** The mapped task whose items write the most history (the first by id on a tie), or undefined when none. */
+export function dominantMapping(mapped: Readonly<Record<string, MappedHistoryEstimate>>): string | undefined {
+  let best: string | undefined;
+  for (const id of Object.keys(mapped).sort()) {
+    if (best === undefined || mapped[id]!.historyEvents > mapped[best]!.historyEvents) best = id;
+  }
+  return best;
+}
+
+/** Why a run's history is over the quota: which mapped tasks' items must leave it, if that is enough. */
+export interface HistoryOverflow {
+  /**
+   * The mapped tasks (of known count) whose items must leave the run's own history for the run to fit, most
+   * events first: the fewest such that the run would fit with each of them at one item. Empty when the run fits,
+   * and when it would not fit even then.
+   */
+  readonly mappings: readonly string[];
+  /** The run would be over even with every mapping at one item: the DAG itself is too large for one execution. */
+  readonly withoutItems: boolean;
+}
+
+/**
+ * The choice an inline Map leaves: the mappings whose items a run's history cannot hold. Today `checkLimits`
+ * refuses them; a Distributed Map (each item a child execution with its own history) would take them instead.
+ * Mappings of unknown count are counted at one item, so they are never chosen: their count must be declared.
+ */
+export function historyOverflow(
+  history: { readonly historyEvents: number; readonly mapped?: Readonly<Record<string, MappedHistoryEstimate>> },
+  /** The events an execution's history holds (`LIMITS.historyEvents`). */
+  limit: number,
+): HistoryOverflow {
+  if (history.historyEvents <= limit) return { mappings: [], withoutItems: false };
+  const known = Object.entries(history.mapped ?? {})
+    .filter(([, m]) => m.items !== undefined && m.items > 1)
+    .sort(([a, m], [b, n]) => n.historyEvents - m.historyEvents || (a < b ? -1 : 1));
+  const extra = (m: MappedHistoryEstimate) => (m.items! - 1) * m.eventsPerItem;
+  const withOneItemEach = known.reduce((events, [, m]) => events - extra(m), history.historyEvents);
+  if (withOneItemEach > limit) return { mappings: [], withoutItems: true };
+  let remaining = history.historyEvents;
+  const mappings: string[] = [];
+  for (const [id, m] of known) {
+    if (remaining <= limit) break;
+    remaining -= extra(m);
+    mappings.push(id);
+  }
+  return { mappings, withoutItems: false };
+}

@@ -1,0 +1,269 @@
+import { describe, expect, it } from 'vitest';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { dominantMapping, historyOverflow, type MappedHistoryEstimate } from '../../lib/compiler/history-estimate.ts';
+import { type Dag, dag } from '../../lib/index.ts';
+import { formatProblem } from '../../lib/sdk/errors.ts';
+
+const FILE = 'dags/mapped.ts';
+const range = (n: number) => Array.from({ length: n }, (_, index) => index);
+
+/** A DAG of one task mapped over a literal list of `n` numbers. */
+function literalMapping(n: number): Dag {
+  const d = dag({ id: 'mapped' });
+  d.expand('each', { over: range(n) }, async (_ctx, item: number) => item * 2);
+  return d;
+}
+
+/** A DAG whose mapped task maps over an upstream task's result, with `expectedItems` when given. */
+function upstreamMapping(expectedItems?: unknown): Dag {
+  const d = dag({ id: 'mapped' });
+  const list = d.task('list', async () => range(3));
+  d.expand(
+    'each',
+    { over: list, ...(expectedItems !== undefined ? { expectedItems } : {}) } as never,
+    async (_ctx, item: number) => item,
+  );
+  return d;
+}
+
+const compiled = (d: Dag) => compileDag(d, { file: FILE });
+const problems = (d: Dag) => compiled(d).problems.map(formatProblem);
+const history = (d: Dag) => compiled(d).manifest!.stats.transitions;
+
+describe('Function: transitionStats (history events of mapped items)', () => {
+  it('counts each item of a literal list: its iteration (2 events) and its worker Task (6)', () => {
+    // Act
+    const one = history(literalMapping(1));
+    const hundred = history(literalMapping(100));
+
+    // Assess
+    expect(hundred.mapped).toEqual({
+      each: { itemsFrom: 'literal', items: 100, eventsPerItem: 8, historyEvents: 800 },
+    });
+    expect(hundred.historyEvents - one.historyEvents).toBe(99 * 8);
+    expect(hundred.historyEvents).toBe(814);
+    // The bill is per run of the states, not per item: the transitions count one item, as before.
+    expect(hundred.total).toBe(one.total);
+  });
+
+  it('grows with the items, item by item', () => {
+    const events = [10, 20, 40].map((n) => history(literalMapping(n)).historyEvents);
+    expect(events[1]! - events[0]!).toBe(10 * 8);
+    expect(events[2]! - events[1]!).toBe(20 * 8);
+  });
+
+  it('counts expectedItems items for a list an upstream task returns', () => {
+    const stats = history(upstreamMapping(500));
+    expect(stats.mapped).toEqual({
+      each: { itemsFrom: 'expectedItems', items: 500, eventsPerItem: 8, historyEvents: 4000 },
+    });
+    expect(stats.historyEvents - history(upstreamMapping()).historyEvents).toBe(499 * 8);
+  });
+
+  it('says when the item count is unknown, and counts one item without claiming a count', () => {
+    const stats = history(upstreamMapping());
+    expect(stats.mapped).toEqual({ each: { itemsFrom: 'unknown', eventsPerItem: 8, historyEvents: 8 } });
+    expect(compiled(upstreamMapping()).problems).toEqual([]);
+  });
+
+  it('counts every combination of a cross product, and the Map iterations that build them from literal lists', () => {
+    // Prepare: 3 × 2 combinations; each item is its worker Task's iteration (8) plus the iteration and Pass that
+    // built its combination (4); the outer level is one Map (4) and an iteration running the inner Map per value
+    // of the first list (3 × 6).
+    const d = dag({ id: 'mapped' });
+    d.expand('add', { over: { x: [1, 2, 3], y: [10, 20] } }, async (_ctx, { x, y }) => x + y);
+
+    // Act, Assess
+    expect(history(d).mapped).toEqual({
+      add: { itemsFrom: 'literal', items: 6, eventsPerItem: 12, historyEvents: 6 * 12 + 4 + 3 * 6 },
+    });
+  });
+
+  it('takes the combinations from expectedItems when a list of the product is an upstream task’s', () => {
+    const d = dag({ id: 'mapped' });
+    const ys = d.task('ys', async () => [10, 20]);
+    d.expand('add', { over: { x: [1, 2, 3], y: ys }, expectedItems: 20 }, async (_ctx, { x, y }) => x + y);
+    expect(history(d).mapped).toEqual({
+      add: { itemsFrom: 'expectedItems', items: 20, eventsPerItem: 12, historyEvents: 20 * 12 + 4 },
+    });
+  });
+
+  it('counts expandKwargs items like expand', () => {
+    const d = dag({ id: 'mapped' });
+    const kwargs = d.task('kwargs', async () => [{ a: 1 }]);
+    d.expandKwargs('each', { over: kwargs, expectedItems: 50 }, async (_ctx, { a }) => a);
+    expect(history(d).mapped?.each).toEqual({
+      itemsFrom: 'expectedItems',
+      items: 50,
+      eventsPerItem: 8,
+      historyEvents: 400,
+    });
+  });
+
+  it('names the mapping whose items write the most history', () => {
+    const d = dag({ id: 'mapped' });
+    const list = d.task('list', async () => [1]);
+    d.expand('small', { over: range(5) }, async (_ctx, item: number) => item);
+    d.expand('large', { over: list, expectedItems: 90 }, async (_ctx, item: number) => item);
+    d.expand('unknown', { over: list }, async (_ctx, item: number) => item);
+    expect(dominantMapping(history(d).mapped!)).toBe('large');
+  });
+});
+
+describe('Function: checkLimits (mapped items)', () => {
+  it('refuses a 10,000-item literal mapping on its list, with the figures and how many items fit', () => {
+    expect(problems(literalMapping(10_000))).toEqual([
+      `${FILE} › dag mapped › task each › over: the 10000 items of its literal list write about 80000 history ` +
+        "events (8 per item), and a run about 80014, over Step Functions' 25000 per execution: an inline Map " +
+        "writes every item's events into the run's own history; map over at most 3123 items in a run here (put " +
+        'several into one item, or spread them over several runs)',
+    ]);
+  });
+
+  it('refuses expectedItems: 20000 on that field', () => {
+    expect(problems(upstreamMapping(20_000))).toEqual([
+      `${FILE} › dag mapped › task each › expectedItems: the 20000 items it expects (expectedItems) write about ` +
+        "160000 history events (8 per item), and a run about 160018, over Step Functions' 25000 per execution: an " +
+        "inline Map writes every item's events into the run's own history; map over at most 3122 items in a run " +
+        'here (put several into one item, or spread them over several runs)',
+    ]);
+  });
+
+  it('passes the largest count it names, and refuses one item more', () => {
+    // 3123 items: 24,984 events, 14 for the rest of the run.
+    expect(compiled(literalMapping(3123)).problems).toEqual([]);
+    expect(history(literalMapping(3123)).historyEvents).toBe(24_998);
+    expect(problems(literalMapping(3124))).toHaveLength(1);
+    expect(problems(literalMapping(3124))[0]).toContain('map over at most 3123 items');
+  });
+
+  it('refuses the largest mappings until the rest would fit, not a small one beside them', () => {
+    const d = dag({ id: 'mapped' });
+    d.expand('small', { over: range(10) }, async (_ctx, item: number) => item);
+    d.expand('first', { over: range(2000) }, async (_ctx, item: number) => item);
+    d.expand('second', { over: range(1900) }, async (_ctx, item: number) => item);
+    const found = compiled(d).problems;
+    expect(found.map((problem) => [problem.taskId, problem.field])).toEqual([['first', 'over']]);
+    // With `second` as it is, `first` fits only after the excess is taken off it.
+    const { historyEvents } = history(d);
+    const fit = 2000 - Math.ceil((historyEvents - 25_000) / 8);
+    expect(found[0]!.message).toContain(`map over at most ${fit} items in a run here`);
+  });
+
+  it('counts a mapping of unknown count beside a refused one as one item, and refuses only the known one', () => {
+    const d = dag({ id: 'mapped' });
+    const list = d.task('list', async () => [1]);
+    d.expand('known', { over: list, expectedItems: 3250 }, async (_ctx, item: number) => item);
+    d.expand('unknown', { over: list }, async (_ctx, item: number) => item);
+    const found = compiled(d).problems.map((problem) => [problem.taskId, problem.message.split('; ')[1]]);
+    expect(found).toEqual([
+      [
+        'known',
+        'map over at most 3119 items in a run here (put several into one item, or spread them over several runs)',
+      ],
+    ]);
+  });
+
+  it('says when several mappings must all shrink, naming the others', () => {
+    const e = dag({ id: 'mapped' });
+    const items = e.task('list', async () => [1]);
+    e.expand('big', { over: items, expectedItems: 4000 }, async (_ctx, item: number) => item);
+    e.expand('bigger', { over: items, expectedItems: 4000 }, async (_ctx, item: number) => item);
+    e.expand('biggest', { over: items, expectedItems: 9000 }, async (_ctx, item: number) => item);
+    const refused = compiled(e).problems.map((problem) => [problem.taskId, problem.message.split('; ')[1]]);
+    const how = '(put several into one item, or spread them over several runs)';
+    expect(refused).toEqual([
+      [
+        'biggest',
+        `beside 'big', 'bigger' (also refused) there is no room for them: map over fewer items in a run in each ${how}`,
+      ],
+      [
+        'big',
+        `beside 'biggest', 'bigger' (also refused) there is no room for them: map over fewer items in a run in each ${how}`,
+      ],
+      [
+        'bigger',
+        `beside 'biggest', 'big' (also refused) there is no room for them: map over fewer items in a run in each ${how}`,
+      ],
+    ]);
+  });
+
+  it('keeps refusing a run too long without its items on the DAG as a whole', () => {
+    // Prepare: 4,200 independent tasks write over 25,000 events (6 each) with no mapping at all.
+    const d = dag({ id: 'mapped' });
+    for (let i = 0; i < 4200; i++) d.task(`t${i}`, async () => i);
+    d.expand('each', { over: range(10) }, async (_ctx, item: number) => item);
+
+    // Act
+    const found = compiled(d).problems;
+
+    // Assess: fewer items would not help, so the DAG as a whole is refused, not its mapping (its definition is
+    // over 1 MiB too).
+    expect(found.map((problem) => [problem.taskId, problem.field])).toEqual([
+      [undefined, 'tasks'],
+      [undefined, 'tasks'],
+    ]);
+    expect(found[1]!.message).toMatch(
+      /^a run of these 4201 tasks writes about \d+ history events, over Step Functions' 25000 per execution; split the DAG/,
+    );
+  });
+});
+
+describe('Function: historyOverflow (the choice an inline Map leaves)', () => {
+  const known = (items: number): MappedHistoryEstimate => ({
+    itemsFrom: 'expectedItems',
+    items,
+    eventsPerItem: 10,
+    historyEvents: items * 10,
+  });
+  const unknown: MappedHistoryEstimate = { itemsFrom: 'unknown', eventsPerItem: 10, historyEvents: 10 };
+
+  it('chooses nothing when the run fits', () => {
+    expect(historyOverflow({ historyEvents: 1000, mapped: { a: known(99) } }, 1000)).toEqual({
+      mappings: [],
+      withoutItems: false,
+    });
+  });
+
+  it('chooses the mappings with the most events first, until the run fits with each of them at one item', () => {
+    // 50 events besides the items: a (600) alone is not enough to leave, a and b (600 + 400) are.
+    const mapped = { a: known(60), b: known(40), c: known(5), d: unknown };
+    expect(historyOverflow({ historyEvents: 50 + 600 + 400 + 50 + 10, mapped }, 500)).toEqual({
+      mappings: ['a', 'b'],
+      withoutItems: false,
+    });
+  });
+
+  it('never chooses a mapping of unknown count, and says when no choice of mappings would be enough', () => {
+    expect(historyOverflow({ historyEvents: 2000, mapped: { a: known(60), d: unknown } }, 1000)).toEqual({
+      mappings: [],
+      withoutItems: true,
+    });
+  });
+});
+
+describe('Option: expectedItems', () => {
+  it.each([
+    [-5, 'must be at least 1 (the most items a run of the task maps over)'],
+    [0, 'must be at least 1 (the most items a run of the task maps over)'],
+    [2.5, 'must be a whole number of items, got 2.5'],
+    ['many', 'must be a whole number of items, got "many"'],
+    [null, 'must be a whole number of items, got null'],
+  ])('refuses %j with the file, DAG, task and field', (value, message) => {
+    expect(problems(upstreamMapping(value))).toEqual([`${FILE} › dag mapped › task each › expectedItems: ${message}`]);
+  });
+
+  it('refuses it where literal lists already give the count', () => {
+    const d = dag({ id: 'mapped' });
+    d.expand('each', { over: [1, 2, 3], expectedItems: 3000 }, async (_ctx, item: number) => item);
+    d.expand('add', { over: { x: [1, 2], y: [3] }, expectedItems: 9 }, async (_ctx, { x, y }) => x + y);
+    expect(problems(d)).toEqual([
+      `${FILE} › dag mapped › task add › expectedItems: the literal lists give the count (2 items); expectedItems is for lists an upstream task returns`,
+      `${FILE} › dag mapped › task each › expectedItems: the literal list gives the count (3 items); expectedItems is for lists an upstream task returns`,
+    ]);
+  });
+
+  it('changes nothing in the compiled state machine: it only feeds the estimate', () => {
+    expect(compiled(upstreamMapping(500)).asl).toBe(compiled(upstreamMapping()).asl);
+  });
+});
