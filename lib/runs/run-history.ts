@@ -2,6 +2,7 @@ import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { asRunState, asTaskState, type RunState, type TaskState } from '../compiler/run-states.ts';
 import { queryAll } from '../dynamo/dynamo-pages.ts';
 import type { RunType } from '../schedule/types.ts';
+import { tryTimesOf } from '../worker/try-records.ts';
 
 /**
  * Reads back what the trigger and the recorder write about runs, for the CLI: run items of the runs table (see
@@ -59,6 +60,15 @@ export interface CloudTaskInstance {
   readonly durationMs?: number;
   /** The recorder wrote this record when the run ended: no live write changes it any more. */
   readonly final?: boolean;
+  /** Each try's queued, start and end times and how it ended, oldest first (from the worker's live writes). */
+  readonly tryTimes?: ReadonlyArray<{
+    readonly try: number;
+    readonly state: TaskState;
+    readonly queuedAt?: string;
+    readonly startedAt?: string;
+    readonly endedAt?: string;
+    readonly errorMessage?: string;
+  }>;
 }
 
 /** The runs of one DAG, newest first (every page, strongly consistent). */
@@ -119,6 +129,11 @@ export function taskInstanceOf(item: Record<string, AttributeValue>, now: Date):
   const state = asTaskState(item.state!.S);
   const startedAt = item.startedAt?.S;
   const endedAt = item.endedAt?.S ?? (state === 'running' ? now.toISOString() : undefined);
+  // Each try's times, from the phases the worker appended (the error is the try's error name).
+  const tries = tryTimesOf(item.tryEvents).map(({ error, ...times }) => ({
+    ...times,
+    ...(error !== undefined ? { errorMessage: error } : {}),
+  }));
   return {
     taskId: item.taskId!.S!,
     mapIndex: item.mapIndex?.N !== undefined ? Number(item.mapIndex.N) : -1,
@@ -135,6 +150,7 @@ export function taskInstanceOf(item: Record<string, AttributeValue>, now: Date):
       ? { durationMs: Math.max(0, Date.parse(endedAt) - Date.parse(startedAt)) }
       : {}),
     ...(item.final?.BOOL === true ? { final: true } : {}),
+    ...(tries.length > 0 ? { tryTimes: tries } : {}),
   } as CloudTaskInstance;
 }
 

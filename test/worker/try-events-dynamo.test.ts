@@ -2,6 +2,7 @@ import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { finalTaskRecord } from '../../lib/runs/final-task-record.ts';
+import { listTaskInstances } from '../../lib/runs/run-history.ts';
 import { recordTry, taskInstanceKey, tryTimesOf } from '../../lib/worker/try-records.ts';
 import { createStackTables, dynamoFor } from '../../localstack/stack-tables.ts';
 
@@ -77,6 +78,12 @@ describe('live try records: every try’s times', () => {
         startedAt: at(6).toISOString(),
         endedAt: at(9).toISOString(),
       },
+    ]);
+    // What `airstep tasks --stack` and `airstep ui --stack` read: the same tries, the error as the page names it.
+    const [listed] = await listTaskInstances(dynamo, table, 'd', 'r');
+    expect(listed?.tryTimes?.map((times) => [times.try, times.state, times.errorMessage])).toEqual([
+      [1, 'up_for_retry', 'Error'],
+      [2, 'success', undefined],
     ]);
   });
 
