@@ -806,6 +806,10 @@ describe('airstep ui --outputs on the deployed stack, in Chromium (issue 14)', (
       await expect
         .poll(() => page.getByRole('log').textContent(), { timeout: STACK_WAIT_MS })
         .toContain('check: try 1 of 2 rows');
+      // The run's page in the Step Functions console, linked from the task instance.
+      expect(await page.getByRole('link', { name: 'Step Functions console' }).getAttribute('href')).toMatch(
+        /^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/states\/home\?region=.+#\/v2\/executions\/details\/arn:aws:states:/,
+      );
       await screenshot(page, 'ui-stack-task-instance');
 
       // Clear (asks first), through `airstep clear --outputs`: a new execution runs check again (try 2), to success.

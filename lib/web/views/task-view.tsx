@@ -22,6 +22,14 @@ export function TaskView(props: { dagId: string; runId: string; taskId: string; 
     <section>
       <p class="crumbs">
         <a href={href.grid(dagId)}>{dagId}</a> › <code>{runId}</code> <StateBadge state={data.run.state} />
+        {data.run.consoleUrl !== undefined && (
+          <>
+            {' '}
+            <a class="console-link" href={data.run.consoleUrl} target="_blank" rel="noreferrer noopener">
+              Step Functions console
+            </a>
+          </>
+        )}
       </p>
       <h1>
         {taskId}
