@@ -4,7 +4,7 @@ import { useLayoutEffect, useRef } from 'preact/hooks';
 export interface CellStripProps {
   readonly keys: readonly string[];
   readonly states: readonly string[];
-  /** A cell's accessible name; for cells that are not links also its tooltip. */
+  /** A cell's tooltip and accessible name. */
   readonly name: (key: string, state: string) => string;
   /** Where a cell leads: given, the cells are links; otherwise plain marks. */
   readonly link?: (key: string) => string;
@@ -17,7 +17,7 @@ interface Shown {
 }
 
 /**
- * A row of grid cells, each one element and nothing else (`<a data-state href aria-label>` or `<span data-state
+ * A row of grid cells, each one element and nothing else (`<a data-state href title>` or `<span data-state
  * title>`), made with the DOM directly rather than by Preact: a grid of 100 runs × 50 tasks is 5,000 of them, and a
  * virtual node for each cost more than the cells themselves. On a later render only what changed is touched: a
  * cell whose state changed gets its new state and name; a new run's cell is added, a gone run's removed, the others
@@ -47,7 +47,8 @@ function update(strip: HTMLElement, before: Shown | undefined, props: CellStripP
     if (found === undefined && link !== undefined) cell.setAttribute('href', link(key));
     if (found?.state !== state) {
       cell.setAttribute('data-state', state);
-      cell.setAttribute(link !== undefined ? 'aria-label' : 'title', name(key, state));
+      // `title` is a cell's hover tooltip and, as a link has no text, its accessible name too: one write for both.
+      cell.setAttribute('title', name(key, state));
     }
     return cell;
   });

@@ -97,6 +97,12 @@ describe('airstep ui on a local project, in Chromium', () => {
       expect(await page.evaluate(() => (globalThis as { injected?: boolean }).injected)).toBeUndefined();
       await screenshot(page, 'ui-grid');
 
+      // A cell says what it is, on hover and to a screen reader: its task, run and state.
+      await page.getByRole('link', { name: 'flaky in manual__2026-12-01T00:00:00+00:00: failed' }).waitFor();
+      expect(await newestCell(page, 'flaky').getAttribute('title')).toBe(
+        'flaky in manual__2026-12-01T00:00:00+00:00: failed',
+      );
+
       // The failed task: its error and the log of its try.
       await newestCell(page, 'flaky').click();
       await page.getByText('the warehouse is not ready yet').first().waitFor();
