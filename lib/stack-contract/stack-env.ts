@@ -48,6 +48,8 @@ export const STACK_ENV = {
   pools: 'AIRSTEP_POOLS',
   /** JSON array: the IAM roles task code may run under (`runAs`); dag-sync refuses a DAG naming another. */
   assumableRoleArns: 'AIRSTEP_ASSUMABLE_ROLE_ARNS',
+  /** Where the workers read Variables (SSM) and Connections (Secrets Manager): see secrets-paths.ts. */
+  secretsPrefix: 'AIRSTEP_SECRETS_PREFIX',
 } as const;
 
 export type StackEnvKey = keyof typeof STACK_ENV;
