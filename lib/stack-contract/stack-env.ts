@@ -82,3 +82,12 @@ export function readStackEnv<K extends StackEnvKey>(
   if (missing.length > 0) throw new MissingStackEnvError(missing);
   return values;
 }
+
+/**
+ * An Airstep variable a handler can do without (the construct always sets it; a harness that runs the handler
+ * alone may not): undefined when unset or empty.
+ */
+export function optionalStackEnv(key: StackEnvKey, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[STACK_ENV[key]];
+  return value === undefined || value === '' ? undefined : value;
+}
