@@ -1,6 +1,7 @@
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  DescribeSecretCommand,
   ListSecretsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
@@ -66,6 +67,8 @@ export function cloudSecretStore(prefix: string, source: string): SecretStore {
         if (kind === 'variable') {
           await ssm.send(new DeleteParameterCommand({ Name: variableParameterName(prefix, name) }));
         } else {
+          // DeleteSecret with ForceDeleteWithoutRecovery answers success for a secret that does not exist.
+          await secretsManager.send(new DescribeSecretCommand({ SecretId: connectionSecretName(prefix, name) }));
           // At once, as Airflow's `connections delete`: a recovery window would keep the name taken for 7+ days.
           await secretsManager.send(
             new DeleteSecretCommand({ SecretId: connectionSecretName(prefix, name), ForceDeleteWithoutRecovery: true }),
