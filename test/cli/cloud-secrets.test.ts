@@ -98,7 +98,9 @@ describe('Command: airstep variables / connections --outputs', () => {
 
   it('uses airstep/<stack name> for a stack deployed before the SecretsPrefix output', async () => {
     expect(await beforePrefix('variables', 'set', 'region', 'eu-west-1')).toMatchObject({ code: 0 });
-    const parameter = await ssm.send(new GetParameterCommand({ Name: '/airstep/OldStack/variables/region', WithDecryption: true }));
+    const parameter = await ssm.send(
+      new GetParameterCommand({ Name: '/airstep/OldStack/variables/region', WithDecryption: true }),
+    );
     expect(parameter.Parameter?.Value).toBe('eu-west-1');
     expect(await withPrefix('variables', 'get', 'region')).toMatchObject({ code: 2 });
   });
