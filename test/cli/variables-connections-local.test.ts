@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,14 @@ describe('Command: airstep variables / connections (local)', () => {
       code: 0,
       stdout: 'd\n',
     });
+  });
+
+  it('reads the value from stdin for `-`, so it stays out of shell history', async () => {
+    execFileSync(process.execPath, [resolve('bin/airstep.js'), 'variables', 'set', 'api_key', '-'], {
+      cwd: project.dir,
+      input: 'k-from-stdin\n',
+    });
+    expect(await project.airstep('variables', 'get', 'api_key')).toMatchObject({ code: 0, stdout: 'k-from-stdin\n' });
   });
 
   it('masks the password of `connections get` unless --reveal', async () => {

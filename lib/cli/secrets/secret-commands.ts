@@ -37,9 +37,11 @@ export function registerSecretCommands(program: Command, kind: SecretKind): void
 
   sub('set', `store a ${kind}${kind === 'connection' ? ' (a URI or Airflow JSON)' : ''}`)
     .argument(what)
-    .argument(kind === 'variable' ? '<value>' : '<uri-or-json>')
+    .argument(kind === 'variable' ? '<value>' : '<uri-or-json>', '`-` reads it from stdin (kept out of shell history)')
     .action((name: string, value: string, options: Options) =>
-      run(kind, options, (store) => setOne(kind, store, name, value, options)),
+      run(kind, options, async (store) =>
+        setOne(kind, store, name, value === '-' ? await readStdin() : value, options),
+      ),
     );
   sub('list', `list the ${noun} and where each is kept`).action((options: Options) =>
     run(kind, options, (store) => listAll(kind, store, options)),
@@ -69,6 +71,15 @@ async function run(kind: SecretKind, options: Options, act: (store: SecretStore)
     if (!(error instanceof AirstepError) && !isAwsError(error)) throw error;
     process.exitCode = refuse(`${kind}s: ${(error as Error).message}`);
   }
+}
+
+/** The value piped in (`… set token - < token.txt`), without the final newline a file or `echo` adds. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 const isAwsError = (error: unknown) => typeof (error as { $metadata?: unknown })?.$metadata === 'object';
