@@ -37,6 +37,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   unpause: async () => (await import('../lib/cli/pause.ts')).registerUnpauseCommand,
   note: async () => (await import('../lib/cli/note.ts')).registerNoteCommand,
   ui: async () => (await import('../lib/cli/ui.ts')).registerUiCommand,
+  variables: async () => (await import('../lib/cli/variables.ts')).registerVariablesCommand,
+  connections: async () => (await import('../lib/cli/connections.ts')).registerConnectionsCommand,
 };
 
 // The AWS SDK's notice that its future versions need a newer Node (9 lines on stderr, in the middle of a command's

@@ -3,8 +3,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { taskMessageFromEnvironment } from '../../lib/runtime/fargate-task-environment.ts';
-import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
+import { optionalStackEnv, readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 import { type TaskLogTags, taskLogLine } from '../../lib/stack-contract/task-log-line.ts';
+import { workerSecretSources } from '../../lib/worker/cloud-secrets.ts';
 import { taskLogTagsOf } from '../../lib/worker/task-log-tags.ts';
 import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
 
@@ -41,6 +42,7 @@ export async function runFargateTry(env: NodeJS.ProcessEnv, options: FargateTryO
     s3: new S3Client({}),
     dynamo: new DynamoDBClient({}),
     sts: new STSClient({}),
+    secrets: workerSecretSources(optionalStackEnv('secretsPrefix', env), env),
     // One JSON object per line naming the try (the awslogs driver sends each stdout line as one event).
     log: (line) => console.log(taskLogLine(tags, line)),
     pools: { table: stack.poolSlotsTable, capacities: JSON.parse(stack.pools) as Record<string, number> },

@@ -5,7 +5,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
+import { optionalStackEnv, readStackEnv } from '../../lib/stack-contract/stack-env.ts';
+import { workerSecretSources } from '../../lib/worker/cloud-secrets.ts';
 import { SqsRedelivery } from '../../lib/worker/sqs-redelivery.ts';
 import { taskLogTagsOf } from '../../lib/worker/task-log-tags.ts';
 import { handleWorkerMessage } from '../../lib/worker/worker-run.ts';
@@ -20,6 +21,8 @@ const clients = {
   dynamo: new DynamoDBClient({}),
   sts: new STSClient({}),
 };
+// Variables and Connections, cached for the container's life (a short TTL per value).
+const secrets = workerSecretSources(optionalStackEnv('secretsPrefix'));
 
 /**
  * Task queues and the control queue: each message is one task try (or a gate or signal). A message whose
@@ -37,6 +40,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
         bucket: env.bucket,
         gatesTable: env.taskInstancesTable,
         ...clients,
+        secrets,
         log: (line) => logger.info(line, { ...tags }),
         pools: { table: env.poolSlotsTable, capacities: JSON.parse(env.pools) as Record<string, number> },
         defer: (seconds) => redelivery.sendAgain(record.eventSourceARN, record.body, seconds),

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { defaultSecretsPrefix, SECRETS_PREFIX_OUTPUT } from '../stack-contract/secrets-paths.ts';
 import {
   BUCKET_OUTPUT,
   DEFAULT_STACK_NAME,
@@ -20,6 +21,12 @@ export type CloudStack = Readonly<Record<StackOutputKey, string>> & {
   readonly source: string;
   /** The stack's bucket (`BucketName`), where dag-sync keeps each DAG version's manifest; read where present. */
   readonly bucket?: string;
+  /**
+   * Where the stack's Variables and Connections live (`SecretsPrefix`). A stack deployed before that output existed
+   * gets the construct's default for its name, the prefix it will have once deployed again (its workers could not
+   * read either before).
+   */
+  readonly secretsPrefix: string;
 };
 
 export interface CloudStackOptions {
@@ -49,7 +56,7 @@ export async function resolveCloudStack(options: CloudStackOptions): Promise<Che
   // The CloudFormation client loads only when a command reads a stack.
   const { describeStackOutputs, StackLookupError } = await import('./describe-stack-outputs.ts');
   try {
-    return stackOf(`stack ${stackName}`, await describeStackOutputs(stackName));
+    return stackOf(`stack ${stackName}`, stackName, await describeStackOutputs(stackName));
   } catch (error) {
     if (error instanceof StackLookupError) return { ok: false, message: error.message };
     throw error;
@@ -81,10 +88,10 @@ async function outputsFromFile(file: string, stackName: string | undefined): Pro
         (stackName === undefined && names.length > 1 ? '; choose one with --stack' : ''),
     };
   }
-  return stackOf(`${file} › ${chosen}`, outputs);
+  return stackOf(`${file} › ${chosen}`, chosen!, outputs);
 }
 
-function stackOf(source: string, outputs: Record<string, unknown>): Checked<CloudStack> {
+function stackOf(source: string, stackName: string, outputs: Record<string, unknown>): Checked<CloudStack> {
   const missing = Object.values(STACK_OUTPUTS).filter((key) => typeof outputs[key] !== 'string' || outputs[key] === '');
   if (missing.length > 0) {
     return {
@@ -96,7 +103,12 @@ function stackOf(source: string, outputs: Record<string, unknown>): Checked<Clou
     (Object.entries(STACK_OUTPUTS) as Array<[StackOutputKey, string]>).map(([key, output]) => [key, outputs[output]]),
   ) as Record<StackOutputKey, string>;
   const bucket = outputs[BUCKET_OUTPUT];
-  return { ok: true, value: { ...values, source, ...(typeof bucket === 'string' && bucket !== '' ? { bucket } : {}) } };
+  const prefix = outputs[SECRETS_PREFIX_OUTPUT];
+  const secretsPrefix = typeof prefix === 'string' && prefix !== '' ? prefix : defaultSecretsPrefix(stackName);
+  return {
+    ok: true,
+    value: { ...values, source, secretsPrefix, ...(typeof bucket === 'string' && bucket !== '' ? { bucket } : {}) },
+  };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

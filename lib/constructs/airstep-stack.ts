@@ -1,6 +1,7 @@
 import { App, type AppProps, ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { SECRETS_PREFIX_OUTPUT } from '../stack-contract/secrets-paths.ts';
 import { BUCKET_OUTPUT, STACK_OUTPUTS } from '../stack-contract/stack-outputs.ts';
 import { Airstep, type AirstepProps, type EmulatorProfile } from './airstep.ts';
 
@@ -76,6 +77,8 @@ export class AirstepStack extends Stack {
     output(STACK_OUTPUTS.workerLogGroup, functions.logGroups.worker.logGroupName, 'Lambda worker task logs');
     output(STACK_OUTPUTS.fargateWorkerLogGroup, fargate.workerLogs.logGroupName, 'Fargate worker task logs');
     output(STACK_OUTPUTS.containerLogGroup, fargate.containerLogs.logGroupName, 'Container tasks’ output');
+    // What `airstep variables|connections --stack` read: SSM /<this>/variables/*, Secrets Manager <this>/connections/*.
+    output(SECRETS_PREFIX_OUTPUT, this.airstep.secretsPrefix, 'Where task code’s Variables and Connections live');
   }
 }
 

@@ -4,10 +4,17 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROLE_ARN } from '../compiler/role-arn.ts';
 import { dagAlarmNamePrefix, METRICS_NAMESPACE } from '../stack-contract/metrics.ts';
+import {
+  connectionsPath,
+  defaultSecretsPrefix,
+  SECRETS_PREFIX,
+  variablesPath,
+} from '../stack-contract/secrets-paths.ts';
 import { STACK_ENV } from '../stack-contract/stack-env.ts';
 import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
@@ -77,6 +84,23 @@ export interface AirstepProps extends DataAccessProps {
    */
   readonly assumableRoleArns?: readonly string[];
   /**
+   * Where task code's Variables and Connections live (`ctx.variable`, `ctx.connection`): SSM parameters
+   * `/<prefix>/variables/<name>` and Secrets Manager secrets `<prefix>/connections/<id>`. The Lambda and Fargate
+   * workers may read exactly these (`ssm:GetParameter`, `secretsmanager:GetSecretValue`), nothing else of either
+   * service; `airstep variables|connections --stack` find the prefix in the stack output `SecretsPrefix`.
+   * Give each Airstep in one stack its own.
+   * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-hierarchies.html
+   * @default `airstep/<stack name>`
+   */
+  readonly secretsPrefix?: string;
+  /**
+   * The customer managed KMS key your parameters and secrets are encrypted with, if not the AWS managed keys
+   * (`aws/ssm`, `aws/secretsmanager`, which need no grant): the workers may `kms:Decrypt` with it, through SSM and
+   * Secrets Manager only.
+   * @default - none: the AWS managed keys
+   */
+  readonly secretsKey?: kms.IKey;
+  /**
    * Deploy to an emulator instead of AWS: `'ministack'` makes the few differences MiniStack 1.5.33 needs to take
    * the template with `cdk deploy` and run its Lambdas (`npm run stack:local`), each for a reason
    * (see `EMULATOR_PROFILES`). Never set it for an AWS account: the template for AWS is the one without it.
@@ -126,6 +150,8 @@ export class Airstep extends Construct {
   /** The saved Logs Insights query "the log of one try" and its dashboard link. */
   readonly tryLogQuery: TryLogQuery;
   readonly namePrefix: string;
+  /** Where Variables (SSM) and Connections (Secrets Manager) live: see `AirstepProps.secretsPrefix`. */
+  readonly secretsPrefix: string;
   /** Names of the buckets DAGs may use (from the props). */
   readonly dataBuckets: readonly string[];
   /** Names of the tables DAGs may use (from the props). */
@@ -139,6 +165,12 @@ export class Airstep extends Construct {
     if (!/^[A-Za-z0-9-]{1,20}$/.test(prefix))
       throw new AirstepPropsError('namePrefix', `namePrefix '${prefix}' must be 1-20 letters, digits or -`);
     this.namePrefix = prefix;
+    this.secretsPrefix = props.secretsPrefix ?? defaultSecretsPrefix(Stack.of(this).stackName);
+    if (!Token.isUnresolved(this.secretsPrefix) && !SECRETS_PREFIX.test(this.secretsPrefix))
+      throw new AirstepPropsError(
+        'secretsPrefix',
+        `secretsPrefix '${this.secretsPrefix}' must be 1-5 segments of letters, digits, _ . or - joined by /, not starting with aws or ssm`,
+      );
     this.dataBuckets = (props.dataBuckets ?? []).map(dataResourceName);
     this.dataTables = (props.dataTables ?? []).map(dataResourceName);
     for (const arn of props.assumableRoleArns ?? [])
@@ -220,6 +252,43 @@ export class Airstep extends Construct {
     });
     this.wire(prefix, props);
     acknowledgeReviewedFindings(this);
+  }
+
+  /**
+   * Variables and Connections: the workers read exactly the stack's two paths (lib/stack-contract/secrets-paths.ts),
+   * one parameter or secret at a time; they list nothing and write nothing (the CLI does, with the user's rights).
+   */
+  private grantSecretReads(principals: readonly iam.IPrincipal[], key: kms.IKey | undefined): void {
+    const { region, account, partition } = Stack.of(this);
+    for (const principal of principals) {
+      principal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:GetParameter'],
+          resources: [`arn:${partition}:ssm:${region}:${account}:parameter${variablesPath(this.secretsPrefix)}*`],
+        }),
+      );
+      principal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          // Secret ARNs end in `-` and six random characters: the wildcard covers them.
+          resources: [
+            `arn:${partition}:secretsmanager:${region}:${account}:secret:${connectionsPath(this.secretsPrefix)}*`,
+          ],
+        }),
+      );
+      if (key !== undefined)
+        principal.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [key.keyArn],
+            conditions: {
+              StringEquals: {
+                'kms:ViaService': [`ssm.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`],
+              },
+            },
+          }),
+        );
+    }
   }
 
   /** Environment and least-privilege grants per function, the Fargate hand-off, and the recorder's rule. */
@@ -363,6 +432,9 @@ export class Airstep extends Construct {
     this.fargate.container.addEnvironment(STACK_ENV.taskInstancesTable, tables.taskInstances.tableName);
     this.fargate.container.addEnvironment(STACK_ENV.poolSlotsTable, tables.poolSlots.tableName);
     this.fargate.container.addEnvironment(STACK_ENV.pools, JSON.stringify(props.pools ?? {}));
+    this.grantSecretReads([fns.worker.grantPrincipal, fargateTask.taskRole], props.secretsKey);
+    env('secretsPrefix', this.secretsPrefix, ['worker']);
+    this.fargate.container.addEnvironment(STACK_ENV.secretsPrefix, this.secretsPrefix);
     this.stateMachineRole.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],

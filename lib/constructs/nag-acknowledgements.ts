@@ -1,5 +1,6 @@
 import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import { dagAlarmNamePrefix } from '../stack-contract/metrics.ts';
+import { connectionsPath, variablesPath } from '../stack-contract/secrets-paths.ts';
 import type { Airstep } from './airstep.ts';
 
 /**
@@ -100,6 +101,14 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
     iam5(
       `Resource::${arn('ecs', `task-definition/${airstep.fargate.taskDefinition.family}:*`)}`,
       'Revisions of the Fargate worker task definition: state machines name its family, so a stack update that registers a new revision needs no DAG re-synced',
+    ),
+    iam5(
+      `Resource::${arn('ssm', `parameter${variablesPath(airstep.secretsPrefix)}*`)}`,
+      'Task code reads Variables by name at run time (ctx.variable), any parameter under this Airstep’s variables path; GetParameter only',
+    ),
+    iam5(
+      `Resource::${arn('secretsmanager', `secret:${connectionsPath(airstep.secretsPrefix)}*`)}`,
+      'Task code reads Connections by id at run time (ctx.connection), any secret under this Airstep’s connections path; GetSecretValue only',
     ),
     ...airstep.dataBuckets.map((bucket) =>
       iam5(

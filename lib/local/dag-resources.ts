@@ -18,6 +18,7 @@ import type { Dag } from '../sdk/dag.ts';
 import { containerTaskMessage } from './container-tasks.ts';
 import type { GateCoordinator } from './gate-coordinator.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
+import { localSecretSources } from './local-secrets.ts';
 import { StatesError } from './states-error.ts';
 import type { TaskTokens } from './task-tokens.ts';
 import type { TryHooks, TryRunner } from './worker-pool.ts';
@@ -79,6 +80,7 @@ export class DagResources implements TaskResources {
           logs.push(line);
           hooks.onLog?.([line]);
         },
+        secrets: localSecretSources(),
         ...(this.xcom !== undefined ? { xcom: { store: this.xcom } } : {}),
         ...(hooks.heartbeatEveryMs !== undefined
           ? { heartbeat: { everyMs: hooks.heartbeatEveryMs, send: hooks.onHeartbeat } }

@@ -8,7 +8,8 @@ import type { Problem } from '../sdk/errors.ts';
 /**
  * `airstep.config.json` at the project root: settings that belong to no single DAG. Pool sizes
  * (`{ "pools": { "warehouse": 3 } }`), shared by every DAG that names the pool, and the IAM roles tasks may run
- * under (`"assumableRoleArns": ["arn:aws:iam::…:role/…"]`, the construct's prop of the same name).
+ * under (`"assumableRoleArns": ["arn:aws:iam::…:role/…"]`, the construct's prop of the same name), and non-secret
+ * variables task code reads with `ctx.variable` (`"variables": { "bucket": "raw-data" }`).
  */
 export const CONFIG_FILE = 'airstep.config.json';
 
@@ -20,6 +21,13 @@ const configSchema = z.strictObject({
   assumableRoleArns: z
     .array(z.string().regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)'))
     .default([]),
+  // Non-secret values task code reads with ctx.variable (lib/local/local-secrets.ts reads them in the worker).
+  variables: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'variable names are 1-128 letters, digits, _ . or -'),
+      z.string(),
+    )
+    .default({}),
 });
 
 export type ProjectConfig = z.infer<typeof configSchema>;
@@ -42,7 +50,7 @@ export async function loadProjectConfig(dir = '.'): Promise<ProjectConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { pools: {}, assumableRoleArns: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { pools: {}, assumableRoleArns: [], variables: {} };
     throw error;
   }
   let json: unknown;

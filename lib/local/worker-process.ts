@@ -10,6 +10,7 @@ import { runCallback } from '../runtime/run-callback.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import { collectDags } from '../sdk/dag.ts';
 import { LiveLines } from './live-lines.ts';
+import { localSecretSources } from './local-secrets.ts';
 import { LocalXComStore } from './local-xcom-store.ts';
 
 type Request = RunRequest | { type: 'callback'; id: number; message: CallbackMessage; timeLimitMs?: number };
@@ -46,6 +47,8 @@ process.on('message', async (request: Request) => {
   const lines = new LiveLines((batch) => process.send?.({ type: 'log', id: request.id, lines: batch }));
   const outcome = await runTaskTry(dag, request.task, request.message, {
     log: (line) => lines.add(line),
+    // The project's environment, secrets file and config (this process runs in the project's directory).
+    secrets: localSecretSources(),
     ...(request.xcomRoot !== undefined ? { xcom: { store: new LocalXComStore(request.xcomRoot) } } : {}),
     ...(request.heartbeatEveryMs !== undefined
       ? {

@@ -3,7 +3,10 @@ import type { AwsCredentials } from '../sdk/context.ts';
 import { type Dag, taskFunctionOf } from '../sdk/dag.ts';
 import { NonRetryableError, SkipError } from '../sdk/errors.ts';
 import { tryNumberOf } from './kept-task.ts';
+import { SecretMasker } from './secret-masker.ts';
+import { environmentSecrets, type SecretSource } from './secret-source.ts';
 import { taskAws } from './task-aws.ts';
+import { TaskSecrets } from './task-secrets.ts';
 import { isThrownInstance, readThrownValue } from './thrown-value.ts';
 import { offloadResult, resolveRefs, type XComStore } from './xcom.ts';
 
@@ -21,6 +24,12 @@ export interface TaskTryOptions {
    * for a task without `runAs`, `ctx.aws` uses the default credentials (the local engine). A failure fails the try.
    */
   readonly assumeRole?: (roleArn: string) => Promise<AwsCredentials>;
+  /**
+   * Where `ctx.variable` and `ctx.connection` read, in order (the first place holding the name wins): the local
+   * engine's environment, secrets file and config; the cloud workers' SSM and Secrets Manager, then environment.
+   * @default the environment only (`AIRSTEP_VAR_*`, `AIRSTEP_CONN_*`)
+   */
+  readonly secrets?: readonly SecretSource[];
 }
 
 /**
@@ -44,7 +53,11 @@ export async function runTaskTry(
       ? fail(WORKER_ERROR.nonRetryable, `DAG ${dag.id} has no task '${message.taskId}'`)
       : fail(WORKER_ERROR.nonRetryable, `task '${message.taskId}' is a ${task.kind} step, not worker code`);
   }
-  const log = options.log ?? (() => undefined);
+  // The secrets this try reads are masked in everything it writes out: log lines, its error, and (refused) its result.
+  const masker = new SecretMasker();
+  const secrets = new TaskSecrets(options.secrets ?? [environmentSecrets()], masker);
+  const write = options.log ?? (() => undefined);
+  const log = (line: string) => write(masker.mask(line));
   // A cleared run's keep list is the workers' business, not the task's.
   const { clear: _clear, ...runContext } = message.ctx;
   const context = {
@@ -53,6 +66,8 @@ export async function runTaskTry(
     mapIndex: message.mapIndex,
     tryNumber,
     log: (...values: unknown[]) => log(values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' ')),
+    variable: (name: string, defaultValue?: string) => secrets.variable(name, defaultValue),
+    connection: (id: string) => secrets.connection(id),
   };
   const heartbeat =
     options.heartbeat !== undefined
@@ -88,6 +103,13 @@ export async function runTaskTry(
           : task.role === 'short_circuit'
             ? Boolean(value)
             : toJson(value, message.taskId);
+    // A result is XCom: kept in the run's history, passed to other tasks and shown in the UI. Airflow only masks
+    // it on display; here it would be stored in clear, so a result carrying a secret the try read is refused.
+    if (!masker.empty && masker.reveals(JSON.stringify(output))) {
+      throw new NonRetryableError(
+        `task '${message.taskId}' returned a secret it read (a connection's password or a sensitive variable): results are XCom, kept in the run's history, so pass the connection id and read it where it is needed`,
+      );
+    }
     if (store !== undefined && message.kind === 'task' && task.kind === 'code' && task.role === 'task') {
       output = await offloadResult(output, {
         store,
@@ -108,13 +130,14 @@ export async function runTaskTry(
     const thrown = readThrownValue(error);
     // By class, or by name for a copy of the SDK the DAG bundled itself.
     if (isThrownInstance(error, SkipError) || thrown.name === WORKER_ERROR.skip) {
-      return fail(WORKER_ERROR.skip, thrown.message.slice(0, 32_768));
+      return fail(WORKER_ERROR.skip, masker.mask(thrown.message).slice(0, 32_768));
     }
     const name =
       isThrownInstance(error, NonRetryableError) || thrown.name === WORKER_ERROR.nonRetryable
         ? WORKER_ERROR.nonRetryable
         : thrown.name;
-    return fail(name.slice(0, 256), thrown.stack.slice(0, 32_768));
+    // An error message often quotes what failed (a connection string): it goes to the run's history and the log.
+    return fail(name.slice(0, 256), masker.mask(thrown.stack).slice(0, 32_768));
   } finally {
     if (heartbeat !== undefined) clearInterval(heartbeat);
   }

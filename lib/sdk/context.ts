@@ -1,4 +1,5 @@
 import type { RunType } from '../schedule/types.ts';
+import type { Connection } from './connection.ts';
 
 export type { RunType };
 
@@ -36,6 +37,19 @@ export interface TaskContext<P = Record<string, unknown>> {
    * assumed it for this try), the worker's own otherwise. Locally, always the default credentials.
    */
   readonly aws: TaskAws;
+  /**
+   * A variable's value, as Airflow's `Variable.get(name, default_var)`: locally from `AIRSTEP_VAR_<NAME>`, then
+   * `airstep.secrets.json`, then `airstep.config.json`; in the cloud from SSM Parameter Store under the stack's
+   * prefix. Without `defaultValue`, a variable set nowhere throws `VariableNotFoundError` naming it. A variable
+   * whose name looks sensitive (`password`, `secret`, `token`, `key`…) is masked in this try's log.
+   */
+  variable(name: string, defaultValue?: string): Promise<string>;
+  /**
+   * A connection, as Airflow's `BaseHook.get_connection(id)`: locally from `AIRSTEP_CONN_<ID>` (a URI or JSON),
+   * then `airstep.secrets.json`; in the cloud from Secrets Manager under the stack's prefix. Its password is masked
+   * in this try's log and error, and a result (XCom) holding it is refused. Throws `ConnectionNotFoundError`.
+   */
+  connection(id: string): Promise<Connection>;
 }
 
 /** Temporary credentials of an assumed role, as AWS SDK v3 clients take them. */

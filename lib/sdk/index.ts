@@ -14,6 +14,7 @@ export {
   type TaskCallbackName,
   type TaskCallbackState,
 } from './callbacks.ts';
+export type { Connection } from './connection.ts';
 export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
 export { DEADLINE_REFERENCES, type DeadlineAlert, type DeadlineReference } from './deadline.ts';
@@ -30,6 +31,12 @@ export {
   SkipError,
 } from './errors.ts';
 export type { ParamSpec, ParamsSpec, ParamValues } from './params.ts';
+export {
+  ConnectionNotFoundError,
+  InvalidConnectionError,
+  InvalidSecretNameError,
+  VariableNotFoundError,
+} from './secret-errors.ts';
 export { chain, crossDownstream, fanIn, fanOut } from './structure.ts';
 export type { Compute, DefaultArgs, FargateOptions, TaskOptions } from './task-options.ts';
 export { type Dependency, DependencyNode, TaskRef } from './task-ref.ts';

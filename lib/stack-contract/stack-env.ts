@@ -48,6 +48,8 @@ export const STACK_ENV = {
   pools: 'AIRSTEP_POOLS',
   /** JSON array: the IAM roles task code may run under (`runAs`); dag-sync refuses a DAG naming another. */
   assumableRoleArns: 'AIRSTEP_ASSUMABLE_ROLE_ARNS',
+  /** Where the workers read Variables (SSM) and Connections (Secrets Manager): see secrets-paths.ts. */
+  secretsPrefix: 'AIRSTEP_SECRETS_PREFIX',
 } as const;
 
 export type StackEnvKey = keyof typeof STACK_ENV;
@@ -79,4 +81,13 @@ export function readStackEnv<K extends StackEnvKey>(
   }
   if (missing.length > 0) throw new MissingStackEnvError(missing);
   return values;
+}
+
+/**
+ * An Airstep variable a handler can do without (the construct always sets it; a harness that runs the handler
+ * alone may not): undefined when unset or empty.
+ */
+export function optionalStackEnv(key: StackEnvKey, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[STACK_ENV[key]];
+  return value === undefined || value === '' ? undefined : value;
 }

@@ -22,6 +22,7 @@ import { bundleKey, DagNotInBundleError, loadBundle, ManifestMissingError } from
 import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
 import { errorLogText } from '../runtime/readable-error.ts';
 import { runCallback } from '../runtime/run-callback.ts';
+import type { SecretSource } from '../runtime/secret-source.ts';
 import { readStoredManifest } from '../runtime/stored-manifest.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
@@ -60,6 +61,8 @@ export interface WorkerDeps {
   readonly waitForSlots?: (ms: number) => Promise<void>;
   /** Where the try runs, for its live record: the Lambda log stream, or the Fargate task. */
   readonly host?: string;
+  /** Where `ctx.variable` / `ctx.connection` read (lib/worker/cloud-secrets.ts). @default the environment only */
+  readonly secrets?: readonly SecretSource[];
 }
 
 /** How long a try whose pool is full waits before it asks again (shorter when its heartbeat needs it). */
@@ -238,6 +241,7 @@ async function runAndAnswer(
   const heartbeatSeconds = task?.heartbeatSeconds;
   const outcome = await runTaskTry(dag, task, message, {
     ...(deps.log !== undefined ? { log: deps.log } : {}),
+    ...(deps.secrets !== undefined ? { secrets: deps.secrets } : {}),
     xcom: { store: new S3XComStore(s3, deps.bucket) },
     assumeRole: async (roleArn) => {
       if (deps.sts === undefined) throw new RunAsError(roleArn, 'this worker has no STS client');

@@ -1,6 +1,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { actionsOf, CDK_CONTEXT, type Json, resourcesOf, StackTemplate, synthOutdir } from './stack-template.ts';
 
 const READER = 'arn:aws:iam::999988887777:role/data-reader';
+const SECRETS_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/0000aaaa-1111-2222-3333-444455556666';
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/example/airstep-worker:1');
 
 /**
@@ -47,6 +49,7 @@ describe('Construct: Airstep — props', () => {
         eventBuses: ['arn:aws:events:eu-west-1:111122223333:event-bus/data'],
         pools: { warehouse: 3 },
         assumableRoleArns: [READER, 'arn:aws:iam::444455556666:role/etl/writer'],
+        secretsPrefix: 'team-a/secrets',
       },
       (stack) =>
         new ec2.Vpc(stack, 'Own', {
@@ -161,6 +164,69 @@ describe('Construct: Airstep — props', () => {
     expect(JSON.parse(dagSyncEnv[STACK_ENV.assumableRoleArns])).toEqual(listed.resources);
   });
 
+  it('lets exactly the two workers read Variables and Connections under the prefix, and tells them where', () => {
+    const { airstep, t } = custom;
+    const fns = airstep.functions.functions;
+    const reads = (role: IConstruct) =>
+      t
+        .statementsOf(role)
+        .filter((statement) => actionsOf(statement).some((action) => /^(ssm|secretsmanager|kms):/.test(action)))
+        .map((statement) => ({ actions: actionsOf(statement), resources: JSON.stringify(resourcesOf(statement)) }));
+    for (const role of [fns.worker.role!, airstep.fargate.taskDefinition.taskRole]) {
+      expect(reads(role)).toEqual([
+        {
+          actions: ['ssm:GetParameter'],
+          resources: expect.stringContaining(':ssm:eu-west-1:111122223333:parameter/team-a/secrets/variables/*'),
+        },
+        {
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: expect.stringContaining(
+            ':secretsmanager:eu-west-1:111122223333:secret:team-a/secrets/connections/*',
+          ),
+        },
+      ]);
+    }
+    // (The recorder's kms actions are its alerts topic key's: not about secrets.)
+    for (const role of [
+      fns.dagSync.role!,
+      fns.trigger.role!,
+      fns.recorder.role!,
+      airstep.stateMachineRole.role,
+      airstep.fargate.containerTaskRole,
+    ])
+      expect(
+        reads(role).filter((statement) => !statement.actions.some((action) => action.startsWith('kms:'))),
+        role.node.path,
+      ).toEqual([]);
+    expect(t.resource(fns.worker).Properties.Environment.Variables[STACK_ENV.secretsPrefix]).toBe('team-a/secrets');
+    const container = t.resource(airstep.fargate.taskDefinition).Properties.ContainerDefinitions[0].Environment;
+    expect(container).toContainEqual({ Name: STACK_ENV.secretsPrefix, Value: 'team-a/secrets' });
+  });
+
+  it('lets the workers decrypt with a customer key through SSM and Secrets Manager only, when one is given', () => {
+    const { airstep, t } = synthesize({
+      secretsKey: kms.Key.fromKeyArn(
+        new Stack(new App(), 'Keys', { env: { account: '111122223333', region: 'eu-west-1' } }),
+        'Key',
+        SECRETS_KEY,
+      ),
+    });
+    const decrypt = t
+      .statementsOf(airstep.functions.functions.worker.role!)
+      .filter((statement) => actionsOf(statement).includes('kms:Decrypt'));
+    expect(decrypt).toEqual([
+      expect.objectContaining({
+        Resource: SECRETS_KEY,
+        Condition: {
+          StringEquals: { 'kms:ViaService': ['ssm.eu-west-1.amazonaws.com', 'secretsmanager.eu-west-1.amazonaws.com'] },
+        },
+      }),
+    ]);
+    expect(
+      t.resource(airstep.functions.functions.worker).Properties.Environment.Variables[STACK_ENV.secretsPrefix],
+    ).toBe('airstep/Custom');
+  });
+
   it('runs Fargate tasks in the private subnets of a VPC you bring, without a public IP', () => {
     const { airstep, t } = custom;
     t.template.resourceCountIs('AWS::EC2::VPC', 1);
@@ -197,6 +263,7 @@ describe('Construct: Airstep — props', () => {
       'workerTimeout cannot exceed 15 minutes (the Lambda limit)',
     );
     expect(airstep({ namePrefix: 'team_a' })).toThrow("namePrefix 'team_a' must be 1-20 letters, digits or -");
+    expect(airstep({ secretsPrefix: 'aws/mine' })).toThrow("secretsPrefix 'aws/mine' must be 1-5 segments");
     expect(airstep({ assumableRoleArns: ['arn:aws:iam::999988887777:user/someone'] })).toThrow(
       "assumableRoleArns: 'arn:aws:iam::999988887777:user/someone' is not an IAM role ARN",
     );

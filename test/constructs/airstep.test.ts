@@ -68,7 +68,9 @@ function stackEnvReadBy(entry: FunctionName | 'fargate-worker/fargate-try.ts'): 
   const file = join('lambdas', entry === 'fargate-worker/fargate-try.ts' ? entry : `${ENTRY_FOLDERS[entry]}/index.ts`);
   const call = /readStackEnv\(\[([^\]]*)\]/.exec(readFileSync(file, 'utf8'));
   expect(call, `${file} calls readStackEnv`).not.toBeNull();
-  return [...call![1]!.matchAll(/'(\w+)'/g)].map((match) => match[1] as StackEnvKey);
+  // And the ones it can do without (`optionalStackEnv('secretsPrefix')`).
+  const optional = [...readFileSync(file, 'utf8').matchAll(/optionalStackEnv\('(\w+)'/g)].map((match) => match[1]);
+  return [...[...call![1]!.matchAll(/'(\w+)'/g)].map((match) => match[1]), ...optional] as StackEnvKey[];
 }
 
 describe('Construct: Airstep — storage', () => {
@@ -1032,6 +1034,7 @@ describe('Construct: Airstep — Fargate, alerts and outputs', () => {
         'WorkerLogGroupName',
         'FargateWorkerLogGroupName',
         'ContainerLogGroupName',
+        'SecretsPrefix',
       ].sort(),
     );
     expect(t.json.Outputs.BucketName.Value).toEqual({ Ref: t.id(airstep().bucket.bucket) });

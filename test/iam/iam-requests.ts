@@ -1,3 +1,4 @@
+import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import type { Json } from '../constructs/stack-template.ts';
 import type { StackRole } from './stack-role.ts';
 import { TEMPLATE_ACCOUNT, TEMPLATE_REGION } from './template-values.ts';
@@ -82,6 +83,12 @@ export function iamRequestsOf(call: RecordedCall, aliases: Aliases, prefixAlias?
   const single = (action: string, resource: string, context?: Record<string, string>): IamRequest[] => [
     { action, resource, ...(context && { context }) },
   ];
+  // The test's secrets prefix (its AIRSTEP_SECRETS_PREFIX) stands for the template's.
+  const testPrefix = call.env[STACK_ENV.secretsPrefix];
+  const secretPath = (path: string) =>
+    testPrefix !== undefined && path.startsWith(`${testPrefix}/`)
+      ? `${aliases.get(testPrefix) ?? testPrefix}/${path.slice(testPrefix.length + 1)}`
+      : path;
   const unknown = () => {
     throw new TypeError(
       `the IAM check does not know what ${call.service} ${call.command} needs: add it to test/iam/iam-requests.ts`,
@@ -255,6 +262,19 @@ export function iamRequestsOf(call: RecordedCall, aliases: Aliases, prefixAlias?
         default:
           return unknown();
       }
+    }
+    case 'SSM': {
+      if (call.command !== 'GetParameter') return unknown();
+      // Parameter names are absolute paths (`/airstep/<stack>/variables/x`); the ARN drops the leading slash.
+      const parameter = secretPath(String(input.Name).replace(/^\//, ''));
+      return single('ssm:GetParameter', arn('ssm', `parameter/${parameter}`));
+    }
+    case 'Secrets Manager': {
+      if (call.command !== 'GetSecretValue') return unknown();
+      const id = String(input.SecretId);
+      // A secret named by its name is authorized on its ARN, which ends in `-` and six random characters.
+      const secret = id.startsWith('arn:') ? anArn(id) : arn('secretsmanager', `secret:${secretPath(id)}-AbCdEf`);
+      return single('secretsmanager:GetSecretValue', secret);
     }
     case 'STS':
       if (call.command !== 'AssumeRole') return unknown();

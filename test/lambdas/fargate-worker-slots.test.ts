@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -10,6 +11,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFargateTry } from '../../lambdas/fargate-worker/fargate-try.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
@@ -25,6 +27,7 @@ import fargateCallbacks from '../fixtures/lambdas/fargate_callbacks.ts';
 import fargateCapped from '../fixtures/lambdas/fargate_capped.ts';
 import fargatePooled from '../fixtures/lambdas/fargate_pooled.ts';
 import fargateRunAs from '../fixtures/lambdas/fargate_run_as.ts';
+import fargateSecrets from '../fixtures/lambdas/fargate_secrets.ts';
 import fargateSkip from '../fixtures/lambdas/fargate_skip.ts';
 import { containerEnvironment, ecsRunTaskOnSqs, type RunTaskRequest } from '../helpers/ecs-run-task-on-sqs.ts';
 import { manualContext } from '../helpers/run-context.ts';
@@ -41,6 +44,7 @@ import { asRole } from '../iam/stack-role.ts';
  */
 const region = 'us-east-1';
 const BUCKET = 'airstep-fargate-slots';
+const SECRETS_PREFIX = 'airstep/FargateTest';
 let moto: RunningEmulator;
 let s3: S3Client;
 let sqs: SQSClient;
@@ -74,6 +78,7 @@ const taskDefinitionEnvironment = () => ({
   [STACK_ENV.taskInstancesTable]: tables.taskInstances,
   [STACK_ENV.poolSlotsTable]: tables.poolSlots,
   [STACK_ENV.pools]: JSON.stringify({ warehouse: 1 }),
+  [STACK_ENV.secretsPrefix]: SECRETS_PREFIX,
 });
 
 /**
@@ -248,4 +253,41 @@ describe('Fargate worker on moto: slots', () => {
     expect(log.indexOf('try 1')).toBeLessThan(log.indexOf('onRetry 1 up_for_retry RangeError: warehouse busy'));
     expect(log.indexOf('try 2')).toBeLessThan(log.indexOf('onSuccess 2 success'));
   }, 150_000);
+
+  it('reads a variable from SSM and a connection from Secrets Manager in a Fargate try, and masks the password in its log lines', async () => {
+    const config = { endpoint: moto.endpoint, region, credentials: emulatorCredentials };
+    await new SSMClient(config).send(
+      new PutParameterCommand({ Name: `/${SECRETS_PREFIX}/variables/bucket`, Value: 'fargate-bucket', Type: 'String' }),
+    );
+    await new SecretsManagerClient(config).send(
+      new CreateSecretCommand({
+        Name: `${SECRETS_PREFIX}/connections/warehouse`,
+        SecretString: JSON.stringify({
+          conn_type: 'postgres',
+          host: 'wh.internal',
+          login: 'etl',
+          password: 'fargate-pw-123',
+        }),
+      }),
+    );
+    // The container writes its log lines with console.log (stdout, the awslogs driver): kept here to look for the
+    // password.
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...values: unknown[]) => {
+      lines.push(values.map(String).join(' '));
+      log(...values);
+    };
+    let ran: Awaited<ReturnType<typeof runOnMoto>>;
+    try {
+      ran = await runOnMoto('test/fixtures/lambdas/fargate_secrets.ts', fargateSecrets, ['s']);
+    } finally {
+      console.log = log;
+    }
+    expect(ran.described.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    expect(ran.log).toEqual(['read fargate-bucket wh.internal']);
+    const output = lines.join('');
+    expect(output).toContain('login etl password ***');
+    expect(output).not.toContain('fargate-pw-123');
+  });
 });
