@@ -87,7 +87,7 @@ describe('airstep run with no AWS configured', () => {
         dev.output().indexOf('aws_imports_daily_buckets › scheduled__'),
       );
       dev.child.kill('SIGINT');
-      expect(await dev.exited).toBe(0);
+      expect(await dev.exited, dev.output()).toBe(0);
       await expect(fetch(`${endpoint}/_ministack/health`)).rejects.toThrow();
     } finally {
       dev.child.kill('SIGKILL');
