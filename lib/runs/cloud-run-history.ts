@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { listLatestDagRecords, readDagRecord } from '../dynamo/dag-record.ts';
-import { readExecutionHistory, taskStatesFromHistory } from './history-task-states.ts';
+import { exitPayloads, readExecutionHistory, taskStatesFromHistory } from './history-task-states.ts';
 import {
   type CloudRun,
   type CloudTaskInstance,
@@ -119,16 +119,7 @@ function resultsFromHistory(
   taskIds: Readonly<Record<string, string>> | undefined,
 ): ReadonlyMap<string, unknown> {
   const results = new Map<string, unknown>();
-  const exits = events
-    .filter((event) => event.stateExitedEventDetails?.output !== undefined)
-    .sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
-  for (const event of exits) {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(event.stateExitedEventDetails!.output!);
-    } catch {
-      continue; // an output the history truncated
-    }
+  for (const payload of exitPayloads(events)) {
     for (const [key, output] of taskResults(payload, taskIds)) results.set(key, output);
   }
   return results;

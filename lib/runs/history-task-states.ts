@@ -13,16 +13,7 @@ export function taskStatesFromHistory(
   taskIds: Readonly<Record<string, string>> = {},
 ): TaskRecordSummary[] {
   const newest = new Map<string, TaskRecordSummary>();
-  const exits = events
-    .filter((event) => event.stateExitedEventDetails?.output !== undefined)
-    .sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
-  for (const event of exits) {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(event.stateExitedEventDetails!.output!);
-    } catch {
-      continue; // an output the history truncated
-    }
+  for (const payload of exitPayloads(events)) {
     for (const record of taskRecords(payload, taskIds)) {
       if (record.state !== 'none') newest.set(taskIdOf(record), record);
     }
@@ -42,4 +33,18 @@ export async function readExecutionHistory(sfn: SFNClient, executionArn: string)
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
   return events;
+}
+
+/** Every state exit's output in an execution's history, parsed, oldest first (outputs the history cut are left out). */
+export function* exitPayloads(events: readonly HistoryEvent[]): Generator<unknown> {
+  const exits = events
+    .filter((event) => event.stateExitedEventDetails?.output !== undefined)
+    .sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+  for (const event of exits) {
+    try {
+      yield JSON.parse(event.stateExitedEventDetails!.output!);
+    } catch {
+      // an output the history truncated
+    }
+  }
 }

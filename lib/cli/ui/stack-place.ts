@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { UiActionAnswer, UiImportError } from '../../web/api.ts';
 import { type CloudStack, type CloudStackOptions, resolveCloudStack } from '../cloud-stack.ts';
-import type { DeployedDag } from '../deployed-dags.ts';
 import { openRunHistory } from '../history/open-run-history.ts';
 import { openTaskLogSource } from '../history/open-task-log-source.ts';
 import type { RunHistory } from '../history/run-history.ts';
@@ -86,7 +85,8 @@ export class StackPlace implements UiPlace {
       new Date(),
     );
     return {
-      dags: dags.filter((dag) => !dag.disabled).map(listedDag),
+      // A deployed DAG has every field of a listed one (and more, which the page does not read).
+      dags: dags.filter((dag) => !dag.disabled),
       importErrors: importErrors.flatMap((error): UiImportError[] =>
         (error.errors.length > 0 ? error.errors : ['the file failed to import']).map((message) => ({
           file: error.file,
@@ -147,23 +147,6 @@ export class StackPlace implements UiPlace {
   private command(args: readonly string[]) {
     return runCli(this.cwd, [...args, ...this.stackArgs]);
   }
-}
-
-function listedDag(dag: DeployedDag): ListedDag {
-  return {
-    dagId: dag.dagId,
-    file: dag.file,
-    schedule: dag.schedule,
-    timezone: dag.timezone,
-    tags: dag.tags,
-    ...(dag.owner !== undefined ? { owner: dag.owner } : {}),
-    ...(dag.description !== undefined ? { description: dag.description } : {}),
-    ...(dag.doc !== undefined ? { doc: dag.doc } : {}),
-    paused: dag.paused,
-    nextRun: dag.nextRun,
-    params: dag.params,
-    graph: dag.graph,
-  };
 }
 
 /** What `airstep trigger --json` printed, as the page's answer: the run it made, or the trigger's reason for none. */
