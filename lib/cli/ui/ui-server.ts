@@ -107,8 +107,8 @@ export async function startUiServer(source: UiSource, options: { port?: number }
     if (get && rest.length === 2) {
       return sendJson(response, 200, {
         dag,
-        run,
-        instances: await source.instances(dagId, runId),
+        run: run.view,
+        instances: await source.instances(run.found),
       } satisfies UiRunAnswer);
     }
     // /api/dags/<dag>/runs/<run>/log?task=&mapIndex=&try=

@@ -41,15 +41,17 @@ export class UiSource {
     return { runs: runs.map(uiRun), instances: Object.fromEntries(instances) };
   }
 
-  async run(dagId: string, runId: string): Promise<UiRun | undefined> {
+  /** The run whose id is exactly `runId`: as the page shows it, and as the history found it (for `instances`). */
+  async run(dagId: string, runId: string): Promise<{ view: UiRun; found: RunSummary } | undefined> {
     const found = await this.findRun(dagId, runId);
-    return found === undefined ? undefined : uiRun(found);
+    return found === undefined ? undefined : { view: uiRun(found), found };
   }
 
-  /** The run's task instances, each with what it returned (XCom) where the place keeps that apart. */
-  async instances(dagId: string, runId: string): Promise<UiTaskInstance[]> {
-    const run = await this.findRun(dagId, runId);
-    if (run === undefined) return [];
+  /**
+   * A run's task instances (the run as `run` found it, so a view's poll looks the run up once), each with what it
+   * returned (XCom) where the place keeps that apart.
+   */
+  async instances(run: RunSummary): Promise<UiTaskInstance[]> {
     const history = await this.place.history();
     const [tasks, results] = await Promise.all([history.tasks(run), history.results?.(run)]);
     return tasks.map((task) => {
