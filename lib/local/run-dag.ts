@@ -21,6 +21,7 @@ import { Clock } from './clock.ts';
 import { DagResources, substituteLocal, type WorkerTry } from './dag-resources.ts';
 import { GateCoordinator } from './gate-coordinator.ts';
 import { type ExecutionEvent, type ExecutionResult, runExecution, type TaskResources } from './interpreter.ts';
+import { localSecretSources } from './local-secrets.ts';
 import { parseDefinition } from './parse-definition.ts';
 import { LocalLimits } from './slot-limits.ts';
 import { TaskTokens } from './task-tokens.ts';
@@ -143,6 +144,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
       const logs: string[] = [];
       const result = await runCallback(options.dag, message, {
         log: (line) => logs.push(line),
+        secrets: localSecretSources(),
         ...(options.callbackTimeLimitMs !== undefined ? { timeLimitMs: options.callbackTimeLimitMs } : {}),
       });
       return { result, logs };

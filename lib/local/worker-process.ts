@@ -38,6 +38,7 @@ process.on('message', async (request: Request) => {
     const logs: string[] = [];
     const result = await runCallback(dag, request.message, {
       log: (line) => logs.push(line),
+      secrets: localSecretSources(),
       ...(request.timeLimitMs !== undefined ? { timeLimitMs: request.timeLimitMs } : {}),
     });
     process.send?.({ type: 'callback-done', id: request.id, result, logs });

@@ -1,6 +1,7 @@
 import type { CallbackMessage } from '../compiler/worker-contract.ts';
 import {
   CALLBACK_TIME_LIMIT_MS,
+  type CallbackRun,
   type DagCallback,
   type DagCallbackContext,
   type DeadlineCallback,
@@ -8,6 +9,9 @@ import {
   type TaskCallbackContext,
 } from '../sdk/callbacks.ts';
 import { callbackOf, type Dag } from '../sdk/dag.ts';
+import { SecretMasker } from './secret-masker.ts';
+import { environmentSecrets, type SecretSource } from './secret-source.ts';
+import { TaskSecrets } from './task-secrets.ts';
 import { readThrownValue } from './thrown-value.ts';
 
 /** How a callback call ended; it never fails anything, so this is only logged (and kept for idempotence). */
@@ -20,6 +24,8 @@ export interface RunCallbackOptions {
   readonly log?: (line: string) => void;
   /** @default CALLBACK_TIME_LIMIT_MS */
   readonly timeLimitMs?: number;
+  /** Where the callback's `variable` and `connection` read, as a task's try does. @default the environment only */
+  readonly secrets?: readonly SecretSource[];
 }
 
 /**
@@ -44,6 +50,13 @@ export async function runCallback(
     log(`callback ${callback.name} not called: ${result.message}`);
     return result;
   }
+  // What the callback reads is masked in what is logged of it (its error), as in a task's log.
+  const masker = new SecretMasker();
+  const secrets = new TaskSecrets(options.secrets ?? [environmentSecrets()], masker);
+  const reader = {
+    variable: (name: string, defaultValue?: string) => secrets.variable(name, defaultValue),
+    connection: (id: string) => secrets.connection(id),
+  };
   const limitMs = options.timeLimitMs ?? CALLBACK_TIME_LIMIT_MS;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<CallbackResult>((resolve) => {
@@ -54,14 +67,15 @@ export async function runCallback(
   });
   const called = (async (): Promise<CallbackResult> => {
     try {
-      if (callback.of === 'task') await (fn as TaskCallback)(taskContext(message, callback));
-      else if (callback.of === 'dag') await (fn as DagCallback)(dagContext(message, callback));
-      else
-        await (fn as DeadlineCallback)({ ...runFields(message), state: callback.state, deadline: callback.deadline });
+      const run = { ...runFields(message), ...reader };
+      if (callback.of === 'task') await (fn as TaskCallback)(taskContext(run, message, callback));
+      else if (callback.of === 'dag') await (fn as DagCallback)(dagContext(run, message, callback));
+      else await (fn as DeadlineCallback)({ ...run, state: callback.state, deadline: callback.deadline });
       return { status: 'called' };
     } catch (error) {
       const thrown = readThrownValue(error);
-      return { status: 'threw', message: `${where}: ${callback.name} threw ${thrown.name}: ${thrown.message}` };
+      const said = masker.mask(`${thrown.name}: ${thrown.message}`);
+      return { status: 'threw', message: `${where}: ${callback.name} threw ${said}` };
     }
   })();
   const result = await Promise.race([called, timedOut]);
@@ -86,11 +100,12 @@ function runFields(message: CallbackMessage) {
 }
 
 function taskContext(
+  run: CallbackRun,
   message: CallbackMessage,
   callback: Extract<CallbackMessage['callback'], { of: 'task' }>,
 ): TaskCallbackContext {
   return {
-    ...runFields(message),
+    ...run,
     taskId: callback.taskId,
     mapIndex: callback.mapIndex,
     tryNumber: callback.tryNumber,
@@ -100,11 +115,12 @@ function taskContext(
 }
 
 function dagContext(
+  run: CallbackRun,
   message: CallbackMessage,
   callback: Extract<CallbackMessage['callback'], { of: 'dag' }>,
 ): DagCallbackContext {
   return {
-    ...runFields(message),
+    ...run,
     state: callback.state,
     ...(message.error !== undefined ? { error: message.error } : {}),
   };

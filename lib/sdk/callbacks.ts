@@ -1,4 +1,5 @@
 import type { RunType } from '../schedule/types.ts';
+import type { SecretReader } from './context.ts';
 
 /**
  * What a callback is told. Callbacks run after the state they are called for is recorded, in the DAG's own code
@@ -12,8 +13,8 @@ export interface CallbackError {
   readonly message: string;
 }
 
-/** The run a callback belongs to. */
-export interface CallbackRun<P = Record<string, unknown>> {
+/** The run a callback belongs to, and the Variables and Connections its code may read (as tasks do). */
+export interface CallbackRun<P = Record<string, unknown>> extends SecretReader {
   readonly dagId: string;
   readonly runId: string;
   readonly runType: RunType;

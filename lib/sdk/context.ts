@@ -7,7 +7,7 @@ export type { RunType };
  * What every task function receives. Dates are ISO 8601 strings; `ds` is never missing: a manual run takes
  * its trigger time as logical date.
  */
-export interface TaskContext<P = Record<string, unknown>> {
+export interface TaskContext<P = Record<string, unknown>> extends SecretReader {
   readonly dagId: string;
   readonly runId: string;
   readonly runType: RunType;
@@ -37,19 +37,6 @@ export interface TaskContext<P = Record<string, unknown>> {
    * assumed it for this try), the worker's own otherwise. Locally, always the default credentials.
    */
   readonly aws: TaskAws;
-  /**
-   * A variable's value, as Airflow's `Variable.get(name, default_var)`: locally from `AIRSTEP_VAR_<NAME>`, then
-   * `airstep.secrets.json`, then `airstep.config.json`; in the cloud from SSM Parameter Store under the stack's
-   * prefix. Without `defaultValue`, a variable set nowhere throws `VariableNotFoundError` naming it. A variable
-   * whose name looks sensitive (`password`, `secret`, `token`, `key`…) is masked in this try's log.
-   */
-  variable(name: string, defaultValue?: string): Promise<string>;
-  /**
-   * A connection, as Airflow's `BaseHook.get_connection(id)`: locally from `AIRSTEP_CONN_<ID>` (a URI or JSON),
-   * then `airstep.secrets.json`; in the cloud from Secrets Manager under the stack's prefix. Its password is masked
-   * in this try's log and error, and a result (XCom) holding it is refused. Throws `ConnectionNotFoundError`.
-   */
-  connection(id: string): Promise<Connection>;
 }
 
 /** Temporary credentials of an assumed role, as AWS SDK v3 clients take them. */
@@ -72,4 +59,23 @@ export interface TaskAws {
    */
   // biome-ignore lint/suspicious/noExplicitAny: each SDK client class takes its own config type
   client<C>(ClientClass: new (config: any) => C, config?: Record<string, unknown>): C;
+}
+
+/** Where task code and callbacks read Variables and Connections (README, "Variables and Connections"). */
+export interface SecretReader {
+  /**
+   * A variable's value, as Airflow's `Variable.get(name, default_var)`: locally from `AIRSTEP_VAR_<NAME>`, then
+   * `airstep.secrets.json`, then `airstep.config.json`; in the cloud from SSM Parameter Store under the stack's
+   * prefix. Without `defaultValue`, a variable set nowhere throws `VariableNotFoundError` naming it. A variable
+   * whose name looks sensitive (`password`, `secret`, `token`, `key`…) is masked in this try's log (for a
+   * callback: in what its worker logs of it).
+   */
+  variable(name: string, defaultValue?: string): Promise<string>;
+  /**
+   * A connection, as Airflow's `BaseHook.get_connection(id)`: locally from `AIRSTEP_CONN_<ID>` (a URI or JSON),
+   * then `airstep.secrets.json`; in the cloud from Secrets Manager under the stack's prefix. Its password is masked
+   * in this try's log and error (for a callback: in what its worker logs of it), and a result (XCom) holding it is
+   * refused. Throws `ConnectionNotFoundError`.
+   */
+  connection(id: string): Promise<Connection>;
 }

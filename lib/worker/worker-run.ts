@@ -321,6 +321,7 @@ function callbackOptions(deps: WorkerDeps) {
   return {
     ...(deps.log !== undefined ? { log: deps.log } : {}),
     ...(deps.callbackTimeLimitMs !== undefined ? { timeLimitMs: deps.callbackTimeLimitMs } : {}),
+    ...(deps.secrets !== undefined ? { secrets: deps.secrets } : {}),
   };
 }
 
