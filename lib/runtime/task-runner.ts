@@ -2,6 +2,7 @@ import { type TaskMessage, type TaskOutcome, WORKER_ERROR, type WorkerTask } fro
 import type { AwsCredentials } from '../sdk/context.ts';
 import { type Dag, taskFunctionOf } from '../sdk/dag.ts';
 import { NonRetryableError, SkipError } from '../sdk/errors.ts';
+import { withConsoleCaptured } from './console-capture.ts';
 import { tryNumberOf } from './kept-task.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { environmentSecrets, type SecretSource } from './secret-source.ts';
@@ -92,9 +93,10 @@ export async function runTaskTry(
     const inputs = Object.fromEntries(
       await Promise.all(Object.entries(message.inputs).map(async ([name, value]) => [name, await resolve(value)])),
     );
-    const value = task.mapped
-      ? await fn(ctx, await resolve(message.item), { ...(message.partial ?? {}), ...inputs })
-      : await fn(ctx, inputs);
+    const item = task.mapped ? await resolve(message.item) : undefined;
+    const value = await withConsoleCaptured(log, async () =>
+      task.mapped ? fn(ctx, item, { ...(message.partial ?? {}), ...inputs }) : fn(ctx, inputs),
+    );
     let output =
       message.kind === 'poke'
         ? pokeAnswer(value)

@@ -30,7 +30,7 @@ export interface TaskContext<P = Record<string, unknown>> extends SecretReader {
   readonly mapIndex: number;
   /** 1 on the first try, 2 on the first retry, … */
   readonly tryNumber: number;
-  /** Writes a line to this try's log. */
+  /** Writes a line to this try's log (as does `console.log` in the try's code). */
   log(...values: unknown[]): void;
   /**
    * AWS clients for the task's code: with the credentials of the task's `runAs` role when it has one (the worker

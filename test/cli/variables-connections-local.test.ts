@@ -86,6 +86,7 @@ describe('Command: airstep variables / connections (local)', () => {
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain('bucket config-bucket region us-east-1 token ***');
     expect(logs.stdout).toContain('connecting to db.internal:5432 as etl with ***');
+    expect(logs.stdout).toContain('printed with password ***');
     expect(logs.stdout).not.toContain(PASSWORD);
     expect(JSON.stringify(await project.storeFiles())).not.toContain(PASSWORD);
   });

@@ -79,6 +79,7 @@ describe('worker Lambda: Variables and Connections', () => {
     const log = lines.join('');
     expect(log).toContain('bucket cloud-bucket region us-east-1 token ***');
     expect(log).toContain('connecting to warehouse.internal:5432 as etl with ***');
+    expect(log).toContain('printed with password ***');
     expect(log).not.toContain(PASSWORD);
     expect(log).not.toContain(TOKEN);
   });
