@@ -100,7 +100,7 @@ export class AirstepFunctions extends Construct {
       }),
     );
     this.evaluator = this.makeFunction('DagEvaluator', 'dag-evaluator', props, {
-      // The evaluating process has 10 s to import and compile a file; the rest is its start and the answer.
+      // The evaluating process has 30 s to import and compile a file; the rest is its start and the answer.
       timeout: Duration.minutes(1),
       // One full vCPU: compiling a big DAG is CPU-bound.
       memorySize: 1769,

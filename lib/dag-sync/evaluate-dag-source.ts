@@ -18,7 +18,7 @@ export type Evaluation =
   | { readonly ok: false; readonly error: string };
 
 export interface EvaluateLimits {
-  /** @default 10_000 */
+  /** @default 30_000 */
   readonly timeoutMs?: number;
   /** V8 heap limit of the evaluating process. @default 256 */
   readonly maxOldSpaceMb?: number;
@@ -46,7 +46,9 @@ export async function evaluateDagSource(
   evaluator: { readonly module: string; readonly execArgv?: readonly string[]; readonly sandboxed?: boolean },
   limits: EvaluateLimits = {},
 ): Promise<Evaluation> {
-  const timeoutMs = limits.timeoutMs ?? 10_000;
+  // Airflow's `dagbag_import_timeout` default. It counts from the process's spawn, so a slow cold start on a busy
+  // host eats into it: 10 s turned a plain file into an import error on a loaded machine.
+  const timeoutMs = limits.timeoutMs ?? 30_000;
   const maxBytes = limits.maxResultBytes ?? 16 * 1024 * 1024;
   await writeSdkShim();
   const sandbox = evaluator.sandboxed === true ? sandboxFlags(evaluator.module) : [];

@@ -832,3 +832,50 @@ describe('airstep ui --outputs on the deployed stack, in Chromium (issue 14)', (
     }
   }, 900_000);
 });
+
+describe('Variables and Connections on the deployed stack (issue 15 item 4)', () => {
+  // Set through the CLI into the stack's SSM and Secrets Manager paths, read by the deployed Lambda worker under
+  // the grants the construct gives it, and masked in the try's CloudWatch lines (ctx.log and console.log alike).
+  const cli = (...args: string[]) => airstep(stack.emulator.env, ...args, '--outputs', stack.outputsFile);
+
+  it('a deployed task reads a variable and a connection set with the CLI, and its log shows *** for the secrets', async () => {
+    for (const args of [
+      ['variables', 'set', 'bucket', 'e2e-bucket'],
+      ['variables', 'set', 'slack_token', 'xoxb-e2e-token-123'],
+      ['connections', 'set', 'warehouse', 'postgres://etl:e2e-Pa55word@warehouse.internal:5432/analytics'],
+    ]) {
+      const set = await cli(...args);
+      expect([args.join(' '), set.code, set.stderr]).toEqual([args.join(' '), 0, '']);
+    }
+    await stack.upload('dags/extra/secrets_reader.mjs', await bundleDagFile('test/fixtures/local/secrets_reader.ts'));
+    const deadline = Date.now() + 120_000;
+    while ((await readDagRecord(stack.dynamo, stack.tables.dags, 'secrets_reader')) === undefined) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((done) => setTimeout(done, 500));
+    }
+    const run = started(await stack.trigger({ kind: 'manual', dagId: 'secrets_reader' }));
+    const ended = await stack.runEnded('secrets_reader', run.runId, ['read']);
+    expect(taskStates(ended!.tasks)).toEqual([['read', 'success', 1]]);
+    expect((await executionOutput(run.executionArn)).tasks.read?.output).toEqual({
+      bucket: 'e2e-bucket',
+      region: 'us-east-1',
+      host: 'warehouse.internal',
+    });
+
+    // The worker's lines reach its log group after the run's end is recorded: wait for the last one.
+    const read = () => cli('logs', run.runId, 'read', '--dag', 'secrets_reader');
+    let logs = await read();
+    const logged = Date.now() + 120_000;
+    while (!logs.stdout.includes('printed with password')) {
+      expect([logs.code, Date.now() < logged]).toEqual([0, true]);
+      await new Promise((done) => setTimeout(done, 1000));
+      logs = await read();
+    }
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('bucket e2e-bucket region us-east-1 token ***');
+    expect(logs.stdout).toContain('connecting to warehouse.internal:5432 as etl with ***');
+    expect(logs.stdout).toContain('printed with password ***');
+    expect(logs.stdout).not.toContain('e2e-Pa55word');
+    expect(logs.stdout).not.toContain('xoxb-e2e-token-123');
+  }, 300_000);
+});
