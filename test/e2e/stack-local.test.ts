@@ -856,11 +856,7 @@ describe('Variables and Connections on the deployed stack (issue 15 item 4)', ()
     const run = started(await stack.trigger({ kind: 'manual', dagId: 'secrets_reader' }));
     const ended = await stack.runEnded('secrets_reader', run.runId, ['read']);
     expect(taskStates(ended!.tasks)).toEqual([['read', 'success', 1]]);
-    expect((await executionOutput(run.executionArn)).tasks.read?.output).toEqual({
-      bucket: 'e2e-bucket',
-      region: 'us-east-1',
-      host: 'warehouse.internal',
-    });
+    // The task's result is kept in no state (no task reads it); its log shows what it read.
 
     // The worker's lines reach its log group after the run's end is recorded: wait for the last one.
     const read = () => cli('logs', run.runId, 'read', '--dag', 'secrets_reader');
