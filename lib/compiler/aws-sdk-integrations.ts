@@ -109,6 +109,7 @@ const IAM_PREFIX: Readonly<Record<string, string>> = {
 
 /** API actions whose IAM action has another name. */
 const IAM_ACTION: Readonly<Record<string, readonly string[]>> = {
+  's3:listBuckets': ['s3:ListAllMyBuckets'],
   's3:listObjectsV2': ['s3:ListBucket'],
   's3:listObjects': ['s3:ListBucket'],
   's3:listObjectVersions': ['s3:ListBucketVersions'],
@@ -140,4 +141,42 @@ export function awsSdkIamActions(resource: string): { actions: string[]; managed
     actions: [...sync.iamActions, ...(sync.managedRule !== undefined ? EVENTS_RULE_ACTIONS : [])],
     ...(sync.managedRule !== undefined ? { managedRule: sync.managedRule } : {}),
   };
+}
+
+/** Whether an IAM action is matched by one of the allowed patterns (`athena:StartQueryExecution`, `glue:*`, `athena:Get*`); case-insensitive, as IAM is. */
+export function actionAllowed(action: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => {
+    const regex = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+      'i',
+    );
+    return regex.test(action);
+  });
+}
+
+/**
+ * The managed EventBridge rules the state machines' role gets `events:PutTargets`/`PutRule`/`DescribeRule` on:
+ * those of the `.sync` integrations whose start action the stack allows (the construct grants them, so a stack
+ * that allows `states:StartExecution` also lets `.sync:2` watch the child).
+ */
+export function allowedManagedRules(patterns: readonly string[]): string[] {
+  return Object.values(SYNC_INTEGRATIONS)
+    .filter((sync) => sync.managedRule !== undefined && actionAllowed(sync.iamActions[0]!, patterns))
+    .map((sync) => sync.managedRule!);
+}
+
+/**
+ * The IAM actions a Task resource needs that the stack's allowed actions do not cover (the managed rule's `events:`
+ * actions count as allowed where the construct grants them). Undefined for resources that are not `awsSdk` steps.
+ */
+export function missingAwsSdkActions(resource: string, patterns: readonly string[]): string[] | undefined {
+  const needs = awsSdkIamActions(resource);
+  if (needs === undefined) return undefined;
+  const ruleGranted = needs.managedRule !== undefined && allowedManagedRules(patterns).includes(needs.managedRule);
+  return needs.actions.filter(
+    (action) => !actionAllowed(action, patterns) && !(ruleGranted && action.startsWith('events:')),
+  );
 }
