@@ -88,8 +88,16 @@ describe('IAM: awsSdk steps', () => {
     ]);
   });
 
-  it('allows no awsSdk action in the default stack', async () => {
-    expect(await decide(defaults, 'stateMachine', 'athena:StartQueryExecution', PRIMARY)).not.toBe('Allowed');
+  it("allows the default stack (the example data) only the athena_query example's actions, on the primary workgroup", async () => {
+    for (const action of ['StartQueryExecution', 'GetQueryExecution', 'StopQueryExecution', 'GetQueryResults']) {
+      expect(await decide(defaults, 'stateMachine', `athena:${action}`, PRIMARY)).toBe('Allowed');
+    }
+    expect(
+      await decide(defaults, 'stateMachine', 'athena:StartQueryExecution', at('athena', 'workgroup/adhoc')),
+    ).not.toBe('Allowed');
+    expect(await decide(defaults, 'stateMachine', 'athena:DeleteWorkGroup', PRIMARY)).not.toBe('Allowed');
+    expect(await decide(defaults, 'stateMachine', 'glue:StartJobRun', at('glue', 'job/load'))).not.toBe('Allowed');
     expect(await decide(defaults, 'stateMachine', 'events:PutRule', SYNC_RULE)).not.toBe('Allowed');
+    expect(await decide(defaults, 'worker', 'athena:StartQueryExecution', PRIMARY)).not.toBe('Allowed');
   });
 });

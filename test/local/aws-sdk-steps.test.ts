@@ -2,6 +2,7 @@ import { GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/c
 import { CreateJobCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import athenaQuery from '../../dags/examples/athena_query.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { dag } from '../../lib/index.ts';
 import { AwsServiceResources } from '../../lib/local/aws-service-resources.ts';
@@ -141,6 +142,30 @@ describe('Local engine: awsSdk steps on moto', () => {
     // Only a describe after the child's end shows SUCCEEDED with a StopDate: the engine polled until then.
     expect(answers.child).toMatchObject({ Status: 'SUCCEEDED', Output: { day: ctx.ds, rows: 3 } });
     expect(typeof (answers.child as { StopDate?: unknown }).StopDate).toBe('string');
+  });
+
+  it('runs the athena_query example: the query to its end, then its first rows by the id it passed on', async () => {
+    calls.length = 0;
+    const ctx = manualContext(athenaQuery);
+    const { execution, tasks } = await run(athenaQuery);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(Object.fromEntries(tasks.map((task) => [task.taskId, task.state]))).toEqual({
+      revenue_by_region: 'success',
+      first_rows: 'success',
+    });
+    expect(answers.revenue_by_region).toMatchObject({
+      QueryExecution: {
+        Query: `SELECT region, sum(amount) AS revenue FROM orders WHERE ds = '${ctx.ds}' GROUP BY region`,
+        QueryExecutionContext: { Database: 'sales' },
+        WorkGroup: 'primary',
+        Status: { State: 'SUCCEEDED' },
+      },
+    });
+    expect(answers.first_rows).toHaveProperty('ResultSet');
+    expect(calls).toEqual([
+      'arn:aws:states:::athena:startQueryExecution.sync',
+      'arn:aws:states:::aws-sdk:athena:getQueryResults',
+    ]);
   });
 
   it("fails a .sync step with the service's error, prefixed as Step Functions prefixes it", async () => {
