@@ -15,7 +15,8 @@ const daily = dag({
   params: {
     database: { type: 'string', default: 'sales' },
     workGroup: { type: 'string', default: 'primary' },
-    results: { type: 'string', default: 's3://airstep-athena-results/daily' },
+    // An example bucket the default stack lets the state machines write (Athena writes results as the caller).
+    results: { type: 'string', default: 's3://airstep-analytics/athena/revenue' },
   },
 });
 
