@@ -40,6 +40,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     'securityGroupIds',
     'assignPublicIp',
     'assumableRoleArns',
+    'awsSdkActions',
     'evaluatorFunction',
     'alertsTopicArn',
   ]);
@@ -66,6 +67,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     evaluate: lambdaEvaluator(lambda, env.evaluatorFunction),
     trigger: lambdaTrigger(lambda, env.triggerFunctionArn),
     assumableRoleArns: JSON.parse(env.assumableRoleArns) as string[],
+    awsSdkActions: JSON.parse(env.awsSdkActions) as string[],
     alarms: { cloudwatch: new CloudWatchClient({}), namePrefix: env.namePrefix, alertsTopicArn: env.alertsTopicArn },
     stateMachineLogs: {
       logGroupArn: env.stateMachineLogGroupArn,

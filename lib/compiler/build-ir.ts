@@ -8,6 +8,7 @@ import type { Problem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import type { TaskOptions } from '../sdk/task-options.ts';
 import type { DeclaredTask, SensorOptions, TaskSpec } from '../sdk/task-spec.ts';
+import { awsSdkProblems } from './aws-sdk-integrations.ts';
 import { fargateSize } from './fargate-size.ts';
 import {
   type CodeKindIR,
@@ -319,6 +320,7 @@ function buildKindFields(
         else if (json(value, name)) checkTemplates(value, name);
       }
       for (const problem of dynamoAttributeProblems(spec.action, spec.fields)) at(problem);
+      if (spec.action === 'aws_sdk') for (const problem of awsSdkProblems(spec.fields)) at(problem);
       return { kind: 'native', native: { action: spec.action, fields: spec.fields } };
     case 'wait': {
       if ((spec.duration === undefined) === (spec.until === undefined)) {

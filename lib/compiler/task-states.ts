@@ -1,5 +1,6 @@
 import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRuleWithNext, PayloadTemplate, Retrier, TaskState } from './asl-types.ts';
+import { awsSdkResource } from './aws-sdk-integrations.ts';
 import { crossProductStates } from './cross-product-states.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
@@ -493,6 +494,12 @@ function serviceCall(
       }));
       return ['arn:aws:states:::events:putEvents', { Entries: entries }, '$'];
     }
+    case 'aws_sdk':
+      return [
+        awsSdkResource(String(f.service), String(f.action), f.sync === true),
+        compileTemplatedValue(f.input, resolve) as Record<string, unknown>,
+        '$',
+      ];
   }
 }
 

@@ -35,6 +35,18 @@ function exampleData(stack: Stack): AirstepProps {
       stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: EXAMPLE_RUN_AS_ROLE }),
     ],
     messageTargets: [stack.formatArn({ service: 'sns', resource: 'airstep-alerts' })],
+    // The athena_query example's steps (awsSdk): its query, on the primary workgroup.
+    awsSdkPermissions: [
+      {
+        actions: [
+          'athena:StartQueryExecution',
+          'athena:GetQueryExecution',
+          'athena:StopQueryExecution',
+          'athena:GetQueryResults',
+        ],
+        resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: 'primary' })],
+      },
+    ],
     eventBuses: [
       stack.formatArn({
         service: 'events',

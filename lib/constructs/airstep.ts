@@ -20,6 +20,7 @@ import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
 import { AirstepPropsError } from './airstep-props-error.ts';
 import { Alerts } from './alerts.ts';
+import { type AwsSdkPermission, allowedAwsSdkActions } from './aws-sdk-grants.ts';
 import { AwsSdkLayer } from './aws-sdk-layer.ts';
 import { type DataAccessProps, dataResourceName, grantDataAccess } from './data-access.ts';
 import { FargateWorker } from './fargate-worker.ts';
@@ -83,6 +84,13 @@ export interface AirstepProps extends DataAccessProps {
    * @default [] - no task may use `runAs`
    */
   readonly assumableRoleArns?: readonly string[];
+  /**
+   * AWS API actions `awsSdk` steps may call from the state machines, and on which resources (e.g.
+   * `{ actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'],
+   * resources: [workgroupArn] }`). dag-sync refuses a DAG whose step needs an action not listed, naming it.
+   * @default - none: no awsSdk step deploys
+   */
+  readonly awsSdkPermissions?: readonly AwsSdkPermission[];
   /**
    * Where task code's Variables and Connections live (`ctx.variable`, `ctx.connection`): SSM parameters
    * `/<prefix>/variables/<name>` and Secrets Manager secrets `<prefix>/connections/<id>`. The Lambda and Fargate
@@ -214,6 +222,7 @@ export class Airstep extends Construct {
       queues: [...taskQueues, this.queues.controlQueue],
       data: props,
       logRetention: props.logRetention,
+      awsSdkPermissions: props.awsSdkPermissions,
     });
     this.schedules = new ScheduleGroup(this, 'Schedules', {
       name: `${prefix}-dags`,
@@ -346,6 +355,7 @@ export class Airstep extends Construct {
     env('securityGroupIds', this.fargate.securityGroup.securityGroupId, ['dagSync']);
     const assumable = props.assumableRoleArns ?? [];
     env('assumableRoleArns', Stack.of(this).toJsonString(assumable), ['dagSync']);
+    env('awsSdkActions', JSON.stringify(allowedAwsSdkActions(props.awsSdkPermissions ?? [])), ['dagSync']);
 
     // dag-sync: reads DAG files, writes bundles, creates state machines and schedules, records DAGs and errors.
     bucket.grantRead(fns.dagSync, `${BUCKET_PREFIXES.dags}*`);

@@ -8,3 +8,4 @@ export { BUCKET_PREFIXES } from './airstep-bucket.ts';
 export { FUNCTION_NAMES } from './airstep-functions.ts';
 export { AirstepPropsError } from './airstep-props-error.ts';
 export { AirstepStack, type AirstepStackProps, buildApp, EMULATOR_PROFILE_CONTEXT } from './airstep-stack.ts';
+export type { AwsSdkPermission } from './aws-sdk-grants.ts';

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type AwsSdkPermission, grantAwsSdkSteps } from './aws-sdk-grants.ts';
 import { type DataAccessProps, grantDataAccess } from './data-access.ts';
 
 export interface StateMachineRoleProps {
@@ -12,6 +13,8 @@ export interface StateMachineRoleProps {
   readonly data: DataAccessProps;
   /** How long execution logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** The actions `awsSdk` steps may call (see `grantAwsSdkSteps`). @default - none */
+  readonly awsSdkPermissions?: readonly AwsSdkPermission[];
 }
 
 /**
@@ -41,6 +44,7 @@ export class StateMachineRole extends Construct {
       }),
     );
     grantDataAccess(this, this.role, props.data);
+    grantAwsSdkSteps(this.role, props.awsSdkPermissions ?? []);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: [

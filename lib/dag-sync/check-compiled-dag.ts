@@ -1,3 +1,4 @@
+import { missingAwsSdkActions } from '../compiler/aws-sdk-integrations.ts';
 import { PLACEHOLDER, placeholder } from '../compiler/placeholders.ts';
 
 /**
@@ -13,6 +14,8 @@ export interface StackTargets {
   readonly queueUrls: readonly string[];
   readonly ecsClusterArn?: string;
   readonly workerTaskDefinition?: string;
+  /** The IAM actions the state machines' role has for `awsSdk` steps (the construct's awsSdkPermissions). @default [] */
+  readonly awsSdkActions?: readonly string[];
 }
 
 /** The parts of one compiled DAG the check reads. */
@@ -119,6 +122,12 @@ function taskProblem(state: Record<string, unknown>, stack: StackTargets): strin
     return isStackTaskDefinition(family, stack)
       ? undefined
       : `Resource ${resource}: TaskDefinition ${describe(family)} is not the worker's or a container task's`;
+  }
+  const missing = missingAwsSdkActions(resource, stack.awsSdkActions ?? []);
+  if (missing !== undefined) {
+    return missing.length === 0
+      ? undefined
+      : `Resource ${resource}: needs ${missing.join(', ')}, which this stack's state machines may not call (list ${missing.length === 1 ? 'it' : 'them'} in the Airstep construct's awsSdkPermissions)`;
   }
   return `Resource ${resource}: not a service call Airstep compiles (only its workers' queues and tasks, and its native steps)`;
 }

@@ -44,6 +44,8 @@ export interface DagSyncDeps {
   readonly containers?: ContainerTaskSettings;
   /** The IAM roles the stack's workers may assume (`runAs`); a DAG naming another is refused. @default [] */
   readonly assumableRoleArns?: readonly string[];
+  /** The IAM actions `awsSdk` steps may call (the construct's awsSdkPermissions); a DAG needing another is refused. @default [] */
+  readonly awsSdkActions?: readonly string[];
   /**
    * Where the scheduled runs a deployment owes go (catchup, see catch-up.ts): the trigger Lambda
    * (trigger-client.ts). Without it no catchup run is started.
@@ -121,6 +123,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
   // DAG code ran where the answer was made: nothing of a file deploys unless all it claims is what Airstep compiles.
   const forged = checkCompiledDags(evaluation.dags, {
     queueUrls: [deps.placeholders.controlQueueUrl, ...Object.values(deps.placeholders.taskQueueUrls)],
+    awsSdkActions: deps.awsSdkActions ?? [],
     ...(deps.placeholders.ecsClusterArn !== undefined ? { ecsClusterArn: deps.placeholders.ecsClusterArn } : {}),
     ...(deps.placeholders.workerTaskDefinition !== undefined
       ? { workerTaskDefinition: deps.placeholders.workerTaskDefinition }

@@ -1,3 +1,4 @@
+import { AwsSdkCalls, type AwsSdkCallsConfig } from './aws-sdk-calls.ts';
 import { configuredAws } from './configured-aws.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
 import { StatesError } from './states-error.ts';
@@ -32,7 +33,11 @@ function parseResource(resource: string): { service: string; action: string } | 
 export class AwsServiceResources implements TaskResources {
   private readonly clients = new Map<string, Promise<{ client: Client; module: Record<string, unknown> }>>();
 
-  constructor(private readonly config: { endpoint?: string; region?: string } = {}) {}
+  private readonly sdk: AwsSdkCalls;
+
+  constructor(private readonly config: AwsSdkCallsConfig = {}) {
+    this.sdk = new AwsSdkCalls(config);
+  }
 
   /** True when this environment can reach AWS or an emulator (else native steps say what to set). */
   static configured(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -50,6 +55,8 @@ export class AwsServiceResources implements TaskResources {
   async invoke(call: TaskCall): Promise<unknown> {
     const parsed = parseResource(call.resource);
     const service = parsed === undefined ? undefined : SERVICES[parsed.service];
+    // Any other service, and `.sync` jobs: `awsSdk` steps (aws-sdk-calls.ts).
+    if (AwsSdkCalls.parse(call.resource) !== undefined && service === undefined) return this.sdk.invoke(call);
     if (parsed === undefined || service === undefined) {
       throw new StatesError('States.Runtime', `the local engine cannot call ${call.resource}`);
     }

@@ -1,4 +1,12 @@
 export { DAG_ALARM_KINDS, type DagAlarmKind, type DagAlarms } from './alarms.ts';
+export type {
+  AwsSdkCommandClass,
+  AwsSdkInput,
+  AwsSdkOutput,
+  AwsSdkStepInput,
+  AwsSdkStepOptions,
+  TemplateReference,
+} from './aws-sdk-step.ts';
 export {
   CALLBACK_TIME_LIMIT_MS,
   type CallbackError,

@@ -1,3 +1,12 @@
+import {
+  type AwsSdkCommandClass,
+  type AwsSdkOutput,
+  type AwsSdkStepInput,
+  type AwsSdkStepOptions,
+  awsSdkStep,
+  type CommandInput,
+  type CommandOutput,
+} from './aws-sdk-step.ts';
 import type { TaskContext } from './context.ts';
 import type { DagGraph } from './dag-graph.ts';
 import type { Duration } from './duration.ts';
@@ -436,6 +445,25 @@ export class TaskScope<P = Record<string, unknown>> {
   ): TaskRef<unknown> {
     const { entries, ...rest } = options;
     return this.native(id, 'events_put', { entries }, rest);
+  }
+
+  /**
+   * Calls any AWS API from the state machine, no worker (`aws-sdk:<service>:<action>`, or the optimised `.sync`
+   * integration with `sync: true`). `command` is the AWS SDK v3 command class, which types `input`:
+   * `awsSdk('run_query', StartQueryExecutionCommand, { QueryString: '… {{ ds }} …' }, { sync: true })`.
+   * Strings may hold `{{ templates }}`. The stack's role must allow the action (the construct's `awsSdkActions`).
+   */
+  awsSdk<C extends AwsSdkCommandClass, O extends CommonTaskOptions & AwsSdkStepOptions = CommonTaskOptions>(
+    id: string,
+    command: C,
+    input: AwsSdkStepInput<CommandInput<C>>,
+    options?: O,
+  ): TaskRef<O['sync'] extends true ? unknown : AwsSdkOutput<CommandOutput<C>>> {
+    const { sync, ...rest } = (options ?? {}) as CommonTaskOptions & AwsSdkStepOptions;
+    const step = awsSdkStep(command, input, sync);
+    const ref = this.native(id, 'aws_sdk', step.fields, rest);
+    for (const problem of step.problems) this.graph.problem({ taskId: ref.id, ...problem });
+    return ref as TaskRef<never>;
   }
 
   /** Waits for a duration, or until a (templated) timestamp, without any worker. */

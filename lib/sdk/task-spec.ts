@@ -70,7 +70,9 @@ export type NativeAction =
   | 'dynamodb_update'
   | 'sqs_send'
   | 'sns_publish'
-  | 'events_put';
+  | 'events_put'
+  /** Any AWS API (`awsSdk`): fields `service`, `action`, `input` in Step Functions' names, `sync`. */
+  | 'aws_sdk';
 
 export interface NativeStepSpec {
   readonly kind: 'native';

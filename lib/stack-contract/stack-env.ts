@@ -50,6 +50,8 @@ export const STACK_ENV = {
   assumableRoleArns: 'AIRSTEP_ASSUMABLE_ROLE_ARNS',
   /** Where the workers read Variables (SSM) and Connections (Secrets Manager): see secrets-paths.ts. */
   secretsPrefix: 'AIRSTEP_SECRETS_PREFIX',
+  /** JSON array: the IAM actions `awsSdk` steps may call (the construct's awsSdkPermissions); dag-sync refuses others. */
+  awsSdkActions: 'AIRSTEP_AWS_SDK_ACTIONS',
 } as const;
 
 export type StackEnvKey = keyof typeof STACK_ENV;

@@ -448,6 +448,11 @@ describe('Construct: Airstep — IAM bounds', () => {
         'dynamodb:UpdateItem',
         'events:PutEvents',
         'sns:Publish',
+        // The athena_query example's awsSdk steps (awsSdkPermissions of the example data), on its workgroup.
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:StartQueryExecution',
+        'athena:StopQueryExecution',
         's3:AbortMultipartUpload',
         's3:DeleteObject',
         's3:GetObject',

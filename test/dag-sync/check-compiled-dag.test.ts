@@ -10,6 +10,13 @@ const STACK: StackTargets = {
   ecsClusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/airstep',
   workerTaskDefinition: 'airstep-worker',
 };
+/** What the athena_query example's steps need, as a stack deploying it lists in awsSdkPermissions. */
+const EXAMPLE_ACTIONS = [
+  'athena:StartQueryExecution',
+  'athena:GetQueryExecution',
+  'athena:StopQueryExecution',
+  'athena:GetQueryResults',
+];
 
 /** Every example DAG and the dag-sync fixture with Fargate work and a container image, as the compiler emits them. */
 let compiled: CompiledDagClaim[];
@@ -34,6 +41,39 @@ const task = (Resource: string, Parameters: Record<string, unknown> = {}) => ({
 });
 
 describe('Function: checkCompiledDags', () => {
+  it('refuses an awsSdk step whose IAM actions the stack does not allow, naming the state and each action', () => {
+    const stack = { ...STACK, awsSdkActions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'glue:*'] };
+    const dags = [
+      claim({
+        run_query: task('arn:aws:states:::athena:startQueryExecution.sync'),
+        results: task('arn:aws:states:::aws-sdk:athena:getQueryResults'),
+        run_job: task('arn:aws:states:::glue:startJobRun.sync'),
+        list: task('arn:aws:states:::aws-sdk:s3:listBuckets'),
+      }),
+    ];
+    expect(checkCompiledDags(dags, stack)).toEqual([
+      'dag forged › state "run_query" › Resource arn:aws:states:::athena:startQueryExecution.sync: needs athena:StopQueryExecution, which this stack\'s state machines may not call (list it in the Airstep construct\'s awsSdkPermissions)',
+      'dag forged › state "results" › Resource arn:aws:states:::aws-sdk:athena:getQueryResults: needs athena:GetQueryResults, which this stack\'s state machines may not call (list it in the Airstep construct\'s awsSdkPermissions)',
+      'dag forged › state "list" › Resource arn:aws:states:::aws-sdk:s3:listBuckets: needs s3:ListAllMyBuckets, which this stack\'s state machines may not call (list it in the Airstep construct\'s awsSdkPermissions)',
+    ]);
+  });
+
+  it('passes a .sync step whose start, describe and stop actions are allowed; the managed rule comes with the start action', () => {
+    const stack = {
+      ...STACK,
+      awsSdkActions: ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution'],
+    };
+    expect(checkCompiledDags([claim({ child: task('arn:aws:states:::states:startExecution.sync:2') })], stack)).toEqual(
+      [],
+    );
+    // Without any allowed action, a stack refuses every awsSdk step (the default).
+    expect(checkCompiledDags([claim({ child: task('arn:aws:states:::states:startExecution.sync:2') })], STACK)).toEqual(
+      [
+        'dag forged › state "child" › Resource arn:aws:states:::states:startExecution.sync:2: needs states:StartExecution, states:DescribeExecution, states:StopExecution, events:PutTargets, events:PutRule, events:DescribeRule, which this stack\'s state machines may not call (list them in the Airstep construct\'s awsSdkPermissions)',
+      ],
+    );
+  });
+
   it('passes every example DAG, Fargate work and container images as the compiler emits them', () => {
     const resources = new Set(
       compiled.flatMap((dag) => [...dag.asl!.matchAll(/"Resource": "([^"]+)"/g)].map((m) => m[1])),
@@ -45,7 +85,7 @@ describe('Function: checkCompiledDags', () => {
     expect(compiled.some((dag) => dag.asl!.includes('"ItemProcessor"'))).toBe(true);
     expect(compiled.length).toBeGreaterThanOrEqual(13);
 
-    expect(checkCompiledDags(compiled, STACK)).toEqual([]);
+    expect(checkCompiledDags(compiled, { ...STACK, awsSdkActions: EXAMPLE_ACTIONS })).toEqual([]);
   });
 
   it('refuses a service call the compiler never emits, naming the DAG, the state and the resource', () => {
@@ -61,7 +101,8 @@ describe('Function: checkCompiledDags', () => {
     );
     const refused = ": not a service call Airstep compiles (only its workers' queues and tasks, and its native steps)";
     expect(problems).toEqual([
-      `dag forged › state "Backdoor" › Resource arn:aws:states:::aws-sdk:iam:createUser${refused}`,
+      // awsSdk steps compile to any aws-sdk resource: one the stack's awsSdkPermissions do not list is refused.
+      `dag forged › state "Backdoor" › Resource arn:aws:states:::aws-sdk:iam:createUser: needs iam:CreateUser, which this stack's state machines may not call (list it in the Airstep construct's awsSdkPermissions)`,
       `dag forged › state "Escalate" › Resource arn:aws:states:::states:startExecution${refused}`,
       `dag forged › state "Direct" › Resource arn:aws:lambda:us-east-1:123456789012:function:airstep-dag-sync${refused}`,
     ]);

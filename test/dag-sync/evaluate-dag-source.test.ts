@@ -95,6 +95,22 @@ describe('Function: evaluateDagSource, from the evaluator Lambda bundle', () => 
     expect(evaluation).toMatchObject({ ok: true, dags: [{ dagId: 'sandboxed_good', problems: [] }] });
     if (evaluation.ok) expect(evaluation.dags[0]!.ir.description).toBe('function');
   });
+  it('evaluates an awsSdk step whose command class the DAG file imports from the AWS SDK (left an import by the bundle)', async () => {
+    const file = await dagFile('sandboxed_aws_sdk', [
+      "import { dag } from 'airstep';",
+      "import { StartQueryExecutionCommand } from '@aws-sdk/client-athena';",
+      'const d = dag({ id: "sandboxed_aws_sdk" });',
+      "d.awsSdk('q', StartQueryExecutionCommand, { QueryString: 'SELECT {{ ds }}' }, { sync: true });",
+      'export default d;',
+    ]);
+    const evaluation = await evaluateDagSource(file, bundled);
+    expect(evaluation).toMatchObject({ ok: true, dags: [{ dagId: 'sandboxed_aws_sdk', problems: [] }] });
+    if (!evaluation.ok) return;
+    expect(JSON.parse(evaluation.dags[0]!.asl!).States.q).toMatchObject({
+      Resource: 'arn:aws:states:::athena:startQueryExecution.sync',
+      Parameters: { 'QueryString.$': "States.Format('SELECT {}', $.ctx.ds)" },
+    });
+  });
   it('keeps DAG code from the parent’s environment, the shim other files import, and other processes', async () => {
     const shim = join(BUNDLE_ROOT, 'node_modules', 'airstep', 'index.mjs');
     const hostile = await dagFile('sandboxed_hostile', [

@@ -1,6 +1,6 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import { AirstepStack } from '../../lib/constructs/airstep-stack.ts';
+import { AirstepStack, type AirstepStackProps } from '../../lib/constructs/airstep-stack.ts';
 import { CDK_CONTEXT, type Json, synthOutdir } from '../constructs/stack-template.ts';
 import type { StackRole } from './stack-role.ts';
 
@@ -14,10 +14,13 @@ export interface StackFacts {
   readonly environments: Partial<Record<StackRole, Record<string, Json>>>;
 }
 
-/** Synthesizes `AirstepStack` as `cdk synth` does (cdk.json's context), without bundling the Lambda code. */
-export function synthesizeStackFacts(): StackFacts {
+/**
+ * Synthesizes `AirstepStack` as `cdk synth` does (cdk.json's context), without bundling the Lambda code; `props`
+ * for a test of a stack other than the default one.
+ */
+export function synthesizeStackFacts(props: AirstepStackProps = {}): StackFacts {
   const app = new App({ outdir: synthOutdir(), context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new AirstepStack(app, 'AirstepStack');
+  const stack = new AirstepStack(app, 'AirstepStack', props);
   const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<string, Json>;
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
     Stack.of(stack).getLogicalId(construct.node.defaultChild as CfnElement);

@@ -1,0 +1,182 @@
+/**
+ * `awsSdk` steps in Step Functions' terms: the Task resource each compiles to, which actions have an optimised
+ * `.sync` integration, and the IAM actions a resource needs (IAM names differ from API names now and then, and a
+ * `.sync` job is also described, stopped and watched through an EventBridge rule Step Functions manages).
+ */
+
+/** An optimised integration that runs a job to its end (`.sync`), keyed by the aws-sdk `service:action`. */
+export interface SyncIntegration {
+  /** The resource after `arn:aws:states:::`. */
+  readonly resource: string;
+  /** IAM actions Step Functions needs for it, the start action first. */
+  readonly iamActions: readonly string[];
+  /** The EventBridge rule Step Functions manages to learn the job ended (`events:PutTargets`, `PutRule`, `DescribeRule` on it). */
+  readonly managedRule?: string;
+}
+
+const EVENTS_RULE_ACTIONS = ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'] as const;
+
+/**
+ * The `.sync` integrations of the services the issue names, from the Step Functions developer guide's pages for
+ * each service ("Run a Job (.sync)" IAM policies). Their parameters are the API's request members, as the
+ * aws-sdk integration's are.
+ */
+export const SYNC_INTEGRATIONS: Readonly<Record<string, SyncIntegration>> = {
+  'athena:startQueryExecution': {
+    resource: 'athena:startQueryExecution.sync',
+    iamActions: ['athena:StartQueryExecution', 'athena:StopQueryExecution', 'athena:GetQueryExecution'],
+  },
+  'glue:startJobRun': {
+    resource: 'glue:startJobRun.sync',
+    iamActions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+  },
+  'batch:submitJob': {
+    resource: 'batch:submitJob.sync',
+    iamActions: ['batch:SubmitJob', 'batch:DescribeJobs', 'batch:TerminateJob'],
+    managedRule: 'StepFunctionsGetEventsForBatchJobsRule',
+  },
+  'ecs:runTask': {
+    resource: 'ecs:runTask.sync',
+    iamActions: ['ecs:RunTask', 'ecs:StopTask', 'ecs:DescribeTasks'],
+    managedRule: 'StepFunctionsGetEventsForECSTaskRule',
+  },
+  'emrserverless:startJobRun': {
+    resource: 'emr-serverless:startJobRun.sync',
+    iamActions: ['emr-serverless:StartJobRun', 'emr-serverless:GetJobRun', 'emr-serverless:CancelJobRun'],
+    managedRule: 'StepFunctionsGetEventsForEMRServerlessJobRule',
+  },
+  'codebuild:startBuild': {
+    resource: 'codebuild:startBuild.sync',
+    iamActions: ['codebuild:StartBuild', 'codebuild:StopBuild', 'codebuild:BatchGetBuilds'],
+    managedRule: 'StepFunctionsGetEventsForCodeBuildStartBuildRule',
+  },
+  'sfn:startExecution': {
+    resource: 'states:startExecution.sync:2',
+    iamActions: ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution'],
+    managedRule: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
+  },
+  'sagemaker:createTrainingJob': {
+    resource: 'sagemaker:createTrainingJob.sync',
+    iamActions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
+    managedRule: 'StepFunctionsGetEventsForSageMakerTrainingJobsRule',
+  },
+};
+
+const STATES = 'arn:aws:states:::';
+
+/** The Task resource of an `awsSdk` step. */
+export function awsSdkResource(service: string, action: string, sync: boolean): string {
+  if (sync) {
+    const integration = SYNC_INTEGRATIONS[`${service}:${action}`];
+    if (integration !== undefined) return `${STATES}${integration.resource}`;
+  }
+  return `${STATES}aws-sdk:${service}:${action}`;
+}
+
+/** Problems with an `awsSdk` step's service, action and `sync`, by field. */
+export function awsSdkProblems(fields: Readonly<Record<string, unknown>>): Array<{ field: string; message: string }> {
+  const { service, action, sync } = fields;
+  if (typeof service !== 'string' || typeof action !== 'string') return [];
+  const problems: Array<{ field: string; message: string }> = [];
+  if (!/^[a-z0-9]+$/.test(service)) {
+    problems.push({ field: 'command', message: `service '${service}' is not a Step Functions aws-sdk service name` });
+  }
+  if (!/^[a-z][A-Za-z0-9]*$/.test(action)) {
+    problems.push({ field: 'command', message: `action '${action}' is not a camelCase API action` });
+  }
+  if (sync === true && SYNC_INTEGRATIONS[`${service}:${action}`] === undefined) {
+    const offered = Object.keys(SYNC_INTEGRATIONS).join(', ');
+    problems.push({
+      field: 'sync',
+      message: `${service}:${action} has no optimised .sync integration in Step Functions (only ${offered}); call it without sync and wait with a sensor`,
+    });
+  }
+  return problems;
+}
+
+/** IAM prefixes that differ from Step Functions' aws-sdk service names. */
+const IAM_PREFIX: Readonly<Record<string, string>> = {
+  sfn: 'states',
+  emrserverless: 'emr-serverless',
+  cloudwatchlogs: 'logs',
+  eventbridge: 'events',
+  elasticloadbalancingv2: 'elasticloadbalancing',
+  sesv2: 'ses',
+  apigatewayv2: 'apigateway',
+  costexplorer: 'ce',
+  acmpca: 'acm-pca',
+};
+
+/** API actions whose IAM action has another name. */
+const IAM_ACTION: Readonly<Record<string, readonly string[]>> = {
+  's3:listBuckets': ['s3:ListAllMyBuckets'],
+  's3:listObjectsV2': ['s3:ListBucket'],
+  's3:listObjects': ['s3:ListBucket'],
+  's3:listObjectVersions': ['s3:ListBucketVersions'],
+  's3:headObject': ['s3:GetObject'],
+  's3:headBucket': ['s3:ListBucket'],
+  's3:copyObject': ['s3:GetObject', 's3:PutObject'],
+  's3:deleteObjects': ['s3:DeleteObject'],
+  'lambda:invoke': ['lambda:InvokeFunction'],
+};
+
+/**
+ * The IAM actions a Task resource of an `awsSdk` step needs (`arn:aws:states:::aws-sdk:s3:listObjectsV2` →
+ * `s3:ListBucket`; `arn:aws:states:::athena:startQueryExecution.sync` → start, get, stop, plus the managed
+ * rule's `events:*` for the services that watch their jobs through EventBridge). Undefined for other resources.
+ */
+export function awsSdkIamActions(resource: string): { actions: string[]; managedRule?: string } | undefined {
+  if (!resource.startsWith(STATES)) return undefined;
+  const rest = resource.slice(STATES.length);
+  const sdk = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)$/.exec(rest);
+  if (sdk !== null) {
+    const [, service, action] = sdk as unknown as [string, string, string];
+    const renamed = IAM_ACTION[`${service}:${action}`];
+    if (renamed !== undefined) return { actions: [...renamed] };
+    return { actions: [`${IAM_PREFIX[service] ?? service}:${action[0]!.toUpperCase()}${action.slice(1)}`] };
+  }
+  const sync = Object.values(SYNC_INTEGRATIONS).find((integration) => integration.resource === rest);
+  if (sync === undefined) return undefined;
+  return {
+    actions: [...sync.iamActions, ...(sync.managedRule !== undefined ? EVENTS_RULE_ACTIONS : [])],
+    ...(sync.managedRule !== undefined ? { managedRule: sync.managedRule } : {}),
+  };
+}
+
+/** Whether an IAM action is matched by one of the allowed patterns (`athena:StartQueryExecution`, `glue:*`, `athena:Get*`); case-insensitive, as IAM is. */
+export function actionAllowed(action: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => {
+    const regex = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+      'i',
+    );
+    return regex.test(action);
+  });
+}
+
+/**
+ * The managed EventBridge rules the state machines' role gets `events:PutTargets`/`PutRule`/`DescribeRule` on:
+ * those of the `.sync` integrations whose start action the stack allows (the construct grants them, so a stack
+ * that allows `states:StartExecution` also lets `.sync:2` watch the child).
+ */
+export function allowedManagedRules(patterns: readonly string[]): string[] {
+  return Object.values(SYNC_INTEGRATIONS)
+    .filter((sync) => sync.managedRule !== undefined && actionAllowed(sync.iamActions[0]!, patterns))
+    .map((sync) => sync.managedRule!);
+}
+
+/**
+ * The IAM actions a Task resource needs that the stack's allowed actions do not cover (the managed rule's `events:`
+ * actions count as allowed where the construct grants them). Undefined for resources that are not `awsSdk` steps.
+ */
+export function missingAwsSdkActions(resource: string, patterns: readonly string[]): string[] | undefined {
+  const needs = awsSdkIamActions(resource);
+  if (needs === undefined) return undefined;
+  const ruleGranted = needs.managedRule !== undefined && allowedManagedRules(patterns).includes(needs.managedRule);
+  return needs.actions.filter(
+    (action) => !actionAllowed(action, patterns) && !(ruleGranted && action.startsWith('events:')),
+  );
+}
