@@ -22,7 +22,7 @@ describe('Compiler: triggerDag', () => {
     expect(problems).toEqual([]);
     expect(aslValidator(structuredClone(definition) as never).isValid).toBe(true);
     expect(manifest!.placeholders).toContain('TriggerFunctionArn');
-    const states = definition!.States as Record<string, Record<string, unknown>>;
+    const states = definition!.States as unknown as Record<string, Record<string, unknown>>;
     expect(states.start_child).toMatchObject({
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
@@ -81,7 +81,7 @@ describe('Compiler: triggerDag', () => {
 
     expect(problems).toEqual([]);
     expect(aslValidator(structuredClone(definition) as never).isValid).toBe(true);
-    const states = definition!.States as Record<string, Record<string, unknown>>;
+    const states = definition!.States as unknown as Record<string, Record<string, unknown>>;
     expect(states.start_child).toMatchObject({
       Parameters: {
         Payload: { 'logicalDate.$': '$.ctx.logicalDate', 'runId.$': "States.Format('for__{}', $.ctx.ds)" },
@@ -160,7 +160,7 @@ describe('Compiler: externalTaskSensor', () => {
 
     expect(problems).toEqual([]);
     expect(aslValidator(structuredClone(definition) as never).isValid).toBe(true);
-    const states = definition!.States as Record<string, Record<string, unknown>>;
+    const states = definition!.States as unknown as Record<string, Record<string, unknown>>;
     expect(definition!.StartAt).toBe('wait_load:start');
     expect(states['wait_load:start']).toEqual({
       Type: 'Pass',
@@ -219,7 +219,7 @@ describe('Compiler: externalTaskSensor', () => {
 
     expect(problems).toEqual([]);
     expect(aslValidator(structuredClone(definition) as never).isValid).toBe(true);
-    const states = definition!.States as Record<string, Record<string, unknown>>;
+    const states = definition!.States as unknown as Record<string, Record<string, unknown>>;
     expect(states['wait_load:start']).toMatchObject({ Parameters: { 'logicalDate.$': '$.ctx.dataIntervalStart' } });
     expect(states['wait_load:page']).toMatchObject({ Choices: [{ Next: 'wait_load:task_poke' }, {}] });
     expect(states['wait_load:task_poke']).toMatchObject({
