@@ -11,6 +11,7 @@ import { type ScratchProject, scratchProject } from '../helpers/scratch-project.
 const LOAD = resolve('test/fixtures/local/cross_dag_load.ts');
 const REPORT = resolve('test/fixtures/local/cross_dag_report.ts');
 const TRIGGER = resolve('test/fixtures/local/cross_dag_trigger.ts');
+const EXAMPLE = resolve('dags/examples/cross_dag.ts');
 
 interface RunJson {
   run: { state: string; runId: string };
@@ -71,4 +72,46 @@ describe('Local engine: triggerDag', () => {
     );
     expect(await project.store.runs('cross_parent')).toEqual([]);
   }, 120_000);
+});
+
+describe('Example dags/examples/cross_dag.ts in the local engine', () => {
+  it("runs orders, then report's sensor finds load_orders of the same date; publish runs with conf; the trigger step is refused", async () => {
+    const orders = await project.airstep('run', EXAMPLE, '--dag', 'cross_dag_orders', '--date', '2026-11-22', '--json');
+    expect(orders.code, orders.stderr).toBe(0);
+
+    const report = await project.airstep(
+      'run',
+      EXAMPLE,
+      '--dag',
+      'cross_dag_report',
+      '--date',
+      '2026-11-22',
+      '--task-regex',
+      '^(wait_for_orders|build_report)$',
+      '--json',
+    );
+    expect(report.code, report.stderr).toBe(0);
+    const run = runJson(report.stdout);
+    expect(states(run)).toEqual({ wait_for_orders: 'success', build_report: 'success' });
+    expect(run.tasks.find((task) => task.taskId === 'wait_for_orders')?.output).toEqual({
+      runId: 'manual__2026-11-22T00:00:00+00:00',
+      state: 'success',
+    });
+
+    const publish = await project.airstep(
+      'run',
+      EXAMPLE,
+      '--dag',
+      'cross_dag_publish',
+      '--conf',
+      '{"report":"daily","day":"2026-11-22"}',
+      '--json',
+    );
+    expect(publish.code, publish.stderr).toBe(0);
+    expect(runJson(publish.stdout).tasks[0]?.output).toBe('published daily for 2026-11-22');
+
+    const whole = await project.airstep('run', EXAMPLE, '--dag', 'cross_dag_report', '--date', '2026-11-23');
+    expect(whole.code).not.toBe(0);
+    expect(whole.stderr).toContain('publish_report');
+  }, 240_000);
 });
