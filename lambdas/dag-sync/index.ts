@@ -21,6 +21,8 @@ let dependencies: Promise<DagSyncDeps> | undefined;
 async function makeDependencies(): Promise<DagSyncDeps> {
   const env = readStackEnv([
     'dagsTable',
+    'runsTable',
+    'taskInstancesTable',
     'importErrorsTable',
     'namePrefix',
     'stateMachineRoleArn',
@@ -62,6 +64,9 @@ async function makeDependencies(): Promise<DagSyncDeps> {
       subnetIds: env.subnetIds,
       securityGroupIds: env.securityGroupIds,
       assignPublicIp: env.assignPublicIp,
+      triggerFunctionArn: env.triggerFunctionArn,
+      runsTable: env.runsTable,
+      taskInstancesTable: env.taskInstancesTable,
     },
     schedules: { group: env.scheduleGroup, roleArn: env.schedulerRoleArn, triggerArn: env.triggerFunctionArn },
     evaluate: lambdaEvaluator(lambda, env.evaluatorFunction),

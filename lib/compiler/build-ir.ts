@@ -9,6 +9,7 @@ import type { ParamSpec } from '../sdk/params.ts';
 import type { TaskOptions } from '../sdk/task-options.ts';
 import type { DeclaredTask, SensorOptions, TaskSpec } from '../sdk/task-spec.ts';
 import { awsSdkProblems } from './aws-sdk-integrations.ts';
+import { crossDagProblems, externalTaskSensorIr, triggerDagIr } from './cross-dag-ir.ts';
 import { fargateSize } from './fargate-size.ts';
 import {
   type CodeKindIR,
@@ -129,6 +130,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
   });
   const finalTasks = tasks.map((task) => ({ ...task, xcomConsumed: consumed.has(task.id) }));
   for (const problem of setupTeardownProblems(finalTasks)) at(problem);
+  for (const problem of crossDagProblems({ dagId: String(options.id), tasks: finalTasks })) at(problem);
 
   for (const group of declared.groups.values()) {
     if (group.id === PROTOTYPE_KEY || group.id.endsWith(`.${PROTOTYPE_KEY}`)) {
@@ -353,6 +355,10 @@ function buildKindFields(
     case 'poll_sensor':
       if (typeof spec.fn !== 'function') at({ field: 'fn', message: 'must be a function' });
       return { kind: 'poll_sensor', compute: 'lambda', sensor: sensorOf(spec.sensor, at) };
+    case 'trigger_dag':
+      return triggerDagIr(spec, at, checkTemplates, json, sensorOf);
+    case 'external_task_sensor':
+      return externalTaskSensorIr(spec, at, checkTemplates, sensorOf);
   }
 }
 

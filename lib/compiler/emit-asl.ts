@@ -573,7 +573,8 @@ class AslEmitter {
 
 /** The first state a task runs: sensors start by initialising their poke count, literal maps their items. */
 function runEntryName(task: TaskIR, name: string): string {
-  if (task.kind === 's3_sensor' || task.kind === 'poll_sensor') return `${name}${STATE_SUFFIX.start}`;
+  if (task.kind === 's3_sensor' || task.kind === 'poll_sensor' || task.kind === 'external_task_sensor')
+    return `${name}${STATE_SUFFIX.start}`;
   if (task.kind === 'code' && task.mapping !== undefined && !('task' in task.mapping.over))
     return `${name}${STATE_SUFFIX.items}`;
   return name;

@@ -15,6 +15,10 @@ export interface PlaceholderValues {
   readonly assignPublicIp?: string;
   /** Task key -> the task definition registered for that `container` task. */
   readonly containerTaskDefinitions?: Readonly<Record<string, string>>;
+  /** The trigger function and the run tables, for cross-DAG steps (`triggerDag`, `externalTaskSensor`). */
+  readonly triggerFunctionArn?: string;
+  readonly runsTable?: string;
+  readonly taskInstancesTable?: string;
 }
 
 /**
@@ -69,6 +73,12 @@ function placeholderValue(name: string, values: PlaceholderValues): string | und
       return values.assignPublicIp;
     case PLACEHOLDER.workerTaskDefinition:
       return values.workerTaskDefinition;
+    case PLACEHOLDER.triggerFunctionArn:
+      return values.triggerFunctionArn;
+    case PLACEHOLDER.runsTable:
+      return values.runsTable;
+    case PLACEHOLDER.taskInstancesTable:
+      return values.taskInstancesTable;
     default:
       return undefined;
   }

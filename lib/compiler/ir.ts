@@ -4,6 +4,7 @@ import type { ParamSpec } from '../sdk/params.ts';
 import type { FargateOptions } from '../sdk/task-options.ts';
 import type { NativeAction } from '../sdk/task-spec.ts';
 import type { TriggerRule } from '../sdk/trigger-rule.ts';
+import type { ExternalTaskSensorKindIR, TriggerDagKindIR } from './cross-dag-ir.ts';
 
 /**
  * The intermediate representation: a DAG as plain, sorted JSON, free of functions and defaults-to-resolve.
@@ -107,7 +108,9 @@ export type TaskKindIR =
   | EmptyKindIR
   | LatestOnlyKindIR
   | S3SensorKindIR
-  | PollSensorKindIR;
+  | PollSensorKindIR
+  | TriggerDagKindIR
+  | ExternalTaskSensorKindIR;
 
 /** A function run by an Airstep worker. */
 export interface CodeKindIR {

@@ -21,7 +21,9 @@ type Shape =
   | 's3_sensor'
   | 'wait'
   | 'empty'
-  | 'latest_only';
+  | 'latest_only'
+  | 'trigger_dag'
+  | 'external_task_sensor';
 
 export function shapeOf(spec: TaskSpec): Shape {
   if (spec.kind === 'code') return spec.compute === 'fargate' ? 'fargate_code' : 'lambda_code';
@@ -30,7 +32,7 @@ export function shapeOf(spec: TaskSpec): Shape {
 
 const SERVICE_CALLS: readonly Shape[] = ['container', 'lambda_invoke', 'native'];
 const RUNS_CODE: readonly Shape[] = ['lambda_code', 'fargate_code', 'poll_sensor'];
-const CAN_FAIL: readonly Shape[] = [...RUNS_CODE, ...SERVICE_CALLS, 's3_sensor'];
+const CAN_FAIL: readonly Shape[] = [...RUNS_CODE, ...SERVICE_CALLS, 's3_sensor', 'trigger_dag', 'external_task_sensor'];
 
 const describe: Record<Shape, string> = {
   lambda_code: 'a code task',
@@ -43,6 +45,8 @@ const describe: Record<Shape, string> = {
   wait: 'a wait step',
   empty: 'an empty task',
   latest_only: 'a latestOnly task',
+  trigger_dag: 'a triggerDag step',
+  external_task_sensor: 'an externalTaskSensor',
 };
 
 interface Rule {
@@ -84,7 +88,7 @@ export const OPTION_RULES: Partial<Record<keyof TaskOptions, Rule>> = {
   maxRetryDelay: {
     appliesTo: [...SERVICE_CALLS, 'lambda_code', 'fargate_code'],
     because: (shape) =>
-      shape === 'poll_sensor' || shape === 's3_sensor'
+      shape === 'poll_sensor' || shape === 's3_sensor' || shape === 'external_task_sensor' || shape === 'trigger_dag'
         ? "a sensor's `exponentialBackoff` is its poke backoff, so its retries never back off toward a maximum"
         : cannotFail(shape),
   },
@@ -92,7 +96,7 @@ export const OPTION_RULES: Partial<Record<keyof TaskOptions, Rule>> = {
   executionTimeout: {
     appliesTo: [...RUNS_CODE, ...SERVICE_CALLS],
     because: (shape) =>
-      shape === 's3_sensor'
+      shape === 's3_sensor' || shape === 'external_task_sensor' || shape === 'trigger_dag'
         ? "a sensor's limit is its `timeout` (pokes and waits together); executionTimeout bounds one try"
         : 'it does no work that could be timed out',
   },

@@ -15,6 +15,11 @@ export const PLACEHOLDER = {
   workerTaskDefinition: 'WorkerTaskDefinition',
   /** Followed by the task key. */
   containerTaskDefinitionPrefix: 'ContainerTaskDefinition_',
+  /** The stack's trigger function (a `triggerDag` step invokes it). */
+  triggerFunctionArn: 'TriggerFunctionArn',
+  /** The stack's runs and task-instances tables (cross-DAG waits read them). */
+  runsTable: 'RunsTable',
+  taskInstancesTable: 'TaskInstancesTable',
 } as const;
 
 const ref = (name: string) => `\${${name}}`;
@@ -30,6 +35,9 @@ export const placeholder = {
   assignPublicIp: ref(PLACEHOLDER.assignPublicIp),
   workerTaskDefinition: ref(PLACEHOLDER.workerTaskDefinition),
   containerTaskDefinition: (taskKey: string) => ref(`${PLACEHOLDER.containerTaskDefinitionPrefix}${taskKey}`),
+  triggerFunctionArn: ref(PLACEHOLDER.triggerFunctionArn),
+  runsTable: ref(PLACEHOLDER.runsTable),
+  taskInstancesTable: ref(PLACEHOLDER.taskInstancesTable),
 } as const;
 
 /** Every `${Name}` in a definition, sorted. */

@@ -1,6 +1,7 @@
 import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRuleWithNext, PayloadTemplate, Retrier, TaskState } from './asl-types.ts';
 import { awsSdkResource } from './aws-sdk-integrations.ts';
+import { emitExternalTaskSensor, emitTriggerDag } from './cross-dag-states.ts';
 import { crossProductStates } from './cross-product-states.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
@@ -78,6 +79,10 @@ export function emitRunStates(c: TaskEmitContext, exits: RunExits): string {
     case 's3_sensor':
     case 'poll_sensor':
       return emitSensor(c, task, exits);
+    case 'trigger_dag':
+      return emitTriggerDag(c, task, exits);
+    case 'external_task_sensor':
+      return emitExternalTaskSensor(c, task, exits);
   }
 }
 
@@ -639,7 +644,7 @@ function emitSensor(c: TaskEmitContext, task: TaskOfKind<'s3_sensor' | 'poll_sen
 }
 
 /** With backoff, the wait doubles after the first poke, bounded by maxWait. */
-function backoffChoices(sensor: SensorIR, record: string, n: (suffix: string) => string): ChoiceRuleWithNext[] {
+export function backoffChoices(sensor: SensorIR, record: string, n: (suffix: string) => string): ChoiceRuleWithNext[] {
   const grow = { Variable: `${record}.n`, NumericGreaterThan: 0 };
   if (sensor.maxWaitSeconds === undefined) return [{ ...grow, Next: n('tick_grow') }];
   const half = Math.floor(sensor.maxWaitSeconds / 2);

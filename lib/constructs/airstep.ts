@@ -223,6 +223,11 @@ export class Airstep extends Construct {
       data: props,
       logRetention: props.logRetention,
       awsSdkPermissions: props.awsSdkPermissions,
+      crossDag: {
+        triggerFunctionArn: this.functions.functions.trigger.functionArn,
+        runsTableArn: this.tables.tables.runs.tableArn,
+        taskInstancesTableArn: this.tables.tables.taskInstances.tableArn,
+      },
     });
     this.schedules = new ScheduleGroup(this, 'Schedules', {
       name: `${prefix}-dags`,
@@ -318,8 +323,8 @@ export class Airstep extends Construct {
     env('bucket', bucket.bucketName, ['worker', 'recorder']);
     env('namePrefix', prefix, ['dagSync']);
     env('dagsTable', tables.dags.tableName, ['dagSync', 'trigger', 'recorder']);
-    env('runsTable', tables.runs.tableName, ['trigger', 'recorder']);
-    env('taskInstancesTable', tables.taskInstances.tableName, ['worker', 'recorder']);
+    env('runsTable', tables.runs.tableName, ['trigger', 'recorder', 'dagSync']);
+    env('taskInstancesTable', tables.taskInstances.tableName, ['worker', 'recorder', 'dagSync']);
     env('importErrorsTable', tables.importErrors.tableName, ['dagSync']);
     env('poolSlotsTable', tables.poolSlots.tableName, ['worker', 'recorder']);
     env('queuedRunsTable', tables.queuedRuns.tableName, ['trigger', 'recorder']);

@@ -15,6 +15,15 @@ export interface StateMachineRoleProps {
   readonly logRetention?: logs.RetentionDays;
   /** The actions `awsSdk` steps may call (see `grantAwsSdkSteps`). @default - none */
   readonly awsSdkPermissions?: readonly AwsSdkPermission[];
+  /** What cross-DAG steps reach (`triggerDag`, `externalTaskSensor`); unset: nothing. */
+  readonly crossDag?: CrossDagAccess;
+}
+
+/** The stack's trigger function (invoked) and run tables (read only) that cross-DAG steps use. */
+export interface CrossDagAccess {
+  readonly triggerFunctionArn: string;
+  readonly runsTableArn: string;
+  readonly taskInstancesTableArn: string;
 }
 
 /**
@@ -45,6 +54,7 @@ export class StateMachineRole extends Construct {
     );
     grantDataAccess(this, this.role, props.data);
     grantAwsSdkSteps(this.role, props.awsSdkPermissions ?? []);
+    if (props.crossDag !== undefined) grantCrossDag(this.role, props.crossDag);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -78,4 +88,23 @@ export class StateMachineRole extends Construct {
       }),
     );
   }
+}
+
+/**
+ * `triggerDag` invokes the trigger function (which does the admission: params, maxActiveRuns, pause); both cross-DAG
+ * waits read run and task-instance records. Reads only: a state machine never writes another run's records.
+ */
+function grantCrossDag(role: iam.Role, access: CrossDagAccess): void {
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: [access.triggerFunctionArn, `${access.triggerFunctionArn}:*`],
+    }),
+  );
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+      resources: [access.runsTableArn, access.taskInstancesTableArn],
+    }),
+  );
 }

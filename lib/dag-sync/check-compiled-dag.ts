@@ -26,7 +26,10 @@ export interface CompiledDagClaim {
   readonly manifest?: { readonly dagId: string };
 }
 
-/** Service integrations the compiler emits for native steps, `lambda_invoke` and S3 sensors (task-states.ts). */
+/**
+ * Service integrations the compiler emits for native steps, `lambda_invoke`, S3 sensors (task-states.ts) and
+ * cross-DAG steps (cross-dag-states.ts); the state machine role limits what each may reach.
+ */
 const NATIVE_RESOURCES = new Set(
   [
     'lambda:invoke',
@@ -34,6 +37,7 @@ const NATIVE_RESOURCES = new Set(
     'aws-sdk:s3:putObject',
     'aws-sdk:s3:listObjectsV2',
     'dynamodb:getItem',
+    'aws-sdk:dynamodb:query',
     'dynamodb:putItem',
     'dynamodb:updateItem',
     'sqs:sendMessage',

@@ -16,6 +16,7 @@ import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { containerTaskMessage } from './container-tasks.ts';
+import { LOCAL_CROSS_DAG } from './cross-dag-resources.ts';
 import type { GateCoordinator } from './gate-coordinator.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
 import { localSecretSources } from './local-secrets.ts';
@@ -38,6 +39,7 @@ export function substituteLocal(asl: string, manifest: DagManifest): string {
     subnetIds: 'local',
     securityGroupIds: 'local',
     assignPublicIp: 'local-AssignPublicIp',
+    ...LOCAL_CROSS_DAG,
     containerTaskDefinitions: Object.fromEntries(
       manifest.compute.containers.map((container) => [
         container.taskKey,
@@ -45,6 +47,14 @@ export function substituteLocal(asl: string, manifest: DagManifest): string {
       ]),
     ),
   });
+}
+
+/** A native step run where no AWS or emulator is configured: the step fails, saying what to set. */
+export function noServiceEndpoint(call: Pick<TaskCall, 'stateName' | 'resource'>): StatesError {
+  return new StatesError(
+    'Airstep.NoServiceEndpoint',
+    `state ${call.stateName} calls ${call.resource}, which needs AWS: set AWS_ENDPOINT_URL to an emulator (for example MiniStack) or AWS credentials, or leave out --no-emulator so the CLI starts its own`,
+  );
 }
 
 export interface WorkerTry {
@@ -138,10 +148,7 @@ export class DagResources implements TaskResources {
       return undefined;
     }
     if (this.native === undefined) {
-      throw new StatesError(
-        'Airstep.NoServiceEndpoint',
-        `state ${call.stateName} calls ${call.resource}, which needs AWS: set AWS_ENDPOINT_URL to an emulator (for example MiniStack) or AWS credentials, or leave out --no-emulator so the CLI starts its own`,
-      );
+      throw noServiceEndpoint(call);
     }
     return this.native.invoke(call);
   }

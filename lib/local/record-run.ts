@@ -9,9 +9,10 @@ import type { Dag } from '../sdk/dag.ts';
 import { AwsServiceResources } from './aws-service-resources.ts';
 import { claimRun, type EarlierRun } from './claim-run.ts';
 import { Clock } from './clock.ts';
+import { CrossDagResources } from './cross-dag-resources.ts';
 import type { WorkerTry } from './dag-resources.ts';
 import { watchDeadline } from './deadline-watch.ts';
-import type { ExecutionResult } from './interpreter.ts';
+import type { ExecutionResult, TaskResources } from './interpreter.ts';
 import { LiveTryLogs } from './live-try-logs.ts';
 import type { LocalStore, RunRecord, TaskRecord, TryTimesRecord } from './local-store.ts';
 import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance, type TryKey } from './run-dag.ts';
@@ -212,7 +213,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
       runTry: pool.run,
       runCallback: pool.callback,
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
-      ...(AwsServiceResources.configured() ? { native: AwsServiceResources.fromEnvironment() } : {}),
+      ...nativeResources(store),
       ...(input.signal !== undefined ? { signal: input.signal } : {}),
       onTaskChange,
       onTryEnded,
@@ -313,4 +314,13 @@ function toTryTimesRecord(entry: TryTimes, clock: Clock): TryTimesRecord {
 
 function tryKeyOf(attempt: WorkerTry): TryKey {
   return { taskId: attempt.taskId, mapIndex: attempt.mapIndex, tryNumber: attempt.tryNumber };
+}
+
+/**
+ * Native steps: the real service or an emulator when configured; the cross-DAG steps' reads of the run tables go
+ * to the local store whatever is configured (the other DAGs' runs are the project's local runs).
+ */
+function nativeResources(store: LocalStore): { native: TaskResources } {
+  const aws = AwsServiceResources.configured() ? AwsServiceResources.fromEnvironment() : undefined;
+  return { native: new CrossDagResources(store, aws) };
 }

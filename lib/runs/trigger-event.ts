@@ -31,6 +31,11 @@ export type TriggerEvent =
       readonly logicalDate?: string;
       /** Start the run even if the DAG is paused (`airstep trigger --force`). */
       readonly force?: boolean;
+      /**
+       * The run's id (a `triggerDag` step gives one fixed per parent run and task, Airflow's `trigger_run_id`);
+       * default `manual__<logical date>`. The execution name derives from it, so a repeated trigger is a duplicate.
+       */
+      readonly runId?: string;
     }
   | {
       readonly kind: 'backfill';
@@ -72,6 +77,7 @@ export function readTriggerEvent(
     const { conf, logicalDate, force } = raw;
     if (kind === 'manual' && force !== undefined && typeof force !== 'boolean')
       problems.push(`force must be true or false, got ${describe(force)}`);
+    if (kind === 'manual' && raw.runId !== undefined) problems.push(...runIdProblems(raw.runId));
     if (conf !== undefined && !isObject(conf)) problems.push(`conf must be a JSON object, got ${describe(conf)}`);
     // A backfill names its interval; a manual run defaults to the trigger time.
     if (kind === 'backfill' && logicalDate === undefined) problems.push('logicalDate is required for a backfill run');
@@ -91,6 +97,15 @@ export function readTriggerEvent(
  */
 export function isManualTrigger(raw: unknown): boolean {
   return isObject(raw) && (raw.kind === 'manual' || raw.kind === 'backfill' || raw.kind === 'clear');
+}
+
+/** A run id given with a manual trigger: 1-250 printable characters (it is a DynamoDB key and shown as it is). */
+function runIdProblems(runId: unknown): string[] {
+  const printable = (text: string) =>
+    [...text].every((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f);
+  if (typeof runId !== 'string' || runId.length === 0 || runId.length > 250 || !printable(runId))
+    return [`runId must be 1-250 printable characters, got ${describe(runId)}`];
+  return [];
 }
 
 /** What is wrong with a clear event's own fields (the run it names, its context and keep list). */

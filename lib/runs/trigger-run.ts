@@ -200,7 +200,7 @@ export async function triggerRun(
   }
   const plan = planRun(dag, event, now);
   if (!plan.ok) return plan.result;
-  const ctx = intervalRunContext({
+  const intervalCtx = intervalRunContext({
     dagId: dag.dagId,
     timezone: dag.schedule.timezone,
     interval: plan.interval,
@@ -209,6 +209,9 @@ export async function triggerRun(
     params: plan.params,
     conf: plan.conf,
   });
+  // A run id the caller chose (a triggerDag step's, fixed per parent run and task) names the run instead.
+  const ctx =
+    event.kind === 'manual' && event.runId !== undefined ? { ...intervalCtx, runId: event.runId } : intervalCtx;
   const run = {
     dagId: dag.dagId,
     runId: ctx.runId,

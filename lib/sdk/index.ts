@@ -24,6 +24,12 @@ export {
 } from './callbacks.ts';
 export type { Connection } from './connection.ts';
 export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
+export type {
+  ExternalRunState,
+  ExternalTaskSensorOptions,
+  ExternalTaskState,
+  TriggerDagOptions,
+} from './cross-dag.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
 export { DEADLINE_REFERENCES, type DeadlineAlert, type DeadlineReference } from './deadline.ts';
 export { type Duration, parseDuration, tryParseDuration } from './duration.ts';

@@ -8,6 +8,7 @@ import {
   type CommandOutput,
 } from './aws-sdk-step.ts';
 import type { TaskContext } from './context.ts';
+import type { ExternalTaskSensorOptions, TriggerDagOptions } from './cross-dag.ts';
 import type { DagGraph } from './dag-graph.ts';
 import type { Duration } from './duration.ts';
 import { DagDefinitionError } from './errors.ts';
@@ -321,6 +322,38 @@ export class TaskScope<P = Record<string, unknown>> {
     const { bucket, key, prefix, pokeInterval, timeout, softFail, exponentialBackoff, maxWait, ...rest } = options;
     const sensor = compact({ pokeInterval, timeout, softFail, exponentialBackoff, maxWait });
     return this.declare(id, { kind: 's3_sensor', bucket, ...compact({ key, prefix }), sensor }, rest) as TaskRef<never>;
+  }
+
+  /**
+   * Starts a run of another deployed DAG with `conf` (Airflow's `TriggerDagRunOperator`), optionally waiting for
+   * it; a step of the state machine, no worker. Its result is `{ dagId, runId }` of the run.
+   */
+  triggerDag(id: string, options: CommonTaskOptions & TriggerDagOptions): TaskRef<{ dagId: string; runId: string }> {
+    const { dagId, conf, logicalDate, runId, waitForCompletion, allowedStates, failedStates, ...others } = options;
+    const { pokeInterval, timeout, softFail, exponentialBackoff, maxWait, ...rest } = others;
+    const sensor = compact({ pokeInterval, timeout, softFail, exponentialBackoff, maxWait });
+    const fields = compact({ conf, logicalDate, runId, allowedStates, failedStates });
+    return this.declare(
+      id,
+      { kind: 'trigger_dag', dagId, waitForCompletion: waitForCompletion === true, ...fields, sensor },
+      rest,
+    ) as TaskRef<never>;
+  }
+
+  /**
+   * Waits for another DAG's run, or one of its tasks, for the same logical date (Airflow's `ExternalTaskSensor`):
+   * DynamoDB reads of the stack's run records in the state machine, no worker.
+   */
+  externalTaskSensor(
+    id: string,
+    options: CommonTaskOptions & ExternalTaskSensorOptions,
+  ): TaskRef<{ runId: string; state: string }> {
+    const { externalDagId, externalTaskId, logicalDate, allowedStates, failedStates, skippedStates, ...others } =
+      options;
+    const { pokeInterval, timeout, softFail, exponentialBackoff, maxWait, ...rest } = others;
+    const sensor = compact({ pokeInterval, timeout, softFail, exponentialBackoff, maxWait });
+    const fields = compact({ externalTaskId, logicalDate, allowedStates, failedStates, skippedStates });
+    return this.declare(id, { kind: 'external_task_sensor', externalDagId, ...fields, sensor }, rest) as TaskRef<never>;
   }
 
   /** Invokes an existing Lambda function by name or ARN; its response payload is the task's result. */

@@ -1,4 +1,5 @@
 import type { TaskContext } from './context.ts';
+import type { ExternalTaskSensorSpec, TriggerDagSpec } from './cross-dag.ts';
 import type { Duration } from './duration.ts';
 import type { FargateOptions, TaskOptions } from './task-options.ts';
 
@@ -15,7 +16,9 @@ export type TaskSpec =
   | EmptySpec
   | LatestOnlySpec
   | S3SensorSpec
-  | PollSensorSpec;
+  | PollSensorSpec
+  | TriggerDagSpec
+  | ExternalTaskSensorSpec;
 
 // biome-ignore lint/suspicious/noExplicitAny: task functions are checked where they are declared
 export type AnyTaskFunction = (ctx: TaskContext<any>, ...args: any[]) => unknown;

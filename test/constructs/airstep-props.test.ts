@@ -111,7 +111,9 @@ describe('Construct: Airstep — props', () => {
     const named = (resource: Json): string | undefined =>
       typeof resource === 'string'
         ? resource
-        : resource['Fn::Join']?.[1].map((part: Json) => (part.Ref === 'AWS::Partition' ? 'aws' : part)).join('');
+        : resource['Fn::Join']?.[1].every((part: Json) => typeof part === 'string' || part.Ref === 'AWS::Partition')
+          ? resource['Fn::Join'][1].map((part: Json) => (part.Ref === 'AWS::Partition' ? 'aws' : part)).join('')
+          : undefined;
     for (const [name, role] of Object.entries(roles)) {
       const statements = t.statementsOf(role);
       const resourcesFor = (action: string) =>

@@ -420,12 +420,23 @@ describe('Construct: Airstep — IAM bounds', () => {
       ]),
     );
 
-    // Nothing else: no states:* (the ASL has no Step Functions integration), no Lambda unless allowed in the props.
+    // triggerDag steps invoke the stack's trigger function (and no other); cross-DAG waits read the run tables.
+    const invoke = statements.filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(resourcesOf(invoke[0]!))).toBe(
+      JSON.stringify([
+        { 'Fn::GetAtt': [t.id(fn('trigger')), 'Arn'] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [t.id(fn('trigger')), 'Arn'] }, ':*']] },
+      ]),
+    );
+
+    // Nothing else: no states:* (the ASL has no Step Functions integration), no Lambda but the trigger.
     const actions = new Set(statements.flatMap(actionsOf));
     expect([...actions].sort()).toEqual(
       [
         'ecs:RunTask',
         'iam:PassRole',
+        'lambda:InvokeFunction',
         // Execution logs go through CloudWatch Logs' log delivery, with this role.
         'logs:CreateLogDelivery',
         'logs:DeleteLogDelivery',

@@ -12,12 +12,14 @@ import { TemplateValues } from './template-values.ts';
 
 /**
  * The integrations every compiled example calls with the stack's own resources — sending work to its task and
- * control queues, running the Fargate worker — checked against the state machines' role, with the placeholders
+ * control queues, running the Fargate worker, invoking the trigger and reading the run tables (cross-DAG steps) — checked against the state machines' role, with the placeholders
  * filled as dag-sync fills them from its variables in the template. (Native steps on the user's data are checked
  * where the local engine runs them: test/local/run-s3-examples.test.ts.)
  */
 let check: IamCheck;
 let placeholders: Parameters<typeof fillPlaceholders>[1];
+/** The stack's run tables, which cross-DAG steps read. */
+let stackTables: string[];
 beforeAll(async () => {
   const facts = await readStackFacts(inject('iamStackFacts'));
   check = new IamCheck(facts);
@@ -31,7 +33,11 @@ beforeAll(async () => {
     subnetIds: env[STACK_ENV.subnetIds]!,
     securityGroupIds: env[STACK_ENV.securityGroupIds]!,
     assignPublicIp: env[STACK_ENV.assignPublicIp]!,
+    triggerFunctionArn: env[STACK_ENV.triggerFunctionArn]!,
+    runsTable: env[STACK_ENV.runsTable]!,
+    taskInstancesTable: env[STACK_ENV.taskInstancesTable]!,
   };
+  stackTables = [env[STACK_ENV.runsTable]!, env[STACK_ENV.taskInstancesTable]!];
 });
 
 /** Every Task state of a definition, in Parallel branches and Map item processors too. */
@@ -55,6 +61,19 @@ function ownCall(state: Json): RecordedCall | undefined {
   });
   if (/^arn:aws:states:::sqs:sendMessage(\.waitForTaskToken)?$/.test(state.Resource) && 'QueueUrl' in parameters)
     return call('SQS', 'SendMessage', { QueueUrl: parameters.QueueUrl });
+  // Cross-DAG steps: the stack's trigger function, and reads of its run tables.
+  if (
+    state.Resource === 'arn:aws:states:::lambda:invoke' &&
+    parameters.FunctionName === placeholders.triggerFunctionArn
+  )
+    return call('Lambda', 'Invoke', { FunctionName: parameters.FunctionName });
+  if (
+    /^arn:aws:states:::(aws-sdk:)?dynamodb:(getItem|query)$/.test(state.Resource) &&
+    stackTables.includes(parameters.TableName)
+  )
+    return call('DynamoDB', state.Resource.endsWith('query') ? 'Query' : 'GetItem', {
+      TableName: parameters.TableName,
+    });
   if (/^arn:aws:states:::ecs:runTask/.test(state.Resource))
     return call('ECS', 'RunTask', {
       cluster: parameters.Cluster,
@@ -86,7 +105,13 @@ describe("IAM check of the state machines' own integrations", () => {
       }
     }
     const kinds = new Set(calls.map((call) => `${call.service}.${call.command}`));
-    expect([...kinds].sort()).toEqual(['ECS.RunTask', 'SQS.SendMessage']);
+    expect([...kinds].sort()).toEqual([
+      'DynamoDB.GetItem',
+      'DynamoDB.Query',
+      'ECS.RunTask',
+      'Lambda.Invoke',
+      'SQS.SendMessage',
+    ]);
     expect(calls.filter((call) => call.service === 'ECS')).toHaveLength(2);
     expect(await check.denials(calls)).toEqual([]);
   });
