@@ -42,6 +42,13 @@ const ESTIMATE: OptionBehaviour = {
     none: 'it changes no run: it feeds the compile-time history estimate and refusal, which dag-sync gets from the same compileDag (test/compiler/history-estimate.test.ts)',
   },
 };
+const CROSS_DAG_EXAMPLE = 'dags/examples/cross_dag.ts';
+const CROSS_DAG_LOCAL = 'test/local/cross-dag.test.ts';
+const CROSS_DAG_MOTO = 'test/lambdas/cross-dag-moto.test.ts';
+const CROSS_DAG_ASL = 'test/compiler/cross-dag.test.ts';
+const TRIGGER_DAG_LOCAL: Evidence = {
+  none: "a triggerDag step starts a deployed DAG's run: the local engine refuses it before the run starts, naming the task (test/local/cross-dag.test.ts)",
+};
 const described = (what: string): OptionBehaviour => ({
   local: [METADATA, METADATA_FIXTURE],
   cloud: {
@@ -196,6 +203,22 @@ export const OPTION_BEHAVIOUR: Readonly<Record<string, OptionBehaviour>> = {
       none: 'neither emulator runs a ListObjectsV2 that finds objects (moto: HTTP 500; MiniStack: numbers as strings); the local engine makes the same call to the emulator’s S3',
     },
   },
+
+  // Cross-DAG. The state lists become the Choice rules of the poll loop both engines run (the compiler test asserts
+  // the exact ASL); the sensor runs locally against the local store and on moto against DynamoDB.
+  'ExternalTaskSensorOptions.externalDagId': { local: [CROSS_DAG_EXAMPLE], cloud: [CROSS_DAG_MOTO] },
+  'ExternalTaskSensorOptions.externalTaskId': { local: [CROSS_DAG_EXAMPLE], cloud: [CROSS_DAG_MOTO] },
+  'ExternalTaskSensorOptions.logicalDate': { local: [CROSS_DAG_EXAMPLE], cloud: [CROSS_DAG_MOTO] },
+  'ExternalTaskSensorOptions.failedStates': { local: [CROSS_DAG_LOCAL], cloud: [CROSS_DAG_MOTO] },
+  'ExternalTaskSensorOptions.allowedStates': { local: [CROSS_DAG_ASL], cloud: [CROSS_DAG_ASL] },
+  'ExternalTaskSensorOptions.skippedStates': { local: [CROSS_DAG_ASL], cloud: [CROSS_DAG_ASL] },
+  'TriggerDagOptions.dagId': { local: TRIGGER_DAG_LOCAL, cloud: [CROSS_DAG_MOTO] },
+  'TriggerDagOptions.conf': { local: TRIGGER_DAG_LOCAL, cloud: [CROSS_DAG_MOTO] },
+  'TriggerDagOptions.runId': { local: TRIGGER_DAG_LOCAL, cloud: [CROSS_DAG_MOTO] },
+  'TriggerDagOptions.logicalDate': { local: TRIGGER_DAG_LOCAL, cloud: [CROSS_DAG_MOTO] },
+  'TriggerDagOptions.failedStates': { local: TRIGGER_DAG_LOCAL, cloud: [CROSS_DAG_ASL] },
+  'TriggerDagOptions.allowedStates': { local: TRIGGER_DAG_LOCAL, cloud: [CROSS_DAG_ASL] },
+  'TriggerDagOptions.waitForCompletion': { local: TRIGGER_DAG_LOCAL, cloud: [CROSS_DAG_ASL] },
 
   // Fargate and containers
   'FargateOptions.cpu': { local: FARGATE, cloud: FARGATE_CLOUD },
