@@ -1,5 +1,15 @@
 export { DAG_ALARM_KINDS, type DagAlarmKind, type DagAlarms } from './alarms.ts';
 export {
+  type Asset,
+  type AssetAll,
+  type AssetAny,
+  type AssetCondition,
+  type AssetSchedule,
+  allOf,
+  anyOf,
+  asset,
+} from './asset.ts';
+export {
   CALLBACK_TIME_LIMIT_MS,
   type CallbackError,
   type CallbackRun,
@@ -15,7 +25,7 @@ export {
   type TaskCallbackState,
 } from './callbacks.ts';
 export type { Connection } from './connection.ts';
-export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
+export type { AssetEventInfo, AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
 export { DEADLINE_REFERENCES, type DeadlineAlert, type DeadlineReference } from './deadline.ts';
 export { type Duration, parseDuration, tryParseDuration } from './duration.ts';
