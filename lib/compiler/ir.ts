@@ -1,10 +1,10 @@
 import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
 import type { DagAlarmKind } from '../sdk/alarms.ts';
 import type { ParamSpec } from '../sdk/params.ts';
-import type { AssetConditionIR, AssetIR } from './asset-ir.ts';
 import type { FargateOptions } from '../sdk/task-options.ts';
 import type { NativeAction } from '../sdk/task-spec.ts';
 import type { TriggerRule } from '../sdk/trigger-rule.ts';
+import type { AssetConditionIR, AssetIR } from './asset-ir.ts';
 
 /**
  * The intermediate representation: a DAG as plain, sorted JSON, free of functions and defaults-to-resolve.

@@ -1,7 +1,7 @@
 import type { DeadlineSpec, EventBridgeSchedule } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
-import { fargateRunSize } from './fargate-size.ts';
 import type { AssetConditionIR, AssetIR } from './asset-ir.ts';
+import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { mappedOverTasks } from './mapping-ir.ts';
 import { effectivePriorityWeights } from './priority-weights.ts';

@@ -80,9 +80,9 @@ describe('Compiler: assets', () => {
       // @ts-expect-error: a number is no asset
       schedule: [asset('lake/orders'), asset('s3://'), 42, anyOf()],
     });
-    // @ts-expect-error: outlets are assets
     d.task(
       'load',
+      // @ts-expect-error: outlets are assets
       { outlets: [asset('s3://ok/x'), asset('s3://ok/x'), 's3://raw/string', asset('s3://has space')] },
       async () => 1,
     );
