@@ -37,7 +37,7 @@ function output(child: ChildProcess) {
 }
 
 describe('airstep dev, run and assets: asset-triggered runs locally', () => {
-  it('dev runs the consumer after the producer updated its asset, with the triggering event in its context', async () => {
+  it('dev runs the consumer after the outlets of the producer task updated its asset, with the triggering event in its context', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'airstep-assets-dev-'));
     dirs.push(dir);
     await mkdir(join(dir, 'dags'));

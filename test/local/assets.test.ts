@@ -34,7 +34,7 @@ const run = (dag: Dag, file: string, ctx = manualContext(dag)) => {
 };
 
 describe('Local engine: assets', () => {
-  it('records an event for each outlet of a task that succeeded, none for one that failed or skipped', async () => {
+  it('records an event for each of the outlets of a task that succeeded, none for one that failed or skipped', async () => {
     const recorded = await run(outcomes, 'test/fixtures/local/asset_outcomes.ts');
     expect(recorded.tasks.map((task) => [task.taskId, task.state])).toEqual([
       ['fails', 'failed'],
