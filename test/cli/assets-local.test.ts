@@ -125,6 +125,22 @@ describe('airstep dev, run and assets: asset-triggered runs locally', () => {
         /asset_consumer_any\s+https:\/\/fx\.example\.com\/rates\/daily \| \(s3:\/\/airstep-lake\/orders & s3:\/\/airstep-lake\/customers\)/,
       );
 
+      const list = await project.airstep('list', resolve('dags/examples/asset_consumer.ts'), '--json');
+      expect(
+        JSON.parse(list.stdout).dags.map((d: { dagId: string; schedule: string | null; assets?: string }) => [
+          d.dagId,
+          d.schedule,
+          d.assets,
+        ]),
+      ).toEqual([
+        ['asset_consumer', null, 's3://airstep-lake/orders & s3://airstep-lake/customers'],
+        [
+          'asset_consumer_any',
+          '0 6 * * *',
+          'https://fx.example.com/rates/daily | (s3://airstep-lake/orders & s3://airstep-lake/customers)',
+        ],
+      ]);
+
       const validated = await project.airstep('validate', resolve('dags/examples/asset_consumer.ts'), '--json');
       expect(validated.code).toBe(0);
       expect(JSON.parse(validated.stdout).files[0].localOnly).toEqual([
