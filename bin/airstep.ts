@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   compile: async () => (await import('../lib/cli/compile.ts')).registerCompileCommand,
   graph: async () => (await import('../lib/cli/graph.ts')).registerGraphCommand,
   list: async () => (await import('../lib/cli/list.ts')).registerListCommand,
+  assets: async () => (await import('../lib/cli/assets.ts')).registerAssetsCommand,
   run: async () => (await import('../lib/cli/run.ts')).registerRunCommand,
   runs: async () => (await import('../lib/cli/runs.ts')).registerRunsCommand,
   tasks: async () => (await import('../lib/cli/tasks.ts')).registerTasksCommand,

@@ -23,7 +23,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'lib/stack-contract': ['lib/errors'],
   'lib/emulator': ['lib/errors'],
   'lib/runtime': [...CORE],
-  'lib/local': [...CORE, 'lib/runtime'],
+  // Asset scheduling's pure decisions (condition, queue), shared by the local engine and the CLI.
+  'lib/assets': [...CORE],
+  'lib/local': [...CORE, 'lib/runtime', 'lib/assets'],
   'lib/dynamo': [...CORE, 'lib/stack-contract'],
   'lib/worker': CONTROL_PLANE_BASE,
   'lib/dag-sync': CONTROL_PLANE_BASE,
@@ -33,7 +35,15 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'lib/index.ts': ['lib/sdk'],
   // The UI's page (a browser bundle): its own API types, and the error root (a leaf).
   'lib/web': ['lib/errors'],
-  'lib/cli': [...CONTROL_PLANE_BASE, ...CONTROL_PLANE, 'lib/emulator', 'lib/local', 'lib/constructs', 'lib/web'],
+  'lib/cli': [
+    ...CONTROL_PLANE_BASE,
+    ...CONTROL_PLANE,
+    'lib/emulator',
+    'lib/local',
+    'lib/constructs',
+    'lib/web',
+    'lib/assets',
+  ],
   lambdas: [...CONTROL_PLANE_BASE, ...CONTROL_PLANE],
 };
 

@@ -4,7 +4,9 @@
  * dev.ts for why. The process loads the engine first and says `ready`, so `dev` keeps one waiting and a saved
  * file is checked without paying Node's and tsx's start-up.
  */
+import type { AssetConditionIR } from '../compiler/asset-ir.ts';
 import { compileDag } from '../compiler/compile-dag.ts';
+import type { RunContext } from '../compiler/worker-contract.ts';
 import { claimRun, RunExistsError } from '../local/claim-run.ts';
 import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
@@ -16,7 +18,7 @@ import { type RunLock, RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits, type SlotRequest, SlotsOverCapacityError } from '../local/slot-limits.ts';
 import { killAllWorkers } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
-import { intervalRunContext } from '../runtime/run-context.ts';
+import { assetRunContext, intervalRunContext } from '../runtime/run-context.ts';
 import type { RunInterval, ScheduleSpec } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
@@ -27,6 +29,8 @@ export interface CheckedDag {
   readonly dagId: string;
   /** Undefined for a DAG that only runs when triggered (`schedule: null`). */
   readonly spec?: ScheduleSpec;
+  /** The assets it runs on (besides `spec`, when it has one too). */
+  readonly assets?: AssetConditionIR;
   readonly maxActiveRuns: number;
 }
 
@@ -48,6 +52,8 @@ export type ToDevChild =
       readonly dagId: string;
       readonly interval: RunInterval;
       readonly speed: number;
+      /** An asset-triggered run: when it was triggered and its events (`interval` is then unused). */
+      readonly asset?: { readonly at: string; readonly triggeringAssetEvents: RunContext['triggeringAssetEvents'] };
     }
   | { readonly type: 'stop' }
   | { readonly type: 'granted'; readonly id: number }
@@ -120,7 +126,8 @@ function check(files: readonly string[]): void {
         problems.push(...compiled.problems.map(formatProblem));
         continue;
       }
-      const scheduled = compiled.ir.schedule.expression !== null;
+      const timed = compiled.ir.schedule.expression !== null;
+      const scheduled = timed || compiled.ir.assets !== undefined;
       // A scheduled run has no conf: every param needs a default, or the DAG cannot run on its schedule.
       const params = resolveParams(compiled.ir.params as Record<string, ParamSpec>, {});
       if (scheduled && !params.ok) {
@@ -143,7 +150,8 @@ function check(files: readonly string[]): void {
       }
       dags.push({
         dagId: dag.id,
-        ...(scheduled ? { spec: compiled.ir.schedule } : {}),
+        ...(timed ? { spec: compiled.ir.schedule } : {}),
+        ...(compiled.ir.assets !== undefined ? { assets: compiled.ir.assets } : {}),
         maxActiveRuns: compiled.ir.maxActiveRuns,
       });
     }
@@ -171,15 +179,24 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
     ];
     return send({ type: 'error', message: problems.join('; ') }, finish);
   }
-  const ctx = intervalRunContext({
-    dagId: dag.id,
-    timezone: compiled.ir.schedule.timezone,
-    interval: request.interval,
-    runType: 'scheduled',
-    schedule: compiled.ir.schedule,
-    params: params.params,
-    conf: {},
-  });
+  const ctx =
+    request.asset !== undefined
+      ? assetRunContext({
+          dagId: dag.id,
+          timezone: compiled.ir.schedule.timezone,
+          at: new Date(request.asset.at),
+          params: params.params,
+          triggeringAssetEvents: request.asset.triggeringAssetEvents ?? {},
+        })
+      : intervalRunContext({
+          dagId: dag.id,
+          timezone: compiled.ir.schedule.timezone,
+          interval: request.interval,
+          runType: 'scheduled',
+          schedule: compiled.ir.schedule,
+          params: params.params,
+          conf: {},
+        });
   const store = new LocalStore();
   // The run id's lock before the run is announced: another process running it (an `airstep run` of the same
   // date), or a run of it made since the schedule looked, is reported instead.

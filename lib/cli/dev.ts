@@ -2,6 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
+import { AssetTrigger } from '../local/asset-trigger.ts';
+import { LocalAssetEvents } from '../local/local-asset-events.ts';
 import { type DueRun, LocalScheduler, resumePoint, SchedulerLoop } from '../local/local-scheduler.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
@@ -11,6 +13,7 @@ import { ChildProcessError, forkWithStderrTail, type StderrTail } from '../runti
 import { importLimitMs } from '../runtime/import-limit.ts';
 import { childExecArgv, siblingModule } from '../runtime/typescript-loader.ts';
 import type { ScheduleSpec } from '../schedule/index.ts';
+import { manualRunInterval } from '../schedule/index.ts';
 import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
 import { devOutput } from './dev-output.ts';
 import { dagFilesUnder, displayPath, isDagFileName } from './load-dags.ts';
@@ -36,6 +39,11 @@ const DEBOUNCE_MS = 80;
 const CHECK_STALL_MS = 3 * importLimitMs();
 /** How long Ctrl-C waits for running runs to record themselves as interrupted before it kills their processes. */
 const STOP_GRACE_MS = 10_000;
+/** How often `dev` looks for asset events recorded by other processes (a run it started is seen as it ends). */
+const ASSET_POLL_MS = 2000;
+
+/** What an asset-triggered run's child needs besides the DAG: when it was triggered and its events. */
+type AssetRunRequest = NonNullable<Extract<ToDevChild, { type: 'run' }>['asset']>;
 /** Files whose change may change a DAG: DAG files and the helper modules and data they import. */
 const SOURCE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json']);
 
@@ -98,7 +106,31 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     isPaused: (dagId) => store.isPaused(dagId),
     held: (dagId, interval) => out.paused(dagId, interval.logicalDate),
   });
-  const loop = new SchedulerLoop(scheduler, (due) => startRun(due));
+  const loop = new SchedulerLoop(scheduler, (due) => startRun(due, () => loop.finished(due.dagId)));
+  // DAGs scheduled on assets: a pass looks at the events every few seconds (any process may record one) and as
+  // runs end; passes never overlap.
+  const assets = new AssetTrigger(new LocalAssetEvents(store.root), (dagId) => store.isPaused(dagId));
+  let assetPassing: Promise<void> | undefined;
+  let assetTimer: NodeJS.Timeout | undefined;
+  const assetPass = (): Promise<void> => {
+    if (stopping || !options.schedule) return Promise.resolve();
+    assetPassing ??= assets
+      .pass(new Date())
+      .then((due) => {
+        for (const run of due) {
+          const interval = manualRunInterval(run.at);
+          startRun({ dagId: run.dagId, runId: run.runId, interval }, () => assets.finished(run.dagId), {
+            at: run.at.toISOString(),
+            triggeringAssetEvents: run.triggeringAssetEvents,
+          });
+        }
+      })
+      .catch((error: Error) => out.failed(error))
+      .finally(() => {
+        assetPassing = undefined;
+      });
+    return assetPassing;
+  };
 
   // What each file last gave, and which file each DAG id belongs to.
   const goodByFile = new Map<string, readonly CheckedDag[]>();
@@ -136,6 +168,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     for (const dag of previous) {
       if (kept.has(dag.dagId) || owners.get(dag.dagId) !== check.file) continue;
       scheduler.remove(dag.dagId);
+      assets.remove(dag.dagId);
       owners.delete(dag.dagId);
     }
     goodByFile.set(check.file, good);
@@ -146,8 +179,11 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
         const { dagId, spec, maxActiveRuns } = dag;
         scheduler.set({ dagId, spec, maxActiveRuns }, resumePoint(await store.runs(dagId)));
       }
+      if (dag.assets === undefined) assets.remove(dag.dagId);
+      else assets.set({ dagId: dag.dagId, condition: dag.assets, maxActiveRuns: dag.maxActiveRuns });
     }
     loop.poke();
+    void assetPass();
   };
 
   const forget = (file: string) => {
@@ -157,6 +193,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     for (const dag of previous) {
       if (owners.get(dag.dagId) !== file) continue;
       scheduler.remove(dag.dagId);
+      assets.remove(dag.dagId);
       owners.delete(dag.dagId);
     }
     out.removed(displayPath(file));
@@ -182,17 +219,23 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     }
   };
 
-  const startRun = (due: DueRun): void => {
+  const startRun = (due: DueRun, finished: () => void, asset?: AssetRunRequest): void => {
     const file = owners.get(due.dagId);
     if (stopping || file === undefined) {
-      queueMicrotask(() => loop.finished(due.dagId));
+      queueMicrotask(finished);
       return;
     }
     let started = performance.now();
     void children
       .take()
       .run(
-        { file, dagId: due.dagId, interval: due.interval, speed: speed.value },
+        {
+          file,
+          dagId: due.dagId,
+          interval: due.interval,
+          speed: speed.value,
+          ...(asset !== undefined ? { asset } : {}),
+        },
         {
           started: () => {
             started = performance.now();
@@ -203,7 +246,11 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
           error: (message) => out.runNotStarted(due.dagId, due.runId, message),
         },
       )
-      .finally(() => loop.finished(due.dagId));
+      .finally(() => {
+        finished();
+        // A run that ended may have recorded asset events, or freed a slot a queued consumer waits for.
+        void assetPass();
+      });
   };
 
   // Watch every folder under the roots (or a file root's folder). Each folder is watched on its own: Node 20's
@@ -287,12 +334,17 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     roots.map((root) => displayPath(root) || '.'),
     options.schedule,
   );
-  if (options.schedule) loop.begin();
+  if (options.schedule) {
+    loop.begin();
+    assetTimer = setInterval(() => void assetPass(), ASSET_POLL_MS);
+  }
 
   await stopRequested;
   stopping = true;
   out.stopping();
   loop.stop();
+  clearInterval(assetTimer);
+  await assetPassing;
   for (const timer of pending.values()) clearTimeout(timer);
   for (const watcher of watchers.values()) watcher.close();
   await children.close(STOP_GRACE_MS);

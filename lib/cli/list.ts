@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeCondition } from '../compiler/asset-ir.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { compileFiles } from './compile-files.ts';
@@ -50,6 +51,8 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
       dagId: dag.ir.dagId,
       file: file.file,
       schedule: dag.ir.schedule.expression,
+      // The assets it runs on (`(a & b) | c`), besides `schedule` when it has one too.
+      ...(dag.ir.assets !== undefined ? { assets: describeCondition(dag.ir.assets) } : {}),
       timezone: dag.ir.schedule.timezone,
       tasks: dag.ir.tasks.length,
       tags: dag.ir.tags,
@@ -77,7 +80,11 @@ async function listFiles(paths: string[], options: ListOptions): Promise<number>
     const head = ['dag_id'.padEnd(width), 'schedule'.padEnd(18), 'tasks', 'paused', 'last_run'.padEnd(15)];
     console.log(c.bold(`${head.join('  ')}  ${'next_run'.padEnd(25)}  file`));
     for (const dag of dags) {
-      const schedule = (dag.schedule ?? 'manual').padEnd(18);
+      const timed = dag.schedule ?? (dag.assets !== undefined ? undefined : 'manual');
+      const schedule = [timed, dag.assets !== undefined ? 'assets' : undefined]
+        .filter((part) => part !== undefined)
+        .join(' + ')
+        .padEnd(18);
       const flag = dag.problems > 0 ? c.red(` (${dag.problems} problem(s))`) : '';
       const paused = (dag.paused ? 'yes' : 'no').padEnd(6);
       const last = (dag.lastRun?.state ?? '-').padEnd(15);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { authoredSchedule } from '../compiler/asset-ir.ts';
 import {
   type EventBridgeSchedule,
   nextRuns,
@@ -126,7 +127,8 @@ function dagSpec(dag: Dag): ScheduleSpec {
   const options = dag.options;
   const date = (value: unknown) => (value instanceof Date ? value.toISOString() : (value as string | undefined));
   return {
-    expression: options.schedule ?? null,
+    // An asset schedule's time part (`{ time, assets }`), if any: asset events are not on a clock.
+    expression: authoredSchedule(options.schedule).expression,
     timezone: options.timezone ?? 'UTC',
     ...(options.startDate !== undefined ? { startDate: date(options.startDate) } : {}),
     ...(options.endDate !== undefined ? { endDate: date(options.endDate) } : {}),

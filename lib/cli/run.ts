@@ -144,7 +144,7 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
   }
   // The workers go at once (a CPU-bound task would spin on while the run unwinds); the run ends interrupted.
   const stops = listenForStops(killAllWorkers);
-  const { run, tasks, execution } = await runAndRecord({
+  const { run, tasks, execution, assetEvents } = await runAndRecord({
     dag,
     file: loaded.file,
     ctx,
@@ -167,5 +167,12 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
     console.log(c.red(interruptedLine(stops.cause, run.runId, tasks)));
     return stops.exitCode(1);
   }
-  return stops.exitCode(printRunEnd(c, { run, execution, tasks }, options.json));
+  const code = printRunEnd(c, { run, execution, tasks }, options.json);
+  // The events are recorded; the DAGs scheduled on them run under `airstep dev` (which sees events from any process).
+  if (options.json !== true)
+    for (const event of assetEvents)
+      console.log(
+        c.dim(`asset event ${event.uri} (task ${event.sourceTaskId}): DAGs scheduled on it run in airstep dev`),
+      );
+  return stops.exitCode(code);
 }

@@ -8,6 +8,7 @@ import type { Problem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import type { TaskOptions } from '../sdk/task-options.ts';
 import type { DeclaredTask, SensorOptions, TaskSpec } from '../sdk/task-spec.ts';
+import { authoredSchedule, outletsOf } from './asset-ir.ts';
 import { awsSdkProblems } from './aws-sdk-integrations.ts';
 import { crossDagProblems, externalTaskSensorIr, triggerDagIr } from './cross-dag-ir.ts';
 import { fargateSize } from './fargate-size.ts';
@@ -89,8 +90,10 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     return badDefaults.has(option) && Object.is((task.options as Record<string, unknown>)[option], value);
   };
 
+  const authored = authoredSchedule(options.schedule);
+  for (const problem of authored.problems) at(problem);
   const schedule: ScheduleSpec = {
-    expression: typeof options.schedule === 'string' ? options.schedule : null,
+    expression: authored.expression,
     timezone: typeof options.timezone === 'string' ? options.timezone : 'UTC',
     ...optionalDate('startDate', options.startDate),
     ...optionalDate('endDate', options.endDate),
@@ -156,6 +159,7 @@ export function buildIr(dag: Dag, file?: string): BuildIrResult {
     ...pick(options, ['description', 'doc', 'owner']),
     tags: [...(options.tags ?? [])].sort(),
     schedule,
+    ...(authored.assets !== undefined ? { assets: authored.assets } : {}),
     maxActiveRuns: options.maxActiveRuns ?? DEFAULTS.maxActiveRuns,
     maxActiveTasks: options.maxActiveTasks ?? DEFAULTS.maxActiveTasks,
     ...(dagrunTimeout !== undefined ? { dagrunTimeoutSeconds: dagrunTimeout } : {}),
@@ -236,6 +240,8 @@ function buildTask(
   const applies = (option: keyof TaskOptions) => optionApplies(option, spec);
   const executionTimeout = seconds(options.executionTimeout);
   const heartbeat = seconds(options.heartbeat);
+  const outlets = outletsOf(options.outlets);
+  for (const problem of outlets.problems) at(problem);
   const callbacks = (['onFailure', 'onRetry', 'onSuccess'] as const).filter(
     (name) => options[name] !== undefined && applies(name),
   );
@@ -264,6 +270,7 @@ function buildTask(
       : {}),
     callbacks,
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
+    ...(outlets.outlets.length > 0 ? { outlets: outlets.outlets } : {}),
     ...(applies('runAs') && options.runAs !== undefined ? { runAs: options.runAs } : {}),
     ...(task.setup === true ? { setup: true as const } : {}),
     ...(task.teardown !== undefined

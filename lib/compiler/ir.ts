@@ -4,6 +4,7 @@ import type { ParamSpec } from '../sdk/params.ts';
 import type { FargateOptions } from '../sdk/task-options.ts';
 import type { NativeAction } from '../sdk/task-spec.ts';
 import type { TriggerRule } from '../sdk/trigger-rule.ts';
+import type { AssetConditionIR, AssetIR } from './asset-ir.ts';
 import type { ExternalTaskSensorKindIR, TriggerDagKindIR } from './cross-dag-ir.ts';
 
 /**
@@ -20,6 +21,8 @@ export interface DagIR {
   readonly owner?: string;
   readonly tags: readonly string[];
   readonly schedule: ScheduleSpec;
+  /** The assets the DAG runs on (besides `schedule.expression`, when it has one); absent: none. */
+  readonly assets?: AssetConditionIR;
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
@@ -85,6 +88,8 @@ export interface TaskCommonIR {
   /** Which callbacks the task has; the runtime calls them from the DAG bundle. */
   readonly callbacks: readonly ('onFailure' | 'onSuccess' | 'onRetry')[];
   readonly doc?: string;
+  /** The assets the task updates: each gets an event when the task succeeds (sorted by URI; absent: none). */
+  readonly outlets?: readonly AssetIR[];
   /** The IAM role the task's code runs under (code tasks and poll sensors); unset: the worker's own role. */
   readonly runAs?: string;
   /** Whether some downstream task reads this task's result, so the result must travel in the payload. */

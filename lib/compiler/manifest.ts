@@ -1,5 +1,6 @@
 import type { DeadlineSpec, EventBridgeSchedule } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
+import type { AssetConditionIR, AssetIR } from './asset-ir.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { mappedOverTasks } from './mapping-ir.ts';
@@ -29,6 +30,8 @@ export interface DagManifest {
   readonly taskGroups?: ReadonlyArray<{ readonly id: string; readonly parent?: string; readonly doc?: string }>;
   readonly tags: readonly string[];
   readonly schedule: DagIR['schedule'] & { readonly eventbridge: readonly EventBridgeSchedule[] };
+  /** The assets the DAG runs on (Airflow's asset schedule), besides `schedule.expression` when it has one. */
+  readonly assets?: AssetConditionIR;
   readonly maxActiveRuns: number;
   readonly maxActiveTasks: number;
   readonly dagrunTimeoutSeconds?: number;
@@ -106,6 +109,8 @@ export interface DagManifest {
     readonly compute?: 'lambda' | 'fargate';
     /** The Fargate size it runs with (CPU units, MiB). */
     readonly size?: { readonly cpu: number; readonly memory: number };
+    /** The assets the task updates: an event for each when it succeeds. */
+    readonly outlets?: readonly AssetIR[];
     /** A setup task (Airflow's `as_setup`). */
     readonly setup?: true;
     /** A teardown task: the setups it tears down (Airflow's `as_teardown(setups=…)`). */
@@ -184,6 +189,7 @@ export function buildManifest(input: {
     ...(ir.groups.length > 0 ? { taskGroups: ir.groups } : {}),
     tags: ir.tags,
     schedule: { ...ir.schedule, eventbridge: input.eventbridge },
+    ...(ir.assets !== undefined ? { assets: ir.assets } : {}),
     maxActiveRuns: ir.maxActiveRuns,
     maxActiveTasks: ir.maxActiveTasks,
     ...(ir.dagrunTimeoutSeconds !== undefined ? { dagrunTimeoutSeconds: ir.dagrunTimeoutSeconds } : {}),
@@ -243,6 +249,7 @@ export function buildManifest(input: {
       ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),
       ...(task.doc !== undefined ? { doc: task.doc } : {}),
       ...taskCompute(task),
+      ...(task.outlets !== undefined ? { outlets: task.outlets } : {}),
       ...(task.setup === true ? { setup: true as const } : {}),
       ...(task.teardown !== undefined ? { teardownOf: task.teardown.setups } : {}),
     })),

@@ -90,6 +90,8 @@ export const taskOptionsSchema = z
       }),
     ),
     doc: z.string(),
+    // Checked (every asset URI, with its index) by `outletsOf` in asset-ir.ts.
+    outlets: z.unknown(),
     dependsOnPast: unsupportedFlag(PAST_REASON),
     waitForDownstream: unsupportedFlag(PAST_REASON),
     runAs: z
@@ -140,7 +142,8 @@ export const dagOptionsSchema = z
       }
     }),
     description: z.string(),
-    schedule: z.string().nullable(),
+    // A string, null or assets: checked by `authoredSchedule` in asset-ir.ts.
+    schedule: z.unknown(),
     startDate: date,
     endDate: date,
     timezone: z.string(),

@@ -64,8 +64,10 @@ export interface CallbackMessage {
 /** The run-level part of the task context; it travels in the state payload as `$.ctx`. */
 export type RunContext = Omit<
   TaskContext,
-  'taskId' | 'mapIndex' | 'tryNumber' | 'log' | 'aws' | 'variable' | 'connection'
+  'taskId' | 'mapIndex' | 'tryNumber' | 'log' | 'aws' | 'variable' | 'connection' | 'triggeringAssetEvents'
 > & {
+  /** An asset-triggered run's events (the task runner gives tasks `{}` when absent). */
+  readonly triggeringAssetEvents?: TaskContext['triggeringAssetEvents'];
   /**
    * Scheduled and backfill runs whose schedule has a next interval: the times (UTC) at which the run is its DAG's
    * latest, `after < now <= until` (Airflow's LatestOnlyOperator window). `latestOnly` tasks compare with it.

@@ -3,6 +3,7 @@ import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { assetsNotInTheCloud } from '../compiler/assets-in-the-cloud.ts';
 import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
 import { MANIFEST_VERSION } from '../compiler/manifest.ts';
 import { unlistedRunAsRoles } from '../compiler/role-arn.ts';
@@ -159,6 +160,14 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
           (container) =>
             `${change.key} › dag ${compiled.dagId} › task ${container.taskKey} › image: this stack cannot run container images (no container task settings)`,
         ),
+      );
+      continue;
+    }
+    // Assets work only in the local engine so far: a DAG using them is refused, never deployed half-working.
+    const localOnly = assetsNotInTheCloud(compiled.ir);
+    if (localOnly.length > 0) {
+      errors.push(
+        ...localOnly.map((problem) => formatProblem({ ...problem, file: change.key, dagId: compiled.dagId })),
       );
       continue;
     }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { AssetEvent } from '../assets/asset-event.ts';
 import type { DagManifest } from '../compiler/manifest.ts';
 import { RUN_STATE } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
@@ -14,7 +15,9 @@ import type { WorkerTry } from './dag-resources.ts';
 import { watchDeadline } from './deadline-watch.ts';
 import type { ExecutionResult, TaskResources } from './interpreter.ts';
 import { LiveTryLogs } from './live-try-logs.ts';
+import { LocalAssetEvents } from './local-asset-events.ts';
 import type { LocalStore, RunRecord, TaskRecord, TryTimesRecord } from './local-store.ts';
+import { OutletEvents } from './outlet-events.ts';
 import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance, type TryKey } from './run-dag.ts';
 import type { RunLock } from './run-lock.ts';
 import type { LocalLimits } from './slot-limits.ts';
@@ -25,6 +28,8 @@ export interface RecordedRun {
   readonly run: RunRecord;
   readonly tasks: TaskRecord[];
   readonly execution: ExecutionResult;
+  /** The asset events the run's tasks recorded (their outlets, as each succeeded). */
+  readonly assetEvents: readonly AssetEvent[];
 }
 
 /**
@@ -145,7 +150,11 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
   // not n times (n snapshots of n records each held in memory at once).
   const live = new Map<string, TaskInstance>();
   let tasksSaveQueued = false;
+  const outlets =
+    input.manifest !== undefined ? new OutletEvents(input.manifest, ctx, new LocalAssetEvents(store.root)) : undefined;
   const onTaskChange = (task: TaskInstance) => {
+    const outletWrite = outlets?.changed(task, new Date());
+    if (outletWrite !== undefined) saving = saving.then(() => outletWrite);
     pool.observe(task);
     input.onTaskChange?.(task);
     live.set(`${task.taskId}#${task.mapIndex}`, task);
@@ -228,7 +237,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
   }
   await saving;
   await logCallbacks(store, result.callbacks);
-  return { run, tasks, execution: result.execution };
+  return { run, tasks, execution: result.execution, assetEvents: outlets?.events ?? [] };
 }
 
 /**

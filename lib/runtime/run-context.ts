@@ -65,3 +65,34 @@ export function manualRunContext(input: {
     conf: input.conf,
   });
 }
+
+/**
+ * The context of an asset-triggered run (its DAG's asset condition was met at `at`). Airflow 3 gives such a run no
+ * logical date; Airstep promises `ds`, so the trigger time is its logical date and its data interval is
+ * [at, at], as a manual run's. The events it consumed are `triggeringAssetEvents` (asset URI -> events).
+ */
+export function assetRunContext(input: {
+  readonly dagId: string;
+  readonly timezone: string;
+  readonly at: Date;
+  readonly params: Record<string, unknown>;
+  readonly triggeringAssetEvents: NonNullable<RunContext['triggeringAssetEvents']>;
+}): RunContext {
+  const triggering = Object.fromEntries(
+    Object.entries(input.triggeringAssetEvents).map(([uri, events]) => [
+      uri,
+      events.map(({ uri: eventUri, timestamp, sourceDagId, sourceTaskId, sourceRunId, extra }) => ({
+        uri: eventUri,
+        timestamp,
+        sourceDagId,
+        sourceTaskId,
+        sourceRunId,
+        extra,
+      })),
+    ]),
+  );
+  return {
+    ...manualRunContext({ ...input, conf: {}, runType: 'asset_triggered' }),
+    triggeringAssetEvents: triggering,
+  };
+}

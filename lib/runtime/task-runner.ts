@@ -63,6 +63,7 @@ export async function runTaskTry(
   const { clear: _clear, ...runContext } = message.ctx;
   const context = {
     ...runContext,
+    triggeringAssetEvents: runContext.triggeringAssetEvents ?? {},
     taskId: message.taskId,
     mapIndex: message.mapIndex,
     tryNumber,

@@ -38,8 +38,11 @@ export interface RunInterval {
   readonly runAfter: string;
 }
 
-/** How a run started; the prefix of its run id. */
-export type RunType = 'scheduled' | 'manual' | 'backfill' | 'event';
+/**
+ * How a run started; the prefix of its run id. `asset_triggered`: its DAG's asset condition was met (Airflow 3's
+ * run type of the same name).
+ */
+export type RunType = 'scheduled' | 'manual' | 'backfill' | 'event' | 'asset_triggered';
 
 /** When a run is its DAG's latest: `after < now <= until`, UTC, in the two forms below. */
 export interface LatestWindow {

@@ -25,6 +25,11 @@ export interface TaskContext<P = Record<string, unknown>> extends SecretReader {
   readonly params: P;
   /** The raw conf the run was triggered with. */
   readonly conf: Readonly<Record<string, unknown>>;
+  /**
+   * The asset events that started this run (Airflow's `triggering_asset_events`): asset URI -> its events, oldest
+   * first. Empty unless `runType` is `asset_triggered`.
+   */
+  readonly triggeringAssetEvents: Readonly<Record<string, readonly AssetEventInfo[]>>;
   readonly taskId: string;
   /** The item's index in a mapped task; -1 otherwise. */
   readonly mapIndex: number;
@@ -37,6 +42,20 @@ export interface TaskContext<P = Record<string, unknown>> extends SecretReader {
    * assumed it for this try), the worker's own otherwise. Locally, always the default credentials.
    */
   readonly aws: TaskAws;
+}
+
+/** One asset event, as a task of the run it triggered sees it. */
+export interface AssetEventInfo {
+  /** The updated asset. */
+  readonly uri: string;
+  /** When the producing task succeeded (ISO, UTC). */
+  readonly timestamp: string;
+  /** Who updated it: the producing task's DAG, task and run. */
+  readonly sourceDagId: string;
+  readonly sourceTaskId: string;
+  readonly sourceRunId: string;
+  /** Facts the producer attached to the event; `{}` when none. */
+  readonly extra: Readonly<Record<string, unknown>>;
 }
 
 /** Temporary credentials of an assumed role, as AWS SDK v3 clients take them. */

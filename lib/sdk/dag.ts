@@ -1,4 +1,5 @@
 import type { DagAlarms } from './alarms.ts';
+import type { AssetSchedule } from './asset.ts';
 import type { DagCallback, DagCallbackName, TaskCallback, TaskCallbackName } from './callbacks.ts';
 import { DagGraph } from './dag-graph.ts';
 import type { DeadlineAlert } from './deadline.ts';
@@ -18,8 +19,11 @@ export interface DagOptions<S extends ParamsSpec = ParamsSpec> {
   /** Stable id: letters, digits, `_`, `-`; it names the state machine and every run. */
   readonly id: string;
   readonly description?: string;
-  /** @default null (manual runs only) */
-  readonly schedule?: Schedule;
+  /**
+   * A time schedule, or assets (`[a, b]`, `a.or(b)`, `{ time: '@daily', assets: [a] }`: see `AssetSchedule`).
+   * @default null (manual runs only)
+   */
+  readonly schedule?: Schedule | AssetSchedule;
   /** First logical date (ISO date or date-time; without an offset it is read in `timezone`). */
   readonly startDate?: string | Date;
   /** No run has a logical date after this. */

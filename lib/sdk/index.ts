@@ -1,4 +1,14 @@
 export { DAG_ALARM_KINDS, type DagAlarmKind, type DagAlarms } from './alarms.ts';
+export {
+  type Asset,
+  type AssetAll,
+  type AssetAny,
+  type AssetCondition,
+  type AssetSchedule,
+  allOf,
+  anyOf,
+  asset,
+} from './asset.ts';
 export type {
   AwsSdkCommandClass,
   AwsSdkInput,
@@ -23,7 +33,7 @@ export {
   type TaskCallbackState,
 } from './callbacks.ts';
 export type { Connection } from './connection.ts';
-export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
+export type { AssetEventInfo, AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
 export type {
   ExternalRunState,
   ExternalTaskSensorOptions,

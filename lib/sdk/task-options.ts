@@ -1,3 +1,4 @@
+import type { Asset } from './asset.ts';
 import type { TaskCallback } from './callbacks.ts';
 import type { Duration } from './duration.ts';
 import type { TriggerRule } from './trigger-rule.ts';
@@ -55,6 +56,11 @@ export interface TaskOptions {
   readonly sla?: Duration;
   /** Markdown shown with the task. */
   readonly doc?: string;
+  /**
+   * The assets the task updates (Airflow's `outlets`): when the task succeeds (not when it fails or is skipped),
+   * an event is recorded for each, and DAGs scheduled on them run when their condition is met. See README, "Assets".
+   */
+  readonly outlets?: readonly Asset[];
   /**
    * Airflow's `depends_on_past`. Not supported yet: `validate` refuses `true` (the cloud writes a run's task
    * records only when the run ends, so a run cannot wait on the previous run's task). See the README.

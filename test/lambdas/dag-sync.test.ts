@@ -524,6 +524,30 @@ export { listed, unlisted };
     expect(await readDagRecord(dynamo(), tables.dags, 'run_as_listed')).toMatchObject({ disabled: false });
   });
 
+  it('refuses DAGs that use assets (not in the deployed stack yet) with the reason, and deploys the others of the file', async () => {
+    await upload(
+      'dags/assets.ts',
+      `import { asset, dag } from 'airstep';
+const orders = asset('s3://lake/orders');
+const producer = dag({ id: 'assets_producer' });
+producer.task('load', { outlets: [orders] }, async () => 1);
+const consumer = dag({ id: 'assets_consumer', schedule: [orders] });
+consumer.task('report', async () => 2);
+const plain = dag({ id: 'assets_plain' });
+plain.task('other', async () => 3);
+export { producer, consumer, plain };
+`,
+    );
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect(await importError('dags/assets.ts')).toEqual([
+      'dags/assets.ts › dag assets_consumer › schedule: asset schedules are not available in the deployed stack yet (no asset event reaches it): the DAG runs on assets in `airstep dev` only',
+      'dags/assets.ts › dag assets_producer › task load › outlets: asset events are not recorded in the deployed stack yet: outlets work in `airstep run` and `airstep dev` only',
+    ]);
+    expect(await readDagRecord(dynamo(), tables.dags, 'assets_producer')).toBeUndefined();
+    expect(await readDagRecord(dynamo(), tables.dags, 'assets_consumer')).toBeUndefined();
+    expect(await readDagRecord(dynamo(), tables.dags, 'assets_plain')).toMatchObject({ disabled: false });
+  });
+
   it("leaves alone the schedules of a DAG whose id starts with another's id and '--'", async () => {
     // Schedules are named `<dagId>--<n>`: listing `etl--` also lists `etl--1--0`, which belongs to `etl--1`.
     const scheduled = (id: string) => `import { dag } from 'airstep';

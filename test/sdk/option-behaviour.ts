@@ -138,6 +138,12 @@ export const OPTION_BEHAVIOUR: Readonly<Record<string, OptionBehaviour>> = {
   'TaskOptions.dependsOnPast': { refused: 'is not supported yet', value: true },
   'TaskOptions.waitForDownstream': { refused: 'is not supported yet', value: true },
   'TaskOptions.doc': described('A task doc'),
+  'TaskOptions.outlets': {
+    local: ['test/local/assets.test.ts', 'test/fixtures/local/asset_outcomes.ts', 'test/cli/assets-local.test.ts'],
+    cloud: {
+      none: 'the deployed stack records no asset events yet: dag-sync refuses a DAG with outlets, and validate says so (test/compiler/assets-option.test.ts)',
+    },
+  },
   'TaskOptions.runAs': {
     local: ['test/cli/run-as.test.ts'],
     cloud: ['test/lambdas/worker-run-as.test.ts', 'test/lambdas/fargate-worker-slots.test.ts'],

@@ -1,0 +1,42 @@
+import type { AssetEvent } from '../assets/asset-event.ts';
+import type { DagManifest } from '../compiler/manifest.ts';
+import { instanceKey, type RunContext } from '../compiler/worker-contract.ts';
+import type { LocalAssetEvents } from './local-asset-events.ts';
+import type { TaskInstance } from './run-dag.ts';
+
+/**
+ * Records an asset event for each outlet of a task as the task SUCCEEDS (not when it fails or is skipped), once per
+ * task of a run: a mapped task when the task as a whole succeeded, not per item. A cleared run's kept instances
+ * (they did not run again) record nothing; a task run again by a clear records anew, as Airflow's does.
+ */
+export class OutletEvents {
+  private readonly recorded = new Set<string>();
+  private readonly outlets: ReadonlyMap<string, readonly string[]>;
+  readonly events: AssetEvent[] = [];
+
+  constructor(
+    manifest: Pick<DagManifest, 'tasks'>,
+    private readonly ctx: RunContext,
+    private readonly store: LocalAssetEvents,
+  ) {
+    this.outlets = new Map(
+      manifest.tasks
+        .filter((task) => (task.outlets ?? []).length > 0)
+        .map((task) => [task.id, task.outlets!.map((asset) => asset.uri)]),
+    );
+  }
+
+  /** The task's change, as the engine reports it: the write to make now, if any. */
+  changed(task: Pick<TaskInstance, 'taskId' | 'mapIndex' | 'state'>, at: Date): Promise<void> | undefined {
+    const uris = this.outlets.get(task.taskId);
+    if (uris === undefined || task.mapIndex >= 0 || task.state !== 'success') return undefined;
+    if (this.recorded.has(task.taskId) || this.ctx.clear?.kept[instanceKey(task.taskId, -1)] !== undefined)
+      return undefined;
+    this.recorded.add(task.taskId);
+    return this.store
+      .record(uris, { dagId: this.ctx.dagId, taskId: task.taskId, runId: this.ctx.runId }, at)
+      .then((events) => {
+        this.events.push(...events);
+      });
+  }
+}
