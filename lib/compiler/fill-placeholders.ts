@@ -15,6 +15,8 @@ export interface PlaceholderValues {
   readonly assignPublicIp?: string;
   /** Task key -> the task definition registered for that `container` task. */
   readonly containerTaskDefinitions?: Readonly<Record<string, string>>;
+  /** The bucket a Distributed Map writes its results to (the stack's bucket). */
+  readonly xcomBucket?: string;
 }
 
 /**
@@ -69,6 +71,8 @@ function placeholderValue(name: string, values: PlaceholderValues): string | und
       return values.assignPublicIp;
     case PLACEHOLDER.workerTaskDefinition:
       return values.workerTaskDefinition;
+    case PLACEHOLDER.xcomBucket:
+      return values.xcomBucket;
     default:
       return undefined;
   }

@@ -15,6 +15,8 @@ export const PLACEHOLDER = {
   workerTaskDefinition: 'WorkerTaskDefinition',
   /** Followed by the task key. */
   containerTaskDefinitionPrefix: 'ContainerTaskDefinition_',
+  /** The stack's bucket, where a Distributed Map writes its results (under `xcom/`, expired as XCom is). */
+  xcomBucket: 'XComBucket',
 } as const;
 
 const ref = (name: string) => `\${${name}}`;
@@ -30,6 +32,7 @@ export const placeholder = {
   assignPublicIp: ref(PLACEHOLDER.assignPublicIp),
   workerTaskDefinition: ref(PLACEHOLDER.workerTaskDefinition),
   containerTaskDefinition: (taskKey: string) => ref(`${PLACEHOLDER.containerTaskDefinitionPrefix}${taskKey}`),
+  xcomBucket: ref(PLACEHOLDER.xcomBucket),
 } as const;
 
 /** Every `${Name}` in a definition, sorted. */

@@ -19,6 +19,7 @@ import { containerTaskMessage } from './container-tasks.ts';
 import type { GateCoordinator } from './gate-coordinator.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
 import { localSecretSources } from './local-secrets.ts';
+import { LOCAL_XCOM_BUCKET } from './local-xcom-store.ts';
 import { StatesError } from './states-error.ts';
 import type { TaskTokens } from './task-tokens.ts';
 import type { TryHooks, TryRunner } from './worker-pool.ts';
@@ -38,6 +39,7 @@ export function substituteLocal(asl: string, manifest: DagManifest): string {
     subnetIds: 'local',
     securityGroupIds: 'local',
     assignPublicIp: 'local-AssignPublicIp',
+    xcomBucket: LOCAL_XCOM_BUCKET,
     containerTaskDefinitions: Object.fromEntries(
       manifest.compute.containers.map((container) => [
         container.taskKey,

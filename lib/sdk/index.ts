@@ -18,6 +18,7 @@ export type { Connection } from './connection.ts';
 export type { AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
 export { DEADLINE_REFERENCES, type DeadlineAlert, type DeadlineReference } from './deadline.ts';
+export type { DistributedMapOptions } from './distributed-map-options.ts';
 export { type Duration, parseDuration, tryParseDuration } from './duration.ts';
 export {
   AirstepError,

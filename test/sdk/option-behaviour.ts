@@ -42,6 +42,10 @@ const ESTIMATE: OptionBehaviour = {
     none: 'it changes no run: it feeds the compile-time history estimate and refusal, which dag-sync gets from the same compileDag (test/compiler/history-estimate.test.ts)',
   },
 };
+// A distributed mapping runs in the local engine; in the cloud its compiled Map (asl-validator) and its grants are
+// checked, as no emulator here runs a Distributed Map (see the README, 'Mapping at scale: Distributed Map').
+const DISTRIBUTED_LOCAL = ['test/compiler/map-mode.test.ts'];
+const DISTRIBUTED_CLOUD = ['test/compiler/map-mode.test.ts'];
 const described = (what: string): OptionBehaviour => ({
   local: [METADATA, METADATA_FIXTURE],
   cloud: {
@@ -172,6 +176,9 @@ export const OPTION_BEHAVIOUR: Readonly<Record<string, OptionBehaviour>> = {
     cloud: { none: 'compiled to the same Map MaxConcurrency as `expand` (compared locally and on moto there)' },
   },
   'ExpandKwargsOptions.expectedItems': ESTIMATE,
+  'DistributedMapOptions.distributed': { local: DISTRIBUTED_LOCAL, cloud: DISTRIBUTED_CLOUD },
+  'DistributedMapOptions.toleratedFailureCount': { local: DISTRIBUTED_LOCAL, cloud: DISTRIBUTED_CLOUD },
+  'DistributedMapOptions.toleratedFailurePercentage': { local: DISTRIBUTED_LOCAL, cloud: DISTRIBUTED_CLOUD },
 
   // Sensors
   'SensorOptions.pokeInterval': { local: SENSOR, cloud: [DIFF] },
