@@ -32,6 +32,14 @@ export function distributedMappingIr(
     });
     ok = false;
   }
+  if (ok && count !== undefined && percentage !== undefined) {
+    // One threshold, so a run's outcome never depends on how the two are combined.
+    at({
+      field: 'toleratedFailurePercentage',
+      message: 'give toleratedFailureCount or toleratedFailurePercentage, not both',
+    });
+    ok = false;
+  }
   if ('product' in over) {
     const given = (['distributed', 'toleratedFailureCount', 'toleratedFailurePercentage'] as const).filter(
       (field) => mapping[field] !== undefined && mapping[field] !== false,

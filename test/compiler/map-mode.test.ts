@@ -144,8 +144,10 @@ describe('Validate: distributed mapping options', () => {
     const reason =
       'only a distributed mapping tolerates failed items, and this one runs inline (its items fit a run history): ' +
       'an inline mapping runs every item and fails the task when one fails; set distributed: true to tolerate failures';
-    expect(problems(overTask({ toleratedFailureCount: 2, toleratedFailurePercentage: 10 }))).toEqual([
+    expect(problems(overTask({ toleratedFailureCount: 2 }))).toEqual([
       `${FILE} › dag mapped › task each › toleratedFailureCount: ${reason}`,
+    ]);
+    expect(problems(overTask({ toleratedFailurePercentage: 10 }))).toEqual([
       `${FILE} › dag mapped › task each › toleratedFailurePercentage: ${reason}`,
     ]);
   });
@@ -157,6 +159,10 @@ describe('Validate: distributed mapping options', () => {
     [
       { distributed: true, toleratedFailurePercentage: 101 },
       'toleratedFailurePercentage: must be a whole number from 0 to 100, got 101',
+    ],
+    [
+      { distributed: true, toleratedFailureCount: 1, toleratedFailurePercentage: 5 },
+      'toleratedFailurePercentage: give toleratedFailureCount or toleratedFailurePercentage, not both',
     ],
   ])('refuses %j', (options, message) => {
     expect(problems(overTask(options))).toEqual([`${FILE} › dag mapped › task each › ${message}`]);

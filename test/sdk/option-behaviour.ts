@@ -44,7 +44,7 @@ const ESTIMATE: OptionBehaviour = {
 };
 // A distributed mapping runs in the local engine; in the cloud its compiled Map (asl-validator) and its grants are
 // checked, as no emulator here runs a Distributed Map (see the README, 'Mapping at scale: Distributed Map').
-const DISTRIBUTED_LOCAL = ['test/compiler/map-mode.test.ts'];
+const DISTRIBUTED_LOCAL = ['test/local/distributed-map.test.ts'];
 const DISTRIBUTED_CLOUD = ['test/compiler/map-mode.test.ts'];
 const described = (what: string): OptionBehaviour => ({
   local: [METADATA, METADATA_FIXTURE],
