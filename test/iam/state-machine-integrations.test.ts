@@ -31,6 +31,8 @@ beforeAll(async () => {
     subnetIds: env[STACK_ENV.subnetIds]!,
     securityGroupIds: env[STACK_ENV.securityGroupIds]!,
     assignPublicIp: env[STACK_ENV.assignPublicIp]!,
+    // dag-sync fills it with the bucket of the S3 event (the stack's bucket); a Distributed Map writes there.
+    xcomBucket: 'test-bucket',
   };
 });
 
