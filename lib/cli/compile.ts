@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CompiledDag } from '../compiler/compile-dag.ts';
 import { dominantMapping, type MappedHistoryEstimate } from '../compiler/history-estimate.ts';
 import { LIMITS } from '../compiler/limits.ts';
+import { mapModeReport } from '../compiler/map-mode.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -62,6 +63,7 @@ function summary(dag: CompiledDag) {
     definitionBytes: stats?.definitionBytes,
     transitions: stats?.transitions,
     ...(stats?.transitions.mapped !== undefined ? { dominantMapping: dominantMapping(stats.transitions.mapped) } : {}),
+    ...(stats?.transitions.mapped !== undefined ? { mapModes: mapModes(stats.transitions) } : {}),
   };
 }
 
@@ -89,6 +91,19 @@ function printSummary(dag: CompiledDag, c: ReturnType<typeof colours>): void {
     const note = id === most ? ' (the most)' : '';
     console.log(c.dim(`    ${id.padEnd(width)}  ${itemEvents(mapped[id]!)}${note}`));
   }
+  console.log(c.dim('  mapped tasks run as:'));
+  for (const [id, { mode, reason }] of Object.entries(mapModes(stats.transitions))) {
+    console.log(`    ${id.padEnd(width)}  ${mode === 'distributed' ? c.bold(mode) : mode}: ${c.dim(reason)}`);
+  }
+}
+
+/** Per mapped task: inline or distributed, and why (the estimate's figures). */
+function mapModes(transitions: { historyEvents: number; mapped?: Readonly<Record<string, MappedHistoryEstimate>> }) {
+  return Object.fromEntries(
+    Object.keys(transitions.mapped ?? {})
+      .sort()
+      .map((id) => [id, mapModeReport(transitions.mapped![id]!, transitions.historyEvents)]),
+  );
 }
 
 function itemEvents(m: MappedHistoryEstimate): string {

@@ -141,10 +141,38 @@ export interface MapState extends InputOutput, ResultPlacement, ErrorHandling, T
   readonly MaxConcurrency?: number;
   readonly ToleratedFailureCount?: number;
   readonly ToleratedFailurePercentage?: number;
+  /** A Distributed Map's items read from S3 (instead of `ItemsPath`). */
+  readonly ItemReader?: ItemReader;
+  /** A Distributed Map's child execution results written to S3 (the state's result is then where they are). */
+  readonly ResultWriter?: ResultWriter;
 }
 
 export interface ItemProcessor extends StateGraph {
-  readonly ProcessorConfig?: { readonly Mode?: 'INLINE' | 'DISTRIBUTED' };
+  readonly ProcessorConfig?: {
+    readonly Mode?: 'INLINE' | 'DISTRIBUTED';
+    /** Distributed mode: each item is a child execution of this kind. */
+    readonly ExecutionType?: 'STANDARD' | 'EXPRESS';
+  };
+}
+
+/**
+ * `arn:aws:states:::s3:getObject` with `ReaderConfig.InputType: 'JSON'`: the object is a JSON list, each element
+ * an item. @see https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html
+ */
+export interface ItemReader {
+  readonly Resource: string;
+  readonly ReaderConfig?: { readonly InputType?: 'JSON' | 'CSV' | 'MANIFEST' | 'JSONL' };
+  readonly Parameters: PayloadTemplate;
+}
+
+/**
+ * `arn:aws:states:::s3:putObject`: results under `Prefix` in `Bucket`; the state's result is
+ * `{ MapRunArn, ResultWriterDetails: { Bucket, Key } }`, Key being the run's `manifest.json`.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
+ */
+export interface ResultWriter {
+  readonly Resource: string;
+  readonly Parameters: PayloadTemplate;
 }
 
 /** @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html */

@@ -9,6 +9,7 @@ import { emitAsl } from './emit-asl.ts';
 import { type DagIR, IR_VERSION } from './ir.ts';
 import { checkLimits, countStates } from './limits.ts';
 import { buildManifest, type DagManifest } from './manifest.ts';
+import { chooseMapModes, mapModeProblems } from './map-mode.ts';
 import { planStructure } from './plan-structure.ts';
 import { eventBridgeSchedules } from './schedule-check.ts';
 import { stateNames } from './state-names.ts';
@@ -52,7 +53,9 @@ export function compileDag(dag: Dag, options: CompileOptions = {}): CompiledDag 
 }
 
 function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
-  const { ir, problems } = buildIr(dag, options.file);
+  const built = buildIr(dag, options.file);
+  const { problems } = built;
+  let { ir } = built;
   const at = (problem: { taskId?: string; field?: string; message: string }): Problem => ({
     ...(options.file !== undefined ? { file: options.file } : {}),
     dagId: ir.dagId,
@@ -73,11 +76,19 @@ function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
   const ids = ir.tasks.map((task) => task.id);
   const upstreamOf = new Map(ir.tasks.map((task) => [task.id, task.upstream]));
   const plan = planStructure(ids, upstreamOf, earlyStartingTasks(ir));
-  const definition = emitAsl(ir, plan);
+  let definition = emitAsl(ir, plan);
+  const names = stateNames(ids);
+  let transitions = transitionStats(ir, definition, names);
+  // Mappings whose items a run's history cannot hold become Distributed Maps: emitted again, counted again.
+  const chosen = chooseMapModes(ir, transitions);
+  if (chosen !== ir) {
+    ir = chosen;
+    definition = emitAsl(ir, plan);
+    transitions = transitionStats(ir, definition, names);
+  }
+  problems.push(...mapModeProblems(ir).map(at));
   // Measured, not written: the compact text would only be counted (the deployed text is indented).
   const { bytes: definitionBytes, placeholders } = measureDefinition(definition);
-  const names = stateNames(ids);
-  const transitions = transitionStats(ir, definition, names);
   problems.push(...checkLimits(definitionBytes, transitions, ir.tasks.length).map((problem) => at(problem)));
   const manifest = buildManifest({
     ir,

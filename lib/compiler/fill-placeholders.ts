@@ -19,6 +19,8 @@ export interface PlaceholderValues {
   readonly triggerFunctionArn?: string;
   readonly runsTable?: string;
   readonly taskInstancesTable?: string;
+  /** The bucket a Distributed Map writes its results to (the stack's bucket). */
+  readonly xcomBucket?: string;
 }
 
 /**
@@ -79,6 +81,8 @@ function placeholderValue(name: string, values: PlaceholderValues): string | und
       return values.runsTable;
     case PLACEHOLDER.taskInstancesTable:
       return values.taskInstancesTable;
+    case PLACEHOLDER.xcomBucket:
+      return values.xcomBucket;
     default:
       return undefined;
   }

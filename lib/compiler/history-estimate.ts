@@ -38,6 +38,23 @@ export interface MappedHistoryEstimate {
    * are literal; where one comes from an upstream task they are left out (the count of each list is not known).
    */
   readonly historyEvents: number;
+  /**
+   * The mapping runs as a Distributed Map (requested, or chosen for the history): its items' events are in child
+   * executions' histories, and the run's holds only `DISTRIBUTED_MAP_RUN_EVENTS` besides the Map state's own.
+   * `historyEvents` stays what the items would write inline, the figure the choice was made on.
+   */
+  readonly distributed?: 'requested' | 'history';
+}
+
+/**
+ * A Distributed Map's events in the run's history besides its Map state's four: `MapRunStarted` and
+ * `MapRunSucceeded` (its items' events are in their child executions' histories).
+ */
+export const DISTRIBUTED_MAP_RUN_EVENTS = 2;
+
+/** The events a mapping's items add to the run's own history. */
+export function runHistoryEvents(m: MappedHistoryEstimate): number {
+  return m.distributed !== undefined ? DISTRIBUTED_MAP_RUN_EVENTS : m.historyEvents;
 }
 
 /** The number of items literal lists give (for named lists, their combinations), or undefined when one is a task's. */
@@ -106,18 +123,22 @@ export interface HistoryOverflow {
 }
 
 /**
- * The choice an inline Map leaves: the mappings whose items a run's history cannot hold. Today `checkLimits`
- * refuses them; a Distributed Map (each item a child execution with its own history) would take them instead.
+ * The choice an inline Map leaves: the mappings whose items a run's history cannot hold. `chooseMapModes` makes
+ * them Distributed Maps (each item a child execution with its own history); `checkLimits` refuses those that
+ * cannot be (a cross product).
  * Mappings of unknown count are counted at one item, so they are never chosen: their count must be declared.
  */
 export function historyOverflow(
   history: { readonly historyEvents: number; readonly mapped?: Readonly<Record<string, MappedHistoryEstimate>> },
   /** The events an execution's history holds (`LIMITS.historyEvents`). */
   limit: number,
+  /** The mappings that may leave (the others stay, counted as they are); all by default. */
+  movable: (taskId: string) => boolean = () => true,
 ): HistoryOverflow {
   if (history.historyEvents <= limit) return { mappings: [], withoutItems: false };
+  // A distributed mapping's items already write nothing here.
   const known = Object.entries(history.mapped ?? {})
-    .filter(([, m]) => m.items !== undefined && m.items > 1)
+    .filter(([id, m]) => m.items !== undefined && m.items > 1 && m.distributed === undefined && movable(id))
     .sort(([a, m], [b, n]) => n.historyEvents - m.historyEvents || (a < b ? -1 : 1));
   const extra = (m: MappedHistoryEstimate) => (m.items! - 1) * m.eventsPerItem;
   const withOneItemEach = known.reduce((events, [, m]) => events - extra(m), history.historyEvents);

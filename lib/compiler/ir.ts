@@ -187,6 +187,13 @@ export interface MappingIR {
   readonly maxConcurrency: number;
   /** The author's bound on the item count (`expectedItems`), where no literal list gives it; the estimate only. */
   readonly expectedItems?: number;
+  /**
+   * The mapping runs as a Distributed Map (map-mode.ts): asked for (`distributed: true`), or chosen by `compile`
+   * because its items would overflow a run's history. Absent: an inline Map.
+   */
+  readonly distributed?: 'requested' | 'history';
+  /** Failed items a distributed mapping tolerates (`toleratedFailureCount` / `toleratedFailurePercentage`). */
+  readonly toleratedFailures?: { readonly count?: number; readonly percentage?: number };
 }
 
 export interface SensorIR {

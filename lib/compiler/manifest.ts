@@ -1,6 +1,7 @@
 import type { DeadlineSpec, EventBridgeSchedule } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import type { AssetConditionIR, AssetIR } from './asset-ir.ts';
+import { distributedItemSources } from './distributed-map-states.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { mappedOverTasks } from './mapping-ir.ts';
@@ -94,6 +95,8 @@ export interface DagManifest {
     readonly branchTargets?: readonly string[];
     /** Some task expands (maps) over this task's result: a large list result keeps its shape. */
     readonly feedsMap: boolean;
+    /** A distributed mapping reads this task's list with ItemReader: the worker writes it whole to the XCom store. */
+    readonly feedsDistributedMap?: true;
     /** A Fargate task reads this task's result (an input or the list it maps over): it travels in RunTask's 8 KiB. */
     readonly feedsFargate: boolean;
     readonly retries: number;
@@ -138,6 +141,7 @@ export function buildManifest(input: {
   const downstream = new Map<string, string[]>(ir.tasks.map((task) => [task.id, []]));
   for (const task of ir.tasks) for (const up of task.upstream) downstream.get(up)!.push(task.id);
   const weights = effectivePriorityWeights(ir.tasks);
+  const distributedSources = distributedItemSources(ir);
   const mappedOver = new Set(ir.tasks.flatMap((task) => (task.kind === 'code' ? mappedOverTasks(task.mapping) : [])));
   const readByFargate = new Set(
     ir.tasks.flatMap((task) =>
@@ -241,6 +245,7 @@ export function buildManifest(input: {
       ...(task.heartbeatSeconds !== undefined ? { heartbeatSeconds: task.heartbeatSeconds } : {}),
       ...(task.kind === 'code' && task.role === 'branch' ? { branchTargets: sorted(downstream.get(task.id)!) } : {}),
       feedsMap: mappedOver.has(task.id),
+      ...(distributedSources.has(task.id) ? { feedsDistributedMap: true as const } : {}),
       feedsFargate: readByFargate.has(task.id),
       retries: task.retry.retries,
       callbacks: task.callbacks,

@@ -1,4 +1,5 @@
 import type { MappedListSpec, MappingSpec } from '../sdk/task-spec.ts';
+import { distributedMappingIr } from './distributed-mapping-ir.ts';
 import { literalItemCount } from './history-estimate.ts';
 import type { MappedListIR, MappingIR } from './ir.ts';
 import { expectedItemsSchema, zodProblems } from './option-schemas.ts';
@@ -62,6 +63,7 @@ export function mappingIr(
     ...(partial !== undefined ? { partial } : {}),
     maxConcurrency: maxMapConcurrency ?? 0,
     ...expectedItemsIr(expectedItems, overIr, at),
+    ...distributedMappingIr(mapping, overIr, at),
   };
 }
 

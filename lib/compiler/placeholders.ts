@@ -20,6 +20,8 @@ export const PLACEHOLDER = {
   /** The stack's runs and task-instances tables (cross-DAG waits read them). */
   runsTable: 'RunsTable',
   taskInstancesTable: 'TaskInstancesTable',
+  /** The stack's bucket, where a Distributed Map writes its results (under `xcom/`, expired as XCom is). */
+  xcomBucket: 'XComBucket',
 } as const;
 
 const ref = (name: string) => `\${${name}}`;
@@ -38,6 +40,7 @@ export const placeholder = {
   triggerFunctionArn: ref(PLACEHOLDER.triggerFunctionArn),
   runsTable: ref(PLACEHOLDER.runsTable),
   taskInstancesTable: ref(PLACEHOLDER.taskInstancesTable),
+  xcomBucket: ref(PLACEHOLDER.xcomBucket),
 } as const;
 
 /** Every `${Name}` in a definition, sorted. */

@@ -3,6 +3,7 @@ import type { AslState, ChoiceRuleWithNext, PayloadTemplate, Retrier, TaskState 
 import { awsSdkResource } from './aws-sdk-integrations.ts';
 import { emitExternalTaskSensor, emitTriggerDag } from './cross-dag-states.ts';
 import { crossProductStates } from './cross-product-states.ts';
+import { emitDistributedMapped, itemsLocatorSelector } from './distributed-map-states.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
 import { emitLatestOnly } from './latest-only.ts';
@@ -121,7 +122,7 @@ export function retryOf(task: TaskIR, worker: boolean): Pick<TaskState, 'Retry'>
  * Every error is caught, so a failed task never fails the Parallel around it and cancels its siblings. A task
  * whose code can skip itself has its `SkipError` caught first, into its `skipped` record.
  */
-function catchAll(task: TaskIR, exits: Pick<RunExits, 'caught' | 'selfSkipped'>): Pick<TaskState, 'Catch'> {
+export function catchAll(task: TaskIR, exits: Pick<RunExits, 'caught' | 'selfSkipped'>): Pick<TaskState, 'Catch'> {
   const all = { ErrorEquals: ['States.ALL'], ResultPath: recordOf(task), Next: exits.caught };
   if (!canSkipItself(task)) return { Catch: [all] };
   return { Catch: [{ ErrorEquals: [WORKER_ERROR.skip], ResultPath: recordOf(task), Next: exits.selfSkipped }, all] };
@@ -154,6 +155,7 @@ function successSelector(c: TaskEmitContext, fromWorker: boolean, outputPath: st
     state: 'success',
     ...(fromWorker ? { 'try.$': '$.try' } : {}),
     ...(task.xcomConsumed ? { 'output.$': outputPath } : {}),
+    ...(fromWorker ? itemsLocatorSelector(c.ir, task.id) : {}),
     ...follow,
   };
 }
@@ -188,7 +190,7 @@ function workerMessage(
  * The Task state that hands work to a worker and waits for its answer (SQS, or ECS Fargate). `mapping` is set
  * for one item of a mapped task.
  */
-function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapping?: MappingIR): TaskState {
+export function workerTaskState(c: TaskEmitContext, kind: 'task' | 'poke', mapping?: MappingIR): TaskState {
   const { task } = c;
   const message = workerMessage(c, kind, mapping);
   if (task.kind === 'container' || (task.kind === 'code' && task.compute === 'fargate')) {
@@ -275,6 +277,9 @@ function emitWorkerTask(c: TaskEmitContext, exits: RunExits): string {
  * caught so the other items go on. Then one Choice sets the mapped task's state from its items.
  */
 function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): string {
+  if (mapping.distributed !== undefined) {
+    return emitDistributedMapped(c, mapping, exits, { workerTaskState, retryOf, catchAll });
+  }
   const { task } = c;
   const record = recordOf(task);
   const itemName = `${c.name}${STATE_SUFFIX.item}`;

@@ -1,5 +1,5 @@
 import type { AslState, StateGraph, StateMachineDefinition } from './asl-types.ts';
-import { type MappedHistoryEstimate, mappedHistoryEstimate } from './history-estimate.ts';
+import { type MappedHistoryEstimate, mappedHistoryEstimate, runHistoryEvents } from './history-estimate.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { latestOnlyStateNames } from './latest-only.ts';
 import { STATE_SUFFIX } from './worker-contract.ts';
@@ -59,8 +59,10 @@ export function transitionStats(
       // An item runs its `:item` state (its catch states only when it fails); each item writes its own events.
       const item = all.get(`${n}${STATE_SUFFIX.item}`);
       perItem = item === undefined ? 0 : 1;
-      mapped[task.id] = mappedHistoryEstimate(task.mapping, item === undefined ? 0 : eventsOf(item));
-      events += mapped[task.id]!.historyEvents;
+      const estimate = mappedHistoryEstimate(task.mapping, item === undefined ? 0 : eventsOf(item));
+      const { distributed } = task.mapping;
+      mapped[task.id] = distributed !== undefined ? { ...estimate, distributed } : estimate;
+      events += runHistoryEvents(mapped[task.id]!);
     }
     perTask[task.id] = perItem !== undefined ? { transitions, perItem } : { transitions };
     total += transitions + (perItem ?? 0);

@@ -108,8 +108,28 @@ export function instanceKey(taskId: string, mapIndex: number): string {
 
 /** The worker's answer: SendTaskSuccess with `{ output, try }`, or SendTaskFailure with an error name. */
 export type TaskOutcome =
-  | { readonly ok: true; readonly result: { readonly output: unknown; readonly try: number } }
+  | {
+      readonly ok: true;
+      readonly result: {
+        readonly output: unknown;
+        readonly try: number;
+        /** A list a distributed mapping reads: where the worker wrote it whole (the Map's ItemReader reads it). */
+        readonly items?: ItemsLocation;
+      };
+    }
   | { readonly ok: false; readonly error: string; readonly cause: string; readonly try: number };
+
+/** An object in the XCom store as S3 names it (locally, the local store's bucket name and a key under it). */
+export interface ItemsLocation {
+  readonly Bucket: string;
+  readonly Key: string;
+}
+
+/**
+ * The record output of a distributed mapping: `{ mapResults: 's3://…/manifest.json' }`, the Map Run's
+ * ResultWriter manifest. Workers resolve it to the list of item outputs, as they resolve an XCom reference.
+ */
+export const MAP_RESULTS_FIELD = 'mapResults';
 
 /**
  * The error names a worker answers SendTaskFailure with that the compiled ASL treats specially: neither is
@@ -216,6 +236,11 @@ export interface WorkerTask {
   readonly offloadBytes: number;
   /** A downstream task maps over the result: a large list keeps its shape, its large items offloaded. */
   readonly keepList: boolean;
+  /**
+   * A distributed mapping reads the result with ItemReader: a list is written whole to the XCom store, whatever
+   * its size, and the answer says where (`items`).
+   */
+  readonly listToStore: boolean;
   /** A branch's downstream tasks, each with the groups it is in (a branch may name a group). */
   readonly branchTargets?: ReadonlyArray<{ readonly id: string; readonly groups: readonly string[] }>;
   /** The IAM role the worker assumes for the task's code (its credentials reach the code as `ctx.aws`). */
@@ -244,6 +269,7 @@ export function workerTasksOf(manifest: DagManifest): ReadonlyMap<string, Worker
           ? Math.min(manifest.xcomOffloadBytes, FARGATE_INPUT_LIMIT_BYTES)
           : manifest.xcomOffloadBytes,
         keepList: task.feedsMap,
+        listToStore: task.feedsDistributedMap === true,
         ...(task.branchTargets !== undefined
           ? { branchTargets: task.branchTargets.map((id) => ({ id, groups: groups.get(id) ?? [] })) }
           : {}),

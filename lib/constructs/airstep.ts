@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { MAP_RESULTS_PREFIX } from '../compiler/distributed-map-states.ts';
 import { ROLE_ARN } from '../compiler/role-arn.ts';
 import { dagAlarmNamePrefix, METRICS_NAMESPACE } from '../stack-contract/metrics.ts';
 import {
@@ -321,6 +322,14 @@ export class Airstep extends Construct {
       fn.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
 
     env('bucket', bucket.bucketName, ['worker', 'recorder']);
+    // A mapping compiled distributed: child executions of its own state machine, its items and results in S3.
+    this.stateMachineRole.grantDistributedMaps({
+      stateMachineArns: [stateMachineArns, versionArns],
+      executionArns: `${executionArns}/*`,
+      bucket,
+      itemsPrefix: BUCKET_PREFIXES.xcom,
+      resultsPrefix: `${MAP_RESULTS_PREFIX}/`,
+    });
     env('namePrefix', prefix, ['dagSync']);
     env('dagsTable', tables.dags.tableName, ['dagSync', 'trigger', 'recorder']);
     env('runsTable', tables.runs.tableName, ['trigger', 'recorder', 'dagSync']);

@@ -76,6 +76,15 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
       'Executions of this Airstep’s state machines, whose history the recorder reads',
     ),
     iam5(
+      `Resource::${arn('states', `execution:${prefix}-*/*`)}`,
+      'Child executions of a Distributed Map (execution:<machine>/<map run>:<id>) of this Airstep’s state machines, ' +
+        'which the parent describes and stops',
+    ),
+    iam5(
+      `Resource::${bucketArn}/xcom/map-results/*`,
+      'Where a Distributed Map writes its results (ResultWriter), under xcom/ and expired with it',
+    ),
+    iam5(
       `Resource::${arn('scheduler', `schedule/${airstep.schedules.group.name}/*`)}`,
       'Schedules are created per DAG at sync time, all in this Airstep’s schedule group',
     ),

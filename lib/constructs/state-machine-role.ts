@@ -1,6 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type AwsSdkPermission, grantAwsSdkSteps } from './aws-sdk-grants.ts';
@@ -30,7 +31,7 @@ export interface CrossDagAccess {
  * The role every DAG state machine assumes, and the log group they write execution logs to. By default it may send messages to the stack's task and control
  * queues (`sqs:sendMessage[.waitForTaskToken]`) and write X-Ray traces (dag-sync creates state machines with
  * tracing on), nothing else; each native-step permission is opened only for the data the props name (see `grantDataAccess`).
- * The compiled ASL calls no `states:` integration, so the role has no `states:` action. The construct adds
+ * Its only `states:` actions are a Distributed Map's (`grantDistributedMaps`). The construct adds
  * `ecs:RunTask` on the worker task definition and `iam:PassRole` for its two roles.
  */
 export class StateMachineRole extends Construct {
@@ -85,6 +86,46 @@ export class StateMachineRole extends Construct {
           'logs:DescribeLogGroups',
         ],
         resources: ['*'],
+      }),
+    );
+  }
+
+  /**
+   * What a Distributed Map (a mapping compiled distributed) does with the role: start its items as child
+   * executions of the same state machine (`states:StartExecution` on the DAGs' state machines, their versions and
+   * alias; `DescribeExecution`/`StopExecution` on their executions, a child's ARN being
+   * `execution:<state machine>/<map run>:<id>`), read the list a worker wrote under `xcom/` (ItemReader), and
+   * write the results under `xcom/map-results/` (ResultWriter, a multipart upload for large results).
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
+   */
+  grantDistributedMaps(props: {
+    readonly stateMachineArns: readonly string[];
+    readonly executionArns: string;
+    readonly bucket: s3.IBucket;
+    /** Where workers write the lists (`xcom/`). */
+    readonly itemsPrefix: string;
+    /** Where the Map Runs write their results (`xcom/map-results/`). */
+    readonly resultsPrefix: string;
+  }): void {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [...props.stateMachineArns] }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [props.executionArns],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.bucket.arnForObjects(`${props.itemsPrefix}*`)],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [props.bucket.arnForObjects(`${props.resultsPrefix}*`)],
       }),
     );
   }

@@ -217,6 +217,8 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       ...deps.placeholders,
       dagVersion: version,
       containerTaskDefinitions,
+      // The DAGs' bucket is the stack's bucket, where workers keep XCom (AIRSTEP_BUCKET).
+      xcomBucket: change.bucket,
     });
     const { stateMachineArn, aliasArn } = await deployStateMachine(
       `${deps.namePrefix}-${compiled.dagId}`,

@@ -20,6 +20,7 @@ import { LOCAL_CROSS_DAG } from './cross-dag-resources.ts';
 import type { GateCoordinator } from './gate-coordinator.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
 import { localSecretSources } from './local-secrets.ts';
+import { LOCAL_XCOM_BUCKET } from './local-xcom-store.ts';
 import { StatesError } from './states-error.ts';
 import type { TaskTokens } from './task-tokens.ts';
 import type { TryHooks, TryRunner } from './worker-pool.ts';
@@ -40,6 +41,7 @@ export function substituteLocal(asl: string, manifest: DagManifest): string {
     securityGroupIds: 'local',
     assignPublicIp: 'local-AssignPublicIp',
     ...LOCAL_CROSS_DAG,
+    xcomBucket: LOCAL_XCOM_BUCKET,
     containerTaskDefinitions: Object.fromEntries(
       manifest.compute.containers.map((container) => [
         container.taskKey,
@@ -198,7 +200,7 @@ export class DagResources implements TaskResources {
   }
 
   private async runWithSlots(token: string, message: TaskMessage, signal: AbortSignal): Promise<void> {
-    const kept = keptOutcome(message);
+    const kept = keptOutcome(message, this.xcom?.locate?.bind(this.xcom));
     if (kept !== undefined) {
       // A cleared run's kept instance: answered at once, no slot, no try, no callback.
       if (kept.ok) this.tokens.sendTaskSuccess(token, kept.result);

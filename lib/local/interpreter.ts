@@ -13,6 +13,7 @@ import type {
 } from '../compiler/asl-types.ts';
 import { ruleMatches } from './choice-rules.ts';
 import { Clock } from './clock.ts';
+import { type DistributedMapIo, runDistributedMap } from './distributed-map.ts';
 import { readPath, writePath } from './jsonpath.ts';
 import { applyTemplate } from './payload-template.ts';
 import { errorMatches, retryDelay } from './retry-policy.ts';
@@ -90,6 +91,8 @@ export interface ExecutionOptions {
   /** Stops the execution (status ABORTED), e.g. on Ctrl-C. */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ExecutionEvent) => void;
+  /** Where Distributed Maps read items and write results (ItemReader, ResultWriter); none: they cannot. */
+  readonly distributedMaps?: DistributedMapIo;
 }
 
 export interface ExecutionResult {
@@ -496,6 +499,20 @@ class Interpreter {
     scope: Scope,
     context: Record<string, unknown>,
   ): Promise<unknown> {
+    if (state.ItemProcessor.ProcessorConfig?.Mode === 'DISTRIBUTED') {
+      const { States, StartAt } = state.ItemProcessor;
+      return runDistributedMap({
+        name,
+        state,
+        input,
+        context,
+        executionArn: this.executionArn,
+        signal: scope.signal,
+        io: this.options.distributedMaps,
+        runChild: (childInput, childContext, signal) =>
+          this.runStates(States, StartAt, childInput, { context: childContext, signal }),
+      });
+    }
     const items = readPath(state.ItemsPath ?? '$', input, scope.context);
     if (!Array.isArray(items))
       throw runtimeError(

@@ -16,7 +16,9 @@ import { watchDeadline } from './deadline-watch.ts';
 import type { ExecutionResult, TaskResources } from './interpreter.ts';
 import { LiveTryLogs } from './live-try-logs.ts';
 import { LocalAssetEvents } from './local-asset-events.ts';
+import { LocalMapIo } from './local-map-io.ts';
 import type { LocalStore, RunRecord, TaskRecord, TryTimesRecord } from './local-store.ts';
+import { LocalXComStore } from './local-xcom-store.ts';
 import { OutletEvents } from './outlet-events.ts';
 import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance, type TryKey } from './run-dag.ts';
 import type { RunLock } from './run-lock.ts';
@@ -221,6 +223,8 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
       clock,
       runTry: pool.run,
       runCallback: pool.callback,
+      // Distributed Maps read and write where the worker processes keep XCom.
+      distributedMaps: new LocalMapIo(new LocalXComStore(resolve(store.root))),
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
       ...nativeResources(store),
       ...(input.signal !== undefined ? { signal: input.signal } : {}),

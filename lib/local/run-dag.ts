@@ -19,9 +19,12 @@ import type { Dag } from '../sdk/dag.ts';
 import { DagValidationError } from '../sdk/errors.ts';
 import { Clock } from './clock.ts';
 import { DagResources, substituteLocal, type WorkerTry } from './dag-resources.ts';
+import type { DistributedMapIo } from './distributed-map.ts';
 import { GateCoordinator } from './gate-coordinator.ts';
 import { type ExecutionEvent, type ExecutionResult, runExecution, type TaskResources } from './interpreter.ts';
+import { LocalMapIo } from './local-map-io.ts';
 import { localSecretSources } from './local-secrets.ts';
+import { LocalXComStore } from './local-xcom-store.ts';
 import { parseDefinition } from './parse-definition.ts';
 import { LocalLimits } from './slot-limits.ts';
 import { TaskTokens } from './task-tokens.ts';
@@ -90,6 +93,8 @@ export interface LocalRunOptions {
   readonly runTry?: TryRunner;
   /** Where results above the inline limit go (in-process tries; worker processes get the store root). */
   readonly xcom?: XComStore;
+  /** Where Distributed Maps read items and write results: by default the local XCom store `xcom` is, if it is one. */
+  readonly distributedMaps?: DistributedMapIo;
   /** DAG and pool slots shared with other runs of this process (default: this run's own). */
   readonly limits?: LocalLimits;
   /** Run callbacks in worker processes (ProcessWorkerPool's `callback`) instead of in this process. */
@@ -321,6 +326,7 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
     stateMachineName: `airstep-${options.dag.id}`,
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     onEvent,
+    ...distributedMapIo(options),
   });
   gates.forget(execution.executionArn);
   if (execution.status === 'ABORTED') markUnfinishedInterrupted(instances.values(), clock.now());
@@ -362,4 +368,12 @@ function markUnfinishedInterrupted(instances: Iterable<TaskInstance>, now: numbe
     task.state = 'interrupted';
     task.endedAt = now;
   }
+}
+
+/** The store a run's Distributed Maps use: the one given, or the local XCom store its in-process tries use. */
+function distributedMapIo(options: Pick<LocalRunOptions, 'distributedMaps' | 'xcom'>): {
+  distributedMaps?: DistributedMapIo;
+} {
+  if (options.distributedMaps !== undefined) return { distributedMaps: options.distributedMaps };
+  return options.xcom instanceof LocalXComStore ? { distributedMaps: new LocalMapIo(options.xcom) } : {};
 }

@@ -1,4 +1,11 @@
-import { instanceKey, type TaskMessage, type TaskOutcome, WORKER_ERROR } from '../compiler/worker-contract.ts';
+import {
+  type ItemsLocation,
+  instanceKey,
+  type TaskMessage,
+  type TaskOutcome,
+  WORKER_ERROR,
+} from '../compiler/worker-contract.ts';
+import { isXComRef } from './xcom.ts';
 
 /**
  * The keep decision of a cleared run, one for every worker (Lambda, Fargate, the local engine): a message for a
@@ -6,11 +13,23 @@ import { instanceKey, type TaskMessage, type TaskOutcome, WORKER_ERROR } from '.
  * reason), so the state machine writes the same record and takes the same paths without running the code again.
  * Undefined: run the try.
  */
-export function keptOutcome(message: TaskMessage): TaskOutcome | undefined {
+export function keptOutcome(
+  message: TaskMessage,
+  /**
+   * Where the worker's XCom store keeps a value, as S3 names it: a kept result that is an XCom reference is
+   * answered with it too (`items`), so a distributed mapping over a kept list task reads the list it wrote (for
+   * other tasks the record ignores it).
+   */
+  locate?: (uri: string) => ItemsLocation,
+): TaskOutcome | undefined {
   if (message.kind !== 'task') return undefined;
   const kept = message.ctx.clear?.kept[instanceKey(message.taskId, message.mapIndex)];
   if (kept === undefined) return undefined;
-  if (kept.state === 'success') return { ok: true, result: { output: kept.output, try: kept.try } };
+  if (kept.state === 'success') {
+    const items =
+      isXComRef(kept.output) && locate !== undefined ? locatedOrNone(locate, kept.output.xcomRef) : undefined;
+    return { ok: true, result: { output: kept.output, try: kept.try, ...(items !== undefined ? { items } : {}) } };
+  }
   if (kept.state === 'skipped') return { ok: false, error: WORKER_ERROR.skip, cause: kept.reason, try: kept.try };
   // Not retryable: the kept failure must not take the task's retries (each would be answered the same).
   return { ok: false, error: WORKER_ERROR.nonRetryable, cause: `kept by airstep clear: ${kept.error}`, try: kept.try };
@@ -23,4 +42,13 @@ export function keptOutcome(message: TaskMessage): TaskOutcome | undefined {
 export function tryNumberOf(message: Pick<TaskMessage, 'ctx' | 'taskId' | 'mapIndex' | 'retryCount'>): number {
   const prior = message.ctx.clear?.priorTries[instanceKey(message.taskId, message.mapIndex)] ?? 0;
   return prior + message.retryCount + 1;
+}
+
+/** A reference in another store (a run cleared after a change of stack, say) has no place here: no `items`. */
+function locatedOrNone(locate: (uri: string) => ItemsLocation, uri: string): ItemsLocation | undefined {
+  try {
+    return locate(uri);
+  } catch {
+    return undefined;
+  }
 }

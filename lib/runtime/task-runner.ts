@@ -1,8 +1,15 @@
-import { type TaskMessage, type TaskOutcome, WORKER_ERROR, type WorkerTask } from '../compiler/worker-contract.ts';
+import {
+  type ItemsLocation,
+  type TaskMessage,
+  type TaskOutcome,
+  WORKER_ERROR,
+  type WorkerTask,
+} from '../compiler/worker-contract.ts';
 import type { AwsCredentials } from '../sdk/context.ts';
 import { type Dag, taskFunctionOf } from '../sdk/dag.ts';
 import { NonRetryableError, SkipError } from '../sdk/errors.ts';
 import { withConsoleCaptured } from './console-capture.ts';
+import { storeMapItems } from './distributed-items.ts';
 import { tryNumberOf } from './kept-task.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { environmentSecrets, type SecretSource } from './secret-source.ts';
@@ -113,21 +120,27 @@ export async function runTaskTry(
         `task '${message.taskId}' returned a secret it read (a connection's password or a sensitive variable): results are XCom, kept in the run's history, so pass the connection id and read it where it is needed`,
       );
     }
+    let items: ItemsLocation | undefined;
     if (store !== undefined && message.kind === 'task' && task.kind === 'code' && task.role === 'task') {
-      output = await offloadResult(output, {
-        store,
-        key: {
-          dagId: dag.id,
-          runId: message.ctx.runId,
-          taskId: message.taskId,
-          mapIndex: message.mapIndex,
-          tryNumber,
-        },
-        limitBytes: options.xcom?.limitBytes ?? task.offloadBytes,
-        keepList: task.keepList,
-      });
+      const key = {
+        dagId: dag.id,
+        runId: message.ctx.runId,
+        taskId: message.taskId,
+        mapIndex: message.mapIndex,
+        tryNumber,
+      };
+      if (task.listToStore) {
+        ({ output, items } = await storeMapItems(output, store, key));
+      } else {
+        output = await offloadResult(output, {
+          store,
+          key,
+          limitBytes: options.xcom?.limitBytes ?? task.offloadBytes,
+          keepList: task.keepList,
+        });
+      }
     }
-    return { ok: true, result: { output, try: tryNumber } };
+    return { ok: true, result: { output, try: tryNumber, ...(items !== undefined ? { items } : {}) } };
   } catch (error) {
     // Any value may be thrown; reading it must not throw again (lib/runtime/thrown-value.ts).
     const thrown = readThrownValue(error);

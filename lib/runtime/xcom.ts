@@ -1,4 +1,6 @@
+import type { ItemsLocation } from '../compiler/worker-contract.ts';
 import { DEFAULT_XCOM_OFFLOAD_BYTES } from '../compiler/xcom-default.ts';
+import { isMapResultsRef, readMapResults } from './map-results.ts';
 
 /**
  * XCom offload. Task results travel in the state payload, which Step Functions caps at 256 KiB for the whole
@@ -30,6 +32,8 @@ export interface XComStore {
   /** Stores JSON text; returns the URI to read it back with. */
   put(key: XComKey, json: string): Promise<string>;
   get(uri: string): Promise<string>;
+  /** Where a value the store wrote is as S3 names it (a distributed mapping's ItemReader reads it there). */
+  locate?(uri: string): ItemsLocation;
 }
 
 export function isXComRef(value: unknown): value is XComRef {
@@ -74,6 +78,10 @@ export async function offloadResult(
 /** Replaces every reference in a value (a reference, or a list holding some) by what it points to. */
 export async function resolveRefs(value: unknown, store: XComStore): Promise<unknown> {
   if (isXComRef(value)) return JSON.parse(await store.get(value.xcomRef));
+  // A distributed mapping's results: the list of its item outputs, whose large ones are references in turn.
+  if (isMapResultsRef(value)) {
+    return resolveRefs(await readMapResults(value.mapResults, (uri) => store.get(uri)), store);
+  }
   if (Array.isArray(value) && value.some(isXComRef)) return Promise.all(value.map((item) => resolveRefs(item, store)));
   // An item of a cross product (`expand` over named lists) holds one value of each list, offloaded or not.
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).some(isXComRef)) {

@@ -42,6 +42,7 @@ export type {
 } from './cross-dag.ts';
 export { Dag, type DagOptions, dag, isDag, type Schedule } from './dag.ts';
 export { DEADLINE_REFERENCES, type DeadlineAlert, type DeadlineReference } from './deadline.ts';
+export type { DistributedMapOptions } from './distributed-map-options.ts';
 export { type Duration, parseDuration, tryParseDuration } from './duration.ts';
 export {
   AirstepError,

@@ -10,6 +10,7 @@ import {
 import type { TaskContext } from './context.ts';
 import type { ExternalTaskSensorOptions, TriggerDagOptions } from './cross-dag.ts';
 import type { DagGraph } from './dag-graph.ts';
+import type { DistributedMapOptions } from './distributed-map-options.ts';
 import type { Duration } from './duration.ts';
 import { DagDefinitionError } from './errors.ts';
 import { describe, isPlainObject, kwargsCaller, mappedTaskRefs, mappingSource } from './mapping-sources.ts';
@@ -60,7 +61,7 @@ export interface CodeTaskOptions<I extends Inputs = Inputs> extends CommonTaskOp
   readonly fargate?: FargateOptions;
 }
 
-export interface ExpandOptions<I extends Inputs, Item> extends CodeTaskOptions<I> {
+export interface ExpandOptions<I extends Inputs, Item> extends CodeTaskOptions<I>, DistributedMapOptions {
   /** The list to map over: an upstream task whose result is a list, or a literal list. */
   readonly over: TaskRef<readonly Item[]> | readonly Item[];
   /** Fixed arguments given to every mapped item (Airflow's `partial`). */
@@ -110,7 +111,8 @@ export interface ExpandKwargsOptions<
   I extends Inputs,
   K extends Readonly<Record<string, unknown>>,
   F extends Readonly<Record<string, unknown>>,
-> extends CodeTaskOptions<I> {
+> extends CodeTaskOptions<I>,
+    DistributedMapOptions {
   /** The argument objects, one per mapped item: a literal list or an upstream task whose result is one. */
   readonly over: TaskRef<readonly K[]> | readonly K[];
   /** Arguments every item gets; an item's own field of the same name wins. */
@@ -207,14 +209,16 @@ export class TaskScope<P = Record<string, unknown>> {
     options: ExpandOptions<Inputs, unknown> | ExpandProductOptions<Inputs, MappedLists>,
     fn: AnyTaskFunction,
   ): TaskRef<unknown[]> {
-    const { over, partial, maxMapConcurrency, expectedItems, ...rest } = options;
+    const { over, partial, maxMapConcurrency, expectedItems, ...withDistribution } = options;
+    const { distributed, toleratedFailureCount, toleratedFailurePercentage, ...rest } =
+      withDistribution as typeof withDistribution & DistributedMapOptions;
     const source = mappingSource(over, (field, message) =>
       this.graph.problem({ taskId: this.qualify(id), field, message }),
     );
     const ref = this.declareCode(id, 'task', rest, fn, {
       over: source,
       ...(partial !== undefined ? { partial } : {}),
-      ...compact({ maxMapConcurrency, expectedItems }),
+      ...compact({ maxMapConcurrency, expectedItems, distributed, toleratedFailureCount, toleratedFailurePercentage }),
     });
     for (const list of mappedTaskRefs(over)) this.graph.addEdge(list, ref);
     return ref as TaskRef<unknown[]>;
@@ -234,7 +238,16 @@ export class TaskScope<P = Record<string, unknown>> {
     options: ExpandKwargsOptions<I, K, F>,
     fn: (ctx: TaskContext<P>, kwargs: F & K, inputs: InputValues<I>) => R,
   ): TaskRef<Awaited<R>[]> {
-    const { over, partial, maxMapConcurrency, expectedItems, ...rest } = options;
+    const {
+      over,
+      partial,
+      maxMapConcurrency,
+      expectedItems,
+      distributed,
+      toleratedFailureCount,
+      toleratedFailurePercentage,
+      ...rest
+    } = options;
     const taskId = this.qualify(id);
     if (!(over instanceof TaskRef) && Array.isArray(over)) {
       for (const [index, item] of over.entries()) {
@@ -256,7 +269,13 @@ export class TaskScope<P = Record<string, unknown>> {
       {
         over: over instanceof TaskRef ? { task: over.id } : { items: Array.isArray(over) ? over : (over as never) },
         ...(partial !== undefined ? { partial } : {}),
-        ...compact({ maxMapConcurrency, expectedItems }),
+        ...compact({
+          maxMapConcurrency,
+          expectedItems,
+          distributed,
+          toleratedFailureCount,
+          toleratedFailurePercentage,
+        }),
       },
     );
     if (over instanceof TaskRef) this.graph.addEdge(over, ref);

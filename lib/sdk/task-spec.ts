@@ -50,6 +50,10 @@ export interface MappingSpec {
   readonly maxMapConcurrency?: number;
   /** The author's bound on the item count, for the history estimate only (see `ExpandOptions.expectedItems`). */
   readonly expectedItems?: number;
+  /** Run as a Distributed Map, and its tolerated failures (see `DistributedMapOptions`). */
+  readonly distributed?: boolean;
+  readonly toleratedFailureCount?: number;
+  readonly toleratedFailurePercentage?: number;
 }
 
 export interface LambdaInvokeSpec {

@@ -1,4 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { ItemsLocation } from '../compiler/worker-contract.ts';
 import { type XComKey, type XComStore, xcomObjectKey } from '../runtime/xcom.ts';
 import { XComReferenceError } from '../runtime/xcom-reference-error.ts';
 
@@ -15,6 +16,13 @@ export class S3XComStore implements XComStore {
       new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: json, ContentType: 'application/json' }),
     );
     return `s3://${this.bucket}/${objectKey}`;
+  }
+
+  /** Where a value the store wrote is, as the Map's ItemReader names it. */
+  locate(uri: string): ItemsLocation {
+    const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    if (match === null) throw new XComReferenceError(uri, `not an S3 XCom reference: ${uri}`);
+    return { Bucket: match[1]!, Key: match[2]! };
   }
 
   async get(uri: string): Promise<string> {

@@ -121,7 +121,7 @@ export async function handleWorkerMessage(
   );
   // A redelivered message of a try that was already answered: do not run the task a second time.
   if (seen.Item !== undefined) return 'duplicate';
-  const kept = keptOutcome(message);
+  const kept = keptOutcome(message, (uri) => new S3XComStore(deps.s3, deps.bucket).locate(uri));
   if (kept !== undefined) {
     // A cleared run's kept instance (lib/runtime/kept-task.ts): answered at once with its recorded result, as
     // the local worker pool does: no slot, no try, no live record (the recorder writes the kept one), no callback.

@@ -35,7 +35,7 @@ const MIXED_PROBLEMS = [
   `${MIXED}/weekly_cleanup.ts › dag mixed_weekly_cleanup › task list › upstream: dependency cycle: list -> remove -> list`,
 ];
 
-/** A DAG mapping one task over 10,000 literal items: an inline Map whose run would write 80,014 history events. */
+/** A DAG mapping one task over 10,000 literal items: inline, its run would write 80,014 history events. */
 const TOO_MANY = `import { dag } from 'airstep';
 const d = dag({ id: 'too_many' });
 d.expand('each', { over: Array.from({ length: 10000 }, (_, i) => i) }, async (_ctx, item: number) => item);
@@ -188,6 +188,10 @@ describe('Command: airstep compile (mapped tasks)', () => {
         '  history events of mapped items (a run holds at most 25000; items × events per item):',
         '    notify_channels    2 items (literal) × 8 = 16 events (the most)',
         '    process_partition  unknown item count: 8 events per item, counted for one item (set expectedItems)',
+        '  mapped tasks run as:',
+        "    notify_channels    inline: 2 items × 8 events = 16 history events inline; the run's 62 fit the 25000 it holds",
+        '    process_partition  inline: unknown item count (set expectedItems): 8 events per item, counted for one; ' +
+          "the run's 62 fit the 25000 it holds",
         `wrote ${dir}/dynamic_mapping.asl.json and ${dir}/dynamic_mapping.manifest.json`,
         '',
       ].join('\n'),
@@ -199,22 +203,32 @@ describe('Command: airstep compile (mapped tasks)', () => {
     const [summary] = (JSON.parse(runs.compileMappedJson.stdout) as { dags: Array<Record<string, unknown>> }).dags;
     expect(summary).toMatchObject({ dagId: 'dynamic_mapping', transitions: stats.transitions });
     expect(summary!.dominantMapping).toBe('notify_channels');
+    expect(summary!.mapModes).toEqual({
+      notify_channels: {
+        mode: 'inline',
+        reason: "2 items × 8 events = 16 history events inline; the run's 62 fit the 25000 it holds",
+      },
+      process_partition: {
+        mode: 'inline',
+        reason:
+          "unknown item count (set expectedItems): 8 events per item, counted for one; the run's 62 fit the 25000 it holds",
+      },
+    });
     expect(stats.transitions.mapped).toEqual({
       notify_channels: { itemsFrom: 'literal', items: 2, eventsPerItem: 8, historyEvents: 16 },
       process_partition: { itemsFrom: 'unknown', eventsPerItem: 8, historyEvents: 8 },
     });
   });
 
-  it('refuses a 10,000-item inline mapping with the figures, and writes nothing', async () => {
+  it('compiles a 10,000-item mapping as a Distributed Map, and says why', async () => {
     const { code, stdout } = runs.compileTooMany;
-    expect(code).toBe(1);
-    expect(stdout).toBe(
-      `✗ ${join(out, 'too_many.ts')} › dag too_many › task each › over: the 10000 items of its literal list write ` +
-        "about 80000 history events (8 per item), and a run about 80014, over Step Functions' 25000 per execution: " +
-        "an inline Map writes every item's events into the run's own history; map over at most 3123 items in a run " +
-        'here (put several into one item, or spread them over several runs)\n',
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      '  mapped tasks run as:\n    each  distributed: 10000 items × 8 events = 80000 history events inline: a run ' +
+        'holds 25000, so each item runs as a child execution with its own history\n',
     );
-    await expect(readdir(join(out, 'refused'))).rejects.toThrow();
+    const asl = JSON.parse(await readFile(join(out, 'refused', 'too_many.asl.json'), 'utf8'));
+    expect(asl.States.each.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
   });
 });
 

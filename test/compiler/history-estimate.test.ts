@@ -111,81 +111,69 @@ describe('Function: transitionStats (history events of mapped items)', () => {
 });
 
 describe('Function: checkLimits (mapped items)', () => {
-  it('refuses a 10,000-item literal mapping on its list, with the figures and how many items fit', () => {
-    expect(problems(literalMapping(10_000))).toEqual([
-      `${FILE} › dag mapped › task each › over: the 10000 items of its literal list write about 80000 history ` +
-        "events (8 per item), and a run about 80014, over Step Functions' 25000 per execution: an inline Map " +
-        "writes every item's events into the run's own history; map over at most 3123 items in a run here (put " +
-        'several into one item, or spread them over several runs)',
-    ]);
+  const modes = (d: Dag) =>
+    Object.fromEntries(Object.entries(history(d).mapped ?? {}).map(([id, m]) => [id, m.distributed ?? 'inline']));
+
+  it('makes a 10,000-item literal mapping a Distributed Map instead of refusing it (map-mode.test.ts has more)', () => {
+    const d = literalMapping(10_000);
+    expect(problems(d)).toEqual([]);
+    expect(history(d).mapped?.each).toEqual({
+      itemsFrom: 'literal',
+      items: 10_000,
+      eventsPerItem: 8,
+      historyEvents: 80_000,
+      distributed: 'history',
+    });
+    // The run holds the Map's own events and its Map Run's two, not the items'.
+    expect(history(d).historyEvents).toBeLessThan(40);
   });
 
-  it('refuses expectedItems: 20000 on that field', () => {
-    expect(problems(upstreamMapping(20_000))).toEqual([
-      `${FILE} › dag mapped › task each › expectedItems: the 20000 items it expects (expectedItems) write about ` +
-        "160000 history events (8 per item), and a run about 160018, over Step Functions' 25000 per execution: an " +
-        "inline Map writes every item's events into the run's own history; map over at most 3122 items in a run " +
-        'here (put several into one item, or spread them over several runs)',
-    ]);
-  });
-
-  it('passes the largest count it names, and refuses one item more', () => {
+  it('keeps the largest count that fits inline, and distributes one item more', () => {
     // 3123 items: 24,984 events, 14 for the rest of the run.
     expect(compiled(literalMapping(3123)).problems).toEqual([]);
     expect(history(literalMapping(3123)).historyEvents).toBe(24_998);
-    expect(problems(literalMapping(3124))).toHaveLength(1);
-    expect(problems(literalMapping(3124))[0]).toContain('map over at most 3123 items');
+    expect(modes(literalMapping(3123))).toEqual({ each: 'inline' });
+    expect(modes(literalMapping(3124))).toEqual({ each: 'history' });
   });
 
-  it('refuses the largest mappings until the rest would fit, not a small one beside them', () => {
+  it('distributes the largest mappings until the rest would fit, not a small one beside them', () => {
     const d = dag({ id: 'mapped' });
     d.expand('small', { over: range(10) }, async (_ctx, item: number) => item);
     d.expand('first', { over: range(2000) }, async (_ctx, item: number) => item);
     d.expand('second', { over: range(1900) }, async (_ctx, item: number) => item);
-    const found = compiled(d).problems;
-    expect(found.map((problem) => [problem.taskId, problem.field])).toEqual([['first', 'over']]);
-    // With `second` as it is, `first` fits only after the excess is taken off it.
-    const { historyEvents } = history(d);
-    const fit = 2000 - Math.ceil((historyEvents - 25_000) / 8);
-    expect(found[0]!.message).toContain(`map over at most ${fit} items in a run here`);
+    expect(problems(d)).toEqual([]);
+    expect(modes(d)).toEqual({ small: 'inline', first: 'history', second: 'inline' });
+    expect(history(d).historyEvents).toBeLessThanOrEqual(25_000);
   });
 
-  it('counts a mapping of unknown count beside a refused one as one item, and refuses only the known one', () => {
+  it('never distributes a mapping of unknown count beside one it distributes', () => {
     const d = dag({ id: 'mapped' });
     const list = d.task('list', async () => [1]);
     d.expand('known', { over: list, expectedItems: 3250 }, async (_ctx, item: number) => item);
     d.expand('unknown', { over: list }, async (_ctx, item: number) => item);
-    const found = compiled(d).problems.map((problem) => [problem.taskId, problem.message.split('; ')[1]]);
-    expect(found).toEqual([
-      [
-        'known',
-        'map over at most 3119 items in a run here (put several into one item, or spread them over several runs)',
-      ],
-    ]);
+    expect(problems(d)).toEqual([]);
+    expect(modes(d)).toEqual({ known: 'history', unknown: 'inline' });
   });
 
-  it('says when several mappings must all shrink, naming the others', () => {
+  it('distributes as many mappings as the run needs', () => {
     const e = dag({ id: 'mapped' });
     const items = e.task('list', async () => [1]);
     e.expand('big', { over: items, expectedItems: 4000 }, async (_ctx, item: number) => item);
     e.expand('bigger', { over: items, expectedItems: 4000 }, async (_ctx, item: number) => item);
     e.expand('biggest', { over: items, expectedItems: 9000 }, async (_ctx, item: number) => item);
-    const refused = compiled(e).problems.map((problem) => [problem.taskId, problem.message.split('; ')[1]]);
-    const how = '(put several into one item, or spread them over several runs)';
-    expect(refused).toEqual([
-      [
-        'biggest',
-        `beside 'big', 'bigger' (also refused) there is no room for them: map over fewer items in a run in each ${how}`,
-      ],
-      [
-        'big',
-        `beside 'biggest', 'bigger' (also refused) there is no room for them: map over fewer items in a run in each ${how}`,
-      ],
-      [
-        'bigger',
-        `beside 'biggest', 'big' (also refused) there is no room for them: map over fewer items in a run in each ${how}`,
-      ],
-    ]);
+    e.expand('small', { over: items, expectedItems: 100 }, async (_ctx, item: number) => item);
+    expect(problems(e)).toEqual([]);
+    expect(modes(e)).toEqual({ big: 'history', bigger: 'history', biggest: 'history', small: 'inline' });
+  });
+
+  it('still refuses a cross product over the quota (it cannot be distributed), with the figures and how many fit', () => {
+    const d = dag({ id: 'mapped' });
+    d.expand('add', { over: { x: range(100), y: range(100) } }, async (_ctx, { x, y }) => x + y);
+    const found = compiled(d).problems;
+    expect(found.map((problem) => [problem.taskId, problem.field])).toEqual([['add', 'over']]);
+    expect(found[0]!.message).toMatch(
+      /^the 10000 items of its literal list write about \d+ history events \(12 per item\), and a run about \d+, over Step Functions' 25000 per execution: an inline Map writes every item's events into the run's own history; map over at most \d+ items in a run here/,
+    );
   });
 
   it('keeps refusing a run too long without its items on the DAG as a whole', () => {

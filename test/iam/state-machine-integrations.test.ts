@@ -36,6 +36,8 @@ beforeAll(async () => {
     triggerFunctionArn: env[STACK_ENV.triggerFunctionArn]!,
     runsTable: env[STACK_ENV.runsTable]!,
     taskInstancesTable: env[STACK_ENV.taskInstancesTable]!,
+    // dag-sync fills it with the bucket of the S3 event (the stack's bucket); a Distributed Map writes there.
+    xcomBucket: 'test-bucket',
   };
   stackTables = [env[STACK_ENV.runsTable]!, env[STACK_ENV.taskInstancesTable]!];
 });

@@ -18,6 +18,21 @@ const message = (taskId: string, mapIndex = -1, retryCount = 0, kind: TaskMessag
   ({ kind, taskId, mapIndex, retryCount, ctx }) as TaskMessage;
 
 describe('keptOutcome', () => {
+  it('answers a kept list task with where its list is, for a distributed mapping that reads it', () => {
+    const ref = { xcomRef: 's3://stack-bucket/xcom/etl/r/list/-1/try-1.json', bytes: 9 };
+    const withRef = {
+      ...message('extract'),
+      ctx: { ...ctx, clear: { ...ctx.clear, kept: { extract: { state: 'success', output: ref, try: 1 } } } },
+    } as never;
+    const locate = (uri: string) => ({ Bucket: 'stack-bucket', Key: uri.slice('s3://stack-bucket/'.length) });
+    expect(keptOutcome(withRef, locate)).toEqual({
+      ok: true,
+      result: { output: ref, try: 1, items: { Bucket: 'stack-bucket', Key: 'xcom/etl/r/list/-1/try-1.json' } },
+    });
+    // A plain result has no place in a store.
+    expect(keptOutcome(message('extract'), locate)).toEqual({ ok: true, result: { output: { rows: 3 }, try: 2 } });
+  });
+
   it('answers a kept instance with its result, its skip, or its failure (not retryable)', () => {
     expect(keptOutcome(message('extract'))).toEqual({ ok: true, result: { output: { rows: 3 }, try: 2 } });
     expect(keptOutcome(message('each', 1))).toEqual({ ok: false, error: 'SkipError', cause: 'empty', try: 1 });

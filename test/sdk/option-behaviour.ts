@@ -49,6 +49,10 @@ const CROSS_DAG_ASL = 'test/compiler/cross-dag.test.ts';
 const TRIGGER_DAG_LOCAL: Evidence = {
   none: "a triggerDag step starts a deployed DAG's run: the local engine refuses it before the run starts, naming the task (test/local/cross-dag.test.ts)",
 };
+// A distributed mapping runs in the local engine; in the cloud its compiled Map (asl-validator) and its grants are
+// checked, as no emulator here runs a Distributed Map (see the README, 'Mapping at scale: Distributed Map').
+const DISTRIBUTED_LOCAL = ['test/local/distributed-map.test.ts'];
+const DISTRIBUTED_CLOUD = ['test/compiler/map-mode.test.ts'];
 const described = (what: string): OptionBehaviour => ({
   local: [METADATA, METADATA_FIXTURE],
   cloud: {
@@ -185,6 +189,9 @@ export const OPTION_BEHAVIOUR: Readonly<Record<string, OptionBehaviour>> = {
     cloud: { none: 'compiled to the same Map MaxConcurrency as `expand` (compared locally and on moto there)' },
   },
   'ExpandKwargsOptions.expectedItems': ESTIMATE,
+  'DistributedMapOptions.distributed': { local: DISTRIBUTED_LOCAL, cloud: DISTRIBUTED_CLOUD },
+  'DistributedMapOptions.toleratedFailureCount': { local: DISTRIBUTED_LOCAL, cloud: DISTRIBUTED_CLOUD },
+  'DistributedMapOptions.toleratedFailurePercentage': { local: DISTRIBUTED_LOCAL, cloud: DISTRIBUTED_CLOUD },
 
   // Sensors
   'SensorOptions.pokeInterval': { local: SENSOR, cloud: [DIFF] },
