@@ -165,6 +165,9 @@ beforeAll(async () => {
     [STACK_ENV.subnetIds]: 'subnet-1,subnet-2',
     [STACK_ENV.securityGroupIds]: 'sg-1',
     [STACK_ENV.assignPublicIp]: 'ENABLED',
+    [STACK_ENV.runsTable]: 'airstep-runs',
+    [STACK_ENV.taskInstancesTable]: 'airstep-task-instances',
+    [STACK_ENV.awsSdkActions]: JSON.stringify([]),
     [STACK_ENV.assumableRoleArns]: JSON.stringify(['arn:aws:iam::444455556666:role/data-reader']),
     [STACK_ENV.evaluatorFunction]: evaluator.functionName,
     [STACK_ENV.alertsTopicArn]: ALERTS_TOPIC,
@@ -322,7 +325,7 @@ describe('dag-sync Lambda', () => {
       disabled: false,
     });
     expect(await importError('dags/forged.ts')).toEqual([
-      'dags/forged.ts › dag sync_forged › state "Backdoor" › Resource arn:aws:states:::aws-sdk:iam:createUser: not a service call Airstep compiles (only its workers\' queues and tasks, and its native steps)',
+      'dags/forged.ts › dag sync_forged › state "Backdoor" › Resource arn:aws:states:::aws-sdk:iam:createUser: needs iam:CreateUser, which this stack\'s state machines may not call (list it in the Airstep construct\'s awsSdkPermissions)',
       "dags/forged.ts › dag sync_posing › id: the manifest says 'sync_nightly'",
     ]);
     expect(await importError('dags/garbage_answer.ts')).toEqual([
