@@ -1,6 +1,7 @@
 import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, MapState, PayloadTemplate, TaskState } from './asl-types.ts';
 import type { DagIR, MappingIR, TaskIR } from './ir.ts';
+import { addLiteralItemsState } from './literal-items-state.ts';
 import { placeholder } from './placeholders.ts';
 import type { RunExits, TaskEmitContext } from './task-states.ts';
 import { MAP_RESULTS_FIELD, STATE_SUFFIX, WORKER_ERROR } from './worker-contract.ts';
@@ -47,14 +48,7 @@ export function emitDistributedMapped(
   const itemSkipped = `${c.name}${STATE_SUFFIX.itemSkipped}`;
   const { over } = mapping;
   if ('product' in over) throw new InternalError(`mapped task '${task.id}': a cross product cannot run distributed`);
-  if ('items' in over) {
-    c.add(`${c.name}${STATE_SUFFIX.items}`, {
-      Type: 'Pass',
-      Result: { items: over.items },
-      ResultPath: record,
-      Next: c.name,
-    });
-  }
+  if ('items' in over) addLiteralItemsState(c, over.items, record);
   const itemStates: Record<string, AslState> = {
     [itemName]: {
       ...inChildExecution(parts.workerTaskState(c, 'task', mapping)),

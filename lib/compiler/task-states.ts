@@ -7,6 +7,7 @@ import { emitDistributedMapped, itemsLocatorSelector } from './distributed-map-s
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
 import { emitLatestOnly } from './latest-only.ts';
+import { addLiteralItemsState } from './literal-items-state.ts';
 import { placeholder } from './placeholders.ts';
 import {
   compileTemplatedEntry,
@@ -293,12 +294,7 @@ function emitMapped(c: TaskEmitContext, mapping: MappingIR, exits: RunExits): st
   const { over } = mapping;
   const itemsPath = 'task' in over ? `${c.recordPath(over.task)}.output` : `${record}.items`;
   if ('items' in over) {
-    c.add(`${c.name}${STATE_SUFFIX.items}`, {
-      Type: 'Pass',
-      Result: { items: over.items },
-      ResultPath: record,
-      Next: c.name,
-    });
+    addLiteralItemsState(c, over.items, record);
   } else if ('product' in over) {
     // The combinations are made first, then mapped over as one list, so items and indexes are those of any map.
     for (const [name, state] of crossProductStates(c.name, over.product, record, c.recordPath, catchAll(task, exits)))

@@ -1,41 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { type TaskMessage, type TaskOutcome, workerTasksOf } from '../../lib/compiler/worker-contract.ts';
 import { environmentSecrets } from '../../lib/runtime/secret-source.ts';
-import { runTaskTry } from '../../lib/runtime/task-runner.ts';
 import type { TaskContext } from '../../lib/sdk/context.ts';
-import { dag } from '../../lib/sdk/dag.ts';
-import { manualContext } from '../helpers/run-context.ts';
+import { oneTry } from '../helpers/one-try.ts';
 
 /**
  * `console.log` in task code lands in the try's log, as a task's stdout lands in its Airflow task log, masked like
  * `ctx.log`. Tries that run side by side in one process keep their own lines.
  */
-async function tryOf(
-  taskId: string,
-  fn: (ctx: TaskContext) => unknown,
-): Promise<{ outcome: TaskOutcome; logs: string[] }> {
-  const d = dag({ id: 'console_probe' });
-  d.task(taskId, async (ctx) => fn(ctx));
-  const message: TaskMessage = {
-    kind: 'task',
-    dagId: d.id,
-    dagVersion: 'v1',
-    taskId,
-    executionArn: 'arn:local',
-    retryCount: 0,
-    token: 't',
-    ctx: manualContext(d),
-    inputs: {},
-    mapIndex: -1,
-  };
-  const logs: string[] = [];
-  const outcome = await runTaskTry(d, workerTasksOf(compileDag(d).manifest!).get(taskId), message, {
-    log: (line) => logs.push(line),
-    secrets: [environmentSecrets({ AIRSTEP_CONN_DB: 'postgres://etl:Tr0ub4dor-3@db.internal:5432/analytics' })],
-  });
-  return { outcome, logs };
-}
+const secrets = [environmentSecrets({ AIRSTEP_CONN_DB: 'postgres://etl:Tr0ub4dor-3@db.internal:5432/analytics' })];
+const tryOf = (taskId: string, fn: (ctx: TaskContext) => unknown) => oneTry('console_probe', taskId, fn, secrets);
 
 describe('Function: runTaskTry, console output', () => {
   it("writes console.log, info, warn, error and debug lines to the try's log, formatted as the console does", async () => {

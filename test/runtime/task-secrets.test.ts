@@ -1,40 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compileDag } from '../../lib/compiler/compile-dag.ts';
-import { type TaskMessage, type TaskOutcome, workerTasksOf } from '../../lib/compiler/worker-contract.ts';
 import type { SecretSource } from '../../lib/runtime/secret-source.ts';
-import { runTaskTry } from '../../lib/runtime/task-runner.ts';
 import type { TaskContext } from '../../lib/sdk/context.ts';
-import { dag } from '../../lib/sdk/dag.ts';
-import { manualContext } from '../helpers/run-context.ts';
+import { oneTry } from '../helpers/one-try.ts';
 
-/** One try of a one-task DAG through the shared runner, as every worker runs it, with the given places. */
-async function tryOf(
-  fn: (ctx: TaskContext) => unknown,
-  secrets?: readonly SecretSource[],
-): Promise<{ outcome: TaskOutcome; logs: string[] }> {
-  const d = dag({ id: 'secrets_probe' });
-  d.task('probe', async (ctx) => fn(ctx));
-  const compiled = compileDag(d);
-  const tasks = workerTasksOf(compiled.manifest!);
-  const message: TaskMessage = {
-    kind: 'task',
-    dagId: d.id,
-    dagVersion: 'v1',
-    taskId: 'probe',
-    executionArn: 'arn:local',
-    retryCount: 0,
-    token: 't',
-    ctx: manualContext(d),
-    inputs: {},
-    mapIndex: -1,
-  };
-  const logs: string[] = [];
-  const outcome = await runTaskTry(d, tasks.get('probe'), message, {
-    log: (line) => logs.push(line),
-    ...(secrets !== undefined ? { secrets } : {}),
-  });
-  return { outcome, logs };
-}
+const tryOf = (fn: (ctx: TaskContext) => unknown, secrets?: readonly SecretSource[]) =>
+  oneTry('secrets_probe', 'probe', fn, secrets);
 
 /** A place holding fixed values, named `name` in messages. */
 function place(name: string, values: Record<string, string>, kind: 'variable' | 'connection'): SecretSource {
