@@ -85,12 +85,20 @@ function importError(file: string, absolute: string, error: unknown): DagLoadErr
   }
   if (err?.code === 'ERR_REQUIRE_CYCLE_MODULE' || err?.code === 'ERR_REQUIRE_ESM') {
     const scope = commonJsScope(absolute);
+    const moduleName = `name the file .m${extname(absolute).slice(1)}`;
+    if (scope === 'no package.json')
+      return {
+        file,
+        message:
+          `import failed: DAG files are ES modules, and with no package.json above it Node.js loads ${extname(absolute)} ` +
+          `files as CommonJS: put it in a project whose package.json has "type": "module", or ${moduleName}`,
+      };
     if (scope !== undefined) {
       return {
         file,
         message:
           `import failed: DAG files are ES modules, and ${displayPath(scope)} makes ${extname(absolute)} files ` +
-          `CommonJS (no "type": "module"): add "type": "module" to it, or name the file .m${extname(absolute).slice(1)}`,
+          `CommonJS (no "type": "module"): add "type": "module" to it, or ${moduleName}`,
       };
     }
   }
@@ -103,8 +111,11 @@ function importError(file: string, absolute: string, error: unknown): DagLoadErr
   };
 }
 
-/** The package.json that makes `file` CommonJS (its nearest one, without `"type": "module"`), if any. */
-function commonJsScope(file: string): string | undefined {
+/**
+ * What makes `file` CommonJS: its nearest package.json, when that has no `"type": "module"`, or having no
+ * package.json above it at all (a file in /tmp); undefined when it is an ES module.
+ */
+function commonJsScope(file: string): string | 'no package.json' | undefined {
   if (!/\.(ts|tsx|js)$/.test(file)) return undefined;
   for (let dir = dirname(file); ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
@@ -117,7 +128,7 @@ function commonJsScope(file: string): string | undefined {
         return undefined;
       }
     }
-    if (dirname(dir) === dir) return undefined;
+    if (dirname(dir) === dir) return 'no package.json';
   }
 }
 

@@ -42,6 +42,24 @@ describe('DAG files in projects of every layout', () => {
     expect(ran.code).toBe(0);
   });
 
+  it('outside any project (no package.json above it): says why and what to do; .mts runs there', async () => {
+    const loose = await scratchProject('no-package');
+    projects.push(loose);
+    await mkdir(join(loose.dir, 'node_modules'));
+    await symlink(resolve('.'), join(loose.dir, 'node_modules', 'airstep'), 'dir');
+    await writeFile(join(loose.dir, 'hello.ts'), HELLO);
+    const validated = await loose.airstep('validate', join(loose.dir, 'hello.ts'));
+    expect(validated.stderr).toContain(
+      'hello.ts › import failed: DAG files are ES modules, and with no package.json above it Node.js loads .ts files as CommonJS: put it in a project whose package.json has "type": "module", or name the file .mts',
+    );
+    expect(validated.code).toBe(1);
+
+    await writeFile(join(loose.dir, 'hello.mts'), HELLO);
+    const ran = await loose.airstep('run', join(loose.dir, 'hello.mts'));
+    expect(ran.stdout).toMatch(/say\s+success\s+1 /);
+    expect(ran.code).toBe(0);
+  });
+
   it('under a linked folder: an import error still names its line', async () => {
     const linked = await project('linked', { type: 'module' });
     await rm(join(linked.dir, 'dags'), { recursive: true });
