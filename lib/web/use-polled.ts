@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 /** How often a view asks again while it is shown (the issue's "live": at most 2 s behind). */
 export const POLL_MS = 2000;
@@ -12,12 +12,16 @@ export interface Polled<T> {
 
 /**
  * Data a view shows, asked for at once and again every POLL_MS while the page is visible, so a running run
- * changes on screen without a reload. A new `key` starts afresh.
+ * changes on screen without a reload. A new `key` (or `reload`) starts afresh. `settled(answer)` ends the asking
+ * once what is shown can no longer change (an ended try's log): the latest one given is asked at each answer, so
+ * it may depend on props that change meanwhile.
  */
-export function usePolled<T>(key: string, load: () => Promise<T>): Polled<T> {
+export function usePolled<T>(key: string, load: () => Promise<T>, settled?: (answer: T) => boolean): Polled<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [tick, setTick] = useState(0);
+  const settledNow = useRef(settled);
+  settledNow.current = settled;
   useEffect(() => {
     setData(undefined);
     setError(undefined);
@@ -32,6 +36,7 @@ export function usePolled<T>(key: string, load: () => Promise<T>): Polled<T> {
           if (gone) return;
           setData(answer);
           setError(undefined);
+          if (settledNow.current?.(answer) === true) return;
         } catch (failure) {
           if (gone) return;
           setError((failure as Error).message);

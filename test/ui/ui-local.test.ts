@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLL_MS } from '../../lib/web/use-polled.ts';
 import { BROWSER_WAIT_MS, launchBrowser, newPage, screenshot } from '../helpers/browser.ts';
 import { processGone, type SpawnedCli, spawnCli, waitFor } from '../helpers/spawned-cli.ts';
 
@@ -162,6 +163,37 @@ describe('airstep ui on a local project, in Chromium', () => {
       };
       expect(state.pausedAt).toBeDefined();
       await screenshot(page, 'ui-dags');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("stops asking for an ended try's log once two answers agree, while the run view keeps polling", async () => {
+    const ran = spawnCli(project, {}, 'run', 'dags/ui_other.ts', '--date', '2026-12-02');
+    expect((await ran.exited).code).toBe(0);
+    const { page, errors } = await newPage(browser);
+    // The page's timers run on Playwright's clock, moved by the test: each poll happens when the test says, so
+    // "no more log requests" is counted over polls, not over seconds of a loaded machine.
+    await page.clock.install();
+    const asked = { log: 0, run: 0 };
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (/\/runs\/[^/]+\/log$/.test(path)) asked.log++;
+      else if (/\/runs\/[^/]+$/.test(path)) asked.run++;
+    });
+    try {
+      await page.goto(`${url}#/dags/ui_other`);
+      await newestCell(page, 'only').click();
+      await page.getByRole('log').waitFor();
+      await expect.poll(() => asked.log, { timeout: BROWSER_WAIT_MS }).toBe(1);
+      // Polls on: each one asks for the run; the ended try's log is asked once more (the same answer), then never.
+      for (let poll = 1; poll <= 5; poll++) {
+        const runsBefore = asked.run;
+        await page.clock.runFor(POLL_MS);
+        await expect.poll(() => asked.run, { timeout: BROWSER_WAIT_MS }).toBeGreaterThan(runsBefore);
+      }
+      expect(asked.log).toBe(2);
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { UiTask, UiTaskInstance, UiTryTimes } from '../api.ts';
 import { api } from '../api-client.ts';
 import { Markdown } from '../markdown.tsx';
@@ -185,12 +185,32 @@ function Options({ task }: { task: UiTask }) {
   );
 }
 
+/** The states in which a task instance's newest try has ended (up_for_retry: the next try has not started). */
+const TRY_ENDED = new Set(['success', 'failed', 'skipped', 'upstream_failed', 'up_for_retry', 'removed']);
+
 function Logs(props: { dagId: string; runId: string; taskId: string; mapIndex: number; tries: number; state: string }) {
   // The newest try until one is chosen: a retry that starts while the page is open is shown as it runs.
   const [chosen, setChosen] = useState<number | undefined>(undefined);
   const tryNumber = Math.min(chosen ?? props.tries, props.tries);
-  const { data } = usePolled(`log:${props.runId}:${props.taskId}:${props.mapIndex}:${tryNumber}`, () =>
-    api.log(props.dagId, props.runId, props.taskId, props.mapIndex, tryNumber),
+  const ended = tryNumber < props.tries || TRY_ENDED.has(props.state);
+  // The last log text answered once the try had ended, with its try.
+  const endedText = useRef<string | undefined>(undefined);
+  const { data } = usePolled(
+    `log:${props.runId}:${props.taskId}:${props.mapIndex}:${tryNumber}`,
+    () => api.log(props.dagId, props.runId, props.taskId, props.mapIndex, tryNumber),
+    // An ended try's log is asked for until two answers after its end agree: lines shipped just after the end
+    // (CloudWatch shows them seconds later) still arrive, and then no more requests are made for it (in stack
+    // mode each is a FilterLogEvents call, 5 a second per account).
+    (answer) => {
+      if (!ended) {
+        endedText.current = undefined;
+        return false;
+      }
+      const seen = `${tryNumber}\n${answer.text}`;
+      const same = endedText.current === seen;
+      endedText.current = seen;
+      return same;
+    },
   );
   return (
     <div class="logs">
