@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SYNC_INTEGRATIONS } from '../compiler/aws-sdk-integrations.ts';
 import { toSdkNames, toStatesOutput } from '../sdk/states-member-names.ts';
 import type { TaskCall } from './interpreter.ts';
+import { awsSdkIntegrationErrorName, optimisedIntegrationErrorName } from './sdk-error-names.ts';
 import { StatesError } from './states-error.ts';
 import { SYNC_JOB_POLLS, type SyncJobPoll } from './sync-job-polls.ts';
 
@@ -12,10 +13,15 @@ import { SYNC_JOB_POLLS, type SyncJobPoll } from './sync-job-polls.ts';
  * integrations, called through whichever `@aws-sdk/client-*` package is installed for the service (found by name:
  * `emrserverless` is `@aws-sdk/client-emr-serverless`), against AWS or the endpoint in AWS_ENDPOINT_URL. Members
  * are renamed between Step Functions' PascalCase and the SDK's names with the operation's schema; errors are
- * `<Service>.<Exception>` as Step Functions names them.
+ * named as Step Functions names them (sdk-error-names.ts).
  */
 type Json = Record<string, unknown>;
-type Client = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<Json> };
+type Client = {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<Json>;
+  readonly config?: { readonly serviceId?: string };
+};
+/** Which kind of Task state made the call: it decides how Step Functions names the call's errors. */
+type Integration = 'aws-sdk' | 'optimised';
 type CommandClass = new (input: unknown) => { schema?: unknown[] };
 
 export interface AwsSdkCallsConfig {
@@ -57,7 +63,8 @@ export class AwsSdkCalls {
     const parsed = AwsSdkCalls.parse(call.resource);
     if (parsed === undefined) throw new StatesError('States.Runtime', `the local engine cannot call ${call.resource}`);
     const parameters = (call.parameters ?? {}) as Json;
-    const started = await this.send(parsed.service, parsed.action, parameters, call.signal);
+    const integration: Integration = parsed.sync === undefined ? 'aws-sdk' : 'optimised';
+    const started = await this.send(parsed.service, parsed.action, parameters, integration, call.signal);
     if (parsed.sync === undefined) return started;
     return this.follow(parsed.service, parsed.sync, parameters, started as Json, call.signal);
   }
@@ -71,6 +78,7 @@ export class AwsSdkCalls {
           service,
           poll.describe.command,
           poll.describe.input(input, started),
+          'optimised',
           signal,
         )) as Json;
         const status = poll.status(described);
@@ -87,14 +95,22 @@ export class AwsSdkCalls {
     } catch (error) {
       if (signal.aborted && poll.stop !== undefined) {
         // As Step Functions does for a task that times out or whose run is stopped: stop the job it started.
-        await this.send(service, poll.stop.command, poll.stop.input(input, started)).catch(() => undefined);
+        await this.send(service, poll.stop.command, poll.stop.input(input, started), 'optimised').catch(
+          () => undefined,
+        );
       }
       throw error;
     }
   }
 
   /** One API call with Step Functions' names in and out. `action` is camelCase or the command's own name. */
-  private async send(service: string, action: string, parameters: Json, signal?: AbortSignal): Promise<unknown> {
+  private async send(
+    service: string,
+    action: string,
+    parameters: Json,
+    integration: Integration,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const { client, module } = this.clientFor(service);
     const commandName = `${action[0]!.toUpperCase()}${action.slice(1)}Command`;
     const Command = module[commandName] as CommandClass | undefined;
@@ -110,7 +126,7 @@ export class AwsSdkCalls {
     } catch (error) {
       if (signal?.aborted === true) throw signal.reason;
       const err = error as { name?: string; message?: string };
-      throw new StatesError(`${this.errorPrefix(service)}.${err.name ?? 'Error'}`, err.message ?? String(error));
+      throw new StatesError(this.errorName(service, integration, err.name ?? 'Error'), err.message ?? String(error));
     }
   }
 
@@ -140,11 +156,12 @@ export class AwsSdkCalls {
     return entry;
   }
 
-  /** Step Functions' service prefix of error names: the client's name without `Client` (`AthenaClient` → Athena). */
-  private errorPrefix(service: string): string {
-    const module = this.modules.get(service)?.module ?? {};
-    const name = Object.keys(module).find((key) => /^[A-Z][A-Za-z0-9]*Client$/.test(key));
-    return name?.slice(0, -'Client'.length) ?? service;
+  /** Step Functions' name of an error of `service`'s client (sdk-error-names.ts). */
+  private errorName(service: string, integration: Integration, name: string): string {
+    const entry = this.modules.get(service);
+    if (integration === 'aws-sdk') return awsSdkIntegrationErrorName(entry?.client.config?.serviceId ?? service, name);
+    const client = Object.keys(entry?.module ?? {}).find((key) => /^[A-Z][A-Za-z0-9]*Client$/.test(key));
+    return optimisedIntegrationErrorName(service, client?.slice(0, -'Client'.length) ?? service, name);
   }
 
   /** Installed client packages by Step Functions' service name (`client-emr-serverless` → `emrserverless`). */

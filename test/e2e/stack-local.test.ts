@@ -880,3 +880,44 @@ describe('Variables and Connections on the deployed stack (issue 15 item 4)', ()
     expect(logs.stdout).not.toContain('xoxb-e2e-token-123');
   }, 300_000);
 });
+
+describe('cross-DAG on the deployed stack (issue 15 item 3): dags/examples/cross_dag.ts', () => {
+  // Both waits are the state machine's own: the sensor queries the runs table and reads the task instance
+  // (aws-sdk:dynamodb:*), the triggerDag step invokes the trigger Lambda and then polls the triggered run's record.
+  // MiniStack runs all of it (moto runs no Lambda, so the wait for a triggered run is proven here only).
+  it("the report waits for the orders run's task, then starts cross_dag_publish with its conf and waits for it to succeed", async () => {
+    const logicalDate = '2026-11-20T00:00:00.000Z';
+    const orders = started(await stack.trigger({ kind: 'manual', dagId: 'cross_dag_orders', logicalDate }));
+    expect((await stack.runEnded('cross_dag_orders', orders.runId, ['load_orders']))?.run.state).toBe('success');
+
+    const report = started(await stack.trigger({ kind: 'manual', dagId: 'cross_dag_report', logicalDate }));
+    const ended = await stack.runEnded(
+      'cross_dag_report',
+      report.runId,
+      ['wait_for_orders', 'build_report', 'publish_report'],
+      300_000,
+    );
+    expect(ended?.run.state).toBe('success');
+    expect(taskStates(ended!.tasks).map(([taskId, state]) => [taskId, state])).toEqual([
+      ['build_report', 'success'],
+      ['publish_report', 'success'],
+      ['wait_for_orders', 'success'],
+    ]);
+
+    // The run it started: the id fixed per parent run and task, the parent's logical date, the templated conf,
+    // and ended (the parent's wait saw it succeed) before the parent did.
+    const { findRuns } = await import('../../lib/runs/run-history.ts');
+    const [publish] = await findRuns(
+      stack.dynamo,
+      stack.tables.runs,
+      'cross_dag_publish',
+      `triggered__cross_dag_report.publish_report__${report.runId}`,
+    );
+    expect(publish).toMatchObject({ state: 'success', logicalDate: expect.stringMatching(/^2026-11-20T00:00:00/) });
+    const input = JSON.parse(
+      (await stack.sfn.send(new DescribeExecutionCommand({ executionArn: publish!.executionArn! }))).input ?? '{}',
+    ) as { ctx?: { conf?: unknown } };
+    expect(input.ctx?.conf).toEqual({ report: 'daily', day: '2026-11-20' });
+    expect(Date.parse(publish!.endedAt!)).toBeLessThanOrEqual(Date.parse(ended!.run.endedAt!));
+  }, 420_000);
+});

@@ -1,6 +1,11 @@
 import { GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { CreateJobCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
-import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import athenaQuery from '../../dags/examples/athena_query.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
@@ -174,6 +179,17 @@ describe('Local engine: awsSdk steps on moto', () => {
     const { execution, tasks } = await run(d);
     expect(execution.status).toBe('FAILED');
     expect(byId(tasks).run_job).toMatchObject({ state: 'failed', error: 'Glue.EntityNotFoundException' });
+  });
+
+  it('fails an aws-sdk step with the error named as Step Functions names it: Sfn.<Name>Exception', async () => {
+    const d = dag({ id: 'sdk_missing_execution' });
+    d.awsSdk('describe', DescribeExecutionCommand, {
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:nothing:here',
+    });
+    const { execution, tasks } = await run(d);
+    expect(execution.status).toBe('FAILED');
+    // The SDK's own name is ExecutionDoesNotExist, under its client SFN: both renamed.
+    expect(byId(tasks).describe).toMatchObject({ state: 'failed', error: 'Sfn.ExecutionDoesNotExistException' });
   });
 
   it('names the package to install when no client for the service is installed', async () => {
