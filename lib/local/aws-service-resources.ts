@@ -1,14 +1,19 @@
 import { AwsSdkCalls, type AwsSdkCallsConfig } from './aws-sdk-calls.ts';
 import { configuredAws } from './configured-aws.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
+import { awsSdkIntegrationErrorName } from './sdk-error-names.ts';
 import { StatesError } from './states-error.ts';
 
 /**
  * Native Step Functions integrations for the local engine, done with the AWS SDK v3 against the real service
- * or the endpoint in AWS_ENDPOINT_URL (an emulator). Errors are named as Step Functions names them for these
- * integrations (`S3.NoSuchKey`, `DynamoDB.ConditionalCheckFailedException`, …), so Retry and Catch behave the same.
+ * or the endpoint in AWS_ENDPOINT_URL (an emulator). Errors are named as Step Functions names them, so Retry and
+ * Catch behave the same: `DynamoDB.ConditionalCheckFailedException` from the optimised `dynamodb:putItem`,
+ * `S3.NoSuchKeyException` and `DynamoDb.ResourceNotFoundException` from `aws-sdk:` calls (sdk-error-names.ts).
  */
-type Client = { send(command: unknown): Promise<Record<string, unknown>> };
+type Client = {
+  send(command: unknown): Promise<Record<string, unknown>>;
+  readonly config?: { readonly serviceId?: string };
+};
 interface Service {
   readonly prefix: string;
   readonly load: () => Promise<Record<string, unknown>>;
@@ -71,7 +76,10 @@ export class AwsServiceResources implements TaskResources {
     } catch (error) {
       if (error instanceof StatesError) throw error;
       const err = error as { name?: string; message?: string };
-      throw new StatesError(`${service.prefix}.${err.name ?? 'Error'}`, err.message ?? String(error));
+      const errorName = call.resource.includes(':::aws-sdk:')
+        ? awsSdkIntegrationErrorName(client.config?.serviceId ?? service.prefix, err.name ?? 'Error')
+        : `${service.prefix}.${err.name ?? 'Error'}`;
+      throw new StatesError(errorName, err.message ?? String(error));
     }
   }
 
