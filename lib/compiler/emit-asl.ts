@@ -27,7 +27,7 @@ const END = '\u0000end';
 const RUN_RESULT = 'run:result';
 const RUN_SUCCEEDED = 'run:succeeded';
 const RUN_FAILED = 'run:failed';
-const CHILD_DONE = 'part:done';
+const CHILD_DONE = 'run:part-done';
 
 /** A sequence of steps in the plan (the root, or one branch of a Parallel) and the Parallel step holding it. */
 interface Sequence {

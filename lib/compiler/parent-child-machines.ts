@@ -3,7 +3,6 @@ import { measureDefinition } from './definition-size.ts';
 import { emitAsl } from './emit-asl.ts';
 import { runHistoryEvents } from './history-estimate.ts';
 import type { DagIR } from './ir.ts';
-import { LIMITS } from './limits.ts';
 import { cutMachines, MAX_MACHINES, type MachineCut, partsNeeded, type SplitThresholds } from './machine-split.ts';
 import { PLACEHOLDER } from './placeholders.ts';
 import { planStructure } from './plan-structure.ts';
@@ -22,7 +21,7 @@ import { type TransitionStats, transitionStats } from './transition-stats.ts';
 export const RUN_EXECUTION_FIELD = 'runExecutionArn';
 /** The field of StartExecution's input that links a child execution to the execution that started it. */
 const STARTED_BY = 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID';
-export const START_CHILDREN = 'run parts';
+export const START_CHILDREN = 'run:parts';
 
 export interface ChildMachine {
   /** `part-01`, …: the child's state machine name is the parent's with `-<name>` added. */
@@ -122,11 +121,12 @@ function emitSplit(
 
   const parent = parentDefinition(ir, children, downstream);
   const parentStats = transitionStats({ ...ir, tasks: [] }, parent, names);
-  // Each child's start is one Task state of the parent (6 history events: entered … exited).
+  // Each child's start is one Task state of the parent (6 history events: entered … exited); each child ends
+  // in its own Succeed state.
   const starts = children.length;
   const perTask: Record<string, TransitionStats['perTask'][string]> = {};
   const mapped: NonNullable<TransitionStats['mapped']> = {};
-  let overhead = parentStats.overhead + starts;
+  let overhead = parentStats.overhead + 2 * starts;
   for (const child of children) {
     overhead += child.transitions.overhead;
     Object.assign(mapped, child.transitions.mapped ?? {});
@@ -162,7 +162,7 @@ function parentDefinition(
   downstream: ReadonlyMap<string, readonly string[]>,
 ): StateMachineDefinition {
   const branches = children.map((child) => {
-    const start = `start ${child.name}`;
+    const start = `run:${child.name}`;
     const state: AslState = {
       Type: 'Task',
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
@@ -217,9 +217,4 @@ function parentDefinition(
       },
     },
   };
-}
-
-/** Whether a child's definition or its run's history passes Step Functions' quotas (the limits check says which). */
-export function childOverLimits(child: ChildMachine): boolean {
-  return child.definitionBytes > LIMITS.definitionBytes || child.transitions.historyEvents > LIMITS.historyEvents;
 }
