@@ -346,7 +346,10 @@ class AslEmitter {
       return { StartAt: start, States: orderStates(start, states) };
     });
     this.states = outer;
-    const name = this.uniqueName(`parallel:${compiled[0]!.StartAt}`);
+    // Named after the first state of its first branch; a nested Parallel's own prefix and number left out, so the
+    // console shows `parallel:load~2`, not `parallel:parallel:parallel:…` cut at 76 characters.
+    const first = compiled[0]!.StartAt.replace(/^(parallel:)+/, '').replace(/~\d+$/, '');
+    const name = this.uniqueName(`parallel:${first}`);
     const merged = compiled
       .map((_, i) => `$[${i}].tasks`)
       .reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);
