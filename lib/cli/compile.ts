@@ -74,20 +74,21 @@ function summary(dag: CompiledDag) {
     transitions: stats?.transitions,
     ...(stats?.transitions.mapped !== undefined ? { dominantMapping: dominantMapping(stats.transitions.mapped) } : {}),
     ...(stats?.transitions.mapped !== undefined ? { mapModes: mapModes(stats.transitions) } : {}),
-    machines: machinesOf(dag),
+    ...machinesOf(dag),
   };
 }
 
-/** One machine, or a parent and children: how many, why, and each child's figures. */
+/** A DAG split into a parent and children: how many machines, why, and each child's figures. */
 function machinesOf(dag: CompiledDag) {
   const split = dag.manifest?.machines;
-  if (split === undefined) return { count: 1, split: false };
+  if (split === undefined) return {};
   return {
-    count: 1 + split.children.length,
-    split: true,
-    why: split.why,
-    by: split.by,
-    children: split.children.map(({ taskIds, ...figures }) => ({ ...figures, tasks: taskIds.length })),
+    machines: {
+      count: 1 + split.children.length,
+      why: split.why,
+      by: split.by,
+      children: split.children.map(({ taskIds, ...figures }) => ({ ...figures, tasks: taskIds.length })),
+    },
   };
 }
 
