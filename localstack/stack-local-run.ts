@@ -3,6 +3,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { dagFilesUnder, loadDagFile } from '../lib/cli/load-dags.ts';
 import { assetsNotInTheCloud } from '../lib/compiler/assets-in-the-cloud.ts';
 import { compileDag } from '../lib/compiler/compile-dag.ts';
+import { splitNotInTheCloud } from '../lib/compiler/split-in-the-cloud.ts';
 import { bundleDagFile } from '../lib/dag-sync/bundle-dag-file.ts';
 import { listLatestDagRecords } from '../lib/dynamo/dag-record.ts';
 import { listImportErrors } from '../lib/dynamo/import-error-records.ts';
@@ -61,7 +62,10 @@ export async function runStackLocal(
       const key = `dags/${relative(resolve('dags'), resolve(file)).replace(/\.[^./]+$/, '')}.mjs`;
       const dags = (await loadDagFile(file)).dags;
       // DAGs using assets run only locally so far (dag-sync refuses them with the reason): not uploaded here.
-      if (dags.some((dag) => assetsNotInTheCloud(compileDag(dag).ir).length > 0)) continue;
+      // So do DAGs split into a parent and child state machines.
+      const compiled = dags.map((dag) => compileDag(dag));
+      if (compiled.some((c) => assetsNotInTheCloud(c.ir).length > 0 || splitNotInTheCloud(c.manifest).length > 0))
+        continue;
       for (const dag of dags) {
         expected.add(dag.id);
         fileOf.set(dag.id, key);

@@ -31,7 +31,7 @@ export function registerCompileCommand(program: Command): void {
       const problems = compiled!.problems.filter(
         (problem) => options.dag === undefined || problem.dagId === options.dag,
       );
-      const written: Array<{ dagId: string; asl: string; manifest: string }> = [];
+      const written: Array<{ dagId: string; asl: string; manifest: string; children?: string[] }> = [];
       if (problems.length === 0) {
         await mkdir(options.out, { recursive: true });
         for (const dag of dags) {
@@ -39,7 +39,14 @@ export function registerCompileCommand(program: Command): void {
           const manifest = join(options.out, `${dag.ir.dagId}.manifest.json`);
           await writeFile(asl, dag.asl!);
           await writeFile(manifest, `${JSON.stringify(dag.manifest, null, 2)}\n`);
-          written.push({ dagId: dag.ir.dagId, asl, manifest });
+          // A DAG split into a parent and children: each child's definition beside the parent's.
+          const children: string[] = [];
+          for (const child of dag.children ?? []) {
+            const path = join(options.out, `${dag.ir.dagId}.${child.name}.asl.json`);
+            await writeFile(path, child.asl!);
+            children.push(path);
+          }
+          written.push({ dagId: dag.ir.dagId, asl, manifest, ...(children.length > 0 ? { children } : {}) });
         }
       }
       if (options.json === true) {
@@ -48,7 +55,10 @@ export function registerCompileCommand(program: Command): void {
         const c = colours();
         for (const problem of problems) console.log(`${c.red('✗')} ${formatProblem(problem)}`);
         for (const dag of dags) if (dag.manifest !== undefined && problems.length === 0) printSummary(dag, c);
-        for (const out of written) console.log(c.dim(`wrote ${out.asl} and ${out.manifest}`));
+        for (const out of written) {
+          console.log(c.dim(`wrote ${out.asl} and ${out.manifest}`));
+          if (out.children !== undefined) console.log(c.dim(`wrote ${out.children.join(', ')}`));
+        }
       }
       process.exitCode = problems.length === 0 ? EXIT.ok : EXIT.problems;
     });
@@ -64,6 +74,21 @@ function summary(dag: CompiledDag) {
     transitions: stats?.transitions,
     ...(stats?.transitions.mapped !== undefined ? { dominantMapping: dominantMapping(stats.transitions.mapped) } : {}),
     ...(stats?.transitions.mapped !== undefined ? { mapModes: mapModes(stats.transitions) } : {}),
+    ...machinesOf(dag),
+  };
+}
+
+/** A DAG split into a parent and children: how many machines, why, and each child's figures. */
+function machinesOf(dag: CompiledDag) {
+  const split = dag.manifest?.machines;
+  if (split === undefined) return {};
+  return {
+    machines: {
+      count: 1 + split.children.length,
+      why: split.why,
+      by: split.by,
+      children: split.children.map(({ taskIds, ...figures }) => ({ ...figures, tasks: taskIds.length })),
+    },
   };
 }
 
@@ -73,6 +98,19 @@ function printSummary(dag: CompiledDag, c: ReturnType<typeof colours>): void {
     `${c.bold(dag.ir.dagId)}: ${dag.ir.tasks.length} tasks, ${stats.states} states, ${stats.definitionBytes} bytes, ` +
       `${stats.transitions.total} transitions per run (${(stats.transitions.total / dag.ir.tasks.length).toFixed(2)} per task)`,
   );
+  const split = dag.manifest!.machines;
+  if (split !== undefined) {
+    console.log(
+      `  ${c.bold(`split into ${1 + split.children.length} machines`)} (a parent and ${split.children.length} children, cut by ${split.by === 'group' ? 'task group' : 'the graph'}): ${split.why}`,
+    );
+    for (const child of split.children) {
+      console.log(
+        c.dim(
+          `    ${child.name}: ${child.taskIds.length} tasks, ${child.states} states, ${child.definitionBytes} bytes, about ${child.historyEvents} history events`,
+        ),
+      );
+    }
+  }
   const width = Math.max(...dag.ir.tasks.map((task) => task.id.length), 4);
   for (const [id, figures] of Object.entries(stats.transitions.perTask)) {
     const perItem = figures.perItem !== undefined ? ` + ${figures.perItem} per item` : '';

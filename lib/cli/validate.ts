@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { assetsNotInTheCloud } from '../compiler/assets-in-the-cloud.ts';
+import { splitNotInTheCloud } from '../compiler/split-in-the-cloud.ts';
 import { loadProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { compileFiles } from './compile-files.ts';
@@ -25,7 +26,9 @@ export function registerValidateCommand(program: Command): void {
       // Valid, but not deployable yet: said beside the file (dag-sync refuses these DAGs with the same reasons).
       const localOnly = (file: (typeof files)[number]) =>
         file.compiled.flatMap((dag) =>
-          assetsNotInTheCloud(dag.ir).map((note) => formatProblem({ file: file.file, dagId: dag.ir.dagId, ...note })),
+          [...assetsNotInTheCloud(dag.ir), ...splitNotInTheCloud(dag.manifest)].map((note) =>
+            formatProblem({ file: file.file, dagId: dag.ir.dagId, ...note }),
+          ),
         );
       if (options.json === true) {
         printJson({

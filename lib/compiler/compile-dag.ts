@@ -8,8 +8,11 @@ import { earlyStartingTasks } from './early-trigger-rules.ts';
 import { emitAsl } from './emit-asl.ts';
 import { type DagIR, IR_VERSION } from './ir.ts';
 import { checkLimits, countStates } from './limits.ts';
+import { SPLIT_AT, type SplitThresholds, splitReason } from './machine-split.ts';
+import { machinesSummary, splitLimitProblems } from './machines-summary.ts';
 import { buildManifest, type DagManifest } from './manifest.ts';
 import { chooseMapModes, mapModeProblems } from './map-mode.ts';
+import { type SplitMachines, splitMachines, taskHistoryEvents } from './parent-child-machines.ts';
 import { planStructure } from './plan-structure.ts';
 import { eventBridgeSchedules } from './schedule-check.ts';
 import { stateNames } from './state-names.ts';
@@ -21,6 +24,21 @@ export interface CompileOptions {
   readonly file?: string;
   /** The DAG file relative to the DAGs folder, recorded in the manifest for workers to load. */
   readonly bundleEntry?: string;
+  /**
+   * @internal When to split into a parent and children (default `SPLIT_AT`, under Step Functions' quotas): tests
+   * set small ones to run a small DAG split, and compare it with one machine.
+   */
+  readonly splitAt?: SplitThresholds;
+}
+
+/** A child state machine of a DAG split into a parent and children: its part of the graph, deployed with it. */
+export interface CompiledChild {
+  /** `part-01`, …: its state machine is named after the parent's with `-<name>` added. */
+  readonly name: string;
+  readonly taskIds: readonly string[];
+  readonly definition: StateMachineDefinition;
+  /** As deployed (pretty JSON with a final newline); absent when refused. */
+  readonly asl?: string;
 }
 
 export interface CompiledDag {
@@ -31,6 +49,8 @@ export interface CompiledDag {
   /** The definition as deployed: pretty JSON with a final newline (diff-friendly golden files); absent when refused. */
   readonly asl?: string;
   readonly manifest?: DagManifest;
+  /** A DAG too big for one state machine: `definition` is the parent, which starts these (machine-split.ts). */
+  readonly children?: readonly CompiledChild[];
 }
 
 /**
@@ -88,8 +108,29 @@ function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
   }
   problems.push(...mapModeProblems(ir).map(at));
   // Measured, not written: the compact text would only be counted (the deployed text is indented).
-  const { bytes: definitionBytes, placeholders } = measureDefinition(definition);
-  problems.push(...checkLimits(definitionBytes, transitions, ir.tasks.length).map((problem) => at(problem)));
+  let { bytes: definitionBytes, placeholders } = measureDefinition(definition);
+  const splitAt = options.splitAt ?? SPLIT_AT;
+  const why = splitReason({ definitionBytes, historyEvents: taskHistoryEvents(transitions) }, splitAt);
+  let split: SplitMachines | undefined;
+  if (why !== undefined && ir.tasks.length > 1) {
+    split = splitMachines(
+      ir,
+      plan.openEarly,
+      names,
+      { definitionBytes, historyEvents: taskHistoryEvents(transitions) },
+      splitAt,
+    );
+    definition = split.parent;
+    transitions = split.transitions;
+    const parentMeasure = measureDefinition(definition);
+    definitionBytes = parentMeasure.bytes;
+    placeholders = [
+      ...new Set([...parentMeasure.placeholders, ...split.children.flatMap((child) => child.placeholders)]),
+    ].sort();
+    problems.push(...splitLimitProblems(split).map((problem) => at(problem)));
+  } else {
+    problems.push(...checkLimits(definitionBytes, transitions, ir.tasks.length).map((problem) => at(problem)));
+  }
   const manifest = buildManifest({
     ir,
     eventbridge,
@@ -98,13 +139,21 @@ function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
     states: countStates(definition).total,
     definitionBytes,
     transitions,
+    ...(split !== undefined ? { machines: machinesSummary(split, why!) } : {}),
     ...(options.bundleEntry !== undefined ? { bundleEntry: options.bundleEntry } : {}),
   });
   // A refused definition is never deployed, so it is not written out: for one over the size quota that would be
   // megabytes nobody reads (deeply nested Parallels make indented JSON grow with depth × lines, past what a
   // string can hold for a 10,000-task random DAG). Its manifest stays, for the figures in `compile --json`.
-  if (problems.length > 0) return { ir, problems, definition, manifest };
-  return { ir, problems, definition, asl: `${JSON.stringify(definition, null, 2)}\n`, manifest };
+  const children = split?.children.map((child) => ({
+    name: child.name,
+    taskIds: child.taskIds,
+    definition: child.definition,
+    ...(problems.length === 0 ? { asl: `${JSON.stringify(child.definition, null, 2)}\n` } : {}),
+  }));
+  const withChildren = children !== undefined ? { children } : {};
+  if (problems.length > 0) return { ir, problems, definition, manifest, ...withChildren };
+  return { ir, problems, definition, asl: `${JSON.stringify(definition, null, 2)}\n`, manifest, ...withChildren };
 }
 
 function emptyIr(dagId: string): DagIR {

@@ -27,6 +27,7 @@ const END = '\u0000end';
 const RUN_RESULT = 'run:result';
 const RUN_SUCCEEDED = 'run:succeeded';
 const RUN_FAILED = 'run:failed';
+const CHILD_DONE = 'run:part-done';
 
 /** A sequence of steps in the plan (the root, or one branch of a Parallel) and the Parallel step holding it. */
 interface Sequence {
@@ -85,8 +86,19 @@ type PendingStates =
       readonly name: string;
     };
 
-export function emitAsl(ir: DagIR, plan: StructurePlan): StateMachineDefinition {
-  return new AslEmitter(ir, plan).emit();
+/**
+ * One machine of a DAG split into a parent and children (machine-split.ts): only the plan's tasks are emitted, an
+ * upstream task in another machine is waited for at a gate, and the run result is left to the parent.
+ */
+export interface MachineScope {
+  /** Tasks of this machine a gate in another machine waits for: they signal their end. */
+  readonly signals: ReadonlySet<string>;
+  /** Where gates and signals find the run's execution (the parent's), which keys the gates of the whole run. */
+  readonly runExecutionPath: string;
+}
+
+export function emitAsl(ir: DagIR, plan: StructurePlan, scope?: MachineScope): StateMachineDefinition {
+  return new AslEmitter(ir, plan, scope).emit();
 }
 
 class AslEmitter {
@@ -112,6 +124,7 @@ class AslEmitter {
   constructor(
     private readonly ir: DagIR,
     private readonly plan: StructurePlan,
+    private readonly scope?: MachineScope,
   ) {
     this.tasks = new Map(ir.tasks.map((task) => [task.id, task]));
     this.names = stateNames(ir.tasks.map((task) => task.id));
@@ -127,6 +140,7 @@ class AslEmitter {
       this.gated.set(id, missing);
       for (const up of missing) this.signaled.add(up);
     }
+    for (const id of scope?.signals ?? []) this.signaled.add(id);
     for (const task of ir.tasks) {
       if (task.kind === 'code' && task.role === 'short_circuit' && task.ignoreDownstreamTriggerRules)
         this.markShortCircuited(task.id);
@@ -136,6 +150,7 @@ class AslEmitter {
   emit(): StateMachineDefinition {
     const root = new Map<string, AslState>();
     this.states = root;
+    if (this.scope !== undefined) return this.emitChild(root);
     const leaves = runStateLeaves(this.ir.tasks, this.downstream);
     const start = this.emitBlock(this.plan.root, RUN_RESULT);
     const failedLeaf: ChoiceRule[] = leaves.map((task) => ({
@@ -160,6 +175,17 @@ class AslEmitter {
       Comment: `Airstep DAG ${this.ir.dagId}${this.ir.description !== undefined ? `: ${this.ir.description}` : ''}`,
       StartAt: start,
       ...(this.ir.dagrunTimeoutSeconds !== undefined ? { TimeoutSeconds: this.ir.dagrunTimeoutSeconds } : {}),
+      States: orderStates(start, root),
+    };
+  }
+
+  /** A child machine: its tasks, then it ends; the parent decides the run's result from every task's record. */
+  private emitChild(root: Map<string, AslState>): StateMachineDefinition {
+    const start = this.emitBlock(this.plan.root, CHILD_DONE);
+    root.set(CHILD_DONE, { Type: 'Succeed' });
+    return {
+      Comment: `Airstep DAG ${this.ir.dagId}: part of its run (the parent machine starts it)`,
+      StartAt: start,
       States: orderStates(start, root),
     };
   }
@@ -320,7 +346,10 @@ class AslEmitter {
       return { StartAt: start, States: orderStates(start, states) };
     });
     this.states = outer;
-    const name = this.uniqueName(`parallel:${compiled[0]!.StartAt}`);
+    // Named after the first state of its first branch; a nested Parallel's own prefix and number left out, so the
+    // console shows `parallel:load~2`, not `parallel:parallel:parallel:…` cut at 76 characters.
+    const first = compiled[0]!.StartAt.replace(/^(parallel:)+/, '').replace(/~\d+$/, '');
+    const name = this.uniqueName(`parallel:${first}`);
     const merged = compiled
       .map((_, i) => `$[${i}].tasks`)
       .reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);
@@ -348,7 +377,7 @@ class AslEmitter {
           MessageBody: {
             kind: 'signal',
             dagId: this.ir.dagId,
-            'executionArn.$': '$$.Execution.Id',
+            'executionArn.$': this.scope?.runExecutionPath ?? '$$.Execution.Id',
             taskId: task.id,
             'record.$': `$.tasks.${task.key}`,
           },
@@ -397,7 +426,7 @@ class AslEmitter {
           MessageBody: {
             kind: 'gate',
             dagId: this.ir.dagId,
-            'executionArn.$': '$$.Execution.Id',
+            'executionArn.$': this.scope?.runExecutionPath ?? '$$.Execution.Id',
             taskId: task.id,
             waitFor,
             // The payload key of each task waited for: whoever opens the gate answers with records under them.
@@ -537,6 +566,8 @@ class AslEmitter {
    * costs the nesting depth per question and nothing to set up (a copied path per task cost depth × tasks).
    */
   private ranBefore(before: string, after: string): boolean {
+    // A task of another machine (a split DAG) never ran in this one's payload.
+    if (!this.places.has(before)) return false;
     let a = this.places.get(before)!;
     let b = this.places.get(after)!;
     while (a.sequence.depth > b.sequence.depth) a = a.sequence.parent!;

@@ -21,6 +21,8 @@ export interface PlaceholderValues {
   readonly taskInstancesTable?: string;
   /** The bucket a Distributed Map writes its results to (the stack's bucket). */
   readonly xcomBucket?: string;
+  /** Child number (`01`) -> the ARN of that child state machine of a split DAG. */
+  readonly childMachineArns?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -60,6 +62,8 @@ function placeholderValue(name: string, values: PlaceholderValues): string | und
   if (queue !== undefined) return values.taskQueueUrls[queue];
   const container = after(PLACEHOLDER.containerTaskDefinitionPrefix);
   if (container !== undefined) return values.containerTaskDefinitions?.[container];
+  const child = after(PLACEHOLDER.childMachineArnPrefix);
+  if (child !== undefined) return values.childMachineArns?.[child];
   switch (name) {
     case PLACEHOLDER.dagVersion:
       return values.dagVersion;

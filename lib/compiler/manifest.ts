@@ -4,6 +4,7 @@ import type { AssetConditionIR, AssetIR } from './asset-ir.ts';
 import { distributedItemSources } from './distributed-map-states.ts';
 import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import type { MachinesSummary } from './machines-summary.ts';
 import { mappedOverTasks } from './mapping-ir.ts';
 import { effectivePriorityWeights } from './priority-weights.ts';
 import { taskCompute } from './task-compute.ts';
@@ -119,6 +120,8 @@ export interface DagManifest {
     /** A teardown task: the setups it tears down (Airflow's `as_teardown(setups=…)`). */
     readonly teardownOf?: readonly string[];
   }>;
+  /** Set when the DAG runs as a parent state machine and children (machine-split.ts). */
+  readonly machines?: MachinesSummary;
   readonly stats: {
     readonly states: number;
     readonly definitionBytes: number;
@@ -134,6 +137,7 @@ export function buildManifest(input: {
   states: number;
   definitionBytes: number;
   transitions: TransitionStats;
+  machines?: MachinesSummary;
   bundleEntry?: string;
 }): DagManifest {
   const { ir } = input;
@@ -258,6 +262,7 @@ export function buildManifest(input: {
       ...(task.setup === true ? { setup: true as const } : {}),
       ...(task.teardown !== undefined ? { teardownOf: task.teardown.setups } : {}),
     })),
+    ...(input.machines !== undefined ? { machines: input.machines } : {}),
     stats: { states: input.states, definitionBytes: input.definitionBytes, transitions: input.transitions },
   };
 }

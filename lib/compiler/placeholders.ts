@@ -22,6 +22,8 @@ export const PLACEHOLDER = {
   taskInstancesTable: 'TaskInstancesTable',
   /** The stack's bucket, where a Distributed Map writes its results (under `xcom/`, expired as XCom is). */
   xcomBucket: 'XComBucket',
+  /** Followed by a child's number: a DAG split into a parent and children starts them (parent-child-machines.ts). */
+  childMachineArnPrefix: 'ChildMachineArn_',
 } as const;
 
 const ref = (name: string) => `\${${name}}`;

@@ -18,12 +18,15 @@ export interface StackTargets {
   readonly awsSdkActions?: readonly string[];
 }
 
+/** A DAG's targets: the stack's, and whether it has child state machines of its own to start. */
+type MachineTargets = StackTargets & { readonly children: boolean };
+
 /** The parts of one compiled DAG the check reads. */
 export interface CompiledDagClaim {
   readonly dagId: string;
   readonly ir: { readonly dagId: string };
   readonly asl?: string;
-  readonly manifest?: { readonly dagId: string };
+  readonly manifest?: { readonly dagId: string; readonly machines?: unknown };
 }
 
 /**
@@ -47,6 +50,8 @@ const NATIVE_RESOURCES = new Set(
 );
 const WAIT_FOR_WORKER = 'arn:aws:states:::sqs:sendMessage.waitForTaskToken';
 const RUN_TASK = ['arn:aws:states:::ecs:runTask', 'arn:aws:states:::ecs:runTask.waitForTaskToken'];
+/** A split DAG's parent starts its own children (parent-child-machines.ts), named by placeholder only. */
+const START_CHILD = 'arn:aws:states:::states:startExecution.sync:2';
 
 /**
  * Every problem with the DAGs one file's evaluation claims to have compiled, as `dag <id> › …` lines (the caller
@@ -73,12 +78,14 @@ export function checkCompiledDags(dags: readonly CompiledDagClaim[], stack: Stac
       problems.push(`${where} › definition: not JSON`);
       continue;
     }
-    problems.push(...statesProblems(definition, stack).map((problem) => `${where} › ${problem}`));
+    // Only a DAG that says it is split into a parent and children may start them (dag-sync then refuses it for now).
+    const split = { ...stack, children: dag.manifest?.machines !== undefined };
+    problems.push(...statesProblems(definition, split).map((problem) => `${where} › ${problem}`));
   }
   return problems;
 }
 
-function statesProblems(machine: unknown, stack: StackTargets): string[] {
+function statesProblems(machine: unknown, stack: MachineTargets): string[] {
   const states = isObject(machine) ? machine.States : undefined;
   if (!isObject(states)) return ['definition: has no States'];
   const problems: string[] = [];
@@ -104,7 +111,7 @@ function statesProblems(machine: unknown, stack: StackTargets): string[] {
   return problems;
 }
 
-function taskProblem(state: Record<string, unknown>, stack: StackTargets): string | undefined {
+function taskProblem(state: Record<string, unknown>, stack: MachineTargets): string | undefined {
   const resource = state.Resource;
   if (typeof resource !== 'string') return 'Resource: missing';
   const parameters = isObject(state.Parameters) ? state.Parameters : {};
@@ -115,6 +122,7 @@ function taskProblem(state: Record<string, unknown>, stack: StackTargets): strin
       ? undefined
       : `Resource ${resource}: QueueUrl ${describe(queue)} is not one of this stack's task or control queues`;
   }
+  if (resource === START_CHILD && stack.children && isChildMachine(parameters.StateMachineArn)) return undefined;
   if (RUN_TASK.includes(resource)) {
     const cluster = parameters.Cluster;
     if (
@@ -140,6 +148,10 @@ function isStackQueue(queue: unknown, stack: StackTargets): boolean {
   if (typeof queue !== 'string') return false;
   if (queue === placeholder.controlQueueUrl || stack.queueUrls.includes(queue)) return true;
   return /^\$\{[A-Za-z0-9_]+\}$/.test(queue) && queue.startsWith(`\${${PLACEHOLDER.taskQueueUrlPrefix}`);
+}
+
+function isChildMachine(arn: unknown): boolean {
+  return typeof arn === 'string' && new RegExp(`^\\$\\{${PLACEHOLDER.childMachineArnPrefix}[0-9]+\\}$`).test(arn);
 }
 
 function isStackTaskDefinition(family: unknown, stack: StackTargets): boolean {

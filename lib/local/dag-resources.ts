@@ -15,6 +15,7 @@ import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
+import { localChildMachineArns } from './child-machines.ts';
 import { containerTaskMessage } from './container-tasks.ts';
 import { LOCAL_CROSS_DAG } from './cross-dag-resources.ts';
 import type { GateCoordinator } from './gate-coordinator.ts';
@@ -42,6 +43,7 @@ export function substituteLocal(asl: string, manifest: DagManifest): string {
     assignPublicIp: 'local-AssignPublicIp',
     ...LOCAL_CROSS_DAG,
     xcomBucket: LOCAL_XCOM_BUCKET,
+    childMachineArns: localChildMachineArns(manifest),
     containerTaskDefinitions: Object.fromEntries(
       manifest.compute.containers.map((container) => [
         container.taskKey,

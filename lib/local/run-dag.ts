@@ -1,4 +1,5 @@
 import { compileDag } from '../compiler/compile-dag.ts';
+import type { SplitThresholds } from '../compiler/machine-split.ts';
 import { isEndedTaskState, type TaskState } from '../compiler/run-states.ts';
 import {
   type CallbackMessage,
@@ -17,6 +18,7 @@ import { type CallbackResult, runCallback } from '../runtime/run-callback.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { DagValidationError } from '../sdk/errors.ts';
+import { localMachineName, withChildMachines } from './child-machines.ts';
 import { Clock } from './clock.ts';
 import { DagResources, substituteLocal, type WorkerTry } from './dag-resources.ts';
 import type { DistributedMapIo } from './distributed-map.ts';
@@ -106,6 +108,8 @@ export interface LocalRunOptions {
    * they are called for is recorded.
    */
   readonly recordEnded?: (ended: Omit<LocalRunResult, 'callbacks'>) => Promise<void>;
+  /** @internal When the compiler splits the DAG into a parent and children (tests split small DAGs). */
+  readonly splitAt?: SplitThresholds;
 }
 
 /**
@@ -113,7 +117,7 @@ export interface LocalRunOptions {
  * functions run in-process by the shared task runner.
  */
 export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunResult> {
-  const compiled = compileDag(options.dag);
+  const compiled = compileDag(options.dag, options.splitAt !== undefined ? { splitAt: options.splitAt } : {});
   if (compiled.problems.length > 0 || compiled.asl === undefined) throw new DagValidationError(compiled.problems);
   const definition = parseDefinition(JSON.parse(substituteLocal(compiled.asl, compiled.manifest!)));
   const clock = options.clock ?? new Clock();
@@ -316,17 +320,22 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
         },
   );
 
+  const engine = { tokens, clock, onEvent, ...distributedMapIo(options) };
   const execution = await runExecution({
     definition,
     input: initialPayload(options.ctx),
-    resources,
-    tokens,
-    clock,
+    // A DAG split into a parent and children: the children run in this engine, as the parent starts them.
+    resources: withChildMachines(
+      compiled,
+      resources,
+      (asl) => parseDefinition(JSON.parse(substituteLocal(asl, manifest))),
+      (child) => runExecution({ ...engine, ...child }),
+      () => clock.now(),
+    ),
     name: options.ctx.runId.replace(/[^A-Za-z0-9_-]/g, '_'),
-    stateMachineName: `airstep-${options.dag.id}`,
+    stateMachineName: localMachineName(options.dag.id),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    onEvent,
-    ...distributedMapIo(options),
+    ...engine,
   });
   gates.forget(execution.executionArn);
   if (execution.status === 'ABORTED') markUnfinishedInterrupted(instances.values(), clock.now());

@@ -197,28 +197,38 @@ describe('Compiler: rendered ASL', () => {
     expect(Object.hasOwn(definition!.States, 'toString')).toBe(true);
   });
 
-  it('sets the run timeout from dagrunTimeout and refuses a DAG too big for Step Functions with the way out', () => {
+  it('sets the run timeout from dagrunTimeout, splits a DAG too big for one machine, and refuses what no child holds', () => {
     const small = dag({ id: 'small', dagrunTimeout: '2 hours' });
     small.empty('only');
     expect(compileDag(small).definition!.TimeoutSeconds).toBe(7200);
 
-    const big = dag({ id: 'big' });
+    // Too big for one machine (over 1 MiB and 25,000 events): a parent and children (machine-split.ts), the run
+    // timeout on the parent.
+    const big = dag({ id: 'big', dagrunTimeout: '2 hours' });
     let previous = big.task('t0', async () => 0);
     for (let i = 1; i < 5000; i++) previous = big.task(`t${i}`, { upstream: previous }, async () => i);
-    const refused = compileDag(big);
-    const problems = refused.problems;
+    const split = compileDag(big);
+    expect(split.problems).toEqual([]);
+    expect(split.definition!.TimeoutSeconds).toBe(7200);
+    expect(split.children!.length).toBeGreaterThanOrEqual(2);
+    expect(split.manifest!.machines!.why).toMatch(
+      /^one definition would be \d+ bytes .*; a run would write about \d+ history events/,
+    );
+
+    // One task alone over 1 MiB (its doc is the Comment of its state): no cut makes a child small enough.
+    const huge = dag({ id: 'huge' });
+    huge.task('a', { doc: 'x'.repeat(1_100_000) }, async () => 1).then(huge.task('b', async () => 2));
+    const refused = compileDag(huge);
     // Never deployed, so never written out; its figures stay in the manifest.
     expect(refused.asl).toBeUndefined();
-    expect(refused.manifest!.stats.definitionBytes).toBeGreaterThan(1048576);
-    expect(problems.map((problem) => [problem.dagId, problem.field])).toEqual([
-      ['big', 'tasks'],
-      ['big', 'tasks'],
+    expect(refused.problems.map((problem) => [problem.dagId, problem.field, problem.message])).toEqual([
+      [
+        'huge',
+        'tasks',
+        expect.stringMatching(
+          /^child state machine part-01 \(of 2\): the state machine definition is \d+ bytes, over Step Functions' 1048576; split the DAG into several DAGs, or declare repeated tasks once with expand\(\)/,
+        ),
+      ],
     ]);
-    const [size, history] = problems.map((problem) => problem.message);
-    expect(size).toMatch(/^the state machine definition is \d+ bytes, over Step Functions' 1048576; /);
-    expect(history).toMatch(/^a run of these 5000 tasks writes about \d+ history events, over Step Functions' 25000 /);
-    for (const message of [size, history]) {
-      expect(message).toContain('split the DAG into several DAGs, or declare repeated tasks once with expand()');
-    }
   });
 });

@@ -176,24 +176,21 @@ describe('Function: checkLimits (mapped items)', () => {
     );
   });
 
-  it('keeps refusing a run too long without its items on the DAG as a whole', () => {
+  it('splits a run too long without its items into child machines, leaving its mapping inline', () => {
     // Prepare: 4,200 independent tasks write over 25,000 events (6 each) with no mapping at all.
     const d = dag({ id: 'mapped' });
     for (let i = 0; i < 4200; i++) d.task(`t${i}`, async () => i);
     d.expand('each', { over: range(10) }, async (_ctx, item: number) => item);
 
     // Act
-    const found = compiled(d).problems;
+    const { problems: found, manifest, children } = compiled(d);
 
-    // Assess: fewer items would not help, so the DAG as a whole is refused, not its mapping (its definition is
-    // over 1 MiB too).
-    expect(found.map((problem) => [problem.taskId, problem.field])).toEqual([
-      [undefined, 'tasks'],
-      [undefined, 'tasks'],
-    ]);
-    expect(found[1]!.message).toMatch(
-      /^a run of these 4201 tasks writes about \d+ history events, over Step Functions' 25000 per execution; split the DAG/,
-    );
+    // Assess: fewer items would not help, so the mapping is not blamed nor moved: the tasks are cut into child
+    // state machines, each execution under the quota (machine-split.ts).
+    expect(found).toEqual([]);
+    expect(children!.length).toBeGreaterThanOrEqual(2);
+    expect(manifest!.stats.transitions.mapped!.each!.distributed).toBeUndefined();
+    for (const child of manifest!.machines!.children) expect(child.historyEvents).toBeLessThan(25_000);
   });
 });
 

@@ -88,6 +88,29 @@ describe('Function: checkCompiledDags', () => {
     expect(checkCompiledDags(compiled, { ...STACK, awsSdkActions: EXAMPLE_ACTIONS })).toEqual([]);
   });
 
+  it("passes a split DAG's parent starting its own children by placeholder, and only a DAG that says it is split", () => {
+    const start = (arn: string) => task('arn:aws:states:::states:startExecution.sync:2', { StateMachineArn: arn });
+    const split = (states: Record<string, unknown>) => {
+      const dag = claim(states);
+      return { ...dag, manifest: { dagId: dag.dagId, machines: { children: [] } } };
+    };
+    expect(checkCompiledDags([split({ 'run:part-01': start('${ChildMachineArn_01}') })], STACK)).toEqual([]);
+    const needs =
+      "needs states:StartExecution, states:DescribeExecution, states:StopExecution, events:PutTargets, events:PutRule, events:DescribeRule, which this stack's state machines may not call (list them in the Airstep construct's awsSdkPermissions)";
+    expect(
+      checkCompiledDags(
+        [
+          split({ other: start('arn:aws:states:us-east-1:123456789012:stateMachine:airstep-dag-sync') }),
+          claim({ unsplit: start('${ChildMachineArn_01}') }, 'unsplit'),
+        ],
+        STACK,
+      ),
+    ).toEqual([
+      `dag forged › state "other" › Resource arn:aws:states:::states:startExecution.sync:2: ${needs}`,
+      `dag unsplit › state "unsplit" › Resource arn:aws:states:::states:startExecution.sync:2: ${needs}`,
+    ]);
+  });
+
   it('refuses a service call the compiler never emits, naming the DAG, the state and the resource', () => {
     const problems = checkCompiledDags(
       [

@@ -92,6 +92,8 @@ describe("IAM check of the state machines' own integrations", () => {
     const definitions = [...(await compileExamples()).map(({ compiled }) => compiled), compileDag(containers)];
     for (const compiled of definitions) {
       if (compiled.asl === undefined) continue;
+      // A DAG split into a parent and children is not deployed yet (dag-sync refuses it: split-in-the-cloud.ts).
+      if (compiled.children !== undefined) continue;
       const definition = JSON.parse(
         fillPlaceholders(compiled.asl, {
           ...placeholders,

@@ -551,6 +551,29 @@ export { producer, consumer, plain };
     expect(await readDagRecord(dynamo(), tables.dags, 'assets_plain')).toMatchObject({ disabled: false });
   });
 
+  it('refuses a DAG too big for one state machine (a parent and children, local only so far) with the reason', async () => {
+    await upload(
+      'dags/big.ts',
+      `import { dag } from 'airstep';
+const big = dag({ id: 'sync_big' });
+const start = big.task('start', async () => 1);
+const end = big.task('end', async () => 2);
+for (let i = 0; i < 700; i++) big.task(\`t\${i}\`, async () => i).after(start).then(end);
+const small = dag({ id: 'sync_small' });
+small.task('only', async () => 3);
+export { big, small };
+`,
+    );
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect(await importError('dags/big.ts')).toEqual([
+      expect.stringMatching(
+        /^dags\/big\.ts › dag sync_big › tasks: this DAG runs as a parent state machine and \d+ child state machines \(one definition would be \d+ bytes .*\); the deployed stack does not create child state machines yet: it runs in `airstep run` and `airstep dev` only \(or split it into several DAGs\)$/,
+      ),
+    ]);
+    expect(await readDagRecord(dynamo(), tables.dags, 'sync_big')).toBeUndefined();
+    expect(await readDagRecord(dynamo(), tables.dags, 'sync_small')).toMatchObject({ disabled: false });
+  });
+
   it("leaves alone the schedules of a DAG whose id starts with another's id and '--'", async () => {
     // Schedules are named `<dagId>--<n>`: listing `etl--` also lists `etl--1--0`, which belongs to `etl--1`.
     const scheduled = (id: string) => `import { dag } from 'airstep';

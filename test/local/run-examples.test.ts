@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import branching from '../../dags/examples/branching.ts';
+import dbtLikeModels from '../../dags/examples/dbt_like_models.ts';
 import mapping from '../../dags/examples/dynamic_mapping.ts';
 import firstToFinish from '../../dags/examples/first_to_finish.ts';
 import { generated } from '../../dags/examples/generated_dags.ts';
 import nonSeriesParallel from '../../dags/examples/non_series_parallel.ts';
 import pools from '../../dags/examples/pools.ts';
 import groups from '../../dags/examples/task_groups.ts';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import type { ExecutionEvent } from '../../lib/local/interpreter.ts';
 import { runDagLocally, type TaskInstance } from '../../lib/local/run-dag.ts';
 import { expectPromptStarts } from '../helpers/prompt-starts.ts';
 import { manualContext } from '../helpers/run-context.ts';
@@ -77,6 +80,26 @@ describe('Local engine: example DAGs (the compiled ASL, interpreted)', () => {
         dag.id,
       ).toBe(true);
       expectPromptStarts(dag, tasks);
+    }
+  });
+
+  it('runs the 1,200-model dbt-like DAG as a parent and child state machines, every model in order', async () => {
+    const compiled = compileDag(dbtLikeModels);
+    expect(compiled.children!.length).toBeGreaterThanOrEqual(2);
+    const events: ExecutionEvent[] = [];
+    const { execution, tasks } = await runDagLocally({
+      dag: dbtLikeModels,
+      ctx: manualContext(dbtLikeModels),
+      onEvent: (event) => events.push(event),
+    });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(tasks).toHaveLength(1200);
+    expect(tasks.every((task) => task.state === 'success' && task.tries === 1)).toBe(true);
+    // The parent and each child ran as executions; no model started before its upstream models ended.
+    expect(events.filter((event) => event.type === 'ExecutionStarted')).toHaveLength(1 + compiled.children!.length);
+    const by = new Map(tasks.map((task) => [task.taskId, task]));
+    for (const task of compiled.ir.tasks) {
+      for (const up of task.upstream) expect(by.get(task.id)!.startedAt!).toBeGreaterThanOrEqual(by.get(up)!.endedAt!);
     }
   });
 });
