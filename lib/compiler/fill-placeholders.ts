@@ -21,6 +21,8 @@ export interface PlaceholderValues {
   readonly taskInstancesTable?: string;
   /** The bucket a Distributed Map writes its results to (the stack's bucket). */
   readonly xcomBucket?: string;
+  /** The stack's asset event bus (tasks with outlets put their asset events there). */
+  readonly assetEventBusName?: string;
 }
 
 /**
@@ -83,6 +85,8 @@ function placeholderValue(name: string, values: PlaceholderValues): string | und
       return values.taskInstancesTable;
     case PLACEHOLDER.xcomBucket:
       return values.xcomBucket;
+    case PLACEHOLDER.assetEventBusName:
+      return values.assetEventBusName;
     default:
       return undefined;
   }

@@ -22,6 +22,8 @@ export const PLACEHOLDER = {
   taskInstancesTable: 'TaskInstancesTable',
   /** The stack's bucket, where a Distributed Map writes its results (under `xcom/`, expired as XCom is). */
   xcomBucket: 'XComBucket',
+  /** The stack's asset event bus, where a task with outlets puts its asset events. */
+  assetEventBusName: 'AssetEventBusName',
 } as const;
 
 const ref = (name: string) => `\${${name}}`;
@@ -41,6 +43,7 @@ export const placeholder = {
   runsTable: ref(PLACEHOLDER.runsTable),
   taskInstancesTable: ref(PLACEHOLDER.taskInstancesTable),
   xcomBucket: ref(PLACEHOLDER.xcomBucket),
+  assetEventBusName: ref(PLACEHOLDER.assetEventBusName),
 } as const;
 
 /** Every `${Name}` in a definition, sorted. */
