@@ -1,0 +1,68 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
+import { IamCheck } from './check-calls.ts';
+import type { RecordedCall } from './iam-requests.ts';
+import { readStackFacts } from './stack-facts-file.ts';
+import { STACK_ROLES, type StackRole } from './stack-role.ts';
+import { TemplateValues } from './template-values.ts';
+
+/**
+ * The asset events' grants, exactly: the state machines' role may put events on the stack's asset bus (a task's
+ * outlet state) and on no other bus; no other role may put any; the trigger may record events in the dags table
+ * (test/lambdas/trigger-assets.test.ts makes the trigger's calls for real, under its role) and dag-sync writes
+ * consumers' records there as before.
+ */
+let check: IamCheck;
+let assetBus: string;
+let dagsTable: string;
+beforeAll(async () => {
+  const facts = await readStackFacts(inject('iamStackFacts'));
+  check = new IamCheck(facts);
+  const env = new TemplateValues(facts.resources).resolve(facts.environments.dagSync) as Record<string, string>;
+  assetBus = env[STACK_ENV.assetEventBusName]!;
+  dagsTable = env[STACK_ENV.dagsTable]!;
+});
+
+const allowed = async (role: StackRole, service: string, command: string, input: Record<string, unknown>) => {
+  const recorded: RecordedCall = { role, service, command, input, env: {} };
+  return (await check.denials([recorded])).length === 0;
+};
+const putEvents = (bus?: string) => ({
+  Entries: [{ ...(bus !== undefined ? { EventBusName: bus } : {}), Source: 'airstep.assets', Detail: '{}' }],
+});
+
+describe('IAM: asset events', () => {
+  it("lets the state machines put events on the stack's asset bus, and on no other bus", async () => {
+    expect(assetBus).toMatch(/-assets$/);
+    expect(await allowed('stateMachine', 'EventBridge', 'PutEvents', putEvents(assetBus))).toBe(true);
+    expect(await allowed('stateMachine', 'EventBridge', 'PutEvents', putEvents())).toBe(false);
+    expect(await allowed('stateMachine', 'EventBridge', 'PutEvents', putEvents('default'))).toBe(false);
+    expect(await allowed('stateMachine', 'EventBridge', 'PutEvents', putEvents('someone-elses-bus'))).toBe(false);
+  });
+
+  it('lets no other role put an asset event', async () => {
+    for (const role of STACK_ROLES.filter((name) => name !== 'stateMachine'))
+      expect([role, await allowed(role, 'EventBridge', 'PutEvents', putEvents(assetBus))]).toEqual([role, false]);
+  });
+
+  it('lets the trigger record and read asset events in the dags table; no other role but dag-sync writes there', async () => {
+    const item = { TableName: dagsTable, Item: { dagId: { S: 'asset#s3://x' }, version: { S: 'event#1' } } };
+    const query = { TableName: dagsTable, KeyConditionExpression: 'dagId = :a' };
+    const update = { TableName: dagsTable, Key: { dagId: { S: 'etl' }, version: { S: 'ASSET_BOOK' } } };
+    expect(await allowed('trigger', 'DynamoDB', 'PutItem', item)).toBe(true);
+    expect(await allowed('trigger', 'DynamoDB', 'Query', query)).toBe(true);
+    expect(await allowed('trigger', 'DynamoDB', 'Scan', { TableName: dagsTable })).toBe(true);
+    expect(await allowed('trigger', 'DynamoDB', 'UpdateItem', update)).toBe(true);
+    expect(await allowed('trigger', 'DynamoDB', 'DeleteItem', update)).toBe(false);
+    expect(await allowed('dagSync', 'DynamoDB', 'UpdateItem', update)).toBe(true);
+    for (const role of [
+      'worker',
+      'fargateWorker',
+      'containerTask',
+      'stateMachine',
+      'dagEvaluator',
+      'recorder',
+    ] as const)
+      expect([role, await allowed(role, 'DynamoDB', 'PutItem', item)]).toEqual([role, false]);
+  });
+});
