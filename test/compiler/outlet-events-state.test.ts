@@ -68,7 +68,7 @@ describe('Compiler: outlet events', () => {
       taskQueueUrls: { default: 'q' },
       assetEventBusName: 'stack-assets',
     });
-    expect(filled).toContain('"EventBusName":"stack-assets"');
+    expect(filled).toContain('"EventBusName": "stack-assets"');
   });
 
   it('gives a step run without a worker an event id per execution, and chains states past 10 outlets', () => {
