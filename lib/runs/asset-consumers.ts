@@ -108,10 +108,13 @@ async function serveConsumer(
     // A DAG that stopped consuming and started again queues from its new start only.
     if (stored === undefined || stored.assetsSince !== since)
       stored = { book: newConsumerBook(dag.dagId, new Date(since)), assetsSince: since };
-    let finished: TriggerResult | undefined;
+    let finished: { run: TriggerResult; consumed: number } | undefined;
     if (stored.pending !== undefined) {
       // A run claimed by a delivery that stopped before it saw the run started.
-      finished = await startAssetRun(dag, stored.pending, tables, now, clients);
+      finished = {
+        run: await startAssetRun(dag, stored.pending, tables, now, clients),
+        consumed: countEvents(stored.pending),
+      };
       ({ stored, rev } = await save(dag, { ...stored, pending: undefined }, rev, tables, clients));
     }
     const condition = dag.assets!;
@@ -128,8 +131,7 @@ async function serveConsumer(
     }
     const decision = assetDecision(condition, queued);
     if (!decision.due) {
-      if (finished !== undefined)
-        return { dagId: dag.dagId, outcome: 'run', consumed: countEvents(stored.pending), run: finished };
+      if (finished !== undefined) return { dagId: dag.dagId, outcome: 'run', ...finished };
       return { dagId: dag.dagId, outcome: 'waiting', waitingFor: decision.waitingFor };
     }
     const last = stored.lastRunAt !== undefined ? Date.parse(stored.lastRunAt) : 0;

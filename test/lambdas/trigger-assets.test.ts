@@ -142,7 +142,7 @@ describe('trigger Lambda: asset events', () => {
     expect(stored?.pending?.at).toBe('2026-12-07T12:00:00.000Z');
 
     const redelivered = asAsset(await handler(delivery));
-    expect(redelivered.consumers[0]).toMatchObject({ outcome: 'run', run: { outcome: 'started' } });
+    expect(redelivered.consumers[0]).toMatchObject({ outcome: 'run', consumed: 1, run: { outcome: 'started' } });
     // Once more (Lambda's retry of an invocation that had in fact finished): nothing new.
     expect(asAsset(await handler(delivery)).consumers[0]).toMatchObject({ outcome: 'waiting' });
     const runs = await executions(record);
