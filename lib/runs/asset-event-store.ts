@@ -9,7 +9,7 @@ import {
 import type { AssetEvent } from '../assets/asset-event.ts';
 import { type ConsumerBook, newEventId } from '../assets/asset-queue.ts';
 import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
-import { queryAll } from '../dynamo/dynamo-pages.ts';
+import { queryAll, scanAll } from '../dynamo/dynamo-pages.ts';
 import type { AssetTriggerEvent } from './asset-trigger-event.ts';
 
 /**
@@ -169,4 +169,29 @@ export async function writeBook(
     if (isConditionalCheckFailure(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * Every recorded asset event and every consumer's book (`airstep assets --stack`): a Scan of the dags table, as
+ * the DAG list is (the table is small beside the runs').
+ */
+export async function listAssetRecords(
+  dynamo: DynamoDBClient,
+  table: string,
+): Promise<{ readonly events: StoredAssetEvent[]; readonly books: Map<string, StoredBook> }> {
+  const items = await scanAll(dynamo, {
+    TableName: table,
+    FilterExpression: 'begins_with(#version, :event) OR #version = :book',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':event': { S: EVENT_PREFIX }, ':book': { S: ASSET_BOOK_VERSION } },
+  });
+  const events: StoredAssetEvent[] = [];
+  const books = new Map<string, StoredBook>();
+  for (const item of items) {
+    if (item.version?.S === ASSET_BOOK_VERSION && item.book?.S !== undefined)
+      books.set(item.dagId!.S!, JSON.parse(item.book.S) as StoredBook);
+    else if (item.dagId?.S?.startsWith('asset#') === true && item.event?.S !== undefined)
+      events.push(JSON.parse(item.event.S) as StoredAssetEvent);
+  }
+  return { events: events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), books };
 }

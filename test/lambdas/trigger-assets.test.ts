@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
@@ -7,6 +11,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetConditionIR } from '../../lib/compiler/asset-ir.ts';
+import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import type { RunPayload } from '../../lib/compiler/worker-contract.ts';
 import { markPaused, markUnpaused } from '../../lib/dynamo/dag-pause.ts';
 import type { DagRecord } from '../../lib/dynamo/dag-record.ts';
@@ -14,6 +19,10 @@ import type { RunningEmulator } from '../../lib/emulator/launcher.ts';
 import { type AssetEventResult, assetEventArrived } from '../../lib/runs/asset-consumers.ts';
 import { readBook } from '../../lib/runs/asset-event-store.ts';
 import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
+import { manifestKey } from '../../lib/runtime/dag-bundle.ts';
+import { dag, asset as sdkAsset } from '../../lib/sdk/index.ts';
+import { emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { airstep, stackOutputs } from '../cli/cloud-stack-helpers.ts';
 import { type TriggerOnMoto, triggerOnMoto } from '../helpers/trigger-on-moto.ts';
 
 /**
@@ -199,4 +208,69 @@ describe('trigger Lambda: asset events', () => {
       ],
     });
   });
+
+  it('airstep assets --outputs shows the deployed assets, producers, consumers and last events; runs shows the run', async () => {
+    const producer = dag({ id: 'cli_producer' });
+    producer.task('publish', { outlets: [sdkAsset('s3://t/cli')] }, async () => 1);
+    const bucket = 'airstep-bucket';
+    const s3 = new S3Client({
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      credentials: emulatorCredentials,
+      forcePathStyle: true,
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: manifestKey('cli_producer', 'v1'),
+        Body: JSON.stringify(compileDag(producer).manifest),
+      }),
+    );
+    await deployDag('cli_producer');
+    await consumerOf('cli_consumer', { kind: 'all', of: [asset('s3://t/cli'), asset('s3://t/cli_other')] });
+    await handler({
+      ...event('s3://t/cli', 'cli/publish/try1/0', '2026-12-07T16:00:00.000Z'),
+      sourceDagId: 'cli_producer',
+      sourceTaskId: 'publish',
+    });
+    const scratch = await mkdtemp(join(tmpdir(), 'airstep-assets-cli-'));
+    try {
+      const outputs = join(scratch, 'cdk-outputs.json');
+      await writeFile(outputs, JSON.stringify({ AirstepStack: stackOutputs(tables, 'airstep-trigger') }));
+      const listed = await airstep(moto.env, 'assets', '--outputs', outputs, '--json');
+      expect([listed.code, listed.stderr]).toEqual([0, '']);
+      const catalog = JSON.parse(listed.stdout);
+      expect(catalog.assets.find((entry: { uri: string }) => entry.uri === 's3://t/cli')).toMatchObject({
+        producers: [{ dagId: 'cli_producer', taskId: 'publish' }],
+        consumers: [{ dagId: 'cli_consumer', condition: 's3://t/cli & s3://t/cli_other' }],
+        lastEvent: { timestamp: '2026-12-07T16:00:00.000Z', sourceDagId: 'cli_producer', sourceTaskId: 'publish' },
+        events: 1,
+      });
+      expect(catalog.consumers.find((entry: { dagId: string }) => entry.dagId === 'cli_consumer')).toEqual({
+        dagId: 'cli_consumer',
+        condition: 's3://t/cli & s3://t/cli_other',
+        queued: 0,
+        queueing: true,
+        waitingFor: ['s3://t/cli_other'],
+      });
+      const table = await airstep(moto.env, 'assets', '--outputs', outputs);
+      expect(table.code).toBe(0);
+      expect(table.stdout).toMatch(
+        /s3:\/\/t\/cli\s+cli_producer › publish\s+cli_consumer\s+2026-12-07T16:00:00.000Z by cli_producer › publish/,
+      );
+      expect(table.stdout).toMatch(
+        /cli_consumer\s+s3:\/\/t\/cli & s3:\/\/t\/cli_other\s+waiting for s3:\/\/t\/cli_other/,
+      );
+      // An asset-triggered run is listed by `runs` as any other, its run id saying how it started.
+      const runs = await airstep(moto.env, 'runs', 'one_asset', '--outputs', outputs, '--json');
+      expect(runs.code).toBe(0);
+      const ids = JSON.parse(runs.stdout).runs.map((run: { runId: string }) => run.runId);
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) expect(id).toMatch(/^asset_triggered__/);
+      expect(await airstep(moto.env, 'assets', 'dags', '--outputs', outputs)).toMatchObject({ code: 2 });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
