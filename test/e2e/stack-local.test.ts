@@ -875,3 +875,44 @@ describe('Variables and Connections on the deployed stack (issue 15 item 4)', ()
     expect(logs.stdout).not.toContain('xoxb-e2e-token-123');
   }, 300_000);
 });
+
+describe('assets on the deployed stack (issue 15 item 1)', () => {
+  it("a producer's outlets reach the trigger through the asset bus and start the consumer with the events", async () => {
+    const consumer = (await readDagRecord(stack.dynamo, stack.tables.dags, 'asset_consumer'))!;
+    expect(consumer.assets).toBeDefined();
+    const produced = started(await stack.trigger({ kind: 'manual', dagId: 'asset_producer' }));
+    const ended = await stack.runEnded('asset_producer', produced.runId, ['load_orders', 'load_customers']);
+    expect(ended?.run.state).toBe('success');
+    // The consumer's run starts once both outlet states put their events (generous backstop, returns at once).
+    const assetRuns = async () =>
+      (
+        (await stack.sfn.send(new ListExecutionsCommand({ stateMachineArn: consumer.stateMachineArn }))).executions ??
+        []
+      ).filter((execution) => execution.name?.startsWith('asset_triggered__'));
+    const deadline = Date.now() + 120_000;
+    let runs = await assetRuns();
+    while (runs.length === 0 && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 1000));
+      runs = await assetRuns();
+    }
+    expect(runs).toHaveLength(1);
+    const { input } = await stack.sfn.send(new DescribeExecutionCommand({ executionArn: runs[0]!.executionArn! }));
+    const { ctx } = JSON.parse(input!) as {
+      ctx: { runId: string; runType: string; triggeringAssetEvents: Record<string, Array<Record<string, unknown>>> };
+    };
+    expect(ctx.runType).toBe('asset_triggered');
+    expect(Object.keys(ctx.triggeringAssetEvents).sort()).toEqual([
+      's3://airstep-lake/customers',
+      's3://airstep-lake/orders',
+    ]);
+    expect(ctx.triggeringAssetEvents['s3://airstep-lake/orders']).toEqual([
+      expect.objectContaining({
+        sourceDagId: 'asset_producer',
+        sourceTaskId: 'load_orders',
+        sourceRunId: produced.runId,
+      }),
+    ]);
+    const consumed = await stack.runEnded('asset_consumer', ctx.runId, ['report']);
+    expect(consumed?.run.state).toBe('success');
+  }, 300_000);
+});
