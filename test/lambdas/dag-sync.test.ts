@@ -539,15 +539,18 @@ export { producer, consumer };
 `;
     await upload('dags/assets.ts', file('[orders]'));
     expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
-    expect(await importError('dags/assets.ts')).toEqual([]);
+    expect(await importError('dags/assets.ts')).toBeUndefined();
     const definition = (
       await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: stateMachineArn('assets_producer') }))
     ).definition!;
     // One outlet state, onto the stack's asset bus (the placeholder filled from AIRSTEP_ASSET_EVENT_BUS_NAME).
     expect(definition.split('"arn:aws:states:::events:putEvents"')).toHaveLength(2);
-    expect(definition).toContain('"EventBusName":"airstep-assets"');
+    expect(definition).toContain('"EventBusName": "airstep-assets"');
     const consumer = await readDagRecord(dynamo(), tables.dags, 'assets_consumer');
-    expect(consumer).toMatchObject({ disabled: false, assets: { kind: 'asset', uri: 's3://lake/orders' } });
+    expect(consumer).toMatchObject({
+      disabled: false,
+      assets: { kind: 'all', of: [{ kind: 'asset', uri: 's3://lake/orders' }] },
+    });
     const since = consumer!.assetsSince!;
     expect(Number.isNaN(Date.parse(since))).toBe(false);
     expect((await readDagRecord(dynamo(), tables.dags, 'assets_producer'))?.assets).toBeUndefined();
