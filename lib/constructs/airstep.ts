@@ -359,7 +359,6 @@ export class Airstep extends Construct {
       stateMachineRole: this.stateMachineRole.role,
       failedEvents: this.queues.failedEvents,
       busName: `${prefix}-assets`,
-      dagsTable: tables.dags,
     });
     env('assetEventBusName', assetEvents.bus.eventBusName, ['dagSync']);
     env('evaluatorFunction', this.functions.evaluator.functionName, ['dagSync']);

@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,14 +16,13 @@ export interface AssetEventsProps {
   readonly failedEvents: sqs.IQueue;
   /** The bus's name. */
   readonly busName: string;
-  /** The dags table: the trigger records asset events and consumer books there (lib/runs/asset-event-store.ts). */
-  readonly dagsTable: dynamodb.ITable;
 }
 
 /**
  * The stack's asset events: a bus of their own (so the state machines' role may put events there and nowhere
  * else), and a rule handing each event's detail — the trigger's `asset` event, as an outlet state writes it — to
- * the trigger function, retried, then dead-lettered to the failed-events queue with the alarm on it.
+ * the trigger function, retried, then dead-lettered to the failed-events queue with the alarm on it. The trigger
+ * records events in the runs table and books in the dags table with the grants it already has.
  */
 export class AssetEvents extends Construct {
   readonly bus: events.EventBus;
@@ -51,7 +49,5 @@ export class AssetEvents extends Construct {
     props.stateMachineRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
     );
-    // The trigger reads the dags table already; recording an event (once, under a condition) is a PutItem.
-    props.dagsTable.grant(props.trigger, 'dynamodb:PutItem');
   }
 }

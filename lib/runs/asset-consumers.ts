@@ -76,7 +76,7 @@ export async function assetEventArrived(
   clients: Clients,
 ): Promise<AssetEventResult> {
   const { dynamo } = clients;
-  const { event: stored, recorded } = await recordAssetEvent(dynamo, tables.dags, event, now);
+  const { event: stored, recorded } = await recordAssetEvent(dynamo, tables.runs, event, now);
   const consumers = (await listLatestDagRecords(dynamo, tables.dags)).filter(
     (dag) => !dag.disabled && dag.assets !== undefined && conditionUris(dag.assets).has(stored.uri),
   );
@@ -120,7 +120,7 @@ async function serveConsumer(
     const condition = dag.assets!;
     const events = (
       await Promise.all(
-        [...conditionUris(condition)].map((uri) => assetEventsSince(dynamo, tables.dags, uri, stored!.book.since)),
+        [...conditionUris(condition)].map((uri) => assetEventsSince(dynamo, tables.runs, uri, stored!.book.since)),
       )
     ).flat();
     const queued = queuedEvents(stored.book, events);

@@ -13,13 +13,15 @@ import { queryAll, scanAll } from '../dynamo/dynamo-pages.ts';
 import type { AssetTriggerEvent } from './asset-trigger-event.ts';
 
 /**
- * The deployed stack's asset events and consumer books, as items of the dags table (keys `dagId`, `version`),
- * beside the DAG records the trigger already reads: no table of their own to provision or grant.
- * - `{ asset-event#<eventId>, ASSET_EVENT }`: the event as first recorded; written under a condition, so a
- *   redelivered event (same `eventId`) is recorded once.
- * - `{ asset#<uri>, event#<id> }`: the same event, found by asset and time (`id` sorts by timestamp).
- * - `{ <consumer dag id>, ASSET_BOOK }`: what the consumer consumed (lib/assets/asset-queue.ts) and the run it
- *   claimed and has not yet seen started; `rev` counts writes, each conditional on the one read.
+ * The deployed stack's asset events and consumer books, as items of tables the trigger already writes: no table
+ * of their own to provision or grant.
+ * - runs table (`dagId`, `runId`; never scanned, and the items lack the `byState` index's `state`):
+ *   `{ asset-event#<eventId>, ASSET_EVENT }`, the event as first recorded, written under a condition, so a
+ *   redelivered event (same `eventId`) is recorded once; `{ asset#<uri>, event#<id> }`, the same event, found by
+ *   asset and time (`id` sorts by timestamp). (DAG ids cannot hold `#`.)
+ * - dags table (`dagId`, `version`): `{ <consumer dag id>, ASSET_BOOK }`, what the consumer consumed
+ *   (lib/assets/asset-queue.ts) and the run it claimed and has not yet seen started; `rev` counts writes, each
+ *   conditional on the one read. One small item per consumer beside its DAG record.
  */
 
 const EVENT_MARKER_VERSION = 'ASSET_EVENT';
@@ -55,7 +57,7 @@ export async function recordAssetEvent(
     ...(event.sourceMapIndex !== undefined ? { sourceMapIndex: event.sourceMapIndex } : {}),
     ...(event.watcher !== undefined ? { watcher: event.watcher } : {}),
   } as StoredAssetEvent;
-  const markerKey = { dagId: { S: `asset-event#${event.eventId}` }, version: { S: EVENT_MARKER_VERSION } };
+  const markerKey = { dagId: { S: `asset-event#${event.eventId}` }, runId: { S: EVENT_MARKER_VERSION } };
   let stored = fresh;
   let recorded = true;
   try {
@@ -77,7 +79,7 @@ export async function recordAssetEvent(
       TableName: table,
       Item: {
         dagId: { S: assetKey(stored.uri) },
-        version: { S: `${EVENT_PREFIX}${stored.id}` },
+        runId: { S: `${EVENT_PREFIX}${stored.id}` },
         event: { S: JSON.stringify(stored) },
       },
     }),
@@ -94,12 +96,12 @@ export async function assetEventsSince(
 ): Promise<StoredAssetEvent[]> {
   const items = await queryAll(dynamo, {
     TableName: table,
-    KeyConditionExpression: 'dagId = :asset AND #version >= :from',
-    ExpressionAttributeNames: { '#version': 'version' },
+    KeyConditionExpression: 'dagId = :asset AND #event >= :from',
+    ExpressionAttributeNames: { '#event': 'runId' },
     ExpressionAttributeValues: { ':asset': { S: assetKey(uri) }, ':from': { S: `${EVENT_PREFIX}${since}` } },
   });
   return items
-    .filter((item) => item.version?.S?.startsWith(EVENT_PREFIX) === true && item.event?.S !== undefined)
+    .filter((item) => item.runId?.S?.startsWith(EVENT_PREFIX) === true && item.event?.S !== undefined)
     .map((item) => JSON.parse(item.event!.S!) as StoredAssetEvent);
 }
 
@@ -171,27 +173,16 @@ export async function writeBook(
   }
 }
 
-/**
- * Every recorded asset event and every consumer's book (`airstep assets --stack`): a Scan of the dags table, as
- * the DAG list is (the table is small beside the runs').
- */
-export async function listAssetRecords(
-  dynamo: DynamoDBClient,
-  table: string,
-): Promise<{ readonly events: StoredAssetEvent[]; readonly books: Map<string, StoredBook> }> {
+/** Every consumer's book (`airstep assets --stack`): a Scan of the dags table, as the DAG list is. */
+export async function listBooks(dynamo: DynamoDBClient, dagsTable: string): Promise<Map<string, StoredBook>> {
   const items = await scanAll(dynamo, {
-    TableName: table,
-    FilterExpression: 'begins_with(#version, :event) OR #version = :book',
+    TableName: dagsTable,
+    FilterExpression: '#version = :book',
     ExpressionAttributeNames: { '#version': 'version' },
-    ExpressionAttributeValues: { ':event': { S: EVENT_PREFIX }, ':book': { S: ASSET_BOOK_VERSION } },
+    ExpressionAttributeValues: { ':book': { S: ASSET_BOOK_VERSION } },
   });
-  const events: StoredAssetEvent[] = [];
   const books = new Map<string, StoredBook>();
-  for (const item of items) {
-    if (item.version?.S === ASSET_BOOK_VERSION && item.book?.S !== undefined)
-      books.set(item.dagId!.S!, JSON.parse(item.book.S) as StoredBook);
-    else if (item.dagId?.S?.startsWith('asset#') === true && item.event?.S !== undefined)
-      events.push(JSON.parse(item.event.S) as StoredAssetEvent);
-  }
-  return { events: events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), books };
+  for (const item of items)
+    if (item.book?.S !== undefined) books.set(item.dagId!.S!, JSON.parse(item.book.S) as StoredBook);
+  return books;
 }

@@ -8,19 +8,21 @@ import { TemplateValues } from './template-values.ts';
 
 /**
  * The asset events' grants, exactly: the state machines' role may put events on the stack's asset bus (a task's
- * outlet state) and adds no other bus; no other role may put any; the trigger may record events in the dags table
- * (test/lambdas/trigger-assets.test.ts makes the trigger's calls for real, under its role) and dag-sync writes
- * consumers' records there as before.
+ * outlet state) and adds no other bus; no other role may put any; the trigger records events in the runs table
+ * and books in the dags table with the grants it had (test/lambdas/trigger-assets.test.ts makes its calls for
+ * real, under its role); dag-sync writes consumers' records as before.
  */
 let check: IamCheck;
 let assetBus: string;
 let dagsTable: string;
+let runsTable: string;
 beforeAll(async () => {
   const facts = await readStackFacts(inject('iamStackFacts'));
   check = new IamCheck(facts);
   const env = new TemplateValues(facts.resources).resolve(facts.environments.dagSync) as Record<string, string>;
   assetBus = env[STACK_ENV.assetEventBusName]!;
   dagsTable = env[STACK_ENV.dagsTable]!;
+  runsTable = env[STACK_ENV.runsTable]!;
 });
 
 const allowed = async (role: StackRole, service: string, command: string, input: Record<string, unknown>) => {
@@ -46,24 +48,19 @@ describe('IAM: asset events', () => {
       expect([role, await allowed(role, 'EventBridge', 'PutEvents', putEvents(assetBus))]).toEqual([role, false]);
   });
 
-  it('lets the trigger record and read asset events in the dags table; no other role but dag-sync writes there', async () => {
-    const item = { TableName: dagsTable, Item: { dagId: { S: 'asset#s3://x' }, version: { S: 'event#1' } } };
-    const query = { TableName: dagsTable, KeyConditionExpression: 'dagId = :a' };
+  it('lets the trigger record asset events in the runs table and books in the dags table, and no more', async () => {
+    const item = { TableName: runsTable, Item: { dagId: { S: 'asset#s3://x' }, runId: { S: 'event#1' } } };
+    const query = { TableName: runsTable, KeyConditionExpression: 'dagId = :a' };
     const update = { TableName: dagsTable, Key: { dagId: { S: 'etl' }, version: { S: 'ASSET_BOOK' } } };
     expect(await allowed('trigger', 'DynamoDB', 'PutItem', item)).toBe(true);
     expect(await allowed('trigger', 'DynamoDB', 'Query', query)).toBe(true);
     expect(await allowed('trigger', 'DynamoDB', 'Scan', { TableName: dagsTable })).toBe(true);
     expect(await allowed('trigger', 'DynamoDB', 'UpdateItem', update)).toBe(true);
+    // A book is written by UpdateItem only: the trigger may not put or delete dags-table items.
+    expect(await allowed('trigger', 'DynamoDB', 'PutItem', { ...item, TableName: dagsTable })).toBe(false);
     expect(await allowed('trigger', 'DynamoDB', 'DeleteItem', update)).toBe(false);
     expect(await allowed('dagSync', 'DynamoDB', 'UpdateItem', update)).toBe(true);
-    for (const role of [
-      'worker',
-      'fargateWorker',
-      'containerTask',
-      'stateMachine',
-      'dagEvaluator',
-      'recorder',
-    ] as const)
+    for (const role of ['worker', 'fargateWorker', 'containerTask', 'stateMachine', 'dagEvaluator'] as const)
       expect([role, await allowed(role, 'DynamoDB', 'PutItem', item)]).toEqual([role, false]);
   });
 });

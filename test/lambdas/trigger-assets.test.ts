@@ -75,7 +75,7 @@ const eventItems = async (uri: string) =>
   (
     await dynamo().send(
       new QueryCommand({
-        TableName: tables.dags,
+        TableName: tables.runs,
         KeyConditionExpression: 'dagId = :a',
         ExpressionAttributeValues: { ':a': { S: `asset#${uri}` } },
         ConsistentRead: true,
