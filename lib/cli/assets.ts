@@ -92,7 +92,12 @@ function printCatalog(catalog: ReturnType<typeof assetCatalog>, where: string, c
         asset.producers.map((p) => `${p.dagId} › ${p.taskId}`).join(', ') || '-',
         asset.consumers.map((consumer) => consumer.dagId).join(', ') || '-',
         asset.lastEvent !== undefined
-          ? `${asset.lastEvent.timestamp} by ${asset.lastEvent.sourceDagId} › ${asset.lastEvent.sourceTaskId}`
+          ? `${asset.lastEvent.timestamp} ${
+              // An event from outside Airstep (a watcher, a caller of the trigger) names no producing task.
+              asset.lastEvent.sourceDagId !== undefined
+                ? `by ${asset.lastEvent.sourceDagId} › ${asset.lastEvent.sourceTaskId}`
+                : 'from outside Airstep'
+            }`
           : '-',
       ]),
     ),
