@@ -1,7 +1,6 @@
 import { basename, relative, resolve } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { dagFilesUnder, loadDagFile } from '../lib/cli/load-dags.ts';
-import { assetsNotInTheCloud } from '../lib/compiler/assets-in-the-cloud.ts';
 import { compileDag } from '../lib/compiler/compile-dag.ts';
 import { splitNotInTheCloud } from '../lib/compiler/split-in-the-cloud.ts';
 import { bundleDagFile } from '../lib/dag-sync/bundle-dag-file.ts';
@@ -61,11 +60,10 @@ export async function runStackLocal(
     for (const file of files) {
       const key = `dags/${relative(resolve('dags'), resolve(file)).replace(/\.[^./]+$/, '')}.mjs`;
       const dags = (await loadDagFile(file)).dags;
-      // DAGs using assets run only locally so far (dag-sync refuses them with the reason): not uploaded here.
-      // So do DAGs split into a parent and child state machines.
+      // DAGs split into a parent and child state machines run only locally so far (dag-sync refuses them with the
+      // reason): not uploaded here.
       const compiled = dags.map((dag) => compileDag(dag));
-      if (compiled.some((c) => assetsNotInTheCloud(c.ir).length > 0 || splitNotInTheCloud(c.manifest).length > 0))
-        continue;
+      if (compiled.some((c) => splitNotInTheCloud(c.manifest).length > 0)) continue;
       for (const dag of dags) {
         expected.add(dag.id);
         fileOf.set(dag.id, key);

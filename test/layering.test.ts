@@ -23,14 +23,15 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'lib/stack-contract': ['lib/errors'],
   'lib/emulator': ['lib/errors'],
   'lib/runtime': [...CORE],
-  // Asset scheduling's pure decisions (condition, queue), shared by the local engine and the CLI.
+  // Asset scheduling's pure decisions (condition, queue), shared by the local engine, the trigger and the CLI.
   'lib/assets': [...CORE],
   'lib/local': [...CORE, 'lib/runtime', 'lib/assets'],
   'lib/dynamo': [...CORE, 'lib/stack-contract'],
   'lib/worker': CONTROL_PLANE_BASE,
   'lib/dag-sync': CONTROL_PLANE_BASE,
-  // The recorder gives back the pool slots an ended run's tries still hold.
-  'lib/runs': [...CONTROL_PLANE_BASE, 'lib/worker'],
+  // The recorder gives back the pool slots an ended run's tries still hold; the trigger makes the same asset
+  // decisions as the local engine (lib/assets).
+  'lib/runs': [...CONTROL_PLANE_BASE, 'lib/worker', 'lib/assets'],
   'lib/constructs': ['lib/errors', 'lib/compiler', 'lib/stack-contract'],
   'lib/index.ts': ['lib/sdk'],
   // The UI's page (a browser bundle): its own API types, and the error root (a leaf).

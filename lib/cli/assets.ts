@@ -3,25 +3,57 @@ import { assetCatalog } from '../assets/asset-catalog.ts';
 import type { ConsumerBook } from '../assets/asset-queue.ts';
 import { LocalAssetEvents } from '../local/local-asset-events.ts';
 import { LocalStore } from '../local/local-store.ts';
+import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { renderTable } from './render-table.ts';
+import { refuser } from './run-input.ts';
 
 /**
  * `airstep assets [paths…]`: the assets the DAG files declare (outlets and asset schedules) and the ones the local
  * store has events for: producers (DAG › task), consumers (DAG and its condition), the last event; then each
- * consumer DAG with what is queued for it. Local only: the deployed stack records no asset events yet (dag-sync
- * refuses DAGs that use assets), so there is no `--stack`.
+ * consumer DAG with what is queued for it. With `--stack`/`--outputs`: the same from the deployed stack (the live
+ * DAGs, the events the trigger recorded, the consumers' books; see cloud-assets.ts).
  */
 export function registerAssetsCommand(program: Command): void {
-  program
-    .command('assets')
-    .description('list assets with their producers, consumers and last events (local)')
-    .argument('[paths...]', 'DAG files or folders (default: dags)')
-    .option('--json', 'print one JSON document')
-    .action(async (paths: string[], options: { json?: boolean }) => {
-      process.exitCode = await listAssets(paths.length > 0 ? paths : ['dags'], options);
-    });
+  cloudStackOptions(
+    program
+      .command('assets')
+      .description('list assets with their producers, consumers and last events (local, or the deployed stack)')
+      .argument('[paths...]', 'DAG files or folders (default: dags)')
+      .option('--json', 'print one JSON document'),
+  ).action(async (paths: string[], options: { json?: boolean } & CloudStackOptions) => {
+    process.exitCode = wantsCloud(options)
+      ? await listDeployedAssets(paths, options)
+      : await listAssets(paths.length > 0 ? paths : ['dags'], options);
+  });
+}
+
+async function listDeployedAssets(paths: string[], options: { json?: boolean } & CloudStackOptions): Promise<number> {
+  const refuse = refuser(options.json, colours(process.stderr).red);
+  if (paths.length > 0)
+    return refuse(
+      `assets --stack / --outputs lists the deployed stack's assets; it takes no paths (got ${paths.join(' ')})`,
+    );
+  const stack = await resolveCloudStack(options);
+  if (!stack.ok) return refuse(stack.message);
+  // The AWS SDK clients load only when the deployed stack is read.
+  const [{ dynamoClient }, { S3Client }, { readCloudAssetCatalog }] = await Promise.all([
+    import('../dynamo/dag-record.ts'),
+    import('@aws-sdk/client-s3'),
+    import('./cloud-assets.ts'),
+  ]);
+  const { catalog, problems } = await readCloudAssetCatalog(stack.value, {
+    dynamo: dynamoClient(),
+    s3: new S3Client({}),
+  });
+  if (options.json === true) {
+    printJson({ ...catalog, problems });
+    return EXIT.ok;
+  }
+  for (const problem of problems) console.error(colours(process.stderr).yellow(problem));
+  printCatalog(catalog, stack.value.source, true);
+  return EXIT.ok;
 }
 
 async function listAssets(paths: string[], options: { json?: boolean }): Promise<number> {
@@ -41,10 +73,16 @@ async function listAssets(paths: string[], options: { json?: boolean }): Promise
     printJson(catalog);
     return EXIT.ok;
   }
+  printCatalog(catalog, paths.join(', '), false);
+  return EXIT.ok;
+}
+
+/** The catalog as two tables: assets, then consumers (`where`: the paths or the stack, for the empty message). */
+function printCatalog(catalog: ReturnType<typeof assetCatalog>, where: string, cloud: boolean): void {
   const c = colours();
   if (catalog.assets.length === 0) {
-    console.log(c.dim(`no assets in ${paths.join(', ')} (declare outlets: [asset('s3://…')] on a task)`));
-    return EXIT.ok;
+    console.log(c.dim(`no assets in ${where} (declare outlets: [asset('s3://…')] on a task)`));
+    return;
   }
   console.log(
     renderTable(
@@ -54,7 +92,12 @@ async function listAssets(paths: string[], options: { json?: boolean }): Promise
         asset.producers.map((p) => `${p.dagId} › ${p.taskId}`).join(', ') || '-',
         asset.consumers.map((consumer) => consumer.dagId).join(', ') || '-',
         asset.lastEvent !== undefined
-          ? `${asset.lastEvent.timestamp} by ${asset.lastEvent.sourceDagId} › ${asset.lastEvent.sourceTaskId}`
+          ? `${asset.lastEvent.timestamp} ${
+              // An event from outside Airstep (a watcher, a caller of the trigger) names no producing task.
+              asset.lastEvent.sourceDagId !== undefined
+                ? `by ${asset.lastEvent.sourceDagId} › ${asset.lastEvent.sourceTaskId}`
+                : 'from outside Airstep'
+            }`
           : '-',
       ]),
     ),
@@ -70,11 +113,12 @@ async function listAssets(paths: string[], options: { json?: boolean }): Promise
           !consumer.queueing
             ? c.dim('not queueing yet (airstep dev queues events from when it first loads the DAG)')
             : consumer.waitingFor === undefined
-              ? c.green(`${consumer.queued} event(s): due (airstep dev runs it)`)
+              ? c.green(
+                  `${consumer.queued} event(s): due (${cloud ? 'the trigger runs it on its next event, unless paused' : 'airstep dev runs it'})`,
+                )
               : `waiting for ${consumer.waitingFor.join(', ')}`,
         ]),
       ),
     );
   }
-  return EXIT.ok;
 }

@@ -2,6 +2,7 @@ import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, TaskState } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { isLatestOnly, notLatestRule } from './latest-only.ts';
+import { outletEventsState } from './outlet-events-state.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
 import { decideTeardown, runStateLeaves, teardownFormulas } from './setup-teardown.ts';
@@ -259,7 +260,14 @@ class AslEmitter {
         end: this.endAt,
       },
       {
-        success: this.exitFor(emission, 'success'),
+        success: outletEventsState(
+          this.ir.dagId,
+          task,
+          name,
+          this.exitFor(emission, 'success'),
+          this.addState,
+          this.endAt,
+        ),
         caught,
         failed: this.runningFailed,
         skipped: this.runningSkipped,

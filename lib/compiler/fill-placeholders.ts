@@ -23,6 +23,8 @@ export interface PlaceholderValues {
   readonly xcomBucket?: string;
   /** Child number (`01`) -> the ARN of that child state machine of a split DAG. */
   readonly childMachineArns?: Readonly<Record<string, string>>;
+  /** The stack's asset event bus (tasks with outlets put their asset events there). */
+  readonly assetEventBusName?: string;
 }
 
 /**
@@ -87,6 +89,8 @@ function placeholderValue(name: string, values: PlaceholderValues): string | und
       return values.taskInstancesTable;
     case PLACEHOLDER.xcomBucket:
       return values.xcomBucket;
+    case PLACEHOLDER.assetEventBusName:
+      return values.assetEventBusName;
     default:
       return undefined;
   }

@@ -24,6 +24,8 @@ export const PLACEHOLDER = {
   xcomBucket: 'XComBucket',
   /** Followed by a child's number: a DAG split into a parent and children starts them (parent-child-machines.ts). */
   childMachineArnPrefix: 'ChildMachineArn_',
+  /** The stack's asset event bus, where a task with outlets puts its asset events. */
+  assetEventBusName: 'AssetEventBusName',
 } as const;
 
 const ref = (name: string) => `\${${name}}`;
@@ -43,6 +45,7 @@ export const placeholder = {
   runsTable: ref(PLACEHOLDER.runsTable),
   taskInstancesTable: ref(PLACEHOLDER.taskInstancesTable),
   xcomBucket: ref(PLACEHOLDER.xcomBucket),
+  assetEventBusName: ref(PLACEHOLDER.assetEventBusName),
 } as const;
 
 /** Every `${Name}` in a definition, sorted. */

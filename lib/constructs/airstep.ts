@@ -21,6 +21,7 @@ import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
 import { AirstepPropsError } from './airstep-props-error.ts';
 import { Alerts } from './alerts.ts';
+import { AssetEvents } from './asset-events.ts';
 import { type AwsSdkPermission, allowedAwsSdkActions } from './aws-sdk-grants.ts';
 import { AwsSdkLayer } from './aws-sdk-layer.ts';
 import { type DataAccessProps, dataResourceName, grantDataAccess } from './data-access.ts';
@@ -353,6 +354,13 @@ export class Airstep extends Construct {
     env('scheduleGroup', this.schedules.group.name!, ['dagSync']);
     env('schedulerRoleArn', this.schedules.invokeRole.roleArn, ['dagSync']);
     env('triggerFunctionArn', fns.trigger.functionArn, ['dagSync']);
+    const assetEvents = new AssetEvents(this, 'AssetEvents', {
+      trigger: fns.trigger,
+      stateMachineRole: this.stateMachineRole.role,
+      failedEvents: this.queues.failedEvents,
+      busName: `${prefix}-assets`,
+    });
+    env('assetEventBusName', assetEvents.bus.eventBusName, ['dagSync']);
     env('evaluatorFunction', this.functions.evaluator.functionName, ['dagSync']);
     env('alertsTopicArn', this.alerts.topic.topicArn, ['dagSync', 'recorder']);
     env('deadlineScheduleGroup', this.deadlineSchedules.group.name!, ['trigger', 'recorder']);

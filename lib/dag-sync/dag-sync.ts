@@ -3,7 +3,6 @@ import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { assetsNotInTheCloud } from '../compiler/assets-in-the-cloud.ts';
 import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
 import { MANIFEST_VERSION } from '../compiler/manifest.ts';
 import { unlistedRunAsRoles } from '../compiler/role-arn.ts';
@@ -12,6 +11,7 @@ import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } f
 import { withLease } from '../dynamo/item-lease.ts';
 import { bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
 import { formatProblem } from '../sdk/errors.ts';
+import { assetConsumerFields } from './asset-consumer-fields.ts';
 import { type CatchupOutcome, catchUp } from './catch-up.ts';
 import { pausedCatchup } from './catchup-runs.ts';
 import { checkCompiledDags } from './check-compiled-dag.ts';
@@ -164,14 +164,6 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       );
       continue;
     }
-    // Assets work only in the local engine so far: a DAG using them is refused, never deployed half-working.
-    const localOnly = assetsNotInTheCloud(compiled.ir);
-    if (localOnly.length > 0) {
-      errors.push(
-        ...localOnly.map((problem) => formatProblem({ ...problem, file: change.key, dagId: compiled.dagId })),
-      );
-      continue;
-    }
     // A DAG too big for one state machine runs locally only so far: refused with the reason, never half-deployed.
     const split = splitNotInTheCloud(compiled.manifest);
     if (split.length > 0) {
@@ -248,6 +240,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       params: compiled.ir.params,
       maxActiveRuns: compiled.ir.maxActiveRuns,
       ...(compiled.ir.deadline !== undefined ? { deadline: compiled.ir.deadline } : {}),
+      ...assetConsumerFields(compiled.ir.assets, current, deps.now?.() ?? new Date()),
       ...(Object.keys(taskIds).length > 0 ? { taskIds } : {}),
       disabled: false,
       updatedAt: (deps.now?.() ?? new Date()).toISOString(),

@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { AssetConditionIR } from '../compiler/asset-ir.ts';
 import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { scanAll } from './dynamo-pages.ts';
@@ -24,6 +25,13 @@ export interface DagRecord {
   readonly schedule: ScheduleSpec;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly maxActiveRuns: number;
+  /**
+   * The DAG's asset condition (`schedule: [asset…]`, `{ time, assets }`): the trigger starts an asset-triggered
+   * run when events on its assets meet it (lib/runs/asset-consumers.ts).
+   */
+  readonly assets?: AssetConditionIR;
+  /** ISO instant the DAG first deployed with assets: events recorded before it are not queued for it. */
+  readonly assetsSince?: string;
   /** The DAG's deadline: the trigger arms one for each run it accepts. */
   readonly deadline?: DeadlineSpec;
   /**

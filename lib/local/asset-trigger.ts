@@ -51,7 +51,14 @@ export class AssetTrigger {
     for (const consumer of this.consumers.values()) {
       // The book is made the first time a consumer is seen, paused or not: it queues from then on.
       const book = await this.store.book(consumer.dagId, now);
-      if (this.isPaused(consumer.dagId) || (this.active.get(consumer.dagId) ?? 0) >= consumer.maxActiveRuns) continue;
+      if (this.isPaused(consumer.dagId)) {
+        // Airflow 3 queues no event for a paused DAG: what arrives while it is paused never triggers it (the
+        // deployed stack's trigger does the same, lib/runs/asset-consumers.ts).
+        const ignored = queuedEvents(book, events);
+        if (ignored.length > 0) await this.store.saveBook(consume(book, ignored));
+        continue;
+      }
+      if ((this.active.get(consumer.dagId) ?? 0) >= consumer.maxActiveRuns) continue;
       const decision = assetDecision(consumer.condition, queuedEvents(book, events));
       if (!decision.due) continue;
       await this.store.saveBook(consume(book, decision.consumed));

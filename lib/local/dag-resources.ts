@@ -29,6 +29,8 @@ import type { TryHooks, TryRunner } from './worker-pool.ts';
 /** Placeholder values the local engine deploys a compiled definition with. */
 export const LOCAL_CONTROL_QUEUE = 'local://airstep/control';
 export const localTaskQueue = (queue: string) => `local://airstep/queue/${queue}`;
+/** The asset bus a local run's outlet states name: the local engine records outlets itself (outlet-events.ts). */
+export const LOCAL_ASSET_EVENT_BUS = 'local://airstep/asset-events';
 
 /** Fills `${Placeholders}` in compiled ASL the way the local engine runs it: local queues, no AWS resources. */
 export function substituteLocal(asl: string, manifest: DagManifest): string {
@@ -44,6 +46,7 @@ export function substituteLocal(asl: string, manifest: DagManifest): string {
     ...LOCAL_CROSS_DAG,
     xcomBucket: LOCAL_XCOM_BUCKET,
     childMachineArns: localChildMachineArns(manifest),
+    assetEventBusName: LOCAL_ASSET_EVENT_BUS,
     containerTaskDefinitions: Object.fromEntries(
       manifest.compute.containers.map((container) => [
         container.taskKey,
@@ -131,6 +134,8 @@ export class DagResources implements TaskResources {
         return undefined;
       }
     }
+    // A task's outlet state: the local engine already recorded the events as the task succeeded, once.
+    if (isLocalOutletsCall(call)) return { Entries: [], FailedEntryCount: 0 };
     if (call.resource === 'arn:aws:states:::ecs:runTask.waitForTaskToken') {
       // Fargate code tasks run the same function; locally they run in the same worker pool.
       const environment = Object.fromEntries(
@@ -259,4 +264,14 @@ export class DagResources implements TaskResources {
       release();
     }
   }
+}
+
+/** A `events:putEvents` onto the local asset bus (a task's outlet state, outlet-events-state.ts). */
+function isLocalOutletsCall(call: Pick<TaskCall, 'resource' | 'parameters'>): boolean {
+  if (call.resource !== 'arn:aws:states:::events:putEvents') return false;
+  const entries = (call.parameters as { Entries?: unknown } | undefined)?.Entries;
+  return (
+    Array.isArray(entries) &&
+    entries.every((entry) => (entry as { EventBusName?: unknown }).EventBusName === LOCAL_ASSET_EVENT_BUS)
+  );
 }

@@ -1,4 +1,7 @@
 import type { ClearedRun, RunContext } from '../compiler/worker-contract.ts';
+import { type AssetTriggerEvent, assetTriggerEventProblems } from './asset-trigger-event.ts';
+
+export type { AssetTriggerEvent } from './asset-trigger-event.ts';
 
 /**
  * `airstep clear --stack`: run an ended run again as the same run, in a new execution whose context is the
@@ -22,6 +25,7 @@ export interface ClearEvent {
  */
 export type TriggerEvent =
   | ClearEvent
+  | AssetTriggerEvent
   | { readonly kind: 'scheduled'; readonly dagId: string; readonly scheduledTime: string }
   | {
       readonly kind: 'manual';
@@ -46,7 +50,7 @@ export type TriggerEvent =
     };
 
 /** The events that ask for a new run (every kind but `clear`). */
-export type NewRunEvent = Exclude<TriggerEvent, ClearEvent>;
+export type NewRunEvent = Exclude<TriggerEvent, ClearEvent | AssetTriggerEvent>;
 
 /** A context attribute of EventBridge Scheduler (`<aws.scheduler.scheduled-time>`) that was never filled in. */
 const SCHEDULER_PLACEHOLDER = /^<aws\.scheduler\.[a-z-]+>$/;
@@ -60,6 +64,13 @@ export function readTriggerEvent(
   raw: unknown,
 ): { readonly ok: true; readonly event: TriggerEvent } | { readonly ok: false; readonly problems: string[] } {
   if (!isObject(raw)) return { ok: false, problems: [`the event must be a JSON object, got ${describe(raw)}`] };
+  // An asset event names an asset, not a DAG (asset-trigger-event.ts).
+  if (raw.kind === 'asset') {
+    const assetProblems = assetTriggerEventProblems(raw);
+    return assetProblems.length > 0
+      ? { ok: false, problems: assetProblems }
+      : { ok: true, event: raw as unknown as AssetTriggerEvent };
+  }
   const problems: string[] = [];
   const { kind, dagId } = raw;
   if (typeof dagId !== 'string' || dagId === '')
@@ -86,7 +97,7 @@ export function readTriggerEvent(
   } else if (kind === 'clear') {
     problems.push(...clearEventProblems(raw));
   } else {
-    problems.push(`kind must be 'scheduled', 'manual', 'backfill' or 'clear', got ${describe(kind)}`);
+    problems.push(`kind must be 'scheduled', 'manual', 'backfill', 'clear' or 'asset', got ${describe(kind)}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, event: raw as unknown as TriggerEvent };
 }

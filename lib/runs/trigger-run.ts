@@ -18,6 +18,7 @@ import {
 } from '../schedule/index.ts';
 import type { RunType } from '../schedule/types.ts';
 import { admissionLease } from './admission-lease.ts';
+import { type AssetEventResult, assetEventArrived } from './asset-consumers.ts';
 import { type ClearRefusal, clearRun } from './clear-run.ts';
 import {
   armDeadline,
@@ -76,6 +77,8 @@ export type TriggerResult =
     }
   | { readonly outcome: 'refused'; readonly code: TriggerRefusal; readonly problems: string[] }
   | { readonly outcome: 'skipped'; readonly reason: string }
+  /** An asset event: recorded, and what it did for each DAG scheduled on its asset (asset-consumers.ts). */
+  | AssetEventResult
   /** A schedule's fire of a paused DAG: no run, the fire counted on the DAG record. */
   | { readonly outcome: 'paused'; readonly dagId: string; readonly scheduledTime: string; readonly pausedAt: string };
 
@@ -188,6 +191,7 @@ export async function triggerRun(
   const read = readTriggerEvent(raw);
   if (!read.ok) return { outcome: 'refused', code: 'UNREADABLE_EVENT', problems: read.problems };
   const { event } = read;
+  if (event.kind === 'asset') return assetEventArrived(event, tables, now, clients);
   const dag = await readDagRecord(dynamo, tables.dags, event.dagId);
   if (dag === undefined)
     return { outcome: 'refused', code: 'UNKNOWN_DAG', problems: [`no DAG '${event.dagId}' is deployed`] };
@@ -243,7 +247,7 @@ export async function triggerRun(
  * Airflow's deadline is created with the run). Armed before the run starts, so a run never goes without it; a
  * run that then fails to start has nothing to miss (the miss needs its run record).
  */
-async function armRunDeadline(
+export async function armRunDeadline(
   dag: DagRecord,
   ctx: { readonly runId: string; readonly logicalDate: string; readonly dataIntervalEnd: string },
   now: Date,
@@ -266,7 +270,7 @@ async function armRunDeadline(
 }
 
 /** Under the DAG's admission lease: the run is a duplicate, waits in the queue, or starts and is recorded. */
-async function startOrQueue(a: {
+export async function startOrQueue(a: {
   dag: DagRecord;
   run: { dagId: string; runId: string; runType: RunType; logicalDate: string; dagVersion: string };
   input: string;

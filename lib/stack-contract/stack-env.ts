@@ -23,6 +23,8 @@ export const STACK_ENV = {
   scheduleGroup: 'AIRSTEP_SCHEDULE_GROUP',
   schedulerRoleArn: 'AIRSTEP_SCHEDULER_ROLE_ARN',
   triggerFunctionArn: 'AIRSTEP_TRIGGER_FUNCTION_ARN',
+  /** The stack's asset event bus: tasks with outlets put their asset events there (dag-sync fills it in). */
+  assetEventBusName: 'AIRSTEP_ASSET_EVENT_BUS_NAME',
   /** The schedule group of runs' deadline schedules, and the role those schedules invoke the recorder with. */
   deadlineScheduleGroup: 'AIRSTEP_DEADLINE_SCHEDULE_GROUP',
   deadlineRoleArn: 'AIRSTEP_DEADLINE_ROLE_ARN',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { assetUriProblem, describeCondition } from '../../lib/compiler/asset-ir.ts';
-import { assetsNotInTheCloud } from '../../lib/compiler/assets-in-the-cloud.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { type AssetSchedule, allOf, anyOf, asset, dag } from '../../lib/sdk/index.ts';
 
@@ -126,16 +125,5 @@ describe('Compiler: assets', () => {
     expect(assetUriProblem('file:///data/x.csv')).toBeUndefined();
     expect(assetUriProblem('s3:///')).toMatch(/has nothing after 's3:\/\/'/);
     expect(assetUriProblem(`s3://b/${'x'.repeat(1500)}`)).toMatch(/at most 1500/);
-  });
-
-  it('says what the deployed stack does not do yet: asset schedules and outlets', () => {
-    const d = dag({ id: 'both', schedule: [orders] });
-    d.task('load', { outlets: [customers] }, async () => 1);
-    d.task('other', async () => 1);
-    expect(assetsNotInTheCloud(compileDag(d).ir).map((p) => [p.taskId, p.field])).toEqual([
-      [undefined, 'schedule'],
-      ['load', 'outlets'],
-    ]);
-    expect(assetsNotInTheCloud(consumer('@daily').ir)).toEqual([]);
   });
 });

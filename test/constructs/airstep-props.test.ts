@@ -243,8 +243,11 @@ describe('Construct: Airstep — props', () => {
   it('names everything by the prefix, and its cdk-nag acknowledgements follow it', () => {
     const { app, airstep, t } = custom;
     t.template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'team-a-dags' });
-    const [[, rule]] = t.resources('AWS::Events::Rule') as [[string, Json]];
-    expect(JSON.stringify(rule.Properties.EventPattern)).toContain(':stateMachine:team-a-');
+    const rules = (t.resources('AWS::Events::Rule') as Array<[string, Json]>).map(([, found]) => found);
+    const statusRule = rules.find((found) => found.Properties.EventPattern.source?.[0] === 'aws.states')!;
+    expect(JSON.stringify(statusRule.Properties.EventPattern)).toContain(':stateMachine:team-a-');
+    // The asset bus is named by the prefix too.
+    t.template.hasResourceProperties('AWS::Events::EventBus', { Name: 'team-a-assets' });
     const starts = t
       .statementsOf(airstep.functions.functions.trigger.role!)
       .filter((statement) => actionsOf(statement).includes('states:StartExecution'))

@@ -291,7 +291,9 @@ describe('Construct: Airstep — Lambdas', () => {
   });
 
   it('sends Step Functions status changes of this stack’s state machines (by name prefix) to the recorder', () => {
-    const [[, rule]] = t.resources('AWS::Events::Rule') as [[string, Json]];
+    const rule = (t.resources('AWS::Events::Rule') as Array<[string, Json]>)
+      .map(([, found]) => found)
+      .find((found) => found.Properties.EventPattern.source?.[0] === 'aws.states')!;
     expect(rule.Properties.EventPattern.source).toEqual(['aws.states']);
     expect(rule.Properties.EventPattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
     const [prefix] = rule.Properties.EventPattern.detail.stateMachineArn;

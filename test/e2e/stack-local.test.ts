@@ -11,7 +11,6 @@ import {
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFiles } from '../../lib/cli/compile-files.ts';
-import { assetsNotInTheCloud } from '../../lib/compiler/assets-in-the-cloud.ts';
 import { splitNotInTheCloud } from '../../lib/compiler/split-in-the-cloud.ts';
 import { bundleDagFile } from '../../lib/dag-sync/bundle-dag-file.ts';
 import { readDagRecord } from '../../lib/dynamo/dag-record.ts';
@@ -79,13 +78,10 @@ describe('stack:local: the synthesized template on MiniStack through cdk deploy'
   });
 
   it('registers every example DAG beside broken files, and runs the medallion pipeline to success', async () => {
-    // Files whose DAGs use assets are local-only so far and are not uploaded (localstack/stack-local-run.ts).
+    // Files whose DAGs are split into several state machines are local-only so far and are not uploaded
+    // (localstack/stack-local-run.ts).
     const expected = (await compileFiles(['dags']))
-      .filter((file) =>
-        file.compiled.every(
-          (dag) => assetsNotInTheCloud(dag.ir).length === 0 && splitNotInTheCloud(dag.manifest).length === 0,
-        ),
-      )
+      .filter((file) => file.compiled.every((dag) => splitNotInTheCloud(dag.manifest).length === 0))
       .flatMap((file) => file.compiled.map((dag) => dag.ir.dagId))
       .sort();
     expect(summary.dagsRegistered).toEqual(expected);
@@ -925,4 +921,45 @@ describe('cross-DAG on the deployed stack (issue 15 item 3): dags/examples/cross
     expect(input.ctx?.conf).toEqual({ report: 'daily', day: '2026-11-20' });
     expect(Date.parse(publish!.endedAt!)).toBeLessThanOrEqual(Date.parse(ended!.run.endedAt!));
   }, 420_000);
+});
+
+describe('assets on the deployed stack (issue 15 item 1)', () => {
+  it("a producer's outlets reach the trigger through the asset bus and start the consumer with the events", async () => {
+    const consumer = (await readDagRecord(stack.dynamo, stack.tables.dags, 'asset_consumer'))!;
+    expect(consumer.assets).toBeDefined();
+    const produced = started(await stack.trigger({ kind: 'manual', dagId: 'asset_producer' }));
+    const ended = await stack.runEnded('asset_producer', produced.runId, ['load_orders', 'load_customers']);
+    expect(ended?.run.state).toBe('success');
+    // The consumer's run starts once both outlet states put their events (generous backstop, returns at once).
+    const assetRuns = async () =>
+      (
+        (await stack.sfn.send(new ListExecutionsCommand({ stateMachineArn: consumer.stateMachineArn }))).executions ??
+        []
+      ).filter((execution) => execution.name?.startsWith('asset_triggered__'));
+    const deadline = Date.now() + 120_000;
+    let runs = await assetRuns();
+    while (runs.length === 0 && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 1000));
+      runs = await assetRuns();
+    }
+    expect(runs).toHaveLength(1);
+    const { input } = await stack.sfn.send(new DescribeExecutionCommand({ executionArn: runs[0]!.executionArn! }));
+    const { ctx } = JSON.parse(input!) as {
+      ctx: { runId: string; runType: string; triggeringAssetEvents: Record<string, Array<Record<string, unknown>>> };
+    };
+    expect(ctx.runType).toBe('asset_triggered');
+    expect(Object.keys(ctx.triggeringAssetEvents).sort()).toEqual([
+      's3://airstep-lake/customers',
+      's3://airstep-lake/orders',
+    ]);
+    expect(ctx.triggeringAssetEvents['s3://airstep-lake/orders']).toEqual([
+      expect.objectContaining({
+        sourceDagId: 'asset_producer',
+        sourceTaskId: 'load_orders',
+        sourceRunId: produced.runId,
+      }),
+    ]);
+    const consumed = await stack.runEnded('asset_consumer', ctx.runId, ['report']);
+    expect(consumed?.run.state).toBe('success');
+  }, 300_000);
 });

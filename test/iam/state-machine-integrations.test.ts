@@ -38,6 +38,7 @@ beforeAll(async () => {
     taskInstancesTable: env[STACK_ENV.taskInstancesTable]!,
     // dag-sync fills it with the bucket of the S3 event (the stack's bucket); a Distributed Map writes there.
     xcomBucket: 'test-bucket',
+    assetEventBusName: env[STACK_ENV.assetEventBusName]!,
   };
   stackTables = [env[STACK_ENV.runsTable]!, env[STACK_ENV.taskInstancesTable]!];
 });
@@ -76,6 +77,12 @@ function ownCall(state: Json): RecordedCall | undefined {
     return call('DynamoDB', state.Resource.endsWith('query') ? 'Query' : 'GetItem', {
       TableName: parameters.TableName,
     });
+  // A task's outlet state: its events onto the stack's asset bus.
+  if (
+    state.Resource === 'arn:aws:states:::events:putEvents' &&
+    (parameters.Entries as Json[]).every((entry) => entry.EventBusName === placeholders.assetEventBusName)
+  )
+    return call('EventBridge', 'PutEvents', { Entries: parameters.Entries });
   if (/^arn:aws:states:::ecs:runTask/.test(state.Resource))
     return call('ECS', 'RunTask', {
       cluster: parameters.Cluster,
@@ -113,6 +120,7 @@ describe("IAM check of the state machines' own integrations", () => {
       'DynamoDB.GetItem',
       'DynamoDB.Query',
       'ECS.RunTask',
+      'EventBridge.PutEvents',
       'Lambda.Invoke',
       'SQS.SendMessage',
     ]);

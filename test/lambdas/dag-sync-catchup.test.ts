@@ -87,6 +87,7 @@ beforeAll(async () => {
     [STACK_ENV.scheduleGroup]: 'airstep-dags',
     [STACK_ENV.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/airstep-scheduler',
     [STACK_ENV.triggerFunctionArn]: trigger.functionArn,
+    [STACK_ENV.assetEventBusName]: 'airstep-assets',
     [STACK_ENV.ecsClusterArn]: 'arn:aws:ecs:us-east-1:000000000000:cluster/airstep',
     [STACK_ENV.workerTaskDefinition]: 'airstep-worker',
     [STACK_ENV.containerTaskRoleArn]: 'arn:aws:iam::000000000000:role/airstep-container-task',

@@ -155,6 +155,7 @@ beforeAll(async () => {
     [STACK_ENV.scheduleGroup]: 'airstep-dags',
     [STACK_ENV.schedulerRoleArn]: 'arn:aws:iam::123456789012:role/airstep-scheduler',
     [STACK_ENV.triggerFunctionArn]: trigger.functionArn,
+    [STACK_ENV.assetEventBusName]: 'airstep-assets',
     [STACK_ENV.ecsClusterArn]: 'arn:aws:ecs:us-east-1:123456789012:cluster/airstep',
     [STACK_ENV.workerTaskDefinition]: 'airstep-worker',
     [STACK_ENV.containerTaskRoleArn]: 'arn:aws:iam::123456789012:role/airstep-container-task',
@@ -527,28 +528,41 @@ export { listed, unlisted };
     expect(await readDagRecord(dynamo(), tables.dags, 'run_as_listed')).toMatchObject({ disabled: false });
   });
 
-  it('refuses DAGs that use assets (not in the deployed stack yet) with the reason, and deploys the others of the file', async () => {
-    await upload(
-      'dags/assets.ts',
-      `import { asset, dag } from 'airstep';
+  it('deploys asset DAGs: outlets put their events on the stack bus, a consumer record keeps its condition', async () => {
+    const file = (consumerSchedule: string) => `import { asset, dag } from 'airstep';
 const orders = asset('s3://lake/orders');
 const producer = dag({ id: 'assets_producer' });
 producer.task('load', { outlets: [orders] }, async () => 1);
-const consumer = dag({ id: 'assets_consumer', schedule: [orders] });
+const consumer = dag({ id: 'assets_consumer', schedule: ${consumerSchedule} });
 consumer.task('report', async () => 2);
-const plain = dag({ id: 'assets_plain' });
-plain.task('other', async () => 3);
-export { producer, consumer, plain };
-`,
-    );
+export { producer, consumer };
+`;
+    await upload('dags/assets.ts', file('[orders]'));
     expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
-    expect(await importError('dags/assets.ts')).toEqual([
-      'dags/assets.ts › dag assets_consumer › schedule: asset schedules are not available in the deployed stack yet (no asset event reaches it): the DAG runs on assets in `airstep dev` only',
-      'dags/assets.ts › dag assets_producer › task load › outlets: asset events are not recorded in the deployed stack yet: outlets work in `airstep run` and `airstep dev` only',
-    ]);
-    expect(await readDagRecord(dynamo(), tables.dags, 'assets_producer')).toBeUndefined();
-    expect(await readDagRecord(dynamo(), tables.dags, 'assets_consumer')).toBeUndefined();
-    expect(await readDagRecord(dynamo(), tables.dags, 'assets_plain')).toMatchObject({ disabled: false });
+    expect(await importError('dags/assets.ts')).toBeUndefined();
+    const definition = (
+      await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: stateMachineArn('assets_producer') }))
+    ).definition!;
+    // One outlet state, onto the stack's asset bus (the placeholder filled from AIRSTEP_ASSET_EVENT_BUS_NAME).
+    expect(definition.split('"arn:aws:states:::events:putEvents"')).toHaveLength(2);
+    expect(definition).toContain('"EventBusName": "airstep-assets"');
+    const consumer = await readDagRecord(dynamo(), tables.dags, 'assets_consumer');
+    expect(consumer).toMatchObject({
+      disabled: false,
+      assets: { kind: 'all', of: [{ kind: 'asset', uri: 's3://lake/orders' }] },
+    });
+    const since = consumer!.assetsSince!;
+    expect(Number.isNaN(Date.parse(since))).toBe(false);
+    expect((await readDagRecord(dynamo(), tables.dags, 'assets_producer'))?.assets).toBeUndefined();
+
+    // A new version of a live consumer keeps consuming from where it started; one without assets stops.
+    await upload('dags/assets.ts', file("{ time: '@daily', assets: [orders] }"));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    expect(await readDagRecord(dynamo(), tables.dags, 'assets_consumer')).toMatchObject({ assetsSince: since });
+    await upload('dags/assets.ts', file('null'));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    const stopped = await readDagRecord(dynamo(), tables.dags, 'assets_consumer');
+    expect([stopped?.assets, stopped?.assetsSince]).toEqual([undefined, undefined]);
   });
 
   it('refuses a DAG too big for one state machine (a parent and children, local only so far) with the reason', async () => {

@@ -303,11 +303,11 @@ describe('trigger Lambda: a fire it refuses or cannot read is never lost', () =>
   });
 
   it('writes an event that is no trigger event to the queue with every problem at once', async () => {
-    const odd = { kind: 'asset', dagId: 'odd_event' };
+    const odd = { kind: 'dataset', dagId: 'odd_event' };
     expect(await handler(odd)).toEqual({
       outcome: 'refused',
       code: 'UNREADABLE_EVENT',
-      problems: ["kind must be 'scheduled', 'manual', 'backfill' or 'clear', got 'asset'"],
+      problems: ["kind must be 'scheduled', 'manual', 'backfill', 'clear' or 'asset', got 'dataset'"],
     });
     const nameless = { kind: 'scheduled', scheduledTime: 'soon', marker: 'nameless' };
     expect(await handler(nameless)).toEqual({

@@ -114,4 +114,23 @@ describe('Local engine: assets', () => {
     const next = await trigger.pass(new Date());
     expect(next.map((d) => Object.values(d.triggeringAssetEvents).map((list) => list.length))).toEqual([[1, 1]]);
   });
+
+  it('queues nothing for a paused consumer (Airflow 3): events from while it was paused never trigger it', async () => {
+    const events = new LocalAssetEvents(root);
+    let paused = true;
+    const trigger = new AssetTrigger(events, () => paused);
+    const condition = compileDag(consumer).manifest!.assets!;
+    trigger.set({ dagId: 'paused_consumer', condition, maxActiveRuns: 1 });
+    await trigger.pass(new Date(Date.now() - 1000));
+    const source = { dagId: 'p', taskId: 't', runId: 'r' };
+    await events.record(['s3://airstep-lake/orders', 's3://airstep-lake/customers'], source, new Date());
+    expect(await trigger.pass(new Date())).toEqual([]);
+    paused = false;
+    expect(await trigger.pass(new Date())).toEqual([]);
+    await events.record(['s3://airstep-lake/orders'], source, new Date());
+    expect(await trigger.pass(new Date())).toEqual([]);
+    await events.record(['s3://airstep-lake/customers'], source, new Date());
+    const due = await trigger.pass(new Date());
+    expect(due.map((d) => Object.values(d.triggeringAssetEvents).map((list) => list.length))).toEqual([[1, 1]]);
+  });
 });

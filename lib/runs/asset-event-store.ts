@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { AssetEvent } from '../assets/asset-event.ts';
+import { type ConsumerBook, newEventId } from '../assets/asset-queue.ts';
+import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
+import { queryAll, scanAll } from '../dynamo/dynamo-pages.ts';
+import type { AssetTriggerEvent } from './asset-trigger-event.ts';
+
+/**
+ * The deployed stack's asset events and consumer books, as items of tables the trigger already writes: no table
+ * of their own to provision or grant.
+ * - runs table (`dagId`, `runId`; never scanned, and the items lack the `byState` index's `state`):
+ *   `{ asset-event#<eventId>, ASSET_EVENT }`, the event as first recorded, written under a condition, so a
+ *   redelivered event (same `eventId`) is recorded once; `{ asset#<uri>, event#<id> }`, the same event, found by
+ *   asset and time (`id` sorts by timestamp). (DAG ids cannot hold `#`.)
+ * - dags table (`dagId`, `version`): `{ <consumer dag id>, ASSET_BOOK }`, what the consumer consumed
+ *   (lib/assets/asset-queue.ts) and the run it claimed and has not yet seen started; `rev` counts writes, each
+ *   conditional on the one read. One small item per consumer beside its DAG record.
+ */
+
+const EVENT_MARKER_VERSION = 'ASSET_EVENT';
+export const ASSET_BOOK_VERSION = 'ASSET_BOOK';
+export const ASSET_LEASE_VERSION = 'ASSET_LEASE';
+const assetKey = (uri: string) => `asset#${uri}`;
+const EVENT_PREFIX = 'event#';
+
+/** An asset event as the trigger keeps it: the shared `AssetEvent` plus the producer's id of it. */
+export type StoredAssetEvent = AssetEvent & { readonly eventId: string };
+
+/**
+ * Records the event once: the first delivery writes it (its timestamp, default `now`), a redelivery finds it and
+ * answers the event as first recorded. The by-asset item is written after the marker on every delivery, so a
+ * delivery that stopped between the two still leaves both.
+ */
+export async function recordAssetEvent(
+  dynamo: DynamoDBClient,
+  table: string,
+  event: AssetTriggerEvent,
+  now: Date,
+): Promise<{ readonly event: StoredAssetEvent; readonly recorded: boolean }> {
+  const timestamp = new Date(event.timestamp ?? now.toISOString()).toISOString();
+  const fresh = {
+    id: newEventId(new Date(timestamp), createHash('sha256').update(event.eventId).digest('hex').slice(0, 12)),
+    eventId: event.eventId,
+    uri: event.uri,
+    timestamp,
+    extra: event.extra ?? {},
+    ...(event.sourceDagId !== undefined ? { sourceDagId: event.sourceDagId } : {}),
+    ...(event.sourceTaskId !== undefined ? { sourceTaskId: event.sourceTaskId } : {}),
+    ...(event.sourceRunId !== undefined ? { sourceRunId: event.sourceRunId } : {}),
+    ...(event.sourceMapIndex !== undefined ? { sourceMapIndex: event.sourceMapIndex } : {}),
+    ...(event.watcher !== undefined ? { watcher: event.watcher } : {}),
+  } as StoredAssetEvent;
+  const markerKey = { dagId: { S: `asset-event#${event.eventId}` }, runId: { S: EVENT_MARKER_VERSION } };
+  let stored = fresh;
+  let recorded = true;
+  try {
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { ...markerKey, event: { S: JSON.stringify(fresh) } },
+        ConditionExpression: 'attribute_not_exists(dagId)',
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+    recorded = false;
+    const found = await dynamo.send(new GetItemCommand({ TableName: table, Key: markerKey, ConsistentRead: true }));
+    stored = JSON.parse(found.Item!.event!.S!) as StoredAssetEvent;
+  }
+  await dynamo.send(
+    new PutItemCommand({
+      TableName: table,
+      Item: {
+        dagId: { S: assetKey(stored.uri) },
+        runId: { S: `${EVENT_PREFIX}${stored.id}` },
+        event: { S: JSON.stringify(stored) },
+      },
+    }),
+  );
+  return { event: stored, recorded };
+}
+
+/** The events recorded on an asset whose id is at or after `since`, oldest first. */
+export async function assetEventsSince(
+  dynamo: DynamoDBClient,
+  table: string,
+  uri: string,
+  since: string,
+): Promise<StoredAssetEvent[]> {
+  const items = await queryAll(dynamo, {
+    TableName: table,
+    KeyConditionExpression: 'dagId = :asset AND #event >= :from',
+    ExpressionAttributeNames: { '#event': 'runId' },
+    ExpressionAttributeValues: { ':asset': { S: assetKey(uri) }, ':from': { S: `${EVENT_PREFIX}${since}` } },
+  });
+  return items
+    .filter((item) => item.runId?.S?.startsWith(EVENT_PREFIX) === true && item.event?.S !== undefined)
+    .map((item) => JSON.parse(item.event!.S!) as StoredAssetEvent);
+}
+
+/** A run a consumer's book claimed (its events are consumed) that the trigger has not yet seen started. */
+export interface PendingAssetRun {
+  /** Its trigger time: the run's logical date, and so its run id. */
+  readonly at: string;
+  readonly triggering: Readonly<Record<string, readonly AssetEvent[]>>;
+}
+
+/** A consumer's book as kept: the shared book, the asset start it was made for, and a claimed run. */
+export interface StoredBook {
+  readonly book: ConsumerBook;
+  /** The DAG record's `assetsSince` the book was made for: a DAG that stopped and started consuming gets a new one. */
+  readonly assetsSince: string;
+  readonly pending?: PendingAssetRun;
+  /** The last claimed run's trigger time: the next one is later, so two runs never share a run id. */
+  readonly lastRunAt?: string;
+}
+
+/** The consumer's book and its revision (0: none yet). */
+export async function readBook(
+  dynamo: DynamoDBClient,
+  table: string,
+  dagId: string,
+): Promise<{ readonly stored?: StoredBook; readonly rev: number }> {
+  const found = await dynamo.send(
+    new GetItemCommand({
+      TableName: table,
+      Key: { dagId: { S: dagId }, version: { S: ASSET_BOOK_VERSION } },
+      ConsistentRead: true,
+    }),
+  );
+  const item: Record<string, AttributeValue> | undefined = found.Item;
+  if (item?.book?.S === undefined) return { rev: 0 };
+  return { stored: JSON.parse(item.book.S) as StoredBook, rev: Number(item.rev?.N ?? '0') };
+}
+
+/**
+ * Writes the book if it is still at `rev` (nobody wrote it since it was read); returns the new revision, or
+ * undefined when another writer got there first.
+ */
+export async function writeBook(
+  dynamo: DynamoDBClient,
+  table: string,
+  dagId: string,
+  stored: StoredBook,
+  rev: number,
+): Promise<number | undefined> {
+  try {
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { dagId: { S: dagId }, version: { S: ASSET_BOOK_VERSION } },
+        UpdateExpression: 'SET #book = :book, #rev = :next',
+        ConditionExpression: rev === 0 ? 'attribute_not_exists(#rev)' : '#rev = :rev',
+        ExpressionAttributeNames: { '#book': 'book', '#rev': 'rev' },
+        ExpressionAttributeValues: {
+          ':book': { S: JSON.stringify(stored) },
+          ':next': { N: String(rev + 1) },
+          ...(rev === 0 ? {} : { ':rev': { N: String(rev) } }),
+        },
+      }),
+    );
+    return rev + 1;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Every consumer's book (`airstep assets --stack`): a Scan of the dags table, as the DAG list is. */
+export async function listBooks(dynamo: DynamoDBClient, dagsTable: string): Promise<Map<string, StoredBook>> {
+  const items = await scanAll(dynamo, {
+    TableName: dagsTable,
+    FilterExpression: '#version = :book',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':book': { S: ASSET_BOOK_VERSION } },
+  });
+  const books = new Map<string, StoredBook>();
+  for (const item of items)
+    if (item.book?.S !== undefined) books.set(item.dagId!.S!, JSON.parse(item.book.S) as StoredBook);
+  return books;
+}
