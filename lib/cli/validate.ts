@@ -36,6 +36,7 @@ export function registerValidateCommand(program: Command): void {
             file: file.file,
             dags: file.compiled.map((dag) => dag.ir.dagId),
             problems: file.problems,
+            ...(localOnly(file).length > 0 ? { localOnly: localOnly(file) } : {}),
           })),
         });
       } else {
@@ -48,6 +49,7 @@ export function registerValidateCommand(program: Command): void {
             // Problems are diagnostics: on stderr, so `validate 2>problems.txt` keeps them and scripts see them.
             for (const problem of file.problems) console.error(`    ${formatProblem(problem)}`);
           }
+          for (const note of localOnly(file)) console.log(c.yellow(`    local only: ${note}`));
         }
         const dagCount = files.reduce((sum, file) => sum + file.compiled.length, 0);
         const summary = `${files.length} file(s), ${dagCount} DAG(s), ${problems.length} problem(s)`;
