@@ -270,7 +270,7 @@ export function readManualEvent(
     (typeof raw.runId !== 'string' ||
       raw.runId.length === 0 ||
       raw.runId.length > 250 ||
-      /[\u0000-\u001f\u007f]/.test(raw.runId))
+      ![...raw.runId].every((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f))
   )
     problems.push(`runId must be 1-250 printable characters, got ${JSON.stringify(raw.runId)}`);
   if (problems.length > 0) return { ok: false, problems };
