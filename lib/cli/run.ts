@@ -154,7 +154,7 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
     limits,
     speed,
     signal: stops.signal,
-    ...(options.json !== true ? triggeredRunLines(store, c) : {}),
+    ...(options.json !== true ? triggeredRunLines(c) : {}),
   });
   const { run, tasks, execution, assetEvents } = await runAndRecord({
     dag,

@@ -1,22 +1,18 @@
 import type { LocalDagTrigger } from '../local/local-dag-trigger.ts';
-import type { LocalStore } from '../local/local-store.ts';
 import type { colours } from './output.ts';
 
 type Colours = ReturnType<typeof colours>;
 
 /** A line as a `triggerDag` step's run starts and as it ends (with its state), beside the triggering run's lines. */
-export function triggeredRunLines(
-  store: LocalStore,
-  c: Colours,
-): { onStarted: (dagId: string, runId: string) => void; onEnded: (dagId: string, runId: string) => void } {
+export function triggeredRunLines(c: Colours): {
+  onStarted: (dagId: string, runId: string) => void;
+  onEnded: (dagId: string, runId: string, state: string) => void;
+} {
   return {
     onStarted: (dagId, runId) => console.log(c.dim(`triggered ${dagId} › ${runId}`)),
-    onEnded: (dagId, runId) => {
-      void store.runs(dagId).then((runs) => {
-        const state = runs.find((run) => run.runId === runId)?.state ?? 'ended';
-        const paint = state === 'success' ? c.green : state === 'failed' ? c.red : c.yellow;
-        console.log(`${c.dim('triggered')} ${dagId} › ${runId} ${paint(state)}`);
-      });
+    onEnded: (dagId, runId, state) => {
+      const paint = state === 'success' ? c.green : state === 'failed' ? c.red : c.yellow;
+      console.log(`${c.dim('triggered')} ${dagId} › ${runId} ${paint(state)}`);
     },
   };
 }

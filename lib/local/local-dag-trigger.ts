@@ -56,8 +56,8 @@ export interface TriggeredRun {
   readonly claim: RunLock;
 }
 
-/** Runs an admitted run to its end (its record says how it ended). */
-export type RunTriggered = (run: TriggeredRun) => Promise<unknown>;
+/** Runs an admitted run to its end; answers the state it ended in. */
+export type RunTriggered = (run: TriggeredRun) => Promise<string>;
 
 interface Queued {
   readonly run: TriggeredRun;
@@ -85,7 +85,7 @@ export class LocalDagTrigger {
       readonly now?: () => Date;
       /** Told as a triggered run starts and ends (the CLI prints it). */
       readonly onStarted?: (dagId: string, runId: string) => void;
-      readonly onEnded?: (dagId: string, runId: string) => void;
+      readonly onEnded?: (dagId: string, runId: string, state: string) => void;
     },
   ) {}
 
@@ -214,13 +214,14 @@ export class LocalDagTrigger {
     const ended: Promise<unknown> = this.deps
       .run(run)
       .catch((error: unknown) => {
-        // The run's own record says how it ended; an engine failure is said here, never lost.
+        // An engine failure (the run's record may still say running) is said here, never lost.
         console.error(`airstep: triggered run ${run.ctx.runId} of ${dagId}: ${(error as Error).message}`);
+        return 'interrupted';
       })
-      .finally(() => {
+      .then((state) => {
         runs.delete(run.ctx.runId);
         this.ended.delete(ended);
-        this.deps.onEnded?.(dagId, run.ctx.runId);
+        this.deps.onEnded?.(dagId, run.ctx.runId, state);
       });
     this.ended.add(ended);
   }

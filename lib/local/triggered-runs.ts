@@ -16,7 +16,7 @@ export function localDagTrigger(input: {
   readonly speed?: number;
   readonly signal?: AbortSignal;
   readonly onStarted?: (dagId: string, runId: string) => void;
-  readonly onEnded?: (dagId: string, runId: string) => void;
+  readonly onEnded?: (dagId: string, runId: string, state: string) => void;
 }): LocalDagTrigger {
   const trigger: LocalDagTrigger = new LocalDagTrigger({
     store: input.store,
@@ -36,7 +36,7 @@ export function localDagTrigger(input: {
         ...(input.limits !== undefined ? { limits: input.limits } : {}),
         ...(input.speed !== undefined ? { speed: input.speed } : {}),
         ...(input.signal !== undefined ? { signal: input.signal } : {}),
-      }),
+      }).then((recorded) => recorded.run.state),
   });
   return trigger;
 }
