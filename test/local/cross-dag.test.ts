@@ -152,6 +152,28 @@ describe('Local engine: triggerDag', () => {
     expect((await trigger.store.runs('cross_child')).filter((run) => run.conf.rows === 'many')).toEqual([]);
   }, 180_000);
 
+  it("names the run with the step's runId and ends success on any state of allowedStates (a failed run here)", async () => {
+    await writeFile(join(trigger.dir, 'broken'), '');
+    const result = await trigger.airstep(
+      'run',
+      TRIGGER,
+      '--dag',
+      'cross_parent_own_id',
+      '--date',
+      '2026-11-25',
+      '--json',
+    );
+    await rm(join(trigger.dir, 'broken'));
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(runJson(result.stdout).tasks[0]).toMatchObject({
+      state: 'success',
+      output: { dagId: 'cross_child', runId: 'child_for_2026-11-25', state: 'failed' },
+    });
+    const child = (await trigger.store.runs('cross_child')).find((run) => run.runId === 'child_for_2026-11-25');
+    expect(child).toMatchObject({ state: 'failed', conf: { rows: 5 } });
+  }, 180_000);
+
   it('creates the run of a paused target queued (Airflow 3) and leaves it queued when the run ends', async () => {
     expect((await trigger.airstep('pause', 'cross_child')).code).toBe(0);
     const result = await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent_no_wait', '--date', '2026-11-24');
