@@ -174,6 +174,29 @@ describe('Local engine: triggerDag', () => {
     expect(child).toMatchObject({ state: 'failed', conf: { rows: 5 } });
   }, 180_000);
 
+  it('runs under airstep backfill: each interval starts and waits for its own run of the target', async () => {
+    const result = await trigger.airstep(
+      'backfill',
+      TRIGGER,
+      '--dag',
+      'cross_parent_daily',
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-11-02',
+      '--json',
+    );
+
+    expect(result.code, result.stderr).toBe(0);
+    const children = (await trigger.store.runs('cross_child'))
+      .filter((run) => run.runId.startsWith('triggered__cross_parent_daily.'))
+      .map((run) => [run.runId, run.state, run.conf.day]);
+    expect(children.sort()).toEqual([
+      ['triggered__cross_parent_daily.start_child__backfill__2026-11-01T00:00:00+00:00', 'success', '2026-11-01'],
+      ['triggered__cross_parent_daily.start_child__backfill__2026-11-02T00:00:00+00:00', 'success', '2026-11-02'],
+    ]);
+  }, 180_000);
+
   it('creates the run of a paused target queued (Airflow 3) and leaves it queued when the run ends', async () => {
     expect((await trigger.airstep('pause', 'cross_child')).code).toBe(0);
     const result = await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent_no_wait', '--date', '2026-11-24');
