@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +196,45 @@ describe('Local engine: triggerDag', () => {
       ['triggered__cross_parent_daily.start_child__backfill__2026-11-01T00:00:00+00:00', 'success', '2026-11-01'],
       ['triggered__cross_parent_daily.start_child__backfill__2026-11-02T00:00:00+00:00', 'success', '2026-11-02'],
     ]);
+  }, 180_000);
+
+  it('runs under airstep dev: the scheduled run starts its target, which dev shows as a run, and waits for it', async () => {
+    const child = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev', TRIGGER, '--json'], { cwd: trigger.dir });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const events = () =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { event: string; dagId?: string; runId?: string; state?: string });
+    const parentEnded = () => events().some((e) => e.event === 'runEnded' && e.dagId === 'cross_parent_daily');
+    try {
+      // A readiness wait on the output; the backstop only stops a hang.
+      for (const giveUp = Date.now() + 120_000; !parentEnded(); ) {
+        if (Date.now() > giveUp) throw new Error(`no runEnded of cross_parent_daily; stdout:\n${stdout}`);
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const runs = events()
+        .filter((e) => e.event === 'runStarted' || e.event === 'runEnded')
+        .map((e) => `${e.event} ${e.dagId} ${e.state ?? ''}`.trim());
+      expect(runs).toEqual([
+        'runStarted cross_parent_daily',
+        'runStarted cross_child',
+        'runEnded cross_child success',
+        'runEnded cross_parent_daily success',
+      ]);
+      const parentRun = events().find((e) => e.event === 'runStarted')!.runId!;
+      expect(events().find((e) => e.event === 'runStarted' && e.dagId === 'cross_child')?.runId).toBe(
+        `triggered__cross_parent_daily.start_child__${parentRun}`,
+      );
+    } finally {
+      child.kill('SIGKILL');
+    }
   }, 180_000);
 
   it('creates the run of a paused target queued (Airflow 3) and leaves it queued when the run ends', async () => {
