@@ -28,7 +28,7 @@ export async function drainTriggeredRuns(trigger: LocalDagTrigger, c: Colours, q
   for (const run of left)
     console.log(
       c.yellow(
-        `queued ${run.dagId} › ${run.runId}: ${run.dagId} is paused; the run was created queued and not started`,
+        `queued ${run.dagId} › ${run.runId}: left queued, not started (${run.dagId} is paused, or the command was stopped)`,
       ),
     );
 }

@@ -86,6 +86,8 @@ export class LocalDagTrigger {
       /** Told as a triggered run starts and ends (the CLI prints it). */
       readonly onStarted?: (dagId: string, runId: string) => void;
       readonly onEnded?: (dagId: string, runId: string, state: string) => void;
+      /** The process is stopping (Ctrl-C): queued runs stay queued, none starts. */
+      readonly signal?: AbortSignal;
     },
   ) {}
 
@@ -121,13 +123,15 @@ export class LocalDagTrigger {
 
   /**
    * Resolves once every run this process started has ended and no queued run can start any more: what is left
-   * is the runs still queued behind a paused DAG (left `queued` in the store), returned.
+   * is the runs still queued behind a paused DAG, or all queued ones once stopping (left `queued` in the store),
+   * returned.
    */
   async drain(): Promise<RunRecord[]> {
     for (;;) {
       await this.startQueued();
-      if (this.ended.size === 0 && this.queued.every((entry) => this.deps.store.isPaused(entry.run.target.dag.id)))
-        break;
+      const stuck = (entry: Queued) =>
+        this.deps.signal?.aborted === true || this.deps.store.isPaused(entry.run.target.dag.id);
+      if (this.ended.size === 0 && this.queued.every(stuck)) break;
       await Promise.race([...this.ended, new Promise((done) => setTimeout(done, QUEUE_POLL_MS))]);
     }
     this.closed = true;
@@ -184,7 +188,7 @@ export class LocalDagTrigger {
   /** Starts the oldest queued runs that have a place now, in the order they were queued (per DAG). */
   private startQueued(): Promise<void> {
     const pass = this.admitting.then(async () => {
-      if (this.closed) return;
+      if (this.closed || this.deps.signal?.aborted === true) return;
       const blocked = new Set<string>();
       for (const entry of [...this.queued]) {
         const dagId = entry.run.target.dag.id;

@@ -23,6 +23,7 @@ export function localDagTrigger(input: {
     find: input.find,
     ...(input.onStarted !== undefined ? { onStarted: input.onStarted } : {}),
     ...(input.onEnded !== undefined ? { onEnded: input.onEnded } : {}),
+    ...(input.signal !== undefined ? { signal: input.signal } : {}),
     run: ({ target, ctx, claim }) =>
       runAndRecord({
         dag: target.dag,

@@ -244,7 +244,7 @@ describe('Local engine: triggerDag', () => {
 
     expect(result.code, result.stderr).toBe(0);
     const runId = 'triggered__cross_parent_no_wait.start_child__manual__2026-11-24T00:00:00+00:00';
-    expect(result.stdout).toContain(`queued cross_child › ${runId}: cross_child is paused`);
+    expect(result.stdout).toContain(`queued cross_child › ${runId}: left queued, not started (cross_child is paused`);
     const child = (await trigger.store.runs('cross_child')).find((run) => run.runId === runId);
     expect(child?.state).toBe('queued');
   }, 180_000);

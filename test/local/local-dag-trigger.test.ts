@@ -205,6 +205,27 @@ describe('Class: LocalDagTrigger', () => {
     expect((await store.runs('child'))[0]?.state).toBe('success');
   });
 
+  it('starts no queued run once the process is stopping, and leaves it queued when drained', async () => {
+    const runs = heldRuns(store);
+    const stop = new AbortController();
+    const trigger = new LocalDagTrigger({
+      store,
+      find: findIn(target('child', 1)),
+      run: runs.run,
+      signal: stop.signal,
+    });
+    await trigger.answer(event('first'));
+    await trigger.answer(event('second'));
+    await until(() => runs.running().length === 1, 'the first run to start');
+
+    stop.abort();
+    runs.end('first');
+    const left = await trigger.drain();
+
+    expect(left.map((run) => [run.runId, run.state])).toEqual([['second', 'queued']]);
+    expect(runs.events).toEqual(['start first', 'end first']);
+  });
+
   it('leaves a run of a still-paused DAG queued when drained, and says which', async () => {
     const runs = heldRuns(store);
     await store.saveDagState({ dagId: 'child', pausedAt: '2026-11-22T00:00:00.000Z' });
