@@ -7,6 +7,7 @@ import { loadProjectConfig, type ProjectConfig, unlistedRunAsProblems } from '..
 import { runAndRecord } from '../local/record-run.ts';
 import { RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
+import { localDagTrigger } from '../local/triggered-runs.ts';
 import { killAllWorkers } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { intervalRunContext } from '../runtime/run-context.ts';
@@ -27,6 +28,8 @@ import { emulatorLines, RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, paintState } from './run-output.ts';
 import { listenForStops } from './stop-signals.ts';
+import { projectDagFinder } from './trigger-targets.ts';
+import { drainTriggeredRuns, triggeredRunLines } from './triggered-run-lines.ts';
 
 export interface BackfillOptions {
   from?: string;
@@ -181,6 +184,15 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
     ),
   );
 
+  // The runs their triggerDag steps start run in this process too, to their end.
+  const trigger = localDagTrigger({
+    store,
+    find: projectDagFinder(picked.value.file),
+    limits,
+    speed: speed.value,
+    signal: abort.signal,
+    ...(options.json !== true ? triggeredRunLines(c) : {}),
+  });
   // Runs start in order; at most maxActiveRuns are in flight, like the scheduler's own runs.
   let next = 0;
   let claims: Promise<void> = Promise.resolve();
@@ -227,6 +239,7 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
           limits,
           speed: speed.value,
           signal: abort.signal,
+          trigger,
           ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
         });
       } catch (error) {
@@ -245,9 +258,9 @@ async function backfill(file: string, options: BackfillOptions): Promise<number>
       );
     }
   };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(compiled.ir.maxActiveRuns, runs.length)) }, worker),
-  ).finally(() => aws.stop());
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(compiled.ir.maxActiveRuns, runs.length)) }, worker))
+    .then(() => drainTriggeredRuns(trigger, c, options.json === true))
+    .finally(() => aws.stop());
   stops.dispose();
 
   // Runs an interrupt kept from starting.

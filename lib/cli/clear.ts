@@ -9,6 +9,7 @@ import { loadProjectConfig, type ProjectConfig } from '../local/project-config.t
 import { runAndRecord } from '../local/record-run.ts';
 import { type RunLock, RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
+import { localDagTrigger } from '../local/triggered-runs.ts';
 import { clearPlan } from '../runs/clear-plan.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { type CloudStackOptions, cloudStackOptions, wantsCloud } from './cloud-stack.ts';
@@ -18,6 +19,8 @@ import { colours, EXIT, printJson } from './output.ts';
 import { emulatorLines, RunAws } from './run-aws.ts';
 import { loadOneDag, readSpeed, refuser } from './run-input.ts';
 import { printRunEnd } from './run-output.ts';
+import { projectDagFinder } from './trigger-targets.ts';
+import { drainTriggeredRuns, triggeredRunLines } from './triggered-run-lines.ts';
 
 type ClearOptions = CloudStackOptions & {
   dag?: string;
@@ -164,6 +167,16 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const limits = new LocalLimits(config.pools);
+  // A cleared triggerDag step finds the run it started (its run id is fixed per run and task); a new one runs here.
+  const trigger = localDagTrigger({
+    store,
+    find: projectDagFinder(file),
+    limits,
+    speed: speed.value,
+    signal: abort.signal,
+    ...(options.json !== true ? triggeredRunLines(c) : {}),
+  });
   const recorded = await runAndRecord({
     dag,
     file,
@@ -171,13 +184,20 @@ async function clearCommand(runId: string, options: ClearOptions): Promise<numbe
     store,
     claim,
     maxActiveTasks: compiled.ir.maxActiveTasks,
-    limits: new LocalLimits(config.pools),
+    limits,
     speed: speed.value,
     signal: abort.signal,
     manifest: compiled.manifest,
     keptRecords,
+    trigger,
     ...(live !== undefined ? { onTaskChange: live.onTaskChange } : {}),
-  }).finally(() => aws.stop());
+  })
+    .then(async (ended) => {
+      live?.stop();
+      await drainTriggeredRuns(trigger, c, options.json === true);
+      return ended;
+    })
+    .finally(() => aws.stop());
   live?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

@@ -16,6 +16,7 @@ import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { type RunLock, RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits, type SlotRequest, SlotsOverCapacityError } from '../local/slot-limits.ts';
+import { localDagTrigger } from '../local/triggered-runs.ts';
 import { killAllWorkers } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { assetRunContext, intervalRunContext } from '../runtime/run-context.ts';
@@ -23,6 +24,7 @@ import type { RunInterval, ScheduleSpec } from '../schedule/index.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import type { ParamSpec } from '../sdk/params.ts';
 import { loadDagFile } from './load-dags.ts';
+import { projectDagFinder } from './trigger-targets.ts';
 
 /** A DAG of a checked file that has no problems. */
 export interface CheckedDag {
@@ -65,6 +67,8 @@ export type FromDevChild =
   | { readonly type: 'started'; readonly runId: string }
   | { readonly type: 'task'; readonly task: TaskInstance }
   | { readonly type: 'ended'; readonly runId: string; readonly state: string }
+  /** A run a `triggerDag` step of the run started in this child: as it starts (no state) and as it ends. */
+  | { readonly type: 'triggered'; readonly dagId: string; readonly runId: string; readonly state?: string }
   /** The run could not start (its file changed since it was checked), or the engine failed. */
   | { readonly type: 'error'; readonly message: string }
   | { readonly type: 'acquire'; readonly id: number; readonly request: SlotRequest }
@@ -208,6 +212,16 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
     return send({ type: 'error', message: error.message }, finish);
   }
   send({ type: 'started', runId: ctx.runId });
+  // The runs its triggerDag steps start run in this child too (dev shows them as runs); it exits after them.
+  const trigger = localDagTrigger({
+    store,
+    find: projectDagFinder(loaded.file),
+    limits,
+    speed: request.speed,
+    signal,
+    onStarted: (dagId, runId) => send({ type: 'triggered', dagId, runId }),
+    onEnded: (dagId, runId, state) => send({ type: 'triggered', dagId, runId, state }),
+  });
   const { run } = await runAndRecord({
     dag,
     file: loaded.file,
@@ -219,9 +233,13 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
     speed: request.speed,
     signal,
     onTaskChange: (task) => send({ type: 'task', task }),
+    trigger,
     ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
   });
-  send({ type: 'ended', runId: run.runId, state: run.state }, finish);
+  send({ type: 'ended', runId: run.runId, state: run.state });
+  await trigger.drain();
+  // Exit once the messages before are out (the last triggered run's end): `dev` reads a late `ready` as nothing.
+  send({ type: 'ready' }, finish);
 }
 
 function finish(): void {

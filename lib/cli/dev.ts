@@ -226,6 +226,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
       return;
     }
     let started = performance.now();
+    const triggeredAt = new Map<string, number>();
     void children
       .take()
       .run(
@@ -242,6 +243,12 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
             out.runStarted(due.dagId, due.runId);
           },
           task: (task) => out.taskChanged(due.dagId, due.runId, task),
+          triggered: (dagId, runId, state) => {
+            if (state !== undefined)
+              return out.runEnded(dagId, runId, state, performance.now() - (triggeredAt.get(runId) ?? started));
+            triggeredAt.set(runId, performance.now());
+            out.runStarted(dagId, runId);
+          },
           ended: (state) => out.runEnded(due.dagId, due.runId, state, performance.now() - started),
           error: (message) => out.runNotStarted(due.dagId, due.runId, message),
         },
@@ -401,6 +408,8 @@ const CHILD_ENTRY = siblingModule(import.meta.url, 'dev-child');
 
 interface RunHandlers {
   started(runId: string): void;
+  /** A run a triggerDag step started: as it starts (no state) and as it ends. */
+  triggered(dagId: string, runId: string, state?: string): void;
   task(task: TaskInstance): void;
   ended(state: string): void;
   error(message: string): void;
@@ -499,6 +508,7 @@ class DevChild {
     let reported = false;
     this.onMessage = (message) => {
       if (message.type === 'started') on.started(message.runId);
+      else if (message.type === 'triggered') on.triggered(message.dagId, message.runId, message.state);
       else if (message.type === 'task') on.task(message.task);
       else if (message.type === 'ended' || message.type === 'error') {
         reported = true;

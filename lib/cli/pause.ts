@@ -87,7 +87,7 @@ async function changeDeployed(name: 'pause' | 'unpause', dagId: string, options:
     result =
       name === 'pause'
         ? await pauseDag.pauseDeployedDag(dagId, deps)
-        : await pauseDag.unpauseDeployedDag(dagId, { ...deps, trigger: await lambdaTriggerOf(stack.value) });
+        : await pauseDag.unpauseDeployedDag(dagId, { ...deps, ...(await lambdaTriggerOf(stack.value)) });
   } catch (error) {
     // A record that kept changing, or a trigger that failed on a missed run (unpaused; run unpause again).
     if (!(error instanceof AirstepError)) throw error;
@@ -106,12 +106,17 @@ async function changeDeployed(name: 'pause' | 'unpause', dagId: string, options:
   return EXIT.ok;
 }
 
+/** The trigger Lambda, for the runs an unpause starts: the missed intervals and the runs queued while paused. */
 async function lambdaTriggerOf(stack: CloudStack) {
-  const [{ LambdaClient }, { lambdaTrigger }] = await Promise.all([
+  const [{ LambdaClient }, { lambdaTrigger, lambdaResumeQueued }] = await Promise.all([
     import('@aws-sdk/client-lambda'),
     import('../dag-sync/trigger-client.ts'),
   ]);
-  return lambdaTrigger(new LambdaClient({}), stack.triggerFunction);
+  const lambda = new LambdaClient({});
+  return {
+    trigger: lambdaTrigger(lambda, stack.triggerFunction),
+    resumeQueued: lambdaResumeQueued(lambda, stack.triggerFunction),
+  };
 }
 
 function printChange(result: Exclude<PauseResult | UnpauseResult, { outcome: 'unknown-dag' }>): void {
@@ -132,6 +137,7 @@ function printChange(result: Exclude<PauseResult | UnpauseResult, { outcome: 'un
           : c.dim(`${result.dagId} was not paused; ${schedules} enabled now`),
       );
       if (result.disabled) console.log(c.dim(`  its file is deleted: it stays disabled until the file is uploaded`));
+      for (const runId of result.resumed ?? []) console.log(`  started ${runId} (queued while paused)`);
       for (const round of result.catchup ?? []) {
         const answers = Object.entries(round.answers)
           .map(([outcome, count]) => `${count} ${outcome}`)

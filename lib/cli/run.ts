@@ -9,6 +9,7 @@ import { runAndRecord } from '../local/record-run.ts';
 import { RunLockedError } from '../local/run-lock.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { subDag } from '../local/sub-dag.ts';
+import { localDagTrigger } from '../local/triggered-runs.ts';
 import { killAllWorkers, startWorkerEarly } from '../local/worker-pool.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { manualRunContext } from '../runtime/run-context.ts';
@@ -23,6 +24,8 @@ import { emulatorLines, emulatorOptions, RunAws } from './run-aws.ts';
 import { loadOneDag, readConf, readSpeed, refuser } from './run-input.ts';
 import { deadlineMissLine, printRunEnd } from './run-output.ts';
 import { listenForStops } from './stop-signals.ts';
+import { projectDagFinder } from './trigger-targets.ts';
+import { drainTriggeredRuns, triggeredRunLines } from './triggered-run-lines.ts';
 
 interface RunOptions {
   dag?: string;
@@ -144,6 +147,15 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
   }
   // The workers go at once (a CPU-bound task would spin on while the run unwinds); the run ends interrupted.
   const stops = listenForStops(killAllWorkers);
+  // Runs its triggerDag steps start run here too, to their end (the steps may wait for them).
+  const trigger = localDagTrigger({
+    store,
+    find: projectDagFinder(loaded.file),
+    limits,
+    speed,
+    signal: stops.signal,
+    ...(options.json !== true ? triggeredRunLines(c) : {}),
+  });
   const { run, tasks, execution, assetEvents } = await runAndRecord({
     dag,
     file: loaded.file,
@@ -154,6 +166,7 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
     limits,
     speed,
     signal: stops.signal,
+    trigger,
     ...(compiled.manifest !== undefined ? { manifest: compiled.manifest } : {}),
     ...(live !== undefined ? { onTaskChange: live.onTaskChange } : {}),
     ...(options.json !== true
@@ -161,6 +174,7 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
       : {}),
   });
   live?.stop();
+  await drainTriggeredRuns(trigger, c, options.json === true);
   stops.dispose();
   if (stops.cause !== undefined && options.json !== true) {
     // One line, not the grid: a stopped map may have thousands of instances (`airstep tasks` shows them).

@@ -64,6 +64,18 @@ export const SYNC_INTEGRATIONS: Readonly<Record<string, SyncIntegration>> = {
 
 const STATES = 'arn:aws:states:::';
 
+/**
+ * Calls that hand the service an IAM role (so the caller needs `iam:PassRole` on it), keyed by aws-sdk
+ * `service:action`, with the request members that name the role. ECS RunTask passes the task definition's task
+ * and execution roles too, which the request does not name. From each API's reference ("the caller must have
+ * iam:PassRole") and Step Functions' IAM templates; Glue, Batch, Athena and CodeBuild jobs use roles of their own.
+ */
+const PASSES_ROLE: Readonly<Record<string, readonly string[]>> = {
+  'ecs:runTask': ['Overrides.TaskRoleArn', 'Overrides.ExecutionRoleArn'],
+  'sagemaker:createTrainingJob': ['RoleArn'],
+  'emrserverless:startJobRun': ['ExecutionRoleArn'],
+};
+
 /** The Task resource of an `awsSdk` step. */
 export function awsSdkResource(service: string, action: string, sync: boolean): string {
   if (sync) {
@@ -131,16 +143,53 @@ export function awsSdkIamActions(resource: string): { actions: string[]; managed
   const sdk = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)$/.exec(rest);
   if (sdk !== null) {
     const [, service, action] = sdk as unknown as [string, string, string];
+    const passRole = PASSES_ROLE[`${service}:${action}`] !== undefined ? ['iam:PassRole'] : [];
     const renamed = IAM_ACTION[`${service}:${action}`];
-    if (renamed !== undefined) return { actions: [...renamed] };
-    return { actions: [`${IAM_PREFIX[service] ?? service}:${action[0]!.toUpperCase()}${action.slice(1)}`] };
+    if (renamed !== undefined) return { actions: [...renamed, ...passRole] };
+    return {
+      actions: [`${IAM_PREFIX[service] ?? service}:${action[0]!.toUpperCase()}${action.slice(1)}`, ...passRole],
+    };
   }
-  const sync = Object.values(SYNC_INTEGRATIONS).find((integration) => integration.resource === rest);
-  if (sync === undefined) return undefined;
+  const key = Object.keys(SYNC_INTEGRATIONS).find((candidate) => SYNC_INTEGRATIONS[candidate]!.resource === rest);
+  if (key === undefined) return undefined;
+  const sync = SYNC_INTEGRATIONS[key]!;
   return {
-    actions: [...sync.iamActions, ...(sync.managedRule !== undefined ? EVENTS_RULE_ACTIONS : [])],
+    actions: [
+      ...sync.iamActions,
+      ...(sync.managedRule !== undefined ? EVENTS_RULE_ACTIONS : []),
+      ...(PASSES_ROLE[key] !== undefined ? ['iam:PassRole'] : []),
+    ],
     ...(sync.managedRule !== undefined ? { managedRule: sync.managedRule } : {}),
   };
+}
+
+/**
+ * The roles a Task's parameters hand the service (see PASSES_ROLE): each literal ARN, or `(from <path>)` for one
+ * the state reads at run time. Empty for a call that passes none, or names none in its request (ECS RunTask
+ * without overrides still passes its task definition's roles).
+ */
+export function passedRoles(resource: string, parameters: Readonly<Record<string, unknown>>): string[] {
+  if (!resource.startsWith(STATES)) return [];
+  const rest = resource.slice(STATES.length);
+  const sdk = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)$/.exec(rest);
+  const key =
+    sdk !== null
+      ? `${sdk[1]}:${sdk[2]}`
+      : Object.keys(SYNC_INTEGRATIONS).find((candidate) => SYNC_INTEGRATIONS[candidate]!.resource === rest);
+  const members = key !== undefined ? PASSES_ROLE[key] : undefined;
+  if (members === undefined) return [];
+  return members.flatMap((member) => {
+    const path = member.split('.');
+    let parent: unknown = parameters;
+    for (const name of path.slice(0, -1))
+      parent = typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>)[name] : undefined;
+    if (typeof parent !== 'object' || parent === null) return [];
+    const last = path[path.length - 1]!;
+    const value = (parent as Record<string, unknown>)[last];
+    if (typeof value === 'string') return [value];
+    const dynamic = (parent as Record<string, unknown>)[`${last}.$`];
+    return typeof dynamic === 'string' ? [`(from ${dynamic})`] : [];
+  });
 }
 
 /** Whether an IAM action is matched by one of the allowed patterns (`athena:StartQueryExecution`, `glue:*`, `athena:Get*`); case-insensitive, as IAM is. */

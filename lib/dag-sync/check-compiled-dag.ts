@@ -1,4 +1,4 @@
-import { missingAwsSdkActions } from '../compiler/aws-sdk-integrations.ts';
+import { missingAwsSdkActions, passedRoles } from '../compiler/aws-sdk-integrations.ts';
 import { PLACEHOLDER, placeholder } from '../compiler/placeholders.ts';
 
 /**
@@ -137,9 +137,12 @@ function taskProblem(state: Record<string, unknown>, stack: MachineTargets): str
   }
   const missing = missingAwsSdkActions(resource, stack.awsSdkActions ?? []);
   if (missing !== undefined) {
+    // The roles a step hands the service are named, so the permission can list exactly them as resources.
+    const roles = missing.includes('iam:PassRole') ? passedRoles(resource, parameters) : [];
+    const passes = roles.length > 0 ? ` (it passes role ${roles.join(', ')})` : '';
     return missing.length === 0
       ? undefined
-      : `Resource ${resource}: needs ${missing.join(', ')}, which this stack's state machines may not call (list ${missing.length === 1 ? 'it' : 'them'} in the Airstep construct's awsSdkPermissions)`;
+      : `Resource ${resource}: needs ${missing.join(', ')}${passes}, which this stack's state machines may not call (list ${missing.length === 1 ? 'it' : 'them'} in the Airstep construct's awsSdkPermissions)`;
   }
   return `Resource ${resource}: not a service call Airstep compiles (only its workers' queues and tasks, and its native steps)`;
 }

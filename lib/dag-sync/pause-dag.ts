@@ -6,7 +6,7 @@ import { AirstepError } from '../errors/airstep-error.ts';
 import { type CatchupOutcome, catchUp } from './catch-up.ts';
 import { pausedCatchup } from './catchup-runs.ts';
 import { setSchedulesState } from './dag-schedules.ts';
-import type { RunTrigger } from './trigger-client.ts';
+import type { ResumeQueued, RunTrigger } from './trigger-client.ts';
 
 /** What pausing or unpausing a deployed DAG uses: the dags table and the DAG schedules' group. */
 export interface PauseDeps {
@@ -36,6 +36,8 @@ export type UnpauseResult =
       readonly schedules: string[];
       /** Runs handed to the trigger for the intervals missed while paused (see unpauseDeployedDag). */
       readonly catchup?: CatchupOutcome[];
+      /** Runs queued while paused (triggerDag steps' runs) that the unpause started. */
+      readonly resumed?: readonly string[];
       /** The DAG's file is deleted: it stays disabled until the file is uploaded again. */
       readonly disabled: boolean;
     };
@@ -74,11 +76,17 @@ export async function pauseDeployedDag(dagId: string, deps: PauseDeps): Promise<
  * deleted) and, with a trigger, hands it the scheduled runs missed while paused, as Airflow's scheduler creates
  * them on unpause: with `catchup`, every interval that ended while paused, oldest first; without, the latest
  * only (lib/dag-sync/catchup-runs.ts, the rules dag-sync follows when a deleted file comes back). Several
- * rounds of at most `limit` each, until none is owed.
+ * rounds of at most `limit` each, until none is owed. Before them, `resumeQueued` starts the runs queued while it
+ * was paused (Airflow 3 starts a paused DAG's queued runs once it is unpaused).
  */
 export async function unpauseDeployedDag(
   dagId: string,
-  deps: PauseDeps & { readonly trigger?: RunTrigger; readonly limit?: number },
+  deps: PauseDeps & {
+    readonly trigger?: RunTrigger;
+    readonly limit?: number;
+    /** Starts the runs queued while the DAG was paused (the trigger, asked with an `unpaused` event). */
+    readonly resumeQueued?: ResumeQueued;
+  },
 ): Promise<UnpauseResult> {
   const record = await readDagRecord(deps.dynamo, deps.dagsTable, dagId);
   if (record === undefined || !(await markUnpaused(deps.dynamo, deps.dagsTable, dagId))) {
@@ -87,7 +95,11 @@ export async function unpauseDeployedDag(
   const outcome = record.pausedAt !== undefined ? 'unpaused' : 'not-paused';
   if (record.disabled) return { outcome, dagId, schedules: [], disabled: true };
   const schedules = await setSchedulesState(dagId, 'ENABLED', scheduleDeps(deps));
-  if (outcome === 'not-paused' || deps.trigger === undefined) return { outcome, dagId, schedules, disabled: false };
+  // The runs asked for while paused were created first: they take the free places before the missed intervals.
+  const resumed = outcome === 'unpaused' ? await deps.resumeQueued?.(dagId) : undefined;
+  const started = resumed !== undefined && resumed.length > 0 ? { resumed } : {};
+  if (outcome === 'not-paused' || deps.trigger === undefined)
+    return { outcome, dagId, schedules, disabled: false, ...started };
   const caughtUp: CatchupOutcome[] = [];
   // The first round counts from the mark the pause left; later ones go on from the mark the last one wrote.
   let previous: DagRecord = { ...record, disabled: true };
@@ -104,7 +116,14 @@ export async function unpauseDeployedDag(
     if (round?.capped !== true) break;
     previous = (await readDagRecord(deps.dynamo, deps.dagsTable, dagId)) ?? current;
   }
-  return { outcome, dagId, schedules, disabled: false, ...(caughtUp.length > 0 ? { catchup: caughtUp } : {}) };
+  return {
+    outcome,
+    dagId,
+    schedules,
+    disabled: false,
+    ...(caughtUp.length > 0 ? { catchup: caughtUp } : {}),
+    ...started,
+  };
 }
 
 function scheduleDeps(deps: PauseDeps) {

@@ -18,6 +18,43 @@ export interface TriggerAnswer {
 /** Hands one fire to the trigger and answers what it did with it. */
 export type RunTrigger = (fire: ScheduledFire) => Promise<TriggerAnswer>;
 
+/** Asks the trigger to start a DAG's runs queued while it was paused; answers the run ids started. */
+export type ResumeQueued = (dagId: string) => Promise<readonly string[]>;
+
+/**
+ * The trigger Lambda asked with an `unpaused` event (synchronously): it starts the queued runs that have a
+ * `maxActiveRuns` place. A function error, or an answer that is not `resumed`, is thrown.
+ */
+export function lambdaResumeQueued(lambda: LambdaClient, functionName: string): ResumeQueued {
+  return async (dagId) => {
+    const answer = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: JSON.stringify({ kind: 'unpaused', dagId }),
+      }),
+    );
+    const text = answer.Payload === undefined ? '' : Buffer.from(answer.Payload).toString('utf8');
+    const parsed =
+      answer.FunctionError === undefined ? (JSON.parse(text) as { outcome?: string; started?: string[] }) : {};
+    if (parsed.outcome !== 'resumed') throw new ResumeFailedError(dagId, text.slice(0, 1000));
+    return parsed.started ?? [];
+  };
+}
+
+/** The trigger did not start the queued runs of an unpaused DAG (they wait: unpause again). */
+export class ResumeFailedError extends AirstepError {
+  override readonly name = 'ResumeFailedError';
+  constructor(
+    readonly dagId: string,
+    answer: string,
+  ) {
+    super(`the trigger did not start the queued runs of ${dagId} (unpaused; run unpause again): ${answer}`, {
+      code: 'RESUME_FAILED',
+    });
+  }
+}
+
 export function scheduledFire(dagId: string, scheduledTime: string): ScheduledFire {
   return { kind: 'scheduled', dagId, scheduledTime };
 }

@@ -1,6 +1,5 @@
 import type { DagIR } from '../compiler/ir.ts';
 import type { Problem } from '../sdk/errors.ts';
-import { crossDagLocalProblems } from './cross-dag-local.ts';
 
 /**
  * Why the local engine refuses a `container` task: it runs an image of the author's own on ECS Fargate, and the
@@ -15,9 +14,9 @@ export function containerTaskMessage(dagId: string, image?: string): string {
   );
 }
 
-/** The tasks of a DAG the local engine cannot run: each `container` task, at its `image`, and each `triggerDag` step. */
+/** The tasks of a DAG the local engine cannot run: each `container` task, at its `image`. */
 export function localRunProblems(ir: DagIR, file: string): Problem[] {
-  return [...containerProblems(ir, file), ...crossDagLocalProblems(ir, file)];
+  return containerProblems(ir, file);
 }
 
 function containerProblems(ir: DagIR, file: string): Problem[] {

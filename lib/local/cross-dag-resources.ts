@@ -1,6 +1,7 @@
 import { PLACEHOLDER } from '../compiler/placeholders.ts';
 import { noServiceEndpoint } from './dag-resources.ts';
 import type { TaskCall, TaskResources } from './interpreter.ts';
+import type { LocalDagTrigger } from './local-dag-trigger.ts';
 import type { LocalStore } from './local-store.ts';
 import { StatesError } from './states-error.ts';
 
@@ -8,8 +9,9 @@ import { StatesError } from './states-error.ts';
  * The local engine's stand-ins for what cross-DAG steps reach in the cloud: the runs and task-instances tables
  * are the local store (the runs of every DAG of the project, as `airstep run`, `dev` and `backfill` record
  * them), read with the same GetItem / Query calls and answered in DynamoDB's shape, so the compiled ASL runs
- * unchanged. The trigger function has no local stand-in: `localRunProblems` refuses a `triggerDag` step before
- * the run (see cross-dag-local.ts); a call that gets here anyway fails the step saying so.
+ * unchanged. The trigger function's stand-in is `LocalDagTrigger` (local-dag-trigger.ts): the same admission over
+ * the local store, its answer in Lambda's Invoke shape; without one (a library caller that gave none) the step
+ * fails saying so.
  */
 export const LOCAL_CROSS_DAG = {
   triggerFunctionArn: `local-${PLACEHOLDER.triggerFunctionArn}`,
@@ -25,6 +27,8 @@ export class CrossDagResources implements TaskResources {
     private readonly store: LocalStore,
     /** Every other call (native steps): the real service or an emulator, if configured. */
     private readonly next?: TaskResources,
+    /** Answers the `triggerDag` steps' invocations of the trigger function. */
+    private readonly trigger?: LocalDagTrigger,
   ) {}
 
   /** Whether a call is one of the stand-ins here. */
@@ -43,11 +47,15 @@ export class CrossDagResources implements TaskResources {
       return this.next.invoke(call);
     }
     const p = call.parameters as Record<string, unknown>;
-    if (p.FunctionName === LOCAL_CROSS_DAG.triggerFunctionArn)
-      throw new StatesError(
-        'Airstep.CrossDagTriggerUnsupported',
-        `state ${call.stateName}: the local engine runs one DAG at a time and cannot start another DAG's run (triggerDag); test it on the deployed stack`,
-      );
+    if (p.FunctionName === LOCAL_CROSS_DAG.triggerFunctionArn) {
+      if (this.trigger === undefined)
+        throw new StatesError(
+          'Airstep.CrossDagTriggerUnsupported',
+          `state ${call.stateName}: this local engine was given no trigger to start another DAG's run (triggerDag)`,
+        );
+      // Lambda's Invoke answer, as the optimised integration returns it (the step selects `$.Payload`).
+      return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: await this.trigger.answer(p.Payload) };
+    }
     if (call.resource === 'arn:aws:states:::dynamodb:getItem') return this.getItem(p);
     if (call.resource === 'arn:aws:states:::aws-sdk:dynamodb:query' && p.TableName === LOCAL_CROSS_DAG.runsTable)
       return this.queryRuns(p);

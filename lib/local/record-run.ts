@@ -16,6 +16,7 @@ import { watchDeadline } from './deadline-watch.ts';
 import type { ExecutionResult, TaskResources } from './interpreter.ts';
 import { LiveTryLogs } from './live-try-logs.ts';
 import { LocalAssetEvents } from './local-asset-events.ts';
+import type { LocalDagTrigger } from './local-dag-trigger.ts';
 import { LocalMapIo } from './local-map-io.ts';
 import type { LocalStore, RunRecord, TaskRecord, TryTimesRecord } from './local-store.ts';
 import { LocalXComStore } from './local-xcom-store.ts';
@@ -71,6 +72,8 @@ export async function runAndRecord(input: {
   readonly earlier?: EarlierRun;
   /** The run id's lock, when the caller took it already (`claimRun`, to refuse before it prints anything). */
   readonly claim?: RunLock;
+  /** Answers the run's `triggerDag` steps (starts the other DAGs' runs); none: such a step fails saying so. */
+  readonly trigger?: LocalDagTrigger;
 }): Promise<RecordedRun> {
   const { dag, ctx, store } = input;
   const claim = input.claim ?? (await claimRun(store, { dagId: dag.id, runId: ctx.runId }, input.earlier ?? 'refuse'));
@@ -226,7 +229,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
       // Distributed Maps read and write where the worker processes keep XCom.
       distributedMaps: new LocalMapIo(new LocalXComStore(resolve(store.root))),
       ...(input.limits !== undefined ? { limits: input.limits } : {}),
-      ...nativeResources(store),
+      ...nativeResources(store, input.trigger),
       ...(input.signal !== undefined ? { signal: input.signal } : {}),
       onTaskChange,
       onTryEnded,
@@ -333,7 +336,7 @@ function tryKeyOf(attempt: WorkerTry): TryKey {
  * Native steps: the real service or an emulator when configured; the cross-DAG steps' reads of the run tables go
  * to the local store whatever is configured (the other DAGs' runs are the project's local runs).
  */
-function nativeResources(store: LocalStore): { native: TaskResources } {
+function nativeResources(store: LocalStore, trigger: LocalDagTrigger | undefined): { native: TaskResources } {
   const aws = AwsServiceResources.configured() ? AwsServiceResources.fromEnvironment() : undefined;
-  return { native: new CrossDagResources(store, aws) };
+  return { native: new CrossDagResources(store, aws, trigger) };
 }

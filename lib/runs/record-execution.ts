@@ -256,14 +256,19 @@ async function executionHistory(sfn: SFNClient, executionArn: string): Promise<H
 
 /**
  * Starts the oldest queued runs of a DAG while it has free `maxActiveRuns` places. A queued run that already has
- * an execution (a duplicate that was queued twice) is dropped.
+ * an execution (a duplicate that was queued twice) is dropped. Also what the trigger does on an unpause.
  */
-async function startQueuedRuns(
+export async function startQueuedRuns(
   dagId: string,
-  io: { runs: RunStore; sfn: SFNClient; deps: RecorderDeps },
+  io: {
+    runs: RunStore;
+    sfn: SFNClient;
+    deps: Pick<RecorderDeps, 'dynamo' | 'now'> & { readonly tables: { readonly dags: string } };
+  },
 ): Promise<string[]> {
   const dag = await readDagRecord(io.deps.dynamo, io.deps.tables.dags, dagId);
-  if (dag === undefined || dag.disabled) return [];
+  // A paused DAG's queued runs wait for its unpause (Airflow's scheduler starts no run of a paused DAG).
+  if (dag === undefined || dag.disabled || dag.pausedAt !== undefined) return [];
   // Admitted one at a time with the trigger's admissions; a minute is the recorder Lambda's timeout.
   const lease = admissionLease(io.deps.dynamo, io.deps.tables.dags, dagId, {
     holder: randomUUID(),

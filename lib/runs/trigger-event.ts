@@ -26,6 +26,7 @@ export interface ClearEvent {
 export type TriggerEvent =
   | ClearEvent
   | AssetTriggerEvent
+  | UnpausedEvent
   | { readonly kind: 'scheduled'; readonly dagId: string; readonly scheduledTime: string }
   | {
       readonly kind: 'manual';
@@ -49,8 +50,17 @@ export type TriggerEvent =
       readonly logicalDate: string;
     };
 
-/** The events that ask for a new run (every kind but `clear`). */
-export type NewRunEvent = Exclude<TriggerEvent, ClearEvent | AssetTriggerEvent>;
+/**
+ * `airstep unpause --stack`: the DAG's runs queued while it was paused (a `triggerDag` step's, which Airflow 3
+ * creates queued) start, as many as its `maxActiveRuns` places allow; the recorder starts the rest as runs end.
+ */
+export interface UnpausedEvent {
+  readonly kind: 'unpaused';
+  readonly dagId: string;
+}
+
+/** The events that ask for a new run (every kind but `clear`, `asset` and `unpaused`). */
+export type NewRunEvent = Exclude<TriggerEvent, ClearEvent | AssetTriggerEvent | UnpausedEvent>;
 
 /** A context attribute of EventBridge Scheduler (`<aws.scheduler.scheduled-time>`) that was never filled in. */
 const SCHEDULER_PLACEHOLDER = /^<aws\.scheduler\.[a-z-]+>$/;
@@ -96,8 +106,10 @@ export function readTriggerEvent(
       problems.push(`logicalDate ${describe(logicalDate)} is not an ISO date`);
   } else if (kind === 'clear') {
     problems.push(...clearEventProblems(raw));
-  } else {
-    problems.push(`kind must be 'scheduled', 'manual', 'backfill', 'clear' or 'asset', got ${describe(kind)}`);
+  } else if (kind !== 'unpaused') {
+    problems.push(
+      `kind must be 'scheduled', 'manual', 'backfill', 'clear', 'asset' or 'unpaused', got ${describe(kind)}`,
+    );
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, event: raw as unknown as TriggerEvent };
 }
@@ -107,7 +119,10 @@ export function readTriggerEvent(
  * waits for the answer, so a refusal is answered rather than queued as a failed event.
  */
 export function isManualTrigger(raw: unknown): boolean {
-  return isObject(raw) && (raw.kind === 'manual' || raw.kind === 'backfill' || raw.kind === 'clear');
+  return (
+    isObject(raw) &&
+    (raw.kind === 'manual' || raw.kind === 'backfill' || raw.kind === 'clear' || raw.kind === 'unpaused')
+  );
 }
 
 /** A run id given with a manual trigger: 1-250 printable characters (it is a DynamoDB key and shown as it is). */

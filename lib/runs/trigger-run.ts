@@ -28,6 +28,7 @@ import {
 } from './deadline-schedule.ts';
 import { executionName } from './execution-name.ts';
 import { pausedDecision } from './paused-dag-fire.ts';
+import { startQueuedRuns } from './record-execution.ts';
 import { admitRun, type KnownRun } from './run-admission.ts';
 import { RunStore } from './run-store.ts';
 import { type NewRunEvent, readTriggerEvent } from './trigger-event.ts';
@@ -79,6 +80,8 @@ export type TriggerResult =
   | { readonly outcome: 'skipped'; readonly reason: string }
   /** An asset event: recorded, and what it did for each DAG scheduled on its asset (asset-consumers.ts). */
   | AssetEventResult
+  /** An unpause: the runs queued while the DAG was paused that started now. */
+  | { readonly outcome: 'resumed'; readonly dagId: string; readonly started: readonly string[] }
   /** A schedule's fire of a paused DAG: no run, the fire counted on the DAG record. */
   | { readonly outcome: 'paused'; readonly dagId: string; readonly scheduledTime: string; readonly pausedAt: string };
 
@@ -196,6 +199,15 @@ export async function triggerRun(
   if (dag === undefined)
     return { outcome: 'refused', code: 'UNKNOWN_DAG', problems: [`no DAG '${event.dagId}' is deployed`] };
   if (event.kind === 'clear') return clearRun(event, dag, tables, now, clients);
+  if (event.kind === 'unpaused') {
+    const runs = new RunStore(dynamo, tables);
+    const started = await startQueuedRuns(dag.dagId, {
+      runs,
+      sfn: clients.sfn,
+      deps: { dynamo, tables, now: () => now },
+    });
+    return { outcome: 'resumed', dagId: dag.dagId, started };
+  }
   const paused = dag.disabled ? { action: 'run' as const } : pausedDecision(dag, event);
   if (paused.action === 'refuse') return { outcome: 'refused', code: 'DAG_PAUSED', problems: [paused.problem] };
   if (paused.action === 'skip') {
@@ -235,6 +247,7 @@ export async function triggerRun(
       sfn: clients.sfn,
       now,
       arm: () => armRunDeadline(dag, ctx, now, clients.deadlines),
+      held: paused.action === 'queue',
     }),
   );
   return notParams.length > 0 && (result.outcome === 'started' || result.outcome === 'queued')
@@ -278,6 +291,8 @@ export async function startOrQueue(a: {
   sfn: SFNClient;
   now: Date;
   arm: () => Promise<void>;
+  /** Queued whatever the places (a triggerDag step's run of a paused DAG). */
+  held?: boolean;
 }): Promise<TriggerResult> {
   const { dag, run, input, runs, now } = a;
   const name = executionName(run.runId);
@@ -290,7 +305,7 @@ export async function startOrQueue(a: {
   });
   const known = await runs.read(dag.dagId, run.runId);
   const activeRuns = known === undefined ? await runs.countRunning(dag.dagId, run.runId) : 0;
-  const admission = admitRun(known, activeRuns, dag.maxActiveRuns);
+  const admission = admitRun(known, activeRuns, a.held === true ? 0 : dag.maxActiveRuns);
   if (admission.action === 'duplicate') return duplicate(known);
   await a.arm();
   if (admission.action === 'queue') {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsSdkIamActions, awsSdkResource } from '../../lib/compiler/aws-sdk-integrations.ts';
+import { awsSdkIamActions, awsSdkResource, passedRoles } from '../../lib/compiler/aws-sdk-integrations.ts';
 
 describe('Function: awsSdkIamActions', () => {
   it('names the IAM action of an aws-sdk call, with the IAM prefix and action names that differ from the API', () => {
@@ -30,6 +30,43 @@ describe('Function: awsSdkIamActions', () => {
       ],
       managedRule: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
     });
+  });
+
+  it('adds iam:PassRole where the call hands the service a role: ECS RunTask, SageMaker training, EMR Serverless', () => {
+    expect(awsSdkIamActions(awsSdkResource('ecs', 'runTask', true))?.actions).toEqual([
+      'ecs:RunTask',
+      'ecs:StopTask',
+      'ecs:DescribeTasks',
+      'events:PutTargets',
+      'events:PutRule',
+      'events:DescribeRule',
+      'iam:PassRole',
+    ]);
+    expect(awsSdkIamActions(awsSdkResource('sagemaker', 'createTrainingJob', true))?.actions).toContain('iam:PassRole');
+    expect(awsSdkIamActions(awsSdkResource('emrserverless', 'startJobRun', true))?.actions).toContain('iam:PassRole');
+    expect(awsSdkIamActions('arn:aws:states:::aws-sdk:sagemaker:createTrainingJob')?.actions).toEqual([
+      'sagemaker:CreateTrainingJob',
+      'iam:PassRole',
+    ]);
+    for (const [service, action] of [
+      ['glue', 'startJobRun'],
+      ['batch', 'submitJob'],
+      ['athena', 'startQueryExecution'],
+      ['codebuild', 'startBuild'],
+    ] as const)
+      expect(awsSdkIamActions(awsSdkResource(service, action, true))?.actions).not.toContain('iam:PassRole');
+  });
+
+  it('names the roles a step passes: literal ARNs, and the path of one read at run time', () => {
+    expect(
+      passedRoles(awsSdkResource('ecs', 'runTask', true), {
+        TaskDefinition: 'report',
+        Overrides: { TaskRoleArn: 'arn:aws:iam::1:role/task', 'ExecutionRoleArn.$': '$.execution' },
+      }),
+    ).toEqual(['arn:aws:iam::1:role/task', '(from $.execution)']);
+    expect(passedRoles(awsSdkResource('emrserverless', 'startJobRun', true), { ExecutionRoleArn: 'r' })).toEqual(['r']);
+    expect(passedRoles(awsSdkResource('ecs', 'runTask', true), { TaskDefinition: 'report' })).toEqual([]);
+    expect(passedRoles(awsSdkResource('glue', 'startJobRun', true), { RoleArn: 'ignored' })).toEqual([]);
   });
 
   it('knows nothing of resources that are not aws-sdk or .sync integrations', () => {

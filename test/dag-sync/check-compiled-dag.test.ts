@@ -74,6 +74,35 @@ describe('Function: checkCompiledDags', () => {
     );
   });
 
+  it('refuses a step that hands the service a role without iam:PassRole allowed, naming the state and the role', () => {
+    const role = 'arn:aws:iam::123456789012:role/training';
+    const train = task('arn:aws:states:::sagemaker:createTrainingJob.sync', { RoleArn: role, TrainingJobName: 't' });
+    const runTask = task('arn:aws:states:::ecs:runTask.sync', {
+      Cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/jobs',
+      TaskDefinition: 'report',
+      Overrides: { 'TaskRoleArn.$': '$.role' },
+    });
+    const jobActions = ['sagemaker:*', 'ecs:RunTask', 'ecs:StopTask', 'ecs:DescribeTasks'];
+
+    expect(checkCompiledDags([claim({ train, run_task: runTask })], { ...STACK, awsSdkActions: jobActions })).toEqual([
+      `dag forged › state "train" › Resource arn:aws:states:::sagemaker:createTrainingJob.sync: needs iam:PassRole (it passes role ${role}), which this stack's state machines may not call (list it in the Airstep construct's awsSdkPermissions)`,
+      'dag forged › state "run_task" › Resource arn:aws:states:::ecs:runTask.sync: needs iam:PassRole (it passes role (from $.role)), which this stack\'s state machines may not call (list it in the Airstep construct\'s awsSdkPermissions)',
+    ]);
+    expect(
+      checkCompiledDags([claim({ train, run_task: runTask })], {
+        ...STACK,
+        awsSdkActions: [...jobActions, 'iam:PassRole'],
+      }),
+    ).toEqual([]);
+    // Glue and Athena jobs run with roles of their own: nothing is passed.
+    expect(
+      checkCompiledDags([claim({ job: task('arn:aws:states:::glue:startJobRun.sync', { JobName: 'load' }) })], {
+        ...STACK,
+        awsSdkActions: ['glue:*'],
+      }),
+    ).toEqual([]);
+  });
+
   it('passes every example DAG, Fargate work and container images as the compiler emits them', () => {
     const resources = new Set(
       compiled.flatMap((dag) => [...dag.asl!.matchAll(/"Resource": "([^"]+)"/g)].map((m) => m[1])),

@@ -16,6 +16,9 @@ const at = (service: string, resource: string) =>
 const PRIMARY = at('athena', 'workgroup/primary');
 const CHILD = at('states', 'stateMachine:reports-child');
 const SYNC_RULE = at('events', 'rule/StepFunctionsGetEventsForStepFunctionsExecutionRule');
+/** The roles an ECS RunTask .sync step's task definition runs with, which the state machines must pass. */
+const JOB_TASK_ROLE = `arn:aws:iam::${TEMPLATE_ACCOUNT}:role/report-job-task`;
+const JOB_EXECUTION_ROLE = `arn:aws:iam::${TEMPLATE_ACCOUNT}:role/report-job-execution`;
 
 let granted: IamCheck;
 let dagSyncEnv: Record<string, string>;
@@ -32,6 +35,9 @@ beforeAll(async () => {
           actions: ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution'],
           resources: [CHILD, at('states', 'execution:reports-child:*')],
         },
+        // An ECS RunTask .sync step: the roles it passes are listed as iam:PassRole's resources.
+        { actions: ['ecs:RunTask', 'ecs:StopTask', 'ecs:DescribeTasks'] },
+        { actions: ['iam:PassRole'], resources: [JOB_TASK_ROLE, JOB_EXECUTION_ROLE] },
       ],
     },
   });
@@ -71,6 +77,26 @@ describe('IAM: awsSdk steps', () => {
     expect(await decide(granted, 'stateMachine', 'events:PutRule', at('events', 'rule/other'))).not.toBe('Allowed');
   });
 
+  it('lets the state machines pass exactly the roles listed for iam:PassRole (an ECS RunTask .sync step), no other', async () => {
+    expect(await decide(granted, 'stateMachine', 'iam:PassRole', JOB_TASK_ROLE)).toBe('Allowed');
+    expect(await decide(granted, 'stateMachine', 'iam:PassRole', JOB_EXECUTION_ROLE)).toBe('Allowed');
+    expect(await decide(granted, 'stateMachine', 'ecs:RunTask', at('ecs', 'task-definition/report:3'))).toBe('Allowed');
+    expect(
+      await decide(
+        granted,
+        'stateMachine',
+        'events:PutRule',
+        at('events', 'rule/StepFunctionsGetEventsForECSTaskRule'),
+      ),
+    ).toBe('Allowed');
+    expect(
+      await decide(granted, 'stateMachine', 'iam:PassRole', `arn:aws:iam::${TEMPLATE_ACCOUNT}:role/admin`),
+    ).not.toBe('Allowed');
+    expect(await decide(defaults, 'stateMachine', 'iam:PassRole', JOB_TASK_ROLE)).not.toBe('Allowed');
+    for (const role of ['worker', 'fargateWorker', 'dagSync', 'trigger', 'recorder'] as const)
+      expect(await decide(granted, role, 'iam:PassRole', JOB_TASK_ROLE)).not.toBe('Allowed');
+  });
+
   it('gives the actions to no other role', async () => {
     for (const role of ['worker', 'fargateWorker', 'dagSync', 'trigger', 'recorder'] as const) {
       expect(await decide(granted, role, 'athena:StartQueryExecution', PRIMARY)).not.toBe('Allowed');
@@ -82,6 +108,10 @@ describe('IAM: awsSdk steps', () => {
       'athena:GetQueryExecution',
       'athena:StartQueryExecution',
       'athena:StopQueryExecution',
+      'ecs:DescribeTasks',
+      'ecs:RunTask',
+      'ecs:StopTask',
+      'iam:PassRole',
       'states:DescribeExecution',
       'states:StartExecution',
       'states:StopExecution',

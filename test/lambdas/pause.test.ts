@@ -10,6 +10,7 @@ import { pauseDeployedDag, unpauseDeployedDag } from '../../lib/dag-sync/pause-d
 import type { RunTrigger } from '../../lib/dag-sync/trigger-client.ts';
 import { readDagRecord, writeDagRecord } from '../../lib/dynamo/dag-record.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
+import { executionName } from '../../lib/runs/execution-name.ts';
 import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
 import { dag } from '../../lib/sdk/dag.ts';
 import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
@@ -145,6 +146,35 @@ describe('trigger: a paused DAG', () => {
     expect(record2).not.toHaveProperty('pausedAt');
     expect(record2).not.toHaveProperty('pausedFires');
     expect(await trigger(fire)).toMatchObject({ outcome: 'started' });
+  });
+
+  it("queues a triggerDag step's run of a paused DAG (Airflow 3), keeps it queued while paused, starts it on unpause", async () => {
+    const record = await deployDagRecord({ sfn, dynamo: dynamo(), dagsTable: tables.dags }, 'paused_target');
+    await pauseDeployedDag('paused_target', pauseDeps());
+    const runId = 'triggered__parent.start_target__manual__2026-11-22T00:00:00+00:00';
+    const step = { kind: 'manual', dagId: 'paused_target', conf: {}, logicalDate: '2026-11-22T00:00:00Z', runId };
+
+    expect(await trigger(step)).toEqual({ outcome: 'queued', runId, activeRuns: 0 });
+    // The step retried (or cleared) finds its run, still queued.
+    expect(await trigger(step)).toMatchObject({ outcome: 'duplicate', runId, state: 'queued' });
+    // Still paused: an unpaused event starts nothing (the recorder starts none either: startQueuedRuns).
+    expect(await trigger({ kind: 'unpaused', dagId: 'paused_target' })).toEqual({
+      outcome: 'resumed',
+      dagId: 'paused_target',
+      started: [],
+    });
+    expect(await runIds(record.stateMachineArn)).toEqual([]);
+    expect(await failedEventCount()).toBe(0);
+
+    const unpaused = await unpauseDeployedDag('paused_target', {
+      ...pauseDeps(),
+      resumeQueued: async (dagId) =>
+        ((await trigger({ kind: 'unpaused', dagId })) as unknown as { started: string[] }).started,
+    });
+
+    expect(unpaused).toMatchObject({ outcome: 'unpaused', resumed: [runId] });
+    expect(await runIds(record.stateMachineArn)).toEqual([executionName(runId)]);
+    expect(await trigger(step)).toMatchObject({ outcome: 'duplicate', runId, state: 'running' });
   });
 
   it('answers an unknown DAG without writing anything', async () => {

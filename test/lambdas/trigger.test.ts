@@ -307,7 +307,7 @@ describe('trigger Lambda: a fire it refuses or cannot read is never lost', () =>
     expect(await handler(odd)).toEqual({
       outcome: 'refused',
       code: 'UNREADABLE_EVENT',
-      problems: ["kind must be 'scheduled', 'manual', 'backfill', 'clear' or 'asset', got 'dataset'"],
+      problems: ["kind must be 'scheduled', 'manual', 'backfill', 'clear', 'asset' or 'unpaused', got 'dataset'"],
     });
     const nameless = { kind: 'scheduled', scheduledTime: 'soon', marker: 'nameless' };
     expect(await handler(nameless)).toEqual({

@@ -1,4 +1,5 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ScratchProject, scratchProject } from '../helpers/scratch-project.ts';
@@ -6,7 +7,8 @@ import { type ScratchProject, scratchProject } from '../helpers/scratch-project.
 /**
  * Cross-DAG steps in the local engine, through `airstep run` as a person runs them: the external-task sensor
  * reads the other DAG's runs from the project's local store (the same GetItem / Query the state machine makes,
- * answered by the store), and a `triggerDag` step is refused before the run, naming the task.
+ * answered by the store), and a `triggerDag` step starts the target's run in the same process (found among the
+ * project's DAG files) with the cloud trigger's admission, and waits for it reading the store.
  */
 const LOAD = resolve('test/fixtures/local/cross_dag_load.ts');
 const REPORT = resolve('test/fixtures/local/cross_dag_report.ts');
@@ -15,18 +17,30 @@ const EXAMPLE = resolve('dags/examples/cross_dag.ts');
 
 interface RunJson {
   run: { state: string; runId: string };
-  tasks: Array<{ taskId: string; state: string; output?: unknown; error?: string; errorMessage?: string }>;
+  tasks: Array<{
+    taskId: string;
+    state: string;
+    tries?: number;
+    output?: unknown;
+    error?: string;
+    errorMessage?: string;
+  }>;
 }
 let project: ScratchProject;
+/** A project whose dags/ holds cross_child.ts, the DAG the trigger fixture's steps start. */
+let trigger: ScratchProject;
 
 const runJson = (stdout: string) => JSON.parse(stdout) as RunJson;
 const states = (run: RunJson) => Object.fromEntries(run.tasks.map((task) => [task.taskId, task.state]));
 
 beforeAll(async () => {
   project = await scratchProject('cross-dag');
+  trigger = await scratchProject('cross-dag-trigger');
+  await symlink(resolve('test/fixtures/local/trigger-project/dags'), join(trigger.dir, 'dags'));
 });
 afterAll(async () => {
   await project?.remove();
+  await trigger?.remove();
 });
 
 describe('Local engine: externalTaskSensor', () => {
@@ -61,21 +75,183 @@ describe('Local engine: externalTaskSensor', () => {
 });
 
 describe('Local engine: triggerDag', () => {
-  it('is refused before the run, naming the task and what to do instead', async () => {
-    const result = await project.airstep('run', TRIGGER, '--date', '2026-11-22');
+  const CHILD_RUN = 'triggered__cross_parent.start_child__manual__2026-11-22T00:00:00+00:00';
 
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('cross_parent');
-    expect(result.stderr).toContain('start_load');
-    expect(result.stderr).toContain(
-      "triggerDag starts a run of another deployed DAG ('cross_load'), which the local engine cannot do",
+  it("starts the target's run with the step's conf and logical date, runs it to its end and waits for it", async () => {
+    const result = await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent', '--date', '2026-11-22', '--json');
+
+    expect(result.code, result.stderr).toBe(0);
+    const run = runJson(result.stdout);
+    expect(states(run)).toEqual({ prepare: 'success', start_child: 'success' });
+    expect(run.tasks.find((task) => task.taskId === 'start_child')?.output).toEqual({
+      dagId: 'cross_child',
+      runId: CHILD_RUN,
+      state: 'success',
+    });
+    const [child] = await trigger.store.runs('cross_child');
+    expect(child).toMatchObject({
+      runId: CHILD_RUN,
+      runType: 'manual',
+      state: 'success',
+      logicalDate: '2026-11-22T00:00:00+00:00',
+      conf: { day: '2026-11-22', rows: 3 },
+      file: 'dags/cross_child.ts',
+    });
+    expect((await trigger.store.tasks('cross_child', CHILD_RUN))[0]?.output).toBe('2026-11-22:3 (manual)');
+  }, 180_000);
+
+  it('a cleared trigger step finds the run it started (same run id) and starts no second one', async () => {
+    const before = await trigger.store.runs('cross_child');
+    expect(before.map((run) => run.runId)).toEqual([CHILD_RUN]);
+
+    const cleared = await trigger.airstep(
+      'clear',
+      'manual__2026-11-22T00:00:00+00:00',
+      '--dag',
+      'cross_parent',
+      '--task',
+      'start_child',
+      '--json',
     );
-    expect(await project.store.runs('cross_parent')).toEqual([]);
-  }, 120_000);
+
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(states(runJson(cleared.stdout))).toEqual({ prepare: 'success', start_child: 'success' });
+    expect(await trigger.store.runs('cross_child')).toEqual(before);
+  }, 180_000);
+
+  it("fails the step with the target run's failed state (failedStates), and says so in the step's log", async () => {
+    await writeFile(join(trigger.dir, 'broken'), '');
+    const result = await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent', '--date', '2026-11-23', '--json');
+    await rm(join(trigger.dir, 'broken'));
+
+    expect(result.code).toBe(1);
+    const step = runJson(result.stdout).tasks.find((task) => task.taskId === 'start_child');
+    expect(step).toMatchObject({ state: 'failed', error: 'ExternalStateFailed' });
+    expect(step?.errorMessage).toContain('cross_child is failed');
+    const child = (await trigger.store.runs('cross_child')).find((run) => run.runId.includes('2026-11-23'));
+    expect(child?.state).toBe('failed');
+  }, 180_000);
+
+  it('fails the step with TriggerRefused, not retried, for an unknown DAG (saying where it looked) and for conf its params refuse', async () => {
+    const unknown = runJson(
+      (await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent_unknown', '--date', '2026-11-22', '--json')).stdout,
+    ).tasks[0];
+    const badConf = runJson(
+      (await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent_bad_conf', '--date', '2026-11-22', '--json'))
+        .stdout,
+    ).tasks[0];
+
+    expect(unknown).toMatchObject({ taskId: 'start_nowhere', state: 'failed', error: 'TriggerRefused' });
+    expect(unknown?.errorMessage).toContain('UNKNOWN_DAG');
+    // The triggering file (outside this project: shown absolute), then the project's dags/.
+    expect(unknown?.errorMessage).toContain(
+      `no DAG 'cross_nowhere' in ${TRIGGER} or the DAG files under dags/ (2 file(s) looked at`,
+    );
+    expect(badConf).toMatchObject({ taskId: 'start_child', state: 'failed', error: 'TriggerRefused', tries: 1 });
+    expect(badConf?.errorMessage).toContain('INVALID_CONF');
+    expect(badConf?.errorMessage).toContain('dag cross_child › params.rows');
+    expect((await trigger.store.runs('cross_child')).filter((run) => run.conf.rows === 'many')).toEqual([]);
+  }, 180_000);
+
+  it("names the run with the step's runId and ends success on any state of allowedStates (a failed run here)", async () => {
+    await writeFile(join(trigger.dir, 'broken'), '');
+    const result = await trigger.airstep(
+      'run',
+      TRIGGER,
+      '--dag',
+      'cross_parent_own_id',
+      '--date',
+      '2026-11-25',
+      '--json',
+    );
+    await rm(join(trigger.dir, 'broken'));
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(runJson(result.stdout).tasks[0]).toMatchObject({
+      state: 'success',
+      output: { dagId: 'cross_child', runId: 'child_for_2026-11-25', state: 'failed' },
+    });
+    const child = (await trigger.store.runs('cross_child')).find((run) => run.runId === 'child_for_2026-11-25');
+    expect(child).toMatchObject({ state: 'failed', conf: { rows: 5 } });
+  }, 180_000);
+
+  it('runs under airstep backfill: each interval starts and waits for its own run of the target', async () => {
+    const result = await trigger.airstep(
+      'backfill',
+      TRIGGER,
+      '--dag',
+      'cross_parent_daily',
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-11-02',
+      '--json',
+    );
+
+    expect(result.code, result.stderr).toBe(0);
+    const children = (await trigger.store.runs('cross_child'))
+      .filter((run) => run.runId.startsWith('triggered__cross_parent_daily.'))
+      .map((run) => [run.runId, run.state, run.conf.day]);
+    expect(children.sort()).toEqual([
+      ['triggered__cross_parent_daily.start_child__backfill__2026-11-01T00:00:00+00:00', 'success', '2026-11-01'],
+      ['triggered__cross_parent_daily.start_child__backfill__2026-11-02T00:00:00+00:00', 'success', '2026-11-02'],
+    ]);
+  }, 180_000);
+
+  it('runs under airstep dev: the scheduled run starts its target, which dev shows as a run, and waits for it', async () => {
+    const child = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev', TRIGGER, '--json'], { cwd: trigger.dir });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const events = () =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { event: string; dagId?: string; runId?: string; state?: string });
+    const parentEnded = () => events().some((e) => e.event === 'runEnded' && e.dagId === 'cross_parent_daily');
+    try {
+      // A readiness wait on the output; the backstop only stops a hang.
+      for (const giveUp = Date.now() + 120_000; !parentEnded(); ) {
+        if (Date.now() > giveUp) throw new Error(`no runEnded of cross_parent_daily; stdout:\n${stdout}`);
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const runs = events()
+        .filter((e) => e.event === 'runStarted' || e.event === 'runEnded')
+        .map((e) => `${e.event} ${e.dagId} ${e.state ?? ''}`.trim());
+      expect(runs).toEqual([
+        'runStarted cross_parent_daily',
+        'runStarted cross_child',
+        'runEnded cross_child success',
+        'runEnded cross_parent_daily success',
+      ]);
+      const parentRun = events().find((e) => e.event === 'runStarted')!.runId!;
+      expect(events().find((e) => e.event === 'runStarted' && e.dagId === 'cross_child')?.runId).toBe(
+        `triggered__cross_parent_daily.start_child__${parentRun}`,
+      );
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 180_000);
+
+  it('creates the run of a paused target queued (Airflow 3) and leaves it queued when the run ends', async () => {
+    expect((await trigger.airstep('pause', 'cross_child')).code).toBe(0);
+    const result = await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent_no_wait', '--date', '2026-11-24');
+    await trigger.airstep('unpause', 'cross_child');
+
+    expect(result.code, result.stderr).toBe(0);
+    const runId = 'triggered__cross_parent_no_wait.start_child__manual__2026-11-24T00:00:00+00:00';
+    expect(result.stdout).toContain(`queued cross_child › ${runId}: left queued, not started (cross_child is paused`);
+    const child = (await trigger.store.runs('cross_child')).find((run) => run.runId === runId);
+    expect(child?.state).toBe('queued');
+  }, 180_000);
 });
 
 describe('Example dags/examples/cross_dag.ts in the local engine', () => {
-  it("runs orders, then report's sensor finds load_orders of the same date; publish runs with conf; the trigger step is refused", async () => {
+  it("runs orders, then report's sensor finds load_orders of the same date; its trigger step runs publish with conf", async () => {
     const orders = await project.airstep('run', EXAMPLE, '--dag', 'cross_dag_orders', '--date', '2026-11-22', '--json');
     expect(orders.code, orders.stderr).toBe(0);
 
@@ -110,8 +286,35 @@ describe('Example dags/examples/cross_dag.ts in the local engine', () => {
     expect(publish.code, publish.stderr).toBe(0);
     expect(runJson(publish.stdout).tasks[0]?.output).toBe('published daily for 2026-11-22');
 
-    const whole = await project.airstep('run', EXAMPLE, '--dag', 'cross_dag_report', '--date', '2026-11-23');
-    expect(whole.code).not.toBe(0);
-    expect(whole.stderr).toContain('publish_report');
+    // The whole report: its sensor finds the day's orders, its trigger step starts publish with conf and waits.
+    const orders23 = await project.airstep('run', EXAMPLE, '--dag', 'cross_dag_orders', '--date', '2026-11-23');
+    expect(orders23.code, orders23.stderr).toBe(0);
+    const whole = await project.airstep(
+      'run',
+      EXAMPLE,
+      '--dag',
+      'cross_dag_report',
+      '--date',
+      '2026-11-23',
+      '--speed',
+      '30',
+      '--json',
+    );
+    expect(whole.code, whole.stderr).toBe(0);
+    const wholeRun = runJson(whole.stdout);
+    expect(states(wholeRun)).toEqual({
+      wait_for_orders: 'success',
+      build_report: 'success',
+      publish_report: 'success',
+    });
+    const publishRunId = 'triggered__cross_dag_report.publish_report__manual__2026-11-23T00:00:00+00:00';
+    expect(wholeRun.tasks.find((task) => task.taskId === 'publish_report')?.output).toEqual({
+      dagId: 'cross_dag_publish',
+      runId: publishRunId,
+      state: 'success',
+    });
+    expect((await project.store.tasks('cross_dag_publish', publishRunId))[0]?.output).toBe(
+      'published daily for 2026-11-23',
+    );
   }, 240_000);
 });

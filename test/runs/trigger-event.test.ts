@@ -60,7 +60,7 @@ describe('Function: readTriggerEvent', () => {
     });
     expect(readTriggerEvent({ dagId: 'etl' })).toEqual({
       ok: false,
-      problems: ["kind must be 'scheduled', 'manual', 'backfill', 'clear' or 'asset', got nothing"],
+      problems: ["kind must be 'scheduled', 'manual', 'backfill', 'clear', 'asset' or 'unpaused', got nothing"],
     });
   });
 
@@ -71,7 +71,9 @@ describe('Function: readTriggerEvent', () => {
     const long = 'x'.repeat(200);
     expect(readTriggerEvent({ kind: long, dagId: 'etl' })).toEqual({
       ok: false,
-      problems: [`kind must be 'scheduled', 'manual', 'backfill', 'clear' or 'asset', got '${'x'.repeat(77)}...'`],
+      problems: [
+        `kind must be 'scheduled', 'manual', 'backfill', 'clear', 'asset' or 'unpaused', got '${'x'.repeat(77)}...'`,
+      ],
     });
   });
 });

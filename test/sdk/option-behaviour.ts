@@ -46,9 +46,9 @@ const CROSS_DAG_EXAMPLE = 'dags/examples/cross_dag.ts';
 const CROSS_DAG_LOCAL = 'test/local/cross-dag.test.ts';
 const CROSS_DAG_MOTO = 'test/lambdas/cross-dag-moto.test.ts';
 const CROSS_DAG_ASL = 'test/compiler/cross-dag.test.ts';
-const TRIGGER_DAG_LOCAL: Evidence = {
-  none: "a triggerDag step starts a deployed DAG's run: the local engine refuses it before the run starts, naming the task (test/local/cross-dag.test.ts)",
-};
+// The local engine answers the step's invoke with the cloud trigger's admission and runs the target's run: the
+// fixture's DAGs, run by test/local/cross-dag.test.ts.
+const TRIGGER_DAG_LOCAL: Evidence = ['test/fixtures/local/cross_dag_trigger.ts'];
 // A distributed mapping runs in the local engine; in the cloud its compiled Map (asl-validator) and its grants are
 // checked, as no emulator here runs a Distributed Map (see the README, 'Mapping at scale: Distributed Map').
 const DISTRIBUTED_LOCAL = ['test/local/distributed-map.test.ts'];
