@@ -53,9 +53,7 @@ async function listAssets(paths: string[], options: { json?: boolean }): Promise
         asset.name !== undefined ? `${asset.uri} (${asset.name})` : asset.uri,
         asset.producers.map((p) => `${p.dagId} › ${p.taskId}`).join(', ') || '-',
         asset.consumers.map((consumer) => consumer.dagId).join(', ') || '-',
-        asset.lastEvent !== undefined
-          ? `${asset.lastEvent.timestamp} by ${asset.lastEvent.sourceDagId} › ${asset.lastEvent.sourceTaskId}`
-          : '-',
+        asset.lastEvent !== undefined ? `${asset.lastEvent.timestamp} by ${eventSource(asset.lastEvent)}` : '-',
       ]),
     ),
   );
@@ -77,4 +75,10 @@ async function listAssets(paths: string[], options: { json?: boolean }): Promise
     );
   }
   return EXIT.ok;
+}
+
+/** Who made an event: the producing DAG › task, the watcher, or a hand (`airstep assets emit --uri`). */
+function eventSource(event: { sourceDagId?: string; sourceTaskId?: string; watcher?: string }): string {
+  if (event.sourceDagId !== undefined) return `${event.sourceDagId} › ${event.sourceTaskId}`;
+  return event.watcher !== undefined ? `watcher ${event.watcher}` : 'airstep assets emit';
 }
