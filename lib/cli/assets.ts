@@ -3,6 +3,7 @@ import { assetCatalog } from '../assets/asset-catalog.ts';
 import type { ConsumerBook } from '../assets/asset-queue.ts';
 import { LocalAssetEvents } from '../local/local-asset-events.ts';
 import { LocalStore } from '../local/local-store.ts';
+import { registerAssetsEmitCommand } from './assets-emit.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { renderTable } from './render-table.ts';
@@ -14,8 +15,9 @@ import { renderTable } from './render-table.ts';
  * refuses DAGs that use assets), so there is no `--stack`.
  */
 export function registerAssetsCommand(program: Command): void {
-  program
-    .command('assets')
+  const assets = program.command('assets');
+  registerAssetsEmitCommand(assets);
+  assets
     .description('list assets with their producers, consumers and last events (local)')
     .argument('[paths...]', 'DAG files or folders (default: dags)')
     .option('--json', 'print one JSON document')

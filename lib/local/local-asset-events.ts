@@ -35,16 +35,23 @@ export class LocalAssetEvents {
     return events;
   }
 
-  /** Records one event from outside Airstep (an asset watcher, `airstep assets emit`), at `at`; returns it. */
+  /**
+   * Records one event from outside Airstep (an asset watcher, `airstep assets emit`) at `at` (its id: consumers
+   * queue by when an event was recorded); `timestamp` is when it happened (default `at`). Returns it.
+   */
   async recordExternal(
     uri: string,
-    fields: { readonly watcher?: string; readonly extra: Readonly<Record<string, unknown>> },
+    fields: {
+      readonly watcher?: string;
+      readonly timestamp?: string;
+      readonly extra: Readonly<Record<string, unknown>>;
+    },
     at: Date,
   ): Promise<AssetEvent> {
     const event: AssetEvent = {
       id: newEventId(at, randomBytes(6).toString('hex')),
       uri,
-      timestamp: at.toISOString(),
+      timestamp: fields.timestamp ?? at.toISOString(),
       ...(fields.watcher !== undefined ? { watcher: fields.watcher } : {}),
       extra: fields.extra,
     };
