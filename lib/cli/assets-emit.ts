@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type WatcherAssetEvent, watchedAssets, watcherEventsFor } from '../assets/watcher-events.ts';
+import { type WatcherAssetEvent, watcherEventsFor } from '../assets/watcher-events.ts';
 import { assetUriProblem } from '../compiler/asset-ir.ts';
+import { watchedAssets } from '../compiler/watched-assets.ts';
 import { LocalAssetEvents } from '../local/local-asset-events.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { compileFiles } from './compile-files.ts';

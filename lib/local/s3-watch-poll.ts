@@ -3,8 +3,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { AssetEvent } from '../assets/asset-event.ts';
-import { type WatchedAsset, watchedAssets } from '../assets/watcher-events.ts';
 import type { AssetConditionIR } from '../compiler/asset-ir.ts';
+import { type WatchedAsset, watchedAssets } from '../compiler/watched-assets.ts';
 import type { LocalAssetEvents } from './local-asset-events.ts';
 
 /** How often `airstep dev` lists watched S3 prefixes, unless AIRSTEP_WATCH_POLL_MS says otherwise. */
