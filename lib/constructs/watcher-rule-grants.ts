@@ -1,4 +1,4 @@
-import { Aws } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { watcherRuleNamePrefix } from '../stack-contract/watcher-rules.ts';
@@ -11,7 +11,9 @@ import { watcherRuleNamePrefix } from '../stack-contract/watcher-rules.ts';
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-lambda-permissions
  */
 export function grantWatcherRules(dagSync: lambda.IFunction, trigger: lambda.IFunction, namePrefix: string): void {
-  const rules = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/${watcherRuleNamePrefix(namePrefix)}*`;
+  // The stack's own region and account (concrete when the stack has an env), as its other grants name them.
+  const stack = Stack.of(dagSync);
+  const rules = `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/${watcherRuleNamePrefix(namePrefix)}*`;
   dagSync.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['events:PutRule', 'events:DeleteRule', 'events:RemoveTargets', 'events:DescribeRule'],
@@ -34,6 +36,6 @@ export function grantWatcherRules(dagSync: lambda.IFunction, trigger: lambda.IFu
   trigger.addPermission('InvokeByWatcherRules', {
     principal: new iam.ServicePrincipal('events.amazonaws.com'),
     sourceArn: rules,
-    sourceAccount: Aws.ACCOUNT_ID,
+    sourceAccount: stack.account,
   });
 }

@@ -5,6 +5,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { AssetEvent } from '../assets/asset-event.ts';
 import type { AssetConditionIR } from '../compiler/asset-ir.ts';
 import { type WatchedAsset, watchedAssets } from '../compiler/watched-assets.ts';
+import { AirstepError } from '../errors/airstep-error.ts';
 import type { LocalAssetEvents } from './local-asset-events.ts';
 
 /** How often `airstep dev` lists watched S3 prefixes, unless AIRSTEP_WATCH_POLL_MS says otherwise. */
@@ -134,7 +135,7 @@ export class S3WatchPollLoop {
         .catch((error: Error) => {
           if (this.told.has(error.message)) return;
           this.told.add(error.message);
-          failed(new Error(`watching S3 for asset watchers: ${error.message}`));
+          failed(new S3WatchError(`watching S3 for asset watchers: ${error.message}`, error));
         })
         .finally(() => {
           this.passing = undefined;
@@ -147,5 +148,14 @@ export class S3WatchPollLoop {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.passing;
+  }
+}
+
+/** Listing a watched S3 prefix failed (told by `airstep dev`, which keeps trying). */
+export class S3WatchError extends AirstepError {
+  override readonly name = 'S3WatchError';
+
+  constructor(message: string, cause: unknown) {
+    super(message, { code: 'S3_WATCH', cause });
   }
 }
