@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -76,6 +77,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     assumableRoleArns: JSON.parse(env.assumableRoleArns) as string[],
     awsSdkActions: JSON.parse(env.awsSdkActions) as string[],
     alarms: { cloudwatch: new CloudWatchClient({}), namePrefix: env.namePrefix, alertsTopicArn: env.alertsTopicArn },
+    watcherRules: { events: new EventBridgeClient({}), namePrefix: env.namePrefix, triggerArn: env.triggerFunctionArn },
     stateMachineLogs: {
       logGroupArn: env.stateMachineLogGroupArn,
       level: env.stateMachineLogLevel as 'ALL' | 'ERROR' | 'FATAL',

@@ -3,6 +3,7 @@ import { assetCatalog } from '../assets/asset-catalog.ts';
 import type { ConsumerBook } from '../assets/asset-queue.ts';
 import { LocalAssetEvents } from '../local/local-asset-events.ts';
 import { LocalStore } from '../local/local-store.ts';
+import { registerAssetsEmitCommand } from './assets-emit.ts';
 import { type CloudStackOptions, cloudStackOptions, resolveCloudStack, wantsCloud } from './cloud-stack.ts';
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';
@@ -16,9 +17,10 @@ import { refuser } from './run-input.ts';
  * DAGs, the events the trigger recorded, the consumers' books; see cloud-assets.ts).
  */
 export function registerAssetsCommand(program: Command): void {
+  const assets = program.command('assets');
+  registerAssetsEmitCommand(assets);
   cloudStackOptions(
-    program
-      .command('assets')
+    assets
       .description('list assets with their producers, consumers and last events (local, or the deployed stack)')
       .argument('[paths...]', 'DAG files or folders (default: dags)')
       .option('--json', 'print one JSON document'),
@@ -91,14 +93,7 @@ function printCatalog(catalog: ReturnType<typeof assetCatalog>, where: string, c
         asset.name !== undefined ? `${asset.uri} (${asset.name})` : asset.uri,
         asset.producers.map((p) => `${p.dagId} › ${p.taskId}`).join(', ') || '-',
         asset.consumers.map((consumer) => consumer.dagId).join(', ') || '-',
-        asset.lastEvent !== undefined
-          ? `${asset.lastEvent.timestamp} ${
-              // An event from outside Airstep (a watcher, a caller of the trigger) names no producing task.
-              asset.lastEvent.sourceDagId !== undefined
-                ? `by ${asset.lastEvent.sourceDagId} › ${asset.lastEvent.sourceTaskId}`
-                : 'from outside Airstep'
-            }`
-          : '-',
+        asset.lastEvent !== undefined ? `${asset.lastEvent.timestamp} by ${eventSource(asset.lastEvent)}` : '-',
       ]),
     ),
   );
@@ -121,4 +116,11 @@ function printCatalog(catalog: ReturnType<typeof assetCatalog>, where: string, c
       ),
     );
   }
+}
+
+/** Who made an event: the producing DAG › task, the watcher, or a hand (`airstep assets emit --uri`). */
+function eventSource(event: { sourceDagId?: string; sourceTaskId?: string; watcher?: string }): string {
+  if (event.sourceDagId !== undefined) return `${event.sourceDagId} › ${event.sourceTaskId}`;
+  // Neither a task nor a watcher: `airstep assets emit --uri`, or a direct call of the stack's trigger.
+  return event.watcher !== undefined ? `watcher ${event.watcher}` : 'a caller outside Airstep';
 }

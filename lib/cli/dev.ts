@@ -8,6 +8,7 @@ import { type DueRun, LocalScheduler, resumePoint, SchedulerLoop } from '../loca
 import { LocalStore } from '../local/local-store.ts';
 import { loadProjectConfig } from '../local/project-config.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
+import { S3WatchPoll, S3WatchPollLoop, watchPollMs } from '../local/s3-watch-poll.ts';
 import { LocalLimits } from '../local/slot-limits.ts';
 import { ChildProcessError, forkWithStderrTail, type StderrTail } from '../runtime/child-process.ts';
 import { importLimitMs } from '../runtime/import-limit.ts';
@@ -110,6 +111,9 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   // DAGs scheduled on assets: a pass looks at the events every few seconds (any process may record one) and as
   // runs end; passes never overlap.
   const assets = new AssetTrigger(new LocalAssetEvents(store.root), (dagId) => store.isPaused(dagId));
+  const s3Watch = new S3WatchPollLoop(
+    new S3WatchPoll(new LocalAssetEvents(store.root), store.root, () => assets.loaded()),
+  );
   let assetPassing: Promise<void> | undefined;
   let assetTimer: NodeJS.Timeout | undefined;
   const assetPass = (): Promise<void> => {
@@ -344,6 +348,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   if (options.schedule) {
     loop.begin();
     assetTimer = setInterval(() => void assetPass(), ASSET_POLL_MS);
+    s3Watch.begin(watchPollMs(), (found) => (found > 0 ? void assetPass() : undefined), out.failed);
   }
 
   await stopRequested;
@@ -351,6 +356,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   out.stopping();
   loop.stop();
   clearInterval(assetTimer);
+  await s3Watch.stop();
   await assetPassing;
   for (const timer of pending.values()) clearTimeout(timer);
   for (const watcher of watchers.values()) watcher.close();

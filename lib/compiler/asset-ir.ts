@@ -4,6 +4,7 @@
  * so an asset made by another copy of the SDK (a bundled DAG file carries its own) reads the same.
  */
 
+import { type AssetWatcherIR, watchedAssetConflicts, watchersOf } from './asset-watchers-ir.ts';
 import { nonJsonPart } from './json-values.ts';
 
 /** One asset: its URI is its identity. */
@@ -12,6 +13,8 @@ export interface AssetIR {
   readonly uri: string;
   readonly name?: string;
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Events from outside Airstep that update it (sorted by name; absent: none). */
+  readonly watchers?: readonly AssetWatcherIR[];
 }
 
 /** A DAG's asset condition: one asset, all of several (Airflow's `&`, a list), or any of several (`|`). */
@@ -66,6 +69,7 @@ export function authoredSchedule(schedule: unknown): AuthoredSchedule {
         message: "must be a time schedule ('@daily', a cron or rate) that runs besides the assets",
       });
     const assets = conditionOf(schedule.assets, 'schedule.assets', problems);
+    if (assets !== undefined) problems.push(...watchedAssetConflicts(listedAssets(assets), 'schedule.assets'));
     return {
       expression: typeof schedule.time === 'string' ? schedule.time : null,
       ...(assets !== undefined ? { assets } : {}),
@@ -75,6 +79,7 @@ export function authoredSchedule(schedule: unknown): AuthoredSchedule {
   if (!Array.isArray(schedule) && !isCondition(schedule))
     return { expression: null, problems: [{ field: 'schedule', message: SCHEDULE_SHAPES }] };
   const assets = conditionOf(schedule, 'schedule', problems);
+  if (assets !== undefined) problems.push(...watchedAssetConflicts(listedAssets(assets), 'schedule'));
   return { expression: null, ...(assets !== undefined ? { assets } : {}), problems };
 }
 
@@ -169,12 +174,19 @@ function assetOf(
     const notJson = nonJsonPart(value.extra, `${field}.extra`);
     if (notJson !== undefined) problems.push({ field: notJson.path, message: notJson.message });
   }
+  const watchers = watchersOf(value.uri as string, value.watchers, field, problems);
   return {
     kind: 'asset',
     uri: value.uri as string,
     ...(typeof value.name === 'string' && value.name !== '' ? { name: value.name } : {}),
     ...(isObject(value.extra) ? { extra: value.extra } : {}),
+    ...(watchers !== undefined ? { watchers } : {}),
   };
+}
+
+/** Every asset a condition names, as often as it names it (conditionAssets keeps the first of each URI). */
+function listedAssets(condition: AssetConditionIR): AssetIR[] {
+  return condition.kind === 'asset' ? [condition] : condition.of.flatMap(listedAssets);
 }
 
 function isCondition(value: unknown): value is Record<string, unknown> & { kind: 'asset' | 'all' | 'any' } {

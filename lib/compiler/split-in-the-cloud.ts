@@ -4,7 +4,7 @@ import type { DagManifest } from './manifest.ts';
  * A DAG split into a parent and child state machines runs in the local engine; the deployed stack does not yet
  * create the children, link their executions to the run's records or let the state machine role start them.
  * dag-sync refuses such a DAG with this reason rather than deploy a parent whose children do not exist, and
- * `validate` prints it as a note (as assets-in-the-cloud.ts does for assets).
+ * `validate` prints it as a note.
  */
 export function splitNotInTheCloud(
   manifest: Pick<DagManifest, 'machines'> | undefined,

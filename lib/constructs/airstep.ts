@@ -32,6 +32,7 @@ import { ScheduleGroup } from './schedule-group.ts';
 import { StateMachineRole } from './state-machine-role.ts';
 import { TaskQueues } from './task-queues.ts';
 import { TryLogQuery } from './try-log-query.ts';
+import { grantWatcherRules } from './watcher-rule-grants.ts';
 
 /**
  * The user's data DAGs may reach (`dataBuckets`, `dataTables`, `messageTargets`, `eventBuses`,
@@ -416,6 +417,8 @@ export class Airstep extends Construct {
       ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
       [`arn:${partition}:cloudwatch:${region}:${account}:alarm:${dagAlarmNamePrefix(prefix)}*`],
     );
+    // Rules for asset watchers (S3 objects created, EventBridge patterns), invoking the trigger.
+    grantWatcherRules(fns.dagSync, fns.trigger, prefix);
     // Task definitions for `container` tasks (RegisterTaskDefinition supports no resource-level permissions),
     // with the two container roles, which only ECS tasks may be given.
     allow(fns.dagSync, ['ecs:RegisterTaskDefinition'], ['*']);

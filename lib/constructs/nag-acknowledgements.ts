@@ -1,6 +1,7 @@
 import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import { dagAlarmNamePrefix } from '../stack-contract/metrics.ts';
 import { connectionsPath, variablesPath } from '../stack-contract/secrets-paths.ts';
+import { watcherRuleNamePrefix } from '../stack-contract/watcher-rules.ts';
 import type { Airstep } from './airstep.ts';
 
 /**
@@ -60,7 +61,7 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
     iam5(
       'Resource::*',
       'Only actions without resource-level permissions: SendTask* (task tokens are not resources), X-Ray, ' +
-        'scheduler:ListSchedules, ecr:GetAuthorizationToken (pulling the worker image), cloudwatch:PutMetricData ' +
+        'scheduler:ListSchedules, events:ListRules, ecr:GetAuthorizationToken (pulling the worker image), cloudwatch:PutMetricData ' +
         '(held to the Airstep namespace by a condition); a test holds the list',
     ),
     iam5(
@@ -95,6 +96,10 @@ export function acknowledgeReviewedFindings(airstep: Airstep): void {
     iam5(
       `Resource::${arn('cloudwatch', `alarm:${dagAlarmNamePrefix(prefix)}*`)}`,
       'Per-DAG alarms (a DAG’s `alarms` option) are created and deleted by dag-sync, all under this Airstep’s prefix',
+    ),
+    iam5(
+      `Resource::${arn('events', `rule/${watcherRuleNamePrefix(prefix)}*`)}`,
+      'Asset watchers’ EventBridge rules are created and deleted by dag-sync, all under this Airstep’s prefix (their only target: the trigger)',
     ),
     iam5(`Resource::${runsArn}/index/*`, 'The runs table’s own index (byState)'),
     iam5(`Resource::${recorderArn}:*`, 'Versions of the recorder function, which deadline schedules invoke'),

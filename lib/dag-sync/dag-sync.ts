@@ -25,6 +25,7 @@ import type { DagEvaluator } from './evaluator-client.ts';
 import { deployStateMachine } from './state-machine-deploy.ts';
 import { stripTypes } from './strip-types.ts';
 import type { RunTrigger } from './trigger-client.ts';
+import { syncWatcherRules, type WatcherRuleSettings, watcherRules } from './watcher-rules.ts';
 
 export interface DagSyncDeps {
   readonly s3: S3Client;
@@ -57,6 +58,8 @@ export interface DagSyncDeps {
   readonly catchupLimit?: number;
   /** Where a DAG's own alarms (its `alarms` option) are made; without it a DAG asking for them is refused. */
   readonly alarms?: DagAlarmSettings;
+  /** Where the rules of its watched assets are made (watcher-rules.ts); without it a DAG with watchers is refused. */
+  readonly watcherRules?: WatcherRuleSettings;
   readonly now?: () => Date;
 }
 
@@ -187,6 +190,12 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       );
       continue;
     }
+    if (deps.watcherRules === undefined && watcherRules('-', compiled.dagId, compiled.ir.assets).length > 0) {
+      errors.push(
+        `${change.key} › dag ${compiled.dagId} › schedule: this stack's dag-sync cannot make EventBridge rules for asset watchers`,
+      );
+      continue;
+    }
     deployed.push(compiled.dagId);
     if (current?.dagVersion === version && !current.disabled) {
       // The same content again: a sync that stopped midway (or at its limit) still owes runs.
@@ -227,6 +236,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
     );
     await keepPauseOnSchedules(compiled.dagId, compiled.ir.schedule, current?.pausedAt !== undefined, deps);
     if (deps.alarms !== undefined) await syncDagAlarms(compiled.dagId, compiled.ir.alarms ?? [], deps.alarms);
+    if (deps.watcherRules !== undefined) await syncWatcherRules(compiled.dagId, compiled.ir.assets, deps.watcherRules);
     const taskIds = Object.fromEntries(
       compiled.ir.tasks.filter((task) => task.key !== task.id).map((task) => [task.key, task.id]),
     );
@@ -348,6 +358,8 @@ async function disableDagsOf(
     await disableSchedules(record.dagId, deps);
     // A DAG that went away alarms no more (an upload that brings it back makes what it asks for again).
     if (deps.alarms !== undefined) await syncDagAlarms(record.dagId, [], deps.alarms);
+    // Nor do its watched assets' events reach the trigger for it.
+    if (deps.watcherRules !== undefined) await syncWatcherRules(record.dagId, undefined, deps.watcherRules);
     const now = deps.now?.() ?? new Date();
     // Its schedules stop: what ended by now counts as handed over, so an upload that brings it back owes only
     // what was missed meanwhile.

@@ -43,6 +43,11 @@ export class AssetTrigger {
     this.consumers.delete(dagId);
   }
 
+  /** The consumers loaded now (what watchers `airstep dev` polls for). */
+  loaded(): AssetConsumer[] {
+    return [...this.consumers.values()];
+  }
+
   /** The runs due now (each counted active until `finished`). */
   async pass(now: Date): Promise<DueAssetRun[]> {
     if (this.consumers.size === 0) return [];

@@ -35,6 +35,30 @@ export class LocalAssetEvents {
     return events;
   }
 
+  /**
+   * Records one event from outside Airstep (an asset watcher, `airstep assets emit`) at `at` (its id: consumers
+   * queue by when an event was recorded); `timestamp` is when it happened (default `at`). Returns it.
+   */
+  async recordExternal(
+    uri: string,
+    fields: {
+      readonly watcher?: string;
+      readonly timestamp?: string;
+      readonly extra: Readonly<Record<string, unknown>>;
+    },
+    at: Date,
+  ): Promise<AssetEvent> {
+    const event: AssetEvent = {
+      id: newEventId(at, randomBytes(6).toString('hex')),
+      uri,
+      timestamp: fields.timestamp ?? at.toISOString(),
+      ...(fields.watcher !== undefined ? { watcher: fields.watcher } : {}),
+      extra: fields.extra,
+    };
+    await this.writeJson(join(this.root, 'assets', 'events', `${event.id}.json`), event);
+    return event;
+  }
+
   /** Every recorded event, oldest first (an unreadable file is reported once and skipped). */
   async events(): Promise<AssetEvent[]> {
     const folder = join(this.root, 'assets', 'events');
@@ -101,7 +125,7 @@ function isEvent(value: unknown): value is AssetEvent {
     typeof event?.id === 'string' &&
     typeof event.uri === 'string' &&
     typeof event.timestamp === 'string' &&
-    typeof event.sourceDagId === 'string'
+    (typeof event.sourceDagId === 'string' || event.sourceDagId === undefined)
   );
 }
 

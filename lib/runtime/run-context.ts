@@ -81,12 +81,14 @@ export function assetRunContext(input: {
   const triggering = Object.fromEntries(
     Object.entries(input.triggeringAssetEvents).map(([uri, events]) => [
       uri,
-      events.map(({ uri: eventUri, timestamp, sourceDagId, sourceTaskId, sourceRunId, extra }) => ({
+      events.map(({ uri: eventUri, timestamp, sourceDagId, sourceTaskId, sourceRunId, watcher, extra }) => ({
         uri: eventUri,
         timestamp,
-        sourceDagId,
-        sourceTaskId,
-        sourceRunId,
+        // An event from a watcher has no producing task; one from a task has no watcher.
+        ...(sourceDagId !== undefined ? { sourceDagId } : {}),
+        ...(sourceTaskId !== undefined ? { sourceTaskId } : {}),
+        ...(sourceRunId !== undefined ? { sourceRunId } : {}),
+        ...(watcher !== undefined ? { watcher } : {}),
         extra,
       })),
     ]),

@@ -1,3 +1,5 @@
+import type { AssetWatcher } from './asset-watchers.ts';
+
 /**
  * Assets (Airflow 3's data-aware scheduling): a task declares the assets it updates (`outlets`); a DAG may run
  * when assets were updated (`schedule: [a, b]`, `a.and(b)`, `a.or(b)`), or on a time schedule and on assets
@@ -26,6 +28,8 @@ export interface Asset extends Combinable {
   readonly name?: string;
   /** Static facts about the asset (Airflow's `extra`), shown by `airstep assets`. */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Events from outside Airstep that update the asset (S3 objects created, EventBridge events): see asset-watchers.ts. */
+  readonly watchers?: readonly AssetWatcher[];
 }
 
 /** Every condition must be met (Airflow's `AssetAll`, `a & b`, and a list `schedule: [a, b]`). */
@@ -70,13 +74,18 @@ function withCombinators<T extends object>(value: T): T & Combinable {
 /** Declares an asset: `asset('s3://lake/orders')`, `asset('s3://lake/orders', { name: 'orders' })`. */
 export function asset(
   uri: string,
-  options: { readonly name?: string; readonly extra?: Readonly<Record<string, unknown>> } = {},
+  options: {
+    readonly name?: string;
+    readonly extra?: Readonly<Record<string, unknown>>;
+    readonly watchers?: readonly AssetWatcher[];
+  } = {},
 ): Asset {
   return withCombinators({
     kind: 'asset' as const,
     uri,
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(options.extra !== undefined ? { extra: options.extra } : {}),
+    ...(options.watchers !== undefined ? { watchers: Object.freeze([...options.watchers]) } : {}),
   });
 }
 

@@ -48,13 +48,15 @@ export interface TaskContext<P = Record<string, unknown>> extends SecretReader {
 export interface AssetEventInfo {
   /** The updated asset. */
   readonly uri: string;
-  /** When the producing task succeeded (ISO, UTC). */
+  /** When the producing task succeeded, or the watched event happened (ISO, UTC). */
   readonly timestamp: string;
-  /** Who updated it: the producing task's DAG, task and run. */
-  readonly sourceDagId: string;
-  readonly sourceTaskId: string;
-  readonly sourceRunId: string;
-  /** Facts the producer attached to the event; `{}` when none. */
+  /** Who updated it: the producing task's DAG, task and run (absent for an event from outside Airstep). */
+  readonly sourceDagId?: string;
+  readonly sourceTaskId?: string;
+  readonly sourceRunId?: string;
+  /** The asset watcher whose event this is (absent for an event from an Airstep task). */
+  readonly watcher?: string;
+  /** Facts about the event (a watched S3 object's bucket, key, size, …); `{}` when none. */
   readonly extra: Readonly<Record<string, unknown>>;
 }
 

@@ -9,6 +9,14 @@ export {
   anyOf,
   asset,
 } from './asset.ts';
+export {
+  type AssetWatcher,
+  type EventPattern,
+  type EventPatternWatcher,
+  eventPattern,
+  type S3ObjectCreatedWatcher,
+  s3ObjectCreated,
+} from './asset-watchers.ts';
 export type {
   AwsSdkCommandClass,
   AwsSdkInput,

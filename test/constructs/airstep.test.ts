@@ -516,6 +516,8 @@ describe('Construct: Airstep — IAM bounds', () => {
       'states:SendTaskFailure',
       'states:SendTaskHeartbeat',
       'scheduler:ListSchedules',
+      // dag-sync lists its asset watchers' rules by name prefix.
+      'events:ListRules',
       'ecr:GetAuthorizationToken',
       // Held to the Airstep namespace by a condition (the recorder's run metrics).
       'cloudwatch:PutMetricData',

@@ -19,7 +19,8 @@ export interface RecordedCall {
 export interface IamRequest {
   readonly action: string;
   readonly resource: string;
-  readonly context?: Readonly<Record<string, string>>;
+  /** A multivalued key (`events:TargetArn`) takes a list. */
+  readonly context?: Readonly<Record<string, string | string[]>>;
 }
 
 /** Maps the names a test gave its resources to the names of the template's resources (see `aliasesOf`). */
@@ -232,8 +233,36 @@ export function iamRequestsOf(call: RecordedCall, aliases: Aliases, prefixAlias?
       const fn = String(input.FunctionName);
       return single('lambda:InvokeFunction', fn.startsWith('arn:') ? anArn(fn) : arn('lambda', `function:${name(fn)}`));
     }
-    case 'EventBridge':
-      if (call.command !== 'PutEvents') return unknown();
+    case 'EventBridge': {
+      // Rules on the default bus (watcher rules): their names start with the stack's prefix, mapped to the template's.
+      const rule = (ruleName: string) =>
+        arn(
+          'events',
+          `rule/${prefixAlias !== undefined && ruleName.startsWith(`${prefixAlias[0]}-`) ? `${prefixAlias[1]}-${ruleName.slice(prefixAlias[0].length + 1)}` : ruleName}`,
+        );
+      switch (call.command) {
+        case 'PutRule':
+        case 'DeleteRule':
+        case 'DescribeRule':
+          return single(`events:${call.command}`, rule(String(input.Name)));
+        case 'RemoveTargets':
+          return single('events:RemoveTargets', rule(String(input.Rule)));
+        case 'PutTargets':
+          // `events:TargetArn` is multivalued: every target's ARN in one authorization.
+          return [
+            {
+              action: 'events:PutTargets',
+              resource: rule(String(input.Rule)),
+              context: { 'events:TargetArn': (input.Targets as Array<{ Arn: string }>).map((t) => anArn(t.Arn)) },
+            },
+          ];
+        case 'ListRules':
+          return single('events:ListRules', '*');
+        case 'PutEvents':
+          break;
+        default:
+          return unknown();
+      }
       return (input.Entries as Array<{ EventBusName?: string }>).map((entry) => {
         const bus = entry.EventBusName ?? 'default';
         return {
@@ -241,6 +270,7 @@ export function iamRequestsOf(call: RecordedCall, aliases: Aliases, prefixAlias?
           resource: bus.startsWith('arn:') ? anArn(bus) : arn('events', `event-bus/${bus}`),
         };
       });
+    }
     case 'CloudWatch': {
       // Alarm names start with the stack's name prefix: the test's prefix maps to the template's.
       const alarm = (alarmName: string) =>

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { AssetEvent } from '../assets/asset-event.ts';
+import type { AssetConditionIR } from '../compiler/asset-ir.ts';
+import { type WatchedAsset, watchedAssets } from '../compiler/watched-assets.ts';
+import { AirstepError } from '../errors/airstep-error.ts';
+import type { LocalAssetEvents } from './local-asset-events.ts';
+
+/** How often `airstep dev` lists watched S3 prefixes, unless AIRSTEP_WATCH_POLL_MS says otherwise. */
+export const DEFAULT_WATCH_POLL_MS = 10_000;
+
+/** The poll interval from the environment (AIRSTEP_WATCH_POLL_MS, milliseconds, at least 100). */
+export function watchPollMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.AIRSTEP_WATCH_POLL_MS);
+  return Number.isFinite(value) && value >= 100 ? value : DEFAULT_WATCH_POLL_MS;
+}
+
+/** One listed object: what tells a new or rewritten object apart. */
+export interface ListedObject {
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+}
+
+/** The objects of `now` that are new or changed (another ETag) since `seen`. Pure. */
+export function changedObjects(seen: Readonly<Record<string, string>>, now: readonly ListedObject[]): ListedObject[] {
+  return now.filter((object) => seen[object.key] !== object.etag);
+}
+
+/**
+ * `airstep dev`'s side of `s3ObjectCreated()` watchers: S3 sends no events to a laptop, so each pass lists every
+ * watched `s3://bucket/prefix` (ListObjectsV2, with the AWS configuration the local engine uses: AWS_ENDPOINT_URL
+ * for an emulator) and records an asset event for each new key or changed ETag, through the same local store as
+ * every other asset event. What a prefix holds when dev first watches it is the baseline and fires nothing; what
+ * was seen is kept under `.airstep/assets/watchers/` (one file per prefix).
+ */
+export class S3WatchPoll {
+  private readonly seen = new Map<string, Record<string, string>>();
+  private client: S3Client | undefined;
+
+  constructor(
+    private readonly store: LocalAssetEvents,
+    private readonly root: string,
+    /** The DAGs scheduled on assets, as `dev` has them loaded now. */
+    private readonly consumers: () => ReadonlyArray<{ readonly dagId: string; readonly condition: AssetConditionIR }>,
+  ) {}
+
+  /** One pass: lists each watched prefix once; returns the events it recorded. */
+  async pass(now: Date): Promise<AssetEvent[]> {
+    const watched = watchedAssets(this.consumers().map((c) => ({ dagId: c.dagId, assets: c.condition }))).filter(
+      (entry) => entry.watcher.kind === 's3ObjectCreated',
+    );
+    const byLocation = new Map<string, WatchedAsset[]>();
+    for (const entry of watched) {
+      if (entry.watcher.kind !== 's3ObjectCreated') continue;
+      const key = JSON.stringify([entry.watcher.bucket, entry.watcher.prefix]);
+      byLocation.set(key, [...(byLocation.get(key) ?? []), entry]);
+    }
+    const recorded: AssetEvent[] = [];
+    for (const [location, entries] of byLocation) {
+      const [bucket, prefix] = JSON.parse(location) as [string, string];
+      const listed = await this.list(bucket, prefix);
+      const before = this.seen.get(location);
+      const current = Object.fromEntries(listed.map((object) => [object.key, object.etag]));
+      this.seen.set(location, current);
+      await this.save(bucket, prefix, current);
+      if (before === undefined) continue;
+      for (const object of changedObjects(before, listed))
+        for (const entry of entries)
+          recorded.push(
+            await this.store.recordExternal(
+              entry.uri,
+              {
+                watcher: entry.watcher.name,
+                extra: { bucket, key: object.key, size: object.size, etag: object.etag },
+              },
+              now,
+            ),
+          );
+    }
+    return recorded;
+  }
+
+  private async list(bucket: string, prefix: string): Promise<ListedObject[]> {
+    this.client ??= new S3Client({
+      region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      ...(process.env.AWS_ENDPOINT_URL !== undefined ? { forcePathStyle: true } : {}),
+    });
+    const objects: ListedObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          ...(token !== undefined ? { ContinuationToken: token } : {}),
+        }),
+      );
+      // S3 quotes ETags; the S3 event's etag is bare, and so is extra's here.
+      for (const object of page.Contents ?? [])
+        objects.push({ key: object.Key!, etag: (object.ETag ?? '').replace(/"/g, ''), size: object.Size ?? 0 });
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return objects;
+  }
+
+  private async save(bucket: string, prefix: string, objects: Record<string, string>): Promise<void> {
+    const name = createHash('sha256').update(`${bucket}/${prefix}`).digest('hex').slice(0, 16);
+    const path = join(this.root, 'assets', 'watchers', `s3-${name}.json`);
+    await mkdir(join(path, '..'), { recursive: true });
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, `${JSON.stringify({ bucket, prefix, objects }, null, 2)}\n`);
+    await rename(temporary, path);
+  }
+}
+
+/**
+ * Runs passes every `ms` (never two at once) from `begin` to `stop`. A failing listing (no such bucket, no AWS
+ * configured) is told once per distinct message, not every pass, and the next pass tries again.
+ */
+export class S3WatchPollLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private passing: Promise<void> | undefined;
+  private readonly told = new Set<string>();
+
+  constructor(private readonly poll: S3WatchPoll) {}
+
+  begin(ms: number, recorded: (count: number) => void, failed: (error: Error) => void): void {
+    const pass = () => {
+      this.passing ??= this.poll
+        .pass(new Date())
+        .then((events) => recorded(events.length))
+        .catch((error: Error) => {
+          if (this.told.has(error.message)) return;
+          this.told.add(error.message);
+          failed(new S3WatchError(`watching S3 for asset watchers: ${error.message}`, error));
+        })
+        .finally(() => {
+          this.passing = undefined;
+        });
+    };
+    pass();
+    this.timer = setInterval(pass, ms);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.passing;
+  }
+}
+
+/** Listing a watched S3 prefix failed (told by `airstep dev`, which keeps trying). */
+export class S3WatchError extends AirstepError {
+  override readonly name = 'S3WatchError';
+
+  constructor(message: string, cause: unknown) {
+    super(message, { code: 'S3_WATCH', cause });
+  }
+}
