@@ -1,3 +1,5 @@
+import { describeValue } from './describe-value.ts';
+
 /**
  * An asset event as it reaches the trigger, whatever produced it: a task's outlet state (its Detail, through the
  * stack's asset bus and rule) or a watcher rule. The shared contract of the two producers; the trigger records it
@@ -25,28 +27,20 @@ export interface AssetTriggerEvent {
 export function assetTriggerEventProblems(raw: Record<string, unknown>): string[] {
   const problems: string[] = [];
   const { uri, eventId, timestamp, extra, sourceMapIndex } = raw;
-  if (typeof uri !== 'string' || uri === '') problems.push(`uri must be a non-empty string, got ${describe(uri)}`);
+  if (typeof uri !== 'string' || uri === '') problems.push(`uri must be a non-empty string, got ${describeValue(uri)}`);
   // The id is a DynamoDB key part: bounded, printable.
   if (typeof eventId !== 'string' || eventId === '' || eventId.length > 1024)
-    problems.push(`eventId must be a string of 1-1024 characters, got ${describe(eventId)}`);
+    problems.push(`eventId must be a string of 1-1024 characters, got ${describeValue(eventId)}`);
   if (timestamp !== undefined && (typeof timestamp !== 'string' || Number.isNaN(Date.parse(timestamp))))
-    problems.push(`timestamp ${describe(timestamp)} is not an ISO date`);
+    problems.push(`timestamp ${describeValue(timestamp)} is not an ISO date`);
   if (extra !== undefined && (typeof extra !== 'object' || extra === null || Array.isArray(extra)))
-    problems.push(`extra must be a JSON object, got ${describe(extra)}`);
+    problems.push(`extra must be a JSON object, got ${describeValue(extra)}`);
   for (const field of ['sourceDagId', 'sourceTaskId', 'sourceRunId', 'watcher'] as const) {
     const value = raw[field];
     if (value !== undefined && typeof value !== 'string')
-      problems.push(`${field} must be a string, got ${describe(value)}`);
+      problems.push(`${field} must be a string, got ${describeValue(value)}`);
   }
   if (sourceMapIndex !== undefined && !(Number.isInteger(sourceMapIndex) && (sourceMapIndex as number) >= -1))
-    problems.push(`sourceMapIndex must be an integer (-1 or more), got ${describe(sourceMapIndex)}`);
+    problems.push(`sourceMapIndex must be an integer (-1 or more), got ${describeValue(sourceMapIndex)}`);
   return problems;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  return typeof value === 'string' ? `'${short}'` : short;
 }

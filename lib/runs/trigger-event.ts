@@ -1,5 +1,6 @@
 import type { ClearedRun, RunContext } from '../compiler/worker-contract.ts';
 import { type AssetTriggerEvent, assetTriggerEventProblems } from './asset-trigger-event.ts';
+import { describeValue } from './describe-value.ts';
 
 export type { AssetTriggerEvent } from './asset-trigger-event.ts';
 
@@ -73,7 +74,7 @@ const SCHEDULER_PLACEHOLDER = /^<aws\.scheduler\.[a-z-]+>$/;
 export function readTriggerEvent(
   raw: unknown,
 ): { readonly ok: true; readonly event: TriggerEvent } | { readonly ok: false; readonly problems: string[] } {
-  if (!isObject(raw)) return { ok: false, problems: [`the event must be a JSON object, got ${describe(raw)}`] };
+  if (!isObject(raw)) return { ok: false, problems: [`the event must be a JSON object, got ${describeValue(raw)}`] };
   // An asset event names an asset, not a DAG (asset-trigger-event.ts).
   if (raw.kind === 'asset') {
     const assetProblems = assetTriggerEventProblems(raw);
@@ -84,7 +85,7 @@ export function readTriggerEvent(
   const problems: string[] = [];
   const { kind, dagId } = raw;
   if (typeof dagId !== 'string' || dagId === '')
-    problems.push(`dagId must be a non-empty string, got ${describe(dagId)}`);
+    problems.push(`dagId must be a non-empty string, got ${describeValue(dagId)}`);
   if (kind === 'scheduled') {
     const { scheduledTime } = raw;
     if (typeof scheduledTime === 'string' && SCHEDULER_PLACEHOLDER.test(scheduledTime)) {
@@ -92,23 +93,23 @@ export function readTriggerEvent(
         `scheduledTime is the unfilled placeholder ${scheduledTime}: the scheduler did not fill in its context attribute`,
       );
     } else if (typeof scheduledTime !== 'string' || Number.isNaN(Date.parse(scheduledTime))) {
-      problems.push(`scheduledTime ${describe(scheduledTime)} is not an ISO date`);
+      problems.push(`scheduledTime ${describeValue(scheduledTime)} is not an ISO date`);
     }
   } else if (kind === 'manual' || kind === 'backfill') {
     const { conf, logicalDate, force } = raw;
     if (kind === 'manual' && force !== undefined && typeof force !== 'boolean')
-      problems.push(`force must be true or false, got ${describe(force)}`);
+      problems.push(`force must be true or false, got ${describeValue(force)}`);
     if (kind === 'manual' && raw.runId !== undefined) problems.push(...runIdProblems(raw.runId));
-    if (conf !== undefined && !isObject(conf)) problems.push(`conf must be a JSON object, got ${describe(conf)}`);
+    if (conf !== undefined && !isObject(conf)) problems.push(`conf must be a JSON object, got ${describeValue(conf)}`);
     // A backfill names its interval; a manual run defaults to the trigger time.
     if (kind === 'backfill' && logicalDate === undefined) problems.push('logicalDate is required for a backfill run');
     else if (logicalDate !== undefined && (typeof logicalDate !== 'string' || Number.isNaN(Date.parse(logicalDate))))
-      problems.push(`logicalDate ${describe(logicalDate)} is not an ISO date`);
+      problems.push(`logicalDate ${describeValue(logicalDate)} is not an ISO date`);
   } else if (kind === 'clear') {
     problems.push(...clearEventProblems(raw));
   } else if (kind !== 'unpaused') {
     problems.push(
-      `kind must be 'scheduled', 'manual', 'backfill', 'clear', 'asset' or 'unpaused', got ${describe(kind)}`,
+      `kind must be 'scheduled', 'manual', 'backfill', 'clear', 'asset' or 'unpaused', got ${describeValue(kind)}`,
     );
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, event: raw as unknown as TriggerEvent };
@@ -130,7 +131,7 @@ function runIdProblems(runId: unknown): string[] {
   const printable = (text: string) =>
     [...text].every((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f);
   if (typeof runId !== 'string' || runId.length === 0 || runId.length > 250 || !printable(runId))
-    return [`runId must be 1-250 printable characters, got ${describe(runId)}`];
+    return [`runId must be 1-250 printable characters, got ${describeValue(runId)}`];
   return [];
 }
 
@@ -139,9 +140,9 @@ function clearEventProblems(raw: Record<string, unknown>): string[] {
   const problems: string[] = [];
   const { runId, previousExecutionArn, ctx, clear, dagId } = raw;
   if (typeof runId !== 'string' || runId === '')
-    problems.push(`runId must be a non-empty string, got ${describe(runId)}`);
+    problems.push(`runId must be a non-empty string, got ${describeValue(runId)}`);
   if (typeof previousExecutionArn !== 'string' || previousExecutionArn === '')
-    problems.push(`previousExecutionArn must be an execution ARN, got ${describe(previousExecutionArn)}`);
+    problems.push(`previousExecutionArn must be an execution ARN, got ${describeValue(previousExecutionArn)}`);
   if (!isObject(ctx) || ctx.dagId !== dagId || ctx.runId !== runId || ctx.clear !== undefined)
     problems.push('ctx must be the context of the run named by dagId and runId, without a clear');
   if (
@@ -158,12 +159,4 @@ function clearEventProblems(raw: Record<string, unknown>): string[] {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  return typeof value === 'string' ? `'${short}'` : short;
 }
