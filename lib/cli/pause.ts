@@ -108,14 +108,20 @@ async function changeDeployed(name: 'pause' | 'unpause', dagId: string, options:
 
 /** The trigger Lambda, for the runs an unpause starts: the missed intervals and the runs queued while paused. */
 async function lambdaTriggerOf(stack: CloudStack) {
-  const [{ LambdaClient }, { lambdaTrigger, lambdaResumeQueued }] = await Promise.all([
-    import('@aws-sdk/client-lambda'),
-    import('../dag-sync/trigger-client.ts'),
-  ]);
+  const [{ LambdaClient }, { lambdaTrigger, lambdaResumeQueued }, { hasQueuedRuns }, { dynamoClient }] =
+    await Promise.all([
+      import('@aws-sdk/client-lambda'),
+      import('../dag-sync/trigger-client.ts'),
+      import('../runs/queued-run-check.ts'),
+      import('../dynamo/dag-record.ts'),
+    ]);
   const lambda = new LambdaClient({});
+  const resume = lambdaResumeQueued(lambda, stack.triggerFunction);
   return {
     trigger: lambdaTrigger(lambda, stack.triggerFunction),
-    resumeQueued: lambdaResumeQueued(lambda, stack.triggerFunction),
+    // The trigger is asked only when some run waits: most unpauses have nothing queued.
+    resumeQueued: async (dagId: string) =>
+      (await hasQueuedRuns(dynamoClient(), stack.runsTable, dagId)) ? resume(dagId) : [],
   };
 }
 

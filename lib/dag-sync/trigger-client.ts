@@ -27,13 +27,18 @@ export type ResumeQueued = (dagId: string) => Promise<readonly string[]>;
  */
 export function lambdaResumeQueued(lambda: LambdaClient, functionName: string): ResumeQueued {
   return async (dagId) => {
-    const answer = await lambda.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'RequestResponse',
-        Payload: JSON.stringify({ kind: 'unpaused', dagId }),
-      }),
-    );
+    const answer = await lambda
+      .send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'RequestResponse',
+          Payload: JSON.stringify({ kind: 'unpaused', dagId }),
+        }),
+      )
+      .catch((error: unknown) => {
+        // The trigger could not be reached (no such function, no permission): said as such, not as a stack trace.
+        throw new ResumeFailedError(dagId, `${(error as Error).name}: ${(error as Error).message}`);
+      });
     const text = answer.Payload === undefined ? '' : Buffer.from(answer.Payload).toString('utf8');
     const parsed =
       answer.FunctionError === undefined ? (JSON.parse(text) as { outcome?: string; started?: string[] }) : {};

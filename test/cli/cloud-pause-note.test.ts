@@ -185,6 +185,32 @@ describe('Command: airstep pause / unpause --outputs', () => {
   });
 });
 
+describe('Command: airstep unpause --outputs with a run queued while paused', () => {
+  // moto runs no Lambda, and this stack's trigger function does not exist there: a queued run makes unpause ask
+  // the trigger to start it, and the failure is said as such (no stack trace), after the unpause itself was done.
+  it('asks the trigger only when a run waits, and says so clearly when the trigger cannot be reached', async () => {
+    expect((await cli('pause', 'hourly_sync')).code).toBe(0);
+    await dynamo().send(
+      new PutItemCommand({
+        TableName: tables.runs,
+        Item: {
+          dagId: { S: 'hourly_sync' },
+          runId: { S: 'triggered__parent.start__manual__2026-12-01' },
+          state: { S: 'queued' },
+          queuedAt: { S: '2026-12-01T00:00:00.000Z' },
+        },
+      }),
+    );
+    const unpaused = await cli('unpause', 'hourly_sync');
+    expect(unpaused.code).toBe(1);
+    expect(unpaused.stderr).toContain(
+      'the trigger did not start the queued runs of hourly_sync (unpaused; run unpause again): ResourceNotFoundException',
+    );
+    expect(unpaused.stderr).not.toMatch(/^\s+at /m);
+    expect(await latestItem('hourly_sync')).not.toHaveProperty('pausedAt');
+  });
+});
+
 describe('Command: airstep note --outputs', () => {
   const run = 'scheduled__2026-12-02T00:00:00+00:00';
 
