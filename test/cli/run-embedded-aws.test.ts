@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../lib/local/local-store.ts';
-import { waitFor } from '../helpers/spawned-cli.ts';
+import { processesWithEnvironment, waitFor } from '../helpers/spawned-cli.ts';
 import type { CliRun } from './cloud-stack-helpers.ts';
 
 /**
@@ -31,6 +31,10 @@ beforeAll(async () => {
   env = { PATH: process.env.PATH, HOME: project, NO_COLOR: '1' };
 });
 afterAll(async () => {
+  // An emulator whose CLI was killed is ended by its guard, and saves its state into the project on the way out
+  // after its port has closed: removing the folder before it has exited fails with ENOTEMPTY.
+  const stateDir = `STATE_DIR=${join(project, '.airstep', 'emulator')}`;
+  await waitFor(() => processesWithEnvironment(stateDir).length === 0, `the emulators of ${project} to exit`, 120_000);
   await rm(project, { recursive: true, force: true });
 });
 

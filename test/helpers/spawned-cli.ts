@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const CLI = resolve('bin/airstep.js');
@@ -56,6 +56,30 @@ export function processGone(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The live processes whose environment holds `entry` (e.g. `STATE_DIR=/tmp/x/…`): an emulator a killed CLI left
+ * to its guard is found by the state folder it was given. Linux reads /proc; elsewhere it finds none.
+ */
+export function processesWithEnvironment(entry: string): number[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  return pids.map(Number).filter((pid) => {
+    try {
+      return (
+        readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .some((line) => line.startsWith(entry)) && !processGone(pid)
+      );
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**
