@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { AssetEvent } from '../assets/asset-event.ts';
@@ -7,6 +7,7 @@ import type { AssetConditionIR } from '../compiler/asset-ir.ts';
 import { type WatchedAsset, watchedAssets } from '../compiler/watched-assets.ts';
 import { AirstepError } from '../errors/airstep-error.ts';
 import type { LocalAssetEvents } from './local-asset-events.ts';
+import { reportUnreadableStoreFile, unreadableReason } from './unreadable-store-file.ts';
 
 /** How often `airstep dev` lists watched S3 prefixes, unless AIRSTEP_WATCH_POLL_MS says otherwise. */
 export const DEFAULT_WATCH_POLL_MS = 10_000;
@@ -33,8 +34,9 @@ export function changedObjects(seen: Readonly<Record<string, string>>, now: read
  * `airstep dev`'s side of `s3ObjectCreated()` watchers: S3 sends no events to a laptop, so each pass lists every
  * watched `s3://bucket/prefix` (ListObjectsV2, with the AWS configuration the local engine uses: AWS_ENDPOINT_URL
  * for an emulator) and records an asset event for each new key or changed ETag, through the same local store as
- * every other asset event. What a prefix holds when dev first watches it is the baseline and fires nothing; what
- * was seen is kept under `.airstep/assets/watchers/` (one file per prefix).
+ * every other asset event. What was seen is kept under `.airstep/assets/watchers/` (one file per prefix), so a
+ * later `dev` fires for what arrived while none was watching, as a queue of S3's events would have kept it; what a
+ * prefix holds when it is first ever watched is the baseline and fires nothing.
  */
 export class S3WatchPoll {
   private readonly seen = new Map<string, Record<string, string>>();
@@ -62,10 +64,10 @@ export class S3WatchPoll {
     for (const [location, entries] of byLocation) {
       const [bucket, prefix] = JSON.parse(location) as [string, string];
       const listed = await this.list(bucket, prefix);
-      const before = this.seen.get(location);
+      const before = this.seen.get(location) ?? (await this.saved(bucket, prefix));
       const current = Object.fromEntries(listed.map((object) => [object.key, object.etag]));
       this.seen.set(location, current);
-      await this.save(bucket, prefix, current);
+      if (before === undefined || !sameListing(before, current)) await this.save(bucket, prefix, current);
       if (before === undefined) continue;
       for (const object of changedObjects(before, listed))
         for (const entry of entries)
@@ -106,14 +108,54 @@ export class S3WatchPoll {
     return objects;
   }
 
-  private async save(bucket: string, prefix: string, objects: Record<string, string>): Promise<void> {
+  /** What an earlier `dev` last saw under the prefix; none when it was never watched or its file is unreadable. */
+  private async saved(bucket: string, prefix: string): Promise<Record<string, string> | undefined> {
+    const path = this.savedPath(bucket, prefix);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      reportUnreadableStoreFile(path, unreadableReason(error));
+      return undefined;
+    }
+    try {
+      const parsed = JSON.parse(text) as { bucket?: unknown; prefix?: unknown; objects?: unknown };
+      const objects = parsed.objects;
+      if (
+        parsed.bucket !== bucket ||
+        parsed.prefix !== prefix ||
+        typeof objects !== 'object' ||
+        objects === null ||
+        Array.isArray(objects) ||
+        Object.values(objects).some((etag) => typeof etag !== 'string')
+      )
+        throw new Error(`not a listing of s3://${bucket}/${prefix}`);
+      return objects as Record<string, string>;
+    } catch (error) {
+      // Unreadable: told once, and this pass becomes the baseline (nothing fires twice; what came meanwhile is missed).
+      reportUnreadableStoreFile(path, unreadableReason(error));
+      return undefined;
+    }
+  }
+
+  private savedPath(bucket: string, prefix: string): string {
     const name = createHash('sha256').update(`${bucket}/${prefix}`).digest('hex').slice(0, 16);
-    const path = join(this.root, 'assets', 'watchers', `s3-${name}.json`);
+    return join(this.root, 'assets', 'watchers', `s3-${name}.json`);
+  }
+
+  private async save(bucket: string, prefix: string, objects: Record<string, string>): Promise<void> {
+    const path = this.savedPath(bucket, prefix);
     await mkdir(join(path, '..'), { recursive: true });
     const temporary = `${path}.${process.pid}.tmp`;
     await writeFile(temporary, `${JSON.stringify({ bucket, prefix, objects }, null, 2)}\n`);
     await rename(temporary, path);
   }
+}
+
+function sameListing(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(b);
+  return Object.keys(a).length === keys.length && keys.every((key) => a[key] === b[key]);
 }
 
 /**

@@ -40,7 +40,7 @@ const put = (key: string, body: string) =>
   s3.send(new PutObjectCommand({ Bucket: 'watch-lake', Key: key, Body: body }));
 
 describe('airstep dev and assets emit: asset watchers locally', () => {
-  it('fires once per new key or changed ETag under the prefix (not for the baseline), and on an emitted event matching a pattern', async () => {
+  it('fires once per new key or changed ETag under the prefix (not for the baseline), and on an emitted event matching a pattern; a restarted dev fires for what came while it was stopped', async () => {
     // Prepare: a project with the consumer, and objects present before dev starts (the baseline).
     const dir = await mkdtemp(join(tmpdir(), 'airstep-watchers-dev-'));
     dirs.push(dir);
@@ -50,7 +50,8 @@ describe('airstep dev and assets emit: asset watchers locally', () => {
     await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
     await copyFile(resolve('test/fixtures/assets/watched_consumer.ts'), join(dir, 'dags', 'watched_consumer.ts'));
     await put('landing/old.csv', 'a,b\n1,2\n');
-    const dev = spawnCli(dir, { ...emulator.env, AIRSTEP_WATCH_POLL_MS: '200' }, 'dev');
+    const startDev = () => spawnCli(dir, { ...emulator.env, AIRSTEP_WATCH_POLL_MS: '200' }, 'dev');
+    let dev = startDev();
     const log = () => dev.stdout() + dev.stderr();
     const store = new LocalStore(join(dir, '.airstep'));
     const runs = async (dagId: string) => (await store.runs(dagId)).sort((a, b) => (a.runId < b.runId ? -1 : 1));
@@ -126,6 +127,18 @@ describe('airstep dev and assets emit: asset watchers locally', () => {
       expect(await output('watched_orders', orders!.runId)).toEqual([
         { watcher: 'order-placed', orderId: 'O-2', source: 'shop.orders' },
       ]);
+
+      // Act 4: an object that lands while no dev is running fires when the next dev starts (it resumes from the
+      // saved listing instead of taking a new baseline), and nothing it had seen fires again.
+      process.kill(-dev.pid, 'SIGINT');
+      expect((await dev.exited).code).toBe(0);
+      await put('landing/while-away.csv', 'c\n');
+      dev = startDev();
+      const resumed = await finished('watched_files', 3);
+      expect(resumed).toHaveLength(3);
+      expect(await output('watched_files', resumed[2]!.runId)).toMatchObject({
+        keys: [{ key: 'landing/while-away.csv', size: 2 }],
+      });
     } finally {
       process.kill(-dev.pid, 'SIGINT');
       expect((await dev.exited).code).toBe(0);
