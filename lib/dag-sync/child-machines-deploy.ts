@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DeleteStateMachineCommand } from '@aws-sdk/client-sfn';
+import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
 import { childArnPlaceholder } from '../compiler/parent-child-machines.ts';
 import { PLACEHOLDER } from '../compiler/placeholders.ts';
 import { deployStateMachine, type StateMachineDeps } from './state-machine-deploy.ts';
@@ -80,4 +81,38 @@ export async function deleteChildMachines(names: readonly string[], deps: StateM
       if ((error as Error).name !== 'StateMachineDoesNotExist') throw error;
     }
   }
+}
+
+/** What dag-sync deploys of one compiled DAG: its definition and (split) its children, placeholders unfilled. */
+export interface DagMachines {
+  readonly asl: string;
+  readonly children?: ReadonlyArray<{ readonly name: string; readonly asl: string }>;
+}
+
+/**
+ * A DAG's state machines: its children first (placeholders filled as the parent's), then the parent with their
+ * version ARNs, then the deletion of children the previous version had and this one does not. Answers the
+ * parent's ARNs and the children's names, for the DAG record.
+ */
+export async function deployDagMachines(
+  parentName: string,
+  dag: DagMachines,
+  values: PlaceholderValues,
+  version: string,
+  previousChildren: readonly string[],
+  deps: StateMachineDeps,
+): Promise<{ stateMachineArn: string; aliasArn: string; childMachines: string[] }> {
+  const children = await deployChildMachines(
+    parentName,
+    (dag.children ?? []).map((child) => ({ name: child.name, definition: fillPlaceholders(child.asl, values) })),
+    version,
+    deps,
+  );
+  const definition = fillPlaceholders(dag.asl, { ...values, childMachineArns: children.childMachineArns });
+  const { stateMachineArn, aliasArn } = await deployStateMachine(parentName, definition, version, deps);
+  await deleteChildMachines(
+    previousChildren.filter((name) => !children.names.includes(name)),
+    deps,
+  );
+  return { stateMachineArn, aliasArn, childMachines: children.names };
 }

@@ -3,7 +3,7 @@ import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
+import type { PlaceholderValues } from '../compiler/fill-placeholders.ts';
 import { MANIFEST_VERSION } from '../compiler/manifest.ts';
 import { unlistedRunAsRoles } from '../compiler/role-arn.ts';
 import { splitNotInTheCloud } from '../compiler/split-in-the-cloud.ts';
@@ -15,6 +15,7 @@ import { assetConsumerFields } from './asset-consumer-fields.ts';
 import { type CatchupOutcome, catchUp } from './catch-up.ts';
 import { pausedCatchup } from './catchup-runs.ts';
 import { checkCompiledDags } from './check-compiled-dag.ts';
+import { deployDagMachines } from './child-machines-deploy.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import { type DagAlarmSettings, syncDagAlarms } from './dag-alarms.ts';
 import type { DagFileChange } from './dag-file-change.ts';
@@ -22,7 +23,6 @@ import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.t
 import { refusedImports } from './dag-file-imports.ts';
 import { disableSchedules, setSchedules, setSchedulesState } from './dag-schedules.ts';
 import type { DagEvaluator } from './evaluator-client.ts';
-import { deployStateMachine } from './state-machine-deploy.ts';
 import { stripTypes } from './strip-types.ts';
 import type { RunTrigger } from './trigger-client.ts';
 import { syncWatcherRules, type WatcherRuleSettings, watcherRules } from './watcher-rules.ts';
@@ -221,17 +221,19 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       { namePrefix: deps.namePrefix },
       deps.containers,
     );
-    const definition = fillPlaceholders(compiled.asl, {
+    const values = {
       ...deps.placeholders,
       dagVersion: version,
       containerTaskDefinitions,
       // The DAGs' bucket is the stack's bucket, where workers keep XCom (AIRSTEP_BUCKET).
       xcomBucket: change.bucket,
-    });
-    const { stateMachineArn, aliasArn } = await deployStateMachine(
+    };
+    const { stateMachineArn, aliasArn, childMachines } = await deployDagMachines(
       `${deps.namePrefix}-${compiled.dagId}`,
-      definition,
+      { asl: compiled.asl, ...(compiled.children !== undefined ? { children: compiled.children } : {}) },
+      values,
       version,
+      current?.childMachines ?? [],
       deps,
     );
     await keepPauseOnSchedules(compiled.dagId, compiled.ir.schedule, current?.pausedAt !== undefined, deps);
@@ -252,6 +254,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       ...(compiled.ir.deadline !== undefined ? { deadline: compiled.ir.deadline } : {}),
       ...assetConsumerFields(compiled.ir.assets, current, deps.now?.() ?? new Date()),
       ...(Object.keys(taskIds).length > 0 ? { taskIds } : {}),
+      ...(childMachines.length > 0 ? { childMachines } : {}),
       disabled: false,
       updatedAt: (deps.now?.() ?? new Date()).toISOString(),
       ...(current?.catchup !== undefined ? { catchup: current.catchup } : {}),
