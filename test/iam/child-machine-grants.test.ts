@@ -37,6 +37,10 @@ describe('IAM: child state machines of a split DAG', () => {
     expect(await allowed('stateMachine', 'EventBridge', 'PutTargets', { Rule: RULE, Targets: [] })).toBe(true);
   });
 
+  it("lets the recorder read a child's history (a split run's mapped items and timed-out tries are there)", async () => {
+    expect(await allowed('recorder', 'SFN', 'GetExecutionHistory', { executionArn: childExecution })).toBe(true);
+  });
+
   it('lets dag-sync create, update, publish, alias and delete the children', async () => {
     expect(await allowed('dagSync', 'SFN', 'DescribeStateMachine', { stateMachineArn: child })).toBe(true);
     expect(await allowed('dagSync', 'SFN', 'UpdateStateMachine', { stateMachineArn: child, publish: true })).toBe(true);
