@@ -4,6 +4,7 @@ import { emitAsl } from './emit-asl.ts';
 import { runHistoryEvents } from './history-estimate.ts';
 import type { DagIR } from './ir.ts';
 import { cutMachines, MAX_MACHINES, type MachineCut, partsNeeded, type SplitThresholds } from './machine-split.ts';
+import { mergedTaskRecords } from './merged-task-records.ts';
 import { PLACEHOLDER } from './placeholders.ts';
 import { planStructure } from './plan-structure.ts';
 import { keyedByRun } from './run-execution-keys.ts';
@@ -180,9 +181,7 @@ function parentDefinition(
     };
     return { StartAt: start, States: { [start]: state } };
   });
-  const merged = children
-    .map((_, i) => `$[${i}].tasks`)
-    .reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);
+  const merged = mergedTaskRecords(children.length);
   const leaves = runStateLeaves(ir.tasks, downstream);
   const failedLeaf: ChoiceRule[] = leaves.map((task) => ({
     Or: [

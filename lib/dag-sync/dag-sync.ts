@@ -6,7 +6,6 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { PlaceholderValues } from '../compiler/fill-placeholders.ts';
 import { MANIFEST_VERSION } from '../compiler/manifest.ts';
 import { unlistedRunAsRoles } from '../compiler/role-arn.ts';
-import { splitNotInTheCloud } from '../compiler/split-in-the-cloud.ts';
 import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
@@ -165,12 +164,6 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
             `${change.key} › dag ${compiled.dagId} › task ${container.taskKey} › image: this stack cannot run container images (no container task settings)`,
         ),
       );
-      continue;
-    }
-    // A DAG too big for one state machine runs locally only so far: refused with the reason, never half-deployed.
-    const split = splitNotInTheCloud(compiled.manifest);
-    if (split.length > 0) {
-      errors.push(...split.map((problem) => formatProblem({ ...problem, file: change.key, dagId: compiled.dagId })));
       continue;
     }
     // A role the workers may not assume would fail every try of the task: refuse it before anything is deployed.

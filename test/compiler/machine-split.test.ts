@@ -5,9 +5,7 @@ import type { MapState, ParallelState, TaskState } from '../../lib/compiler/asl-
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { cutMachines, SPLIT_AT, splitReason } from '../../lib/compiler/machine-split.ts';
-import { splitNotInTheCloud } from '../../lib/compiler/split-in-the-cloud.ts';
 import { asset, type Dag, dag } from '../../lib/index.ts';
-import { formatProblem } from '../../lib/sdk/errors.ts';
 
 const range = (n: number) => Array.from({ length: n }, (_, index) => index);
 
@@ -207,18 +205,5 @@ describe('Function: compileDag of a DAG too big for one state machine', () => {
     const split = compileDag(fan(6), { splitAt: small }).manifest!.stats.transitions;
     expect(Object.keys(split.perTask).sort()).toEqual(Object.keys(one.perTask).sort());
     expect(split.total).toBeGreaterThan(one.total);
-  });
-
-  it('is refused by dag-sync for now, with the reason, and noted by validate', () => {
-    const { manifest } = compileDag(fan(6), { splitAt: small });
-    const notes = splitNotInTheCloud(manifest).map((note) =>
-      formatProblem({ file: 'dags/fan.ts', dagId: 'fan', ...note }),
-    );
-    expect(notes).toEqual([
-      expect.stringMatching(
-        /^dags\/fan\.ts › dag fan › tasks: this DAG runs as a parent state machine and \d+ child state machines \(one definition would be \d+ bytes \(split above 2000; .*\)\); the deployed stack does not create child state machines yet: it runs in `airstep run` and `airstep dev` only \(or split it into several DAGs\)$/,
-      ),
-    ]);
-    expect(splitNotInTheCloud(compileDag(fan(6)).manifest)).toEqual([]);
   });
 });
