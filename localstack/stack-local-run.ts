@@ -1,8 +1,6 @@
 import { basename, relative, resolve } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { dagFilesUnder, loadDagFile } from '../lib/cli/load-dags.ts';
-import { compileDag } from '../lib/compiler/compile-dag.ts';
-import { splitNotInTheCloud } from '../lib/compiler/split-in-the-cloud.ts';
 import { bundleDagFile } from '../lib/dag-sync/bundle-dag-file.ts';
 import { listLatestDagRecords } from '../lib/dynamo/dag-record.ts';
 import { listImportErrors } from '../lib/dynamo/import-error-records.ts';
@@ -60,10 +58,6 @@ export async function runStackLocal(
     for (const file of files) {
       const key = `dags/${relative(resolve('dags'), resolve(file)).replace(/\.[^./]+$/, '')}.mjs`;
       const dags = (await loadDagFile(file)).dags;
-      // DAGs split into a parent and child state machines run only locally so far (dag-sync refuses them with the
-      // reason): not uploaded here.
-      const compiled = dags.map((dag) => compileDag(dag));
-      if (compiled.some((c) => splitNotInTheCloud(c.manifest).length > 0)) continue;
       for (const dag of dags) {
         expected.add(dag.id);
         fileOf.set(dag.id, key);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { splitNotInTheCloud } from '../compiler/split-in-the-cloud.ts';
 import { loadProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
 import { formatProblem } from '../sdk/errors.ts';
 import { compileFiles } from './compile-files.ts';
@@ -22,13 +21,6 @@ export function registerValidateCommand(program: Command): void {
         ],
       }));
       const problems = files.flatMap((file) => file.problems);
-      // Valid, but not deployable yet: said beside the file (dag-sync refuses these DAGs with the same reasons).
-      const localOnly = (file: (typeof files)[number]) =>
-        file.compiled.flatMap((dag) =>
-          splitNotInTheCloud(dag.manifest).map((note) =>
-            formatProblem({ file: file.file, dagId: dag.ir.dagId, ...note }),
-          ),
-        );
       if (options.json === true) {
         printJson({
           ok: problems.length === 0,
@@ -36,7 +28,6 @@ export function registerValidateCommand(program: Command): void {
             file: file.file,
             dags: file.compiled.map((dag) => dag.ir.dagId),
             problems: file.problems,
-            ...(localOnly(file).length > 0 ? { localOnly: localOnly(file) } : {}),
           })),
         });
       } else {
@@ -49,7 +40,6 @@ export function registerValidateCommand(program: Command): void {
             // Problems are diagnostics: on stderr, so `validate 2>problems.txt` keeps them and scripts see them.
             for (const problem of file.problems) console.error(`    ${formatProblem(problem)}`);
           }
-          for (const note of localOnly(file)) console.log(c.yellow(`    local only: ${note}`));
         }
         const dagCount = files.reduce((sum, file) => sum + file.compiled.length, 0);
         const summary = `${files.length} file(s), ${dagCount} DAG(s), ${problems.length} problem(s)`;

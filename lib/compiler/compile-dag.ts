@@ -12,6 +12,7 @@ import { SPLIT_AT, type SplitThresholds, splitReason } from './machine-split.ts'
 import { machinesSummary, splitLimitProblems } from './machines-summary.ts';
 import { buildManifest, type DagManifest } from './manifest.ts';
 import { chooseMapModes, mapModeProblems } from './map-mode.ts';
+import { wideParallelProblems } from './merged-task-records.ts';
 import { type SplitMachines, splitMachines, taskHistoryEvents } from './parent-child-machines.ts';
 import { planStructure } from './plan-structure.ts';
 import { eventBridgeSchedules } from './schedule-check.ts';
@@ -128,9 +129,11 @@ function compileStages(dag: Dag, options: CompileOptions): CompiledDag {
       ...new Set([...parentMeasure.placeholders, ...split.children.flatMap((child) => child.placeholders)]),
     ].sort();
     problems.push(...splitLimitProblems(split).map((problem) => at(problem)));
+    for (const child of split.children) problems.push(...wideParallelProblems(child.definition).map(at));
   } else {
     problems.push(...checkLimits(definitionBytes, transitions, ir.tasks.length).map((problem) => at(problem)));
   }
+  problems.push(...wideParallelProblems(definition).map(at));
   const manifest = buildManifest({
     ir,
     eventbridge,

@@ -2,6 +2,7 @@ import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, TaskState } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
 import { isLatestOnly, notLatestRule } from './latest-only.ts';
+import { mergedTaskRecords } from './merged-task-records.ts';
 import { outletEventsState } from './outlet-events-state.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
@@ -358,9 +359,7 @@ class AslEmitter {
     // console shows `parallel:load~2`, not `parallel:parallel:parallel:…` cut at 76 characters.
     const first = compiled[0]!.StartAt.replace(/^(parallel:)+/, '').replace(/~\d+$/, '');
     const name = this.uniqueName(`parallel:${first}`);
-    const merged = compiled
-      .map((_, i) => `$[${i}].tasks`)
-      .reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);
+    const merged = mergedTaskRecords(compiled.length);
     this.states.set(name, {
       Type: 'Parallel',
       Branches: compiled,

@@ -4,8 +4,10 @@ import { emitAsl } from './emit-asl.ts';
 import { runHistoryEvents } from './history-estimate.ts';
 import type { DagIR } from './ir.ts';
 import { cutMachines, MAX_MACHINES, type MachineCut, partsNeeded, type SplitThresholds } from './machine-split.ts';
+import { mergedTaskRecords } from './merged-task-records.ts';
 import { PLACEHOLDER } from './placeholders.ts';
 import { planStructure } from './plan-structure.ts';
+import { keyedByRun } from './run-execution-keys.ts';
 import { runStateLeaves } from './setup-teardown.ts';
 import { type TransitionStats, transitionStats } from './transition-stats.ts';
 
@@ -102,11 +104,8 @@ function emitSplit(
       cutEdges.set(id, [...(cutEdges.get(id) ?? []), ...outside].sort());
     }
     const signals = new Set(part.taskIds.filter((id) => downstream.get(id)!.some((down) => !inPart.has(down))));
-    const definition = emitAsl(
-      ir,
-      { ...plan, cutEdges },
-      { signals, runExecutionPath: `$$.Execution.Input.${RUN_EXECUTION_FIELD}` },
-    );
+    const runExecutionPath = `$$.Execution.Input.${RUN_EXECUTION_FIELD}`;
+    const definition = keyedByRun(emitAsl(ir, { ...plan, cutEdges }, { signals, runExecutionPath }), runExecutionPath);
     const { bytes, placeholders } = measureDefinition(definition);
     const tasks = ir.tasks.filter((task) => inPart.has(task.id));
     return {
@@ -182,9 +181,7 @@ function parentDefinition(
     };
     return { StartAt: start, States: { [start]: state } };
   });
-  const merged = children
-    .map((_, i) => `$[${i}].tasks`)
-    .reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);
+  const merged = mergedTaskRecords(children.length);
   const leaves = runStateLeaves(ir.tasks, downstream);
   const failedLeaf: ChoiceRule[] = leaves.map((task) => ({
     Or: [

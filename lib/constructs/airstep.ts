@@ -24,6 +24,7 @@ import { Alerts } from './alerts.ts';
 import { AssetEvents } from './asset-events.ts';
 import { type AwsSdkPermission, allowedAwsSdkActions } from './aws-sdk-grants.ts';
 import { AwsSdkLayer } from './aws-sdk-layer.ts';
+import { grantChildMachines } from './child-machine-grants.ts';
 import { type DataAccessProps, dataResourceName, grantDataAccess } from './data-access.ts';
 import { FargateWorker } from './fargate-worker.ts';
 import { MetadataTables } from './metadata-tables.ts';
@@ -332,6 +333,8 @@ export class Airstep extends Construct {
       itemsPrefix: BUCKET_PREFIXES.xcom,
       resultsPrefix: `${MAP_RESULTS_PREFIX}/`,
     });
+    // A split DAG's parent: its children's executions, watched by `.sync:2`.
+    grantChildMachines(this.stateMachineRole.role, prefix);
     env('namePrefix', prefix, ['dagSync']);
     env('dagsTable', tables.dags.tableName, ['dagSync', 'trigger', 'recorder']);
     env('runsTable', tables.runs.tableName, ['trigger', 'recorder', 'dagSync']);
@@ -399,6 +402,8 @@ export class Airstep extends Construct {
         'states:PublishStateMachineVersion',
         'states:CreateStateMachineAlias',
         'states:UpdateStateMachineAlias',
+        // The child state machines a split DAG no longer has (child-machines-deploy.ts).
+        'states:DeleteStateMachine',
       ],
       [stateMachineArns, versionArns],
     );

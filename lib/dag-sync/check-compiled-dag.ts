@@ -1,5 +1,7 @@
 import { missingAwsSdkActions, passedRoles } from '../compiler/aws-sdk-integrations.ts';
 import { PLACEHOLDER, placeholder } from '../compiler/placeholders.ts';
+import { childMachineProblems } from './check-child-machines.ts';
+import type { EvaluatedChild } from './evaluated-children.ts';
 
 /**
  * dag-sync's check of what the evaluating process answered, before anything is deployed. That process runs DAG
@@ -27,6 +29,8 @@ export interface CompiledDagClaim {
   readonly ir: { readonly dagId: string };
   readonly asl?: string;
   readonly manifest?: { readonly dagId: string; readonly machines?: unknown };
+  /** A split DAG's child state machines (check-child-machines.ts). */
+  readonly children?: readonly EvaluatedChild[];
 }
 
 /**
@@ -81,6 +85,12 @@ export function checkCompiledDags(dags: readonly CompiledDagClaim[], stack: Stac
     // Only a DAG that says it is split into a parent and children may start them (dag-sync then refuses it for now).
     const split = { ...stack, children: dag.manifest?.machines !== undefined };
     problems.push(...statesProblems(definition, split).map((problem) => `${where} › ${problem}`));
+    const child = { ...stack, children: false };
+    problems.push(
+      ...childMachineProblems(dag.asl, dag.children, split.children, (inner) => statesProblems(inner, child)).map(
+        (problem) => `${where} › ${problem}`,
+      ),
+    );
   }
   return problems;
 }

@@ -4,6 +4,7 @@ import { compileDag } from '../compiler/compile-dag.ts';
 import { provideSdk } from '../runtime/dag-bundle.ts';
 import { collectDags } from '../sdk/dag.ts';
 import { type Evaluation, RESULT_FD } from './evaluate-dag-source.ts';
+import { evaluatedChildren } from './evaluated-children.ts';
 
 /**
  * The evaluating process's side (see evaluate-dag-source.ts): imports the file named by AIRSTEP_EVALUATE, compiles
@@ -32,6 +33,7 @@ export async function evaluateIfAsked(): Promise<boolean> {
                 asl: compiled.asl,
                 manifest: compiled.manifest,
                 problems: compiled.problems,
+                ...evaluatedChildren(compiled),
               };
             }),
           };

@@ -3,10 +3,9 @@ import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { fillPlaceholders, type PlaceholderValues } from '../compiler/fill-placeholders.ts';
+import type { PlaceholderValues } from '../compiler/fill-placeholders.ts';
 import { MANIFEST_VERSION } from '../compiler/manifest.ts';
 import { unlistedRunAsRoles } from '../compiler/role-arn.ts';
-import { splitNotInTheCloud } from '../compiler/split-in-the-cloud.ts';
 import { type DagRecord, listLatestDagRecords, readDagRecord, writeDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { bundleKey, manifestKey } from '../runtime/dag-bundle.ts';
@@ -15,6 +14,7 @@ import { assetConsumerFields } from './asset-consumer-fields.ts';
 import { type CatchupOutcome, catchUp } from './catch-up.ts';
 import { pausedCatchup } from './catchup-runs.ts';
 import { checkCompiledDags } from './check-compiled-dag.ts';
+import { deployDagMachines } from './child-machines-deploy.ts';
 import { type ContainerTaskSettings, registerContainerTaskDefinitions } from './container-task-definitions.ts';
 import { type DagAlarmSettings, syncDagAlarms } from './dag-alarms.ts';
 import type { DagFileChange } from './dag-file-change.ts';
@@ -22,7 +22,6 @@ import { fileLease, isNewestFileEvent, takeFileEvent } from './dag-file-events.t
 import { refusedImports } from './dag-file-imports.ts';
 import { disableSchedules, setSchedules, setSchedulesState } from './dag-schedules.ts';
 import type { DagEvaluator } from './evaluator-client.ts';
-import { deployStateMachine } from './state-machine-deploy.ts';
 import { stripTypes } from './strip-types.ts';
 import type { RunTrigger } from './trigger-client.ts';
 import { syncWatcherRules, type WatcherRuleSettings, watcherRules } from './watcher-rules.ts';
@@ -167,12 +166,6 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       );
       continue;
     }
-    // A DAG too big for one state machine runs locally only so far: refused with the reason, never half-deployed.
-    const split = splitNotInTheCloud(compiled.manifest);
-    if (split.length > 0) {
-      errors.push(...split.map((problem) => formatProblem({ ...problem, file: change.key, dagId: compiled.dagId })));
-      continue;
-    }
     // A role the workers may not assume would fail every try of the task: refuse it before anything is deployed.
     const unlisted = unlistedRunAsRoles(compiled.manifest?.tasks ?? [], deps.assumableRoleArns ?? []);
     if (unlisted.length > 0) {
@@ -221,17 +214,19 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       { namePrefix: deps.namePrefix },
       deps.containers,
     );
-    const definition = fillPlaceholders(compiled.asl, {
+    const values = {
       ...deps.placeholders,
       dagVersion: version,
       containerTaskDefinitions,
       // The DAGs' bucket is the stack's bucket, where workers keep XCom (AIRSTEP_BUCKET).
       xcomBucket: change.bucket,
-    });
-    const { stateMachineArn, aliasArn } = await deployStateMachine(
+    };
+    const { stateMachineArn, aliasArn, childMachines } = await deployDagMachines(
       `${deps.namePrefix}-${compiled.dagId}`,
-      definition,
+      { asl: compiled.asl, ...(compiled.children !== undefined ? { children: compiled.children } : {}) },
+      values,
       version,
+      current?.childMachines ?? [],
       deps,
     );
     await keepPauseOnSchedules(compiled.dagId, compiled.ir.schedule, current?.pausedAt !== undefined, deps);
@@ -252,6 +247,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
       ...(compiled.ir.deadline !== undefined ? { deadline: compiled.ir.deadline } : {}),
       ...assetConsumerFields(compiled.ir.assets, current, deps.now?.() ?? new Date()),
       ...(Object.keys(taskIds).length > 0 ? { taskIds } : {}),
+      ...(childMachines.length > 0 ? { childMachines } : {}),
       disabled: false,
       updatedAt: (deps.now?.() ?? new Date()).toISOString(),
       ...(current?.catchup !== undefined ? { catchup: current.catchup } : {}),

@@ -6,13 +6,18 @@ import type { CompiledDag } from '../compiler/compile-dag.ts';
 import { DAG_ID } from '../compiler/option-schemas.ts';
 import { StderrTail } from '../runtime/child-process.ts';
 import { awsSdkModules, BUNDLE_ROOT, writeSdkShim } from '../runtime/dag-bundle.ts';
+import { type EvaluatedChild, evaluatedChildrenSchema } from './evaluated-children.ts';
 
 /** What evaluating a DAG file gives: each DAG compiled, or the import error. */
 export type Evaluation =
   | {
       readonly ok: true;
       readonly dags: ReadonlyArray<
-        Pick<CompiledDag, 'asl' | 'manifest' | 'problems'> & { dagId: string; ir: CompiledDag['ir'] }
+        Pick<CompiledDag, 'asl' | 'manifest' | 'problems'> & {
+          dagId: string;
+          ir: CompiledDag['ir'];
+          children?: readonly EvaluatedChild[];
+        }
       >;
     }
   | { readonly ok: false; readonly error: string };
@@ -140,6 +145,7 @@ const evaluationSchema = z.discriminatedUnion('ok', [
             })
             .optional(),
           problems: z.array(problemSchema),
+          children: evaluatedChildrenSchema.optional(),
         }),
       )
       .min(1),

@@ -1,19 +1,21 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { EvaluateRequest } from './evaluate-dag-file.ts';
-import { type Evaluation, parseEvaluation } from './evaluate-dag-source.ts';
+import type { Evaluation } from './evaluate-dag-source.ts';
+import { unpackEvaluation } from './evaluation-wire.ts';
 
 /** Evaluates one DAG file somewhere DAG code cannot reach dag-sync, and answers what it compiled to. */
 export type DagEvaluator = (request: EvaluateRequest) => Promise<Evaluation>;
 
 /**
  * Lambda takes at most 6 MB in a synchronous request, and answers at most 6 MB: a larger file is an import error
- * here rather than a failed Invoke that SQS would deliver again and again.
+ * here rather than a failed Invoke that SQS would deliver again and again. The answer comes packed
+ * (evaluation-wire.ts), so what a DAG compiles to may be larger than that.
  */
 export const MAX_EVALUATE_REQUEST_BYTES = 6 * 1024 * 1024 - 1024;
 
 /**
  * The evaluator Lambda, invoked synchronously. Whatever it answers is DAG code's doing until checked: the payload
- * is parsed like the evaluating process's own answer (`parseEvaluation`), and a function error (the file killed,
+ * is unpacked and parsed like the evaluating process's own answer (`parseEvaluation`), and a function error (the file killed,
  * flooded or timed out its evaluator) is an import error for that file. Errors of the Invoke itself (throttling,
  * a network fault) are thrown: the sync fails and SQS delivers the event again.
  */
@@ -32,7 +34,7 @@ export function lambdaEvaluator(lambda: LambdaClient, functionName: string): Dag
     const text = answer.Payload === undefined ? '' : Buffer.from(answer.Payload).toString('utf8');
     if (answer.FunctionError !== undefined)
       return { ok: false, error: `the evaluator failed: ${functionErrorOf(text)}` };
-    return parseEvaluation(text);
+    return unpackEvaluation(text);
   };
 }
 

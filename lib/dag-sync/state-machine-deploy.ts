@@ -17,7 +17,7 @@ export async function deployStateMachine(
   definition: string,
   version: string,
   deps: StateMachineDeps,
-): Promise<{ stateMachineArn: string; aliasArn: string }> {
+): Promise<{ stateMachineArn: string; aliasArn: string; versionArn?: string }> {
   const arn = await existingStateMachine(name, deps);
   let stateMachineArn: string;
   let versionArn: string | undefined;
@@ -61,7 +61,7 @@ export async function deployStateMachine(
     if ((error as Error).name !== 'ResourceNotFound') throw error;
     await deps.sfn.send(new CreateStateMachineAliasCommand({ name: 'live', routingConfiguration: routing }));
   }
-  return { stateMachineArn, aliasArn };
+  return { stateMachineArn, aliasArn, versionArn };
 }
 
 /**

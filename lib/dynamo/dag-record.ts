@@ -39,6 +39,11 @@ export interface DagRecord {
    * cannot read); the recorder names task records by id.
    */
   readonly taskIds?: Readonly<Record<string, string>>;
+  /**
+   * The state machine names of a split DAG's children (lib/dag-sync/child-machines-deploy.ts): a later sync
+   * deletes those its version no longer has.
+   */
+  readonly childMachines?: readonly string[];
   /** A deleted DAG file disables its DAG: no schedules fire, triggers are refused. */
   readonly disabled: boolean;
   /** How far dag-sync's catchup got (lib/dag-sync/catchup-runs.ts); absent before its first sync that looked. */

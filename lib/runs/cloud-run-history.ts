@@ -11,6 +11,7 @@ import {
   newestFirst,
 } from './run-history.ts';
 import { setRunNote } from './run-note.ts';
+import { runHistories } from './run-parts.ts';
 import { taskResults } from './task-results.ts';
 
 /** Ended executions whose results a process keeps (their results never change). */
@@ -60,7 +61,15 @@ export class CloudRunHistory {
     // the instances of a mapped task show once the run ended).
     const dag = await readDagRecord(this.dynamo, this.tables.dags, run.dagId, run.dagVersion);
     const seen = new Set(recorded.map((task) => `${task.taskId}#${task.mapIndex}`));
-    const fromHistory = taskStatesFromHistory(await readExecutionHistory(this.sfn, run.executionArn), dag?.taskIds)
+    const sfn = this.sfn;
+    // A split DAG's tasks run in child executions: their states are in the children's histories.
+    const histories = await runHistories((arn) => readExecutionHistory(sfn, arn), run.executionArn);
+    const newest = new Map(
+      histories
+        .flatMap((events) => taskStatesFromHistory(events, dag?.taskIds))
+        .map((task) => [task.taskId ?? task.key, task]),
+    );
+    const fromHistory = [...newest.values()]
       .filter((task) => !seen.has(`${task.taskId ?? task.key}#-1`))
       .map(
         (task): CloudTaskInstance => ({
@@ -97,7 +106,11 @@ export class CloudRunHistory {
     const results =
       execution.status === 'SUCCEEDED'
         ? taskResults(JSON.parse(execution.output ?? 'null'), dag?.taskIds)
-        : resultsFromHistory(await readExecutionHistory(sfn, run.executionArn), dag?.taskIds);
+        : new Map(
+            (await runHistories((arn) => readExecutionHistory(sfn, arn), run.executionArn)).flatMap((events) => [
+              ...resultsFromHistory(events, dag?.taskIds),
+            ]),
+          );
     if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
       this.keptResults.set(run.executionArn, results);
       if (this.keptResults.size > KEPT_RESULTS) this.keptResults.delete(this.keptResults.keys().next().value!);

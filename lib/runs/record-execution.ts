@@ -29,6 +29,7 @@ import { finalTaskRecord } from './final-task-record.ts';
 import { mappedTaskInstances } from './mapped-task-instances.ts';
 import { queuedRunsToStart } from './run-admission.ts';
 import { settleRunDeadline } from './run-deadline.ts';
+import { childExecutionArns, isRunPart } from './run-parts.ts';
 import { alertText, lastPayload, type TaskRecordSummary, taskRecords, withMappedInstances } from './run-records.ts';
 import { RunStore } from './run-store.ts';
 
@@ -103,6 +104,8 @@ export async function recordExecution(
 ): Promise<Recorded | undefined> {
   const ctx = (JSON.parse(change.input ?? '{}') as { ctx?: RunContext }).ctx;
   if (ctx?.dagId === undefined || ctx.runId === undefined) return undefined; // not an Airstep run
+  // A split DAG's child execution: the run is its parent's, recorded when the parent ends.
+  if (isRunPart(change)) return undefined;
   const { sfn } = deps;
   const runs = new RunStore(deps.dynamo, deps.tables);
   const state = RUN_STATE[change.status];
@@ -123,7 +126,14 @@ export async function recordExecution(
   const history = await executionHistory(sfn, change.executionArn);
   const payload = change.status === 'SUCCEEDED' ? JSON.parse(change.output ?? 'null') : lastPayload(history);
   const dag = await dagRecordOf(ctx.dagId, status.dagVersion, deps);
-  const tasks = withMappedInstances(taskRecords(payload, dag?.taskIds ?? {}), mappedTaskInstances(history));
+  // A split DAG's tasks ran in child executions: their mapped items and timed-out tries are in the children's
+  // histories (each read alone: event ids are per execution).
+  const histories = [history];
+  for (const child of childExecutionArns(history)) histories.push(await executionHistory(sfn, child));
+  const tasks = withMappedInstances(
+    taskRecords(payload, dag?.taskIds ?? {}),
+    histories.flatMap((events) => mappedTaskInstances(events)),
+  );
   for (const task of tasks) {
     await deps.dynamo.send(
       new UpdateItemCommand(finalTaskRecord(deps.tables.taskInstances, ctx, task, change.executionArn)),
@@ -132,7 +142,7 @@ export async function recordExecution(
   // After the records: callbacks run once the states they are called for are recorded.
   const callbacksSent =
     deps.callbacks !== undefined
-      ? await sendCallbacks(deps.callbacks, change, ctx, status.dagVersion ?? dag?.dagVersion, history)
+      ? await sendCallbacks(deps.callbacks, change, ctx, status.dagVersion ?? dag?.dagVersion, histories)
       : [];
   let alerted = false;
   // Sent before it is noted: a recorder that dies in between sends it again rather than never.
@@ -180,13 +190,17 @@ async function sendCallbacks(
   change: ExecutionStatusChange,
   ctx: RunContext,
   dagVersion: string | undefined,
-  history: readonly HistoryEvent[],
+  histories: ReadonlyArray<readonly HistoryEvent[]>,
 ): Promise<string[]> {
   if (dagVersion === undefined) return [];
   const manifest = await readManifest(dispatch, ctx.dagId, dagVersion);
   if (manifest === undefined) return [];
   const run = { dagVersion, executionArn: change.executionArn, ctx };
-  const messages = timedOutTryCallbacks(run, timedOutTries(history), manifest);
+  const messages = timedOutTryCallbacks(
+    run,
+    histories.flatMap((events) => timedOutTries(events)),
+    manifest,
+  );
   for (const message of messages) await sendCallback(dispatch, message);
   const dagMessage = await dispatchDagCallback(
     dispatch,
@@ -239,6 +253,16 @@ async function executionHistory(sfn: SFNClient, executionArn: string): Promise<H
           : {}),
         ...(event.taskScheduledEventDetails !== undefined
           ? { taskScheduledEventDetails: event.taskScheduledEventDetails }
+          : {}),
+        // A split DAG's parent: which child executions it started (childExecutionArns).
+        ...(event.taskSubmittedEventDetails?.resourceType === 'states'
+          ? { taskSubmittedEventDetails: event.taskSubmittedEventDetails }
+          : {}),
+        ...(event.taskSucceededEventDetails?.resourceType === 'states'
+          ? { taskSucceededEventDetails: event.taskSucceededEventDetails }
+          : {}),
+        ...(event.taskFailedEventDetails?.resourceType === 'states'
+          ? { taskFailedEventDetails: event.taskFailedEventDetails }
           : {}),
         ...(event.stateExitedEventDetails !== undefined
           ? { stateExitedEventDetails: event.stateExitedEventDetails }

@@ -1,13 +1,11 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { dbtLikeDag } from '../../dags/_shared/dbt-like-graph.ts';
-import type { ParallelState, TaskState } from '../../lib/compiler/asl-types.ts';
+import type { MapState, ParallelState, TaskState } from '../../lib/compiler/asl-types.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { cutMachines, SPLIT_AT, splitReason } from '../../lib/compiler/machine-split.ts';
-import { splitNotInTheCloud } from '../../lib/compiler/split-in-the-cloud.ts';
-import { type Dag, dag } from '../../lib/index.ts';
-import { formatProblem } from '../../lib/sdk/errors.ts';
+import { asset, type Dag, dag } from '../../lib/index.ts';
 
 const range = (n: number) => Array.from({ length: n }, (_, index) => index);
 
@@ -116,6 +114,43 @@ describe('Function: compileDag of a DAG too big for one state machine', () => {
     expect(JSON.stringify(second!.definition)).not.toContain('run:result');
   });
 
+  it('keys every worker payload, Fargate env, outlet event id and distributed item of a child by the run', () => {
+    const d = dag({ id: 'keyed' });
+    const list = d.task('list', async () => [1, 2]);
+    d.task('train', { compute: 'fargate' }, async () => 1).after(list);
+    // A mapped task's asset event is one per run: its id is the run's execution.
+    d.expand(
+      'each',
+      { over: list, distributed: true, outlets: [asset('s3://lake/orders')] },
+      async (_ctx, n: number) => n,
+    );
+    const { children, definition } = compileDag(d, { splitAt: { definitionBytes: 1, historyEvents: 1 } });
+    expect(children!.length).toBe(3);
+    const texts = children!.map((child) => JSON.stringify(child.definition));
+    // No state of a child reads its own execution but the items of a distributed mapping, which read the run's
+    // from their input (the Map's ItemSelector).
+    for (const child of children!) {
+      const itemProcessors = Object.values(child.definition.States).flatMap((state) =>
+        state.Type === 'Map' ? [JSON.stringify(state.ItemProcessor)] : [],
+      );
+      const outside = itemProcessors.reduce((text, inner) => text.replace(inner, ''), JSON.stringify(child.definition));
+      expect(outside, child.name).not.toContain('$$.Execution.Id');
+    }
+    const all = texts.join('\n');
+    expect(all).toContain('"executionArn.$":"$$.Execution.Input.runExecutionArn"');
+    expect(all).toContain('"Value.$":"$$.Execution.Input.runExecutionArn"');
+    expect(all).toMatch(/States\.Format\('\{\}\/each\/0', \$\$\.Execution\.Input\.runExecutionArn\)/);
+    const map = children!
+      .flatMap((child) => Object.values(child.definition.States))
+      .find((state) => state.Type === 'Map') as MapState;
+    expect(map.ItemSelector).toMatchObject({ 'executionArn.$': '$$.Execution.Input.runExecutionArn' });
+    expect(JSON.stringify(map.ItemProcessor)).toContain('"executionArn.$":"$.executionArn"');
+    // The parent hands its own execution to each child: that is the run.
+    expect(JSON.stringify(definition)).toContain('"runExecutionArn.$":"$$.Execution.Id"');
+    // Compiled whole, the same DAG reads its own execution, as before.
+    expect(JSON.stringify(compileDag(d).definition)).toContain('"executionArn.$":"$$.Execution.Id"');
+  });
+
   it('cuts by whole task groups when each fits in a part, else by the topological order', () => {
     const byGroup = compileDag(grouped(4), { splitAt: { definitionBytes: 16_000, historyEvents: 1_000_000 } });
     expect(byGroup.manifest!.machines!.by).toBe('group');
@@ -170,18 +205,5 @@ describe('Function: compileDag of a DAG too big for one state machine', () => {
     const split = compileDag(fan(6), { splitAt: small }).manifest!.stats.transitions;
     expect(Object.keys(split.perTask).sort()).toEqual(Object.keys(one.perTask).sort());
     expect(split.total).toBeGreaterThan(one.total);
-  });
-
-  it('is refused by dag-sync for now, with the reason, and noted by validate', () => {
-    const { manifest } = compileDag(fan(6), { splitAt: small });
-    const notes = splitNotInTheCloud(manifest).map((note) =>
-      formatProblem({ file: 'dags/fan.ts', dagId: 'fan', ...note }),
-    );
-    expect(notes).toEqual([
-      expect.stringMatching(
-        /^dags\/fan\.ts › dag fan › tasks: this DAG runs as a parent state machine and \d+ child state machines \(one definition would be \d+ bytes \(split above 2000; .*\)\); the deployed stack does not create child state machines yet: it runs in `airstep run` and `airstep dev` only \(or split it into several DAGs\)$/,
-      ),
-    ]);
-    expect(splitNotInTheCloud(compileDag(fan(6)).manifest)).toEqual([]);
   });
 });

@@ -460,6 +460,10 @@ describe('Construct: Airstep — IAM bounds', () => {
         'dynamodb:Scan',
         'dynamodb:UpdateItem',
         'events:PutEvents',
+        // A split DAG's parent: the managed rule of `startExecution.sync:2` (child-machine-grants.ts).
+        'events:DescribeRule',
+        'events:PutRule',
+        'events:PutTargets',
         'sns:Publish',
         // The athena_query example's awsSdk steps (awsSdkPermissions of the example data), on its workgroup.
         'athena:GetQueryExecution',
@@ -658,6 +662,8 @@ describe('Construct: Airstep — IAM bounds', () => {
         'states:PublishStateMachineVersion',
         'states:CreateStateMachineAlias',
         'states:UpdateStateMachineAlias',
+        // A split DAG's children that a later version no longer has.
+        'states:DeleteStateMachine',
       ]),
     );
     // Every states: resource names this Airstep's state machines, by prefix.

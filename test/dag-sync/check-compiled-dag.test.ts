@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileFiles } from '../../lib/cli/compile-files.ts';
 import { type CompiledDagClaim, checkCompiledDags, type StackTargets } from '../../lib/dag-sync/check-compiled-dag.ts';
+import { evaluatedChildren } from '../../lib/dag-sync/evaluated-children.ts';
 
 const STACK: StackTargets = {
   queueUrls: [
@@ -23,7 +24,13 @@ let compiled: CompiledDagClaim[];
 beforeAll(async () => {
   const files = await compileFiles(['dags', 'test/fixtures/dag-sync/containers.ts']);
   compiled = files.flatMap((file) =>
-    file.compiled.map((dag) => ({ dagId: dag.ir.dagId, ir: dag.ir, asl: dag.asl!, manifest: dag.manifest! })),
+    file.compiled.map((dag) => ({
+      dagId: dag.ir.dagId,
+      ir: dag.ir,
+      asl: dag.asl!,
+      manifest: dag.manifest!,
+      ...evaluatedChildren(dag),
+    })),
   );
 });
 /** A DAG claim whose definition has the given states. */
@@ -123,7 +130,10 @@ describe('Function: checkCompiledDags', () => {
       const dag = claim(states);
       return { ...dag, manifest: { dagId: dag.dagId, machines: { children: [] } } };
     };
-    expect(checkCompiledDags([split({ 'run:part-01': start('${ChildMachineArn_01}') })], STACK)).toEqual([]);
+    const child = { name: 'part-01', asl: JSON.stringify({ StartAt: 'done', States: { done: { Type: 'Succeed' } } }) };
+    expect(
+      checkCompiledDags([{ ...split({ 'run:part-01': start('${ChildMachineArn_01}') }), children: [child] }], STACK),
+    ).toEqual([]);
     const needs =
       "needs states:StartExecution, states:DescribeExecution, states:StopExecution, events:PutTargets, events:PutRule, events:DescribeRule, which this stack's state machines may not call (list them in the Airstep construct's awsSdkPermissions)";
     expect(
@@ -137,6 +147,53 @@ describe('Function: checkCompiledDags', () => {
     ).toEqual([
       `dag forged › state "other" › Resource arn:aws:states:::states:startExecution.sync:2: ${needs}`,
       `dag unsplit › state "unsplit" › Resource arn:aws:states:::states:startExecution.sync:2: ${needs}`,
+    ]);
+  });
+
+  it("checks a split DAG's children: exactly those the parent starts, JSON, in the quota, no forged call, no start of a machine", () => {
+    const start = (arn: string) => task('arn:aws:states:::states:startExecution.sync:2', { StateMachineArn: arn });
+    const parent = (parts: string[]) => {
+      const dag = claim(
+        Object.fromEntries(parts.map((part) => [`run:${part}`, start(`\${ChildMachineArn_${part.slice(5)}}`)])),
+      );
+      return { ...dag, manifest: { dagId: dag.dagId, machines: { children: [] } } };
+    };
+    const machine = (states: Record<string, unknown>) =>
+      JSON.stringify({ StartAt: Object.keys(states)[0], States: states });
+    const fine = machine({ done: { Type: 'Succeed' } });
+    expect(
+      checkCompiledDags(
+        [
+          {
+            ...parent(['part-01', 'part-02', 'part-03']),
+            children: [
+              { name: 'part-01', asl: machine({ backdoor: task('arn:aws:states:::aws-sdk:iam:createUser') }) },
+              { name: 'part-02', asl: machine({ nested: start('${ChildMachineArn_01}') }) },
+              { name: 'part-04', asl: fine },
+              { name: 'part-04', asl: '{' },
+            ],
+          },
+          { ...claim({ done: { Type: 'Succeed' } }, 'whole'), children: [{ name: 'part-01', asl: fine }] },
+          {
+            ...parent(['part-01']),
+            dagId: 'big',
+            ir: { dagId: 'big' },
+            manifest: { dagId: 'big', machines: {} },
+            children: [{ name: 'part-01', asl: `${fine}${' '.repeat(1_048_576)}` }],
+          },
+        ],
+        STACK,
+      ),
+    ).toEqual([
+      'dag forged › child part-03: the parent starts it, but it was not compiled',
+      'dag forged › child part-01 › state "backdoor" › Resource arn:aws:states:::aws-sdk:iam:createUser: needs iam:CreateUser, which this stack\'s state machines may not call (list it in the Airstep construct\'s awsSdkPermissions)',
+      'dag forged › child part-02 › state "nested" › Resource arn:aws:states:::states:startExecution.sync:2: needs states:StartExecution, states:DescribeExecution, states:StopExecution, events:PutTargets, events:PutRule, events:DescribeRule, which this stack\'s state machines may not call (list them in the Airstep construct\'s awsSdkPermissions)',
+      'dag forged › child part-04: the parent does not start it',
+      'dag forged › child part-04: defined twice',
+      'dag forged › child part-04: the parent does not start it',
+      'dag forged › child part-04 › definition: not JSON',
+      'dag whole › children: a DAG in one state machine has no child state machines',
+      `dag big › child part-01 › definition: ${fine.length + 1_048_576} bytes, over Step Functions' 1048576`,
     ]);
   });
 

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkCompiledDags } from '../../lib/dag-sync/check-compiled-dag.ts';
 import { evaluatorOf } from '../../lib/dag-sync/dag-evaluator.ts';
 import { evaluateDagSource } from '../../lib/dag-sync/evaluate-dag-source.ts';
 import { BUNDLE_ROOT } from '../../lib/runtime/dag-bundle.ts';
@@ -53,6 +54,36 @@ describe('Function: evaluateDagSource', () => {
     for (const name of Object.keys(CREDENTIALS)) expect(seen).not.toContain(name);
     expect(seen).toContain('AIRSTEP_EVALUATE');
     expect(seen.filter((name) => name.startsWith('AWS_') && name !== 'AWS_REGION')).toEqual([]);
+  });
+
+  it("answers a split DAG's children beside its parent, as compact JSON that dag-sync's check passes", async () => {
+    // 700 independent tasks: one definition would be over 85% of 1 MiB.
+    const file = await dagFile('big_fan', [
+      "import { dag } from 'airstep';",
+      'const d = dag({ id: "big_fan" });',
+      "const start = d.task('start', async () => 1);",
+      "const end = d.task('end', async () => 2);",
+      "for (let i = 0; i < 700; i++) d.task(`t${String(i).padStart(4, '0')}`, async () => i).after(start).then(end);",
+      'export default d;',
+    ]);
+    const evaluation = await evaluateDagSource(file, evaluator, { timeoutMs: 120_000 });
+    expect(evaluation.ok).toBe(true);
+    if (!evaluation.ok) return;
+    const [big] = evaluation.dags;
+    const children = big!.children ?? [];
+    expect(children.length).toBeGreaterThanOrEqual(2);
+    expect(children.map((child) => child.name)).toEqual(
+      children.map((_, i) => `part-${String(i + 1).padStart(2, '0')}`),
+    );
+    for (const child of children) {
+      expect(child.asl).not.toContain('\n');
+      expect(JSON.parse(child.asl).States).toBeDefined();
+    }
+    expect(
+      checkCompiledDags(evaluation.dags, {
+        queueUrls: [],
+      }),
+    ).toEqual([]);
   });
 });
 

@@ -11,7 +11,6 @@ import {
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFiles } from '../../lib/cli/compile-files.ts';
-import { splitNotInTheCloud } from '../../lib/compiler/split-in-the-cloud.ts';
 import { bundleDagFile } from '../../lib/dag-sync/bundle-dag-file.ts';
 import { readDagRecord } from '../../lib/dynamo/dag-record.ts';
 import type { TriggerResult } from '../../lib/runs/trigger-run.ts';
@@ -78,12 +77,7 @@ describe('stack:local: the synthesized template on MiniStack through cdk deploy'
   });
 
   it('registers every example DAG beside broken files, and runs the medallion pipeline to success', async () => {
-    // Files whose DAGs are split into several state machines are local-only so far and are not uploaded
-    // (localstack/stack-local-run.ts).
-    const expected = (await compileFiles(['dags']))
-      .filter((file) => file.compiled.every((dag) => splitNotInTheCloud(dag.manifest).length === 0))
-      .flatMap((file) => file.compiled.map((dag) => dag.ir.dagId))
-      .sort();
+    const expected = (await compileFiles(['dags'])).flatMap((file) => file.compiled.map((dag) => dag.ir.dagId)).sort();
     expect(summary.dagsRegistered).toEqual(expected);
     // A file that kills the process evaluating it fails alone, in the evaluator Lambda, not in dag-sync.
     expect(summary.importErrors).toEqual([

@@ -163,7 +163,8 @@ export function iamRequestsOf(call: RecordedCall, aliases: Aliases, prefixAlias?
           ];
         }
         case 'DescribeStateMachine':
-          return single('states:DescribeStateMachine', anArn(input.stateMachineArn));
+        case 'DeleteStateMachine':
+          return single(`states:${call.command}`, anArn(input.stateMachineArn));
         case 'CreateStateMachineAlias': {
           const version = anArn(input.routingConfiguration[0].stateMachineVersionArn);
           return single('states:CreateStateMachineAlias', `${version.replace(/:\d+$/, '')}:${input.name}`);

@@ -52,6 +52,30 @@ function* taskStates(machine: Json): Generator<Json> {
   }
 }
 
+/**
+ * A Task state's calls to the stack's own resources, as the SDK calls they stand for: a split DAG's parent
+ * starting a child (`startExecution.sync:2`) starts it, describes and stops its execution and keeps the managed
+ * rule that tells it the child ended.
+ */
+function ownCalls(state: Json): RecordedCall[] {
+  if (state.Resource !== 'arn:aws:states:::states:startExecution.sync:2') {
+    const own = ownCall(state);
+    return own !== undefined ? [own] : [];
+  }
+  const machine = String(state.Parameters.StateMachineArn);
+  const execution = `${machine.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '')}:5f0c6a1e`;
+  const rule = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
+  const env = { [STACK_ENV.namePrefix]: 'test' };
+  return [
+    { role: 'stateMachine', service: 'SFN', command: 'StartExecution', input: { stateMachineArn: machine }, env },
+    { role: 'stateMachine', service: 'SFN', command: 'DescribeExecution', input: { executionArn: execution }, env },
+    { role: 'stateMachine', service: 'SFN', command: 'StopExecution', input: { executionArn: execution }, env },
+    { role: 'stateMachine', service: 'EventBridge', command: 'PutRule', input: { Name: rule }, env },
+    { role: 'stateMachine', service: 'EventBridge', command: 'PutTargets', input: { Rule: rule, Targets: [] }, env },
+    { role: 'stateMachine', service: 'EventBridge', command: 'DescribeRule', input: { Name: rule }, env },
+  ];
+}
+
 /** A Task state's call to the stack's own resources, as the SDK call it stands for. */
 function ownCall(state: Json): RecordedCall | undefined {
   const parameters = state.Parameters ?? {};
@@ -99,20 +123,25 @@ describe("IAM check of the state machines' own integrations", () => {
     const definitions = [...(await compileExamples()).map(({ compiled }) => compiled), compileDag(containers)];
     for (const compiled of definitions) {
       if (compiled.asl === undefined) continue;
-      // A DAG split into a parent and children is not deployed yet (dag-sync refuses it: split-in-the-cloud.ts).
-      if (compiled.children !== undefined) continue;
-      const definition = JSON.parse(
-        fillPlaceholders(compiled.asl, {
-          ...placeholders,
-          // As dag-sync registers them: family `<prefix>-<dag>-<task>`.
-          containerTaskDefinitions: {
-            score: 'arn:aws:ecs:us-east-1:111122223333:task-definition/airstep-sync_scoring-score:1',
-          },
-        }),
+      // A split DAG: its parent and every child, the parent starting the children's versions as dag-sync fills them.
+      const childMachineArns = Object.fromEntries(
+        (compiled.children ?? []).map((child) => [
+          child.name.slice('part-'.length),
+          `arn:aws:states:us-east-1:000000000000:stateMachine:test-${compiled.ir.dagId}-${child.name}:1`,
+        ]),
       );
-      for (const state of taskStates(definition)) {
-        const own = ownCall(state);
-        if (own !== undefined) calls.push(own);
+      for (const asl of [compiled.asl, ...(compiled.children ?? []).map((child) => child.asl!)]) {
+        const definition = JSON.parse(
+          fillPlaceholders(asl, {
+            ...placeholders,
+            childMachineArns,
+            // As dag-sync registers them: family `<prefix>-<dag>-<task>`.
+            containerTaskDefinitions: {
+              score: 'arn:aws:ecs:us-east-1:111122223333:task-definition/airstep-sync_scoring-score:1',
+            },
+          }),
+        );
+        for (const state of taskStates(definition)) calls.push(...ownCalls(state));
       }
     }
     const kinds = new Set(calls.map((call) => `${call.service}.${call.command}`));
@@ -120,8 +149,14 @@ describe("IAM check of the state machines' own integrations", () => {
       'DynamoDB.GetItem',
       'DynamoDB.Query',
       'ECS.RunTask',
+      'EventBridge.DescribeRule',
       'EventBridge.PutEvents',
+      'EventBridge.PutRule',
+      'EventBridge.PutTargets',
       'Lambda.Invoke',
+      'SFN.DescribeExecution',
+      'SFN.StartExecution',
+      'SFN.StopExecution',
       'SQS.SendMessage',
     ]);
     expect(calls.filter((call) => call.service === 'ECS')).toHaveLength(2);

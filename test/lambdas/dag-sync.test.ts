@@ -565,28 +565,49 @@ export { producer, consumer };
     expect([stopped?.assets, stopped?.assetsSince]).toEqual([undefined, undefined]);
   });
 
-  it('refuses a DAG too big for one state machine (a parent and children, local only so far) with the reason', async () => {
-    await upload(
-      'dags/big.ts',
-      `import { dag } from 'airstep';
+  it('deploys a DAG too big for one state machine as a parent and its children (the evaluator answers them packed), and removes the children when it fits in one again', async () => {
+    const bigFile = (fanOut: number) => `import { dag } from 'airstep';
 const big = dag({ id: 'sync_big' });
 const start = big.task('start', async () => 1);
 const end = big.task('end', async () => 2);
-for (let i = 0; i < 700; i++) big.task(\`t\${i}\`, async () => i).after(start).then(end);
+for (let i = 0; i < ${fanOut}; i++) big.task(\`t\${i}\`, async () => i).after(start).then(end);
 const small = dag({ id: 'sync_small' });
 small.task('only', async () => 3);
 export { big, small };
-`,
-    );
+`;
+    await upload('dags/big.ts', bigFile(700));
     expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
-    expect(await importError('dags/big.ts')).toEqual([
-      expect.stringMatching(
-        /^dags\/big\.ts › dag sync_big › tasks: this DAG runs as a parent state machine and \d+ child state machines \(one definition would be \d+ bytes .*\); the deployed stack does not create child state machines yet: it runs in `airstep run` and `airstep dev` only \(or split it into several DAGs\)$/,
-      ),
-    ]);
-    expect(await readDagRecord(dynamo(), tables.dags, 'sync_big')).toBeUndefined();
+    expect(await importError('dags/big.ts')).toBeUndefined();
+    const record = await readDagRecord(dynamo(), tables.dags, 'sync_big');
+    expect(record).toMatchObject({ disabled: false, stateMachineArn: stateMachineArn('sync_big') });
+    const children = record!.childMachines!;
+    expect(children.length).toBeGreaterThan(1);
+    expect(children).toEqual(children.map((_, i) => `airstep-sync_big-part-${String(i + 1).padStart(2, '0')}`));
+    // The parent starts exactly the versions its children's live aliases route to, deployed with it.
+    const parent = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: record!.stateMachineArn }));
+    const started = JSON.stringify(JSON.parse(parent.definition!));
+    for (const name of children) {
+      const arn = `arn:aws:states:${region}:123456789012:stateMachine:${name}`;
+      const version = (await liveVersion(`${arn}:live`))?.[0]?.[0];
+      expect(version).toMatch(new RegExp(`^${arn}:\\d+$`));
+      expect(started).toContain(`"StateMachineArn":"${version}"`);
+    }
     expect(await readDagRecord(dynamo(), tables.dags, 'sync_small')).toMatchObject({ disabled: false });
-  });
+
+    // Small enough for one machine again: the children are deleted and the record says so.
+    await upload('dags/big.ts', bigFile(3));
+    expect(await handler((await pendingEvent(1)).event)).toEqual({ batchItemFailures: [] });
+    const whole = await readDagRecord(dynamo(), tables.dags, 'sync_big');
+    expect(whole?.childMachines).toBeUndefined();
+    for (const name of children)
+      await expect(
+        sfn.send(
+          new DescribeStateMachineCommand({
+            stateMachineArn: `arn:aws:states:${region}:123456789012:stateMachine:${name}`,
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+  }, 300_000);
 
   it("leaves alone the schedules of a DAG whose id starts with another's id and '--'", async () => {
     // Schedules are named `<dagId>--<n>`: listing `etl--` also lists `etl--1--0`, which belongs to `etl--1`.

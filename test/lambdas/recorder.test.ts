@@ -419,6 +419,22 @@ describe('recorder Lambda', () => {
 
     await handler(statusEvent({ ...detail, input: JSON.stringify({ some: 'other machine' }) }));
     expect(await alerts()).toEqual([]);
+
+    // A split DAG's child execution carries the run's context too, but the run is its parent's execution: the
+    // end of a child (here one that failed) changes neither the run's record nor alerts.
+    await handler(
+      statusEvent({
+        ...detail,
+        executionArn: 'arn:aws:states:us-east-1:123456789012:execution:airstep-nightly-part-01:5f0c6a1e',
+        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:airstep-nightly-part-01',
+        status: 'FAILED',
+        input: JSON.stringify({ ...JSON.parse(input), runExecutionArn: detail.executionArn }),
+        output: null,
+      }),
+    );
+    const after = await runItem(runId);
+    expect([after?.state?.S, after?.executionArn?.S]).toEqual(['success', detail.executionArn]);
+    expect(await alerts()).toEqual([]);
   });
   it('records each item of a mapped task by map index, from a compiled DAG run on moto that failed, one that succeeded and one where an item skipped itself', async () => {
     // list -> each (expand over list's output, one retry) -> combine: a chain, so no Parallel state (a moto gap).

@@ -111,6 +111,26 @@ describe('Local engine: a DAG split into a parent and child state machines', () 
     });
   });
 
+  it("keys every child's worker messages by the run: a task's callback names the parent's execution", async () => {
+    const d = dag({ id: 'split_keyed' });
+    const extract = d.task('extract', async () => 1);
+    d.task('load', { retries: 0, onFailure: () => undefined }, async () => {
+      throw new NonRetryableError('refused');
+    }).after(extract);
+    d.task('audit', { onSuccess: () => undefined }, async () => 'ok').after(extract);
+    const { execution, callbacks } = await runDagLocally({
+      dag: d,
+      ctx: manualContext(d),
+      splitAt: EVERY_TASK_ITS_OWN,
+    });
+    expect(execution.status).toBe('FAILED');
+    // The parent's ARN names the DAG's own state machine, not a `-part-NN` child.
+    expect(execution.executionArn).toMatch(/:execution:airstep-split_keyed:/);
+    const called = callbacks.map(({ message }) => `${message.callback.name} ${message.executionArn}`).sort();
+    expect(called).toEqual([`onFailure ${execution.executionArn}`, `onSuccess ${execution.executionArn}`]);
+    for (const { message } of callbacks) expect(message.id.startsWith(`${execution.executionArn}#`)).toBe(true);
+  });
+
   it('starts a task as soon as its own upstream task in another child ends, while an unrelated one runs on', async () => {
     // `slow` waits until `after_fast` (another child) has started, so the order of events proves no false wait.
     let started!: () => void;
