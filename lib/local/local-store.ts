@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunState, TaskState } from '../compiler/run-states.ts';
 import type { RunContext } from '../compiler/worker-contract.ts';
 import type { RunType } from '../schedule/types.ts';
+import { jsonListSlices } from './json-list-text.ts';
 import { dagStateProblem, runRecordProblem, taskRecordsProblem } from './store-record-shapes.ts';
 import { reportUnreadableStoreFile, unreadableReason } from './unreadable-store-file.ts';
 
@@ -147,8 +148,9 @@ export class LocalStore {
     return join(this.root, 'dags', `${safe(dagId)}.json`);
   }
 
-  async saveTasks(dagId: string, runId: string, tasks: readonly TaskRecord[]): Promise<void> {
-    await this.writeJson(join(this.runDir(dagId, runId), 'tasks.json'), tasks);
+  /** The records are read as they are written: a caller may make them as it goes (record-run.ts). */
+  async saveTasks(dagId: string, runId: string, tasks: Iterable<TaskRecord>): Promise<void> {
+    await this.writeJsonList(join(this.runDir(dagId, runId), 'tasks.json'), tasks);
   }
 
   async appendLog(
@@ -248,6 +250,20 @@ export class LocalStore {
 
   private async writeJson(path: string, value: unknown): Promise<void> {
     await this.writeText(path, `${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** As `writeJson` writes a list, the same text, a slice at a time (a map's records are many). */
+  private async writeJsonList(path: string, items: Iterable<unknown>): Promise<void> {
+    await mkdir(join(path, '..'), { recursive: true });
+    const temporary = `${path}.${process.pid}.${++temporaries}.tmp`;
+    const file = await open(temporary, 'w');
+    try {
+      for (const slice of jsonListSlices(items)) await file.write(slice);
+      await file.write('\n');
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
   }
 
   private async writeText(path: string, text: string): Promise<void> {

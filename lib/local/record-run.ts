@@ -23,6 +23,7 @@ import { LocalXComStore } from './local-xcom-store.ts';
 import { OutletEvents } from './outlet-events.ts';
 import { type CalledBack, type LocalRunResult, runDagLocally, type TaskInstance, type TryKey } from './run-dag.ts';
 import type { RunLock } from './run-lock.ts';
+import { SavePacer } from './save-pacer.ts';
 import type { LocalLimits } from './slot-limits.ts';
 import type { TryTimes } from './try-times.ts';
 import { ProcessWorkerPool } from './worker-pool.ts';
@@ -116,6 +117,9 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
         );
   const recordOf = (task: TaskInstance) =>
     toTaskRecord(task, clock, earlierTries.get(`${task.taskId}#${task.mapIndex}`) ?? []);
+  function* recordsOf(instances: readonly TaskInstance[]): Generator<TaskRecord> {
+    for (const task of instances) yield recordOf(task);
+  }
   await store.saveRun(run);
   const spec = input.manifest?.deadline;
   const deadline = spec !== undefined ? deadlineAt(spec, { ...ctx, queuedAt: new Date(clock.now()) }) : undefined;
@@ -151,9 +155,12 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
         });
   // Live states for `airstep tasks` on a running run: every change saved, chained after the saves before it (the
   // end's save waits for them, so it is the last). Changes that come while a save is queued join it: the save
-  // takes its snapshot when its turn comes, so a map of n items writes the records as often as the disk allows,
-  // not n times (n snapshots of n records each held in memory at once).
+  // takes its snapshot when its turn comes, so a map of n items does not write n times (n snapshots of n records
+  // each held in memory at once); its turn is paced (save-pacer.ts), so the records written grow linearly with
+  // the items. Records are made as they are written, a slice at a time: a map's n records are never all held
+  // (an instance changing during a long save is written as it is when its slice is made).
   const live = new Map<string, TaskInstance>();
+  const pacer = new SavePacer();
   let tasksSaveQueued = false;
   const outlets =
     input.manifest !== undefined ? new OutletEvents(input.manifest, ctx, new LocalAssetEvents(store.root)) : undefined;
@@ -168,10 +175,11 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
   const queueTasksSave = () => {
     if (tasksSaveQueued) return;
     tasksSaveQueued = true;
-    saving = saving.then(() => {
+    saving = saving.then(async () => {
+      await pacer.turn();
       tasksSaveQueued = false;
-      const snapshot = [...live.values()].map(recordOf);
-      return store.saveTasks(dag.id, ctx.runId, snapshot);
+      const snapshot = [...live.values()];
+      await pacer.save(() => store.saveTasks(dag.id, ctx.runId, recordsOf(snapshot)));
     });
   };
   // A running try's lines are appended to its log as they come (the log grows while it runs); as the try ends,
@@ -202,6 +210,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
   const recordEnded = async (ended: Omit<LocalRunResult, 'callbacks'>) => {
     // The run has ended: a deadline passing while the DAG's callback runs is no miss; a miss's save goes first.
     watch?.end();
+    pacer.hurry();
     // Tries the run's stop interrupted keep the lines they logged.
     await growing.endAll();
     await saving;

@@ -4,6 +4,35 @@ import { effectivePriorityWeights } from '../../lib/compiler/priority-weights.ts
 import { workerTasksOf } from '../../lib/compiler/worker-contract.ts';
 import { dag } from '../../lib/index.ts';
 import { formatProblem } from '../../lib/sdk/errors.ts';
+import type { WeightRule } from '../../lib/sdk/weight-rule.ts';
+
+/** The reference: a walk from every task, collecting its relatives in a set, then adding their weights. */
+function naiveWeights(
+  tasks: ReadonlyArray<{ id: string; upstream: readonly string[]; priorityWeight: number; weightRule: WeightRule }>,
+): Record<string, number> {
+  const byId = new Map(tasks.map((task) => [task.id, task]));
+  const downstreamOf = (id: string) => tasks.filter((task) => task.upstream.includes(id)).map((task) => task.id);
+  const relatives = (start: string, next: (id: string) => readonly string[]) => {
+    const seen = new Set<string>();
+    const stack = [...next(start)];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...next(id));
+    }
+    return seen;
+  };
+  return Object.fromEntries(
+    tasks.map((task) => {
+      const found =
+        task.weightRule === 'absolute'
+          ? new Set<string>()
+          : relatives(task.id, task.weightRule === 'downstream' ? downstreamOf : (id) => byId.get(id)!.upstream);
+      return [task.id, [...found].reduce((sum, id) => sum + byId.get(id)!.priorityWeight, task.priorityWeight)];
+    }),
+  );
+}
 
 describe('Function: effectivePriorityWeights', () => {
   it("adds every downstream task's weight once, as Airflow's default weight_rule (downstream) does", () => {
@@ -36,6 +65,67 @@ describe('Function: effectivePriorityWeights', () => {
       );
     expect(chain('upstream')).toEqual({ extract: 1, clean: 2 + 1, audit: 10 + 1, load: 3 + 10 + 2 + 1 });
     expect(chain('absolute')).toEqual({ extract: 1, clean: 2, audit: 10, load: 3 });
+  });
+
+  it('counts each relative once on diamond-heavy graphs, as a walk from every task does (downstream, upstream, mixed weights)', () => {
+    // Layers of 40 where each task reads 2-4 tasks of the layer above or two above: diamonds everywhere.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const layers = 12;
+    const width = 40;
+    const build = (weightOf: (i: number) => number, ruleOf: (i: number) => 'downstream' | 'upstream' | 'absolute') => {
+      const tasks: Array<{ id: string; upstream: string[]; priorityWeight: number; weightRule: WeightRule }> = [];
+      for (let layer = 0; layer < layers; layer++) {
+        for (let k = 0; k < width; k++) {
+          const i = layer * width + k;
+          const upstream = new Set<string>();
+          for (let r = layer === 0 ? 0 : 2 + Math.floor(random() * 3); r > 0; r--) {
+            const from = Math.max(0, layer - 1 - (random() < 0.3 ? 1 : 0));
+            upstream.add(`t${from * width + Math.floor(random() * width)}`);
+          }
+          tasks.push({ id: `t${i}`, upstream: [...upstream], priorityWeight: weightOf(i), weightRule: ruleOf(i) });
+        }
+      }
+      // Not in topological order: the function must not depend on the order tasks are given in.
+      return tasks.reverse();
+    };
+    const cases = [
+      build(
+        () => 1,
+        () => 'downstream',
+      ),
+      build(
+        (i) => (i % 3) - 1,
+        () => 'upstream',
+      ),
+      // More distinct weights than the masked sum handles: members are summed one by one.
+      build(
+        (i) => (i * 7919) % 1000,
+        (i) => (['downstream', 'upstream', 'absolute'] as const)[i % 3]!,
+      ),
+    ];
+    for (const tasks of cases) {
+      expect(Object.fromEntries(effectivePriorityWeights(tasks))).toEqual(naiveWeights(tasks));
+    }
+    // The graph really is diamond-heavy: a sum over children counts a task once per path to it, several times over.
+    const sample = cases[0]!;
+    const childrenOf = (id: string) => sample.filter((task) => task.upstream.includes(id)).map((task) => task.id);
+    const pathSums = new Map<string, number>();
+    const sumOverChildren = (id: string): number => {
+      if (!pathSums.has(id)) {
+        pathSums.set(
+          id,
+          childrenOf(id).reduce((total, child) => total + sumOverChildren(child), 1),
+        );
+      }
+      return pathSums.get(id)!;
+    };
+    const exact = naiveWeights(sample);
+    const first = sample.at(-1)!.id;
+    expect(sumOverChildren(first)).toBeGreaterThan(exact[first]! * 4);
   });
 
   it('refuses an unknown weightRule, naming the file, DAG, task and field', () => {
