@@ -237,16 +237,31 @@ describe('Local engine: triggerDag', () => {
     }
   }, 180_000);
 
-  it('creates the run of a paused target queued (Airflow 3) and leaves it queued when the run ends', async () => {
+  it('creates the run of a paused target queued (Airflow 3), leaves it queued when the run ends, and unpause starts it', async () => {
     expect((await trigger.airstep('pause', 'cross_child')).code).toBe(0);
     const result = await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent_no_wait', '--date', '2026-11-24');
-    await trigger.airstep('unpause', 'cross_child');
 
     expect(result.code, result.stderr).toBe(0);
     const runId = 'triggered__cross_parent_no_wait.start_child__manual__2026-11-24T00:00:00+00:00';
     expect(result.stdout).toContain(`queued cross_child › ${runId}: left queued, not started (cross_child is paused`);
     const child = (await trigger.store.runs('cross_child')).find((run) => run.runId === runId);
     expect(child?.state).toBe('queued');
+    // `runs` says why it waits and what starts it.
+    const listed = await trigger.airstep('runs', 'cross_child');
+    expect(listed.stdout).toContain(`cross_child  ${runId}  queued`);
+    expect(listed.stdout).toContain('(cross_child is paused: airstep unpause cross_child starts it)');
+
+    const unpaused = await trigger.airstep('unpause', 'cross_child');
+
+    expect(unpaused.code, unpaused.stderr).toBe(0);
+    expect(unpaused.stdout).toContain(`started cross_child › ${runId} (was queued)`);
+    expect(unpaused.stdout).toContain(`ended cross_child › ${runId} success`);
+    const started = (await trigger.store.runs('cross_child')).find((run) => run.runId === runId);
+    expect(started).toMatchObject({ state: 'success', conf: { day: 'any', rows: 1 }, runType: 'manual' });
+    expect((await trigger.store.tasks('cross_child', runId))[0]?.output).toBe('any:1 (manual)');
+    // Nothing is left to start: a second unpause starts nothing.
+    const again = await trigger.airstep('unpause', 'cross_child', '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ dagId: 'cross_child', changed: false, startedQueuedRuns: [] });
   }, 180_000);
 });
 
