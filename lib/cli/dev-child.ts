@@ -65,7 +65,12 @@ export type FromDevChild =
   | { readonly type: 'ready' }
   | { readonly type: 'checked'; readonly check: FileCheck }
   | { readonly type: 'started'; readonly runId: string }
-  | { readonly type: 'task'; readonly task: TaskInstance }
+  /** A task of the run changed, or of a run it triggered (`triggered` names that run). */
+  | {
+      readonly type: 'task';
+      readonly task: TaskInstance;
+      readonly triggered?: { readonly dagId: string; readonly runId: string };
+    }
   | { readonly type: 'ended'; readonly runId: string; readonly state: string }
   /** A run a `triggerDag` step of the run started in this child: as it starts (no state) and as it ends. */
   | { readonly type: 'triggered'; readonly dagId: string; readonly runId: string; readonly state?: string }
@@ -221,6 +226,7 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
     signal,
     onStarted: (dagId, runId) => send({ type: 'triggered', dagId, runId }),
     onEnded: (dagId, runId, state) => send({ type: 'triggered', dagId, runId, state }),
+    onTaskChange: (dagId, runId, task) => send({ type: 'task', task, triggered: { dagId, runId } }),
   });
   const { run } = await runAndRecord({
     dag,

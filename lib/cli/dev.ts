@@ -230,7 +230,9 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
       return;
     }
     let started = performance.now();
-    const triggeredAt = new Map<string, number>();
+    // Triggered runs running now (their places are given back if the child dies before saying they ended).
+    const triggeredRunning = new Map<string, string>();
+    const triggeredStart = new Map<string, number>();
     void children
       .take()
       .run(
@@ -246,11 +248,17 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
             started = performance.now();
             out.runStarted(due.dagId, due.runId);
           },
-          task: (task) => out.taskChanged(due.dagId, due.runId, task),
+          task: (task, triggered) =>
+            out.taskChanged(triggered?.dagId ?? due.dagId, triggered?.runId ?? due.runId, task),
           triggered: (dagId, runId, state) => {
-            if (state !== undefined)
-              return out.runEnded(dagId, runId, state, performance.now() - (triggeredAt.get(runId) ?? started));
-            triggeredAt.set(runId, performance.now());
+            if (state !== undefined) {
+              // A triggered run holds one of its DAG's maxActiveRuns places in the scheduler while it runs.
+              if (triggeredRunning.delete(`${dagId}\u0000${runId}`)) loop.finished(dagId);
+              return out.runEnded(dagId, runId, state, performance.now() - (triggeredStart.get(runId) ?? started));
+            }
+            triggeredRunning.set(`${dagId}\u0000${runId}`, dagId);
+            triggeredStart.set(runId, performance.now());
+            loop.started(dagId);
             out.runStarted(dagId, runId);
           },
           ended: (state) => out.runEnded(due.dagId, due.runId, state, performance.now() - started),
@@ -258,6 +266,8 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
         },
       )
       .finally(() => {
+        for (const dagId of triggeredRunning.values()) loop.finished(dagId);
+        triggeredRunning.clear();
         finished();
         // A run that ended may have recorded asset events, or freed a slot a queued consumer waits for.
         void assetPass();
@@ -416,7 +426,7 @@ interface RunHandlers {
   started(runId: string): void;
   /** A run a triggerDag step started: as it starts (no state) and as it ends. */
   triggered(dagId: string, runId: string, state?: string): void;
-  task(task: TaskInstance): void;
+  task(task: TaskInstance, triggered?: { readonly dagId: string; readonly runId: string }): void;
   ended(state: string): void;
   error(message: string): void;
 }
@@ -515,7 +525,7 @@ class DevChild {
     this.onMessage = (message) => {
       if (message.type === 'started') on.started(message.runId);
       else if (message.type === 'triggered') on.triggered(message.dagId, message.runId, message.state);
-      else if (message.type === 'task') on.task(message.task);
+      else if (message.type === 'task') on.task(message.task, message.triggered);
       else if (message.type === 'ended' || message.type === 'error') {
         reported = true;
         if (message.type === 'ended') on.ended(message.state);

@@ -14,6 +14,8 @@ const LOAD = resolve('test/fixtures/local/cross_dag_load.ts');
 const REPORT = resolve('test/fixtures/local/cross_dag_report.ts');
 const TRIGGER = resolve('test/fixtures/local/cross_dag_trigger.ts');
 const EXAMPLE = resolve('dags/examples/cross_dag.ts');
+const HOLD = resolve('test/fixtures/local/cross_dag_hold.ts');
+const HOLD_WATCH = resolve('test/fixtures/local/cross_dag_hold_watch.ts');
 
 interface RunJson {
   run: { state: string; runId: string };
@@ -72,6 +74,42 @@ describe('Local engine: externalTaskSensor', () => {
     const none = runJson((await project.airstep('run', REPORT, '--date', '2026-11-24', '--json')).stdout);
     expect(states(none)).toMatchObject({ wait_load_run: 'failed', wait_rows: 'failed' });
   }, 180_000);
+});
+
+describe('Local engine: records of tasks no worker runs', () => {
+  it("are in the store as they end: a sensor on another DAG's empty task succeeds while that run still runs", async () => {
+    const hold = spawn(process.execPath, [resolve('bin/airstep.js'), 'run', HOLD, '--date', '2026-11-25'], {
+      cwd: project.dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    const ended = new Promise<number | null>((done) => hold.once('exit', done));
+    try {
+      const runId = 'manual__2026-11-25T00:00:00+00:00';
+      // The run is under way once its worker task runs (it goes on until the file `release` exists).
+      const deadline = Date.now() + 90_000;
+      while (
+        !(await project.store.tasks('cross_hold', runId)).some((t) => t.taskId === 'hold' && t.state === 'running')
+      ) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for cross_hold to run its task hold');
+        await new Promise((done) => setTimeout(done, 100));
+      }
+
+      const watch = await project.airstep('run', HOLD_WATCH, '--date', '2026-11-25', '--json');
+
+      expect(watch.code, watch.stderr).toBe(0);
+      expect(states(runJson(watch.stdout))).toEqual({ wait_mark: 'success' });
+      // The upstream run had not ended: it waits for the file the test writes only now.
+      const upstream = (await project.store.runs('cross_hold')).find((run) => run.runId === runId);
+      expect(upstream?.state).toBe('running');
+      await writeFile(join(project.dir, 'release'), '');
+      expect(await ended).toBe(0);
+      expect((await project.store.runs('cross_hold')).find((run) => run.runId === runId)?.state).toBe('success');
+    } finally {
+      hold.kill('SIGKILL');
+      await rm(join(project.dir, 'release'), { force: true });
+    }
+  }, 240_000);
 });
 
 describe('Local engine: triggerDag', () => {
@@ -229,9 +267,16 @@ describe('Local engine: triggerDag', () => {
         'runEnded cross_parent_daily success',
       ]);
       const parentRun = events().find((e) => e.event === 'runStarted')!.runId!;
-      expect(events().find((e) => e.event === 'runStarted' && e.dagId === 'cross_child')?.runId).toBe(
-        `triggered__cross_parent_daily.start_child__${parentRun}`,
-      );
+      const childRun = `triggered__cross_parent_daily.start_child__${parentRun}`;
+      expect(events().find((e) => e.event === 'runStarted' && e.dagId === 'cross_child')?.runId).toBe(childRun);
+      // The triggered run's task progress shows as a scheduled run's does, between its start and its end.
+      const childLines = events()
+        .filter((e) => e.dagId === 'cross_child')
+        .map((e) => (e.event === 'task' ? `task ${e.runId} ${(e as { taskId?: string }).taskId} ${e.state}` : e.event));
+      expect(childLines[0]).toBe('runStarted');
+      expect(childLines.at(-1)).toBe('runEnded');
+      expect(childLines).toContain(`task ${childRun} take running`);
+      expect(childLines.indexOf(`task ${childRun} take success`)).toBe(childLines.length - 2);
     } finally {
       child.kill('SIGKILL');
     }
