@@ -17,6 +17,7 @@ import type { ScheduleSpec } from '../schedule/index.ts';
 import { manualRunInterval } from '../schedule/index.ts';
 import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
 import { devOutput } from './dev-output.ts';
+import { DevQueuedRuns } from './dev-queued-runs.ts';
 import { dagFilesUnder, displayPath, isDagFileName } from './load-dags.ts';
 import { EXIT } from './output.ts';
 import { emulatorOptions, RunAws } from './run-aws.ts';
@@ -116,6 +117,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   );
   let assetPassing: Promise<void> | undefined;
   let assetTimer: NodeJS.Timeout | undefined;
+  let queuedTimer: NodeJS.Timeout | undefined;
   const assetPass = (): Promise<void> => {
     if (stopping || !options.schedule) return Promise.resolve();
     assetPassing ??= assets
@@ -223,7 +225,24 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     }
   };
 
-  const startRun = (due: DueRun, finished: () => void, asset?: AssetRunRequest): void => {
+  // Runs left queued by commands that have ended start here, within their DAG's maxActiveRuns.
+  const queuedRuns = new DevQueuedRuns({
+    store,
+    dags: () => [...goodByFile.values()].flat(),
+    active: (dagId) => scheduler.activeRuns(dagId),
+    stopped: () => stopping || !options.schedule,
+    start: (dagId, runId, done) => {
+      loop.started(dagId);
+      const interval = manualRunInterval(new Date());
+      const ended = () => {
+        done();
+        loop.finished(dagId);
+      };
+      startRun({ dagId, runId, interval }, ended, undefined, runId);
+    },
+  });
+
+  const startRun = (due: DueRun, finished: () => void, asset?: AssetRunRequest, queuedRunId?: string): void => {
     const file = owners.get(due.dagId);
     if (stopping || file === undefined) {
       queueMicrotask(finished);
@@ -242,6 +261,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
           interval: due.interval,
           speed: speed.value,
           ...(asset !== undefined ? { asset } : {}),
+          ...(queuedRunId !== undefined ? { queuedRunId } : {}),
         },
         {
           started: () => {
@@ -271,6 +291,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
         finished();
         // A run that ended may have recorded asset events, or freed a slot a queued consumer waits for.
         void assetPass();
+        void queuedRuns.pass();
       });
   };
 
@@ -358,6 +379,8 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   if (options.schedule) {
     loop.begin();
     assetTimer = setInterval(() => void assetPass(), ASSET_POLL_MS);
+    queuedTimer = setInterval(() => void queuedRuns.pass(), ASSET_POLL_MS);
+    void queuedRuns.pass();
     s3Watch.begin(watchPollMs(), (found) => (found > 0 ? void assetPass() : undefined), out.failed);
   }
 
@@ -366,6 +389,8 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   out.stopping();
   loop.stop();
   clearInterval(assetTimer);
+  clearInterval(queuedTimer);
+  await queuedRuns.pass();
   await s3Watch.stop();
   await assetPassing;
   for (const timer of pending.values()) clearTimeout(timer);

@@ -130,6 +130,11 @@ export class LocalScheduler {
     if (book !== undefined && book.active > 0) book.active--;
   }
 
+  /** Runs of `dagId` in flight that this scheduler counts (its own, and those `started` told it of). */
+  activeRuns(dagId: string): number {
+    return this.books.get(dagId)?.active ?? 0;
+  }
+
   /**
    * A run of `dagId` the scheduler did not hand out started (a `triggerDag` step's, under `airstep dev`): it takes
    * one of the DAG's `maxActiveRuns` places until `finished(dagId)`, as any running run does in Airflow.

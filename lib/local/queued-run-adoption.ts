@@ -1,5 +1,8 @@
+import type { RunContext } from '../compiler/worker-contract.ts';
+import { claimRun } from './claim-run.ts';
 import type { FindTarget, LocalDagTrigger } from './local-dag-trigger.ts';
 import type { LocalStore, RunRecord } from './local-store.ts';
+import { type RunLock, RunLockedError } from './run-lock.ts';
 
 /** What became of a DAG's queued runs when a process took them over. */
 export interface QueuedRunsAdopted {
@@ -43,4 +46,31 @@ export function queuedRunsOldestFirst(runs: readonly RunRecord[]): RunRecord[] {
   return runs
     .filter((run) => run.state === 'queued' && run.ctx !== undefined)
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId));
+}
+
+/**
+ * Takes one queued run to start it in this process (`airstep dev`'s child): its run id's lock, then its record
+ * read again under the lock, which must still say `queued` (another process may have started it). Answers its
+ * context and the lock, or why it is not this process's to start.
+ */
+export async function claimQueuedRun(
+  store: LocalStore,
+  run: { readonly dagId: string; readonly runId: string },
+): Promise<
+  | { readonly ok: true; readonly ctx: RunContext; readonly claim: RunLock }
+  | { readonly ok: false; readonly message: string }
+> {
+  let claim: RunLock;
+  try {
+    claim = await claimRun(store, run, 'keep');
+  } catch (error) {
+    if (error instanceof RunLockedError) return { ok: false, message: error.message };
+    throw error;
+  }
+  const record = (await store.runs(run.dagId)).find((candidate) => candidate.runId === run.runId);
+  if (record?.state !== 'queued' || record.ctx === undefined) {
+    await claim.release();
+    return { ok: false, message: `run ${run.runId} of ${run.dagId} is no longer queued (${record?.state ?? 'gone'})` };
+  }
+  return { ok: true, ctx: record.ctx, claim };
 }

@@ -310,6 +310,48 @@ describe('Local engine: triggerDag', () => {
   }, 180_000);
 });
 
+describe('Local engine: airstep dev adopts queued runs', () => {
+  it('starts at its start a run a stopped command left queued (its DAG not paused), once, as itself', async () => {
+    expect((await trigger.airstep('pause', 'cross_child')).code).toBe(0);
+    const left = await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent_no_wait', '--date', '2026-11-26');
+    expect(left.code, left.stderr).toBe(0);
+    const runId = 'triggered__cross_parent_no_wait.start_child__manual__2026-11-26T00:00:00+00:00';
+    // Unpaused without `airstep unpause` starting it (as after a command stopped while the DAG was full).
+    await trigger.store.saveDagState({ dagId: 'cross_child' });
+    expect((await trigger.store.runs('cross_child')).find((run) => run.runId === runId)?.state).toBe('queued');
+
+    const dev = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev', 'dags', '--json'], { cwd: trigger.dir });
+    let stdout = '';
+    dev.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const exited = new Promise<number | null>((done) => dev.once('exit', (code) => done(code)));
+    const events = () =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { event: string; dagId?: string; runId?: string; state?: string });
+    try {
+      for (const giveUp = Date.now() + 120_000; !events().some((e) => e.event === 'runEnded' && e.runId === runId); ) {
+        if (Date.now() > giveUp) throw new Error(`no runEnded of ${runId}; stdout:\n${stdout}`);
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      // A few more passes of its queue (every 2 s) must not start it again.
+      const passes = Date.now();
+      while (Date.now() - passes < 5_000) await new Promise((done) => setTimeout(done, 200));
+      dev.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const mine = events().filter((e) => e.runId === runId);
+      expect(mine.filter((e) => e.event === 'runStarted')).toHaveLength(1);
+      expect(mine.find((e) => e.event === 'runEnded')?.state).toBe('success');
+      const child = (await trigger.store.runs('cross_child')).find((run) => run.runId === runId);
+      expect(child).toMatchObject({ state: 'success', conf: { day: 'any', rows: 1 } });
+    } finally {
+      dev.kill('SIGKILL');
+    }
+  }, 240_000);
+});
+
 describe('Example dags/examples/cross_dag.ts in the local engine', () => {
   it("runs orders, then report's sensor finds load_orders of the same date; its trigger step runs publish with conf", async () => {
     const orders = await project.airstep('run', EXAMPLE, '--dag', 'cross_dag_orders', '--date', '2026-11-22', '--json');
