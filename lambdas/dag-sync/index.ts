@@ -45,6 +45,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     'assignPublicIp',
     'assumableRoleArns',
     'awsSdkActions',
+    'passableRoleArns',
     'evaluatorFunction',
     'alertsTopicArn',
   ]);
@@ -76,6 +77,7 @@ async function makeDependencies(): Promise<DagSyncDeps> {
     trigger: lambdaTrigger(lambda, env.triggerFunctionArn),
     assumableRoleArns: JSON.parse(env.assumableRoleArns) as string[],
     awsSdkActions: JSON.parse(env.awsSdkActions) as string[],
+    passableRoleArns: JSON.parse(env.passableRoleArns) as string[],
     alarms: { cloudwatch: new CloudWatchClient({}), namePrefix: env.namePrefix, alertsTopicArn: env.alertsTopicArn },
     watcherRules: { events: new EventBridgeClient({}), namePrefix: env.namePrefix, triggerArn: env.triggerFunctionArn },
     stateMachineLogs: {

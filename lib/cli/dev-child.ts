@@ -12,6 +12,7 @@ import { localRunProblems } from '../local/container-tasks.ts';
 import { LocalStore } from '../local/local-store.ts';
 import { dieWithParent } from '../local/parent-watchdog.ts';
 import { loadProjectConfig, unlistedRunAsProblems } from '../local/project-config.ts';
+import { claimQueuedRun } from '../local/queued-run-adoption.ts';
 import { runAndRecord } from '../local/record-run.ts';
 import type { TaskInstance } from '../local/run-dag.ts';
 import { type RunLock, RunLockedError } from '../local/run-lock.ts';
@@ -56,6 +57,8 @@ export type ToDevChild =
       readonly speed: number;
       /** An asset-triggered run: when it was triggered and its events (`interval` is then unused). */
       readonly asset?: { readonly at: string; readonly triggeringAssetEvents: RunContext['triggeringAssetEvents'] };
+      /** A run left queued in the store (dev-queued-runs.ts): started as itself (`interval` is then unused). */
+      readonly queuedRunId?: string;
     }
   | { readonly type: 'stop' }
   | { readonly type: 'granted'; readonly id: number }
@@ -65,7 +68,12 @@ export type FromDevChild =
   | { readonly type: 'ready' }
   | { readonly type: 'checked'; readonly check: FileCheck }
   | { readonly type: 'started'; readonly runId: string }
-  | { readonly type: 'task'; readonly task: TaskInstance }
+  /** A task of the run changed, or of a run it triggered (`triggered` names that run). */
+  | {
+      readonly type: 'task';
+      readonly task: TaskInstance;
+      readonly triggered?: { readonly dagId: string; readonly runId: string };
+    }
   | { readonly type: 'ended'; readonly runId: string; readonly state: string }
   /** A run a `triggerDag` step of the run started in this child: as it starts (no state) and as it ends. */
   | { readonly type: 'triggered'; readonly dagId: string; readonly runId: string; readonly state?: string }
@@ -183,7 +191,7 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
     ];
     return send({ type: 'error', message: problems.join('; ') }, finish);
   }
-  const ctx =
+  let ctx: RunContext =
     request.asset !== undefined
       ? assetRunContext({
           dagId: dag.id,
@@ -205,12 +213,18 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
   // The run id's lock before the run is announced: another process running it (an `airstep run` of the same
   // date), or a run of it made since the schedule looked, is reported instead.
   let claim: RunLock;
-  try {
-    claim = await claimRun(store, { dagId: dag.id, runId: ctx.runId }, 'refuse');
-  } catch (error) {
-    if (!(error instanceof RunLockedError || error instanceof RunExistsError)) throw error;
-    return send({ type: 'error', message: error.message }, finish);
-  }
+  if (request.queuedRunId !== undefined) {
+    const queued = await claimQueuedRun(store, { dagId: dag.id, runId: request.queuedRunId });
+    if (!queued.ok) return send({ type: 'error', message: queued.message }, finish);
+    ctx = queued.ctx;
+    claim = queued.claim;
+  } else
+    try {
+      claim = await claimRun(store, { dagId: dag.id, runId: ctx.runId }, 'refuse');
+    } catch (error) {
+      if (!(error instanceof RunLockedError || error instanceof RunExistsError)) throw error;
+      return send({ type: 'error', message: error.message }, finish);
+    }
   send({ type: 'started', runId: ctx.runId });
   // The runs its triggerDag steps start run in this child too (dev shows them as runs); it exits after them.
   const trigger = localDagTrigger({
@@ -221,6 +235,7 @@ async function run(request: Extract<ToDevChild, { type: 'run' }>, limits: Parent
     signal,
     onStarted: (dagId, runId) => send({ type: 'triggered', dagId, runId }),
     onEnded: (dagId, runId, state) => send({ type: 'triggered', dagId, runId, state }),
+    onTaskChange: (dagId, runId, task) => send({ type: 'task', task, triggered: { dagId, runId } }),
   });
   const { run } = await runAndRecord({
     dag,

@@ -17,6 +17,7 @@ import type { ScheduleSpec } from '../schedule/index.ts';
 import { manualRunInterval } from '../schedule/index.ts';
 import type { CheckedDag, FileCheck, FromDevChild, ToDevChild } from './dev-child.ts';
 import { devOutput } from './dev-output.ts';
+import { DevQueuedRuns } from './dev-queued-runs.ts';
 import { dagFilesUnder, displayPath, isDagFileName } from './load-dags.ts';
 import { EXIT } from './output.ts';
 import { emulatorOptions, RunAws } from './run-aws.ts';
@@ -116,6 +117,7 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   );
   let assetPassing: Promise<void> | undefined;
   let assetTimer: NodeJS.Timeout | undefined;
+  let queuedTimer: NodeJS.Timeout | undefined;
   const assetPass = (): Promise<void> => {
     if (stopping || !options.schedule) return Promise.resolve();
     assetPassing ??= assets
@@ -223,14 +225,33 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
     }
   };
 
-  const startRun = (due: DueRun, finished: () => void, asset?: AssetRunRequest): void => {
+  // Runs left queued by commands that have ended start here, within their DAG's maxActiveRuns.
+  const queuedRuns = new DevQueuedRuns({
+    store,
+    dags: () => [...goodByFile.values()].flat(),
+    active: (dagId) => scheduler.activeRuns(dagId),
+    stopped: () => stopping || !options.schedule,
+    start: (dagId, runId, done) => {
+      loop.started(dagId);
+      const interval = manualRunInterval(new Date());
+      const ended = () => {
+        done();
+        loop.finished(dagId);
+      };
+      startRun({ dagId, runId, interval }, ended, undefined, runId);
+    },
+  });
+
+  const startRun = (due: DueRun, finished: () => void, asset?: AssetRunRequest, queuedRunId?: string): void => {
     const file = owners.get(due.dagId);
     if (stopping || file === undefined) {
       queueMicrotask(finished);
       return;
     }
     let started = performance.now();
-    const triggeredAt = new Map<string, number>();
+    // Triggered runs running now (their places are given back if the child dies before saying they ended).
+    const triggeredRunning = new Map<string, string>();
+    const triggeredStart = new Map<string, number>();
     void children
       .take()
       .run(
@@ -240,17 +261,24 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
           interval: due.interval,
           speed: speed.value,
           ...(asset !== undefined ? { asset } : {}),
+          ...(queuedRunId !== undefined ? { queuedRunId } : {}),
         },
         {
           started: () => {
             started = performance.now();
             out.runStarted(due.dagId, due.runId);
           },
-          task: (task) => out.taskChanged(due.dagId, due.runId, task),
+          task: (task, triggered) =>
+            out.taskChanged(triggered?.dagId ?? due.dagId, triggered?.runId ?? due.runId, task),
           triggered: (dagId, runId, state) => {
-            if (state !== undefined)
-              return out.runEnded(dagId, runId, state, performance.now() - (triggeredAt.get(runId) ?? started));
-            triggeredAt.set(runId, performance.now());
+            if (state !== undefined) {
+              // A triggered run holds one of its DAG's maxActiveRuns places in the scheduler while it runs.
+              if (triggeredRunning.delete(`${dagId}\u0000${runId}`)) loop.finished(dagId);
+              return out.runEnded(dagId, runId, state, performance.now() - (triggeredStart.get(runId) ?? started));
+            }
+            triggeredRunning.set(`${dagId}\u0000${runId}`, dagId);
+            triggeredStart.set(runId, performance.now());
+            loop.started(dagId);
             out.runStarted(dagId, runId);
           },
           ended: (state) => out.runEnded(due.dagId, due.runId, state, performance.now() - started),
@@ -258,9 +286,12 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
         },
       )
       .finally(() => {
+        for (const dagId of triggeredRunning.values()) loop.finished(dagId);
+        triggeredRunning.clear();
         finished();
         // A run that ended may have recorded asset events, or freed a slot a queued consumer waits for.
         void assetPass();
+        void queuedRuns.pass();
       });
   };
 
@@ -348,6 +379,8 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   if (options.schedule) {
     loop.begin();
     assetTimer = setInterval(() => void assetPass(), ASSET_POLL_MS);
+    queuedTimer = setInterval(() => void queuedRuns.pass(), ASSET_POLL_MS);
+    void queuedRuns.pass();
     s3Watch.begin(watchPollMs(), (found) => (found > 0 ? void assetPass() : undefined), out.failed);
   }
 
@@ -356,6 +389,8 @@ async function dev(paths: string[], options: DevOptions): Promise<number> {
   out.stopping();
   loop.stop();
   clearInterval(assetTimer);
+  clearInterval(queuedTimer);
+  await queuedRuns.pass();
   await s3Watch.stop();
   await assetPassing;
   for (const timer of pending.values()) clearTimeout(timer);
@@ -416,7 +451,7 @@ interface RunHandlers {
   started(runId: string): void;
   /** A run a triggerDag step started: as it starts (no state) and as it ends. */
   triggered(dagId: string, runId: string, state?: string): void;
-  task(task: TaskInstance): void;
+  task(task: TaskInstance, triggered?: { readonly dagId: string; readonly runId: string }): void;
   ended(state: string): void;
   error(message: string): void;
 }
@@ -515,7 +550,7 @@ class DevChild {
     this.onMessage = (message) => {
       if (message.type === 'started') on.started(message.runId);
       else if (message.type === 'triggered') on.triggered(message.dagId, message.runId, message.state);
-      else if (message.type === 'task') on.task(message.task);
+      else if (message.type === 'task') on.task(message.task, message.triggered);
       else if (message.type === 'ended' || message.type === 'error') {
         reported = true;
         if (message.type === 'ended') on.ended(message.state);

@@ -12,6 +12,7 @@ import {
 import { compileFiles } from './compile-files.ts';
 import { colours, EXIT, printJson } from './output.ts';
 import { refuser } from './run-input.ts';
+import { startQueuedRuns } from './start-queued-runs.ts';
 
 type PauseOptions = CloudStackOptions & { json?: boolean; dags?: string };
 
@@ -54,15 +55,28 @@ async function changeLocal(name: 'pause' | 'unpause', dagId: string, options: Pa
   const pausedAt = name === 'pause' ? (state.pausedAt ?? new Date().toISOString()) : undefined;
   const changed = (state.pausedAt !== undefined) !== (name === 'pause');
   if (changed) await store.saveDagState({ dagId, ...(pausedAt !== undefined ? { pausedAt } : {}) });
-  if (options.json === true) {
-    printJson({ dagId, where: store.root, paused: pausedAt !== undefined, changed, ...(pausedAt ? { pausedAt } : {}) });
-    return EXIT.ok;
-  }
   const c = colours();
-  if (!changed)
-    console.log(c.dim(`${dagId} was ${name === 'pause' ? `already paused (since ${pausedAt})` : 'not paused'}`));
-  else if (name === 'pause') console.log(`${c.yellow('paused')} ${dagId}: airstep dev starts no scheduled run of it`);
-  else console.log(`${c.green('unpaused')} ${dagId}: airstep dev schedules it again (missed runs as catchup says)`);
+  const quiet = options.json === true;
+  if (!quiet) {
+    if (!changed)
+      console.log(c.dim(`${dagId} was ${name === 'pause' ? `already paused (since ${pausedAt})` : 'not paused'}`));
+    else if (name === 'pause') console.log(`${c.yellow('paused')} ${dagId}: airstep dev starts no scheduled run of it`);
+    else console.log(`${c.green('unpaused')} ${dagId}: airstep dev schedules it again (missed runs as catchup says)`);
+  }
+  // Runs left queued (triggered while it was paused, by commands that have ended) start now, as Airflow's do.
+  const queued = name === 'unpause' ? await startQueuedRuns(store, dagId, c, quiet) : undefined;
+  for (const problem of queued?.problems ?? [])
+    if (!quiet) console.error(c.red(`  queued runs not started: ${problem}`));
+  if (quiet)
+    printJson({
+      dagId,
+      where: store.root,
+      paused: pausedAt !== undefined,
+      changed,
+      ...(pausedAt ? { pausedAt } : {}),
+      ...(queued !== undefined ? { startedQueuedRuns: queued.started } : {}),
+      ...(queued !== undefined && queued.problems.length > 0 ? { problems: queued.problems } : {}),
+    });
   return EXIT.ok;
 }
 

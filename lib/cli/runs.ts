@@ -66,7 +66,8 @@ function runLine(c: Colours, run: RunSummary): string {
   const clears = run.clears ?? 0;
   const cleared = clears > 0 ? `  ${c.dim(`cleared ${clears} time${clears === 1 ? '' : 's'}`)}` : '';
   const note = run.note !== undefined ? `  ${c.dim(`note: ${shortNote(run.note)}`)}` : '';
-  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${missed}${link}${cleared}${note}`;
+  const why = run.queuedReason !== undefined ? `  ${c.dim(`(${run.queuedReason})`)}` : '';
+  return `${run.dagId}  ${run.runId}  ${state}  ${run.startedAt ?? '-'}${why}${missed}${link}${cleared}${note}`;
 }
 
 /** A note on one line, cut to 40 characters (`--json` and `tasks` show it whole). */

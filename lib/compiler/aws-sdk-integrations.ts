@@ -70,11 +70,20 @@ const STATES = 'arn:aws:states:::';
  * and execution roles too, which the request does not name. From each API's reference ("the caller must have
  * iam:PassRole") and Step Functions' IAM templates; Glue, Batch, Athena and CodeBuild jobs use roles of their own.
  */
-const PASSES_ROLE: Readonly<Record<string, readonly string[]>> = {
-  'ecs:runTask': ['Overrides.TaskRoleArn', 'Overrides.ExecutionRoleArn'],
-  'sagemaker:createTrainingJob': ['RoleArn'],
-  'emrserverless:startJobRun': ['ExecutionRoleArn'],
+const PASSES_ROLE: Readonly<Record<string, { readonly members: readonly string[]; readonly passedTo: string }>> = {
+  // `passedTo`: the service principal IAM sees as `iam:PassedToService` (the one each role's trust policy names).
+  'ecs:runTask': {
+    members: ['Overrides.TaskRoleArn', 'Overrides.ExecutionRoleArn'],
+    passedTo: 'ecs-tasks.amazonaws.com',
+  },
+  'sagemaker:createTrainingJob': { members: ['RoleArn'], passedTo: 'sagemaker.amazonaws.com' },
+  'emrserverless:startJobRun': { members: ['ExecutionRoleArn'], passedTo: 'emr-serverless.amazonaws.com' },
 };
+
+/** The services Airstep's awsSdk steps may hand a role to (`iam:PassedToService` of the state machines' PassRole). */
+export const PASSED_ROLE_SERVICES: readonly string[] = [
+  ...new Set(Object.values(PASSES_ROLE).map((call) => call.passedTo)),
+].sort();
 
 /** The Task resource of an `awsSdk` step. */
 export function awsSdkResource(service: string, action: string, sync: boolean): string {
@@ -169,14 +178,7 @@ export function awsSdkIamActions(resource: string): { actions: string[]; managed
  * without overrides still passes its task definition's roles).
  */
 export function passedRoles(resource: string, parameters: Readonly<Record<string, unknown>>): string[] {
-  if (!resource.startsWith(STATES)) return [];
-  const rest = resource.slice(STATES.length);
-  const sdk = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)$/.exec(rest);
-  const key =
-    sdk !== null
-      ? `${sdk[1]}:${sdk[2]}`
-      : Object.keys(SYNC_INTEGRATIONS).find((candidate) => SYNC_INTEGRATIONS[candidate]!.resource === rest);
-  const members = key !== undefined ? PASSES_ROLE[key] : undefined;
+  const members = roleServiceOf(resource)?.members;
   if (members === undefined) return [];
   return members.flatMap((member) => {
     const path = member.split('.');
@@ -190,6 +192,22 @@ export function passedRoles(resource: string, parameters: Readonly<Record<string
     const dynamic = (parent as Record<string, unknown>)[`${last}.$`];
     return typeof dynamic === 'string' ? [`(from ${dynamic})`] : [];
   });
+}
+
+/** The service a Task resource's call hands a role to (`ecs-tasks.amazonaws.com`…); undefined if it passes none. */
+export function roleReceivingService(resource: string): string | undefined {
+  return roleServiceOf(resource)?.passedTo;
+}
+
+function roleServiceOf(resource: string): (typeof PASSES_ROLE)[string] | undefined {
+  if (!resource.startsWith(STATES)) return undefined;
+  const rest = resource.slice(STATES.length);
+  const sdk = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)$/.exec(rest);
+  const key =
+    sdk !== null
+      ? `${sdk[1]}:${sdk[2]}`
+      : Object.keys(SYNC_INTEGRATIONS).find((candidate) => SYNC_INTEGRATIONS[candidate]!.resource === rest);
+  return key !== undefined ? PASSES_ROLE[key] : undefined;
 }
 
 /** Whether an IAM action is matched by one of the allowed patterns (`athena:StartQueryExecution`, `glue:*`, `athena:Get*`); case-insensitive, as IAM is. */

@@ -14,3 +14,16 @@ export function unlistedRunAsRoles(
     task.runAs !== undefined && !listed.has(task.runAs) ? [{ taskId: task.id, runAs: task.runAs }] : [],
   );
 }
+
+/**
+ * A role ARN the construct's `passableRoleArns` may list: a role ARN whose name may hold `*` wildcards, as IAM
+ * policy resources do (`arn:aws:iam::111122223333:role/emr-jobs-*`).
+ */
+export const ROLE_ARN_PATTERN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/*-]{1,512}$/;
+
+/** Whether a role ARN is one of `patterns` (`*` matches any run of characters, as in an IAM policy's Resource). */
+export function roleArnMatches(arn: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) =>
+    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(arn),
+  );
+}

@@ -29,6 +29,7 @@ import { type DataAccessProps, dataResourceName, grantDataAccess } from './data-
 import { FargateWorker } from './fargate-worker.ts';
 import { MetadataTables } from './metadata-tables.ts';
 import { acknowledgeReviewedFindings } from './nag-acknowledgements.ts';
+import { checkPassableRoleProps, grantPassableRoles } from './passable-role-grants.ts';
 import { ScheduleGroup } from './schedule-group.ts';
 import { StateMachineRole } from './state-machine-role.ts';
 import { TaskQueues } from './task-queues.ts';
@@ -95,6 +96,15 @@ export interface AirstepProps extends DataAccessProps {
    * @default - none: no awsSdk step deploys
    */
   readonly awsSdkPermissions?: readonly AwsSdkPermission[];
+  /**
+   * IAM roles `awsSdk` steps may hand a service: ECS RunTask's task and execution roles, SageMaker
+   * CreateTrainingJob's `RoleArn`, EMR Serverless StartJobRun's `ExecutionRoleArn`. The state machines may
+   * `iam:PassRole` exactly these (`*` wildcards allowed in the name), to those services only; dag-sync refuses a DAG
+   * whose step names another role (a role read at run time is checked by IAM then).
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+   * @default [] - no awsSdk step may pass a role
+   */
+  readonly passableRoleArns?: readonly string[];
   /**
    * Where task code's Variables and Connections live (`ctx.variable`, `ctx.connection`): SSM parameters
    * `/<prefix>/variables/<name>` and Secrets Manager secrets `<prefix>/connections/<id>`. The Lambda and Fargate
@@ -188,6 +198,7 @@ export class Airstep extends Construct {
     for (const arn of props.assumableRoleArns ?? [])
       if (!Token.isUnresolved(arn) && !ROLE_ARN.test(arn))
         throw new AirstepPropsError('assumableRoleArns', `assumableRoleArns: '${arn}' is not an IAM role ARN`);
+    checkPassableRoleProps(props);
     if (props.emulatorProfile !== undefined && !(props.emulatorProfile in EMULATOR_PROFILES))
       throw new AirstepPropsError(
         'emulatorProfile',
@@ -382,6 +393,8 @@ export class Airstep extends Construct {
     const assumable = props.assumableRoleArns ?? [];
     env('assumableRoleArns', Stack.of(this).toJsonString(assumable), ['dagSync']);
     env('awsSdkActions', JSON.stringify(allowedAwsSdkActions(props.awsSdkPermissions ?? [])), ['dagSync']);
+    env('passableRoleArns', Stack.of(this).toJsonString(props.passableRoleArns ?? []), ['dagSync']);
+    grantPassableRoles(this.stateMachineRole.role, props.passableRoleArns ?? []);
 
     // dag-sync: reads DAG files, writes bundles, creates state machines and schedules, records DAGs and errors.
     bucket.grantRead(fns.dagSync, `${BUCKET_PREFIXES.dags}*`);

@@ -1,7 +1,8 @@
-import { missingAwsSdkActions, passedRoles } from '../compiler/aws-sdk-integrations.ts';
+import { missingAwsSdkActions } from '../compiler/aws-sdk-integrations.ts';
 import { PLACEHOLDER, placeholder } from '../compiler/placeholders.ts';
 import { childMachineProblems } from './check-child-machines.ts';
 import type { EvaluatedChild } from './evaluated-children.ts';
+import { passedRoleProblem } from './passed-role-check.ts';
 
 /**
  * dag-sync's check of what the evaluating process answered, before anything is deployed. That process runs DAG
@@ -18,6 +19,8 @@ export interface StackTargets {
   readonly workerTaskDefinition?: string;
   /** The IAM actions the state machines' role has for `awsSdk` steps (the construct's awsSdkPermissions). @default [] */
   readonly awsSdkActions?: readonly string[];
+  /** The roles the state machines' role may pass to a service (the construct's passableRoleArns). @default [] */
+  readonly passableRoleArns?: readonly string[];
 }
 
 /** A DAG's targets: the stack's, and whether it has child state machines of its own to start. */
@@ -82,7 +85,7 @@ export function checkCompiledDags(dags: readonly CompiledDagClaim[], stack: Stac
       problems.push(`${where} › definition: not JSON`);
       continue;
     }
-    // Only a DAG that says it is split into a parent and children may start them (dag-sync then refuses it for now).
+    // Only a DAG that says it is split into a parent and children may start them.
     const split = { ...stack, children: dag.manifest?.machines !== undefined };
     problems.push(...statesProblems(definition, split).map((problem) => `${where} › ${problem}`));
     const child = { ...stack, children: false };
@@ -145,14 +148,16 @@ function taskProblem(state: Record<string, unknown>, stack: MachineTargets): str
       ? undefined
       : `Resource ${resource}: TaskDefinition ${describe(family)} is not the worker's or a container task's`;
   }
-  const missing = missingAwsSdkActions(resource, stack.awsSdkActions ?? []);
-  if (missing !== undefined) {
-    // The roles a step hands the service are named, so the permission can list exactly them as resources.
-    const roles = missing.includes('iam:PassRole') ? passedRoles(resource, parameters) : [];
-    const passes = roles.length > 0 ? ` (it passes role ${roles.join(', ')})` : '';
-    return missing.length === 0
-      ? undefined
-      : `Resource ${resource}: needs ${missing.join(', ')}${passes}, which this stack's state machines may not call (list ${missing.length === 1 ? 'it' : 'them'} in the Airstep construct's awsSdkPermissions)`;
+  const needs = missingAwsSdkActions(resource, stack.awsSdkActions ?? []);
+  if (needs !== undefined) {
+    // iam:PassRole is granted by passableRoleArns, and checked role by role (passed-role-check.ts).
+    const missing = needs.filter((action) => action !== 'iam:PassRole');
+    const actions =
+      missing.length === 0
+        ? undefined
+        : `Resource ${resource}: needs ${missing.join(', ')}, which this stack's state machines may not call (list ${missing.length === 1 ? 'it' : 'them'} in the Airstep construct's awsSdkPermissions)`;
+    const roles = passedRoleProblem(resource, parameters, stack.passableRoleArns ?? []);
+    return actions !== undefined && roles !== undefined ? `${actions}; ${roles}` : (actions ?? roles);
   }
   return `Resource ${resource}: not a service call Airstep compiles (only its workers' queues and tasks, and its native steps)`;
 }

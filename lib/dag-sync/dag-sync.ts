@@ -48,6 +48,8 @@ export interface DagSyncDeps {
   readonly assumableRoleArns?: readonly string[];
   /** The IAM actions `awsSdk` steps may call (the construct's awsSdkPermissions); a DAG needing another is refused. @default [] */
   readonly awsSdkActions?: readonly string[];
+  /** The roles `awsSdk` steps may hand a service (the construct's passableRoleArns); a step naming another is refused. @default [] */
+  readonly passableRoleArns?: readonly string[];
   /**
    * Where the scheduled runs a deployment owes go (catchup, see catch-up.ts): the trigger Lambda
    * (trigger-client.ts). Without it no catchup run is started.
@@ -128,6 +130,7 @@ async function syncLeasedFile(change: DagFileChange, deps: DagSyncDeps): Promise
   const forged = checkCompiledDags(evaluation.dags, {
     queueUrls: [deps.placeholders.controlQueueUrl, ...Object.values(deps.placeholders.taskQueueUrls)],
     awsSdkActions: deps.awsSdkActions ?? [],
+    passableRoleArns: deps.passableRoleArns ?? [],
     ...(deps.placeholders.ecsClusterArn !== undefined ? { ecsClusterArn: deps.placeholders.ecsClusterArn } : {}),
     ...(deps.placeholders.workerTaskDefinition !== undefined
       ? { workerTaskDefinition: deps.placeholders.workerTaskDefinition }

@@ -149,6 +149,34 @@ export class LocalDagTrigger {
     return records;
   }
 
+  /**
+   * Takes over a run another process admitted and left `queued` in the store (it ended before the run could
+   * start): under the run id's lock, so two processes never start it, it joins this trigger's queue behind the
+   * runs queued before it, and starts as a place is free. `taken` when another process holds it (it starts it
+   * itself), `gone` when the record no longer says queued.
+   */
+  async adopt(target: TriggerTarget, ctx: RunContext): Promise<'adopted' | 'taken' | 'gone'> {
+    const { store } = this.deps;
+    const dagId = target.dag.id;
+    let claim: RunLock;
+    try {
+      claim = await claimRun(store, { dagId, runId: ctx.runId }, 'keep');
+    } catch (error) {
+      if (error instanceof RunLockedError) return 'taken';
+      throw error;
+    }
+    // Read under the lock: the process that held it may have started (or ended) the run before it let go.
+    const record = (await store.runs(dagId)).find((run) => run.runId === ctx.runId);
+    if (record?.state !== 'queued') {
+      await claim.release();
+      return 'gone';
+    }
+    this.queued.push({ run: { target, ctx, claim }, maxActiveRuns: target.ir.maxActiveRuns });
+    this.timer ??= setInterval(() => void this.startQueued(), QUEUE_POLL_MS);
+    await this.startQueued();
+    return 'adopted';
+  }
+
   private async admit(target: TriggerTarget, ctx: RunContext): Promise<LocalTriggerAnswer> {
     const { store } = this.deps;
     const dagId = target.dag.id;

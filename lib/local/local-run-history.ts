@@ -1,4 +1,5 @@
 import { LocalStore, type RunRecord, type TaskRecord } from './local-store.ts';
+import { queuedRunReasonIn } from './queued-run-reason.ts';
 
 /** The local store as the CLI reads runs (the `RunHistory` port of lib/cli/history). */
 export class LocalRunHistory {
@@ -15,8 +16,14 @@ export class LocalRunHistory {
     return new LocalRunHistory(store);
   }
 
-  runs(dagId?: string): Promise<RunRecord[]> {
-    return this.store.runs(dagId);
+  /** The runs, a queued one with why it waits (`queuedReason`). */
+  async runs(dagId?: string): Promise<Array<RunRecord & { queuedReason?: string }>> {
+    const runs = await this.store.runs(dagId);
+    return Promise.all(
+      runs.map(async (run) =>
+        run.state === 'queued' ? { ...run, queuedReason: await queuedRunReasonIn(this.store, run) } : run,
+      ),
+    );
   }
 
   async findRuns(runId: string, dagId?: string): Promise<RunRecord[]> {

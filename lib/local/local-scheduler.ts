@@ -130,6 +130,21 @@ export class LocalScheduler {
     if (book !== undefined && book.active > 0) book.active--;
   }
 
+  /** Runs of `dagId` in flight that this scheduler counts (its own, and those `started` told it of). */
+  activeRuns(dagId: string): number {
+    return this.books.get(dagId)?.active ?? 0;
+  }
+
+  /**
+   * A run of `dagId` the scheduler did not hand out started (a `triggerDag` step's, under `airstep dev`): it takes
+   * one of the DAG's `maxActiveRuns` places until `finished(dagId)`, as any running run does in Airflow.
+   */
+  started(dagId: string): void {
+    const book = this.books.get(dagId) ?? { active: 0 };
+    book.active++;
+    this.books.set(dagId, book);
+  }
+
   /**
    * When the next run becomes due after `now`, for DAGs with a free slot; undefined when none will (no DAGs,
    * every schedule past its end date, or every DAG at `maxActiveRuns`: a run ending is then what makes one due).
@@ -215,6 +230,11 @@ export class SchedulerLoop {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** A run of `dagId` started elsewhere (a triggered run): it holds a slot until `finished`. */
+  started(dagId: string): void {
+    this.scheduler.started(dagId);
   }
 
   /** A run of `dagId` ended: its slot is free. */

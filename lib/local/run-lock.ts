@@ -77,6 +77,12 @@ async function release(path: string): Promise<void> {
   if ((await holderOf(path)) === process.pid) await rm(path, { force: true });
 }
 
+/** The live process holding the run's lock (another process than this one), if any: `airstep runs` says who. */
+export async function runLockHolder(runDir: string): Promise<number | undefined> {
+  const holder = await holderOf(join(runDir, 'run.lock'));
+  return holder !== undefined && isLive(holder) ? holder : undefined;
+}
+
 /** The pid in a lock file; undefined when there is none or it is not a pid (a lock someone broke). */
 async function holderOf(path: string): Promise<number | undefined> {
   try {

@@ -1,6 +1,7 @@
 import { type FindTarget, LocalDagTrigger } from './local-dag-trigger.ts';
 import type { LocalStore } from './local-store.ts';
 import { runAndRecord } from './record-run.ts';
+import type { TaskInstance } from './run-dag.ts';
 import type { LocalLimits } from './slot-limits.ts';
 
 /**
@@ -17,6 +18,8 @@ export function localDagTrigger(input: {
   readonly signal?: AbortSignal;
   readonly onStarted?: (dagId: string, runId: string) => void;
   readonly onEnded?: (dagId: string, runId: string, state: string) => void;
+  /** A task of a triggered run changed state (`airstep dev` shows it as it shows its scheduled runs' tasks). */
+  readonly onTaskChange?: (dagId: string, runId: string, task: TaskInstance) => void;
 }): LocalDagTrigger {
   const trigger: LocalDagTrigger = new LocalDagTrigger({
     store: input.store,
@@ -33,6 +36,9 @@ export function localDagTrigger(input: {
         claim,
         maxActiveTasks: target.ir.maxActiveTasks,
         trigger,
+        ...(input.onTaskChange !== undefined
+          ? { onTaskChange: (task: TaskInstance) => input.onTaskChange?.(target.dag.id, ctx.runId, task) }
+          : {}),
         ...(target.manifest !== undefined ? { manifest: target.manifest } : {}),
         ...(input.limits !== undefined ? { limits: input.limits } : {}),
         ...(input.speed !== undefined ? { speed: input.speed } : {}),

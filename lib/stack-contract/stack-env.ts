@@ -54,6 +54,8 @@ export const STACK_ENV = {
   secretsPrefix: 'AIRSTEP_SECRETS_PREFIX',
   /** JSON array: the IAM actions `awsSdk` steps may call (the construct's awsSdkPermissions); dag-sync refuses others. */
   awsSdkActions: 'AIRSTEP_AWS_SDK_ACTIONS',
+  /** JSON array: the roles awsSdk steps may hand a service (the construct's passableRoleArns); dag-sync refuses others. */
+  passableRoleArns: 'AIRSTEP_PASSABLE_ROLE_ARNS',
 } as const;
 
 export type StackEnvKey = keyof typeof STACK_ENV;

@@ -272,5 +272,13 @@ describe('Construct: Airstep — props', () => {
     expect(airstep({ assumableRoleArns: ['arn:aws:iam::999988887777:user/someone'] })).toThrow(
       "assumableRoleArns: 'arn:aws:iam::999988887777:user/someone' is not an IAM role ARN",
     );
+    expect(airstep({ passableRoleArns: ['arn:aws:iam::999988887777:policy/jobs'] })).toThrow(
+      "passableRoleArns: 'arn:aws:iam::999988887777:policy/jobs' is not an IAM role ARN",
+    );
+    // The roles the state machines pass are passableRoleArns only, where dag-sync checks each step's role.
+    for (const action of ['iam:PassRole', 'iam:*', 'iam:Pass*'])
+      expect(airstep({ awsSdkPermissions: [{ actions: ['ecs:RunTask', action] }] })).toThrow(
+        `awsSdkPermissions: '${action}' allows iam:PassRole; list the roles awsSdk steps may pass in passableRoleArns instead`,
+      );
   });
 });

@@ -81,7 +81,7 @@ describe('Function: checkCompiledDags', () => {
     );
   });
 
-  it('refuses a step that hands the service a role without iam:PassRole allowed, naming the state and the role', () => {
+  it('refuses a step that hands the service a role when the stack lists no passable role, naming the state and the role', () => {
     const role = 'arn:aws:iam::123456789012:role/training';
     const train = task('arn:aws:states:::sagemaker:createTrainingJob.sync', { RoleArn: role, TrainingJobName: 't' });
     const runTask = task('arn:aws:states:::ecs:runTask.sync', {
@@ -89,18 +89,23 @@ describe('Function: checkCompiledDags', () => {
       TaskDefinition: 'report',
       Overrides: { 'TaskRoleArn.$': '$.role' },
     });
+    const plainRunTask = task('arn:aws:states:::ecs:runTask.sync', {
+      Cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/jobs',
+      TaskDefinition: 'report',
+    });
     const jobActions = ['sagemaker:*', 'ecs:RunTask', 'ecs:StopTask', 'ecs:DescribeTasks'];
 
-    expect(checkCompiledDags([claim({ train, run_task: runTask })], { ...STACK, awsSdkActions: jobActions })).toEqual([
-      `dag forged › state "train" › Resource arn:aws:states:::sagemaker:createTrainingJob.sync: needs iam:PassRole (it passes role ${role}), which this stack's state machines may not call (list it in the Airstep construct's awsSdkPermissions)`,
-      'dag forged › state "run_task" › Resource arn:aws:states:::ecs:runTask.sync: needs iam:PassRole (it passes role (from $.role)), which this stack\'s state machines may not call (list it in the Airstep construct\'s awsSdkPermissions)',
-    ]);
     expect(
-      checkCompiledDags([claim({ train, run_task: runTask })], {
+      checkCompiledDags([claim({ train, run_task: runTask, plain: plainRunTask })], {
         ...STACK,
-        awsSdkActions: [...jobActions, 'iam:PassRole'],
+        awsSdkActions: jobActions,
       }),
-    ).toEqual([]);
+    ).toEqual([
+      `dag forged › state "train" › Resource arn:aws:states:::sagemaker:createTrainingJob.sync: passes role ${role}, and this stack's state machines may pass none (list the roles in the Airstep construct's passableRoleArns)`,
+      'dag forged › state "run_task" › Resource arn:aws:states:::ecs:runTask.sync: passes role (from $.role), and this stack\'s state machines may pass none (list the roles in the Airstep construct\'s passableRoleArns)',
+      // RunTask without overrides still passes the task definition's roles.
+      'dag forged › state "plain" › Resource arn:aws:states:::ecs:runTask.sync: passes a role its request does not name, and this stack\'s state machines may pass none (list the roles in the Airstep construct\'s passableRoleArns)',
+    ]);
     // Glue and Athena jobs run with roles of their own: nothing is passed.
     expect(
       checkCompiledDags([claim({ job: task('arn:aws:states:::glue:startJobRun.sync', { JobName: 'load' }) })], {
@@ -108,6 +113,49 @@ describe('Function: checkCompiledDags', () => {
         awsSdkActions: ['glue:*'],
       }),
     ).toEqual([]);
+  });
+
+  it('passes a step whose literal roles are listed in passableRoleArns (wildcards as IAM has them), and one that reads its role at run time (IAM checks that one)', () => {
+    const train = task('arn:aws:states:::sagemaker:createTrainingJob.sync', {
+      RoleArn: 'arn:aws:iam::123456789012:role/training',
+      TrainingJobName: 't',
+    });
+    const emr = task('arn:aws:states:::emr-serverless:startJobRun.sync', {
+      ApplicationId: 'app',
+      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/emr-jobs-nightly',
+    });
+    const runTask = task('arn:aws:states:::ecs:runTask.sync', {
+      Cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/jobs',
+      TaskDefinition: 'report',
+      Overrides: { 'TaskRoleArn.$': '$.role' },
+    });
+    const stack = {
+      ...STACK,
+      awsSdkActions: ['sagemaker:*', 'emr-serverless:*', 'ecs:RunTask', 'ecs:StopTask', 'ecs:DescribeTasks'],
+      passableRoleArns: ['arn:aws:iam::123456789012:role/training', 'arn:aws:iam::123456789012:role/emr-jobs-*'],
+    };
+
+    expect(checkCompiledDags([claim({ train, emr, run_task: runTask })], stack)).toEqual([]);
+  });
+
+  it('refuses a step whose literal role is not listed in passableRoleArns, with its missing actions too', () => {
+    const stack = {
+      ...STACK,
+      awsSdkActions: ['ecs:RunTask'],
+      passableRoleArns: ['arn:aws:iam::123456789012:role/report-*'],
+    };
+    const runTask = task('arn:aws:states:::ecs:runTask.sync', {
+      Cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/jobs',
+      TaskDefinition: 'report',
+      Overrides: {
+        TaskRoleArn: 'arn:aws:iam::123456789012:role/report-task',
+        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/admin',
+      },
+    });
+
+    expect(checkCompiledDags([claim({ run_task: runTask })], stack)).toEqual([
+      "dag forged › state \"run_task\" › Resource arn:aws:states:::ecs:runTask.sync: needs ecs:StopTask, ecs:DescribeTasks, which this stack's state machines may not call (list them in the Airstep construct's awsSdkPermissions); Resource arn:aws:states:::ecs:runTask.sync: passes role arn:aws:iam::123456789012:role/admin, which this stack's state machines may not pass (list it in the Airstep construct's passableRoleArns)",
+    ]);
   });
 
   it('passes every example DAG, Fargate work and container images as the compiler emits them', () => {

@@ -19,6 +19,8 @@ const SYNC_RULE = at('events', 'rule/StepFunctionsGetEventsForStepFunctionsExecu
 /** The roles an ECS RunTask .sync step's task definition runs with, which the state machines must pass. */
 const JOB_TASK_ROLE = `arn:aws:iam::${TEMPLATE_ACCOUNT}:role/report-job-task`;
 const JOB_EXECUTION_ROLE = `arn:aws:iam::${TEMPLATE_ACCOUNT}:role/report-job-execution`;
+/** A wildcard entry of passableRoleArns, as an IAM policy's Resource takes it. */
+const TRAINING_ROLES = `arn:aws:iam::${TEMPLATE_ACCOUNT}:role/training-*`;
 
 let granted: IamCheck;
 let dagSyncEnv: Record<string, string>;
@@ -35,10 +37,10 @@ beforeAll(async () => {
           actions: ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution'],
           resources: [CHILD, at('states', 'execution:reports-child:*')],
         },
-        // An ECS RunTask .sync step: the roles it passes are listed as iam:PassRole's resources.
+        // An ECS RunTask .sync step: the roles it passes are the passableRoleArns.
         { actions: ['ecs:RunTask', 'ecs:StopTask', 'ecs:DescribeTasks'] },
-        { actions: ['iam:PassRole'], resources: [JOB_TASK_ROLE, JOB_EXECUTION_ROLE] },
       ],
+      passableRoleArns: [JOB_TASK_ROLE, JOB_EXECUTION_ROLE, TRAINING_ROLES],
     },
   });
   granted = new IamCheck(facts);
@@ -48,6 +50,9 @@ beforeAll(async () => {
 
 const decide = (check: IamCheck, role: Parameters<IamCheck['decide']>[0], action: string, resource: string) =>
   check.decide(role, { action, resource });
+/** iam:PassRole as IAM evaluates it: the role, and the service it is handed to. */
+const pass = (check: IamCheck, role: Parameters<IamCheck['decide']>[0], roleArn: string, service: string) =>
+  check.decide(role, { action: 'iam:PassRole', resource: roleArn, context: { 'iam:PassedToService': service } });
 
 describe('IAM: awsSdk steps', () => {
   it('lets the state machines call the listed actions on the listed resources, and nothing else', async () => {
@@ -77,9 +82,15 @@ describe('IAM: awsSdk steps', () => {
     expect(await decide(granted, 'stateMachine', 'events:PutRule', at('events', 'rule/other'))).not.toBe('Allowed');
   });
 
-  it('lets the state machines pass exactly the roles listed for iam:PassRole (an ECS RunTask .sync step), no other', async () => {
-    expect(await decide(granted, 'stateMachine', 'iam:PassRole', JOB_TASK_ROLE)).toBe('Allowed');
-    expect(await decide(granted, 'stateMachine', 'iam:PassRole', JOB_EXECUTION_ROLE)).toBe('Allowed');
+  it('lets the state machines pass exactly the passableRoleArns (an ECS RunTask .sync step), to the services whose calls take a role, no other', async () => {
+    expect(await pass(granted, 'stateMachine', JOB_TASK_ROLE, 'ecs-tasks.amazonaws.com')).toBe('Allowed');
+    expect(await pass(granted, 'stateMachine', JOB_EXECUTION_ROLE, 'ecs-tasks.amazonaws.com')).toBe('Allowed');
+    expect(await pass(granted, 'stateMachine', JOB_TASK_ROLE, 'emr-serverless.amazonaws.com')).toBe('Allowed');
+    const training = `arn:aws:iam::${TEMPLATE_ACCOUNT}:role/training-nightly`;
+    expect(await pass(granted, 'stateMachine', training, 'sagemaker.amazonaws.com')).toBe('Allowed');
+    // Not to a service no awsSdk step hands a role to (a Lambda function, an EC2 instance).
+    expect(await pass(granted, 'stateMachine', JOB_TASK_ROLE, 'lambda.amazonaws.com')).not.toBe('Allowed');
+    expect(await pass(granted, 'stateMachine', training, 'ec2.amazonaws.com')).not.toBe('Allowed');
     expect(await decide(granted, 'stateMachine', 'ecs:RunTask', at('ecs', 'task-definition/report:3'))).toBe('Allowed');
     expect(
       await decide(
@@ -90,11 +101,19 @@ describe('IAM: awsSdk steps', () => {
       ),
     ).toBe('Allowed');
     expect(
-      await decide(granted, 'stateMachine', 'iam:PassRole', `arn:aws:iam::${TEMPLATE_ACCOUNT}:role/admin`),
+      await pass(granted, 'stateMachine', `arn:aws:iam::${TEMPLATE_ACCOUNT}:role/admin`, 'ecs-tasks.amazonaws.com'),
     ).not.toBe('Allowed');
-    expect(await decide(defaults, 'stateMachine', 'iam:PassRole', JOB_TASK_ROLE)).not.toBe('Allowed');
+    expect(await pass(defaults, 'stateMachine', JOB_TASK_ROLE, 'ecs-tasks.amazonaws.com')).not.toBe('Allowed');
     for (const role of ['worker', 'fargateWorker', 'dagSync', 'trigger', 'recorder'] as const)
-      expect(await decide(granted, role, 'iam:PassRole', JOB_TASK_ROLE)).not.toBe('Allowed');
+      expect(await pass(granted, role, JOB_TASK_ROLE, 'ecs-tasks.amazonaws.com')).not.toBe('Allowed');
+  });
+
+  it('tells dag-sync exactly the passableRoleArns (AIRSTEP_PASSABLE_ROLE_ARNS), which its check compares steps with', () => {
+    expect(JSON.parse(dagSyncEnv[STACK_ENV.passableRoleArns]!)).toEqual([
+      JOB_TASK_ROLE,
+      JOB_EXECUTION_ROLE,
+      TRAINING_ROLES,
+    ]);
   });
 
   it('gives the actions to no other role', async () => {
@@ -111,7 +130,6 @@ describe('IAM: awsSdk steps', () => {
       'ecs:DescribeTasks',
       'ecs:RunTask',
       'ecs:StopTask',
-      'iam:PassRole',
       'states:DescribeExecution',
       'states:StartExecution',
       'states:StopExecution',

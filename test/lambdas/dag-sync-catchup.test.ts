@@ -101,6 +101,7 @@ beforeAll(async () => {
     [STACK_ENV.runsTable]: 'airstep-runs',
     [STACK_ENV.taskInstancesTable]: 'airstep-task-instances',
     [STACK_ENV.awsSdkActions]: JSON.stringify([]),
+    [STACK_ENV.passableRoleArns]: JSON.stringify([]),
     [STACK_ENV.assumableRoleArns]: JSON.stringify([]),
     [STACK_ENV.alertsTopicArn]: 'arn:aws:sns:us-east-1:000000000000:airstep-alerts',
     [STACK_ENV.evaluatorFunction]: evaluator.functionName,

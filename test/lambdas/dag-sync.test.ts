@@ -169,6 +169,7 @@ beforeAll(async () => {
     [STACK_ENV.runsTable]: 'airstep-runs',
     [STACK_ENV.taskInstancesTable]: 'airstep-task-instances',
     [STACK_ENV.awsSdkActions]: JSON.stringify([]),
+    [STACK_ENV.passableRoleArns]: JSON.stringify([]),
     [STACK_ENV.assumableRoleArns]: JSON.stringify(['arn:aws:iam::444455556666:role/data-reader']),
     [STACK_ENV.evaluatorFunction]: evaluator.functionName,
     [STACK_ENV.alertsTopicArn]: ALERTS_TOPIC,

@@ -14,6 +14,8 @@ const LOAD = resolve('test/fixtures/local/cross_dag_load.ts');
 const REPORT = resolve('test/fixtures/local/cross_dag_report.ts');
 const TRIGGER = resolve('test/fixtures/local/cross_dag_trigger.ts');
 const EXAMPLE = resolve('dags/examples/cross_dag.ts');
+const HOLD = resolve('test/fixtures/local/cross_dag_hold.ts');
+const HOLD_WATCH = resolve('test/fixtures/local/cross_dag_hold_watch.ts');
 
 interface RunJson {
   run: { state: string; runId: string };
@@ -72,6 +74,42 @@ describe('Local engine: externalTaskSensor', () => {
     const none = runJson((await project.airstep('run', REPORT, '--date', '2026-11-24', '--json')).stdout);
     expect(states(none)).toMatchObject({ wait_load_run: 'failed', wait_rows: 'failed' });
   }, 180_000);
+});
+
+describe('Local engine: records of tasks no worker runs', () => {
+  it("are in the store as they end: a sensor on another DAG's empty task succeeds while that run still runs", async () => {
+    const hold = spawn(process.execPath, [resolve('bin/airstep.js'), 'run', HOLD, '--date', '2026-11-25'], {
+      cwd: project.dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    const ended = new Promise<number | null>((done) => hold.once('exit', done));
+    try {
+      const runId = 'manual__2026-11-25T00:00:00+00:00';
+      // The run is under way once its worker task runs (it goes on until the file `release` exists).
+      const deadline = Date.now() + 90_000;
+      while (
+        !(await project.store.tasks('cross_hold', runId)).some((t) => t.taskId === 'hold' && t.state === 'running')
+      ) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for cross_hold to run its task hold');
+        await new Promise((done) => setTimeout(done, 100));
+      }
+
+      const watch = await project.airstep('run', HOLD_WATCH, '--date', '2026-11-25', '--json');
+
+      expect(watch.code, watch.stderr).toBe(0);
+      expect(states(runJson(watch.stdout))).toEqual({ wait_mark: 'success' });
+      // The upstream run had not ended: it waits for the file the test writes only now.
+      const upstream = (await project.store.runs('cross_hold')).find((run) => run.runId === runId);
+      expect(upstream?.state).toBe('running');
+      await writeFile(join(project.dir, 'release'), '');
+      expect(await ended).toBe(0);
+      expect((await project.store.runs('cross_hold')).find((run) => run.runId === runId)?.state).toBe('success');
+    } finally {
+      hold.kill('SIGKILL');
+      await rm(join(project.dir, 'release'), { force: true });
+    }
+  }, 240_000);
 });
 
 describe('Local engine: triggerDag', () => {
@@ -229,25 +267,89 @@ describe('Local engine: triggerDag', () => {
         'runEnded cross_parent_daily success',
       ]);
       const parentRun = events().find((e) => e.event === 'runStarted')!.runId!;
-      expect(events().find((e) => e.event === 'runStarted' && e.dagId === 'cross_child')?.runId).toBe(
-        `triggered__cross_parent_daily.start_child__${parentRun}`,
-      );
+      const childRun = `triggered__cross_parent_daily.start_child__${parentRun}`;
+      expect(events().find((e) => e.event === 'runStarted' && e.dagId === 'cross_child')?.runId).toBe(childRun);
+      // The triggered run's task progress shows as a scheduled run's does, between its start and its end.
+      const childLines = events()
+        .filter((e) => e.dagId === 'cross_child')
+        .map((e) => (e.event === 'task' ? `task ${e.runId} ${(e as { taskId?: string }).taskId} ${e.state}` : e.event));
+      expect(childLines[0]).toBe('runStarted');
+      expect(childLines.at(-1)).toBe('runEnded');
+      expect(childLines).toContain(`task ${childRun} take running`);
+      expect(childLines.indexOf(`task ${childRun} take success`)).toBe(childLines.length - 2);
     } finally {
       child.kill('SIGKILL');
     }
   }, 180_000);
 
-  it('creates the run of a paused target queued (Airflow 3) and leaves it queued when the run ends', async () => {
+  it('creates the run of a paused target queued (Airflow 3), leaves it queued when the run ends, and unpause starts it', async () => {
     expect((await trigger.airstep('pause', 'cross_child')).code).toBe(0);
     const result = await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent_no_wait', '--date', '2026-11-24');
-    await trigger.airstep('unpause', 'cross_child');
 
     expect(result.code, result.stderr).toBe(0);
     const runId = 'triggered__cross_parent_no_wait.start_child__manual__2026-11-24T00:00:00+00:00';
     expect(result.stdout).toContain(`queued cross_child › ${runId}: left queued, not started (cross_child is paused`);
     const child = (await trigger.store.runs('cross_child')).find((run) => run.runId === runId);
     expect(child?.state).toBe('queued');
+    // `runs` says why it waits and what starts it.
+    const listed = await trigger.airstep('runs', 'cross_child');
+    expect(listed.stdout).toContain(`cross_child  ${runId}  queued`);
+    expect(listed.stdout).toContain('(cross_child is paused: airstep unpause cross_child starts it)');
+
+    const unpaused = await trigger.airstep('unpause', 'cross_child');
+
+    expect(unpaused.code, unpaused.stderr).toBe(0);
+    expect(unpaused.stdout).toContain(`started cross_child › ${runId} (was queued)`);
+    expect(unpaused.stdout).toContain(`ended cross_child › ${runId} success`);
+    const started = (await trigger.store.runs('cross_child')).find((run) => run.runId === runId);
+    expect(started).toMatchObject({ state: 'success', conf: { day: 'any', rows: 1 }, runType: 'manual' });
+    expect((await trigger.store.tasks('cross_child', runId))[0]?.output).toBe('any:1 (manual)');
+    // Nothing is left to start: a second unpause starts nothing.
+    const again = await trigger.airstep('unpause', 'cross_child', '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ dagId: 'cross_child', changed: false, startedQueuedRuns: [] });
   }, 180_000);
+});
+
+describe('Local engine: airstep dev adopts queued runs', () => {
+  it('starts at its start a run a stopped command left queued (its DAG not paused), once, as itself', async () => {
+    expect((await trigger.airstep('pause', 'cross_child')).code).toBe(0);
+    const left = await trigger.airstep('run', TRIGGER, '--dag', 'cross_parent_no_wait', '--date', '2026-11-26');
+    expect(left.code, left.stderr).toBe(0);
+    const runId = 'triggered__cross_parent_no_wait.start_child__manual__2026-11-26T00:00:00+00:00';
+    // Unpaused without `airstep unpause` starting it (as after a command stopped while the DAG was full).
+    await trigger.store.saveDagState({ dagId: 'cross_child' });
+    expect((await trigger.store.runs('cross_child')).find((run) => run.runId === runId)?.state).toBe('queued');
+
+    const dev = spawn(process.execPath, [resolve('bin/airstep.js'), 'dev', 'dags', '--json'], { cwd: trigger.dir });
+    let stdout = '';
+    dev.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const exited = new Promise<number | null>((done) => dev.once('exit', (code) => done(code)));
+    const events = () =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { event: string; dagId?: string; runId?: string; state?: string });
+    try {
+      for (const giveUp = Date.now() + 120_000; !events().some((e) => e.event === 'runEnded' && e.runId === runId); ) {
+        if (Date.now() > giveUp) throw new Error(`no runEnded of ${runId}; stdout:\n${stdout}`);
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      // A few more passes of its queue (every 2 s) must not start it again.
+      const passes = Date.now();
+      while (Date.now() - passes < 5_000) await new Promise((done) => setTimeout(done, 200));
+      dev.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const mine = events().filter((e) => e.runId === runId);
+      expect(mine.filter((e) => e.event === 'runStarted')).toHaveLength(1);
+      expect(mine.find((e) => e.event === 'runEnded')?.state).toBe('success');
+      const child = (await trigger.store.runs('cross_child')).find((run) => run.runId === runId);
+      expect(child).toMatchObject({ state: 'success', conf: { day: 'any', rows: 1 } });
+    } finally {
+      dev.kill('SIGKILL');
+    }
+  }, 240_000);
 });
 
 describe('Example dags/examples/cross_dag.ts in the local engine', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   type TriggerTarget,
 } from '../../lib/local/local-dag-trigger.ts';
 import { LocalStore } from '../../lib/local/local-store.ts';
+import { adoptQueuedRuns } from '../../lib/local/queued-run-adoption.ts';
 import { dag } from '../../lib/sdk/dag.ts';
 
 /**
@@ -236,5 +237,113 @@ describe('Class: LocalDagTrigger', () => {
 
     expect(left.map((run) => [run.runId, run.state])).toEqual([['left', 'queued']]);
     expect(runs.events).toEqual([]);
+  });
+});
+
+describe('Function: adoptQueuedRuns', () => {
+  /** Runs of `child` left queued behind its pause by a process that has ended (its trigger drained). */
+  async function leftQueued(...runIds: string[]): Promise<void> {
+    await store.saveDagState({ dagId: 'child', pausedAt: '2026-11-22T00:00:00.000Z' });
+    const ended = new LocalDagTrigger({ store, find: findIn(target('child', 1)), run: heldRuns(store).run });
+    for (const runId of runIds) {
+      await ended.answer(event(runId));
+      // Each run queued at a later instant than the one before (the order adoption keeps).
+      const queuedAt = Date.now();
+      await until(() => Date.now() > queuedAt, 'the clock to move on');
+    }
+    expect((await ended.drain()).map((run) => run.state)).toEqual(runIds.map(() => 'queued'));
+    await store.saveDagState({ dagId: 'child' });
+  }
+
+  it('starts runs a finished process left queued, oldest first, one at a time under maxActiveRuns 1', async () => {
+    await leftQueued('z_older', 'a_newer');
+    const runs = heldRuns(store);
+    const trigger = new LocalDagTrigger({ store, find: findIn(target('child', 1)), run: runs.run });
+
+    const adopted = await adoptQueuedRuns({ store, trigger, find: findIn(target('child', 1)), dagId: 'child' });
+
+    expect(adopted).toEqual({ adopted: ['z_older', 'a_newer'], taken: [], problems: [] });
+    await until(() => runs.running().includes('z_older'), 'the older run to start');
+    expect(runs.running()).toEqual(['z_older']);
+    runs.end('z_older');
+    await until(() => runs.running().includes('a_newer'), 'the newer run to start after the older ended');
+    runs.end('a_newer');
+    expect(await trigger.drain()).toEqual([]);
+    expect(runs.events).toEqual(['start z_older', 'end z_older', 'start a_newer', 'end a_newer']);
+    expect((await store.runs('child')).map((run) => run.state)).toEqual(['success', 'success']);
+  });
+
+  it('never starts a queued run another live process holds, and none twice', async () => {
+    await leftQueued('only');
+    // Another process (this one's parent stands in for it) holds the run id's lock: it starts the run itself.
+    const lock = join(store.runDir('child', 'only'), 'run.lock');
+    await writeFile(lock, `${process.ppid}\n`);
+    const runs = heldRuns(store);
+    const trigger = new LocalDagTrigger({ store, find: findIn(target('child')), run: runs.run });
+
+    expect(await adoptQueuedRuns({ store, trigger, find: findIn(target('child')), dagId: 'child' })).toEqual({
+      adopted: [],
+      taken: ['only'],
+      problems: [],
+    });
+    expect(await trigger.drain()).toEqual([]);
+    expect(runs.events).toEqual([]);
+
+    // That process ended without starting it: the run is this one's to start, once.
+    await rm(lock);
+    const next = new LocalDagTrigger({ store, find: findIn(target('child')), run: runs.run });
+    expect(
+      (await adoptQueuedRuns({ store, trigger: next, find: findIn(target('child')), dagId: 'child' })).adopted,
+    ).toEqual(['only']);
+    await until(() => runs.running().includes('only'), 'the adopted run to start');
+    runs.end('only');
+    expect(await next.drain()).toEqual([]);
+    const again = new LocalDagTrigger({ store, find: findIn(target('child')), run: runs.run });
+    expect(await adoptQueuedRuns({ store, trigger: again, find: findIn(target('child')), dagId: 'child' })).toEqual({
+      adopted: [],
+      taken: [],
+      problems: [],
+    });
+    expect(runs.events).toEqual(['start only', 'end only']);
+  });
+
+  it('counts runs running in other processes toward maxActiveRuns before starting an adopted run', async () => {
+    await leftQueued('waiting');
+    // A run of child recorded running by a live process (this one's parent stands in for it).
+    await store.saveRun({
+      dagId: 'child',
+      runId: 'elsewhere',
+      runType: 'manual',
+      logicalDate: '2026-11-21T00:00:00+00:00',
+      file: 'dags/child.ts',
+      state: 'running',
+      startedAt: new Date().toISOString(),
+      conf: {},
+      pid: process.ppid,
+      clockSpeed: 1,
+    });
+    const runs = heldRuns(store);
+    const trigger = new LocalDagTrigger({ store, find: findIn(target('child', 1)), run: runs.run });
+
+    await adoptQueuedRuns({ store, trigger, find: findIn(target('child', 1)), dagId: 'child' });
+    await new Promise((done) => setTimeout(done, 1_200)); // two queue passes: the place is still taken
+    expect(runs.events).toEqual([]);
+    const other = (await store.runs('child')).find((run) => run.runId === 'elsewhere')!;
+    await store.saveRun({ ...other, state: 'success', endedAt: new Date().toISOString() });
+    await until(() => runs.running().includes('waiting'), 'the adopted run to start once the place is free');
+    runs.end('waiting');
+    expect(await trigger.drain()).toEqual([]);
+  });
+
+  it('says why a DAG whose file no longer gives it cannot start its queued runs, and starts none', async () => {
+    await leftQueued('stuck');
+    const trigger = new LocalDagTrigger({ store, find: findIn(), run: heldRuns(store).run });
+
+    expect(await adoptQueuedRuns({ store, trigger, find: findIn(), dagId: 'child' })).toEqual({
+      adopted: [],
+      taken: [],
+      problems: ["no DAG 'child' here"],
+    });
+    expect((await store.runs('child'))[0]?.state).toBe('queued');
   });
 });

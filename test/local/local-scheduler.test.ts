@@ -187,6 +187,19 @@ describe('LocalScheduler', () => {
     expect(runIds(scheduler.tick(new Date('2026-11-25T00:00:01Z')))).toEqual(['scheduled__2026-11-24T00:00:00+00:00']);
   });
 
+  it('counts a run started outside it (a triggered run under dev) toward maxActiveRuns until it finishes', () => {
+    const scheduler = new LocalScheduler();
+    // Started before the DAG was set (its file checked later), and one after: both hold places.
+    scheduler.started('daily');
+    scheduler.set(daily({}, 2));
+    expect(runIds(scheduler.tick(now))).toEqual(['scheduled__2026-11-20T00:00:00+00:00']);
+    scheduler.started('daily');
+    scheduler.finished('daily');
+    expect(scheduler.tick(now)).toEqual([]);
+    scheduler.finished('daily');
+    expect(runIds(scheduler.tick(now))).toEqual(['scheduled__2026-11-21T00:00:00+00:00']);
+  });
+
   it('resumes a DAG from the store and never hands out a run id twice, whatever the DAG is replaced with', () => {
     const scheduler = new LocalScheduler();
     scheduler.set(daily(), '2026-11-21T00:00:00+00:00');

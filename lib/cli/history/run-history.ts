@@ -43,6 +43,8 @@ export interface RunSummary {
   readonly clears?: number;
   /** A local run under `--speed`: how many times faster its waits ran (unset or 1: real time). */
   readonly clockSpeed?: number;
+  /** A queued local run: why it waits, and what starts it (queued-run-reason.ts). */
+  readonly queuedReason?: string;
 }
 
 export interface TaskInstanceSummary {
