@@ -119,24 +119,27 @@ export class S3WatchPoll {
       reportUnreadableStoreFile(path, unreadableReason(error));
       return undefined;
     }
+    let parsed: { bucket?: unknown; prefix?: unknown; objects?: unknown };
     try {
-      const parsed = JSON.parse(text) as { bucket?: unknown; prefix?: unknown; objects?: unknown };
-      const objects = parsed.objects;
-      if (
-        parsed.bucket !== bucket ||
-        parsed.prefix !== prefix ||
-        typeof objects !== 'object' ||
-        objects === null ||
-        Array.isArray(objects) ||
-        Object.values(objects).some((etag) => typeof etag !== 'string')
-      )
-        throw new Error(`not a listing of s3://${bucket}/${prefix}`);
-      return objects as Record<string, string>;
+      parsed = JSON.parse(text) as typeof parsed;
     } catch (error) {
       // Unreadable: told once, and this pass becomes the baseline (nothing fires twice; what came meanwhile is missed).
       reportUnreadableStoreFile(path, unreadableReason(error));
       return undefined;
     }
+    const objects = parsed?.objects;
+    if (
+      parsed?.bucket !== bucket ||
+      parsed.prefix !== prefix ||
+      typeof objects !== 'object' ||
+      objects === null ||
+      Array.isArray(objects) ||
+      Object.values(objects).some((etag) => typeof etag !== 'string')
+    ) {
+      reportUnreadableStoreFile(path, `not a listing of s3://${bucket}/${prefix}`);
+      return undefined;
+    }
+    return objects as Record<string, string>;
   }
 
   private savedPath(bucket: string, prefix: string): string {
