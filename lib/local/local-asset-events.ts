@@ -19,16 +19,18 @@ export class LocalAssetEvents {
     uris: readonly string[],
     source: { readonly dagId: string; readonly taskId: string; readonly runId: string },
     at: Date,
+    /** One `extra` per URI, in order (what the task's code attached); `{}` each when absent. */
+    extras?: ReadonlyArray<Readonly<Record<string, unknown>>>,
   ): Promise<AssetEvent[]> {
     const events = uris.map(
-      (uri): AssetEvent => ({
+      (uri, index): AssetEvent => ({
         id: newEventId(at, randomBytes(6).toString('hex')),
         uri,
         timestamp: at.toISOString(),
         sourceDagId: source.dagId,
         sourceTaskId: source.taskId,
         sourceRunId: source.runId,
-        extra: {},
+        extra: extras?.[index] ?? {},
       }),
     );
     for (const event of events) await this.writeJson(join(this.root, 'assets', 'events', `${event.id}.json`), event);

@@ -42,6 +42,7 @@ export {
 } from './callbacks.ts';
 export type { Connection } from './connection.ts';
 export type { AssetEventInfo, AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
+export type { OutletEvent, OutletEvents } from './outlet-events.ts';
 export type {
   ExternalRunState,
   ExternalTaskSensorOptions,
