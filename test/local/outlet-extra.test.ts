@@ -54,7 +54,8 @@ describe('Local engine: outlet extra', () => {
       ['plain', 's3://lake/extra-untouched', {}],
     ]);
     // `airstep run` shows the same events, with their extras.
-    const shown = (list: typeof events) => list.map((event) => JSON.stringify([event.id, event.extra])).sort();
+    const shown = (list: readonly (typeof events)[number][]) =>
+      list.map((event) => JSON.stringify([event.id, event.extra])).sort();
     expect(shown(recorded.assetEvents)).toEqual(shown(events));
 
     // Each misuse says why, in the try's error.
