@@ -9,6 +9,7 @@ import { withLease } from '../dynamo/item-lease.ts';
 import { AirstepError } from '../errors/airstep-error.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { assetRunContext } from '../runtime/run-context.ts';
+import { DEFAULT_ASSET_EVENT_RETENTION_DAYS } from '../stack-contract/asset-event-retention.ts';
 import { admissionLease } from './admission-lease.ts';
 import {
   ASSET_LEASE_VERSION,
@@ -54,6 +55,8 @@ interface Clients {
   readonly dynamo: DynamoDBClient;
   readonly sfn: SFNClient;
   readonly deadlines?: DeadlineScheduling;
+  /** Days recorded events are kept (lib/stack-contract/asset-event-retention.ts). @default 90 */
+  readonly assetEventRetentionDays?: number;
 }
 
 /**
@@ -76,7 +79,8 @@ export async function assetEventArrived(
   clients: Clients,
 ): Promise<AssetEventResult> {
   const { dynamo } = clients;
-  const { event: stored, recorded } = await recordAssetEvent(dynamo, tables.runs, event, now);
+  const retention = clients.assetEventRetentionDays ?? DEFAULT_ASSET_EVENT_RETENTION_DAYS;
+  const { event: stored, recorded } = await recordAssetEvent(dynamo, tables.runs, event, now, retention);
   const consumers = (await listLatestDagRecords(dynamo, tables.dags)).filter(
     (dag) => !dag.disabled && dag.assets !== undefined && conditionUris(dag.assets).has(stored.uri),
   );

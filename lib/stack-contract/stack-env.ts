@@ -54,6 +54,8 @@ export const STACK_ENV = {
   secretsPrefix: 'AIRSTEP_SECRETS_PREFIX',
   /** JSON array: the IAM actions `awsSdk` steps may call (the construct's awsSdkPermissions); dag-sync refuses others. */
   awsSdkActions: 'AIRSTEP_AWS_SDK_ACTIONS',
+  /** Days a recorded asset event is kept (the construct's `assetEventRetention`; asset-event-retention.ts). */
+  assetEventRetentionDays: 'AIRSTEP_ASSET_EVENT_RETENTION_DAYS',
 } as const;
 
 export type StackEnvKey = keyof typeof STACK_ENV;

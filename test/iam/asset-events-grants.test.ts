@@ -63,4 +63,15 @@ describe('IAM: asset events', () => {
     for (const role of ['worker', 'fargateWorker', 'containerTask', 'stateMachine', 'dagEvaluator'] as const)
       expect([role, await allowed(role, 'DynamoDB', 'PutItem', item)]).toEqual([role, false]);
   });
+
+  it("lets the trigger set a superseded event's expiry (the runs table's TTL) and no worker or step", async () => {
+    const expire = {
+      TableName: runsTable,
+      Key: { dagId: { S: 'asset#s3://x' }, runId: { S: 'event#1' } },
+      UpdateExpression: 'SET #expires = :at',
+    };
+    expect(await allowed('trigger', 'DynamoDB', 'UpdateItem', expire)).toBe(true);
+    for (const role of ['worker', 'fargateWorker', 'containerTask', 'stateMachine', 'dagEvaluator'] as const)
+      expect([role, await allowed(role, 'DynamoDB', 'UpdateItem', expire)]).toEqual([role, false]);
+  });
 });
