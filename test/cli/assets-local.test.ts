@@ -116,6 +116,18 @@ describe('airstep dev, run and assets: asset-triggered runs locally', () => {
         'asset event s3://airstep-lake/orders (task load_orders): DAGs scheduled on it run in airstep dev',
       );
       expect(ran.stdout).toContain('asset event s3://airstep-lake/customers (task load_customers)');
+      // --json carries the events the run recorded, with what the task attached (its outlet extra).
+      const json = await project.airstep('run', resolve('dags/examples/asset_producer.ts'), '--json');
+      expect(json.code).toBe(0);
+      const ended = JSON.parse(json.stdout) as {
+        run: { runId: string };
+        assetEvents: Array<{ uri: string; sourceTaskId: string; sourceRunId: string; extra: unknown }>;
+      };
+      expect(ended.assetEvents.map((e) => [e.uri, e.sourceTaskId, e.extra]).sort()).toEqual([
+        ['s3://airstep-lake/customers', 'load_customers', {}],
+        ['s3://airstep-lake/orders', 'load_orders', { rows: 42, partition: expect.any(String) }],
+      ]);
+      for (const event of ended.assetEvents) expect(event.sourceRunId).toBe(ended.run.runId);
       const listed = await project.airstep('assets', resolve('dags/examples'));
       expect(listed.code).toBe(0);
       expect(listed.stdout).toMatch(
