@@ -137,6 +137,18 @@ describe('airstep dev, run and assets: asset-triggered runs locally', () => {
         /asset_consumer_any\s+https:\/\/fx\.example\.com\/rates\/daily \| \(s3:\/\/airstep-lake\/orders & s3:\/\/airstep-lake\/customers\)/,
       );
 
+      // Each asset's watchers are listed with it.
+      const catalog = JSON.parse((await project.airstep('assets', resolve('dags/examples'), '--json')).stdout);
+      expect(
+        catalog.assets.find((entry: { uri: string }) => entry.uri === 's3://airstep-raw/landing/orders/').watchers,
+      ).toEqual([
+        {
+          name: expect.any(String),
+          watches: expect.stringMatching(/^S3 objects created in s3:\/\/airstep-raw\/landing\/orders\//),
+        },
+      ]);
+      expect(listed.stdout).toMatch(/events:\/\/shop\/orders\/large.*order-placed: EventBridge events matching/);
+
       const list = await project.airstep('list', resolve('dags/examples/asset_consumer.ts'), '--json');
       expect(
         JSON.parse(list.stdout).dags.map((d: { dagId: string; schedule: string | null; assets?: string }) => [
