@@ -42,7 +42,6 @@ export {
 } from './callbacks.ts';
 export type { Connection } from './connection.ts';
 export type { AssetEventInfo, AwsCredentials, RunType, TaskAws, TaskContext } from './context.ts';
-export type { OutletEvent, OutletEvents } from './outlet-events.ts';
 export type {
   ExternalRunState,
   ExternalTaskSensorOptions,
@@ -64,6 +63,7 @@ export {
   type ProblemLocation,
   SkipError,
 } from './errors.ts';
+export type { OutletEvent, OutletEvents } from './outlet-events.ts';
 export type { ParamSpec, ParamsSpec, ParamValues } from './params.ts';
 export {
   ConnectionNotFoundError,
