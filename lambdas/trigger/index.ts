@@ -4,8 +4,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseRetentionDays } from '../../lib/compiler/asset-event-retention.ts';
 import { answerTrigger } from '../../lib/runs/trigger-invocation.ts';
-import { parseRetentionDays } from '../../lib/stack-contract/asset-event-retention.ts';
 import { optionalStackEnv, readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 
 const logger = new Logger();

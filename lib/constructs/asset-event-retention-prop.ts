@@ -1,5 +1,5 @@
 import { type Duration, Token } from 'aws-cdk-lib';
-import { DEFAULT_ASSET_EVENT_RETENTION_DAYS } from '../stack-contract/asset-event-retention.ts';
+import { DEFAULT_ASSET_EVENT_RETENTION_DAYS } from '../compiler/asset-event-retention.ts';
 import { AirstepPropsError } from './airstep-props-error.ts';
 
 /**

@@ -30,7 +30,7 @@ export class MetadataTables extends Construct {
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
         ...(name === 'runs'
           ? {
-              // Recorded asset events expire (lib/stack-contract/asset-event-retention.ts); runs never get it.
+              // Recorded asset events expire (lib/compiler/asset-event-retention.ts); runs never get it.
               timeToLiveAttribute: RUNS_TTL_ATTRIBUTE,
               localSecondaryIndexes: [
                 {

@@ -3,12 +3,12 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { AssetEvent } from '../assets/asset-event.ts';
 import { type ConsumerBook, newConsumerBook, newEventId } from '../assets/asset-queue.ts';
-import type { AssetEventInfo } from '../sdk/context.ts';
 import {
   assetEventExpiry,
   DEFAULT_ASSET_EVENT_RETENTION_DAYS,
   parseRetentionDays,
-} from '../stack-contract/asset-event-retention.ts';
+} from '../compiler/asset-event-retention.ts';
+import type { AssetEventInfo } from '../sdk/context.ts';
 import { reportUnreadableStoreFile, unreadableReason } from './unreadable-store-file.ts';
 
 /**
@@ -20,7 +20,7 @@ export class LocalAssetEvents {
   constructor(
     private readonly root = '.airstep',
     /**
-     * Days an event is kept, as in the cloud (lib/stack-contract/asset-event-retention.ts): each recording prunes
+     * Days an event is kept, as in the cloud (lib/compiler/asset-event-retention.ts): each recording prunes
      * the expired ones, never the newest of an asset.
      * @default AIRSTEP_ASSET_EVENT_RETENTION_DAYS, else 90
      */

@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { assetDecision, conditionUris } from '../assets/asset-condition.ts';
 import { consume, newConsumerBook, queuedEvents } from '../assets/asset-queue.ts';
+import { DEFAULT_ASSET_EVENT_RETENTION_DAYS } from '../compiler/asset-event-retention.ts';
 import { initialPayload } from '../compiler/worker-contract.ts';
 import { indexedConsumers } from '../dynamo/asset-consumer-index.ts';
 import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
@@ -10,7 +11,6 @@ import { withLease } from '../dynamo/item-lease.ts';
 import { AirstepError } from '../errors/airstep-error.ts';
 import { resolveParams } from '../runtime/params.ts';
 import { assetRunContext } from '../runtime/run-context.ts';
-import { DEFAULT_ASSET_EVENT_RETENTION_DAYS } from '../stack-contract/asset-event-retention.ts';
 import { admissionLease } from './admission-lease.ts';
 import {
   ASSET_LEASE_VERSION,
@@ -56,7 +56,7 @@ interface Clients {
   readonly dynamo: DynamoDBClient;
   readonly sfn: SFNClient;
   readonly deadlines?: DeadlineScheduling;
-  /** Days recorded events are kept (lib/stack-contract/asset-event-retention.ts). @default 90 */
+  /** Days recorded events are kept (lib/compiler/asset-event-retention.ts). @default 90 */
   readonly assetEventRetentionDays?: number;
 }
 

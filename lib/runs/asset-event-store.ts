@@ -8,9 +8,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AssetEvent } from '../assets/asset-event.ts';
 import { type ConsumerBook, newEventId } from '../assets/asset-queue.ts';
+import { assetEventExpiry } from '../compiler/asset-event-retention.ts';
 import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
 import { queryAll, scanAll } from '../dynamo/dynamo-pages.ts';
-import { assetEventExpiry, RUNS_TTL_ATTRIBUTE } from '../stack-contract/asset-event-retention.ts';
+import { RUNS_TTL_ATTRIBUTE } from '../stack-contract/asset-event-retention.ts';
 import type { AssetTriggerEvent } from './asset-trigger-event.ts';
 
 /**
@@ -23,7 +24,7 @@ import type { AssetTriggerEvent } from './asset-trigger-event.ts';
  * - dags table (`dagId`, `version`): `{ <consumer dag id>, ASSET_BOOK }`, what the consumer consumed
  *   (lib/assets/asset-queue.ts) and the run it claimed and has not yet seen started; `rev` counts writes, each
  *   conditional on the one read. One small item per consumer beside its DAG record.
- * Events expire (`expiresAt`, the runs table's TTL) as lib/stack-contract/asset-event-retention.ts says: the marker
+ * Events expire (`expiresAt`, the runs table's TTL) as lib/compiler/asset-event-retention.ts says: the marker
  * and every by-asset item `retentionDays` after the event's timestamp, except each asset's newest by-asset item,
  * which gets its expiry only when a newer event of the asset is recorded.
  */

@@ -8,7 +8,7 @@ import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { type TriggerOnMoto, triggerOnMoto } from '../helpers/trigger-on-moto.ts';
 
 /**
- * Recorded asset events expire (lib/stack-contract/asset-event-retention.ts), through the trigger Lambda's handler
+ * Recorded asset events expire (lib/compiler/asset-event-retention.ts), through the trigger Lambda's handler
  * on moto with its calls checked against the trigger role's policies: each event's marker and by-asset item get
  * `expiresAt` = timestamp + the retention, except the newest by-asset item of each asset, which gets it only when a
  * newer event is recorded; events still queued for a consumer are served to it until then.

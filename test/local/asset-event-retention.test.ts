@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalAssetEvents } from '../../lib/local/local-asset-events.ts';
 
 /**
- * Local asset events expire by the cloud's rule (lib/stack-contract/asset-event-retention.ts): each recording
+ * Local asset events expire by the cloud's rule (lib/compiler/asset-event-retention.ts): each recording
  * removes the events older than the retention, except the newest of each asset.
  */
 let root: string;
