@@ -52,6 +52,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 const WORKER_COMPILER_MODULES = new Set(
   [
     'worker-contract.ts',
+    // What a worker answers of a task's outlet extras (the same rule the compiler reads them by).
+    'outlet-extra.ts',
     'manifest.ts',
     'run-states.ts',
     'placeholders.ts',

@@ -13,6 +13,7 @@ consumer.task('report', async (ctx) => {
     uri,
     events: events.length,
     by: events.map((event) => `${event.sourceDagId}.${event.sourceTaskId}`),
+    extra: events.map((event) => event.extra),
   }));
   ctx.log(`${ctx.runType} run ${ctx.runId}: ${JSON.stringify(updated)}`);
   return { runType: ctx.runType, updated };

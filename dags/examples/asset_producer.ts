@@ -10,6 +10,8 @@ const producer = dag({ id: 'asset_producer', schedule: null, tags: ['example', '
 
 const loadOrders = producer.task('load_orders', { outlets: [orders] }, async (ctx) => {
   ctx.log(`loaded the orders of ${ctx.ds}`);
+  // Facts about this update, carried by its asset event (Airflow's `outlet_events[orders].extra`).
+  ctx.outletEvents(orders).extra = { rows: 42, partition: ctx.ds };
   return { rows: 42 };
 });
 

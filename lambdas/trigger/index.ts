@@ -4,8 +4,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseRetentionDays } from '../../lib/compiler/asset-event-retention.ts';
 import { answerTrigger } from '../../lib/runs/trigger-invocation.ts';
-import { readStackEnv } from '../../lib/stack-contract/stack-env.ts';
+import { optionalStackEnv, readStackEnv } from '../../lib/stack-contract/stack-env.ts';
 
 const logger = new Logger();
 const env = readStackEnv([
@@ -19,7 +20,9 @@ const env = readStackEnv([
 ]);
 // Made once per Lambda container: one connection pool for every invocation it serves.
 const lambda = new LambdaClient({});
+const retention = parseRetentionDays(optionalStackEnv('assetEventRetentionDays'));
 const clients = {
+  ...(retention !== undefined ? { assetEventRetentionDays: retention } : {}),
   dynamo: new DynamoDBClient({}),
   sfn: new SFNClient({}),
   sqs: new SQSClient({}),

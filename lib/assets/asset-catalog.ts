@@ -1,5 +1,6 @@
 import type { AssetConditionIR } from '../compiler/asset-ir.ts';
 import { conditionAssets, describeCondition } from '../compiler/asset-ir.ts';
+import type { AssetWatcherIR } from '../compiler/asset-watchers-ir.ts';
 import type { DagManifest } from '../compiler/manifest.ts';
 import { assetDecision } from './asset-condition.ts';
 import type { AssetEvent } from './asset-event.ts';
@@ -14,6 +15,8 @@ export interface AssetEntry {
   readonly producers: ReadonlyArray<{ readonly dagId: string; readonly taskId: string }>;
   /** The DAGs scheduled on it, with their whole condition. */
   readonly consumers: ReadonlyArray<{ readonly dagId: string; readonly condition: string }>;
+  /** Its watchers (events from outside Airstep that update it), by name, in words (`s3ObjectCreated s3://b/p`). */
+  readonly watchers: ReadonlyArray<{ readonly name: string; readonly watches: string }>;
   readonly lastEvent?: AssetEvent;
   readonly events: number;
 }
@@ -46,16 +49,23 @@ export function assetCatalog(
       extra?: Readonly<Record<string, unknown>>;
       producers: Array<{ dagId: string; taskId: string }>;
       consumers: Array<{ dagId: string; condition: string }>;
+      watchers: Map<string, string>;
     }
   >();
-  const entry = (asset: { uri: string; name?: string; extra?: Readonly<Record<string, unknown>> }) => {
+  const entry = (asset: {
+    uri: string;
+    name?: string;
+    extra?: Readonly<Record<string, unknown>>;
+    watchers?: readonly AssetWatcherIR[];
+  }) => {
     let found = entries.get(asset.uri);
     if (found === undefined) {
-      found = { uri: asset.uri, producers: [], consumers: [] };
+      found = { uri: asset.uri, producers: [], consumers: [], watchers: new Map() };
       entries.set(asset.uri, found);
     }
     if (asset.name !== undefined) found.name ??= asset.name;
     if (asset.extra !== undefined) found.extra ??= asset.extra;
+    for (const watcher of asset.watchers ?? []) found.watchers.set(watcher.name, watcherText(watcher));
     return found;
   };
   const consumers: ConsumerEntry[] = [];
@@ -70,13 +80,18 @@ export function assetCatalog(
   for (const event of events) entry({ uri: event.uri });
   const assets = [...entries.values()]
     .sort((a, b) => (a.uri < b.uri ? -1 : 1))
-    .map((found): AssetEntry => {
+    .map(({ watchers, ...found }): AssetEntry => {
       const own = events.filter((event) => event.uri === found.uri);
       const last = own.reduce<AssetEvent | undefined>(
         (newest, event) => (newest === undefined || event.id > newest.id ? event : newest),
         undefined,
       );
-      return { ...found, ...(last !== undefined ? { lastEvent: last } : {}), events: own.length };
+      return {
+        ...found,
+        watchers: [...watchers].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, watches]) => ({ name, watches })),
+        ...(last !== undefined ? { lastEvent: last } : {}),
+        events: own.length,
+      };
     });
   return { assets, consumers: consumers.sort((a, b) => (a.dagId < b.dagId ? -1 : 1)) };
 }
@@ -100,4 +115,11 @@ function consumerEntry(
   return decision.due
     ? { dagId, condition: text, queued: decision.consumed.length, queueing: true }
     : { dagId, condition: text, queued: 0, queueing: true, waitingFor: decision.waitingFor };
+}
+
+/** A watcher in words: what it watches. */
+function watcherText(watcher: AssetWatcherIR): string {
+  return watcher.kind === 's3ObjectCreated'
+    ? `S3 objects created in s3://${watcher.bucket}/${watcher.prefix}`
+    : `EventBridge events matching ${JSON.stringify(watcher.pattern)}`;
 }

@@ -88,12 +88,13 @@ function printCatalog(catalog: ReturnType<typeof assetCatalog>, where: string, c
   }
   console.log(
     renderTable(
-      ['asset', 'producers', 'consumers', 'last event'],
+      ['asset', 'producers', 'consumers', 'last event', 'watchers'],
       catalog.assets.map((asset) => [
         asset.name !== undefined ? `${asset.uri} (${asset.name})` : asset.uri,
         asset.producers.map((p) => `${p.dagId} › ${p.taskId}`).join(', ') || '-',
         asset.consumers.map((consumer) => consumer.dagId).join(', ') || '-',
         asset.lastEvent !== undefined ? `${asset.lastEvent.timestamp} by ${eventSource(asset.lastEvent)}` : '-',
+        asset.watchers.map((watcher) => `${watcher.name}: ${watcher.watches}`).join('; ') || '-',
       ]),
     ),
   );

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { describeCondition } from '../compiler/asset-ir.ts';
 import type { DagManifest } from '../compiler/manifest.ts';
 import { type DagRecord, listLatestDagRecords } from '../dynamo/dag-record.ts';
 import { type ImportErrorRecord, listImportErrors } from '../dynamo/import-error-records.ts';
@@ -16,6 +17,8 @@ export interface DeployedDag {
   readonly file: string;
   readonly schedule: string | null;
   readonly timezone: string;
+  /** The asset condition it runs on (`(a & b) | c`), besides `schedule` when it has one too. */
+  readonly assets?: string;
   readonly version: string;
   readonly disabled: boolean;
   readonly paused: boolean;
@@ -75,6 +78,7 @@ function deployedDag(
     file: record.file,
     schedule: record.schedule.expression,
     timezone: record.schedule.timezone,
+    ...(record.assets !== undefined ? { assets: describeCondition(record.assets) } : {}),
     version: record.dagVersion,
     disabled: record.disabled,
     paused: record.pausedAt !== undefined,

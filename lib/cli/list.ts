@@ -129,7 +129,10 @@ async function listDeployed(paths: string[], options: ListOptions): Promise<numb
         ['dag_id', 'schedule', 'version', 'state', 'last_run', 'next_run', 'file'],
         dags.map((dag) => [
           dag.dagId,
-          dag.schedule ?? 'manual',
+          // A DAG on assets says its condition, after its time schedule when it has both.
+          [dag.schedule ?? (dag.assets !== undefined ? undefined : 'manual'), dag.assets && `on assets: ${dag.assets}`]
+            .filter((part) => part !== undefined)
+            .join(' or '),
           dag.version,
           dag.disabled ? 'disabled' : dag.paused ? pausedText(dag.pausedFires?.count) : 'live',
           dag.lastRun?.state ?? '-',

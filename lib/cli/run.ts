@@ -181,7 +181,8 @@ async function runInEngine(file: string, options: RunOptions, store: LocalStore,
     console.log(c.red(interruptedLine(stops.cause, run.runId, tasks)));
     return stops.exitCode(1);
   }
-  const code = printRunEnd(c, { run, execution, tasks }, options.json);
+  // `--json` carries the asset events the run recorded (its tasks' outlets, with their extras).
+  const code = printRunEnd(c, { run, execution, tasks }, options.json, { assetEvents });
   // The events are recorded; the DAGs scheduled on them run under `airstep dev` (which sees events from any process).
   if (options.json !== true)
     for (const event of assetEvents)

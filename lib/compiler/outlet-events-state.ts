@@ -1,5 +1,6 @@
 import type { AslState, PayloadTemplate, Retrier } from './asl-types.ts';
 import type { TaskIR } from './ir.ts';
+import { carriesOutletExtra, OUTLET_EXTRA_FIELD } from './outlet-extra.ts';
 import { placeholder } from './placeholders.ts';
 
 /** EventBridge's limit of entries per PutEvents call. */
@@ -35,6 +36,8 @@ export function outletEventsState(
   const outlets = task.outlets ?? [];
   if (outlets.length === 0) return next;
   const withTry = task.kind === 'code' && task.mapping === undefined;
+  // What the task's code attached (`ctx.outletEvents(asset).extra`), answered by its worker beside its result.
+  const withExtra = carriesOutletExtra({ kind: task.kind, mapped: task.mapping !== undefined });
   const entries = outlets.map(
     (outlet, index): PayloadTemplate => ({
       EventBusName: placeholder.assetEventBusName,
@@ -47,8 +50,8 @@ export function outletEventsState(
           ? `States.Format('{}/${task.key}/try{}/${index}', $.ctx.runId, $.tasks.${task.key}.try)`
           : `States.Format('{}/${task.key}/${index}', $$.Execution.Id)`,
         'timestamp.$': '$$.State.EnteredTime',
-        // An event's own facts (Airflow's `AssetEvent.extra`); outlets attach none yet.
-        extra: {},
+        // An event's own facts (Airflow's `AssetEvent.extra`); `{}` for a task whose code cannot attach any.
+        ...(withExtra ? { 'extra.$': `$.tasks.${task.key}.${OUTLET_EXTRA_FIELD}[${index}]` } : { extra: {} }),
         sourceDagId: dagId,
         sourceTaskId: task.id,
         'sourceRunId.$': '$.ctx.runId',

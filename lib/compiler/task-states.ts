@@ -8,6 +8,7 @@ import { fargateRunSize } from './fargate-size.ts';
 import type { DagIR, MappingIR, SensorIR, TaskIR, TaskOfKind } from './ir.ts';
 import { emitLatestOnly } from './latest-only.ts';
 import { addLiteralItemsState } from './literal-items-state.ts';
+import { outletExtraSelector } from './outlet-extra.ts';
 import { placeholder } from './placeholders.ts';
 import {
   compileTemplatedEntry,
@@ -157,6 +158,7 @@ function successSelector(c: TaskEmitContext, fromWorker: boolean, outputPath: st
     ...(fromWorker ? { 'try.$': '$.try' } : {}),
     ...(task.xcomConsumed ? { 'output.$': outputPath } : {}),
     ...(fromWorker ? itemsLocatorSelector(c.ir, task.id) : {}),
+    ...(fromWorker ? outletExtraSelector(task) : {}),
     ...follow,
   };
 }

@@ -64,7 +64,15 @@ export interface CallbackMessage {
 /** The run-level part of the task context; it travels in the state payload as `$.ctx`. */
 export type RunContext = Omit<
   TaskContext,
-  'taskId' | 'mapIndex' | 'tryNumber' | 'log' | 'aws' | 'variable' | 'connection' | 'triggeringAssetEvents'
+  | 'taskId'
+  | 'mapIndex'
+  | 'tryNumber'
+  | 'log'
+  | 'aws'
+  | 'variable'
+  | 'connection'
+  | 'triggeringAssetEvents'
+  | 'outletEvents'
 > & {
   /** An asset-triggered run's events (the task runner gives tasks `{}` when absent). */
   readonly triggeringAssetEvents?: TaskContext['triggeringAssetEvents'];
@@ -115,6 +123,8 @@ export type TaskOutcome =
         readonly try: number;
         /** A list a distributed mapping reads: where the worker wrote it whole (the Map's ItemReader reads it). */
         readonly items?: ItemsLocation;
+        /** One `extra` per outlet, in the task's outlet order (outlet-extra.ts): a task that can attach them. */
+        readonly outletExtra?: ReadonlyArray<Readonly<Record<string, unknown>>>;
       };
     }
   | { readonly ok: false; readonly error: string; readonly cause: string; readonly try: number };
@@ -249,6 +259,8 @@ export interface WorkerTask {
   readonly retries: number;
   /** The task's callbacks: the worker calls one after answering a try only when the task has it. */
   readonly callbacks: readonly TaskCallbackName[];
+  /** The URIs of the assets the task updates, in the order its outlets state sends their events. */
+  readonly outlets?: readonly string[];
 }
 
 /** The manifest's facts of each task, by task id, as a worker runs them (build it once per DAG version). */
@@ -276,6 +288,7 @@ export function workerTasksOf(manifest: DagManifest): ReadonlyMap<string, Worker
         ...(task.runAs !== undefined ? { runAs: task.runAs } : {}),
         retries: task.retries,
         callbacks: task.callbacks,
+        ...(task.outlets !== undefined ? { outlets: task.outlets.map((outlet) => outlet.uri) } : {}),
       },
     ]),
   );

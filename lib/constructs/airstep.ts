@@ -21,6 +21,7 @@ import { AirstepBucket, BUCKET_PREFIXES } from './airstep-bucket.ts';
 import { AirstepFunctions, SERVICE_NAMES } from './airstep-functions.ts';
 import { AirstepPropsError } from './airstep-props-error.ts';
 import { Alerts } from './alerts.ts';
+import { assetRetentionDays } from './asset-event-retention-prop.ts';
 import { AssetEvents } from './asset-events.ts';
 import { type AwsSdkPermission, allowedAwsSdkActions } from './aws-sdk-grants.ts';
 import { AwsSdkLayer } from './aws-sdk-layer.ts';
@@ -123,6 +124,13 @@ export interface AirstepProps extends DataAccessProps {
    */
   readonly secretsKey?: kms.IKey;
   /**
+   * How long recorded asset events are kept, in whole days (at least 1): an event expires this long after its
+   * timestamp, except the newest of each asset, kept until a newer one is recorded (so a consumer never misses
+   * that a rarely updated asset was updated); DynamoDB's TTL on the runs table (`expiresAt`) deletes them.
+   * @default Duration.days(90)
+   */
+  readonly assetEventRetention?: Duration;
+  /**
    * Deploy to an emulator instead of AWS: `'ministack'` makes the few differences MiniStack 1.5.33 needs to take
    * the template with `cdk deploy` and run its Lambdas (`npm run stack:local`), each for a reason
    * (see `EMULATOR_PROFILES`). Never set it for an AWS account: the template for AWS is the one without it.
@@ -209,6 +217,8 @@ export class Airstep extends Construct {
     const workerTimeout = props.workerTimeout ?? Duration.minutes(15);
     if (workerTimeout.toSeconds() > 900)
       throw new AirstepPropsError('workerTimeout', 'workerTimeout cannot exceed 15 minutes (the Lambda limit)');
+    // Checked here, with the other props, before anything is made.
+    assetRetentionDays(props.assetEventRetention);
     const dagSyncTimeout = Duration.minutes(5);
 
     this.queues = new TaskQueues(this, 'Queues', {
@@ -387,6 +397,7 @@ export class Airstep extends Construct {
     env('containerTaskRoleArn', this.fargate.containerTaskRole.roleArn, ['dagSync']);
     env('containerExecutionRoleArn', this.fargate.containerExecutionRole.roleArn, ['dagSync']);
     env('containerLogGroup', this.fargate.containerLogs.logGroupName, ['dagSync']);
+    env('assetEventRetentionDays', String(assetRetentionDays(props.assetEventRetention)), ['trigger']);
     env('subnetIds', this.fargate.subnetIds.join(','), ['dagSync']);
     env('assignPublicIp', this.fargate.assignPublicIp ? 'ENABLED' : 'DISABLED', ['dagSync']);
     env('securityGroupIds', this.fargate.securityGroup.securityGroupId, ['dagSync']);

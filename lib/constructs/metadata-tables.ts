@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { RUNS_TTL_ATTRIBUTE } from '../stack-contract/asset-event-retention.ts';
 import { RUNS_BY_STATE, TABLE_KEYS, type TableName } from '../stack-contract/tables.ts';
 
 /**
@@ -29,6 +30,8 @@ export class MetadataTables extends Construct {
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
         ...(name === 'runs'
           ? {
+              // Recorded asset events expire (lib/compiler/asset-event-retention.ts); runs never get it.
+              timeToLiveAttribute: RUNS_TTL_ATTRIBUTE,
               localSecondaryIndexes: [
                 {
                   indexName: RUNS_BY_STATE.indexName,

@@ -8,6 +8,7 @@ import {
 import type { AssetConditionIR } from '../compiler/asset-ir.ts';
 import type { DeadlineSpec, ScheduleSpec } from '../schedule/index.ts';
 import type { ParamSpec } from '../sdk/params.ts';
+import { syncAssetConsumerIndex } from './asset-consumer-index.ts';
 import { scanAll } from './dynamo-pages.ts';
 
 /**
@@ -139,15 +140,19 @@ export async function listLatestDagRecords(dynamo: DynamoDBClient, table: string
  */
 export async function writeDagRecord(dynamo: DynamoDBClient, table: string, record: DagRecord): Promise<void> {
   const json = JSON.stringify(withoutPause(record));
-  await dynamo.send(
+  const replaced = await dynamo.send(
     new UpdateItemCommand({
       TableName: table,
       Key: { dagId: { S: record.dagId }, version: { S: LATEST } },
       UpdateExpression: 'SET #record = :record',
       ExpressionAttributeNames: { '#record': 'record' },
       ExpressionAttributeValues: { ':record': { S: json } },
+      // The record it replaces: which assets the DAG stops consuming (asset-consumer-index.ts).
+      ReturnValues: 'ALL_OLD',
     }),
   );
+  const previous = replaced.Attributes !== undefined ? recordOf(replaced.Attributes) : undefined;
+  await syncAssetConsumerIndex(dynamo, table, record, previous);
   await dynamo.send(
     new PutItemCommand({
       TableName: table,

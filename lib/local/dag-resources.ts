@@ -207,7 +207,7 @@ export class DagResources implements TaskResources {
   }
 
   private async runWithSlots(token: string, message: TaskMessage, signal: AbortSignal): Promise<void> {
-    const kept = keptOutcome(message, this.xcom?.locate?.bind(this.xcom));
+    const kept = keptOutcome(message, this.xcom?.locate?.bind(this.xcom), this.tasks.get(message.taskId));
     if (kept !== undefined) {
       // A cleared run's kept instance: answered at once, no slot, no try, no callback.
       if (kept.ok) this.tokens.sendTaskSuccess(token, kept.result);

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AssetEvent } from '../assets/asset-event.ts';
 import { type ConsumerBook, newConsumerBook, newEventId } from '../assets/asset-queue.ts';
+import {
+  assetEventExpiry,
+  DEFAULT_ASSET_EVENT_RETENTION_DAYS,
+  parseRetentionDays,
+} from '../compiler/asset-event-retention.ts';
 import type { AssetEventInfo } from '../sdk/context.ts';
 import { reportUnreadableStoreFile, unreadableReason } from './unreadable-store-file.ts';
 
@@ -12,27 +17,58 @@ import { reportUnreadableStoreFile, unreadableReason } from './unreadable-store-
  * DAG under `consumers/` (what its runs consumed; only `airstep dev` writes them).
  */
 export class LocalAssetEvents {
-  constructor(private readonly root = '.airstep') {}
+  constructor(
+    private readonly root = '.airstep',
+    /**
+     * Days an event is kept, as in the cloud (lib/compiler/asset-event-retention.ts): each recording prunes
+     * the expired ones, never the newest of an asset.
+     * @default AIRSTEP_ASSET_EVENT_RETENTION_DAYS, else 90
+     */
+    private readonly retentionDays = parseRetentionDays(process.env.AIRSTEP_ASSET_EVENT_RETENTION_DAYS) ??
+      DEFAULT_ASSET_EVENT_RETENTION_DAYS,
+  ) {}
 
   /** Records one event per asset, at `at`; returns them. */
   async record(
     uris: readonly string[],
     source: { readonly dagId: string; readonly taskId: string; readonly runId: string },
     at: Date,
+    /** One `extra` per URI, in order (what the task's code attached); `{}` each when absent. */
+    extras?: ReadonlyArray<Readonly<Record<string, unknown>>>,
   ): Promise<AssetEvent[]> {
     const events = uris.map(
-      (uri): AssetEvent => ({
+      (uri, index): AssetEvent => ({
         id: newEventId(at, randomBytes(6).toString('hex')),
         uri,
         timestamp: at.toISOString(),
         sourceDagId: source.dagId,
         sourceTaskId: source.taskId,
         sourceRunId: source.runId,
-        extra: {},
+        extra: extras?.[index] ?? {},
       }),
     );
     for (const event of events) await this.writeJson(join(this.root, 'assets', 'events', `${event.id}.json`), event);
+    await this.prune(at);
     return events;
+  }
+
+  /**
+   * Removes the events that expired by `now`, except the newest of each asset (kept until a newer one is
+   * recorded, as in the cloud: a consumer never misses that an asset was updated). Returns how many it removed.
+   */
+  async prune(now: Date): Promise<number> {
+    const events = await this.events();
+    const newest = new Map<string, string>();
+    for (const event of events) if ((newest.get(event.uri) ?? '') < event.id) newest.set(event.uri, event.id);
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    let removed = 0;
+    for (const event of events) {
+      if (newest.get(event.uri) === event.id) continue;
+      if (assetEventExpiry(event.timestamp, this.retentionDays) > nowSeconds) continue;
+      await rm(join(this.root, 'assets', 'events', `${event.id}.json`), { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /**
@@ -56,6 +92,7 @@ export class LocalAssetEvents {
       extra: fields.extra,
     };
     await this.writeJson(join(this.root, 'assets', 'events', `${event.id}.json`), event);
+    await this.prune(at);
     return event;
   }
 

@@ -1,6 +1,7 @@
 import type { AssetEvent } from '../assets/asset-event.ts';
 import type { DagManifest } from '../compiler/manifest.ts';
 import { instanceKey, type RunContext } from '../compiler/worker-contract.ts';
+import type { WorkerTry } from './dag-resources.ts';
 import type { LocalAssetEvents } from './local-asset-events.ts';
 import type { TaskInstance } from './run-dag.ts';
 
@@ -11,6 +12,8 @@ import type { TaskInstance } from './run-dag.ts';
  */
 export class OutletEvents {
   private readonly recorded = new Set<string>();
+  /** What each task's last successful try attached to its outlet events (`ctx.outletEvents(asset).extra`). */
+  private readonly extras = new Map<string, ReadonlyArray<Readonly<Record<string, unknown>>>>();
   private readonly outlets: ReadonlyMap<string, readonly string[]>;
   readonly events: AssetEvent[] = [];
 
@@ -26,6 +29,13 @@ export class OutletEvents {
     );
   }
 
+  /** A try ended (before its answer changes the task's state): keeps the extras a successful one attached. */
+  tried(attempt: Pick<WorkerTry, 'taskId' | 'mapIndex' | 'outcome'>): void {
+    if (attempt.mapIndex >= 0 || !attempt.outcome.ok) return;
+    const extra = attempt.outcome.result.outletExtra;
+    if (extra !== undefined) this.extras.set(attempt.taskId, extra);
+  }
+
   /** The task's change, as the engine reports it: the write to make now, if any. */
   changed(task: Pick<TaskInstance, 'taskId' | 'mapIndex' | 'state'>, at: Date): Promise<void> | undefined {
     const uris = this.outlets.get(task.taskId);
@@ -34,7 +44,12 @@ export class OutletEvents {
       return undefined;
     this.recorded.add(task.taskId);
     return this.store
-      .record(uris, { dagId: this.ctx.dagId, taskId: task.taskId, runId: this.ctx.runId }, at)
+      .record(
+        uris,
+        { dagId: this.ctx.dagId, taskId: task.taskId, runId: this.ctx.runId },
+        at,
+        this.extras.get(task.taskId),
+      )
       .then((events) => {
         this.events.push(...events);
       });

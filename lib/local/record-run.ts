@@ -191,6 +191,7 @@ async function recordClaimedRun(input: Parameters<typeof runAndRecord>[0]): Prom
     growing.add({ dagId: dag.id, runId: ctx.runId, ...attempt }, lines);
   };
   const onTryEnded = (attempt: WorkerTry) => {
+    outlets?.tried(attempt);
     logged.add(`${attempt.taskId}#${attempt.mapIndex}`);
     const lines = [
       ...attempt.logs,

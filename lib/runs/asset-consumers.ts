@@ -3,8 +3,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { assetDecision, conditionUris } from '../assets/asset-condition.ts';
 import { consume, newConsumerBook, queuedEvents } from '../assets/asset-queue.ts';
+import { DEFAULT_ASSET_EVENT_RETENTION_DAYS } from '../compiler/asset-event-retention.ts';
 import { initialPayload } from '../compiler/worker-contract.ts';
-import { type DagRecord, listLatestDagRecords } from '../dynamo/dag-record.ts';
+import { indexedConsumers } from '../dynamo/asset-consumer-index.ts';
+import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { AirstepError } from '../errors/airstep-error.ts';
 import { resolveParams } from '../runtime/params.ts';
@@ -54,6 +56,8 @@ interface Clients {
   readonly dynamo: DynamoDBClient;
   readonly sfn: SFNClient;
   readonly deadlines?: DeadlineScheduling;
+  /** Days recorded events are kept (lib/compiler/asset-event-retention.ts). @default 90 */
+  readonly assetEventRetentionDays?: number;
 }
 
 /**
@@ -76,9 +80,13 @@ export async function assetEventArrived(
   clients: Clients,
 ): Promise<AssetEventResult> {
   const { dynamo } = clients;
-  const { event: stored, recorded } = await recordAssetEvent(dynamo, tables.runs, event, now);
-  const consumers = (await listLatestDagRecords(dynamo, tables.dags)).filter(
-    (dag) => !dag.disabled && dag.assets !== undefined && conditionUris(dag.assets).has(stored.uri),
+  const retention = clients.assetEventRetentionDays ?? DEFAULT_ASSET_EVENT_RETENTION_DAYS;
+  const { event: stored, recorded } = await recordAssetEvent(dynamo, tables.runs, event, now, retention);
+  // The DAGs indexed as its consumers (one Query), each served only if its live record still names the asset.
+  const indexed = await indexedConsumers(dynamo, tables.dags, stored.uri);
+  const consumers = (await Promise.all(indexed.map((dagId) => readDagRecord(dynamo, tables.dags, dagId)))).filter(
+    (dag): dag is DagRecord =>
+      dag !== undefined && !dag.disabled && dag.assets !== undefined && conditionUris(dag.assets).has(stored.uri),
   );
   const outcomes: AssetConsumerOutcome[] = [];
   for (const dag of consumers) outcomes.push(await serveConsumer(dag, tables, now, clients));

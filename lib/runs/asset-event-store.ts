@@ -8,8 +8,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AssetEvent } from '../assets/asset-event.ts';
 import { type ConsumerBook, newEventId } from '../assets/asset-queue.ts';
+import { assetEventExpiry } from '../compiler/asset-event-retention.ts';
 import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
 import { queryAll, scanAll } from '../dynamo/dynamo-pages.ts';
+import { RUNS_TTL_ATTRIBUTE } from '../stack-contract/asset-event-retention.ts';
 import type { AssetTriggerEvent } from './asset-trigger-event.ts';
 
 /**
@@ -22,6 +24,9 @@ import type { AssetTriggerEvent } from './asset-trigger-event.ts';
  * - dags table (`dagId`, `version`): `{ <consumer dag id>, ASSET_BOOK }`, what the consumer consumed
  *   (lib/assets/asset-queue.ts) and the run it claimed and has not yet seen started; `rev` counts writes, each
  *   conditional on the one read. One small item per consumer beside its DAG record.
+ * Events expire (`expiresAt`, the runs table's TTL) as lib/compiler/asset-event-retention.ts says: the marker
+ * and every by-asset item `retentionDays` after the event's timestamp, except each asset's newest by-asset item,
+ * which gets its expiry only when a newer event of the asset is recorded.
  */
 
 const EVENT_MARKER_VERSION = 'ASSET_EVENT';
@@ -43,6 +48,7 @@ export async function recordAssetEvent(
   table: string,
   event: AssetTriggerEvent,
   now: Date,
+  retentionDays: number,
 ): Promise<{ readonly event: StoredAssetEvent; readonly recorded: boolean }> {
   const timestamp = new Date(event.timestamp ?? now.toISOString()).toISOString();
   const fresh = {
@@ -64,7 +70,12 @@ export async function recordAssetEvent(
     await dynamo.send(
       new PutItemCommand({
         TableName: table,
-        Item: { ...markerKey, event: { S: JSON.stringify(fresh) } },
+        // A redelivery comes within EventBridge's and Lambda's retries (a day at most): the marker may expire.
+        Item: {
+          ...markerKey,
+          event: { S: JSON.stringify(fresh) },
+          [RUNS_TTL_ATTRIBUTE]: { N: String(assetEventExpiry(fresh.timestamp, retentionDays)) },
+        },
         ConditionExpression: 'attribute_not_exists(dagId)',
       }),
     );
@@ -84,7 +95,48 @@ export async function recordAssetEvent(
       },
     }),
   );
+  await expireSuperseded(dynamo, table, stored.uri, retentionDays);
   return { event: stored, recorded };
+}
+
+/**
+ * Gives every by-asset item of the asset that has no expiry yet, except the newest, its expiry: the newest event
+ * of an asset is kept until a newer one is recorded. Usually one item (the newest before this event); an event
+ * recorded out of order (older timestamp) gets its own at once. Idempotent: a redelivery finds nothing to do.
+ */
+async function expireSuperseded(
+  dynamo: DynamoDBClient,
+  table: string,
+  uri: string,
+  retentionDays: number,
+): Promise<void> {
+  const open = await queryAll(dynamo, {
+    TableName: table,
+    KeyConditionExpression: 'dagId = :asset AND begins_with(#event, :prefix)',
+    FilterExpression: 'attribute_not_exists(#expires)',
+    ExpressionAttributeNames: { '#event': 'runId', '#expires': RUNS_TTL_ATTRIBUTE },
+    ExpressionAttributeValues: { ':asset': { S: assetKey(uri) }, ':prefix': { S: EVENT_PREFIX } },
+  });
+  const ids = open.map((item) => item.runId!.S!).sort();
+  for (const runId of ids.slice(0, -1)) {
+    const item = open.find((candidate) => candidate.runId!.S === runId)!;
+    const { timestamp } = JSON.parse(item.event!.S!) as StoredAssetEvent;
+    await dynamo
+      .send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { dagId: { S: assetKey(uri) }, runId: { S: runId } },
+          UpdateExpression: 'SET #expires = :at',
+          // Only an item still there (TTL may have removed it meanwhile): never recreate a deleted event.
+          ConditionExpression: 'attribute_exists(runId)',
+          ExpressionAttributeNames: { '#expires': RUNS_TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':at': { N: String(assetEventExpiry(timestamp, retentionDays)) } },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionalCheckFailure(error)) throw error;
+      });
+  }
 }
 
 /** The events recorded on an asset whose id is at or after `since`, oldest first. */

@@ -67,8 +67,14 @@ export async function markWaitingTask(
   }
   try {
     if (state === 'success') {
-      // The shape a plain task's worker answers with (lib/runtime/task-runner.ts): no XCom value.
-      const output = JSON.stringify({ output: null, try: tryNumber });
+      // The shape a plain task's worker answers with (lib/runtime/task-runner.ts): no XCom value, and an empty
+      // extra per outlet when its outlets state reads them (lib/compiler/outlet-extra.ts).
+      const extras = Number(item.outletExtras?.N ?? '0');
+      const output = JSON.stringify({
+        output: null,
+        try: tryNumber,
+        ...(extras > 0 ? { outletExtra: Array.from({ length: extras }, () => ({})) } : {}),
+      });
       await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output }));
     } else {
       const failure = { taskToken: token, error: WORKER_ERROR.nonRetryable, cause: MARKED_FAILED_CAUSE };

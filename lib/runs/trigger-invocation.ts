@@ -15,6 +15,8 @@ export interface TriggerInvocationDeps {
     readonly sfn: SFNClient;
     readonly sqs: SQSClient;
     readonly deadlines?: DeadlineScheduling;
+    /** Days recorded asset events are kept (asset-consumers.ts). */
+    readonly assetEventRetentionDays?: number;
   };
 }
 

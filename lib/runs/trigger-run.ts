@@ -188,6 +188,8 @@ export async function triggerRun(
     readonly sfn: SFNClient;
     /** Where runs' deadlines are scheduled; needed for DAGs that declare one. */
     readonly deadlines?: DeadlineScheduling;
+    /** Days recorded asset events are kept (asset-consumers.ts). */
+    readonly assetEventRetentionDays?: number;
   },
 ): Promise<TriggerResult> {
   const { dynamo } = clients;

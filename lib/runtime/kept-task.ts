@@ -4,7 +4,9 @@ import {
   type TaskMessage,
   type TaskOutcome,
   WORKER_ERROR,
+  type WorkerTask,
 } from '../compiler/worker-contract.ts';
+import { emptyOutletExtra } from './outlet-extras.ts';
 import { isXComRef } from './xcom.ts';
 
 /**
@@ -21,6 +23,11 @@ export function keptOutcome(
    * other tasks the record ignores it).
    */
   locate?: (uri: string) => ItemsLocation,
+  /**
+   * The task's compiled facts: a task whose outlets state reads `outletExtra` gets `{}` each (the kept instance's
+   * events were recorded by the execution that ran it; their ids are the same, so nothing new is recorded).
+   */
+  task?: Pick<WorkerTask, 'kind' | 'mapped' | 'outlets'>,
 ): TaskOutcome | undefined {
   if (message.kind !== 'task') return undefined;
   const kept = message.ctx.clear?.kept[instanceKey(message.taskId, message.mapIndex)];
@@ -28,11 +35,26 @@ export function keptOutcome(
   if (kept.state === 'success') {
     const items =
       isXComRef(kept.output) && locate !== undefined ? locatedOrNone(locate, kept.output.xcomRef) : undefined;
-    return { ok: true, result: { output: kept.output, try: kept.try, ...(items !== undefined ? { items } : {}) } };
+    return {
+      ok: true,
+      result: {
+        output: kept.output,
+        try: kept.try,
+        ...(items !== undefined ? { items } : {}),
+        ...emptyOutletExtra(task),
+      },
+    };
   }
   if (kept.state === 'skipped') return { ok: false, error: WORKER_ERROR.skip, cause: kept.reason, try: kept.try };
   // Not retryable: the kept failure must not take the task's retries (each would be answered the same).
   return { ok: false, error: WORKER_ERROR.nonRetryable, cause: `kept by airstep clear: ${kept.error}`, try: kept.try };
+}
+
+/** Whether the message is for an instance a cleared run kept (its worker answers without running it). */
+export function isKeptInstance(message: TaskMessage): boolean {
+  return (
+    message.kind === 'task' && message.ctx.clear?.kept[instanceKey(message.taskId, message.mapIndex)] !== undefined
+  );
 }
 
 /**

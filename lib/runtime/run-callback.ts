@@ -96,6 +96,7 @@ function runFields(message: CallbackMessage) {
     dataIntervalEnd: ctx.dataIntervalEnd,
     params: ctx.params,
     conf: ctx.conf,
+    triggeringAssetEvents: ctx.triggeringAssetEvents ?? {},
   };
 }
 

@@ -11,6 +11,7 @@ import { NonRetryableError, SkipError } from '../sdk/errors.ts';
 import { withConsoleCaptured } from './console-capture.ts';
 import { storeMapItems } from './distributed-items.ts';
 import { tryNumberOf } from './kept-task.ts';
+import { OutletExtras } from './outlet-extras.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { environmentSecrets, type SecretSource } from './secret-source.ts';
 import { taskAws } from './task-aws.ts';
@@ -68,6 +69,7 @@ export async function runTaskTry(
   const log = (line: string) => write(masker.mask(line));
   // A cleared run's keep list is the workers' business, not the task's.
   const { clear: _clear, ...runContext } = message.ctx;
+  const outletExtras = new OutletExtras(task, message.kind === 'poke');
   const context = {
     ...runContext,
     triggeringAssetEvents: runContext.triggeringAssetEvents ?? {},
@@ -77,6 +79,7 @@ export async function runTaskTry(
     log: (...values: unknown[]) => log(values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' ')),
     variable: (name: string, defaultValue?: string) => secrets.variable(name, defaultValue),
     connection: (id: string) => secrets.connection(id),
+    outletEvents: outletExtras.accessor,
   };
   const heartbeat =
     options.heartbeat !== undefined
@@ -120,6 +123,13 @@ export async function runTaskTry(
         `task '${message.taskId}' returned a secret it read (a connection's password or a sensitive variable): results are XCom, kept in the run's history, so pass the connection id and read it where it is needed`,
       );
     }
+    const outletExtra = outletExtras.answered ? outletExtras.answer() : undefined;
+    // Outlet extras are kept in the run's history and in every asset event, as results are.
+    if (outletExtra !== undefined && !masker.empty && masker.reveals(JSON.stringify(outletExtra))) {
+      throw new NonRetryableError(
+        `task '${message.taskId}' put a secret it read (a connection's password or a sensitive variable) in the extra of an outlet event: asset events are kept and shown to the runs they trigger`,
+      );
+    }
     let items: ItemsLocation | undefined;
     if (store !== undefined && message.kind === 'task' && task.kind === 'code' && task.role === 'task') {
       const key = {
@@ -140,7 +150,15 @@ export async function runTaskTry(
         });
       }
     }
-    return { ok: true, result: { output, try: tryNumber, ...(items !== undefined ? { items } : {}) } };
+    return {
+      ok: true,
+      result: {
+        output,
+        try: tryNumber,
+        ...(items !== undefined ? { items } : {}),
+        ...(outletExtra !== undefined ? { outletExtra } : {}),
+      },
+    };
   } catch (error) {
     // Any value may be thrown; reading it must not throw again (lib/runtime/thrown-value.ts).
     const thrown = readThrownValue(error);

@@ -1,5 +1,5 @@
 import type { RunType } from '../schedule/types.ts';
-import type { SecretReader } from './context.ts';
+import type { AssetEventInfo, SecretReader } from './context.ts';
 
 /**
  * What a callback is told. Callbacks run after the state they are called for is recorded, in the DAG's own code
@@ -28,6 +28,8 @@ export interface CallbackRun<P = Record<string, unknown>> extends SecretReader {
   readonly params: P;
   /** The conf the run was triggered with. */
   readonly conf: Readonly<Record<string, unknown>>;
+  /** The asset events that started the run (`ctx.triggeringAssetEvents`); empty unless it is `asset_triggered`. */
+  readonly triggeringAssetEvents: Readonly<Record<string, readonly AssetEventInfo[]>>;
 }
 
 /** The task states a task callback is called for: `onSuccess`, `onRetry`, `onFailure` in that order. */

@@ -1,5 +1,6 @@
 import type { RunType } from '../schedule/types.ts';
 import type { Connection } from './connection.ts';
+import type { OutletEvents } from './outlet-events.ts';
 
 export type { RunType };
 
@@ -30,6 +31,8 @@ export interface TaskContext<P = Record<string, unknown>> extends SecretReader {
    * first. Empty unless `runType` is `asset_triggered`.
    */
   readonly triggeringAssetEvents: Readonly<Record<string, readonly AssetEventInfo[]>>;
+  /** The events the task's success records for its outlets: `ctx.outletEvents(orders).extra = { rows: 42 }`. */
+  readonly outletEvents: OutletEvents;
   readonly taskId: string;
   /** The item's index in a mapped task; -1 otherwise. */
   readonly mapIndex: number;

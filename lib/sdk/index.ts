@@ -63,6 +63,7 @@ export {
   type ProblemLocation,
   SkipError,
 } from './errors.ts';
+export type { OutletEvent, OutletEvents } from './outlet-events.ts';
 export type { ParamSpec, ParamsSpec, ParamValues } from './params.ts';
 export {
   ConnectionNotFoundError,

@@ -56,6 +56,8 @@ export const STACK_ENV = {
   awsSdkActions: 'AIRSTEP_AWS_SDK_ACTIONS',
   /** JSON array: the roles awsSdk steps may hand a service (the construct's passableRoleArns); dag-sync refuses others. */
   passableRoleArns: 'AIRSTEP_PASSABLE_ROLE_ARNS',
+  /** Days a recorded asset event is kept (the construct's `assetEventRetention`; asset-event-retention.ts). */
+  assetEventRetentionDays: 'AIRSTEP_ASSET_EVENT_RETENTION_DAYS',
 } as const;
 
 export type StackEnvKey = keyof typeof STACK_ENV;

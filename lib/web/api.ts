@@ -11,6 +11,8 @@ export interface UiDag {
   /** The schedule expression; null for a DAG run only by hand. */
   readonly schedule: string | null;
   readonly timezone: string;
+  /** The asset condition it also runs on (`a & (b | c)`), when scheduled on assets. */
+  readonly assets?: string;
   readonly tags: readonly string[];
   readonly owner?: string;
   readonly description?: string;

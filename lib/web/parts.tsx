@@ -74,9 +74,18 @@ export function duration(ms: number | undefined): string {
   return minutes < 60 ? `${minutes}m${Math.round(seconds % 60)}s` : `${Math.floor(minutes / 60)}h${minutes % 60}m`;
 }
 
-/** A schedule in words for the common shapes (presets, a daily or hourly cron), else the expression itself. */
-export function scheduleText(expression: string | null, timezone: string): string {
-  if (expression === null) return 'manual only';
+/**
+ * A schedule in words for the common shapes (presets, a daily or hourly cron), else the expression itself; a DAG
+ * scheduled on assets says its condition (`on assets: a & (b | c)`, after its time schedule when it has both).
+ */
+export function scheduleText(expression: string | null, timezone: string, assets?: string): string {
+  const timed = timeScheduleText(expression, timezone);
+  if (assets === undefined) return timed ?? 'manual only';
+  return timed === undefined ? `on assets: ${assets}` : `${timed} or on assets: ${assets}`;
+}
+
+function timeScheduleText(expression: string | null, timezone: string): string | undefined {
+  if (expression === null) return undefined;
   const presets: Record<string, string> = {
     '@hourly': 'every hour',
     '@daily': 'every day at 00:00',

@@ -85,6 +85,8 @@ export interface TryRecordChange {
   readonly host?: string;
   readonly error?: string;
   readonly answer?: AnswerShape;
+  /** How many outlet extras the answer carries (outlet-extra.ts): `mark success` answers that many `{}`. */
+  readonly outletExtras?: number;
 }
 
 /**
@@ -129,6 +131,10 @@ export function tryRecordUpdate(table: string, message: TryIdentity, change: Try
     if (change.answer !== undefined) {
       set.push('answerShape = :answer');
       values[':answer'] = { S: change.answer };
+    }
+    if (change.outletExtras !== undefined && change.outletExtras > 0) {
+      set.push('outletExtras = :outletExtras');
+      values[':outletExtras'] = { N: String(change.outletExtras) };
     }
   }
   values[':at'] = { S: at };

@@ -19,7 +19,8 @@ import {
 import { taskCallbackFor } from '../runtime/callback-decision.ts';
 import { taskCallbackMessage } from '../runtime/callback-messages.ts';
 import { bundleKey, DagNotInBundleError, loadBundle, ManifestMissingError } from '../runtime/dag-bundle.ts';
-import { keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
+import { isKeptInstance, keptOutcome, tryNumberOf } from '../runtime/kept-task.ts';
+import { outletExtraCount } from '../runtime/outlet-extras.ts';
 import { errorLogText } from '../runtime/readable-error.ts';
 import { runCallback } from '../runtime/run-callback.ts';
 import type { SecretSource } from '../runtime/secret-source.ts';
@@ -121,7 +122,11 @@ export async function handleWorkerMessage(
   );
   // A redelivered message of a try that was already answered: do not run the task a second time.
   if (seen.Item !== undefined) return 'duplicate';
-  const kept = keptOutcome(message, (uri) => new S3XComStore(deps.s3, deps.bucket).locate(uri));
+  // A kept instance answers as its task's state reads it (outlet extras): its task's facts come with the version.
+  const keptTask = isKeptInstance(message)
+    ? (await dagVersionOf(message, s3, deps.bucket)).tasks.get(message.taskId)
+    : undefined;
+  const kept = keptOutcome(message, (uri) => new S3XComStore(deps.s3, deps.bucket).locate(uri), keptTask);
   if (kept !== undefined) {
     // A cleared run's kept instance (lib/runtime/kept-task.ts): answered at once with its recorded result, as
     // the local worker pool does: no slot, no try, no live record (the recorder writes the kept one), no callback.
@@ -180,7 +185,13 @@ export async function handleWorkerMessage(
     }
     return result;
   }
-  if (!taken) await live({ phase: 'queued', state: 'queued', answer: answerShapeOf(message, task) });
+  if (!taken)
+    await live({
+      phase: 'queued',
+      state: 'queued',
+      answer: answerShapeOf(message, task),
+      outletExtras: outletExtraCount(message, task),
+    });
   for (let round = 0; !taken; round++) {
     // Its DAG's maxActiveTasks or its pool is full: keep the try alive (a try that gave up meanwhile, by its
     // timeout or a stopped run, is dropped) and ask again shortly.
@@ -197,7 +208,12 @@ export async function handleWorkerMessage(
     await deps.waitForSlots(slotWaitMs(round, heartbeatSeconds));
     taken = await takeAll(claims, holder, priority);
   }
-  await live({ phase: 'running', state: 'running', answer: answerShapeOf(message, task) });
+  await live({
+    phase: 'running',
+    state: 'running',
+    answer: answerShapeOf(message, task),
+    outletExtras: outletExtraCount(message, task),
+  });
   let ended: Awaited<ReturnType<typeof runAndAnswer>>;
   try {
     ended = await runAndAnswer(message, dag, task, { sfn, s3, dynamo, answered, answer, deps });

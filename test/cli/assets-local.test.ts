@@ -116,6 +116,18 @@ describe('airstep dev, run and assets: asset-triggered runs locally', () => {
         'asset event s3://airstep-lake/orders (task load_orders): DAGs scheduled on it run in airstep dev',
       );
       expect(ran.stdout).toContain('asset event s3://airstep-lake/customers (task load_customers)');
+      // --json carries the events the run recorded, with what the task attached (its outlet extra).
+      const json = await project.airstep('run', resolve('dags/examples/asset_producer.ts'), '--json');
+      expect(json.code).toBe(0);
+      const ended = JSON.parse(json.stdout) as {
+        run: { runId: string };
+        assetEvents: Array<{ uri: string; sourceTaskId: string; sourceRunId: string; extra: unknown }>;
+      };
+      expect(ended.assetEvents.map((e) => [e.uri, e.sourceTaskId, e.extra]).sort()).toEqual([
+        ['s3://airstep-lake/customers', 'load_customers', {}],
+        ['s3://airstep-lake/orders', 'load_orders', { rows: 42, partition: expect.any(String) }],
+      ]);
+      for (const event of ended.assetEvents) expect(event.sourceRunId).toBe(ended.run.runId);
       const listed = await project.airstep('assets', resolve('dags/examples'));
       expect(listed.code).toBe(0);
       expect(listed.stdout).toMatch(
@@ -124,6 +136,18 @@ describe('airstep dev, run and assets: asset-triggered runs locally', () => {
       expect(listed.stdout).toMatch(
         /asset_consumer_any\s+https:\/\/fx\.example\.com\/rates\/daily \| \(s3:\/\/airstep-lake\/orders & s3:\/\/airstep-lake\/customers\)/,
       );
+
+      // Each asset's watchers are listed with it.
+      const catalog = JSON.parse((await project.airstep('assets', resolve('dags/examples'), '--json')).stdout);
+      expect(
+        catalog.assets.find((entry: { uri: string }) => entry.uri === 's3://airstep-raw/landing/orders/').watchers,
+      ).toEqual([
+        {
+          name: expect.any(String),
+          watches: expect.stringMatching(/^S3 objects created in s3:\/\/airstep-raw\/landing\/orders\//),
+        },
+      ]);
+      expect(listed.stdout).toMatch(/events:\/\/shop\/orders\/large.*order-placed: EventBridge events matching/);
 
       const list = await project.airstep('list', resolve('dags/examples/asset_consumer.ts'), '--json');
       expect(

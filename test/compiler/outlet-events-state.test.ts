@@ -55,7 +55,8 @@ describe('Compiler: outlet events', () => {
           uri,
           'eventId.$': `States.Format('{}/load/try{}/${index}', $.ctx.runId, $.tasks.load.try)`,
           'timestamp.$': '$$.State.EnteredTime',
-          extra: {},
+          // What the task's code attached, answered by its worker (outlet-extra.ts): one per outlet, in order.
+          'extra.$': `$.tasks.load.outletExtra[${index}]`,
           sourceDagId: 'producer',
           sourceTaskId: 'load',
           'sourceRunId.$': '$.ctx.runId',
@@ -87,5 +88,24 @@ describe('Compiler: outlet events', () => {
     expect((outletStates[0]![1].Parameters!.Entries[0]!.Detail as Record<string, string>)['eventId.$']).toBe(
       "States.Format('{}/mark/0', $$.Execution.Id)",
     );
+  });
+
+  it("keeps the worker's extras in the record of a code task with outlets only; a mapped task's events carry {}", () => {
+    const d = dag({ id: 'extras' });
+    const out = asset('s3://lake/x');
+    d.task('load', { outlets: [out] }, async () => 1);
+    d.task('plain', async () => 2);
+    const list = d.task('list', async () => [1]);
+    d.expand('each', { over: list, outlets: [out] }, async (_ctx, item: number) => item);
+    const compiled = compileDag(d);
+    expect(compiled.problems).toEqual([]);
+    const states = statesOf(compiled.asl!) as Record<string, State & { ResultSelector?: Record<string, string> }>;
+    expect(states.load?.ResultSelector?.['outletExtra.$']).toBe('$.outletExtra');
+    expect(states.plain?.ResultSelector).not.toHaveProperty('outletExtra.$');
+    expect(JSON.stringify(compiled.asl)).not.toContain('$.tasks.each.outletExtra');
+    const each = putEvents(states).find(([name]) => name === 'each:outlets')![1];
+    expect(each.Parameters!.Entries[0]!.Detail).toMatchObject({ extra: {} });
+    // The workers answer the same rule: the manifest gives them each task's outlets, in the entries' order.
+    expect(compiled.manifest!.tasks.find((task) => task.id === 'load')?.outlets?.map((o) => o.uri)).toEqual([out.uri]);
   });
 });

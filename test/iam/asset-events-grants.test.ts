@@ -63,4 +63,30 @@ describe('IAM: asset events', () => {
     for (const role of ['worker', 'fargateWorker', 'containerTask', 'stateMachine', 'dagEvaluator'] as const)
       expect([role, await allowed(role, 'DynamoDB', 'PutItem', item)]).toEqual([role, false]);
   });
+
+  it("lets dag-sync keep the dags table's asset consumer index, and the trigger Query it", async () => {
+    const key = { dagId: { S: 'asset-consumer#s3://x' }, version: { S: 'consumer#etl' } };
+    expect(await allowed('dagSync', 'DynamoDB', 'PutItem', { TableName: dagsTable, Item: key })).toBe(true);
+    expect(await allowed('dagSync', 'DynamoDB', 'DeleteItem', { TableName: dagsTable, Key: key })).toBe(true);
+    const query = { TableName: dagsTable, KeyConditionExpression: 'dagId = :asset' };
+    expect(await allowed('trigger', 'DynamoDB', 'Query', query)).toBe(true);
+    expect(await allowed('trigger', 'DynamoDB', 'PutItem', { TableName: dagsTable, Item: key })).toBe(false);
+    expect(await allowed('trigger', 'DynamoDB', 'DeleteItem', { TableName: dagsTable, Key: key })).toBe(false);
+    for (const role of ['worker', 'fargateWorker', 'containerTask', 'stateMachine', 'dagEvaluator'] as const)
+      expect([role, await allowed(role, 'DynamoDB', 'PutItem', { TableName: dagsTable, Item: key })]).toEqual([
+        role,
+        false,
+      ]);
+  });
+
+  it("lets the trigger set a superseded event's expiry (the runs table's TTL) and no worker or step", async () => {
+    const expire = {
+      TableName: runsTable,
+      Key: { dagId: { S: 'asset#s3://x' }, runId: { S: 'event#1' } },
+      UpdateExpression: 'SET #expires = :at',
+    };
+    expect(await allowed('trigger', 'DynamoDB', 'UpdateItem', expire)).toBe(true);
+    for (const role of ['worker', 'fargateWorker', 'containerTask', 'stateMachine', 'dagEvaluator'] as const)
+      expect([role, await allowed(role, 'DynamoDB', 'UpdateItem', expire)]).toEqual([role, false]);
+  });
 });

@@ -229,6 +229,17 @@ describe('trigger Lambda: asset events', () => {
     );
     await deployDag('cli_producer');
     await consumerOf('cli_consumer', { kind: 'all', of: [asset('s3://t/cli'), asset('s3://t/cli_other')] });
+    await consumerOf('cli_watched', {
+      kind: 'any',
+      of: [
+        asset('s3://t/cli_w'),
+        {
+          kind: 'asset',
+          uri: 's3://t/landing/',
+          watchers: [{ kind: 's3ObjectCreated', name: 'landed', bucket: 't', prefix: 'landing/' }],
+        },
+      ],
+    });
     await handler({
       ...event('s3://t/cli', 'cli/publish/try1/0', '2026-12-07T16:00:00.000Z'),
       sourceDagId: 'cli_producer',
@@ -247,6 +258,23 @@ describe('trigger Lambda: asset events', () => {
         lastEvent: { timestamp: '2026-12-07T16:00:00.000Z', sourceDagId: 'cli_producer', sourceTaskId: 'publish' },
         events: 1,
       });
+      // Each asset's watchers are listed with it.
+      expect(catalog.assets.find((entry: { uri: string }) => entry.uri === 's3://t/landing/').watchers).toEqual([
+        { name: 'landed', watches: 'S3 objects created in s3://t/landing/' },
+      ]);
+      // `list --outputs` says what each deployed DAG runs on.
+      const dags = await airstep(moto.env, 'list', '--outputs', outputs, '--json');
+      expect(
+        JSON.parse(dags.stdout)
+          .dags.filter((d: { dagId: string }) => d.dagId.startsWith('cli_'))
+          .map((d: { dagId: string; schedule: string | null; assets?: string }) => [d.dagId, d.schedule, d.assets]),
+      ).toEqual([
+        ['cli_consumer', null, 's3://t/cli & s3://t/cli_other'],
+        ['cli_producer', '@daily', undefined],
+        ['cli_watched', null, 's3://t/cli_w | s3://t/landing/'],
+      ]);
+      const dagTable = await airstep(moto.env, 'list', '--outputs', outputs);
+      expect(dagTable.stdout).toMatch(/cli_consumer\s+on assets: s3:\/\/t\/cli & s3:\/\/t\/cli_other\s/);
       expect(catalog.consumers.find((entry: { dagId: string }) => entry.dagId === 'cli_consumer')).toEqual({
         dagId: 'cli_consumer',
         condition: 's3://t/cli & s3://t/cli_other',

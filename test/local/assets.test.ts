@@ -88,8 +88,14 @@ describe('Local engine: assets', () => {
       runType: 'asset_triggered',
       // In the order the assets were first updated (load_customers runs after load_orders).
       updated: [
-        { uri: 's3://airstep-lake/orders', events: 1, by: ['asset_producer.load_orders'] },
-        { uri: 's3://airstep-lake/customers', events: 1, by: ['asset_producer.load_customers'] },
+        {
+          uri: 's3://airstep-lake/orders',
+          events: 1,
+          by: ['asset_producer.load_orders'],
+          // What load_orders attached to its outlet event (ctx.outletEvents(orders).extra).
+          extra: [{ rows: 42, partition: manualContext(producer).ds }],
+        },
+        { uri: 's3://airstep-lake/customers', events: 1, by: ['asset_producer.load_customers'], extra: [{}] },
       ],
     });
   }, 180_000);

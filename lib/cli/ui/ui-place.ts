@@ -35,7 +35,17 @@ export interface UiPlace {
 /** A DAG as `airstep list --json` prints it (the fields the UI reads), locally and with `--stack` alike. */
 export type ListedDag = Pick<
   UiDag,
-  'dagId' | 'file' | 'schedule' | 'timezone' | 'tags' | 'owner' | 'description' | 'doc' | 'paused' | 'nextRun'
+  | 'dagId'
+  | 'file'
+  | 'schedule'
+  | 'timezone'
+  | 'assets'
+  | 'tags'
+  | 'owner'
+  | 'description'
+  | 'doc'
+  | 'paused'
+  | 'nextRun'
 > & {
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly graph: DagOutline;

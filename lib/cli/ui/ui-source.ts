@@ -122,6 +122,7 @@ async function withRecentRuns(dag: ListedDag, history: RunHistory): Promise<UiDa
     file: dag.file,
     schedule: dag.schedule,
     timezone: dag.timezone,
+    ...(dag.assets !== undefined ? { assets: dag.assets } : {}),
     tags: dag.tags,
     ...(dag.owner !== undefined ? { owner: dag.owner } : {}),
     ...(dag.description !== undefined ? { description: dag.description } : {}),

@@ -73,7 +73,7 @@ export function DagsView() {
                   </span>
                 ))}
               </td>
-              <td>{scheduleText(dag.schedule, dag.timezone)}</td>
+              <td>{scheduleText(dag.schedule, dag.timezone, dag.assets)}</td>
               <td>{dag.nextRun !== null ? when(dag.nextRun.runAfter) : '-'}</td>
               <td class="squares">
                 {[...dag.recentRuns].reverse().map((run) => (

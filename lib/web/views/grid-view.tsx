@@ -37,7 +37,7 @@ export function GridView({ dagId }: { dagId: string }) {
   return (
     <section>
       <h1>
-        {dag.dagId} <span class="muted">{scheduleText(dag.schedule, dag.timezone)}</span>
+        {dag.dagId} <span class="muted">{scheduleText(dag.schedule, dag.timezone, dag.assets)}</span>
       </h1>
       {dag.description !== undefined && <p class="description">{dag.description}</p>}
       {dag.doc !== undefined && (
