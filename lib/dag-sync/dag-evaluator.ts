@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileDag } from '../compiler/compile-dag.ts';
 import { provideSdk } from '../runtime/dag-bundle.ts';
-import { collectDags } from '../sdk/dag.ts';
+import { collectDags, type Dag } from '../sdk/dag.ts';
 import { type Evaluation, RESULT_FD } from './evaluate-dag-source.ts';
 import { evaluatedChildren } from './evaluated-children.ts';
 
@@ -25,17 +25,7 @@ export async function evaluateIfAsked(): Promise<boolean> {
         ? { ok: false, error: 'exports no DAG (export default dag({ … }), or export named DAGs)' }
         : {
             ok: true,
-            dags: dags.map((dag) => {
-              const compiled = compileDag(dag);
-              return {
-                dagId: dag.id,
-                ir: compiled.ir,
-                asl: compiled.asl,
-                manifest: compiled.manifest,
-                problems: compiled.problems,
-                ...evaluatedChildren(compiled),
-              };
-            }),
+            dags: dags.map(evaluatedDag),
           };
   } catch (error) {
     evaluation = { ok: false, error: `import failed: ${(error as Error)?.message ?? String(error)}` };
@@ -44,6 +34,19 @@ export async function evaluateIfAsked(): Promise<boolean> {
   const answer = Buffer.from(JSON.stringify(evaluation));
   for (let written = 0; written < answer.length; ) written += writeSync(RESULT_FD, answer, written);
   process.exit(0);
+}
+
+/** One DAG as the evaluating process answers it: compiled, with a split DAG's children. */
+export function evaluatedDag(dag: Dag): Extract<Evaluation, { ok: true }>['dags'][number] {
+  const compiled = compileDag(dag);
+  return {
+    dagId: dag.id,
+    ir: compiled.ir,
+    asl: compiled.asl,
+    manifest: compiled.manifest,
+    problems: compiled.problems,
+    ...evaluatedChildren(compiled),
+  };
 }
 
 /**

@@ -1,27 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { dbtLikeDag } from '../../dags/_shared/dbt-like-graph.ts';
-import { compileDag } from '../../lib/compiler/compile-dag.ts';
+import { evaluatedDag } from '../../lib/dag-sync/dag-evaluator.ts';
 import { type Evaluation, parseEvaluation } from '../../lib/dag-sync/evaluate-dag-source.ts';
-import { evaluatedChildren } from '../../lib/dag-sync/evaluated-children.ts';
 import { packEvaluation, unpackEvaluation } from '../../lib/dag-sync/evaluation-wire.ts';
+import type { Dag } from '../../lib/sdk/dag.ts';
 
-/** What the evaluating process answers for one DAG (as lib/dag-sync/dag-evaluator.ts builds it). */
-function evaluationOf(dag: Parameters<typeof compileDag>[0]): Evaluation {
-  const compiled = compileDag(dag);
-  return {
-    ok: true,
-    dags: [
-      {
-        dagId: dag.id,
-        ir: compiled.ir,
-        asl: compiled.asl,
-        manifest: compiled.manifest,
-        problems: compiled.problems,
-        ...evaluatedChildren(compiled),
-      },
-    ],
-  } as Evaluation;
+/** What the evaluating process answers for a file of one DAG. */
+function evaluationOf(dag: Dag): Evaluation {
+  return { ok: true, dags: [evaluatedDag(dag)] };
 }
 
 const LAMBDA_ANSWER_BYTES = 6 * 1024 * 1024;
