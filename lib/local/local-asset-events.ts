@@ -38,7 +38,8 @@ export class LocalAssetEvents {
   ): Promise<AssetEvent[]> {
     const events = uris.map(
       (uri, index): AssetEvent => ({
-        id: newEventId(at, randomBytes(6).toString('hex')),
+        // One recording's events share `at`; the index keeps them in the task's order (ids sort as recorded).
+        id: newEventId(at, `${String(index).padStart(4, '0')}${randomBytes(6).toString('hex')}`),
         uri,
         timestamp: at.toISOString(),
         sourceDagId: source.dagId,
