@@ -1,4 +1,5 @@
 import type { AslState, ChoiceRule, StateMachineDefinition } from './asl-types.ts';
+import { CHILD_START_RETRY, childFailureStates } from './child-failure-states.ts';
 import { measureDefinition } from './definition-size.ts';
 import { emitAsl } from './emit-asl.ts';
 import { runHistoryEvents } from './history-estimate.ts';
@@ -160,8 +161,18 @@ function parentDefinition(
   children: readonly ChildMachine[],
   downstream: ReadonlyMap<string, readonly string[]>,
 ): StateMachineDefinition {
+  const keyOf = new Map(ir.tasks.map((task) => [task.id, task.key]));
   const branches = children.map((child) => {
     const start = `run:${child.name}`;
+    // A child that fails, is stopped or does not start ends as records, not as a failed Parallel.
+    const inChild = new Set(child.taskIds);
+    const failure = childFailureStates({
+      dagId: ir.dagId,
+      child: child.name,
+      startState: start,
+      keys: child.taskIds.map((id) => keyOf.get(id)!),
+      awaited: child.taskIds.filter((id) => downstream.get(id)!.some((down) => !inChild.has(down))),
+    });
     const state: AslState = {
       Type: 'Task',
       Resource: 'arn:aws:states:::states:startExecution.sync:2',
@@ -177,9 +188,11 @@ function parentDefinition(
       },
       // `.sync:2` answers DescribeExecution with the child's output as JSON: keep its tasks' records.
       ResultSelector: { 'ctx.$': '$.Output.ctx', 'tasks.$': '$.Output.tasks' },
+      Retry: [CHILD_START_RETRY],
+      Catch: [failure.catcher],
       End: true,
     };
-    return { StartAt: start, States: { [start]: state } };
+    return { StartAt: start, States: { [start]: state, ...failure.states } };
   });
   const merged = mergedTaskRecords(children.length);
   const leaves = runStateLeaves(ir.tasks, downstream);

@@ -1,3 +1,4 @@
+import { RELEASE_KIND } from '../compiler/child-failure-states.ts';
 import { fillPlaceholders } from '../compiler/fill-placeholders.ts';
 import type { DagManifest } from '../compiler/manifest.ts';
 import {
@@ -165,6 +166,8 @@ export class DagResources implements TaskResources {
   private control(call: TaskCall, message: Record<string, unknown>): undefined {
     if (message.kind === 'signal') {
       this.gates.signal(message.executionArn as string, message.taskId as string, message.record);
+    } else if (message.kind === RELEASE_KIND) {
+      this.gates.signalUnsignalled(message.executionArn as string, message.taskIds as string[], message.record);
     } else if (message.kind === 'gate') {
       const token = call.token!;
       this.gates.gate(

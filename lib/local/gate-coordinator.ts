@@ -27,6 +27,17 @@ export class GateCoordinator {
     this.release(executionArn);
   }
 
+  /**
+   * Signals `record` for each task that has not signalled yet: a split run's parent releasing the gates that wait
+   * for the tasks of a child that ended without them (lib/compiler/child-failure-states.ts).
+   */
+  signalUnsignalled(executionArn: string, taskIds: readonly string[], record: unknown): void {
+    const records = this.records.get(executionArn) ?? new Map<string, unknown>();
+    for (const taskId of taskIds) if (!records.has(taskId)) records.set(taskId, record);
+    this.records.set(executionArn, records);
+    this.release(executionArn);
+  }
+
   gate(
     executionArn: string,
     waitFor: readonly string[],

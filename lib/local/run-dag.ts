@@ -18,6 +18,7 @@ import { type CallbackResult, runCallback } from '../runtime/run-callback.ts';
 import type { XComStore } from '../runtime/xcom.ts';
 import type { Dag } from '../sdk/dag.ts';
 import { DagValidationError } from '../sdk/errors.ts';
+import { childFailureRecords } from './child-failure-records.ts';
 import { localMachineName, withChildMachines } from './child-machines.ts';
 import { Clock } from './clock.ts';
 import { DagResources, substituteLocal, type WorkerTry } from './dag-resources.ts';
@@ -165,9 +166,26 @@ export async function runDagLocally(options: LocalRunOptions): Promise<LocalRunR
 
   const ownerOf = (stateName: string) =>
     owners.get(stateName) ?? owners.get(stateName.slice(0, Math.max(0, stateName.lastIndexOf(':'))));
+  // A child that ended on its own: its tasks with no end of their own take the record the parent gave them.
+  const idOfKey = new Map(manifest.tasks.map((task) => [task.key, task.id]));
+  const endedWithChild = (event: ExecutionEvent) => {
+    for (const given of childFailureRecords(event.output)) {
+      const task = instance(idOfKey.get(given.key) ?? given.key);
+      if (isEndedTaskState(task.state)) continue;
+      task.state = 'failed';
+      task.endedAt = event.timestamp;
+      task.error = given.error;
+      task.errorMessage = errorSummary(given.error, given.cause);
+      task.cause = given.cause;
+      task.reason = given.reason;
+      trySettled(task, 'failed', event.timestamp, task.errorMessage);
+      changed(task);
+    }
+  };
   const onEvent = (event: ExecutionEvent) => {
     options.onEvent?.(event);
     if (event.stateName === undefined) return;
+    if (event.type === 'StateExited' && compiled.children !== undefined) endedWithChild(event);
     const owner = ownerOf(event.stateName);
     if (owner === undefined) return;
     const task = instance(owner.id);
