@@ -2,6 +2,7 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { dbtLikeDag } from '../../dags/_shared/dbt-like-graph.ts';
 import type { MapState, ParallelState, TaskState } from '../../lib/compiler/asl-types.ts';
+import { CHILD_START_RETRY } from '../../lib/compiler/child-failure-states.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import { cutMachines, SPLIT_AT, splitReason } from '../../lib/compiler/machine-split.ts';
@@ -73,6 +74,9 @@ describe('Function: compileDag of a DAG too big for one state machine', () => {
         },
       },
       ResultSelector: { 'ctx.$': '$.Output.ctx', 'tasks.$': '$.Output.tasks' },
+      // A busy account does not fail the run; a child that fails on its own ends as records (child-failure-states).
+      Retry: [CHILD_START_RETRY],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.childError', Next: 'run:part-01:failed' }],
       End: true,
     });
     expect(manifest!.placeholders).toContain('ChildMachineArn_01');
