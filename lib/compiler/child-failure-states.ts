@@ -1,5 +1,8 @@
 import type { AslState, Catcher, Retrier } from './asl-types.ts';
 import { placeholder } from './placeholders.ts';
+import { CHILD_ENDED_FIELD, RELEASE_KIND } from './worker-contract.ts';
+
+export { CHILD_ENDED_FIELD, RELEASE_KIND };
 
 /**
  * What a split DAG's parent (parent-child-machines.ts) does when a child execution does not succeed on its own:
@@ -17,12 +20,6 @@ import { placeholder } from './placeholders.ts';
  * does (`upstream_failed` under `all_success`, runs under `all_done` or `one_failed`). The branch then ends as a
  * child would have, and the parent decides the run's result from the leaves.
  */
-
-/** The field of a record that says the task was given its child's failure: it has no record of its own. */
-export const CHILD_ENDED_FIELD = 'childEnded';
-
-/** The control message that signals, for each task named, the given record unless the task has signalled. */
-export const RELEASE_KIND = 'release';
 
 /**
  * Retries of a child's start. `StepFunctions.ExecutionLimitExceeded`: the account's open executions are at their

@@ -293,3 +293,11 @@ export function workerTasksOf(manifest: DagManifest): ReadonlyMap<string, Worker
     ]),
   );
 }
+
+/**
+ * A split run's child that ended on its own (lib/compiler/child-failure-states.ts): the control message that
+ * signals a record for each task named unless it signalled already, and the field of the record the parent gives
+ * the child's tasks (the child's name), which tells readers the task has no record of its own.
+ */
+export const RELEASE_KIND = 'release';
+export const CHILD_ENDED_FIELD = 'childEnded';

@@ -1,4 +1,4 @@
-import { CHILD_ENDED_FIELD } from '../compiler/child-failure-states.ts';
+import { CHILD_ENDED_FIELD } from '../compiler/worker-contract.ts';
 
 /**
  * A split run's child that failed, was stopped or did not start on its own: the parent gives every task of that

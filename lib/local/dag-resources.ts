@@ -1,9 +1,9 @@
-import { RELEASE_KIND } from '../compiler/child-failure-states.ts';
 import { fillPlaceholders } from '../compiler/fill-placeholders.ts';
 import type { DagManifest } from '../compiler/manifest.ts';
 import {
   type CallbackMessage,
   FARGATE_ENV,
+  RELEASE_KIND,
   type TaskMessage,
   type TaskOutcome,
   WORKER_ERROR,

@@ -1,5 +1,7 @@
 import { DeleteItemCommand, type DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { gateRecords } from '../compiler/gate-opening.ts';
+import { RELEASE_KIND } from '../compiler/worker-contract.ts';
+import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
 
 /**
  * Gates between branches on AWS, kept in DynamoDB (the task-instances table, under `gates#<execution>`): a task
@@ -27,6 +29,17 @@ export interface SignalMessage {
   readonly record: unknown;
 }
 
+/**
+ * A split run's parent releasing the gates that wait for tasks of a child that ended without them
+ * (lib/compiler/child-failure-states.ts): each task named signals `record`, unless it signalled already.
+ */
+export interface ReleaseMessage {
+  readonly kind: typeof RELEASE_KIND;
+  readonly executionArn: string;
+  readonly taskIds: readonly string[];
+  readonly record: unknown;
+}
+
 export class GateStore {
   constructor(
     private readonly dynamo: DynamoDBClient,
@@ -35,9 +48,24 @@ export class GateStore {
     private readonly open: (token: string, records: Record<string, unknown>) => Promise<void>,
   ) {}
 
-  async handle(message: GateMessage | SignalMessage): Promise<void> {
+  async handle(message: GateMessage | SignalMessage | ReleaseMessage): Promise<void> {
     const runKey = { S: `gates#${message.executionArn}` };
-    if (message.kind === 'signal') {
+    if (message.kind === RELEASE_KIND) {
+      for (const taskId of message.taskIds) {
+        try {
+          await this.dynamo.send(
+            new PutItemCommand({
+              TableName: this.table,
+              Item: { runKey, taskKey: { S: `signal#${taskId}` }, record: { S: JSON.stringify(message.record) } },
+              // A task that signalled its own record keeps it: it ended before its child did.
+              ConditionExpression: 'attribute_not_exists(taskKey)',
+            }),
+          );
+        } catch (error) {
+          if (!isConditionalCheckFailure(error)) throw error;
+        }
+      }
+    } else if (message.kind === 'signal') {
       await this.dynamo.send(
         new PutItemCommand({
           TableName: this.table,

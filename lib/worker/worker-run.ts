@@ -11,6 +11,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { DagManifest } from '../compiler/manifest.ts';
 import {
   type CallbackMessage,
+  RELEASE_KIND,
   type TaskMessage,
   WORKER_ERROR,
   type WorkerTask,
@@ -27,7 +28,7 @@ import type { SecretSource } from '../runtime/secret-source.ts';
 import { readStoredManifest } from '../runtime/stored-manifest.ts';
 import { runTaskTry } from '../runtime/task-runner.ts';
 import type { Dag } from '../sdk/dag.ts';
-import { type GateMessage, GateStore, type SignalMessage } from './gate-store.ts';
+import { type GateMessage, GateStore, type ReleaseMessage, type SignalMessage } from './gate-store.ts';
 import { PoolTooSmallError } from './pool-slots.ts';
 import { assumeRunAs, RunAsError } from './run-as.ts';
 import { S3XComStore } from './s3-xcom-store.ts';
@@ -94,7 +95,7 @@ const ALREADY_ANSWERED = /TaskTimedOut|InvalidToken|TaskDoesNotExist/;
  * again, and its answer is the first.
  */
 export async function handleWorkerMessage(
-  body: TaskMessage | GateMessage | SignalMessage | CallbackMessage,
+  body: TaskMessage | GateMessage | SignalMessage | ReleaseMessage | CallbackMessage,
   deps: WorkerDeps,
 ): Promise<'answered' | 'already-answered' | 'duplicate' | 'gate' | 'deferred' | 'callback'> {
   const { sfn, s3, dynamo } = deps;
@@ -107,7 +108,7 @@ export async function handleWorkerMessage(
       throw error;
     }
   };
-  if (body.kind === 'gate' || body.kind === 'signal') {
+  if (body.kind === 'gate' || body.kind === 'signal' || body.kind === RELEASE_KIND) {
     const store = new GateStore(dynamo, deps.gatesTable, async (token, records) => {
       await answer(() => sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(records) })));
     });

@@ -1,7 +1,7 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { dbtLikeDag } from '../../dags/_shared/dbt-like-graph.ts';
-import type { AslState, ParallelState, TaskState } from '../../lib/compiler/asl-types.ts';
+import type { AslState, ParallelState, PassState, TaskState } from '../../lib/compiler/asl-types.ts';
 import { CHILD_ENDED_FIELD, CHILD_START_RETRY, RELEASE_KIND } from '../../lib/compiler/child-failure-states.ts';
 import { compileDag } from '../../lib/compiler/compile-dag.ts';
 import { LIMITS } from '../../lib/compiler/limits.ts';
@@ -107,15 +107,10 @@ describe('Function: childFailureStates (a split run whose child fails on its own
     const parentBytes = Buffer.byteLength(compiled.asl!, 'utf8');
     expect(parentBytes).toBeLessThan(LIMITS.definitionBytes);
     // Every model is in exactly one child's records.
-    const recorded = branchesOf(compiled.definition!).flatMap((branch) =>
-      Object.keys(
-        (
-          Object.entries(branch.States).find(([name]) => name.endsWith(':records'))![1] as {
-            Parameters: { tasks: object };
-          }
-        ).Parameters.tasks,
-      ),
-    );
+    const recorded = branchesOf(compiled.definition!).flatMap((branch, i) => {
+      const records = branch.States[`run:part-${String(i + 1).padStart(2, '0')}:records`] as PassState;
+      return Object.keys(records.Parameters!.tasks as object);
+    });
     expect(recorded).toHaveLength(2_000);
   });
 

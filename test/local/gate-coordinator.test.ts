@@ -39,4 +39,16 @@ describe('Class: GateCoordinator', () => {
     gates.signal('run-1', 'b', { state: 'failed' });
     expect(opened).toEqual([{ a: { state: 'skipped' }, b: { state: 'failed' } }]);
   });
+
+  it("signals a dead child's tasks that never signalled, keeping the records of those that did", () => {
+    const gates = new GateCoordinator((id) => id);
+    const opened: unknown[] = [];
+    gates.signal('run-1', 'done', { state: 'success', output: 1 });
+    gates.gate('run-1', ['done', 'lost'], (records) => opened.push(records));
+    expect(opened).toEqual([]);
+    gates.signalUnsignalled('run-1', ['done', 'lost'], { state: 'failed', childEnded: 'part-01' });
+    expect(opened).toEqual([
+      { done: { state: 'success', output: 1 }, lost: { state: 'failed', childEnded: 'part-01' } },
+    ]);
+  });
 });
