@@ -23,6 +23,7 @@ import {
   timedOutTries,
   timedOutTryCallbacks,
 } from './callback-dispatch.ts';
+import { withChildOwnRecords } from './child-failure-records.ts';
 import type { DeadlineScheduling } from './deadline-schedule.ts';
 import { executionName } from './execution-name.ts';
 import { finalTaskRecord } from './final-task-record.ts';
@@ -131,7 +132,8 @@ export async function recordExecution(
   const histories = [history];
   for (const child of childExecutionArns(history)) histories.push(await executionHistory(sfn, child));
   const tasks = withMappedInstances(
-    taskRecords(payload, dag?.taskIds ?? {}),
+    // A child that ended on its own left its tasks the parent's `failed`, but those that ended keep their own.
+    withChildOwnRecords(taskRecords(payload, dag?.taskIds ?? {}), payload, histories.slice(1), dag?.taskIds ?? {}),
     histories.flatMap((events) => mappedTaskInstances(events)),
   );
   for (const task of tasks) {
