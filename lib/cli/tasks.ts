@@ -38,7 +38,8 @@ async function showTasks(runId: string, options: TasksOptions): Promise<number> 
   const { run } = picked;
   const tasks = await history.value.tasks(run);
   if (options.json === true) {
-    printJson({ run: withConsoleUrl(run), tasks });
+    // As `airstep run --json`: the asset events the run's tasks recorded.
+    printJson({ run: withConsoleUrl(run), assetEvents: await history.value.assetEvents(run), tasks });
     return EXIT.ok;
   }
   const c = colours();

@@ -24,6 +24,7 @@ import {
 } from './ir.ts';
 import { nonJsonPart } from './json-values.ts';
 import { durationLimitProblem } from './limits.ts';
+import { mappedOutletsCheck } from './mapped-outlets.ts';
 import { mappingIr } from './mapping-ir.ts';
 import { dynamoAttributeProblems } from './native-field-checks.ts';
 import { inapplicableOptions, optionApplies } from './option-applicability.ts';
@@ -242,6 +243,8 @@ function buildTask(
   const heartbeat = seconds(options.heartbeat);
   const outlets = outletsOf(options.outlets);
   for (const problem of outlets.problems) at(problem);
+  const mappedOutlets = mappedOutletsCheck(spec, task.ownOptions ?? [], outlets.outlets.length);
+  if (mappedOutlets.problem !== undefined) at(mappedOutlets.problem);
   const callbacks = (['onFailure', 'onRetry', 'onSuccess'] as const).filter(
     (name) => options[name] !== undefined && applies(name),
   );
@@ -270,7 +273,7 @@ function buildTask(
       : {}),
     callbacks,
     ...(options.doc !== undefined ? { doc: options.doc } : {}),
-    ...(outlets.outlets.length > 0 ? { outlets: outlets.outlets } : {}),
+    ...(outlets.outlets.length > 0 && mappedOutlets.keep ? { outlets: outlets.outlets } : {}),
     ...(applies('runAs') && options.runAs !== undefined ? { runAs: options.runAs } : {}),
     ...(task.setup === true ? { setup: true as const } : {}),
     ...(task.teardown !== undefined

@@ -1,5 +1,6 @@
 import type { AslState, PayloadTemplate, Retrier } from './asl-types.ts';
 import type { TaskIR } from './ir.ts';
+import { keptOutletsChoice } from './kept-outlets.ts';
 import { carriesOutletExtra, OUTLET_EXTRA_FIELD } from './outlet-extra.ts';
 import { placeholder } from './placeholders.ts';
 
@@ -23,7 +24,8 @@ export const OUTLETS_STATE_SUFFIX = ':outlets';
  * The event id decides what the trigger records once. A code task's id holds its try number: a cleared run's kept
  * instance passes this state again in the new execution with its old try number, so its events are the ones
  * already recorded (nothing new, as Airflow's kept instance records nothing); a task run again by the clear has a
- * new try number and records anew. Other kinds have no try number in their record: their id is the execution's.
+ * new try number and records anew. Other kinds have no try number in their record: their id is the execution's;
+ * of them only `empty` can be kept by a clear, and a kept one passes its outlets state by (kept-outlets.ts).
  */
 export function outletEventsState(
   dagId: string,
@@ -73,7 +75,7 @@ export function outletEventsState(
       ...end(names[i + 1] ?? next),
     });
   });
-  return name;
+  return task.kind === 'empty' ? keptOutletsChoice(task.key, taskStateName, name, next, add, end) : name;
 }
 
 /** EventBridge throttling or a brief outage must not lose the events: retry for about two minutes. */

@@ -18,8 +18,7 @@ export const OUTLET_EXTRA_LIMIT_BYTES = 8 * 1024;
 
 /**
  * Whether a task's code can attach `extra`: an unmapped code task run by an Airstep worker (Lambda or Fargate). A
- * mapped task records one event per outlet for the task as a whole (no item's answer reaches the outlets state), a
- * sensor's pokes are not its success, and other kinds run no Airstep code: their events carry `{}`, and
+ * mapped task has no outlets (mapped-outlets.ts), a sensor's pokes are not its success, and other kinds run no Airstep code: their events carry `{}`, and
  * `ctx.outletEvents` refuses in their code, saying why.
  */
 export function carriesOutletExtra(task: { readonly kind: string; readonly mapped: boolean }): boolean {

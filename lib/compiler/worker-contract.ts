@@ -98,6 +98,11 @@ export interface ClearedRun {
   readonly attempt: number;
   readonly kept: Readonly<Record<string, KeptAnswer>>;
   readonly priorTries: Readonly<Record<string, number>>;
+  /**
+   * Payload keys of the kept `empty` tasks with outlets: an earlier execution recorded their asset events, so the
+   * state machine passes their outlets state by (lib/compiler/kept-outlets.ts). Absent: none.
+   */
+  readonly outletsRecorded?: Readonly<Record<string, true>>;
 }
 
 /**

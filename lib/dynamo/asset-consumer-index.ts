@@ -27,7 +27,8 @@ export function consumedUris(record: Pick<DagRecord, 'assets' | 'disabled'> | un
   return uris;
 }
 
-const itemKey = (uri: string, dagId: string): Record<string, AttributeValue> => ({
+/** The key of the index item saying `dagId` consumes `uri`. */
+export const consumerItemKey = (uri: string, dagId: string): Record<string, AttributeValue> => ({
   dagId: { S: `${PARTITION_PREFIX}${uri}` },
   version: { S: `${SORT_PREFIX}${dagId}` },
 });
@@ -43,10 +44,11 @@ export async function syncAssetConsumerIndex(
   const before = consumedUris(previous);
   for (const uri of now) {
     // Put even when it was there: a write that stopped before it is mended by the next one.
-    await dynamo.send(new PutItemCommand({ TableName: table, Item: itemKey(uri, record.dagId) }));
+    await dynamo.send(new PutItemCommand({ TableName: table, Item: consumerItemKey(uri, record.dagId) }));
   }
   for (const uri of before) {
-    if (!now.has(uri)) await dynamo.send(new DeleteItemCommand({ TableName: table, Key: itemKey(uri, record.dagId) }));
+    if (!now.has(uri))
+      await dynamo.send(new DeleteItemCommand({ TableName: table, Key: consumerItemKey(uri, record.dagId) }));
   }
 }
 

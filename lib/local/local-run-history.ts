@@ -1,3 +1,5 @@
+import type { AssetEvent } from '../assets/asset-event.ts';
+import { LocalAssetEvents } from './local-asset-events.ts';
 import { LocalStore, type RunRecord, type TaskRecord } from './local-store.ts';
 import { queuedRunReasonIn } from './queued-run-reason.ts';
 
@@ -38,5 +40,11 @@ export class LocalRunHistory {
 
   tasks(run: { readonly dagId: string; readonly runId: string }): Promise<TaskRecord[]> {
     return this.store.tasks(run.dagId, run.runId);
+  }
+
+  /** The events the run's tasks recorded in the local store (`.airstep/assets/events/`), oldest first. */
+  async assetEvents(run: { readonly dagId: string; readonly runId: string }): Promise<AssetEvent[]> {
+    const events = await new LocalAssetEvents(this.store.root).events();
+    return events.filter((event) => event.sourceDagId === run.dagId && event.sourceRunId === run.runId);
   }
 }

@@ -15,6 +15,8 @@ export class OutletEvents {
   /** What each task's last successful try attached to its outlet events (`ctx.outletEvents(asset).extra`). */
   private readonly extras = new Map<string, ReadonlyArray<Readonly<Record<string, unknown>>>>();
   private readonly outlets: ReadonlyMap<string, readonly string[]>;
+  /** Payload keys by task id: a cleared run names its kept empty tasks by key (`clear.outletsRecorded`). */
+  private readonly keys: ReadonlyMap<string, string>;
   readonly events: AssetEvent[] = [];
 
   constructor(
@@ -27,6 +29,7 @@ export class OutletEvents {
         .filter((task) => (task.outlets ?? []).length > 0)
         .map((task) => [task.id, task.outlets!.map((asset) => asset.uri)]),
     );
+    this.keys = new Map(manifest.tasks.map((task) => [task.id, task.key]));
   }
 
   /** A try ended (before its answer changes the task's state): keeps the extras a successful one attached. */
@@ -40,8 +43,7 @@ export class OutletEvents {
   changed(task: Pick<TaskInstance, 'taskId' | 'mapIndex' | 'state'>, at: Date): Promise<void> | undefined {
     const uris = this.outlets.get(task.taskId);
     if (uris === undefined || task.mapIndex >= 0 || task.state !== 'success') return undefined;
-    if (this.recorded.has(task.taskId) || this.ctx.clear?.kept[instanceKey(task.taskId, -1)] !== undefined)
-      return undefined;
+    if (this.recorded.has(task.taskId) || this.keptByClear(task.taskId)) return undefined;
     this.recorded.add(task.taskId);
     return this.store
       .record(
@@ -53,5 +55,14 @@ export class OutletEvents {
       .then((events) => {
         this.events.push(...events);
       });
+  }
+
+  /** A kept code task answers its kept result; a kept empty task is listed by the clear (kept-outlets.ts). */
+  private keptByClear(taskId: string): boolean {
+    const clear = this.ctx.clear;
+    if (clear === undefined) return false;
+    if (clear.kept[instanceKey(taskId, -1)] !== undefined) return true;
+    const key = this.keys.get(taskId);
+    return key !== undefined && clear.outletsRecorded?.[key] === true;
   }
 }

@@ -6,6 +6,7 @@ import { consume, newConsumerBook, queuedEvents } from '../assets/asset-queue.ts
 import { DEFAULT_ASSET_EVENT_RETENTION_DAYS } from '../compiler/asset-event-retention.ts';
 import { initialPayload } from '../compiler/worker-contract.ts';
 import { indexedConsumers } from '../dynamo/asset-consumer-index.ts';
+import { ensureConsumerIndex } from '../dynamo/asset-consumer-index-upgrade.ts';
 import { type DagRecord, readDagRecord } from '../dynamo/dag-record.ts';
 import { withLease } from '../dynamo/item-lease.ts';
 import { AirstepError } from '../errors/airstep-error.ts';
@@ -82,6 +83,8 @@ export async function assetEventArrived(
   const { dynamo } = clients;
   const retention = clients.assetEventRetentionDays ?? DEFAULT_ASSET_EVENT_RETENTION_DAYS;
   const { event: stored, recorded } = await recordAssetEvent(dynamo, tables.runs, event, now, retention);
+  // A stack upgraded from before the index has consumers no write indexed: built once, on the first event.
+  await ensureConsumerIndex(dynamo, tables.dags, now);
   // The DAGs indexed as its consumers (one Query), each served only if its live record still names the asset.
   const indexed = await indexedConsumers(dynamo, tables.dags, stored.uri);
   const consumers = (await Promise.all(indexed.map((dagId) => readDagRecord(dynamo, tables.dags, dagId)))).filter(

@@ -13,6 +13,7 @@ import { isConditionalCheckFailure } from '../dynamo/conditional-write.ts';
 import { queryAll, scanAll } from '../dynamo/dynamo-pages.ts';
 import { RUNS_TTL_ATTRIBUTE } from '../stack-contract/asset-event-retention.ts';
 import type { AssetTriggerEvent } from './asset-trigger-event.ts';
+import { recordRunAssetEvent } from './run-asset-events.ts';
 
 /**
  * The deployed stack's asset events and consumer books, as items of tables the trigger already writes: no table
@@ -95,6 +96,8 @@ export async function recordAssetEvent(
       },
     }),
   );
+  // Found by its run too (`airstep tasks <run> --stack --json`).
+  await recordRunAssetEvent(dynamo, table, stored, retentionDays);
   await expireSuperseded(dynamo, table, stored.uri, retentionDays);
   return { event: stored, recorded };
 }

@@ -102,6 +102,7 @@ export function clearPlan(input: {
 
   const kinds = new Map(manifest.tasks.map((task) => [task.id, task.kind]));
   const kept: Record<string, KeptAnswer> = {};
+  const outletsRecorded = keptEmptyOutlets(manifest, instances, clearedKeys);
   for (const instance of instances) {
     const key = instanceKey(instance.taskId, instance.mapIndex);
     if (clearedKeys.has(key)) continue;
@@ -127,8 +128,34 @@ export function clearPlan(input: {
   return {
     ok: true,
     cleared: [...clearedKeys].filter((key) => instances.some((i) => instanceKey(i.taskId, i.mapIndex) === key)).sort(),
-    clear: { attempt: input.previousClears + 1, kept, priorTries: priorTriesOf(instances) },
+    clear: {
+      attempt: input.previousClears + 1,
+      kept,
+      priorTries: priorTriesOf(instances),
+      ...(Object.keys(outletsRecorded).length > 0 ? { outletsRecorded } : {}),
+    },
   };
+}
+
+/**
+ * The kept `empty` tasks that succeeded with outlets, by payload key: their events were recorded by the execution
+ * that ran them, and their event ids are per execution, so the new one passes their outlets state by
+ * (lib/compiler/kept-outlets.ts). Code tasks need nothing: their ids hold the try number their kept answer repeats.
+ */
+function keptEmptyOutlets(
+  manifest: Pick<DagManifest, 'tasks'>,
+  instances: readonly ClearedInstance[],
+  clearedKeys: ReadonlySet<string>,
+): Record<string, true> {
+  const recorded: Record<string, true> = {};
+  const byId = new Map(manifest.tasks.map((task) => [task.id, task]));
+  for (const instance of instances) {
+    const task = byId.get(instance.taskId);
+    if (task === undefined || task.kind !== 'empty' || (task.outlets ?? []).length === 0) continue;
+    if (instance.state !== 'success' || clearedKeys.has(instanceKey(instance.taskId, instance.mapIndex))) continue;
+    recorded[task.key] = true;
+  }
+  return recorded;
 }
 
 /** Each instance's tries so far, by instance key, so that try numbers go on after a clear. */

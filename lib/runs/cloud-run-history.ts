@@ -1,7 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { listLatestDagRecords, readDagRecord } from '../dynamo/dag-record.ts';
+import type { StoredAssetEvent } from './asset-event-store.ts';
 import { exitPayloads, readExecutionHistory, taskStatesFromHistory } from './history-task-states.ts';
+import { runAssetEvents } from './run-asset-events.ts';
 import {
   type CloudRun,
   type CloudTaskInstance,
@@ -46,6 +48,11 @@ export class CloudRunHistory {
 
   setNote(run: { readonly dagId: string; readonly runId: string }, note: string): Promise<boolean> {
     return setRunNote(this.dynamo, this.tables.runs, run, note);
+  }
+
+  /** What the trigger recorded of the run's outlet events (run-asset-events.ts). */
+  assetEvents(run: { readonly dagId: string; readonly runId: string }): Promise<StoredAssetEvent[]> {
+    return runAssetEvents(this.dynamo, this.tables.runs, run);
   }
 
   async tasks(run: {

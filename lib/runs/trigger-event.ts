@@ -151,9 +151,11 @@ function clearEventProblems(raw: Record<string, unknown>): string[] {
     !Number.isInteger(clear.attempt) ||
     clear.attempt < 1 ||
     !isObject(clear.kept) ||
-    !isObject(clear.priorTries)
+    !isObject(clear.priorTries) ||
+    (clear.outletsRecorded !== undefined &&
+      !(isObject(clear.outletsRecorded) && Object.values(clear.outletsRecorded).every((value) => value === true)))
   )
-    problems.push('clear must be { attempt (1, 2, …), kept, priorTries }');
+    problems.push('clear must be { attempt (1, 2, …), kept, priorTries, outletsRecorded? }');
   return problems;
 }
 

@@ -26,6 +26,12 @@ export class OutletExtras {
   readonly accessor: OutletEvents = (asset: Asset | string) => {
     const uri = typeof asset === 'string' ? asset : asset?.uri;
     const outlets = this.task.outlets ?? [];
+    if (this.task.mapped) {
+      // validate refuses outlets on mapped tasks (lib/compiler/mapped-outlets.ts): say so, not "add it".
+      throw new NonRetryableError(
+        `task '${this.task.id}' asked for the outlet event of ${JSON.stringify(uri)}, but a mapped task has no outlets: put them on a task downstream of it`,
+      );
+    }
     if (typeof uri !== 'string' || !outlets.includes(uri)) {
       throw new NonRetryableError(
         `task '${this.task.id}' asked for the outlet event of ${JSON.stringify(uri)}, which is not one of its outlets (${outlets.length > 0 ? outlets.join(', ') : 'it has none'}): add the asset to the task's outlets`,
@@ -33,7 +39,7 @@ export class OutletExtras {
     }
     if (!this.answered) {
       throw new NonRetryableError(
-        `task '${this.task.id}' cannot attach extra to its outlet events: ${this.task.mapped ? 'a mapped task records one event per outlet for the task as a whole, after its items' : "a sensor's event is recorded when it succeeds, not by a poke"}`,
+        `task '${this.task.id}' cannot attach extra to its outlet events: a sensor's event is recorded when it succeeds, not by a poke`,
       );
     }
     let event = this.events.get(uri);

@@ -15,7 +15,7 @@ export interface OutletEvent {
 
 /**
  * `ctx.outletEvents(asset)`: the outlet event of one of the task's `outlets` (the asset, or its URI). Throws
- * `NonRetryableError` for an asset that is not one of the task's outlets, and in a mapped task or a sensor (their
- * events are recorded for the task as a whole, with `extra` `{}`).
+ * `NonRetryableError` for an asset that is not one of the task's outlets, in a mapped task (it has no outlets:
+ * `validate` refuses them) and in a sensor (its event is recorded for the task as a whole, with `extra` `{}`).
  */
 export type OutletEvents = (asset: Asset | string) => OutletEvent;

@@ -128,6 +128,12 @@ describe('airstep dev, run and assets: asset-triggered runs locally', () => {
         ['s3://airstep-lake/orders', 'load_orders', { rows: 42, partition: expect.any(String) }],
       ]);
       for (const event of ended.assetEvents) expect(event.sourceRunId).toBe(ended.run.runId);
+      // `tasks <run> --json` reads the same events back from the store (the first run's are not among them).
+      const tasks = await project.airstep('tasks', ended.run.runId, '--dag', 'asset_producer', '--json');
+      expect([tasks.code, tasks.stderr]).toEqual([0, '']);
+      const shown = JSON.parse(tasks.stdout) as { assetEvents: typeof ended.assetEvents };
+      const byUri = (events: typeof ended.assetEvents) => [...events].sort((a, b) => (a.uri < b.uri ? -1 : 1));
+      expect(byUri(shown.assetEvents)).toEqual(byUri(ended.assetEvents));
       const listed = await project.airstep('assets', resolve('dags/examples'));
       expect(listed.code).toBe(0);
       expect(listed.stdout).toMatch(

@@ -102,4 +102,17 @@ describe('airstep mark on the local store', () => {
     expect(await runState(runId)).toBe('running');
     expect(await states(runId)).toEqual(tasksBefore);
   });
+
+  it("marks a failed task with outlets success without recording an asset event (a mark runs no code: Airflow's neither)", async () => {
+    const run = await airstep('run', resolve('test/fixtures/local/asset_outcomes.ts'), '--json');
+    const ended = JSON.parse(run.stdout) as { run: { runId: string }; assetEvents: Array<{ uri: string }> };
+    const uris = (events: Array<{ uri: string }>) => events.map((event) => event.uri).sort();
+    expect(uris(ended.assetEvents)).toEqual(['s3://t/both', 's3://t/both', 's3://t/ok']);
+    const marked = await airstep('mark', ended.run.runId, 'fails', 'success', '--dag', 'asset_outcomes');
+    expect([marked.code, marked.stderr]).toEqual([0, '']);
+    expect(marked.stdout).toContain('fails: failed -> success');
+    const shown = await airstep('tasks', ended.run.runId, '--dag', 'asset_outcomes', '--json');
+    const after = JSON.parse(shown.stdout) as { assetEvents: Array<{ uri: string }> };
+    expect(uris(after.assetEvents)).toEqual(['s3://t/both', 's3://t/both', 's3://t/ok']);
+  });
 });

@@ -122,14 +122,11 @@ describe('Function: compileDag of a DAG too big for one state machine', () => {
     const d = dag({ id: 'keyed' });
     const list = d.task('list', async () => [1, 2]);
     d.task('train', { compute: 'fargate' }, async () => 1).after(list);
-    // A mapped task's asset event is one per run: its id is the run's execution.
-    d.expand(
-      'each',
-      { over: list, distributed: true, outlets: [asset('s3://lake/orders')] },
-      async (_ctx, n: number) => n,
-    );
+    d.expand('each', { over: list, distributed: true }, async (_ctx, n: number) => n);
+    // An empty task's asset event is one per run: its id is the run's execution.
+    d.empty('done', { outlets: [asset('s3://lake/orders')] }).after(list);
     const { children, definition } = compileDag(d, { splitAt: { definitionBytes: 1, historyEvents: 1 } });
-    expect(children!.length).toBe(3);
+    expect(children!.length).toBe(4);
     const texts = children!.map((child) => JSON.stringify(child.definition));
     // No state of a child reads its own execution but the items of a distributed mapping, which read the run's
     // from their input (the Map's ItemSelector).
@@ -143,7 +140,7 @@ describe('Function: compileDag of a DAG too big for one state machine', () => {
     const all = texts.join('\n');
     expect(all).toContain('"executionArn.$":"$$.Execution.Input.runExecutionArn"');
     expect(all).toContain('"Value.$":"$$.Execution.Input.runExecutionArn"');
-    expect(all).toMatch(/States\.Format\('\{\}\/each\/0', \$\$\.Execution\.Input\.runExecutionArn\)/);
+    expect(all).toMatch(/States\.Format\('\{\}\/done\/0', \$\$\.Execution\.Input\.runExecutionArn\)/);
     const map = children!
       .flatMap((child) => Object.values(child.definition.States))
       .find((state) => state.Type === 'Map') as MapState;

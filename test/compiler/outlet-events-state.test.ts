@@ -90,22 +90,63 @@ describe('Compiler: outlet events', () => {
     );
   });
 
-  it("keeps the worker's extras in the record of a code task with outlets only; a mapped task's events carry {}", () => {
+  it('puts a Choice before the outlets state of an empty task: a clear that kept it passes it by', () => {
+    const d = dag({ id: 'kept' });
+    const marks = d.empty('marks', { outlets: [asset('s3://lake/x')] });
+    d.empty('after').after(marks);
+    d.empty('last_marks', { outlets: [asset('s3://lake/y')] }).after(marks);
+    const compiled = compileDag(d);
+    expect(compiled.problems).toEqual([]);
+    const states = statesOf(compiled.asl!) as Record<string, State & Record<string, unknown>>;
+    expect(states.marks?.Next).toBe('marks:outlets_recorded?');
+    expect(states['marks:outlets_recorded?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.ctx.clear.outletsRecorded.marks', IsPresent: true, Next: states['marks:outlets']!.Next },
+      ],
+      Default: 'marks:outlets',
+    });
+    // A task whose success ends its branch: the kept case ends it through a Pass (a Choice rule names a state).
+    expect(states['last_marks:outlets_recorded?']).toMatchObject({
+      Choices: [{ Variable: '$.ctx.clear.outletsRecorded.last_marks', Next: 'last_marks:outlets_recorded' }],
+    });
+    expect(states['last_marks:outlets_recorded']).toEqual({ Type: 'Pass', End: true });
+    // A code task's event id holds its try number: no Choice for it.
+    const code = dag({ id: 'code' });
+    code.task('load', { outlets: [asset('s3://lake/x')] }, async () => 1);
+    expect(Object.keys(statesOf(compileDag(code).asl!)).filter((name) => name.endsWith('?'))).toEqual([]);
+  });
+
+  it("keeps the worker's extras in the record of a code task with outlets only", () => {
     const d = dag({ id: 'extras' });
     const out = asset('s3://lake/x');
     d.task('load', { outlets: [out] }, async () => 1);
     d.task('plain', async () => 2);
-    const list = d.task('list', async () => [1]);
-    d.expand('each', { over: list, outlets: [out] }, async (_ctx, item: number) => item);
     const compiled = compileDag(d);
     expect(compiled.problems).toEqual([]);
     const states = statesOf(compiled.asl!) as Record<string, State & { ResultSelector?: Record<string, string> }>;
     expect(states.load?.ResultSelector?.['outletExtra.$']).toBe('$.outletExtra');
     expect(states.plain?.ResultSelector).not.toHaveProperty('outletExtra.$');
-    expect(JSON.stringify(compiled.asl)).not.toContain('$.tasks.each.outletExtra');
-    const each = putEvents(states).find(([name]) => name === 'each:outlets')![1];
-    expect(each.Parameters!.Entries[0]!.Detail).toMatchObject({ extra: {} });
     // The workers answer the same rule: the manifest gives them each task's outlets, in the entries' order.
     expect(compiled.manifest!.tasks.find((task) => task.id === 'load')?.outlets?.map((o) => o.uri)).toEqual([out.uri]);
+  });
+
+  it('refuses outlets on a mapped task (Airflow records one event per mapped instance) and leaves default outlets off it', () => {
+    const out = asset('s3://lake/x');
+    const refused = dag({ id: 'mapped' });
+    const list = refused.task('list', async () => [1]);
+    refused.expand('each', { over: list, outlets: [out] }, async (_ctx, item: number) => item);
+    expect(compileDag(refused).problems.map((problem) => [problem.taskId, problem.field])).toEqual([
+      ['each', 'outlets'],
+    ]);
+
+    const defaults = dag({ id: 'mapped_defaults', defaultArgs: { outlets: [out] } });
+    const items = defaults.task('list', async () => [1]);
+    defaults.expand('each', { over: items }, async (_ctx, item: number) => item);
+    const compiled = compileDag(defaults);
+    expect(compiled.problems).toEqual([]);
+    const withOutlets = compiled.manifest!.tasks.filter((task) => task.outlets !== undefined).map((task) => task.id);
+    expect(withOutlets).toEqual(['list']);
+    expect(putEvents(statesOf(compiled.asl!)).map(([name]) => name)).toEqual(['list:outlets']);
   });
 });

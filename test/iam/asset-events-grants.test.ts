@@ -79,6 +79,31 @@ describe('IAM: asset events', () => {
       ]);
   });
 
+  it("lets the trigger build a pre-index stack's consumer index once (a transaction checking the record) and no worker or step", async () => {
+    const key = { dagId: { S: 'asset-consumer#s3://x' }, version: { S: 'consumer#etl' } };
+    const transaction = {
+      TransactItems: [
+        {
+          ConditionCheck: {
+            TableName: dagsTable,
+            Key: { dagId: { S: 'etl' }, version: { S: 'LATEST' } },
+            ConditionExpression: '#record = :record',
+          },
+        },
+        { Update: { TableName: dagsTable, Key: key, UpdateExpression: 'SET indexedAt = :at' } },
+      ],
+    };
+    const marker = { dagId: { S: 'asset-consumer-index#' }, version: { S: 'built-v1' } };
+    expect(await allowed('trigger', 'DynamoDB', 'TransactWriteItems', transaction)).toBe(true);
+    expect(await allowed('trigger', 'DynamoDB', 'GetItem', { TableName: dagsTable, Key: marker })).toBe(true);
+    expect(await allowed('trigger', 'DynamoDB', 'UpdateItem', { TableName: dagsTable, Key: marker })).toBe(true);
+    // A Put in a transaction is a PutItem, which the trigger may not make in the dags table.
+    const put = { TransactItems: [{ Put: { TableName: dagsTable, Item: key } }] };
+    expect(await allowed('trigger', 'DynamoDB', 'TransactWriteItems', put)).toBe(false);
+    for (const role of ['worker', 'fargateWorker', 'containerTask', 'stateMachine', 'dagEvaluator'] as const)
+      expect([role, await allowed(role, 'DynamoDB', 'TransactWriteItems', transaction)]).toEqual([role, false]);
+  });
+
   it("lets the trigger set a superseded event's expiry (the runs table's TTL) and no worker or step", async () => {
     const expire = {
       TableName: runsTable,

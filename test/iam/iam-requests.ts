@@ -124,6 +124,18 @@ export function iamRequestsOf(call: RecordedCall, aliases: Aliases, prefixAlias?
           action: `dynamodb:${call.command}`,
           resource: arn('dynamodb', `table/${name(table)}`),
         }));
+      // A transaction is authorized action by action, each on its own table (there is no TransactWriteItems action).
+      if (call.command === 'TransactWriteItems')
+        return (input.TransactItems as Array<Record<string, { TableName: string }>>).map((entry) => {
+          const [kind, action] = Object.entries(entry)[0]!;
+          const actions: Record<string, string> = {
+            ConditionCheck: 'ConditionCheckItem',
+            Put: 'PutItem',
+            Update: 'UpdateItem',
+            Delete: 'DeleteItem',
+          };
+          return { action: `dynamodb:${actions[kind]}`, resource: arn('dynamodb', `table/${name(action.TableName)}`) };
+        });
       const known = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'DescribeTable'];
       if (!known.includes(call.command)) return unknown();
       const table = arn('dynamodb', `table/${name(input.TableName)}`);

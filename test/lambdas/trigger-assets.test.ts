@@ -301,4 +301,62 @@ describe('trigger Lambda: asset events', () => {
       await rm(scratch, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("tasks --outputs --json carries the asset events a deployed run's tasks recorded, once each, as run --json does locally", async () => {
+    await deployDag('json_producer', { params: {} });
+    const started = await handler({ kind: 'manual', dagId: 'json_producer', runId: 'manual__json-run' });
+    expect(started).toMatchObject({ outcome: 'started', runId: 'manual__json-run' });
+    const outlet = (uri: string, eventId: string, sourceRunId: string, timestamp: string) => ({
+      ...event(uri, eventId, timestamp),
+      sourceDagId: 'json_producer',
+      sourceTaskId: 'load',
+      sourceRunId,
+      extra: { rows: 3 },
+    });
+    await handler(
+      outlet('s3://t/json-a', 'manual__json-run/load/try1/0', 'manual__json-run', '2026-12-07T17:00:00.000Z'),
+    );
+    await handler(
+      outlet('s3://t/json-b', 'manual__json-run/load/try1/1', 'manual__json-run', '2026-12-07T17:00:01.000Z'),
+    );
+    // A redelivery of the first, and an event of another run of the DAG.
+    await handler(
+      outlet('s3://t/json-a', 'manual__json-run/load/try1/0', 'manual__json-run', '2026-12-07T17:00:00.000Z'),
+    );
+    await handler(outlet('s3://t/json-a', 'manual__other/load/try1/0', 'manual__other', '2026-12-07T17:00:02.000Z'));
+    const scratch = await mkdtemp(join(tmpdir(), 'airstep-tasks-json-'));
+    try {
+      const outputs = join(scratch, 'cdk-outputs.json');
+      await writeFile(outputs, JSON.stringify({ AirstepStack: stackOutputs(tables, 'airstep-trigger') }));
+      const shown = await airstep(
+        moto.env,
+        'tasks',
+        'manual__json-run',
+        '--dag',
+        'json_producer',
+        '--outputs',
+        outputs,
+        '--json',
+      );
+      expect([shown.code, shown.stderr]).toEqual([0, '']);
+      const { run, assetEvents } = JSON.parse(shown.stdout);
+      expect(run.runId).toBe('manual__json-run');
+      // Ordered by their ids, which sort by timestamp (distinct here).
+      expect(assetEvents).toMatchObject([
+        {
+          uri: 's3://t/json-a',
+          eventId: 'manual__json-run/load/try1/0',
+          timestamp: '2026-12-07T17:00:00.000Z',
+          sourceDagId: 'json_producer',
+          sourceTaskId: 'load',
+          sourceRunId: 'manual__json-run',
+          extra: { rows: 3 },
+        },
+        { uri: 's3://t/json-b', eventId: 'manual__json-run/load/try1/1', timestamp: '2026-12-07T17:00:01.000Z' },
+      ]);
+      expect(assetEvents).toHaveLength(2);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -66,6 +66,6 @@ describe('Local engine: outlet extra', () => {
     );
     expect(await log('too_big')).toMatch(/the extra of its outlet events is \d+ bytes of JSON, over the 8192 allowed/);
     expect(await log('not_object')).toContain('must be a JSON object, got an array');
-    expect(await log('each', 0)).toContain('a mapped task records one event per outlet for the task as a whole');
+    expect(await log('each', 0)).toContain('but a mapped task has no outlets: put them on a task downstream of it');
   }, 180_000);
 });

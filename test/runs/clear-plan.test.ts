@@ -124,4 +124,29 @@ describe('clearPlan', () => {
         "dag d › task put: a native step that succeeded cannot be kept (a new execution would run it again); clear it too, e.g. --task '^put$' --downstream",
     });
   });
+  it('lists the kept empty tasks with outlets by payload key (their events were recorded), not those it clears', () => {
+    const outlets = [{ kind: 'asset', uri: 's3://lake/x' }];
+    const withOutlets = (id: string, key: string, kind: Task['kind'], upstream: string[] = []) =>
+      ({ id, key, upstream, kind, outlets }) as unknown as Task;
+    const markers = {
+      dagId: 'markers',
+      tasks: [
+        withOutlets('grp.marks', 'grp_marks', 'empty'),
+        withOutlets('again', 'again', 'empty'),
+        task('plain_empty', [], 'empty'),
+        withOutlets('work', 'work', 'code'),
+      ],
+    };
+    const instances: ClearedInstance[] = [
+      { taskId: 'grp.marks', mapIndex: -1, state: 'success' },
+      { taskId: 'again', mapIndex: -1, state: 'success' },
+      { taskId: 'plain_empty', mapIndex: -1, state: 'success' },
+      { taskId: 'work', mapIndex: -1, state: 'failed', tries: 1, error: 'Error' },
+    ];
+    const plan = clearPlan({ manifest: markers, instances, choice: { task: /^(work|again)$/ }, previousClears: 0 });
+    expect(plan.ok && plan.clear.outletsRecorded).toEqual({ grp_marks: true });
+    // A whole-run clear keeps nothing: nothing is listed.
+    const whole = clearPlan({ manifest: markers, instances, choice: { wholeRun: true }, previousClears: 0 });
+    expect(whole.ok && whole.clear).not.toHaveProperty('outletsRecorded');
+  });
 });

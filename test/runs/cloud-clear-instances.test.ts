@@ -79,8 +79,15 @@ describe('readTriggerEvent: clear', () => {
       problems: [
         'previousExecutionArn must be an execution ARN, got nothing',
         'ctx must be the context of the run named by dagId and runId, without a clear',
-        'clear must be { attempt (1, 2, …), kept, priorTries }',
+        'clear must be { attempt (1, 2, …), kept, priorTries, outletsRecorded? }',
       ],
+    });
+    // The kept empty tasks whose outlets an earlier execution recorded: payload keys, each `true`.
+    const recorded = { ...good, clear: { ...clear, outletsRecorded: { marks: true } } };
+    expect(readTriggerEvent(recorded)).toMatchObject({ ok: true });
+    expect(readTriggerEvent({ ...good, clear: { ...clear, outletsRecorded: { marks: 'yes' } } })).toMatchObject({
+      ok: false,
+      problems: ['clear must be { attempt (1, 2, …), kept, priorTries, outletsRecorded? }'],
     });
   });
 });

@@ -143,10 +143,17 @@ export const OPTION_BEHAVIOUR: Readonly<Record<string, OptionBehaviour>> = {
   'TaskOptions.waitForDownstream': { refused: 'is not supported yet', value: true },
   'TaskOptions.doc': described('A task doc'),
   'TaskOptions.outlets': {
-    local: ['test/local/assets.test.ts', 'test/fixtures/local/asset_outcomes.ts', 'test/cli/assets-local.test.ts'],
-    cloud: {
-      none: 'the deployed stack records no asset events yet: dag-sync refuses a DAG with outlets, and validate says so (test/compiler/assets-option.test.ts)',
-    },
+    local: [
+      'test/local/assets.test.ts',
+      'test/fixtures/local/asset_outcomes.ts',
+      'test/cli/assets-local.test.ts',
+      'test/cli/clear-outlets-local.test.ts',
+    ],
+    cloud: [
+      'test/lambdas/asset-events-ministack.test.ts',
+      'test/lambdas/mark-outlets.test.ts',
+      'test/lambdas/kept-outlets-moto.test.ts',
+    ],
   },
   'TaskOptions.runAs': {
     local: ['test/cli/run-as.test.ts'],

@@ -1,3 +1,4 @@
+import type { AssetEvent } from '../../assets/asset-event.ts';
 import type { RunState, TaskState } from '../../compiler/run-states.ts';
 
 /**
@@ -21,6 +22,8 @@ export interface RunHistory {
    * results (the deployed stack keeps them in the execution, not the tables); the local records have `output`.
    */
   results?(run: RunSummary): Promise<ReadonlyMap<string, unknown>>;
+  /** The asset events the run's tasks recorded (their outlets), oldest first: `tasks --json` carries them. */
+  assetEvents(run: RunSummary): Promise<readonly AssetEvent[]>;
   /** Sets the run's note (an empty text removes it); false when the run is not there (nothing written). */
   setNote(run: RunSummary, note: string): Promise<boolean>;
 }
