@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { BUNDLE_ROOT } from '../runtime/dag-bundle.ts';
+import { replaceFile } from '../runtime/replace-file.ts';
 import { type EvaluateLimits, type Evaluation, evaluateDagSource } from './evaluate-dag-source.ts';
 
 /** What dag-sync sends the evaluator Lambda: the file's key (for messages) and its JavaScript (types stripped). */
@@ -31,6 +32,6 @@ export async function evaluateDagFile(
   const digest = createHash('sha256').update(file).update('\n').update(source).digest('hex').slice(0, 16);
   const path = join(BUNDLE_ROOT, 'sources', digest, `${basename(file).replace(/\.[^.]+$/, '')}.mjs`);
   await mkdir(join(path, '..'), { recursive: true });
-  await writeFile(path, source);
+  await replaceFile(path, source);
   return evaluateDagSource(path, evaluator, limits);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readlink, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readlink, rename, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AirstepError } from '../errors/airstep-error.ts';
 import { collectDags, type Dag } from '../sdk/dag.ts';
 import * as sdk from '../sdk/index.ts';
+import { replaceFile } from './replace-file.ts';
 
 /**
  * DAG bundles: dag-sync bundles a DAG file with esbuild into one ES module (its relative imports inlined; the
@@ -51,12 +52,12 @@ export function writeSdkShim(): Promise<void> {
     const names = Object.keys(sdk).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
     const folder = join(ROOT, 'node_modules', 'airstep');
     await mkdir(folder, { recursive: true });
-    await writeFile(
+    await replaceFile(
       join(folder, 'package.json'),
       JSON.stringify({ name: 'airstep', type: 'module', exports: './index.mjs' }),
     );
     await linkAwsSdk();
-    await writeFile(
+    await replaceFile(
       join(folder, 'index.mjs'),
       `const sdk = globalThis[Symbol.for('airstep.sdk')];\n${names.map((name) => `export const ${name} = sdk.${name};`).join('\n')}\n`,
     );
@@ -107,7 +108,7 @@ export function loadBundle(dagId: string, version: string, fetch: () => Promise<
       await ensureSdkShim();
       const path = join(ROOT, 'bundles', encodeURIComponent(dagId), encodeURIComponent(version), BUNDLE_FILE);
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, await fetch());
+      await replaceFile(path, await fetch());
       return collectDags((await import(pathToFileURL(path).href)) as Record<string, unknown>);
     })();
     dags.catch(() => loaded.delete(key));

@@ -14,6 +14,7 @@ import { scheduleFireInput } from '../../lib/dag-sync/dag-schedules.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployDagRecord } from '../helpers/deployed-dag.ts';
+import { utcDayWithRoom } from '../helpers/utc-day.ts';
 import { airstep, type CliRun, stackOutputs } from './cloud-stack-helpers.ts';
 
 /**
@@ -33,9 +34,9 @@ let cli: (...args: string[]) => Promise<CliRun>;
 const dynamo = () => dynamoFor(moto.endpoint);
 
 // Yesterday's daily interval is the latest that ended; the mark says it was handed over, so unpausing today owes
-// nothing and the CLI invokes no trigger (moto runs no Lambda code).
-const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
-const yesterday = `${new Date(today - 86_400_000).toISOString().slice(0, 10)}T00:00:00+00:00`;
+// nothing and the CLI invokes no trigger (moto runs no Lambda code). The CLI reads the clock itself: "today" is a
+// day with room for this setup and the tests up to the unpause (120 s each at most), so no midnight falls between.
+const UNTIL_UNPAUSED_MS = 4 * 120_000;
 
 const scheduleState = async (name: string) =>
   (await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: GROUP }))).State;
@@ -57,6 +58,8 @@ const runItem = async (dagId: string, runId: string) =>
   ).Item;
 
 beforeAll(async () => {
+  const today = await utcDayWithRoom(UNTIL_UNPAUSED_MS);
+  const yesterday = `${new Date(today - 86_400_000).toISOString().slice(0, 10)}T00:00:00+00:00`;
   moto = await startEmulator('moto');
   const config = { endpoint: moto.endpoint, region, credentials: emulatorCredentials };
   const sfn = new SFNClient(config);
@@ -112,7 +115,7 @@ beforeAll(async () => {
     JSON.stringify({ AirstepStack: stackOutputs(tables, 'airstep-trigger', GROUP) }, null, 2),
   );
   cli = (...args) => airstep(moto.env, ...args, '--outputs', outputsFile);
-});
+}, 120_000 + UNTIL_UNPAUSED_MS);
 afterAll(async () => {
   await moto?.stop();
   if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });

@@ -51,7 +51,7 @@ function processesOf(file: string): string[] {
 
 /** No process is left importing the stuck file: waits for it to be so (a killed process takes a moment to go). */
 async function expectNoProcessLeft(): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   while (processesOf(HANGS).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   expect(processesOf(HANGS)).toEqual([]);
 }

@@ -112,7 +112,7 @@ describe('Command: airstep logs (local store)', () => {
     });
     const exited = new Promise<number>((done) => child.on('exit', (code) => done(code ?? -1)));
     // The follower has found the run running and is waiting for the try's end.
-    await vi.waitFor(() => expect(stderr).toContain('following try 1 of extract'), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(stderr).toContain('following try 1 of extract'), { timeout: 90_000, interval: 50 });
     expect(child.exitCode).toBeNull();
     // The run ends as the engine records it: logs, then tasks, then the run.
     await store.appendLog('etl', runId, 'extract', -1, 1, ['followed line']);
@@ -121,5 +121,5 @@ describe('Command: airstep logs (local store)', () => {
     expect(await exited).toBe(0);
     expect(stdout).toBe('followed line\n');
     expect(stderr).toBe(`following try 1 of extract of ${runId} until it ends\n`);
-  }, 60_000);
+  }, 180_000);
 });

@@ -179,11 +179,12 @@ describe('airstep dev and the run lock', () => {
     await symlink(resolve('.'), join(dev.dir, 'node_modules', 'airstep'), 'dir');
     await writeFile(join(dev.dir, 'package.json'), '{ "type": "module" }\n');
     await copyFile(resolve('test/fixtures/schedule/hello_dev.ts'), join(dev.dir, 'dags', 'hello.ts'));
-    // hello_dev runs its latest daily interval at once: yesterday's (or, just after midnight, the day before's).
-    // Both run ids are locked by this test process, which stands for another engine.
+    // hello_dev runs its latest daily interval at once: yesterday's (or, just after midnight, the day before's; or,
+    // should midnight UTC pass before dev loads the file, today's). Each of these run ids is locked by this test
+    // process, which stands for another engine.
     const day = 24 * 3600 * 1000;
     const midnight = Math.floor(Date.now() / day) * day;
-    for (const start of [midnight - day, midnight - 2 * day]) {
+    for (const start of [midnight, midnight - day, midnight - 2 * day]) {
       const runId = `scheduled__${new Date(start).toISOString().slice(0, 19)}+00:00`;
       const folder = join(dev.storeDir, 'runs', 'hello_dev', runId.replace(/[^A-Za-z0-9_.-]/g, '_'));
       await mkdir(folder, { recursive: true });

@@ -68,7 +68,7 @@ async function execute(
   })();
   let described: DescribeExecutionCommandOutput;
   try {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 90_000; // a backstop for a hang: each probe ends in seconds
     do {
       await new Promise((resolve) => setTimeout(resolve, 100));
       described = await sfn.send(new DescribeExecutionCommand({ executionArn }));

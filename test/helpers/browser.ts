@@ -8,7 +8,7 @@ import { inject } from 'vitest';
  * How long one wait of a browser test may take before it fails: a backstop for a hang, never a pace. CI runs on a
  * loaded 2-core machine where a page that loads in 100 ms idle can take seconds. Use it for `expect.poll` too.
  */
-export const BROWSER_WAIT_MS = 30_000;
+export const BROWSER_WAIT_MS = 60_000;
 
 /** Screenshots of the views, for a reader (and the README) to look at; gitignored, and left alone by the tree guard. */
 export const SCREENSHOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');

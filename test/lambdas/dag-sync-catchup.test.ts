@@ -16,6 +16,7 @@ import { STACK_ENV } from '../../lib/stack-contract/stack-env.ts';
 import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { deployEvaluatorLambda } from '../helpers/evaluator-lambda.ts';
 import { deployTriggerLambda } from '../helpers/trigger-lambda.ts';
+import { utcDayWithRoom } from '../helpers/utc-day.ts';
 import { asRole } from '../iam/stack-role.ts';
 
 /**
@@ -62,6 +63,8 @@ async function uploaded(key: string, body: string): Promise<SQSEvent> {
   } as unknown as SQSEvent;
 }
 
+const FILE_MS = 300_000;
+let today: number;
 beforeAll(async () => {
   ministack = await startEmulator('ministack');
   const clientConfig = { endpoint: ministack.endpoint, region, credentials: emulatorCredentials };
@@ -107,13 +110,14 @@ beforeAll(async () => {
     [STACK_ENV.evaluatorFunction]: evaluator.functionName,
   });
   handler = asRole('dagSync', (await import('../../lambdas/dag-sync/index.ts')).handler, { bucket: BUCKET });
-}, 180_000);
+  today = await utcDayWithRoom(FILE_MS);
+}, 180_000 + FILE_MS);
 afterAll(async () => {
   await ministack?.stop();
 });
 
-// Dates relative to today (UTC), so a DAG owes a known number of daily intervals whenever the test runs.
-const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+// Dates relative to today (UTC), so a DAG owes a known number of daily intervals whenever the test runs. The
+// handler reads the clock itself: the day is one that the tests (two, 120 s each at most) end before it does.
 const day = (offset: number) => new Date(today + offset * 86_400_000).toISOString().slice(0, 10);
 const scheduledId = (offset: number) => runId('scheduled', `${day(offset)}T00:00:00+00:00`);
 const dagSource = (dagId: string, startDate: string, maxActiveRuns: number) => `import { dag } from 'airstep';

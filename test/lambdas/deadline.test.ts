@@ -96,7 +96,7 @@ const alerts = async () => {
   }
 };
 const untilEnded = async (executionArn: string): Promise<DescribeExecutionCommandOutput> => {
-  const giveUp = Date.now() + 30_000;
+  const giveUp = Date.now() + 90_000; // a backstop for a hang: each run ends in seconds
   let described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
   while (described.status === 'RUNNING' && Date.now() < giveUp) {
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -42,8 +42,11 @@ let tables: Awaited<ReturnType<typeof createStackTables>>;
 let trigger: (event: unknown) => Promise<TriggerResult>;
 const dynamo = () => dynamoFor(moto.endpoint);
 
-// Dates relative to today (UTC), so a DAG owes a known number of daily intervals whenever the test runs.
-const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+// Dates relative to today (UTC), so a DAG owes a known number of daily intervals whenever the test runs. One
+// instant for the file: sync, pause and unpause read it too (their `now`), so a run across midnight UTC counts the
+// same days as the test does.
+const NOW = new Date();
+const today = Date.UTC(NOW.getUTCFullYear(), NOW.getUTCMonth(), NOW.getUTCDate());
 const day = (offset: number) => new Date(today + offset * 86_400_000).toISOString().slice(0, 10);
 
 const runIds = async (stateMachineArn: string) =>
@@ -237,6 +240,7 @@ export default d;
     },
     evaluate: async () => answer,
     trigger: recordingTrigger,
+    now: () => NOW,
   });
   const upload = async (tasks: number) => {
     answer = compiledAnswer(tasks);
@@ -246,6 +250,8 @@ export default d;
       syncDeps(),
     );
   };
+
+  const atNow = () => ({ ...pauseDeps(), now: () => NOW });
 
   it('keeps a paused DAG paused through an upload and hands over what it missed on unpause', async () => {
     // First deployment: catchup hands over the five intervals that ended since the start date.
@@ -257,7 +263,7 @@ export default d;
     const before = await scheduleOf('paused_sync--0');
     expect(before.State).toBe('ENABLED');
 
-    const paused = await pauseDeployedDag('paused_sync', pauseDeps());
+    const paused = await pauseDeployedDag('paused_sync', atNow());
     expect(paused).toMatchObject({ outcome: 'paused', schedules: ['paused_sync--0'] });
     const disabled = await scheduleOf('paused_sync--0');
     // UpdateSchedule replaces the whole schedule: everything but the state is as it was.
@@ -267,7 +273,7 @@ export default d;
       $metadata: undefined,
     });
     expect(disabled.State).toBe('DISABLED');
-    expect(await pauseDeployedDag('paused_sync', pauseDeps())).toMatchObject({
+    expect(await pauseDeployedDag('paused_sync', atNow())).toMatchObject({
       outcome: 'already-paused',
       schedules: [],
     });
@@ -283,7 +289,7 @@ export default d;
     expect(handedOver).toEqual([]);
 
     // Unpaused the same day it was paused: nothing ended meanwhile, nothing is owed.
-    expect(await unpauseDeployedDag('paused_sync', { ...pauseDeps(), trigger: recordingTrigger })).toEqual({
+    expect(await unpauseDeployedDag('paused_sync', { ...atNow(), trigger: recordingTrigger })).toEqual({
       outcome: 'unpaused',
       dagId: 'paused_sync',
       schedules: ['paused_sync--0'],
@@ -294,9 +300,9 @@ export default d;
 
     // Paused again, as if two days ago (the mark the pause keeps moved back two intervals): the unpause owes the
     // two intervals that ended while paused, oldest first (catchup), and hands them to the trigger.
-    await pauseDeployedDag('paused_sync', pauseDeps());
+    await pauseDeployedDag('paused_sync', atNow());
     await moveMarkBack(2);
-    const unpaused = await unpauseDeployedDag('paused_sync', { ...pauseDeps(), trigger: recordingTrigger });
+    const unpaused = await unpauseDeployedDag('paused_sync', { ...atNow(), trigger: recordingTrigger });
     expect(unpaused).toMatchObject({
       outcome: 'unpaused',
       catchup: [{ answers: { started: 2 }, logicalDates: [scheduledLogical(-2), scheduledLogical(-1)], capped: false }],

@@ -38,7 +38,7 @@ async function waitForFailedEvents(
   match: (message: ReceivedFailedEvent) => boolean,
   count: number,
 ): Promise<ReceivedFailedEvent[]> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   while (received.filter(match).length < count && Date.now() < deadline) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({

@@ -4,7 +4,10 @@ import { runDagLocally } from '../../lib/local/run-dag.ts';
 import { LocalLimits, SlotSemaphore } from '../../lib/local/slot-limits.ts';
 import { manualContext } from '../helpers/run-context.ts';
 
-/** Records how many task functions run at once. */
+/**
+ * Records how many task functions run at once. A function holds its slot for `ms`, or, given `holdUntil`, until
+ * that holds (a condition, so a loaded machine cannot end one task before the next has even asked for a slot).
+ */
 function concurrencyProbe() {
   let running = 0;
   let peak = 0;
@@ -14,11 +17,12 @@ function concurrencyProbe() {
       return peak;
     },
     order,
-    async run(name: string, ms = 40) {
+    async run(name: string, holdUntil?: () => boolean) {
       running++;
       peak = Math.max(peak, running);
       order.push(name);
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      if (holdUntil === undefined) await new Promise((resolve) => setTimeout(resolve, 40));
+      while (holdUntil !== undefined && !holdUntil()) await new Promise((resolve) => setTimeout(resolve, 5));
       running--;
       return name;
     },
@@ -78,15 +82,15 @@ describe('SlotSemaphore', () => {
 describe('Local engine: pools and maxActiveTasks', () => {
   it('runs at most the pool size of pool tasks at once, heavier priority first', async () => {
     const probe = concurrencyProbe();
+    const limits = new LocalLimits({ warehouse: 2 });
+    const warehouse = limits.pool('warehouse');
+    // Slots are held until every task has started or waits for one: the first slot given back goes to the heaviest.
+    const allArrived = () => probe.order.length + warehouse.waiting === 5;
     const d = dag({ id: 'pooled' });
     for (const name of ['a', 'b', 'c', 'd', 'e']) {
-      d.task(name, { pool: 'warehouse', priorityWeight: name === 'e' ? 10 : 1 }, () => probe.run(name));
+      d.task(name, { pool: 'warehouse', priorityWeight: name === 'e' ? 10 : 1 }, () => probe.run(name, allArrived));
     }
-    const { execution } = await runDagLocally({
-      dag: d,
-      ctx: manualContext(d),
-      limits: new LocalLimits({ warehouse: 2 }),
-    });
+    const { execution } = await runDagLocally({ dag: d, ctx: manualContext(d), limits });
     expect(execution.status).toBe('SUCCEEDED');
     expect(probe.peak).toBe(2);
     // e arrives last but outranks the others still waiting when the first slots come back.
@@ -95,9 +99,12 @@ describe('Local engine: pools and maxActiveTasks', () => {
 
   it('shares pool slots and maxActiveTasks across concurrent runs', async () => {
     const poolProbe = concurrencyProbe();
-    const pooled = dag({ id: 'pooled_many' });
-    for (const name of ['x', 'y', 'z']) pooled.task(name, { pool: 'shared' }, () => poolProbe.run(name));
     const limits = new LocalLimits({ shared: 2 });
+    const shared = limits.pool('shared');
+    // Both runs' six tries have started or wait for a slot before any slot is given back: two run at once.
+    const allArrived = () => poolProbe.order.length + shared.waiting === 6;
+    const pooled = dag({ id: 'pooled_many' });
+    for (const name of ['x', 'y', 'z']) pooled.task(name, { pool: 'shared' }, () => poolProbe.run(name, allArrived));
     const runs = await Promise.all(
       ['manual__1', 'manual__2'].map((runId) =>
         runDagLocally({ dag: pooled, ctx: { ...manualContext(pooled), runId }, limits }),

@@ -22,10 +22,10 @@ describe('Local engine: example DAGs (the compiled ASL, interpreted)', () => {
     expect(execution.status).toBe('SUCCEEDED');
     const by = Object.fromEntries(tasks.map((task) => [task.taskId, task]));
     expect(states(tasks)).toEqual({ slow: 'success', fast: 'success', join: 'success', after_fast: 'success' });
-    expect(by.after_fast!.startedAt! - by.fast!.endedAt!).toBeLessThan(50);
+    // after_fast did not wait for slow (3 s of sleep); join did. How soon each started is bench:local's figure.
+    expect(by.after_fast!.startedAt!).toBeGreaterThanOrEqual(by.fast!.endedAt!);
     expect(by.after_fast!.endedAt!).toBeLessThan(by.slow!.endedAt!);
     expect(by.join!.startedAt!).toBeGreaterThanOrEqual(by.slow!.endedAt!);
-    expect(by.join!.startedAt! - by.slow!.endedAt!).toBeLessThan(50);
     expect(by.join!.output).toBe('slow done + fast done');
     expectPromptStarts(nonSeriesParallel, tasks);
   });

@@ -119,17 +119,26 @@ describe('Local engine on MiniStack: example DAGs that use AWS', () => {
   });
 
   it('s3_key_sensor_ingestion: pokes (a Wait loop) until the export lands, then ingests it', async () => {
-    // 30 s poke interval at 100x: a poke every 0.3 s of real time; the export lands after about 1 s.
-    const landing = new Promise((resolve) => setTimeout(resolve, 1000)).then(() =>
-      s3.send(
-        new PutObjectCommand({
-          Bucket: 'airstep-raw',
-          Key: 'exports/2026-11-22/export.json',
-          Body: JSON.stringify([{ id: 1 }, { id: 2 }, { id: 3 }]),
-        }),
-      ),
-    );
-    const { execution, tasks } = await run(sensing, new Clock({ speed: 100 }));
+    // The export lands once a poke has found nothing and the sensor waits (30 s poke interval at 100x: 0.3 s of real
+    // time), not after a fixed second: a run slow to start on a loaded machine would find it at its first poke.
+    let landing: Promise<unknown> | undefined;
+    const { execution, tasks } = await runDagLocally({
+      dag: sensing,
+      ctx: manualContext(sensing),
+      native: nativeSteps(),
+      clock: new Clock({ speed: 100 }),
+      onEvent: (event) => {
+        if (landing !== undefined || event.type !== 'StateEntered' || event.stateName !== 'wait_for_export:wait')
+          return;
+        landing = s3.send(
+          new PutObjectCommand({
+            Bucket: 'airstep-raw',
+            Key: 'exports/2026-11-22/export.json',
+            Body: JSON.stringify([{ id: 1 }, { id: 2 }, { id: 3 }]),
+          }),
+        );
+      },
+    });
     await landing;
     expect(execution.status).toBe('SUCCEEDED');
     expect(states(tasks)).toEqual({ wait_for_export: 'success', ingest_export: 'success' });
