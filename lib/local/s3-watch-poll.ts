@@ -66,21 +66,23 @@ export class S3WatchPoll {
       const listed = await this.list(bucket, prefix);
       const before = this.seen.get(location) ?? (await this.saved(bucket, prefix));
       const current = Object.fromEntries(listed.map((object) => [object.key, object.etag]));
-      this.seen.set(location, current);
+      // Events first, then the listing that says they were seen: a dev stopped or failing in between fires them
+      // again at its next pass or start (at least once, as S3's own notifications), never loses them.
+      if (before !== undefined)
+        for (const object of changedObjects(before, listed))
+          for (const entry of entries)
+            recorded.push(
+              await this.store.recordExternal(
+                entry.uri,
+                {
+                  watcher: entry.watcher.name,
+                  extra: { bucket, key: object.key, size: object.size, etag: object.etag },
+                },
+                now,
+              ),
+            );
       if (before === undefined || !sameListing(before, current)) await this.save(bucket, prefix, current);
-      if (before === undefined) continue;
-      for (const object of changedObjects(before, listed))
-        for (const entry of entries)
-          recorded.push(
-            await this.store.recordExternal(
-              entry.uri,
-              {
-                watcher: entry.watcher.name,
-                extra: { bucket, key: object.key, size: object.size, etag: object.etag },
-              },
-              now,
-            ),
-          );
+      this.seen.set(location, current);
     }
     return recorded;
   }
