@@ -55,8 +55,9 @@ export function taskInstanceWriteStates(
         taskKey: { S: `${task.id}#-1` },
       },
       UpdateExpression: 'SET #s = :s, taskId = :t, mapIndex = :m, endedAt = :a, executionArn = :e',
-      // A missing finalExecutionArn compares false: a record final for every execution takes nothing.
-      ConditionExpression: 'attribute_not_exists(#f) OR finalExecutionArn <> :e',
+      // A record final for every execution (no finalExecutionArn) takes nothing: `<>` alone would let it through.
+      ConditionExpression:
+        'attribute_not_exists(#f) OR (attribute_exists(finalExecutionArn) AND finalExecutionArn <> :e)',
       ExpressionAttributeNames: { '#s': 'state', '#f': 'final' },
       ExpressionAttributeValues: {
         ':s': { 'S.$': `$.tasks.${task.key}.state` },
