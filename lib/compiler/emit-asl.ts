@@ -8,6 +8,7 @@ import { outletEventsState } from './outlet-events-state.ts';
 import { placeholder } from './placeholders.ts';
 import type { Block, Step, StructurePlan } from './plan-structure.ts';
 import { decideTeardown, runStateLeaves, teardownFormulas } from './setup-teardown.ts';
+import { runByWorker, taskInstanceWriteStates } from './task-instance-write.ts';
 import { canSkipItself, emitRunStates } from './task-states.ts';
 import { CONTEXT_PATHS, splitXcomReference, type TemplateRef } from './templates.ts';
 import {
@@ -63,6 +64,8 @@ interface TaskEmission {
   readonly next: Entry;
   /** The state telling the gates that wait for this task that it ended; every exit passes through it. */
   readonly signal: string | undefined;
+  /** The write of the task's live record, for a task no worker runs (task-instance-write.ts); every exit first. */
+  readonly recorded: string | undefined;
   /** Whether some path leads to the task's run states (then they are queued, once). */
   runRequested: boolean;
 }
@@ -303,6 +306,7 @@ class AslEmitter {
    * next step.
    */
   private exitFor(emission: TaskEmission, state: FinalState | readonly FinalState[]): string {
+    if (emission.recorded !== undefined) return emission.recorded;
     if (emission.signal !== undefined) return emission.signal;
     const { next } = emission;
     if (next.kind === 'uniform') return next.target;
@@ -372,7 +376,15 @@ class AslEmitter {
   private emitTask(task: TaskIR, next: Entry, previous: Step | undefined): Entry {
     const name = this.names.get(task.id)!;
     const signal = this.signaled.has(task.id) ? `${name}${STATE_SUFFIX.signal}` : undefined;
-    const emission: TaskEmission = { task, name, next, signal, runRequested: false };
+    // No worker writes this task's record: the state machine does, as the task ends, before its signal.
+    let recorded: string | undefined;
+    if (!runByWorker(task)) {
+      const after = signal ?? uniform(next);
+      const states = taskInstanceWriteStates(this.ir.dagId, task, name, after === END ? undefined : after);
+      for (const [stateName, state] of states) this.states.set(stateName, state);
+      recorded = states[0]![0];
+    }
+    const emission: TaskEmission = { task, name, next, signal, recorded, runRequested: false };
     if (signal !== undefined) {
       this.states.set(signal, {
         Type: 'Task',
@@ -403,6 +415,7 @@ class AslEmitter {
       (single.kind !== 'code' || single.role === 'task') &&
       !isLatestOnly(single) &&
       !this.signaled.has(single.id) &&
+      runByWorker(single) &&
       !this.gated.has(task.id) &&
       !this.shortCircuited.has(task.id)
     ) {

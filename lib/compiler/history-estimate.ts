@@ -1,4 +1,4 @@
-import type { MappingIR } from './ir.ts';
+import type { MappedListIR, MappingIR } from './ir.ts';
 
 /**
  * What a run's mapped tasks write into its Step Functions execution history, which holds at most 25,000 events
@@ -34,8 +34,9 @@ export interface MappedHistoryEstimate {
   readonly eventsPerItem: number;
   /**
    * Events the mapping's items write in a run: items (or one, when unknown) × `eventsPerItem`, plus the outer
-   * levels of a cross product (six events per combination of all its lists but the last), counted where the lists
-   * are literal; where one comes from an upstream task they are left out (the count of each list is not known).
+   * levels of a cross product (its outermost Map's four events, and six per combination of the lists before each
+   * level but the first: an iteration running the next level's Map), exact where those lists are literal, else
+   * derived from the item count (see `outerIterations`).
    */
   readonly historyEvents: number;
   /**
@@ -90,15 +91,31 @@ export function mappedHistoryEstimate(mapping: MappingIR, itemStateEvents: numbe
   if ('product' in over) {
     eventsPerItem += MAP_ITERATION_EVENTS + PASS_STATE_EVENTS;
     outer = MAP_STATE_EVENTS;
-    if (count.itemsFrom === 'literal') {
-      let prefix = 1;
-      for (const { over: list } of over.product.slice(0, -1)) {
-        prefix *= 'items' in list ? list.items.length : 0;
-        outer += prefix * (MAP_ITERATION_EVENTS + MAP_STATE_EVENTS);
-      }
+    const lists = over.product.map(({ over: list }) => list);
+    for (let level = 0; level < lists.length - 1; level++) {
+      outer += outerIterations(lists, level, count.items ?? 1) * (MAP_ITERATION_EVENTS + MAP_STATE_EVENTS);
     }
   }
   return { ...count, eventsPerItem, historyEvents: (count.items ?? 1) * eventsPerItem + outer };
+}
+
+/**
+ * The iterations of a cross product's level `level` that each run the next level's Map: the combinations of
+ * lists 0..level. Exact when those lists are literal. Otherwise taken from the product's item count (`items`,
+ * the combinations of every list: `expectedItems`, or one when unknown, as the estimate counts it):
+ * items / the lengths of the literal lists after `level`, exact when those are all literal, and a bound when a
+ * task's list is among them (it has at least one item when the product has any).
+ */
+function outerIterations(lists: readonly MappedListIR[], level: number, items: number): number {
+  const before = lists.slice(0, level + 1);
+  if (before.every((list) => 'items' in list)) return product(before);
+  const literalAfter = lists.slice(level + 1).filter((list) => 'items' in list);
+  // An empty literal list after the level says nothing of the levels before it: counted as one item.
+  return Math.ceil(items / Math.max(1, product(literalAfter)));
+}
+
+function product(lists: readonly MappedListIR[]): number {
+  return lists.reduce((combinations, list) => combinations * ('items' in list ? list.items.length : 1), 1);
 }
 
 /** The mapped task whose items write the most history (the first by id on a tie), or undefined when none. */

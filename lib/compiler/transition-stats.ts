@@ -29,8 +29,11 @@ export interface TransitionStats {
  * has the AWS references).
  */
 const EVENTS: Record<string, number> = { Task: 6, Parallel: 4, Map: 4 };
-/** The states around a task's run that a run passes through when they exist: its gate, decision and signal. */
-const HELPER_SUFFIXES = [STATE_SUFFIX.gate, STATE_SUFFIX.decide, STATE_SUFFIX.signal];
+/**
+ * The states around a task's run that a run passes through when they exist: its gate, decision, the write of its
+ * record (a task no worker runs: task-instance-write.ts) and signal.
+ */
+const HELPER_SUFFIXES = [STATE_SUFFIX.gate, STATE_SUFFIX.decide, STATE_SUFFIX.recorded, STATE_SUFFIX.signal];
 
 export function transitionStats(
   ir: DagIR,

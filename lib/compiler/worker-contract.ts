@@ -229,6 +229,8 @@ export const STATE_SUFFIX = {
   decide: ':decide',
   gate: ':gate',
   signal: ':signal',
+  recorded: ':recorded',
+  recordLost: ':record_lost',
 } as const;
 
 /** The states whose entry means a task's run began (not its trigger-rule decision or its gate). */

@@ -253,6 +253,7 @@ export class Airstep extends Construct {
         runsTableArn: this.tables.tables.runs.tableArn,
         taskInstancesTableArn: this.tables.tables.taskInstances.tableArn,
       },
+      taskInstancesTableArn: this.tables.tables.taskInstances.tableArn,
     });
     this.schedules = new ScheduleGroup(this, 'Schedules', {
       name: `${prefix}-dags`,

@@ -6,6 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type AwsSdkPermission, grantAwsSdkSteps } from './aws-sdk-grants.ts';
 import { type DataAccessProps, grantDataAccess } from './data-access.ts';
+import { grantTaskInstanceWrites } from './task-instance-write-grants.ts';
 
 export interface StateMachineRoleProps {
   /** Task and control queues: the only queues the state machines send work to. */
@@ -18,6 +19,8 @@ export interface StateMachineRoleProps {
   readonly awsSdkPermissions?: readonly AwsSdkPermission[];
   /** What cross-DAG steps reach (`triggerDag`, `externalTaskSensor`); unset: nothing. */
   readonly crossDag?: CrossDagAccess;
+  /** The task-instances table, where tasks no worker runs write their records (`grantTaskInstanceWrites`). */
+  readonly taskInstancesTableArn?: string;
 }
 
 /** The stack's trigger function (invoked) and run tables (read only) that cross-DAG steps use. */
@@ -56,6 +59,7 @@ export class StateMachineRole extends Construct {
     grantDataAccess(this, this.role, props.data);
     grantAwsSdkSteps(this.role, props.awsSdkPermissions ?? []);
     if (props.crossDag !== undefined) grantCrossDag(this.role, props.crossDag);
+    if (props.taskInstancesTableArn !== undefined) grantTaskInstanceWrites(this.role, props.taskInstancesTableArn);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -133,7 +137,8 @@ export class StateMachineRole extends Construct {
 
 /**
  * `triggerDag` invokes the trigger function (which does the admission: params, maxActiveRuns, pause); both cross-DAG
- * waits read run and task-instance records. Reads only: a state machine never writes another run's records.
+ * waits read run and task-instance records. Reads only here: the one write, of the run's own no-worker tasks'
+ * records, is `grantTaskInstanceWrites`'s.
  */
 function grantCrossDag(role: iam.Role, access: CrossDagAccess): void {
   role.addToPolicy(

@@ -24,6 +24,7 @@ import type { TaskCall, TaskResources } from './interpreter.ts';
 import { localSecretSources } from './local-secrets.ts';
 import { LOCAL_XCOM_BUCKET } from './local-xcom-store.ts';
 import { StatesError } from './states-error.ts';
+import { isLocalTaskInstanceWrite, UPDATE_ITEM_ANSWER } from './task-instance-writes.ts';
 import type { TaskTokens } from './task-tokens.ts';
 import type { TryHooks, TryRunner } from './worker-pool.ts';
 
@@ -137,6 +138,8 @@ export class DagResources implements TaskResources {
     }
     // A task's outlet state: the local engine already recorded the events as the task succeeded, once.
     if (isLocalOutletsCall(call)) return { Entries: [], FailedEntryCount: 0 };
+    // A no-worker task's record: the local engine already recorded it as the task ended (task-instance-writes.ts).
+    if (isLocalTaskInstanceWrite(call)) return UPDATE_ITEM_ANSWER;
     if (call.resource === 'arn:aws:states:::ecs:runTask.waitForTaskToken') {
       // Fargate code tasks run the same function; locally they run in the same worker pool.
       const environment = Object.fromEntries(

@@ -80,11 +80,104 @@ describe('Function: transitionStats (history events of mapped items)', () => {
   });
 
   it('takes the combinations from expectedItems when a list of the product is an upstream task’s', () => {
+    // Prepare: the task's list is the last (innermost): the outer level maps the literal x, 3 iterations running
+    // the inner Map (6 events each), whatever the task returns.
     const d = dag({ id: 'mapped' });
     const ys = d.task('ys', async () => [10, 20]);
     d.expand('add', { over: { x: [1, 2, 3], y: ys }, expectedItems: 20 }, async (_ctx, { x, y }) => x + y);
     expect(history(d).mapped).toEqual({
-      add: { itemsFrom: 'expectedItems', items: 20, eventsPerItem: 12, historyEvents: 20 * 12 + 4 },
+      add: { itemsFrom: 'expectedItems', items: 20, eventsPerItem: 12, historyEvents: 20 * 12 + 4 + 3 * 6 },
+    });
+  });
+
+  describe('the outer levels of a cross product over a task’s list', () => {
+    /** The Map states that build a product, outermost first, read from the compiled ASL (cross-product-states.ts). */
+    const productLevels = (d: Dag, task: string): string[] => {
+      const levels: string[] = [];
+      let states = compiled(d).definition!.States as Record<string, { Type: string; ItemProcessor?: unknown }>;
+      let name = `${task}:product`;
+      while (states[name]?.Type === 'Map') {
+        levels.push(name);
+        const processor = states[name]!.ItemProcessor as { StartAt: string; States: typeof states };
+        states = processor.States;
+        name = processor.StartAt;
+      }
+      // The innermost level's iterations run the Pass that builds one combination.
+      expect(states[name]?.Type).toBe('Pass');
+      return levels;
+    };
+
+    it('counts an iteration of the outer Map per item of the task’s list, from expectedItems over the literal lists', () => {
+      // Prepare: x is the task's list (10 items when 20 combinations are expected with y's 2), outermost.
+      const d = dag({ id: 'mapped' });
+      const xs = d.task('xs', async () => range(10));
+      d.expand('add', { over: { x: xs, y: [10, 20] }, expectedItems: 20 }, async (_ctx, { x, y }) => x + y);
+
+      // Assess: two Maps: `add:product` (entered once: 4 events) whose 10 iterations each write 2 events and run
+      // `add:product_1` (4): 10 × 6; then each of the 20 combinations: its iteration and Pass (4), and the mapped
+      // task's item, its iteration and worker Task (8).
+      expect(productLevels(d, 'add')).toEqual(['add:product', 'add:product_1']);
+      expect(history(d).mapped).toEqual({
+        add: { itemsFrom: 'expectedItems', items: 20, eventsPerItem: 12, historyEvents: 20 * 12 + 4 + 10 * 6 },
+      });
+    });
+
+    it('counts each level of three: literal lists before it exactly, a task’s list from expectedItems', () => {
+      // Prepare: x literal (2), y a task's list (10 expected: 60 / (2 × 3)), z literal (3).
+      const d = dag({ id: 'mapped' });
+      const ys = d.task('ys', async () => range(10));
+      d.expand(
+        'add',
+        { over: { x: [1, 2], y: ys, z: ['a', 'b', 'c'] }, expectedItems: 60 },
+        async (_ctx, { x, y, z }) => `${x}${y}${z}`,
+      );
+
+      // Assess: three Maps; level 0 runs `add:product_1` for each x (2 × 6), level 1 runs `add:product_2` for each
+      // (x, y) (60 / 3 = 20 iterations × 6), the outermost Map's own 4, and 60 items of 12.
+      expect(productLevels(d, 'add')).toEqual(['add:product', 'add:product_1', 'add:product_2']);
+      expect(history(d).mapped?.add).toEqual({
+        itemsFrom: 'expectedItems',
+        items: 60,
+        eventsPerItem: 12,
+        historyEvents: 60 * 12 + 4 + 2 * 6 + 20 * 6,
+      });
+    });
+
+    it('counts one iteration of the task’s level when its count is unknown, as it counts one item', () => {
+      const d = dag({ id: 'mapped' });
+      const xs = d.task('xs', async () => range(10));
+      d.expand('add', { over: { x: xs, y: [10, 20] } }, async (_ctx, { x, y }) => x + y);
+      expect(history(d).mapped).toEqual({
+        add: { itemsFrom: 'unknown', eventsPerItem: 12, historyEvents: 12 + 4 + 6 },
+      });
+    });
+
+    it('refuses a product that only its outer level pushes over the quota, saying how many combinations fit', () => {
+      // Prepare: 1,900 combinations of a task's list (950 expected) and 2 literal values. The items alone write
+      // 1,900 × 12 = 22,800 events, under 25,000 with the rest of the run; the outer level's 950 iterations add
+      // 950 × 6 = 5,700.
+      const d = dag({ id: 'mapped' });
+      const xs = d.task('xs', async () => range(950));
+      d.expand('add', { over: { x: xs, y: [10, 20] }, expectedItems: 1900 }, async (_ctx, { x, y }) => x + y);
+      const stats = history(d);
+      expect(stats.mapped?.add?.historyEvents).toBe(1900 * 12 + 4 + 950 * 6);
+      const withoutItems = stats.historyEvents - stats.mapped!.add!.historyEvents;
+      expect(withoutItems + 1900 * 12 + 4).toBeLessThan(25_000);
+
+      // Act
+      const found = compiled(d).problems;
+
+      // Assess: refused on expectedItems (a cross product cannot be distributed); the count said to fit does fit.
+      expect(found.map((problem) => [problem.taskId, problem.field])).toEqual([['add', 'expectedItems']]);
+      expect(found[0]!.message).toContain(
+        `the 1900 items it expects (expectedItems) write about ${1900 * 12 + 4 + 950 * 6} history events`,
+      );
+      const fit = Number(/map over at most (\d+) items/.exec(found[0]!.message)?.[1]);
+      expect(fit).toBeGreaterThan(1);
+      const fitting = dag({ id: 'mapped' });
+      const fewer = fitting.task('xs', async () => range(fit));
+      fitting.expand('add', { over: { x: fewer, y: [10, 20] }, expectedItems: fit }, async (_ctx, { x, y }) => x + y);
+      expect(compiled(fitting).problems).toEqual([]);
     });
   });
 

@@ -55,9 +55,15 @@ describe('Compiler: latestOnly', () => {
         Type: 'Pass',
         Result: { state: 'success', output: null, latest },
         ResultPath: '$.tasks.latest_only',
-        Next: 'work:decide',
+        Next: 'latest_only:recorded',
       });
     }
+    // No worker runs it: its record is written as it ends (task-instance-write.ts), then the downstream decides.
+    expect(states['latest_only:recorded']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::dynamodb:updateItem',
+      Next: 'work:decide',
+    });
     // Its direct downstream task decides "not the latest run" first, before its trigger rule.
     expect(states['work:decide']).toMatchObject({
       Type: 'Choice',
@@ -66,8 +72,8 @@ describe('Compiler: latestOnly', () => {
     });
     // It never fails: no caught-error state.
     expect(states['latest_only:failed']).toBeUndefined();
-    // Four transitions on the way through (billed per transition).
-    expect(manifest!.stats.transitions.perTask.latest_only).toEqual({ transitions: 4 });
+    // Five transitions on the way through (billed per transition): four, then the record's write.
+    expect(manifest!.stats.transitions.perTask.latest_only).toEqual({ transitions: 5 });
   });
 
   it('skips a direct downstream task with a trigger rule that would run it anyway (all_done)', () => {

@@ -70,6 +70,7 @@ export async function startRunOnEmulator(
     dagVersion: version,
     controlQueueUrl: stack.controlQueue,
     taskQueueUrls: { default: stack.taskQueue },
+    taskInstancesTable: stack.tables.taskInstances,
   });
   const machine = await stack.sfn.send(
     new CreateStateMachineCommand({

@@ -44,6 +44,8 @@ function callsOf(machine: Json): RecordedCall[] {
       calls.push(call('stateMachine', 'DynamoDB', 'GetItem', { TableName: p.TableName }));
     else if (state.Resource === 'arn:aws:states:::aws-sdk:dynamodb:query')
       calls.push(call('stateMachine', 'DynamoDB', 'Query', { TableName: p.TableName }));
+    else if (state.Resource === 'arn:aws:states:::dynamodb:updateItem')
+      calls.push(call('stateMachine', 'DynamoDB', 'UpdateItem', { TableName: p.TableName }));
   }
   return calls;
 }
@@ -72,18 +74,28 @@ describe('IAM: cross-DAG steps', () => {
       'DynamoDB.GetItem',
       'DynamoDB.Query',
       'DynamoDB.Query',
+      'DynamoDB.UpdateItem',
+      'DynamoDB.UpdateItem',
       'Lambda.Invoke',
+    ]);
+    // Both tasks' own records (no worker runs them), on the task-instances table.
+    expect(calls.filter((c) => c.command === 'UpdateItem').map((c) => c.input.TableName)).toEqual([
+      env[STACK_ENV.taskInstancesTable],
+      env[STACK_ENV.taskInstancesTable],
     ]);
     expect(await check.denials(calls)).toEqual([]);
   });
 
-  it('refuses the state machines writes to the run tables, other tables and other functions', async () => {
+  it('refuses the state machines writes to the run tables beyond updating task instances, other tables and other functions', async () => {
     const runs = { TableName: env[STACK_ENV.runsTable] };
     const instances = { TableName: env[STACK_ENV.taskInstancesTable] };
     const refused = [
       call('stateMachine', 'DynamoDB', 'PutItem', runs),
       call('stateMachine', 'DynamoDB', 'UpdateItem', runs),
-      call('stateMachine', 'DynamoDB', 'UpdateItem', instances),
+      call('stateMachine', 'DynamoDB', 'PutItem', instances),
+      call('stateMachine', 'DynamoDB', 'DeleteItem', instances),
+      call('stateMachine', 'DynamoDB', 'BatchWriteItem', { RequestItems: { [instances.TableName!]: [] } }),
+      call('stateMachine', 'DynamoDB', 'UpdateItem', { TableName: env[STACK_ENV.dagsTable] }),
       call('stateMachine', 'DynamoDB', 'Scan', runs),
       call('stateMachine', 'DynamoDB', 'GetItem', { TableName: env[STACK_ENV.dagsTable] }),
       call('stateMachine', 'Lambda', 'Invoke', {
@@ -92,6 +104,13 @@ describe('IAM: cross-DAG steps', () => {
     ];
     const denials = await check.denials(refused);
     expect(denials).toHaveLength(refused.length);
+  });
+
+  it('lets the state machines update task instances, and not the user’s container tasks', async () => {
+    const instances = { TableName: env[STACK_ENV.taskInstancesTable] };
+    expect(await check.denials([call('stateMachine', 'DynamoDB', 'UpdateItem', instances)])).toEqual([]);
+    // The container task's role (the user's image) never writes Airstep's records.
+    expect(await check.denials([call('containerTask', 'DynamoDB', 'UpdateItem', instances)])).toHaveLength(1);
   });
 
   it('gives no other role the trigger function through this grant', async () => {

@@ -101,6 +101,9 @@ function ownCall(state: Json): RecordedCall | undefined {
     return call('DynamoDB', state.Resource.endsWith('query') ? 'Query' : 'GetItem', {
       TableName: parameters.TableName,
     });
+  // A task no worker runs: its task-instance record, written as it ends.
+  if (state.Resource === 'arn:aws:states:::dynamodb:updateItem' && stackTables.includes(parameters.TableName))
+    return call('DynamoDB', 'UpdateItem', { TableName: parameters.TableName, Key: parameters.Key });
   // A task's outlet state: its events onto the stack's asset bus.
   if (
     state.Resource === 'arn:aws:states:::events:putEvents' &&
@@ -148,6 +151,7 @@ describe("IAM check of the state machines' own integrations", () => {
     expect([...kinds].sort()).toEqual([
       'DynamoDB.GetItem',
       'DynamoDB.Query',
+      'DynamoDB.UpdateItem',
       'ECS.RunTask',
       'EventBridge.DescribeRule',
       'EventBridge.PutEvents',

@@ -86,6 +86,7 @@ describe('asset events on MiniStack', () => {
       controlQueueUrl: 'unused',
       taskQueueUrls: { default: 'unused' },
       assetEventBusName: BUS,
+      taskInstancesTable: tables.taskInstances,
     });
     const machine = await sfn.send(
       new CreateStateMachineCommand({

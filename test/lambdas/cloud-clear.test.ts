@@ -78,6 +78,7 @@ beforeAll(async () => {
     dagVersion: 'v1',
     controlQueueUrl: stack.controlQueue,
     taskQueueUrls: { default: stack.taskQueue },
+    taskInstancesTable: stack.tables.taskInstances,
   });
   stateMachineArn = (
     await stack.sfn.send(

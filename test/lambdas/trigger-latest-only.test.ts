@@ -47,7 +47,12 @@ beforeAll(async () => {
   });
   const compiled = compileDag(latest);
   const definition = JSON.parse(
-    fillPlaceholders(compiled.asl!, { dagVersion: 'v1', controlQueueUrl: 'unused', taskQueueUrls: {} }),
+    fillPlaceholders(compiled.asl!, {
+      dagVersion: 'v1',
+      controlQueueUrl: 'unused',
+      taskQueueUrls: {},
+      taskInstancesTable: tables.taskInstances,
+    }),
   ) as object;
   await deployDagRecord({ sfn, dynamo, dagsTable: tables.dags }, latest.id, {
     definition,

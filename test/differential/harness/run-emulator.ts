@@ -1,3 +1,4 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -41,7 +42,7 @@ export async function runOnEmulator(
   const sfn = new SFNClient({ endpoint, region: 'us-east-1', credentials });
   try {
     const prefix = `d${++deployed}-${test.dag.id.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 60);
-    const { definition, controlQueue, taskQueues } = await deploy(compiled, prefix, sqs);
+    const { definition, controlQueue, taskQueues } = await deploy(compiled, prefix, sqs, endpoint);
     const machine = await sfn.send(
       new CreateStateMachineCommand({
         name: prefix,
@@ -118,8 +119,31 @@ export async function runOnEmulator(
   }
 }
 
+async function taskInstancesTable(name: string, endpoint: string): Promise<string> {
+  const dynamo = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
+  try {
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'runKey', AttributeType: 'S' },
+          { AttributeName: 'taskKey', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'runKey', KeyType: 'HASH' },
+          { AttributeName: 'taskKey', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  } finally {
+    dynamo.destroy();
+  }
+  return name;
+}
+
 /** The queues a DAG needs and its definition with every placeholder filled, as a deployment would have it. */
-async function deploy(compiled: CompiledDag, prefix: string, sqs: SQSClient) {
+async function deploy(compiled: CompiledDag, prefix: string, sqs: SQSClient, endpoint: string) {
   const queue = async (name: string) =>
     (await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${name}` }))).QueueUrl!;
   const controlQueue = await queue('control');
@@ -129,6 +153,10 @@ async function deploy(compiled: CompiledDag, prefix: string, sqs: SQSClient) {
     dagVersion: 'differential',
     controlQueueUrl: controlQueue,
     taskQueueUrls,
+    // Tasks no worker runs write their records there as they end (the stack's task-instances table's keys).
+    ...(compiled.manifest!.placeholders.includes('TaskInstancesTable')
+      ? { taskInstancesTable: await taskInstancesTable(`${prefix}-task-instances`, endpoint) }
+      : {}),
   });
   return { definition, controlQueue, taskQueues: Object.values(taskQueueUrls) };
 }
