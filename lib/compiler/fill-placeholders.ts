@@ -51,7 +51,7 @@ export class MissingPlaceholderError extends AirstepError {
 
   constructor(placeholders: readonly string[]) {
     super(
-      `no value for ${placeholders.join(', ')}: add the queue to the Airstep construct's queueNames, or the Fargate settings`,
+      `no value for ${placeholders.join(', ')}: the deploy fills these from the Airstep stack (a task queue: add it to the construct's queueNames; an ECS value: its Fargate settings; a table, bus or function: pass the stack's)`,
       { code: 'MISSING_PLACEHOLDER' },
     );
     this.placeholders = placeholders;

@@ -12,7 +12,7 @@ import { fillPlaceholders } from '../../lib/compiler/fill-placeholders.ts';
 import type { ClearedRun } from '../../lib/compiler/worker-contract.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/emulator/launcher.ts';
 import { asset, dag } from '../../lib/sdk/index.ts';
-import { emulatorCredentials } from '../../localstack/stack-tables.ts';
+import { createStackTables, dynamoFor, emulatorCredentials } from '../../localstack/stack-tables.ts';
 import { manualContext } from '../helpers/run-context.ts';
 
 /**
@@ -33,11 +33,14 @@ beforeAll(async () => {
   const config = { endpoint: moto.endpoint, region: 'us-east-1', credentials: emulatorCredentials };
   sfn = new SFNClient(config);
   await new EventBridgeClient(config).send(new CreateEventBusCommand({ Name: BUS }));
+  // Empty tasks write their own task-instance records (lib/compiler/task-instance-write.ts).
+  const tables = await createStackTables(dynamoFor(moto.endpoint), 'kept');
   const definition = fillPlaceholders(compileDag(d).asl!, {
     dagVersion: 'v1',
     controlQueueUrl: 'http://unused',
     taskQueueUrls: {},
     assetEventBusName: BUS,
+    taskInstancesTable: tables.taskInstances,
   });
   ({ stateMachineArn } = (await sfn.send(
     new CreateStateMachineCommand({

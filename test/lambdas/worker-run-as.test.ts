@@ -65,6 +65,8 @@ describe('worker Lambda and runAs', () => {
       dagVersion: 'v1',
       controlQueueUrl: controlQueue,
       taskQueueUrls: { default: taskQueue },
+      // The wait step writes its own task-instance record (lib/compiler/task-instance-write.ts).
+      taskInstancesTable: tables.taskInstances,
     });
     const machine = await sfn.send(
       new CreateStateMachineCommand({
